@@ -1,0 +1,5 @@
+// The library surface: `new Orchestrator({ token }).start()`, then `addTasks(...)`.
+export { Orchestrator, type OrchestratorOptions, type TaskSpec, type LogLevel } from './orchestrator.ts'
+export { Job, type JobOutcome } from './job.ts'
+export { generateToken } from '../shared/noise.ts'
+export { ALGORITHMS, type Algorithm } from '../shared/algorithms.ts'

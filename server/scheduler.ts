@@ -1,0 +1,266 @@
+// Splits jobs into chunks of keyspace indices and hands them to workers. Knows nothing of sockets:
+// the orchestrator feeds it events (worker joined, progress, done, found, lost) and sends what it returns.
+// Chunks are index ranges, never lists; every index is counted exactly once when its chunk completes.
+import { equalBytes } from '@noble/ciphers/utils.js'
+import { EventEmitter } from 'node:events'
+import { DIGEST_BYTES, toHex, type Algorithm } from '../shared/algorithms.ts'
+import { InvalidInputError } from '../shared/errors.ts'
+import { keyspaceFrom, type Keyspace } from '../shared/keyspace.ts'
+import { hashBytes } from '../shared/kernels/scalar.ts'
+import {
+  ASSUMED_SPEED_PER_THREAD, CHUNKS_AHEAD_PER_WORKER, MAX_CHUNK_CANDIDATES, MAX_TARGETS_PER_JOB_MESSAGE, MIN_CHUNK_CANDIDATES,
+  TAIL_SHRINK_FACTOR, TARGET_CHUNK_SECONDS
+} from '../shared/limits.ts'
+import type { KeyspaceSpec } from '../shared/messages.ts'
+
+export type JobStatus = 'running' | 'paused' | 'found' | 'exhausted' | 'cancelled'
+export type FoundResult = { hash: string, plaintext: Uint8Array }
+export type JobSpec = { algorithm: Algorithm, targets: Uint8Array[], keyspace: KeyspaceSpec, priority?: number }
+
+export type Chunk = {
+  id: string
+  job: JobState
+  offset: bigint
+  length: number
+  workerId: string | null
+  hashed: number // progress reported so far
+}
+
+export type JobState = {
+  id: string
+  seq: number
+  algorithm: Algorithm
+  targets: Uint8Array[]
+  remaining: Uint8Array[] // targets not yet found
+  keyspace: Keyspace
+  priority: number
+  status: JobStatus
+  found: FoundResult[]
+  hashed: bigint // sum of completed chunk lengths
+  frontier: bigint // first index never handed out
+  requeued: Chunk[] // chunks taken back from lost workers, handed out first
+  active: Map<string, Chunk>
+  createdAt: number
+  endedAt: number | null
+  nextChunk: number
+}
+
+export type WorkerState = {
+  id: string
+  name: string
+  address: string
+  cores: number
+  threads: number
+  speed: number // hashes per second, 0 until measured
+  chunks: Map<string, Chunk>
+  connectedAt: number
+  lastReport: { at: number, hashed: number } | null
+  hashed: number // everything this worker reported, for speed measurement
+}
+
+export interface SchedulerEvents {
+  found: [JobState, FoundResult]
+  end: [JobState]
+}
+
+// What the orchestrator must tell workers after a scheduler call.
+export type Cancellation = { workerId: string, jobId: string, chunkId: string }
+
+export class Scheduler extends EventEmitter<SchedulerEvents> {
+  readonly jobs = new Map<string, JobState>()
+  readonly workers = new Map<string, WorkerState>()
+  readonly #now: () => number
+  #jobSeq = 0
+
+  constructor (now: () => number = Date.now) {
+    super()
+    this.#now = now
+  }
+
+  addJob (spec: JobSpec): JobState {
+    if (spec.targets.length === 0) throw new InvalidInputError('a job needs at least one target')
+    if (spec.targets.length > MAX_TARGETS_PER_JOB_MESSAGE) throw new InvalidInputError(`a job takes at most ${MAX_TARGETS_PER_JOB_MESSAGE} targets, got ${spec.targets.length}`)
+    for (const t of spec.targets) {
+      if (t.length !== DIGEST_BYTES[spec.algorithm]) throw new InvalidInputError(`target ${toHex(t)} is not a ${spec.algorithm} digest`)
+    }
+    const keyspace = keyspaceFrom(spec.keyspace)
+    const unique = spec.targets.filter((t, i) => spec.targets.findIndex((u) => equalBytes(u, t)) === i)
+    const id = String(++this.#jobSeq)
+    const job: JobState = {
+      id, seq: this.#jobSeq, algorithm: spec.algorithm, targets: unique, remaining: [...unique], keyspace,
+      priority: spec.priority ?? 0, status: 'running', found: [], hashed: 0n, frontier: 0n, requeued: [],
+      active: new Map(), createdAt: this.#now(), endedAt: null, nextChunk: 0
+    }
+    this.jobs.set(id, job)
+    return job
+  }
+
+  addWorker (worker: Pick<WorkerState, 'id' | 'name' | 'address' | 'cores' | 'threads'>): WorkerState {
+    const state: WorkerState = { ...worker, speed: 0, chunks: new Map(), connectedAt: this.#now(), lastReport: null, hashed: 0 }
+    this.workers.set(worker.id, state)
+    return state
+  }
+
+  // A lost or departing worker: every chunk it held goes back to the front of its job's queue.
+  removeWorker (workerId: string): Chunk[] {
+    const worker = this.workers.get(workerId)
+    if (!worker) return []
+    this.workers.delete(workerId)
+    const requeued: Chunk[] = []
+    for (const chunk of worker.chunks.values()) {
+      chunk.workerId = null
+      chunk.hashed = 0
+      chunk.job.active.delete(chunk.id)
+      if (isLive(chunk.job)) {
+        chunk.job.requeued.push(chunk)
+        requeued.push(chunk)
+      }
+    }
+    for (const job of this.jobs.values()) job.requeued.sort((a, b) => (a.offset < b.offset ? -1 : 1))
+    return requeued
+  }
+
+  // Chunks to send to this worker now, so it holds one running plus CHUNKS_AHEAD_PER_WORKER queued.
+  assign (workerId: string): Chunk[] {
+    const worker = this.workers.get(workerId)
+    if (!worker) return []
+    const assigned: Chunk[] = []
+    while (worker.chunks.size < 1 + CHUNKS_AHEAD_PER_WORKER) {
+      const chunk = this.#nextChunk(worker)
+      if (!chunk) break
+      chunk.workerId = worker.id
+      chunk.job.active.set(chunk.id, chunk)
+      worker.chunks.set(chunk.id, chunk)
+      assigned.push(chunk)
+    }
+    return assigned
+  }
+
+  #nextChunk (worker: WorkerState): Chunk | null {
+    for (const job of this.#runnableJobs()) {
+      const requeued = job.requeued.shift()
+      if (requeued) return requeued
+      if (job.frontier < job.keyspace.size) {
+        const left = job.keyspace.size - job.frontier
+        const size = this.chunkSize(worker, left)
+        const length = left < BigInt(size) ? Number(left) : size
+        const chunk: Chunk = { id: `${job.id}.${job.nextChunk++}`, job, offset: job.frontier, length, workerId: null, hashed: 0 }
+        job.frontier += BigInt(length)
+        return chunk
+      }
+    }
+    return null
+  }
+
+  // Higher priority first, then first come first served.
+  #runnableJobs (): JobState[] {
+    return [...this.jobs.values()].filter((j) => j.status === 'running').sort((a, b) => b.priority - a.priority || a.seq - b.seq)
+  }
+
+  // A few seconds of work at the worker's measured speed (or an estimate from its threads), and
+  // smaller near the end so the fleet finishes together instead of waiting on one slow worker.
+  chunkSize (worker: WorkerState, left: bigint): number {
+    const speed = worker.speed > 0 ? worker.speed : ASSUMED_SPEED_PER_THREAD * worker.threads
+    let size = Math.round(speed * TARGET_CHUNK_SECONDS)
+    const fleetSpeed = [...this.workers.values()].reduce((sum, w) => sum + (w.speed > 0 ? w.speed : ASSUMED_SPEED_PER_THREAD * w.threads), 0)
+    const share = Number(left) * (speed / fleetSpeed) / TAIL_SHRINK_FACTOR
+    if (share < size) size = Math.round(share)
+    return Math.min(MAX_CHUNK_CANDIDATES, Math.max(MIN_CHUNK_CANDIDATES, size))
+  }
+
+  // Returns false when the report does not belong to this worker (ignored, and logged by the caller).
+  progress (workerId: string, chunkId: string, hashed: number): boolean {
+    const worker = this.workers.get(workerId)
+    const chunk = worker?.chunks.get(chunkId)
+    if (!worker || !chunk || hashed > chunk.length || hashed < chunk.hashed) return false
+    this.#measure(worker, hashed - chunk.hashed)
+    chunk.hashed = hashed
+    return true
+  }
+
+  // A DONE counts only when its count equals the chunk's length; anything else is a lie or a bug.
+  done (workerId: string, chunkId: string, hashed: number): 'accepted' | 'unknown' | 'miscounted' {
+    const worker = this.workers.get(workerId)
+    const chunk = worker?.chunks.get(chunkId)
+    if (!worker || !chunk) return 'unknown'
+    if (hashed !== chunk.length) return 'miscounted'
+    this.#measure(worker, hashed - chunk.hashed)
+    worker.chunks.delete(chunkId)
+    const job = chunk.job
+    job.active.delete(chunkId)
+    job.hashed += BigInt(chunk.length)
+    this.#maybeExhausted(job)
+    return 'accepted'
+  }
+
+  #measure (worker: WorkerState, delta: number): void {
+    const now = this.#now()
+    worker.hashed += delta
+    const last = worker.lastReport
+    if (last && now - last.at >= 250) {
+      const sample = (worker.hashed - last.hashed) * 1000 / (now - last.at)
+      worker.speed = worker.speed === 0 ? sample : worker.speed * 0.7 + sample * 0.3
+      worker.lastReport = { at: now, hashed: worker.hashed }
+    } else if (!last) {
+      worker.lastReport = { at: now, hashed: worker.hashed }
+    }
+  }
+
+  // The server re-hashes every claimed plaintext; a worker cannot make us report a false preimage.
+  found (workerId: string, jobId: string, hash: Uint8Array, plaintext: Uint8Array): { result: FoundResult, cancellations: Cancellation[] } | 'unknown' | 'false' | 'duplicate' {
+    const job = this.jobs.get(jobId)
+    if (!job || !this.workers.has(workerId)) return 'unknown'
+    if (!equalBytes(hashBytes(job.algorithm, plaintext), hash)) return 'false'
+    const i = job.remaining.findIndex((t) => equalBytes(t, hash))
+    if (i < 0) return job.targets.some((t) => equalBytes(t, hash)) ? 'duplicate' : 'false'
+    job.remaining.splice(i, 1)
+    const result = { hash: toHex(hash), plaintext }
+    job.found.push(result)
+    this.emit('found', job, result)
+    const cancellations = job.remaining.length === 0 ? this.#end(job, 'found') : []
+    return { result, cancellations }
+  }
+
+  cancel (jobId: string): Cancellation[] {
+    const job = this.jobs.get(jobId)
+    if (!job || !isLive(job)) return []
+    return this.#end(job, 'cancelled')
+  }
+
+  // Paused jobs keep their chunks in flight but get no new ones.
+  setPaused (jobId: string, paused: boolean): void {
+    const job = this.jobs.get(jobId)
+    if (job && isLive(job)) job.status = paused ? 'paused' : 'running'
+  }
+
+  #maybeExhausted (job: JobState): void {
+    if (isLive(job) && job.frontier === job.keyspace.size && job.requeued.length === 0 && job.active.size === 0) {
+      this.#end(job, 'exhausted')
+    }
+  }
+
+  #end (job: JobState, status: 'found' | 'exhausted' | 'cancelled'): Cancellation[] {
+    const cancellations: Cancellation[] = []
+    for (const chunk of job.active.values()) {
+      if (chunk.workerId) {
+        this.workers.get(chunk.workerId)?.chunks.delete(chunk.id)
+        cancellations.push({ workerId: chunk.workerId, jobId: job.id, chunkId: chunk.id })
+      }
+    }
+    job.active.clear()
+    job.requeued = []
+    job.status = status
+    job.endedAt = this.#now()
+    this.emit('end', job)
+    return cancellations
+  }
+
+  // Index range each job has left in flight or unassigned: for the UI and for tests.
+  outstanding (job: JobState): bigint {
+    return job.keyspace.size - job.hashed
+  }
+}
+
+export function isLive (job: JobState): boolean {
+  return job.status === 'running' || job.status === 'paused'
+}

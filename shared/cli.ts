@@ -1,0 +1,37 @@
+// Helpers both command lines use: typed flag values whose errors name the flag, and usage exits.
+import { parseArgs, type ParseArgsConfig } from 'node:util'
+import { InvalidInputError } from './errors.ts'
+
+export const EXIT_ALL_FOUND = 0
+export const EXIT_EXHAUSTED = 1
+export const EXIT_USAGE = 2
+
+export function parseFlags<T extends NonNullable<ParseArgsConfig['options']>> (options: T, argv: string[]) {
+  try {
+    return parseArgs({ options, args: argv, strict: true, allowPositionals: false }).values
+  } catch (error) {
+    throw new InvalidInputError((error as Error).message)
+  }
+}
+
+export function integerFlag (value: string | undefined, flag: string, fallback: number, min: number, max: number): number {
+  if (value === undefined) return fallback
+  if (!/^[0-9]+$/.test(value) || Number(value) < min || Number(value) > max) {
+    throw new InvalidInputError(`--${flag} must be an integer from ${min} to ${max}, got "${value}"`)
+  }
+  return Number(value)
+}
+
+// Usage errors print one clear line and exit 2; anything else is a bug and shows its stack.
+export function runMain (main: () => Promise<number | void>): void {
+  main().then((code) => {
+    if (typeof code === 'number') process.exitCode = code
+  }, (error: Error & { code?: string }) => {
+    if (error instanceof InvalidInputError) {
+      process.stderr.write(`error: ${error.message}\n(run with --help for usage)\n`)
+      process.exit(EXIT_USAGE)
+    }
+    process.stderr.write(`fatal: ${error.stack ?? error.message}\n`)
+    process.exit(255)
+  })
+}

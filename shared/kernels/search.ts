@@ -1,0 +1,91 @@
+// Searches part of a keyspace for digests. Kernels walk a segment's odometer and report the offsets
+// whose first digest word passes the prefilter; this driver rebuilds those candidates, verifies them
+// with the reference hash, checks the cancel flag between batches and publishes progress.
+import { equalBytes } from '@noble/ciphers/utils.js'
+import type { Algorithm } from '../algorithms.ts'
+import { odometerDigits, candidateAt, type Keyspace, type Segment } from '../keyspace.ts'
+import { KERNEL_BATCH_MS, KERNEL_FIRST_BATCH } from '../limits.ts'
+import type { SearchHit } from '../messages.ts'
+import { hashBytes } from './scalar.ts'
+import { targetSet, type TargetSet } from './targets.ts'
+import { scalarSegmentKernel } from './scalar-search.ts'
+
+// A kernel bound to one segment and target set. `run` hashes up to `count` candidates from where the
+// odometer stands, writing prefilter passes (offsets from the start of this run) into `maybes`. It
+// stops early only when `maybes` is full. It returns how many candidates it hashed (the odometer
+// stands after them) and sets `found` to how many offsets it wrote.
+export interface SegmentKernel {
+  found: number
+  run (count: number, maybes: Int32Array): number
+}
+
+export type KernelFactory = (targets: TargetSet, segment: Segment, digits: Int32Array) => SegmentKernel | null
+
+export type SearchJob = { algorithm: Algorithm, targets: Uint8Array[], keyspace: Keyspace }
+export type SearchControl = {
+  cancel?: Int32Array // non-zero: stop at the next batch
+  progress?: Int32Array
+  slot?: number
+  onHit?: (hit: SearchHit) => void
+  kernels?: KernelFactory[] // tried in order; the scalar kernel is always the last resort
+  batchMs?: number
+}
+
+// Most prefilter passes one kernel call reports before it returns to be verified.
+const MAX_MAYBES = 1024
+
+export function search (job: SearchJob, offset: bigint, length: number, control: SearchControl = {}): { hashed: number, hits: SearchHit[], cancelled: boolean } {
+  const targets = targetSet(job.algorithm, job.targets)
+  const factories = [...(control.kernels ?? []), scalarSegmentKernel]
+  const batchMs = control.batchMs ?? KERNEL_BATCH_MS
+  let batch = KERNEL_FIRST_BATCH
+  const maybes = new Int32Array(MAX_MAYBES)
+  const hits: SearchHit[] = []
+  let hashed = 0
+  let index = offset
+  const end = offset + BigInt(length)
+  while (index < end) {
+    const segment = segmentContaining(job.keyspace, index)
+    const segmentEnd = segment.start + segment.count
+    const stop = segmentEnd < end ? segmentEnd : end
+    const digits = odometerDigits(segment, segment.first + index - segment.start)
+    const kernel = firstKernel(factories, targets, segment, digits)
+    while (index < stop) {
+      if (control.cancel && Atomics.load(control.cancel, 0) !== 0) return { hashed, hits, cancelled: true }
+      const remaining = stop - index
+      const count = remaining < BigInt(batch) ? Number(remaining) : batch
+      const started = performance.now()
+      const done = kernel.run(count, maybes)
+      // Size the next batch to take about batchMs, so cancellation stays prompt for every kernel.
+      const elapsed = performance.now() - started
+      if (done === batch) batch = Math.max(64, Math.min(batch * 4, Math.round(batch * batchMs / Math.max(elapsed, 0.01))))
+      for (let i = 0; i < kernel.found; i++) verify(job, targets, index + BigInt(maybes[i]), hits, control)
+      index += BigInt(done)
+      hashed += done
+      if (control.progress) Atomics.add(control.progress, control.slot ?? 0, done)
+    }
+  }
+  return { hashed, hits, cancelled: false }
+}
+
+function segmentContaining (keyspace: Keyspace, index: bigint): Segment {
+  for (const segment of keyspace.segments) if (index < segment.start + segment.count) return segment
+  throw new RangeError(`index ${index} outside keyspace of ${keyspace.size}`)
+}
+
+function firstKernel (factories: KernelFactory[], targets: TargetSet, segment: Segment, digits: Int32Array): SegmentKernel {
+  for (const factory of factories) {
+    const kernel = factory(targets, segment, digits)
+    if (kernel) return kernel
+  }
+  throw new Error('no kernel accepted the segment') // unreachable: the scalar kernel accepts all
+}
+
+function verify (job: SearchJob, targets: TargetSet, index: bigint, hits: SearchHit[], control: SearchControl): void {
+  const plaintext = candidateAt(job.keyspace, index)
+  const hash = hashBytes(job.algorithm, plaintext)
+  if (!targets.digests.some((d) => equalBytes(d, hash))) return
+  const hit = { index: index.toString(), hash, plaintext }
+  hits.push(hit)
+  control.onHit?.(hit)
+}

@@ -1,0 +1,59 @@
+// Every bound the protocol, the scheduler and the worker rely on, in one place.
+// Time values are milliseconds; sizes are bytes unless the name says otherwise.
+
+export const PROTOCOL_VERSION = 1
+// Mixed into the Noise prologue: a peer speaking another version derives other keys and fails closed.
+export const PROTOCOL_PROLOGUE = `taskorch/${PROTOCOL_VERSION}`
+
+// Framing. A frame is a 4-byte big-endian length, then that many bytes of AES-GCM ciphertext + tag.
+export const FRAME_HEADER_BYTES = 4
+export const AEAD_TAG_BYTES = 16
+export const MAX_FRAME_BYTES = 256 * 1024
+// Both handshake messages are exactly one compressed P-256 key plus an empty payload's tag.
+export const HANDSHAKE_MESSAGE_BYTES = 33 + AEAD_TAG_BYTES
+// Close well before a 64-bit counter matters; no session of ours sends this many frames.
+export const MAX_FRAMES_PER_KEY = 2 ** 32
+
+// Deadlines.
+export const HANDSHAKE_TIMEOUT_MS = 5_000
+export const FRAME_COMPLETION_TIMEOUT_MS = 10_000
+export const HEARTBEAT_INTERVAL_MS = 5_000
+export const HEARTBEAT_TIMEOUT_MS = 20_000
+
+// Connection bounds on the server.
+export const MAX_CONNECTIONS = 1_024
+export const MAX_PENDING_HANDSHAKES = 64
+export const MAX_PENDING_HANDSHAKES_PER_ADDRESS = 8
+// A peer that stops reading is dropped once this much is queued for it.
+export const MAX_OUTBOUND_BUFFER_BYTES = 8 * 1024 * 1024
+
+// Message contents.
+export const MAX_NAME_LENGTH = 64
+export const MAX_THREADS = 1_024
+export const MAX_CANDIDATE_BYTES = 256
+export const MAX_TARGETS_PER_JOB_MESSAGE = 2_048
+export const MAX_KEYSPACE_TEXT_LENGTH = 1_024
+export const MAX_ID_LENGTH = 64
+export const MAX_REASON_LENGTH = 256
+// Largest number of candidates in one chunk: per-thread counters are shared Int32 slots.
+export const MAX_CHUNK_CANDIDATES = 2 ** 31 - 1
+
+// Scheduling.
+export const TARGET_CHUNK_SECONDS = 3
+export const MIN_CHUNK_CANDIDATES = 1_000
+// Before a worker's speed is measured, assume this many hashes per second per thread.
+export const ASSUMED_SPEED_PER_THREAD = 2_000_000
+// Chunks queued per worker beyond the one running, so no thread idles between chunks.
+export const CHUNKS_AHEAD_PER_WORKER = 2
+// Chunks shrink near a job's end so the last ones finish together across the fleet.
+export const TAIL_SHRINK_FACTOR = 4
+
+// Worker.
+export const RECONNECT_INITIAL_DELAY_MS = 1_000
+export const RECONNECT_MAX_DELAY_MS = 60_000
+export const PROGRESS_INTERVAL_MS = 500
+export const CANCEL_DEADLINE_MS = 100
+// A thread looks at its cancel flag after each batch; batches are sized to take about this long,
+// well under CANCEL_DEADLINE_MS, starting from KERNEL_FIRST_BATCH candidates.
+export const KERNEL_BATCH_MS = 20
+export const KERNEL_FIRST_BATCH = 4_096

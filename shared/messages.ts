@@ -1,0 +1,176 @@
+// Every message that crosses the network or a thread boundary, typed here and validated on receipt.
+// Validators accept only plain objects with exactly the expected fields, types and bounds.
+import { isAlgorithm, DIGEST_BYTES, type Algorithm } from './algorithms.ts'
+import { InvalidMessageError } from './errors.ts'
+import {
+  MAX_CANDIDATE_BYTES, MAX_CHUNK_CANDIDATES, MAX_ID_LENGTH, MAX_KEYSPACE_TEXT_LENGTH, MAX_NAME_LENGTH,
+  MAX_REASON_LENGTH, MAX_TARGETS_PER_JOB_MESSAGE, MAX_THREADS, PROTOCOL_VERSION
+} from './limits.ts'
+
+// A keyspace as the user wrote it; shared/keyspace.ts turns it into indexable segments.
+export type KeyspaceSpec = { type: 'range', start: string, end: string }
+
+// Worker -> server.
+export type Hello = { type: 'hello', version: number, name: string, cores: number, threads: number }
+export type Progress = { type: 'progress', chunkId: string, hashed: number }
+export type Found = { type: 'found', jobId: string, chunkId: string, hash: Uint8Array, plaintext: Uint8Array }
+export type Done = { type: 'done', chunkId: string, hashed: number }
+// Server -> worker.
+export type Welcome = { type: 'welcome', workerId: string }
+export type JobMessage = { type: 'job', jobId: string, algorithm: Algorithm, targets: Uint8Array[], keyspace: KeyspaceSpec }
+export type Task = { type: 'task', jobId: string, chunkId: string, offset: string, length: number }
+export type Cancel = { type: 'cancel', jobId: string, chunkId?: string }
+export type Solved = { type: 'solved', jobId: string, hash: Uint8Array }
+// Either way.
+export type Ping = { type: 'ping' }
+export type Pong = { type: 'pong' }
+export type Bye = { type: 'bye', reason: string }
+
+export type WorkerMessage = Hello | Progress | Found | Done | Ping | Pong | Bye
+export type ServerMessage = Welcome | JobMessage | Task | Cancel | Solved | Ping | Pong | Bye
+export type Message = WorkerMessage | ServerMessage
+
+// Thread boundary: the worker's main thread asks a kernel thread to search part of a chunk.
+export type SearchRequest = {
+  algorithm: Algorithm
+  targets: Uint8Array[]
+  keyspace: KeyspaceSpec
+  offset: string // first keyspace index, decimal
+  length: number
+  cancel: Int32Array // shared; non-zero means stop at the next batch boundary
+  progress: Int32Array // shared; slot [slot] counts hashed candidates
+  slot: number
+  port?: MessagePortLike // FOUND as soon as it happens, before the search returns
+}
+export type SearchHit = { index: string, hash: Uint8Array, plaintext: Uint8Array }
+export type SearchResult = { hashed: number, hits: SearchHit[], cancelled: boolean }
+export interface MessagePortLike { postMessage (value: SearchHit): void, close?: () => void }
+
+type Fields = Record<string, unknown>
+
+function fail (type: string, why: string): never {
+  throw new InvalidMessageError(type ? `${type}: ${why}` : why)
+}
+
+function exactFields (value: Fields, type: string, required: string[], optional: string[] = []): void {
+  for (const key of required) if (!Object.hasOwn(value, key)) fail(type, `missing field "${key}"`)
+  for (const key of Object.keys(value)) {
+    if (!required.includes(key) && !optional.includes(key)) fail(type, `unexpected field "${key.slice(0, 32)}"`)
+  }
+}
+
+function text (value: unknown, type: string, field: string, max: number, min = 0): string {
+  if (typeof value !== 'string' || value.length < min || value.length > max) {
+    fail(type, `"${field}" must be a string of ${min}..${max} characters`)
+  }
+  return value
+}
+
+function count (value: unknown, type: string, field: string, max: number, min = 0): number {
+  if (typeof value !== 'number' || !Number.isSafeInteger(value) || value < min || value > max) {
+    fail(type, `"${field}" must be an integer in ${min}..${max}`)
+  }
+  return value
+}
+
+function bytes (value: unknown, type: string, field: string, max: number, exact?: number): Uint8Array {
+  if (!(value instanceof Uint8Array) || value.length > max || (exact !== undefined && value.length !== exact)) {
+    fail(type, `"${field}" must be ${exact ?? `at most ${max}`} bytes`)
+  }
+  return value
+}
+
+const DECIMAL = /^(0|[1-9][0-9]*)$/
+
+function decimal (value: unknown, type: string, field: string): string {
+  if (typeof value !== 'string' || value.length > MAX_KEYSPACE_TEXT_LENGTH || !DECIMAL.test(value)) {
+    fail(type, `"${field}" must be a decimal integer without leading zeros`)
+  }
+  return value
+}
+
+function plainObject (value: unknown): Fields {
+  if (value === null || typeof value !== 'object' || Array.isArray(value) || value instanceof Uint8Array) {
+    fail('', 'not an object')
+  }
+  const proto = Object.getPrototypeOf(value)
+  if (proto !== Object.prototype && proto !== null) fail('', 'not a plain object')
+  return value as Fields
+}
+
+export function validateKeyspace (value: unknown, type = 'keyspace'): KeyspaceSpec {
+  const spec = plainObject(value)
+  if (spec.type !== 'range') fail(type, 'keyspace "type" must be "range"')
+  exactFields(spec, type, ['type', 'start', 'end'])
+  return { type: 'range', start: decimal(spec.start, type, 'start'), end: decimal(spec.end, type, 'end') }
+}
+
+const ID = (value: unknown, type: string, field: string) => text(value, type, field, MAX_ID_LENGTH, 1)
+
+export function validateWorkerMessage (value: unknown): WorkerMessage {
+  const m = plainObject(value)
+  const type = m.type
+  switch (type) {
+    case 'hello':
+      exactFields(m, type, ['type', 'version', 'name', 'cores', 'threads'])
+      if (m.version !== PROTOCOL_VERSION) fail(type, `unsupported protocol version ${String(m.version).slice(0, 16)}`)
+      return { type, version: PROTOCOL_VERSION, name: text(m.name, type, 'name', MAX_NAME_LENGTH, 1), cores: count(m.cores, type, 'cores', MAX_THREADS, 1), threads: count(m.threads, type, 'threads', MAX_THREADS, 1) }
+    case 'progress':
+    case 'done':
+      exactFields(m, type, ['type', 'chunkId', 'hashed'])
+      return { type, chunkId: ID(m.chunkId, type, 'chunkId'), hashed: count(m.hashed, type, 'hashed', MAX_CHUNK_CANDIDATES) }
+    case 'found':
+      exactFields(m, type, ['type', 'jobId', 'chunkId', 'hash', 'plaintext'])
+      return { type, jobId: ID(m.jobId, type, 'jobId'), chunkId: ID(m.chunkId, type, 'chunkId'), hash: bytes(m.hash, type, 'hash', 64), plaintext: bytes(m.plaintext, type, 'plaintext', MAX_CANDIDATE_BYTES) }
+    case 'ping':
+    case 'pong':
+      exactFields(m, type, ['type'])
+      return { type }
+    case 'bye':
+      exactFields(m, type, ['type', 'reason'])
+      return { type, reason: text(m.reason, type, 'reason', MAX_REASON_LENGTH) }
+    default:
+      return fail('', `unknown worker message type ${JSON.stringify(String(type).slice(0, 32))}`)
+  }
+}
+
+export function validateServerMessage (value: unknown): ServerMessage {
+  const m = plainObject(value)
+  const type = m.type
+  switch (type) {
+    case 'welcome':
+      exactFields(m, type, ['type', 'workerId'])
+      return { type, workerId: ID(m.workerId, type, 'workerId') }
+    case 'job': {
+      exactFields(m, type, ['type', 'jobId', 'algorithm', 'targets', 'keyspace'])
+      if (!isAlgorithm(m.algorithm)) fail(type, '"algorithm" is not supported')
+      const algorithm = m.algorithm
+      if (!Array.isArray(m.targets) || m.targets.length < 1 || m.targets.length > MAX_TARGETS_PER_JOB_MESSAGE) {
+        fail(type, `"targets" must be an array of 1..${MAX_TARGETS_PER_JOB_MESSAGE} digests`)
+      }
+      const targets = m.targets.map((t: unknown) => bytes(t, type, 'targets[]', 64, DIGEST_BYTES[algorithm]))
+      return { type, jobId: ID(m.jobId, type, 'jobId'), algorithm, targets, keyspace: validateKeyspace(m.keyspace, type) }
+    }
+    case 'task':
+      exactFields(m, type, ['type', 'jobId', 'chunkId', 'offset', 'length'])
+      return { type, jobId: ID(m.jobId, type, 'jobId'), chunkId: ID(m.chunkId, type, 'chunkId'), offset: decimal(m.offset, type, 'offset'), length: count(m.length, type, 'length', MAX_CHUNK_CANDIDATES, 1) }
+    case 'cancel': {
+      exactFields(m, type, ['type', 'jobId'], ['chunkId'])
+      const cancel: Cancel = { type, jobId: ID(m.jobId, type, 'jobId') }
+      if (m.chunkId !== undefined) cancel.chunkId = ID(m.chunkId, type, 'chunkId')
+      return cancel
+    }
+    case 'solved':
+      exactFields(m, type, ['type', 'jobId', 'hash'])
+      return { type, jobId: ID(m.jobId, type, 'jobId'), hash: bytes(m.hash, type, 'hash', 64) }
+    case 'ping':
+    case 'pong':
+      exactFields(m, type, ['type'])
+      return { type }
+    case 'bye':
+      exactFields(m, type, ['type', 'reason'])
+      return { type, reason: text(m.reason, type, 'reason', MAX_REASON_LENGTH) }
+    default:
+      return fail('', `unknown server message type ${JSON.stringify(String(type).slice(0, 32))}`)
+  }
+}

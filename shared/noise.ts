@@ -1,0 +1,223 @@
+// Noise NNpsk0 (noiseprotocol.org rev 34) over P-256, AES-256-GCM and SHA-256:
+//   -> psk, e
+//   <- e, ee
+// The pre-shared token authenticates both sides; ee gives forward secrecy. A responder rejects a
+// message 1 made without the token when its payload tag fails, before doing any Diffie-Hellman.
+import { p256 } from '@noble/curves/nist.js'
+import { gcm } from '@noble/ciphers/aes.js'
+import { sha256 } from '@noble/hashes/sha2.js'
+import { hkdf } from '@noble/hashes/hkdf.js'
+import { DecryptError, HandshakeError, NonceExhaustedError, TokenRejectedError } from './errors.ts'
+import { AEAD_TAG_BYTES, HANDSHAKE_MESSAGE_BYTES, MAX_FRAMES_PER_KEY, PROTOCOL_PROLOGUE } from './limits.ts'
+
+export const NOISE_PROTOCOL_NAME = 'Noise_NNpsk0_P256_AESGCM_SHA256'
+const HASH_BYTES = 32
+const PUBLIC_KEY_BYTES = 33
+const EMPTY = new Uint8Array(0)
+
+function concat (a: Uint8Array, b: Uint8Array): Uint8Array {
+  const out = new Uint8Array(a.length + b.length)
+  out.set(a, 0)
+  out.set(b, a.length)
+  return out
+}
+
+// §5.1: AESGCM nonce is 32 zero bits followed by the 64-bit big-endian counter.
+function nonceBytes (n: number): Uint8Array {
+  const nonce = new Uint8Array(12)
+  new DataView(nonce.buffer).setBigUint64(4, BigInt(n))
+  return nonce
+}
+
+// §5.1 CipherState: one key, a counter that never repeats, associated data authenticated with each frame.
+export class CipherState {
+  #key: Uint8Array
+  #n = 0
+
+  constructor (key: Uint8Array) {
+    this.#key = key
+  }
+
+  #nextNonce (): Uint8Array {
+    if (this.#n >= MAX_FRAMES_PER_KEY) throw new NonceExhaustedError()
+    return nonceBytes(this.#n++)
+  }
+
+  encrypt (ad: Uint8Array, plaintext: Uint8Array): Uint8Array {
+    return gcm(this.#key, this.#nextNonce(), ad).encrypt(plaintext)
+  }
+
+  // A failed tag leaves the counter advanced; callers drop the connection on any DecryptError anyway.
+  decrypt (ad: Uint8Array, ciphertext: Uint8Array): Uint8Array {
+    try {
+      return gcm(this.#key, this.#nextNonce(), ad).decrypt(ciphertext)
+    } catch (error) {
+      if (error instanceof NonceExhaustedError) throw error
+      throw new DecryptError({ cause: error })
+    }
+  }
+
+  destroy (): void {
+    this.#key.fill(0)
+  }
+}
+
+// §5.2 SymmetricState.
+class SymmetricState {
+  ck: Uint8Array
+  h: Uint8Array
+  #cipher: CipherState | null = null
+
+  constructor (prologue: Uint8Array) {
+    const name = new TextEncoder().encode(NOISE_PROTOCOL_NAME)
+    this.h = name.length <= HASH_BYTES ? concat(name, new Uint8Array(HASH_BYTES - name.length)) : sha256(name)
+    this.ck = this.h
+    this.mixHash(prologue)
+  }
+
+  mixHash (data: Uint8Array): void {
+    this.h = sha256(concat(this.h, data))
+  }
+
+  // §4.3 HKDF is RFC 5869 with salt = chaining key and empty info.
+  mixKey (ikm: Uint8Array): void {
+    const out = hkdf(sha256, ikm, this.ck, EMPTY, 2 * HASH_BYTES)
+    this.ck = out.slice(0, HASH_BYTES)
+    this.#cipher = new CipherState(out.slice(HASH_BYTES))
+  }
+
+  mixKeyAndHash (ikm: Uint8Array): void {
+    const out = hkdf(sha256, ikm, this.ck, EMPTY, 3 * HASH_BYTES)
+    this.ck = out.slice(0, HASH_BYTES)
+    this.mixHash(out.slice(HASH_BYTES, 2 * HASH_BYTES))
+    this.#cipher = new CipherState(out.slice(2 * HASH_BYTES))
+  }
+
+  encryptAndHash (plaintext: Uint8Array): Uint8Array {
+    if (this.#cipher === null) throw new HandshakeError('no key before encryptAndHash')
+    const ciphertext = this.#cipher.encrypt(this.h, plaintext)
+    this.mixHash(ciphertext)
+    return ciphertext
+  }
+
+  decryptAndHash (ciphertext: Uint8Array): Uint8Array {
+    if (this.#cipher === null) throw new HandshakeError('no key before decryptAndHash')
+    const plaintext = this.#cipher.decrypt(this.h, ciphertext)
+    this.mixHash(ciphertext)
+    return plaintext
+  }
+
+  // §5.2 Split(): the first key protects initiator -> responder, the second the other way.
+  split (): [CipherState, CipherState] {
+    const out = hkdf(sha256, EMPTY, this.ck, EMPTY, 2 * HASH_BYTES)
+    this.ck.fill(0)
+    return [new CipherState(out.slice(0, HASH_BYTES)), new CipherState(out.slice(HASH_BYTES))]
+  }
+}
+
+export type TransportKeys = { send: CipherState, receive: CipherState, handshakeHash: Uint8Array }
+
+function readPublicKey (bytes: Uint8Array): Uint8Array {
+  // noble accepts 65-byte keys too; the protocol allows exactly one encoding.
+  if (bytes.length !== PUBLIC_KEY_BYTES || (bytes[0] !== 2 && bytes[0] !== 3)) {
+    throw new HandshakeError('malformed ephemeral key')
+  }
+  return bytes
+}
+
+function dh (secretKey: Uint8Array, publicKey: Uint8Array): Uint8Array {
+  try {
+    // getSharedSecret returns a compressed point; Noise DH output is its x coordinate (DHLEN 32).
+    return p256.getSharedSecret(secretKey, publicKey).subarray(1)
+  } catch (error) {
+    throw new HandshakeError('invalid ephemeral key', { cause: error })
+  }
+}
+
+function newSymmetricState (token: Uint8Array): SymmetricState {
+  const state = new SymmetricState(new TextEncoder().encode(PROTOCOL_PROLOGUE))
+  state.mixKeyAndHash(token) // psk token first: NNpsk0
+  return state
+}
+
+// Initiator (the worker): writeMessage1, then readMessage2.
+export class Initiator {
+  #state: SymmetricState
+  #e = p256.utils.randomSecretKey()
+
+  constructor (token: Uint8Array) {
+    this.#state = newSymmetricState(token)
+  }
+
+  writeMessage1 (): Uint8Array {
+    const e = p256.getPublicKey(this.#e, true)
+    this.#state.mixHash(e)
+    this.#state.mixKey(e) // §9.2: in psk handshakes "e" also calls MixKey
+    return concat(e, this.#state.encryptAndHash(EMPTY))
+  }
+
+  readMessage2 (message: Uint8Array): TransportKeys {
+    if (message.length !== HANDSHAKE_MESSAGE_BYTES) throw new HandshakeError('message 2 has the wrong length')
+    const re = readPublicKey(message.subarray(0, PUBLIC_KEY_BYTES))
+    this.#state.mixHash(re)
+    this.#state.mixKey(re)
+    this.#state.mixKey(dh(this.#e, re))
+    this.#e.fill(0)
+    try {
+      this.#state.decryptAndHash(message.subarray(PUBLIC_KEY_BYTES))
+    } catch {
+      throw new TokenRejectedError('the server failed to prove it holds the token')
+    }
+    const handshakeHash = this.#state.h
+    const [send, receive] = this.#state.split()
+    return { send, receive, handshakeHash }
+  }
+}
+
+// Responder (the server): readMessage1 proves the initiator holds the token, then writeMessage2.
+export class Responder {
+  #state: SymmetricState
+  #re: Uint8Array | null = null
+
+  constructor (token: Uint8Array) {
+    this.#state = newSymmetricState(token)
+  }
+
+  readMessage1 (message: Uint8Array): void {
+    if (message.length !== HANDSHAKE_MESSAGE_BYTES) throw new HandshakeError('message 1 has the wrong length')
+    const re = readPublicKey(message.subarray(0, PUBLIC_KEY_BYTES))
+    this.#state.mixHash(re)
+    this.#state.mixKey(re)
+    try {
+      this.#state.decryptAndHash(message.subarray(PUBLIC_KEY_BYTES, PUBLIC_KEY_BYTES + AEAD_TAG_BYTES))
+    } catch {
+      throw new TokenRejectedError('the worker does not hold the token')
+    }
+    this.#re = re
+  }
+
+  writeMessage2 (): { message: Uint8Array, keys: TransportKeys } {
+    if (this.#re === null) throw new HandshakeError('message 2 before message 1')
+    const e = p256.utils.randomSecretKey()
+    const publicKey = p256.getPublicKey(e, true)
+    this.#state.mixHash(publicKey)
+    this.#state.mixKey(publicKey)
+    this.#state.mixKey(dh(e, this.#re))
+    e.fill(0)
+    const message = concat(publicKey, this.#state.encryptAndHash(EMPTY))
+    const handshakeHash = this.#state.h
+    const [receive, send] = this.#state.split()
+    return { message, keys: { send, receive, handshakeHash } }
+  }
+}
+
+// Tokens are 32 random bytes, base64url: long enough that a sniffed message 1 cannot be brute-forced.
+export const TOKEN_BYTES = 32
+
+export function generateToken (): string {
+  return Buffer.from(crypto.getRandomValues(new Uint8Array(TOKEN_BYTES))).toString('base64url')
+}
+
+export function tokenBytes (token: string): Uint8Array {
+  return sha256(new TextEncoder().encode(token)) // any string works as a psk of the right size
+}

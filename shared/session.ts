@@ -1,0 +1,252 @@
+// An authenticated, encrypted message channel over one TCP socket. The rest of the system sees only
+// validated, typed messages; everything about bytes, keys, deadlines and heartbeats stays here.
+import { EventEmitter } from 'node:events'
+import type { Socket } from 'node:net'
+import { encodeMessage, decodeMessage } from './codec.ts'
+import { ConnectionClosedError, OutboundOverflowError, TaskOrchError, TimeoutError } from './errors.ts'
+import { FrameReader, frameHeader, type Frame } from './frames.ts'
+import {
+  AEAD_TAG_BYTES, FRAME_COMPLETION_TIMEOUT_MS, HANDSHAKE_MESSAGE_BYTES, HANDSHAKE_TIMEOUT_MS,
+  HEARTBEAT_INTERVAL_MS, HEARTBEAT_TIMEOUT_MS, MAX_FRAME_BYTES, MAX_OUTBOUND_BUFFER_BYTES
+} from './limits.ts'
+import { validateServerMessage, validateWorkerMessage, type Bye, type Ping, type Pong, type ServerMessage, type WorkerMessage } from './messages.ts'
+import { Initiator, Responder, type CipherState } from './noise.ts'
+
+export type SessionTimings = {
+  handshakeTimeoutMs: number
+  frameCompletionTimeoutMs: number
+  heartbeatIntervalMs: number
+  heartbeatTimeoutMs: number
+}
+
+export const DEFAULT_TIMINGS: SessionTimings = {
+  handshakeTimeoutMs: HANDSHAKE_TIMEOUT_MS,
+  frameCompletionTimeoutMs: FRAME_COMPLETION_TIMEOUT_MS,
+  heartbeatIntervalMs: HEARTBEAT_INTERVAL_MS,
+  heartbeatTimeoutMs: HEARTBEAT_TIMEOUT_MS
+}
+
+type Validator<T> = (value: unknown) => T
+
+export interface SessionEvents<In> {
+  message: [In]
+  close: [TaskOrchError | null]
+}
+
+// In: what this side receives; Out: what it sends.
+export class Session<In extends { type: string }, Out extends { type: string }> extends EventEmitter<SessionEvents<In>> {
+  readonly socket: Socket
+  readonly remoteAddress: string
+  readonly #send: CipherState
+  readonly #receive: CipherState
+  readonly #reader: FrameReader
+  readonly #validate: Validator<In>
+  readonly #timings: SessionTimings
+  #lastReceived = Date.now()
+  #heartbeat: NodeJS.Timeout
+  #frameTimer: NodeJS.Timeout | null = null
+  #closed = false
+
+  constructor (socket: Socket, keys: { send: CipherState, receive: CipherState }, reader: FrameReader,
+    validate: Validator<In>, timings: SessionTimings, leftover: Uint8Array[]) {
+    super()
+    this.socket = socket
+    this.remoteAddress = `${socket.remoteAddress ?? '?'}:${socket.remotePort ?? '?'}`
+    this.#send = keys.send
+    this.#receive = keys.receive
+    this.#reader = reader
+    this.#validate = validate
+    this.#timings = timings
+    reader.setMaxLength(MAX_FRAME_BYTES)
+    socket.on('data', (chunk) => this.#onData(chunk))
+    socket.on('error', () => {}) // 'close' follows every error; that is where we report it
+    socket.on('close', () => this.#finish(new ConnectionClosedError()))
+    this.#heartbeat = setInterval(() => this.#tick(), timings.heartbeatIntervalMs)
+    this.#heartbeat.unref()
+    // Bytes that arrived in the same segment as the last handshake message.
+    for (const chunk of leftover) this.#onData(chunk)
+  }
+
+  get closed (): boolean {
+    return this.#closed
+  }
+
+  send (message: Out | Ping | Pong | Bye): void {
+    if (this.#closed) return
+    const plaintext = encodeMessage(message)
+    const length = plaintext.length + AEAD_TAG_BYTES
+    if (length > MAX_FRAME_BYTES) throw new TaskOrchError('TASKORCH_ERR_MESSAGE_TOO_LARGE', `message ${message.type} needs ${length} bytes, over ${MAX_FRAME_BYTES}`)
+    const header = frameHeader(length)
+    const ciphertext = this.#send.encrypt(header, plaintext)
+    const frame = Buffer.allocUnsafe(header.length + ciphertext.length)
+    frame.set(header, 0)
+    frame.set(ciphertext, header.length)
+    this.socket.write(frame)
+    if (this.socket.writableLength > MAX_OUTBOUND_BUFFER_BYTES) this.destroy(new OutboundOverflowError(this.socket.writableLength))
+  }
+
+  // Polite close: the peer learns why, then the socket ends once the goodbye is flushed.
+  close (reason: string): void {
+    if (this.#closed) return
+    this.send({ type: 'bye', reason })
+    this.socket.end()
+    this.#finish(null)
+  }
+
+  destroy (error: TaskOrchError): void {
+    this.socket.destroy()
+    this.#finish(error)
+  }
+
+  #finish (error: TaskOrchError | null): void {
+    if (this.#closed) return
+    this.#closed = true
+    clearInterval(this.#heartbeat)
+    if (this.#frameTimer) clearTimeout(this.#frameTimer)
+    this.#send.destroy()
+    this.#receive.destroy()
+    this.emit('close', error)
+  }
+
+  #tick (): void {
+    if (Date.now() - this.#lastReceived > this.#timings.heartbeatTimeoutMs) {
+      this.destroy(new TimeoutError('heartbeat', this.#timings.heartbeatTimeoutMs))
+      return
+    }
+    this.send({ type: 'ping' })
+  }
+
+  #onData (chunk: Uint8Array): void {
+    if (this.#closed) return
+    try {
+      for (const frame of this.#reader.push(chunk)) {
+        this.#onFrame(frame)
+        if (this.#closed) return
+      }
+    } catch (error) {
+      this.destroy(error instanceof TaskOrchError ? error : new TaskOrchError('TASKORCH_ERR_INTERNAL', String(error)))
+      return
+    }
+    this.#armFrameTimer()
+  }
+
+  // A frame once started must finish promptly: a one-byte drip cannot hold a socket open.
+  #armFrameTimer (): void {
+    if (!this.#reader.partial) {
+      if (this.#frameTimer) clearTimeout(this.#frameTimer)
+      this.#frameTimer = null
+    } else if (this.#frameTimer === null) {
+      const ms = this.#timings.frameCompletionTimeoutMs
+      this.#frameTimer = setTimeout(() => this.destroy(new TimeoutError('frame', ms)), ms)
+      this.#frameTimer.unref()
+    }
+  }
+
+  #onFrame ({ header, body }: Frame): void {
+    const message = this.#validate(decodeMessage(this.#receive.decrypt(header, body)))
+    this.#lastReceived = Date.now()
+    if (this.#frameTimer) {
+      clearTimeout(this.#frameTimer)
+      this.#frameTimer = null
+    }
+    if (message.type === 'ping') this.send({ type: 'pong' })
+    else if (message.type === 'pong') return
+    else this.emit('message', message)
+    if (message.type === 'bye') {
+      this.socket.end()
+      this.#finish(null)
+    }
+  }
+}
+
+export type ServerSession = Session<WorkerMessage, ServerMessage>
+export type WorkerSession = Session<ServerMessage, WorkerMessage>
+
+// Reads exactly one handshake message (or fails on deadline, close, or a malformed length).
+function readHandshakeMessage (socket: Socket, reader: FrameReader, deadline: AbortSignal): Promise<{ body: Uint8Array, leftover: Uint8Array[] }> {
+  return new Promise((resolve, reject) => {
+    const cleanup = () => {
+      socket.off('data', onData)
+      socket.off('close', onClose)
+      deadline.removeEventListener('abort', onAbort)
+    }
+    const onData = (chunk: Uint8Array) => {
+      let frames: Frame[]
+      try {
+        frames = reader.push(chunk, 1)
+      } catch (error) {
+        cleanup()
+        reject(error)
+        return
+      }
+      if (frames.length === 0) return
+      cleanup()
+      socket.pause() // hold further bytes until the session attaches its own listener
+      // Anything after this frame belongs to the transport phase.
+      resolve({ body: frames[0].body, leftover: reader.partial ? [reader.takeBuffered()] : [] })
+    }
+    const onClose = () => {
+      cleanup()
+      reject(new ConnectionClosedError('connection closed during the handshake'))
+    }
+    const onAbort = () => {
+      cleanup()
+      reject(deadline.reason)
+    }
+    if (deadline.aborted) return onAbort()
+    socket.on('data', onData)
+    socket.on('close', onClose)
+    deadline.addEventListener('abort', onAbort)
+    socket.resume()
+  })
+}
+
+function writeHandshakeMessage (socket: Socket, body: Uint8Array): void {
+  const frame = Buffer.allocUnsafe(4 + body.length)
+  frame.set(frameHeader(body.length), 0)
+  frame.set(body, 4)
+  socket.write(frame)
+}
+
+async function withDeadline<T> (socket: Socket, timings: SessionTimings, run: (deadline: AbortSignal) => Promise<T>): Promise<T> {
+  const controller = new AbortController()
+  const timer = setTimeout(() => controller.abort(new TimeoutError('handshake', timings.handshakeTimeoutMs)), timings.handshakeTimeoutMs)
+  socket.on('error', () => {})
+  try {
+    return await run(controller.signal)
+  } catch (error) {
+    socket.destroy()
+    throw error
+  } finally {
+    clearTimeout(timer)
+  }
+}
+
+// Server side. Rejects without a word when the worker lacks the token (the caller logs at debug).
+export function acceptSession (socket: Socket, token: Uint8Array, timings: SessionTimings = DEFAULT_TIMINGS): Promise<ServerSession> {
+  return withDeadline(socket, timings, async (deadline) => {
+    const reader = new FrameReader(HANDSHAKE_MESSAGE_BYTES, HANDSHAKE_MESSAGE_BYTES)
+    const { body, leftover } = await readHandshakeMessage(socket, reader, deadline)
+    const responder = new Responder(token)
+    responder.readMessage1(body)
+    const { message, keys } = responder.writeMessage2()
+    writeHandshakeMessage(socket, message)
+    const session: ServerSession = new Session(socket, keys, new FrameReader(AEAD_TAG_BYTES, MAX_FRAME_BYTES), validateWorkerMessage, timings, leftover)
+    socket.resume()
+    return session
+  })
+}
+
+// Worker side. A server without the token cannot produce a message 2 that authenticates.
+export function connectSession (socket: Socket, token: Uint8Array, timings: SessionTimings = DEFAULT_TIMINGS): Promise<WorkerSession> {
+  return withDeadline(socket, timings, async (deadline) => {
+    const initiator = new Initiator(token)
+    writeHandshakeMessage(socket, initiator.writeMessage1())
+    const reader = new FrameReader(HANDSHAKE_MESSAGE_BYTES, HANDSHAKE_MESSAGE_BYTES)
+    const { body, leftover } = await readHandshakeMessage(socket, reader, deadline)
+    const keys = initiator.readMessage2(body)
+    const session: WorkerSession = new Session(socket, keys, new FrameReader(AEAD_TAG_BYTES, MAX_FRAME_BYTES), validateServerMessage, timings, leftover)
+    socket.resume()
+    return session
+  })
+}

@@ -1,0 +1,207 @@
+// The worker's connection loop: connect, handshake, HELLO, run what the server sends; after a lost
+// connection, reconnect with exponential backoff and jitter. A refused token is not retried forever.
+import { EventEmitter } from 'node:events'
+import net from 'node:net'
+import { toHex } from '../shared/algorithms.ts'
+import { ConnectionClosedError, TaskOrchError, TokenRejectedError } from '../shared/errors.ts'
+import { PROGRESS_INTERVAL_MS, PROTOCOL_VERSION, RECONNECT_INITIAL_DELAY_MS, RECONNECT_MAX_DELAY_MS } from '../shared/limits.ts'
+import type { ServerMessage } from '../shared/messages.ts'
+import { tokenBytes } from '../shared/noise.ts'
+import { connectSession, DEFAULT_TIMINGS, type SessionTimings, type WorkerSession } from '../shared/session.ts'
+import { ChunkRunner, type ChunkJob, type RunningChunk } from './runner.ts'
+
+export type WorkerOptions = {
+  host: string
+  port: number
+  token: string
+  name: string
+  threads: number
+  cores: number
+  timings?: Partial<SessionTimings>
+  reconnectInitialMs?: number
+}
+
+export interface WorkerEvents {
+  log: ['info' | 'warn' | 'error', string]
+  fatal: [TaskOrchError]
+}
+
+type Running = { jobId: string, chunk: RunningChunk, length: number, reported: number }
+
+// A server that closes during the handshake twice running almost certainly refused our token.
+const REFUSALS_BEFORE_GIVING_UP = 2
+
+export class WorkerClient extends EventEmitter<WorkerEvents> {
+  readonly #options: WorkerOptions
+  readonly #timings: SessionTimings
+  readonly #runner: ChunkRunner
+  readonly #jobs = new Map<string, ChunkJob>()
+  readonly #running = new Map<string, Running>()
+  #session: WorkerSession | null = null
+  #stopping = false
+  #wake: (() => void) | null = null
+  #loop: Promise<void> | null = null
+
+  constructor (options: WorkerOptions) {
+    super()
+    this.#options = options
+    this.#timings = { ...DEFAULT_TIMINGS, ...options.timings }
+    this.#runner = new ChunkRunner(options.threads)
+  }
+
+  start (): Promise<void> {
+    this.#loop ??= this.#connectLoop()
+    return this.#loop
+  }
+
+  async #connectLoop (): Promise<void> {
+    let failures = 0
+    let refusals = 0
+    const initial = this.#options.reconnectInitialMs ?? RECONNECT_INITIAL_DELAY_MS
+    while (!this.#stopping) {
+      try {
+        const session = await this.#connect()
+        failures = 0
+        refusals = 0
+        await this.#serve(session)
+      } catch (error) {
+        const coded = error instanceof TaskOrchError ? error : new TaskOrchError('TASKORCH_ERR_CONNECT', (error as Error).message)
+        refusals = isRefusal(coded) ? refusals + 1 : 0
+        if (refusals >= REFUSALS_BEFORE_GIVING_UP || coded instanceof TokenRejectedError) {
+          this.emit('fatal', new TokenRejectedError(`the server at ${this.#address()} refused the handshake; check that this worker's token matches the server's`))
+          await this.#shutdown()
+          return
+        }
+        this.emit('log', 'warn', `cannot reach ${this.#address()}: ${coded.message}`)
+      }
+      if (this.#stopping) break
+      // 1 s doubling to 60 s, plus up to a quarter more at random so a fleet does not reconnect in step.
+      const delay = Math.min(RECONNECT_MAX_DELAY_MS, initial * 2 ** failures++)
+      await this.#sleep(delay + Math.random() * delay / 4)
+    }
+    await this.#shutdown()
+  }
+
+  #address (): string { return `${this.#options.host}:${this.#options.port}` }
+
+  #sleep (ms: number): Promise<void> {
+    return new Promise((resolve) => {
+      const timer = setTimeout(resolve, ms)
+      this.#wake = () => { clearTimeout(timer); resolve() }
+    })
+  }
+
+  async #connect (): Promise<WorkerSession> {
+    const socket = net.connect({ host: this.#options.host, port: this.#options.port, noDelay: true })
+    await new Promise<void>((resolve, reject) => {
+      socket.once('connect', resolve)
+      socket.once('error', reject)
+    })
+    return await connectSession(socket, tokenBytes(this.#options.token), this.#timings)
+  }
+
+  #serve (session: WorkerSession): Promise<void> {
+    this.#session = session
+    const { name, cores, threads } = this.#options
+    session.send({ type: 'hello', version: PROTOCOL_VERSION, name, cores, threads })
+    const progress = setInterval(() => this.#sendProgress(), PROGRESS_INTERVAL_MS)
+    return new Promise((resolve) => {
+      session.on('message', (message) => {
+        try {
+          this.#onMessage(message)
+        } catch (error) {
+          session.destroy(error instanceof TaskOrchError ? error : new TaskOrchError('TASKORCH_ERR_INTERNAL', String(error)))
+        }
+      })
+      session.on('close', (error) => {
+        clearInterval(progress)
+        this.#session = null
+        // The server requeues whatever we held; stop spending cycles on it.
+        for (const running of this.#running.values()) running.chunk.cancel()
+        this.#running.clear()
+        this.#jobs.clear()
+        this.emit('log', error ? 'warn' : 'info', `disconnected from ${this.#address()}${error ? `: ${error.message}` : ''}`)
+        resolve()
+      })
+    })
+  }
+
+  #onMessage (message: ServerMessage): void {
+    switch (message.type) {
+      case 'welcome':
+        this.emit('log', 'info', `connected to ${this.#address()} as ${this.#options.name} with ${this.#options.threads} threads`)
+        return
+      case 'job':
+        this.#jobs.set(message.jobId, { algorithm: message.algorithm, targets: message.targets, keyspace: message.keyspace })
+        return
+      case 'task':
+        this.#startChunk(message.jobId, message.chunkId, BigInt(message.offset), message.length)
+        return
+      case 'cancel':
+        for (const [chunkId, running] of this.#running) {
+          if (running.jobId === message.jobId && (message.chunkId === undefined || message.chunkId === chunkId)) {
+            running.chunk.cancel()
+            this.#running.delete(chunkId)
+          }
+        }
+        if (message.chunkId === undefined) this.#jobs.delete(message.jobId)
+        return
+      case 'solved': {
+        // Later chunks of this job no longer look for a target someone else found.
+        const job = this.#jobs.get(message.jobId)
+        const hex = toHex(message.hash)
+        if (job) job.targets = job.targets.filter((t) => toHex(t) !== hex)
+        return
+      }
+      case 'bye':
+        this.emit('log', 'info', `server said goodbye: ${message.reason}`)
+    }
+  }
+
+  #startChunk (jobId: string, chunkId: string, offset: bigint, length: number): void {
+    const job = this.#jobs.get(jobId)
+    if (!job) throw new TaskOrchError('TASKORCH_ERR_PROTOCOL', `task ${chunkId} for unknown job ${jobId}`)
+    const session = this.#session
+    const chunk = this.#runner.run(job, offset, length, (hit) => {
+      session?.send({ type: 'found', jobId, chunkId, hash: hit.hash, plaintext: hit.plaintext })
+    })
+    const running: Running = { jobId, chunk, length, reported: 0 }
+    this.#running.set(chunkId, running)
+    chunk.done.then((outcome) => {
+      if (this.#running.get(chunkId) !== running) return // cancelled or disconnected meanwhile
+      this.#running.delete(chunkId)
+      if (!outcome.cancelled) session?.send({ type: 'done', chunkId, hashed: outcome.hashed })
+    }, (error: Error) => {
+      this.#running.delete(chunkId)
+      this.emit('log', 'error', `chunk ${chunkId} failed: ${error.message}`)
+      session?.destroy(new TaskOrchError('TASKORCH_ERR_KERNEL', error.message))
+    })
+  }
+
+  #sendProgress (): void {
+    for (const [chunkId, running] of this.#running) {
+      const hashed = running.chunk.hashed()
+      if (hashed === running.reported || hashed >= running.length) continue
+      running.reported = hashed
+      this.#session?.send({ type: 'progress', chunkId, hashed })
+    }
+  }
+
+  // Stop taking work, let the server requeue what we hold, and close.
+  async stop (reason = 'worker shutting down'): Promise<void> {
+    this.#stopping = true
+    this.#session?.close(reason)
+    this.#wake?.()
+    await this.start()
+  }
+
+  async #shutdown (): Promise<void> {
+    this.#stopping = true
+    for (const running of this.#running.values()) running.chunk.cancel()
+    await this.#runner.close()
+  }
+}
+
+function isRefusal (error: TaskOrchError): boolean {
+  return error instanceof ConnectionClosedError && error.message.includes('handshake')
+}

@@ -1,0 +1,79 @@
+// Runs chunks on a Piscina pool: each chunk is split into one piece per thread, all pieces share a
+// cancel flag and a progress array in shared memory. Pieces of later chunks wait in Piscina's queue,
+// so a thread that finishes picks up the next piece at once.
+import { MessageChannel } from 'node:worker_threads'
+import { availableParallelism } from 'node:os'
+import { Piscina } from 'piscina'
+import type { Algorithm } from '../shared/algorithms.ts'
+import type { KeyspaceSpec, SearchHit, SearchRequest, SearchResult } from '../shared/messages.ts'
+
+const THREAD_FILE = new URL('./thread.ts', import.meta.url).href
+
+export type ChunkJob = { algorithm: Algorithm, targets: Uint8Array[], keyspace: KeyspaceSpec }
+export type ChunkOutcome = { hashed: number, cancelled: boolean }
+
+export class RunningChunk {
+  readonly done: Promise<ChunkOutcome>
+  readonly #cancel: Int32Array
+  readonly #progress: Int32Array
+
+  constructor (cancel: Int32Array, progress: Int32Array, done: Promise<ChunkOutcome>) {
+    this.#cancel = cancel
+    this.#progress = progress
+    this.done = done
+  }
+
+  cancel (): void { Atomics.store(this.#cancel, 0, 1) }
+
+  hashed (): number {
+    let sum = 0
+    for (let i = 0; i < this.#progress.length; i++) sum += Atomics.load(this.#progress, i)
+    return sum
+  }
+}
+
+export class ChunkRunner {
+  readonly threads: number
+  readonly #pool: Piscina<SearchRequest, SearchResult>
+
+  constructor (threads = availableParallelism()) {
+    this.threads = threads
+    // Threads load TypeScript through tsx, whichever way this process itself was started.
+    const execArgv = process.execArgv.some((a) => a.includes('tsx')) ? process.execArgv : [...process.execArgv, '--import', 'tsx']
+    this.#pool = new Piscina({ filename: THREAD_FILE, minThreads: threads, maxThreads: threads, idleTimeout: 60_000, execArgv })
+  }
+
+  // onHit may see the same hit once from the thread's port and once from its result; it gets each index once.
+  run (job: ChunkJob, offset: bigint, length: number, onHit: (hit: SearchHit) => void): RunningChunk {
+    const pieces = Math.max(1, Math.min(this.threads, Math.floor(length / 64)))
+    const cancel = new Int32Array(new SharedArrayBuffer(4))
+    const progress = new Int32Array(new SharedArrayBuffer(4 * pieces))
+    const seen = new Set<string>()
+    const report = (hit: SearchHit) => {
+      if (seen.has(hit.index)) return
+      seen.add(hit.index)
+      onHit(hit)
+    }
+    const done = (async () => {
+      const base = Math.floor(length / pieces)
+      const runs: Promise<SearchResult>[] = []
+      for (let i = 0; i < pieces; i++) {
+        const pieceOffset = offset + BigInt(i * base)
+        const pieceLength = i === pieces - 1 ? length - i * base : base
+        const { port1, port2 } = new MessageChannel()
+        port1.on('message', report)
+        const request: SearchRequest = { ...job, offset: pieceOffset.toString(), length: pieceLength, cancel, progress, slot: i, port: port2 }
+        runs.push(this.#pool.run(request, { transferList: [port2] }).finally(() => port1.close()))
+      }
+      const results = await Promise.all(runs)
+      // Hits travel in the results too, so every FOUND is reported before the chunk counts as done.
+      for (const result of results) for (const hit of result.hits) report(hit)
+      return { hashed: results.reduce((sum, r) => sum + r.hashed, 0), cancelled: results.some((r) => r.cancelled) }
+    })()
+    return new RunningChunk(cancel, progress, done)
+  }
+
+  close (): Promise<void> {
+    return this.#pool.destroy()
+  }
+}

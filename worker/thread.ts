@@ -1,0 +1,28 @@
+// Runs inside a Piscina thread: one SearchRequest in, one SearchResult out. Hits are also posted
+// on the request's port the moment they are verified, so FOUND does not wait for the piece to end.
+import { keyspaceFrom, type Keyspace } from '../shared/keyspace.ts'
+import type { SearchRequest, SearchResult } from '../shared/messages.ts'
+import { search } from '../shared/kernels/search.ts'
+import { fastKernels } from '../shared/kernels/index.ts'
+
+// Jobs send many pieces with the same keyspace; build its segments once per thread.
+let cached: { key: string, keyspace: Keyspace } | null = null
+
+function keyspaceOf (request: SearchRequest): Keyspace {
+  const key = JSON.stringify(request.keyspace)
+  if (cached?.key !== key) cached = { key, keyspace: keyspaceFrom(request.keyspace) }
+  return cached.keyspace
+}
+
+export default function run (request: SearchRequest): SearchResult {
+  const job = { algorithm: request.algorithm, targets: request.targets, keyspace: keyspaceOf(request) }
+  const result = search(job, BigInt(request.offset), request.length, {
+    cancel: request.cancel,
+    progress: request.progress,
+    slot: request.slot,
+    kernels: fastKernels,
+    onHit: (hit) => request.port?.postMessage(hit)
+  })
+  request.port?.close?.()
+  return result
+}
