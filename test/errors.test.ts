@@ -1,0 +1,33 @@
+import { describe, expect, it } from 'vitest'
+import * as errors from '../shared/errors.ts'
+
+// Every coded error: its class name, its stable code, and that its message says something.
+const table: [new (...args: any[]) => errors.TaskOrchError, unknown[], string][] = [
+  [errors.FrameTooLargeError, [10, 5], 'TASKORCH_ERR_FRAME_TOO_LARGE'],
+  [errors.FrameTooSmallError, [1, 5], 'TASKORCH_ERR_FRAME_TOO_SMALL'],
+  [errors.HandshakeError, ['x'], 'TASKORCH_ERR_HANDSHAKE'],
+  [errors.TokenRejectedError, [], 'TASKORCH_ERR_TOKEN_REJECTED'],
+  [errors.DecryptError, [], 'TASKORCH_ERR_DECRYPT'],
+  [errors.NonceExhaustedError, [], 'TASKORCH_ERR_NONCE_EXHAUSTED'],
+  [errors.MessageDecodeError, ['x'], 'TASKORCH_ERR_MESSAGE_DECODE'],
+  [errors.InvalidMessageError, ['x'], 'TASKORCH_ERR_INVALID_MESSAGE'],
+  [errors.TimeoutError, ['handshake', 5], 'TASKORCH_ERR_TIMEOUT'],
+  [errors.OutboundOverflowError, [10], 'TASKORCH_ERR_OUTBOUND_OVERFLOW'],
+  [errors.ConnectionClosedError, [], 'TASKORCH_ERR_CLOSED'],
+  [errors.InvalidInputError, ['x'], 'TASKORCH_ERR_INVALID_INPUT']
+]
+
+describe('coded errors', () => {
+  it.each(table)('%o has its code, name and a message', (Class, args, code) => {
+    const error = new Class(...args)
+    expect(error).toBeInstanceOf(errors.TaskOrchError)
+    expect(error.code).toBe(code)
+    expect(error.name).toBe(Class.name)
+    expect(error.message.length).toBeGreaterThan(0)
+  })
+
+  it('covers every exported error class', () => {
+    const exported = Object.values(errors).filter((v) => typeof v === 'function' && v !== errors.TaskOrchError)
+    expect(exported.length).toBe(table.length)
+  })
+})
