@@ -80,6 +80,11 @@ function bytes (value: unknown, type: string, field: string, max: number, exact?
   return value
 }
 
+// A short, safe rendering of a hostile value for an error message (String() can throw on null-prototype objects).
+function shown (value: unknown): string {
+  return typeof value === 'string' ? JSON.stringify(value.slice(0, 32)) : typeof value === 'number' ? String(value) : typeof value
+}
+
 const DECIMAL = /^(0|[1-9][0-9]*)$/
 
 function decimal (value: unknown, type: string, field: string): string {
@@ -113,7 +118,7 @@ export function validateWorkerMessage (value: unknown): WorkerMessage {
   switch (type) {
     case 'hello':
       exactFields(m, type, ['type', 'version', 'name', 'cores', 'threads'])
-      if (m.version !== PROTOCOL_VERSION) fail(type, `unsupported protocol version ${String(m.version).slice(0, 16)}`)
+      if (m.version !== PROTOCOL_VERSION) fail(type, `unsupported protocol version ${shown(m.version)}`)
       return { type, version: PROTOCOL_VERSION, name: text(m.name, type, 'name', MAX_NAME_LENGTH, 1), cores: count(m.cores, type, 'cores', MAX_THREADS, 1), threads: count(m.threads, type, 'threads', MAX_THREADS, 1) }
     case 'progress':
     case 'done':
@@ -130,7 +135,7 @@ export function validateWorkerMessage (value: unknown): WorkerMessage {
       exactFields(m, type, ['type', 'reason'])
       return { type, reason: text(m.reason, type, 'reason', MAX_REASON_LENGTH) }
     default:
-      return fail('', `unknown worker message type ${JSON.stringify(String(type).slice(0, 32))}`)
+      return fail('', `unknown worker message type ${shown(type)}`)
   }
 }
 
@@ -171,6 +176,6 @@ export function validateServerMessage (value: unknown): ServerMessage {
       exactFields(m, type, ['type', 'reason'])
       return { type, reason: text(m.reason, type, 'reason', MAX_REASON_LENGTH) }
     default:
-      return fail('', `unknown server message type ${JSON.stringify(String(type).slice(0, 32))}`)
+      return fail('', `unknown server message type ${shown(type)}`)
   }
 }

@@ -1,0 +1,69 @@
+// Every kernel is checked against node:crypto: whole-message hashing at the padding boundaries, and
+// searches over ranges whose candidates sit at those boundaries, with targets at the first, last and
+// random indices.
+import { describe, expect, it } from 'vitest'
+import { createHash, randomBytes } from 'node:crypto'
+import { ALGORITHMS, type Algorithm } from '../shared/algorithms.ts'
+import { candidateAt, keyspaceFrom, rangeSpec } from '../shared/keyspace.ts'
+import { hashBytes } from '../shared/kernels/scalar.ts'
+import { search, type KernelFactory } from '../shared/kernels/search.ts'
+import { fastKernels } from '../shared/kernels/index.ts'
+
+const digest = (algorithm: Algorithm, data: Uint8Array) => createHash(algorithm).update(data).digest()
+// Padding boundaries of 64-byte blocks (md5/sha1/sha256) and 128-byte blocks (sha512), plus multi-block.
+const LENGTHS = [0, 1, 3, 4, 5, 54, 55, 56, 57, 63, 64, 65, 111, 112, 119, 120, 127, 128, 129, 200, 256]
+const KERNEL_SETS: [string, KernelFactory[]][] = [['scalar', []], ...fastKernels.map((k): [string, KernelFactory[]] => [k.name, [k]])]
+
+describe('hashBytes matches node:crypto', () => {
+  for (const algorithm of ALGORITHMS) {
+    it(algorithm, () => {
+      for (const length of [...LENGTHS, ...Array.from({ length: 50 }, () => Math.floor(Math.random() * 300))]) {
+        const message = randomBytes(length)
+        expect(Buffer.from(hashBytes(algorithm, message)).toString('hex'), `length ${length}`).toBe(digest(algorithm, message).toString('hex'))
+      }
+    })
+  }
+})
+
+describe.each(KERNEL_SETS)('%s kernel search', (_, kernels) => {
+  for (const algorithm of ALGORITHMS) {
+    it(`${algorithm} finds targets at first, last and random indices at every boundary length`, () => {
+      for (const digits of [1, 2, 4, 5, 8, 54, 55, 56, 57, 63, 64, 65, 111, 112, 119, 120, 128]) {
+        // A range that crosses into the next length, so each search spans two segments.
+        const start = digits === 1 ? 0n : 10n ** BigInt(digits - 1) + 7n
+        const size = digits === 1 ? 10n : 5000n
+        const keyspace = keyspaceFrom(rangeSpec(start, start + size))
+        const picks = [0n, size - 1n, BigInt(Math.floor(Math.random() * Number(size)))]
+        const targets = picks.map((i) => digest(algorithm, candidateAt(keyspace, i)))
+        const result = search({ algorithm, targets, keyspace }, 0n, Number(size), { kernels })
+        expect(result.hashed).toBe(Number(size))
+        const found = new Set(result.hits.map((h) => h.index))
+        for (const pick of picks) expect(found.has(pick.toString()), `${digits} digits, index ${pick}`).toBe(true)
+        for (const hit of result.hits) expect(digest(algorithm, hit.plaintext)).toEqual(Buffer.from(hit.hash))
+      }
+    })
+  }
+
+  it('searches a window starting and ending mid-batch across a length boundary, reporting exact indices', () => {
+    const keyspace = keyspaceFrom(rangeSpec(0, 10_000_000))
+    const offset = 999_777n
+    const length = 123_457
+    const inside = [offset, 1_000_000n, offset + BigInt(length) - 1n]
+    const outside = [offset - 1n, offset + BigInt(length)]
+    const targets = [...inside, ...outside].map((i) => digest('md5', candidateAt(keyspace, i)))
+    const progress = new Int32Array(new SharedArrayBuffer(8))
+    const result = search({ algorithm: 'md5', targets, keyspace }, offset, length, { kernels, progress, slot: 1 })
+    expect(result.hits.map((h) => h.index).sort()).toEqual(inside.map(String).sort())
+    expect(result.hashed).toBe(length)
+    expect(progress[1]).toBe(length)
+  })
+
+  it('finds thousands of targets at once', () => {
+    const keyspace = keyspaceFrom(rangeSpec(0, 1_000_000))
+    const picks = Array.from({ length: 2000 }, (_, i) => BigInt(i * 499 + 13))
+    const targets = picks.map((i) => digest('sha1', candidateAt(keyspace, i)))
+    const result = search({ algorithm: 'sha1', targets, keyspace }, 0n, 1_000_000, { kernels })
+    expect(result.hits.length).toBe(picks.length)
+  })
+})
+})

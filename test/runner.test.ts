@@ -1,0 +1,32 @@
+import { afterAll, describe, expect, it } from 'vitest'
+import { createHash } from 'node:crypto'
+import { ChunkRunner } from '../worker/runner.ts'
+import type { SearchHit } from '../shared/messages.ts'
+
+const md5 = (text: string) => createHash('md5').update(text).digest()
+const runner = new ChunkRunner(2)
+afterAll(() => runner.close())
+
+describe('chunk runner (Piscina threads)', () => {
+  it('splits a chunk over the threads, counts every candidate, and reports hits', async () => {
+    const hits: SearchHit[] = []
+    const job = { algorithm: 'md5' as const, targets: [md5('1000000'), md5('1999999'), md5('5')], keyspace: { type: 'range' as const, start: '0', end: '100000000' } }
+    const chunk = runner.run(job, 1_000_000n, 1_000_000, (hit) => hits.push(hit))
+    expect(await chunk.done).toEqual({ hashed: 1_000_000, cancelled: false })
+    expect(chunk.hashed()).toBe(1_000_000)
+    expect(hits.map((h) => Buffer.from(h.plaintext).toString()).sort()).toEqual(['1000000', '1999999'])
+  })
+
+  it('honours a cancel within 100 ms', async () => {
+    const job = { algorithm: 'sha512' as const, targets: [createHash('sha512').update('x').digest()], keyspace: { type: 'range' as const, start: '0', end: '1000000000000' } }
+    const chunk = runner.run(job, 0n, 2 ** 31 - 1, () => {})
+    await new Promise((resolve) => setTimeout(resolve, 500))
+    expect(chunk.hashed()).toBeGreaterThan(0)
+    const cancelledAt = performance.now()
+    chunk.cancel()
+    const outcome = await chunk.done
+    expect(outcome.cancelled).toBe(true)
+    expect(performance.now() - cancelledAt).toBeLessThan(100)
+    expect(outcome.hashed).toBe(chunk.hashed())
+  })
+})
