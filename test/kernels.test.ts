@@ -66,4 +66,3 @@ describe.each(KERNEL_SETS)('%s kernel search', (_, kernels) => {
     expect(result.hits.length).toBe(picks.length)
   })
 })
-})
