@@ -1,0 +1,180 @@
+// The whole product on loopback: an in-process Orchestrator, real worker processes, real kills.
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest'
+import { spawn, type ChildProcess } from 'node:child_process'
+import { createHash } from 'node:crypto'
+import net from 'node:net'
+import { once } from 'node:events'
+import { fileURLToPath } from 'node:url'
+import { Orchestrator } from '../server/index.ts'
+import { tokenBytes } from '../shared/noise.ts'
+import { connectSession } from '../shared/session.ts'
+import { PROTOCOL_VERSION } from '../shared/limits.ts'
+import type { ServerMessage } from '../shared/messages.ts'
+import { FAST_TIMINGS, TOKEN, within } from './helpers.ts'
+
+const ROOT = fileURLToPath(new URL('..', import.meta.url))
+const hex = (algorithm: string, text: string) => createHash(algorithm).update(text).digest('hex')
+
+type Run = { child: ChildProcess, stdout: string, stderr: string, exit: Promise<number | null> }
+
+// Runs one of the project's CLIs the way a user would, through tsx.
+function cli (file: string, args: string[], env: Record<string, string> = {}): Run {
+  const child = spawn(process.execPath, ['--import', 'tsx', file, ...args], { cwd: ROOT, env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] })
+  const run: Run = { child, stdout: '', stderr: '', exit: once(child, 'exit').then(([code]) => code as number | null) }
+  child.stdout!.on('data', (d) => { run.stdout += d })
+  child.stderr!.on('data', (d) => { run.stderr += d })
+  return run
+}
+
+const children: Run[] = []
+function startWorker (port: number, name: string, extra: string[] = []): Run {
+  const run = cli('worker/main.ts', ['--port', String(port), '--token', TOKEN, '--threads', '1', '--name', name, ...extra])
+  children.push(run)
+  return run
+}
+async function killAll () {
+  for (const run of children.splice(0)) {
+    run.child.kill('SIGKILL')
+    await run.exit
+  }
+}
+
+describe('end to end on loopback', () => {
+  let orch: Orchestrator
+  beforeAll(async () => {
+    orch = new Orchestrator({ host: '127.0.0.1', port: 0, token: TOKEN, timings: { heartbeatIntervalMs: 200, heartbeatTimeoutMs: 1500 } })
+    await orch.start()
+  })
+  afterEach(killAll)
+  afterAll(() => orch.stop())
+
+  it('two worker processes find MD5, SHA-1, SHA-256 and SHA-512 targets', async () => {
+    const joined = new Promise<void>((resolve) => { let n = 0; orch.on('worker-joined', () => { if (++n === 2) resolve() }) })
+    startWorker(orch.port, 'one')
+    startWorker(orch.port, 'two')
+    await within(20_000, joined, 'two workers joining')
+    const jobs = (['md5', 'sha1', 'sha256', 'sha512'] as const).map((algorithm, i) => orch.addTasks({
+      algorithm, targets: [hex(algorithm, String(150_000 + i * 7)), hex(algorithm, '3')], keyspace: { type: 'range', start: 0, end: 400_000 }
+    }))
+    const outcomes = await within(60_000, Promise.all(jobs.map((j) => j.done)), 'four jobs')
+    for (const [i, outcome] of outcomes.entries()) {
+      expect(outcome.status).toBe('found')
+      expect(outcome.found.map((f) => f.plaintext).sort()).toEqual([String(150_000 + i * 7), '3'])
+    }
+  }, 90_000)
+
+  it('loses nothing when a worker process is killed mid-chunk', async () => {
+    const victim = startWorker(orch.port, 'victim')
+    startWorker(orch.port, 'survivor')
+    const job = orch.addTasks({ algorithm: 'md5', targets: [hex('md5', 'not a number')], keyspace: { type: 'range', start: 0, end: 6_000_000 } })
+    // Kill the victim once it has reported progress on a chunk it has not finished.
+    await within(30_000, new Promise<void>((resolve) => {
+      const check = () => {
+        const held = orch.workers.find((w) => w.name === 'victim')?.chunks
+        if (held && [...held.values()].some((c) => c.hashed > 0 && c.hashed < c.length)) {
+          orch.off('job-progress', check)
+          resolve()
+        }
+      }
+      orch.on('job-progress', check)
+    }), 'victim mid-chunk')
+    victim.child.kill('SIGKILL')
+    const outcome = await within(60_000, job.done, 'job after the kill')
+    expect(outcome.status).toBe('exhausted')
+    expect(outcome.hashed).toBe(6_000_000n)
+  }, 90_000)
+
+  it('a worker stopped with SIGTERM says goodbye, its chunks go back, and it exits 0', async () => {
+    const job = orch.addTasks({ algorithm: 'md5', targets: [hex('md5', 'x')], keyspace: { type: 'range', start: 0, end: 10n ** 12n } })
+    const worker = startWorker(orch.port, 'leaving')
+    await within(20_000, once(orch, 'job-progress'), 'first progress')
+    const left = once(orch, 'worker-left')
+    worker.child.kill('SIGTERM')
+    expect(await within(5_000, worker.exit, 'worker exit')).toBe(0)
+    const [state, why] = await within(2_000, left, 'worker-left')
+    expect(state.name).toBe('leaving')
+    expect(why).toBe('said goodbye')
+    expect(job.state.requeued.length).toBeGreaterThan(0)
+    job.cancel()
+  }, 40_000)
+
+  it('cancels every outstanding chunk once all targets are found', async () => {
+    const job = orch.addTasks({ algorithm: 'sha1', targets: [hex('sha1', '5')], keyspace: { type: 'range', start: 0, end: 10n ** 15n } })
+    // A scripted worker that holds its chunks and, when it has three, reports the preimage.
+    const socket = net.connect({ port: orch.port, host: '127.0.0.1' })
+    await once(socket, 'connect')
+    const session = await connectSession(socket, tokenBytes(TOKEN), FAST_TIMINGS)
+    const tasks: string[] = []
+    const cancelled: string[] = []
+    session.on('message', (m: ServerMessage) => {
+      if (m.type === 'task' && m.jobId === job.id) tasks.push(m.chunkId)
+      if (m.type === 'cancel' && m.jobId === job.id && m.chunkId) cancelled.push(m.chunkId)
+      if (m.type === 'task' && tasks.length === 3) session.send({ type: 'found', jobId: job.id, chunkId: m.chunkId, hash: Buffer.from(hex('sha1', '5'), 'hex'), plaintext: Buffer.from('5') })
+    })
+    session.send({ type: 'hello', version: PROTOCOL_VERSION, name: 'scripted', cores: 1, threads: 1 })
+    expect((await within(10_000, job.done, 'job')).status).toBe('found')
+    await within(2_000, new Promise<void>((resolve) => { const t = setInterval(() => { if (cancelled.length === 3) { clearInterval(t); resolve() } }, 10) }), 'cancellations')
+    expect(cancelled.sort()).toEqual(tasks.sort())
+    session.close('test over')
+  })
+
+  it('drops a worker that lies about a FOUND and keeps the job running', async () => {
+    const job = orch.addTasks({ algorithm: 'md5', targets: [hex('md5', '5')], keyspace: { type: 'range', start: 0, end: 10n ** 15n } })
+    const socket = net.connect({ port: orch.port, host: '127.0.0.1' })
+    await once(socket, 'connect')
+    const session = await connectSession(socket, tokenBytes(TOKEN), FAST_TIMINGS)
+    session.on('message', (m: ServerMessage) => {
+      if (m.type === 'task') session.send({ type: 'found', jobId: job.id, chunkId: m.chunkId, hash: Buffer.from(hex('md5', '5'), 'hex'), plaintext: Buffer.from('6') })
+    })
+    const closed = once(session, 'close')
+    session.send({ type: 'hello', version: PROTOCOL_VERSION, name: 'liar', cores: 1, threads: 1 })
+    await within(5_000, closed, 'liar dropped')
+    expect(job.status).toBe('running')
+    job.cancel()
+    expect((await job.done).status).toBe('cancelled')
+  })
+})
+
+describe('command lines', () => {
+  afterEach(killAll)
+
+  it('server --exit-when-done prints hash:plaintext and exits 0 when all are found, 1 when exhausted', async () => {
+    for (const [target, code] of [['12345', 0], ['999999', 1]] as const) {
+      const port = String(20_000 + Math.floor(Math.random() * 20_000))
+      const server = cli('server/main.ts', ['--host', '127.0.0.1', '--port', port, '--algo', 'sha256', '--target', hex('sha256', target), '--range', '0-200000', '--headless', '--exit-when-done'], { TASKORCH_TOKEN: TOKEN })
+      children.push(server)
+      await within(15_000, new Promise<void>((resolve) => server.child.stderr!.on('data', () => { if (server.stderr.includes('listening')) resolve() })), 'server listening')
+      startWorker(Number(port), 'cli')
+      expect(await within(60_000, server.exit, 'server exit')).toBe(code)
+      expect(server.stdout).toBe(code === 0 ? `${hex('sha256', target)}:${target}\n` : '')
+    }
+  }, 90_000)
+
+  it('exits 2 with a clear message on bad input', async () => {
+    for (const [args, message] of [
+      [['--algo', 'md4', '--target', 'ab', '--range', '0-10'], /md4/],
+      [['--algo', 'md5', '--target', 'xyz', '--range', '0-10'], /xyz/],
+      [['--algo', 'md5', '--target', hex('md5', '1'), '--range', '10-2'], /empty/],
+      [['--port', '99999'], /port/],
+      [['--bogus'], /bogus/]
+    ] as const) {
+      const run = cli('server/main.ts', ['--headless', '--token', TOKEN, ...args])
+      children.push(run)
+      expect(await within(15_000, run.exit, 'server exit')).toBe(2)
+      expect(run.stderr).toMatch(message)
+    }
+  }, 60_000)
+
+  it('worker exits 3 saying the token was refused', async () => {
+    const orch = new Orchestrator({ host: '127.0.0.1', port: 0, token: 'the-real-token-0123456789abcdefghij' })
+    await orch.start()
+    try {
+      const worker = startWorker(orch.port, 'wrong-token')
+      expect(await within(30_000, worker.exit, 'worker exit')).toBe(3)
+      expect(worker.stderr).toMatch(/token/i)
+      expect(orch.workers).toEqual([])
+    } finally {
+      await orch.stop()
+    }
+  }, 40_000)
+})
