@@ -1,5 +1,6 @@
 // The handle addTasks returns: events, a promise of the outcome, and controls.
 import { EventEmitter } from 'node:events'
+import { describeKeyspace } from '../shared/keyspace.ts'
 import type { FoundResult, JobState, JobStatus } from './scheduler.ts'
 
 export type JobOutcome = {
@@ -36,6 +37,15 @@ export class Job extends EventEmitter<JobEvents> {
   get hashed (): bigint { return this.#state.hashed }
   get keyspaceSize (): bigint { return this.#state.keyspace.size }
   get state (): Readonly<JobState> { return this.#state }
+
+  // Completed chunks plus the progress reported on chunks in flight: for display, never for accounting.
+  get searched (): bigint {
+    let inFlight = 0n
+    for (const chunk of this.#state.active.values()) inFlight += BigInt(chunk.hashed)
+    return this.#state.hashed + inFlight
+  }
+
+  get keyspaceText (): string { return describeKeyspace(this.#state.keyspace.spec) }
 
   cancel (): void { this.#controls.cancel(this.id) }
   pause (): void { this.#controls.setPaused(this.id, true) }

@@ -1,13 +1,20 @@
 // `npm run server -- [options]`: listen for workers and run a job given by flags.
 import { parseAlgorithm } from '../shared/algorithms.ts'
-import { EXIT_ALL_FOUND, EXIT_EXHAUSTED, integerFlag, parseFlags, runMain } from '../shared/cli.ts'
+import { EXIT_ALL_FOUND, EXIT_EXHAUSTED, EXIT_USAGE, integerFlag, parseFlags, runMain } from '../shared/cli.ts'
 import { InvalidInputError } from '../shared/errors.ts'
 import { describeKeyspace, parseRange } from '../shared/keyspace.ts'
 import { generateToken } from '../shared/noise.ts'
 import { potLine } from '../shared/potfile.ts'
 import { createLogger } from './log.ts'
+import { jobProgress, jobSummary } from './format.ts'
+import { spawnLocalWorker } from './local-worker.ts'
 import { Orchestrator } from './orchestrator.ts'
 import type { Job } from './job.ts'
+
+const DEMO_TARGET = 'ef775988943825d2871e1cfa75473ec0'
+const DEMO_RANGE = '0-100000000'
+
+const PROGRESS_LOG_INTERVAL_MS = 5_000
 
 const HELP = `Usage: npm run server -- [options]
 
@@ -23,6 +30,9 @@ Options:
   --range A-B         decimal keyspace, A inclusive, B exclusive (e.g. 0-100000000)
   --priority N        job priority, higher first (default 0)
   --exit-when-done    exit when the job ends: 0 all found, 1 exhausted, 2 usage error
+  --local-worker      also start a worker on this machine (all cores)
+  --demo              the default job (MD5 ef775988943825d2871e1cfa75473ec0 over
+                      0-100000000) on 127.0.0.1 with a local worker
   --headless          plain log lines instead of the terminal UI
   --json              log lines as JSON objects
   --debug             also log debug lines (refused handshakes, ...)
@@ -33,7 +43,7 @@ Found results go to stdout as hash:plaintext lines (hashcat's potfile format); l
 const FLAGS = {
   host: { type: 'string' }, port: { type: 'string' }, token: { type: 'string' }, algo: { type: 'string' },
   target: { type: 'string', multiple: true }, range: { type: 'string' }, priority: { type: 'string' },
-  'exit-when-done': { type: 'boolean' }, headless: { type: 'boolean' }, json: { type: 'boolean' },
+  'exit-when-done': { type: 'boolean' }, 'local-worker': { type: 'boolean' }, demo: { type: 'boolean' }, headless: { type: 'boolean' }, json: { type: 'boolean' },
   debug: { type: 'boolean' }, help: { type: 'boolean', short: 'h' }
 } as const
 
@@ -42,6 +52,10 @@ runMain(async () => {
   if (flags.help) {
     process.stdout.write(HELP + '\n')
     return 0
+  }
+  if (flags.demo) {
+    if (flags.target || flags.range) throw new InvalidInputError('--demo runs its own job; drop --target and --range')
+    Object.assign(flags, { host: flags.host ?? '127.0.0.1', port: flags.port ?? '0', target: [DEMO_TARGET], range: DEMO_RANGE, 'local-worker': true })
   }
   const log = createLogger({ json: flags.json, debug: flags.debug })
   const port = integerFlag(flags.port, 'port', 8080, 0, 65535)
@@ -71,10 +85,29 @@ runMain(async () => {
     log('INFO', `job ${job.id}: ${algorithm}, ${targets.length} target(s), range ${describeKeyspace(keyspace)}`)
   }
 
+  // Headless users still want to see a long job move: one progress line per running job now and then.
+  let lastHashed = new Map<string, { at: number, searched: bigint }>()
+  setInterval(() => {
+    const now = Date.now()
+    const next = new Map<string, { at: number, searched: bigint }>()
+    for (const j of orch.jobs) {
+      if (j.status !== 'running') continue
+      const searched = j.searched
+      const before = lastHashed.get(j.id) ?? { at: j.state.createdAt, searched: 0n }
+      const speed = Number(searched - before.searched) * 1000 / Math.max(1, now - before.at)
+      next.set(j.id, { at: now, searched })
+      log('INFO', jobProgress(j, speed))
+    }
+    lastHashed = next
+  }, PROGRESS_LOG_INTERVAL_MS).unref()
+
+  const localWorker = flags['local-worker'] ? spawnLocalWorker(orch.port, token!, (line) => process.stderr.write(`[local worker] ${line}\n`)) : null
+  process.once('exit', () => localWorker?.kill())
+
   const stop = async (signal: string) => {
     log('INFO', `${signal}: stopping`)
     await orch.stop()
-    process.exit(2)
+    process.exit(EXIT_USAGE)
   }
   process.once('SIGINT', () => void stop('SIGINT'))
   process.once('SIGTERM', () => void stop('SIGTERM'))
@@ -82,22 +115,8 @@ runMain(async () => {
   if (job && flags['exit-when-done']) {
     const outcome = await job.done
     await orch.stop()
+    localWorker?.kill()
     return outcome.status === 'found' ? EXIT_ALL_FOUND : EXIT_EXHAUSTED
   }
   return new Promise<never>(() => {}) // serve until a signal
 })
-
-export function jobSummary (job: Job): string {
-  const s = job.state
-  const seconds = ((s.endedAt ?? Date.now()) - s.createdAt) / 1000
-  const speed = seconds > 0 ? Number(s.hashed) / seconds : 0
-  return `job ${s.id} ${s.status}: ${s.found.length}/${s.targets.length} found, ${s.hashed}/${s.keyspace.size} candidates in ${seconds.toFixed(1)} s (${formatSpeed(speed)})`
-}
-
-export function formatSpeed (hashesPerSecond: number): string {
-  const units = ['H/s', 'kH/s', 'MH/s', 'GH/s']
-  let value = hashesPerSecond
-  let unit = 0
-  while (value >= 1000 && unit < units.length - 1) { value /= 1000; unit++ }
-  return `${value.toFixed(unit === 0 ? 0 : 1)} ${units[unit]}`
-}
