@@ -13,9 +13,9 @@ export type HashShape = {
 }
 
 // RFC 1321 §3.4: K[i] = floor(abs(sin(i + 1)) * 2^32).
-const MD5_K = Int32Array.from({ length: 64 }, (_, i) => Math.floor(Math.abs(Math.sin(i + 1)) * 2 ** 32) | 0)
-const MD5_SHIFT = Int8Array.from([7, 12, 17, 22, 5, 9, 14, 20, 4, 11, 16, 23, 6, 10, 15, 21])
-const MD5_INDEX = Int8Array.from({ length: 64 }, (_, i) => i < 16 ? i : i < 32 ? (5 * i + 1) % 16 : i < 48 ? (3 * i + 5) % 16 : (7 * i) % 16)
+export const MD5_K = Int32Array.from({ length: 64 }, (_, i) => Math.floor(Math.abs(Math.sin(i + 1)) * 2 ** 32) | 0)
+export const MD5_SHIFT = Int8Array.from([7, 12, 17, 22, 5, 9, 14, 20, 4, 11, 16, 23, 6, 10, 15, 21])
+export const MD5_INDEX = Int8Array.from({ length: 64 }, (_, i) => i < 16 ? i : i < 32 ? (5 * i + 1) % 16 : i < 48 ? (3 * i + 5) % 16 : (7 * i) % 16)
 
 function md5Compress (state: Int32Array, m: Int32Array): void {
   let a = state[0]; let b = state[1]; let c = state[2]; let d = state[3]
@@ -31,6 +31,8 @@ function md5Compress (state: Int32Array, m: Int32Array): void {
   state[2] = (state[2] + c) | 0; state[3] = (state[3] + d) | 0
 }
 
+// FIPS 180-4 §4.2.1, one constant per 20 rounds.
+export const SHA1_K = Int32Array.from([0x5a827999, 0x6ed9eba1, 0x8f1bbcdc, 0xca62c1d6])
 const SHA1_W = new Int32Array(80)
 
 function sha1Compress (state: Int32Array, m: Int32Array): void {
@@ -42,10 +44,10 @@ function sha1Compress (state: Int32Array, m: Int32Array): void {
   }
   let a = state[0]; let b = state[1]; let c = state[2]; let d = state[3]; let e = state[4]
   for (let i = 0; i < 80; i++) {
-    const f = i < 20 ? ((b & c) | (~b & d)) + 0x5a827999
-      : i < 40 ? (b ^ c ^ d) + 0x6ed9eba1
-        : i < 60 ? ((b & c) | (b & d) | (c & d)) + 0x8f1bbcdc
-          : (b ^ c ^ d) + 0xca62c1d6
+    const f = i < 20 ? ((b & c) | (~b & d)) + SHA1_K[0]
+      : i < 40 ? (b ^ c ^ d) + SHA1_K[1]
+        : i < 60 ? ((b & c) | (b & d) | (c & d)) + SHA1_K[2]
+          : (b ^ c ^ d) + SHA1_K[3]
     const t = (((a << 5) | (a >>> 27)) + f + e + w[i]) | 0
     e = d; d = c; c = (b << 30) | (b >>> 2); b = a; a = t
   }

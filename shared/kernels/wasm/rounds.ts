@@ -1,0 +1,78 @@
+// Each hash's single-block compression written against the lane graph, returning only the first
+// word of the final state: that is all the prefilter looks at, and the graph drops the work that
+// does not reach it (for MD5, the last three steps). Constants are the scalar reference's.
+import type { Algorithm } from '../../algorithms.ts'
+import { HASH_SHAPES, MD5_INDEX, MD5_K, MD5_SHIFT, SHA1_K, SHA256_K, SHA512_K } from '../scalar.ts'
+import type { Graph, Value } from './graph.ts'
+
+export type Rounds = (g: Graph, m: Value[]) => Value
+
+const u32 = (x: number) => BigInt(x >>> 0)
+const pair = (words: Int32Array, i: number) => (u32(words[2 * i]) << 32n) | u32(words[2 * i + 1])
+
+function md5 (g: Graph, m: Value[]): Value {
+  const iv = HASH_SHAPES.md5.init
+  let a = g.constant(iv[0]); let b = g.constant(iv[1]); let c = g.constant(iv[2]); let d = g.constant(iv[3])
+  for (let i = 0; i < 64; i++) {
+    const round = i >> 4
+    const f = round === 0 ? g.select(c, d, b)
+      : round === 1 ? g.select(b, c, d)
+        : round === 2 ? g.xor(g.xor(b, c), d)
+          : g.xor(c, g.or(b, g.not(d)))
+    // Constant and message first, so a constant word folds into the step constant.
+    const t = g.add(g.add(g.constant(MD5_K[i]), m[MD5_INDEX[i]]), g.add(a, f))
+    a = d; d = c; c = b
+    b = g.add(b, g.rotl(t, MD5_SHIFT[(round << 2) | (i & 3)]))
+  }
+  return g.add(a, g.constant(iv[0]))
+}
+
+function sha1 (g: Graph, m: Value[]): Value {
+  const iv = HASH_SHAPES.sha1.init
+  const w = [...m]
+  for (let i = 16; i < 80; i++) w.push(g.rotl(g.xor(g.xor(w[i - 3], w[i - 8]), g.xor(w[i - 14], w[i - 16])), 1))
+  let a = g.constant(iv[0]); let b = g.constant(iv[1]); let c = g.constant(iv[2]); let d = g.constant(iv[3]); let e = g.constant(iv[4])
+  for (let i = 0; i < 80; i++) {
+    const f = i < 20 ? g.select(c, d, b)
+      : i < 40 || i >= 60 ? g.xor(g.xor(b, c), d)
+        : g.select(d, b, g.xor(b, c)) // majority(b, c, d)
+    const t = g.add(g.add(g.add(g.constant(SHA1_K[Math.floor(i / 20)]), w[i]), e), g.add(g.rotl(a, 5), f))
+    e = d; d = c; c = g.rotl(b, 30); b = a; a = t
+  }
+  return g.add(a, g.constant(iv[0]))
+}
+
+// SHA-256 and SHA-512 share their structure; only word size, rotations and round count differ.
+type Sha2 = { k: bigint[], iv: bigint[], rounds: number, sigma0: number[], sigma1: number[], bigSigma0: number[], bigSigma1: number[] }
+
+const SHA256: Sha2 = {
+  k: Array.from(SHA256_K, u32),
+  iv: Array.from(HASH_SHAPES.sha256.init, u32),
+  rounds: 64, sigma0: [7, 18, 3], sigma1: [17, 19, 10], bigSigma0: [2, 13, 22], bigSigma1: [6, 11, 25]
+}
+
+const SHA512: Sha2 = {
+  k: Array.from({ length: 80 }, (_, i) => pair(SHA512_K, i)),
+  iv: Array.from({ length: 8 }, (_, i) => pair(HASH_SHAPES.sha512.init, i)),
+  rounds: 80, sigma0: [1, 8, 7], sigma1: [19, 61, 6], bigSigma0: [28, 34, 39], bigSigma1: [14, 18, 41]
+}
+
+function sha2 (spec: Sha2) {
+  return (g: Graph, m: Value[]): Value => {
+    const small = (x: Value, [r1, r2, s]: number[]) => g.xor(g.xor(g.rotr(x, r1), g.rotr(x, r2)), g.shr(x, s))
+    const big = (x: Value, [r1, r2, r3]: number[]) => g.xor(g.xor(g.rotr(x, r1), g.rotr(x, r2)), g.rotr(x, r3))
+    const w = [...m]
+    for (let i = 16; i < spec.rounds; i++) {
+      w.push(g.add(g.add(w[i - 16], small(w[i - 15], spec.sigma0)), g.add(w[i - 7], small(w[i - 2], spec.sigma1))))
+    }
+    let [a, b, c, d, e, f, gg, h] = spec.iv.map((x) => g.constant(x))
+    for (let i = 0; i < spec.rounds; i++) {
+      const t1 = g.add(g.add(g.add(g.constant(spec.k[i]), w[i]), h), g.add(big(e, spec.bigSigma1), g.select(f, gg, e)))
+      const t2 = g.add(big(a, spec.bigSigma0), g.select(c, a, g.xor(a, b))) // majority(a, b, c)
+      h = gg; gg = f; f = e; e = g.add(d, t1); d = c; c = b; b = a; a = g.add(t1, t2)
+    }
+    return g.add(a, g.constant(spec.iv[0]))
+  }
+}
+
+export const ROUNDS: Record<Algorithm, Rounds> = { md5, sha1, sha256: sha2(SHA256), sha512: sha2(SHA512) }

@@ -1,0 +1,109 @@
+// The WASM SIMD kernel against the scalar kernel, run by run: on random segments (random charsets,
+// lengths, starting points, run sizes), both must hash the same count and report the same prefilter
+// passes, including when the maybes buffer fills mid-call. The scalar kernel is itself checked
+// against node:crypto in kernels.test.ts.
+import { describe, expect, it } from 'vitest'
+import { ALGORITHMS, type Algorithm } from '../shared/algorithms.ts'
+import { odometerDigits, type Segment } from '../shared/keyspace.ts'
+import { HASH_SHAPES, digestWords, hashBytes } from '../shared/kernels/scalar.ts'
+import { scalarSegmentKernel } from '../shared/kernels/scalar-search.ts'
+import { targetSet, type TargetSet } from '../shared/kernels/targets.ts'
+import { wasmSimdKernel } from '../shared/kernels/wasm/kernel.ts'
+
+const SINGLE_BLOCK_MAX: Record<Algorithm, number> = { md5: 55, sha1: 55, sha256: 55, sha512: 111 }
+
+// Deterministic, so a failure names a seed that reproduces it.
+function random (seed: number) {
+  return (below: number) => {
+    seed = (Math.imul(seed ^ (seed >>> 15), 0x2c1b3c6d) + 0x6d2b79f5) | 0
+    return ((seed >>> 0) % below)
+  }
+}
+
+function randomSegment (next: (below: number) => number, length: number): Segment {
+  const charsets = Array.from({ length }, () => {
+    const size = [1, 2, 10, 26, 95, 256][next(6)]
+    const bytes = new Set<number>()
+    while (bytes.size < size) bytes.add(next(256))
+    return Uint8Array.from(bytes)
+  })
+  const total = charsets.reduce((n, c) => n * BigInt(c.length), 1n)
+  const first = BigInt(next(1 << 30)) % total
+  return { charsets, first, count: total - first, start: 0n }
+}
+
+function candidate (segment: Segment, value: bigint): Uint8Array {
+  return Uint8Array.from(odometerDigits(segment, value), (d, i) => segment.charsets[i][d])
+}
+
+// Every candidate passes the bitmap: exercises the per-lane path and a full maybes buffer. Enough
+// digests that the kernel uses the bitmap rather than comparing a handful of targets directly.
+function everythingPasses (targets: TargetSet): TargetSet {
+  const digests = Array.from({ length: 5 }, () => targets.digests).flat()
+  return { ...targets, digests, bitmap: targets.bitmap.map(() => 0xffffffff) }
+}
+
+// With a handful of targets the WASM kernel compares first words exactly, so it reports only the
+// scalar bitmap's passes whose first word really matches.
+function exactPasses (targets: TargetSet, segment: Segment, position: bigint, passes: Int32Array): Int32Array {
+  if (targets.digests.length > 4) return passes
+  const shape = HASH_SHAPES[targets.algorithm]
+  return passes.filter((offset) => {
+    const first = digestWords(shape, hashBytes(targets.algorithm, candidate(segment, segment.first + position + BigInt(offset))))[0]
+    return targets.firstWords.includes(first)
+  })
+}
+
+function compareRuns (targets: TargetSet, segment: Segment, runs: number[], maybesLength: number): void {
+  const wasm = wasmSimdKernel(targets, segment, odometerDigits(segment, segment.first))
+  expect(wasm).not.toBeNull()
+  const scalar = scalarSegmentKernel(targets, segment, odometerDigits(segment, segment.first))
+  const fromWasm = new Int32Array(maybesLength)
+  const fromScalar = new Int32Array(maybesLength)
+  let position = 0n
+  for (const count of runs) {
+    const want = Number(BigInt(count) < segment.count - position ? BigInt(count) : segment.count - position)
+    if (want === 0) break
+    const hashed = scalar.run(want, fromScalar)
+    expect(wasm!.run(want, fromWasm), `run of ${want} at ${position}`).toBe(hashed)
+    expect(fromWasm.subarray(0, wasm!.found)).toEqual(exactPasses(targets, segment, position, fromScalar.subarray(0, scalar.found)))
+    position += BigInt(hashed)
+  }
+}
+
+describe('WASM SIMD kernel', () => {
+  for (const algorithm of ALGORITHMS) {
+    it(`${algorithm}: agrees with the scalar kernel on random segments, targets and run sizes`, () => {
+      const next = random(ALGORITHMS.indexOf(algorithm) + 1)
+      const lengths = [1, 2, 3, 4, 5, 7, 8, 9, 31, 32, 33, SINGLE_BLOCK_MAX[algorithm] - 1, SINGLE_BLOCK_MAX[algorithm]]
+      for (const length of lengths) {
+        const segment = randomSegment(next, length)
+        // Targets a few values ahead, so runs find them: a handful (compared directly) or more (bitmap).
+        const picks = Array.from({ length: 1 + next(8) }, () => segment.first + BigInt(next(3000)) % segment.count)
+        const targets = targetSet(algorithm, picks.map((v) => hashBytes(algorithm, candidate(segment, v))))
+        const runs = Array.from({ length: 8 }, () => 1 + next(1500))
+        compareRuns(targets, segment, runs, 64)
+        compareRuns(everythingPasses(targets), segment, runs, 1 + next(100))
+      }
+    })
+  }
+
+  it('finds a target in a one-candidate segment and in the last lane of a partial group', () => {
+    const segment: Segment = { charsets: [Uint8Array.of(0x61, 0x62, 0x63)], first: 2n, count: 1n, start: 0n }
+    const targets = targetSet('md5', [hashBytes('md5', Uint8Array.of(0x63))])
+    const kernel = wasmSimdKernel(targets, segment, odometerDigits(segment, 2n))!
+    const maybes = new Int32Array(4)
+    expect(kernel.run(1, maybes)).toBe(1)
+    expect([kernel.found, maybes[0]]).toEqual([1, 0])
+  })
+
+  it('leaves candidates longer than one block, and the empty candidate, to the scalar kernel', () => {
+    for (const algorithm of ALGORITHMS) {
+      const targets = targetSet(algorithm, [hashBytes(algorithm, new Uint8Array(0))])
+      for (const length of [0, SINGLE_BLOCK_MAX[algorithm] + 1, 200]) {
+        const segment: Segment = { charsets: Array.from({ length }, () => Uint8Array.of(0x30)), first: 0n, count: 1n, start: 0n }
+        expect(wasmSimdKernel(targets, segment, new Int32Array(length)), `${algorithm} length ${length}`).toBeNull()
+      }
+    }
+  })
+})
