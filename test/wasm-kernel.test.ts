@@ -7,7 +7,7 @@ import { ALGORITHMS, type Algorithm } from '../shared/algorithms.ts'
 import { odometerDigits, type Segment } from '../shared/keyspace.ts'
 import { HASH_SHAPES, digestWords, hashBytes } from '../shared/kernels/scalar.ts'
 import { scalarSegmentKernel } from '../shared/kernels/scalar-search.ts'
-import { targetSet, type TargetSet } from '../shared/kernels/targets.ts'
+import { KEY_WORD, targetSet, type TargetSet } from '../shared/kernels/targets.ts'
 import { wasmSimdKernel } from '../shared/kernels/wasm/kernel.ts'
 
 const SINGLE_BLOCK_MAX: Record<Algorithm, number> = { md5: 55, sha1: 55, sha256: 55, sha512: 111 }
@@ -43,14 +43,14 @@ function everythingPasses (targets: TargetSet): TargetSet {
   return { ...targets, digests, bitmap: targets.bitmap.map(() => 0xffffffff) }
 }
 
-// With a handful of targets the WASM kernel compares first words exactly, so it reports only the
+// With a handful of targets the WASM kernel compares key words exactly, so it reports only the
 // scalar bitmap's passes whose first word really matches.
 function exactPasses (targets: TargetSet, segment: Segment, position: bigint, passes: Int32Array): Int32Array {
   if (targets.digests.length > 4) return passes
   const shape = HASH_SHAPES[targets.algorithm]
   return passes.filter((offset) => {
-    const first = digestWords(shape, hashBytes(targets.algorithm, candidate(segment, segment.first + position + BigInt(offset))))[0]
-    return targets.firstWords.includes(first)
+    const key = digestWords(shape, hashBytes(targets.algorithm, candidate(segment, segment.first + position + BigInt(offset))))[KEY_WORD[targets.algorithm]]
+    return targets.keyWords.includes(key)
   })
 }
 

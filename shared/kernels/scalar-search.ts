@@ -1,9 +1,9 @@
 // The scalar segment kernel: builds each candidate in place in a padded block (only the bytes the
-// odometer changed are rewritten), compresses it, and tests the first state word against the bitmap.
+// odometer changed are rewritten), compresses it, and tests the key state word against the bitmap.
 import type { Segment } from '../keyspace.ts'
 import { HASH_SHAPES, writeBitLength, type HashShape } from './scalar.ts'
 import type { SegmentKernel } from './search.ts'
-import type { TargetSet } from './targets.ts'
+import { KEY_WORD, type TargetSet } from './targets.ts'
 
 export function scalarSegmentKernel (targets: TargetSet, segment: Segment, digits: Int32Array): SegmentKernel {
   const shape = HASH_SHAPES[targets.algorithm]
@@ -21,6 +21,7 @@ export function scalarSegmentKernel (targets: TargetSet, segment: Segment, digit
   const blockWords = shape.blockBytes / 4
   const blockViews = Array.from({ length: blocks }, (_, b) => words.subarray(b * blockWords, (b + 1) * blockWords))
   const { bitmap, mask } = targets
+  const keyWord = KEY_WORD[targets.algorithm]
   const charsets = segment.charsets
 
   return {
@@ -30,8 +31,8 @@ export function scalarSegmentKernel (targets: TargetSet, segment: Segment, digit
       let n = 0
       while (n < count && found < maybes.length) {
         hashBlocks(shape, blockViews, state)
-        const first = state[0]
-        if ((bitmap[(first & mask) >>> 5] & (1 << (first & 31))) !== 0) maybes[found++] = n
+        const key = state[keyWord]
+        if ((bitmap[(key & mask) >>> 5] & (1 << (key & 31))) !== 0) maybes[found++] = n
         n++
         // Odometer step: the last position moves fastest; rewrite only the words whose bytes changed.
         for (let i = length - 1; i >= 0; i--) {

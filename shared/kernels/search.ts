@@ -1,5 +1,5 @@
 // Searches part of a keyspace for digests. Kernels walk a segment's odometer and report the offsets
-// whose first digest word passes the prefilter; this driver rebuilds those candidates, verifies them
+// whose key digest word passes the prefilter; this driver rebuilds those candidates, verifies them
 // with the reference hash, checks the cancel flag between batches and publishes progress.
 import { equalBytes } from '@noble/ciphers/utils.js'
 import type { Algorithm } from '../algorithms.ts'

@@ -1,14 +1,14 @@
-// The targets of a search, as kernels see them: digest words, plus a bitmap over each digest's first
-// word so a candidate is rejected with one memory read. A bitmap hit is only a maybe; the search
-// driver verifies every maybe in full.
+// The targets of a search, as kernels see them: digests, plus a bitmap over one word of each digest
+// (the key word) so a candidate is rejected with one memory read. A bitmap hit is only a maybe; the
+// search driver verifies every maybe in full.
 import type { Algorithm } from '../algorithms.ts'
 import { HASH_SHAPES, digestWords } from './scalar.ts'
 
 export type TargetSet = {
   algorithm: Algorithm
   digests: Uint8Array[]
-  firstWords: Int32Array
-  bitmap: Uint32Array // bit (w & mask) is set for each target's first word w
+  keyWords: Int32Array
+  bitmap: Uint32Array // bit (w & mask) is set for each target's key word w
   mask: number
 }
 
@@ -17,16 +17,17 @@ function bitmapBits (targets: number): number {
   return Math.min(24, Math.max(16, Math.ceil(Math.log2(targets)) + 14))
 }
 
+// The digest word (in 32-bit state words) a kernel computes earliest, so it can stop there. SHA-1's
+// fifth word is its `a` of round 76 and SHA-2's fourth is `a` of the fourth-last round: the last
+// three rounds are skipped. MD5's first word is already its earliest (step 60).
+export const KEY_WORD: Record<Algorithm, number> = { md5: 0, sha1: 4, sha256: 3, sha512: 6 }
+
 export function targetSet (algorithm: Algorithm, digests: Uint8Array[]): TargetSet {
   const shape = HASH_SHAPES[algorithm]
   const bits = bitmapBits(digests.length)
   const bitmap = new Uint32Array(2 ** (bits - 5))
   const mask = 2 ** bits - 1
-  const firstWords = Int32Array.from(digests, (d) => digestWords(shape, d)[0])
-  for (const w of firstWords) bitmap[(w & mask) >>> 5] |= 1 << (w & 31)
-  return { algorithm, digests, firstWords, bitmap, mask }
-}
-
-export function mightMatch (targets: TargetSet, firstWord: number): boolean {
-  return (targets.bitmap[(firstWord & targets.mask) >>> 5] & (1 << (firstWord & 31))) !== 0
+  const keyWords = Int32Array.from(digests, (d) => digestWords(shape, d)[KEY_WORD[algorithm]])
+  for (const w of keyWords) bitmap[(w & mask) >>> 5] |= 1 << (w & 31)
+  return { algorithm, digests, keyWords, bitmap, mask }
 }

@@ -8,7 +8,7 @@ import type { Algorithm } from '../../algorithms.ts'
 import type { Segment } from '../../keyspace.ts'
 import { HASH_SHAPES, writeBitLength } from '../scalar.ts'
 import type { SegmentKernel } from '../search.ts'
-import type { TargetSet } from '../targets.ts'
+import { KEY_WORD, type TargetSet } from '../targets.ts'
 import { Op, Simd, assembleModule, block, i32Const, i64Const, memarg, simd, uleb } from './encoding.ts'
 import { Graph, type Width } from './graph.ts'
 import { ROUNDS } from './rounds.ts'
@@ -16,12 +16,12 @@ import { ROUNDS } from './rounds.ts'
 // Tail tables stay this small so they sit in cache while a call streams through them.
 const MAX_TAIL_VALUES = 16_384
 const MAX_TAIL_POSITIONS = 4
-// With this few targets a SIMD compare of the first digest word skips the per-lane bitmap test.
+// With this few targets a SIMD compare of the key digest word skips the per-lane bitmap test.
 const MAX_COMPARED_TARGETS = 4
 
 // Memory layout (bytes). The bitmap goes last because its size depends on the target count.
 const PREFIX = 0 // the padded block, tail bytes zeroed, as native words
-const TARGETS = 128 // first digest words of up to MAX_COMPARED_TARGETS targets, then the bitmap mask
+const TARGETS = 128 // key words of up to MAX_COMPARED_TARGETS targets, then the bitmap mask
 const BITMAP_MASK = TARGETS + 4 * MAX_COMPARED_TARGETS
 const TABLE = 256
 const TABLE_BYTES = (MAX_TAIL_VALUES / 2) * 32 // two 16-byte vectors per group, worst case two lanes a group
@@ -97,14 +97,15 @@ function messageWords (g: Graph, layout: Layout): ReturnType<Graph['constant']>[
 
 function buildModule (layout: Layout): Uint8Array {
   const g = new Graph(layout.width)
-  const output = ROUNDS[layout.algorithm](g, messageWords(g, layout))
+  // KEY_WORD counts 32-bit words; SHA-512's state words are 64-bit.
+  const output = ROUNDS[layout.algorithm](g, messageWords(g, layout))[KEY_WORD[layout.algorithm] / (layout.width / 32) | 0]
   const compared = Array.from({ length: layout.compared }, (_, i) => FIRST_V128 + i)
   const stride = 16 * layout.tailWords.length
   const emitted = g.emit(output, { firstLocal: FIRST_V128 + compared.length, tailPointer: PTR, prefixAddress: PREFIX })
   const wide = layout.width === 64
   const hash = [Op.localGet, ...uleb(emitted.output)]
 
-  // The first digest word of a lane: SHA-512 compares the high half of its first 64-bit word.
+  // The key word of a lane: for SHA-512, the high half of the 64-bit word.
   const extract = (lane: number) => wide
     ? [...hash, ...simd(Simd.i64x2ExtractLane), lane, ...i64Const(32n), Op.i64ShrU, Op.i32WrapI64]
     : [...hash, ...simd(Simd.i32x4ExtractLane), lane]
@@ -180,7 +181,7 @@ class WasmKernel implements SegmentKernel {
     writeBitLength(shape, this.#block, layout.length)
     new Uint32Array(memory.buffer, BITMAP, targets.bitmap.length).set(targets.bitmap)
     this.#words[BITMAP_MASK / 4] = targets.mask
-    for (let i = 0; i < layout.compared; i++) this.#words[TARGETS / 4 + i] = targets.firstWords[i]
+    for (let i = 0; i < layout.compared; i++) this.#words[TARGETS / 4 + i] = targets.keyWords[i]
     this.#tailValues = this.#writeTable()
     this.#tail = 0
     for (let i = layout.tailStart; i < layout.length; i++) this.#tail = this.#tail * this.#charsets[i].length + digits[i]

@@ -1,16 +1,16 @@
-// Each hash's single-block compression written against the lane graph, returning only the first
-// word of the final state: that is all the prefilter looks at, and the graph drops the work that
-// does not reach it (for MD5, the last three steps). Constants are the scalar reference's.
+// Each hash's single-block compression written against the lane graph, returning the final state.
+// The kernel emits only the key word (targets.ts), and the graph drops all work that does not reach
+// it: the last three steps or rounds. Constants are the scalar reference's.
 import type { Algorithm } from '../../algorithms.ts'
 import { HASH_SHAPES, MD5_INDEX, MD5_K, MD5_SHIFT, SHA1_K, SHA256_K, SHA512_K } from '../scalar.ts'
 import type { Graph, Value } from './graph.ts'
 
-export type Rounds = (g: Graph, m: Value[]) => Value
+export type Rounds = (g: Graph, m: Value[]) => Value[]
 
 const u32 = (x: number) => BigInt(x >>> 0)
 const pair = (words: Int32Array, i: number) => (u32(words[2 * i]) << 32n) | u32(words[2 * i + 1])
 
-function md5 (g: Graph, m: Value[]): Value {
+function md5 (g: Graph, m: Value[]): Value[] {
   const iv = HASH_SHAPES.md5.init
   let a = g.constant(iv[0]); let b = g.constant(iv[1]); let c = g.constant(iv[2]); let d = g.constant(iv[3])
   for (let i = 0; i < 64; i++) {
@@ -24,10 +24,10 @@ function md5 (g: Graph, m: Value[]): Value {
     a = d; d = c; c = b
     b = g.add(b, g.rotl(t, MD5_SHIFT[(round << 2) | (i & 3)]))
   }
-  return g.add(a, g.constant(iv[0]))
+  return [a, b, c, d].map((x, i) => g.add(x, g.constant(iv[i])))
 }
 
-function sha1 (g: Graph, m: Value[]): Value {
+function sha1 (g: Graph, m: Value[]): Value[] {
   const iv = HASH_SHAPES.sha1.init
   const w = [...m]
   for (let i = 16; i < 80; i++) w.push(g.rotl(g.xor(g.xor(w[i - 3], w[i - 8]), g.xor(w[i - 14], w[i - 16])), 1))
@@ -39,7 +39,7 @@ function sha1 (g: Graph, m: Value[]): Value {
     const t = g.add(g.add(g.add(g.constant(SHA1_K[Math.floor(i / 20)]), w[i]), e), g.add(g.rotl(a, 5), f))
     e = d; d = c; c = g.rotl(b, 30); b = a; a = t
   }
-  return g.add(a, g.constant(iv[0]))
+  return [a, b, c, d, e].map((x, i) => g.add(x, g.constant(iv[i])))
 }
 
 // SHA-256 and SHA-512 share their structure; only word size, rotations and round count differ.
@@ -58,7 +58,7 @@ const SHA512: Sha2 = {
 }
 
 function sha2 (spec: Sha2) {
-  return (g: Graph, m: Value[]): Value => {
+  return (g: Graph, m: Value[]): Value[] => {
     const small = (x: Value, [r1, r2, s]: number[]) => g.xor(g.xor(g.rotr(x, r1), g.rotr(x, r2)), g.shr(x, s))
     const big = (x: Value, [r1, r2, r3]: number[]) => g.xor(g.xor(g.rotr(x, r1), g.rotr(x, r2)), g.rotr(x, r3))
     const w = [...m]
@@ -71,7 +71,7 @@ function sha2 (spec: Sha2) {
       const t2 = g.add(big(a, spec.bigSigma0), g.select(c, a, g.xor(a, b))) // majority(a, b, c)
       h = gg; gg = f; f = e; e = g.add(d, t1); d = c; c = b; b = a; a = g.add(t1, t2)
     }
-    return g.add(a, g.constant(spec.iv[0]))
+    return [a, b, c, d, e, f, gg, h].map((x, i) => g.add(x, g.constant(spec.iv[i])))
   }
 }
 
