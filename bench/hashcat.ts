@@ -1,0 +1,49 @@
+// hashcat on the same keyspace as the end-to-end run, for the side-by-side ratio. A decimal range
+// 0-10^k is, for hashcat, the mask ?1?d...?d (k positions, ?1 = 1-9) with --increment from length 1:
+// every number except 0 itself, which is one candidate in 10^k.
+import { spawn, spawnSync } from 'node:child_process'
+import { createHash } from 'node:crypto'
+import { HASHCAT_MODES, type Algorithm } from '../shared/algorithms.ts'
+
+export type HashcatRun = { wallSpeed: number, reportedSpeed: number }
+
+const UNITS: Record<string, number> = { H: 1, kH: 1e3, MH: 1e6, GH: 1e9 }
+
+export function hashcatVersion (): string | null {
+  const result = spawnSync('hashcat', ['--version'], { encoding: 'utf8' })
+  return result.status === 0 ? result.stdout.trim() : null
+}
+
+export async function runHashcat (algorithm: Algorithm, end: bigint): Promise<HashcatRun> {
+  const digits = end.toString().length - 1
+  if (end !== 10n ** BigInt(digits) || digits < 1) throw new Error(`--compare hashcat needs a range end that is a power of ten, not ${end}`)
+  const mode = Object.keys(HASHCAT_MODES).find((m) => HASHCAT_MODES[m] === algorithm)!
+  const mask = '?1' + '?d'.repeat(digits - 1)
+  const args = ['-m', mode, '-a', '3', '-O', '--force', '--potfile-disable', '--restore-disable', '--status', '--status-timer', '1',
+    '-1', '123456789', '-i', '--increment-min', '1', createHash(algorithm).update('not a decimal').digest('hex'), mask]
+  const started = performance.now()
+  const child = spawn('hashcat', args, { stdio: ['ignore', 'pipe', 'pipe'] })
+  let output = ''
+  child.stdout.setEncoding('utf8').on('data', (text: string) => { output += text })
+  const code = await new Promise<number | null>((resolve) => child.on('close', resolve))
+  const seconds = (performance.now() - started) / 1000
+  // Exit 1 is "exhausted", which is what a digest outside the keyspace must give.
+  if (code !== 1) throw new Error(`hashcat exited ${code}: ${output.slice(-500)}`)
+  // Speeds reported while the longest (and by far largest) mask length runs.
+  const speeds: number[] = []
+  let longest = false
+  for (const line of output.split('\n')) {
+    const mask = /^Guess\.Mask\.*: \S+ \[(\d+)\]/.exec(line)
+    if (mask) longest = Number(mask[1]) === digits
+    const speed = /^Speed\.#1\.*:\s+([\d.]+) (\w+)\/s/.exec(line)
+    if (speed && longest) speeds.push(Number(speed[1]) * UNITS[speed[2]])
+  }
+  if (speeds.length === 0) throw new Error('hashcat printed no speed for the main mask length')
+  return { wallSpeed: Number(end - 1n) / seconds, reportedSpeed: median(speeds) }
+}
+
+export function median (values: number[]): number {
+  const sorted = [...values].sort((a, b) => a - b)
+  const mid = sorted.length >> 1
+  return sorted.length % 2 ? sorted[mid] : (sorted[mid - 1] + sorted[mid]) / 2
+}

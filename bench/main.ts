@@ -1,0 +1,133 @@
+// `npm run bench`: hash throughput per kernel and thread count, and an end-to-end search through a
+// real server and worker, optionally side by side with hashcat. Medians of several runs; ratios are
+// taken between measurements of the same run, since shared machines are noisy.
+import { mkdirSync, writeFileSync } from 'node:fs'
+import { availableParallelism, cpus, loadavg, platform, arch, totalmem } from 'node:os'
+import { ALGORITHMS } from '../shared/algorithms.ts'
+import { integerFlag, parseFlags, runMain } from '../shared/cli.ts'
+import { InvalidInputError } from '../shared/errors.ts'
+import { parseRange } from '../shared/keyspace.ts'
+import { KERNELS, measureKernel, type KernelName } from './kernels.ts'
+import { measureThreads } from './threads.ts'
+import { startEndToEnd } from './e2e.ts'
+import { hashcatVersion, median, runHashcat } from './hashcat.ts'
+
+const HELP = `Usage: npm run bench -- [options]
+
+Options:
+  --runs N            runs per measurement; medians are reported (default 5, end to end 3)
+  --seconds S         seconds per kernel measurement (default 1)
+  --range 0-END       end-to-end keyspace (default 0-1000000000)
+  --skip PART         leave out kernels, threads or e2e (repeatable)
+  --compare hashcat   also run hashcat on the end-to-end keyspace, alternating with our runs
+  --out FILE          JSON results (default bench/results/<time>.json)
+  -h, --help          this help`
+
+const FLAGS = {
+  runs: { type: 'string' }, seconds: { type: 'string' }, range: { type: 'string' }, skip: { type: 'string', multiple: true },
+  compare: { type: 'string' }, out: { type: 'string' }, help: { type: 'boolean', short: 'h' }
+} as const
+
+const mhs = (speed: number) => (speed / 1e6).toFixed(speed < 1e7 ? 2 : 1)
+const row = (cells: string[], widths: number[]) => cells.map((c, i) => (i === 0 ? c.padEnd(widths[i]) : c.padStart(widths[i]))).join('  ')
+
+runMain(async () => {
+  const flags = parseFlags(FLAGS, process.argv.slice(2))
+  if (flags.help) {
+    process.stdout.write(HELP + '\n')
+    return 0
+  }
+  const runs = integerFlag(flags.runs, 'runs', 5, 1, 100)
+  const e2eRuns = integerFlag(flags.runs, 'runs', 3, 1, 100)
+  const seconds = Number(flags.seconds ?? 1)
+  if (!(seconds > 0 && seconds <= 60)) throw new InvalidInputError(`--seconds ${flags.seconds} must be a number of seconds between 0 and 60`)
+  const range = parseRange(flags.range ?? '0-1000000000')
+  if (range.start !== '0') throw new InvalidInputError(`--range ${flags.range} must start at 0`)
+  const skip = new Set(flags.skip ?? [])
+  for (const part of skip) if (!['kernels', 'threads', 'e2e'].includes(part)) throw new InvalidInputError(`--skip ${part}: use kernels, threads or e2e`)
+  if (flags.compare !== undefined && flags.compare !== 'hashcat') throw new InvalidInputError(`--compare ${flags.compare}: only hashcat is supported`)
+  const hashcat = flags.compare === 'hashcat' ? hashcatVersion() : null
+  if (flags.compare === 'hashcat' && !hashcat) throw new InvalidInputError('--compare hashcat: hashcat is not on PATH (apt-get install hashcat pocl-opencl-icd)')
+
+  const threads = availableParallelism()
+  const machine = {
+    cpu: cpus()[0]?.model ?? 'unknown', cores: threads, memoryGiB: Math.round(totalmem() / 2 ** 30),
+    node: process.version, v8: process.versions.v8, os: `${platform()} ${arch()}`, loadAverage: loadavg()[0], date: new Date().toISOString()
+  }
+  const results: Record<string, unknown> = { machine, runs }
+  const say = (line = '') => process.stdout.write(line + '\n')
+  say(`Machine: ${machine.cpu}, ${machine.cores} cores, ${machine.memoryGiB} GiB, ${machine.os}, Node ${machine.node} (V8 ${machine.v8}), load ${machine.loadAverage.toFixed(2)}`)
+
+  const perThread: Record<string, Record<KernelName, number>> = {}
+  if (!skip.has('kernels') || !skip.has('threads')) {
+    const samples = new Map<string, number[]>()
+    for (const algorithm of ALGORITHMS) for (const kernel of KERNELS) measureKernel(algorithm, kernel, 0.2) // warm up
+    for (let run = 0; run < runs; run++) {
+      for (const algorithm of ALGORITHMS) {
+        for (const kernel of KERNELS) {
+          const key = `${algorithm} ${kernel}`
+          samples.set(key, [...(samples.get(key) ?? []), measureKernel(algorithm, kernel, seconds)])
+        }
+      }
+    }
+    say(`\nPer thread, M hashes/s (median of ${runs} runs of ${seconds} s; ratios are medians of per-run ratios)`)
+    const widths = [10, 12, 8, 10, 12, 12]
+    say(row(['algorithm', ...KERNELS, 'wasm/crypto', 'wasm/scalar'], widths))
+    for (const algorithm of ALGORITHMS) {
+      const of = (kernel: KernelName) => samples.get(`${algorithm} ${kernel}`)!
+      const ratio = (a: KernelName, b: KernelName) => median(of(a).map((x, i) => x / of(b)[i]))
+      perThread[algorithm] = Object.fromEntries(KERNELS.map((k) => [k, median(of(k))])) as Record<KernelName, number>
+      say(row([algorithm, ...KERNELS.map((k) => mhs(median(of(k)))), `${ratio('wasm-simd', 'node:crypto').toFixed(1)}x`, `${ratio('wasm-simd', 'scalar').toFixed(1)}x`], widths))
+      results[`kernels.${algorithm}`] = { samples: Object.fromEntries(KERNELS.map((k) => [k, of(k)])), wasmOverCrypto: ratio('wasm-simd', 'node:crypto'), wasmOverScalar: ratio('wasm-simd', 'scalar') }
+    }
+  }
+
+  if (!skip.has('threads')) {
+    say(`\nThread scaling, fastest kernel through the worker's thread pool, M hashes/s (median of ${runs} runs)`)
+    const counts = [...new Set([1, Math.ceil(threads / 2), threads])]
+    const widths = [10, ...counts.map(() => 11), 9]
+    say(row(['algorithm', ...counts.map((n) => `${n} thread${n > 1 ? 's' : ''}`), 'speedup'], widths))
+    for (const algorithm of ALGORITHMS) {
+      const speeds: number[] = []
+      for (const n of counts) speeds.push(median(await measureThreads(algorithm, n, perThread[algorithm]['wasm-simd'], seconds * 2, runs)))
+      say(row([algorithm, ...speeds.map(mhs), `${(speeds[speeds.length - 1] / speeds[0]).toFixed(2)}x`], widths))
+      results[`threads.${algorithm}`] = Object.fromEntries(counts.map((n, i) => [n, speeds[i]]))
+    }
+  }
+
+  if (!skip.has('e2e')) {
+    const end = BigInt(range.end)
+    say(`\nEnd to end: server + worker (${threads} threads) on loopback, md5 over ${range.start}-${range.end}, digest not in range` +
+      (hashcat ? `, alternating with ${hashcat} (-O, same keyspace)` : ''))
+    const ours: number[] = []
+    const theirs: { wallSpeed: number, reportedSpeed: number }[] = []
+    const session = await startEndToEnd('md5', end, threads)
+    try {
+      for (let run = 0; run < e2eRuns; run++) {
+        ours.push(await session.run())
+        say(`  run ${run + 1}: taskorch ${mhs(ours[run])} M/s`)
+        if (hashcat) {
+          theirs.push(await runHashcat('md5', end))
+          say(`  run ${run + 1}: hashcat ${mhs(theirs[run].reportedSpeed)} M/s reported, ${mhs(theirs[run].wallSpeed)} M/s wall clock`)
+        }
+      }
+    } finally {
+      await session.close()
+    }
+    say(`taskorch end to end: ${mhs(median(ours))} M/s (median of ${e2eRuns})`)
+    results.e2e = { algorithm: 'md5', range: `${range.start}-${range.end}`, threads, samples: ours, median: median(ours) }
+    if (hashcat) {
+      const reported = median(ours.map((x, i) => x / theirs[i].reportedSpeed))
+      const wall = median(ours.map((x, i) => x / theirs[i].wallSpeed))
+      say(`hashcat: ${mhs(median(theirs.map((t) => t.reportedSpeed)))} M/s as it reports its speed, ${mhs(median(theirs.map((t) => t.wallSpeed)))} M/s by wall clock (with its start-up)`)
+      say(`ratio taskorch/hashcat: ${reported.toFixed(2)} against its reported speed, ${wall.toFixed(2)} against its wall clock`)
+      results.hashcat = { version: hashcat, samples: theirs, ratioToReported: reported, ratioToWall: wall }
+    }
+  }
+
+  const out = flags.out ?? new URL(`./results/${machine.date.replace(/[:.]/g, '-')}.json`, import.meta.url).pathname
+  mkdirSync(new URL('./results/', import.meta.url).pathname, { recursive: true })
+  writeFileSync(out, JSON.stringify(results, null, 2) + '\n')
+  say(`\nResults written to ${out}`)
+  return 0
+})
