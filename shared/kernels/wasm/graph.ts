@@ -154,13 +154,19 @@ export class Graph {
         case 'const': throw new Error('constants are inlined where used, never stored')
       }
     }
-    const visit = (v: Value): void => {
-      if (v.kind === 'const' || v.local >= 0) return
-      for (const a of v.args) visit(a)
+    // Emit in creation order, which is topological and follows the rounds as written: each value
+    // is computed close to where it is used, so fewer are live at once and fewer spill.
+    const reachable = new Set<Value>()
+    const mark = (v: Value): void => {
+      if (v.kind === 'const' || reachable.has(v)) return
+      reachable.add(v)
+      for (const a of v.args) mark(a)
+    }
+    mark(output)
+    for (const v of [...reachable].sort((a, b) => a.id - b.id)) {
       v.local = next++
       ;(v.varying ? body : preamble).push(...operation(v), Op.localSet, ...uleb(v.local))
     }
-    visit(output)
     if (!output.varying) throw new Error('kernel output does not depend on the candidate tail')
     return { preamble, body, locals: next - options.firstLocal, output: output.local }
   }

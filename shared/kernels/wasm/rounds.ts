@@ -30,9 +30,10 @@ function md5 (g: Graph, m: Value[]): Value[] {
 function sha1 (g: Graph, m: Value[]): Value[] {
   const iv = HASH_SHAPES.sha1.init
   const w = [...m]
-  for (let i = 16; i < 80; i++) w.push(g.rotl(g.xor(g.xor(w[i - 3], w[i - 8]), g.xor(w[i - 14], w[i - 16])), 1))
   let a = g.constant(iv[0]); let b = g.constant(iv[1]); let c = g.constant(iv[2]); let d = g.constant(iv[3]); let e = g.constant(iv[4])
   for (let i = 0; i < 80; i++) {
+    // Schedule words are made as the rounds need them, so the emitted code computes them there too.
+    if (i >= 16) w.push(g.rotl(g.xor(g.xor(w[i - 3], w[i - 8]), g.xor(w[i - 14], w[i - 16])), 1))
     const f = i < 20 ? g.select(c, d, b)
       : i < 40 || i >= 60 ? g.xor(g.xor(b, c), d)
         : g.select(d, b, g.xor(b, c)) // majority(b, c, d)
@@ -62,13 +63,12 @@ function sha2 (spec: Sha2) {
     const small = (x: Value, [r1, r2, s]: number[]) => g.xor(g.xor(g.rotr(x, r1), g.rotr(x, r2)), g.shr(x, s))
     const big = (x: Value, [r1, r2, r3]: number[]) => g.xor(g.xor(g.rotr(x, r1), g.rotr(x, r2)), g.rotr(x, r3))
     const w = [...m]
-    for (let i = 16; i < spec.rounds; i++) {
-      w.push(g.add(g.add(w[i - 16], small(w[i - 15], spec.sigma0)), g.add(w[i - 7], small(w[i - 2], spec.sigma1))))
-    }
     let [a, b, c, d, e, f, gg, h] = spec.iv.map((x) => g.constant(x))
     for (let i = 0; i < spec.rounds; i++) {
+      if (i >= 16) w.push(g.add(g.add(w[i - 16], small(w[i - 15], spec.sigma0)), g.add(w[i - 7], small(w[i - 2], spec.sigma1))))
       const t1 = g.add(g.add(g.add(g.constant(spec.k[i]), w[i]), h), g.add(big(e, spec.bigSigma1), g.select(f, gg, e)))
-      const t2 = g.add(big(a, spec.bigSigma0), g.select(c, a, g.xor(a, b))) // majority(a, b, c)
+      // Majority as b ^ ((a ^ b) & (b ^ c)): b ^ c is the previous round's a ^ b, so the graph reuses it.
+      const t2 = g.add(big(a, spec.bigSigma0), g.xor(b, g.and(g.xor(a, b), g.xor(b, c))))
       h = gg; gg = f; f = e; e = g.add(d, t1); d = c; c = b; b = a; a = g.add(t1, t2)
     }
     return [a, b, c, d, e, f, gg, h].map((x, i) => g.add(x, g.constant(spec.iv[i])))
