@@ -1,15 +1,19 @@
-// `npm run server -- [options]`: listen for workers and run a job given by flags.
-import { parseAlgorithm } from '../shared/algorithms.ts'
-import { EXIT_ALL_FOUND, EXIT_EXHAUSTED, EXIT_USAGE, integerFlag, parseFlags, runMain } from '../shared/cli.ts'
+// `npm run server -- [options]`: listen for workers, run jobs given by flags or the UI's form.
+import { networkInterfaces } from 'node:os'
+import { parseAlgorithm, parseDigest } from '../shared/algorithms.ts'
+import { EXIT_ALL_FOUND, EXIT_EXHAUSTED, EXIT_SIGINT, EXIT_SIGTERM, integerFlag, parseFlags, runMain } from '../shared/cli.ts'
+import { describeSettings, loadSettings, saveToken, type Values } from '../shared/config.ts'
 import { InvalidInputError } from '../shared/errors.ts'
 import { describeKeyspace, parseRange } from '../shared/keyspace.ts'
-import { generateToken } from '../shared/noise.ts'
+import type { KeyspaceSpec } from '../shared/messages.ts'
+import { createLogger, type Level, type Logger } from '../shared/log.ts'
+import { generateToken, tokenFingerprint } from '../shared/noise.ts'
 import { potLine } from '../shared/potfile.ts'
-import { createLogger } from './log.ts'
+import { Dashboard } from './dashboard.ts'
 import { jobProgress, jobSummary } from './format.ts'
 import { spawnLocalWorker } from './local-worker.ts'
-import { Orchestrator } from './orchestrator.ts'
-import type { Job } from './job.ts'
+import { Orchestrator, type TaskSpec } from './orchestrator.ts'
+import { Tui } from './tui.ts'
 
 const DEMO_TARGET = 'ef775988943825d2871e1cfa75473ec0'
 const DEMO_RANGE = '0-100000000'
@@ -23,8 +27,9 @@ Distributes a hash search over the workers that connect to this server.
 Options:
   --host HOST         address to listen on (default 0.0.0.0)
   --port PORT         TCP port (default 8080)
-  --token TOKEN       shared secret workers must hold (default: env TASKORCH_TOKEN,
-                      else a new random token is generated and printed)
+  --token TOKEN       shared secret workers must hold. Better kept in the config file; if no
+                      source gives one, a token is generated and saved there (mode 0600)
+  --config PATH       settings file (default ~/.config/taskorch/config.json, or env TASKORCH_CONFIG)
   --algo ALGO         md5, sha1, sha256 or sha512 (or hashcat -m 0/100/1400/1700); default md5
   --target HEX        digest to find; repeat for several
   --range A-B         decimal keyspace, A inclusive, B exclusive (e.g. 0-100000000)
@@ -32,91 +37,176 @@ Options:
   --exit-when-done    exit when the job ends: 0 all found, 1 exhausted, 2 usage error
   --local-worker      also start a worker on this machine (all cores)
   --demo              the default job (MD5 ef775988943825d2871e1cfa75473ec0 over
-                      0-100000000) on 127.0.0.1 with a local worker
-  --headless          plain log lines instead of the terminal UI
-  --json              log lines as JSON objects
+                      0-100000000) on 127.0.0.1 with a local worker and a throwaway token
+  --headless          plain log lines instead of the terminal UI (the default when stdout is not a terminal)
+  --json              log lines as JSON objects (implies --headless)
   --debug             also log debug lines (refused handshakes, ...)
-  -h, --help          this help
+  -h, --help          this help, and the settings in effect
 
+Settings (host, port, token, headless, json, debug) come from, later winning: defaults, the config
+file (JSON, e.g. {"token": "...", "port": 8080}), TASKORCH_<NAME> environment variables, flags.
 Found results go to stdout as hash:plaintext lines (hashcat's potfile format); logs go to stderr.`
 
 const FLAGS = {
-  host: { type: 'string' }, port: { type: 'string' }, token: { type: 'string' }, algo: { type: 'string' },
+  host: { type: 'string' }, port: { type: 'string' }, token: { type: 'string' }, config: { type: 'string' }, algo: { type: 'string' },
   target: { type: 'string', multiple: true }, range: { type: 'string' }, priority: { type: 'string' },
   'exit-when-done': { type: 'boolean' }, 'local-worker': { type: 'boolean' }, demo: { type: 'boolean' }, headless: { type: 'boolean' }, json: { type: 'boolean' },
   debug: { type: 'boolean' }, help: { type: 'boolean', short: 'h' }
 } as const
 
+const DEFAULTS = { host: '0.0.0.0', port: 8080, headless: false, json: false, debug: false }
+
 runMain(async () => {
   const flags = parseFlags(FLAGS, process.argv.slice(2))
   if (flags.help) {
-    process.stdout.write(HELP + '\n')
+    process.stdout.write(HELP + '\n\n' + describeSettings('server', loadSettings('server', { defaults: DEFAULTS, flags, configPath: flags.config })) + '\n')
     return 0
   }
   if (flags.demo) {
     if (flags.target || flags.range) throw new InvalidInputError('--demo runs its own job; drop --target and --range')
     Object.assign(flags, { host: flags.host ?? '127.0.0.1', port: flags.port ?? '0', target: [DEMO_TARGET], range: DEMO_RANGE, 'local-worker': true })
   }
-  const log = createLogger({ json: flags.json, debug: flags.debug })
-  const port = integerFlag(flags.port, 'port', 8080, 0, 65535)
-  const host = flags.host ?? '0.0.0.0'
+  const settings = loadSettings('server', { defaults: DEFAULTS, flags, configPath: flags.config })
+  const { host, port } = settings.values as Required<Values>
   const targets = flags.target ?? []
   if ((targets.length > 0) !== (flags.range !== undefined)) throw new InvalidInputError('a job needs both --target and --range')
   if (flags['exit-when-done'] && targets.length === 0) throw new InvalidInputError('--exit-when-done needs a job (--target and --range)')
-  const algorithm = parseAlgorithm(flags.algo ?? 'md5')
-  const keyspace = flags.range !== undefined ? parseRange(flags.range) : null
-  const priority = integerFlag(flags.priority, 'priority', 0, 0, 1_000_000)
+  // Checked before listening, so bad input exits 2 without touching the network.
+  const firstJob = flags.range !== undefined ? parseJob(flags.algo ?? 'md5', targets, flags.range, flags.priority ?? '0') : null
 
-  let token = flags.token ?? process.env.TASKORCH_TOKEN
-  const generated = token === undefined || token === ''
-  if (generated) token = generateToken()
-
-  const orch = new Orchestrator({ host, port, token: token! })
-  orch.on('log', (level, message) => log(level.toUpperCase() as 'INFO', message))
-  orch.on('found', (_job, found) => process.stdout.write(potLine(found.hash, found.bytes) + '\n'))
-  orch.on('job-ended', (job) => log('INFO', jobSummary(job)))
-  await orch.start()
-  const workerHost = host === '0.0.0.0' || host === '::' ? '<this-machine-address>' : host
-  if (generated) log('INFO', `no token given; generated one. Start workers with:\n  TASKORCH_TOKEN=${token} npm run worker -- --host ${workerHost} --port ${orch.port}`)
-
-  let job: Job | null = null
-  if (keyspace) {
-    job = orch.addTasks({ algorithm, targets, keyspace, priority })
-    log('INFO', `job ${job.id}: ${algorithm}, ${targets.length} target(s), range ${describeKeyspace(keyspace)}`)
+  // The demo is loopback-only and throwaway: a fresh token that is never saved.
+  let token = flags.demo ? undefined : settings.values.token
+  let saved: string | null = null
+  if (!token) {
+    token = generateToken()
+    if (!flags.demo) {
+      saveToken(settings.configPath, token)
+      saved = settings.configPath
+    }
   }
 
-  // Headless users still want to see a long job move: one progress line per running job now and then.
-  let lastHashed = new Map<string, { at: number, searched: bigint }>()
+  const headless = settings.values.headless || settings.values.json || !process.stdout.isTTY || !process.stdin.isTTY
+  const dashboardLines: string[] = []
+  let dashboard: Dashboard | null = null
+  const log = createLogger({
+    json: settings.values.json,
+    debug: settings.values.debug,
+    secrets: [token],
+    write: headless ? undefined : (line) => (dashboard ? dashboard.addLog(shortTime(line)) : dashboardLines.push(shortTime(line)))
+  })
+  for (const warning of settings.warnings) log('WARN', warning)
+
+  const orch = new Orchestrator({ host, port, token })
+  orch.on('log', (level, message) => log(level.toUpperCase() as Level, message))
+  orch.on('job-ended', (job) => log('INFO', jobSummary(job)))
+  await orch.start()
+  const fingerprint = tokenFingerprint(token)
+  const workerHost = host === '0.0.0.0' || host === '::' ? lanAddress() : host
+  const workerCommand = `npm run worker -- --host ${workerHost} --port ${orch.port}`
+  if (saved) log('INFO', `generated a token and saved it to ${saved} (mode 0600); workers need the same token in their config file`)
+  log('INFO', `token fingerprint ${fingerprint}; start workers with: ${workerCommand}`)
+
+  const addJob = (spec: TaskSpec & { keyspace: KeyspaceSpec }) => {
+    const job = orch.addTasks(spec)
+    log('INFO', `job ${job.id}: ${spec.algorithm}, ${spec.targets.length} target(s), range ${describeKeyspace(spec.keyspace)}, priority ${spec.priority}`)
+    return job
+  }
+  const job = firstJob ? addJob(firstJob) : null
+
+  const localWorker = flags['local-worker']
+    ? spawnLocalWorker(orch.port, token, (line) => (headless ? process.stderr.write(`[local worker] ${line}\n`) : dashboard?.addLog(`[local worker] ${shortTime(line)}`)))
+    : null
+  process.once('exit', () => localWorker?.kill())
+
+  let tui: Tui | null = null
+  const found: string[] = []
+  orch.on('found', (_job, result) => {
+    const line = potLine(result.hash, result.bytes)
+    if (headless) process.stdout.write(line + '\n')
+    else found.push(line)
+  })
+  let stopping = false
+  const shutdown = async (why: string, code: number) => {
+    if (stopping) return
+    stopping = true
+    tui?.destroy()
+    log('INFO', `${why}: stopping`)
+    await orch.stop()
+    localWorker?.kill()
+    // The screen is gone: what was found goes to stdout, like in headless mode.
+    for (const line of found) process.stdout.write(line + '\n')
+    process.exit(code)
+  }
+  process.once('SIGINT', () => void shutdown('SIGINT', EXIT_SIGINT))
+  process.once('SIGTERM', () => void shutdown('SIGTERM', EXIT_SIGTERM))
+
+  if (headless) {
+    logProgress(orch, log)
+  } else {
+    dashboard = new Dashboard(orch, { listen: `${host}:${orch.port}`, fingerprint, workerCommand })
+    for (const line of dashboardLines) dashboard.addLog(line)
+    tui = new Tui({
+      dashboard,
+      jobs: () => orch.jobs,
+      quit: () => shutdown('quit', 0),
+      addJob: (form) => `job ${addJob(parseJob(form.algorithm, form.targets.split(/[\s,]+/).filter(Boolean), form.keyspace, form.priority)).id} added`
+    })
+    const redraw = () => tui?.render()
+    for (const event of ['job-added', 'job-progress', 'job-ended', 'found', 'worker-joined', 'worker-left', 'log'] as const) orch.on(event, redraw)
+    // Whatever goes wrong, give the terminal back before reporting it.
+    process.once('uncaughtException', (error) => {
+      tui?.destroy()
+      process.stderr.write(`fatal: ${error.stack ?? error.message}\n`)
+      process.exit(255)
+    })
+  }
+
+  if (job && flags['exit-when-done']) {
+    const outcome = await job.done
+    await shutdown(`job ${job.id} ${outcome.status}`, outcome.status === 'found' ? EXIT_ALL_FOUND : EXIT_EXHAUSTED)
+  }
+  return new Promise<never>(() => {}) // serve until a signal or q
+})
+
+// A job from the flags or the UI's form; every part is checked and errors name it.
+function parseJob (algo: string, targets: string[], range: string, priority: string): TaskSpec & { keyspace: KeyspaceSpec } {
+  const algorithm = parseAlgorithm(algo.trim())
+  if (targets.length === 0) throw new InvalidInputError('a job needs at least one target digest')
+  return {
+    algorithm,
+    targets: targets.map((t) => parseDigest(algorithm, t)),
+    keyspace: parseRange(range),
+    priority: integerFlag(priority.trim(), 'priority', 0, 0, 1_000_000)
+  }
+}
+
+// Headless users still want to see a long job move: one progress line per running job now and then.
+function logProgress (orch: Orchestrator, log: Logger): void {
+  let last = new Map<string, { at: number, searched: bigint }>()
   setInterval(() => {
     const now = Date.now()
     const next = new Map<string, { at: number, searched: bigint }>()
     for (const j of orch.jobs) {
       if (j.status !== 'running') continue
       const searched = j.searched
-      const before = lastHashed.get(j.id) ?? { at: j.state.createdAt, searched: 0n }
+      const before = last.get(j.id) ?? { at: j.state.createdAt, searched: 0n }
       const speed = Number(searched - before.searched) * 1000 / Math.max(1, now - before.at)
       next.set(j.id, { at: now, searched })
       log('INFO', jobProgress(j, speed))
     }
-    lastHashed = next
+    last = next
   }, PROGRESS_LOG_INTERVAL_MS).unref()
+}
 
-  const localWorker = flags['local-worker'] ? spawnLocalWorker(orch.port, token!, (line) => process.stderr.write(`[local worker] ${line}\n`)) : null
-  process.once('exit', () => localWorker?.kill())
-
-  const stop = async (signal: string) => {
-    log('INFO', `${signal}: stopping`)
-    await orch.stop()
-    process.exit(EXIT_USAGE)
+// An address other machines can likely reach us at, for the worker command line.
+function lanAddress (): string {
+  for (const addresses of Object.values(networkInterfaces())) {
+    for (const a of addresses ?? []) if (a.family === 'IPv4' && !a.internal) return a.address
   }
-  process.once('SIGINT', () => void stop('SIGINT'))
-  process.once('SIGTERM', () => void stop('SIGTERM'))
+  return '<this-machine-address>'
+}
 
-  if (job && flags['exit-when-done']) {
-    const outcome = await job.done
-    await orch.stop()
-    localWorker?.kill()
-    return outcome.status === 'found' ? EXIT_ALL_FOUND : EXIT_EXHAUSTED
-  }
-  return new Promise<never>(() => {}) // serve until a signal
-})
+// The log pane has little room: keep the time of day, drop the date.
+function shortTime (line: string): string {
+  return line.replace(/^\d{4}-\d\d-\d\dT(\d\d:\d\d:\d\d)\.\d+Z /, '$1 ')
+}

@@ -80,6 +80,14 @@ export class Orchestrator extends EventEmitter<OrchestratorEvents> {
   get jobs (): Job[] { return [...this.#handles.values()] }
   get workers (): WorkerState[] { return [...this.scheduler.workers.values()] }
 
+  // Connections that are not workers yet (handshake or HELLO pending), by remote address.
+  get connecting (): string[] {
+    const addresses: string[] = []
+    for (const [address, count] of this.#pendingByAddress) for (let i = 0; i < count; i++) addresses.push(address)
+    for (const peer of this.#peers.values()) if (!peer.worker) addresses.push(peer.session.remoteAddress)
+    return addresses
+  }
+
   start (): Promise<void> {
     const server = net.createServer({ noDelay: true }, (socket) => this.#onConnection(socket))
     server.maxConnections = MAX_CONNECTIONS

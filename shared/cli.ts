@@ -5,6 +5,9 @@ import { InvalidInputError } from './errors.ts'
 export const EXIT_ALL_FOUND = 0
 export const EXIT_EXHAUSTED = 1
 export const EXIT_USAGE = 2
+// Stopped by a signal: the shell's convention, 128 + the signal number.
+export const EXIT_SIGINT = 130
+export const EXIT_SIGTERM = 143
 
 export function parseFlags<T extends NonNullable<ParseArgsConfig['options']>> (options: T, argv: string[]) {
   try {

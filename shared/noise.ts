@@ -218,6 +218,13 @@ export function generateToken (): string {
   return Buffer.from(crypto.getRandomValues(new Uint8Array(TOKEN_BYTES))).toString('base64url')
 }
 
+// Shown instead of the token so people can check two machines hold the same one. Domain-separated
+// from the key, and short: it identifies, it does not help guess.
+export function tokenFingerprint (token: string): string {
+  const digest = sha256(new TextEncoder().encode(`taskorch token fingerprint\0${token}`))
+  return Buffer.from(digest.subarray(0, 4)).toString('hex')
+}
+
 export function tokenBytes (token: string): Uint8Array {
   return sha256(new TextEncoder().encode(token)) // any string works as a psk of the right size
 }

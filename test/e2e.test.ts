@@ -4,6 +4,9 @@ import { spawn, type ChildProcess } from 'node:child_process'
 import { createHash } from 'node:crypto'
 import net from 'node:net'
 import { once } from 'node:events'
+import { mkdtempSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { Orchestrator } from '../server/index.ts'
 import { tokenBytes } from '../shared/noise.ts'
@@ -18,8 +21,10 @@ const hex = (algorithm: string, text: string) => createHash(algorithm).update(te
 type Run = { child: ChildProcess, stdout: string, stderr: string, exit: Promise<number | null> }
 
 // Runs one of the project's CLIs the way a user would, through tsx.
+// Each run gets an empty config directory, so no settings of the machine running the tests leak in.
 function cli (file: string, args: string[], env: Record<string, string> = {}): Run {
-  const child = spawn(process.execPath, ['--import', 'tsx', file, ...args], { cwd: ROOT, env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] })
+  const isolated = { ...process.env, XDG_CONFIG_HOME: mkdtempSync(join(tmpdir(), 'taskorch-config-')), ...env }
+  const child = spawn(process.execPath, ['--import', 'tsx', file, ...args], { cwd: ROOT, env: isolated, stdio: ['ignore', 'pipe', 'pipe'] })
   const run: Run = { child, stdout: '', stderr: '', exit: once(child, 'exit').then(([code]) => code as number | null) }
   child.stdout!.on('data', (d) => { run.stdout += d })
   child.stderr!.on('data', (d) => { run.stderr += d })

@@ -1,0 +1,135 @@
+// What the terminal UI shows, computed without a terminal: rows of text cells for workers and jobs,
+// found results, a history of total speed, log lines. The TUI only lays this out; tests read it.
+import { potLine } from '../shared/potfile.ts'
+import { formatDuration, formatSpeed } from './format.ts'
+import type { Orchestrator } from './orchestrator.ts'
+import type { WorkerState } from './scheduler.ts'
+
+export type WorkerRow = { name: string, address: string, threads: string, speed: string, inFlight: string, state: 'connecting' | 'working' | 'idle' | 'lost', connected: string }
+export type JobRow = { id: string, algorithm: string, keyspace: string, progress: string, speed: string, eta: string, found: string, priority: string, status: string }
+export type View = {
+  header: { listen: string, fingerprint: string, workerCommand: string }
+  workers: WorkerRow[]
+  jobs: JobRow[]
+  results: string[]
+  speedHistory: number[] // total H/s, one sample a second, oldest first
+  sparkline: string
+  totalSpeed: string
+  log: string[]
+}
+
+// Lost workers stay listed this long, so a glance shows who dropped out.
+const LOST_ROW_MS = 60_000
+const HISTORY_SAMPLES = 120
+const LOG_LINES = 500
+const PROGRESS_BAR_CELLS = 12
+const SPARK = '▁▂▃▄▅▆▇█'
+
+export function progressBar (fraction: number, cells = PROGRESS_BAR_CELLS): string {
+  const clamped = Math.min(1, Math.max(0, fraction))
+  const filled = Math.floor(clamped * cells)
+  return `${'█'.repeat(filled)}${'░'.repeat(cells - filled)} ${(clamped * 100).toFixed(1).padStart(5)}%`
+}
+
+export function sparkline (values: number[], width: number): string {
+  const shown = values.slice(-width)
+  const max = Math.max(...shown, 1)
+  return shown.map((v) => SPARK[Math.min(SPARK.length - 1, Math.floor((v / max) * SPARK.length))]).join('')
+}
+
+type Rate = { at: number, count: bigint | number, speed: number }
+
+export class Dashboard {
+  readonly #orch: Orchestrator
+  readonly #header: View['header']
+  readonly #lost: { worker: WorkerState, at: number }[] = []
+  readonly #results: string[] = []
+  readonly #log: string[] = []
+  readonly #history: number[] = []
+  readonly #workerRates = new Map<string, Rate>()
+  readonly #jobRates = new Map<string, Rate>()
+
+  constructor (orch: Orchestrator, header: View['header']) {
+    this.#orch = orch
+    this.#header = header
+    orch.on('worker-left', (worker) => this.#lost.push({ worker, at: Date.now() }))
+    orch.on('found', (_job, found) => this.#results.push(potLine(found.hash, found.bytes)))
+  }
+
+  addLog (line: string): void {
+    this.#log.push(line)
+    if (this.#log.length > LOG_LINES) this.#log.splice(0, this.#log.length - LOG_LINES)
+  }
+
+  // Called about once a second: speeds are differences between samples.
+  sample (now = Date.now()): void {
+    let total = 0
+    for (const worker of this.#orch.workers) total += rate(this.#workerRates, worker.id, worker.hashed, now)
+    for (const job of this.#orch.jobs) rate(this.#jobRates, job.id, job.searched, now)
+    this.#history.push(total)
+    if (this.#history.length > HISTORY_SAMPLES) this.#history.shift()
+  }
+
+  view (now = Date.now(), sparkWidth = 60): View {
+    while (this.#lost.length > 0 && now - this.#lost[0].at > LOST_ROW_MS) this.#lost.shift()
+    const live = this.#orch.workers
+    const workers: WorkerRow[] = [
+      ...live.map((w): WorkerRow => ({
+        name: w.name,
+        address: w.address,
+        threads: `${w.cores}/${w.threads}`,
+        speed: formatSpeed(this.#workerRates.get(w.id)?.speed ?? 0),
+        inFlight: String(w.chunks.size),
+        state: w.chunks.size > 0 ? 'working' : 'idle',
+        connected: formatDuration((now - w.connectedAt) / 1000)
+      })),
+      ...this.#lost.filter((l) => !live.some((w) => w.id === l.worker.id)).map(({ worker: w }): WorkerRow => ({
+        name: w.name, address: w.address, threads: `${w.cores}/${w.threads}`, speed: '-', inFlight: '0', state: 'lost', connected: '-'
+      })),
+      ...this.#orch.connecting.map((address): WorkerRow => ({ name: '?', address, threads: '-', speed: '-', inFlight: '0', state: 'connecting', connected: '-' }))
+    ]
+    const jobs = this.#orch.jobs.map((job): JobRow => {
+      const s = job.state
+      const size = s.keyspace.size
+      const speed = job.status === 'running' ? this.#jobRates.get(job.id)?.speed ?? 0 : 0
+      const left = Number(size - job.searched)
+      return {
+        id: job.id,
+        algorithm: s.algorithm,
+        keyspace: job.keyspaceText,
+        progress: progressBar(Number(job.searched) / Number(size)),
+        speed: job.status === 'running' ? formatSpeed(speed) : '-',
+        eta: job.status === 'running' && speed > 0 ? formatDuration(left / speed) : '-',
+        found: `${s.found.length}/${s.targets.length}`,
+        priority: String(s.priority),
+        status: job.status
+      }
+    })
+    const totalSpeed = this.#history.at(-1) ?? 0
+    return {
+      header: this.#header,
+      workers,
+      jobs,
+      results: [...this.#results],
+      speedHistory: [...this.#history],
+      sparkline: sparkline(this.#history, sparkWidth),
+      totalSpeed: formatSpeed(totalSpeed),
+      log: [...this.#log]
+    }
+  }
+}
+
+// Updates a smoothed rate from a running count; returns the new speed (per second).
+function rate (rates: Map<string, Rate>, key: string, count: bigint | number, now: number): number {
+  const before = rates.get(key)
+  if (!before) {
+    rates.set(key, { at: now, count, speed: 0 })
+    return 0
+  }
+  const seconds = (now - before.at) / 1000
+  if (seconds <= 0) return before.speed
+  const sample = Number(BigInt(count) - BigInt(before.count)) / seconds
+  const speed = before.speed === 0 ? sample : before.speed * 0.5 + sample * 0.5
+  rates.set(key, { at: now, count, speed })
+  return speed
+}

@@ -1,0 +1,212 @@
+// The server's terminal UI (blessed): lays out the Dashboard's view and turns keys into job controls.
+// It redraws at most RENDER_INTERVAL_MS apart and only when something changed, so a busy server
+// spends its time on sockets, not on the screen. The terminal is restored on every way out.
+import blessed from 'blessed'
+import type { Dashboard, View } from './dashboard.ts'
+import type { Job } from './job.ts'
+
+const RENDER_INTERVAL_MS = 250
+const SAMPLE_INTERVAL_MS = 1_000
+
+export type AddJobForm = { algorithm: string, targets: string, keyspace: string, priority: string }
+
+export type TuiOptions = {
+  dashboard: Dashboard
+  jobs: () => Job[]
+  addJob: (form: AddJobForm) => string // returns a confirmation; throws with a message on bad input
+  quit: () => Promise<void>
+  screen?: blessed.Widgets.Screen // tests pass one on a fake terminal
+}
+
+const HELP_TEXT = [
+  '{bold}Keys{/bold}',
+  '',
+  '  a        add a job (algorithm, targets, range)',
+  '  c        cancel the selected job',
+  '  p        pause or resume the selected job',
+  '  tab      move between the workers and jobs tables',
+  '  up/down  select a row',
+  '  q        quit (asks first while jobs are running)',
+  '  ?        this help; any key closes it'
+].join('\n')
+
+const WORKER_COLUMNS = ['worker', 'address', 'cores/thr', 'speed', 'chunks', 'state', 'connected']
+const JOB_COLUMNS = ['job', 'algo', 'keyspace', 'progress', 'speed', 'ETA', 'found', 'prio', 'status']
+
+export class Tui {
+  readonly screen: blessed.Widgets.Screen
+  readonly #options: TuiOptions
+  readonly #header: blessed.Widgets.BoxElement
+  readonly #workers: blessed.Widgets.ListTableElement
+  readonly #jobs: blessed.Widgets.ListTableElement
+  readonly #results: blessed.Widgets.BoxElement
+  readonly #speed: blessed.Widgets.BoxElement
+  readonly #log: blessed.Widgets.BoxElement
+  readonly #timers: NodeJS.Timeout[] = []
+  #renderPending: NodeJS.Timeout | null = null
+  #lastRender = 0
+  #modal = false
+  #destroyed = false
+
+  constructor (options: TuiOptions) {
+    this.#options = options
+    this.screen = options.screen ?? blessed.screen({ smartCSR: true, fullUnicode: true, title: 'TaskOrchestrator', warnings: false })
+    // Draw borders as UTF-8 box characters, not the terminal's alternate charset, when the terminal
+    // speaks UTF-8: same look, and copies and screen captures keep the lines.
+    const tput = this.screen.tput as unknown as { unicode: boolean, brokenACS: boolean }
+    if (tput.unicode) tput.brokenACS = true
+    const parent = this.screen
+    this.#header = blessed.box({ parent, top: 0, left: 0, width: '100%', height: 5, tags: true, border: { type: 'line' }, label: ' TaskOrchestrator ' })
+    const table = (top: number | string, height: number | string, label: string) => blessed.listtable({
+      parent, top, left: 0, width: '100%', height, border: { type: 'line' }, label, keys: true, tags: true, noCellBorders: true, align: 'left',
+      style: { header: { bold: true }, cell: { selected: { inverse: true } }, border: {}, focus: { border: { fg: 'cyan' } } } as blessed.Widgets.ListTableOptions['style']
+    })
+    this.#workers = table(5, '30%-2', ' workers ')
+    this.#jobs = table('30%+3', '30%-2', ' jobs ')
+    const bottom = '60%+1'
+    this.#results = blessed.box({ parent, top: bottom, left: 0, width: '40%', height: '40%-1', border: { type: 'line' }, label: ' results (hash:plaintext) ', tags: false })
+    this.#speed = blessed.box({ parent, top: bottom, left: '40%', width: '60%', height: 4, border: { type: 'line' }, label: ' total speed ', tags: false })
+    this.#log = blessed.box({ parent, top: '60%+5', left: '40%', width: '60%', height: '40%-5', border: { type: 'line' }, label: ' log ', tags: false })
+    this.#jobs.focus()
+    this.#bindKeys()
+    this.screen.on('resize', () => this.render(true))
+    this.#timers.push(setInterval(() => { options.dashboard.sample(); this.render() }, SAMPLE_INTERVAL_MS))
+    for (const timer of this.#timers) timer.unref?.()
+    this.render(true)
+  }
+
+  // Asks for a redraw; coalesced so bursts of events draw once.
+  render (now = false): void {
+    if (this.#destroyed) return
+    const wait = RENDER_INTERVAL_MS - (Date.now() - this.#lastRender)
+    if (!now && wait > 0) {
+      this.#renderPending ??= setTimeout(() => { this.#renderPending = null; this.render(true) }, wait)
+      return
+    }
+    this.#lastRender = Date.now()
+    this.#draw(this.#options.dashboard.view(Date.now(), Math.max(10, (this.#speed.width as number) - 4)))
+    this.screen.render()
+  }
+
+  #draw (view: View): void {
+    const { header } = view
+    this.#header.setContent([
+      ` listening on {bold}${header.listen}{/bold}   token fingerprint {bold}${header.fingerprint}{/bold}   ${view.workers.filter((w) => w.state === 'working' || w.state === 'idle').length} worker(s)`,
+      ` start a worker: {bold}${blessed.escape(header.workerCommand)}{/bold}`,
+      ' {gray-fg}a add job  c cancel  p pause/resume  tab switch table  q quit  ? help{/gray-fg}'
+    ].join('\n'))
+    keepSelection(this.#workers, [WORKER_COLUMNS, ...view.workers.map((w) => [w.name, w.address, w.threads, w.speed, w.inFlight, w.state, w.connected].map(blessed.escape))])
+    keepSelection(this.#jobs, [JOB_COLUMNS, ...view.jobs.map((j) => [j.id, j.algorithm, j.keyspace, j.progress, j.speed, j.eta, j.found, j.priority, j.status].map(blessed.escape))])
+    this.#results.setContent(view.results.length > 0 ? view.results.slice(-((this.#results.height as number) - 2)).join('\n') : 'nothing found yet')
+    this.#speed.setContent(`${view.totalSpeed}\n${view.sparkline}`)
+    this.#log.setContent(view.log.slice(-((this.#log.height as number) - 2)).join('\n'))
+  }
+
+  #selectedJob (): Job | undefined {
+    const index = (this.#jobs as unknown as { selected: number }).selected - 1 // row 0 is the header
+    return this.#options.jobs()[index]
+  }
+
+  #bindKeys (): void {
+    const screen = this.screen
+    const guarded = (handler: () => void) => () => { if (!this.#modal) handler() }
+    screen.key(['tab'], guarded(() => (screen.focused === this.#jobs ? this.#workers : this.#jobs).focus()))
+    screen.key(['?'], guarded(() => this.#message(HELP_TEXT, 0)))
+    screen.key(['c'], guarded(() => {
+      const job = this.#selectedJob()
+      if (!job) return
+      if (job.status === 'running' || job.status === 'paused') job.cancel()
+      this.render(true)
+    }))
+    screen.key(['p'], guarded(() => {
+      const job = this.#selectedJob()
+      if (job?.status === 'running') job.pause()
+      else if (job?.status === 'paused') job.resume()
+      this.render(true)
+    }))
+    screen.key(['a'], guarded(() => this.#addJobForm()))
+    screen.key(['q'], guarded(() => {
+      const running = this.#options.jobs().filter((j) => j.status === 'running' || j.status === 'paused').length
+      if (running === 0) return void this.#options.quit()
+      this.#modal = true
+      const question = blessed.question({ parent: screen, top: 'center', left: 'center', width: 60, height: 7, border: { type: 'line' }, tags: true, keys: true })
+      question.ask(`${running} job(s) still running. Quit anyway? (y/n)`, (_error, yes) => {
+        question.destroy()
+        this.#modal = false
+        if (yes) void this.#options.quit()
+        else this.render(true)
+      })
+    }))
+    screen.key(['C-c'], () => void this.#options.quit())
+  }
+
+  #message (text: string, seconds: number, then?: () => void): void {
+    this.#modal = true
+    const box = blessed.message({ parent: this.screen, top: 'center', left: 'center', width: '60%', height: 'shrink', border: { type: 'line' }, tags: true, keys: true })
+    box.display(text, seconds, () => {
+      box.destroy()
+      this.#modal = false
+      if (then) then()
+      else this.render(true)
+    })
+  }
+
+  // A small form read field by field: enter moves on (and adds the job after the last), esc closes.
+  #addJobForm (): void {
+    this.#modal = true
+    const form = blessed.box({ parent: this.screen, top: 'center', left: 'center', width: 76, height: 13, border: { type: 'line' }, label: ' add a job ', tags: true })
+    const fields: [keyof AddJobForm, string, string][] = [
+      ['algorithm', 'algorithm (md5, sha1, sha256, sha512)', 'md5'],
+      ['targets', 'target digests (hex, space separated)', ''],
+      ['keyspace', 'range (A-B)', '0-100000000'],
+      ['priority', 'priority (higher runs first)', '0']
+    ]
+    const inputs = fields.map(([, label, value], i) => {
+      blessed.text({ parent: form, top: 1 + i * 2, left: 1, content: label + ':' })
+      return blessed.textbox({ parent: form, top: 1 + i * 2, left: 40, width: 32, height: 1, value, style: { bg: 'blue', focus: { bg: 'cyan' } } })
+    })
+    blessed.text({ parent: form, top: 9, left: 1, content: 'enter: next field, and add the job after the last   esc: close', style: { fg: 'gray' } })
+    const close = () => {
+      form.destroy()
+      this.#modal = false
+      this.#jobs.focus()
+      this.render(true)
+    }
+    const submit = () => {
+      const values = Object.fromEntries(fields.map(([name], i) => [name, inputs[i].getValue()])) as AddJobForm
+      try {
+        const confirmation = this.#options.addJob(values)
+        close()
+        this.#message(confirmation, 2)
+      } catch (error) {
+        this.#message(`{red-fg}${blessed.escape((error as Error).message)}{/red-fg}`, 4, () => { this.#modal = true; ask(0) })
+      }
+    }
+    // Each read starts after the key event that led to it has finished, or blessed's textbox sees
+    // that key (or a focus change) as input to the new field.
+    const ask = (field: number) => setImmediate(() => {
+      this.screen.render()
+      inputs[field].readInput((_error, value) => {
+        if (value === null || value === undefined) return close()
+        if (field < inputs.length - 1) ask(field + 1)
+        else submit()
+      })
+    })
+    ask(1) // the algorithm has a default; the targets do not
+  }
+
+  destroy (): void {
+    if (this.#destroyed) return
+    this.#destroyed = true
+    for (const timer of this.#timers) clearInterval(timer)
+    if (this.#renderPending) clearTimeout(this.#renderPending)
+    this.screen.destroy()
+  }
+}
+
+// setData resets the highlighted row; put it back, clamped to the new rows.
+function keepSelection (table: blessed.Widgets.ListTableElement, rows: string[][]): void {
+  const selected = (table as unknown as { selected: number }).selected ?? 1
+  table.setData(rows)
+  table.select(Math.max(1, Math.min(selected, rows.length - 1)))
+}
