@@ -64,9 +64,11 @@ export class Tui {
     this.#workers = table(5, '30%-2', ' workers ')
     this.#jobs = table('30%+3', '30%-2', ' jobs ')
     const bottom = '60%+1'
-    this.#results = blessed.box({ parent, top: bottom, left: 0, width: '40%', height: '40%-1', border: { type: 'line' }, label: ' results (hash:plaintext) ', tags: false })
+    // Results and log keep their newest lines in view; wrapped lines make counting rows unreliable.
+    const pane = (options: blessed.Widgets.BoxOptions) => blessed.box({ parent, border: { type: 'line' }, tags: false, scrollable: true, alwaysScroll: true, ...options })
+    this.#results = pane({ top: bottom, left: 0, width: '40%', height: '40%-1', label: ' results (hash:plaintext) ' })
     this.#speed = blessed.box({ parent, top: bottom, left: '40%', width: '60%', height: 4, border: { type: 'line' }, label: ' total speed ', tags: false })
-    this.#log = blessed.box({ parent, top: '60%+5', left: '40%', width: '60%', height: '40%-5', border: { type: 'line' }, label: ' log ', tags: false })
+    this.#log = pane({ top: '60%+5', left: '40%', width: '60%', height: '40%-5', label: ' log ' })
     this.#jobs.focus()
     this.#bindKeys()
     this.screen.on('resize', () => this.render(true))
@@ -97,9 +99,11 @@ export class Tui {
     ].join('\n'))
     keepSelection(this.#workers, [WORKER_COLUMNS, ...view.workers.map((w) => [w.name, w.address, w.threads, w.speed, w.inFlight, w.state, w.connected].map(blessed.escape))])
     keepSelection(this.#jobs, [JOB_COLUMNS, ...view.jobs.map((j) => [j.id, j.algorithm, j.keyspace, j.progress, j.speed, j.eta, j.found, j.priority, j.status].map(blessed.escape))])
-    this.#results.setContent(view.results.length > 0 ? view.results.slice(-((this.#results.height as number) - 2)).join('\n') : 'nothing found yet')
+    this.#results.setContent(view.results.length > 0 ? view.results.join('\n') : 'nothing found yet')
+    this.#results.setScrollPerc(100)
     this.#speed.setContent(`${view.totalSpeed}\n${view.sparkline}`)
-    this.#log.setContent(view.log.slice(-((this.#log.height as number) - 2)).join('\n'))
+    this.#log.setContent(view.log.join('\n'))
+    this.#log.setScrollPerc(100)
   }
 
   #selectedJob (): Job | undefined {

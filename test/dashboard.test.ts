@@ -113,6 +113,10 @@ describe('terminal UI on a fake terminal', () => {
     expect(text()).toContain(HEADER.workerCommand)
     expect(text()).toMatch(/alpha +10\.0\.0\.5:4000 +4\/2 +.* working/)
     expect(text()).toMatch(/1 +md5 +0-100000000 +░+ +0\.0% .* 0\/2 +3 +running/)
+    // The log pane follows its newest line, even when long lines wrap.
+    for (let i = 1; i <= 60; i++) dashboard.addLog(`line ${i} ${'x'.repeat(i % 3 === 0 ? 120 : 10)}`)
+    tui.render(true)
+    expect(text()).toContain('line 60 ')
 
     input.write('a')
     await sleep(50)
