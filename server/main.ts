@@ -4,7 +4,8 @@ import { parseAlgorithm, parseDigest } from '../shared/algorithms.ts'
 import { EXIT_ALL_FOUND, EXIT_EXHAUSTED, EXIT_SIGINT, EXIT_SIGTERM, integerFlag, parseFlags, runMain } from '../shared/cli.ts'
 import { describeSettings, loadSettings, saveToken, type Values } from '../shared/config.ts'
 import { InvalidInputError } from '../shared/errors.ts'
-import { describeKeyspace, parseRange } from '../shared/keyspace.ts'
+import { describeKeyspace, maskSpec, parseRange } from '../shared/keyspace.ts'
+import { MAX_CANDIDATE_BYTES } from '../shared/limits.ts'
 import type { KeyspaceSpec } from '../shared/messages.ts'
 import { createLogger, type Level, type Logger } from '../shared/log.ts'
 import { generateToken, tokenFingerprint } from '../shared/noise.ts'
@@ -33,6 +34,11 @@ Options:
   --algo ALGO         md5, sha1, sha256 or sha512 (or hashcat -m 0/100/1400/1700); default md5
   --target HEX        digest to find; repeat for several
   --range A-B         decimal keyspace, A inclusive, B exclusive (e.g. 0-100000000)
+  --mask MASK         hashcat mask instead: ?l ?u ?d ?h ?H ?s ?a ?b, ?1..?4, ?? for "?",
+                      other characters literal (e.g. ?u?l?l?l?d?d)
+  -1..-4 CHARSET      custom charsets for ?1..?4 (--custom-charset1..4), e.g. -1 ?l?d
+  --increment         also search the mask's shorter prefixes, from --increment-min (default 1)
+                      to --increment-max (default the mask's length)
   --priority N        job priority, higher first (default 0)
   --exit-when-done    exit when the job ends: 0 all found, 1 exhausted, 2 usage error
   --local-worker      also start a worker on this machine (all cores)
@@ -50,6 +56,9 @@ Found results go to stdout as hash:plaintext lines (hashcat's potfile format); l
 const FLAGS = {
   host: { type: 'string' }, port: { type: 'string' }, token: { type: 'string' }, config: { type: 'string' }, algo: { type: 'string' },
   target: { type: 'string', multiple: true }, range: { type: 'string' }, priority: { type: 'string' },
+  mask: { type: 'string' }, 'custom-charset1': { type: 'string', short: '1' }, 'custom-charset2': { type: 'string', short: '2' },
+  'custom-charset3': { type: 'string', short: '3' }, 'custom-charset4': { type: 'string', short: '4' },
+  increment: { type: 'boolean' }, 'increment-min': { type: 'string' }, 'increment-max': { type: 'string' },
   'exit-when-done': { type: 'boolean' }, 'local-worker': { type: 'boolean' }, demo: { type: 'boolean' }, headless: { type: 'boolean' }, json: { type: 'boolean' },
   debug: { type: 'boolean' }, help: { type: 'boolean', short: 'h' }
 } as const
@@ -63,16 +72,19 @@ runMain(async () => {
     return 0
   }
   if (flags.demo) {
-    if (flags.target || flags.range) throw new InvalidInputError('--demo runs its own job; drop --target and --range')
+    if (flags.target || flags.range || flags.mask) throw new InvalidInputError('--demo runs its own job; drop --target, --range and --mask')
     Object.assign(flags, { host: flags.host ?? '127.0.0.1', port: flags.port ?? '0', target: [DEMO_TARGET], range: DEMO_RANGE, 'local-worker': true })
   }
   const settings = loadSettings('server', { defaults: DEFAULTS, flags, configPath: flags.config })
   const { host, port } = settings.values as Required<Values>
   const targets = flags.target ?? []
-  if ((targets.length > 0) !== (flags.range !== undefined)) throw new InvalidInputError('a job needs both --target and --range')
-  if (flags['exit-when-done'] && targets.length === 0) throw new InvalidInputError('--exit-when-done needs a job (--target and --range)')
+  if (flags.range !== undefined && flags.mask !== undefined) throw new InvalidInputError('give --range or --mask, not both')
+  const keyspace = flags.range ?? flags.mask
+  if ((targets.length > 0) !== (keyspace !== undefined)) throw new InvalidInputError('a job needs --target and a keyspace (--range or --mask)')
+  if (flags['exit-when-done'] && targets.length === 0) throw new InvalidInputError('--exit-when-done needs a job (--target and --range or --mask)')
   // Checked before listening, so bad input exits 2 without touching the network.
-  const firstJob = flags.range !== undefined ? parseJob(flags.algo ?? 'md5', targets, flags.range, flags.priority ?? '0') : null
+  const mask = maskOptions(flags)
+  const firstJob = keyspace !== undefined ? parseJob(flags.algo ?? 'md5', targets, keyspace, flags.priority ?? '0', flags.mask !== undefined ? mask : null) : null
 
   // The demo is loopback-only and throwaway: a fresh token that is never saved.
   let token = flags.demo ? undefined : settings.values.token
@@ -108,7 +120,7 @@ runMain(async () => {
 
   const addJob = (spec: TaskSpec & { keyspace: KeyspaceSpec }) => {
     const job = orch.addTasks(spec)
-    log('INFO', `job ${job.id}: ${spec.algorithm}, ${spec.targets.length} target(s), range ${describeKeyspace(spec.keyspace)}, priority ${spec.priority}`)
+    log('INFO', `job ${job.id}: ${spec.algorithm}, ${spec.targets.length} target(s), ${spec.keyspace.type} ${describeKeyspace(spec.keyspace)}, priority ${spec.priority}`)
     return job
   }
   const job = firstJob ? addJob(firstJob) : null
@@ -149,7 +161,7 @@ runMain(async () => {
       dashboard,
       jobs: () => orch.jobs,
       quit: () => shutdown('quit', 0),
-      addJob: (form) => `job ${addJob(parseJob(form.algorithm, form.targets.split(/[\s,]+/).filter(Boolean), form.keyspace, form.priority)).id} added`
+      addJob: (form) => `job ${addJob(parseJob(form.algorithm, form.targets.split(/[\s,]+/).filter(Boolean), form.keyspace, form.priority, null)).id} added`
     })
     const redraw = () => tui?.render()
     for (const event of ['job-added', 'job-progress', 'job-ended', 'found', 'worker-joined', 'worker-left', 'log'] as const) orch.on(event, redraw)
@@ -168,14 +180,29 @@ runMain(async () => {
   return new Promise<never>(() => {}) // serve until a signal or q
 })
 
-// A job from the flags or the UI's form; every part is checked and errors name it.
-function parseJob (algo: string, targets: string[], range: string, priority: string): TaskSpec & { keyspace: KeyspaceSpec } {
+type MaskOptions = { charsets: (string | undefined)[], increment?: { min?: number, max?: number } }
+
+function maskOptions (flags: Record<string, unknown>): MaskOptions {
+  const limit = (name: string) => flags[name] === undefined ? undefined : integerFlag(flags[name] as string, name, 0, 1, MAX_CANDIDATE_BYTES)
+  if (!flags.increment && (flags['increment-min'] !== undefined || flags['increment-max'] !== undefined)) {
+    throw new InvalidInputError('--increment-min and --increment-max need --increment')
+  }
+  const charsets = [1, 2, 3, 4].map((i) => flags[`custom-charset${i}`] as string | undefined)
+  if (!flags.mask && charsets.some((c) => c !== undefined)) throw new InvalidInputError('custom charsets (-1..-4) need --mask')
+  if (!flags.mask && flags.increment) throw new InvalidInputError('--increment needs --mask')
+  return { charsets, increment: flags.increment ? { min: limit('increment-min'), max: limit('increment-max') } : undefined }
+}
+
+// A job from the flags or the UI's form; every part is checked and errors name it. Without mask
+// options (the form), the keyspace is a range when it looks like A-B, else a mask.
+function parseJob (algo: string, targets: string[], keyspace: string, priority: string, mask: MaskOptions | null): TaskSpec & { keyspace: KeyspaceSpec } {
   const algorithm = parseAlgorithm(algo.trim())
   if (targets.length === 0) throw new InvalidInputError('a job needs at least one target digest')
   return {
     algorithm,
     targets: targets.map((t) => parseDigest(algorithm, t)),
-    keyspace: parseRange(range),
+    keyspace: mask ? maskSpec(keyspace, mask.charsets, mask.increment)
+      : /^\s*\d+\s*-\s*\d+\s*$/.test(keyspace) ? parseRange(keyspace) : maskSpec(keyspace.trim(), []),
     priority: integerFlag(priority.trim(), 'priority', 0, 0, 1_000_000)
   }
 }

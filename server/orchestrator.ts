@@ -4,7 +4,7 @@ import { EventEmitter } from 'node:events'
 import net, { type Socket } from 'node:net'
 import { parseDigest, type Algorithm } from '../shared/algorithms.ts'
 import { InvalidInputError, TaskOrchError } from '../shared/errors.ts'
-import { rangeSpec } from '../shared/keyspace.ts'
+import { keyspaceSpec, type KeyspaceInput } from '../shared/keyspace.ts'
 import { MAX_CONNECTIONS, MAX_PENDING_HANDSHAKES, MAX_PENDING_HANDSHAKES_PER_ADDRESS } from '../shared/limits.ts'
 import type { WorkerMessage } from '../shared/messages.ts'
 import { tokenBytes } from '../shared/noise.ts'
@@ -22,7 +22,7 @@ export type OrchestratorOptions = {
 export type TaskSpec = {
   algorithm: Algorithm
   targets: (string | Uint8Array)[]
-  keyspace: { type: 'range', start: number | bigint | string, end: number | bigint | string }
+  keyspace: KeyspaceInput
   priority?: number
 }
 
@@ -112,7 +112,7 @@ export class Orchestrator extends EventEmitter<OrchestratorEvents> {
 
   addTasks (spec: TaskSpec): Job {
     const targets = spec.targets.map((t) => (typeof t === 'string' ? parseDigest(spec.algorithm, t) : t))
-    const keyspace = rangeSpec(spec.keyspace.start, spec.keyspace.end)
+    const keyspace = keyspaceSpec(spec.keyspace)
     const state = this.scheduler.addJob({ algorithm: spec.algorithm, targets, keyspace, priority: spec.priority })
     const job = new Job(state, { cancel: (id) => this.#cancel(id), setPaused: (id, paused) => this.#setPaused(id, paused) })
     this.#handles.set(state.id, job)

@@ -21,7 +21,7 @@ export type TuiOptions = {
 const HELP_TEXT = [
   '{bold}Keys{/bold}',
   '',
-  '  a        add a job (algorithm, targets, range)',
+  '  a        add a job (algorithm, targets, range or mask)',
   '  c        cancel the selected job',
   '  p        pause or resume the selected job',
   '  tab      move between the workers and jobs tables',
@@ -162,7 +162,7 @@ export class Tui {
     const fields: [keyof AddJobForm, string, string][] = [
       ['algorithm', 'algorithm (md5, sha1, sha256, sha512)', 'md5'],
       ['targets', 'target digests (hex, space separated)', ''],
-      ['keyspace', 'range (A-B)', '0-100000000'],
+      ['keyspace', 'range (A-B) or mask (?l?d...)', '0-100000000'],
       ['priority', 'priority (higher runs first)', '0']
     ]
     const inputs = fields.map(([, label, value], i) => {

@@ -3,7 +3,8 @@
 // per-position charsets, last position fastest, covering `count` odometer values from `first`.
 import { InvalidInputError } from './errors.ts'
 import { MAX_CANDIDATE_BYTES } from './limits.ts'
-import type { KeyspaceSpec } from './messages.ts'
+import { CUSTOM_CHARSETS, parseMask } from './mask.ts'
+import type { KeyspaceSpec, MaskSpec, RangeSpec } from './messages.ts'
 
 export type Segment = {
   charsets: Uint8Array[] // one per candidate byte
@@ -21,8 +22,23 @@ function decimalCharsets (length: number): Uint8Array[] {
   return Array.from({ length }, (_, i) => (i === 0 && length > 1 ? NONZERO_DIGITS : DIGITS))
 }
 
+// A keyspace as the library's users give it to addTasks.
+export type KeyspaceInput =
+  | { type: 'range', start: number | bigint | string, end: number | bigint | string }
+  | { type: 'mask', mask: string, charsets?: (string | undefined)[], increment?: boolean | { min?: number, max?: number } }
+  | MaskSpec // canonical, as keyspaceSpec returns it
+
+export function keyspaceSpec (input: KeyspaceInput): KeyspaceSpec {
+  if (input?.type === 'range') return rangeSpec(input.start, input.end)
+  if (input?.type === 'mask') {
+    const increment = 'min' in input ? { min: input.min, max: input.max } : input.increment === true ? {} : input.increment || undefined
+    return maskSpec(input.mask, input.charsets ?? [], increment)
+  }
+  throw new InvalidInputError(`keyspace type ${JSON.stringify((input as { type?: unknown })?.type)} is not "range" or "mask"`)
+}
+
 // Accepts what users type (numbers, bigints, decimal strings) and returns the canonical spec.
-export function rangeSpec (start: unknown, end: unknown): KeyspaceSpec {
+export function rangeSpec (start: unknown, end: unknown): RangeSpec {
   return { type: 'range', start: decimalText(start, 'start'), end: decimalText(end, 'end') }
 }
 
@@ -33,14 +49,47 @@ function decimalText (value: unknown, field: string): string {
   throw new InvalidInputError(`range ${field} ${JSON.stringify(String(value))} must be a non-negative integer without leading zeros`)
 }
 
+// Checks the mask and its charsets now, so a bad one fails where the user typed it. `increment`
+// (hashcat's --increment) searches the mask's first min..max positions, shortest first.
+export function maskSpec (mask: string, charsets: readonly (string | undefined)[], increment?: { min?: number, max?: number }): MaskSpec {
+  if (typeof mask !== 'string') throw new InvalidInputError('the mask must be a string')
+  if (charsets.length > CUSTOM_CHARSETS) throw new InvalidInputError(`at most ${CUSTOM_CHARSETS} custom charsets (-1..-${CUSTOM_CHARSETS})`)
+  const all = Array.from({ length: CUSTOM_CHARSETS }, (_, i) => charsets[i] ?? '')
+  const positions = parseMask(mask, all).length
+  const min = increment?.min ?? (increment ? 1 : positions)
+  const max = increment?.max ?? positions
+  if (!Number.isSafeInteger(min) || !Number.isSafeInteger(max) || min < 1 || max > positions || min > max) {
+    throw new InvalidInputError(`increment ${min}-${max} must satisfy 1 <= min <= max <= ${positions} (the mask's length)`)
+  }
+  return { type: 'mask', mask, charsets: all, min, max }
+}
+
 // `0-100000000`: start inclusive, end exclusive.
-export function parseRange (text: string): KeyspaceSpec {
+export function parseRange (text: string): RangeSpec {
   const match = /^\s*([0-9]+)\s*-\s*([0-9]+)\s*$/.exec(text)
   if (!match) throw new InvalidInputError(`range "${text}" must look like START-END, e.g. 0-100000000`)
   return rangeSpec(match[1], match[2])
 }
 
 export function keyspaceFrom (spec: KeyspaceSpec): Keyspace {
+  return spec.type === 'range' ? rangeKeyspace(spec) : maskKeyspace(spec)
+}
+
+// One segment per length, each the first `length` positions of the mask.
+function maskKeyspace (spec: MaskSpec): Keyspace {
+  const positions = parseMask(spec.mask, spec.charsets)
+  const segments: Segment[] = []
+  let start = 0n
+  for (let length = spec.min; length <= spec.max; length++) {
+    const charsets = positions.slice(0, length)
+    const count = charsets.reduce((n, c) => n * BigInt(c.length), 1n)
+    segments.push({ charsets, first: 0n, count, start })
+    start += count
+  }
+  return { spec, segments, size: start }
+}
+
+function rangeKeyspace (spec: RangeSpec): Keyspace {
   const start = BigInt(spec.start)
   const end = BigInt(spec.end)
   if (end <= start) throw new InvalidInputError(`range ${spec.start}-${spec.end} is empty: the end is exclusive and must exceed the start`)
@@ -57,8 +106,13 @@ export function keyspaceFrom (spec: KeyspaceSpec): Keyspace {
   return { spec, segments, size: end - start }
 }
 
+// The keyspace as a user would write it on the command line.
 export function describeKeyspace (spec: KeyspaceSpec): string {
-  return `${spec.start}-${spec.end}`
+  if (spec.type === 'range') return `${spec.start}-${spec.end}`
+  const custom = spec.charsets.flatMap((c, i) => (c ? [`-${i + 1} ${c}`] : []))
+  const full = parseMask(spec.mask, spec.charsets).length
+  const increment = spec.min !== full || spec.max !== full ? [`--increment ${spec.min}-${spec.max}`] : []
+  return [spec.mask, ...custom, ...increment].join(' ')
 }
 
 export function segmentAt (keyspace: Keyspace, index: bigint): Segment {

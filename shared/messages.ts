@@ -2,13 +2,19 @@
 // Validators accept only plain objects with exactly the expected fields, types and bounds.
 import { isAlgorithm, DIGEST_BYTES, type Algorithm } from './algorithms.ts'
 import { InvalidMessageError } from './errors.ts'
+import { maskSpec } from './keyspace.ts'
+import { CUSTOM_CHARSETS } from './mask.ts'
 import {
   MAX_CANDIDATE_BYTES, MAX_CHUNK_CANDIDATES, MAX_ID_LENGTH, MAX_KEYSPACE_TEXT_LENGTH, MAX_NAME_LENGTH,
   MAX_REASON_LENGTH, MAX_TARGETS_PER_JOB_MESSAGE, MAX_THREADS, PROTOCOL_VERSION
 } from './limits.ts'
 
 // A keyspace as the user wrote it; shared/keyspace.ts turns it into indexable segments.
-export type KeyspaceSpec = { type: 'range', start: string, end: string }
+export type RangeSpec = { type: 'range', start: string, end: string }
+// A hashcat mask; `charsets` are -1..-4 ('' when unset); lengths min..max of the mask's first
+// positions are searched (both the mask's length without --increment).
+export type MaskSpec = { type: 'mask', mask: string, charsets: string[], min: number, max: number }
+export type KeyspaceSpec = RangeSpec | MaskSpec
 
 // Worker -> server.
 export type Hello = { type: 'hello', version: number, name: string, cores: number, threads: number }
@@ -105,9 +111,27 @@ function plainObject (value: unknown): Fields {
 
 export function validateKeyspace (value: unknown, type = 'keyspace'): KeyspaceSpec {
   const spec = plainObject(value)
-  if (spec.type !== 'range') fail(type, 'keyspace "type" must be "range"')
-  exactFields(spec, type, ['type', 'start', 'end'])
-  return { type: 'range', start: decimal(spec.start, type, 'start'), end: decimal(spec.end, type, 'end') }
+  if (spec.type === 'range') {
+    exactFields(spec, type, ['type', 'start', 'end'])
+    return { type: 'range', start: decimal(spec.start, type, 'start'), end: decimal(spec.end, type, 'end') }
+  }
+  if (spec.type === 'mask') {
+    exactFields(spec, type, ['type', 'mask', 'charsets', 'min', 'max'])
+    if (!Array.isArray(spec.charsets) || spec.charsets.length !== CUSTOM_CHARSETS) fail(type, `"charsets" must be an array of ${CUSTOM_CHARSETS} strings`)
+    const mask = {
+      type: 'mask' as const,
+      mask: text(spec.mask, type, 'mask', MAX_KEYSPACE_TEXT_LENGTH, 1),
+      charsets: (spec.charsets as unknown[]).map((c, i) => text(c, type, `charsets[${i}]`, MAX_KEYSPACE_TEXT_LENGTH)),
+      min: count(spec.min, type, 'min', MAX_CANDIDATE_BYTES, 1),
+      max: count(spec.max, type, 'max', MAX_CANDIDATE_BYTES, 1)
+    }
+    try {
+      return maskSpec(mask.mask, mask.charsets, { min: mask.min, max: mask.max })
+    } catch (error) {
+      return fail(type, (error as Error).message)
+    }
+  }
+  return fail(type, 'keyspace "type" must be "range" or "mask"')
 }
 
 const ID = (value: unknown, type: string, field: string) => text(value, type, field, MAX_ID_LENGTH, 1)

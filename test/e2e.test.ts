@@ -155,9 +155,22 @@ describe('command lines', () => {
     }
   }, 90_000)
 
+  it('server --local-worker searches a hashcat mask with a custom charset and --increment', async () => {
+    const server = cli('server/main.ts', ['--host', '127.0.0.1', '--port', '0', '--headless', '--exit-when-done', '--local-worker',
+      '--mask', '?u?l?1?d', '-1', 'xyz', '--increment', '--increment-min', '2', '--target', hex('md5', 'Qy'), '--target', hex('md5', 'Zzz9')])
+    children.push(server)
+    expect(await within(60_000, server.exit, 'server exit')).toBe(0)
+    expect(server.stdout.split('\n').filter(Boolean).sort()).toEqual([`${hex('md5', 'Qy')}:Qy`, `${hex('md5', 'Zzz9')}:Zzz9`])
+    expect(server.stderr).toMatch(/job 1: md5, 2 target\(s\), mask \?u\?l\?1\?d -1 xyz --increment 2-4/)
+    expect(server.stderr).toMatch(/job 1 found: 2\/2 found, \d+\/22984 candidates in/) // 26*26 + 26*26*3 + 26*26*3*10
+  }, 90_000)
+
   it('exits 2 with a clear message on bad input', async () => {
     for (const [args, message] of [
       [['--algo', 'md4', '--target', 'ab', '--range', '0-10'], /md4/],
+      [['--target', hex('md5', 'a'), '--mask', '?d?q'], /"\?q" at position 2 is not a charset/],
+      [['--target', hex('md5', 'a'), '--mask', '?d?1'], /no custom charset -1/],
+      [['--target', hex('md5', 'a'), '--range', '0-9', '--increment'], /--increment needs --mask/],
       [['--algo', 'md5', '--target', 'xyz', '--range', '0-10'], /xyz/],
       [['--algo', 'md5', '--target', hex('md5', '1'), '--range', '10-2'], /empty/],
       [['--port', '99999'], /port/],

@@ -4,7 +4,7 @@
 import { describe, expect, it } from 'vitest'
 import { createHash, randomBytes } from 'node:crypto'
 import { ALGORITHMS, type Algorithm } from '../shared/algorithms.ts'
-import { candidateAt, keyspaceFrom, rangeSpec } from '../shared/keyspace.ts'
+import { candidateAt, describeKeyspace, keyspaceFrom, maskSpec, rangeSpec } from '../shared/keyspace.ts'
 import { hashBytes } from '../shared/kernels/scalar.ts'
 import { search, type KernelFactory } from '../shared/kernels/search.ts'
 import { fastKernels } from '../shared/kernels/index.ts'
@@ -40,6 +40,26 @@ describe.each(KERNEL_SETS)('%s kernel search', (_, kernels) => {
         const found = new Set(result.hits.map((h) => h.index))
         for (const pick of picks) expect(found.has(pick.toString()), `${digits} digits, index ${pick}`).toBe(true)
         for (const hit of result.hits) expect(digest(algorithm, hit.plaintext)).toEqual(Buffer.from(hit.hash))
+      }
+    })
+  }
+
+  for (const algorithm of ALGORITHMS) {
+    it(`${algorithm} searches masks: every byte value, custom charsets, increment segments, block boundaries`, () => {
+      const masks = [
+        maskSpec('?d?1?b', ['xyz'], { min: 1 }),
+        maskSpec('a'.repeat(53) + '?d?d', [], { min: 54 }), // 54 and 55 bytes: one block for the 64-byte hashes
+        maskSpec('b'.repeat(109) + '?h?d', [], { min: 110 }) // 110 and 111: one block for SHA-512, two for the rest
+      ]
+      for (const spec of masks) {
+        const keyspace = keyspaceFrom(spec)
+        const size = keyspace.size
+        const picks = [0n, size - 1n, BigInt(Math.floor(Math.random() * Number(size)))]
+        const targets = picks.map((i) => digest(algorithm, candidateAt(keyspace, i)))
+        const result = search({ algorithm, targets, keyspace }, 0n, Number(size), { kernels })
+        expect(result.hashed).toBe(Number(size))
+        const found = new Set(result.hits.map((h) => h.index))
+        for (const pick of picks) expect(found.has(pick.toString()), `${describeKeyspace(spec)} index ${pick}`).toBe(true)
       }
     })
   }
