@@ -1,6 +1,6 @@
 // What the terminal UI shows, computed without a terminal: rows of text cells for workers and jobs,
 // found results, a history of total speed, log lines. The TUI only lays this out; tests read it.
-import { potLine } from '../shared/potfile.ts'
+import { potLine } from './potfile.ts'
 import { formatDuration, formatSpeed } from './format.ts'
 import type { Orchestrator } from './orchestrator.ts'
 import type { WorkerState } from './scheduler.ts'

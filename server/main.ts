@@ -1,20 +1,22 @@
 // `npm run server -- [options]`: listen for workers, run jobs given by flags or the UI's form.
 import { networkInterfaces } from 'node:os'
+import { dirname, join } from 'node:path'
 import { parseAlgorithm, parseDigest } from '../shared/algorithms.ts'
 import { EXIT_ALL_FOUND, EXIT_EXHAUSTED, EXIT_SIGINT, EXIT_SIGTERM, integerFlag, parseFlags, runMain } from '../shared/cli.ts'
-import { describeSettings, loadSettings, saveToken, type Values } from '../shared/config.ts'
+import { defaultConfigPath, describeSettings, loadSettings, saveToken, type Values } from '../shared/config.ts'
 import { InvalidInputError } from '../shared/errors.ts'
 import { describeKeyspace, maskSpec, parseRange } from '../shared/keyspace.ts'
 import { MAX_CANDIDATE_BYTES } from '../shared/limits.ts'
 import type { KeyspaceSpec } from '../shared/messages.ts'
 import { createLogger, type Level, type Logger } from '../shared/log.ts'
 import { generateToken, tokenFingerprint } from '../shared/noise.ts'
-import { potLine } from '../shared/potfile.ts'
 import { Dashboard } from './dashboard.ts'
 import { jobProgress, jobSummary } from './format.ts'
 import { spawnLocalWorker } from './local-worker.ts'
 import { Orchestrator, type TaskSpec } from './orchestrator.ts'
 import { Tui } from './tui.ts'
+import { readHashList } from './hash-list.ts'
+import { Potfile, potLine } from './potfile.ts'
 
 const DEMO_TARGET = 'ef775988943825d2871e1cfa75473ec0'
 const DEMO_RANGE = '0-100000000'
@@ -33,6 +35,7 @@ Options:
   --config PATH       settings file (default ~/.config/taskorch/config.json, or env TASKORCH_CONFIG)
   --algo ALGO         md5, sha1, sha256 or sha512 (or hashcat -m 0/100/1400/1700); default md5
   --target HEX        digest to find; repeat for several
+  --targets FILE      digests to find, one per line (blank lines and # comments skipped)
   --range A-B         decimal keyspace, A inclusive, B exclusive (e.g. 0-100000000)
   --mask MASK         hashcat mask instead: ?l ?u ?d ?h ?H ?s ?a ?b, ?1..?4, ?? for "?",
                       other characters literal (e.g. ?u?l?l?l?d?d)
@@ -41,6 +44,9 @@ Options:
                       to --increment-max (default the mask's length)
   --priority N        job priority, higher first (default 0)
   --exit-when-done    exit when the job ends: 0 all found, 1 exhausted, 2 usage error
+  --potfile PATH      where results are kept, hashcat-style hash:plaintext lines; targets
+                      already there are reported at once (default ~/.config/taskorch/taskorch.potfile)
+  --potfile-disable   neither read nor write a potfile
   --local-worker      also start a worker on this machine (all cores)
   --demo              the default job (MD5 ef775988943825d2871e1cfa75473ec0 over
                       0-100000000) on 127.0.0.1 with a local worker and a throwaway token
@@ -49,13 +55,14 @@ Options:
   --debug             also log debug lines (refused handshakes, ...)
   -h, --help          this help, and the settings in effect
 
-Settings (host, port, token, headless, json, debug) come from, later winning: defaults, the config
+Settings (host, port, token, headless, potfile, json, debug) come from, later winning: defaults, the config
 file (JSON, e.g. {"token": "...", "port": 8080}), TASKORCH_<NAME> environment variables, flags.
 Found results go to stdout as hash:plaintext lines (hashcat's potfile format); logs go to stderr.`
 
 const FLAGS = {
   host: { type: 'string' }, port: { type: 'string' }, token: { type: 'string' }, config: { type: 'string' }, algo: { type: 'string' },
-  target: { type: 'string', multiple: true }, range: { type: 'string' }, priority: { type: 'string' },
+  target: { type: 'string', multiple: true }, targets: { type: 'string' }, range: { type: 'string' }, priority: { type: 'string' },
+  potfile: { type: 'string' }, 'potfile-disable': { type: 'boolean' },
   mask: { type: 'string' }, 'custom-charset1': { type: 'string', short: '1' }, 'custom-charset2': { type: 'string', short: '2' },
   'custom-charset3': { type: 'string', short: '3' }, 'custom-charset4': { type: 'string', short: '4' },
   increment: { type: 'boolean' }, 'increment-min': { type: 'string' }, 'increment-max': { type: 'string' },
@@ -72,7 +79,7 @@ runMain(async () => {
     return 0
   }
   if (flags.demo) {
-    if (flags.target || flags.range || flags.mask) throw new InvalidInputError('--demo runs its own job; drop --target, --range and --mask')
+    if (flags.target || flags.targets || flags.range || flags.mask) throw new InvalidInputError('--demo runs its own job; drop --target(s), --range and --mask')
     Object.assign(flags, { host: flags.host ?? '127.0.0.1', port: flags.port ?? '0', target: [DEMO_TARGET], range: DEMO_RANGE, 'local-worker': true })
   }
   const settings = loadSettings('server', { defaults: DEFAULTS, flags, configPath: flags.config })
@@ -80,11 +87,15 @@ runMain(async () => {
   const targets = flags.target ?? []
   if (flags.range !== undefined && flags.mask !== undefined) throw new InvalidInputError('give --range or --mask, not both')
   const keyspace = flags.range ?? flags.mask
-  if ((targets.length > 0) !== (keyspace !== undefined)) throw new InvalidInputError('a job needs --target and a keyspace (--range or --mask)')
-  if (flags['exit-when-done'] && targets.length === 0) throw new InvalidInputError('--exit-when-done needs a job (--target and --range or --mask)')
+  const hasTargets = targets.length > 0 || flags.targets !== undefined
+  if (hasTargets !== (keyspace !== undefined)) throw new InvalidInputError('a job needs targets (--target or --targets) and a keyspace (--range or --mask)')
+  if (flags['exit-when-done'] && !hasTargets) throw new InvalidInputError('--exit-when-done needs a job (targets and --range or --mask)')
   // Checked before listening, so bad input exits 2 without touching the network.
   const mask = maskOptions(flags)
-  const firstJob = keyspace !== undefined ? parseJob(flags.algo ?? 'md5', targets, keyspace, flags.priority ?? '0', flags.mask !== undefined ? mask : null) : null
+  const listed = flags.targets !== undefined ? await readHashList(flags.targets, parseAlgorithm(flags.algo ?? 'md5')) : []
+  const firstJob = keyspace !== undefined ? parseJob(flags.algo ?? 'md5', targets, keyspace, flags.priority ?? '0', flags.mask !== undefined ? mask : null, listed) : null
+  // The demo is throwaway: no potfile, or a second run would find its answer without searching.
+  const potfile = flags.demo || flags['potfile-disable'] ? null : await Potfile.open(settings.values.potfile ?? join(dirname(defaultConfigPath()), 'taskorch.potfile'))
 
   // The demo is loopback-only and throwaway: a fresh token that is never saved.
   let token = flags.demo ? undefined : settings.values.token
@@ -108,7 +119,8 @@ runMain(async () => {
   })
   for (const warning of settings.warnings) log('WARN', warning)
 
-  const orch = new Orchestrator({ host, port, token })
+  const orch = new Orchestrator({ host, port, token, potfile: potfile ?? undefined })
+  if (potfile) log('INFO', `potfile ${potfile.path}: ${potfile.size} result(s) known`)
   orch.on('log', (level, message) => log(level.toUpperCase() as Level, message))
   orch.on('job-ended', (job) => log('INFO', jobSummary(job)))
   await orch.start()
@@ -195,12 +207,12 @@ function maskOptions (flags: Record<string, unknown>): MaskOptions {
 
 // A job from the flags or the UI's form; every part is checked and errors name it. Without mask
 // options (the form), the keyspace is a range when it looks like A-B, else a mask.
-function parseJob (algo: string, targets: string[], keyspace: string, priority: string, mask: MaskOptions | null): TaskSpec & { keyspace: KeyspaceSpec } {
+function parseJob (algo: string, targets: string[], keyspace: string, priority: string, mask: MaskOptions | null, listed: Uint8Array[] = []): TaskSpec & { keyspace: KeyspaceSpec } {
   const algorithm = parseAlgorithm(algo.trim())
-  if (targets.length === 0) throw new InvalidInputError('a job needs at least one target digest')
+  if (targets.length + listed.length === 0) throw new InvalidInputError('a job needs at least one target digest')
   return {
     algorithm,
-    targets: targets.map((t) => parseDigest(algorithm, t)),
+    targets: [...targets.map((t) => parseDigest(algorithm, t)), ...listed],
     keyspace: mask ? maskSpec(keyspace, mask.charsets, mask.increment)
       : /^\s*\d+\s*-\s*\d+\s*$/.test(keyspace) ? parseRange(keyspace) : maskSpec(keyspace.trim(), []),
     priority: integerFlag(priority.trim(), 'priority', 0, 0, 1_000_000)

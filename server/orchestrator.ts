@@ -2,21 +2,25 @@
 // Nothing polls: work is handed out when a worker joins, a chunk completes, a job arrives or a worker leaves.
 import { EventEmitter } from 'node:events'
 import net, { type Socket } from 'node:net'
-import { parseDigest, type Algorithm } from '../shared/algorithms.ts'
+import { equalBytes } from '@noble/ciphers/utils.js'
+import { parseDigest, toHex, type Algorithm } from '../shared/algorithms.ts'
+import { hashBytes } from '../shared/kernels/scalar.ts'
 import { InvalidInputError, TaskOrchError } from '../shared/errors.ts'
 import { keyspaceSpec, type KeyspaceInput } from '../shared/keyspace.ts'
-import { MAX_CONNECTIONS, MAX_PENDING_HANDSHAKES, MAX_PENDING_HANDSHAKES_PER_ADDRESS } from '../shared/limits.ts'
+import { MAX_CONNECTIONS, MAX_PENDING_HANDSHAKES, MAX_PENDING_HANDSHAKES_PER_ADDRESS, MAX_TARGETS_PER_MESSAGE } from '../shared/limits.ts'
 import type { WorkerMessage } from '../shared/messages.ts'
 import { tokenBytes } from '../shared/noise.ts'
 import { acceptSession, DEFAULT_TIMINGS, type ServerSession, type SessionTimings } from '../shared/session.ts'
 import { Job } from './job.ts'
-import { Scheduler, type Cancellation, type Chunk, type JobState, type WorkerState } from './scheduler.ts'
+import type { Potfile } from './potfile.ts'
+import { Scheduler, type Cancellation, type Chunk, type FoundResult, type JobState, type WorkerState } from './scheduler.ts'
 
 export type OrchestratorOptions = {
   host?: string
   port?: number
   token: string
   timings?: Partial<SessionTimings>
+  potfile?: Potfile // results are appended here before they are reported; targets in it are not searched
 }
 
 export type TaskSpec = {
@@ -42,7 +46,8 @@ type Peer = { session: ServerSession, worker: WorkerState | null, knownJobs: Set
 
 export class Orchestrator extends EventEmitter<OrchestratorEvents> {
   readonly scheduler = new Scheduler()
-  readonly #options: Required<Omit<OrchestratorOptions, 'timings'>> & { timings: SessionTimings }
+  readonly #options: Required<Omit<OrchestratorOptions, 'timings' | 'potfile'>> & { timings: SessionTimings }
+  readonly #potfile: Potfile | null
   readonly #token: Uint8Array
   readonly #peers = new Map<string, Peer>()
   readonly #handles = new Map<string, Job>()
@@ -57,11 +62,11 @@ export class Orchestrator extends EventEmitter<OrchestratorEvents> {
     if (typeof options.token !== 'string' || options.token.length === 0) throw new InvalidInputError('a token is required')
     this.#options = { host: options.host ?? '0.0.0.0', port: options.port ?? 8080, token: options.token, timings: { ...DEFAULT_TIMINGS, ...options.timings } }
     this.#token = tokenBytes(options.token)
+    this.#potfile = options.potfile ?? null
     this.scheduler.on('found', (state, result) => {
+      this.#potfile?.append(result.hash, result.plaintext)
       const job = this.#handles.get(state.id)
-      if (!job) return
-      job.reportFound(result)
-      this.emit('found', job, { hash: result.hash, plaintext: Buffer.from(result.plaintext).toString('latin1'), bytes: result.plaintext })
+      if (job) this.#reportFound(job, result)
     })
     this.scheduler.on('end', (state) => {
       const job = this.#handles.get(state.id)
@@ -113,12 +118,34 @@ export class Orchestrator extends EventEmitter<OrchestratorEvents> {
   addTasks (spec: TaskSpec): Job {
     const targets = spec.targets.map((t) => (typeof t === 'string' ? parseDigest(spec.algorithm, t) : t))
     const keyspace = keyspaceSpec(spec.keyspace)
-    const state = this.scheduler.addJob({ algorithm: spec.algorithm, targets, keyspace, priority: spec.priority })
+    // A potfile line is trusted only if it hashes to the target: other tools' salted lines or a
+    // damaged file cannot make us report a wrong plaintext.
+    const known = this.#potfile ? targets.flatMap((t) => {
+      const plaintext = this.#potfile!.get(toHex(t))
+      return plaintext && equalBytes(hashBytes(spec.algorithm, plaintext), t) ? [{ hash: toHex(t), plaintext }] : []
+    }) : []
+    const state = this.scheduler.addJob({ algorithm: spec.algorithm, targets, keyspace, priority: spec.priority, known })
     const job = new Job(state, { cancel: (id) => this.#cancel(id), setPaused: (id, paused) => this.#setPaused(id, paused) })
     this.#handles.set(state.id, job)
     this.emit('job-added', job)
+    if (known.length > 0) {
+      this.emit('log', 'info', `job ${job.id}: ${state.found.length} of ${state.targets.length} target(s) already in the potfile ${this.#potfile!.path}`)
+      // Next tick, so the caller can listen to the job it gets back.
+      process.nextTick(() => {
+        for (const result of state.found) this.#reportFound(job, result)
+        if (state.status === 'found') {
+          job.reportEnd()
+          this.emit('job-ended', job)
+        }
+      })
+    }
     this.#dispatch()
     return job
+  }
+
+  #reportFound (job: Job, result: FoundResult): void {
+    job.reportFound(result)
+    this.emit('found', job, { hash: result.hash, plaintext: Buffer.from(result.plaintext).toString('latin1'), bytes: result.plaintext })
   }
 
   #cancel (jobId: string): void {
@@ -254,7 +281,10 @@ export class Orchestrator extends EventEmitter<OrchestratorEvents> {
   #sendChunk (peer: Peer, chunk: Chunk): void {
     const job: JobState = chunk.job
     if (!peer.knownJobs.has(job.id)) {
-      peer.session.send({ type: 'job', jobId: job.id, algorithm: job.algorithm, targets: job.remaining, keyspace: job.keyspace.spec })
+      const batches = []
+      for (let i = 0; i < job.remaining.length; i += MAX_TARGETS_PER_MESSAGE) batches.push(job.remaining.slice(i, i + MAX_TARGETS_PER_MESSAGE))
+      peer.session.send({ type: 'job', jobId: job.id, algorithm: job.algorithm, targets: batches[0], keyspace: job.keyspace.spec })
+      for (const targets of batches.slice(1)) peer.session.send({ type: 'targets', jobId: job.id, targets })
       peer.knownJobs.add(job.id)
     }
     peer.session.send({ type: 'task', jobId: job.id, chunkId: chunk.id, offset: chunk.offset.toString(), length: chunk.length })

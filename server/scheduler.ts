@@ -8,14 +8,15 @@ import { InvalidInputError } from '../shared/errors.ts'
 import { keyspaceFrom, type Keyspace } from '../shared/keyspace.ts'
 import { hashBytes } from '../shared/kernels/scalar.ts'
 import {
-  ASSUMED_SPEED_PER_THREAD, CHUNKS_AHEAD_PER_WORKER, MAX_CHUNK_CANDIDATES, MAX_TARGETS_PER_JOB_MESSAGE, MIN_CHUNK_CANDIDATES,
+  ASSUMED_SPEED_PER_THREAD, CHUNKS_AHEAD_PER_WORKER, MAX_CHUNK_CANDIDATES, MAX_TARGETS_PER_JOB, MIN_CHUNK_CANDIDATES,
   TAIL_SHRINK_FACTOR, TARGET_CHUNK_SECONDS
 } from '../shared/limits.ts'
 import type { KeyspaceSpec } from '../shared/messages.ts'
 
 export type JobStatus = 'running' | 'paused' | 'found' | 'exhausted' | 'cancelled'
 export type FoundResult = { hash: string, plaintext: Uint8Array }
-export type JobSpec = { algorithm: Algorithm, targets: Uint8Array[], keyspace: KeyspaceSpec, priority?: number }
+// `known`: targets whose plaintext is already known (from the potfile): found from the start, never searched.
+export type JobSpec = { algorithm: Algorithm, targets: Uint8Array[], keyspace: KeyspaceSpec, priority?: number, known?: FoundResult[] }
 
 export type Chunk = {
   id: string
@@ -79,19 +80,26 @@ export class Scheduler extends EventEmitter<SchedulerEvents> {
 
   addJob (spec: JobSpec): JobState {
     if (spec.targets.length === 0) throw new InvalidInputError('a job needs at least one target')
-    if (spec.targets.length > MAX_TARGETS_PER_JOB_MESSAGE) throw new InvalidInputError(`a job takes at most ${MAX_TARGETS_PER_JOB_MESSAGE} targets, got ${spec.targets.length}`)
+    if (spec.targets.length > MAX_TARGETS_PER_JOB) throw new InvalidInputError(`a job takes at most ${MAX_TARGETS_PER_JOB} targets, got ${spec.targets.length}`)
     for (const t of spec.targets) {
       if (t.length !== DIGEST_BYTES[spec.algorithm]) throw new InvalidInputError(`target ${toHex(t)} is not a ${spec.algorithm} digest`)
     }
     const keyspace = keyspaceFrom(spec.keyspace)
-    const unique = spec.targets.filter((t, i) => spec.targets.findIndex((u) => equalBytes(u, t)) === i)
+    const byHex = new Map(spec.targets.map((t) => [toHex(t), t]))
+    const known = (spec.known ?? []).filter((k) => byHex.has(k.hash))
+    const knownHex = new Set(known.map((k) => k.hash))
     const id = String(++this.#jobSeq)
     const job: JobState = {
-      id, seq: this.#jobSeq, algorithm: spec.algorithm, targets: unique, remaining: [...unique], keyspace,
-      priority: spec.priority ?? 0, status: 'running', found: [], hashed: 0n, frontier: 0n, requeued: [],
+      id, seq: this.#jobSeq, algorithm: spec.algorithm, targets: [...byHex.values()], remaining: [...byHex].filter(([hex]) => !knownHex.has(hex)).map(([, t]) => t),
+      keyspace, priority: spec.priority ?? 0, status: 'running', found: known, hashed: 0n, frontier: 0n, requeued: [],
       active: new Map(), createdAt: this.#now(), endedAt: null, nextChunk: 0
     }
     this.jobs.set(id, job)
+    // Everything already known: done before any worker is asked.
+    if (job.remaining.length === 0) {
+      job.status = 'found'
+      job.endedAt = job.createdAt
+    }
     return job
   }
 

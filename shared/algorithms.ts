@@ -5,6 +5,7 @@ export const ALGORITHMS = ['md5', 'sha1', 'sha256', 'sha512'] as const
 export type Algorithm = typeof ALGORITHMS[number]
 
 export const DIGEST_BYTES: Record<Algorithm, number> = { md5: 16, sha1: 20, sha256: 32, sha512: 64 }
+export const MAX_DIGEST_BYTES = 64
 
 // hashcat's -m numbers, so users can keep the names they know.
 export const HASHCAT_MODES: Record<string, Algorithm> = { 0: 'md5', 100: 'sha1', 1400: 'sha256', 1700: 'sha512' }

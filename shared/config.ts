@@ -23,13 +23,14 @@ export const SETTINGS = {
   threads: { type: 'integer', min: 1, max: MAX_THREADS, programs: ['worker'] },
   name: { type: 'string', max: MAX_NAME_LENGTH, programs: ['worker'] },
   headless: { type: 'boolean', programs: ['server'] },
+  potfile: { type: 'string', max: 4096, programs: ['server'] },
   json: { type: 'boolean', programs: BOTH },
   debug: { type: 'boolean', programs: BOTH }
 } as const satisfies Record<string, Setting>
 
 export type SettingName = keyof typeof SETTINGS
 export type Values = {
-  host?: string, port?: number, token?: string, threads?: number, name?: string, headless?: boolean, json?: boolean, debug?: boolean
+  host?: string, port?: number, token?: string, threads?: number, name?: string, headless?: boolean, potfile?: string, json?: boolean, debug?: boolean
 }
 export type Settings = {
   values: Values

@@ -31,7 +31,10 @@ export const MAX_OUTBOUND_BUFFER_BYTES = 8 * 1024 * 1024
 export const MAX_NAME_LENGTH = 64
 export const MAX_THREADS = 1_024
 export const MAX_CANDIDATE_BYTES = 256
-export const MAX_TARGETS_PER_JOB_MESSAGE = 2_048
+// A job's targets travel in batches (JOB, then TARGETS messages) so each frame stays small.
+export const MAX_TARGETS_PER_MESSAGE = 2_048
+// Hash lists of this size cost a few MB per job and keep the kernel's bitmap prefilter selective.
+export const MAX_TARGETS_PER_JOB = 100_000
 export const MAX_KEYSPACE_TEXT_LENGTH = 1_024
 export const MAX_ID_LENGTH = 64
 export const MAX_REASON_LENGTH = 256

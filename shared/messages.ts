@@ -1,12 +1,12 @@
 // Every message that crosses the network or a thread boundary, typed here and validated on receipt.
 // Validators accept only plain objects with exactly the expected fields, types and bounds.
-import { isAlgorithm, DIGEST_BYTES, type Algorithm } from './algorithms.ts'
+import { isAlgorithm, DIGEST_BYTES, MAX_DIGEST_BYTES, type Algorithm } from './algorithms.ts'
 import { InvalidMessageError } from './errors.ts'
 import { maskSpec } from './keyspace.ts'
 import { CUSTOM_CHARSETS } from './mask.ts'
 import {
   MAX_CANDIDATE_BYTES, MAX_CHUNK_CANDIDATES, MAX_ID_LENGTH, MAX_KEYSPACE_TEXT_LENGTH, MAX_NAME_LENGTH,
-  MAX_REASON_LENGTH, MAX_TARGETS_PER_JOB_MESSAGE, MAX_THREADS, PROTOCOL_VERSION
+  MAX_REASON_LENGTH, MAX_TARGETS_PER_MESSAGE, MAX_THREADS, PROTOCOL_VERSION
 } from './limits.ts'
 
 // A keyspace as the user wrote it; shared/keyspace.ts turns it into indexable segments.
@@ -24,6 +24,8 @@ export type Done = { type: 'done', chunkId: string, hashed: number }
 // Server -> worker.
 export type Welcome = { type: 'welcome', workerId: string }
 export type JobMessage = { type: 'job', jobId: string, algorithm: Algorithm, targets: Uint8Array[], keyspace: KeyspaceSpec }
+// More of a job's targets, after its JOB message and before any of its tasks.
+export type Targets = { type: 'targets', jobId: string, targets: Uint8Array[] }
 export type Task = { type: 'task', jobId: string, chunkId: string, offset: string, length: number }
 export type Cancel = { type: 'cancel', jobId: string, chunkId?: string }
 export type Solved = { type: 'solved', jobId: string, hash: Uint8Array }
@@ -33,7 +35,7 @@ export type Pong = { type: 'pong' }
 export type Bye = { type: 'bye', reason: string }
 
 export type WorkerMessage = Hello | Progress | Found | Done | Ping | Pong | Bye
-export type ServerMessage = Welcome | JobMessage | Task | Cancel | Solved | Ping | Pong | Bye
+export type ServerMessage = Welcome | JobMessage | Targets | Task | Cancel | Solved | Ping | Pong | Bye
 export type Message = WorkerMessage | ServerMessage
 
 // Thread boundary: the worker's main thread asks a kernel thread to search part of a chunk.
@@ -136,6 +138,13 @@ export function validateKeyspace (value: unknown, type = 'keyspace'): KeyspaceSp
 
 const ID = (value: unknown, type: string, field: string) => text(value, type, field, MAX_ID_LENGTH, 1)
 
+function digests (value: unknown, type: string, exact?: number): Uint8Array[] {
+  if (!Array.isArray(value) || value.length < 1 || value.length > MAX_TARGETS_PER_MESSAGE) {
+    fail(type, `"targets" must be an array of 1..${MAX_TARGETS_PER_MESSAGE} digests`)
+  }
+  return value.map((t: unknown) => bytes(t, type, 'targets[]', MAX_DIGEST_BYTES, exact))
+}
+
 export function validateWorkerMessage (value: unknown): WorkerMessage {
   const m = plainObject(value)
   const type = m.type
@@ -174,12 +183,13 @@ export function validateServerMessage (value: unknown): ServerMessage {
       exactFields(m, type, ['type', 'jobId', 'algorithm', 'targets', 'keyspace'])
       if (!isAlgorithm(m.algorithm)) fail(type, '"algorithm" is not supported')
       const algorithm = m.algorithm
-      if (!Array.isArray(m.targets) || m.targets.length < 1 || m.targets.length > MAX_TARGETS_PER_JOB_MESSAGE) {
-        fail(type, `"targets" must be an array of 1..${MAX_TARGETS_PER_JOB_MESSAGE} digests`)
-      }
-      const targets = m.targets.map((t: unknown) => bytes(t, type, 'targets[]', 64, DIGEST_BYTES[algorithm]))
+      const targets = digests(m.targets, type, DIGEST_BYTES[algorithm])
       return { type, jobId: ID(m.jobId, type, 'jobId'), algorithm, targets, keyspace: validateKeyspace(m.keyspace, type) }
     }
+    case 'targets':
+      // Their size is checked against the job's algorithm by the worker, which knows the job.
+      exactFields(m, type, ['type', 'jobId', 'targets'])
+      return { type, jobId: ID(m.jobId, type, 'jobId'), targets: digests(m.targets, type) }
     case 'task':
       exactFields(m, type, ['type', 'jobId', 'chunkId', 'offset', 'length'])
       return { type, jobId: ID(m.jobId, type, 'jobId'), chunkId: ID(m.chunkId, type, 'chunkId'), offset: decimal(m.offset, type, 'offset'), length: count(m.length, type, 'length', MAX_CHUNK_CANDIDATES, 1) }

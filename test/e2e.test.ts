@@ -4,7 +4,7 @@ import { spawn, type ChildProcess } from 'node:child_process'
 import { createHash } from 'node:crypto'
 import net from 'node:net'
 import { once } from 'node:events'
-import { mkdtempSync } from 'node:fs'
+import { mkdtempSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { fileURLToPath } from 'node:url'
@@ -16,6 +16,9 @@ import type { ServerMessage } from '../shared/messages.ts'
 import { FAST_TIMINGS, TOKEN, within } from './helpers.ts'
 
 const ROOT = fileURLToPath(new URL('..', import.meta.url))
+// A hash list with a comment, a blank line and CRLF endings, whose fourth line is not a digest.
+const BAD_LIST = join(mkdtempSync(join(tmpdir(), 'taskorch-list-')), 'bad-list.txt')
+writeFileSync(BAD_LIST, `# targets\r\n${createHash('md5').update('a').digest('hex')}\r\n\r\nxyz\r\n`)
 const hex = (algorithm: string, text: string) => createHash(algorithm).update(text).digest('hex')
 
 type Run = { child: ChildProcess, stdout: string, stderr: string, exit: Promise<number | null> }
@@ -66,6 +69,16 @@ describe('end to end on loopback', () => {
       expect(outcome.status).toBe('found')
       expect(outcome.found.map((f) => f.plaintext).sort()).toEqual([String(150_000 + i * 7), '3'])
     }
+  }, 90_000)
+
+  it('ships a hash list larger than one message and finds every target in it', async () => {
+    startWorker(orch.port, 'lists')
+    // 5000 targets: three batches of at most 2048 (JOB, then TARGETS messages).
+    const plaintexts = Array.from({ length: 5000 }, (_, i) => String(i * 2 + 1))
+    const job = orch.addTasks({ algorithm: 'sha1', targets: plaintexts.map((p) => hex('sha1', p)), keyspace: { type: 'range', start: 0, end: 10_000 } })
+    const outcome = await within(60_000, job.done, 'hash-list job')
+    expect(outcome.status).toBe('found')
+    expect(outcome.found.map((f) => f.plaintext).sort()).toEqual([...plaintexts].sort())
   }, 90_000)
 
   it('loses nothing when a worker process is killed mid-chunk', async () => {
@@ -171,6 +184,8 @@ describe('command lines', () => {
       [['--target', hex('md5', 'a'), '--mask', '?d?q'], /"\?q" at position 2 is not a charset/],
       [['--target', hex('md5', 'a'), '--mask', '?d?1'], /no custom charset -1/],
       [['--target', hex('md5', 'a'), '--range', '0-9', '--increment'], /--increment needs --mask/],
+      [['--targets', BAD_LIST, '--range', '0-9'], /bad-list\.txt:4: "xyz" is not a md5 digest: expected 32 hex digits/],
+      [['--targets', '/nonexistent/list.txt', '--range', '0-9'], /--targets \/nonexistent\/list.txt: cannot read it \(ENOENT\)/],
       [['--algo', 'md5', '--target', 'xyz', '--range', '0-10'], /xyz/],
       [['--algo', 'md5', '--target', hex('md5', '1'), '--range', '10-2'], /empty/],
       [['--port', '99999'], /port/],

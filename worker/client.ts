@@ -2,8 +2,8 @@
 // connection, reconnect with exponential backoff and jitter. A refused token is not retried forever.
 import { EventEmitter } from 'node:events'
 import net from 'node:net'
-import { toHex } from '../shared/algorithms.ts'
-import { ConnectionClosedError, TaskOrchError, TokenRejectedError } from '../shared/errors.ts'
+import { DIGEST_BYTES, toHex } from '../shared/algorithms.ts'
+import { ConnectionClosedError, InvalidMessageError, TaskOrchError, TokenRejectedError } from '../shared/errors.ts'
 import { PROGRESS_INTERVAL_MS, PROTOCOL_VERSION, RECONNECT_INITIAL_DELAY_MS, RECONNECT_MAX_DELAY_MS } from '../shared/limits.ts'
 import type { ServerMessage } from '../shared/messages.ts'
 import { tokenBytes } from '../shared/noise.ts'
@@ -134,6 +134,14 @@ export class WorkerClient extends EventEmitter<WorkerEvents> {
       case 'job':
         this.#jobs.set(message.jobId, { algorithm: message.algorithm, targets: message.targets, keyspace: message.keyspace })
         return
+      case 'targets': {
+        const job = this.#jobs.get(message.jobId)
+        if (!job) return // cancelled meanwhile
+        const size = DIGEST_BYTES[job.algorithm]
+        if (message.targets.some((t) => t.length !== size)) throw new InvalidMessageError(`targets: job ${message.jobId} takes ${size}-byte ${job.algorithm} digests`)
+        job.targets = [...job.targets, ...message.targets]
+        return
+      }
       case 'task':
         this.#startChunk(message.jobId, message.chunkId, BigInt(message.offset), message.length)
         return

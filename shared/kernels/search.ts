@@ -1,8 +1,7 @@
 // Searches part of a keyspace for digests. Kernels walk a segment's odometer and report the offsets
 // whose key digest word passes the prefilter; this driver rebuilds those candidates, verifies them
 // with the reference hash, checks the cancel flag between batches and publishes progress.
-import { equalBytes } from '@noble/ciphers/utils.js'
-import type { Algorithm } from '../algorithms.ts'
+import { toHex, type Algorithm } from '../algorithms.ts'
 import { odometerDigits, candidateAt, type Keyspace, type Segment } from '../keyspace.ts'
 import { KERNEL_BATCH_MS, KERNEL_FIRST_BATCH } from '../limits.ts'
 import type { SearchHit } from '../messages.ts'
@@ -84,7 +83,7 @@ function firstKernel (factories: KernelFactory[], targets: TargetSet, segment: S
 function verify (job: SearchJob, targets: TargetSet, index: bigint, hits: SearchHit[], control: SearchControl): void {
   const plaintext = candidateAt(job.keyspace, index)
   const hash = hashBytes(job.algorithm, plaintext)
-  if (!targets.digests.some((d) => equalBytes(d, hash))) return
+  if (!targets.hex.has(toHex(hash))) return
   const hit = { index: index.toString(), hash, plaintext }
   hits.push(hit)
   control.onHit?.(hit)

@@ -1,12 +1,13 @@
 // The targets of a search, as kernels see them: digests, plus a bitmap over one word of each digest
 // (the key word) so a candidate is rejected with one memory read. A bitmap hit is only a maybe; the
 // search driver verifies every maybe in full.
-import type { Algorithm } from '../algorithms.ts'
+import { toHex, type Algorithm } from '../algorithms.ts'
 import { HASH_SHAPES, digestWords } from './scalar.ts'
 
 export type TargetSet = {
   algorithm: Algorithm
   digests: Uint8Array[]
+  hex: Set<string> // the digests, for verifying a maybe in O(1) whatever the target count
   keyWords: Int32Array
   bitmap: Uint32Array // bit (w & mask) is set for each target's key word w
   mask: number
@@ -29,5 +30,5 @@ export function targetSet (algorithm: Algorithm, digests: Uint8Array[]): TargetS
   const mask = 2 ** bits - 1
   const keyWords = Int32Array.from(digests, (d) => digestWords(shape, d)[KEY_WORD[algorithm]])
   for (const w of keyWords) bitmap[(w & mask) >>> 5] |= 1 << (w & 31)
-  return { algorithm, digests, keyWords, bitmap, mask }
+  return { algorithm, digests, hex: new Set(digests.map(toHex)), keyWords, bitmap, mask }
 }

@@ -1,0 +1,119 @@
+// The potfile: hashcat's line format with $HEX[] both ways, loading what other tools wrote, durable
+// appends, and jobs whose targets it already knows.
+import { afterEach, describe, expect, it } from 'vitest'
+import { createHash } from 'node:crypto'
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { Orchestrator } from '../server/orchestrator.ts'
+import { Potfile, formatPlaintext, parsePlaintext, potLine } from '../server/potfile.ts'
+import { TOKEN } from './helpers.ts'
+
+const md5 = (data: string | Uint8Array) => createHash('md5').update(data).digest('hex')
+const dirs: string[] = []
+const tempPath = () => {
+  const dir = mkdtempSync(join(tmpdir(), 'taskorch-pot-'))
+  dirs.push(dir)
+  return join(dir, 'sub', 'taskorch.potfile')
+}
+afterEach(() => { for (const dir of dirs.splice(0)) rmSync(dir, { recursive: true, force: true }) })
+
+describe('potfile lines', () => {
+  it.each([
+    ['password', 'password'],
+    ['', ''],
+    ['a:b', '$HEX[613a62]'],
+    ['$HEX[41]', '$HEX[244845585b34315d]'],
+    ['tab\there', '$HEX[7461620968657265]'],
+    ['ünï', '$HEX[c3bc6ec3af]']
+  ])('%j is written as %j and read back', (plaintext, written) => {
+    const bytes = Buffer.from(plaintext, 'utf8')
+    expect(formatPlaintext(bytes)).toBe(written)
+    expect(Buffer.from(parsePlaintext(written)).toString('utf8')).toBe(plaintext)
+    expect(potLine(md5(bytes), bytes)).toBe(`${md5(bytes)}:${written}`)
+  })
+
+  it('round-trips every byte value', () => {
+    const all = Uint8Array.from({ length: 256 }, (_, i) => i)
+    expect(parsePlaintext(formatPlaintext(all))).toEqual(all)
+  })
+})
+
+describe('Potfile', () => {
+  it('loads unsalted results of any tool, CRLF or not, and skips lines it cannot use', async () => {
+    const path = tempPath()
+    const sha1 = createHash('sha1').update('x:y').digest('hex')
+    await Potfile.open(path).then((p) => p.close()) // creates the directory
+    writeFileSync(path, [
+      `${md5('abc')}:abc`,
+      `${md5('a:b').toUpperCase()}:a:b\r`, // another tool's raw colon, upper-case hex, CRLF
+      `${sha1}:$HEX[783a79]`,
+      `${md5('123456')}:salt:123456`, // a salted mode of another tool: loaded, but it will not verify
+      'not a pot line',
+      ''
+    ].join('\n'))
+    const potfile = await Potfile.open(path)
+    expect(potfile.size).toBe(4)
+    expect(Buffer.from(potfile.get(md5('abc'))!).toString()).toBe('abc')
+    expect(Buffer.from(potfile.get(md5('a:b'))!).toString()).toBe('a:b')
+    expect(Buffer.from(potfile.get(sha1)!).toString()).toBe('x:y')
+    // The salted line's "plaintext" does not hash to its hash: a job never trusts it.
+    const orch = new Orchestrator({ token: TOKEN, potfile })
+    const job = orch.addTasks({ algorithm: 'md5', targets: [md5('123456'), md5('abc')], keyspace: { type: 'range', start: 0, end: 10 } })
+    expect(job.state.found.map((f) => Buffer.from(f.plaintext).toString())).toEqual(['abc'])
+    expect(job.state.remaining.map((t) => Buffer.from(t).toString('hex'))).toEqual([md5('123456')])
+    job.cancel()
+    potfile.close()
+  })
+
+  it('appends durably, once per hash, creating the file at mode 0600', async () => {
+    const path = tempPath()
+    const potfile = await Potfile.open(path)
+    potfile.append(md5('one'), Buffer.from('one'))
+    potfile.append(md5('one'), Buffer.from('one'))
+    potfile.append(md5('a:b'), Buffer.from('a:b'))
+    // Already on disk before close: append fsyncs.
+    expect(readFileSync(path, 'utf8')).toBe(`${md5('one')}:one\n${md5('a:b')}:$HEX[613a62]\n`)
+    potfile.close()
+    const again = await Potfile.open(path)
+    expect(Buffer.from(again.get(md5('a:b'))!).toString()).toBe('a:b')
+    again.close()
+  })
+})
+
+describe('jobs and the potfile', () => {
+  it('ends a job whose targets are all known at once, with no worker, reporting them', async () => {
+    const potfile = await Potfile.open(tempPath())
+    potfile.append(md5('12'), Buffer.from('12'))
+    potfile.append(md5('34'), Buffer.from('34'))
+    const orch = new Orchestrator({ token: TOKEN, potfile })
+    const reported: string[] = []
+    orch.on('found', (_job, f) => reported.push(`${f.hash}:${f.plaintext}`))
+    const job = orch.addTasks({ algorithm: 'md5', targets: [md5('12'), md5('34')], keyspace: { type: 'range', start: 0, end: 100 } })
+    const heard: string[] = []
+    job.on('found', (f) => heard.push(f.plaintext)) // attached after addTasks returned: still hears them
+    const outcome = await job.done
+    expect(outcome).toMatchObject({ status: 'found', hashed: 0n })
+    expect(outcome.found.map((f) => f.plaintext).sort()).toEqual(['12', '34'])
+    expect(reported.sort()).toEqual([`${md5('12')}:12`, `${md5('34')}:34`])
+    expect(heard.sort()).toEqual(['12', '34'])
+    potfile.close()
+  })
+
+  it('searches only the unknown targets, and writes a new result to disk before reporting it', async () => {
+    const path = tempPath()
+    const potfile = await Potfile.open(path)
+    potfile.append(md5('12'), Buffer.from('12'))
+    const orch = new Orchestrator({ token: TOKEN, potfile })
+    const job = orch.addTasks({ algorithm: 'md5', targets: [md5('12'), md5('56')], keyspace: { type: 'range', start: 0, end: 100 } })
+    expect(job.state.remaining.map((t) => Buffer.from(t).toString('hex'))).toEqual([md5('56')])
+    let onDiskWhenReported = ''
+    orch.on('found', (_job, f) => { if (f.plaintext === '56') onDiskWhenReported = readFileSync(path, 'utf8') })
+    orch.scheduler.addWorker({ id: 'w', name: 'w', address: 'a', cores: 1, threads: 1 })
+    orch.scheduler.assign('w')
+    orch.scheduler.found('w', job.id, Buffer.from(md5('56'), 'hex'), Buffer.from('56'))
+    expect(onDiskWhenReported).toContain(`${md5('56')}:56\n`)
+    expect((await job.done).status).toBe('found')
+    potfile.close()
+  })
+})
