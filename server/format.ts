@@ -21,7 +21,7 @@ export function formatDuration (seconds: number): string {
 export function jobSummary (job: Job): string {
   const s = job.state
   const seconds = ((s.endedAt ?? Date.now()) - s.createdAt) / 1000
-  const speed = seconds > 0 ? Number(s.hashed) / seconds : 0
+  const speed = seconds > 0 ? Number(s.hashed - s.restoredHashed) / seconds : 0 // this run's work only
   return `job ${s.id} ${s.status}: ${s.found.length}/${s.targets.length} found, ${s.hashed}/${s.keyspace.size} candidates in ${seconds.toFixed(1)} s (${formatSpeed(speed)})`
 }
 

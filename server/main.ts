@@ -17,6 +17,7 @@ import { Orchestrator, type TaskSpec } from './orchestrator.ts'
 import { Tui } from './tui.ts'
 import { readHashList } from './hash-list.ts'
 import { Potfile, potLine } from './potfile.ts'
+import { Journal } from './journal.ts'
 
 const DEMO_TARGET = 'ef775988943825d2871e1cfa75473ec0'
 const DEMO_RANGE = '0-100000000'
@@ -43,10 +44,13 @@ Options:
   --increment         also search the mask's shorter prefixes, from --increment-min (default 1)
                       to --increment-max (default the mask's length)
   --priority N        job priority, higher first (default 0)
-  --exit-when-done    exit when the job ends: 0 all found, 1 exhausted, 2 usage error
+  --exit-when-done    exit when the jobs end: 0 all found, 1 a keyspace ran out, 2 usage error
   --potfile PATH      where results are kept, hashcat-style hash:plaintext lines; targets
                       already there are reported at once (default ~/.config/taskorch/taskorch.potfile)
   --potfile-disable   neither read nor write a potfile
+  --session PATH      journal jobs and every completed chunk to PATH (fsynced), so a crashed
+                      server can pick up where it stopped
+  --restore           with --session: reload its unfinished jobs and go on
   --local-worker      also start a worker on this machine (all cores)
   --demo              the default job (MD5 ef775988943825d2871e1cfa75473ec0 over
                       0-100000000) on 127.0.0.1 with a local worker and a throwaway token
@@ -62,7 +66,7 @@ Found results go to stdout as hash:plaintext lines (hashcat's potfile format); l
 const FLAGS = {
   host: { type: 'string' }, port: { type: 'string' }, token: { type: 'string' }, config: { type: 'string' }, algo: { type: 'string' },
   target: { type: 'string', multiple: true }, targets: { type: 'string' }, range: { type: 'string' }, priority: { type: 'string' },
-  potfile: { type: 'string' }, 'potfile-disable': { type: 'boolean' },
+  potfile: { type: 'string' }, 'potfile-disable': { type: 'boolean' }, session: { type: 'string' }, restore: { type: 'boolean' },
   mask: { type: 'string' }, 'custom-charset1': { type: 'string', short: '1' }, 'custom-charset2': { type: 'string', short: '2' },
   'custom-charset3': { type: 'string', short: '3' }, 'custom-charset4': { type: 'string', short: '4' },
   increment: { type: 'boolean' }, 'increment-min': { type: 'string' }, 'increment-max': { type: 'string' },
@@ -89,13 +93,16 @@ runMain(async () => {
   const keyspace = flags.range ?? flags.mask
   const hasTargets = targets.length > 0 || flags.targets !== undefined
   if (hasTargets !== (keyspace !== undefined)) throw new InvalidInputError('a job needs targets (--target or --targets) and a keyspace (--range or --mask)')
-  if (flags['exit-when-done'] && !hasTargets) throw new InvalidInputError('--exit-when-done needs a job (targets and --range or --mask)')
+  if (flags.restore && !flags.session) throw new InvalidInputError('--restore needs --session PATH')
+  if (flags.demo && flags.session) throw new InvalidInputError('--demo keeps no session')
+  if (flags['exit-when-done'] && !hasTargets && !flags.restore) throw new InvalidInputError('--exit-when-done needs a job (targets and --range or --mask) or --restore')
   // Checked before listening, so bad input exits 2 without touching the network.
   const mask = maskOptions(flags)
   const listed = flags.targets !== undefined ? await readHashList(flags.targets, parseAlgorithm(flags.algo ?? 'md5')) : []
   const firstJob = keyspace !== undefined ? parseJob(flags.algo ?? 'md5', targets, keyspace, flags.priority ?? '0', flags.mask !== undefined ? mask : null, listed) : null
   // The demo is throwaway: no potfile, or a second run would find its answer without searching.
   const potfile = flags.demo || flags['potfile-disable'] ? null : await Potfile.open(settings.values.potfile ?? join(dirname(defaultConfigPath()), 'taskorch.potfile'))
+  const session = flags.session ? Journal.open(flags.session, flags.restore === true) : null
 
   // The demo is loopback-only and throwaway: a fresh token that is never saved.
   let token = flags.demo ? undefined : settings.values.token
@@ -135,7 +142,15 @@ runMain(async () => {
     log('INFO', `job ${job.id}: ${spec.algorithm}, ${spec.targets.length} target(s), ${spec.keyspace.type} ${describeKeyspace(spec.keyspace)}, priority ${spec.priority}`)
     return job
   }
-  const job = firstJob ? addJob(firstJob) : null
+  if (session) {
+    session.journal.attach(orch)
+    for (const restored of session.jobs) {
+      const job = orch.restoreTasks(restored.id, restored.spec, restored.completed)
+      log('INFO', `restored job ${job.id}: ${job.state.hashed}/${job.keyspaceSize} already searched (${describeKeyspace(job.state.keyspace.spec)}, ${job.state.found.length}/${job.state.targets.length} found)`)
+    }
+    if (flags.restore && session.jobs.length === 0) log('WARN', `session ${flags.session} has no unfinished job`)
+  }
+  if (firstJob) addJob(firstJob)
 
   const localWorker = flags['local-worker']
     ? spawnLocalWorker(orch.port, token, (line) => (headless ? process.stderr.write(`[local worker] ${line}\n`) : dashboard?.addLog(`[local worker] ${shortTime(line)}`)))
@@ -185,9 +200,12 @@ runMain(async () => {
     })
   }
 
-  if (job && flags['exit-when-done']) {
-    const outcome = await job.done
-    await shutdown(`job ${job.id} ${outcome.status}`, outcome.status === 'found' ? EXIT_ALL_FOUND : EXIT_EXHAUSTED)
+  // The job from the flags and any restored ones: exit once all have ended.
+  const awaited = orch.jobs
+  if (awaited.length > 0 && flags['exit-when-done']) {
+    const outcomes = await Promise.all(awaited.map((j) => j.done))
+    const allFound = outcomes.every((o) => o.status === 'found')
+    await shutdown(`${awaited.length} job(s) ended`, allFound ? EXIT_ALL_FOUND : EXIT_EXHAUSTED)
   }
   return new Promise<never>(() => {}) // serve until a signal or q
 })
@@ -228,7 +246,7 @@ function logProgress (orch: Orchestrator, log: Logger): void {
     for (const j of orch.jobs) {
       if (j.status !== 'running') continue
       const searched = j.searched
-      const before = last.get(j.id) ?? { at: j.state.createdAt, searched: 0n }
+      const before = last.get(j.id) ?? { at: j.state.createdAt, searched: j.state.restoredHashed }
       const speed = Number(searched - before.searched) * 1000 / Math.max(1, now - before.at)
       next.set(j.id, { at: now, searched })
       log('INFO', jobProgress(j, speed))

@@ -13,7 +13,7 @@ import { tokenBytes } from '../shared/noise.ts'
 import { acceptSession, DEFAULT_TIMINGS, type ServerSession, type SessionTimings } from '../shared/session.ts'
 import { Job } from './job.ts'
 import type { Potfile } from './potfile.ts'
-import { Scheduler, type Cancellation, type Chunk, type FoundResult, type JobState, type WorkerState } from './scheduler.ts'
+import { isLive, Scheduler, type Cancellation, type Chunk, type Completed, type FoundResult, type JobSpec, type JobState, type WorkerState } from './scheduler.ts'
 
 export type OrchestratorOptions = {
   host?: string
@@ -118,22 +118,38 @@ export class Orchestrator extends EventEmitter<OrchestratorEvents> {
   addTasks (spec: TaskSpec): Job {
     const targets = spec.targets.map((t) => (typeof t === 'string' ? parseDigest(spec.algorithm, t) : t))
     const keyspace = keyspaceSpec(spec.keyspace)
-    // A potfile line is trusted only if it hashes to the target: other tools' salted lines or a
-    // damaged file cannot make us report a wrong plaintext.
-    const known = this.#potfile ? targets.flatMap((t) => {
-      const plaintext = this.#potfile!.get(toHex(t))
-      return plaintext && equalBytes(hashBytes(spec.algorithm, plaintext), t) ? [{ hash: toHex(t), plaintext }] : []
-    }) : []
+    const known = this.#knownInPotfile(spec.algorithm, targets)
     const state = this.scheduler.addJob({ algorithm: spec.algorithm, targets, keyspace, priority: spec.priority, known })
+    if (known.length > 0) this.emit('log', 'info', `job ${state.id}: ${known.length} of ${state.targets.length} target(s) already in the potfile ${this.#potfile!.path}`)
+    return this.#register(state)
+  }
+
+  // A job from a session journal, under its old id; `spec.known` holds what it had found.
+  restoreTasks (id: string, spec: JobSpec, completed: Completed[]): Job {
+    const known = new Map([...(spec.known ?? []), ...this.#knownInPotfile(spec.algorithm, spec.targets)].map((k) => [k.hash, k]))
+    return this.#register(this.scheduler.restoreJob({ ...spec, known: [...known.values()] }, id, completed))
+  }
+
+  // A potfile line is trusted only if it hashes to the target: other tools' salted lines or a
+  // damaged file cannot make us report a wrong plaintext.
+  #knownInPotfile (algorithm: Algorithm, targets: Uint8Array[]): FoundResult[] {
+    if (!this.#potfile) return []
+    return targets.flatMap((t) => {
+      const plaintext = this.#potfile!.get(toHex(t))
+      return plaintext && equalBytes(hashBytes(algorithm, plaintext), t) ? [{ hash: toHex(t), plaintext }] : []
+    })
+  }
+
+  #register (state: JobState): Job {
     const job = new Job(state, { cancel: (id) => this.#cancel(id), setPaused: (id, paused) => this.#setPaused(id, paused) })
     this.#handles.set(state.id, job)
     this.emit('job-added', job)
-    if (known.length > 0) {
-      this.emit('log', 'info', `job ${job.id}: ${state.found.length} of ${state.targets.length} target(s) already in the potfile ${this.#potfile!.path}`)
-      // Next tick, so the caller can listen to the job it gets back.
+    // Results known from the start, and a job that ended before it began, are reported next tick,
+    // so the caller can listen to the job it gets back.
+    if (state.found.length > 0 || !isLive(state)) {
       process.nextTick(() => {
         for (const result of state.found) this.#reportFound(job, result)
-        if (state.status === 'found') {
+        if (!isLive(state)) {
           job.reportEnd()
           this.emit('job-ended', job)
         }

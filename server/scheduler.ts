@@ -44,6 +44,7 @@ export type JobState = {
   createdAt: number
   endedAt: number | null
   nextChunk: number
+  restoredHashed: bigint // searched in an earlier run of a restored session, counted in `hashed`
 }
 
 export type WorkerState = {
@@ -61,8 +62,12 @@ export type WorkerState = {
 
 export interface SchedulerEvents {
   found: [JobState, FoundResult]
+  completed: [JobState, Chunk] // a chunk's every index is now searched and counted
   end: [JobState]
 }
+
+// A range of a job's keyspace searched in an earlier run (from a session journal).
+export type Completed = { offset: bigint, length: number }
 
 // What the orchestrator must tell workers after a scheduler call.
 export type Cancellation = { workerId: string, jobId: string, chunkId: string }
@@ -79,6 +84,42 @@ export class Scheduler extends EventEmitter<SchedulerEvents> {
   }
 
   addJob (spec: JobSpec): JobState {
+    return this.#createJob(spec, String(this.#jobSeq + 1))
+  }
+
+  // A job from an earlier run: the same id, its completed ranges counted once and skipped; every
+  // gap below the highest completed index (chunks that were in flight) is searched again first.
+  restoreJob (spec: JobSpec, id: string, completed: Completed[]): JobState {
+    if (!/^[1-9][0-9]*$/.test(id) || this.jobs.has(id)) throw new InvalidInputError(`cannot restore job "${id}": bad or duplicate id`)
+    const job = this.#createJob(spec, id)
+    if (!isLive(job)) return job
+    const ranges = [...completed].sort((a, b) => (a.offset < b.offset ? -1 : a.offset > b.offset ? 1 : 0))
+    let covered = 0n // everything below this index is accounted for
+    for (const { offset, length } of ranges) {
+      const end = offset + BigInt(length)
+      if (offset < 0n || end > job.keyspace.size) throw new InvalidInputError(`cannot restore job ${id}: range ${offset}+${length} is outside its keyspace`)
+      if (offset > covered) this.#requeueGap(job, covered, offset)
+      if (end > covered) {
+        job.hashed += end - (offset > covered ? offset : covered) // overlaps count once
+        covered = end
+      }
+    }
+    job.frontier = covered
+    job.restoredHashed = job.hashed
+    this.#maybeExhausted(job)
+    return job
+  }
+
+  // Gaps go back as chunks of a few seconds at the assumed speed, so they spread over the fleet.
+  #requeueGap (job: JobState, from: bigint, to: bigint): void {
+    const piece = BigInt(ASSUMED_SPEED_PER_THREAD * TARGET_CHUNK_SECONDS)
+    for (let offset = from; offset < to; offset += piece) {
+      const length = Number(to - offset < piece ? to - offset : piece)
+      job.requeued.push({ id: `${job.id}.${job.nextChunk++}`, job, offset, length, workerId: null, hashed: 0 })
+    }
+  }
+
+  #createJob (spec: JobSpec, id: string): JobState {
     if (spec.targets.length === 0) throw new InvalidInputError('a job needs at least one target')
     if (spec.targets.length > MAX_TARGETS_PER_JOB) throw new InvalidInputError(`a job takes at most ${MAX_TARGETS_PER_JOB} targets, got ${spec.targets.length}`)
     for (const t of spec.targets) {
@@ -88,11 +129,11 @@ export class Scheduler extends EventEmitter<SchedulerEvents> {
     const byHex = new Map(spec.targets.map((t) => [toHex(t), t]))
     const known = (spec.known ?? []).filter((k) => byHex.has(k.hash))
     const knownHex = new Set(known.map((k) => k.hash))
-    const id = String(++this.#jobSeq)
+    this.#jobSeq = Math.max(this.#jobSeq, Number(id))
     const job: JobState = {
       id, seq: this.#jobSeq, algorithm: spec.algorithm, targets: [...byHex.values()], remaining: [...byHex].filter(([hex]) => !knownHex.has(hex)).map(([, t]) => t),
       keyspace, priority: spec.priority ?? 0, status: 'running', found: known, hashed: 0n, frontier: 0n, requeued: [],
-      active: new Map(), createdAt: this.#now(), endedAt: null, nextChunk: 0
+      active: new Map(), createdAt: this.#now(), endedAt: null, nextChunk: 0, restoredHashed: 0n
     }
     this.jobs.set(id, job)
     // Everything already known: done before any worker is asked.
@@ -197,6 +238,7 @@ export class Scheduler extends EventEmitter<SchedulerEvents> {
     const job = chunk.job
     job.active.delete(chunkId)
     job.hashed += BigInt(chunk.length)
+    this.emit('completed', job, chunk)
     this.#maybeExhausted(job)
     return 'accepted'
   }

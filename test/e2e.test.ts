@@ -4,7 +4,8 @@ import { spawn, type ChildProcess } from 'node:child_process'
 import { createHash } from 'node:crypto'
 import net from 'node:net'
 import { once } from 'node:events'
-import { mkdtempSync, writeFileSync } from 'node:fs'
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs'
+import { setTimeout as sleep } from 'node:timers/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { fileURLToPath } from 'node:url'
@@ -177,6 +178,39 @@ describe('command lines', () => {
     expect(server.stderr).toMatch(/job 1: md5, 2 target\(s\), mask \?u\?l\?1\?d -1 xyz --increment 2-4/)
     expect(server.stderr).toMatch(/job 1 found: 2\/2 found, \d+\/22984 candidates in/) // 26*26 + 26*26*3 + 26*26*3*10
   }, 90_000)
+
+  it('a server killed with SIGKILL restores its session and ends with every candidate counted once', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'taskorch-session-'))
+    const journal = join(dir, 'session.jsonl')
+    const port = String(20_000 + Math.floor(Math.random() * 20_000))
+    const size = 100_000_000
+    const common = ['--host', '127.0.0.1', '--port', port, '--headless', '--potfile-disable', '--session', journal]
+    const first = cli('server/main.ts', [...common, '--algo', 'sha256', '--target', hex('sha256', 'none'), '--range', `0-${size}`], { TASKORCH_TOKEN: TOKEN })
+    children.push(first)
+    await within(15_000, new Promise<void>((resolve) => first.child.stderr!.on('data', () => { if (first.stderr.includes('listening')) resolve() })), 'server listening')
+    startWorker(Number(port), 'survivor')
+    const chunkRecords = () => readFileSync(journal, 'utf8').split('\n').filter((l) => l.includes('"t":"chunk"')).length
+    await within(30_000, (async () => { while (chunkRecords() < 2) await sleep(100) })(), 'two chunks journaled')
+    first.child.kill('SIGKILL')
+    await first.exit
+
+    const second = cli('server/main.ts', [...common, '--restore', '--exit-when-done'], { TASKORCH_TOKEN: TOKEN })
+    children.push(second)
+    expect(await within(60_000, second.exit, 'restored server exit')).toBe(1) // exhausted: the digest is not in the range
+    const restored = /restored job 1: (\d+)\/100000000 already searched/.exec(second.stderr)
+    expect(restored, second.stderr).not.toBeNull()
+    expect(Number(restored![1])).toBeGreaterThan(0)
+    expect(second.stderr).toMatch(/job 1 exhausted: 0\/1 found, 100000000\/100000000 candidates/)
+    // Exactly once: the journal's completed chunks tile the keyspace with no gap and no overlap.
+    const chunks = readFileSync(journal, 'utf8').split('\n').filter(Boolean).map((l) => JSON.parse(l)).filter((r) => r.t === 'chunk')
+      .map((r) => [BigInt(r.offset), BigInt(r.length)] as const).sort((a, b) => (a[0] < b[0] ? -1 : 1))
+    let next = 0n
+    for (const [offset, length] of chunks) {
+      expect(offset).toBe(next)
+      next += length
+    }
+    expect(next).toBe(BigInt(size))
+  }, 120_000)
 
   it('exits 2 with a clear message on bad input', async () => {
     for (const [args, message] of [
