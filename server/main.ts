@@ -5,15 +5,14 @@ import { parseAlgorithm, parseDigest } from '../shared/algorithms.ts'
 import { EXIT_ALL_FOUND, EXIT_EXHAUSTED, EXIT_SIGINT, EXIT_SIGTERM, integerFlag, parseFlags, runMain } from '../shared/cli.ts'
 import { defaultConfigPath, describeSettings, loadSettings, saveToken, type Values } from '../shared/config.ts'
 import { InvalidInputError } from '../shared/errors.ts'
-import { describeKeyspace, maskSpec, parseRange } from '../shared/keyspace.ts'
+import { describeKeyspace, maskSpec, parseRange, type KeyspaceInput } from '../shared/keyspace.ts'
 import { MAX_CANDIDATE_BYTES } from '../shared/limits.ts'
-import type { KeyspaceSpec } from '../shared/messages.ts'
 import { createLogger, type Level, type Logger } from '../shared/log.ts'
 import { generateToken, tokenFingerprint } from '../shared/noise.ts'
 import { Dashboard } from './dashboard.ts'
 import { jobProgress, jobSummary } from './format.ts'
 import { spawnLocalWorker } from './local-worker.ts'
-import { Orchestrator, type TaskSpec } from './orchestrator.ts'
+import { Orchestrator, type TaskSpec, type WordlistInput } from './orchestrator.ts'
 import { Tui } from './tui.ts'
 import { readHashList } from './hash-list.ts'
 import { Potfile, potLine } from './potfile.ts'
@@ -38,6 +37,8 @@ Options:
   --target HEX        digest to find; repeat for several
   --targets FILE      digests to find, one per line (blank lines and # comments skipped)
   --range A-B         decimal keyspace, A inclusive, B exclusive (e.g. 0-100000000)
+  --wordlist FILE     the lines of FILE (\n or \r\n; empty lines skipped), read by the server and
+                      sent to workers in chunks of at most 1 MiB
   --mask MASK         hashcat mask instead: ?l ?u ?d ?h ?H ?s ?a ?b, ?1..?4, ?? for "?",
                       other characters literal (e.g. ?u?l?l?l?d?d)
   -1..-4 CHARSET      custom charsets for ?1..?4 (--custom-charset1..4), e.g. -1 ?l?d
@@ -67,7 +68,7 @@ const FLAGS = {
   host: { type: 'string' }, port: { type: 'string' }, token: { type: 'string' }, config: { type: 'string' }, algo: { type: 'string' },
   target: { type: 'string', multiple: true }, targets: { type: 'string' }, range: { type: 'string' }, priority: { type: 'string' },
   potfile: { type: 'string' }, 'potfile-disable': { type: 'boolean' }, session: { type: 'string' }, restore: { type: 'boolean' },
-  mask: { type: 'string' }, 'custom-charset1': { type: 'string', short: '1' }, 'custom-charset2': { type: 'string', short: '2' },
+  mask: { type: 'string' }, wordlist: { type: 'string' }, 'custom-charset1': { type: 'string', short: '1' }, 'custom-charset2': { type: 'string', short: '2' },
   'custom-charset3': { type: 'string', short: '3' }, 'custom-charset4': { type: 'string', short: '4' },
   increment: { type: 'boolean' }, 'increment-min': { type: 'string' }, 'increment-max': { type: 'string' },
   'exit-when-done': { type: 'boolean' }, 'local-worker': { type: 'boolean' }, demo: { type: 'boolean' }, headless: { type: 'boolean' }, json: { type: 'boolean' },
@@ -83,23 +84,27 @@ runMain(async () => {
     return 0
   }
   if (flags.demo) {
-    if (flags.target || flags.targets || flags.range || flags.mask) throw new InvalidInputError('--demo runs its own job; drop --target(s), --range and --mask')
+    if (flags.target || flags.targets || flags.range || flags.mask || flags.wordlist) throw new InvalidInputError('--demo runs its own job; drop --target(s) and the keyspace')
     Object.assign(flags, { host: flags.host ?? '127.0.0.1', port: flags.port ?? '0', target: [DEMO_TARGET], range: DEMO_RANGE, 'local-worker': true })
   }
   const settings = loadSettings('server', { defaults: DEFAULTS, flags, configPath: flags.config })
   const { host, port } = settings.values as Required<Values>
   const targets = flags.target ?? []
-  if (flags.range !== undefined && flags.mask !== undefined) throw new InvalidInputError('give --range or --mask, not both')
-  const keyspace = flags.range ?? flags.mask
+  const given = (['range', 'mask', 'wordlist'] as const).filter((k) => flags[k] !== undefined)
+  if (given.length > 1) throw new InvalidInputError(`give one keyspace, not ${given.map((k) => `--${k}`).join(' and ')}`)
+  const keyspace = given.length > 0
   const hasTargets = targets.length > 0 || flags.targets !== undefined
-  if (hasTargets !== (keyspace !== undefined)) throw new InvalidInputError('a job needs targets (--target or --targets) and a keyspace (--range or --mask)')
+  if (hasTargets !== keyspace) throw new InvalidInputError('a job needs targets (--target or --targets) and a keyspace (--range or --mask)')
   if (flags.restore && !flags.session) throw new InvalidInputError('--restore needs --session PATH')
   if (flags.demo && flags.session) throw new InvalidInputError('--demo keeps no session')
   if (flags['exit-when-done'] && !hasTargets && !flags.restore) throw new InvalidInputError('--exit-when-done needs a job (targets and --range or --mask) or --restore')
   // Checked before listening, so bad input exits 2 without touching the network.
   const mask = maskOptions(flags)
   const listed = flags.targets !== undefined ? await readHashList(flags.targets, parseAlgorithm(flags.algo ?? 'md5')) : []
-  const firstJob = keyspace !== undefined ? parseJob(flags.algo ?? 'md5', targets, keyspace, flags.priority ?? '0', flags.mask !== undefined ? mask : null, listed) : null
+  const keyspaceInput: KeyspaceInput | WordlistInput | null = flags.wordlist !== undefined ? { type: 'wordlist', path: flags.wordlist }
+    : flags.mask !== undefined ? maskSpec(flags.mask, mask.charsets, mask.increment)
+      : flags.range !== undefined ? parseRange(flags.range) : null
+  const firstJob = keyspaceInput ? parseJob(flags.algo ?? 'md5', targets, keyspaceInput, flags.priority ?? '0', listed) : null
   // The demo is throwaway: no potfile, or a second run would find its answer without searching.
   const potfile = flags.demo || flags['potfile-disable'] ? null : await Potfile.open(settings.values.potfile ?? join(dirname(defaultConfigPath()), 'taskorch.potfile'))
   const session = flags.session ? Journal.open(flags.session, flags.restore === true) : null
@@ -137,20 +142,21 @@ runMain(async () => {
   if (saved) log('INFO', `generated a token and saved it to ${saved} (mode 0600); workers need the same token in their config file`)
   log('INFO', `token fingerprint ${fingerprint}; start workers with: ${workerCommand}`)
 
-  const addJob = (spec: TaskSpec & { keyspace: KeyspaceSpec }) => {
-    const job = orch.addTasks(spec)
-    log('INFO', `job ${job.id}: ${spec.algorithm}, ${spec.targets.length} target(s), ${spec.keyspace.type} ${describeKeyspace(spec.keyspace)}, priority ${spec.priority}`)
+  const addJob = async (spec: TaskSpec) => {
+    const job = spec.keyspace.type === 'wordlist' ? await orch.addTasks({ ...spec, keyspace: spec.keyspace }) : orch.addTasks({ ...spec, keyspace: spec.keyspace })
+    const s = job.state
+    log('INFO', `job ${job.id}: ${s.algorithm}, ${s.targets.length} target(s), ${s.keyspace.spec.type} ${describeKeyspace(s.keyspace.spec)} (${s.keyspace.size} candidates), priority ${s.priority}`)
     return job
   }
   if (session) {
     session.journal.attach(orch)
     for (const restored of session.jobs) {
-      const job = orch.restoreTasks(restored.id, restored.spec, restored.completed)
+      const job = await orch.restoreTasks(restored.id, restored.spec, restored.completed)
       log('INFO', `restored job ${job.id}: ${job.state.hashed}/${job.keyspaceSize} already searched (${describeKeyspace(job.state.keyspace.spec)}, ${job.state.found.length}/${job.state.targets.length} found)`)
     }
     if (flags.restore && session.jobs.length === 0) log('WARN', `session ${flags.session} has no unfinished job`)
   }
-  if (firstJob) addJob(firstJob)
+  if (firstJob) await addJob(firstJob)
 
   const localWorker = flags['local-worker']
     ? spawnLocalWorker(orch.port, token, (line) => (headless ? process.stderr.write(`[local worker] ${line}\n`) : dashboard?.addLog(`[local worker] ${shortTime(line)}`)))
@@ -188,7 +194,12 @@ runMain(async () => {
       dashboard,
       jobs: () => orch.jobs,
       quit: () => shutdown('quit', 0),
-      addJob: (form) => `job ${addJob(parseJob(form.algorithm, form.targets.split(/[\s,]+/).filter(Boolean), form.keyspace, form.priority, null)).id} added`
+      addJob: async (form) => {
+        // The form's keyspace is a range when it looks like A-B, else a mask.
+        const text = form.keyspace.trim()
+        const keyspace = /^\d+\s*-\s*\d+$/.test(text) ? parseRange(text) : maskSpec(text, [])
+        return `job ${(await addJob(parseJob(form.algorithm, form.targets.split(/[\s,]+/).filter(Boolean), keyspace, form.priority))).id} added`
+      }
     })
     const redraw = () => tui?.render()
     for (const event of ['job-added', 'job-progress', 'job-ended', 'found', 'worker-joined', 'worker-left', 'log'] as const) orch.on(event, redraw)
@@ -223,16 +234,14 @@ function maskOptions (flags: Record<string, unknown>): MaskOptions {
   return { charsets, increment: flags.increment ? { min: limit('increment-min'), max: limit('increment-max') } : undefined }
 }
 
-// A job from the flags or the UI's form; every part is checked and errors name it. Without mask
-// options (the form), the keyspace is a range when it looks like A-B, else a mask.
-function parseJob (algo: string, targets: string[], keyspace: string, priority: string, mask: MaskOptions | null, listed: Uint8Array[] = []): TaskSpec & { keyspace: KeyspaceSpec } {
+// A job from the flags or the UI's form; every part is checked and errors name it.
+function parseJob (algo: string, targets: string[], keyspace: KeyspaceInput | WordlistInput, priority: string, listed: Uint8Array[] = []): TaskSpec {
   const algorithm = parseAlgorithm(algo.trim())
   if (targets.length + listed.length === 0) throw new InvalidInputError('a job needs at least one target digest')
   return {
     algorithm,
     targets: [...targets.map((t) => parseDigest(algorithm, t)), ...listed],
-    keyspace: mask ? maskSpec(keyspace, mask.charsets, mask.increment)
-      : /^\s*\d+\s*-\s*\d+\s*$/.test(keyspace) ? parseRange(keyspace) : maskSpec(keyspace.trim(), []),
+    keyspace,
     priority: integerFlag(priority.trim(), 'priority', 0, 0, 1_000_000)
   }
 }

@@ -7,12 +7,13 @@ import { parseDigest, toHex, type Algorithm } from '../shared/algorithms.ts'
 import { hashBytes } from '../shared/kernels/scalar.ts'
 import { InvalidInputError, TaskOrchError } from '../shared/errors.ts'
 import { keyspaceSpec, type KeyspaceInput } from '../shared/keyspace.ts'
-import { MAX_CONNECTIONS, MAX_PENDING_HANDSHAKES, MAX_PENDING_HANDSHAKES_PER_ADDRESS, MAX_TARGETS_PER_MESSAGE } from '../shared/limits.ts'
-import type { WorkerMessage } from '../shared/messages.ts'
+import { MAX_CANDIDATE_BYTES, MAX_CONNECTIONS, MAX_PENDING_HANDSHAKES, MAX_PENDING_HANDSHAKES_PER_ADDRESS, MAX_TARGETS_PER_MESSAGE, WORDLIST_CHUNK_BYTES } from '../shared/limits.ts'
+import type { KeyspaceSpec, WorkerMessage } from '../shared/messages.ts'
 import { tokenBytes } from '../shared/noise.ts'
 import { acceptSession, DEFAULT_TIMINGS, type ServerSession, type SessionTimings } from '../shared/session.ts'
 import { Job } from './job.ts'
 import type { Potfile } from './potfile.ts'
+import { Wordlist } from './wordlist.ts'
 import { isLive, Scheduler, type Cancellation, type Chunk, type Completed, type FoundResult, type JobSpec, type JobState, type WorkerState } from './scheduler.ts'
 
 export type OrchestratorOptions = {
@@ -23,10 +24,13 @@ export type OrchestratorOptions = {
   potfile?: Potfile // results are appended here before they are reported; targets in it are not searched
 }
 
+// A wordlist is a file on the server's disk; its words travel with each task.
+export type WordlistInput = { type: 'wordlist', path: string }
+
 export type TaskSpec = {
   algorithm: Algorithm
   targets: (string | Uint8Array)[]
-  keyspace: KeyspaceInput
+  keyspace: KeyspaceInput | WordlistInput
   priority?: number
 }
 
@@ -52,6 +56,7 @@ export class Orchestrator extends EventEmitter<OrchestratorEvents> {
   readonly #peers = new Map<string, Peer>()
   readonly #handles = new Map<string, Job>()
   readonly #pendingByAddress = new Map<string, number>()
+  readonly #wordlists = new Map<string, Wordlist>()
   #pending = 0
   #server: net.Server | null = null
   #workerSeq = 0
@@ -115,19 +120,39 @@ export class Orchestrator extends EventEmitter<OrchestratorEvents> {
     await new Promise<void>((resolve) => this.#server ? this.#server.close(() => resolve()) : resolve())
   }
 
-  addTasks (spec: TaskSpec): Job {
+  // Wordlist jobs resolve once the file has been read through and indexed; the rest at once.
+  addTasks (spec: TaskSpec & { keyspace: WordlistInput }): Promise<Job>
+  addTasks (spec: TaskSpec & { keyspace: KeyspaceInput }): Job
+  addTasks (spec: TaskSpec): Job | Promise<Job> {
     const targets = spec.targets.map((t) => (typeof t === 'string' ? parseDigest(spec.algorithm, t) : t))
-    const keyspace = keyspaceSpec(spec.keyspace)
-    const known = this.#knownInPotfile(spec.algorithm, targets)
-    const state = this.scheduler.addJob({ algorithm: spec.algorithm, targets, keyspace, priority: spec.priority, known })
-    if (known.length > 0) this.emit('log', 'info', `job ${state.id}: ${known.length} of ${state.targets.length} target(s) already in the potfile ${this.#potfile!.path}`)
-    return this.#register(state)
+    const create = (keyspace: KeyspaceSpec, wordlist: Wordlist | null) => {
+      const known = this.#knownInPotfile(spec.algorithm, targets)
+      const state = this.scheduler.addJob({ algorithm: spec.algorithm, targets, keyspace, priority: spec.priority, known, capLength: wordlist ? capWords(wordlist) : undefined })
+      if (known.length > 0) this.emit('log', 'info', `job ${state.id}: ${known.length} of ${state.targets.length} target(s) already in the potfile ${this.#potfile!.path}`)
+      return this.#register(state, wordlist)
+    }
+    if (spec.keyspace?.type === 'wordlist') return this.#openWordlist(spec.keyspace.path).then((list) => create(list.spec, list))
+    return create(keyspaceSpec(spec.keyspace), null)
   }
 
   // A job from a session journal, under its old id; `spec.known` holds what it had found.
-  restoreTasks (id: string, spec: JobSpec, completed: Completed[]): Job {
+  async restoreTasks (id: string, spec: JobSpec, completed: Completed[]): Promise<Job> {
+    let wordlist: Wordlist | null = null
+    if (spec.keyspace.type === 'wordlist') {
+      wordlist = await this.#openWordlist(spec.keyspace.name)
+      if (wordlist.spec.size !== spec.keyspace.size) {
+        throw new InvalidInputError(`cannot restore job ${id}: wordlist ${spec.keyspace.name} now has ${wordlist.words} words, the session has ${spec.keyspace.size}`)
+      }
+    }
     const known = new Map([...(spec.known ?? []), ...this.#knownInPotfile(spec.algorithm, spec.targets)].map((k) => [k.hash, k]))
-    return this.#register(this.scheduler.restoreJob({ ...spec, known: [...known.values()] }, id, completed))
+    const capLength = wordlist ? capWords(wordlist) : undefined
+    return this.#register(this.scheduler.restoreJob({ ...spec, known: [...known.values()], capLength }, id, completed), wordlist)
+  }
+
+  async #openWordlist (path: string): Promise<Wordlist> {
+    const list = await Wordlist.open(path)
+    if (list.tooLong > 0) this.emit('log', 'warn', `wordlist ${list.path}: skipped ${list.tooLong} line(s) longer than ${MAX_CANDIDATE_BYTES} bytes`)
+    return list
   }
 
   // A potfile line is trusted only if it hashes to the target: other tools' salted lines or a
@@ -140,9 +165,10 @@ export class Orchestrator extends EventEmitter<OrchestratorEvents> {
     })
   }
 
-  #register (state: JobState): Job {
+  #register (state: JobState, wordlist: Wordlist | null): Job {
     const job = new Job(state, { cancel: (id) => this.#cancel(id), setPaused: (id, paused) => this.#setPaused(id, paused) })
     this.#handles.set(state.id, job)
+    if (wordlist) this.#wordlists.set(state.id, wordlist)
     this.emit('job-added', job)
     // Results known from the start, and a job that ended before it began, are reported next tick,
     // so the caller can listen to the job it gets back.
@@ -303,6 +329,20 @@ export class Orchestrator extends EventEmitter<OrchestratorEvents> {
       for (const targets of batches.slice(1)) peer.session.send({ type: 'targets', jobId: job.id, targets })
       peer.knownJobs.add(job.id)
     }
-    peer.session.send({ type: 'task', jobId: job.id, chunkId: chunk.id, offset: chunk.offset.toString(), length: chunk.length })
+    const task = { type: 'task', jobId: job.id, chunkId: chunk.id, offset: chunk.offset.toString(), length: chunk.length } as const
+    const wordlist = this.#wordlists.get(job.id)
+    if (!wordlist) return peer.session.send(task)
+    wordlist.read(chunk.offset, chunk.length).then((words) => {
+      // The chunk may have been cancelled or taken back while its words were read.
+      if (!peer.session.closed && chunk.workerId === peer.worker?.id && isLive(job)) peer.session.send({ ...task, words })
+    }, (error: Error) => {
+      this.emit('log', 'error', `job ${job.id}: ${error.message}; cancelling it`)
+      this.#cancel(job.id)
+    })
   }
+}
+
+// Wordlist chunks are bounded in bytes, not only in candidates.
+function capWords (wordlist: Wordlist): (offset: bigint) => number {
+  return (offset) => wordlist.wordsWithin(offset, WORDLIST_CHUNK_BYTES)
 }

@@ -16,7 +16,8 @@ import type { KeyspaceSpec } from '../shared/messages.ts'
 export type JobStatus = 'running' | 'paused' | 'found' | 'exhausted' | 'cancelled'
 export type FoundResult = { hash: string, plaintext: Uint8Array }
 // `known`: targets whose plaintext is already known (from the potfile): found from the start, never searched.
-export type JobSpec = { algorithm: Algorithm, targets: Uint8Array[], keyspace: KeyspaceSpec, priority?: number, known?: FoundResult[] }
+// `capLength(offset)`: most candidates a chunk starting there may hold (wordlists bound chunks in bytes).
+export type JobSpec = { algorithm: Algorithm, targets: Uint8Array[], keyspace: KeyspaceSpec, priority?: number, known?: FoundResult[], capLength?: (offset: bigint) => number }
 
 export type Chunk = {
   id: string
@@ -45,6 +46,7 @@ export type JobState = {
   endedAt: number | null
   nextChunk: number
   restoredHashed: bigint // searched in an earlier run of a restored session, counted in `hashed`
+  capLength: ((offset: bigint) => number) | null
 }
 
 export type WorkerState = {
@@ -113,9 +115,11 @@ export class Scheduler extends EventEmitter<SchedulerEvents> {
   // Gaps go back as chunks of a few seconds at the assumed speed, so they spread over the fleet.
   #requeueGap (job: JobState, from: bigint, to: bigint): void {
     const piece = BigInt(ASSUMED_SPEED_PER_THREAD * TARGET_CHUNK_SECONDS)
-    for (let offset = from; offset < to; offset += piece) {
-      const length = Number(to - offset < piece ? to - offset : piece)
+    for (let offset = from; offset < to;) {
+      let length = Number(to - offset < piece ? to - offset : piece)
+      if (job.capLength) length = Math.min(length, job.capLength(offset))
       job.requeued.push({ id: `${job.id}.${job.nextChunk++}`, job, offset, length, workerId: null, hashed: 0 })
+      offset += BigInt(length)
     }
   }
 
@@ -133,7 +137,7 @@ export class Scheduler extends EventEmitter<SchedulerEvents> {
     const job: JobState = {
       id, seq: this.#jobSeq, algorithm: spec.algorithm, targets: [...byHex.values()], remaining: [...byHex].filter(([hex]) => !knownHex.has(hex)).map(([, t]) => t),
       keyspace, priority: spec.priority ?? 0, status: 'running', found: known, hashed: 0n, frontier: 0n, requeued: [],
-      active: new Map(), createdAt: this.#now(), endedAt: null, nextChunk: 0, restoredHashed: 0n
+      active: new Map(), createdAt: this.#now(), endedAt: null, nextChunk: 0, restoredHashed: 0n, capLength: spec.capLength ?? null
     }
     this.jobs.set(id, job)
     // Everything already known: done before any worker is asked.
@@ -192,7 +196,8 @@ export class Scheduler extends EventEmitter<SchedulerEvents> {
       if (job.frontier < job.keyspace.size) {
         const left = job.keyspace.size - job.frontier
         const size = this.chunkSize(worker, left)
-        const length = left < BigInt(size) ? Number(left) : size
+        let length = left < BigInt(size) ? Number(left) : size
+        if (job.capLength) length = Math.min(length, job.capLength(job.frontier))
         const chunk: Chunk = { id: `${job.id}.${job.nextChunk++}`, job, offset: job.frontier, length, workerId: null, hashed: 0 }
         job.frontier += BigInt(length)
         return chunk

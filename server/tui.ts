@@ -13,7 +13,7 @@ export type AddJobForm = { algorithm: string, targets: string, keyspace: string,
 export type TuiOptions = {
   dashboard: Dashboard
   jobs: () => Job[]
-  addJob: (form: AddJobForm) => string // returns a confirmation; throws with a message on bad input
+  addJob: (form: AddJobForm) => Promise<string> // resolves to a confirmation; rejects with a message on bad input
   quit: () => Promise<void>
   screen?: blessed.Widgets.Screen // tests pass one on a fake terminal
 }
@@ -178,13 +178,12 @@ export class Tui {
     }
     const submit = () => {
       const values = Object.fromEntries(fields.map(([name], i) => [name, inputs[i].getValue()])) as AddJobForm
-      try {
-        const confirmation = this.#options.addJob(values)
+      Promise.resolve().then(() => this.#options.addJob(values)).then((confirmation) => {
         close()
         this.#message(confirmation, 2)
-      } catch (error) {
-        this.#message(`{red-fg}${blessed.escape((error as Error).message)}{/red-fg}`, 4, () => { this.#modal = true; ask(0) })
-      }
+      }, (error: Error) => {
+        this.#message(`{red-fg}${blessed.escape(error.message)}{/red-fg}`, 4, () => { this.#modal = true; ask(0) })
+      })
     }
     // Each read starts after the key event that led to it has finished, or blessed's textbox sees
     // that key (or a focus change) as input to the new field.

@@ -71,7 +71,9 @@ export function parseRange (text: string): RangeSpec {
   return rangeSpec(match[1], match[2])
 }
 
+// A wordlist has no segments: its words are not computable from an index, tasks carry them.
 export function keyspaceFrom (spec: KeyspaceSpec): Keyspace {
+  if (spec.type === 'wordlist') return { spec, segments: [], size: BigInt(spec.size) }
   return spec.type === 'range' ? rangeKeyspace(spec) : maskKeyspace(spec)
 }
 
@@ -109,6 +111,7 @@ function rangeKeyspace (spec: RangeSpec): Keyspace {
 // The keyspace as a user would write it on the command line.
 export function describeKeyspace (spec: KeyspaceSpec): string {
   if (spec.type === 'range') return `${spec.start}-${spec.end}`
+  if (spec.type === 'wordlist') return spec.name
   const custom = spec.charsets.flatMap((c, i) => (c ? [`-${i + 1} ${c}`] : []))
   const full = parseMask(spec.mask, spec.charsets).length
   const increment = spec.min !== full || spec.max !== full ? [`--increment ${spec.min}-${spec.max}`] : []

@@ -8,7 +8,8 @@ export const PROTOCOL_PROLOGUE = `taskorch/${PROTOCOL_VERSION}`
 // Framing. A frame is a 4-byte big-endian length, then that many bytes of AES-GCM ciphertext + tag.
 export const FRAME_HEADER_BYTES = 4
 export const AEAD_TAG_BYTES = 16
-export const MAX_FRAME_BYTES = 256 * 1024
+// Room for a wordlist chunk (WORDLIST_CHUNK_BYTES) and its envelope; checked before any allocation.
+export const MAX_FRAME_BYTES = 2 * 1024 * 1024
 // Both handshake messages are exactly one compressed P-256 key plus an empty payload's tag.
 export const HANDSHAKE_MESSAGE_BYTES = 33 + AEAD_TAG_BYTES
 // Close well before a 64-bit counter matters; no session of ours sends this many frames.
@@ -38,6 +39,11 @@ export const MAX_TARGETS_PER_JOB = 100_000
 export const MAX_KEYSPACE_TEXT_LENGTH = 1_024
 export const MAX_ID_LENGTH = 64
 export const MAX_REASON_LENGTH = 256
+// Wordlist chunks carry their words. 1 MiB is about 100k typical words: tens of milliseconds of
+// work per thread, so chunks stay few per second, while three in flight per worker cost 3 MiB.
+export const WORDLIST_CHUNK_BYTES = 1024 * 1024
+// The server remembers the file offset of every this-many words: a billion-word list costs 8 MB.
+export const WORDLIST_INDEX_STRIDE = 1024
 // Largest number of candidates in one chunk: per-thread counters are shared Int32 slots.
 export const MAX_CHUNK_CANDIDATES = 2 ** 31 - 1
 

@@ -6,7 +6,7 @@ import { maskSpec } from './keyspace.ts'
 import { CUSTOM_CHARSETS } from './mask.ts'
 import {
   MAX_CANDIDATE_BYTES, MAX_CHUNK_CANDIDATES, MAX_ID_LENGTH, MAX_KEYSPACE_TEXT_LENGTH, MAX_NAME_LENGTH,
-  MAX_REASON_LENGTH, MAX_TARGETS_PER_MESSAGE, MAX_THREADS, PROTOCOL_VERSION
+  MAX_REASON_LENGTH, MAX_TARGETS_PER_MESSAGE, MAX_THREADS, PROTOCOL_VERSION, WORDLIST_CHUNK_BYTES
 } from './limits.ts'
 
 // A keyspace as the user wrote it; shared/keyspace.ts turns it into indexable segments.
@@ -14,7 +14,10 @@ export type RangeSpec = { type: 'range', start: string, end: string }
 // A hashcat mask; `charsets` are -1..-4 ('' when unset); lengths min..max of the mask's first
 // positions are searched (both the mask's length without --increment).
 export type MaskSpec = { type: 'mask', mask: string, charsets: string[], min: number, max: number }
-export type KeyspaceSpec = RangeSpec | MaskSpec
+// A wordlist's lines (empty ones skipped), read by the server only: tasks carry their words.
+// `name` is the file's absolute path, `size` its number of words.
+export type WordlistSpec = { type: 'wordlist', name: string, size: string }
+export type KeyspaceSpec = RangeSpec | MaskSpec | WordlistSpec
 
 // Worker -> server.
 export type Hello = { type: 'hello', version: number, name: string, cores: number, threads: number }
@@ -26,7 +29,8 @@ export type Welcome = { type: 'welcome', workerId: string }
 export type JobMessage = { type: 'job', jobId: string, algorithm: Algorithm, targets: Uint8Array[], keyspace: KeyspaceSpec }
 // More of a job's targets, after its JOB message and before any of its tasks.
 export type Targets = { type: 'targets', jobId: string, targets: Uint8Array[] }
-export type Task = { type: 'task', jobId: string, chunkId: string, offset: string, length: number }
+// `words`: for wordlist jobs, the chunk's `length` words joined by newlines.
+export type Task = { type: 'task', jobId: string, chunkId: string, offset: string, length: number, words?: Uint8Array }
 export type Cancel = { type: 'cancel', jobId: string, chunkId?: string }
 export type Solved = { type: 'solved', jobId: string, hash: Uint8Array }
 // Either way.
@@ -49,6 +53,7 @@ export type SearchRequest = {
   progress: Int32Array // shared; slot [slot] counts hashed candidates
   slot: number
   port?: MessagePortLike // FOUND as soon as it happens, before the search returns
+  words?: Uint8Array // wordlist jobs: this piece's `length` words, newline-separated
 }
 export type SearchHit = { index: string, hash: Uint8Array, plaintext: Uint8Array }
 export type SearchResult = { hashed: number, hits: SearchHit[], cancelled: boolean }
@@ -133,7 +138,11 @@ export function validateKeyspace (value: unknown, type = 'keyspace'): KeyspaceSp
       return fail(type, (error as Error).message)
     }
   }
-  return fail(type, 'keyspace "type" must be "range" or "mask"')
+  if (spec.type === 'wordlist') {
+    exactFields(spec, type, ['type', 'name', 'size'])
+    return { type: 'wordlist', name: text(spec.name, type, 'name', MAX_KEYSPACE_TEXT_LENGTH, 1), size: decimal(spec.size, type, 'size') }
+  }
+  return fail(type, 'keyspace "type" must be "range", "mask" or "wordlist"')
 }
 
 const ID = (value: unknown, type: string, field: string) => text(value, type, field, MAX_ID_LENGTH, 1)
@@ -190,9 +199,12 @@ export function validateServerMessage (value: unknown): ServerMessage {
       // Their size is checked against the job's algorithm by the worker, which knows the job.
       exactFields(m, type, ['type', 'jobId', 'targets'])
       return { type, jobId: ID(m.jobId, type, 'jobId'), targets: digests(m.targets, type) }
-    case 'task':
-      exactFields(m, type, ['type', 'jobId', 'chunkId', 'offset', 'length'])
-      return { type, jobId: ID(m.jobId, type, 'jobId'), chunkId: ID(m.chunkId, type, 'chunkId'), offset: decimal(m.offset, type, 'offset'), length: count(m.length, type, 'length', MAX_CHUNK_CANDIDATES, 1) }
+    case 'task': {
+      exactFields(m, type, ['type', 'jobId', 'chunkId', 'offset', 'length'], ['words'])
+      const task: Task = { type, jobId: ID(m.jobId, type, 'jobId'), chunkId: ID(m.chunkId, type, 'chunkId'), offset: decimal(m.offset, type, 'offset'), length: count(m.length, type, 'length', MAX_CHUNK_CANDIDATES, 1) }
+      if (m.words !== undefined) task.words = bytes(m.words, type, 'words', WORDLIST_CHUNK_BYTES)
+      return task
+    }
     case 'cancel': {
       exactFields(m, type, ['type', 'jobId'], ['chunkId'])
       const cancel: Cancel = { type, jobId: ID(m.jobId, type, 'jobId') }

@@ -101,7 +101,7 @@ describe('terminal UI on a fake terminal', () => {
     const added: unknown[] = []
     const tui = new Tui({
       dashboard, screen, jobs: () => orch.jobs, quit: async () => { quits++ },
-      addJob: (form) => {
+      addJob: async (form) => {
         added.push(form)
         return `job ${orch.addTasks({ algorithm: 'md5', targets: [form.targets], keyspace: { type: 'range', start: 0, end: 10 } }).id} added`
       }

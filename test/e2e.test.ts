@@ -212,6 +212,19 @@ describe('command lines', () => {
     expect(next).toBe(BigInt(size))
   }, 120_000)
 
+  it('server --local-worker searches a wordlist the server streams to the worker in chunks', async () => {
+    const path = join(mkdtempSync(join(tmpdir(), 'taskorch-words-')), 'words.txt')
+    // 400k words (about 4 MB: several 1 MiB chunks), CRLF and LF mixed, a blank line, no final newline.
+    const words = Array.from({ length: 400_000 }, (_, i) => `w${(i * 7919).toString(36)}`)
+    writeFileSync(path, words.map((w, i) => w + (i % 2 ? '\r\n' : '\n')).join('').replace('\n', '\n\n').slice(0, -2))
+    const server = cli('server/main.ts', ['--host', '127.0.0.1', '--port', '0', '--headless', '--exit-when-done', '--local-worker',
+      '--algo', 'sha1', '--wordlist', path, '--target', hex('sha1', words[0]), '--target', hex('sha1', words[399_999]), '--target', hex('sha1', 'absent')])
+    children.push(server)
+    expect(await within(60_000, server.exit, 'server exit')).toBe(1) // one target is not in the list
+    expect(server.stdout.split('\n').filter(Boolean).sort()).toEqual([`${hex('sha1', words[0])}:${words[0]}`, `${hex('sha1', words[399_999])}:${words[399_999]}`].sort())
+    expect(server.stderr).toMatch(/job 1 exhausted: 2\/3 found, 400000\/400000 candidates/)
+  }, 90_000)
+
   it('exits 2 with a clear message on bad input', async () => {
     for (const [args, message] of [
       [['--algo', 'md4', '--target', 'ab', '--range', '0-10'], /md4/],
@@ -220,6 +233,8 @@ describe('command lines', () => {
       [['--target', hex('md5', 'a'), '--range', '0-9', '--increment'], /--increment needs --mask/],
       [['--targets', BAD_LIST, '--range', '0-9'], /bad-list\.txt:4: "xyz" is not a md5 digest: expected 32 hex digits/],
       [['--targets', '/nonexistent/list.txt', '--range', '0-9'], /--targets \/nonexistent\/list.txt: cannot read it \(ENOENT\)/],
+      [['--target', hex('md5', 'a'), '--wordlist', '/nonexistent/words.txt'], /--wordlist \/nonexistent\/words.txt: cannot read it \(ENOENT\)/],
+      [['--target', hex('md5', 'a'), '--wordlist', BAD_LIST, '--mask', '?d'], /give one keyspace, not --mask and --wordlist/],
       [['--algo', 'md5', '--target', 'xyz', '--range', '0-10'], /xyz/],
       [['--algo', 'md5', '--target', hex('md5', '1'), '--range', '10-2'], /empty/],
       [['--port', '99999'], /port/],

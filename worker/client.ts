@@ -143,7 +143,7 @@ export class WorkerClient extends EventEmitter<WorkerEvents> {
         return
       }
       case 'task':
-        this.#startChunk(message.jobId, message.chunkId, BigInt(message.offset), message.length)
+        this.#startChunk(message.jobId, message.chunkId, BigInt(message.offset), message.length, message.words)
         return
       case 'cancel':
         for (const [chunkId, running] of this.#running) {
@@ -166,13 +166,16 @@ export class WorkerClient extends EventEmitter<WorkerEvents> {
     }
   }
 
-  #startChunk (jobId: string, chunkId: string, offset: bigint, length: number): void {
+  #startChunk (jobId: string, chunkId: string, offset: bigint, length: number, words: Uint8Array | undefined): void {
     const job = this.#jobs.get(jobId)
     if (!job) throw new TaskOrchError('TASKORCH_ERR_PROTOCOL', `task ${chunkId} for unknown job ${jobId}`)
+    if ((job.keyspace.type === 'wordlist') !== (words !== undefined) || (words && countWords(words) !== length)) {
+      throw new TaskOrchError('TASKORCH_ERR_PROTOCOL', `task ${chunkId}: words must come with wordlist jobs only, ${length} of them`)
+    }
     const session = this.#session
     const chunk = this.#runner.run(job, offset, length, (hit) => {
       session?.send({ type: 'found', jobId, chunkId, hash: hit.hash, plaintext: hit.plaintext })
-    })
+    }, words)
     const running: Running = { jobId, chunk, length, reported: 0 }
     this.#running.set(chunkId, running)
     chunk.done.then((outcome) => {
@@ -212,4 +215,10 @@ export class WorkerClient extends EventEmitter<WorkerEvents> {
 
 function isRefusal (error: TaskOrchError): boolean {
   return error instanceof ConnectionClosedError && error.message.includes('handshake')
+}
+
+function countWords (words: Uint8Array): number {
+  let count = words.length > 0 ? 1 : 0
+  for (let i = words.indexOf(0x0a); i >= 0; i = words.indexOf(0x0a, i + 1)) count++
+  return count
 }

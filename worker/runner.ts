@@ -44,8 +44,10 @@ export class ChunkRunner {
   }
 
   // onHit may see the same hit once from the thread's port and once from its result; it gets each index once.
-  run (job: ChunkJob, offset: bigint, length: number, onHit: (hit: SearchHit) => void): RunningChunk {
+  // `words`: a wordlist chunk's `length` words, newline-separated; each piece gets its share.
+  run (job: ChunkJob, offset: bigint, length: number, onHit: (hit: SearchHit) => void, words?: Uint8Array): RunningChunk {
     const pieces = Math.max(1, Math.min(this.threads, Math.floor(length / 64)))
+    const shares = words ? splitWords(words, length, pieces) : []
     const cancel = new Int32Array(new SharedArrayBuffer(4))
     const progress = new Int32Array(new SharedArrayBuffer(4 * pieces))
     const seen = new Set<string>()
@@ -63,6 +65,7 @@ export class ChunkRunner {
         const { port1, port2 } = new MessageChannel()
         port1.on('message', report)
         const request: SearchRequest = { ...job, offset: pieceOffset.toString(), length: pieceLength, cancel, progress, slot: i, port: port2 }
+        if (words) request.words = shares[i]
         runs.push(this.#pool.run(request, { transferList: [port2] }).finally(() => port1.close()))
       }
       const results = await Promise.all(runs)
@@ -76,4 +79,19 @@ export class ChunkRunner {
   close (): Promise<void> {
     return this.#pool.destroy()
   }
+}
+
+// Splits newline-separated words into `pieces` runs of the same counts the index split uses.
+function splitWords (words: Uint8Array, count: number, pieces: number): Uint8Array[] {
+  const base = Math.floor(count / pieces)
+  const shares: Uint8Array[] = []
+  let start = 0
+  for (let piece = 0; piece < pieces; piece++) {
+    let end = start
+    if (piece === pieces - 1) end = words.length
+    else for (let n = 0; n < base; n++) end = words.indexOf(0x0a, end) + 1
+    shares.push(words.subarray(start, piece === pieces - 1 ? end : end - 1))
+    start = end
+  }
+  return shares
 }

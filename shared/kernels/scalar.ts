@@ -2,6 +2,7 @@
 // fallback for candidates longer than one block. State and message are 32-bit words; SHA-512 keeps
 // each 64-bit word as a (high, low) pair. Nothing here allocates per call.
 import type { Algorithm } from '../algorithms.ts'
+import { MAX_CANDIDATE_BYTES } from '../limits.ts'
 
 export type HashShape = {
   blockBytes: number
@@ -221,4 +222,43 @@ export function writeBitLength (shape: HashShape, padded: Uint8Array, messageByt
   const view = new DataView(padded.buffer, padded.byteOffset, padded.byteLength)
   const bits = BigInt(messageBytes) * 8n
   view.setBigUint64(padded.length - 8, bits, !shape.bigEndian)
+}
+
+// Hashes one message of up to MAX_CANDIDATE_BYTES after another without allocating: a reused padded
+// buffer, block words and state. For candidates that come as bytes (wordlists), not from an index.
+export class MessageHasher {
+  readonly state: Int32Array
+  readonly #shape: HashShape
+  readonly #padded: Uint8Array
+  readonly #view: DataView
+  readonly #words: Int32Array
+
+  constructor (algorithm: Algorithm) {
+    this.#shape = HASH_SHAPES[algorithm]
+    const blocks = Math.ceil((MAX_CANDIDATE_BYTES + 1 + this.#shape.lengthBytes) / this.#shape.blockBytes)
+    this.#padded = new Uint8Array(blocks * this.#shape.blockBytes)
+    this.#view = new DataView(this.#padded.buffer)
+    this.#words = new Int32Array(this.#shape.blockBytes / 4)
+    this.state = new Int32Array(this.#shape.stateWords)
+  }
+
+  // Hashes bytes [start, end) of `source`; the result is in `state`.
+  hash (source: Uint8Array, start: number, end: number): Int32Array {
+    const shape = this.#shape
+    const length = end - start
+    const total = Math.ceil((length + 1 + shape.lengthBytes) / shape.blockBytes) * shape.blockBytes
+    const padded = this.#padded
+    for (let i = 0; i < length; i++) padded[i] = source[start + i]
+    padded[length] = 0x80
+    padded.fill(0, length + 1, total)
+    // At most 2048 bits: the length field's low 32 bits carry all of it.
+    if (shape.bigEndian) this.#view.setUint32(total - 4, length * 8, false)
+    else this.#view.setUint32(total - 8, length * 8, true)
+    this.state.set(shape.init)
+    for (let block = 0; block < total; block += shape.blockBytes) {
+      for (let w = 0; w < this.#words.length; w++) this.#words[w] = this.#view.getInt32(block + 4 * w, !shape.bigEndian)
+      shape.compress(this.state, this.#words)
+    }
+    return this.state
+  }
 }

@@ -5,8 +5,8 @@ import { toHex, type Algorithm } from '../algorithms.ts'
 import { odometerDigits, candidateAt, type Keyspace, type Segment } from '../keyspace.ts'
 import { KERNEL_BATCH_MS, KERNEL_FIRST_BATCH } from '../limits.ts'
 import type { SearchHit } from '../messages.ts'
-import { hashBytes } from './scalar.ts'
-import { targetSet, type TargetSet } from './targets.ts'
+import { hashBytes, MessageHasher } from './scalar.ts'
+import { KEY_WORD, targetSet, type TargetSet } from './targets.ts'
 import { scalarSegmentKernel } from './scalar-search.ts'
 
 // A kernel bound to one segment and target set. `run` hashes up to `count` candidates from where the
@@ -30,6 +30,8 @@ export type SearchControl = {
   batchMs?: number
 }
 
+// Words hashed between looks at the cancel flag: a few milliseconds at scalar speed.
+const WORDS_PER_BATCH = 4096
 // Most prefilter passes one kernel call reports before it returns to be verified.
 const MAX_MAYBES = 1024
 
@@ -87,4 +89,39 @@ function verify (job: SearchJob, targets: TargetSet, index: bigint, hits: Search
   const hit = { index: index.toString(), hash, plaintext }
   hits.push(hit)
   control.onHit?.(hit)
+}
+
+// Candidates given as bytes (a wordlist chunk: words separated by newlines), hashed one by one with
+// the scalar reference, the key word tested against the bitmap and maybes verified in full. Hit
+// indices are `firstIndex` plus the word's position.
+export function searchWords (job: Omit<SearchJob, 'keyspace'>, words: Uint8Array, firstIndex: bigint, control: SearchControl = {}): { hashed: number, hits: SearchHit[], cancelled: boolean } {
+  const targets = targetSet(job.algorithm, job.targets)
+  const hasher = new MessageHasher(job.algorithm)
+  const key = KEY_WORD[job.algorithm]
+  const { bitmap, mask } = targets
+  const hits: SearchHit[] = []
+  let hashed = 0
+  let start = 0
+  while (start <= words.length) {
+    if (control.cancel && Atomics.load(control.cancel, 0) !== 0) return { hashed, hits, cancelled: true }
+    const batchStart = hashed
+    for (let n = 0; n < WORDS_PER_BATCH && start <= words.length; n++) {
+      let end = words.indexOf(0x0a, start)
+      if (end < 0) end = words.length
+      const word = hasher.hash(words, start, end)[key]
+      if ((bitmap[(word & mask) >>> 5] & (1 << (word & 31))) !== 0) {
+        const plaintext = words.slice(start, end)
+        const hash = hashBytes(job.algorithm, plaintext)
+        if (targets.hex.has(toHex(hash))) {
+          const hit = { index: (firstIndex + BigInt(hashed)).toString(), hash, plaintext }
+          hits.push(hit)
+          control.onHit?.(hit)
+        }
+      }
+      hashed++
+      start = end + 1
+    }
+    if (control.progress) Atomics.add(control.progress, control.slot ?? 0, hashed - batchStart)
+  }
+  return { hashed, hits, cancelled: false }
 }

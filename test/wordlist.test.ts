@@ -1,0 +1,107 @@
+// Wordlists: the server's streaming index (CRLF, empty and over-long lines, no final newline), reads
+// at any offset, chunks bounded in bytes, and the worker's word search against node:crypto.
+import { afterEach, describe, expect, it } from 'vitest'
+import { createHash } from 'node:crypto'
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { ALGORITHMS } from '../shared/algorithms.ts'
+import { searchWords } from '../shared/kernels/search.ts'
+import { encodeMessage } from '../shared/codec.ts'
+import { AEAD_TAG_BYTES, MAX_FRAME_BYTES, WORDLIST_CHUNK_BYTES, WORDLIST_INDEX_STRIDE } from '../shared/limits.ts'
+import { validateServerMessage } from '../shared/messages.ts'
+import { Scheduler } from '../server/scheduler.ts'
+import { Wordlist } from '../server/wordlist.ts'
+
+const dirs: string[] = []
+function file (content: string | Buffer): string {
+  const dir = mkdtempSync(join(tmpdir(), 'taskorch-words-'))
+  dirs.push(dir)
+  const path = join(dir, 'words.txt')
+  writeFileSync(path, content)
+  return path
+}
+afterEach(() => { for (const dir of dirs.splice(0)) rmSync(dir, { recursive: true, force: true }) })
+
+// Deterministic words of 1..20 bytes, some with bytes above 0x7f.
+function makeWords (count: number): string[] {
+  let seed = 7
+  const next = () => (seed = (seed * 1103515245 + 12345) & 0x7fffffff)
+  return Array.from({ length: count }, (_, i) => Array.from({ length: 1 + (next() % 20) }, () => String.fromCharCode(0x21 + (next() % 200))).join('') + i)
+}
+
+describe('Wordlist', () => {
+  it('counts words across \\n, \\r\\n, empty lines, over-long lines and a missing final newline', async () => {
+    const long = 'x'.repeat(257)
+    const list = await Wordlist.open(file(`one\r\ntwo\n\n\r\nthree\n${long}\nfour`))
+    expect([list.words, list.tooLong]).toEqual([4, 1])
+    expect(Buffer.from(await list.read(0n, 4)).toString()).toBe('one\ntwo\nthree\nfour')
+    expect(Buffer.from(await list.read(2n, 2)).toString()).toBe('three\nfour')
+  })
+
+  it('reads any run of words, across index strides, exactly as written', async () => {
+    const words = makeWords(5 * WORDLIST_INDEX_STRIDE + 17)
+    const content = Buffer.from(words.map((w, i) => w + (i % 2 ? '\r\n' : '\n') + (i % 97 === 0 ? '\n' : '')).join(''), 'latin1')
+    const list = await Wordlist.open(file(content))
+    expect(list.words).toBe(words.length)
+    for (const [first, count] of [[0, 1], [0, words.length], [WORDLIST_INDEX_STRIDE - 1, 2], [3 * WORDLIST_INDEX_STRIDE + 5, 1500], [words.length - 1, 1]]) {
+      const got = Buffer.from(await list.read(BigInt(first), count)).toString('latin1')
+      expect(got, `${first}+${count}`).toBe(words.slice(first, first + count).join('\n'))
+    }
+    await expect(list.read(BigInt(words.length - 1), 2)).rejects.toThrow(/changed while in use/)
+  })
+
+  it('bounds chunks in bytes, never at zero words', async () => {
+    const words = makeWords(20 * WORDLIST_INDEX_STRIDE)
+    const list = await Wordlist.open(file(words.join('\n')))
+    for (const limit of [64 * 1024, 300 * 1024]) {
+      for (const first of [0, 1000, 7 * WORDLIST_INDEX_STRIDE, words.length - 10]) {
+        const count = list.wordsWithin(BigInt(first), limit)
+        expect(count).toBeGreaterThan(0)
+        const bytes = (await list.read(BigInt(first), count)).length
+        // One stride of these words is under 64 KiB, so the limit always holds.
+        expect(bytes, `${first} at ${limit}`).toBeLessThanOrEqual(limit)
+      }
+    }
+    const scheduler = new Scheduler()
+    const job = scheduler.addJob({ algorithm: 'md5', targets: [createHash('md5').digest()], keyspace: list.spec, capLength: (o) => list.wordsWithin(o, 64 * 1024) })
+    scheduler.addWorker({ id: 'w', name: 'w', address: 'a', cores: 1, threads: 64 })
+    for (const chunk of scheduler.assign('w')) expect((await list.read(chunk.offset, chunk.length)).length).toBeLessThanOrEqual(64 * 1024)
+    expect(job.frontier).toBeGreaterThan(0n)
+  })
+
+  it('refuses a missing or empty file with its name', async () => {
+    await expect(Wordlist.open('/nonexistent/words.txt')).rejects.toThrow(/--wordlist \/nonexistent\/words.txt: cannot read it \(ENOENT\)/)
+    await expect(Wordlist.open(file('\n\r\n\n'))).rejects.toThrow(/no words in it/)
+  })
+
+  it('fits a full chunk in one frame, and the worker refuses a bigger one', () => {
+    const words = new Uint8Array(WORDLIST_CHUNK_BYTES).fill(0x61)
+    const task = { type: 'task', jobId: '1', chunkId: '1.99999', offset: '123456789012', length: 1, words } as const
+    expect(encodeMessage(task).length + AEAD_TAG_BYTES).toBeLessThanOrEqual(MAX_FRAME_BYTES)
+    expect(() => validateServerMessage({ ...task, words: new Uint8Array(WORDLIST_CHUNK_BYTES + 1) })).toThrow(/"words" must be at most 1048576 bytes/)
+  })
+})
+
+describe('searchWords', () => {
+  for (const algorithm of ALGORITHMS) {
+    it(`${algorithm} agrees with node:crypto on words at every padding boundary`, () => {
+      const lengths = [1, 54, 55, 56, 63, 64, 65, 111, 112, 119, 120, 127, 128, 200, 256]
+      const words = lengths.map((n, i) => Buffer.alloc(n, 0x61 + i))
+      const packed = Buffer.concat(words.flatMap((w, i) => (i ? [Buffer.of(0x0a), w] : [w])))
+      const targets = words.filter((_, i) => i % 2 === 0).map((w) => createHash(algorithm).update(w).digest())
+      const progress = new Int32Array(new SharedArrayBuffer(4))
+      const result = searchWords({ algorithm, targets }, packed, 1000n, { progress })
+      expect(result.hashed).toBe(words.length)
+      expect(progress[0]).toBe(words.length)
+      expect(result.hits.map((h) => h.index)).toEqual(words.map((_, i) => String(1000 + i)).filter((_, i) => i % 2 === 0))
+      for (const hit of result.hits) expect(Buffer.from(hit.hash)).toEqual(createHash(algorithm).update(hit.plaintext).digest())
+    })
+  }
+
+  it('stops at a batch boundary when cancelled', () => {
+    const cancel = new Int32Array(new SharedArrayBuffer(4))
+    Atomics.store(cancel, 0, 1)
+    expect(searchWords({ algorithm: 'md5', targets: [createHash('md5').digest()] }, Buffer.from('a\nb'), 0n, { cancel })).toEqual({ hashed: 0, hits: [], cancelled: true })
+  })
+})
