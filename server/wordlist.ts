@@ -77,42 +77,42 @@ export class Wordlist {
     return Math.max(1, end - from)
   }
 
-  // Words [first, first + count) joined by newlines, exactly as the search must see them.
+  // Words [first, first + count) joined by newlines, exactly as the search must see them. The index
+  // says which bytes hold them, so one read fetches them all.
   async read (first: bigint, count: number): Promise<Uint8Array> {
     const from = Number(first)
+    const strides = this.#boundaries.length - 1
     const stride = Math.floor(from / WORDLIST_INDEX_STRIDE)
-    let skip = from - stride * WORDLIST_INDEX_STRIDE
-    const out: Buffer[] = []
-    let taken = 0
+    const lastStride = Math.min(strides, Math.ceil((from + count) / WORDLIST_INDEX_STRIDE))
+    const start = this.#boundaries[Math.min(stride, strides)]
+    let bytes = Buffer.allocUnsafe(this.#boundaries[lastStride] - start)
     const file: FileHandle = await open(this.path, 'r')
     try {
-      let position = this.#boundaries[stride]
-      let carry = Buffer.alloc(0)
-      const buffer = Buffer.alloc(1 << 16)
-      while (taken < count) {
-        const { bytesRead } = await file.read(buffer, 0, buffer.length, position)
-        position += bytesRead
-        const data = Buffer.concat([carry, buffer.subarray(0, bytesRead)])
-        let start = 0
-        for (let i = data.indexOf(NEWLINE); i >= 0 && taken < count; i = data.indexOf(NEWLINE, start)) {
-          const word = data.subarray(start, data[i - 1] === CR && i > start ? i - 1 : i)
-          start = i + 1
-          if (word.length === 0 || word.length > MAX_CANDIDATE_BYTES) continue
-          if (skip > 0) { skip--; continue }
-          out.push(Buffer.from(word))
-          taken++
-        }
-        carry = Buffer.from(data.subarray(start))
-        if (bytesRead === 0) { // the last line has no newline
-          const word = carry.at(-1) === CR ? carry.subarray(0, -1) : carry
-          if (taken < count && word.length > 0 && word.length <= MAX_CANDIDATE_BYTES && skip === 0) { out.push(word); taken++ }
-          break
-        }
-      }
+      bytes = bytes.subarray(0, (await file.read(bytes, 0, bytes.length, start)).bytesRead) // short if the file shrank
     } finally {
       await file.close()
     }
+    const out = Buffer.allocUnsafe(bytes.length)
+    let length = 0
+    let skip = from - stride * WORDLIST_INDEX_STRIDE
+    let taken = 0
+    for (let lineStart = 0; lineStart < bytes.length && taken < count;) {
+      let lineEnd = bytes.indexOf(NEWLINE, lineStart)
+      if (lineEnd < 0) lineEnd = bytes.length
+      const wordEnd = lineEnd > lineStart && bytes[lineEnd - 1] === CR ? lineEnd - 1 : lineEnd
+      const size = wordEnd - lineStart
+      if (size > 0 && size <= MAX_CANDIDATE_BYTES) {
+        if (skip > 0) {
+          skip--
+        } else {
+          if (taken > 0) out[length++] = NEWLINE
+          length += bytes.copy(out, length, lineStart, wordEnd)
+          taken++
+        }
+      }
+      lineStart = lineEnd + 1
+    }
     if (taken !== count) throw new InvalidInputError(`wordlist ${this.path} changed while in use: found ${taken} of ${count} words at ${first}`)
-    return Uint8Array.from(Buffer.concat(out.flatMap((w, i) => (i === 0 ? [w] : [Buffer.of(NEWLINE), w]))))
+    return out.subarray(0, length)
   }
 }
