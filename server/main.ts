@@ -206,7 +206,7 @@ runMain(async () => {
     // Whatever goes wrong, give the terminal back before reporting it.
     process.once('uncaughtException', (error) => {
       tui?.destroy()
-      process.stderr.write(`fatal: ${error.stack ?? error.message}\n`)
+      process.stderr.write(`${new Date().toISOString()} FATAL ${error.stack ?? error.message}\n`)
       process.exit(255)
     })
   }

@@ -34,7 +34,8 @@ export function runMain (main: () => Promise<number | void>): void {
       process.stderr.write(`error: ${error.message}\n(run with --help for usage)\n`)
       process.exit(EXIT_USAGE)
     }
-    process.stderr.write(`fatal: ${error.stack ?? error.message}\n`)
+    // A bug: logged like any other line (time, FATAL), with the stack to report it by.
+    process.stderr.write(`${new Date().toISOString()} FATAL ${error.stack ?? error.message}\n`)
     process.exit(255)
   })
 }

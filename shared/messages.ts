@@ -169,6 +169,15 @@ export function validateWorkerMessage (value: unknown): WorkerMessage {
     case 'found':
       exactFields(m, type, ['type', 'jobId', 'chunkId', 'hash', 'plaintext'])
       return { type, jobId: ID(m.jobId, type, 'jobId'), chunkId: ID(m.chunkId, type, 'chunkId'), hash: bytes(m.hash, type, 'hash', 64), plaintext: bytes(m.plaintext, type, 'plaintext', MAX_CANDIDATE_BYTES) }
+    default:
+      return eitherWay(m, 'worker')
+  }
+}
+
+// Messages both sides send: ping, pong, bye.
+function eitherWay (m: Fields, from: 'worker' | 'server'): Ping | Pong | Bye {
+  const type = m.type
+  switch (type) {
     case 'ping':
     case 'pong':
       exactFields(m, type, ['type'])
@@ -177,7 +186,7 @@ export function validateWorkerMessage (value: unknown): WorkerMessage {
       exactFields(m, type, ['type', 'reason'])
       return { type, reason: text(m.reason, type, 'reason', MAX_REASON_LENGTH) }
     default:
-      return fail('', `unknown worker message type ${shown(type)}`)
+      return fail('', `unknown ${from} message type ${shown(type)}`)
   }
 }
 
@@ -214,14 +223,7 @@ export function validateServerMessage (value: unknown): ServerMessage {
     case 'solved':
       exactFields(m, type, ['type', 'jobId', 'hash'])
       return { type, jobId: ID(m.jobId, type, 'jobId'), hash: bytes(m.hash, type, 'hash', 64) }
-    case 'ping':
-    case 'pong':
-      exactFields(m, type, ['type'])
-      return { type }
-    case 'bye':
-      exactFields(m, type, ['type', 'reason'])
-      return { type, reason: text(m.reason, type, 'reason', MAX_REASON_LENGTH) }
     default:
-      return fail('', `unknown server message type ${shown(type)}`)
+      return eitherWay(m, 'server')
   }
 }

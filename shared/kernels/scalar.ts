@@ -56,17 +56,6 @@ function sha1Compress (state: Int32Array, m: Int32Array): void {
   state[3] = (state[3] + d) | 0; state[4] = (state[4] + e) | 0
 }
 
-// FIPS 180-4 §4.2.2.
-export const SHA256_K = Int32Array.from([
-  0x428a2f98, 0x71374491, 0xb5c0fbcf, 0xe9b5dba5, 0x3956c25b, 0x59f111f1, 0x923f82a4, 0xab1c5ed5,
-  0xd807aa98, 0x12835b01, 0x243185be, 0x550c7dc3, 0x72be5d74, 0x80deb1fe, 0x9bdc06a7, 0xc19bf174,
-  0xe49b69c1, 0xefbe4786, 0x0fc19dc6, 0x240ca1cc, 0x2de92c6f, 0x4a7484aa, 0x5cb0a9dc, 0x76f988da,
-  0x983e5152, 0xa831c66d, 0xb00327c8, 0xbf597fc7, 0xc6e00bf3, 0xd5a79147, 0x06ca6351, 0x14292967,
-  0x27b70a85, 0x2e1b2138, 0x4d2c6dfc, 0x53380d13, 0x650a7354, 0x766a0abb, 0x81c2c92e, 0x92722c85,
-  0xa2bfe8a1, 0xa81a664b, 0xc24b8b70, 0xc76c51a3, 0xd192e819, 0xd6990624, 0xf40e3585, 0x106aa070,
-  0x19a4c116, 0x1e376c08, 0x2748774c, 0x34b0bcb5, 0x391c0cb3, 0x4ed8aa4a, 0x5b9cca4f, 0x682e6ff3,
-  0x748f82ee, 0x78a5636f, 0x84c87814, 0x8cc70208, 0x90befffa, 0xa4506ceb, 0xbef9a3f7, 0xc67178f2
-])
 const SHA256_W = new Int32Array(64)
 
 const rotr = (x: number, n: number) => (x >>> n) | (x << (32 - n))
@@ -114,6 +103,8 @@ export const SHA512_K = Int32Array.from([
   0x28db77f5, 0x23047d84, 0x32caab7b, 0x40c72493, 0x3c9ebe0a, 0x15c9bebc, 0x431d67c4, 0x9c100d4c,
   0x4cc5d4be, 0xcb3e42b6, 0x597f299c, 0xfc657e2a, 0x5fcb6fab, 0x3ad6faec, 0x6c44198c, 0x4a475817
 ])
+// FIPS 180-4 §4.2.2: SHA-256's constants are the high halves of SHA-512's first 64 (§4.2.3).
+export const SHA256_K = Int32Array.from({ length: 64 }, (_, i) => SHA512_K[2 * i])
 const SHA512_W = new Int32Array(160)
 // Working variables a..h as (high, low) pairs, kept in one array so the round is a loop.
 const V = new Int32Array(16)
