@@ -173,8 +173,9 @@ export class Orchestrator extends EventEmitter<OrchestratorEvents> {
     // Results known from the start, and a job that ended before it began, are reported next tick,
     // so the caller can listen to the job it gets back.
     if (state.found.length > 0 || !isLive(state)) {
+      const initial = [...state.found] // later finds are reported as they happen, not here again
       process.nextTick(() => {
-        for (const result of state.found) this.#reportFound(job, result)
+        for (const result of initial) this.#reportFound(job, result)
         if (!isLive(state)) {
           job.reportEnd()
           this.emit('job-ended', job)

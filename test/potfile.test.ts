@@ -108,12 +108,18 @@ describe('jobs and the potfile', () => {
     const job = orch.addTasks({ algorithm: 'md5', targets: [md5('12'), md5('56')], keyspace: { type: 'range', start: 0, end: 100 } })
     expect(job.state.remaining.map((t) => Buffer.from(t).toString('hex'))).toEqual([md5('56')])
     let onDiskWhenReported = ''
-    orch.on('found', (_job, f) => { if (f.plaintext === '56') onDiskWhenReported = readFileSync(path, 'utf8') })
+    const reports: string[] = []
+    orch.on('found', (_job, f) => {
+      reports.push(f.plaintext)
+      if (f.plaintext === '56') onDiskWhenReported = readFileSync(path, 'utf8')
+    })
     orch.scheduler.addWorker({ id: 'w', name: 'w', address: 'a', cores: 1, threads: 1 })
     orch.scheduler.assign('w')
     orch.scheduler.found('w', job.id, Buffer.from(md5('56'), 'hex'), Buffer.from('56'))
     expect(onDiskWhenReported).toContain(`${md5('56')}:56\n`)
     expect((await job.done).status).toBe('found')
+    await new Promise((resolve) => setImmediate(resolve))
+    expect(reports.sort()).toEqual(['12', '56']) // each reported once: the known one next tick, the new one at once
     potfile.close()
   })
 })
