@@ -182,7 +182,7 @@ export class Orchestrator extends EventEmitter<OrchestratorEvents> {
         }
       })
     }
-    this.#dispatch()
+    this.#sendCancellations(this.scheduler.preemptFor(state.id)) // and dispatches
     return job
   }
 
@@ -197,7 +197,7 @@ export class Orchestrator extends EventEmitter<OrchestratorEvents> {
 
   #setPaused (jobId: string, paused: boolean): void {
     this.scheduler.setPaused(jobId, paused)
-    if (!paused) this.#dispatch()
+    if (!paused) this.#sendCancellations(this.scheduler.preemptFor(jobId))
   }
 
   #onConnection (socket: Socket): void {

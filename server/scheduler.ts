@@ -276,6 +276,29 @@ export class Scheduler extends EventEmitter<SchedulerEvents> {
     return { result, cancellations }
   }
 
+  // A job that now outranks work queued at workers: each worker keeps the chunk it is most likely
+  // running (its oldest), and gives back queued chunks of lower priority that report no progress,
+  // so the new job starts within a chunk instead of after three. A chunk that had in fact finished
+  // is searched again; it is still counted once (its late DONE is for a chunk no longer assigned).
+  preemptFor (jobId: string): Cancellation[] {
+    const job = this.jobs.get(jobId)
+    if (!job || job.status !== 'running') return []
+    const cancellations: Cancellation[] = []
+    for (const worker of this.workers.values()) {
+      const [, ...queued] = worker.chunks.values()
+      for (const chunk of queued) {
+        if (chunk.job.priority >= job.priority || chunk.hashed > 0) continue
+        worker.chunks.delete(chunk.id)
+        chunk.job.active.delete(chunk.id)
+        chunk.workerId = null
+        chunk.job.requeued.unshift(chunk)
+        cancellations.push({ workerId: worker.id, jobId: chunk.job.id, chunkId: chunk.id })
+      }
+    }
+    for (const other of this.jobs.values()) other.requeued.sort((a, b) => (a.offset < b.offset ? -1 : 1))
+    return cancellations
+  }
+
   cancel (jobId: string): Cancellation[] {
     const job = this.jobs.get(jobId)
     if (!job || !isLive(job)) return []

@@ -117,6 +117,23 @@ describe('scheduler', () => {
     expect(scheduler.workers.get('a')!.chunks.size).toBe(0)
   })
 
+  it('a job of higher priority takes back the queued, unstarted chunks of lower ones', () => {
+    const scheduler = new Scheduler()
+    const low = scheduler.addJob({ algorithm: 'md5', targets: [md5('x')], keyspace: rangeSpec(0, 10n ** 12n) })
+    scheduler.addWorker(worker('a'))
+    const [running, started, queued] = scheduler.assign('a')
+    scheduler.progress('a', started.id, 10) // reported progress: kept, it may be running
+    const high = scheduler.addJob({ algorithm: 'md5', targets: [md5('x')], keyspace: rangeSpec(0, 10n ** 12n), priority: 5 })
+    expect(scheduler.preemptFor(high.id)).toEqual([{ workerId: 'a', jobId: low.id, chunkId: queued.id }])
+    expect(low.requeued).toEqual([queued])
+    expect([...low.active.keys()]).toEqual([running.id, started.id])
+    expect(scheduler.assign('a').map((c) => c.job.id)).toEqual([high.id])
+    // The taken-back chunk's late DONE is not counted; the requeued copy will be, once.
+    expect(scheduler.done('a', queued.id, queued.length)).toBe('unknown')
+    expect(low.hashed).toBe(0n)
+    expect(scheduler.preemptFor(low.id)).toEqual([]) // nothing outranked by a lower job
+  })
+
   it('hands out higher priority jobs first, then in arrival order; paused jobs get nothing new', () => {
     const scheduler = new Scheduler()
     const low = scheduler.addJob({ algorithm: 'md5', targets: [md5('x')], keyspace: rangeSpec(0, 10n ** 12n) })
