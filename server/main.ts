@@ -92,12 +92,12 @@ runMain(async () => {
   const targets = flags.target ?? []
   const given = (['range', 'mask', 'wordlist'] as const).filter((k) => flags[k] !== undefined)
   if (given.length > 1) throw new InvalidInputError(`give one keyspace, not ${given.map((k) => `--${k}`).join(' and ')}`)
-  const keyspace = given.length > 0
+  const hasKeyspace = given.length > 0
   const hasTargets = targets.length > 0 || flags.targets !== undefined
-  if (hasTargets !== keyspace) throw new InvalidInputError('a job needs targets (--target or --targets) and a keyspace (--range or --mask)')
+  if (hasTargets !== hasKeyspace) throw new InvalidInputError('a job needs targets (--target or --targets) and a keyspace (--range, --mask or --wordlist)')
   if (flags.restore && !flags.session) throw new InvalidInputError('--restore needs --session PATH')
   if (flags.demo && flags.session) throw new InvalidInputError('--demo keeps no session')
-  if (flags['exit-when-done'] && !hasTargets && !flags.restore) throw new InvalidInputError('--exit-when-done needs a job (targets and --range or --mask) or --restore')
+  if (flags['exit-when-done'] && !hasTargets && !flags.restore) throw new InvalidInputError('--exit-when-done needs a job (targets and a keyspace) or --restore')
   // Checked before listening, so bad input exits 2 without touching the network.
   const mask = maskOptions(flags)
   const listed = flags.targets !== undefined ? await readHashList(flags.targets, parseAlgorithm(flags.algo ?? 'md5')) : []
@@ -142,6 +142,14 @@ runMain(async () => {
   if (saved) log('INFO', `generated a token and saved it to ${saved} (mode 0600); workers need the same token in their config file`)
   log('INFO', `token fingerprint ${fingerprint}; start workers with: ${workerCommand}`)
 
+  // Before any job exists: results known at once (potfile, restored session) are reported too.
+  const found: string[] = []
+  orch.on('found', (_job, result) => {
+    const line = potLine(result.hash, result.bytes)
+    if (headless) process.stdout.write(line + '\n')
+    else found.push(line)
+  })
+
   const addJob = async (spec: TaskSpec) => {
     const job = spec.keyspace.type === 'wordlist' ? await orch.addTasks({ ...spec, keyspace: spec.keyspace }) : orch.addTasks({ ...spec, keyspace: spec.keyspace })
     const s = job.state
@@ -164,12 +172,6 @@ runMain(async () => {
   process.once('exit', () => localWorker?.kill())
 
   let tui: Tui | null = null
-  const found: string[] = []
-  orch.on('found', (_job, result) => {
-    const line = potLine(result.hash, result.bytes)
-    if (headless) process.stdout.write(line + '\n')
-    else found.push(line)
-  })
   let stopping = false
   const shutdown = async (why: string, code: number) => {
     if (stopping) return

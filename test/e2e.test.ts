@@ -185,7 +185,7 @@ describe('command lines', () => {
     const port = String(20_000 + Math.floor(Math.random() * 20_000))
     const size = 100_000_000
     const common = ['--host', '127.0.0.1', '--port', port, '--headless', '--potfile-disable', '--session', journal]
-    const first = cli('server/main.ts', [...common, '--algo', 'sha256', '--target', hex('sha256', 'none'), '--range', `0-${size}`], { TASKORCH_TOKEN: TOKEN })
+    const first = cli('server/main.ts', [...common, '--algo', 'sha256', '--target', hex('sha256', 'none'), '--target', hex('sha256', '5'), '--range', `0-${size}`], { TASKORCH_TOKEN: TOKEN })
     children.push(first)
     await within(15_000, new Promise<void>((resolve) => first.child.stderr!.on('data', () => { if (first.stderr.includes('listening')) resolve() })), 'server listening')
     startWorker(Number(port), 'survivor')
@@ -200,7 +200,8 @@ describe('command lines', () => {
     const restored = /restored job 1: (\d+)\/100000000 already searched/.exec(second.stderr)
     expect(restored, second.stderr).not.toBeNull()
     expect(Number(restored![1])).toBeGreaterThan(0)
-    expect(second.stderr).toMatch(/job 1 exhausted: 0\/1 found, 100000000\/100000000 candidates/)
+    expect(second.stderr).toMatch(/job 1 exhausted: 1\/2 found, 100000000\/100000000 candidates/)
+    expect(second.stdout).toBe(`${hex('sha256', '5')}:5\n`) // found before the kill, reported again, not searched again
     // Exactly once: the journal's completed chunks tile the keyspace with no gap and no overlap.
     const chunks = readFileSync(journal, 'utf8').split('\n').filter(Boolean).map((l) => JSON.parse(l)).filter((r) => r.t === 'chunk')
       .map((r) => [BigInt(r.offset), BigInt(r.length)] as const).sort((a, b) => (a[0] < b[0] ? -1 : 1))
