@@ -139,4 +139,26 @@ describe('terminal UI on a fake terminal', () => {
     await sleep(50)
     expect(quits).toBe(1)
   })
+
+  it('shows why a job from the form was refused, keeps the form, and esc closes it', async () => {
+    const { orch, dashboard } = setup()
+    const { screen, input, text } = fakeScreen()
+    const tui = new Tui({
+      dashboard, screen, jobs: () => orch.jobs, quit: async () => {},
+      addJob: async (form) => `job ${orch.addTasks({ algorithm: 'md5', targets: [form.targets], keyspace: { type: 'range', start: 0, end: 10 } }).id} added`
+    })
+    cleanup.push(() => tui.destroy())
+    input.write('a')
+    await sleep(50)
+    input.write('zz')
+    for (let i = 0; i < 3; i++) { input.write('\r'); await sleep(30) }
+    await sleep(50)
+    expect(text()).toContain('"zz" is not a md5 digest: expected 32 hex digits')
+    expect(orch.jobs).toHaveLength(1)
+    await sleep(4100) // the message closes by itself, and the form asks again
+    expect(text()).toContain('add a job')
+    input.write('\x1b')
+    await sleep(100)
+    expect(text()).not.toContain('add a job')
+  })
 })
