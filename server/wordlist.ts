@@ -39,11 +39,9 @@ export class Wordlist {
     let lastByte = -1
     try {
       for await (const piece of createReadStream(absolute) as AsyncIterable<Buffer>) {
-        for (let i = piece.indexOf(NEWLINE); ; i = piece.indexOf(NEWLINE, i + 1)) {
-          const end = i < 0 ? -1 : position + i
-          if (end < 0) break
-          count(lineStart, end, piece[i - 1] === CR || (i === 0 && lastByte === CR))
-          lineStart = end + 1
+        for (let i = piece.indexOf(NEWLINE); i >= 0; i = piece.indexOf(NEWLINE, i + 1)) {
+          count(lineStart, position + i, (i > 0 ? piece[i - 1] : lastByte) === CR)
+          lineStart = position + i + 1
         }
         lastByte = piece[piece.length - 1]
         position += piece.length
