@@ -39,6 +39,15 @@ describe('Wordlist', () => {
     expect(Buffer.from(await list.read(2n, 2)).toString()).toBe('three\nfour')
   })
 
+  it('sees a \\r\\n split between two reads of the file', async () => {
+    // A 256-byte word (the longest allowed) whose \r is the last byte of the first 64 KiB read: taking
+    // the \r for part of the word would make it 257 bytes and drop it.
+    const path = file(('x'.repeat(98) + '\r\n').repeat(652) + 'x'.repeat(77) + '\r\n' + 'y'.repeat(256) + '\r\nlast')
+    const list = await Wordlist.open(path)
+    expect([list.words, list.tooLong]).toEqual([655, 0])
+    expect(Buffer.from(await list.read(653n, 2)).toString()).toBe('y'.repeat(256) + '\nlast')
+  })
+
   it('reads any run of words, across index strides, exactly as written', async () => {
     const words = makeWords(5 * WORDLIST_INDEX_STRIDE + 17)
     const content = Buffer.from(words.map((w, i) => w + (i % 2 ? '\r\n' : '\n') + (i % 97 === 0 ? '\n' : '')).join(''), 'latin1')
