@@ -8,7 +8,7 @@ export const Op = {
 } as const
 
 export const Simd = {
-  load: 0x00, const: 0x0c, shuffle: 0x0d, i32x4Splat: 0x11, i64x2Splat: 0x12, i32x4ExtractLane: 0x1b, i64x2ExtractLane: 0x1d,
+  load: 0x00, const: 0x0c, i32x4Splat: 0x11, i64x2Splat: 0x12, i32x4ExtractLane: 0x1b, i64x2ExtractLane: 0x1d,
   i32x4Eq: 0x37, and: 0x4e, or: 0x50, xor: 0x51, bitselect: 0x52, anyTrue: 0x53,
   i32x4Shl: 0xab, i32x4ShrU: 0xad, i32x4Add: 0xae, i64x2Shl: 0xcb, i64x2ShrU: 0xcd, i64x2Add: 0xce, i64x2Eq: 0xd6
 } as const

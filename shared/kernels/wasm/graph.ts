@@ -7,7 +7,7 @@ import { Op, Simd, i32Const, memarg, simd, uleb } from './encoding.ts'
 
 export type Width = 32 | 64
 
-type Kind = 'const' | 'prefix' | 'tail' | 'add' | 'xor' | 'and' | 'or' | 'shl' | 'shr' | 'rotlBytes' | 'select'
+type Kind = 'const' | 'prefix' | 'tail' | 'add' | 'xor' | 'and' | 'or' | 'shl' | 'shr' | 'select'
 
 export type Value = {
   kind: Kind
@@ -104,9 +104,9 @@ export class Graph {
     return a.kind === 'const' ? this.constant(a.constant >> BigInt(n)) : this.#node('shr', [a], n)
   }
 
+  // Two shifts and an or, even for whole-byte amounts: an i8x16.shuffle measured slower here
+  // (SHA-512 -8%), and so did an add for a shift by one.
   rotl (a: Value, n: number): Value {
-    // A whole-byte rotation is one shuffle instead of two shifts and an or.
-    if (n % 8 === 0 && a.kind !== 'const') return this.#node('rotlBytes', [a], n)
     return this.or(this.shl(a, n), this.shr(a, this.width - n))
   }
 
@@ -149,7 +149,6 @@ export class Graph {
         case 'or': return [...get(a), ...get(b), ...simd(Simd.or)]
         case 'shl': return [...get(a), ...i32Const(v.imm), ...simd(lanes.shl)]
         case 'shr': return [...get(a), ...i32Const(v.imm), ...simd(lanes.shr)]
-        case 'rotlBytes': return [...get(a), ...get(a), ...simd(Simd.shuffle), ...this.#rotationShuffle(v.imm)]
         case 'select': return [...get(a), ...get(b), ...get(c), ...simd(Simd.bitselect)]
         case 'const': throw new Error('constants are inlined where used, never stored')
       }
@@ -169,12 +168,6 @@ export class Graph {
     }
     if (!output.varying) throw new Error('kernel output does not depend on the candidate tail')
     return { preamble, body, locals: next - options.firstLocal, output: output.local }
-  }
-
-  // i8x16.shuffle lanes rotating each little-endian word left by `bits` (a multiple of 8).
-  #rotationShuffle (bits: number): number[] {
-    const wordBytes = this.width / 8
-    return Array.from({ length: 16 }, (_, i) => i - (i % wordBytes) + ((i % wordBytes) - bits / 8 + wordBytes) % wordBytes)
   }
 
   #splatBytes (value: bigint): number[] {
