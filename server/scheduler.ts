@@ -159,18 +159,25 @@ export class Scheduler extends EventEmitter<SchedulerEvents> {
     const worker = this.workers.get(workerId)
     if (!worker) return []
     this.workers.delete(workerId)
-    const requeued: Chunk[] = []
-    for (const chunk of worker.chunks.values()) {
-      chunk.workerId = null
-      chunk.hashed = 0
-      chunk.job.active.delete(chunk.id)
-      if (isLive(chunk.job)) {
-        chunk.job.requeued.push(chunk)
-        requeued.push(chunk)
-      }
-    }
-    for (const job of this.jobs.values()) job.requeued.sort((a, b) => (a.offset < b.offset ? -1 : 1))
+    const requeued = [...worker.chunks.values()].filter((chunk) => this.#takeBack(worker, chunk))
+    this.#sortRequeued()
     return requeued
+  }
+
+  // Unassigns a chunk, forgetting its progress; a live job gets it back to hand out again.
+  #takeBack (worker: WorkerState, chunk: Chunk): boolean {
+    worker.chunks.delete(chunk.id)
+    chunk.workerId = null
+    chunk.hashed = 0
+    chunk.job.active.delete(chunk.id)
+    if (!isLive(chunk.job)) return false
+    chunk.job.requeued.push(chunk)
+    return true
+  }
+
+  // Taken-back chunks go out lowest offset first.
+  #sortRequeued (): void {
+    for (const job of this.jobs.values()) job.requeued.sort((a, b) => (a.offset < b.offset ? -1 : 1))
   }
 
   // Chunks to send to this worker now, so it holds one running plus CHUNKS_AHEAD_PER_WORKER queued.
@@ -288,14 +295,11 @@ export class Scheduler extends EventEmitter<SchedulerEvents> {
       const [, ...queued] = worker.chunks.values()
       for (const chunk of queued) {
         if (chunk.job.priority >= job.priority || chunk.hashed > 0) continue
-        worker.chunks.delete(chunk.id)
-        chunk.job.active.delete(chunk.id)
-        chunk.workerId = null
-        chunk.job.requeued.unshift(chunk)
+        this.#takeBack(worker, chunk)
         cancellations.push({ workerId: worker.id, jobId: chunk.job.id, chunkId: chunk.id })
       }
     }
-    for (const other of this.jobs.values()) other.requeued.sort((a, b) => (a.offset < b.offset ? -1 : 1))
+    this.#sortRequeued()
     return cancellations
   }
 
