@@ -60,7 +60,10 @@ export function search (job: SearchJob, offset: bigint, length: number, control:
       // Size the next batch to take about batchMs, so cancellation stays prompt for every kernel.
       const elapsed = performance.now() - started
       if (done === batch) batch = Math.max(64, Math.min(batch * 4, Math.round(batch * batchMs / Math.max(elapsed, 0.01))))
-      for (let i = 0; i < kernel.found; i++) verify(job, targets, index + BigInt(maybes[i]), hits, control)
+      for (let i = 0; i < kernel.found; i++) {
+        const candidate = index + BigInt(maybes[i])
+        verify(targets, candidate, candidateAt(job.keyspace, candidate), hits, control)
+      }
       index += BigInt(done)
       hashed += done
       if (control.progress) Atomics.add(control.progress, control.slot ?? 0, done)
@@ -82,9 +85,9 @@ function firstKernel (factories: KernelFactory[], targets: TargetSet, segment: S
   throw new Error('no kernel accepted the segment') // unreachable: the scalar kernel accepts all
 }
 
-function verify (job: SearchJob, targets: TargetSet, index: bigint, hits: SearchHit[], control: SearchControl): void {
-  const plaintext = candidateAt(job.keyspace, index)
-  const hash = hashBytes(job.algorithm, plaintext)
+// A prefilter pass, hashed in full with the reference: a hit only if it is one of the targets.
+function verify (targets: TargetSet, index: bigint, plaintext: Uint8Array, hits: SearchHit[], control: SearchControl): void {
+  const hash = hashBytes(targets.algorithm, plaintext)
   if (!targets.hex.has(toHex(hash))) return
   const hit = { index: index.toString(), hash, plaintext }
   hits.push(hit)
@@ -109,15 +112,7 @@ export function searchWords (job: Omit<SearchJob, 'keyspace'>, words: Uint8Array
       let end = words.indexOf(0x0a, start)
       if (end < 0) end = words.length
       const word = hasher.hash(words, start, end)[key]
-      if ((bitmap[(word & mask) >>> 5] & (1 << (word & 31))) !== 0) {
-        const plaintext = words.slice(start, end)
-        const hash = hashBytes(job.algorithm, plaintext)
-        if (targets.hex.has(toHex(hash))) {
-          const hit = { index: (firstIndex + BigInt(hashed)).toString(), hash, plaintext }
-          hits.push(hit)
-          control.onHit?.(hit)
-        }
-      }
+      if ((bitmap[(word & mask) >>> 5] & (1 << (word & 31))) !== 0) verify(targets, firstIndex + BigInt(hashed), words.slice(start, end), hits, control)
       hashed++
       start = end + 1
     }
