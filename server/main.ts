@@ -2,7 +2,7 @@
 import { networkInterfaces } from 'node:os'
 import { dirname, join } from 'node:path'
 import { parseAlgorithm, parseDigest } from '../shared/algorithms.ts'
-import { EXIT_ALL_FOUND, EXIT_EXHAUSTED, EXIT_SIGINT, EXIT_SIGTERM, integerFlag, parseFlags, runMain } from '../shared/cli.ts'
+import { EXIT_ALL_FOUND, EXIT_EXHAUSTED, EXIT_SIGINT, EXIT_SIGTERM, exitFatal, integerFlag, parseFlags, runMain } from '../shared/cli.ts'
 import { defaultConfigPath, describeSettings, loadSettings, saveToken, type Values } from '../shared/config.ts'
 import { InvalidInputError } from '../shared/errors.ts'
 import { describeKeyspace, maskSpec, parseRange, type KeyspaceInput } from '../shared/keyspace.ts'
@@ -208,8 +208,7 @@ runMain(async () => {
     // Whatever goes wrong, give the terminal back before reporting it.
     process.once('uncaughtException', (error) => {
       tui?.destroy()
-      process.stderr.write(`${new Date().toISOString()} FATAL ${error.stack ?? error.message}\n`)
-      process.exit(255)
+      exitFatal(error)
     })
   }
 

@@ -34,8 +34,12 @@ export function runMain (main: () => Promise<number | void>): void {
       process.stderr.write(`error: ${error.message}\n(run with --help for usage)\n`)
       process.exit(EXIT_USAGE)
     }
-    // A bug: logged like any other line (time, FATAL), with the stack to report it by.
-    process.stderr.write(`${new Date().toISOString()} FATAL ${error.stack ?? error.message}\n`)
-    process.exit(255)
+    exitFatal(error)
   })
+}
+
+// A bug: logged like any other line (time, FATAL), with the stack to report it by.
+export function exitFatal (error: Error): never {
+  process.stderr.write(`${new Date().toISOString()} FATAL ${error.stack ?? error.message}\n`)
+  process.exit(255)
 }
