@@ -1,22 +1,18 @@
 // Settings precedence (defaults < config file < environment < flags), validation that names the key
 // and the source, token warnings and file modes, and the redaction of the token in logs and --help.
-import { afterEach, describe, expect, it } from 'vitest'
-import { mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs'
-import { tmpdir } from 'node:os'
+import { describe, expect, it } from 'vitest'
+import { readFileSync, statSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { defaultConfigPath, describeSettings, loadSettings, saveToken } from '../shared/config.ts'
 import { createLogger, REDACTED } from '../shared/log.ts'
 import { tokenFingerprint } from '../shared/noise.ts'
+import { tempDir } from './helpers.ts'
 
-const dirs: string[] = []
 function configFile (content: unknown, mode = 0o600): string {
-  const dir = mkdtempSync(join(tmpdir(), 'taskorch-test-'))
-  dirs.push(dir)
-  const path = join(dir, 'config.json')
+  const path = join(tempDir('taskorch-test-'), 'config.json')
   writeFileSync(path, typeof content === 'string' ? content : JSON.stringify(content), { mode })
   return path
 }
-afterEach(() => { for (const dir of dirs.splice(0)) rmSync(dir, { recursive: true, force: true }) })
 
 const DEFAULTS = { host: '0.0.0.0', port: 8080, headless: false }
 
@@ -37,8 +33,7 @@ describe('settings precedence', () => {
   })
 
   it('uses the defaults alone when the default config file does not exist', () => {
-    const home = mkdtempSync(join(tmpdir(), 'taskorch-home-'))
-    dirs.push(home)
+    const home = tempDir('taskorch-home-')
     const settings = loadSettings('server', { defaults: DEFAULTS, flags: {}, env: { XDG_CONFIG_HOME: home } })
     expect(settings.values).toEqual(DEFAULTS)
     expect(settings.configPath).toBe(join(home, 'taskorch', 'config.json'))
@@ -108,7 +103,7 @@ describe('the token', () => {
     saveToken(configPath, 'generated')
     expect(JSON.parse(readFileSync(configPath, 'utf8'))).toEqual({ port: 9000, token: 'generated' })
     expect(statSync(configPath).mode & 0o777).toBe(0o600)
-    const fresh = join(mkdtempSync(join(tmpdir(), 'taskorch-new-')), 'sub', 'config.json')
+    const fresh = join(tempDir('taskorch-new-'), 'sub', 'config.json')
     saveToken(fresh, 'new')
     expect(statSync(fresh).mode & 0o777).toBe(0o600)
   })

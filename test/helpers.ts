@@ -1,6 +1,11 @@
-// Shared test plumbing: loopback servers on port 0, raw sockets, and waiting with a deadline.
+// Shared test plumbing: loopback servers on port 0, raw sockets, waiting with a deadline, and
+// temporary directories.
 import net, { type Socket } from 'node:net'
 import { once } from 'node:events'
+import { mkdtempSync, rmSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { onTestFinished } from 'vitest'
 import { frameHeader } from '../shared/frames.ts'
 import { Initiator, tokenBytes, type TransportKeys } from '../shared/noise.ts'
 import { acceptSession, type ServerSession, type SessionTimings } from '../shared/session.ts'
@@ -110,3 +115,10 @@ export async function within<T> (ms: number, promise: Promise<T>, what = 'operat
 }
 
 export const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms))
+
+// A fresh temporary directory, removed when the current test finishes.
+export function tempDir (prefix: string): string {
+  const dir = mkdtempSync(join(tmpdir(), prefix))
+  onTestFinished(() => rmSync(dir, { recursive: true, force: true }))
+  return dir
+}

@@ -1,24 +1,17 @@
 // Sessions: the scheduler restores a job from its completed ranges (gaps searched again, overlaps
 // counted once), and the journal replays what it wrote, tolerating only a torn last line.
-import { afterEach, describe, expect, it } from 'vitest'
+import { describe, expect, it } from 'vitest'
 import { createHash } from 'node:crypto'
-import { appendFileSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
-import { tmpdir } from 'node:os'
+import { appendFileSync, readFileSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { rangeSpec } from '../shared/keyspace.ts'
 import { Journal } from '../server/journal.ts'
 import { Orchestrator } from '../server/orchestrator.ts'
 import { Scheduler } from '../server/scheduler.ts'
-import { TOKEN } from './helpers.ts'
+import { TOKEN, tempDir } from './helpers.ts'
 
 const md5 = (text: string) => createHash('md5').update(text).digest()
-const dirs: string[] = []
-const tempFile = () => {
-  const dir = mkdtempSync(join(tmpdir(), 'taskorch-journal-'))
-  dirs.push(dir)
-  return join(dir, 'session.jsonl')
-}
-afterEach(() => { for (const dir of dirs.splice(0)) rmSync(dir, { recursive: true, force: true }) })
+const tempFile = () => join(tempDir('taskorch-journal-'), 'session.jsonl')
 
 describe('Scheduler.restoreJob', () => {
   const spec = { algorithm: 'md5' as const, targets: [md5('x')], keyspace: rangeSpec(0, 100_000_000) }

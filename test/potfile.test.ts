@@ -1,22 +1,15 @@
 // The potfile: hashcat's line format with $HEX[] both ways, loading what other tools wrote, durable
 // appends, and jobs whose targets it already knows.
-import { afterEach, describe, expect, it } from 'vitest'
+import { describe, expect, it } from 'vitest'
 import { createHash } from 'node:crypto'
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
-import { tmpdir } from 'node:os'
+import { readFileSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { Orchestrator } from '../server/orchestrator.ts'
 import { Potfile, formatPlaintext, parsePlaintext, potLine } from '../server/potfile.ts'
-import { TOKEN } from './helpers.ts'
+import { TOKEN, tempDir } from './helpers.ts'
 
 const md5 = (data: string | Uint8Array) => createHash('md5').update(data).digest('hex')
-const dirs: string[] = []
-const tempPath = () => {
-  const dir = mkdtempSync(join(tmpdir(), 'taskorch-pot-'))
-  dirs.push(dir)
-  return join(dir, 'sub', 'taskorch.potfile')
-}
-afterEach(() => { for (const dir of dirs.splice(0)) rmSync(dir, { recursive: true, force: true }) })
+const tempPath = () => join(tempDir('taskorch-pot-'), 'sub', 'taskorch.potfile')
 
 describe('potfile lines', () => {
   it.each([

@@ -1,9 +1,8 @@
 // Wordlists: the server's streaming index (CRLF, empty and over-long lines, no final newline), reads
 // at any offset, chunks bounded in bytes, and the worker's word search against node:crypto.
-import { afterEach, describe, expect, it } from 'vitest'
+import { describe, expect, it } from 'vitest'
 import { createHash } from 'node:crypto'
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs'
-import { tmpdir } from 'node:os'
+import { writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { ALGORITHMS } from '../shared/algorithms.ts'
 import { searchWords } from '../shared/kernels/search.ts'
@@ -12,16 +11,13 @@ import { AEAD_TAG_BYTES, MAX_FRAME_BYTES, WORDLIST_CHUNK_BYTES, WORDLIST_INDEX_S
 import { validateServerMessage } from '../shared/messages.ts'
 import { Scheduler } from '../server/scheduler.ts'
 import { Wordlist } from '../server/wordlist.ts'
+import { tempDir } from './helpers.ts'
 
-const dirs: string[] = []
 function file (content: string | Buffer): string {
-  const dir = mkdtempSync(join(tmpdir(), 'taskorch-words-'))
-  dirs.push(dir)
-  const path = join(dir, 'words.txt')
+  const path = join(tempDir('taskorch-words-'), 'words.txt')
   writeFileSync(path, content)
   return path
 }
-afterEach(() => { for (const dir of dirs.splice(0)) rmSync(dir, { recursive: true, force: true }) })
 
 // Deterministic words of 1..20 bytes, some with bytes above 0x7f.
 function makeWords (count: number): string[] {
