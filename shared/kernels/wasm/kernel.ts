@@ -211,11 +211,18 @@ class WasmKernel implements SegmentKernel {
     return done
   }
 
+  // Where message byte `position` sits within its word once the word is stored as WASM loads it,
+  // little-endian: the words of the big-endian hashes are byte-reversed.
+  #byteInWord (position: number): number {
+    const wordBytes = this.#layout.width / 8
+    const inWord = position % wordBytes
+    return HASH_SHAPES[this.#layout.algorithm].bigEndian ? wordBytes - 1 - inWord : inWord
+  }
+
   // Every tail value's bytes, placed in its message words, lane by lane.
   #writeTable (): number {
-    const { tailStart, length, tailWords, lanes, width, algorithm } = this.#layout
+    const { tailStart, length, tailWords, lanes, width } = this.#layout
     const wordBytes = width / 8
-    const bigEndian = HASH_SHAPES[algorithm].bigEndian
     const radices = this.#charsets.slice(tailStart, length)
     const count = radices.reduce((n, charset) => n * charset.length, 1)
     const stride = 16 * tailWords.length
@@ -224,10 +231,8 @@ class WasmKernel implements SegmentKernel {
       const entry = TABLE + Math.floor(value / lanes) * stride + (value % lanes) * wordBytes
       for (let i = 0; i < radices.length; i++) {
         const position = tailStart + i
-        const inWord = position % wordBytes
-        const byteInMemory = bigEndian ? wordBytes - 1 - inWord : inWord // words are stored little-endian
         const vector = tailWords.indexOf(Math.floor(position / wordBytes))
-        this.#view.setUint8(entry + vector * 16 + byteInMemory, radices[i][tailDigits[i]])
+        this.#view.setUint8(entry + vector * 16 + this.#byteInWord(position), radices[i][tailDigits[i]])
       }
       for (let i = radices.length - 1; i >= 0 && ++tailDigits[i] === radices[i].length; i--) tailDigits[i] = 0
     }
@@ -235,15 +240,10 @@ class WasmKernel implements SegmentKernel {
   }
 
   #writePrefix (): void {
-    const { tailStart, width, algorithm } = this.#layout
+    const { tailStart, width } = this.#layout
     for (let i = 0; i < tailStart; i++) this.#block[i] = this.#charsets[i][this.#digits[i]]
     const wordBytes = width / 8
-    const bigEndian = HASH_SHAPES[algorithm].bigEndian
-    // Store each message word as a native (little-endian) word: reverse bytes for big-endian hashes.
-    for (let i = 0; i < this.#block.length; i++) {
-      const inWord = i % wordBytes
-      this.#view.setUint8(PREFIX + i - inWord + (bigEndian ? wordBytes - 1 - inWord : inWord), this.#block[i])
-    }
+    for (let i = 0; i < this.#block.length; i++) this.#view.setUint8(PREFIX + i - (i % wordBytes) + this.#byteInWord(i), this.#block[i])
     this.#prefixWritten = true
   }
 
