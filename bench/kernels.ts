@@ -4,7 +4,7 @@
 // taken within a round.
 import { createHash } from 'node:crypto'
 import type { Algorithm } from '../shared/algorithms.ts'
-import { keyspaceFrom, rangeSpec } from '../shared/keyspace.ts'
+import { keyspaceFrom, rangeSpec } from '../shared/keyspace/keyspace.ts'
 import { search, type KernelFactory } from '../shared/kernels/search.ts'
 import { wasmSimdKernel } from '../shared/kernels/wasm/kernel.ts'
 

@@ -1,7 +1,7 @@
 // The handle addTasks returns: events, a promise of the outcome, and controls.
 import { EventEmitter } from 'node:events'
-import { describeKeyspace } from '../shared/keyspace.ts'
-import type { FoundResult, JobState, JobStatus } from './scheduler.ts'
+import { describeKeyspace } from '../shared/keyspace/keyspace.ts'
+import type { FoundResult, JobState, JobStatus } from './scheduler/scheduler.ts'
 
 export type JobOutcome = {
   status: 'found' | 'exhausted' | 'cancelled'

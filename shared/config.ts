@@ -6,8 +6,8 @@ import { chmodSync, existsSync, mkdirSync, readFileSync, renameSync, statSync, w
 import { homedir } from 'node:os'
 import { dirname, join } from 'node:path'
 import { InvalidInputError } from './errors.ts'
-import { MAX_NAME_LENGTH, MAX_THREADS } from './limits.ts'
-import { tokenFingerprint } from './noise.ts'
+import { MAX_NAME_LENGTH, MAX_THREADS } from './protocol/limits.ts'
+import { tokenFingerprint } from './protocol/noise.ts'
 
 export type Program = 'server' | 'worker'
 

@@ -5,7 +5,7 @@ import { readFileSync, statSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { defaultConfigPath, describeSettings, loadSettings, saveToken } from '../shared/config.ts'
 import { createLogger, REDACTED } from '../shared/log.ts'
-import { tokenFingerprint } from '../shared/noise.ts'
+import { tokenFingerprint } from '../shared/protocol/noise.ts'
 import { tempDir } from './helpers.ts'
 
 function configFile (content: unknown, mode = 0o600): string {

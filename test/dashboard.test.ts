@@ -7,8 +7,8 @@ import { PassThrough } from 'node:stream'
 import { setTimeout as sleep } from 'node:timers/promises'
 import blessed from 'blessed'
 import { Orchestrator } from '../server/orchestrator.ts'
-import { Dashboard, progressBar, sparkline } from '../server/dashboard.ts'
-import { Tui } from '../server/tui.ts'
+import { Dashboard, progressBar, sparkline } from '../server/ui/dashboard.ts'
+import { Tui } from '../server/ui/tui.ts'
 import { TOKEN } from './helpers.ts'
 
 const HEADER = { listen: '0.0.0.0:8080', fingerprint: 'abcd1234', workerCommand: 'npm run worker -- --host 10.0.0.2 --port 8080' }

@@ -10,10 +10,10 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { Orchestrator } from '../server/index.ts'
-import { tokenBytes } from '../shared/noise.ts'
-import { connectSession } from '../shared/session.ts'
-import { PROTOCOL_VERSION } from '../shared/limits.ts'
-import type { ServerMessage } from '../shared/messages.ts'
+import { tokenBytes } from '../shared/protocol/noise.ts'
+import { connectSession } from '../shared/protocol/session.ts'
+import { PROTOCOL_VERSION } from '../shared/protocol/limits.ts'
+import type { ServerMessage } from '../shared/protocol/messages.ts'
 import { FAST_TIMINGS, TOKEN, within } from './helpers.ts'
 
 const ROOT = fileURLToPath(new URL('..', import.meta.url))
@@ -160,7 +160,7 @@ describe('command lines', () => {
   it('server --exit-when-done prints hash:plaintext and exits 0 when all are found, 1 when exhausted', async () => {
     for (const [target, code] of [['12345', 0], ['999999', 1]] as const) {
       const port = String(20_000 + Math.floor(Math.random() * 20_000))
-      const server = cli('server/main.ts', ['--host', '127.0.0.1', '--port', port, '--algo', 'sha256', '--target', hex('sha256', target), '--range', '0-200000', '--headless', '--exit-when-done'], { TASKORCH_TOKEN: TOKEN })
+      const server = cli('server/cli/main.ts', ['--host', '127.0.0.1', '--port', port, '--algo', 'sha256', '--target', hex('sha256', target), '--range', '0-200000', '--headless', '--exit-when-done'], { TASKORCH_TOKEN: TOKEN })
       children.push(server)
       await within(15_000, new Promise<void>((resolve) => server.child.stderr!.on('data', () => { if (server.stderr.includes('listening')) resolve() })), 'server listening')
       startWorker(Number(port), 'cli')
@@ -170,7 +170,7 @@ describe('command lines', () => {
   }, 90_000)
 
   it('server --local-worker searches a hashcat mask with a custom charset and --increment', async () => {
-    const server = cli('server/main.ts', ['--host', '127.0.0.1', '--port', '0', '--headless', '--exit-when-done', '--local-worker',
+    const server = cli('server/cli/main.ts', ['--host', '127.0.0.1', '--port', '0', '--headless', '--exit-when-done', '--local-worker',
       '--mask', '?u?l?1?d', '-1', 'xyz', '--increment', '--increment-min', '2', '--target', hex('md5', 'Qy'), '--target', hex('md5', 'Zzz9')])
     children.push(server)
     expect(await within(60_000, server.exit, 'server exit')).toBe(0)
@@ -185,7 +185,7 @@ describe('command lines', () => {
     const port = String(20_000 + Math.floor(Math.random() * 20_000))
     const size = 100_000_000
     const common = ['--host', '127.0.0.1', '--port', port, '--headless', '--potfile-disable', '--session', journal]
-    const first = cli('server/main.ts', [...common, '--algo', 'sha256', '--target', hex('sha256', 'none'), '--target', hex('sha256', '5'), '--range', `0-${size}`], { TASKORCH_TOKEN: TOKEN })
+    const first = cli('server/cli/main.ts', [...common, '--algo', 'sha256', '--target', hex('sha256', 'none'), '--target', hex('sha256', '5'), '--range', `0-${size}`], { TASKORCH_TOKEN: TOKEN })
     children.push(first)
     await within(15_000, new Promise<void>((resolve) => first.child.stderr!.on('data', () => { if (first.stderr.includes('listening')) resolve() })), 'server listening')
     startWorker(Number(port), 'survivor')
@@ -194,7 +194,7 @@ describe('command lines', () => {
     first.child.kill('SIGKILL')
     await first.exit
 
-    const second = cli('server/main.ts', [...common, '--restore', '--exit-when-done'], { TASKORCH_TOKEN: TOKEN })
+    const second = cli('server/cli/main.ts', [...common, '--restore', '--exit-when-done'], { TASKORCH_TOKEN: TOKEN })
     children.push(second)
     expect(await within(60_000, second.exit, 'restored server exit')).toBe(1) // exhausted: the digest is not in the range
     const restored = /restored job 1: (\d+)\/100000000 already searched/.exec(second.stderr)
@@ -218,7 +218,7 @@ describe('command lines', () => {
     // 400k words (about 4 MB: several 1 MiB chunks), CRLF and LF mixed, a blank line, no final newline.
     const words = Array.from({ length: 400_000 }, (_, i) => `w${(i * 7919).toString(36)}`)
     writeFileSync(path, words.map((w, i) => w + (i % 2 ? '\r\n' : '\n')).join('').replace('\n', '\n\n').slice(0, -2))
-    const server = cli('server/main.ts', ['--host', '127.0.0.1', '--port', '0', '--headless', '--exit-when-done', '--local-worker',
+    const server = cli('server/cli/main.ts', ['--host', '127.0.0.1', '--port', '0', '--headless', '--exit-when-done', '--local-worker',
       '--algo', 'sha1', '--wordlist', path, '--target', hex('sha1', words[0]), '--target', hex('sha1', words[399_999]), '--target', hex('sha1', 'absent')])
     children.push(server)
     expect(await within(60_000, server.exit, 'server exit')).toBe(1) // one target is not in the list
@@ -241,7 +241,7 @@ describe('command lines', () => {
       [['--port', '99999'], /port/],
       [['--bogus'], /bogus/]
     ] as const) {
-      const run = cli('server/main.ts', ['--headless', '--token', TOKEN, ...args])
+      const run = cli('server/cli/main.ts', ['--headless', '--token', TOKEN, ...args])
       children.push(run)
       expect(await within(15_000, run.exit, 'server exit')).toBe(2)
       expect(run.stderr).toMatch(message)

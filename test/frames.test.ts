@@ -1,8 +1,8 @@
 import { describe, expect, it } from 'vitest'
 import fc from 'fast-check'
-import { FrameReader, frameHeader } from '../shared/frames.ts'
+import { FrameReader, frameHeader } from '../shared/protocol/frames.ts'
 import { FrameTooLargeError, FrameTooSmallError } from '../shared/errors.ts'
-import { MAX_FRAME_BYTES } from '../shared/limits.ts'
+import { MAX_FRAME_BYTES } from '../shared/protocol/limits.ts'
 
 const encode = (body: Uint8Array) => Buffer.concat([frameHeader(body.length), body])
 

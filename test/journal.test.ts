@@ -4,10 +4,10 @@ import { describe, expect, it } from 'vitest'
 import { createHash } from 'node:crypto'
 import { appendFileSync, readFileSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
-import { rangeSpec } from '../shared/keyspace.ts'
-import { Journal } from '../server/journal.ts'
+import { rangeSpec } from '../shared/keyspace/keyspace.ts'
+import { Journal } from '../server/store/journal.ts'
 import { Orchestrator } from '../server/orchestrator.ts'
-import { Scheduler } from '../server/scheduler.ts'
+import { Scheduler } from '../server/scheduler/scheduler.ts'
 import { TOKEN, tempDir } from './helpers.ts'
 
 const md5 = (text: string) => createHash('md5').update(text).digest()

@@ -4,7 +4,7 @@
 import { describe, expect, it } from 'vitest'
 import { createHash, randomBytes } from 'node:crypto'
 import { ALGORITHMS, type Algorithm } from '../shared/algorithms.ts'
-import { candidateAt, describeKeyspace, keyspaceFrom, maskSpec, rangeSpec } from '../shared/keyspace.ts'
+import { candidateAt, describeKeyspace, keyspaceFrom, maskSpec, rangeSpec } from '../shared/keyspace/keyspace.ts'
 import { hashBytes } from '../shared/kernels/scalar.ts'
 import { search, type KernelFactory } from '../shared/kernels/search.ts'
 import { fastKernels } from '../shared/kernels/index.ts'

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest'
 import fc from 'fast-check'
 import { InvalidInputError } from '../shared/errors.ts'
-import { candidateAt, indexOf, keyspaceFrom, parseRange, rangeSpec } from '../shared/keyspace.ts'
+import { candidateAt, indexOf, keyspaceFrom, parseRange, rangeSpec } from '../shared/keyspace/keyspace.ts'
 
 const text = (bytes: Uint8Array) => Buffer.from(bytes).toString('latin1')
 

@@ -2,9 +2,9 @@
 // index <-> candidate bijection at segment boundaries; and the mask spec on the wire.
 import { describe, expect, it } from 'vitest'
 import { InvalidInputError } from '../shared/errors.ts'
-import { candidateAt, describeKeyspace, indexOf, keyspaceFrom, keyspaceSpec, maskSpec } from '../shared/keyspace.ts'
-import { BUILT_IN_CHARSETS, parseCustomCharset, parseMask } from '../shared/mask.ts'
-import { validateKeyspace } from '../shared/messages.ts'
+import { candidateAt, describeKeyspace, indexOf, keyspaceFrom, keyspaceSpec, maskSpec } from '../shared/keyspace/keyspace.ts'
+import { BUILT_IN_CHARSETS, parseCustomCharset, parseMask } from '../shared/keyspace/mask.ts'
+import { validateKeyspace } from '../shared/protocol/messages.ts'
 
 const text = (bytes: Uint8Array) => Buffer.from(bytes).toString('latin1')
 

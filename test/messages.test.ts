@@ -1,9 +1,9 @@
 import { describe, expect, it } from 'vitest'
 import fc from 'fast-check'
-import { decodeMessage, encodeMessage } from '../shared/codec.ts'
+import { decodeMessage, encodeMessage } from '../shared/protocol/codec.ts'
 import { InvalidMessageError, MessageDecodeError } from '../shared/errors.ts'
-import { PROTOCOL_VERSION } from '../shared/limits.ts'
-import { validateServerMessage, validateWorkerMessage, type Message } from '../shared/messages.ts'
+import { PROTOCOL_VERSION } from '../shared/protocol/limits.ts'
+import { validateServerMessage, validateWorkerMessage, type Message } from '../shared/protocol/messages.ts'
 
 const VALID_WORKER: Message[] = [
   { type: 'hello', version: PROTOCOL_VERSION, name: 'box-1', cores: 8, threads: 8 },

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest'
 import { p256 } from '@noble/curves/nist.js'
 import { HandshakeError, TokenRejectedError, DecryptError } from '../shared/errors.ts'
-import { Initiator, Responder, generateToken, tokenBytes } from '../shared/noise.ts'
+import { Initiator, Responder, generateToken, tokenBytes } from '../shared/protocol/noise.ts'
 
 const token = tokenBytes('correct horse battery staple, but generated')
 

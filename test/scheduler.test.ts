@@ -2,9 +2,9 @@ import { describe, expect, it } from 'vitest'
 import fc from 'fast-check'
 import { createHash } from 'node:crypto'
 import { InvalidInputError } from '../shared/errors.ts'
-import { rangeSpec } from '../shared/keyspace.ts'
-import { MIN_CHUNK_CANDIDATES } from '../shared/limits.ts'
-import { Scheduler, type Chunk } from '../server/scheduler.ts'
+import { rangeSpec } from '../shared/keyspace/keyspace.ts'
+import { MIN_CHUNK_CANDIDATES } from '../shared/protocol/limits.ts'
+import { Scheduler, type Chunk } from '../server/scheduler/scheduler.ts'
 
 const md5 = (text: string) => createHash('md5').update(text).digest()
 const worker = (id: string, threads = 2) => ({ id, name: id, address: '127.0.0.1', cores: threads, threads })

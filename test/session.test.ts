@@ -1,10 +1,10 @@
 // The wire under attack: every case runs the real handshake on a loopback server with short deadlines.
 import { afterEach, beforeEach, describe, expect, it } from 'vitest'
 import fc from 'fast-check'
-import { encodeMessage } from '../shared/codec.ts'
-import { frameHeader } from '../shared/frames.ts'
-import { Initiator, tokenBytes } from '../shared/noise.ts'
-import { connectSession } from '../shared/session.ts'
+import { encodeMessage } from '../shared/protocol/codec.ts'
+import { frameHeader } from '../shared/protocol/frames.ts'
+import { Initiator, tokenBytes } from '../shared/protocol/noise.ts'
+import { connectSession } from '../shared/protocol/session.ts'
 import { FAST_TIMINGS, TOKEN, closed, frame, manualHandshake, rawConnect, sealedFrame, sessionServer, sleep, within, type SessionServer } from './helpers.ts'
 
 let server: SessionServer

@@ -4,7 +4,7 @@
 // against node:crypto in kernels.test.ts.
 import { describe, expect, it } from 'vitest'
 import { ALGORITHMS, type Algorithm } from '../shared/algorithms.ts'
-import { odometerDigits, type Segment } from '../shared/keyspace.ts'
+import { odometerDigits, type Segment } from '../shared/keyspace/keyspace.ts'
 import { HASH_SHAPES, digestWords, hashBytes } from '../shared/kernels/scalar.ts'
 import { scalarSegmentKernel } from '../shared/kernels/scalar-search.ts'
 import { KEY_WORD, targetSet, type TargetSet } from '../shared/kernels/targets.ts'

@@ -3,9 +3,9 @@ import { availableParallelism, hostname } from 'node:os'
 import { parseFlags, runMain } from '../shared/cli.ts'
 import { describeSettings, loadSettings, type Values } from '../shared/config.ts'
 import { InvalidInputError } from '../shared/errors.ts'
-import { MAX_NAME_LENGTH } from '../shared/limits.ts'
+import { MAX_NAME_LENGTH } from '../shared/protocol/limits.ts'
 import { createLogger, type Level } from '../shared/log.ts'
-import { tokenFingerprint } from '../shared/noise.ts'
+import { tokenFingerprint } from '../shared/protocol/noise.ts'
 import { WorkerClient } from './client.ts'
 
 const HELP = `Usage: npm run worker -- [options]

@@ -1,6 +1,6 @@
 // The scalar segment kernel: builds each candidate in place in a padded block (only the bytes the
 // odometer changed are rewritten), compresses it, and tests the key state word against the bitmap.
-import type { Segment } from '../keyspace.ts'
+import type { Segment } from '../keyspace/keyspace.ts'
 import { HASH_SHAPES, writeBitLength, type HashShape } from './scalar.ts'
 import type { SegmentKernel } from './search.ts'
 import { KEY_WORD, type TargetSet } from './targets.ts'

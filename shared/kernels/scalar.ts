@@ -2,7 +2,7 @@
 // fallback for candidates longer than one block. State and message are 32-bit words; SHA-512 keeps
 // each 64-bit word as a (high, low) pair. Nothing here allocates per call.
 import type { Algorithm } from '../algorithms.ts'
-import { MAX_CANDIDATE_BYTES } from '../limits.ts'
+import { MAX_CANDIDATE_BYTES } from '../protocol/limits.ts'
 
 export type HashShape = {
   blockBytes: number

@@ -2,9 +2,9 @@
 // whose key digest word passes the prefilter; this driver rebuilds those candidates, verifies them
 // with the reference hash, checks the cancel flag between batches and publishes progress.
 import { toHex, type Algorithm } from '../algorithms.ts'
-import { odometerDigits, candidateAt, type Keyspace, type Segment } from '../keyspace.ts'
-import { KERNEL_BATCH_MS, KERNEL_FIRST_BATCH } from '../limits.ts'
-import type { SearchHit } from '../messages.ts'
+import { odometerDigits, candidateAt, type Keyspace, type Segment } from '../keyspace/keyspace.ts'
+import { KERNEL_BATCH_MS, KERNEL_FIRST_BATCH } from '../protocol/limits.ts'
+import type { SearchHit } from '../protocol/messages.ts'
 import { hashBytes, MessageHasher } from './scalar.ts'
 import { KEY_WORD, targetSet, type TargetSet } from './targets.ts'
 import { scalarSegmentKernel } from './scalar-search.ts'

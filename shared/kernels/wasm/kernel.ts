@@ -5,7 +5,7 @@
 // depends only on the prefix is computed once per call, everything constant was folded when the
 // module was built. One call covers a run of tail values; JS moves the prefix odometer between calls.
 import type { Algorithm } from '../../algorithms.ts'
-import type { Segment } from '../../keyspace.ts'
+import type { Segment } from '../../keyspace/keyspace.ts'
 import { HASH_SHAPES, writeBitLength } from '../scalar.ts'
 import type { SegmentKernel } from '../search.ts'
 import { KEY_WORD, type TargetSet } from '../targets.ts'

@@ -3,7 +3,7 @@
 // spends its time on sockets, not on the screen. The terminal is restored on every way out.
 import blessed from 'blessed'
 import type { Dashboard, View } from './dashboard.ts'
-import type { Job } from './job.ts'
+import type { Job } from '../job.ts'
 
 const RENDER_INTERVAL_MS = 250
 const SAMPLE_INTERVAL_MS = 1_000

@@ -2,7 +2,7 @@
 import { spawn, type ChildProcess } from 'node:child_process'
 import { fileURLToPath } from 'node:url'
 
-const WORKER_MAIN = fileURLToPath(new URL('../worker/main.ts', import.meta.url))
+const WORKER_MAIN = fileURLToPath(new URL('../../worker/main.ts', import.meta.url))
 
 // The token goes through a pipe on stdin: never argv (ps shows it) nor the environment.
 export function spawnLocalWorker (port: number, token: string, onLine: (line: string) => void, threads?: number): ChildProcess {

@@ -1,9 +1,9 @@
 // What the terminal UI shows, computed without a terminal: rows of text cells for workers and jobs,
 // found results, a history of total speed, log lines. The TUI only lays this out; tests read it.
-import { potLine } from './potfile.ts'
+import { potLine } from '../store/potfile.ts'
 import { formatDuration, formatSpeed } from './format.ts'
-import type { Orchestrator } from './orchestrator.ts'
-import type { WorkerState } from './scheduler.ts'
+import type { Orchestrator } from '../orchestrator.ts'
+import type { WorkerState } from '../scheduler/scheduler.ts'
 
 export type WorkerRow = { name: string, address: string, threads: string, speed: string, inFlight: string, state: 'connecting' | 'working' | 'idle' | 'lost', connected: string }
 export type JobRow = { id: string, algorithm: string, keyspace: string, progress: string, speed: string, eta: string, found: string, priority: string, status: string }

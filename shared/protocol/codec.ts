@@ -1,7 +1,7 @@
 // msgpack encoding of messages. The decoder is locked down: no records, no structured clones,
 // maps as plain objects, one value per frame (msgpackr throws on trailing bytes).
 import { Packr, Unpackr } from 'msgpackr'
-import { MessageDecodeError } from './errors.ts'
+import { MessageDecodeError } from '../errors.ts'
 
 const packr = new Packr({ useRecords: false, structuredClone: false, mapsAsObjects: true })
 const unpackr = new Unpackr({ useRecords: false, structuredClone: false, mapsAsObjects: true, int64AsType: 'number' })

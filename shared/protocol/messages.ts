@@ -1,9 +1,9 @@
 // Every message that crosses the network or a thread boundary, typed here and validated on receipt.
 // Validators accept only plain objects with exactly the expected fields, types and bounds.
-import { isAlgorithm, DIGEST_BYTES, MAX_DIGEST_BYTES, type Algorithm } from './algorithms.ts'
-import { InvalidMessageError } from './errors.ts'
-import { maskSpec } from './keyspace.ts'
-import { CUSTOM_CHARSETS } from './mask.ts'
+import { isAlgorithm, DIGEST_BYTES, MAX_DIGEST_BYTES, type Algorithm } from '../algorithms.ts'
+import { InvalidMessageError } from '../errors.ts'
+import { maskSpec } from '../keyspace/keyspace.ts'
+import { CUSTOM_CHARSETS } from '../keyspace/mask.ts'
 import {
   MAX_CANDIDATE_BYTES, MAX_CHUNK_CANDIDATES, MAX_ID_LENGTH, MAX_KEYSPACE_TEXT_LENGTH, MAX_NAME_LENGTH,
   MAX_REASON_LENGTH, MAX_TARGETS_PER_MESSAGE, MAX_THREADS, PROTOCOL_VERSION, WORDLIST_CHUNK_BYTES

@@ -1,10 +1,10 @@
 // A keyspace is an index space: index i maps to exactly one candidate and back, with nothing
 // materialised. Every keyspace is a list of segments; a segment is a fixed-length odometer over
 // per-position charsets, last position fastest, covering `count` odometer values from `first`.
-import { InvalidInputError } from './errors.ts'
-import { MAX_CANDIDATE_BYTES } from './limits.ts'
+import { InvalidInputError } from '../errors.ts'
+import { MAX_CANDIDATE_BYTES } from '../protocol/limits.ts'
 import { CUSTOM_CHARSETS, parseMask } from './mask.ts'
-import type { KeyspaceSpec, MaskSpec, RangeSpec } from './messages.ts'
+import type { KeyspaceSpec, MaskSpec, RangeSpec } from '../protocol/messages.ts'
 
 export type Segment = {
   charsets: Uint8Array[] // one per candidate byte

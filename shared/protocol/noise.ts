@@ -7,7 +7,7 @@ import { p256 } from '@noble/curves/nist.js'
 import { gcm } from '@noble/ciphers/aes.js'
 import { sha256 } from '@noble/hashes/sha2.js'
 import { hkdf } from '@noble/hashes/hkdf.js'
-import { DecryptError, HandshakeError, NonceExhaustedError, TokenRejectedError } from './errors.ts'
+import { DecryptError, HandshakeError, NonceExhaustedError, TokenRejectedError } from '../errors.ts'
 import { AEAD_TAG_BYTES, HANDSHAKE_MESSAGE_BYTES, MAX_FRAMES_PER_KEY, PROTOCOL_PROLOGUE } from './limits.ts'
 
 export const NOISE_PROTOCOL_NAME = 'Noise_NNpsk0_P256_AESGCM_SHA256'

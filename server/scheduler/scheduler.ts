@@ -3,15 +3,15 @@
 // Chunks are index ranges, never lists; every index is counted exactly once when its chunk completes.
 import { equalBytes } from '@noble/ciphers/utils.js'
 import { EventEmitter } from 'node:events'
-import { DIGEST_BYTES, toHex, type Algorithm } from '../shared/algorithms.ts'
-import { InvalidInputError } from '../shared/errors.ts'
-import { keyspaceFrom, type Keyspace } from '../shared/keyspace.ts'
-import { hashBytes } from '../shared/kernels/scalar.ts'
+import { DIGEST_BYTES, toHex, type Algorithm } from '../../shared/algorithms.ts'
+import { InvalidInputError } from '../../shared/errors.ts'
+import { keyspaceFrom, type Keyspace } from '../../shared/keyspace/keyspace.ts'
+import { hashBytes } from '../../shared/kernels/scalar.ts'
 import {
   ASSUMED_SPEED_PER_THREAD, CHUNKS_AHEAD_PER_WORKER, MAX_CHUNK_CANDIDATES, MAX_TARGETS_PER_JOB, MIN_CHUNK_CANDIDATES,
   TAIL_SHRINK_FACTOR, TARGET_CHUNK_SECONDS
-} from '../shared/limits.ts'
-import type { KeyspaceSpec } from '../shared/messages.ts'
+} from '../../shared/protocol/limits.ts'
+import type { KeyspaceSpec } from '../../shared/protocol/messages.ts'
 
 export type JobStatus = 'running' | 'paused' | 'found' | 'exhausted' | 'cancelled'
 export type FoundResult = { hash: string, plaintext: Uint8Array }

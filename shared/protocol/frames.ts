@@ -1,7 +1,7 @@
 // Length-prefixed frames: a 4-byte big-endian length, then that many bytes.
 // The reader is a two-state machine (header, body) over buffered chunks. It checks the declared
 // length against its bounds before buffering a body, and copies only when a read spans two chunks.
-import { FrameTooLargeError, FrameTooSmallError } from './errors.ts'
+import { FrameTooLargeError, FrameTooSmallError } from '../errors.ts'
 import { FRAME_HEADER_BYTES } from './limits.ts'
 
 export type Frame = { header: Uint8Array, body: Uint8Array }

@@ -4,9 +4,9 @@
 import { createReadStream } from 'node:fs'
 import { open, type FileHandle } from 'node:fs/promises'
 import { resolve } from 'node:path'
-import { InvalidInputError } from '../shared/errors.ts'
-import { MAX_CANDIDATE_BYTES, WORDLIST_INDEX_STRIDE } from '../shared/limits.ts'
-import type { WordlistSpec } from '../shared/messages.ts'
+import { InvalidInputError } from '../../shared/errors.ts'
+import { MAX_CANDIDATE_BYTES, WORDLIST_INDEX_STRIDE } from '../../shared/protocol/limits.ts'
+import type { WordlistSpec } from '../../shared/protocol/messages.ts'
 
 const NEWLINE = 0x0a
 const CR = 0x0d

@@ -2,9 +2,9 @@
 // stops everything with the file and line number, before any work starts.
 import { createReadStream } from 'node:fs'
 import { createInterface } from 'node:readline'
-import { parseDigest, type Algorithm } from '../shared/algorithms.ts'
-import { InvalidInputError } from '../shared/errors.ts'
-import { MAX_TARGETS_PER_JOB } from '../shared/limits.ts'
+import { parseDigest, type Algorithm } from '../../shared/algorithms.ts'
+import { InvalidInputError } from '../../shared/errors.ts'
+import { MAX_TARGETS_PER_JOB } from '../../shared/protocol/limits.ts'
 
 export async function readHashList (path: string, algorithm: Algorithm): Promise<Uint8Array[]> {
   const digests: Uint8Array[] = []

@@ -3,7 +3,7 @@
 import { EventEmitter } from 'node:events'
 import type { Socket } from 'node:net'
 import { encodeMessage, decodeMessage } from './codec.ts'
-import { ConnectionClosedError, OutboundOverflowError, TaskOrchError, TimeoutError } from './errors.ts'
+import { ConnectionClosedError, OutboundOverflowError, TaskOrchError, TimeoutError } from '../errors.ts'
 import { FrameReader, frameHeader, type Frame } from './frames.ts'
 import {
   AEAD_TAG_BYTES, FRAME_COMPLETION_TIMEOUT_MS, HANDSHAKE_MESSAGE_BYTES, HANDSHAKE_TIMEOUT_MS,

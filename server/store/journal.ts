@@ -3,11 +3,11 @@
 // crash (even kill -9) --restore replays it: unfinished jobs come back under their ids with their
 // completed ranges counted once, and only the chunks that were in flight are searched again.
 import { closeSync, existsSync, fsyncSync, openSync, readFileSync, writeSync } from 'node:fs'
-import { isAlgorithm, parseDigest, toHex, type Algorithm } from '../shared/algorithms.ts'
-import { InvalidInputError } from '../shared/errors.ts'
-import { validateKeyspace, type KeyspaceSpec } from '../shared/messages.ts'
-import type { Orchestrator } from './orchestrator.ts'
-import type { Completed, FoundResult, JobSpec } from './scheduler.ts'
+import { isAlgorithm, parseDigest, toHex, type Algorithm } from '../../shared/algorithms.ts'
+import { InvalidInputError } from '../../shared/errors.ts'
+import { validateKeyspace, type KeyspaceSpec } from '../../shared/protocol/messages.ts'
+import type { Orchestrator } from '../orchestrator.ts'
+import type { Completed, FoundResult, JobSpec } from '../scheduler/scheduler.ts'
 
 type JobRecord = { t: 'job', id: string, algorithm: Algorithm, targets: string[], keyspace: KeyspaceSpec, priority: number }
 type ChunkRecord = { t: 'chunk', job: string, offset: string, length: number }

@@ -1,5 +1,5 @@
 // Human-readable figures shared by the log lines and the terminal UI.
-import type { Job } from './job.ts'
+import type { Job } from '../job.ts'
 
 export function formatSpeed (hashesPerSecond: number): string {
   const units = ['H/s', 'kH/s', 'MH/s', 'GH/s', 'TH/s']

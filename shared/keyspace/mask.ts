@@ -1,8 +1,8 @@
 // hashcat masks: each position is a literal byte or a charset, `?l ?u ?d ?h ?H ?s ?a ?b` built in,
 // `?1..?4` the custom charsets given with -1..-4, `??` a literal question mark. Masks and charsets
 // are UTF-8 text, read byte by byte as hashcat does, so a non-ASCII literal is several positions.
-import { InvalidInputError } from './errors.ts'
-import { MAX_CANDIDATE_BYTES } from './limits.ts'
+import { InvalidInputError } from '../errors.ts'
+import { MAX_CANDIDATE_BYTES } from '../protocol/limits.ts'
 
 const bytesOf = (text: string) => Uint8Array.from(Buffer.from(text, 'latin1'))
 const range = (from: number, to: number) => Uint8Array.from({ length: to - from + 1 }, (_, i) => from + i)
