@@ -4,8 +4,10 @@
 // taken within a round.
 import { createHash } from 'node:crypto'
 import type { Algorithm } from '../shared/algorithms.ts'
-import { keyspaceFrom, rangeSpec } from '../shared/keyspace/keyspace.ts'
-import { search, type KernelFactory } from '../shared/kernels/search.ts'
+import { keyspaceFrom } from '../shared/keyspace/keyspace.ts'
+import { rangeSpec } from '../shared/keyspace/spec.ts'
+import { search } from '../shared/kernels/search.ts'
+import type { KernelFactory } from '../shared/kernels/segment-kernel.ts'
 import { wasmSimdKernel } from '../shared/kernels/wasm/kernel.ts'
 
 export const KERNELS = ['node:crypto', 'scalar', 'wasm-simd'] as const

@@ -6,7 +6,7 @@ import { availableParallelism, cpus, loadavg, platform, arch, totalmem } from 'n
 import { ALGORITHMS } from '../shared/algorithms.ts'
 import { integerFlag, parseFlags, runMain } from '../shared/cli.ts'
 import { InvalidInputError } from '../shared/errors.ts'
-import { parseRange } from '../shared/keyspace/keyspace.ts'
+import { parseRange } from '../shared/keyspace/spec.ts'
 import { KERNELS, measureKernel, type KernelName } from './kernels.ts'
 import { measureThreads } from './threads.ts'
 import { startEndToEnd } from './e2e.ts'

@@ -2,7 +2,7 @@
 // on a chunk sized to take about `seconds` at the single-thread speed times the thread count.
 import { createHash } from 'node:crypto'
 import type { Algorithm } from '../shared/algorithms.ts'
-import { rangeSpec } from '../shared/keyspace/keyspace.ts'
+import { rangeSpec } from '../shared/keyspace/spec.ts'
 import { ChunkRunner } from '../worker/runner.ts'
 
 export async function measureThreads (algorithm: Algorithm, threads: number, perThreadSpeed: number, seconds: number, runs: number): Promise<number[]> {

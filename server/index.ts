@@ -1,6 +1,10 @@
 // The library surface: `new Orchestrator({ token }).start()`, then `addTasks(...)`.
-export { Orchestrator, type OrchestratorOptions, type TaskSpec, type WordlistInput, type LogLevel } from './orchestrator.ts'
+export { Orchestrator, type OrchestratorOptions, type OrchestratorEvents, type WorkerSummary } from './orchestrator.ts'
+export { Job, type JobOutcome, type Found } from './job.ts'
+export type { JobRequest, WordlistInput } from './jobs.ts'
+export type { KeyspaceInput } from '../shared/keyspace/spec.ts'
 export { Potfile } from './store/potfile.ts'
-export { Job, type JobOutcome } from './job.ts'
+export { Journal } from './store/journal.ts'
 export { generateToken } from '../shared/protocol/noise.ts'
 export { ALGORITHMS, type Algorithm } from '../shared/algorithms.ts'
+export type { LogLevel } from '../shared/log.ts'

@@ -1,16 +1,21 @@
-// The handle addTasks returns: events, a promise of the outcome, and controls.
+// The handle addTasks returns: events, a promise of the outcome, controls, and read-only figures.
 import { EventEmitter } from 'node:events'
-import { describeKeyspace } from '../shared/keyspace/keyspace.ts'
-import type { FoundResult, JobState, JobStatus } from './scheduler/scheduler.ts'
+import { describeKeyspace } from '../shared/keyspace/spec.ts'
+import { RateMeter } from './rate.ts'
+import type { EndStatus, FoundResult, JobState, JobStatus } from './scheduler/state.ts'
+
+// A result as the library reports it: the digest in hex, the plaintext as latin1 text (one character
+// per byte, so nothing is lost) and as bytes.
+export type Found = { hash: string, plaintext: string, bytes: Uint8Array }
 
 export type JobOutcome = {
-  status: 'found' | 'exhausted' | 'cancelled'
-  found: { hash: string, plaintext: string }[]
+  status: EndStatus
+  found: Found[]
   hashed: bigint
 }
 
 export interface JobEvents {
-  found: [{ hash: string, plaintext: string, bytes: Uint8Array }]
+  found: [Found]
   end: [JobOutcome]
 }
 
@@ -19,10 +24,15 @@ export interface JobControls {
   setPaused (jobId: string, paused: boolean): void
 }
 
+export function foundOf (result: FoundResult): Found {
+  return { hash: result.hash, plaintext: Buffer.from(result.plaintext).toString('latin1'), bytes: result.plaintext }
+}
+
 export class Job extends EventEmitter<JobEvents> {
   readonly done: Promise<JobOutcome>
   readonly #state: JobState
   readonly #controls: JobControls
+  readonly #meter = new RateMeter()
   #resolve!: (outcome: JobOutcome) => void
 
   constructor (state: JobState, controls: JobControls) {
@@ -30,6 +40,7 @@ export class Job extends EventEmitter<JobEvents> {
     this.#state = state
     this.#controls = controls
     this.done = new Promise((resolve) => { this.#resolve = resolve })
+    this.#meter.update(Number(state.hashed), state.createdAt) // what a restored job had searched is not this run's speed
   }
 
   get id (): string { return this.#state.id }
@@ -37,6 +48,7 @@ export class Job extends EventEmitter<JobEvents> {
   get hashed (): bigint { return this.#state.hashed }
   get keyspaceSize (): bigint { return this.#state.keyspace.size }
   get state (): Readonly<JobState> { return this.#state }
+  get keyspaceText (): string { return describeKeyspace(this.#state.keyspace.spec) }
 
   // Completed chunks plus the progress reported on chunks in flight: for display, never for accounting.
   get searched (): bigint {
@@ -45,7 +57,11 @@ export class Job extends EventEmitter<JobEvents> {
     return this.#state.hashed + inFlight
   }
 
-  get keyspaceText (): string { return describeKeyspace(this.#state.keyspace.spec) }
+  // Candidates per second lately, 0 unless running; whoever displays it samples it (about once a second).
+  speed (now = Date.now()): number {
+    const speed = this.#meter.update(Number(this.searched), now)
+    return this.#state.status === 'running' ? speed : 0
+  }
 
   cancel (): void { this.#controls.cancel(this.id) }
   pause (): void { this.#controls.setPaused(this.id, true) }
@@ -53,16 +69,12 @@ export class Job extends EventEmitter<JobEvents> {
 
   // Called by the orchestrator.
   reportFound (result: FoundResult): void {
-    this.emit('found', { hash: result.hash, plaintext: Buffer.from(result.plaintext).toString('latin1'), bytes: result.plaintext })
+    this.emit('found', foundOf(result))
   }
 
   reportEnd (): void {
     const s = this.#state
-    const outcome: JobOutcome = {
-      status: s.status as JobOutcome['status'],
-      found: s.found.map((f) => ({ hash: f.hash, plaintext: Buffer.from(f.plaintext).toString('latin1') })),
-      hashed: s.hashed
-    }
+    const outcome: JobOutcome = { status: s.status as EndStatus, found: s.found.map(foundOf), hashed: s.hashed }
     this.emit('end', outcome)
     this.#resolve(outcome)
   }

@@ -1,152 +1,142 @@
-// The server: accepts workers over authenticated sessions, feeds the scheduler, sends it work.
+// The server: turns authenticated sessions into scheduler events, and carries out what each
+// scheduler transition returns: persist first (potfile, journal), then announce (events, workers).
 // Nothing polls: work is handed out when a worker joins, a chunk completes, a job arrives or a worker leaves.
 import { EventEmitter } from 'node:events'
-import net, { type Socket } from 'node:net'
 import { equalBytes } from '@noble/ciphers/utils.js'
-import { parseDigest, toHex, type Algorithm } from '../shared/algorithms.ts'
+import { DIGEST_BYTES, toHex, type Algorithm } from '../shared/algorithms.ts'
+import { FalseFoundError, InvalidInputError, MiscountError, ProtocolError, TimeoutError, coded, type StoreError } from '../shared/errors.ts'
 import { hashBytes } from '../shared/kernels/scalar.ts'
-import { InvalidInputError, TaskOrchError } from '../shared/errors.ts'
-import { keyspaceSpec, type KeyspaceInput } from '../shared/keyspace/keyspace.ts'
-import { MAX_CANDIDATE_BYTES, MAX_CONNECTIONS, MAX_PENDING_HANDSHAKES, MAX_PENDING_HANDSHAKES_PER_ADDRESS, MAX_TARGETS_PER_MESSAGE, WORDLIST_CHUNK_BYTES } from '../shared/protocol/limits.ts'
-import type { KeyspaceSpec, WorkerMessage } from '../shared/protocol/messages.ts'
+import { MAX_CANDIDATE_BYTES, type KeyspaceSpec } from '../shared/keyspace/spec.ts'
+import type { LogLevel } from '../shared/log.ts'
+import { MAX_TARGETS_PER_MESSAGE, WORDLIST_CHUNK_BYTES } from '../shared/protocol/limits.ts'
+import type { WorkerMessage } from '../shared/protocol/messages.ts'
 import { tokenBytes } from '../shared/protocol/noise.ts'
-import { acceptSession, DEFAULT_TIMINGS, type ServerSession, type SessionTimings } from '../shared/protocol/session.ts'
-import { Job } from './job.ts'
-import type { Potfile } from './store/potfile.ts'
+import { DEFAULT_TIMINGS, type ServerSession, type SessionTimings } from '../shared/protocol/session.ts'
 import { Wordlist } from './inputs/wordlist.ts'
-import { isLive, Scheduler, type Cancellation, type Chunk, type Completed, type FoundResult, type JobSpec, type JobState, type WorkerState } from './scheduler/scheduler.ts'
+import { Job, foundOf, type Found } from './job.ts'
+import { checkRequest, type JobRequest, type WordlistInput } from './jobs.ts'
+import { Listener } from './listener.ts'
+import type { SchedulerOptions } from './scheduler/options.ts'
+import { Scheduler } from './scheduler/scheduler.ts'
+import { isLive, workerSummary, type Chunk, type Effect, type FoundResult, type JobSpec, type JobState, type WorkerState, type WorkerSummary } from './scheduler/state.ts'
+
+export type { WorkerSummary }
+import type { JournaledJob, Journal } from './store/journal.ts'
+import type { Potfile } from './store/potfile.ts'
+import { WriteQueue } from './store/write-queue.ts'
 
 export type OrchestratorOptions = {
   host?: string
   port?: number
   token: string
   timings?: Partial<SessionTimings>
+  scheduler?: Partial<SchedulerOptions>
   potfile?: Potfile // results are appended here before they are reported; targets in it are not searched
+  journal?: { journal: Journal, lastJobId: number } // a session: everything is recorded; new job ids follow lastJobId
+  storeRetryMs?: number // how often a failed potfile or journal write is tried again
 }
-
-// A wordlist is a file on the server's disk; its words travel with each task.
-export type WordlistInput = { type: 'wordlist', path: string }
-
-export type TaskSpec = {
-  algorithm: Algorithm
-  targets: (string | Uint8Array)[]
-  keyspace: KeyspaceInput | WordlistInput
-  priority?: number
-}
-
-export type LogLevel = 'debug' | 'info' | 'warn' | 'error'
 
 export interface OrchestratorEvents {
   log: [LogLevel, string]
-  'worker-joined': [WorkerState]
-  'worker-left': [WorkerState, string]
+  'worker-joined': [WorkerSummary]
+  'worker-left': [WorkerSummary, string]
   'job-added': [Job]
   'job-progress': [Job]
-  found: [Job, { hash: string, plaintext: string, bytes: Uint8Array }]
+  found: [Job, Found]
   'job-ended': [Job]
+  'store-failed': [StoreError] // jobs are paused; results are kept in memory and written when it works again
+  'store-recovered': []
 }
 
 type Peer = { session: ServerSession, worker: WorkerState | null, knownJobs: Set<string> }
 
 export class Orchestrator extends EventEmitter<OrchestratorEvents> {
-  readonly scheduler = new Scheduler()
-  readonly #options: Required<Omit<OrchestratorOptions, 'timings' | 'potfile'>> & { timings: SessionTimings }
+  readonly #scheduler: Scheduler
+  readonly #listener: Listener
+  readonly #host: string
+  readonly #timings: SessionTimings
   readonly #potfile: Potfile | null
-  readonly #token: Uint8Array
+  readonly #journal: Journal | null
+  readonly #writes: WriteQueue
   readonly #peers = new Map<string, Peer>()
   readonly #handles = new Map<string, Job>()
-  readonly #pendingByAddress = new Map<string, number>()
   readonly #wordlists = new Map<string, Wordlist>()
-  #pending = 0
-  #server: net.Server | null = null
+  readonly #pausedByStore = new Set<string>()
   #workerSeq = 0
-  refusedHandshakes = 0
 
   constructor (options: OrchestratorOptions) {
     super()
     if (typeof options.token !== 'string' || options.token.length === 0) throw new InvalidInputError('a token is required')
-    this.#options = { host: options.host ?? '0.0.0.0', port: options.port ?? 8080, token: options.token, timings: { ...DEFAULT_TIMINGS, ...options.timings } }
-    this.#token = tokenBytes(options.token)
+    this.#host = options.host ?? '0.0.0.0'
+    this.#timings = { ...DEFAULT_TIMINGS, ...options.timings }
+    this.#scheduler = new Scheduler(options.scheduler)
     this.#potfile = options.potfile ?? null
-    this.scheduler.on('found', (state, result) => {
-      this.#potfile?.append(result.hash, result.plaintext)
-      const job = this.#handles.get(state.id)
-      if (job) this.#reportFound(job, result)
-    })
-    this.scheduler.on('end', (state) => {
-      const job = this.#handles.get(state.id)
-      if (!job) return
-      job.reportEnd()
-      this.emit('job-ended', job)
-    })
+    this.#journal = options.journal?.journal ?? null
+    this.#scheduler.reserveJobIds(options.journal?.lastJobId ?? 0)
+    this.#writes = new WriteQueue(options.storeRetryMs)
+    this.#writes.on('failed', (error) => this.#onStoreFailed(error))
+    this.#writes.on('recovered', (written) => this.#onStoreRecovered(written))
+    this.#listener = new Listener({ host: this.#host, port: options.port ?? 8080, token: tokenBytes(options.token), timings: this.#timings })
+    this.#listener.on('log', (level, message) => this.emit('log', level, message))
+    this.#listener.on('session', (session) => this.#onSession(session))
   }
 
-  get port (): number {
-    const address = this.#server?.address()
-    return typeof address === 'object' && address ? address.port : this.#options.port
-  }
-
-  get host (): string { return this.#options.host }
+  get port (): number { return this.#listener.port }
+  get host (): string { return this.#host }
   get jobs (): Job[] { return [...this.#handles.values()] }
-  get workers (): WorkerState[] { return [...this.scheduler.workers.values()] }
+  get workers (): WorkerSummary[] { return [...this.#scheduler.workers.values()].map(workerSummary) }
 
   // Connections that are not workers yet (handshake or HELLO pending), by remote address.
   get connecting (): string[] {
-    const addresses: string[] = []
-    for (const [address, count] of this.#pendingByAddress) for (let i = 0; i < count; i++) addresses.push(address)
+    const addresses = this.#listener.handshaking
     for (const peer of this.#peers.values()) if (!peer.worker) addresses.push(peer.session.remoteAddress)
     return addresses
   }
 
   start (): Promise<void> {
-    const server = net.createServer({ noDelay: true }, (socket) => this.#onConnection(socket))
-    server.maxConnections = MAX_CONNECTIONS
-    this.#server = server
-    return new Promise((resolve, reject) => {
-      server.once('error', reject)
-      server.listen(this.#options.port, this.#options.host, () => {
-        server.off('error', reject)
-        server.on('error', (error) => this.emit('log', 'error', `listener: ${error.message}`))
-        this.emit('log', 'info', `listening on ${this.#options.host}:${this.port}`)
-        resolve()
-      })
-    })
+    return this.#listener.start()
   }
 
-  // Cancels running jobs, tells workers goodbye and stops listening.
+  // Cancels running jobs, tells workers goodbye, stops listening, and tries once more to write
+  // anything a failing disk held back.
   async stop (): Promise<void> {
     for (const job of this.#handles.values()) job.cancel()
     for (const peer of this.#peers.values()) peer.session.close('server shutting down')
-    await new Promise<void>((resolve) => this.#server ? this.#server.close(() => resolve()) : resolve())
+    await this.#listener.stop()
+    if (!this.#writes.flush()) this.emit('log', 'error', `${this.#writes.pending} result(s) or record(s) could not be written to the potfile or session journal; the results were printed as they were found`)
+    this.#writes.close()
   }
 
   // Wordlist jobs resolve once the file has been read through and indexed; the rest at once.
-  addTasks (spec: TaskSpec & { keyspace: WordlistInput }): Promise<Job>
-  addTasks (spec: TaskSpec & { keyspace: KeyspaceInput }): Job
-  addTasks (spec: TaskSpec): Job | Promise<Job> {
-    const targets = spec.targets.map((t) => (typeof t === 'string' ? parseDigest(spec.algorithm, t) : t))
-    const create = (keyspace: KeyspaceSpec, wordlist: Wordlist | null) => {
-      const known = this.#knownInPotfile(spec.algorithm, targets)
-      const state = this.scheduler.addJob({ algorithm: spec.algorithm, targets, keyspace, priority: spec.priority, known, capLength: wordlist ? capWords(wordlist) : undefined })
-      if (known.length > 0) this.emit('log', 'info', `job ${state.id}: ${known.length} of ${state.targets.length} target(s) already in the potfile ${this.#potfile!.path}`)
-      return this.#register(state, wordlist)
+  addTasks (request: JobRequest & { keyspace: WordlistInput }): Promise<Job>
+  addTasks (request: JobRequest & { keyspace: Exclude<JobRequest['keyspace'], WordlistInput> }): Job
+  addTasks (request: JobRequest): Job | Promise<Job> {
+    const { targets, keyspace } = checkRequest(request)
+    const create = (spec: KeyspaceSpec, wordlist: Wordlist | null) => {
+      const known = this.#knownInPotfile(request.algorithm, targets)
+      const { job, effects } = this.#scheduler.addJob({ algorithm: request.algorithm, targets, keyspace: spec, priority: request.priority, known, capLength: wordlist ? capWords(wordlist) : undefined })
+      if (known.length > 0) this.emit('log', 'info', `job ${job.id}: ${known.length} of ${job.targets.size} target(s) already in the potfile ${this.#potfile!.path}`)
+      return this.#register(job, wordlist, effects)
     }
-    if (spec.keyspace?.type === 'wordlist') return this.#openWordlist(spec.keyspace.path).then((list) => create(list.spec, list))
-    return create(keyspaceSpec(spec.keyspace), null)
+    if (keyspace.type === 'wordlist' && 'path' in keyspace) return this.#openWordlist(keyspace.path).then((list) => create(list.spec, list))
+    return create(keyspace as KeyspaceSpec, null)
   }
 
-  // A job from a session journal, under its old id; `spec.known` holds what it had found.
-  async restoreTasks (id: string, spec: JobSpec, completed: Completed[]): Promise<Job> {
+  // An unfinished job from a session journal, under its old id, with what it had searched and found.
+  async restoreTasks (journaled: JournaledJob): Promise<Job> {
+    const { id, algorithm, targets, keyspace, priority } = journaled
     let wordlist: Wordlist | null = null
-    if (spec.keyspace.type === 'wordlist') {
-      wordlist = await this.#openWordlist(spec.keyspace.name)
-      if (wordlist.spec.size !== spec.keyspace.size) {
-        throw new InvalidInputError(`cannot restore job ${id}: wordlist ${spec.keyspace.name} now has ${wordlist.words} words, the session has ${spec.keyspace.size}`)
+    if (keyspace.type === 'wordlist') {
+      wordlist = await this.#openWordlist(keyspace.name)
+      const was = journaled.source!
+      if (wordlist.source.bytes !== was.bytes || wordlist.source.sha256 !== was.sha256) {
+        throw new InvalidInputError(`cannot restore job ${id}: wordlist ${keyspace.name} has changed since the session began (${was.bytes} bytes, SHA-256 ${was.sha256.slice(0, 16)}…; now ${wordlist.source.bytes} bytes, ${wordlist.source.sha256.slice(0, 16)}…)`)
       }
     }
-    const known = new Map([...(spec.known ?? []), ...this.#knownInPotfile(spec.algorithm, spec.targets)].map((k) => [k.hash, k]))
-    const capLength = wordlist ? capWords(wordlist) : undefined
-    return this.#register(this.scheduler.restoreJob({ ...spec, known: [...known.values()], capLength }, id, completed), wordlist)
+    const known = new Map([...journaled.known, ...this.#knownInPotfile(algorithm, targets)].map((k) => [k.hash, k]))
+    const spec: JobSpec = { algorithm, targets, keyspace, priority, known: [...known.values()], capLength: wordlist ? capWords(wordlist) : undefined }
+    const { job, effects } = this.#scheduler.restoreJob(spec, id, journaled.completed)
+    return this.#register(job, wordlist, effects)
   }
 
   async #openWordlist (path: string): Promise<Wordlist> {
@@ -160,71 +150,102 @@ export class Orchestrator extends EventEmitter<OrchestratorEvents> {
   #knownInPotfile (algorithm: Algorithm, targets: Uint8Array[]): FoundResult[] {
     if (!this.#potfile) return []
     return targets.flatMap((t) => {
-      const plaintext = this.#potfile!.get(toHex(t))
-      return plaintext && equalBytes(hashBytes(algorithm, plaintext), t) ? [{ hash: toHex(t), plaintext }] : []
+      const plaintext = this.#potfile!.plaintexts(toHex(t)).find((p) => equalBytes(hashBytes(algorithm, p), t))
+      return plaintext ? [{ hash: toHex(t), plaintext }] : []
     })
   }
 
-  #register (state: JobState, wordlist: Wordlist | null): Job {
+  // The job's record is written before anything about it. Results known from the start, and a job
+  // that ended before it began, are announced next tick, so the caller can listen to the job it gets back.
+  #register (state: JobState, wordlist: Wordlist | null, effects: Effect[]): Job {
     const job = new Job(state, { cancel: (id) => this.#cancel(id), setPaused: (id, paused) => this.#setPaused(id, paused) })
     this.#handles.set(state.id, job)
     if (wordlist) this.#wordlists.set(state.id, wordlist)
+    const journal = this.#journal
+    if (journal) this.#writes.write(() => journal.recordJob(state, wordlist?.source ?? null))
+    this.#persist(effects)
     this.emit('job-added', job)
-    // Results known from the start, and a job that ended before it began, are reported next tick,
-    // so the caller can listen to the job it gets back.
-    if (state.found.length > 0 || !isLive(state)) {
-      const initial = [...state.found] // later finds are reported as they happen, not here again
-      process.nextTick(() => {
-        for (const result of initial) this.#reportFound(job, result)
-        if (!isLive(state)) {
-          job.reportEnd()
-          this.emit('job-ended', job)
-        }
-      })
-    }
-    this.#sendCancellations(this.scheduler.preemptFor(state.id)) // and dispatches
+    if (this.#writes.failing && this.#scheduler.setPaused(state.id, true)) this.#pausedByStore.add(state.id)
+    process.nextTick(() => this.#announce(effects))
+    this.#carryOut(this.#scheduler.preemptFor(state.id))
     return job
   }
 
-  #reportFound (job: Job, result: FoundResult): void {
-    job.reportFound(result)
-    this.emit('found', job, { hash: result.hash, plaintext: Buffer.from(result.plaintext).toString('latin1'), bytes: result.plaintext })
+  // Persist first, then announce, then hand out whatever work there is.
+  #carryOut (effects: Effect[]): void {
+    this.#persist(effects)
+    this.#announce(effects)
+    this.#dispatch()
+  }
+
+  // Queued in order; a failing disk holds them (and pauses the jobs) until it works again.
+  #persist (effects: Effect[]): void {
+    const potfile = this.#potfile
+    const journal = this.#journal
+    for (const effect of effects) {
+      if (effect.type === 'found') {
+        const { job, result } = effect
+        if (potfile) this.#writes.write(() => potfile.append(result.hash, result.plaintext))
+        if (journal) this.#writes.write(() => journal.recordFound(job.id, result))
+      } else if (journal && effect.type === 'completed') {
+        const { job, offset, length } = effect
+        this.#writes.write(() => journal.recordCompleted(job.id, offset, length))
+      } else if (journal && effect.type === 'ended') {
+        const { job } = effect
+        this.#writes.write(() => journal.recordEnd(job.id, job.status as 'found' | 'exhausted' | 'cancelled'))
+      }
+    }
+  }
+
+  #announce (effects: Effect[]): void {
+    for (const effect of effects) {
+      const job = effect.type === 'cancel' ? undefined : this.#handles.get(effect.job.id)
+      switch (effect.type) {
+        case 'found':
+          job?.reportFound(effect.result)
+          if (job) this.emit('found', job, foundOf(effect.result))
+          break
+        case 'completed':
+          if (job) this.emit('job-progress', job)
+          break
+        case 'ended':
+          this.#wordlists.delete(effect.job.id)
+          job?.reportEnd()
+          if (job) this.emit('job-ended', job)
+          break
+        case 'cancel':
+          this.#peers.get(effect.workerId)?.session.send({ type: 'cancel', jobId: effect.jobId, chunkId: effect.chunkId })
+      }
+    }
+  }
+
+  #onStoreFailed (error: StoreError): void {
+    for (const job of this.#scheduler.jobs.values()) {
+      if (job.status === 'running' && this.#scheduler.setPaused(job.id, true)) this.#pausedByStore.add(job.id)
+    }
+    this.emit('log', 'error', `${error.message}: jobs paused; what was found is kept in memory and written when the disk accepts it again (retried every few seconds)`)
+    this.emit('store-failed', error)
+  }
+
+  #onStoreRecovered (written: number): void {
+    this.emit('log', 'info', `the potfile and journal are writable again: ${written} held-back write(s) done; resuming jobs`)
+    for (const id of this.#pausedByStore) {
+      if (this.#scheduler.setPaused(id, false)) this.#carryOut(this.#scheduler.preemptFor(id))
+    }
+    this.#pausedByStore.clear()
+    this.emit('store-recovered')
+    this.#dispatch()
   }
 
   #cancel (jobId: string): void {
-    this.#sendCancellations(this.scheduler.cancel(jobId))
+    this.#carryOut(this.#scheduler.cancel(jobId))
   }
 
   #setPaused (jobId: string, paused: boolean): void {
-    this.scheduler.setPaused(jobId, paused)
-    if (!paused) this.#sendCancellations(this.scheduler.preemptFor(jobId))
-  }
-
-  #onConnection (socket: Socket): void {
-    const address = socket.remoteAddress ?? '?'
-    const fromAddress = this.#pendingByAddress.get(address) ?? 0
-    if (this.#pending >= MAX_PENDING_HANDSHAKES || fromAddress >= MAX_PENDING_HANDSHAKES_PER_ADDRESS) {
-      this.emit('log', 'debug', `refused ${address}: too many handshakes in progress`)
-      socket.destroy()
-      return
-    }
-    this.#pending++
-    this.#pendingByAddress.set(address, fromAddress + 1)
-    const settle = () => {
-      this.#pending--
-      const left = (this.#pendingByAddress.get(address) ?? 1) - 1
-      if (left === 0) this.#pendingByAddress.delete(address)
-      else this.#pendingByAddress.set(address, left)
-    }
-    acceptSession(socket, this.#token, this.#options.timings).then((session) => {
-      settle()
-      this.#onSession(session)
-    }, (error: TaskOrchError) => {
-      settle()
-      // Pre-auth failures get no detail on the wire; count them and log at debug.
-      this.refusedHandshakes++
-      this.emit('log', 'debug', `handshake from ${address} failed: ${error.code ?? ''} ${error.message}`)
-    })
+    if (!this.#scheduler.setPaused(jobId, paused)) return
+    this.#pausedByStore.delete(jobId)
+    this.emit('log', 'info', `job ${jobId} ${paused ? 'paused: chunks in flight finish, no new ones go out' : 'resumed'}`)
+    if (!paused) this.#carryOut(this.#scheduler.preemptFor(jobId))
   }
 
   #onSession (session: ServerSession): void {
@@ -232,13 +253,14 @@ export class Orchestrator extends EventEmitter<OrchestratorEvents> {
     const key = `p${++this.#workerSeq}`
     this.#peers.set(key, peer)
     // A session that authenticates but never says HELLO is dropped after the handshake deadline.
-    const helloTimer = setTimeout(() => session.destroy(new TaskOrchError('TASKORCH_ERR_NO_HELLO', 'no HELLO after the handshake')), this.#options.timings.handshakeTimeoutMs)
+    const helloTimer = setTimeout(() => session.destroy(new TimeoutError('HELLO after the handshake', this.#timings.handshakeTimeoutMs)), this.#timings.handshakeTimeoutMs)
     session.on('message', (message) => {
       try {
         this.#onMessage(key, peer, message)
       } catch (error) {
-        this.emit('log', 'error', `worker ${peer.worker?.name ?? session.remoteAddress}: ${(error as Error).message}`)
-        session.destroy(error instanceof TaskOrchError ? error : new TaskOrchError('TASKORCH_ERR_INTERNAL', String(error)))
+        const why = coded(error)
+        this.emit('log', 'error', `worker ${peer.worker?.name ?? session.remoteAddress}: ${why.message}`)
+        session.destroy(why)
       }
     })
     session.on('close', (error) => {
@@ -248,10 +270,11 @@ export class Orchestrator extends EventEmitter<OrchestratorEvents> {
         if (error) this.emit('log', 'warn', `connection from ${session.remoteAddress} dropped before HELLO: ${error.message}`)
         return
       }
-      const requeued = this.scheduler.removeWorker(peer.worker.id)
+      const left = workerSummary(peer.worker)
+      const requeued = this.#scheduler.removeWorker(peer.worker.id)
       const why = error ? `${error.code}: ${error.message}` : 'said goodbye'
-      this.emit('log', error ? 'warn' : 'info', `worker ${peer.worker.name} left (${why}); ${requeued.length} chunk(s) requeued`)
-      this.emit('worker-left', peer.worker, why)
+      this.emit('log', error ? 'warn' : 'info', `worker ${left.name} left (${why}); ${requeued} chunk(s) requeued`)
+      this.emit('worker-left', left, why)
       this.#dispatch()
     })
     session.once('message', () => clearTimeout(helloTimer))
@@ -259,75 +282,76 @@ export class Orchestrator extends EventEmitter<OrchestratorEvents> {
 
   #onMessage (key: string, peer: Peer, message: WorkerMessage): void {
     if (!peer.worker) {
-      if (message.type !== 'hello') throw new TaskOrchError('TASKORCH_ERR_PROTOCOL', `expected HELLO, got ${message.type}`)
-      peer.worker = this.scheduler.addWorker({ id: key, name: message.name, address: peer.session.remoteAddress, cores: message.cores, threads: message.threads })
+      if (message.type !== 'hello') throw new ProtocolError(`expected HELLO, got ${message.type}`)
+      peer.worker = this.#scheduler.addWorker({ id: key, name: message.name, address: peer.session.remoteAddress, cores: message.cores, threads: message.threads })
       peer.session.send({ type: 'welcome', workerId: key })
       this.emit('log', 'info', `worker ${message.name} joined from ${peer.session.remoteAddress} (${message.cores} cores, ${message.threads} threads)`)
-      this.emit('worker-joined', peer.worker)
+      this.emit('worker-joined', workerSummary(peer.worker))
       this.#dispatch()
       return
     }
     const worker = peer.worker
     switch (message.type) {
       case 'hello':
-        throw new TaskOrchError('TASKORCH_ERR_PROTOCOL', 'second HELLO')
+        throw new ProtocolError('second HELLO')
       case 'progress': {
         const chunk = worker.chunks.get(message.chunkId)
-        if (this.scheduler.progress(worker.id, message.chunkId, message.hashed) && chunk) this.#progress(chunk.job.id)
+        if (chunk && this.#scheduler.progress(worker.id, message.chunkId, message.hashed)) this.#progressOf(chunk.job.id)
         return
       }
       case 'done': {
-        const chunk = worker.chunks.get(message.chunkId)
-        const verdict = this.scheduler.done(worker.id, message.chunkId, message.hashed)
-        if (verdict === 'miscounted') {
-          throw new TaskOrchError('TASKORCH_ERR_MISCOUNT', `DONE for ${message.chunkId} counts ${message.hashed}, chunk has ${chunk?.length}`)
-        }
-        if (verdict === 'accepted' && chunk) this.#progress(chunk.job.id)
-        this.#dispatch()
+        const length = worker.chunks.get(message.chunkId)?.length ?? 0
+        const outcome = this.#scheduler.done(worker.id, message.chunkId, message.hashed)
+        if (outcome === 'miscounted') throw new MiscountError(message.chunkId, message.hashed, length)
+        if (outcome !== 'unknown') this.#carryOut(outcome)
+        else this.#dispatch()
         return
       }
-      case 'found': {
-        const verdict = this.scheduler.found(worker.id, message.jobId, message.hash, message.plaintext)
-        if (verdict === 'false') throw new TaskOrchError('TASKORCH_ERR_FALSE_FOUND', `FOUND for job ${message.jobId} does not hash to a target`)
-        if (typeof verdict === 'object') {
-          this.emit('log', 'info', `worker ${worker.name} found ${verdict.result.hash}`)
-          for (const other of this.#peers.values()) {
-            if (other.knownJobs.has(message.jobId)) other.session.send({ type: 'solved', jobId: message.jobId, hash: message.hash })
-          }
-          this.#sendCancellations(verdict.cancellations)
-          this.#dispatch()
-        }
-        return
-      }
+      case 'found':
+        return this.#onFound(worker, message.jobId, message.hash, message.plaintext)
       case 'bye':
         this.emit('log', 'info', `worker ${worker.name} is leaving: ${message.reason}`)
     }
   }
 
-  #progress (jobId: string): void {
-    const job = this.#handles.get(jobId)
-    if (job) this.emit('job-progress', job)
+  // The server re-hashes every claimed plaintext: a worker cannot make us report a false preimage.
+  #onFound (worker: WorkerState, jobId: string, hash: Uint8Array, plaintext: Uint8Array): void {
+    const job = this.#scheduler.jobs.get(jobId)
+    if (!job) throw new ProtocolError(`FOUND for job ${jobId}, which was never announced`)
+    if (hash.length !== DIGEST_BYTES[job.algorithm] || !equalBytes(hashBytes(job.algorithm, plaintext), hash)) throw new FalseFoundError(jobId)
+    const outcome = this.#scheduler.found(jobId, toHex(hash), plaintext)
+    if (outcome === 'not-a-target') throw new FalseFoundError(jobId)
+    if (typeof outcome === 'string') {
+      this.emit('log', 'debug', `worker ${worker.name}: FOUND for job ${jobId} ignored (${outcome})`)
+      return
+    }
+    this.emit('log', 'info', `worker ${worker.name} found ${toHex(hash)}`)
+    for (const other of this.#peers.values()) {
+      if (other.knownJobs.has(jobId)) other.session.send({ type: 'solved', jobId, hash })
+    }
+    this.#carryOut(outcome)
   }
 
-  #sendCancellations (cancellations: Cancellation[]): void {
-    for (const c of cancellations) this.#peers.get(c.workerId)?.session.send({ type: 'cancel', jobId: c.jobId, chunkId: c.chunkId })
-    this.#dispatch()
+  #progressOf (jobId: string): void {
+    const job = this.#handles.get(jobId)
+    if (job) this.emit('job-progress', job)
   }
 
   #dispatch (): void {
     for (const peer of this.#peers.values()) {
       if (!peer.worker || peer.session.closed) continue
-      for (const chunk of this.scheduler.assign(peer.worker.id)) this.#sendChunk(peer, chunk)
+      for (const chunk of this.#scheduler.assign(peer.worker.id)) this.#sendChunk(peer, chunk)
     }
   }
 
   #sendChunk (peer: Peer, chunk: Chunk): void {
     const job: JobState = chunk.job
     if (!peer.knownJobs.has(job.id)) {
-      const batches = []
-      for (let i = 0; i < job.remaining.length; i += MAX_TARGETS_PER_MESSAGE) batches.push(job.remaining.slice(i, i + MAX_TARGETS_PER_MESSAGE))
-      peer.session.send({ type: 'job', jobId: job.id, algorithm: job.algorithm, targets: batches[0], keyspace: job.keyspace.spec })
-      for (const targets of batches.slice(1)) peer.session.send({ type: 'targets', jobId: job.id, targets })
+      const remaining = [...job.remaining.values()]
+      peer.session.send({ type: 'job', jobId: job.id, algorithm: job.algorithm, targets: remaining.slice(0, MAX_TARGETS_PER_MESSAGE), keyspace: job.keyspace.spec })
+      for (let i = MAX_TARGETS_PER_MESSAGE; i < remaining.length; i += MAX_TARGETS_PER_MESSAGE) {
+        peer.session.send({ type: 'targets', jobId: job.id, targets: remaining.slice(i, i + MAX_TARGETS_PER_MESSAGE) })
+      }
       peer.knownJobs.add(job.id)
     }
     const task = { type: 'task', jobId: job.id, chunkId: chunk.id, offset: chunk.offset.toString(), length: chunk.length } as const

@@ -1,8 +1,32 @@
 // One error class per failure, each with a stable code that tests, logs and users can match on.
+// Code that reacts to an error recognises it by class (`instanceof`), never by its message.
+
+export type ErrorCode =
+  | 'TASKORCH_ERR_FRAME_TOO_LARGE'
+  | 'TASKORCH_ERR_FRAME_TOO_SMALL'
+  | 'TASKORCH_ERR_MESSAGE_TOO_LARGE'
+  | 'TASKORCH_ERR_HANDSHAKE'
+  | 'TASKORCH_ERR_HANDSHAKE_CLOSED'
+  | 'TASKORCH_ERR_TOKEN_REJECTED'
+  | 'TASKORCH_ERR_DECRYPT'
+  | 'TASKORCH_ERR_NONCE_EXHAUSTED'
+  | 'TASKORCH_ERR_MESSAGE_DECODE'
+  | 'TASKORCH_ERR_INVALID_MESSAGE'
+  | 'TASKORCH_ERR_PROTOCOL'
+  | 'TASKORCH_ERR_TIMEOUT'
+  | 'TASKORCH_ERR_OUTBOUND_OVERFLOW'
+  | 'TASKORCH_ERR_CLOSED'
+  | 'TASKORCH_ERR_CONNECT'
+  | 'TASKORCH_ERR_MISCOUNT'
+  | 'TASKORCH_ERR_FALSE_FOUND'
+  | 'TASKORCH_ERR_KERNEL'
+  | 'TASKORCH_ERR_STORE'
+  | 'TASKORCH_ERR_INVALID_INPUT'
+  | 'TASKORCH_ERR_INTERNAL'
 
 export class TaskOrchError extends Error {
-  readonly code: string
-  constructor (code: string, message: string, options?: ErrorOptions) {
+  readonly code: ErrorCode
+  constructor (code: ErrorCode, message: string, options?: ErrorOptions) {
     super(message, options)
     this.code = code
     this.name = new.target.name
@@ -21,9 +45,23 @@ export class FrameTooSmallError extends TaskOrchError {
   }
 }
 
+// Raised before sending: a message that cannot fit one frame is a bug of the sender, not of the peer.
+export class MessageTooLargeError extends TaskOrchError {
+  constructor (type: string, length: number, max: number) {
+    super('TASKORCH_ERR_MESSAGE_TOO_LARGE', `message ${type} needs ${length} bytes, over ${max}`)
+  }
+}
+
 export class HandshakeError extends TaskOrchError {
   constructor (message: string, options?: ErrorOptions) {
     super('TASKORCH_ERR_HANDSHAKE', message, options)
+  }
+}
+
+// The peer closed the connection before the handshake finished (a server refusing our token does this).
+export class HandshakeClosedError extends TaskOrchError {
+  constructor () {
+    super('TASKORCH_ERR_HANDSHAKE_CLOSED', 'connection closed during the handshake')
   }
 }
 
@@ -58,6 +96,13 @@ export class InvalidMessageError extends TaskOrchError {
   }
 }
 
+// A well-formed message at the wrong moment: a second HELLO, a task for a job never announced.
+export class ProtocolError extends TaskOrchError {
+  constructor (message: string) {
+    super('TASKORCH_ERR_PROTOCOL', `protocol violation: ${message}`)
+  }
+}
+
 export class TimeoutError extends TaskOrchError {
   constructor (what: string, ms: number) {
     super('TASKORCH_ERR_TIMEOUT', `${what} did not complete within ${ms} ms`)
@@ -71,14 +116,62 @@ export class OutboundOverflowError extends TaskOrchError {
 }
 
 export class ConnectionClosedError extends TaskOrchError {
-  constructor (message = 'connection closed') {
-    super('TASKORCH_ERR_CLOSED', message)
+  constructor () {
+    super('TASKORCH_ERR_CLOSED', 'connection closed')
   }
 }
 
-// Bad user input (job definitions, keyspaces, targets, CLI flags); the message names what is wrong.
+// The TCP connection itself failed (refused, unreachable, reset) before any protocol ran.
+export class ConnectError extends TaskOrchError {
+  constructor (address: string, cause: Error) {
+    super('TASKORCH_ERR_CONNECT', `cannot connect to ${address}: ${(cause as NodeJS.ErrnoException).code ?? cause.message}`, { cause })
+  }
+}
+
+// A worker's DONE counted other than its chunk's length: a lie or a bug, either way not counted.
+export class MiscountError extends TaskOrchError {
+  constructor (chunkId: string, claimed: number, length: number) {
+    super('TASKORCH_ERR_MISCOUNT', `DONE for ${chunkId} counts ${claimed}, the chunk has ${length}`)
+  }
+}
+
+// A worker's FOUND whose plaintext does not hash to the digest it names, or names no target.
+export class FalseFoundError extends TaskOrchError {
+  constructor (jobId: string) {
+    super('TASKORCH_ERR_FALSE_FOUND', `FOUND for job ${jobId} does not hash to one of its targets`)
+  }
+}
+
+export class KernelError extends TaskOrchError {
+  constructor (chunkId: string, cause: Error) {
+    super('TASKORCH_ERR_KERNEL', `chunk ${chunkId} failed: ${cause.message}`, { cause })
+  }
+}
+
+// The potfile or the session journal could not be written (disk full, I/O error, permissions).
+export class StoreError extends TaskOrchError {
+  readonly path: string
+  constructor (path: string, cause: Error) {
+    super('TASKORCH_ERR_STORE', `cannot write ${path}: ${(cause as NodeJS.ErrnoException).code ?? cause.message}`, { cause })
+    this.path = path
+  }
+}
+
+// Bad user input (job definitions, keyspaces, targets, CLI flags, files); the message names what is wrong.
 export class InvalidInputError extends TaskOrchError {
   constructor (message: string) {
     super('TASKORCH_ERR_INVALID_INPUT', message)
   }
+}
+
+// A bug: something threw that is not one of the errors above.
+export class InternalError extends TaskOrchError {
+  constructor (cause: unknown) {
+    super('TASKORCH_ERR_INTERNAL', cause instanceof Error ? cause.message : String(cause), { cause })
+  }
+}
+
+// Any thrown value as a coded error.
+export function coded (error: unknown): TaskOrchError {
+  return error instanceof TaskOrchError ? error : new InternalError(error)
 }

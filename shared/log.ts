@@ -1,6 +1,8 @@
 // Log lines on stderr (stdout carries only results): ISO time, level, message; or one JSON object per
 // line for log collectors. Secrets handed to the logger are masked in every line, whatever said them.
 export type Level = 'DEBUG' | 'INFO' | 'WARN' | 'ERROR' | 'FATAL'
+// What library code (the orchestrator, the worker client) reports; the CLIs print it as a Level.
+export type LogLevel = 'debug' | 'info' | 'warn' | 'error'
 export type Logger = (level: Level, message: string) => void
 
 export const REDACTED = '<redacted>'

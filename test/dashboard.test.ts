@@ -2,42 +2,64 @@
 // test that draws the real blessed screen on a fake terminal and drives it with keys.
 import { afterEach, describe, expect, it } from 'vitest'
 import { createHash } from 'node:crypto'
+import { EventEmitter } from 'node:events'
 import net from 'node:net'
 import { PassThrough } from 'node:stream'
-import { setTimeout as sleep } from 'node:timers/promises'
 import blessed from 'blessed'
+import { rangeSpec } from '../shared/keyspace/spec.ts'
+import { Job, foundOf } from '../server/job.ts'
 import { Orchestrator } from '../server/orchestrator.ts'
-import { Dashboard, progressBar, sparkline } from '../server/ui/dashboard.ts'
+import { Scheduler } from '../server/scheduler/scheduler.ts'
+import { workerSummary } from '../server/scheduler/state.ts'
+import { Dashboard, progressBar, sparkline, type DashboardSource } from '../server/ui/dashboard.ts'
 import { Tui } from '../server/ui/tui.ts'
-import { TOKEN } from './helpers.ts'
+import { TOKEN, eventually } from './helpers.ts'
 
 const HEADER = { listen: '0.0.0.0:8080', fingerprint: 'abcd1234', workerCommand: 'npm run worker -- --host 10.0.0.2 --port 8080' }
 const md5 = (text: string) => createHash('md5').update(text).digest('hex')
+const FAST_NOTICES = { confirmation: 0.05, error: 0.1 }
 
 const cleanup: (() => unknown)[] = []
 afterEach(async () => { for (const step of cleanup.splice(0).reverse()) await step() })
 
+// The dashboard over a bare scheduler on a test clock: what it shows is what the scheduler holds.
 function setup () {
-  const orch = new Orchestrator({ token: TOKEN, host: '127.0.0.1', port: 0 })
-  const dashboard = new Dashboard(orch, HEADER)
-  const job = orch.addTasks({ algorithm: 'md5', targets: [md5('123'), md5('no')], keyspace: { type: 'range', start: 0, end: 100_000_000 }, priority: 3 })
-  return { orch, dashboard, job }
+  let now = 1_000_000
+  const clock = { now: () => now, advance: (ms: number) => { now += ms } }
+  const scheduler = new Scheduler({ now: clock.now })
+  const handles: Job[] = []
+  const source = new (class extends EventEmitter implements DashboardSource {
+    get workers () { return [...scheduler.workers.values()].map(workerSummary) }
+    get jobs () { return handles }
+    connecting: string[] = []
+  })()
+  const addJob = (targets: string[], priority = 0) => {
+    const { job: state } = scheduler.addJob({ algorithm: 'md5', targets: targets.map((t) => Buffer.from(t, 'hex')), keyspace: rangeSpec(0, 100_000_000), priority })
+    const job = new Job(state, { cancel: (id) => scheduler.cancel(id), setPaused: (id, paused) => scheduler.setPaused(id, paused) })
+    handles.push(job)
+    return job
+  }
+  const dashboard = new Dashboard(source, HEADER)
+  const job = addJob([md5('123'), md5('no')], 3)
+  return { scheduler, source, dashboard, job, clock, addJob }
 }
 
 describe('Dashboard', () => {
   it('shows working and idle workers with measured speeds, and jobs with progress, speed and ETA', () => {
-    const { orch, dashboard, job } = setup()
-    const alpha = orch.scheduler.addWorker({ id: 'w1', name: 'alpha', address: '10.0.0.5:4000', cores: 4, threads: 2 })
-    const [chunk] = orch.scheduler.assign('w1')
-    orch.scheduler.addWorker({ id: 'w2', name: 'beta', address: '10.0.0.6:4000', cores: 8, threads: 8 })
+    const { scheduler, dashboard, job, clock } = setup()
+    const alpha = scheduler.addWorker({ id: 'w1', name: 'alpha', address: '10.0.0.5:4000', cores: 4, threads: 2 })
+    const [chunk] = scheduler.assign('w1')
+    scheduler.addWorker({ id: 'w2', name: 'beta', address: '10.0.0.6:4000', cores: 8, threads: 8 })
     const t0 = alpha.connectedAt
+    scheduler.progress('w1', chunk.id, 0)
     dashboard.sample(t0)
-    orch.scheduler.progress('w1', chunk.id, 2_000_000)
+    clock.advance(1000)
+    scheduler.progress('w1', chunk.id, 2_000_000)
     dashboard.sample(t0 + 1000)
     const view = dashboard.view(t0 + 75_000)
     expect(view.workers).toEqual([
       { name: 'alpha', address: '10.0.0.5:4000', threads: '4/2', speed: '2.0 MH/s', inFlight: String(alpha.chunks.size), state: 'working', connected: '1m15s' },
-      { name: 'beta', address: '10.0.0.6:4000', threads: '8/8', speed: '0 H/s', inFlight: '0', state: 'idle', connected: expect.any(String) }
+      { name: 'beta', address: '10.0.0.6:4000', threads: '8/8', speed: '-', inFlight: '0', state: 'idle', connected: expect.any(String) }
     ])
     expect(view.jobs).toEqual([{
       id: job.id, algorithm: 'md5', keyspace: '0-100000000', progress: progressBar(0.02), speed: '2.0 MH/s', eta: '49s', found: '0/2', priority: '3', status: 'running'
@@ -48,12 +70,15 @@ describe('Dashboard', () => {
   })
 
   it('keeps a lost worker listed for a minute, and lists found results as potfile lines', () => {
-    const { orch, dashboard, job } = setup()
-    const worker = orch.scheduler.addWorker({ id: 'w1', name: 'alpha', address: '10.0.0.5:4000', cores: 4, threads: 2 })
-    orch.scheduler.assign('w1')
-    expect(orch.scheduler.found('w1', job.id, Buffer.from(md5('123'), 'hex'), Buffer.from('123'))).toMatchObject({ result: { hash: md5('123') } })
-    orch.scheduler.removeWorker('w1')
-    orch.emit('worker-left', worker, 'connection lost')
+    const { scheduler, source, dashboard, job } = setup()
+    const worker = scheduler.addWorker({ id: 'w1', name: 'alpha', address: '10.0.0.5:4000', cores: 4, threads: 2 })
+    scheduler.assign('w1')
+    const result = { hash: md5('123'), plaintext: Buffer.from('123') }
+    expect(scheduler.found(job.id, md5('123'), result.plaintext)).toContainEqual({ type: 'found', job: job.state, result })
+    source.emit('found', job, foundOf(result))
+    const left = workerSummary(worker)
+    scheduler.removeWorker('w1')
+    source.emit('worker-left', left, 'connection lost')
     const now = Date.now()
     const view = dashboard.view(now)
     expect(view.workers).toEqual([{ name: 'alpha', address: '10.0.0.5:4000', threads: '4/2', speed: '-', inFlight: '0', state: 'lost', connected: '-' }])
@@ -63,13 +88,14 @@ describe('Dashboard', () => {
   })
 
   it('lists a connection that has not finished its handshake as connecting', async () => {
-    const { orch, dashboard } = setup()
+    const orch = new Orchestrator({ token: TOKEN, host: '127.0.0.1', port: 0 })
+    const dashboard = new Dashboard(orch, HEADER)
     await orch.start()
     cleanup.push(() => orch.stop())
     const socket = net.connect(orch.port, '127.0.0.1')
     cleanup.push(() => socket.destroy())
     await new Promise((resolve) => socket.once('connect', resolve))
-    for (let i = 0; i < 50 && orch.connecting.length === 0; i++) await sleep(10)
+    await eventually(() => orch.connecting.length > 0, 5_000, 'a connecting peer')
     expect(dashboard.view().workers).toEqual([expect.objectContaining({ address: expect.stringMatching(/127\.0\.0\.1/), state: 'connecting' })])
   })
 
@@ -92,18 +118,25 @@ describe('terminal UI on a fake terminal', () => {
     return { screen, input, text }
   }
 
+  // Lets blessed take in keys written to the fake terminal: a few turns of the event loop, no clock.
+  const turns = async (n = 5) => { for (let i = 0; i < n; i++) await new Promise((resolve) => setImmediate(resolve)) }
+  const press = async (keys: string) => { input().write(keys); await turns() }
+  let input: () => PassThrough
+
   it('renders the dashboard, adds a job through the a form, and asks before quitting', async () => {
-    const { orch, dashboard } = setup()
-    orch.scheduler.addWorker({ id: 'w1', name: 'alpha', address: '10.0.0.5:4000', cores: 4, threads: 2 })
-    orch.scheduler.assign('w1')
-    const { screen, input, text } = fakeScreen()
+    const { scheduler, source, dashboard, addJob } = setup()
+    scheduler.addWorker({ id: 'w1', name: 'alpha', address: '10.0.0.5:4000', cores: 4, threads: 2 })
+    scheduler.assign('w1')
+    const fake = fakeScreen()
+    const { screen, text } = fake
+    input = () => fake.input
     let quits = 0
     const added: unknown[] = []
     const tui = new Tui({
-      dashboard, screen, jobs: () => orch.jobs, quit: async () => { quits++ },
+      dashboard, screen, jobs: () => source.jobs, quit: async () => { quits++ }, noticeSeconds: FAST_NOTICES,
       addJob: async (form) => {
         added.push(form)
-        return `job ${orch.addTasks({ algorithm: 'md5', targets: [form.targets], keyspace: { type: 'range', start: 0, end: 10 } }).id} added`
+        return `job ${addJob([form.targets]).id} added`
       }
     })
     cleanup.push(() => tui.destroy())
@@ -118,47 +151,48 @@ describe('terminal UI on a fake terminal', () => {
     tui.render(true)
     expect(text()).toContain('line 60 ')
 
-    input.write('a')
-    await sleep(50)
-    expect(text()).toContain('add a job')
-    input.write(md5('x'))
-    for (let i = 0; i < 3; i++) { input.write('\r'); await sleep(30) }
-    await sleep(50)
+    await press('a')
+    await eventually(() => text().includes('add a job'), 5_000, 'the form')
+    await press(md5('x'))
+    for (let i = 0; i < 3; i++) await press('\r')
+    await eventually(() => added.length === 1, 5_000, 'the job from the form')
     expect(added).toEqual([{ algorithm: 'md5', targets: md5('x'), keyspace: '0-100000000', priority: '0' }])
-    expect(orch.jobs).toHaveLength(2)
+    expect(source.jobs).toHaveLength(2)
+    await eventually(() => text().includes('job 2 added'), 5_000, 'the confirmation')
+    await eventually(() => !text().includes('job 2 added'), 5_000, 'the confirmation closing by itself')
 
-    await sleep(2100) // the confirmation closes by itself
-    input.write('q')
-    await sleep(50)
-    expect(text()).toMatch(/2 job\(s\) still running. Quit anyway\? \(y\/n\)/)
-    input.write('n')
-    await sleep(50)
+    await press('q')
+    await eventually(() => /2 job\(s\) still running. Quit anyway\? \(y\/n\)/.test(text()), 5_000, 'the question')
+    await press('n')
     expect(quits).toBe(0)
-    for (const job of orch.jobs) job.cancel()
-    input.write('q')
-    await sleep(50)
-    expect(quits).toBe(1)
+    for (const job of source.jobs) job.cancel()
+    await press('q')
+    await eventually(() => quits === 1, 5_000, 'quit')
   })
 
   it('shows why a job from the form was refused, keeps the form, and esc closes it', async () => {
-    const { orch, dashboard } = setup()
-    const { screen, input, text } = fakeScreen()
+    const { source, dashboard, addJob } = setup()
+    const fake = fakeScreen()
+    const { screen, text } = fake
+    input = () => fake.input
     const tui = new Tui({
-      dashboard, screen, jobs: () => orch.jobs, quit: async () => {},
-      addJob: async (form) => `job ${orch.addTasks({ algorithm: 'md5', targets: [form.targets], keyspace: { type: 'range', start: 0, end: 10 } }).id} added`
+      dashboard, screen, jobs: () => source.jobs, quit: async () => {}, noticeSeconds: FAST_NOTICES,
+      addJob: async (form) => {
+        if (!/^[0-9a-f]{32}$/.test(form.targets)) throw new Error(`"${form.targets}" is not a md5 digest: expected 32 hex digits`)
+        return `job ${addJob([form.targets]).id} added`
+      }
     })
     cleanup.push(() => tui.destroy())
-    input.write('a')
-    await sleep(50)
-    input.write('zz')
-    for (let i = 0; i < 3; i++) { input.write('\r'); await sleep(30) }
-    await sleep(50)
-    expect(text()).toContain('"zz" is not a md5 digest: expected 32 hex digits')
-    expect(orch.jobs).toHaveLength(1)
-    await sleep(4100) // the message closes by itself, and the form asks again
-    expect(text()).toContain('add a job')
-    input.write('\x1b')
-    await sleep(100)
-    expect(text()).not.toContain('add a job')
+    await press('a')
+    await eventually(() => text().includes('add a job'), 5_000, 'the form')
+    await press('zz')
+    for (let i = 0; i < 3; i++) await press('\r')
+    await eventually(() => text().includes('"zz" is not a md5 digest: expected 32 hex digits'), 3_000, 'the refusal')
+    expect(source.jobs).toHaveLength(1)
+    // The message closes by itself, and the form asks again.
+    await eventually(() => !text().includes('is not a md5 digest') && text().includes('add a job'), 3_000, 'the form again')
+    await turns() // the form reads its first field again
+    await press('\x1b')
+    await eventually(() => !text().includes('add a job'), 3_000, 'the form closing')
   })
 })

@@ -14,10 +14,26 @@ const table: [new (...args: any[]) => errors.TaskOrchError, unknown[], string][]
   [errors.TimeoutError, ['handshake', 5], 'TASKORCH_ERR_TIMEOUT'],
   [errors.OutboundOverflowError, [10], 'TASKORCH_ERR_OUTBOUND_OVERFLOW'],
   [errors.ConnectionClosedError, [], 'TASKORCH_ERR_CLOSED'],
-  [errors.InvalidInputError, ['x'], 'TASKORCH_ERR_INVALID_INPUT']
+  [errors.InvalidInputError, ['x'], 'TASKORCH_ERR_INVALID_INPUT'],
+  [errors.MessageTooLargeError, ['task', 10, 5], 'TASKORCH_ERR_MESSAGE_TOO_LARGE'],
+  [errors.HandshakeClosedError, [], 'TASKORCH_ERR_HANDSHAKE_CLOSED'],
+  [errors.ProtocolError, ['second HELLO'], 'TASKORCH_ERR_PROTOCOL'],
+  [errors.ConnectError, ['127.0.0.1:1', Object.assign(new Error('refused'), { code: 'ECONNREFUSED' })], 'TASKORCH_ERR_CONNECT'],
+  [errors.MiscountError, ['1.0', 5, 6], 'TASKORCH_ERR_MISCOUNT'],
+  [errors.FalseFoundError, ['1'], 'TASKORCH_ERR_FALSE_FOUND'],
+  [errors.KernelError, ['1.0', new Error('boom')], 'TASKORCH_ERR_KERNEL'],
+  [errors.StoreError, ['/tmp/pot', Object.assign(new Error('full'), { code: 'ENOSPC' })], 'TASKORCH_ERR_STORE'],
+  [errors.InternalError, [new Error('bug')], 'TASKORCH_ERR_INTERNAL']
 ]
 
 describe('coded errors', () => {
+  it('turns anything thrown into a coded error, keeping coded ones as they are', () => {
+    const coded = new errors.DecryptError()
+    expect(errors.coded(coded)).toBe(coded)
+    expect(errors.coded(new RangeError('x'))).toBeInstanceOf(errors.InternalError)
+    expect(errors.coded('a string').message).toBe('a string')
+  })
+
   it.each(table)('%o has its code, name and a message', (Class, args, code) => {
     const error = new Class(...args)
     expect(error).toBeInstanceOf(errors.TaskOrchError)
@@ -27,7 +43,7 @@ describe('coded errors', () => {
   })
 
   it('covers every exported error class', () => {
-    const exported = Object.values(errors).filter((v) => typeof v === 'function' && v !== errors.TaskOrchError)
+    const exported = Object.values(errors).filter((v) => typeof v === 'function' && v !== errors.TaskOrchError && v !== errors.coded)
     expect(exported.length).toBe(table.length)
   })
 })

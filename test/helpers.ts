@@ -5,10 +5,12 @@ import { once } from 'node:events'
 import { mkdtempSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
-import { onTestFinished } from 'vitest'
+import { onTestFailed, onTestFinished } from 'vitest'
 import { frameHeader } from '../shared/protocol/frames.ts'
 import { Initiator, tokenBytes, type TransportKeys } from '../shared/protocol/noise.ts'
-import { acceptSession, type ServerSession, type SessionTimings } from '../shared/protocol/session.ts'
+import { acceptSession, connectSession, type ServerSession, type SessionTimings, type WorkerSession } from '../shared/protocol/session.ts'
+import { PROTOCOL_VERSION } from '../shared/protocol/limits.ts'
+import type { ServerMessage } from '../shared/protocol/messages.ts'
 import type { TaskOrchError } from '../shared/errors.ts'
 
 export const TOKEN = 'test-token-0123456789abcdefghijklmnopqrstuv'
@@ -121,4 +123,61 @@ export function tempDir (prefix: string): string {
   const dir = mkdtempSync(join(tmpdir(), prefix))
   onTestFinished(() => rmSync(dir, { recursive: true, force: true }))
   return dir
+}
+
+// A seeded PRNG (mulberry32) for tests that draw random cases: the seed comes from TEST_SEED or is
+// drawn, and is printed when the test fails so the run can be repeated exactly.
+export function seededRandom (): () => number {
+  let seed = Number(process.env.TEST_SEED ?? Math.floor(Math.random() * 2 ** 31)) >>> 0
+  const shown = seed
+  onTestFailed(() => { console.error(`random seed ${shown}: rerun with TEST_SEED=${shown}`) })
+  return () => {
+    seed = (seed + 0x6d2b79f5) >>> 0
+    let t = seed
+    t = Math.imul(t ^ (t >>> 15), t | 1)
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61)
+    return ((t ^ (t >>> 14)) >>> 0) / 2 ** 32
+  }
+}
+
+// Waits until `check` returns something truthy, looking again after each turn of the event loop's
+// timers, and fails after `ms` naming what it waited for.
+export async function eventually<T> (check: () => T, ms = 5_000, what = 'condition'): Promise<NonNullable<T>> {
+  const deadline = Date.now() + ms
+  for (;;) {
+    const value = check()
+    if (value) return value as NonNullable<T>
+    if (Date.now() > deadline) throw new Error(`${what} did not happen within ${ms} ms`)
+    await new Promise((resolve) => setTimeout(resolve, 5))
+  }
+}
+
+export type ScriptedWorker = {
+  session: WorkerSession
+  // The first message not yet taken that has this type (and passes `where`), waiting for it if need be.
+  take: <T extends ServerMessage['type']>(type: T, where?: (m: Extract<ServerMessage, { type: T }>) => boolean) => Promise<Extract<ServerMessage, { type: T }>>
+  closed: Promise<unknown>
+}
+
+// A worker driven by the test over the real protocol on loopback: it says HELLO and does only what
+// the test tells it.
+export async function scriptedWorker (port: number, name = 'scripted', token = TOKEN): Promise<ScriptedWorker> {
+  const socket = await rawConnect(port)
+  const session = await connectSession(socket, tokenBytes(token), FAST_TIMINGS)
+  const inbox: ServerMessage[] = []
+  const waiters: (() => void)[] = []
+  session.on('message', (m) => {
+    inbox.push(m)
+    for (const wake of waiters.splice(0)) wake()
+  })
+  const closed = once(session, 'close')
+  session.send({ type: 'hello', version: PROTOCOL_VERSION, name, cores: 1, threads: 1 })
+  const take: ScriptedWorker['take'] = async (type, where) => {
+    for (;;) {
+      const i = inbox.findIndex((m) => m.type === type && (!where || where(m as never)))
+      if (i >= 0) return inbox.splice(i, 1)[0] as never
+      await within(10_000, new Promise<void>((resolve) => waiters.push(resolve)), `a ${type} message`)
+    }
+  }
+  return { session, take, closed }
 }

@@ -1,7 +1,8 @@
 import { describe, expect, it } from 'vitest'
 import fc from 'fast-check'
 import { InvalidInputError } from '../shared/errors.ts'
-import { candidateAt, indexOf, keyspaceFrom, parseRange, rangeSpec } from '../shared/keyspace/keyspace.ts'
+import { candidateAt, indexOf, keyspaceFrom } from '../shared/keyspace/keyspace.ts'
+import { parseRange, rangeSpec } from '../shared/keyspace/spec.ts'
 
 const text = (bytes: Uint8Array) => Buffer.from(bytes).toString('latin1')
 

@@ -2,7 +2,8 @@
 // index <-> candidate bijection at segment boundaries; and the mask spec on the wire.
 import { describe, expect, it } from 'vitest'
 import { InvalidInputError } from '../shared/errors.ts'
-import { candidateAt, describeKeyspace, indexOf, keyspaceFrom, keyspaceSpec, maskSpec } from '../shared/keyspace/keyspace.ts'
+import { candidateAt, indexOf, keyspaceFrom } from '../shared/keyspace/keyspace.ts'
+import { describeKeyspace, keyspaceSpec, maskSpec } from '../shared/keyspace/spec.ts'
 import { BUILT_IN_CHARSETS, parseCustomCharset, parseMask } from '../shared/keyspace/mask.ts'
 import { validateKeyspace } from '../shared/protocol/messages.ts'
 
@@ -44,8 +45,8 @@ describe('mask parsing', () => {
     ['?1', ['?2'], /custom charset -1 "\?2": "\?2" is not a charset usable here/],
     ['?1', ['ab?'], /custom charset -1 "ab\?" ends with a lone "\?"/]
   ] as [string, string[], RegExp][])('rejects %j with a message naming what is wrong', (mask, custom, message) => {
-    expect(() => parseMask(mask, custom)).toThrow(InvalidInputError)
-    expect(() => parseMask(mask, custom)).toThrow(message)
+    expect(() => maskSpec(mask, custom)).toThrow(InvalidInputError)
+    expect(() => maskSpec(mask, custom)).toThrow(message)
   })
 })
 

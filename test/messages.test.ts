@@ -9,14 +9,14 @@ const VALID_WORKER: Message[] = [
   { type: 'hello', version: PROTOCOL_VERSION, name: 'box-1', cores: 8, threads: 8 },
   { type: 'progress', chunkId: '1.4', hashed: 12345 },
   { type: 'done', chunkId: '1.4', hashed: 1_000_000 },
-  { type: 'found', jobId: '1', chunkId: '1.4', hash: new Uint8Array(16).fill(7), plaintext: Buffer.from('12345') },
+  { type: 'found', jobId: '1', hash: new Uint8Array(16).fill(7), plaintext: Buffer.from('12345') },
   { type: 'ping' }, { type: 'pong' }, { type: 'bye', reason: 'shutting down' }
 ]
 const VALID_SERVER: Message[] = [
   { type: 'welcome', workerId: 'w1' },
   { type: 'job', jobId: '1', algorithm: 'sha1', targets: [new Uint8Array(20)], keyspace: { type: 'range', start: '0', end: '100000000' } },
   { type: 'task', jobId: '1', chunkId: '1.0', offset: '123456789012345678901234567890', length: 6_000_000 },
-  { type: 'cancel', jobId: '1' }, { type: 'cancel', jobId: '1', chunkId: '1.3' },
+  { type: 'cancel', jobId: '1', chunkId: '1.3' },
   { type: 'solved', jobId: '1', hash: new Uint8Array(20) },
   { type: 'ping' }, { type: 'pong' }, { type: 'bye', reason: '' }
 ]

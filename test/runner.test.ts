@@ -1,7 +1,7 @@
 import { afterAll, describe, expect, it } from 'vitest'
 import { createHash } from 'node:crypto'
 import { ChunkRunner } from '../worker/runner.ts'
-import type { SearchHit } from '../shared/protocol/messages.ts'
+import type { SearchHit } from '../worker/thread-messages.ts'
 
 const md5 = (text: string) => createHash('md5').update(text).digest()
 const runner = new ChunkRunner(2)

@@ -2,11 +2,14 @@ import { describe, expect, it } from 'vitest'
 import fc from 'fast-check'
 import { createHash } from 'node:crypto'
 import { InvalidInputError } from '../shared/errors.ts'
-import { rangeSpec } from '../shared/keyspace/keyspace.ts'
-import { MIN_CHUNK_CANDIDATES } from '../shared/protocol/limits.ts'
-import { Scheduler, type Chunk } from '../server/scheduler/scheduler.ts'
+import { rangeSpec } from '../shared/keyspace/spec.ts'
+import { SCHEDULER_DEFAULTS } from '../server/scheduler/options.ts'
+import { Scheduler } from '../server/scheduler/scheduler.ts'
+import type { Chunk, Effect } from '../server/scheduler/state.ts'
 
 const md5 = (text: string) => createHash('md5').update(text).digest()
+const hex = (text: string) => md5(text).toString('hex')
+const cancels = (effects: Effect[] | string) => (typeof effects === 'string' ? [] : effects.filter((e) => e.type === 'cancel'))
 const worker = (id: string, threads = 2) => ({ id, name: id, address: '127.0.0.1', cores: threads, threads })
 
 function clock () {
@@ -21,8 +24,8 @@ describe('scheduler', () => {
       fc.array(fc.tuple(fc.constantFrom('done', 'done', 'done', 'lose', 'join', 'progress'), fc.nat(5)), { maxLength: 400 }),
       (size, steps) => {
         const time = clock()
-        const scheduler = new Scheduler(time.now)
-        const job = scheduler.addJob({ algorithm: 'md5', targets: [md5('never')], keyspace: rangeSpec(0, size) })
+        const scheduler = new Scheduler({ now: time.now })
+        const { job } = scheduler.addJob({ algorithm: 'md5', targets: [md5('never')], keyspace: rangeSpec(0, size) })
         const completed: Chunk[] = []
         let seq = 0
         const join = () => { const id = `w${seq++}`; scheduler.addWorker(worker(id, 1 + (seq % 4))); scheduler.assign(id) }
@@ -38,7 +41,7 @@ describe('scheduler', () => {
           time.advance(300)
           if (kind === 'progress') expect(scheduler.progress(id, chunk.id, chunk.length >> 1)).toBe(true)
           else {
-            expect(scheduler.done(id, chunk.id, chunk.length)).toBe('accepted')
+            expect(scheduler.done(id, chunk.id, chunk.length)).toEqual(expect.arrayContaining([{ type: 'completed', job, offset: chunk.offset, length: chunk.length }]))
             completed.push({ ...chunk })
           }
           scheduler.assign(id)
@@ -66,14 +69,15 @@ describe('scheduler', () => {
     scheduler.addWorker(worker('b'))
     const lost = scheduler.assign('a')
     scheduler.assign('b')
-    expect(scheduler.removeWorker('a').map((c) => c.id)).toEqual(lost.map((c) => c.id))
+    expect(scheduler.removeWorker('a')).toBe(lost.length)
     scheduler.addWorker(worker('c'))
-    expect(scheduler.assign('c').map((c) => c.offset)).toEqual(lost.map((c) => c.offset))
+    // Taken back as one range (the three were adjacent) and cut anew, lowest offset first.
+    expect(scheduler.assign('c')[0].offset).toBe(lost[0].offset)
   })
 
   it('rejects a DONE whose count differs from the chunk length, and reports from strangers', () => {
     const scheduler = new Scheduler()
-    const job = scheduler.addJob({ algorithm: 'md5', targets: [md5('x')], keyspace: rangeSpec(0, 5000) })
+    const { job } = scheduler.addJob({ algorithm: 'md5', targets: [md5('x')], keyspace: rangeSpec(0, 5000) })
     scheduler.addWorker(worker('a'))
     scheduler.addWorker(worker('b'))
     const [chunk] = scheduler.assign('a')
@@ -83,49 +87,49 @@ describe('scheduler', () => {
     expect(scheduler.progress('b', chunk.id, 1)).toBe(false)
     expect(scheduler.progress('a', chunk.id, chunk.length + 1)).toBe(false)
     expect(job.hashed).toBe(0n)
-    expect(scheduler.done('a', chunk.id, chunk.length)).toBe('accepted')
+    expect(scheduler.done('a', chunk.id, chunk.length)).toContainEqual({ type: 'completed', job, offset: chunk.offset, length: chunk.length })
     expect(scheduler.done('a', chunk.id, chunk.length)).toBe('unknown') // never counted twice
     expect(job.hashed).toBe(BigInt(chunk.length))
   })
 
-  it('re-hashes claimed plaintexts: false and duplicate FOUNDs change nothing', () => {
+  it('records a find once, for a live job\'s remaining target only, and says why it ignores the rest', () => {
     const scheduler = new Scheduler()
-    const job = scheduler.addJob({ algorithm: 'md5', targets: [md5('42'), md5('43')], keyspace: rangeSpec(0, 100000) })
-    scheduler.addWorker(worker('a'))
-    expect(scheduler.found('a', job.id, md5('42'), Buffer.from('41'))).toBe('false')
-    expect(scheduler.found('a', job.id, md5('41'), Buffer.from('41'))).toBe('false')
-    expect(scheduler.found('a', 'nope', md5('42'), Buffer.from('42'))).toBe('unknown')
-    expect(scheduler.found('a', job.id, md5('42'), Buffer.from('42'))).toMatchObject({ result: { hash: md5('42').toString('hex') } })
-    expect(scheduler.found('a', job.id, md5('42'), Buffer.from('42'))).toBe('duplicate')
+    const { job } = scheduler.addJob({ algorithm: 'md5', targets: [md5('42'), md5('43')], keyspace: rangeSpec(0, 100000) })
+    expect(scheduler.found(job.id, hex('41'), Buffer.from('41'))).toBe('not-a-target')
+    expect(scheduler.found('nope', hex('42'), Buffer.from('42'))).toBe('unknown')
+    expect(scheduler.found(job.id, hex('42'), Buffer.from('42'))).toEqual([{ type: 'found', job, result: { hash: hex('42'), plaintext: Buffer.from('42') } }])
+    expect(scheduler.found(job.id, hex('42'), Buffer.from('42'))).toBe('duplicate')
     expect(job.status).toBe('running')
+    scheduler.cancel(job.id)
+    expect(scheduler.found(job.id, hex('43'), Buffer.from('43'))).toBe('ended')
+    expect(job.found).toHaveLength(1)
   })
 
   it('ends a job when its last target is found and cancels every chunk still out', () => {
     const scheduler = new Scheduler()
-    const ended: string[] = []
-    scheduler.on('end', (j) => ended.push(j.status))
-    const job = scheduler.addJob({ algorithm: 'md5', targets: [md5('7')], keyspace: rangeSpec(0, 10n ** 10n) })
+    const { job } = scheduler.addJob({ algorithm: 'md5', targets: [md5('7')], keyspace: rangeSpec(0, 10n ** 10n) })
     scheduler.addWorker(worker('a'))
     scheduler.addWorker(worker('b'))
     const held = [...scheduler.assign('a'), ...scheduler.assign('b')]
-    const outcome = scheduler.found('b', job.id, md5('7'), Buffer.from('7'))
+    const outcome = scheduler.found(job.id, hex('7'), Buffer.from('7'))
     if (typeof outcome === 'string') throw new Error(outcome)
-    expect(outcome.cancellations.map((c) => c.chunkId).sort()).toEqual(held.map((c) => c.id).sort())
+    expect(cancels(outcome).map((c) => c.type === 'cancel' && c.chunkId).sort()).toEqual(held.map((c) => c.id).sort())
     expect(job.status).toBe('found')
-    expect(ended).toEqual(['found'])
+    // Persisted in this order: the find, then the end.
+    expect(outcome.filter((e) => e.type !== 'cancel').map((e) => e.type)).toEqual(['found', 'ended'])
     expect(scheduler.assign('a')).toEqual([])
     expect(scheduler.workers.get('a')!.chunks.size).toBe(0)
   })
 
   it('a job of higher priority takes back the queued, unstarted chunks of lower ones', () => {
     const scheduler = new Scheduler()
-    const low = scheduler.addJob({ algorithm: 'md5', targets: [md5('x')], keyspace: rangeSpec(0, 10n ** 12n) })
+    const { job: low } = scheduler.addJob({ algorithm: 'md5', targets: [md5('x')], keyspace: rangeSpec(0, 10n ** 12n) })
     scheduler.addWorker(worker('a'))
     const [running, started, queued] = scheduler.assign('a')
     scheduler.progress('a', started.id, 10) // reported progress: kept, it may be running
-    const high = scheduler.addJob({ algorithm: 'md5', targets: [md5('x')], keyspace: rangeSpec(0, 10n ** 12n), priority: 5 })
-    expect(scheduler.preemptFor(high.id)).toEqual([{ workerId: 'a', jobId: low.id, chunkId: queued.id }])
-    expect(low.requeued).toEqual([queued])
+    const { job: high } = scheduler.addJob({ algorithm: 'md5', targets: [md5('x')], keyspace: rangeSpec(0, 10n ** 12n), priority: 5 })
+    expect(scheduler.preemptFor(high.id)).toEqual([{ type: 'cancel', workerId: 'a', jobId: low.id, chunkId: queued.id }])
+    expect(low.unassigned[0]).toEqual({ offset: queued.offset, end: 10n ** 12n }) // back in front of the rest
     expect([...low.active.keys()]).toEqual([running.id, started.id])
     expect(scheduler.assign('a').map((c) => c.job.id)).toEqual([high.id])
     // The taken-back chunk's late DONE is not counted; the requeued copy will be, once.
@@ -136,8 +140,8 @@ describe('scheduler', () => {
 
   it('hands out higher priority jobs first, then in arrival order; paused jobs get nothing new', () => {
     const scheduler = new Scheduler()
-    const low = scheduler.addJob({ algorithm: 'md5', targets: [md5('x')], keyspace: rangeSpec(0, 10n ** 12n) })
-    const high = scheduler.addJob({ algorithm: 'md5', targets: [md5('x')], keyspace: rangeSpec(0, 10n ** 12n), priority: 5 })
+    const { job: low } = scheduler.addJob({ algorithm: 'md5', targets: [md5('x')], keyspace: rangeSpec(0, 10n ** 12n) })
+    const { job: high } = scheduler.addJob({ algorithm: 'md5', targets: [md5('x')], keyspace: rangeSpec(0, 10n ** 12n), priority: 5 })
     scheduler.addWorker(worker('a'))
     expect(scheduler.assign('a').map((c) => c.job.id)).toEqual([high.id, high.id, high.id])
     scheduler.setPaused(high.id, true)
@@ -147,7 +151,7 @@ describe('scheduler', () => {
 
   it('sizes chunks by threads first, then by measured speed, and shrinks them near the end', () => {
     const time = clock()
-    const scheduler = new Scheduler(time.now)
+    const scheduler = new Scheduler({ now: time.now })
     scheduler.addJob({ algorithm: 'md5', targets: [md5('x')], keyspace: rangeSpec(0, 10n ** 12n) })
     scheduler.addWorker(worker('small', 1))
     scheduler.addWorker(worker('big', 8))
@@ -162,7 +166,7 @@ describe('scheduler', () => {
     // Near the end each worker gets a fraction of its share of what is left, never below the floor.
     const tail = scheduler.chunkSize(scheduler.workers.get('small')!, 1_000_000n)
     expect(tail).toBeLessThan(1_000_000 / 4)
-    expect(scheduler.chunkSize(scheduler.workers.get('small')!, 10n)).toBe(MIN_CHUNK_CANDIDATES)
+    expect(scheduler.chunkSize(scheduler.workers.get('small')!, 10n)).toBe(SCHEDULER_DEFAULTS.minChunkCandidates)
   })
 
   it('refuses bad jobs with a clear error', () => {
@@ -170,5 +174,28 @@ describe('scheduler', () => {
     expect(() => scheduler.addJob({ algorithm: 'md5', targets: [], keyspace: rangeSpec(0, 10) })).toThrow(/at least one target/)
     expect(() => scheduler.addJob({ algorithm: 'sha1', targets: [md5('x')], keyspace: rangeSpec(0, 10) })).toThrow(InvalidInputError)
     expect(() => scheduler.addJob({ algorithm: 'md5', targets: [md5('x')], keyspace: rangeSpec(9, 9) })).toThrow(/empty/)
+    // A journal must be able to restore whatever the scheduler accepts: whole priorities only.
+    for (const priority of [1.5, -1, 1e9]) {
+      expect(() => scheduler.addJob({ algorithm: 'md5', targets: [md5('x')], keyspace: rangeSpec(0, 9), priority })).toThrow(/priority must be a whole number from 0 to 1000000/)
+    }
+  })
+
+  it('gives new jobs ids above those it was told are taken (jobs that ended before a restore)', () => {
+    const scheduler = new Scheduler()
+    scheduler.reserveJobIds(7)
+    expect(scheduler.addJob({ algorithm: 'md5', targets: [md5('x')], keyspace: rangeSpec(0, 9) }).job.id).toBe('8')
+    scheduler.restoreJob({ algorithm: 'md5', targets: [md5('x')], keyspace: rangeSpec(0, 9) }, '12', [])
+    expect(scheduler.addJob({ algorithm: 'md5', targets: [md5('x')], keyspace: rangeSpec(0, 9) }).job.id).toBe('13')
+  })
+
+  it('announces the results a job knows from the start, and ends it at once when that is all of them', () => {
+    const scheduler = new Scheduler()
+    const known = [{ hash: hex('1'), plaintext: Buffer.from('1') }, { hash: hex('not a target'), plaintext: Buffer.from('?') }]
+    const some = scheduler.addJob({ algorithm: 'md5', targets: [md5('1'), md5('2')], keyspace: rangeSpec(0, 9), known })
+    expect(some.effects).toEqual([{ type: 'found', job: some.job, result: known[0] }])
+    expect([...some.job.remaining.keys()]).toEqual([hex('2')])
+    const all = scheduler.addJob({ algorithm: 'md5', targets: [md5('1')], keyspace: rangeSpec(0, 9), known })
+    expect(all.effects.map((e) => e.type)).toEqual(['found', 'ended'])
+    expect(all.job.status).toBe('found')
   })
 })

@@ -5,7 +5,8 @@ import { encodeMessage } from '../shared/protocol/codec.ts'
 import { frameHeader } from '../shared/protocol/frames.ts'
 import { Initiator, tokenBytes } from '../shared/protocol/noise.ts'
 import { connectSession } from '../shared/protocol/session.ts'
-import { FAST_TIMINGS, TOKEN, closed, frame, manualHandshake, rawConnect, sealedFrame, sessionServer, sleep, within, type SessionServer } from './helpers.ts'
+import { FAST_TIMINGS, TOKEN, closed, eventually, frame, manualHandshake, rawConnect, sealedFrame, sessionServer, sleep, within, type SessionServer } from './helpers.ts'
+import { PROTOCOL_VERSION } from '../shared/protocol/limits.ts'
 
 let server: SessionServer
 beforeEach(async () => { server = await sessionServer() })
@@ -21,8 +22,8 @@ describe('session: handshake', () => {
     const client = await connectWorker()
     const session = await server.next()
     const got = new Promise((resolve) => session.once('message', resolve))
-    client.send({ type: 'hello', version: 1, name: 'w', cores: 2, threads: 2 })
-    expect(await got).toEqual({ type: 'hello', version: 1, name: 'w', cores: 2, threads: 2 })
+    client.send({ type: 'hello', version: PROTOCOL_VERSION, name: 'w', cores: 2, threads: 2 })
+    expect(await got).toEqual({ type: 'hello', version: PROTOCOL_VERSION, name: 'w', cores: 2, threads: 2 })
     const back = new Promise((resolve) => client.once('message', resolve))
     session.send({ type: 'welcome', workerId: 'p1' })
     expect(await back).toEqual({ type: 'welcome', workerId: 'p1' })
@@ -34,7 +35,7 @@ describe('session: handshake', () => {
   })
 
   it('a worker with the wrong token is refused before any session exists', async () => {
-    await expect(connectWorker('wrong token')).rejects.toMatchObject({ code: 'TASKORCH_ERR_CLOSED' })
+    await expect(connectWorker('wrong token')).rejects.toMatchObject({ code: 'TASKORCH_ERR_HANDSHAKE_CLOSED' })
     expect((await server.nextFailure()).code).toBe('TASKORCH_ERR_TOKEN_REJECTED')
     expect(server.sessions).toHaveLength(0)
   })
@@ -44,7 +45,7 @@ describe('session: handshake', () => {
     try {
       const socket = await rawConnect(impostor.port)
       // The impostor cannot read message 1, so it closes; the worker never gets a session.
-      await expect(connectSession(socket, tokenBytes(TOKEN), FAST_TIMINGS)).rejects.toMatchObject({ code: 'TASKORCH_ERR_CLOSED' })
+      await expect(connectSession(socket, tokenBytes(TOKEN), FAST_TIMINGS)).rejects.toMatchObject({ code: 'TASKORCH_ERR_HANDSHAKE_CLOSED' })
     } finally {
       await impostor.close()
     }
@@ -120,7 +121,7 @@ describe('session: transport frames', () => {
     const { socket, received } = await manualHandshake(server.port)
     const session = await server.next()
     session.send({ type: 'welcome', workerId: 'x' })
-    await sleep(50)
+    await eventually(() => received.length > 0, 1000, 'the server\'s frame')
     socket.write(Buffer.concat(received))
     expect(await within(1000, new Promise((resolve) => session.once('close', resolve)))).toMatchObject({ code: 'TASKORCH_ERR_DECRYPT' })
   })
@@ -194,7 +195,7 @@ describe('session: transport frames', () => {
     const got: number[] = []
     session.on('message', (m) => { if (m.type === 'progress') got.push(m.hashed) })
     socket.write(Buffer.concat(Array.from({ length: 200 }, (_, i) => sealedFrame(keys, encodeMessage({ type: 'progress', chunkId: 'c', hashed: i })))))
-    await within(1000, (async () => { while (got.length < 200) await sleep(5) })())
+    await eventually(() => got.length === 200, 1000, '200 messages')
     expect(got).toEqual(Array.from({ length: 200 }, (_, i) => i))
     socket.destroy()
   })

@@ -7,10 +7,10 @@ import { join } from 'node:path'
 import { ALGORITHMS } from '../shared/algorithms.ts'
 import { searchWords } from '../shared/kernels/search.ts'
 import { encodeMessage } from '../shared/protocol/codec.ts'
-import { AEAD_TAG_BYTES, MAX_FRAME_BYTES, WORDLIST_CHUNK_BYTES, WORDLIST_INDEX_STRIDE } from '../shared/protocol/limits.ts'
+import { AEAD_TAG_BYTES, MAX_FRAME_BYTES, WORDLIST_CHUNK_BYTES } from '../shared/protocol/limits.ts'
 import { validateServerMessage } from '../shared/protocol/messages.ts'
 import { Scheduler } from '../server/scheduler/scheduler.ts'
-import { Wordlist } from '../server/inputs/wordlist.ts'
+import { WORDLIST_INDEX_STRIDE, Wordlist } from '../server/inputs/wordlist.ts'
 import { tempDir } from './helpers.ts'
 
 function file (content: string | Buffer): string {
@@ -69,10 +69,10 @@ describe('Wordlist', () => {
       }
     }
     const scheduler = new Scheduler()
-    const job = scheduler.addJob({ algorithm: 'md5', targets: [createHash('md5').digest()], keyspace: list.spec, capLength: (o) => list.wordsWithin(o, 64 * 1024) })
+    const { job } = scheduler.addJob({ algorithm: 'md5', targets: [createHash('md5').digest()], keyspace: list.spec, capLength: (o) => list.wordsWithin(o, 64 * 1024) })
     scheduler.addWorker({ id: 'w', name: 'w', address: 'a', cores: 1, threads: 64 })
     for (const chunk of scheduler.assign('w')) expect((await list.read(chunk.offset, chunk.length)).length).toBeLessThanOrEqual(64 * 1024)
-    expect(job.frontier).toBeGreaterThan(0n)
+    expect(job.unassigned[0].offset).toBeGreaterThan(0n)
   })
 
   it('refuses a missing or empty file with its name', async () => {

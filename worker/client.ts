@@ -3,12 +3,17 @@
 import { EventEmitter } from 'node:events'
 import net from 'node:net'
 import { DIGEST_BYTES, toHex } from '../shared/algorithms.ts'
-import { ConnectionClosedError, InvalidMessageError, TaskOrchError, TokenRejectedError } from '../shared/errors.ts'
-import { PROGRESS_INTERVAL_MS, PROTOCOL_VERSION, RECONNECT_INITIAL_DELAY_MS, RECONNECT_MAX_DELAY_MS } from '../shared/protocol/limits.ts'
+import { ConnectError, HandshakeClosedError, InvalidMessageError, KernelError, ProtocolError, TaskOrchError, TokenRejectedError, coded } from '../shared/errors.ts'
+import type { LogLevel } from '../shared/log.ts'
+import { PROTOCOL_VERSION } from '../shared/protocol/limits.ts'
 import type { ServerMessage } from '../shared/protocol/messages.ts'
 import { tokenBytes } from '../shared/protocol/noise.ts'
 import { connectSession, DEFAULT_TIMINGS, type SessionTimings, type WorkerSession } from '../shared/protocol/session.ts'
+import { Backoff, RECONNECT_INITIAL_DELAY_MS, reconnectDelay } from './reconnect.ts'
 import { ChunkRunner, type ChunkJob, type RunningChunk } from './runner.ts'
+
+// How often a worker reports progress on the chunks it runs.
+export const PROGRESS_INTERVAL_MS = 500
 
 export type WorkerOptions = {
   host: string
@@ -22,7 +27,7 @@ export type WorkerOptions = {
 }
 
 export interface WorkerEvents {
-  log: ['info' | 'warn' | 'error', string]
+  log: [LogLevel, string]
   fatal: [TaskOrchError]
 }
 
@@ -39,7 +44,7 @@ export class WorkerClient extends EventEmitter<WorkerEvents> {
   readonly #running = new Map<string, Running>()
   #session: WorkerSession | null = null
   #stopping = false
-  #wake: (() => void) | null = null
+  readonly #backoff = new Backoff()
   #loop: Promise<void> | null = null
 
   constructor (options: WorkerOptions) {
@@ -65,37 +70,28 @@ export class WorkerClient extends EventEmitter<WorkerEvents> {
         refusals = 0
         await this.#serve(session)
       } catch (error) {
-        const coded = error instanceof TaskOrchError ? error : new TaskOrchError('TASKORCH_ERR_CONNECT', (error as Error).message)
-        refusals = isRefusal(coded) ? refusals + 1 : 0
-        if (refusals >= REFUSALS_BEFORE_GIVING_UP || coded instanceof TokenRejectedError) {
+        const failure = coded(error)
+        refusals = failure instanceof HandshakeClosedError ? refusals + 1 : 0
+        if (refusals >= REFUSALS_BEFORE_GIVING_UP || failure instanceof TokenRejectedError) {
           this.emit('fatal', new TokenRejectedError(`the server at ${this.#address()} refused the handshake; check that this worker's token matches the server's`))
           await this.#shutdown()
           return
         }
-        this.emit('log', 'warn', `cannot reach ${this.#address()}: ${coded.message}`)
+        this.emit('log', 'warn', `cannot reach ${this.#address()}: ${failure.message}`)
       }
       if (this.#stopping) break
-      // 1 s doubling to 60 s, plus up to a quarter more at random so a fleet does not reconnect in step.
-      const delay = Math.min(RECONNECT_MAX_DELAY_MS, initial * 2 ** failures++)
-      await this.#sleep(delay + Math.random() * delay / 4)
+      await this.#backoff.sleep(reconnectDelay(failures++, initial))
     }
     await this.#shutdown()
   }
 
   #address (): string { return `${this.#options.host}:${this.#options.port}` }
 
-  #sleep (ms: number): Promise<void> {
-    return new Promise((resolve) => {
-      const timer = setTimeout(resolve, ms)
-      this.#wake = () => { clearTimeout(timer); resolve() }
-    })
-  }
-
   async #connect (): Promise<WorkerSession> {
     const socket = net.connect({ host: this.#options.host, port: this.#options.port, noDelay: true })
     await new Promise<void>((resolve, reject) => {
       socket.once('connect', resolve)
-      socket.once('error', reject)
+      socket.once('error', (error) => reject(new ConnectError(this.#address(), error)))
     })
     return await connectSession(socket, tokenBytes(this.#options.token), this.#timings)
   }
@@ -110,7 +106,7 @@ export class WorkerClient extends EventEmitter<WorkerEvents> {
         try {
           this.#onMessage(message)
         } catch (error) {
-          session.destroy(error instanceof TaskOrchError ? error : new TaskOrchError('TASKORCH_ERR_INTERNAL', String(error)))
+          session.destroy(coded(error))
         }
       })
       session.on('close', (error) => {
@@ -145,15 +141,13 @@ export class WorkerClient extends EventEmitter<WorkerEvents> {
       case 'task':
         this.#startChunk(message.jobId, message.chunkId, BigInt(message.offset), message.length, message.words)
         return
-      case 'cancel':
-        for (const [chunkId, running] of this.#running) {
-          if (running.jobId === message.jobId && (message.chunkId === undefined || message.chunkId === chunkId)) {
-            running.chunk.cancel()
-            this.#running.delete(chunkId)
-          }
-        }
-        if (message.chunkId === undefined) this.#jobs.delete(message.jobId)
+      case 'cancel': {
+        const running = this.#running.get(message.chunkId)
+        if (running?.jobId !== message.jobId) return // finished meanwhile
+        running.chunk.cancel()
+        this.#running.delete(message.chunkId)
         return
+      }
       case 'solved': {
         // Later chunks of this job no longer look for a target someone else found.
         const job = this.#jobs.get(message.jobId)
@@ -168,13 +162,13 @@ export class WorkerClient extends EventEmitter<WorkerEvents> {
 
   #startChunk (jobId: string, chunkId: string, offset: bigint, length: number, words: Uint8Array | undefined): void {
     const job = this.#jobs.get(jobId)
-    if (!job) throw new TaskOrchError('TASKORCH_ERR_PROTOCOL', `task ${chunkId} for unknown job ${jobId}`)
+    if (!job) throw new ProtocolError(`task ${chunkId} for unknown job ${jobId}`)
     if ((job.keyspace.type === 'wordlist') !== (words !== undefined) || (words && countWords(words) !== length)) {
-      throw new TaskOrchError('TASKORCH_ERR_PROTOCOL', `task ${chunkId}: words must come with wordlist jobs only, ${length} of them`)
+      throw new ProtocolError(`task ${chunkId}: words must come with wordlist jobs only, ${length} of them`)
     }
     const session = this.#session
     const chunk = this.#runner.run(job, offset, length, (hit) => {
-      session?.send({ type: 'found', jobId, chunkId, hash: hit.hash, plaintext: hit.plaintext })
+      session?.send({ type: 'found', jobId, hash: hit.hash, plaintext: hit.plaintext })
     }, words)
     const running: Running = { jobId, chunk, length, reported: 0 }
     this.#running.set(chunkId, running)
@@ -184,8 +178,9 @@ export class WorkerClient extends EventEmitter<WorkerEvents> {
       if (!outcome.cancelled) session?.send({ type: 'done', chunkId, hashed: outcome.hashed })
     }, (error: Error) => {
       this.#running.delete(chunkId)
-      this.emit('log', 'error', `chunk ${chunkId} failed: ${error.message}`)
-      session?.destroy(new TaskOrchError('TASKORCH_ERR_KERNEL', error.message))
+      const failure = new KernelError(chunkId, error)
+      this.emit('log', 'error', failure.message)
+      session?.destroy(failure)
     })
   }
 
@@ -202,7 +197,7 @@ export class WorkerClient extends EventEmitter<WorkerEvents> {
   async stop (reason = 'worker shutting down'): Promise<void> {
     this.#stopping = true
     this.#session?.close(reason)
-    this.#wake?.()
+    this.#backoff.wake()
     await this.start()
   }
 
@@ -211,10 +206,6 @@ export class WorkerClient extends EventEmitter<WorkerEvents> {
     for (const running of this.#running.values()) running.chunk.cancel()
     await this.#runner.close()
   }
-}
-
-function isRefusal (error: TaskOrchError): boolean {
-  return error instanceof ConnectionClosedError && error.message.includes('handshake')
 }
 
 function countWords (words: Uint8Array): number {

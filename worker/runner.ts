@@ -5,7 +5,8 @@ import { MessageChannel } from 'node:worker_threads'
 import { availableParallelism } from 'node:os'
 import { Piscina } from 'piscina'
 import type { Algorithm } from '../shared/algorithms.ts'
-import type { KeyspaceSpec, SearchHit, SearchRequest, SearchResult } from '../shared/protocol/messages.ts'
+import type { KeyspaceSpec } from '../shared/keyspace/spec.ts'
+import type { SearchHit, SearchRequest, SearchResult } from './thread-messages.ts'
 
 const THREAD_FILE = new URL('./thread.ts', import.meta.url).href
 

@@ -1,7 +1,7 @@
 // Runs inside a Piscina thread: one SearchRequest in, one SearchResult out. Hits are also posted
 // on the request's port the moment they are verified, so FOUND does not wait for the piece to end.
 import { keyspaceFrom, type Keyspace } from '../shared/keyspace/keyspace.ts'
-import type { SearchHit, SearchRequest, SearchResult } from '../shared/protocol/messages.ts'
+import type { SearchHit, SearchRequest, SearchResult } from './thread-messages.ts'
 import { search, searchWords } from '../shared/kernels/search.ts'
 import { fastKernels } from '../shared/kernels/index.ts'
 

@@ -1,79 +1,28 @@
 // `npm run server -- [options]`: listen for workers, run jobs given by flags or the UI's form.
 import { networkInterfaces } from 'node:os'
 import { dirname, join } from 'node:path'
-import { parseAlgorithm, parseDigest } from '../../shared/algorithms.ts'
-import { EXIT_ALL_FOUND, EXIT_EXHAUSTED, EXIT_SIGINT, EXIT_SIGTERM, exitFatal, integerFlag, parseFlags, runMain } from '../../shared/cli.ts'
+import { parseAlgorithm } from '../../shared/algorithms.ts'
+import { EXIT_ALL_FOUND, EXIT_EXHAUSTED, EXIT_SIGINT, EXIT_SIGTERM, exitFatal, parseFlags, runMain } from '../../shared/cli.ts'
 import { defaultConfigPath, describeSettings, loadSettings, saveToken, type Values } from '../../shared/config.ts'
 import { InvalidInputError } from '../../shared/errors.ts'
-import { describeKeyspace, maskSpec, parseRange, type KeyspaceInput } from '../../shared/keyspace/keyspace.ts'
-import { MAX_CANDIDATE_BYTES } from '../../shared/protocol/limits.ts'
-import { createLogger, type Level, type Logger } from '../../shared/log.ts'
+import { describeKeyspace, maskSpec, parseRange } from '../../shared/keyspace/spec.ts'
+import { createLogger, type Level } from '../../shared/log.ts'
 import { generateToken, tokenFingerprint } from '../../shared/protocol/noise.ts'
-import { Dashboard } from '../ui/dashboard.ts'
-import { jobProgress, jobSummary } from '../ui/format.ts'
-import { spawnLocalWorker } from './local-worker.ts'
-import { Orchestrator, type TaskSpec, type WordlistInput } from '../orchestrator.ts'
-import { Tui } from '../ui/tui.ts'
 import { readHashList } from '../inputs/hash-list.ts'
+import type { Job } from '../job.ts'
+import type { JobRequest } from '../jobs.ts'
+import { Orchestrator } from '../orchestrator.ts'
+import { Journal, type Replay } from '../store/journal.ts'
 import { Potfile, potLine } from '../store/potfile.ts'
-import { Journal } from '../store/journal.ts'
+import { Dashboard } from '../ui/dashboard.ts'
+import { jobSummary } from '../ui/format.ts'
+import { Tui } from '../ui/tui.ts'
+import { FLAGS, HELP, keyspaceFlags, parseJob } from './flags.ts'
+import { logProgress } from './headless.ts'
+import { spawnLocalWorker } from './local-worker.ts'
 
 const DEMO_TARGET = 'ef775988943825d2871e1cfa75473ec0'
 const DEMO_RANGE = '0-100000000'
-
-const PROGRESS_LOG_INTERVAL_MS = 5_000
-
-const HELP = `Usage: npm run server -- [options]
-
-Distributes a hash search over the workers that connect to this server.
-
-Options:
-  --host HOST         address to listen on (default 0.0.0.0)
-  --port PORT         TCP port (default 8080)
-  --token TOKEN       shared secret workers must hold. Better kept in the config file; if no
-                      source gives one, a token is generated and saved there (mode 0600)
-  --config PATH       settings file (default ~/.config/taskorch/config.json, or env TASKORCH_CONFIG)
-  --algo ALGO         md5, sha1, sha256 or sha512 (or hashcat -m 0/100/1400/1700); default md5
-  --target HEX        digest to find; repeat for several
-  --targets FILE      digests to find, one per line (blank lines and # comments skipped)
-  --range A-B         decimal keyspace, A inclusive, B exclusive (e.g. 0-100000000)
-  --wordlist FILE     the lines of FILE (\n or \r\n; empty lines skipped), read by the server and
-                      sent to workers in chunks of at most 1 MiB
-  --mask MASK         hashcat mask instead: ?l ?u ?d ?h ?H ?s ?a ?b, ?1..?4, ?? for "?",
-                      other characters literal (e.g. ?u?l?l?l?d?d)
-  -1..-4 CHARSET      custom charsets for ?1..?4 (--custom-charset1..4), e.g. -1 ?l?d
-  --increment         also search the mask's shorter prefixes, from --increment-min (default 1)
-                      to --increment-max (default the mask's length)
-  --priority N        job priority, higher first (default 0)
-  --exit-when-done    exit when the jobs end: 0 all found, 1 a keyspace ran out, 2 usage error
-  --potfile PATH      where results are kept, hashcat-style hash:plaintext lines; targets
-                      already there are reported at once (default ~/.config/taskorch/taskorch.potfile)
-  --potfile-disable   neither read nor write a potfile
-  --session PATH      journal jobs and every completed chunk to PATH (fsynced), so a crashed
-                      server can pick up where it stopped
-  --restore           with --session: reload its unfinished jobs and go on
-  --local-worker      also start a worker on this machine (all cores)
-  --demo              the default job (MD5 ef775988943825d2871e1cfa75473ec0 over
-                      0-100000000) on 127.0.0.1 with a local worker and a throwaway token
-  --headless          plain log lines instead of the terminal UI (the default when stdout is not a terminal)
-  --json              log lines as JSON objects (implies --headless)
-  --debug             also log debug lines (refused handshakes, ...)
-  -h, --help          this help, and the settings in effect
-
-Settings (host, port, token, headless, potfile, json, debug) come from, later winning: defaults, the config
-file (JSON, e.g. {"token": "...", "port": 8080}), TASKORCH_<NAME> environment variables, flags.
-Found results go to stdout as hash:plaintext lines (hashcat's potfile format); logs go to stderr.`
-
-const FLAGS = {
-  host: { type: 'string' }, port: { type: 'string' }, token: { type: 'string' }, config: { type: 'string' }, algo: { type: 'string' },
-  target: { type: 'string', multiple: true }, targets: { type: 'string' }, range: { type: 'string' }, priority: { type: 'string' },
-  potfile: { type: 'string' }, 'potfile-disable': { type: 'boolean' }, session: { type: 'string' }, restore: { type: 'boolean' },
-  mask: { type: 'string' }, wordlist: { type: 'string' }, 'custom-charset1': { type: 'string', short: '1' }, 'custom-charset2': { type: 'string', short: '2' },
-  'custom-charset3': { type: 'string', short: '3' }, 'custom-charset4': { type: 'string', short: '4' },
-  increment: { type: 'boolean' }, 'increment-min': { type: 'string' }, 'increment-max': { type: 'string' },
-  'exit-when-done': { type: 'boolean' }, 'local-worker': { type: 'boolean' }, demo: { type: 'boolean' }, headless: { type: 'boolean' }, json: { type: 'boolean' },
-  debug: { type: 'boolean' }, help: { type: 'boolean', short: 'h' }
-} as const
 
 const DEFAULTS = { host: '0.0.0.0', port: 8080, headless: false, json: false, debug: false }
 
@@ -92,22 +41,27 @@ runMain(async () => {
   const targets = flags.target ?? []
   const given = (['range', 'mask', 'wordlist'] as const).filter((k) => flags[k] !== undefined)
   if (given.length > 1) throw new InvalidInputError(`give one keyspace, not ${given.map((k) => `--${k}`).join(' and ')}`)
-  const hasKeyspace = given.length > 0
   const hasTargets = targets.length > 0 || flags.targets !== undefined
-  if (hasTargets !== hasKeyspace) throw new InvalidInputError('a job needs targets (--target or --targets) and a keyspace (--range, --mask or --wordlist)')
+  if (hasTargets !== given.length > 0) throw new InvalidInputError('a job needs targets (--target or --targets) and a keyspace (--range, --mask or --wordlist)')
   if (flags.restore && !flags.session) throw new InvalidInputError('--restore needs --session PATH')
   if (flags.demo && flags.session) throw new InvalidInputError('--demo keeps no session')
   if (flags['exit-when-done'] && !hasTargets && !flags.restore) throw new InvalidInputError('--exit-when-done needs a job (targets and a keyspace) or --restore')
   // Checked before listening, so bad input exits 2 without touching the network.
-  const mask = maskOptions(flags)
+  const keyspace = keyspaceFlags(flags)
   const listed = flags.targets !== undefined ? await readHashList(flags.targets, parseAlgorithm(flags.algo ?? 'md5')) : []
-  const keyspaceInput: KeyspaceInput | WordlistInput | null = flags.wordlist !== undefined ? { type: 'wordlist', path: flags.wordlist }
-    : flags.mask !== undefined ? maskSpec(flags.mask, mask.charsets, mask.increment)
-      : flags.range !== undefined ? parseRange(flags.range) : null
-  const firstJob = keyspaceInput ? parseJob(flags.algo ?? 'md5', targets, keyspaceInput, flags.priority ?? '0', listed) : null
+  const firstJob = keyspace ? parseJob(flags.algo ?? 'md5', targets, keyspace, flags.priority ?? '0', listed) : null
   // The demo is throwaway: no potfile, or a second run would find its answer without searching.
   const potfile = flags.demo || flags['potfile-disable'] ? null : await Potfile.open(settings.values.potfile ?? join(dirname(defaultConfigPath()), 'taskorch.potfile'))
-  const session = flags.session ? Journal.open(flags.session, flags.restore === true) : null
+  const session = flags.session ? await Journal.open(flags.session, flags.restore === true) : null
+
+  // A restored session whose jobs have all ended has nothing left to do.
+  const unfinished = session?.replay.jobs.filter((j) => !j.ended) ?? []
+  if (session && flags.restore && flags['exit-when-done'] && !firstJob && unfinished.length === 0) {
+    for (const warning of session.replay.warnings) process.stderr.write(`warning: ${warning}\n`)
+    process.stderr.write(`session ${flags.session}: ${endedSummary(session.replay)}; nothing left to do\n`)
+    const allFound = session.replay.jobs.length > 0 && session.replay.jobs.every((j) => j.ended === 'found')
+    return allFound ? EXIT_ALL_FOUND : EXIT_EXHAUSTED
+  }
 
   // The demo is loopback-only and throwaway: a fresh token that is never saved.
   let token = flags.demo ? undefined : settings.values.token
@@ -130,8 +84,11 @@ runMain(async () => {
     write: headless ? undefined : (line) => (dashboard ? dashboard.addLog(shortTime(line)) : dashboardLines.push(shortTime(line)))
   })
   for (const warning of settings.warnings) log('WARN', warning)
+  for (const warning of session?.replay.warnings ?? []) log('WARN', warning)
 
-  const orch = new Orchestrator({ host, port, token, potfile: potfile ?? undefined })
+  const orch = new Orchestrator({
+    host, port, token, potfile: potfile ?? undefined, journal: session ? { journal: session.journal, lastJobId: session.replay.lastJobId } : undefined
+  })
   if (potfile) log('INFO', `potfile ${potfile.path}: ${potfile.size} result(s) known`)
   orch.on('log', (level, message) => log(level.toUpperCase() as Level, message))
   orch.on('job-ended', (job) => log('INFO', jobSummary(job)))
@@ -150,24 +107,21 @@ runMain(async () => {
     else found.push(line)
   })
 
-  const addJob = async (spec: TaskSpec) => {
-    const job = spec.keyspace.type === 'wordlist' ? await orch.addTasks({ ...spec, keyspace: spec.keyspace }) : orch.addTasks({ ...spec, keyspace: spec.keyspace })
+  const addJob = async (request: JobRequest) => {
+    const job = request.keyspace.type === 'wordlist' ? await orch.addTasks({ ...request, keyspace: request.keyspace }) : orch.addTasks({ ...request, keyspace: request.keyspace })
     const s = job.state
-    log('INFO', `job ${job.id}: ${s.algorithm}, ${s.targets.length} target(s), ${s.keyspace.spec.type} ${describeKeyspace(s.keyspace.spec)} (${s.keyspace.size} candidates), priority ${s.priority}`)
+    log('INFO', `job ${job.id}: ${s.algorithm}, ${s.targets.size} target(s), ${s.keyspace.spec.type} ${describeKeyspace(s.keyspace.spec)} (${s.keyspace.size} candidates), priority ${s.priority}`)
     return job
   }
-  if (session) {
-    session.journal.attach(orch)
-    for (const restored of session.jobs) {
-      const job = await orch.restoreTasks(restored.id, restored.spec, restored.completed)
-      log('INFO', `restored job ${job.id}: ${job.state.hashed}/${job.keyspaceSize} already searched (${describeKeyspace(job.state.keyspace.spec)}, ${job.state.found.length}/${job.state.targets.length} found)`)
-    }
-    if (flags.restore && session.jobs.length === 0) log('WARN', `session ${flags.session} has no unfinished job`)
+  for (const journaled of unfinished) {
+    const job = await orch.restoreTasks(journaled)
+    log('INFO', `restored job ${job.id}: ${job.state.hashed}/${job.keyspaceSize} already searched (${job.keyspaceText}, ${job.state.found.length}/${job.state.targets.size} found)`)
   }
+  if (session && flags.restore && unfinished.length === 0) log('WARN', `session ${flags.session}: ${endedSummary(session.replay)}; no unfinished job to restore`)
   if (firstJob) await addJob(firstJob)
 
   const localWorker = flags['local-worker']
-    ? spawnLocalWorker(orch.port, token, (line) => (headless ? process.stderr.write(`[local worker] ${line}\n`) : dashboard?.addLog(`[local worker] ${shortTime(line)}`)))
+    ? spawnLocalWorker(orch.port, token, (line) => (headless ? log('INFO', `[local worker] ${line}`) : dashboard?.addLog(`[local worker] ${shortTime(line)}`)))
     : null
   process.once('exit', () => localWorker?.kill())
 
@@ -213,7 +167,7 @@ runMain(async () => {
   }
 
   // The job from the flags and any restored ones: exit once all have ended.
-  const awaited = orch.jobs
+  const awaited: Job[] = orch.jobs
   if (awaited.length > 0 && flags['exit-when-done']) {
     const outcomes = await Promise.all(awaited.map((j) => j.done))
     const allFound = outcomes.every((o) => o.status === 'found')
@@ -222,47 +176,12 @@ runMain(async () => {
   return new Promise<never>(() => {}) // serve until a signal or q
 })
 
-type MaskOptions = { charsets: (string | undefined)[], increment?: { min?: number, max?: number } }
-
-function maskOptions (flags: Record<string, unknown>): MaskOptions {
-  const limit = (name: string) => flags[name] === undefined ? undefined : integerFlag(flags[name] as string, name, 0, 1, MAX_CANDIDATE_BYTES)
-  if (!flags.increment && (flags['increment-min'] !== undefined || flags['increment-max'] !== undefined)) {
-    throw new InvalidInputError('--increment-min and --increment-max need --increment')
-  }
-  const charsets = [1, 2, 3, 4].map((i) => flags[`custom-charset${i}`] as string | undefined)
-  if (!flags.mask && charsets.some((c) => c !== undefined)) throw new InvalidInputError('custom charsets (-1..-4) need --mask')
-  if (!flags.mask && flags.increment) throw new InvalidInputError('--increment needs --mask')
-  return { charsets, increment: flags.increment ? { min: limit('increment-min'), max: limit('increment-max') } : undefined }
-}
-
-// A job from the flags or the UI's form; every part is checked and errors name it.
-function parseJob (algo: string, targets: string[], keyspace: KeyspaceInput | WordlistInput, priority: string, listed: Uint8Array[] = []): TaskSpec {
-  const algorithm = parseAlgorithm(algo.trim())
-  if (targets.length + listed.length === 0) throw new InvalidInputError('a job needs at least one target digest')
-  return {
-    algorithm,
-    targets: [...targets.map((t) => parseDigest(algorithm, t)), ...listed],
-    keyspace,
-    priority: integerFlag(priority.trim(), 'priority', 0, 0, 1_000_000)
-  }
-}
-
-// Headless users still want to see a long job move: one progress line per running job now and then.
-function logProgress (orch: Orchestrator, log: Logger): void {
-  let last = new Map<string, { at: number, searched: bigint }>()
-  setInterval(() => {
-    const now = Date.now()
-    const next = new Map<string, { at: number, searched: bigint }>()
-    for (const j of orch.jobs) {
-      if (j.status !== 'running') continue
-      const searched = j.searched
-      const before = last.get(j.id) ?? { at: j.state.createdAt, searched: j.state.restoredHashed }
-      const speed = Number(searched - before.searched) * 1000 / Math.max(1, now - before.at)
-      next.set(j.id, { at: now, searched })
-      log('INFO', jobProgress(j, speed))
-    }
-    last = next
-  }, PROGRESS_LOG_INTERVAL_MS).unref()
+// `2 job(s), all ended (1 found, 1 exhausted)`
+function endedSummary (replay: Replay): string {
+  const counts = new Map<string, number>()
+  for (const job of replay.jobs) if (job.ended) counts.set(job.ended, (counts.get(job.ended) ?? 0) + 1)
+  const detail = [...counts].map(([status, n]) => `${n} ${status}`).join(', ')
+  return replay.jobs.length === 0 ? 'no jobs' : `${replay.jobs.length} job(s), all ended (${detail})`
 }
 
 // An address other machines can likely reach us at, for the worker command line.

@@ -4,7 +4,7 @@ import { createReadStream } from 'node:fs'
 import { createInterface } from 'node:readline'
 import { parseDigest, type Algorithm } from '../../shared/algorithms.ts'
 import { InvalidInputError } from '../../shared/errors.ts'
-import { MAX_TARGETS_PER_JOB } from '../../shared/protocol/limits.ts'
+import { MAX_TARGETS_PER_JOB } from '../scheduler/options.ts'
 
 export async function readHashList (path: string, algorithm: Algorithm): Promise<Uint8Array[]> {
   const digests: Uint8Array[] = []

@@ -1,27 +1,36 @@
 // A wordlist on the server's disk, never held in memory: one streaming pass counts its words (lines,
 // `\n` or `\r\n`, empty ones skipped) and remembers the byte offset of every WORDLIST_INDEX_STRIDE-th
 // word; a chunk is then read by seeking to the nearest remembered offset.
+import { createHash } from 'node:crypto'
 import { createReadStream } from 'node:fs'
 import { open, type FileHandle } from 'node:fs/promises'
 import { resolve } from 'node:path'
 import { InvalidInputError } from '../../shared/errors.ts'
-import { MAX_CANDIDATE_BYTES, WORDLIST_INDEX_STRIDE } from '../../shared/protocol/limits.ts'
-import type { WordlistSpec } from '../../shared/protocol/messages.ts'
+import { MAX_CANDIDATE_BYTES, type WordlistSpec } from '../../shared/keyspace/spec.ts'
+
+// The server remembers the file offset of every this-many words: a billion-word list costs 8 MB.
+export const WORDLIST_INDEX_STRIDE = 1024
 
 const NEWLINE = 0x0a
 const CR = 0x0d
+
+// A file's size (decimal) and SHA-256 (hex).
+export type WordlistSource = { bytes: string, sha256: string }
 
 export class Wordlist {
   readonly path: string
   readonly words: number
   readonly tooLong: number // lines longer than MAX_CANDIDATE_BYTES, skipped (and counted, so it can be said)
+  // What the file was when indexed: a restored session checks it is searching the same words.
+  readonly source: WordlistSource
   // Byte offset of word k * STRIDE for each k, then the file's size: the end of the last word.
   readonly #boundaries: number[]
 
-  private constructor (path: string, words: number, tooLong: number, boundaries: number[]) {
+  private constructor (path: string, words: number, tooLong: number, boundaries: number[], source: WordlistSource) {
     this.path = path
     this.words = words
     this.tooLong = tooLong
+    this.source = source
     this.#boundaries = boundaries
   }
 
@@ -37,8 +46,10 @@ export class Wordlist {
     let position = 0 // of the next byte to scan
     let lineStart = 0
     let lastByte = -1
+    const digest = createHash('sha256')
     try {
       for await (const piece of createReadStream(absolute) as AsyncIterable<Buffer>) {
+        digest.update(piece)
         for (let i = piece.indexOf(NEWLINE); i >= 0; i = piece.indexOf(NEWLINE, i + 1)) {
           count(lineStart, position + i, (i > 0 ? piece[i - 1] : lastByte) === CR)
           lineStart = position + i + 1
@@ -51,7 +62,7 @@ export class Wordlist {
     }
     if (lineStart < position) count(lineStart, position, lastByte === CR)
     if (words === 0) throw new InvalidInputError(`--wordlist ${path}: no words in it (empty lines are skipped)`)
-    return new Wordlist(absolute, words, tooLong, [...offsets, position])
+    return new Wordlist(absolute, words, tooLong, [...offsets, position], { bytes: String(position), sha256: digest.digest('hex') })
 
     // A line [start, end) with `cr` when it ends in \r.
     function count (start: number, end: number, cr: boolean): void {

@@ -1,191 +1,117 @@
-// Splits jobs into chunks of keyspace indices and hands them to workers. Knows nothing of sockets:
-// the orchestrator feeds it events (worker joined, progress, done, found, lost) and sends what it returns.
+// Splits jobs into chunks of keyspace indices and hands them to workers. Knows nothing of sockets,
+// files or crypto: the orchestrator feeds it events (worker joined, progress, done, a verified find,
+// lost) and carries out the effects each transition returns, persisting before it announces.
 // Chunks are index ranges, never lists; every index is counted exactly once when its chunk completes.
-import { equalBytes } from '@noble/ciphers/utils.js'
-import { EventEmitter } from 'node:events'
-import { DIGEST_BYTES, toHex, type Algorithm } from '../../shared/algorithms.ts'
+import { DIGEST_BYTES, toHex } from '../../shared/algorithms.ts'
 import { InvalidInputError } from '../../shared/errors.ts'
-import { keyspaceFrom, type Keyspace } from '../../shared/keyspace/keyspace.ts'
-import { hashBytes } from '../../shared/kernels/scalar.ts'
-import {
-  ASSUMED_SPEED_PER_THREAD, CHUNKS_AHEAD_PER_WORKER, MAX_CHUNK_CANDIDATES, MAX_TARGETS_PER_JOB, MIN_CHUNK_CANDIDATES,
-  TAIL_SHRINK_FACTOR, TARGET_CHUNK_SECONDS
-} from '../../shared/protocol/limits.ts'
-import type { KeyspaceSpec } from '../../shared/protocol/messages.ts'
+import { keyspaceFrom } from '../../shared/keyspace/keyspace.ts'
+import { RateMeter } from '../rate.ts'
+import { MAX_PRIORITY, MAX_TARGETS_PER_JOB, SCHEDULER_DEFAULTS, type SchedulerOptions } from './options.ts'
+import { complement, insertRange, mergeRanges, rangesSize, type Range } from './ranges.ts'
+import { chunkSize } from './sizing.ts'
+import { isLive, type Chunk, type Effect, type EndStatus, type FoundResult, type JobSpec, type JobState, type WorkerInfo, type WorkerState } from './state.ts'
 
-export type JobStatus = 'running' | 'paused' | 'found' | 'exhausted' | 'cancelled'
-export type FoundResult = { hash: string, plaintext: Uint8Array }
-// `known`: targets whose plaintext is already known (from the potfile): found from the start, never searched.
-// `capLength(offset)`: most candidates a chunk starting there may hold (wordlists bound chunks in bytes).
-export type JobSpec = { algorithm: Algorithm, targets: Uint8Array[], keyspace: KeyspaceSpec, priority?: number, known?: FoundResult[], capLength?: (offset: bigint) => number }
-
-export type Chunk = {
-  id: string
-  job: JobState
-  offset: bigint
-  length: number
-  workerId: string | null
-  hashed: number // progress reported so far
-}
-
-export type JobState = {
-  id: string
-  seq: number
-  algorithm: Algorithm
-  targets: Uint8Array[]
-  remaining: Uint8Array[] // targets not yet found
-  keyspace: Keyspace
-  priority: number
-  status: JobStatus
-  found: FoundResult[]
-  hashed: bigint // sum of completed chunk lengths
-  frontier: bigint // first index never handed out
-  requeued: Chunk[] // chunks taken back from lost workers, handed out first
-  active: Map<string, Chunk>
-  createdAt: number
-  endedAt: number | null
-  nextChunk: number
-  restoredHashed: bigint // searched in an earlier run of a restored session, counted in `hashed`
-  capLength: ((offset: bigint) => number) | null
-}
-
-export type WorkerState = {
-  id: string
-  name: string
-  address: string
-  cores: number
-  threads: number
-  speed: number // hashes per second, 0 until measured
-  chunks: Map<string, Chunk>
-  connectedAt: number
-  lastReport: { at: number, hashed: number } | null
-  hashed: number // everything this worker reported, for speed measurement
-}
-
-export interface SchedulerEvents {
-  found: [JobState, FoundResult]
-  completed: [JobState, Chunk] // a chunk's every index is now searched and counted
-  end: [JobState]
-}
-
-// A range of a job's keyspace searched in an earlier run (from a session journal).
-export type Completed = { offset: bigint, length: number }
-
-// What the orchestrator must tell workers after a scheduler call.
-export type Cancellation = { workerId: string, jobId: string, chunkId: string }
-
-export class Scheduler extends EventEmitter<SchedulerEvents> {
+export class Scheduler {
   readonly jobs = new Map<string, JobState>()
   readonly workers = new Map<string, WorkerState>()
+  readonly options: Readonly<SchedulerOptions>
   readonly #now: () => number
-  #jobSeq = 0
+  #lastJobId = 0
 
-  constructor (now: () => number = Date.now) {
-    super()
-    this.#now = now
+  constructor (options: Partial<SchedulerOptions> & { now?: () => number } = {}) {
+    const { now, ...knobs } = options
+    this.options = { ...SCHEDULER_DEFAULTS, ...knobs }
+    this.#now = now ?? Date.now
   }
 
-  addJob (spec: JobSpec): JobState {
-    return this.#createJob(spec, String(this.#jobSeq + 1))
+  // New jobs take ids above this (a session journal knows ids of jobs that ended before a restore).
+  reserveJobIds (lastId: number): void {
+    this.#lastJobId = Math.max(this.#lastJobId, lastId)
   }
 
-  // A job from an earlier run: the same id, its completed ranges counted once and skipped; every
-  // gap below the highest completed index (chunks that were in flight) is searched again first.
-  restoreJob (spec: JobSpec, id: string, completed: Completed[]): JobState {
-    if (!/^[1-9][0-9]*$/.test(id) || this.jobs.has(id)) throw new InvalidInputError(`cannot restore job "${id}": bad or duplicate id`)
-    const job = this.#createJob(spec, id)
-    if (!isLive(job)) return job
-    const ranges = [...completed].sort((a, b) => (a.offset < b.offset ? -1 : a.offset > b.offset ? 1 : 0))
-    let covered = 0n // everything below this index is accounted for
-    for (const { offset, length } of ranges) {
-      const end = offset + BigInt(length)
-      if (offset < 0n || end > job.keyspace.size) throw new InvalidInputError(`cannot restore job ${id}: range ${offset}+${length} is outside its keyspace`)
-      if (offset > covered) this.#requeueGap(job, covered, offset)
-      if (end > covered) {
-        job.hashed += end - (offset > covered ? offset : covered) // overlaps count once
-        covered = end
-      }
-    }
-    job.frontier = covered
-    job.restoredHashed = job.hashed
-    this.#maybeExhausted(job)
-    return job
+  // A new job; `effects` announce the results it knows from the start (and its end, if that is all).
+  addJob (spec: JobSpec): { job: JobState, effects: Effect[] } {
+    return this.#createJob(spec, String(this.#lastJobId + 1), [])
   }
 
-  // Gaps go back as chunks of a few seconds at the assumed speed, so they spread over the fleet.
-  #requeueGap (job: JobState, from: bigint, to: bigint): void {
-    const piece = BigInt(ASSUMED_SPEED_PER_THREAD * TARGET_CHUNK_SECONDS)
-    for (let offset = from; offset < to;) {
-      let length = Number(to - offset < piece ? to - offset : piece)
-      if (job.capLength) length = Math.min(length, job.capLength(offset))
-      job.requeued.push({ id: `${job.id}.${job.nextChunk++}`, job, offset, length, workerId: null, hashed: 0 })
-      offset += BigInt(length)
-    }
+  // A job from an earlier run, under its old id: its completed ranges are counted once and never
+  // handed out again; everything else (the chunks that were in flight, and beyond) is, lowest first.
+  restoreJob (spec: JobSpec, id: string, completed: Range[]): { job: JobState, effects: Effect[] } {
+    if (!/^[1-9][0-9]{0,15}$/.test(id) || this.jobs.has(id)) throw new InvalidInputError(`cannot restore job "${id}": bad or duplicate id`)
+    return this.#createJob(spec, id, completed)
   }
 
-  #createJob (spec: JobSpec, id: string): JobState {
+  #createJob (spec: JobSpec, id: string, completed: Range[]): { job: JobState, effects: Effect[] } {
     if (spec.targets.length === 0) throw new InvalidInputError('a job needs at least one target')
     if (spec.targets.length > MAX_TARGETS_PER_JOB) throw new InvalidInputError(`a job takes at most ${MAX_TARGETS_PER_JOB} targets, got ${spec.targets.length}`)
+    const priority = spec.priority ?? 0
+    if (!Number.isSafeInteger(priority) || priority < 0 || priority > MAX_PRIORITY) {
+      throw new InvalidInputError(`priority must be a whole number from 0 to ${MAX_PRIORITY}, got ${priority}`)
+    }
+    const targets = new Map<string, Uint8Array>()
     for (const t of spec.targets) {
       if (t.length !== DIGEST_BYTES[spec.algorithm]) throw new InvalidInputError(`target ${toHex(t)} is not a ${spec.algorithm} digest`)
+      targets.set(toHex(t), t)
     }
+    const remaining = new Map(targets)
     const keyspace = keyspaceFrom(spec.keyspace)
-    const byHex = new Map(spec.targets.map((t) => [toHex(t), t]))
-    const known = (spec.known ?? []).filter((k) => byHex.has(k.hash))
-    const knownHex = new Set(known.map((k) => k.hash))
-    this.#jobSeq = Math.max(this.#jobSeq, Number(id))
+    const done = mergeRanges(completed)
+    for (const { offset, end } of done) {
+      if (offset < 0n || end > keyspace.size) throw new InvalidInputError(`cannot restore job ${id}: range ${offset}-${end} is outside its keyspace of ${keyspace.size}`)
+    }
+    const hashed = rangesSize(done)
+    this.#lastJobId = Math.max(this.#lastJobId, Number(id))
     const job: JobState = {
-      id, seq: this.#jobSeq, algorithm: spec.algorithm, targets: [...byHex.values()], remaining: [...byHex].filter(([hex]) => !knownHex.has(hex)).map(([, t]) => t),
-      keyspace, priority: spec.priority ?? 0, status: 'running', found: known, hashed: 0n, frontier: 0n, requeued: [],
-      active: new Map(), createdAt: this.#now(), endedAt: null, nextChunk: 0, restoredHashed: 0n, capLength: spec.capLength ?? null
+      id, seq: this.#lastJobId, algorithm: spec.algorithm, targets, remaining, keyspace, priority,
+      status: 'running', found: [], hashed, unassigned: complement(done, keyspace.size), active: new Map(),
+      createdAt: this.#now(), endedAt: null, nextChunk: 0, restoredHashed: hashed, capLength: spec.capLength ?? null
     }
     this.jobs.set(id, job)
-    // Everything already known: done before any worker is asked.
-    if (job.remaining.length === 0) {
-      job.status = 'found'
-      job.endedAt = job.createdAt
+    const effects: Effect[] = []
+    for (const known of spec.known ?? []) {
+      if (!remaining.delete(known.hash)) continue // not a target, or known twice
+      job.found.push(known)
+      effects.push({ type: 'found', job, result: known })
     }
-    return job
+    if (remaining.size === 0) effects.push(...this.#end(job, 'found'))
+    else effects.push(...this.#maybeExhausted(job))
+    return { job, effects }
   }
 
-  addWorker (worker: Pick<WorkerState, 'id' | 'name' | 'address' | 'cores' | 'threads'>): WorkerState {
-    const state: WorkerState = { ...worker, speed: 0, chunks: new Map(), connectedAt: this.#now(), lastReport: null, hashed: 0 }
-    this.workers.set(worker.id, state)
+  addWorker (info: WorkerInfo): WorkerState {
+    const state: WorkerState = { ...info, meter: new RateMeter(), chunks: new Map(), connectedAt: this.#now(), hashed: 0 }
+    this.workers.set(info.id, state)
     return state
   }
 
-  // A lost or departing worker: every chunk it held goes back to the front of its job's queue.
-  removeWorker (workerId: string): Chunk[] {
+  // A lost or departing worker: every chunk it held goes back to its job, to be handed out first.
+  // Returns how many chunks went back.
+  removeWorker (workerId: string): number {
     const worker = this.workers.get(workerId)
-    if (!worker) return []
+    if (!worker) return 0
     this.workers.delete(workerId)
-    const requeued = [...worker.chunks.values()].filter((chunk) => this.#takeBack(worker, chunk))
-    this.#sortRequeued()
+    let requeued = 0
+    for (const chunk of worker.chunks.values()) if (this.#takeBack(worker, chunk)) requeued++
     return requeued
   }
 
-  // Unassigns a chunk, forgetting its progress; a live job gets it back to hand out again.
+  // Unassigns a chunk, forgetting its progress; a live job gets its range back to hand out again
+  // (cut anew, so its size suits whoever takes it).
   #takeBack (worker: WorkerState, chunk: Chunk): boolean {
     worker.chunks.delete(chunk.id)
     chunk.workerId = null
-    chunk.hashed = 0
     chunk.job.active.delete(chunk.id)
     if (!isLive(chunk.job)) return false
-    chunk.job.requeued.push(chunk)
+    insertRange(chunk.job.unassigned, { offset: chunk.offset, end: chunk.offset + BigInt(chunk.length) })
     return true
   }
 
-  // Taken-back chunks go out lowest offset first.
-  #sortRequeued (): void {
-    for (const job of this.jobs.values()) job.requeued.sort((a, b) => (a.offset < b.offset ? -1 : 1))
-  }
-
-  // Chunks to send to this worker now, so it holds one running plus CHUNKS_AHEAD_PER_WORKER queued.
+  // Chunks to send to this worker now, so it holds one running plus `chunksAheadPerWorker` queued.
   assign (workerId: string): Chunk[] {
     const worker = this.workers.get(workerId)
     if (!worker) return []
     const assigned: Chunk[] = []
-    while (worker.chunks.size < 1 + CHUNKS_AHEAD_PER_WORKER) {
+    while (worker.chunks.size < 1 + this.options.chunksAheadPerWorker) {
       const chunk = this.#nextChunk(worker)
       if (!chunk) break
       chunk.workerId = worker.id
@@ -196,19 +122,19 @@ export class Scheduler extends EventEmitter<SchedulerEvents> {
     return assigned
   }
 
+  // Cut from the lowest unassigned range of the first runnable job.
   #nextChunk (worker: WorkerState): Chunk | null {
     for (const job of this.#runnableJobs()) {
-      const requeued = job.requeued.shift()
-      if (requeued) return requeued
-      if (job.frontier < job.keyspace.size) {
-        const left = job.keyspace.size - job.frontier
-        const size = this.chunkSize(worker, left)
-        let length = left < BigInt(size) ? Number(left) : size
-        if (job.capLength) length = Math.min(length, job.capLength(job.frontier))
-        const chunk: Chunk = { id: `${job.id}.${job.nextChunk++}`, job, offset: job.frontier, length, workerId: null, hashed: 0 }
-        job.frontier += BigInt(length)
-        return chunk
-      }
+      const range = job.unassigned[0]
+      if (!range) continue
+      const size = this.chunkSize(worker, rangesSize(job.unassigned))
+      const available = range.end - range.offset
+      let length = available < BigInt(size) ? Number(available) : size
+      if (job.capLength) length = Math.min(length, job.capLength(range.offset))
+      const chunk: Chunk = { id: `${job.id}.${job.nextChunk++}`, job, offset: range.offset, length, workerId: null, hashed: 0 }
+      range.offset += BigInt(length)
+      if (range.offset === range.end) job.unassigned.shift()
+      return chunk
     }
     return null
   }
@@ -218,15 +144,15 @@ export class Scheduler extends EventEmitter<SchedulerEvents> {
     return [...this.jobs.values()].filter((j) => j.status === 'running').sort((a, b) => b.priority - a.priority || a.seq - b.seq)
   }
 
-  // A few seconds of work at the worker's measured speed (or an estimate from its threads), and
-  // smaller near the end so the fleet finishes together instead of waiting on one slow worker.
+  // Measured speed, or an estimate from the worker's threads until it has reported.
+  #speedOf (worker: WorkerState): number {
+    return worker.meter.speed > 0 ? worker.meter.speed : this.options.assumedSpeedPerThread * worker.threads
+  }
+
   chunkSize (worker: WorkerState, left: bigint): number {
-    const speed = worker.speed > 0 ? worker.speed : ASSUMED_SPEED_PER_THREAD * worker.threads
-    let size = Math.round(speed * TARGET_CHUNK_SECONDS)
-    const fleetSpeed = [...this.workers.values()].reduce((sum, w) => sum + (w.speed > 0 ? w.speed : ASSUMED_SPEED_PER_THREAD * w.threads), 0)
-    const share = Number(left) * (speed / fleetSpeed) / TAIL_SHRINK_FACTOR
-    if (share < size) size = Math.round(share)
-    return Math.min(MAX_CHUNK_CANDIDATES, Math.max(MIN_CHUNK_CANDIDATES, size))
+    let fleetSpeed = 0
+    for (const w of this.workers.values()) fleetSpeed += this.#speedOf(w)
+    return chunkSize(this.options, this.#speedOf(worker), fleetSpeed, left)
   }
 
   // Returns false when the report does not belong to this worker (ignored, and logged by the caller).
@@ -240,7 +166,7 @@ export class Scheduler extends EventEmitter<SchedulerEvents> {
   }
 
   // A DONE counts only when its count equals the chunk's length; anything else is a lie or a bug.
-  done (workerId: string, chunkId: string, hashed: number): 'accepted' | 'unknown' | 'miscounted' {
+  done (workerId: string, chunkId: string, hashed: number): Effect[] | 'unknown' | 'miscounted' {
     const worker = this.workers.get(workerId)
     const chunk = worker?.chunks.get(chunkId)
     if (!worker || !chunk) return 'unknown'
@@ -250,99 +176,80 @@ export class Scheduler extends EventEmitter<SchedulerEvents> {
     const job = chunk.job
     job.active.delete(chunkId)
     job.hashed += BigInt(chunk.length)
-    this.emit('completed', job, chunk)
-    this.#maybeExhausted(job)
-    return 'accepted'
+    return [{ type: 'completed', job, offset: chunk.offset, length: chunk.length }, ...this.#maybeExhausted(job)]
   }
 
   #measure (worker: WorkerState, delta: number): void {
-    const now = this.#now()
     worker.hashed += delta
-    const last = worker.lastReport
-    if (last && now - last.at >= 250) {
-      const sample = (worker.hashed - last.hashed) * 1000 / (now - last.at)
-      worker.speed = worker.speed === 0 ? sample : worker.speed * 0.7 + sample * 0.3
-      worker.lastReport = { at: now, hashed: worker.hashed }
-    } else if (!last) {
-      worker.lastReport = { at: now, hashed: worker.hashed }
-    }
+    worker.meter.update(worker.hashed, this.#now())
   }
 
-  // The server re-hashes every claimed plaintext; a worker cannot make us report a false preimage.
-  found (workerId: string, jobId: string, hash: Uint8Array, plaintext: Uint8Array): { result: FoundResult, cancellations: Cancellation[] } | 'unknown' | 'false' | 'duplicate' {
+  // A find the orchestrator has verified (the plaintext hashes to `hash`). Only a live job's remaining
+  // target counts; anything else changes nothing and says why.
+  found (jobId: string, hash: string, plaintext: Uint8Array): Effect[] | 'unknown' | 'ended' | 'duplicate' | 'not-a-target' {
     const job = this.jobs.get(jobId)
-    if (!job || !this.workers.has(workerId)) return 'unknown'
-    if (!equalBytes(hashBytes(job.algorithm, plaintext), hash)) return 'false'
-    const i = job.remaining.findIndex((t) => equalBytes(t, hash))
-    if (i < 0) return job.targets.some((t) => equalBytes(t, hash)) ? 'duplicate' : 'false'
-    job.remaining.splice(i, 1)
-    const result = { hash: toHex(hash), plaintext }
+    if (!job) return 'unknown'
+    if (!job.remaining.has(hash)) return job.targets.has(hash) ? 'duplicate' : 'not-a-target'
+    if (!isLive(job)) return 'ended'
+    job.remaining.delete(hash)
+    const result: FoundResult = { hash, plaintext }
     job.found.push(result)
-    this.emit('found', job, result)
-    const cancellations = job.remaining.length === 0 ? this.#end(job, 'found') : []
-    return { result, cancellations }
+    const effects: Effect[] = [{ type: 'found', job, result }]
+    if (job.remaining.size === 0) effects.push(...this.#end(job, 'found'))
+    return effects
   }
 
   // A job that now outranks work queued at workers: each worker keeps the chunk it is most likely
   // running (its oldest), and gives back queued chunks of lower priority that report no progress,
   // so the new job starts within a chunk instead of after three. A chunk that had in fact finished
   // is searched again; it is still counted once (its late DONE is for a chunk no longer assigned).
-  preemptFor (jobId: string): Cancellation[] {
+  preemptFor (jobId: string): Effect[] {
     const job = this.jobs.get(jobId)
     if (!job || job.status !== 'running') return []
-    const cancellations: Cancellation[] = []
+    const effects: Effect[] = []
     for (const worker of this.workers.values()) {
       const [, ...queued] = worker.chunks.values()
       for (const chunk of queued) {
         if (chunk.job.priority >= job.priority || chunk.hashed > 0) continue
         this.#takeBack(worker, chunk)
-        cancellations.push({ workerId: worker.id, jobId: chunk.job.id, chunkId: chunk.id })
+        effects.push({ type: 'cancel', workerId: worker.id, jobId: chunk.job.id, chunkId: chunk.id })
       }
     }
-    this.#sortRequeued()
-    return cancellations
+    return effects
   }
 
-  cancel (jobId: string): Cancellation[] {
+  cancel (jobId: string): Effect[] {
     const job = this.jobs.get(jobId)
     if (!job || !isLive(job)) return []
     return this.#end(job, 'cancelled')
   }
 
-  // Paused jobs keep their chunks in flight but get no new ones.
-  setPaused (jobId: string, paused: boolean): void {
+  // Paused jobs keep their chunks in flight but get no new ones. Returns false for an ended job.
+  setPaused (jobId: string, paused: boolean): boolean {
     const job = this.jobs.get(jobId)
-    if (job && isLive(job)) job.status = paused ? 'paused' : 'running'
+    if (!job || !isLive(job)) return false
+    job.status = paused ? 'paused' : 'running'
+    return true
   }
 
-  #maybeExhausted (job: JobState): void {
-    if (isLive(job) && job.frontier === job.keyspace.size && job.requeued.length === 0 && job.active.size === 0) {
-      this.#end(job, 'exhausted')
-    }
+  #maybeExhausted (job: JobState): Effect[] {
+    if (isLive(job) && job.unassigned.length === 0 && job.active.size === 0) return this.#end(job, 'exhausted')
+    return []
   }
 
-  #end (job: JobState, status: 'found' | 'exhausted' | 'cancelled'): Cancellation[] {
-    const cancellations: Cancellation[] = []
+  #end (job: JobState, status: EndStatus): Effect[] {
+    const effects: Effect[] = []
     for (const chunk of job.active.values()) {
       if (chunk.workerId) {
         this.workers.get(chunk.workerId)?.chunks.delete(chunk.id)
-        cancellations.push({ workerId: chunk.workerId, jobId: job.id, chunkId: chunk.id })
+        effects.push({ type: 'cancel', workerId: chunk.workerId, jobId: job.id, chunkId: chunk.id })
       }
     }
     job.active.clear()
-    job.requeued = []
+    job.unassigned = []
     job.status = status
     job.endedAt = this.#now()
-    this.emit('end', job)
-    return cancellations
+    effects.push({ type: 'ended', job })
+    return effects
   }
-
-  // Index range each job has left in flight or unassigned: for the UI and for tests.
-  outstanding (job: JobState): bigint {
-    return job.keyspace.size - job.hashed
-  }
-}
-
-export function isLive (job: JobState): boolean {
-  return job.status === 'running' || job.status === 'paused'
 }

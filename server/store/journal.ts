@@ -1,121 +1,314 @@
-// The session journal (--session PATH): an append-only file of JSON lines, each fsynced before the
-// next, recording jobs as they are added, every chunk as it completes, results and job ends. After a
-// crash (even kill -9) --restore replays it: unfinished jobs come back under their ids with their
-// completed ranges counted once, and only the chunks that were in flight are searched again.
-import { closeSync, existsSync, fsyncSync, openSync, readFileSync, writeSync } from 'node:fs'
+// The session journal (--session PATH): an append-only file of records, each one line and each
+// durable before the next, recording jobs as they are added, every chunk as it completes, results and
+// job ends. After a crash (even kill -9) --restore replays it: unfinished jobs come back under their
+// ids with their completed ranges counted once, and only what was never completed is searched again.
+//
+// A line is `<checksum> <json>`: the checksum is the first 4 bytes of SHA-256 of the JSON, in hex, so
+// a damaged record is named (file and line) instead of being believed. A last line without its
+// newline is a write the crash interrupted: it was never acknowledged and is dropped. Restoring
+// rewrites the file compactly (completed ranges merged), atomically, before appending to it again.
+import { createHash } from 'node:crypto'
+import { closeSync, createReadStream, existsSync, fsyncSync, openSync, renameSync, writeSync } from 'node:fs'
+import { dirname } from 'node:path'
 import { isAlgorithm, parseDigest, toHex, type Algorithm } from '../../shared/algorithms.ts'
 import { InvalidInputError } from '../../shared/errors.ts'
-import { validateKeyspace, type KeyspaceSpec } from '../../shared/protocol/messages.ts'
-import type { Orchestrator } from '../orchestrator.ts'
-import type { Completed, FoundResult, JobSpec } from '../scheduler/scheduler.ts'
+import { hashBytes } from '../../shared/kernels/scalar.ts'
+import { keyspaceFrom } from '../../shared/keyspace/keyspace.ts'
+import { MAX_CANDIDATE_BYTES, type KeyspaceSpec } from '../../shared/keyspace/spec.ts'
+import { validateKeyspace } from '../../shared/protocol/messages.ts'
+import type { WordlistSource } from '../inputs/wordlist.ts'
+import { MAX_PRIORITY } from '../scheduler/options.ts'
+import { mergeRanges, type Range } from '../scheduler/ranges.ts'
+import type { EndStatus, FoundResult, JobState } from '../scheduler/state.ts'
+import { AppendFile, syncDirectory, type FileIO } from './append-file.ts'
 
-type JobRecord = { t: 'job', id: string, algorithm: Algorithm, targets: string[], keyspace: KeyspaceSpec, priority: number }
-type ChunkRecord = { t: 'chunk', job: string, offset: string, length: number }
+export const JOURNAL_VERSION = 2
+// No record is longer than this: targets travel in batches of TARGETS_PER_RECORD.
+const MAX_LINE_BYTES = 1024 * 1024
+const TARGETS_PER_RECORD = 2048
+const END_STATUSES: readonly string[] = ['found', 'exhausted', 'cancelled'] satisfies EndStatus[]
+
+type SessionRecord = { t: 'session', version: number }
+// `count`: how many targets the job has, in this record and the `targets` records right after it.
+type JobRecord = { t: 'job', id: string, algorithm: Algorithm, keyspace: KeyspaceSpec, priority: number, count: number, targets: string[], source?: WordlistSource }
+type TargetsRecord = { t: 'targets', job: string, targets: string[] }
+type DoneRecord = { t: 'done', job: string, offset: string, length: string }
 type FoundRecord = { t: 'found', job: string, hash: string, plaintext: string } // plaintext in hex
-type EndRecord = { t: 'end', job: string, status: string }
-type JournalRecord = JobRecord | ChunkRecord | FoundRecord | EndRecord
+type EndRecord = { t: 'end', job: string, status: EndStatus }
+type JournalRecord = SessionRecord | JobRecord | TargetsRecord | DoneRecord | FoundRecord | EndRecord
 
-export type RestoredJob = { id: string, spec: JobSpec, completed: Completed[] }
+// A job as the journal knows it.
+export type JournaledJob = {
+  id: string
+  algorithm: Algorithm
+  targets: Uint8Array[]
+  keyspace: KeyspaceSpec
+  priority: number
+  source: WordlistSource | null // wordlists: the file the job was created from
+  known: FoundResult[] // re-hashed on replay: a plaintext here hashes to its target
+  completed: Range[] // sorted, disjoint
+  ended: EndStatus | null
+}
+
+export type Replay = {
+  jobs: JournaledJob[] // in id order, ended ones too
+  lastJobId: number // new jobs must take ids above this
+  warnings: string[] // what was dropped, and why
+}
 
 export class Journal {
-  readonly path: string
-  readonly #fd: number
-  readonly #recorded = new Set<string>() // job ids, and job:hash of results, already in the file
+  readonly #file: AppendFile
+  readonly #jobs = new Set<string>() // ids with a job record in the file
+  readonly #results = new Set<string>() // `job:hash` with a found record
+  readonly #ended = new Set<string>()
 
-  private constructor (path: string, recorded: Iterable<string>) {
-    // Results of restored jobs are in the file too: restore reports them again, the file need not.
-    this.path = path
-    this.#fd = openSync(path, 'a', 0o600)
-    for (const id of recorded) this.#recorded.add(id)
+  private constructor (file: AppendFile, replay: Replay | null) {
+    this.#file = file
+    for (const job of replay?.jobs ?? []) {
+      this.#jobs.add(job.id)
+      for (const k of job.known) this.#results.add(`${job.id}:${k.hash}`)
+      if (job.ended) this.#ended.add(job.id)
+    }
   }
 
-  // A new session must not overwrite an old one by accident; a restore needs one to exist.
-  static open (path: string, restore: boolean): { journal: Journal, jobs: RestoredJob[] } {
+  // A new session must not overwrite an old one by accident; a restore needs one to exist, and
+  // compacts it before going on.
+  static async open (path: string, restore: boolean, io?: FileIO): Promise<{ journal: Journal, replay: Replay }> {
     const exists = existsSync(path)
     if (restore && !exists) throw new InvalidInputError(`--restore: session file ${path} does not exist`)
     if (!restore && exists) throw new InvalidInputError(`session file ${path} exists: add --restore to continue it, or choose another --session path`)
-    const { jobs, ids } = restore ? replay(path) : { jobs: [], ids: [] }
-    return { journal: new Journal(path, ids), jobs }
+    if (!restore) {
+      const file = openOrFail(path, io)
+      file.append(line({ t: 'session', version: JOURNAL_VERSION }))
+      return { journal: new Journal(file, null), replay: { jobs: [], lastJobId: 0, warnings: [] } }
+    }
+    const replay = await replayJournal(path)
+    rewrite(path, replay.jobs)
+    return { journal: new Journal(openOrFail(path, io), replay), replay }
   }
 
-  // Records what happens from now on. Restored jobs are already in the file.
-  attach (orch: Orchestrator): void {
-    orch.on('job-added', (job) => {
-      if (this.#recorded.has(job.id)) return
-      const s = job.state
-      this.#write({ t: 'job', id: s.id, algorithm: s.algorithm, targets: s.targets.map(toHex), keyspace: s.keyspace.spec, priority: s.priority })
-      this.#recorded.add(job.id)
-    })
-    orch.scheduler.on('completed', (job, chunk) => this.#write({ t: 'chunk', job: job.id, offset: chunk.offset.toString(), length: chunk.length }))
-    // Found by a worker, or known from the potfile: either way the restored job must not search for it.
-    orch.on('found', (job, result) => {
-      const key = `${job.id}:${result.hash}`
-      if (this.#recorded.has(key)) return
-      this.#write({ t: 'found', job: job.id, hash: result.hash, plaintext: toHex(result.bytes) })
-      this.#recorded.add(key)
-    })
-    orch.on('job-ended', (job) => this.#write({ t: 'end', job: job.id, status: job.status }))
+  recordJob (job: JobState, source: WordlistSource | null): void {
+    if (this.#jobs.has(job.id)) return
+    const targets = [...job.targets.keys()]
+    this.#file.append(jobLines(job.id, job.algorithm, job.keyspace.spec, job.priority, targets, source))
+    this.#jobs.add(job.id)
   }
 
-  #write (record: JournalRecord): void {
-    writeSync(this.#fd, JSON.stringify(record) + '\n')
-    fsyncSync(this.#fd)
+  recordCompleted (jobId: string, offset: bigint, length: number | bigint): void {
+    this.#file.append(line({ t: 'done', job: jobId, offset: offset.toString(), length: length.toString() }))
+  }
+
+  recordFound (jobId: string, result: FoundResult): void {
+    const key = `${jobId}:${result.hash}`
+    if (this.#results.has(key)) return
+    this.#file.append(line({ t: 'found', job: jobId, hash: result.hash, plaintext: toHex(result.plaintext) }))
+    this.#results.add(key)
+  }
+
+  recordEnd (jobId: string, status: EndStatus): void {
+    if (this.#ended.has(jobId)) return
+    this.#file.append(line({ t: 'end', job: jobId, status }))
+    this.#ended.add(jobId)
   }
 
   close (): void {
-    closeSync(this.#fd)
+    this.#file.close()
   }
 }
 
-function replay (path: string): { jobs: RestoredJob[], ids: string[] } {
-  const lines = readFileSync(path, 'utf8').split('\n')
-  const jobs = new Map<string, RestoredJob & { ended: boolean }>()
-  for (const [i, line] of lines.entries()) {
-    if (line === '') continue
-    const where = `session file ${path}:${i + 1}`
-    let record: JournalRecord
-    try {
-      record = JSON.parse(line)
-    } catch {
-      // A kill during a write can leave the last line torn; that record was never acknowledged.
-      if (i >= lines.length - 2) break
-      throw new InvalidInputError(`${where}: not a JSON record`)
+function openOrFail (path: string, io?: FileIO): AppendFile {
+  try {
+    return new AppendFile(path, io)
+  } catch (error) {
+    throw new InvalidInputError(`session file ${path}: cannot open it (${(error as NodeJS.ErrnoException).code ?? (error as Error).message})`)
+  }
+}
+
+function checksum (json: string): string {
+  return createHash('sha256').update(json).digest('hex').slice(0, 8)
+}
+
+function line (record: JournalRecord): string {
+  const json = JSON.stringify(record)
+  return `${checksum(json)} ${json}\n`
+}
+
+// A job record and its targets records: written in one append, so a crash keeps all or none.
+function jobLines (id: string, algorithm: Algorithm, keyspace: KeyspaceSpec, priority: number, targets: string[], source: WordlistSource | null): string {
+  const record: JobRecord = { t: 'job', id, algorithm, keyspace, priority, count: targets.length, targets: targets.slice(0, TARGETS_PER_RECORD) }
+  if (source) record.source = source
+  let text = line(record)
+  for (let i = TARGETS_PER_RECORD; i < targets.length; i += TARGETS_PER_RECORD) {
+    text += line({ t: 'targets', job: id, targets: targets.slice(i, i + TARGETS_PER_RECORD) })
+  }
+  return text
+}
+
+// The file anew, compactly: every job with its results, its completed ranges merged, and its end.
+// Written beside it, synced, then renamed over it, so a crash leaves the old file or the new one.
+function rewrite (path: string, jobs: JournaledJob[]): void {
+  let text = line({ t: 'session', version: JOURNAL_VERSION })
+  for (const job of jobs) {
+    text += jobLines(job.id, job.algorithm, job.keyspace, job.priority, job.targets.map(toHex), job.source)
+    for (const k of job.known) text += line({ t: 'found', job: job.id, hash: k.hash, plaintext: toHex(k.plaintext) })
+    for (const r of job.completed) text += line({ t: 'done', job: job.id, offset: r.offset.toString(), length: (r.end - r.offset).toString() })
+    if (job.ended) text += line({ t: 'end', job: job.id, status: job.ended })
+  }
+  const temporary = `${path}.rewrite`
+  const fd = openSync(temporary, 'w', 0o600)
+  try {
+    const bytes = Buffer.from(text, 'utf8')
+    for (let written = 0; written < bytes.length;) written += writeSync(fd, bytes, written, bytes.length - written)
+    fsyncSync(fd)
+  } finally {
+    closeSync(fd)
+  }
+  renameSync(temporary, path)
+  syncDirectory(dirname(path))
+}
+
+// A job while its records are read: `hexes` its targets so far, `count` how many it will have.
+type Building = JournaledJob & { count: number, size: bigint, ranges: Range[], hexes: Set<string>, foundHexes: Set<string> }
+
+// Reads the journal line by line (never the whole file as one string).
+export async function replayJournal (path: string): Promise<Replay> {
+  const jobs = new Map<string, Building>()
+  const warnings: string[] = []
+  let number = 0
+  let sawHeader = false
+  let partial: Buffer[] = []
+  let partialBytes = 0
+  const take = (bytes: Buffer) => {
+    number++
+    const where = `session file ${path}:${number}`
+    const record = parseLine(bytes.toString('utf8'), where)
+    if (!sawHeader) {
+      if (record.t !== 'session' || record.version !== JOURNAL_VERSION) throw new InvalidInputError(`${where}: not a TaskOrchestrator session journal of version ${JOURNAL_VERSION}`)
+      sawHeader = true
+      return
     }
     try {
-      apply(jobs, record)
+      apply(jobs, record, warnings, where)
     } catch (error) {
       throw new InvalidInputError(`${where}: ${(error as Error).message}`)
     }
   }
-  const ids = [...jobs.values()].flatMap((j) => [j.id, ...(j.spec.known ?? []).map((k) => `${j.id}:${k.hash}`)])
-  return { jobs: [...jobs.values()].filter((j) => !j.ended).map(({ id, spec, completed }) => ({ id, spec, completed })), ids }
+  for await (const piece of createReadStream(path) as AsyncIterable<Buffer>) {
+    let start = 0
+    for (let end = piece.indexOf(0x0a); end >= 0; end = piece.indexOf(0x0a, start)) {
+      const tail = piece.subarray(start, end)
+      take(partialBytes > 0 ? Buffer.concat([...partial, tail]) : tail)
+      partial = []
+      partialBytes = 0
+      start = end + 1
+    }
+    if (start < piece.length) {
+      partial.push(piece.subarray(start))
+      partialBytes += piece.length - start
+      if (partialBytes > MAX_LINE_BYTES) throw new InvalidInputError(`session file ${path}:${number + 1}: a record longer than ${MAX_LINE_BYTES} bytes`)
+    }
+  }
+  // A crash during an append leaves its line without the newline: that record was never acknowledged.
+  if (partialBytes > 0) warnings.push(`session file ${path}:${number + 1}: dropped an unfinished last record (${partialBytes} bytes), cut off by a crash`)
+  if (!sawHeader && partialBytes === 0) throw new InvalidInputError(`session file ${path} is empty`)
+  const complete: JournaledJob[] = []
+  for (const job of jobs.values()) {
+    // Its job record and targets were one append; the crash cut that append short.
+    if (job.targets.length < job.count) {
+      warnings.push(`session file ${path}: dropped job ${job.id}, whose creation a crash cut short`)
+      continue
+    }
+    const { count, size, ranges, hexes, foundHexes, ...rest } = job
+    complete.push({ ...rest, completed: mergeRanges(ranges) })
+  }
+  complete.sort((a, b) => Number(a.id) - Number(b.id))
+  return { jobs: complete, lastJobId: Math.max(0, ...[...jobs.keys()].map(Number)), warnings }
 }
 
-function apply (jobs: Map<string, RestoredJob & { ended: boolean }>, record: JournalRecord): void {
+function parseLine (text: string, where: string): JournalRecord {
+  const space = text.indexOf(' ')
+  const json = text.slice(space + 1)
+  if (space !== 8 || text.slice(0, 8) !== checksum(json)) throw new InvalidInputError(`${where}: damaged record (its checksum does not match)`)
+  try {
+    const record = JSON.parse(json)
+    if (record === null || typeof record !== 'object' || Array.isArray(record)) throw new Error('not an object')
+    return record as JournalRecord
+  } catch {
+    throw new InvalidInputError(`${where}: not a JSON record`)
+  }
+}
+
+const JOB_ID = /^[1-9][0-9]{0,15}$/
+const DECIMAL = /^(0|[1-9][0-9]*)$/
+
+function digests (algorithm: Algorithm, list: unknown): Uint8Array[] {
+  if (!Array.isArray(list)) throw new Error('malformed targets')
+  return list.map((t) => parseDigest(algorithm, String(t)))
+}
+
+function apply (jobs: Map<string, Building>, record: JournalRecord, warnings: string[], where: string): void {
   if (record.t === 'job') {
+    if (typeof record.id !== 'string' || !JOB_ID.test(record.id)) throw new Error('malformed job id')
+    if (jobs.has(record.id)) throw new Error(`job ${record.id} is recorded twice`)
     if (!isAlgorithm(record.algorithm)) throw new Error(`unknown algorithm ${JSON.stringify(record.algorithm)}`)
-    if (typeof record.id !== 'string' || !Array.isArray(record.targets) || !Number.isSafeInteger(record.priority)) throw new Error('malformed job record')
+    if (!Number.isSafeInteger(record.priority) || record.priority < 0 || record.priority > MAX_PRIORITY) throw new Error('malformed priority')
+    if (!Number.isSafeInteger(record.count) || record.count < 1) throw new Error('malformed target count')
     const keyspace = validateKeyspace(record.keyspace)
-    const targets = record.targets.map((t) => parseDigest(record.algorithm, t))
-    jobs.set(record.id, { id: record.id, spec: { algorithm: record.algorithm, targets, keyspace, priority: record.priority, known: [] }, completed: [], ended: false })
+    const source = keyspace.type === 'wordlist' ? wordlistSource(record.source) : null
+    const targets = digests(record.algorithm, record.targets)
+    if (targets.length > record.count) throw new Error('more targets than its count')
+    const size = keyspaceFrom(keyspace).size
+    jobs.set(record.id, { id: record.id, algorithm: record.algorithm, targets, keyspace, priority: record.priority, source, known: [], completed: [], ended: null, count: record.count, size, ranges: [], hexes: new Set(targets.map(toHex)), foundHexes: new Set() })
     return
   }
+  if (record.t === 'session') throw new Error('a second session header')
   const job = jobs.get(record.job)
   if (!job) throw new Error(`record for unknown job ${JSON.stringify(record.job)}`)
+  if (record.t === 'targets') {
+    for (const t of digests(job.algorithm, record.targets)) {
+      job.targets.push(t)
+      job.hexes.add(toHex(t))
+    }
+    if (job.targets.length > job.count) throw new Error(`more targets than job ${job.id} counts`)
+    return
+  }
+  if (job.targets.length !== job.count) throw new Error(`job ${job.id} is missing ${job.count - job.targets.length} of its targets`)
   switch (record.t) {
-    case 'chunk':
-      if (!/^[0-9]+$/.test(record.offset) || !Number.isSafeInteger(record.length) || record.length < 1) throw new Error('malformed chunk record')
-      job.completed.push({ offset: BigInt(record.offset), length: record.length })
+    case 'done': {
+      if (!DECIMAL.test(String(record.offset)) || !DECIMAL.test(String(record.length)) || record.length === '0') throw new Error('malformed done record')
+      const offset = BigInt(record.offset)
+      const end = offset + BigInt(record.length)
+      if (end > job.size) throw new Error(`range ${offset}-${end} is outside job ${job.id}'s keyspace of ${job.size}`)
+      job.ranges.push({ offset, end })
       return
+    }
     case 'found': {
-      const known = job.spec.known as FoundResult[]
-      known.push({ hash: toHex(parseDigest(job.spec.algorithm, record.hash)), plaintext: Uint8Array.from(Buffer.from(record.plaintext, 'hex')) })
+      const hash = toHex(parseDigest(job.algorithm, String(record.hash)))
+      if (!job.hexes.has(hash)) throw new Error(`found record for ${hash}, not a target of job ${job.id}`)
+      const hex = String(record.plaintext)
+      if (!/^([0-9a-f]{2})*$/.test(hex) || hex.length > 2 * MAX_CANDIDATE_BYTES) throw new Error('malformed plaintext')
+      const plaintext = Uint8Array.from(Buffer.from(hex, 'hex'))
+      // Believed only if it hashes to its target, like a potfile line.
+      if (toHex(hashBytes(job.algorithm, plaintext)) !== hash) {
+        warnings.push(`${where}: dropped a result for ${hash} whose plaintext does not hash to it`)
+        return
+      }
+      if (job.foundHexes.has(hash)) return
+      job.foundHexes.add(hash)
+      job.known.push({ hash, plaintext })
       return
     }
     case 'end':
-      job.ended = true
+      if (!END_STATUSES.includes(record.status)) throw new Error(`unknown end status ${JSON.stringify(record.status)}`)
+      job.ended = record.status
       return
     default:
       throw new Error(`unknown record type ${JSON.stringify((record as { t?: unknown }).t)}`)
   }
+}
+
+function wordlistSource (value: unknown): WordlistSource {
+  const source = value as WordlistSource | undefined
+  if (!source || !DECIMAL.test(String(source.bytes)) || !/^[0-9a-f]{64}$/.test(String(source.sha256))) throw new Error('a wordlist job without the size and SHA-256 of its file')
+  return { bytes: source.bytes, sha256: source.sha256 }
 }

@@ -1,8 +1,10 @@
 // The potfile: every verified result as a `hash:plaintext` line (hashcat's format), appended and
 // fsynced before the result is reported, and read back at start so known targets are never searched.
-import { closeSync, createReadStream, existsSync, fsyncSync, mkdirSync, openSync, writeSync } from 'node:fs'
+import { createReadStream, existsSync, mkdirSync } from 'node:fs'
 import { dirname } from 'node:path'
 import { createInterface } from 'node:readline'
+import { InvalidInputError } from '../../shared/errors.ts'
+import { AppendFile, type FileIO } from './append-file.ts'
 
 // `$HEX[..]` when the plaintext is not plain printable ASCII or contains a colon (which would make
 // the line ambiguous), or itself looks like $HEX[..].
@@ -26,46 +28,58 @@ export function potLine (hash: string, plaintext: Uint8Array): string {
 const DIGEST_HEX = /^(?:[0-9a-f]{32}|[0-9a-f]{40}|[0-9a-f]{64}|[0-9a-f]{128})$/
 
 export class Potfile {
-  readonly path: string
-  readonly #known: Map<string, Uint8Array>
-  readonly #fd: number
+  readonly #file: AppendFile
+  // Every plaintext a line gives for a digest: lines of other modes (salted, say) can share a digest
+  // with ours, so a lookup gets them all and the caller keeps the one that verifies.
+  readonly #known: Map<string, Uint8Array[]>
 
-  private constructor (path: string, known: Map<string, Uint8Array>) {
-    this.path = path
+  private constructor (file: AppendFile, known: Map<string, Uint8Array[]>) {
+    this.#file = file
     this.#known = known
-    mkdirSync(dirname(path), { recursive: true, mode: 0o700 })
-    this.#fd = openSync(path, 'a', 0o600)
   }
 
-  static async open (path: string): Promise<Potfile> {
-    const known = new Map<string, Uint8Array>()
-    if (existsSync(path)) {
-      // latin1 keeps every byte of a plaintext as it is; lines can be any length and the file any size.
-      const lines = createInterface({ input: createReadStream(path, { encoding: 'latin1' }), crlfDelay: Infinity })
-      for await (const line of lines) {
-        const colon = line.indexOf(':')
-        const hash = line.slice(0, colon).toLowerCase()
-        if (colon > 0 && DIGEST_HEX.test(hash)) known.set(hash, parsePlaintext(line.slice(colon + 1)))
+  static async open (path: string, io?: FileIO): Promise<Potfile> {
+    const known = new Map<string, Uint8Array[]>()
+    try {
+      if (existsSync(path)) {
+        // latin1 keeps every byte of a plaintext as it is; lines can be any length and the file any size.
+        const lines = createInterface({ input: createReadStream(path, { encoding: 'latin1' }), crlfDelay: Infinity })
+        for await (const line of lines) {
+          const colon = line.indexOf(':')
+          const hash = line.slice(0, colon).toLowerCase()
+          if (colon > 0 && DIGEST_HEX.test(hash)) addKnown(known, hash, parsePlaintext(line.slice(colon + 1)))
+        }
       }
+      mkdirSync(dirname(path), { recursive: true, mode: 0o700 })
+      return new Potfile(new AppendFile(path, io), known)
+    } catch (error) {
+      throw new InvalidInputError(`potfile ${path}: cannot open it (${(error as NodeJS.ErrnoException).code ?? (error as Error).message})`)
     }
-    return new Potfile(path, known)
   }
 
+  get path (): string { return this.#file.path }
+
+  // Distinct digests with at least one line.
   get size (): number { return this.#known.size }
 
-  get (hash: string): Uint8Array | undefined {
-    return this.#known.get(hash)
+  plaintexts (hash: string): readonly Uint8Array[] {
+    return this.#known.get(hash) ?? []
   }
 
-  // Durable before it returns: a result reported is a result kept.
+  // Durable before it returns: a result reported is a result kept. The same line is never written twice.
   append (hash: string, plaintext: Uint8Array): void {
-    if (this.#known.has(hash)) return
-    writeSync(this.#fd, potLine(hash, plaintext) + '\n')
-    fsyncSync(this.#fd)
-    this.#known.set(hash, plaintext)
+    if (this.plaintexts(hash).some((p) => Buffer.compare(p, plaintext) === 0)) return
+    this.#file.append(potLine(hash, plaintext) + '\n')
+    addKnown(this.#known, hash, plaintext)
   }
 
   close (): void {
-    closeSync(this.#fd)
+    this.#file.close()
   }
+}
+
+function addKnown (known: Map<string, Uint8Array[]>, hash: string, plaintext: Uint8Array): void {
+  const list = known.get(hash)
+  if (list) list.push(plaintext)
+  else known.set(hash, [plaintext])
 }

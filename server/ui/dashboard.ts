@@ -1,9 +1,9 @@
 // What the terminal UI shows, computed without a terminal: rows of text cells for workers and jobs,
 // found results, a history of total speed, log lines. The TUI only lays this out; tests read it.
+import type { Found, Job } from '../job.ts'
+import type { WorkerSummary } from '../scheduler/state.ts'
 import { potLine } from '../store/potfile.ts'
 import { formatDuration, formatSpeed } from './format.ts'
-import type { Orchestrator } from '../orchestrator.ts'
-import type { WorkerState } from '../scheduler/scheduler.ts'
 
 export type WorkerRow = { name: string, address: string, threads: string, speed: string, inFlight: string, state: 'connecting' | 'working' | 'idle' | 'lost', connected: string }
 export type JobRow = { id: string, algorithm: string, keyspace: string, progress: string, speed: string, eta: string, found: string, priority: string, status: string }
@@ -37,19 +37,25 @@ export function sparkline (values: number[], width: number): string {
   return shown.map((v) => SPARK[Math.min(SPARK.length - 1, Math.floor((v / max) * SPARK.length))]).join('')
 }
 
-type Rate = { at: number, count: bigint | number, speed: number }
+// What the dashboard reads: the Orchestrator, or a stand-in in tests.
+export interface DashboardSource {
+  readonly workers: WorkerSummary[]
+  readonly jobs: Job[]
+  readonly connecting: string[]
+  on (event: 'worker-left', listener: (worker: WorkerSummary, why: string) => void): unknown
+  on (event: 'found', listener: (job: Job, found: Found) => void): unknown
+}
 
 export class Dashboard {
-  readonly #orch: Orchestrator
+  readonly #orch: DashboardSource
   readonly #header: View['header']
-  readonly #lost: { worker: WorkerState, at: number }[] = []
+  readonly #lost: { worker: WorkerSummary, at: number }[] = []
   readonly #results: string[] = []
   readonly #log: string[] = []
   readonly #history: number[] = []
-  readonly #workerRates = new Map<string, Rate>()
-  readonly #jobRates = new Map<string, Rate>()
+  readonly #jobSpeeds = new Map<string, number>()
 
-  constructor (orch: Orchestrator, header: View['header']) {
+  constructor (orch: DashboardSource, header: View['header']) {
     this.#orch = orch
     this.#header = header
     orch.on('worker-left', (worker) => this.#lost.push({ worker, at: Date.now() }))
@@ -61,11 +67,11 @@ export class Dashboard {
     if (this.#log.length > LOG_LINES) this.#log.splice(0, this.#log.length - LOG_LINES)
   }
 
-  // Called about once a second: speeds are differences between samples.
+  // Called about once a second: the total speed joins the history, job speeds are sampled.
   sample (now = Date.now()): void {
     let total = 0
-    for (const worker of this.#orch.workers) total += rate(this.#workerRates, worker.id, worker.hashed, now)
-    for (const job of this.#orch.jobs) rate(this.#jobRates, job.id, job.searched, now)
+    for (const worker of this.#orch.workers) if (worker.inFlight > 0) total += worker.speed
+    for (const job of this.#orch.jobs) this.#jobSpeeds.set(job.id, job.speed(now))
     this.#history.push(total)
     if (this.#history.length > HISTORY_SAMPLES) this.#history.shift()
   }
@@ -78,9 +84,9 @@ export class Dashboard {
         name: w.name,
         address: w.address,
         threads: `${w.cores}/${w.threads}`,
-        speed: formatSpeed(this.#workerRates.get(w.id)?.speed ?? 0),
-        inFlight: String(w.chunks.size),
-        state: w.chunks.size > 0 ? 'working' : 'idle',
+        speed: w.inFlight > 0 ? formatSpeed(w.speed) : '-',
+        inFlight: String(w.inFlight),
+        state: w.inFlight > 0 ? 'working' : 'idle',
         connected: formatDuration((now - w.connectedAt) / 1000)
       })),
       ...this.#lost.filter((l) => !live.some((w) => w.id === l.worker.id)).map(({ worker: w }): WorkerRow => ({
@@ -91,7 +97,7 @@ export class Dashboard {
     const jobs = this.#orch.jobs.map((job): JobRow => {
       const s = job.state
       const size = s.keyspace.size
-      const speed = job.status === 'running' ? this.#jobRates.get(job.id)?.speed ?? 0 : 0
+      const speed = job.status === 'running' ? this.#jobSpeeds.get(job.id) ?? 0 : 0
       const left = Number(size - job.searched)
       return {
         id: job.id,
@@ -100,7 +106,7 @@ export class Dashboard {
         progress: progressBar(Number(job.searched) / Number(size)),
         speed: job.status === 'running' ? formatSpeed(speed) : '-',
         eta: job.status === 'running' && speed > 0 ? formatDuration(left / speed) : '-',
-        found: `${s.found.length}/${s.targets.length}`,
+        found: `${s.found.length}/${s.targets.size}`,
         priority: String(s.priority),
         status: job.status
       }
@@ -117,19 +123,4 @@ export class Dashboard {
       log: [...this.#log]
     }
   }
-}
-
-// Updates a smoothed rate from a running count; returns the new speed (per second).
-function rate (rates: Map<string, Rate>, key: string, count: bigint | number, now: number): number {
-  const before = rates.get(key)
-  if (!before) {
-    rates.set(key, { at: now, count, speed: 0 })
-    return 0
-  }
-  const seconds = (now - before.at) / 1000
-  if (seconds <= 0) return before.speed
-  const sample = Number(BigInt(count) - BigInt(before.count)) / seconds
-  const speed = before.speed === 0 ? sample : before.speed * 0.5 + sample * 0.5
-  rates.set(key, { at: now, count, speed })
-  return speed
 }

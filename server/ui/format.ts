@@ -22,7 +22,7 @@ export function jobSummary (job: Job): string {
   const s = job.state
   const seconds = ((s.endedAt ?? Date.now()) - s.createdAt) / 1000
   const speed = seconds > 0 ? Number(s.hashed - s.restoredHashed) / seconds : 0 // this run's work only
-  return `job ${s.id} ${s.status}: ${s.found.length}/${s.targets.length} found, ${s.hashed}/${s.keyspace.size} candidates in ${seconds.toFixed(1)} s (${formatSpeed(speed)})`
+  return `job ${s.id} ${s.status}: ${s.found.length}/${s.targets.size} found, ${s.hashed}/${s.keyspace.size} candidates in ${seconds.toFixed(1)} s (${formatSpeed(speed)})`
 }
 
 // `job 1 md5 0-100000000: 42.0% at 12.3 MH/s, ETA 1m02s, 0/1 found`
@@ -30,5 +30,5 @@ export function jobProgress (job: Job, speed: number): string {
   const s = job.state
   const fraction = Number(job.searched) / Number(s.keyspace.size)
   const eta = speed > 0 ? Number(s.keyspace.size - job.searched) / speed : NaN
-  return `job ${s.id} ${s.algorithm} ${job.keyspaceText}: ${(fraction * 100).toFixed(1)}% at ${formatSpeed(speed)}, ETA ${formatDuration(eta)}, ${s.found.length}/${s.targets.length} found`
+  return `job ${s.id} ${s.algorithm} ${job.keyspaceText}: ${(fraction * 100).toFixed(1)}% at ${formatSpeed(speed)}, ETA ${formatDuration(eta)}, ${s.found.length}/${s.targets.size} found`
 }

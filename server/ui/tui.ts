@@ -7,6 +7,8 @@ import type { Job } from '../job.ts'
 
 const RENDER_INTERVAL_MS = 250
 const SAMPLE_INTERVAL_MS = 1_000
+// How long a notice stays up before it closes by itself.
+export const NOTICE_SECONDS = { confirmation: 2, error: 4 }
 
 export type AddJobForm = { algorithm: string, targets: string, keyspace: string, priority: string }
 
@@ -16,6 +18,7 @@ export type TuiOptions = {
   addJob: (form: AddJobForm) => Promise<string> // resolves to a confirmation; rejects with a message on bad input
   quit: () => Promise<void>
   screen?: blessed.Widgets.Screen // tests pass one on a fake terminal
+  noticeSeconds?: typeof NOTICE_SECONDS // tests shorten them
 }
 
 const HELP_TEXT = [
@@ -180,9 +183,9 @@ export class Tui {
       const values = Object.fromEntries(fields.map(([name], i) => [name, inputs[i].getValue()])) as AddJobForm
       Promise.resolve().then(() => this.#options.addJob(values)).then((confirmation) => {
         close()
-        this.#message(confirmation, 2)
+        this.#message(confirmation, (this.#options.noticeSeconds ?? NOTICE_SECONDS).confirmation)
       }, (error: Error) => {
-        this.#message(`{red-fg}${blessed.escape(error.message)}{/red-fg}`, 4, () => { this.#modal = true; ask(0) })
+        this.#message(`{red-fg}${blessed.escape(error.message)}{/red-fg}`, (this.#options.noticeSeconds ?? NOTICE_SECONDS).error, () => { this.#modal = true; ask(0) })
       })
     }
     // Each read starts after the key event that led to it has finished, or blessed's textbox sees

@@ -2,7 +2,7 @@
 // odometer changed are rewritten), compresses it, and tests the key state word against the bitmap.
 import type { Segment } from '../keyspace/keyspace.ts'
 import { HASH_SHAPES, writeBitLength, type HashShape } from './scalar.ts'
-import type { SegmentKernel } from './search.ts'
+import type { SegmentKernel } from './segment-kernel.ts'
 import { KEY_WORD, type TargetSet } from './targets.ts'
 
 export function scalarSegmentKernel (targets: TargetSet, segment: Segment, digits: Int32Array): SegmentKernel {

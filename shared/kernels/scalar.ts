@@ -2,7 +2,7 @@
 // fallback for candidates longer than one block. State and message are 32-bit words; SHA-512 keeps
 // each 64-bit word as a (high, low) pair. Nothing here allocates per call.
 import type { Algorithm } from '../algorithms.ts'
-import { MAX_CANDIDATE_BYTES } from '../protocol/limits.ts'
+import { MAX_CANDIDATE_BYTES } from '../keyspace/spec.ts'
 
 export type HashShape = {
   blockBytes: number
@@ -165,11 +165,6 @@ export const HASH_SHAPES: Record<Algorithm, HashShape> = {
     blockBytes: 128, stateWords: 16, bigEndian: true, lengthBytes: 16, compress: sha512Compress,
     init: Int32Array.from([0x6a09e667, 0xf3bcc908, 0xbb67ae85, 0x84caa73b, 0x3c6ef372, 0xfe94f82b, 0xa54ff53a, 0x5f1d36f1, 0x510e527f, 0xade682d1, 0x9b05688c, 0x2b3e6c1f, 0x1f83d9ab, 0xfb41bd6b, 0x5be0cd19, 0x137e2179])
   }
-}
-
-// Largest candidate that fits one block with its padding byte and length field.
-export function singleBlockMax (shape: HashShape): number {
-  return shape.blockBytes - shape.lengthBytes - 1
 }
 
 // Reads a block's bytes as message words in the hash's byte order.

@@ -2,23 +2,20 @@
 // whose key digest word passes the prefilter; this driver rebuilds those candidates, verifies them
 // with the reference hash, checks the cancel flag between batches and publishes progress.
 import { toHex, type Algorithm } from '../algorithms.ts'
-import { odometerDigits, candidateAt, type Keyspace, type Segment } from '../keyspace/keyspace.ts'
-import { KERNEL_BATCH_MS, KERNEL_FIRST_BATCH } from '../protocol/limits.ts'
-import type { SearchHit } from '../protocol/messages.ts'
+import { candidateAt, odometerDigits, segmentAt, type Keyspace, type Segment } from '../keyspace/keyspace.ts'
 import { hashBytes, MessageHasher } from './scalar.ts'
 import { KEY_WORD, targetSet, type TargetSet } from './targets.ts'
 import { scalarSegmentKernel } from './scalar-search.ts'
+import type { KernelFactory, SegmentKernel } from './segment-kernel.ts'
 
-// A kernel bound to one segment and target set. `run` hashes up to `count` candidates from where the
-// odometer stands, writing prefilter passes (offsets from the start of this run) into `maybes`. It
-// stops early only when `maybes` is full. It returns how many candidates it hashed (the odometer
-// stands after them) and sets `found` to how many offsets it wrote.
-export interface SegmentKernel {
-  found: number
-  run (count: number, maybes: Int32Array): number
-}
+// A thread looks at its cancel flag after each batch; batches are sized to take about this long,
+// starting from KERNEL_FIRST_BATCH candidates, so a cancel lands within a few batches.
+export const KERNEL_BATCH_MS = 20
+export const KERNEL_FIRST_BATCH = 4_096
 
-export type KernelFactory = (targets: TargetSet, segment: Segment, digits: Int32Array) => SegmentKernel | null
+// A verified find: the keyspace index (decimal), the digest, and the candidate.
+export type SearchHit = { index: string, hash: Uint8Array, plaintext: Uint8Array }
+export type SearchResult = { hashed: number, hits: SearchHit[], cancelled: boolean }
 
 export type SearchJob = { algorithm: Algorithm, targets: Uint8Array[], keyspace: Keyspace }
 export type SearchControl = {
@@ -35,7 +32,7 @@ const WORDS_PER_BATCH = 4096
 // Most prefilter passes one kernel call reports before it returns to be verified.
 const MAX_MAYBES = 1024
 
-export function search (job: SearchJob, offset: bigint, length: number, control: SearchControl = {}): { hashed: number, hits: SearchHit[], cancelled: boolean } {
+export function search (job: SearchJob, offset: bigint, length: number, control: SearchControl = {}): SearchResult {
   const targets = targetSet(job.algorithm, job.targets)
   const factories = [...(control.kernels ?? []), scalarSegmentKernel]
   const batchMs = control.batchMs ?? KERNEL_BATCH_MS
@@ -46,7 +43,7 @@ export function search (job: SearchJob, offset: bigint, length: number, control:
   let index = offset
   const end = offset + BigInt(length)
   while (index < end) {
-    const segment = segmentContaining(job.keyspace, index)
+    const segment = segmentAt(job.keyspace, index)
     const segmentEnd = segment.start + segment.count
     const stop = segmentEnd < end ? segmentEnd : end
     const digits = odometerDigits(segment, segment.first + index - segment.start)
@@ -72,11 +69,6 @@ export function search (job: SearchJob, offset: bigint, length: number, control:
   return { hashed, hits, cancelled: false }
 }
 
-function segmentContaining (keyspace: Keyspace, index: bigint): Segment {
-  for (const segment of keyspace.segments) if (index < segment.start + segment.count) return segment
-  throw new RangeError(`index ${index} outside keyspace of ${keyspace.size}`)
-}
-
 function firstKernel (factories: KernelFactory[], targets: TargetSet, segment: Segment, digits: Int32Array): SegmentKernel {
   for (const factory of factories) {
     const kernel = factory(targets, segment, digits)
@@ -97,7 +89,7 @@ function verify (targets: TargetSet, index: bigint, plaintext: Uint8Array, hits:
 // Candidates given as bytes (a wordlist chunk: words separated by newlines), hashed one by one with
 // the scalar reference, the key word tested against the bitmap and maybes verified in full. Hit
 // indices are `firstIndex` plus the word's position.
-export function searchWords (job: Omit<SearchJob, 'keyspace'>, words: Uint8Array, firstIndex: bigint, control: SearchControl = {}): { hashed: number, hits: SearchHit[], cancelled: boolean } {
+export function searchWords (job: Omit<SearchJob, 'keyspace'>, words: Uint8Array, firstIndex: bigint, control: SearchControl = {}): SearchResult {
   const targets = targetSet(job.algorithm, job.targets)
   const hasher = new MessageHasher(job.algorithm)
   const key = KEY_WORD[job.algorithm]

@@ -1,10 +1,8 @@
 // A keyspace is an index space: index i maps to exactly one candidate and back, with nothing
 // materialised. Every keyspace is a list of segments; a segment is a fixed-length odometer over
 // per-position charsets, last position fastest, covering `count` odometer values from `first`.
-import { InvalidInputError } from '../errors.ts'
-import { MAX_CANDIDATE_BYTES } from '../protocol/limits.ts'
-import { CUSTOM_CHARSETS, parseMask } from './mask.ts'
-import type { KeyspaceSpec, MaskSpec, RangeSpec } from '../protocol/messages.ts'
+import { parseMask } from './mask.ts'
+import type { KeyspaceSpec, MaskSpec, RangeSpec } from './spec.ts'
 
 export type Segment = {
   charsets: Uint8Array[] // one per candidate byte
@@ -20,55 +18,6 @@ const NONZERO_DIGITS = DIGITS.subarray(1)
 
 function decimalCharsets (length: number): Uint8Array[] {
   return Array.from({ length }, (_, i) => (i === 0 && length > 1 ? NONZERO_DIGITS : DIGITS))
-}
-
-// A keyspace as the library's users give it to addTasks.
-export type KeyspaceInput =
-  | { type: 'range', start: number | bigint | string, end: number | bigint | string }
-  | { type: 'mask', mask: string, charsets?: (string | undefined)[], increment?: boolean | { min?: number, max?: number } }
-  | MaskSpec // canonical, as keyspaceSpec returns it
-
-export function keyspaceSpec (input: KeyspaceInput): KeyspaceSpec {
-  if (input?.type === 'range') return rangeSpec(input.start, input.end)
-  if (input?.type === 'mask') {
-    const increment = 'min' in input ? { min: input.min, max: input.max } : input.increment === true ? {} : input.increment || undefined
-    return maskSpec(input.mask, input.charsets ?? [], increment)
-  }
-  throw new InvalidInputError(`keyspace type ${JSON.stringify((input as { type?: unknown })?.type)} is not "range" or "mask"`)
-}
-
-// Accepts what users type (numbers, bigints, decimal strings) and returns the canonical spec.
-export function rangeSpec (start: unknown, end: unknown): RangeSpec {
-  return { type: 'range', start: decimalText(start, 'start'), end: decimalText(end, 'end') }
-}
-
-function decimalText (value: unknown, field: string): string {
-  if (typeof value === 'number' && Number.isSafeInteger(value) && value >= 0) return String(value)
-  if (typeof value === 'bigint' && value >= 0n) return value.toString()
-  if (typeof value === 'string' && /^(0|[1-9][0-9]*)$/.test(value)) return value
-  throw new InvalidInputError(`range ${field} ${JSON.stringify(String(value))} must be a non-negative integer without leading zeros`)
-}
-
-// Checks the mask and its charsets now, so a bad one fails where the user typed it. `increment`
-// (hashcat's --increment) searches the mask's first min..max positions, shortest first.
-export function maskSpec (mask: string, charsets: readonly (string | undefined)[], increment?: { min?: number, max?: number }): MaskSpec {
-  if (typeof mask !== 'string') throw new InvalidInputError('the mask must be a string')
-  if (charsets.length > CUSTOM_CHARSETS) throw new InvalidInputError(`at most ${CUSTOM_CHARSETS} custom charsets (-1..-${CUSTOM_CHARSETS})`)
-  const all = Array.from({ length: CUSTOM_CHARSETS }, (_, i) => charsets[i] ?? '')
-  const positions = parseMask(mask, all).length
-  const min = increment?.min ?? (increment ? 1 : positions)
-  const max = increment?.max ?? positions
-  if (!Number.isSafeInteger(min) || !Number.isSafeInteger(max) || min < 1 || max > positions || min > max) {
-    throw new InvalidInputError(`increment ${min}-${max} must satisfy 1 <= min <= max <= ${positions} (the mask's length)`)
-  }
-  return { type: 'mask', mask, charsets: all, min, max }
-}
-
-// `0-100000000`: start inclusive, end exclusive.
-export function parseRange (text: string): RangeSpec {
-  const match = /^\s*([0-9]+)\s*-\s*([0-9]+)\s*$/.exec(text)
-  if (!match) throw new InvalidInputError(`range "${text}" must look like START-END, e.g. 0-100000000`)
-  return rangeSpec(match[1], match[2])
 }
 
 // A wordlist has no segments: its words are not computable from an index, tasks carry them.
@@ -93,9 +42,7 @@ function maskKeyspace (spec: MaskSpec): Keyspace {
 
 function rangeKeyspace (spec: RangeSpec): Keyspace {
   const start = BigInt(spec.start)
-  const end = BigInt(spec.end)
-  if (end <= start) throw new InvalidInputError(`range ${spec.start}-${spec.end} is empty: the end is exclusive and must exceed the start`)
-  if (spec.end.length > MAX_CANDIDATE_BYTES + 1) throw new InvalidInputError(`range end has more than ${MAX_CANDIDATE_BYTES} digits`)
+  const end = BigInt(spec.end) // rangeSpec checked that end > start
   const segments: Segment[] = []
   for (let length = spec.start.length; ; length++) {
     const base = length === 1 ? 0n : 10n ** BigInt(length - 1)
@@ -106,16 +53,6 @@ function rangeKeyspace (spec: RangeSpec): Keyspace {
     segments.push({ charsets: decimalCharsets(length), first: lo - base, count: hi - lo, start: lo - start })
   }
   return { spec, segments, size: end - start }
-}
-
-// The keyspace as a user would write it on the command line.
-export function describeKeyspace (spec: KeyspaceSpec): string {
-  if (spec.type === 'range') return `${spec.start}-${spec.end}`
-  if (spec.type === 'wordlist') return spec.name
-  const custom = spec.charsets.flatMap((c, i) => (c ? [`-${i + 1} ${c}`] : []))
-  const full = parseMask(spec.mask, spec.charsets).length
-  const increment = spec.min !== full || spec.max !== full ? [`--increment ${spec.min}-${spec.max}`] : []
-  return [spec.mask, ...custom, ...increment].join(' ')
 }
 
 export function segmentAt (keyspace: Keyspace, index: bigint): Segment {

@@ -2,7 +2,6 @@
 // `?1..?4` the custom charsets given with -1..-4, `??` a literal question mark. Masks and charsets
 // are UTF-8 text, read byte by byte as hashcat does, so a non-ASCII literal is several positions.
 import { InvalidInputError } from '../errors.ts'
-import { MAX_CANDIDATE_BYTES } from '../protocol/limits.ts'
 
 const bytesOf = (text: string) => Uint8Array.from(Buffer.from(text, 'latin1'))
 const range = (from: number, to: number) => Uint8Array.from({ length: to - from + 1 }, (_, i) => from + i)
@@ -63,6 +62,5 @@ export function parseMask (mask: string, custom: readonly (string | undefined)[]
     }
   }
   if (positions.length === 0) throw new InvalidInputError('the mask is empty')
-  if (positions.length > MAX_CANDIDATE_BYTES) throw new InvalidInputError(`mask "${mask.slice(0, 40)}..." has ${positions.length} positions; at most ${MAX_CANDIDATE_BYTES}`)
   return positions
 }

@@ -1,7 +1,9 @@
-// Every bound the protocol, the scheduler and the worker rely on, in one place.
+// Every bound of the wire protocol, in one place: what a peer may send, how long it may take, how many
+// may connect. Scheduling lives in server/scheduler/options.ts, kernel pacing in shared/kernels/search.ts.
 // Time values are milliseconds; sizes are bytes unless the name says otherwise.
 
-export const PROTOCOL_VERSION = 1
+// 2: FOUND lost its unused chunkId and CANCEL always names a chunk.
+export const PROTOCOL_VERSION = 2
 // Mixed into the Noise prologue: a peer speaking another version derives other keys and fails closed.
 export const PROTOCOL_PROLOGUE = `taskorch/${PROTOCOL_VERSION}`
 
@@ -31,38 +33,14 @@ export const MAX_OUTBOUND_BUFFER_BYTES = 8 * 1024 * 1024
 // Message contents.
 export const MAX_NAME_LENGTH = 64
 export const MAX_THREADS = 1_024
-export const MAX_CANDIDATE_BYTES = 256
 // A job's targets travel in batches (JOB, then TARGETS messages) so each frame stays small.
 export const MAX_TARGETS_PER_MESSAGE = 2_048
-// Hash lists of this size cost a few MB per job and keep the kernel's bitmap prefilter selective.
-export const MAX_TARGETS_PER_JOB = 100_000
 export const MAX_KEYSPACE_TEXT_LENGTH = 1_024
 export const MAX_ID_LENGTH = 64
 export const MAX_REASON_LENGTH = 256
 // Wordlist chunks carry their words. 1 MiB is about 100k typical words: tens of milliseconds of
 // work per thread, so chunks stay few per second, while three in flight per worker cost 3 MiB.
 export const WORDLIST_CHUNK_BYTES = 1024 * 1024
-// The server remembers the file offset of every this-many words: a billion-word list costs 8 MB.
-export const WORDLIST_INDEX_STRIDE = 1024
 // Largest number of candidates in one chunk: per-thread counters are shared Int32 slots.
 export const MAX_CHUNK_CANDIDATES = 2 ** 31 - 1
 
-// Scheduling.
-export const TARGET_CHUNK_SECONDS = 3
-export const MIN_CHUNK_CANDIDATES = 1_000
-// Before a worker's speed is measured, assume this many hashes per second per thread.
-export const ASSUMED_SPEED_PER_THREAD = 2_000_000
-// Chunks queued per worker beyond the one running, so no thread idles between chunks.
-export const CHUNKS_AHEAD_PER_WORKER = 2
-// Chunks shrink near a job's end so the last ones finish together across the fleet.
-export const TAIL_SHRINK_FACTOR = 4
-
-// Worker.
-export const RECONNECT_INITIAL_DELAY_MS = 1_000
-export const RECONNECT_MAX_DELAY_MS = 60_000
-export const PROGRESS_INTERVAL_MS = 500
-export const CANCEL_DEADLINE_MS = 100
-// A thread looks at its cancel flag after each batch; batches are sized to take about this long,
-// well under CANCEL_DEADLINE_MS, starting from KERNEL_FIRST_BATCH candidates.
-export const KERNEL_BATCH_MS = 20
-export const KERNEL_FIRST_BATCH = 4_096

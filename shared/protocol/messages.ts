@@ -1,28 +1,19 @@
-// Every message that crosses the network or a thread boundary, typed here and validated on receipt.
+// Every message that crosses the network, typed here and validated on receipt (the worker's thread
+// boundary has its own, worker/thread-messages.ts).
 // Validators accept only plain objects with exactly the expected fields, types and bounds.
 import { isAlgorithm, DIGEST_BYTES, MAX_DIGEST_BYTES, type Algorithm } from '../algorithms.ts'
 import { InvalidMessageError } from '../errors.ts'
-import { maskSpec } from '../keyspace/keyspace.ts'
 import { CUSTOM_CHARSETS } from '../keyspace/mask.ts'
+import { MAX_CANDIDATE_BYTES, maskSpec, rangeSpec, type KeyspaceSpec } from '../keyspace/spec.ts'
 import {
-  MAX_CANDIDATE_BYTES, MAX_CHUNK_CANDIDATES, MAX_ID_LENGTH, MAX_KEYSPACE_TEXT_LENGTH, MAX_NAME_LENGTH,
+  MAX_CHUNK_CANDIDATES, MAX_ID_LENGTH, MAX_KEYSPACE_TEXT_LENGTH, MAX_NAME_LENGTH,
   MAX_REASON_LENGTH, MAX_TARGETS_PER_MESSAGE, MAX_THREADS, PROTOCOL_VERSION, WORDLIST_CHUNK_BYTES
 } from './limits.ts'
-
-// A keyspace as the user wrote it; shared/keyspace.ts turns it into indexable segments.
-export type RangeSpec = { type: 'range', start: string, end: string }
-// A hashcat mask; `charsets` are -1..-4 ('' when unset); lengths min..max of the mask's first
-// positions are searched (both the mask's length without --increment).
-export type MaskSpec = { type: 'mask', mask: string, charsets: string[], min: number, max: number }
-// A wordlist's lines (empty ones skipped), read by the server only: tasks carry their words.
-// `name` is the file's absolute path, `size` its number of words.
-export type WordlistSpec = { type: 'wordlist', name: string, size: string }
-export type KeyspaceSpec = RangeSpec | MaskSpec | WordlistSpec
 
 // Worker -> server.
 export type Hello = { type: 'hello', version: number, name: string, cores: number, threads: number }
 export type Progress = { type: 'progress', chunkId: string, hashed: number }
-export type Found = { type: 'found', jobId: string, chunkId: string, hash: Uint8Array, plaintext: Uint8Array }
+export type Found = { type: 'found', jobId: string, hash: Uint8Array, plaintext: Uint8Array }
 export type Done = { type: 'done', chunkId: string, hashed: number }
 // Server -> worker.
 export type Welcome = { type: 'welcome', workerId: string }
@@ -31,7 +22,7 @@ export type JobMessage = { type: 'job', jobId: string, algorithm: Algorithm, tar
 export type Targets = { type: 'targets', jobId: string, targets: Uint8Array[] }
 // `words`: for wordlist jobs, the chunk's `length` words joined by newlines.
 export type Task = { type: 'task', jobId: string, chunkId: string, offset: string, length: number, words?: Uint8Array }
-export type Cancel = { type: 'cancel', jobId: string, chunkId?: string }
+export type Cancel = { type: 'cancel', jobId: string, chunkId: string }
 export type Solved = { type: 'solved', jobId: string, hash: Uint8Array }
 // Either way.
 export type Ping = { type: 'ping' }
@@ -41,23 +32,6 @@ export type Bye = { type: 'bye', reason: string }
 export type WorkerMessage = Hello | Progress | Found | Done | Ping | Pong | Bye
 export type ServerMessage = Welcome | JobMessage | Targets | Task | Cancel | Solved | Ping | Pong | Bye
 export type Message = WorkerMessage | ServerMessage
-
-// Thread boundary: the worker's main thread asks a kernel thread to search part of a chunk.
-export type SearchRequest = {
-  algorithm: Algorithm
-  targets: Uint8Array[]
-  keyspace: KeyspaceSpec
-  offset: string // first keyspace index, decimal
-  length: number
-  cancel: Int32Array // shared; non-zero means stop at the next batch boundary
-  progress: Int32Array // shared; slot [slot] counts hashed candidates
-  slot: number
-  port?: MessagePortLike // FOUND as soon as it happens, before the search returns
-  words?: Uint8Array // wordlist jobs: this piece's `length` words, newline-separated
-}
-export type SearchHit = { index: string, hash: Uint8Array, plaintext: Uint8Array }
-export type SearchResult = { hashed: number, hits: SearchHit[], cancelled: boolean }
-export interface MessagePortLike { postMessage (value: SearchHit): void, close?: () => void }
 
 type Fields = Record<string, unknown>
 
@@ -120,7 +94,12 @@ export function validateKeyspace (value: unknown, type = 'keyspace'): KeyspaceSp
   const spec = plainObject(value)
   if (spec.type === 'range') {
     exactFields(spec, type, ['type', 'start', 'end'])
-    return { type: 'range', start: decimal(spec.start, type, 'start'), end: decimal(spec.end, type, 'end') }
+    const [start, end] = [decimal(spec.start, type, 'start'), decimal(spec.end, type, 'end')]
+    try {
+      return rangeSpec(start, end)
+    } catch (error) {
+      return fail(type, (error as Error).message)
+    }
   }
   if (spec.type === 'mask') {
     exactFields(spec, type, ['type', 'mask', 'charsets', 'min', 'max'])
@@ -167,8 +146,8 @@ export function validateWorkerMessage (value: unknown): WorkerMessage {
       exactFields(m, type, ['type', 'chunkId', 'hashed'])
       return { type, chunkId: ID(m.chunkId, type, 'chunkId'), hashed: count(m.hashed, type, 'hashed', MAX_CHUNK_CANDIDATES) }
     case 'found':
-      exactFields(m, type, ['type', 'jobId', 'chunkId', 'hash', 'plaintext'])
-      return { type, jobId: ID(m.jobId, type, 'jobId'), chunkId: ID(m.chunkId, type, 'chunkId'), hash: bytes(m.hash, type, 'hash', 64), plaintext: bytes(m.plaintext, type, 'plaintext', MAX_CANDIDATE_BYTES) }
+      exactFields(m, type, ['type', 'jobId', 'hash', 'plaintext'])
+      return { type, jobId: ID(m.jobId, type, 'jobId'), hash: bytes(m.hash, type, 'hash', 64), plaintext: bytes(m.plaintext, type, 'plaintext', MAX_CANDIDATE_BYTES) }
     default:
       return eitherWay(m, 'worker')
   }
@@ -214,12 +193,9 @@ export function validateServerMessage (value: unknown): ServerMessage {
       if (m.words !== undefined) task.words = bytes(m.words, type, 'words', WORDLIST_CHUNK_BYTES)
       return task
     }
-    case 'cancel': {
-      exactFields(m, type, ['type', 'jobId'], ['chunkId'])
-      const cancel: Cancel = { type, jobId: ID(m.jobId, type, 'jobId') }
-      if (m.chunkId !== undefined) cancel.chunkId = ID(m.chunkId, type, 'chunkId')
-      return cancel
-    }
+    case 'cancel':
+      exactFields(m, type, ['type', 'jobId', 'chunkId'])
+      return { type, jobId: ID(m.jobId, type, 'jobId'), chunkId: ID(m.chunkId, type, 'chunkId') }
     case 'solved':
       exactFields(m, type, ['type', 'jobId', 'hash'])
       return { type, jobId: ID(m.jobId, type, 'jobId'), hash: bytes(m.hash, type, 'hash', 64) }

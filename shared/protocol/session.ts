@@ -3,7 +3,7 @@
 import { EventEmitter } from 'node:events'
 import type { Socket } from 'node:net'
 import { encodeMessage, decodeMessage } from './codec.ts'
-import { ConnectionClosedError, OutboundOverflowError, TaskOrchError, TimeoutError } from '../errors.ts'
+import { ConnectionClosedError, HandshakeClosedError, MessageTooLargeError, OutboundOverflowError, TaskOrchError, TimeoutError, coded } from '../errors.ts'
 import { FrameReader, frameHeader, type Frame } from './frames.ts'
 import {
   AEAD_TAG_BYTES, FRAME_COMPLETION_TIMEOUT_MS, HANDSHAKE_MESSAGE_BYTES, HANDSHAKE_TIMEOUT_MS,
@@ -75,7 +75,7 @@ export class Session<In extends { type: string }, Out extends { type: string }> 
     if (this.#closed) return
     const plaintext = encodeMessage(message)
     const length = plaintext.length + AEAD_TAG_BYTES
-    if (length > MAX_FRAME_BYTES) throw new TaskOrchError('TASKORCH_ERR_MESSAGE_TOO_LARGE', `message ${message.type} needs ${length} bytes, over ${MAX_FRAME_BYTES}`)
+    if (length > MAX_FRAME_BYTES) throw new MessageTooLargeError(message.type, length, MAX_FRAME_BYTES)
     const header = frameHeader(length)
     const ciphertext = this.#send.encrypt(header, plaintext)
     const frame = Buffer.allocUnsafe(header.length + ciphertext.length)
@@ -124,7 +124,7 @@ export class Session<In extends { type: string }, Out extends { type: string }> 
         if (this.#closed) return
       }
     } catch (error) {
-      this.destroy(error instanceof TaskOrchError ? error : new TaskOrchError('TASKORCH_ERR_INTERNAL', String(error)))
+      this.destroy(coded(error))
       return
     }
     this.#armFrameTimer()
@@ -187,7 +187,7 @@ function readHandshakeMessage (socket: Socket, reader: FrameReader, deadline: Ab
     }
     const onClose = () => {
       cleanup()
-      reject(new ConnectionClosedError('connection closed during the handshake'))
+      reject(new HandshakeClosedError())
     }
     const onAbort = () => {
       cleanup()

@@ -7,7 +7,7 @@
 import type { Algorithm } from '../../algorithms.ts'
 import type { Segment } from '../../keyspace/keyspace.ts'
 import { HASH_SHAPES, writeBitLength } from '../scalar.ts'
-import type { SegmentKernel } from '../search.ts'
+import type { SegmentKernel } from '../segment-kernel.ts'
 import { KEY_WORD, type TargetSet } from '../targets.ts'
 import { Op, Simd, assembleModule, block, i32Const, i64Const, memarg, simd, uleb } from './encoding.ts'
 import { Graph, type Width } from './graph.ts'

@@ -1,0 +1,86 @@
+// The server's command line: its help text, its flags, and how flags become a job request.
+import { parseAlgorithm, parseDigest } from '../../shared/algorithms.ts'
+import { integerFlag } from '../../shared/cli.ts'
+import { InvalidInputError } from '../../shared/errors.ts'
+import { MAX_CANDIDATE_BYTES, maskSpec, parseRange, type MaskSpec, type RangeSpec } from '../../shared/keyspace/spec.ts'
+import type { JobRequest, WordlistInput } from '../jobs.ts'
+import { MAX_PRIORITY } from '../scheduler/options.ts'
+
+export const HELP = `Usage: npm run server -- [options]
+
+Distributes a hash search over the workers that connect to this server.
+
+Options:
+  --host HOST         address to listen on (default 0.0.0.0)
+  --port PORT         TCP port (default 8080)
+  --token TOKEN       shared secret workers must hold. Better kept in the config file; if no
+                      source gives one, a token is generated and saved there (mode 0600)
+  --config PATH       settings file (default ~/.config/taskorch/config.json, or env TASKORCH_CONFIG)
+  --algo ALGO         md5, sha1, sha256 or sha512 (or hashcat -m 0/100/1400/1700); default md5
+  --target HEX        digest to find; repeat for several
+  --targets FILE      digests to find, one per line (blank lines and # comments skipped)
+  --range A-B         decimal keyspace, A inclusive, B exclusive (e.g. 0-100000000)
+  --wordlist FILE     the lines of FILE (LF or CRLF endings; empty lines skipped), read by the
+                      server and sent to workers in chunks of at most 1 MiB
+  --mask MASK         hashcat mask instead: ?l ?u ?d ?h ?H ?s ?a ?b, ?1..?4, ?? for "?",
+                      other characters literal (e.g. ?u?l?l?l?d?d)
+  -1..-4 CHARSET      custom charsets for ?1..?4 (--custom-charset1..4), e.g. -1 ?l?d
+  --increment         also search the mask's shorter prefixes, from --increment-min (default 1)
+                      to --increment-max (default the mask's length)
+  --priority N        job priority, 0 to ${MAX_PRIORITY}, higher first (default 0)
+  --exit-when-done    exit when the jobs end: 0 all found, 1 a keyspace ran out, 2 usage error
+  --potfile PATH      where results are kept, hashcat-style hash:plaintext lines; targets
+                      already there are reported at once (default ~/.config/taskorch/taskorch.potfile)
+  --potfile-disable   neither read nor write a potfile
+  --session PATH      journal jobs and every completed chunk to PATH (fsynced, checksummed), so a
+                      crashed server can pick up where it stopped
+  --restore           with --session: reload its unfinished jobs and go on
+  --local-worker      also start a worker on this machine (all cores)
+  --demo              the default job (MD5 ef775988943825d2871e1cfa75473ec0 over
+                      0-100000000) on 127.0.0.1 with a local worker and a throwaway token
+  --headless          plain log lines instead of the terminal UI (the default when stdout is not a terminal)
+  --json              log lines as JSON objects (implies --headless)
+  --debug             also log debug lines (refused handshakes, ...)
+  -h, --help          this help, and the settings in effect
+
+Settings (host, port, token, headless, potfile, json, debug) come from, later winning: defaults, the config
+file (JSON, e.g. {"token": "...", "port": 8080}), TASKORCH_<NAME> environment variables, flags.
+Found results go to stdout as hash:plaintext lines (hashcat's potfile format); logs go to stderr.`
+
+export const FLAGS = {
+  host: { type: 'string' }, port: { type: 'string' }, token: { type: 'string' }, config: { type: 'string' }, algo: { type: 'string' },
+  target: { type: 'string', multiple: true }, targets: { type: 'string' }, range: { type: 'string' }, priority: { type: 'string' },
+  potfile: { type: 'string' }, 'potfile-disable': { type: 'boolean' }, session: { type: 'string' }, restore: { type: 'boolean' },
+  mask: { type: 'string' }, wordlist: { type: 'string' }, 'custom-charset1': { type: 'string', short: '1' }, 'custom-charset2': { type: 'string', short: '2' },
+  'custom-charset3': { type: 'string', short: '3' }, 'custom-charset4': { type: 'string', short: '4' },
+  increment: { type: 'boolean' }, 'increment-min': { type: 'string' }, 'increment-max': { type: 'string' },
+  'exit-when-done': { type: 'boolean' }, 'local-worker': { type: 'boolean' }, demo: { type: 'boolean' }, headless: { type: 'boolean' }, json: { type: 'boolean' },
+  debug: { type: 'boolean' }, help: { type: 'boolean', short: 'h' }
+} as const
+
+// The keyspace the flags give (--range, --mask and its charsets and increment, --wordlist), or null.
+export function keyspaceFlags (flags: Record<string, unknown>): RangeSpec | MaskSpec | WordlistInput | null {
+  const limit = (name: string) => flags[name] === undefined ? undefined : integerFlag(flags[name] as string, name, 0, 1, MAX_CANDIDATE_BYTES)
+  if (!flags.increment && (flags['increment-min'] !== undefined || flags['increment-max'] !== undefined)) {
+    throw new InvalidInputError('--increment-min and --increment-max need --increment')
+  }
+  const charsets = [1, 2, 3, 4].map((i) => flags[`custom-charset${i}`] as string | undefined)
+  if (!flags.mask && charsets.some((c) => c !== undefined)) throw new InvalidInputError('custom charsets (-1..-4) need --mask')
+  if (!flags.mask && flags.increment) throw new InvalidInputError('--increment needs --mask')
+  if (flags.wordlist !== undefined) return { type: 'wordlist', path: flags.wordlist as string }
+  if (flags.mask !== undefined) return maskSpec(flags.mask as string, charsets, flags.increment ? { min: limit('increment-min'), max: limit('increment-max') } : undefined)
+  if (flags.range !== undefined) return parseRange(flags.range as string)
+  return null
+}
+
+// A job from the flags or the UI's form; every part is checked and errors name it.
+export function parseJob (algo: string, targets: string[], keyspace: RangeSpec | MaskSpec | WordlistInput, priority: string, listed: Uint8Array[] = []): JobRequest {
+  const algorithm = parseAlgorithm(algo.trim())
+  if (targets.length + listed.length === 0) throw new InvalidInputError('a job needs at least one target digest')
+  return {
+    algorithm,
+    targets: [...targets.map((t) => parseDigest(algorithm, t)), ...listed],
+    keyspace,
+    priority: integerFlag(priority.trim(), 'priority', 0, 0, MAX_PRIORITY)
+  }
+}

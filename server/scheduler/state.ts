@@ -1,0 +1,85 @@
+// The scheduler's state: jobs, the chunks cut from them, the workers holding chunks, and the effects
+// a transition asks the orchestrator to carry out (persist first, then announce).
+import type { Algorithm } from '../../shared/algorithms.ts'
+import type { Keyspace } from '../../shared/keyspace/keyspace.ts'
+import type { KeyspaceSpec } from '../../shared/keyspace/spec.ts'
+import type { RateMeter } from '../rate.ts'
+import type { Range } from './ranges.ts'
+
+export type JobStatus = 'running' | 'paused' | 'found' | 'exhausted' | 'cancelled'
+export type EndStatus = 'found' | 'exhausted' | 'cancelled'
+export type FoundResult = { hash: string, plaintext: Uint8Array } // hash in lower-case hex
+
+// A job as the scheduler takes it: canonical keyspace, digests as bytes.
+// `known`: targets whose plaintext is already known (potfile, restored session): found from the start.
+// `capLength(offset)`: most candidates a chunk starting there may hold (wordlists bound chunks in bytes).
+export type JobSpec = {
+  algorithm: Algorithm
+  targets: Uint8Array[]
+  keyspace: KeyspaceSpec
+  priority?: number
+  known?: FoundResult[]
+  capLength?: (offset: bigint) => number
+}
+
+export type Chunk = {
+  id: string
+  job: JobState
+  offset: bigint
+  length: number
+  workerId: string | null
+  hashed: number // progress reported so far
+}
+
+export type JobState = {
+  id: string
+  seq: number // arrival order, for FIFO within a priority
+  algorithm: Algorithm
+  targets: Map<string, Uint8Array> // by lower-case hex
+  remaining: Map<string, Uint8Array> // the targets not found yet
+  keyspace: Keyspace
+  priority: number
+  status: JobStatus
+  found: FoundResult[]
+  hashed: bigint // sum of completed chunk lengths, this run's and restored
+  unassigned: Range[] // sorted, disjoint: never handed out, or taken back
+  active: Map<string, Chunk> // handed out, not done
+  createdAt: number
+  endedAt: number | null
+  nextChunk: number
+  restoredHashed: bigint // searched in an earlier run of a restored session, counted in `hashed`
+  capLength: ((offset: bigint) => number) | null
+}
+
+export type WorkerInfo = { id: string, name: string, address: string, cores: number, threads: number }
+
+export type WorkerState = WorkerInfo & {
+  meter: RateMeter // candidates per second, from its reports
+  chunks: Map<string, Chunk>
+  connectedAt: number
+  hashed: number // everything this worker reported
+}
+
+// A worker as the library and the UI see it: no chunks, no meter, just figures.
+export type WorkerSummary = WorkerInfo & {
+  connectedAt: number
+  speed: number // candidates per second, from its reports
+  inFlight: number // chunks it holds
+}
+
+export function workerSummary (worker: WorkerState): WorkerSummary {
+  const { id, name, address, cores, threads, connectedAt } = worker
+  return { id, name, address, cores, threads, connectedAt, speed: worker.meter.speed, inFlight: worker.chunks.size }
+}
+
+// What a transition asks of the orchestrator. `completed`, `found` and `ended` are persisted (journal,
+// potfile) before anything is announced; `cancel` tells a worker to drop a chunk.
+export type Effect =
+  | { type: 'completed', job: JobState, offset: bigint, length: number }
+  | { type: 'found', job: JobState, result: FoundResult }
+  | { type: 'ended', job: JobState }
+  | { type: 'cancel', workerId: string, jobId: string, chunkId: string }
+
+export function isLive (job: JobState): boolean {
+  return job.status === 'running' || job.status === 'paused'
+}

@@ -1,0 +1,51 @@
+// An append-only file whose every append is durable before it returns: the whole text written (short
+// writes continued), then fsynced. A failed append (disk full, I/O error) is cut back off, so the file
+// never keeps half a record and the same append can simply be tried again later.
+import * as fs from 'node:fs'
+import { dirname } from 'node:path'
+import { StoreError } from '../../shared/errors.ts'
+
+// The calls an append makes, so tests can inject a disk that fills up.
+export type FileIO = Pick<typeof fs, 'writeSync' | 'fsyncSync' | 'ftruncateSync'>
+
+export class AppendFile {
+  readonly path: string
+  readonly #fd: number
+  readonly #io: FileIO
+  #size: number
+
+  constructor (path: string, io: FileIO = fs) {
+    const created = !fs.existsSync(path)
+    this.path = path
+    this.#io = io
+    this.#fd = fs.openSync(path, 'a', 0o600)
+    this.#size = fs.fstatSync(this.#fd).size
+    // A new file's directory entry is durable only once the directory itself is synced.
+    if (created) syncDirectory(dirname(path))
+  }
+
+  append (text: string): void {
+    const bytes = Buffer.from(text, 'utf8')
+    try {
+      for (let written = 0; written < bytes.length;) written += this.#io.writeSync(this.#fd, bytes, written, bytes.length - written)
+      this.#io.fsyncSync(this.#fd)
+    } catch (error) {
+      try { this.#io.ftruncateSync(this.#fd, this.#size) } catch {} // best effort: replay drops a torn tail anyway
+      throw new StoreError(this.path, error as Error)
+    }
+    this.#size += bytes.length
+  }
+
+  close (): void {
+    fs.closeSync(this.#fd)
+  }
+}
+
+export function syncDirectory (path: string): void {
+  const fd = fs.openSync(path, 'r')
+  try {
+    fs.fsyncSync(fd)
+  } finally {
+    fs.closeSync(fd)
+  }
+}

@@ -1,0 +1,149 @@
+// Nothing found is ever lost: a disk that fills up (an injected writer throwing ENOSPC) pauses the
+// jobs, keeps every result in memory and announces it, blames no worker, and writes it all, in
+// order, once the disk accepts writes again. Plus the other ways the data path used to lose things.
+import { afterEach, describe, expect, it } from 'vitest'
+import fc from 'fast-check'
+import { createHash } from 'node:crypto'
+import { once } from 'node:events'
+import * as fs from 'node:fs'
+import { join } from 'node:path'
+import { InvalidInputError } from '../shared/errors.ts'
+import { Orchestrator } from '../server/orchestrator.ts'
+import type { FileIO } from '../server/store/append-file.ts'
+import { Journal, replayJournal } from '../server/store/journal.ts'
+import { Potfile } from '../server/store/potfile.ts'
+import { TOKEN, eventually, scriptedWorker, tempDir, within } from './helpers.ts'
+
+const md5 = (text: string) => createHash('md5').update(text).digest()
+const hex = (text: string) => md5(text).toString('hex')
+
+// A disk that can be filled and emptied at will.
+function disk () {
+  const state = { full: false, refused: 0 }
+  const io: FileIO = {
+    writeSync: ((...args: Parameters<typeof fs.writeSync>) => {
+      if (state.full) {
+        state.refused++
+        throw Object.assign(new Error('ENOSPC: no space left on device, write'), { code: 'ENOSPC' })
+      }
+      return (fs.writeSync as (...a: unknown[]) => number)(...args)
+    }) as typeof fs.writeSync,
+    fsyncSync: fs.fsyncSync,
+    ftruncateSync: fs.ftruncateSync
+  }
+  return { state, io }
+}
+
+const cleanup: (() => unknown)[] = []
+afterEach(async () => { for (const step of cleanup.splice(0).reverse()) await step() })
+
+async function server (io: FileIO) {
+  const dir = tempDir('taskorch-faults-')
+  const potfile = await Potfile.open(join(dir, 'pot'), io)
+  const session = await Journal.open(join(dir, 'session'), false, io)
+  const orch = new Orchestrator({ token: TOKEN, host: '127.0.0.1', port: 0, potfile, journal: { journal: session.journal, lastJobId: 0 }, storeRetryMs: 20 })
+  await orch.start()
+  cleanup.push(() => { potfile.close(); session.journal.close() })
+  cleanup.push(() => orch.stop())
+  const left: string[] = []
+  orch.on('worker-left', (w, why) => left.push(`${w.name}: ${why}`))
+  return { orch, potfile: join(dir, 'pot'), journal: join(dir, 'session'), left }
+}
+
+describe('a full disk', () => {
+  it('pauses jobs, keeps and announces the result, blames no worker, and writes it all when space returns', async () => {
+    const { state, io } = disk()
+    const { orch, potfile, journal, left } = await server(io)
+    const job = orch.addTasks({ algorithm: 'md5', targets: [md5('5'), md5('never')], keyspace: { type: 'range', start: 0, end: 10n ** 12n } })
+    const worker = await scriptedWorker(orch.port, 'steady')
+    const task = await worker.take('task')
+    const announced: string[] = []
+    orch.on('found', (_job, f) => announced.push(`${f.hash}:${f.plaintext}`))
+
+    state.full = true
+    const failed = once(orch, 'store-failed')
+    worker.session.send({ type: 'found', jobId: job.id, hash: md5('5'), plaintext: Buffer.from('5') })
+    const [error] = await within(5_000, failed, 'store-failed')
+    expect(error.message).toMatch(/cannot write .*pot: ENOSPC/)
+    expect(job.status).toBe('paused')
+    expect(announced).toEqual([`${hex('5')}:5`]) // reported all the same: the user has it
+    expect(job.state.found.map((f) => f.hash)).toEqual([hex('5')])
+    // A DONE while the journal cannot take it: counted, and the worker is not blamed.
+    worker.session.send({ type: 'done', chunkId: task.chunkId, hashed: task.length })
+    await eventually(() => job.hashed === BigInt(task.length), 5_000, 'the DONE counted')
+    expect(worker.session.closed).toBe(false)
+    expect(left).toEqual([])
+    expect(fs.readFileSync(potfile, 'utf8')).toBe('')
+
+    state.full = false
+    await within(5_000, once(orch, 'store-recovered'), 'store-recovered')
+    expect(job.status).toBe('running')
+    expect(fs.readFileSync(potfile, 'utf8')).toBe(`${hex('5')}:5\n`)
+    const replay = await replayJournal(journal)
+    expect(replay.jobs[0].known.map((k) => k.hash)).toEqual([hex('5')])
+    expect(replay.jobs[0].completed).toEqual([{ offset: BigInt(task.offset), end: BigInt(task.offset) + BigInt(task.length) }])
+    expect(state.refused).toBeGreaterThan(0)
+    job.cancel()
+  })
+
+  it('still ends a job on its last DONE, and records the end once the journal can take it', async () => {
+    const { state, io } = disk()
+    const { orch, journal, left } = await server(io)
+    const job = orch.addTasks({ algorithm: 'md5', targets: [md5('absent')], keyspace: { type: 'range', start: 0, end: 500 } })
+    const worker = await scriptedWorker(orch.port, 'last')
+    const task = await worker.take('task')
+    expect(task.length).toBe(500)
+    state.full = true
+    worker.session.send({ type: 'done', chunkId: task.chunkId, hashed: 500 })
+    expect((await within(5_000, job.done, 'job end')).status).toBe('exhausted')
+    expect(left).toEqual([])
+    state.full = false
+    await within(5_000, once(orch, 'store-recovered'), 'store-recovered')
+    expect((await replayJournal(journal)).jobs[0]).toMatchObject({ ended: 'exhausted', completed: [{ offset: 0n, end: 500n }] })
+  })
+})
+
+describe('sessions and jobs', () => {
+  it('gives a job added after a restore a new id, not that of a job that had ended', async () => {
+    const path = join(tempDir('taskorch-ids-'), 'session')
+    const first = await Journal.open(path, false)
+    const before = new Orchestrator({ token: TOKEN, journal: { journal: first.journal, lastJobId: 0 } })
+    const ended = before.addTasks({ algorithm: 'md5', targets: [md5('x')], keyspace: { type: 'range', start: 0, end: 1000 } })
+    ended.cancel()
+    await ended.done
+    first.journal.close()
+
+    const second = await Journal.open(path, true)
+    const after = new Orchestrator({ token: TOKEN, journal: { journal: second.journal, lastJobId: second.replay.lastJobId } })
+    const fresh = after.addTasks({ algorithm: 'md5', targets: [md5('y')], keyspace: { type: 'range', start: 0, end: 10 } })
+    expect(fresh.id).toBe('2')
+    fresh.cancel()
+    await fresh.done
+    second.journal.close()
+    const { jobs } = await replayJournal(path)
+    expect(jobs.map((j) => [j.id, j.targets.map((t) => Buffer.from(t).toString('hex')), j.ended])).toEqual([['1', [hex('x')], 'cancelled'], ['2', [hex('y')], 'cancelled']])
+  })
+
+  it('refuses a priority its own journal could not restore', () => {
+    const orch = new Orchestrator({ token: TOKEN })
+    expect(() => orch.addTasks({ algorithm: 'md5', targets: [md5('x')], keyspace: { type: 'range', start: 0, end: 10 }, priority: 1.5 })).toThrow(InvalidInputError)
+  })
+})
+
+describe('potfile parsing (fuzz)', () => {
+  it('loads any bytes without crashing, and only lines that name a digest we know', async () => {
+    const dir = tempDir('taskorch-potfuzz-')
+    let n = 0
+    await fc.assert(fc.asyncProperty(fc.uint8Array({ maxLength: 2000 }), fc.array(fc.constantFrom(`${hex('a')}:a\n`, `${hex('b')}:$HEX[62]\n`, 'x:y\n', ':\n', '$HEX[zz]\n')), async (noise, lines) => {
+      const path = join(dir, `pot${n++}`)
+      fs.writeFileSync(path, Buffer.concat([Buffer.from(lines.join('')), Buffer.from(noise)]))
+      const potfile = await Potfile.open(path)
+      for (const line of lines) {
+        if (line.startsWith(hex('a'))) expect(potfile.plaintexts(hex('a')).map((p) => Buffer.from(p).toString())).toContain('a')
+        if (line.startsWith(hex('b'))) expect(potfile.plaintexts(hex('b')).map((p) => Buffer.from(p).toString())).toContain('b')
+      }
+      expect(potfile.plaintexts('x')).toEqual([])
+      potfile.close()
+    }), { numRuns: 100 })
+  })
+})

@@ -1,0 +1,25 @@
+// How long a worker waits before its next connection attempt: 1 s doubling to 60 s, plus up to a
+// quarter more at random so a fleet that lost its server does not reconnect in step.
+export const RECONNECT_INITIAL_DELAY_MS = 1_000
+export const RECONNECT_MAX_DELAY_MS = 60_000
+
+export function reconnectDelay (failures: number, initialMs = RECONNECT_INITIAL_DELAY_MS, random = Math.random): number {
+  const delay = Math.min(RECONNECT_MAX_DELAY_MS, initialMs * 2 ** failures)
+  return delay + random() * delay / 4
+}
+
+// A sleep that `wake` ends early (a stopping worker does not wait out its backoff).
+export class Backoff {
+  #wake: (() => void) | null = null
+
+  sleep (ms: number): Promise<void> {
+    return new Promise((resolve) => {
+      const timer = setTimeout(resolve, ms)
+      this.#wake = () => { clearTimeout(timer); resolve() }
+    })
+  }
+
+  wake (): void {
+    this.#wake?.()
+  }
+}

@@ -1,0 +1,22 @@
+// What crosses the worker's thread boundary: the main thread asks a kernel thread to search part of
+// a chunk (a SearchRequest), and gets a SearchResult back; hits also arrive early on the request's port.
+import type { Algorithm } from '../shared/algorithms.ts'
+import type { KeyspaceSpec } from '../shared/keyspace/spec.ts'
+import type { SearchHit, SearchResult } from '../shared/kernels/search.ts'
+
+export type { SearchHit, SearchResult }
+
+export type SearchRequest = {
+  algorithm: Algorithm
+  targets: Uint8Array[]
+  keyspace: KeyspaceSpec
+  offset: string // first keyspace index, decimal
+  length: number
+  cancel: Int32Array // shared; non-zero means stop at the next batch boundary
+  progress: Int32Array // shared; slot [slot] counts hashed candidates
+  slot: number
+  port?: MessagePortLike // FOUND as soon as it happens, before the search returns
+  words?: Uint8Array // wordlist jobs: this piece's `length` words, newline-separated
+}
+
+export interface MessagePortLike { postMessage (value: SearchHit): void, close?: () => void }
