@@ -140,13 +140,15 @@ function newSymmetricState (token: Uint8Array): SymmetricState {
   return state
 }
 
-// Initiator (the worker): writeMessage1, then readMessage2.
+// Initiator (the worker): writeMessage1, then readMessage2. `ephemeral` is for test vectors only:
+// a real handshake draws a fresh key every time.
 export class Initiator {
   #state: SymmetricState
-  #e = p256.utils.randomSecretKey()
+  #e: Uint8Array
 
-  constructor (token: Uint8Array) {
+  constructor (token: Uint8Array, ephemeral: Uint8Array = p256.utils.randomSecretKey()) {
     this.#state = newSymmetricState(token)
+    this.#e = Uint8Array.from(ephemeral)
   }
 
   writeMessage1 (): Uint8Array {
@@ -178,9 +180,11 @@ export class Initiator {
 export class Responder {
   #state: SymmetricState
   #re: Uint8Array | null = null
+  readonly #ephemeral: Uint8Array | null
 
-  constructor (token: Uint8Array) {
+  constructor (token: Uint8Array, ephemeral?: Uint8Array) {
     this.#state = newSymmetricState(token)
+    this.#ephemeral = ephemeral ? Uint8Array.from(ephemeral) : null
   }
 
   readMessage1 (message: Uint8Array): void {
@@ -198,7 +202,7 @@ export class Responder {
 
   writeMessage2 (): { message: Uint8Array, keys: TransportKeys } {
     if (this.#re === null) throw new HandshakeError('message 2 before message 1')
-    const e = p256.utils.randomSecretKey()
+    const e = this.#ephemeral ?? p256.utils.randomSecretKey()
     const publicKey = p256.getPublicKey(e, true)
     this.#state.mixHash(publicKey)
     this.#state.mixKey(publicKey)
