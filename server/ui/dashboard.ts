@@ -67,11 +67,14 @@ export class Dashboard {
     if (this.#log.length > LOG_LINES) this.#log.splice(0, this.#log.length - LOG_LINES)
   }
 
-  // Called about once a second: the total speed joins the history, job speeds are sampled.
+  // Called about once a second: job speeds are sampled, and their sum joins the history.
   sample (now = Date.now()): void {
     let total = 0
-    for (const worker of this.#orch.workers) if (worker.inFlight > 0) total += worker.speed
-    for (const job of this.#orch.jobs) this.#jobSpeeds.set(job.id, job.speed(now))
+    for (const job of this.#orch.jobs) {
+      const speed = job.speed(now)
+      this.#jobSpeeds.set(job.id, speed)
+      total += speed
+    }
     this.#history.push(total)
     if (this.#history.length > HISTORY_SAMPLES) this.#history.shift()
   }
