@@ -44,9 +44,9 @@ export type HandshakeVector = {
 
 export function referenceHandshake (input: Pick<HandshakeVector, 'prologue' | 'psk' | 'initiatorEphemeral' | 'responderEphemeral' | 'transportAd' | 'transportPlaintext'>): HandshakeVector {
   const name = Buffer.from('Noise_NNpsk0_P256_AESGCM_SHA256')
-  let h = Buffer.concat([name, Buffer.alloc(32 - name.length)])
-  let ck = h
-  let k = Buffer.alloc(0)
+  let h: Buffer = Buffer.concat([name, Buffer.alloc(32 - name.length)])
+  let ck: Buffer = h
+  let k: Buffer = Buffer.alloc(0)
   let n = 0
   const mixHash = (data: Buffer) => { h = sha256(h, data) }
   const mixKey = (ikm: Buffer) => { [ck, k] = hkdf(ck, ikm, 2); n = 0 }
