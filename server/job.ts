@@ -52,9 +52,12 @@ export class Job extends EventEmitter<JobEvents> {
 
   // Completed chunks plus the progress reported on chunks in flight: for display, never for accounting.
   get searched (): bigint {
-    let inFlight = 0n
-    for (const chunk of this.#state.active.values()) inFlight += BigInt(chunk.hashed)
-    return this.#state.hashed + inFlight
+    let inFlight = 0
+    for (const chunk of this.#state.active.values()) {
+      if (!chunk.twin) inFlight += chunk.hashed
+      else if (chunk.id < chunk.twin.id) inFlight += Math.max(chunk.hashed, chunk.twin.hashed) // a pair counts once
+    }
+    return this.#state.hashed + BigInt(inFlight)
   }
 
   // Candidates per second lately, 0 unless running; whoever displays it samples it (about once a second).

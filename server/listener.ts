@@ -1,11 +1,16 @@
-// Admission: the TCP listener, bounds on connections that have not authenticated yet (overall and
-// per address), and the handshake. What comes out is an authenticated session; everything else is
-// closed without a word and logged at debug level.
+// Admission: the TCP listener, bounds on connections that have not proved themselves yet (overall and
+// per address, an IPv6 /64 counting as one address), the handshake with its replay check, and a
+// per-address limit on failed handshakes. A connection counts as pending until its session's first
+// transport message (HELLO): a replayed handshake can neither finish nor hold a slot for long.
+// What comes out is a started, authenticated session; everything else is closed without a word.
 import { EventEmitter } from 'node:events'
 import net, { type Socket } from 'node:net'
 import type { LogLevel } from '../shared/log.ts'
-import { MAX_CONNECTIONS, MAX_PENDING_HANDSHAKES, MAX_PENDING_HANDSHAKES_PER_ADDRESS } from '../shared/protocol/limits.ts'
+import { MAX_CONNECTIONS, MAX_FAILED_HANDSHAKES_PER_MINUTE, MAX_PENDING_HANDSHAKES, MAX_PENDING_HANDSHAKES_PER_ADDRESS } from '../shared/protocol/limits.ts'
+import { ReplayGuard } from '../shared/protocol/replay.ts'
 import { acceptSession, type ServerSession, type SessionTimings } from '../shared/protocol/session.ts'
+
+const FAILURE_WINDOW_MS = 60_000
 
 export interface ListenerEvents {
   session: [ServerSession]
@@ -17,10 +22,14 @@ export class Listener extends EventEmitter<ListenerEvents> {
   readonly #port: number
   readonly #token: Uint8Array
   readonly #timings: SessionTimings
+  readonly #replays = new ReplayGuard()
   readonly #pendingByAddress = new Map<string, number>()
+  readonly #failuresByAddress = new Map<string, number>() // this minute's failed handshakes
   readonly #sockets = new Set<Socket>()
   #pending = 0
+  #shed = 0 // connections refused at once this minute
   #server: net.Server | null = null
+  #summary: NodeJS.Timeout | null = null
 
   constructor (options: { host: string, port: number, token: Uint8Array, timings: SessionTimings }) {
     super()
@@ -35,8 +44,8 @@ export class Listener extends EventEmitter<ListenerEvents> {
     return typeof address === 'object' && address ? address.port : this.#port
   }
 
-  // Remote addresses of connections still in their handshake.
-  get handshaking (): string[] {
+  // Remote addresses (or /64 prefixes) of connections that have not said HELLO yet.
+  get pending (): string[] {
     return [...this.#pendingByAddress].flatMap(([address, count]) => Array<string>(count).fill(address))
   }
 
@@ -44,6 +53,8 @@ export class Listener extends EventEmitter<ListenerEvents> {
     const server = net.createServer({ noDelay: true }, (socket) => this.#onConnection(socket))
     server.maxConnections = MAX_CONNECTIONS
     this.#server = server
+    this.#summary = setInterval(() => this.#summarise(), FAILURE_WINDOW_MS)
+    this.#summary.unref()
     return new Promise((resolve, reject) => {
       server.once('error', reject)
       server.listen(this.#port, this.#host, () => {
@@ -55,37 +66,66 @@ export class Listener extends EventEmitter<ListenerEvents> {
     })
   }
 
-  // Stops accepting; connections still handshaking are dropped.
+  // Stops accepting; connections not yet admitted are dropped.
   stop (): Promise<void> {
+    if (this.#summary) clearInterval(this.#summary)
     for (const socket of this.#sockets) socket.destroy()
     return new Promise<void>((resolve) => this.#server ? this.#server.close(() => resolve()) : resolve())
   }
 
   #onConnection (socket: Socket): void {
-    const address = socket.remoteAddress ?? '?'
+    const address = addressKey(socket.remoteAddress ?? '?')
     const fromAddress = this.#pendingByAddress.get(address) ?? 0
-    if (this.#pending >= MAX_PENDING_HANDSHAKES || fromAddress >= MAX_PENDING_HANDSHAKES_PER_ADDRESS) {
-      this.emit('log', 'debug', `refused ${address}: too many handshakes in progress`)
+    if (this.#pending >= MAX_PENDING_HANDSHAKES || fromAddress >= MAX_PENDING_HANDSHAKES_PER_ADDRESS ||
+        (this.#failuresByAddress.get(address) ?? 0) >= MAX_FAILED_HANDSHAKES_PER_MINUTE) {
+      this.#shed++
       socket.destroy()
       return
     }
     this.#pending++
     this.#pendingByAddress.set(address, fromAddress + 1)
     this.#sockets.add(socket)
+    let settled = false
     const settle = () => {
+      if (settled) return
+      settled = true
       this.#sockets.delete(socket)
       this.#pending--
       const left = (this.#pendingByAddress.get(address) ?? 1) - 1
       if (left === 0) this.#pendingByAddress.delete(address)
       else this.#pendingByAddress.set(address, left)
     }
-    acceptSession(socket, this.#token, this.#timings).then((session) => {
-      settle()
+    acceptSession(socket, this.#token, this.#replays, this.#timings).then((session) => {
+      session.once('message', settle) // its HELLO: it is live, not a replay
+      session.once('close', settle)
       this.emit('session', session)
+      session.start()
     }, (error: Error) => {
       settle()
-      // Pre-auth failures get no detail on the wire.
-      this.emit('log', 'debug', `handshake from ${address} failed: ${error.message}`)
+      this.#failuresByAddress.set(address, (this.#failuresByAddress.get(address) ?? 0) + 1)
+      this.emit('log', 'debug', `handshake from ${socket.remoteAddress} failed: ${error.message}`)
     })
   }
+
+  // One warning a minute says how many handshakes failed, and from where, instead of a line each.
+  #summarise (): void {
+    const failures = [...this.#failuresByAddress].sort((a, b) => b[1] - a[1])
+    const total = failures.reduce((sum, [, n]) => sum + n, 0)
+    if (total > 0 || this.#shed > 0) {
+      const top = failures.slice(0, 5).map(([address, n]) => `${address} (${n})`).join(', ')
+      this.emit('log', 'warn', `${total} handshake(s) failed in the last minute${top ? `, from ${top}` : ''}; ${this.#shed} connection(s) refused at once (limits or too many failures); a wrong token, a replay, or a clock off by minutes`)
+    }
+    this.#failuresByAddress.clear()
+    this.#shed = 0
+  }
+}
+
+// An IPv4 address as it is; an IPv6 address by its /64, the share one machine usually gets.
+export function addressKey (address: string): string {
+  if (!address.includes(':') || /^::ffff:\d+\.\d+\.\d+\.\d+$/i.test(address)) return address.replace(/^::ffff:/i, '')
+  const [head, tail = ''] = address.split('::')
+  const left = head ? head.split(':') : []
+  const right = address.includes('::') ? (tail ? tail.split(':') : []) : []
+  const groups = address.includes('::') ? [...left, ...Array(8 - left.length - right.length).fill('0'), ...right] : left
+  return `${groups.slice(0, 4).map((g) => parseInt(g || '0', 16).toString(16)).join(':')}::/64`
 }

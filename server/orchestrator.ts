@@ -8,9 +8,9 @@ import { FalseFoundError, InvalidInputError, MiscountError, ProtocolError, Timeo
 import { hashBytes } from '../shared/kernels/scalar.ts'
 import { MAX_CANDIDATE_BYTES, type KeyspaceSpec } from '../shared/keyspace/spec.ts'
 import type { LogLevel } from '../shared/log.ts'
-import { MAX_TARGETS_PER_MESSAGE, WORDLIST_CHUNK_BYTES } from '../shared/protocol/limits.ts'
+import { MAX_TARGETS_PER_MESSAGE, PROTOCOL_VERSION, SHUTDOWN_GRACE_MS, WORDLIST_CHUNK_BYTES } from '../shared/protocol/limits.ts'
 import type { WorkerMessage } from '../shared/protocol/messages.ts'
-import { tokenBytes } from '../shared/protocol/noise.ts'
+import { checkTokenStrength, tokenBytes } from '../shared/protocol/noise.ts'
 import { DEFAULT_TIMINGS, type ServerSession, type SessionTimings } from '../shared/protocol/session.ts'
 import { Wordlist } from './inputs/wordlist.ts'
 import { Job, foundOf, type Found } from './job.ts'
@@ -48,6 +48,8 @@ export interface OrchestratorEvents {
   'store-recovered': []
 }
 
+const SCHEDULER_TICK_MS = 1_000
+
 type Peer = { session: ServerSession, worker: WorkerState | null, knownJobs: Set<string> }
 
 export class Orchestrator extends EventEmitter<OrchestratorEvents> {
@@ -63,10 +65,12 @@ export class Orchestrator extends EventEmitter<OrchestratorEvents> {
   readonly #wordlists = new Map<string, Wordlist>()
   readonly #pausedByStore = new Set<string>()
   #workerSeq = 0
+  #ticker: NodeJS.Timeout | null = null
 
   constructor (options: OrchestratorOptions) {
     super()
     if (typeof options.token !== 'string' || options.token.length === 0) throw new InvalidInputError('a token is required')
+    checkTokenStrength(options.token)
     this.#host = options.host ?? '0.0.0.0'
     this.#timings = { ...DEFAULT_TIMINGS, ...options.timings }
     this.#scheduler = new Scheduler(options.scheduler)
@@ -88,21 +92,31 @@ export class Orchestrator extends EventEmitter<OrchestratorEvents> {
 
   // Connections that are not workers yet (handshake or HELLO pending), by remote address.
   get connecting (): string[] {
-    const addresses = this.#listener.handshaking
-    for (const peer of this.#peers.values()) if (!peer.worker) addresses.push(peer.session.remoteAddress)
-    return addresses
+    return this.#listener.pending
   }
 
   start (): Promise<void> {
+    // Once a second, after the event loop has read what is waiting (setImmediate): stalled workers
+    // give their chunks back, and whoever is idle picks them up.
+    this.#ticker ??= setInterval(() => setImmediate(() => this.#carryOut(this.#scheduler.tick())), SCHEDULER_TICK_MS)
+    this.#ticker.unref()
     return this.#listener.start()
   }
 
   // Cancels running jobs, tells workers goodbye, stops listening, and tries once more to write
-  // anything a failing disk held back.
+  // anything a failing disk held back. A peer that has not closed its end within SHUTDOWN_GRACE_MS
+  // (a paused machine, say) is cut off, so stopping never waits on a worker.
   async stop (): Promise<void> {
+    if (this.#ticker) clearInterval(this.#ticker)
     for (const job of this.#handles.values()) job.cancel()
-    for (const peer of this.#peers.values()) peer.session.close('server shutting down')
-    await this.#listener.stop()
+    const sessions = [...this.#peers.values()].map((peer) => peer.session)
+    for (const session of sessions) session.close('server shutting down')
+    const stopped = this.#listener.stop()
+    let grace: NodeJS.Timeout | undefined
+    await Promise.race([stopped, new Promise<void>((resolve) => { grace = setTimeout(resolve, SHUTDOWN_GRACE_MS) })])
+    clearTimeout(grace)
+    for (const session of sessions) session.socket.destroy()
+    await stopped
     if (!this.#writes.flush()) this.emit('log', 'error', `${this.#writes.pending} result(s) or record(s) could not be written to the potfile or session journal; the results were printed as they were found`)
     this.#writes.close()
   }
@@ -283,6 +297,12 @@ export class Orchestrator extends EventEmitter<OrchestratorEvents> {
   #onMessage (key: string, peer: Peer, message: WorkerMessage): void {
     if (!peer.worker) {
       if (message.type !== 'hello') throw new ProtocolError(`expected HELLO, got ${message.type}`)
+      if (message.version !== PROTOCOL_VERSION) {
+        this.emit('log', 'warn', `refused worker ${message.name} at ${peer.session.remoteAddress}: it speaks protocol ${message.version}, this server ${PROTOCOL_VERSION}`)
+        peer.session.send({ type: 'refused', reason: `this server speaks protocol ${PROTOCOL_VERSION}, the worker ${message.version}: run the same version on both` })
+        peer.session.close('refused')
+        return
+      }
       peer.worker = this.#scheduler.addWorker({ id: key, name: message.name, address: peer.session.remoteAddress, cores: message.cores, threads: message.threads })
       peer.session.send({ type: 'welcome', workerId: key })
       this.emit('log', 'info', `worker ${message.name} joined from ${peer.session.remoteAddress} (${message.cores} cores, ${message.threads} threads)`)

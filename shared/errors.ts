@@ -7,6 +7,9 @@ export type ErrorCode =
   | 'TASKORCH_ERR_MESSAGE_TOO_LARGE'
   | 'TASKORCH_ERR_HANDSHAKE'
   | 'TASKORCH_ERR_HANDSHAKE_CLOSED'
+  | 'TASKORCH_ERR_REPLAY'
+  | 'TASKORCH_ERR_REFUSED'
+  | 'TASKORCH_ERR_WEAK_TOKEN'
   | 'TASKORCH_ERR_TOKEN_REJECTED'
   | 'TASKORCH_ERR_DECRYPT'
   | 'TASKORCH_ERR_NONCE_EXHAUSTED'
@@ -62,6 +65,22 @@ export class HandshakeError extends TaskOrchError {
 export class HandshakeClosedError extends TaskOrchError {
   constructor () {
     super('TASKORCH_ERR_HANDSHAKE_CLOSED', 'connection closed during the handshake')
+  }
+}
+
+// A message 1 that is a replay, or whose clock is outside the window, or that came while the server
+// remembers as many handshakes as it can: refused before any Diffie-Hellman.
+export class ReplayError extends TaskOrchError {
+  constructor (verdict: 'stale' | 'replayed' | 'busy') {
+    const why = { stale: 'its clock is outside the replay window', replayed: 'its ephemeral key was seen before', busy: 'too many recent handshakes to remember another' }[verdict]
+    super('TASKORCH_ERR_REPLAY', `refused message 1: ${why}`)
+  }
+}
+
+// The server authenticated and then refused this worker, saying why (a REFUSED message): final.
+export class RefusedError extends TaskOrchError {
+  constructor (reason: string) {
+    super('TASKORCH_ERR_REFUSED', `the server refused this worker: ${reason}`)
   }
 }
 
@@ -159,10 +178,18 @@ export class StoreError extends TaskOrchError {
 
 // Bad user input (job definitions, keyspaces, targets, CLI flags, files); the message names what is wrong.
 export class InvalidInputError extends TaskOrchError {
-  constructor (message: string) {
-    super('TASKORCH_ERR_INVALID_INPUT', message)
+  constructor (message: string, code: 'TASKORCH_ERR_INVALID_INPUT' | 'TASKORCH_ERR_WEAK_TOKEN' = 'TASKORCH_ERR_INVALID_INPUT') {
+    super(code, message)
   }
 }
+
+// A token too short or too plain to resist guessing from a recorded handshake.
+export class WeakTokenError extends InvalidInputError {
+  constructor (bits: number) {
+    super(`the token is too weak (about ${bits} bits; at least 128 are needed). Use a generated one: delete it from the config file and start the server, which generates and saves a 256-bit token, or run: node -e "console.log(require('node:crypto').randomBytes(32).toString('base64url'))"`, 'TASKORCH_ERR_WEAK_TOKEN')
+  }
+}
+
 
 // A bug: something threw that is not one of the errors above.
 export class InternalError extends TaskOrchError {

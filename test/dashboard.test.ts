@@ -51,10 +51,10 @@ describe('Dashboard', () => {
     const [chunk] = scheduler.assign('w1')
     scheduler.addWorker({ id: 'w2', name: 'beta', address: '10.0.0.6:4000', cores: 8, threads: 8 })
     const t0 = alpha.connectedAt
-    scheduler.progress('w1', chunk.id, 0)
+    scheduler.progress('w1', chunk.id, 1000)
     dashboard.sample(t0)
     clock.advance(1000)
-    scheduler.progress('w1', chunk.id, 2_000_000)
+    scheduler.progress('w1', chunk.id, 2_001_000)
     dashboard.sample(t0 + 1000)
     const view = dashboard.view(t0 + 75_000)
     expect(view.workers).toEqual([
@@ -65,7 +65,7 @@ describe('Dashboard', () => {
       id: job.id, algorithm: 'md5', keyspace: '0-100000000', progress: progressBar(0.02), speed: '2.0 MH/s', eta: '49s', found: '0/2', priority: '3', status: 'running'
     }])
     expect(view.totalSpeed).toBe('2.0 MH/s')
-    expect(view.speedHistory).toEqual([0, 2_000_000])
+    expect(view.speedHistory).toEqual([0, 2_001_000])
     expect(view.header).toEqual(HEADER)
   })
 

@@ -135,6 +135,7 @@ describe('end to end on loopback', () => {
       if (m.type === 'cancel' && m.jobId === job.id) cancelled.push(m.chunkId)
       if (m.type === 'task' && tasks.length === 3) session.send({ type: 'found', jobId: job.id, hash: Buffer.from(hex('sha1', '5'), 'hex'), plaintext: Buffer.from('5') })
     })
+    session.start()
     session.send({ type: 'hello', version: PROTOCOL_VERSION, name: 'scripted', cores: 1, threads: 1 })
     expect((await within(10_000, job.done, 'job')).status).toBe('found')
     await eventually(() => cancelled.length === 3, 2_000, 'cancellations')
@@ -151,6 +152,7 @@ describe('end to end on loopback', () => {
       if (m.type === 'task') session.send({ type: 'found', jobId: job.id, hash: Buffer.from(hex('md5', '5'), 'hex'), plaintext: Buffer.from('6') })
     })
     const closed = once(session, 'close')
+    session.start()
     session.send({ type: 'hello', version: PROTOCOL_VERSION, name: 'liar', cores: 1, threads: 1 })
     await within(5_000, closed, 'liar dropped')
     expect(job.status).toBe('running')
@@ -249,7 +251,8 @@ describe('command lines', () => {
       [['--algo', 'md5', '--target', 'xyz', '--range', '0-10'], /xyz/],
       [['--algo', 'md5', '--target', hex('md5', '1'), '--range', '10-2'], /empty/],
       [['--port', '99999'], /port/],
-      [['--bogus'], /bogus/]
+      [['--bogus'], /bogus/],
+      [['--token', 'summer2024'], /the token is too weak \(about \d+ bits; at least 128 are needed\)/]
     ] as const) {
       const run = cli('server/cli/main.ts', ['--headless', '--token', TOKEN, ...args])
       children.push(run)
@@ -258,13 +261,14 @@ describe('command lines', () => {
     }
   }, 60_000)
 
-  it('worker exits 3 saying the token was refused', async () => {
+  it('a worker with the wrong token keeps trying, with a hint, and exits 3 only when told to give up', async () => {
     const orch = new Orchestrator({ host: '127.0.0.1', port: 0, token: 'the-real-token-0123456789abcdefghij' })
     await orch.start()
     try {
-      const worker = startWorker(orch.port, 'wrong-token')
+      const worker = startWorker(orch.port, 'wrong-token', ['--give-up-after', '2'])
       expect(await within(30_000, worker.exit, 'worker exit')).toBe(3)
-      expect(worker.stderr).toMatch(/token/i)
+      expect(worker.stderr).toMatch(/a wrong token, this machine's clock minutes off the server's/)
+      expect(worker.stderr).toMatch(/2 handshake\(s\) with 127\.0\.0\.1:\d+ failed in a row; giving up \(--give-up-after 2\)/)
       expect(orch.workers).toEqual([])
     } finally {
       await orch.stop()

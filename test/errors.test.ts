@@ -23,7 +23,10 @@ const table: [new (...args: any[]) => errors.TaskOrchError, unknown[], string][]
   [errors.FalseFoundError, ['1'], 'TASKORCH_ERR_FALSE_FOUND'],
   [errors.KernelError, ['1.0', new Error('boom')], 'TASKORCH_ERR_KERNEL'],
   [errors.StoreError, ['/tmp/pot', Object.assign(new Error('full'), { code: 'ENOSPC' })], 'TASKORCH_ERR_STORE'],
-  [errors.InternalError, [new Error('bug')], 'TASKORCH_ERR_INTERNAL']
+  [errors.InternalError, [new Error('bug')], 'TASKORCH_ERR_INTERNAL'],
+  [errors.ReplayError, ['replayed'], 'TASKORCH_ERR_REPLAY'],
+  [errors.RefusedError, ['protocol 2'], 'TASKORCH_ERR_REFUSED'],
+  [errors.WeakTokenError, [40], 'TASKORCH_ERR_WEAK_TOKEN']
 ]
 
 describe('coded errors', () => {

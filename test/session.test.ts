@@ -6,7 +6,7 @@ import { frameHeader } from '../shared/protocol/frames.ts'
 import { Initiator, tokenBytes } from '../shared/protocol/noise.ts'
 import { connectSession } from '../shared/protocol/session.ts'
 import { FAST_TIMINGS, TOKEN, closed, eventually, frame, manualHandshake, rawConnect, sealedFrame, sessionServer, sleep, within, type SessionServer } from './helpers.ts'
-import { PROTOCOL_VERSION } from '../shared/protocol/limits.ts'
+import { MAX_FIRST_FRAME_BYTES, PROTOCOL_VERSION } from '../shared/protocol/limits.ts'
 
 let server: SessionServer
 beforeEach(async () => { server = await sessionServer() })
@@ -14,7 +14,9 @@ afterEach(async () => { await server.close() })
 
 async function connectWorker (token = TOKEN) {
   const socket = await rawConnect(server.port)
-  return connectSession(socket, tokenBytes(token), FAST_TIMINGS)
+  const session = await connectSession(socket, tokenBytes(token), FAST_TIMINGS)
+  session.start()
+  return session
 }
 
 describe('session: handshake', () => {
@@ -184,9 +186,17 @@ describe('session: transport frames', () => {
   ])('drops a valid frame carrying %s without crashing', async (_name, payload) => {
     const { socket, keys } = await manualHandshake(server.port)
     const session = await server.next()
-    socket.write(sealedFrame(keys, payload))
+    // A first message, so frames may be full-size; then the hostile one.
+    socket.write(Buffer.concat([sealedFrame(keys, encodeMessage({ type: 'ping' })), sealedFrame(keys, payload)]))
     const error = await within(2000, new Promise((resolve) => session.once('close', resolve)))
     expect((error as { code: string }).code).toMatch(/TASKORCH_ERR_(MESSAGE_DECODE|INVALID_MESSAGE)/)
+  })
+
+  it('takes only small frames before the peer\'s first message', async () => {
+    const { socket, keys } = await manualHandshake(server.port)
+    const session = await server.next()
+    socket.write(sealedFrame(keys, new Uint8Array(MAX_FIRST_FRAME_BYTES))) // its length is refused before a byte of it is buffered
+    expect(await within(2000, new Promise((resolve) => session.once('close', resolve)))).toMatchObject({ code: 'TASKORCH_ERR_FRAME_TOO_LARGE' })
   })
 
   it('many frames in one segment are all delivered in order', async () => {

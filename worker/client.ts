@@ -3,11 +3,11 @@
 import { EventEmitter } from 'node:events'
 import net from 'node:net'
 import { DIGEST_BYTES, toHex } from '../shared/algorithms.ts'
-import { ConnectError, HandshakeClosedError, InvalidMessageError, KernelError, ProtocolError, TaskOrchError, TokenRejectedError, coded } from '../shared/errors.ts'
+import { ConnectError, HandshakeClosedError, InvalidMessageError, KernelError, ProtocolError, RefusedError, TaskOrchError, TokenRejectedError, coded } from '../shared/errors.ts'
 import type { LogLevel } from '../shared/log.ts'
 import { PROTOCOL_VERSION } from '../shared/protocol/limits.ts'
 import type { ServerMessage } from '../shared/protocol/messages.ts'
-import { tokenBytes } from '../shared/protocol/noise.ts'
+import { checkTokenStrength, tokenBytes } from '../shared/protocol/noise.ts'
 import { connectSession, DEFAULT_TIMINGS, type SessionTimings, type WorkerSession } from '../shared/protocol/session.ts'
 import { Backoff, RECONNECT_INITIAL_DELAY_MS, reconnectDelay } from './reconnect.ts'
 import { ChunkRunner, type ChunkJob, type RunningChunk } from './runner.ts'
@@ -24,6 +24,9 @@ export type WorkerOptions = {
   cores: number
   timings?: Partial<SessionTimings>
   reconnectInitialMs?: number
+  // Stop after this many handshakes in a row failed (0: never). Anyone on the path can make a
+  // handshake fail, so by default a worker keeps trying; only the server's REFUSED ends it.
+  giveUpAfter?: number
 }
 
 export interface WorkerEvents {
@@ -33,8 +36,12 @@ export interface WorkerEvents {
 
 type Running = { jobId: string, chunk: RunningChunk, length: number, reported: number }
 
-// A server that closes during the handshake twice running almost certainly refused our token.
-const REFUSALS_BEFORE_GIVING_UP = 2
+// What a failed attempt most likely means, for the log line.
+function hint (failure: TaskOrchError): string {
+  if (failure instanceof HandshakeClosedError) return ' (a wrong token, this machine\'s clock minutes off the server\'s, or a server refusing new connections for now; compare the token fingerprints)'
+  if (failure instanceof TokenRejectedError) return ' (whatever answered does not hold this worker\'s token: the wrong address, or a different token)'
+  return ''
+}
 
 export class WorkerClient extends EventEmitter<WorkerEvents> {
   readonly #options: WorkerOptions
@@ -43,12 +50,14 @@ export class WorkerClient extends EventEmitter<WorkerEvents> {
   readonly #jobs = new Map<string, ChunkJob>()
   readonly #running = new Map<string, Running>()
   #session: WorkerSession | null = null
+  #refusal: RefusedError | null = null
   #stopping = false
   readonly #backoff = new Backoff()
   #loop: Promise<void> | null = null
 
   constructor (options: WorkerOptions) {
     super()
+    checkTokenStrength(options.token)
     this.#options = options
     this.#timings = { ...DEFAULT_TIMINGS, ...options.timings }
     this.#runner = new ChunkRunner(options.threads)
@@ -61,26 +70,33 @@ export class WorkerClient extends EventEmitter<WorkerEvents> {
 
   async #connectLoop (): Promise<void> {
     let failures = 0
-    let refusals = 0
+    let handshakeFailures = 0
     const initial = this.#options.reconnectInitialMs ?? RECONNECT_INITIAL_DELAY_MS
+    const giveUpAfter = this.#options.giveUpAfter ?? 0
     while (!this.#stopping) {
+      let failure: TaskOrchError | null = null
       try {
         const session = await this.#connect()
         failures = 0
-        refusals = 0
+        handshakeFailures = 0
         await this.#serve(session)
       } catch (error) {
-        const failure = coded(error)
-        refusals = failure instanceof HandshakeClosedError ? refusals + 1 : 0
-        if (refusals >= REFUSALS_BEFORE_GIVING_UP || failure instanceof TokenRejectedError) {
-          this.emit('fatal', new TokenRejectedError(`the server at ${this.#address()} refused the handshake; check that this worker's token matches the server's`))
-          await this.#shutdown()
-          return
+        failure = coded(error)
+        const inHandshake = failure instanceof HandshakeClosedError || failure instanceof TokenRejectedError
+        handshakeFailures = inHandshake ? handshakeFailures + 1 : 0
+        if (giveUpAfter > 0 && handshakeFailures >= giveUpAfter) {
+          this.emit('fatal', new TokenRejectedError(`${handshakeFailures} handshake(s) with ${this.#address()} failed in a row; giving up (--give-up-after ${giveUpAfter}). Check that this worker's token matches the server's`))
+          break
         }
-        this.emit('log', 'warn', `cannot reach ${this.#address()}: ${failure.message}`)
+      }
+      if (this.#refusal) {
+        this.emit('fatal', this.#refusal)
+        break
       }
       if (this.#stopping) break
-      await this.#backoff.sleep(reconnectDelay(failures++, initial))
+      const delay = reconnectDelay(failures++, initial)
+      if (failure) this.emit('log', 'warn', `cannot reach ${this.#address()}: ${failure.message}${hint(failure)}; next try in ${(delay / 1000).toFixed(1)} s`)
+      await this.#backoff.sleep(delay)
     }
     await this.#shutdown()
   }
@@ -99,7 +115,6 @@ export class WorkerClient extends EventEmitter<WorkerEvents> {
   #serve (session: WorkerSession): Promise<void> {
     this.#session = session
     const { name, cores, threads } = this.#options
-    session.send({ type: 'hello', version: PROTOCOL_VERSION, name, cores, threads })
     const progress = setInterval(() => this.#sendProgress(), PROGRESS_INTERVAL_MS)
     return new Promise((resolve) => {
       session.on('message', (message) => {
@@ -119,6 +134,8 @@ export class WorkerClient extends EventEmitter<WorkerEvents> {
         this.emit('log', error ? 'warn' : 'info', `disconnected from ${this.#address()}${error ? `: ${error.message}` : ''}`)
         resolve()
       })
+      session.start()
+      session.send({ type: 'hello', version: PROTOCOL_VERSION, name, cores, threads })
     })
   }
 
@@ -155,6 +172,9 @@ export class WorkerClient extends EventEmitter<WorkerEvents> {
         if (job) job.targets = job.targets.filter((t) => toHex(t) !== hex)
         return
       }
+      case 'refused':
+        this.#refusal = new RefusedError(message.reason)
+        return
       case 'bye':
         this.emit('log', 'info', `server said goodbye: ${message.reason}`)
     }

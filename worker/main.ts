@@ -1,6 +1,6 @@
 // `npm run worker -- --host SERVER`: connect to a server and search what it hands out.
 import { availableParallelism, hostname } from 'node:os'
-import { parseFlags, runMain } from '../shared/cli.ts'
+import { integerFlag, parseFlags, runMain } from '../shared/cli.ts'
 import { describeSettings, loadSettings, type Values } from '../shared/config.ts'
 import { InvalidInputError } from '../shared/errors.ts'
 import { MAX_NAME_LENGTH } from '../shared/protocol/limits.ts'
@@ -20,20 +20,26 @@ Options:
   --config PATH     settings file (default ~/.config/taskorch/config.json, or env TASKORCH_CONFIG)
   --threads N       search threads (default: all ${availableParallelism()} cores)
   --name NAME       name shown on the server (default: this host's name)
+  --give-up-after N stop (exit 3) after N handshakes in a row failed (default 0: keep trying;
+                    anyone on the network can make a handshake fail, so a worker does not give up)
   --json            log lines as JSON objects
   --debug           also log debug lines
   -h, --help        this help, and the settings in effect
 
 Settings (host, port, token, threads, name, json, debug) come from, later winning: defaults, the
 config file, TASKORCH_<NAME> environment variables, flags.
-Exits 0 after SIGINT/SIGTERM (work in hand goes back to the server), 3 if the server refuses the token.`
+A lost connection or a failed handshake is retried, 1 s doubling to 60 s with jitter, each attempt
+logged with the likely cause and the time of the next one.
+Exits 0 after SIGINT/SIGTERM (work in hand goes back to the server), 2 on bad usage (a token under 128
+bits included), 3 when the server refused this worker after authenticating (REFUSED) or
+--give-up-after ran out.`
 
 const FLAGS = {
   host: { type: 'string' }, port: { type: 'string' }, token: { type: 'string' }, 'token-stdin': { type: 'boolean' }, config: { type: 'string' },
-  threads: { type: 'string' }, name: { type: 'string' }, json: { type: 'boolean' }, debug: { type: 'boolean' }, help: { type: 'boolean', short: 'h' }
+  threads: { type: 'string' }, name: { type: 'string' }, 'give-up-after': { type: 'string' }, json: { type: 'boolean' }, debug: { type: 'boolean' }, help: { type: 'boolean', short: 'h' }
 } as const
 
-const EXIT_TOKEN_REFUSED = 3
+const EXIT_REFUSED = 3
 
 runMain(async () => {
   const flags = parseFlags(FLAGS, process.argv.slice(2))
@@ -52,12 +58,13 @@ runMain(async () => {
   const { host, port, threads, name } = settings.values as Required<Values>
   if (port === 0) throw new InvalidInputError('port must be from 1 to 65535 for a worker')
   log('INFO', `token fingerprint ${tokenFingerprint(token)}`)
-  const client = new WorkerClient({ host, port, token, name, cores, threads })
+  const giveUpAfter = integerFlag(flags['give-up-after'], 'give-up-after', 0, 0, 1_000_000)
+  const client = new WorkerClient({ host, port, token, name, cores, threads, giveUpAfter })
   let exitCode = 0
   client.on('log', (level, message) => log(level.toUpperCase() as Level, message))
   client.on('fatal', (error) => {
     log('FATAL', error.message)
-    exitCode = EXIT_TOKEN_REFUSED
+    exitCode = EXIT_REFUSED
   })
   const stop = (signal: string) => {
     log('INFO', `${signal}: handing work back to the server and stopping`)

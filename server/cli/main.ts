@@ -7,7 +7,7 @@ import { defaultConfigPath, describeSettings, loadSettings, saveToken, type Valu
 import { InvalidInputError } from '../../shared/errors.ts'
 import { describeKeyspace, maskSpec, parseRange } from '../../shared/keyspace/spec.ts'
 import { createLogger, type Level } from '../../shared/log.ts'
-import { generateToken, tokenFingerprint } from '../../shared/protocol/noise.ts'
+import { checkTokenStrength, generateToken, tokenFingerprint } from '../../shared/protocol/noise.ts'
 import { readHashList } from '../inputs/hash-list.ts'
 import type { Job } from '../job.ts'
 import type { JobRequest } from '../jobs.ts'
@@ -38,6 +38,7 @@ runMain(async () => {
   }
   const settings = loadSettings('server', { defaults: DEFAULTS, flags, configPath: flags.config })
   const { host, port } = settings.values as Required<Values>
+  if (settings.values.token && !flags.demo) checkTokenStrength(settings.values.token)
   const targets = flags.target ?? []
   const given = (['range', 'mask', 'wordlist'] as const).filter((k) => flags[k] !== undefined)
   if (given.length > 1) throw new InvalidInputError(`give one keyspace, not ${given.map((k) => `--${k}`).join(' and ')}`)

@@ -4,13 +4,23 @@ export type SchedulerOptions = {
   // A chunk should take about this long at its worker's measured speed.
   targetChunkSeconds: number
   minChunkCandidates: number
-  // Before a worker's speed is measured, assume this many candidates per second per thread.
+  // Until a worker's speed at a job's algorithm and candidate length is measured, assume this many
+  // candidates per second, whatever threads it claims: a new worker starts with a small chunk.
   assumedSpeedPerThread: number
   // Chunks queued per worker beyond the one running, so no thread idles between chunks.
   chunksAheadPerWorker: number
   // Near a job's end a chunk is at most 1/this of its worker's share of what is left, so the fleet
   // finishes together.
   tailShrinkFactor: number
+  // A worker that holds chunks and has been silent this long (it reports every half second) may be
+  // paused: its chunks are run by idle workers too, first DONE wins.
+  silentMs: number
+  // A worker that holds chunks and has reported nothing for this long is stalled (a hung thread, a
+  // paused machine): its chunks are handed to others. Workers report every half second.
+  stallMs: number
+  // A started chunk still running after this many times its expected duration (at its worker's
+  // measured speed), plus stallMs, is overdue: another worker may run it too, first DONE wins.
+  overdueFactor: number
 }
 
 export const SCHEDULER_DEFAULTS: Readonly<SchedulerOptions> = {
@@ -18,7 +28,10 @@ export const SCHEDULER_DEFAULTS: Readonly<SchedulerOptions> = {
   minChunkCandidates: 1_000,
   assumedSpeedPerThread: 2_000_000,
   chunksAheadPerWorker: 2,
-  tailShrinkFactor: 4
+  tailShrinkFactor: 4,
+  silentMs: 3_000,
+  stallMs: 10_000,
+  overdueFactor: 3
 }
 
 // Hash lists of this size cost a few MB per job and keep the kernel's bitmap prefilter selective.

@@ -4,7 +4,7 @@
 // Chunks are index ranges, never lists; every index is counted exactly once when its chunk completes.
 import { DIGEST_BYTES, toHex } from '../../shared/algorithms.ts'
 import { InvalidInputError } from '../../shared/errors.ts'
-import { keyspaceFrom } from '../../shared/keyspace/keyspace.ts'
+import { keyspaceFrom, segmentAt } from '../../shared/keyspace/keyspace.ts'
 import { RateMeter } from '../rate.ts'
 import { MAX_PRIORITY, MAX_TARGETS_PER_JOB, SCHEDULER_DEFAULTS, type SchedulerOptions } from './options.ts'
 import { complement, insertRange, mergeRanges, rangesSize, type Range } from './ranges.ts'
@@ -17,6 +17,7 @@ export class Scheduler {
   readonly options: Readonly<SchedulerOptions>
   readonly #now: () => number
   #lastJobId = 0
+  #runnable: JobState[] | null = null // running jobs in dispatch order, until a job or its status changes
 
   constructor (options: Partial<SchedulerOptions> & { now?: () => number } = {}) {
     const { now, ...knobs } = options
@@ -67,6 +68,7 @@ export class Scheduler {
       createdAt: this.#now(), endedAt: null, nextChunk: 0, restoredHashed: hashed, capLength: spec.capLength ?? null
     }
     this.jobs.set(id, job)
+    this.#runnable = null
     const effects: Effect[] = []
     for (const known of spec.known ?? []) {
       if (!remaining.delete(known.hash)) continue // not a target, or known twice
@@ -79,7 +81,8 @@ export class Scheduler {
   }
 
   addWorker (info: WorkerInfo): WorkerState {
-    const state: WorkerState = { ...info, meter: new RateMeter(), chunks: new Map(), connectedAt: this.#now(), hashed: 0 }
+    const now = this.#now()
+    const state: WorkerState = { ...info, meter: new RateMeter(), speeds: new Map(), chunks: new Map(), connectedAt: now, lastReportAt: now, hashed: 0 }
     this.workers.set(info.id, state)
     return state
   }
@@ -96,11 +99,16 @@ export class Scheduler {
   }
 
   // Unassigns a chunk, forgetting its progress; a live job gets its range back to hand out again
-  // (cut anew, so its size suits whoever takes it).
+  // (cut anew, so its size suits whoever takes it), unless a twin still runs it.
   #takeBack (worker: WorkerState, chunk: Chunk): boolean {
     worker.chunks.delete(chunk.id)
     chunk.workerId = null
     chunk.job.active.delete(chunk.id)
+    if (chunk.twin) {
+      chunk.twin.twin = null
+      chunk.twin = null
+      return false
+    }
     if (!isLive(chunk.job)) return false
     insertRange(chunk.job.unassigned, { offset: chunk.offset, end: chunk.offset + BigInt(chunk.length) })
     return true
@@ -111,8 +119,10 @@ export class Scheduler {
     const worker = this.workers.get(workerId)
     if (!worker) return []
     const assigned: Chunk[] = []
+    const now = this.#now()
+    if (worker.chunks.size === 0) worker.lastReportAt = now // an idle worker owes no report
     while (worker.chunks.size < 1 + this.options.chunksAheadPerWorker) {
-      const chunk = this.#nextChunk(worker)
+      const chunk = this.#nextChunk(worker, now)
       if (!chunk) break
       chunk.workerId = worker.id
       chunk.job.active.set(chunk.id, chunk)
@@ -122,45 +132,121 @@ export class Scheduler {
     return assigned
   }
 
-  // Cut from the lowest unassigned range of the first runnable job.
-  #nextChunk (worker: WorkerState): Chunk | null {
-    for (const job of this.#runnableJobs()) {
+  // Job by job in dispatch order: an overdue chunk to run again, else a chunk cut from the lowest
+  // unassigned range. With nothing left to cut anywhere, a twin of the chunk whose holder is expected
+  // to finish last, if this worker would finish it sooner (so one slow machine cannot hold the end).
+  #nextChunk (worker: WorkerState, now: number): Chunk | null {
+    const runnable = this.#runnableJobs()
+    for (const job of runnable) {
+      const overdue = this.#speculationFor(worker, job, now, true)
+      if (overdue) return overdue
       const range = job.unassigned[0]
       if (!range) continue
-      const size = this.chunkSize(worker, rangesSize(job.unassigned))
+      const speedKey = speedKeyOf(job, range.offset)
+      const size = this.chunkSize(worker, rangesSize(job.unassigned), speedKey)
       const available = range.end - range.offset
       let length = available < BigInt(size) ? Number(available) : size
       if (job.capLength) length = Math.min(length, job.capLength(range.offset))
-      const chunk: Chunk = { id: `${job.id}.${job.nextChunk++}`, job, offset: range.offset, length, workerId: null, hashed: 0 }
+      const chunk = this.#newChunk(job, range.offset, length, speedKey, now)
       range.offset += BigInt(length)
       if (range.offset === range.end) job.unassigned.shift()
       return chunk
     }
+    for (const job of runnable) {
+      const twin = this.#speculationFor(worker, job, now, false)
+      if (twin) return twin
+    }
     return null
   }
 
-  // Higher priority first, then first come first served.
+  #newChunk (job: JobState, offset: bigint, length: number, speedKey: string, now: number): Chunk {
+    return { id: `${job.id}.${job.nextChunk++}`, job, offset, length, workerId: null, hashed: 0, speedKey, assignedAt: now, startedAt: null, twin: null }
+  }
+
+  // A twin for `worker` of one of `job`'s chunks: with `overdueOnly`, of a chunk past its deadline;
+  // otherwise of the chunk whose holder should finish it last, if this worker would finish it sooner.
+  #speculationFor (worker: WorkerState, job: JobState, now: number, overdueOnly: boolean): Chunk | null {
+    let best: Chunk | null = null
+    let bestGain = 0
+    for (const chunk of job.active.values()) {
+      if (chunk.twin || chunk.workerId === worker.id || chunk.workerId === null) continue
+      const holder = this.workers.get(chunk.workerId)
+      if (!holder) continue
+      const mine = chunk.length * 1000 / this.#speedOf(worker, chunk.speedKey)
+      const gain = overdueOnly
+        ? (this.#isOverdue(holder, chunk, now) ? Number.MAX_SAFE_INTEGER - chunk.assignedAt : 0)
+        : this.#expectedFinish(holder, chunk, now) - (now + mine)
+      if (gain > bestGain) {
+        best = chunk
+        bestGain = gain
+      }
+    }
+    if (!best) return null
+    const twin = this.#newChunk(job, best.offset, best.length, best.speedKey, now)
+    twin.twin = best
+    best.twin = twin
+    return twin
+  }
+
+  // Its holder has gone silent, or it has run far longer than its holder's measured speed says it should.
+  #isOverdue (holder: WorkerState, chunk: Chunk, now: number): boolean {
+    if (now - holder.lastReportAt >= this.options.silentMs) return true
+    if (chunk.startedAt === null) return false
+    const expected = chunk.length * 1000 / this.#speedOf(holder, chunk.speedKey)
+    return now - chunk.startedAt > this.options.overdueFactor * expected + this.options.stallMs
+  }
+
+  // When the holder should be done with this chunk: its chunks run one after another, in order.
+  #expectedFinish (holder: WorkerState, chunk: Chunk, now: number): number {
+    let at = now
+    for (const held of holder.chunks.values()) {
+      at += (held.length - held.hashed) * 1000 / this.#speedOf(holder, held.speedKey)
+      if (held === chunk) return at
+    }
+    return at
+  }
+
+  // Higher priority first, then first come first served; recomputed only when jobs change.
   #runnableJobs (): JobState[] {
-    return [...this.jobs.values()].filter((j) => j.status === 'running').sort((a, b) => b.priority - a.priority || a.seq - b.seq)
+    this.#runnable ??= [...this.jobs.values()].filter((j) => j.status === 'running').sort((a, b) => b.priority - a.priority || a.seq - b.seq)
+    return this.#runnable
   }
 
-  // Measured speed, or an estimate from the worker's threads until it has reported.
-  #speedOf (worker: WorkerState): number {
-    return worker.meter.speed > 0 ? worker.meter.speed : this.options.assumedSpeedPerThread * worker.threads
+  // Measured at this algorithm and candidate length, or a modest guess until then.
+  #speedOf (worker: WorkerState, speedKey: string): number {
+    const speed = worker.speeds.get(speedKey)?.meter.speed ?? 0
+    return speed > 0 ? speed : this.options.assumedSpeedPerThread
   }
 
-  chunkSize (worker: WorkerState, left: bigint): number {
+  chunkSize (worker: WorkerState, left: bigint, speedKey: string): number {
     let fleetSpeed = 0
-    for (const w of this.workers.values()) fleetSpeed += this.#speedOf(w)
-    return chunkSize(this.options, this.#speedOf(worker), fleetSpeed, left)
+    for (const w of this.workers.values()) fleetSpeed += this.#speedOf(w, speedKey)
+    return chunkSize(this.options, this.#speedOf(worker, speedKey), fleetSpeed, left)
+  }
+
+  // Workers that hold chunks and have said nothing for stallMs give them back (they stay connected:
+  // a paused machine that resumes is just idle, its late reports ignored). Called about once a second.
+  tick (): Effect[] {
+    const now = this.#now()
+    const effects: Effect[] = []
+    for (const worker of this.workers.values()) {
+      if (worker.chunks.size === 0 || now - worker.lastReportAt < this.options.stallMs) continue
+      for (const chunk of [...worker.chunks.values()]) {
+        this.#takeBack(worker, chunk)
+        effects.push({ type: 'cancel', workerId: worker.id, jobId: chunk.job.id, chunkId: chunk.id })
+      }
+    }
+    return effects
   }
 
   // Returns false when the report does not belong to this worker (ignored, and logged by the caller).
+  // Returns false when the report changes nothing or does not belong to this worker.
   progress (workerId: string, chunkId: string, hashed: number): boolean {
     const worker = this.workers.get(workerId)
     const chunk = worker?.chunks.get(chunkId)
-    if (!worker || !chunk || hashed > chunk.length || hashed < chunk.hashed) return false
-    this.#measure(worker, hashed - chunk.hashed)
+    if (!worker || !chunk || hashed > chunk.length || hashed <= chunk.hashed) return false
+    this.#measure(worker, chunk, hashed - chunk.hashed)
+    chunk.startedAt ??= this.#now()
     chunk.hashed = hashed
     return true
   }
@@ -171,17 +257,34 @@ export class Scheduler {
     const chunk = worker?.chunks.get(chunkId)
     if (!worker || !chunk) return 'unknown'
     if (hashed !== chunk.length) return 'miscounted'
-    this.#measure(worker, hashed - chunk.hashed)
+    this.#measure(worker, chunk, hashed - chunk.hashed)
     worker.chunks.delete(chunkId)
     const job = chunk.job
     job.active.delete(chunkId)
     job.hashed += BigInt(chunk.length)
-    return [{ type: 'completed', job, offset: chunk.offset, length: chunk.length }, ...this.#maybeExhausted(job)]
+    const effects: Effect[] = [{ type: 'completed', job, offset: chunk.offset, length: chunk.length }]
+    const twin = chunk.twin
+    if (twin) { // first DONE wins: the copy still running is cancelled, and counts nothing
+      twin.twin = null
+      chunk.twin = null
+      job.active.delete(twin.id)
+      if (twin.workerId) {
+        this.workers.get(twin.workerId)?.chunks.delete(twin.id)
+        effects.push({ type: 'cancel', workerId: twin.workerId, jobId: job.id, chunkId: twin.id })
+      }
+    }
+    return [...effects, ...this.#maybeExhausted(job)]
   }
 
-  #measure (worker: WorkerState, delta: number): void {
+  #measure (worker: WorkerState, chunk: Chunk, delta: number): void {
+    const now = this.#now()
+    worker.lastReportAt = now
     worker.hashed += delta
-    worker.meter.update(worker.hashed, this.#now())
+    worker.meter.update(worker.hashed, now)
+    let speed = worker.speeds.get(chunk.speedKey)
+    if (!speed) worker.speeds.set(chunk.speedKey, speed = { meter: new RateMeter(), hashed: 0 })
+    speed.hashed += delta
+    speed.meter.update(speed.hashed, now)
   }
 
   // A find the orchestrator has verified (the plaintext hashes to `hash`). Only a live job's remaining
@@ -229,6 +332,7 @@ export class Scheduler {
     const job = this.jobs.get(jobId)
     if (!job || !isLive(job)) return false
     job.status = paused ? 'paused' : 'running'
+    this.#runnable = null
     return true
   }
 
@@ -249,7 +353,14 @@ export class Scheduler {
     job.unassigned = []
     job.status = status
     job.endedAt = this.#now()
+    this.#runnable = null
     effects.push({ type: 'ended', job })
     return effects
   }
+}
+
+// A chunk's speed depends on the algorithm (the job's) and the candidate length at its offset.
+function speedKeyOf (job: JobState, offset: bigint): string {
+  const length = job.keyspace.segments.length > 0 ? segmentAt(job.keyspace, offset).charsets.length : 'words'
+  return `${job.algorithm}:${length}`
 }

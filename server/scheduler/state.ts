@@ -29,6 +29,12 @@ export type Chunk = {
   length: number
   workerId: string | null
   hashed: number // progress reported so far
+  speedKey: string // what its speed depends on: algorithm and candidate length
+  assignedAt: number
+  startedAt: number | null // its first progress report
+  // The same range run by a second worker (a straggler's chunk near the end, or an overdue one):
+  // the first DONE counts, the other copy is cancelled.
+  twin: Chunk | null
 }
 
 export type JobState = {
@@ -54,9 +60,11 @@ export type JobState = {
 export type WorkerInfo = { id: string, name: string, address: string, cores: number, threads: number }
 
 export type WorkerState = WorkerInfo & {
-  meter: RateMeter // candidates per second, from its reports
-  chunks: Map<string, Chunk>
+  meter: RateMeter // candidates per second over everything, for display
+  speeds: Map<string, { meter: RateMeter, hashed: number }> // by chunk speedKey, for sizing and deadlines
+  chunks: Map<string, Chunk> // in the order they were assigned (the first is the one running)
   connectedAt: number
+  lastReportAt: number // its last PROGRESS or DONE, or when it was last given work while idle
   hashed: number // everything this worker reported
 }
 

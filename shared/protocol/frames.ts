@@ -24,6 +24,11 @@ export class FrameReader {
     this.#max = max
   }
 
+  // The body length the frame being read declares; 0 while its header is incomplete.
+  get pendingLength (): number {
+    return this.#header === null ? 0 : this.#bodyLength
+  }
+
   // True while part of a frame is buffered (the caller runs a completion deadline on it).
   get partial (): boolean {
     return this.#buffered > 0 || this.#header !== null

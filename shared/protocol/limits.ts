@@ -3,7 +3,8 @@
 // Time values are milliseconds; sizes are bytes unless the name says otherwise.
 
 // 2: FOUND lost its unused chunkId and CANCEL always names a chunk.
-export const PROTOCOL_VERSION = 2
+// 3: message 1 carries the worker's clock; REFUSED; HELLO names are printable.
+export const PROTOCOL_VERSION = 3
 // Mixed into the Noise prologue: a peer speaking another version derives other keys and fails closed.
 export const PROTOCOL_PROLOGUE = `taskorch/${PROTOCOL_VERSION}`
 
@@ -12,21 +13,40 @@ export const FRAME_HEADER_BYTES = 4
 export const AEAD_TAG_BYTES = 16
 // Room for a wordlist chunk (WORDLIST_CHUNK_BYTES) and its envelope; checked before any allocation.
 export const MAX_FRAME_BYTES = 2 * 1024 * 1024
-// Both handshake messages are exactly one compressed P-256 key plus an empty payload's tag.
-export const HANDSHAKE_MESSAGE_BYTES = 33 + AEAD_TAG_BYTES
+// Until a peer's first transport message (HELLO), its frames may be no larger than this: a session
+// that has not proved itself live cannot make the server buffer much.
+export const MAX_FIRST_FRAME_BYTES = 512
+// Message 1: a compressed P-256 key, then the worker's clock (8 bytes) and its tag. Message 2: a key
+// and an empty payload's tag.
+export const HANDSHAKE_TIMESTAMP_BYTES = 8
+export const HANDSHAKE_MESSAGE1_BYTES = 33 + HANDSHAKE_TIMESTAMP_BYTES + AEAD_TAG_BYTES
+export const HANDSHAKE_MESSAGE2_BYTES = 33 + AEAD_TAG_BYTES
+// A message 1 whose clock is further than this from the server's is refused; within it, its
+// ephemeral key is remembered so the same message is refused the second time.
+export const HANDSHAKE_REPLAY_WINDOW_MS = 120_000
+export const MAX_REMEMBERED_HANDSHAKES = 100_000
 // Close well before a 64-bit counter matters; no session of ours sends this many frames.
 export const MAX_FRAMES_PER_KEY = 2 ** 32
 
 // Deadlines.
 export const HANDSHAKE_TIMEOUT_MS = 5_000
 export const FRAME_COMPLETION_TIMEOUT_MS = 10_000
+// A started frame gets FRAME_COMPLETION_TIMEOUT_MS plus its length at this rate: a 1 MiB task may take
+// over a minute on a slow link, while a drip still cannot hold a socket for long.
+export const MIN_LINK_BYTES_PER_SECOND = 16 * 1024
 export const HEARTBEAT_INTERVAL_MS = 5_000
 export const HEARTBEAT_TIMEOUT_MS = 20_000
+// A stopping server waits this long for peers to close their end, then cuts them off.
+export const SHUTDOWN_GRACE_MS = 2_000
 
 // Connection bounds on the server.
 export const MAX_CONNECTIONS = 1_024
 export const MAX_PENDING_HANDSHAKES = 64
+// Per IPv4 address, or per IPv6 /64 (one machine's usual share of addresses).
 export const MAX_PENDING_HANDSHAKES_PER_ADDRESS = 8
+// An address whose handshakes failed this often in the last minute is refused at once until the
+// minute is over; failures are summarised in one warning a minute.
+export const MAX_FAILED_HANDSHAKES_PER_MINUTE = 30
 // A peer that stops reading is dropped once this much is queued for it.
 export const MAX_OUTBOUND_BUFFER_BYTES = 8 * 1024 * 1024
 

@@ -3,11 +3,12 @@
 // Validators accept only plain objects with exactly the expected fields, types and bounds.
 import { isAlgorithm, DIGEST_BYTES, MAX_DIGEST_BYTES, type Algorithm } from '../algorithms.ts'
 import { InvalidMessageError } from '../errors.ts'
+import { hasControls } from '../printable.ts'
 import { CUSTOM_CHARSETS } from '../keyspace/mask.ts'
 import { MAX_CANDIDATE_BYTES, maskSpec, rangeSpec, type KeyspaceSpec } from '../keyspace/spec.ts'
 import {
   MAX_CHUNK_CANDIDATES, MAX_ID_LENGTH, MAX_KEYSPACE_TEXT_LENGTH, MAX_NAME_LENGTH,
-  MAX_REASON_LENGTH, MAX_TARGETS_PER_MESSAGE, MAX_THREADS, PROTOCOL_VERSION, WORDLIST_CHUNK_BYTES
+  MAX_REASON_LENGTH, MAX_TARGETS_PER_MESSAGE, MAX_THREADS, WORDLIST_CHUNK_BYTES
 } from './limits.ts'
 
 // Worker -> server.
@@ -24,13 +25,15 @@ export type Targets = { type: 'targets', jobId: string, targets: Uint8Array[] }
 export type Task = { type: 'task', jobId: string, chunkId: string, offset: string, length: number, words?: Uint8Array }
 export type Cancel = { type: 'cancel', jobId: string, chunkId: string }
 export type Solved = { type: 'solved', jobId: string, hash: Uint8Array }
+// After authentication, the server will not have this worker, and says why; the worker stops for good.
+export type Refused = { type: 'refused', reason: string }
 // Either way.
 export type Ping = { type: 'ping' }
 export type Pong = { type: 'pong' }
 export type Bye = { type: 'bye', reason: string }
 
 export type WorkerMessage = Hello | Progress | Found | Done | Ping | Pong | Bye
-export type ServerMessage = Welcome | JobMessage | Targets | Task | Cancel | Solved | Ping | Pong | Bye
+export type ServerMessage = Welcome | JobMessage | Targets | Task | Cancel | Solved | Refused | Ping | Pong | Bye
 export type Message = WorkerMessage | ServerMessage
 
 type Fields = Record<string, unknown>
@@ -126,6 +129,13 @@ export function validateKeyspace (value: unknown, type = 'keyspace'): KeyspaceSp
 
 const ID = (value: unknown, type: string, field: string) => text(value, type, field, MAX_ID_LENGTH, 1)
 
+// A name is shown in logs and on the dashboard: no control or direction characters.
+function printableName (value: unknown, type: string): string {
+  const name = text(value, type, 'name', MAX_NAME_LENGTH, 1)
+  if (hasControls(name)) fail(type, '"name" must be printable (no control or direction characters)')
+  return name
+}
+
 function digests (value: unknown, type: string, exact?: number): Uint8Array[] {
   if (!Array.isArray(value) || value.length < 1 || value.length > MAX_TARGETS_PER_MESSAGE) {
     fail(type, `"targets" must be an array of 1..${MAX_TARGETS_PER_MESSAGE} digests`)
@@ -139,8 +149,8 @@ export function validateWorkerMessage (value: unknown): WorkerMessage {
   switch (type) {
     case 'hello':
       exactFields(m, type, ['type', 'version', 'name', 'cores', 'threads'])
-      if (m.version !== PROTOCOL_VERSION) fail(type, `unsupported protocol version ${shown(m.version)}`)
-      return { type, version: PROTOCOL_VERSION, name: text(m.name, type, 'name', MAX_NAME_LENGTH, 1), cores: count(m.cores, type, 'cores', MAX_THREADS, 1), threads: count(m.threads, type, 'threads', MAX_THREADS, 1) }
+      // Any version is read: the server answers another one with an explicit REFUSED.
+      return { type, version: count(m.version, type, 'version', 65_535, 1), name: printableName(m.name, type), cores: count(m.cores, type, 'cores', MAX_THREADS, 1), threads: count(m.threads, type, 'threads', MAX_THREADS, 1) }
     case 'progress':
     case 'done':
       exactFields(m, type, ['type', 'chunkId', 'hashed'])
@@ -199,6 +209,9 @@ export function validateServerMessage (value: unknown): ServerMessage {
     case 'solved':
       exactFields(m, type, ['type', 'jobId', 'hash'])
       return { type, jobId: ID(m.jobId, type, 'jobId'), hash: bytes(m.hash, type, 'hash', 64) }
+    case 'refused':
+      exactFields(m, type, ['type', 'reason'])
+      return { type, reason: text(m.reason, type, 'reason', MAX_REASON_LENGTH) }
     default:
       return eitherWay(m, 'server')
   }

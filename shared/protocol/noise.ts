@@ -1,14 +1,15 @@
 // Noise NNpsk0 (noiseprotocol.org rev 34) over P-256, AES-256-GCM and SHA-256:
-//   -> psk, e
+//   -> psk, e   (payload: the initiator's clock, milliseconds since 1970, 8 bytes big-endian)
 //   <- e, ee
-// The pre-shared token authenticates both sides; ee gives forward secrecy. A responder rejects a
-// message 1 made without the token when its payload tag fails, before doing any Diffie-Hellman.
+// The pre-shared token proves both ends belong to the fleet; ee gives forward secrecy. A responder
+// rejects a message 1 made without the token when its payload tag fails, before any Diffie-Hellman,
+// and a replayed one by its clock and ephemeral key (shared/protocol/replay.ts).
 import { p256 } from '@noble/curves/nist.js'
 import { gcm } from '@noble/ciphers/aes.js'
 import { sha256 } from '@noble/hashes/sha2.js'
 import { hkdf } from '@noble/hashes/hkdf.js'
-import { DecryptError, HandshakeError, NonceExhaustedError, TokenRejectedError } from '../errors.ts'
-import { AEAD_TAG_BYTES, HANDSHAKE_MESSAGE_BYTES, MAX_FRAMES_PER_KEY, PROTOCOL_PROLOGUE } from './limits.ts'
+import { DecryptError, HandshakeError, NonceExhaustedError, TokenRejectedError, WeakTokenError } from '../errors.ts'
+import { HANDSHAKE_MESSAGE1_BYTES, HANDSHAKE_MESSAGE2_BYTES, HANDSHAKE_TIMESTAMP_BYTES, MAX_FRAMES_PER_KEY, PROTOCOL_PROLOGUE } from './limits.ts'
 
 export const NOISE_PROTOCOL_NAME = 'Noise_NNpsk0_P256_AESGCM_SHA256'
 const HASH_BYTES = 32
@@ -151,15 +152,17 @@ export class Initiator {
     this.#e = Uint8Array.from(ephemeral)
   }
 
-  writeMessage1 (): Uint8Array {
+  writeMessage1 (now = Date.now()): Uint8Array {
     const e = p256.getPublicKey(this.#e, true)
     this.#state.mixHash(e)
     this.#state.mixKey(e) // §9.2: in psk handshakes "e" also calls MixKey
-    return concat(e, this.#state.encryptAndHash(EMPTY))
+    const clock = new Uint8Array(HANDSHAKE_TIMESTAMP_BYTES)
+    new DataView(clock.buffer).setBigUint64(0, BigInt(now))
+    return concat(e, this.#state.encryptAndHash(clock))
   }
 
   readMessage2 (message: Uint8Array): TransportKeys {
-    if (message.length !== HANDSHAKE_MESSAGE_BYTES) throw new HandshakeError('message 2 has the wrong length')
+    if (message.length !== HANDSHAKE_MESSAGE2_BYTES) throw new HandshakeError('message 2 has the wrong length')
     const re = readPublicKey(message.subarray(0, PUBLIC_KEY_BYTES))
     this.#state.mixHash(re)
     this.#state.mixKey(re)
@@ -187,17 +190,20 @@ export class Responder {
     this.#ephemeral = ephemeral ? Uint8Array.from(ephemeral) : null
   }
 
-  readMessage1 (message: Uint8Array): void {
-    if (message.length !== HANDSHAKE_MESSAGE_BYTES) throw new HandshakeError('message 1 has the wrong length')
+  // Returns the initiator's ephemeral key and clock, for the replay check.
+  readMessage1 (message: Uint8Array): { ephemeralKey: Uint8Array, sentAt: number } {
+    if (message.length !== HANDSHAKE_MESSAGE1_BYTES) throw new HandshakeError('message 1 has the wrong length')
     const re = readPublicKey(message.subarray(0, PUBLIC_KEY_BYTES))
     this.#state.mixHash(re)
     this.#state.mixKey(re)
+    let clock: Uint8Array
     try {
-      this.#state.decryptAndHash(message.subarray(PUBLIC_KEY_BYTES, PUBLIC_KEY_BYTES + AEAD_TAG_BYTES))
+      clock = this.#state.decryptAndHash(message.subarray(PUBLIC_KEY_BYTES))
     } catch {
       throw new TokenRejectedError('the worker does not hold the token')
     }
     this.#re = re
+    return { ephemeralKey: re, sentAt: Number(new DataView(clock.buffer, clock.byteOffset, clock.byteLength).getBigUint64(0)) }
   }
 
   writeMessage2 (): { message: Uint8Array, keys: TransportKeys } {
@@ -227,6 +233,35 @@ export function generateToken (): string {
 export function tokenFingerprint (token: string): string {
   const digest = sha256(new TextEncoder().encode(`taskorch token fingerprint\0${token}`))
   return Buffer.from(digest.subarray(0, 4)).toString('hex')
+}
+
+// A token is refused below this estimate: a recorded message 1 lets anyone test guesses offline.
+export const MIN_TOKEN_BITS = 128
+
+// Roughly how many guesses (as bits) a token resists: its length, counted once if it repeats itself,
+// times the bits per character of the smallest usual alphabet it fits (hex, base64, printable), but
+// no more than four times its distinct characters allow. An estimate that generated tokens pass with
+// a wide margin (about 250 bits) and words, dates and repetitions fail.
+export function tokenStrength (token: string): number {
+  const alphabet = /^[0-9a-fA-F]+$/.test(token) ? 16 : /^[A-Za-z0-9_\-+/=]+$/.test(token) ? 64 : 95
+  const distinct = new Set(token).size
+  const perCharacter = Math.log2(Math.max(2, Math.min(alphabet, 4 * distinct)))
+  return Math.floor(period(token) * perCharacter)
+}
+
+// The length of the shortest unit the text repeats at least twice ("abcabcab" -> 3, "abxab" -> 5).
+function period (text: string): number {
+  for (let p = 1; p <= text.length / 2; p++) {
+    let repeats = true
+    for (let i = p; i < text.length && repeats; i++) repeats = text[i] === text[i - p]
+    if (repeats) return p
+  }
+  return text.length
+}
+
+export function checkTokenStrength (token: string): void {
+  const bits = tokenStrength(token)
+  if (bits < MIN_TOKEN_BITS) throw new WeakTokenError(bits)
 }
 
 export function tokenBytes (token: string): Uint8Array {

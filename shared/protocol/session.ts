@@ -3,14 +3,15 @@
 import { EventEmitter } from 'node:events'
 import type { Socket } from 'node:net'
 import { encodeMessage, decodeMessage } from './codec.ts'
-import { ConnectionClosedError, HandshakeClosedError, MessageTooLargeError, OutboundOverflowError, TaskOrchError, TimeoutError, coded } from '../errors.ts'
+import { ConnectionClosedError, HandshakeClosedError, MessageTooLargeError, OutboundOverflowError, ReplayError, TaskOrchError, TimeoutError, coded } from '../errors.ts'
 import { FrameReader, frameHeader, type Frame } from './frames.ts'
 import {
-  AEAD_TAG_BYTES, FRAME_COMPLETION_TIMEOUT_MS, HANDSHAKE_MESSAGE_BYTES, HANDSHAKE_TIMEOUT_MS,
-  HEARTBEAT_INTERVAL_MS, HEARTBEAT_TIMEOUT_MS, MAX_FRAME_BYTES, MAX_OUTBOUND_BUFFER_BYTES
+  AEAD_TAG_BYTES, FRAME_COMPLETION_TIMEOUT_MS, HANDSHAKE_MESSAGE1_BYTES, HANDSHAKE_MESSAGE2_BYTES, HANDSHAKE_TIMEOUT_MS,
+  HEARTBEAT_INTERVAL_MS, HEARTBEAT_TIMEOUT_MS, MAX_FIRST_FRAME_BYTES, MAX_FRAME_BYTES, MAX_OUTBOUND_BUFFER_BYTES, MIN_LINK_BYTES_PER_SECOND
 } from './limits.ts'
 import { validateServerMessage, validateWorkerMessage, type Bye, type Ping, type Pong, type ServerMessage, type WorkerMessage } from './messages.ts'
 import { Initiator, Responder, type CipherState } from './noise.ts'
+import type { ReplayGuard } from './replay.ts'
 
 export type SessionTimings = {
   handshakeTimeoutMs: number
@@ -28,6 +29,8 @@ export const DEFAULT_TIMINGS: SessionTimings = {
 
 type Validator<T> = (value: unknown) => T
 
+const EMPTY = new Uint8Array(0)
+
 export interface SessionEvents<In> {
   message: [In]
   close: [TaskOrchError | null]
@@ -42,29 +45,43 @@ export class Session<In extends { type: string }, Out extends { type: string }> 
   readonly #reader: FrameReader
   readonly #validate: Validator<In>
   readonly #timings: SessionTimings
+  readonly #leftover: Uint8Array[]
   #lastReceived = Date.now()
-  #heartbeat: NodeJS.Timeout
+  #heartbeat: NodeJS.Timeout | null = null
   #frameTimer: NodeJS.Timeout | null = null
+  #frameStartedAt = 0
+  #frameTimerLength = -1 // the declared length the frame timer was set for (0: header not complete)
+  #started = false
   #closed = false
 
-  constructor (socket: Socket, keys: { send: CipherState, receive: CipherState }, reader: FrameReader,
-    validate: Validator<In>, timings: SessionTimings, leftover: Uint8Array[]) {
+  // `firstFrameMax`: the largest frame accepted before the peer's first message. The server keeps it
+  // small, so a peer that replays a handshake cannot make it buffer megabytes before saying HELLO.
+  constructor (socket: Socket, keys: { send: CipherState, receive: CipherState }, validate: Validator<In>,
+    timings: SessionTimings, leftover: Uint8Array[], firstFrameMax = MAX_FRAME_BYTES) {
     super()
     this.socket = socket
     this.remoteAddress = `${socket.remoteAddress ?? '?'}:${socket.remotePort ?? '?'}`
     this.#send = keys.send
     this.#receive = keys.receive
-    this.#reader = reader
+    this.#reader = new FrameReader(AEAD_TAG_BYTES, firstFrameMax)
     this.#validate = validate
     this.#timings = timings
-    reader.setMaxLength(MAX_FRAME_BYTES)
-    socket.on('data', (chunk) => this.#onData(chunk))
+    this.#leftover = leftover
     socket.on('error', () => {}) // 'close' follows every error; that is where we report it
-    socket.on('close', () => this.#finish(new ConnectionClosedError()))
-    this.#heartbeat = setInterval(() => this.#tick(), timings.heartbeatIntervalMs)
+    socket.on('close', () => { if (this.#started) this.#finish(new ConnectionClosedError()) })
+  }
+
+  // Starts reading, once the owner listens: whatever happens from here on (even at once, with bytes
+  // that came with the handshake) is reported through 'message' and 'close'.
+  start (): void {
+    if (this.#started) return
+    this.#started = true
+    if (this.socket.destroyed) return this.#finish(new ConnectionClosedError())
+    this.#heartbeat = setInterval(() => this.#tick(), this.#timings.heartbeatIntervalMs)
     this.#heartbeat.unref()
-    // Bytes that arrived in the same segment as the last handshake message.
-    for (const chunk of leftover) this.#onData(chunk)
+    for (const chunk of this.#leftover.splice(0)) this.#onData(chunk)
+    this.socket.on('data', (chunk) => this.#onData(chunk))
+    this.socket.resume()
   }
 
   get closed (): boolean {
@@ -101,26 +118,32 @@ export class Session<In extends { type: string }, Out extends { type: string }> 
   #finish (error: TaskOrchError | null): void {
     if (this.#closed) return
     this.#closed = true
-    clearInterval(this.#heartbeat)
+    if (this.#heartbeat) clearInterval(this.#heartbeat)
     if (this.#frameTimer) clearTimeout(this.#frameTimer)
     this.#send.destroy()
     this.#receive.destroy()
     this.emit('close', error)
   }
 
+  // Judged after the event loop has read what is waiting on the socket (setImmediate runs after the
+  // poll phase): when this process itself was paused, its peers' queued frames count before its timers.
   #tick (): void {
-    if (Date.now() - this.#lastReceived > this.#timings.heartbeatTimeoutMs) {
-      this.destroy(new TimeoutError('heartbeat', this.#timings.heartbeatTimeoutMs))
-      return
-    }
-    this.send({ type: 'ping' })
+    setImmediate(() => {
+      if (this.#closed) return
+      if (Date.now() - this.#lastReceived > this.#timings.heartbeatTimeoutMs) {
+        this.destroy(new TimeoutError('heartbeat', this.#timings.heartbeatTimeoutMs))
+        return
+      }
+      this.send({ type: 'ping' })
+    })
   }
 
   #onData (chunk: Uint8Array): void {
     if (this.#closed) return
     try {
-      for (const frame of this.#reader.push(chunk)) {
-        this.#onFrame(frame)
+      // One frame at a time: handling one (the first message) can change the bound the next is read against.
+      for (let frames = this.#reader.push(chunk, 1); frames.length > 0; frames = this.#reader.push(EMPTY, 1)) {
+        this.#onFrame(frames[0])
         if (this.#closed) return
       }
     } catch (error) {
@@ -130,24 +153,33 @@ export class Session<In extends { type: string }, Out extends { type: string }> 
     this.#armFrameTimer()
   }
 
-  // A frame once started must finish promptly: a one-byte drip cannot hold a socket open.
+  // A frame once started must finish promptly, at no less than MIN_LINK_BYTES_PER_SECOND once its
+  // length is known: a one-byte drip cannot hold a socket open, and a big task still crosses a slow link.
   #armFrameTimer (): void {
     if (!this.#reader.partial) {
       if (this.#frameTimer) clearTimeout(this.#frameTimer)
       this.#frameTimer = null
-    } else if (this.#frameTimer === null) {
-      const ms = this.#timings.frameCompletionTimeoutMs
-      this.#frameTimer = setTimeout(() => this.destroy(new TimeoutError('frame', ms)), ms)
-      this.#frameTimer.unref()
+      this.#frameTimerLength = -1
+      return
     }
+    const length = this.#reader.pendingLength
+    if (this.#frameTimer !== null && length === this.#frameTimerLength) return
+    if (this.#frameTimer === null) this.#frameStartedAt = Date.now()
+    else clearTimeout(this.#frameTimer)
+    const ms = this.#timings.frameCompletionTimeoutMs + Math.ceil(length * 1000 / MIN_LINK_BYTES_PER_SECOND)
+    this.#frameTimerLength = length
+    this.#frameTimer = setTimeout(() => this.destroy(new TimeoutError('frame', ms)), Math.max(0, this.#frameStartedAt + ms - Date.now()))
+    this.#frameTimer.unref()
   }
 
   #onFrame ({ header, body }: Frame): void {
     const message = this.#validate(decodeMessage(this.#receive.decrypt(header, body)))
     this.#lastReceived = Date.now()
+    this.#reader.setMaxLength(MAX_FRAME_BYTES) // the peer has proved itself live: full-size frames from now on
     if (this.#frameTimer) {
       clearTimeout(this.#frameTimer)
       this.#frameTimer = null
+      this.#frameTimerLength = -1
     }
     if (message.type === 'ping') this.send({ type: 'pong' })
     else if (message.type === 'pong') return
@@ -222,31 +254,32 @@ async function withDeadline<T> (socket: Socket, timings: SessionTimings, run: (d
   }
 }
 
-// Server side. Rejects without a word when the worker lacks the token (the caller logs at debug).
-export function acceptSession (socket: Socket, token: Uint8Array, timings: SessionTimings = DEFAULT_TIMINGS): Promise<ServerSession> {
+// Server side. Rejects without a word when the worker lacks the token or replays a message 1 (the
+// caller logs at debug); only a fresh message 1 costs the server a key generation and an ECDH.
+// The session is returned unstarted: call start() once listening to it.
+export function acceptSession (socket: Socket, token: Uint8Array, replays: ReplayGuard, timings: SessionTimings = DEFAULT_TIMINGS): Promise<ServerSession> {
   return withDeadline(socket, timings, async (deadline) => {
-    const reader = new FrameReader(HANDSHAKE_MESSAGE_BYTES, HANDSHAKE_MESSAGE_BYTES)
+    const reader = new FrameReader(HANDSHAKE_MESSAGE1_BYTES, HANDSHAKE_MESSAGE1_BYTES)
     const { body, leftover } = await readHandshakeMessage(socket, reader, deadline)
     const responder = new Responder(token)
-    responder.readMessage1(body)
+    const { ephemeralKey, sentAt } = responder.readMessage1(body)
+    const verdict = replays.check(ephemeralKey, sentAt)
+    if (verdict !== 'fresh') throw new ReplayError(verdict)
     const { message, keys } = responder.writeMessage2()
     writeHandshakeMessage(socket, message)
-    const session: ServerSession = new Session(socket, keys, new FrameReader(AEAD_TAG_BYTES, MAX_FRAME_BYTES), validateWorkerMessage, timings, leftover)
-    socket.resume()
-    return session
+    return new Session(socket, keys, validateWorkerMessage, timings, leftover, MAX_FIRST_FRAME_BYTES) as ServerSession
   })
 }
 
 // Worker side. A server without the token cannot produce a message 2 that authenticates.
+// The session is returned unstarted: call start() once listening to it.
 export function connectSession (socket: Socket, token: Uint8Array, timings: SessionTimings = DEFAULT_TIMINGS): Promise<WorkerSession> {
   return withDeadline(socket, timings, async (deadline) => {
     const initiator = new Initiator(token)
     writeHandshakeMessage(socket, initiator.writeMessage1())
-    const reader = new FrameReader(HANDSHAKE_MESSAGE_BYTES, HANDSHAKE_MESSAGE_BYTES)
+    const reader = new FrameReader(HANDSHAKE_MESSAGE2_BYTES, HANDSHAKE_MESSAGE2_BYTES)
     const { body, leftover } = await readHandshakeMessage(socket, reader, deadline)
     const keys = initiator.readMessage2(body)
-    const session: WorkerSession = new Session(socket, keys, new FrameReader(AEAD_TAG_BYTES, MAX_FRAME_BYTES), validateServerMessage, timings, leftover)
-    socket.resume()
-    return session
+    return new Session(socket, keys, validateServerMessage, timings, leftover) as WorkerSession
   })
 }

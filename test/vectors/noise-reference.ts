@@ -32,6 +32,7 @@ export type HandshakeVector = {
   psk: string
   initiatorEphemeral: string
   responderEphemeral: string
+  initiatorClock: number // milliseconds since 1970: message 1's payload, 8 bytes big-endian
   message1: string
   message2: string
   handshakeHash: string
@@ -42,7 +43,7 @@ export type HandshakeVector = {
   responderToInitiator: string
 }
 
-export function referenceHandshake (input: Pick<HandshakeVector, 'prologue' | 'psk' | 'initiatorEphemeral' | 'responderEphemeral' | 'transportAd' | 'transportPlaintext'>): HandshakeVector {
+export function referenceHandshake (input: Pick<HandshakeVector, 'prologue' | 'psk' | 'initiatorEphemeral' | 'responderEphemeral' | 'initiatorClock' | 'transportAd' | 'transportPlaintext'>): HandshakeVector {
   const name = Buffer.from('Noise_NNpsk0_P256_AESGCM_SHA256')
   let h: Buffer = Buffer.concat([name, Buffer.alloc(32 - name.length)])
   let ck: Buffer = h
@@ -70,7 +71,9 @@ export function referenceHandshake (input: Pick<HandshakeVector, 'prologue' | 'p
   // -> psk, e (the e token also calls MixKey in a psk handshake, §9.2)
   mixHash(iePub)
   mixKey(iePub)
-  const message1 = Buffer.concat([iePub, encryptAndHash(Buffer.alloc(0))])
+  const clock = Buffer.alloc(8)
+  clock.writeBigUInt64BE(BigInt(input.initiatorClock))
+  const message1 = Buffer.concat([iePub, encryptAndHash(clock)])
   // <- e, ee
   mixHash(rePub)
   mixKey(rePub)

@@ -1,0 +1,211 @@
+// No peer can stall, flood or fool the fleet: replayed handshakes are refused cheaply and hold no
+// slot, a worker survives whatever an unauthenticated peer does, weak tokens are refused, a FOUND
+// flood does not starve other peers, peer text cannot forge log lines, and shutdown never waits on
+// a peer that stopped reading.
+import { afterEach, describe, expect, it } from 'vitest'
+import { createHash, randomBytes } from 'node:crypto'
+import { once } from 'node:events'
+import net, { type Socket } from 'node:net'
+import { WeakTokenError } from '../shared/errors.ts'
+import { createLogger } from '../shared/log.ts'
+import { Initiator, generateToken, tokenBytes, tokenStrength } from '../shared/protocol/noise.ts'
+import { ReplayGuard } from '../shared/protocol/replay.ts'
+import { encodeMessage } from '../shared/protocol/codec.ts'
+import { addressKey } from '../server/listener.ts'
+import { Orchestrator } from '../server/orchestrator.ts'
+import { WorkerClient } from '../worker/client.ts'
+import { TOKEN, closed, eventually, frame, manualHandshake, rawConnect, scriptedWorker, sealedFrame, within } from './helpers.ts'
+
+const md5 = (text: string) => createHash('md5').update(text).digest()
+
+const cleanup: (() => unknown)[] = []
+afterEach(async () => { for (const step of cleanup.splice(0).reverse()) await step() })
+
+async function server (options: Partial<ConstructorParameters<typeof Orchestrator>[0]> = {}) {
+  const orch = new Orchestrator({ token: TOKEN, host: '127.0.0.1', port: 0, ...options })
+  const lines: string[] = []
+  orch.on('log', (level, message) => lines.push(`${level} ${message}`))
+  await orch.start()
+  cleanup.push(() => orch.stop())
+  return { orch, lines }
+}
+
+// Sends one handshake message 1 and resolves with what came back: a message 2, or nothing before a close.
+async function answerTo (port: number, message1: Uint8Array): Promise<Buffer> {
+  let socket: Socket
+  try {
+    socket = await rawConnect(port)
+  } catch {
+    return Buffer.alloc(0) // refused at once (the address is over its limits)
+  }
+  const received: Buffer[] = []
+  socket.on('data', (d: Buffer) => received.push(d))
+  socket.write(frame(message1))
+  const answered = () => Buffer.concat(received).length >= 4 + 49
+  const ended = new Promise((resolve) => socket.once('close', resolve)) // a reset counts as a close here
+  await within(5_000, Promise.race([ended, eventually(answered, 5_000)]), 'an answer or a close')
+  socket.destroy()
+  return Buffer.concat(received)
+}
+
+describe('replayed handshakes', () => {
+  it('the replay guard refuses stale clocks and keys seen before, and stays bounded', () => {
+    let now = 1_000_000
+    const guard = new ReplayGuard({ windowMs: 1000, capacity: 2, now: () => now })
+    const key = (n: number) => Uint8Array.of(n)
+    expect(guard.check(key(1), now)).toBe('fresh')
+    expect(guard.check(key(1), now)).toBe('replayed')
+    expect(guard.check(key(2), now - 1001)).toBe('stale')
+    expect(guard.check(key(2), now + 1001)).toBe('stale')
+    expect(guard.check(key(2), now)).toBe('fresh')
+    expect(guard.check(key(3), now)).toBe('busy') // full of keys still in their window
+    now += 1001
+    expect(guard.check(key(3), now)).toBe('fresh') // the old ones expired
+  })
+
+  it('a recorded message 1 replayed 200 times gets no answer and holds no slot, while a job finishes', async () => {
+    const { orch, lines } = await server()
+    const job = orch.addTasks({ algorithm: 'md5', targets: [md5('7')], keyspace: { type: 'range', start: 0, end: 50_000 } })
+    const worker = await scriptedWorker(orch.port, 'honest')
+    const recorded = new Initiator(tokenBytes(TOKEN)).writeMessage1()
+    expect((await answerTo(orch.port, recorded)).length).toBe(4 + 49) // the first time: a message 2
+    const replays = await Promise.all(Array.from({ length: 200 }, () => answerTo(orch.port, recorded)))
+    expect(replays.every((answer) => answer.length === 0)).toBe(true)
+    expect(orch.connecting).toEqual([])
+    // Meanwhile the honest worker does the job.
+    const task = await worker.take('task')
+    worker.session.send({ type: 'found', jobId: job.id, hash: md5('7'), plaintext: Buffer.from('7') })
+    expect((await within(5_000, job.done, 'the job')).status).toBe('found')
+    expect(task.jobId).toBe(job.id)
+    // The replays are logged (at debug) by their cause.
+    expect(lines.filter((l) => l.includes('its ephemeral key was seen before')).length).toBeGreaterThan(0)
+  })
+
+  it('a message 1 with a clock minutes off is refused', async () => {
+    const { orch } = await server()
+    const old = new Initiator(tokenBytes(TOKEN)).writeMessage1(Date.now() - 10 * 60_000)
+    expect((await answerTo(orch.port, old)).length).toBe(0)
+  })
+
+  it('reports a session that dies on the bytes that came with its handshake, and frees its slot', async () => {
+    const { orch } = await server()
+    const { socket, keys } = await manualHandshake(orch.port)
+    socket.write(Buffer.concat([sealedFrame(keys, encodeMessage({ type: 'hello' })), Buffer.from('junk')]))
+    await within(5_000, closed(socket), 'the server dropping it')
+    await eventually(() => orch.connecting.length === 0, 5_000, 'the slot freed')
+  })
+
+  it('counts an IPv6 /64 as one address', () => {
+    expect(addressKey('192.0.2.7')).toBe('192.0.2.7')
+    expect(addressKey('::ffff:192.0.2.7')).toBe('192.0.2.7')
+    expect(addressKey('2001:db8:1:2:aaaa:bbbb:cccc:dddd')).toBe('2001:db8:1:2::/64')
+    expect(addressKey('2001:db8:1:2::5')).toBe('2001:db8:1:2::/64')
+    expect(addressKey('2001:db8::1')).toBe('2001:db8:0:0::/64')
+    expect(addressKey('::1')).toBe('0:0:0:0::/64')
+  })
+})
+
+describe('a worker with the right token', () => {
+  // A listener that misbehaves for its first `times` connections (closing at once, or answering 49
+  // random bytes), then gives its port to a real server.
+  async function impostorThenServer (behaviour: 'close' | 'garbage', times: number) {
+    let seen = 0
+    const sockets = new Set<Socket>()
+    const impostor = net.createServer((socket) => {
+      sockets.add(socket)
+      seen++
+      if (behaviour === 'close') socket.destroy()
+      else socket.once('data', () => socket.end(Buffer.concat([Buffer.from([0, 0, 0, 49]), randomBytes(49)])))
+    })
+    impostor.listen(0, '127.0.0.1')
+    await once(impostor, 'listening')
+    const port = (impostor.address() as net.AddressInfo).port
+    return {
+      port,
+      takeOver: async () => {
+        await eventually(() => seen >= times, 20_000, `${times} connections to the impostor`)
+        for (const s of sockets) s.destroy()
+        await new Promise((resolve) => impostor.close(resolve))
+        const { orch } = await server({ port })
+        return orch
+      }
+    }
+  }
+
+  it.each(['close', 'garbage'] as const)('survives a listener that %s and joins the real server after', async (behaviour) => {
+    const { port, takeOver } = await impostorThenServer(behaviour, 3)
+    const client = new WorkerClient({ host: '127.0.0.1', port, token: TOKEN, name: 'steadfast', cores: 1, threads: 1, reconnectInitialMs: 20 })
+    const fatal: string[] = []
+    client.on('fatal', (error) => fatal.push(error.message))
+    const running = client.start()
+    cleanup.push(() => client.stop().then(() => running))
+    const orch = await takeOver()
+    await eventually(() => orch.workers.some((w) => w.name === 'steadfast'), 20_000, 'the worker joining the real server')
+    expect(fatal).toEqual([])
+  }, 40_000)
+})
+
+describe('tokens', () => {
+  it('refuses weak tokens with a clear way to make a good one; generated ones pass with room', () => {
+    for (const weak of ['summer2024', 'correcthorse', 'aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa', 'summer2024summer2024summer2024summer2024', '0123456789abcdef']) {
+      expect(tokenStrength(weak), weak).toBeLessThan(128)
+      expect(() => new Orchestrator({ token: weak }), weak).toThrow(WeakTokenError)
+    }
+    expect(() => new Orchestrator({ token: 'summer2024' })).toThrow(/randomBytes\(32\)\.toString\('base64url'\)/)
+    for (let i = 0; i < 200; i++) expect(tokenStrength(generateToken())).toBeGreaterThanOrEqual(200)
+    for (let i = 0; i < 200; i++) expect(tokenStrength(randomBytes(16).toString('hex'))).toBeGreaterThanOrEqual(128) // openssl rand -hex 16
+  })
+})
+
+describe('floods and hostile text', () => {
+  it('2000 duplicate FOUNDs for a 100k-target job do not delay another peer\'s pong past a second', async () => {
+    const { orch } = await server()
+    const targets = Array.from({ length: 100_000 }, (_, i) => md5(String(i)))
+    const job = orch.addTasks({ algorithm: 'md5', targets, keyspace: { type: 'range', start: 0, end: 10n ** 12n } })
+    const flooder = await scriptedWorker(orch.port, 'flooder')
+    await flooder.take('task')
+    const found = encodeMessage({ type: 'found', jobId: job.id, hash: md5('5'), plaintext: Buffer.from('5') })
+    for (let i = 0; i < 2000; i++) flooder.session.send({ type: 'found', jobId: job.id, hash: md5('5'), plaintext: Buffer.from('5') })
+    expect(found.length).toBeGreaterThan(0)
+    const { socket, keys, received } = await manualHandshake(orch.port)
+    const sent = performance.now()
+    socket.write(sealedFrame(keys, encodeMessage({ type: 'ping' })))
+    await within(1_000, eventually(() => received.length > 0, 1_000, 'the pong'), 'the pong')
+    expect(performance.now() - sent).toBeLessThan(1_000)
+    await eventually(() => job.state.found.length === 1, 5_000, 'the one real find')
+    expect(flooder.session.closed).toBe(false) // duplicates are dropped, not punished
+    socket.destroy()
+  })
+
+  it('an escape sequence in a worker name or goodbye never reaches the log raw', async () => {
+    const { orch } = await server()
+    const written: string[] = []
+    const log = createLogger({ write: (line) => written.push(line) })
+    orch.on('log', (level, message) => log(level.toUpperCase() as 'INFO', message))
+    const evil = 'x\u001b[2J\nINFO  forged line'
+    const named = await scriptedWorker(orch.port, evil) // refused: names must be printable
+    await within(5_000, named.closed, 'the bad name dropped')
+    const polite = await scriptedWorker(orch.port, 'polite')
+    await eventually(() => orch.workers.length === 1, 5_000, 'the worker joining')
+    polite.session.send({ type: 'bye', reason: evil })
+    await eventually(() => written.some((l) => l.includes('is leaving')), 5_000, 'the goodbye logged')
+    expect(written.join('\n')).not.toMatch(/[\u001b]|\nINFO {2}forged/)
+    expect(written.some((l) => l.includes('\\u001b[2J\\u000aINFO  forged line'))).toBe(true)
+  })
+})
+
+describe('shutdown', () => {
+  it('does not wait on a peer that never closes its end', async () => {
+    const orch = new Orchestrator({ token: TOKEN, host: '127.0.0.1', port: 0 })
+    await orch.start()
+    const stuck = await scriptedWorker(orch.port, 'stuck')
+    await eventually(() => orch.workers.length === 1, 5_000, 'the worker joining')
+    stuck.session.socket.pause() // reads nothing more and never answers the goodbye
+    stuck.session.socket.removeAllListeners('end')
+    stuck.session.socket.on('end', () => {}) // and keeps its end open
+    const started = performance.now()
+    await within(10_000, orch.stop(), 'stop')
+    expect(performance.now() - started).toBeLessThan(5_000)
+    stuck.session.socket.destroy()
+  })
+})
