@@ -113,8 +113,9 @@ function readConfigFile (path: string, source: string): Record<string, unknown> 
   let parsed: unknown
   try {
     parsed = JSON.parse(text)
-  } catch (error) {
-    throw new InvalidInputError(`${source}: not valid JSON (${(error as Error).message})`)
+  } catch {
+    // The parser's message quotes the text around the error, which may be the token: say where only.
+    throw new InvalidInputError(`${source}: not valid JSON (check its syntax; the parser's message is not shown because it quotes the file, which may hold the token)`)
   }
   if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed)) throw new InvalidInputError(`${source}: must hold a JSON object of settings`)
   return parsed as Record<string, unknown>
@@ -146,8 +147,14 @@ function checked (name: SettingName, raw: unknown, source: string, fromText: boo
 }
 
 function warnIfReadableByOthers (path: string, warnings: string[]): void {
+  const warning = readableByOthers(path, 'the token')
+  if (warning) warnings.push(warning)
+}
+
+// A warning when a file holding secrets (the token, found passwords) can be read by other users.
+export function readableByOthers (path: string, holds: string): string | null {
   const mode = statSync(path).mode & 0o777
-  if ((mode & 0o077) !== 0) warnings.push(`${path} holds the token but other users may read it (mode ${mode.toString(8)}): run chmod 600 ${path}`)
+  return (mode & 0o077) !== 0 ? `${path} holds ${holds} but other users may read it (mode ${mode.toString(8)}): run chmod 600 ${path}` : null
 }
 
 // Saves a token the server generated, so the next start (and a worker on this machine) reuses it.

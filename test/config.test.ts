@@ -60,6 +60,7 @@ describe('settings validation names the key and the source', () => {
     [{ headless: 'yes' }, /config file .*: headless must be true or false, got "yes"/],
     [{ host: '' }, /host must be a non-empty string/],
     ['{ "port": 80,, }', /config file .*: not valid JSON/],
+    ['{ "token": "s3cr3t-t0ken-value" oops }', /^(?!.*s3cr3t).*not valid JSON \(check its syntax/],
     [[1, 2], /must hold a JSON object of settings/]
   ])('config file %j', (content, message) => {
     expect(load(content)).toThrow(message)

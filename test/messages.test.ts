@@ -96,3 +96,25 @@ describe('messages', () => {
     expect(() => validateWorkerMessage({ type: 'welcome', workerId: 'w' })).toThrow(/unknown worker message type/)
   })
 })
+
+describe('the decoder\'s walk before msgpackr', () => {
+  it('refuses extensions, records, 0xc1, deep nesting, huge claims and trailing bytes with a coded error', () => {
+    for (const [bytes, why] of [
+      [[0xd4, 0x01, 0x00], /extension, a record or unused/],
+      [[0xc7, 0x01, 0x72, 0x00], /extension, a record or unused/], // msgpackr's record definitions are ext 0x72
+      [[0xc1], /unused/],
+      [[...Array(9).fill(0x91), 0xc0], /nesting deeper than 8/],
+      [[0xdd, 0xff, 0xff, 0xff, 0xff], /claiming 4294967295 elements/],
+      [[0xdb, 0xff, 0xff, 0xff, 0xff], /truncated value/],
+      [[0xc0, 0xc0], /trailing bytes/],
+      [[], /truncated value/]
+    ] as [number[], RegExp][]) {
+      expect(() => decodeMessage(Uint8Array.from(bytes)), why.source).toThrow(MessageDecodeError)
+      expect(() => decodeMessage(Uint8Array.from(bytes))).toThrow(why)
+    }
+  })
+
+  it('lets every real message through', () => {
+    for (const m of [...VALID_WORKER, ...VALID_SERVER]) expect(normal(decodeMessage(encodeMessage(m)))).toEqual(normal(m))
+  })
+})

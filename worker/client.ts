@@ -2,7 +2,8 @@
 // connection, reconnect with exponential backoff and jitter. A refused token is not retried forever.
 import { EventEmitter } from 'node:events'
 import net from 'node:net'
-import { DIGEST_BYTES, toHex } from '../shared/algorithms.ts'
+import { DIGEST_BYTES, toHex, type Algorithm } from '../shared/algorithms.ts'
+import type { KeyspaceSpec } from '../shared/keyspace/spec.ts'
 import { ConnectError, HandshakeClosedError, InvalidMessageError, KernelError, ProtocolError, RefusedError, TaskOrchError, TokenRejectedError, coded } from '../shared/errors.ts'
 import type { LogLevel } from '../shared/log.ts'
 import { PROTOCOL_VERSION } from '../shared/protocol/limits.ts'
@@ -10,7 +11,7 @@ import type { ServerMessage } from '../shared/protocol/messages.ts'
 import { checkTokenStrength, tokenBytes } from '../shared/protocol/noise.ts'
 import { connectSession, DEFAULT_TIMINGS, type SessionTimings, type WorkerSession } from '../shared/protocol/session.ts'
 import { Backoff, RECONNECT_INITIAL_DELAY_MS, reconnectDelay } from './reconnect.ts'
-import { ChunkRunner, type ChunkJob, type RunningChunk } from './runner.ts'
+import { ChunkRunner, type RunningChunk } from './runner.ts'
 
 // How often a worker reports progress on the chunks it runs.
 export const PROGRESS_INTERVAL_MS = 500
@@ -35,6 +36,8 @@ export interface WorkerEvents {
 }
 
 type Running = { jobId: string, chunk: RunningChunk, length: number, reported: number }
+// A job's targets by hex, so a SOLVED costs one delete, not a pass over every target.
+type JobInHand = { algorithm: Algorithm, keyspace: KeyspaceSpec, targets: Map<string, Uint8Array> }
 
 // What a failed attempt most likely means, for the log line.
 function hint (failure: TaskOrchError): string {
@@ -47,7 +50,7 @@ export class WorkerClient extends EventEmitter<WorkerEvents> {
   readonly #options: WorkerOptions
   readonly #timings: SessionTimings
   readonly #runner: ChunkRunner
-  readonly #jobs = new Map<string, ChunkJob>()
+  readonly #jobs = new Map<string, JobInHand>()
   readonly #running = new Map<string, Running>()
   #session: WorkerSession | null = null
   #refusal: RefusedError | null = null
@@ -145,14 +148,14 @@ export class WorkerClient extends EventEmitter<WorkerEvents> {
         this.emit('log', 'info', `connected to ${this.#address()} as ${this.#options.name} with ${this.#options.threads} threads`)
         return
       case 'job':
-        this.#jobs.set(message.jobId, { algorithm: message.algorithm, targets: message.targets, keyspace: message.keyspace })
+        this.#jobs.set(message.jobId, { algorithm: message.algorithm, keyspace: message.keyspace, targets: new Map(message.targets.map((t) => [toHex(t), t])) })
         return
       case 'targets': {
         const job = this.#jobs.get(message.jobId)
         if (!job) return // cancelled meanwhile
         const size = DIGEST_BYTES[job.algorithm]
         if (message.targets.some((t) => t.length !== size)) throw new InvalidMessageError(`targets: job ${message.jobId} takes ${size}-byte ${job.algorithm} digests`)
-        job.targets = [...job.targets, ...message.targets]
+        for (const t of message.targets) job.targets.set(toHex(t), t)
         return
       }
       case 'task':
@@ -167,9 +170,7 @@ export class WorkerClient extends EventEmitter<WorkerEvents> {
       }
       case 'solved': {
         // Later chunks of this job no longer look for a target someone else found.
-        const job = this.#jobs.get(message.jobId)
-        const hex = toHex(message.hash)
-        if (job) job.targets = job.targets.filter((t) => toHex(t) !== hex)
+        this.#jobs.get(message.jobId)?.targets.delete(toHex(message.hash))
         return
       }
       case 'refused':
@@ -187,7 +188,8 @@ export class WorkerClient extends EventEmitter<WorkerEvents> {
       throw new ProtocolError(`task ${chunkId}: words must come with wordlist jobs only, ${length} of them`)
     }
     const session = this.#session
-    const chunk = this.#runner.run(job, offset, length, (hit) => {
+    const targets = [...job.targets.values()] // what is still sought, as of this chunk
+    const chunk = this.#runner.run({ algorithm: job.algorithm, keyspace: job.keyspace, targets }, offset, length, (hit) => {
       session?.send({ type: 'found', jobId, hash: hit.hash, plaintext: hit.plaintext })
     }, words)
     const running: Running = { jobId, chunk, length, reported: 0 }

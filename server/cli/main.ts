@@ -3,7 +3,7 @@ import { networkInterfaces } from 'node:os'
 import { dirname, join } from 'node:path'
 import { parseAlgorithm } from '../../shared/algorithms.ts'
 import { EXIT_ALL_FOUND, EXIT_EXHAUSTED, EXIT_SIGINT, EXIT_SIGTERM, exitFatal, parseFlags, runMain } from '../../shared/cli.ts'
-import { defaultConfigPath, describeSettings, loadSettings, saveToken, type Values } from '../../shared/config.ts'
+import { defaultConfigPath, describeSettings, loadSettings, readableByOthers, saveToken, type Values } from '../../shared/config.ts'
 import { InvalidInputError } from '../../shared/errors.ts'
 import { describeKeyspace, maskSpec, parseRange } from '../../shared/keyspace/spec.ts'
 import { createLogger, type Level } from '../../shared/log.ts'
@@ -86,6 +86,10 @@ runMain(async () => {
   })
   for (const warning of settings.warnings) log('WARN', warning)
   for (const warning of session?.replay.warnings ?? []) log('WARN', warning)
+  for (const [path, holds] of [[potfile?.path, 'found passwords'], [flags.session, 'targets and found passwords']] as const) {
+    const warning = path ? readableByOthers(path, holds) : null
+    if (warning) log('WARN', warning)
+  }
 
   const orch = new Orchestrator({
     host, port, token, potfile: potfile ?? undefined, journal: session ? { journal: session.journal, lastJobId: session.replay.lastJobId } : undefined
