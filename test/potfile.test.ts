@@ -12,23 +12,37 @@ const md5 = (data: string | Uint8Array) => createHash('md5').update(data).digest
 const tempPath = () => join(tempDir('taskorch-pot-'), 'sub', 'taskorch.potfile')
 
 describe('potfile lines', () => {
+  const bytes = (text: string) => Buffer.from(text, 'utf8')
   it.each([
     ['password', 'password'],
     ['', ''],
+    ['ünï', 'ünï'], // printable UTF-8 stays as it is, as hashcat writes it
     ['a:b', '$HEX[613a62]'],
     ['$HEX[41]', '$HEX[244845585b34315d]'],
-    ['tab\there', '$HEX[7461620968657265]'],
-    ['ünï', '$HEX[c3bc6ec3af]']
+    ['$HEX[zz]', '$HEX[zz]'], // not a $HEX form: it reads back literally
+    ['tab\there', '$HEX[7461620968657265]']
   ])('%j is written as %j and read back', (plaintext, written) => {
-    const bytes = Buffer.from(plaintext, 'utf8')
-    expect(formatPlaintext(bytes)).toBe(written)
-    expect(Buffer.from(parsePlaintext(written)).toString('utf8')).toBe(plaintext)
-    expect(potLine(md5(bytes), bytes)).toBe(`${md5(bytes)}:${written}`)
+    expect(formatPlaintext(bytes(plaintext))).toBe(written)
+    expect(Buffer.from(parsePlaintext(bytes(written))).toString('utf8')).toBe(plaintext)
+    expect(potLine(md5(bytes(plaintext)), bytes(plaintext))).toBe(`${md5(bytes(plaintext))}:${written}`)
   })
 
   it('round-trips every byte value', () => {
     const all = Uint8Array.from({ length: 256 }, (_, i) => i)
-    expect(parsePlaintext(formatPlaintext(all))).toEqual(all)
+    expect(parsePlaintext(bytes(formatPlaintext(all)))).toEqual(all)
+  })
+
+  // Lines hashcat 6.2.6 wrote to its potfile (test/vectors/README.md): UTF-8, a colon, a tab, DEL,
+  // invalid UTF-8 (0xff, an overlong, a surrogate), an emoji and look-alikes of $HEX[..].
+  it('writes exactly the lines hashcat writes, and reads them back to the right plaintext', () => {
+    const lines = readFileSync(new URL('./vectors/hashcat-potfile.txt', import.meta.url)).toString('latin1').split('\n').filter(Boolean)
+    expect(lines.length).toBe(11)
+    for (const line of lines) {
+      const colon = line.indexOf(':')
+      const plaintext = parsePlaintext(Buffer.from(line.slice(colon + 1), 'latin1'))
+      expect(md5(plaintext)).toBe(line.slice(0, colon))
+      expect(Buffer.from(potLine(line.slice(0, colon), plaintext), 'utf8').toString('latin1')).toBe(line)
+    }
   })
 })
 

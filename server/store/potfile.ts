@@ -6,17 +6,41 @@ import { createInterface } from 'node:readline'
 import { InvalidInputError } from '../../shared/errors.ts'
 import { AppendFile, type FileIO } from './append-file.ts'
 
-// `$HEX[..]` when the plaintext is not plain printable ASCII or contains a colon (which would make
-// the line ambiguous), or itself looks like $HEX[..].
+// As hashcat writes a plaintext: raw when it is printable UTF-8, else `$HEX[..]`: when it has a control
+// byte (below 0x20, or 0x7f) or a byte sequence that is not UTF-8, when it holds a colon (the line
+// would be ambiguous), or when it would itself read back as `$HEX[..]`.
 export function formatPlaintext (plaintext: Uint8Array): string {
-  const printable = plaintext.every((b) => b >= 0x20 && b < 0x7f && b !== 0x3a)
-  const text = Buffer.from(plaintext).toString('latin1')
-  return printable && !text.startsWith('$HEX[') ? text : `$HEX[${Buffer.from(plaintext).toString('hex')}]`
+  const raw = plaintext.every((b) => b >= 0x20 && b !== 0x7f && b !== 0x3a) && isUtf8(plaintext) && !isHexForm(plaintext)
+  return raw ? Buffer.from(plaintext).toString('utf8') : `$HEX[${Buffer.from(plaintext).toString('hex')}]`
 }
 
-export function parsePlaintext (text: string): Uint8Array {
-  const hex = /^\$HEX\[([0-9a-fA-F]*)\]$/.exec(text)
-  return Uint8Array.from(hex && hex[1].length % 2 === 0 ? Buffer.from(hex[1], 'hex') : Buffer.from(text, 'latin1'))
+// `$HEX[..]` with an even number of hex digits: hashcat's rule for what is decoded (anything else
+// that looks similar is taken literally).
+export function isHexForm (bytes: Uint8Array): boolean {
+  const n = bytes.length
+  if (n < 6 || n % 2 === 1 || bytes[n - 1] !== 0x5d || Buffer.from(bytes.subarray(0, 5)).toString('latin1') !== '$HEX[') return false
+  for (let i = 5; i < n - 1; i++) if (!isHexDigit(bytes[i])) return false
+  return true
+}
+
+function isHexDigit (b: number): boolean {
+  return (b >= 0x30 && b <= 0x39) || (b >= 0x41 && b <= 0x46) || (b >= 0x61 && b <= 0x66)
+}
+
+const utf8 = new TextDecoder('utf-8', { fatal: true })
+
+function isUtf8 (bytes: Uint8Array): boolean {
+  try {
+    utf8.decode(bytes)
+    return true
+  } catch {
+    return false
+  }
+}
+
+// A potfile's plaintext field (the bytes after the first colon) as the plaintext's bytes.
+export function parsePlaintext (field: Uint8Array): Uint8Array {
+  return isHexForm(field) ? Uint8Array.from(Buffer.from(Buffer.from(field.subarray(5, -1)).toString('latin1'), 'hex')) : field
 }
 
 export function potLine (hash: string, plaintext: Uint8Array): string {
@@ -47,7 +71,7 @@ export class Potfile {
         for await (const line of lines) {
           const colon = line.indexOf(':')
           const hash = line.slice(0, colon).toLowerCase()
-          if (colon > 0 && DIGEST_HEX.test(hash)) addKnown(known, hash, parsePlaintext(line.slice(colon + 1)))
+          if (colon > 0 && DIGEST_HEX.test(hash)) addKnown(known, hash, parsePlaintext(Uint8Array.from(Buffer.from(line.slice(colon + 1), 'latin1'))))
         }
       }
       mkdirSync(dirname(path), { recursive: true, mode: 0o700 })
