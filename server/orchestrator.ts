@@ -156,6 +156,7 @@ export class Orchestrator extends EventEmitter<OrchestratorEvents> {
   async #openWordlist (path: string): Promise<Wordlist> {
     const list = await Wordlist.open(path)
     if (list.tooLong > 0) this.emit('log', 'warn', `wordlist ${list.path}: skipped ${list.tooLong} line(s) longer than ${MAX_CANDIDATE_BYTES} bytes`)
+    if (list.bom) this.emit('log', 'info', `wordlist ${list.path}: skipped the UTF-8 byte order mark at its start`)
     return list
   }
 

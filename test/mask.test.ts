@@ -1,6 +1,7 @@
 // hashcat mask syntax: built-in and custom charsets, escapes, errors; increment keyspace sizes; the
 // index <-> candidate bijection at segment boundaries; and the mask spec on the wire.
 import { describe, expect, it } from 'vitest'
+import { readFileSync } from 'node:fs'
 import { InvalidInputError } from '../shared/errors.ts'
 import { candidateAt, indexOf, keyspaceFrom } from '../shared/keyspace/keyspace.ts'
 import { describeKeyspace, keyspaceSpec, maskSpec } from '../shared/keyspace/spec.ts'
@@ -42,7 +43,8 @@ describe('mask parsing', () => {
     ['?3', ['a', 'b'], /uses \?3 but no custom charset -3/],
     ['', [], /the mask is empty/],
     ['?d'.repeat(257), [], /257 positions; at most 256/],
-    ['?1', ['?2'], /custom charset -1 "\?2": "\?2" is not a charset usable here/],
+    ['?1', ['?2', 'ab'], /custom charset -1 "\?2": "\?2" must name a custom charset defined before it/],
+    ['?2', ['ab', '?3', 'cd'], /custom charset -2 "\?3": "\?3" must name a custom charset defined before it \(-1..-1\)/],
     ['?1', ['ab?'], /custom charset -1 "ab\?" ends with a lone "\?"/]
   ] as [string, string[], RegExp][])('rejects %j with a message naming what is wrong', (mask, custom, message) => {
     expect(() => maskSpec(mask, custom)).toThrow(InvalidInputError)
@@ -109,5 +111,16 @@ describe('mask specs on the wire', () => {
       { type: 'wordlist' }
     ]
     for (const spec of bad) expect(() => validateKeyspace(spec), JSON.stringify(spec)).toThrow(expect.objectContaining({ code: 'TASKORCH_ERR_INVALID_MESSAGE' }))
+  })
+})
+
+describe('custom charsets built on earlier ones (hashcat --stdout fixture)', () => {
+  it('gives the same candidates as hashcat for -1 ?d -2 ?1x -3 ?2?l ?2?3', () => {
+    const keyspace = keyspaceFrom(maskSpec('?2?3', ['?d', '?1x', '?2?l']))
+    const ours = Array.from({ length: Number(keyspace.size) }, (_, i) => Buffer.from(candidateAt(keyspace, BigInt(i))).toString('latin1'))
+    const theirs = readFileSync(new URL('./vectors/hashcat-custom-charsets.stdout', import.meta.url), 'latin1').split('\n').filter(Boolean)
+    expect(ours.length).toBe(11 * 36) // ?3 holds x once: ?2's x and ?l's are the same byte
+    expect(new Set(ours).size).toBe(ours.length)
+    expect([...ours].sort()).toEqual([...theirs].sort())
   })
 })

@@ -2,7 +2,7 @@
 // at any offset, chunks bounded in bytes, and the worker's word search against node:crypto.
 import { describe, expect, it } from 'vitest'
 import { createHash } from 'node:crypto'
-import { writeFileSync } from 'node:fs'
+import { readFileSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { ALGORITHMS } from '../shared/algorithms.ts'
 import { searchWords } from '../shared/kernels/search.ts'
@@ -108,5 +108,20 @@ describe('searchWords', () => {
     const cancel = new Int32Array(new SharedArrayBuffer(4))
     Atomics.store(cancel, 0, 1)
     expect(searchWords({ algorithm: 'md5', targets: [createHash('md5').digest()] }, Buffer.from('a\nb'), 0n, { cancel })).toEqual({ hashed: 0, hits: [], cancelled: true })
+  })
+})
+
+describe('hashcat parity', () => {
+  it('skips a byte order mark and reads $HEX[..] words as hashcat does (fixture from hashcat --stdout)', async () => {
+    const listed = new URL('./vectors/hashcat-wordlist.txt', import.meta.url).pathname
+    const expected = readFileSync(new URL('./vectors/hashcat-wordlist.stdout', import.meta.url)).toString('latin1').split('\n').slice(0, -1).filter(Boolean)
+    const list = await Wordlist.open(listed)
+    expect(list.bom).toBe(true)
+    expect(list.words).toBe(expected.length)
+    const words = await list.read(0n, list.words)
+    const targets = expected.map((w) => createHash('md5').update(Buffer.from(w, 'latin1')).digest())
+    const result = searchWords({ algorithm: 'md5', targets }, words, 0n)
+    expect(result.hashed).toBe(expected.length)
+    expect(result.hits.map((h) => [Number(h.index), Buffer.from(h.plaintext).toString('latin1')])).toEqual(expected.map((w, i) => [i, w]))
   })
 })

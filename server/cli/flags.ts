@@ -65,6 +65,7 @@ export function keyspaceFlags (flags: Record<string, unknown>): RangeSpec | Mask
     throw new InvalidInputError('--increment-min and --increment-max need --increment')
   }
   const charsets = [1, 2, 3, 4].map((i) => flags[`custom-charset${i}`] as string | undefined)
+  for (const [i, charset] of charsets.entries()) if (charset === '') throw new InvalidInputError(`custom charset -${i + 1} is empty: give it at least one character or charset (e.g. -${i + 1} ?l?d)`)
   if (!flags.mask && charsets.some((c) => c !== undefined)) throw new InvalidInputError('custom charsets (-1..-4) need --mask')
   if (!flags.mask && flags.increment) throw new InvalidInputError('--increment needs --mask')
   if (flags.wordlist !== undefined) return { type: 'wordlist', path: flags.wordlist as string }

@@ -12,6 +12,7 @@ import { MAX_CANDIDATE_BYTES, type WordlistSpec } from '../../shared/keyspace/sp
 export const WORDLIST_INDEX_STRIDE = 1024
 
 const NEWLINE = 0x0a
+const BOM_BYTES = 3
 const CR = 0x0d
 
 // A file's size (decimal) and SHA-256 (hex).
@@ -21,15 +22,17 @@ export class Wordlist {
   readonly path: string
   readonly words: number
   readonly tooLong: number // lines longer than MAX_CANDIDATE_BYTES, skipped (and counted, so it can be said)
+  readonly bom: boolean // it began with a UTF-8 byte order mark, which was skipped
   // What the file was when indexed: a restored session checks it is searching the same words.
   readonly source: WordlistSource
   // Byte offset of word k * STRIDE for each k, then the file's size: the end of the last word.
   readonly #boundaries: number[]
 
-  private constructor (path: string, words: number, tooLong: number, boundaries: number[], source: WordlistSource) {
+  private constructor (path: string, words: number, tooLong: number, bom: boolean, boundaries: number[], source: WordlistSource) {
     this.path = path
     this.words = words
     this.tooLong = tooLong
+    this.bom = bom
     this.source = source
     this.#boundaries = boundaries
   }
@@ -47,9 +50,15 @@ export class Wordlist {
     let lineStart = 0
     let lastByte = -1
     const digest = createHash('sha256')
+    let bom = false
     try {
       for await (const piece of createReadStream(absolute) as AsyncIterable<Buffer>) {
         digest.update(piece)
+        // A UTF-8 byte order mark is not part of the first word (hashcat skips it too).
+        if (position === 0 && piece[0] === 0xef && piece[1] === 0xbb && piece[2] === 0xbf) {
+          lineStart = BOM_BYTES
+          bom = true
+        }
         for (let i = piece.indexOf(NEWLINE); i >= 0; i = piece.indexOf(NEWLINE, i + 1)) {
           count(lineStart, position + i, (i > 0 ? piece[i - 1] : lastByte) === CR)
           lineStart = position + i + 1
@@ -62,7 +71,7 @@ export class Wordlist {
     }
     if (lineStart < position) count(lineStart, position, lastByte === CR)
     if (words === 0) throw new InvalidInputError(`--wordlist ${path}: no words in it (empty lines are skipped)`)
-    return new Wordlist(absolute, words, tooLong, [...offsets, position], { bytes: String(position), sha256: digest.digest('hex') })
+    return new Wordlist(absolute, words, tooLong, bom, [...offsets, position], { bytes: String(position), sha256: digest.digest('hex') })
 
     // A line [start, end) with `cr` when it ends in \r.
     function count (start: number, end: number, cr: boolean): void {

@@ -4,6 +4,7 @@ import { createReadStream, existsSync, mkdirSync } from 'node:fs'
 import { dirname } from 'node:path'
 import { createInterface } from 'node:readline'
 import { InvalidInputError } from '../../shared/errors.ts'
+import { decodeHexForm, isHexForm } from '../../shared/hex-form.ts'
 import { AppendFile, type FileIO } from './append-file.ts'
 
 // As hashcat writes a plaintext: raw when it is printable UTF-8, else `$HEX[..]`: when it has a control
@@ -12,19 +13,6 @@ import { AppendFile, type FileIO } from './append-file.ts'
 export function formatPlaintext (plaintext: Uint8Array): string {
   const raw = plaintext.every((b) => b >= 0x20 && b !== 0x7f && b !== 0x3a) && isUtf8(plaintext) && !isHexForm(plaintext)
   return raw ? Buffer.from(plaintext).toString('utf8') : `$HEX[${Buffer.from(plaintext).toString('hex')}]`
-}
-
-// `$HEX[..]` with an even number of hex digits: hashcat's rule for what is decoded (anything else
-// that looks similar is taken literally).
-export function isHexForm (bytes: Uint8Array): boolean {
-  const n = bytes.length
-  if (n < 6 || n % 2 === 1 || bytes[n - 1] !== 0x5d || Buffer.from(bytes.subarray(0, 5)).toString('latin1') !== '$HEX[') return false
-  for (let i = 5; i < n - 1; i++) if (!isHexDigit(bytes[i])) return false
-  return true
-}
-
-function isHexDigit (b: number): boolean {
-  return (b >= 0x30 && b <= 0x39) || (b >= 0x41 && b <= 0x46) || (b >= 0x61 && b <= 0x66)
 }
 
 const utf8 = new TextDecoder('utf-8', { fatal: true })
@@ -40,7 +28,10 @@ function isUtf8 (bytes: Uint8Array): boolean {
 
 // A potfile's plaintext field (the bytes after the first colon) as the plaintext's bytes.
 export function parsePlaintext (field: Uint8Array): Uint8Array {
-  return isHexForm(field) ? Uint8Array.from(Buffer.from(Buffer.from(field.subarray(5, -1)).toString('latin1'), 'hex')) : field
+  if (!isHexForm(field)) return field
+  const out = new Uint8Array((field.length - 6) / 2)
+  decodeHexForm(field, 0, field.length, out)
+  return out
 }
 
 export function potLine (hash: string, plaintext: Uint8Array): string {

@@ -3,6 +3,8 @@
 // with the reference hash, checks the cancel flag between batches and publishes progress.
 import { toHex, type Algorithm } from '../algorithms.ts'
 import { candidateAt, odometerDigits, segmentAt, type Keyspace, type Segment } from '../keyspace/keyspace.ts'
+import { decodeHexForm, isHexForm } from '../hex-form.ts'
+import { MAX_CANDIDATE_BYTES } from '../keyspace/spec.ts'
 import { hashBytes, MessageHasher } from './scalar.ts'
 import { KEY_WORD, targetSet, type TargetSet } from './targets.ts'
 import { scalarSegmentKernel } from './scalar-search.ts'
@@ -86,7 +88,8 @@ function verify (targets: TargetSet, index: bigint, plaintext: Uint8Array, hits:
   control.onHit?.(hit)
 }
 
-// Candidates given as bytes (a wordlist chunk: words separated by newlines), hashed one by one with
+// Candidates given as bytes (a wordlist chunk: words separated by newlines; a word in hashcat's
+// $HEX[..] form stands for the bytes it encodes), hashed one by one with
 // the scalar reference, the key word tested against the bitmap and maybes verified in full. Hit
 // indices are `firstIndex` plus the word's position.
 export function searchWords (job: Omit<SearchJob, 'keyspace'>, words: Uint8Array, firstIndex: bigint, control: SearchControl = {}): SearchResult {
@@ -95,6 +98,7 @@ export function searchWords (job: Omit<SearchJob, 'keyspace'>, words: Uint8Array
   const key = KEY_WORD[job.algorithm]
   const { bitmap, mask } = targets
   const hits: SearchHit[] = []
+  const decoded = new Uint8Array(MAX_CANDIDATE_BYTES) // a $HEX[..] word's bytes, as hashcat reads it
   let hashed = 0
   let start = 0
   while (start <= words.length) {
@@ -103,8 +107,12 @@ export function searchWords (job: Omit<SearchJob, 'keyspace'>, words: Uint8Array
     for (let n = 0; n < WORDS_PER_BATCH && start <= words.length; n++) {
       let end = words.indexOf(0x0a, start)
       if (end < 0) end = words.length
-      const word = hasher.hash(words, start, end)[key]
-      if ((bitmap[(word & mask) >>> 5] & (1 << (word & 31))) !== 0) verify(targets, firstIndex + BigInt(hashed), words.slice(start, end), hits, control)
+      const hex = isHexForm(words, start, end)
+      const source = hex ? decoded : words
+      const from = hex ? 0 : start
+      const to = hex ? decodeHexForm(words, start, end, decoded) : end
+      const word = hasher.hash(source, from, to)[key]
+      if ((bitmap[(word & mask) >>> 5] & (1 << (word & 31))) !== 0) verify(targets, firstIndex + BigInt(hashed), source.slice(from, to), hits, control)
       hashed++
       start = end + 1
     }

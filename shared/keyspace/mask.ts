@@ -24,9 +24,10 @@ export const BUILT_IN_CHARSETS: Record<string, Uint8Array> = {
 export const CUSTOM_CHARSETS = 4
 const BUILT_IN_LIST = Object.keys(BUILT_IN_CHARSETS).map((k) => `?${k}`).join(' ')
 
-// A custom charset (-1..-4): built-ins and literals, duplicates dropped (as hashcat does), so every
-// candidate has exactly one index.
-export function parseCustomCharset (text: string, which: number): Uint8Array {
+// A custom charset (-1..-4): built-ins, literals and the custom charsets defined before it (`-2 ?1x`,
+// as hashcat allows), duplicates dropped (as hashcat does), so every candidate has exactly one index.
+// `earlier[i]` is -(i+1)'s set, when defined.
+export function parseCustomCharset (text: string, which: number, earlier: readonly (Uint8Array | undefined)[] = []): Uint8Array {
   const where = `custom charset -${which} "${text}"`
   const out: number[] = []
   const bytes = Buffer.from(text, 'utf8')
@@ -36,7 +37,11 @@ export function parseCustomCharset (text: string, which: number): Uint8Array {
     if (i >= bytes.length) throw new InvalidInputError(`${where} ends with a lone "?"; write ?? for a literal question mark`)
     if (key === '?') out.push(0x3f)
     else if (Object.hasOwn(BUILT_IN_CHARSETS, key)) out.push(...BUILT_IN_CHARSETS[key])
-    else throw new InvalidInputError(`${where}: "?${key}" is not a charset usable here (${BUILT_IN_LIST}, or ?? for "?")`)
+    else if (key >= '1' && key <= String(CUSTOM_CHARSETS)) {
+      const set = Number(key) < which ? earlier[Number(key) - 1] : undefined
+      if (!set) throw new InvalidInputError(`${where}: "?${key}" must name a custom charset defined before it (-1..-${which - 1}), and -${key} is not`)
+      out.push(...set)
+    } else throw new InvalidInputError(`${where}: "?${key}" is not a charset usable here (${BUILT_IN_LIST}, ?1..?${which - 1} defined before it, or ?? for "?")`)
   }
   if (out.length === 0) throw new InvalidInputError(`${where} is empty`)
   return Uint8Array.from(new Set(out))
@@ -44,7 +49,8 @@ export function parseCustomCharset (text: string, which: number): Uint8Array {
 
 // The charset of every position of `mask`. `custom[i]` is -(i+1)'s definition, or undefined.
 export function parseMask (mask: string, custom: readonly (string | undefined)[] = []): Uint8Array[] {
-  const customSets = custom.map((text, i) => (text === undefined || text === '' ? undefined : parseCustomCharset(text, i + 1)))
+  const customSets: (Uint8Array | undefined)[] = []
+  for (const [i, text] of custom.entries()) customSets.push(text === undefined || text === '' ? undefined : parseCustomCharset(text, i + 1, customSets))
   const positions: Uint8Array[] = []
   const bytes = Buffer.from(mask, 'utf8')
   for (let i = 0; i < bytes.length; i++) {
