@@ -2,7 +2,7 @@
 import { EventEmitter } from 'node:events'
 import { describeKeyspace } from '../shared/keyspace/spec.ts'
 import { RateMeter } from './rate.ts'
-import type { EndStatus, FoundResult, JobState, JobStatus } from './scheduler/state.ts'
+import { inFlight, type EndStatus, type FoundResult, type JobState, type JobStatus } from './scheduler/state.ts'
 
 // A result as the library reports it: the digest in hex, the plaintext as latin1 text (one character
 // per byte, so nothing is lost) and as bytes.
@@ -52,12 +52,7 @@ export class Job extends EventEmitter<JobEvents> {
 
   // Completed chunks plus the progress reported on chunks in flight: for display, never for accounting.
   get searched (): bigint {
-    let inFlight = 0
-    for (const chunk of this.#state.active.values()) {
-      if (!chunk.twin) inFlight += chunk.hashed
-      else if (chunk.id < chunk.twin.id) inFlight += Math.max(chunk.hashed, chunk.twin.hashed) // a pair counts once
-    }
-    return this.#state.hashed + BigInt(inFlight)
+    return this.#state.hashed + BigInt(inFlight(this.#state))
   }
 
   // Candidates per second lately, 0 unless running; whoever displays it samples it (about once a second).

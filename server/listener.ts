@@ -5,6 +5,7 @@
 // What comes out is a started, authenticated session; everything else is closed without a word.
 import { EventEmitter } from 'node:events'
 import net, { type Socket } from 'node:net'
+import { InvalidInputError } from '../shared/errors.ts'
 import type { LogLevel } from '../shared/log.ts'
 import { MAX_CONNECTIONS, MAX_FAILED_HANDSHAKES_PER_MINUTE, MAX_PENDING_HANDSHAKES, MAX_PENDING_HANDSHAKES_PER_ADDRESS } from '../shared/protocol/limits.ts'
 import { ReplayGuard } from '../shared/protocol/replay.ts'
@@ -56,9 +57,9 @@ export class Listener extends EventEmitter<ListenerEvents> {
     this.#summary = setInterval(() => this.#summarise(), FAILURE_WINDOW_MS)
     this.#summary.unref()
     return new Promise((resolve, reject) => {
-      server.once('error', reject)
+      server.once('error', (error: NodeJS.ErrnoException) => reject(listenError(error, this.#host, this.#port)))
       server.listen(this.#port, this.#host, () => {
-        server.off('error', reject)
+        server.removeAllListeners('error')
         server.on('error', (error) => this.emit('log', 'error', `listener: ${error.message}`))
         this.emit('log', 'info', `listening on ${this.#host}:${this.port}`)
         resolve()
@@ -128,4 +129,14 @@ export function addressKey (address: string): string {
   const right = address.includes('::') ? (tail ? tail.split(':') : []) : []
   const groups = address.includes('::') ? [...left, ...Array(8 - left.length - right.length).fill('0'), ...right] : left
   return `${groups.slice(0, 4).map((g) => parseInt(g || '0', 16).toString(16)).join(':')}::/64`
+}
+
+// Why the port could not be opened, in words a user can act on (exit 2), or the error itself.
+function listenError (error: NodeJS.ErrnoException, host: string, port: number): Error {
+  switch (error.code) {
+    case 'EADDRINUSE': return new InvalidInputError(`port ${port} is already in use on ${host}; choose another --port`)
+    case 'EADDRNOTAVAIL': return new InvalidInputError(`${host} is not an address of this machine; choose another --host (0.0.0.0 listens on all of them)`)
+    case 'EACCES': return new InvalidInputError(`port ${port} needs privileges this user lacks; choose a --port above 1023`)
+    default: return error
+  }
 }

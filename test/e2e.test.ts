@@ -252,14 +252,44 @@ describe('command lines', () => {
       [['--algo', 'md5', '--target', hex('md5', '1'), '--range', '10-2'], /empty/],
       [['--port', '99999'], /port/],
       [['--bogus'], /bogus/],
-      [['--token', 'summer2024'], /the token is too weak \(about \d+ bits; at least 128 are needed\)/]
+      [['--token', 'summer2024'], /the token is too weak \(about \d+ bits; at least 128 are needed\)/],
+      [['--target', hex('md5', 'a'), '--mask', '?1', '-1', ''], /custom charset -1 is empty/],
+      [['--potfile', '/nonexistent/dir/pot', '--target', hex('md5', 'a'), '--range', '0-9'], /potfile \/nonexistent\/dir\/pot: its directory \/nonexistent\/dir does not exist/]
     ] as const) {
       const run = cli('server/cli/main.ts', ['--headless', '--token', TOKEN, ...args])
       children.push(run)
       expect(await within(15_000, run.exit, 'server exit')).toBe(2)
       expect(run.stderr).toMatch(message)
+      expect(run.stderr).not.toMatch(/listening on/) // checked before the port is opened
     }
   }, 60_000)
+
+  it('says a port in use is in use (exit 2), prints --help without raw control characters, and keeps --json pure', async () => {
+    const busy = new Orchestrator({ host: '127.0.0.1', port: 0, token: TOKEN })
+    await busy.start()
+    try {
+      const run = cli('server/cli/main.ts', ['--headless', '--host', '127.0.0.1', '--port', String(busy.port), '--token', TOKEN])
+      children.push(run)
+      expect(await within(15_000, run.exit, 'server exit')).toBe(2)
+      expect(run.stderr).toContain(`port ${busy.port} is already in use on 127.0.0.1; choose another --port`)
+      expect(run.stderr).not.toMatch(/FATAL|at .*\.ts:\d+/) // no stack trace
+    } finally {
+      await busy.stop()
+    }
+    const help = cli('server/cli/main.ts', ['--help'])
+    children.push(help)
+    expect(await within(15_000, help.exit, 'help exit')).toBe(0)
+    expect(help.stdout).toMatch(/--wordlist FILE {5}the lines of FILE \(LF or CRLF endings/)
+    expect(help.stdout).not.toMatch(/[\r\u0000-\u0008\u000b-\u001f]/)
+    const json = cli('server/cli/main.ts', ['--host', '127.0.0.1', '--port', '0', '--json', '--exit-when-done', '--local-worker', '--potfile-disable',
+      '--mask', '?d?d?d', '--target', hex('md5', '123')], { TASKORCH_TOKEN: TOKEN })
+    children.push(json)
+    expect(await within(60_000, json.exit, 'json server exit')).toBe(0)
+    const lines = json.stderr.split('\n').filter(Boolean)
+    expect(lines.length).toBeGreaterThan(3)
+    for (const line of lines) expect(() => JSON.parse(line), line).not.toThrow()
+    expect(lines.some((l) => JSON.parse(l).message.startsWith('[local worker]'))).toBe(true)
+  }, 90_000)
 
   it('a worker with the wrong token keeps trying, with a hint, and exits 3 only when told to give up', async () => {
     const orch = new Orchestrator({ host: '127.0.0.1', port: 0, token: 'the-real-token-0123456789abcdefghij' })

@@ -50,7 +50,7 @@ describe('Potfile', () => {
   it('loads unsalted results of any tool, CRLF or not, and skips lines it cannot use', async () => {
     const path = tempPath()
     const sha1 = createHash('sha1').update('x:y').digest('hex')
-    await Potfile.open(path).then((p) => p.close()) // creates the directory
+    await Potfile.open(path, { createDirectory: true }).then((p) => p.close()) // creates the directory
     writeFileSync(path, [
       `${md5('abc')}:abc`,
       `${md5('a:b').toUpperCase()}:a:b\r`, // another tool's raw colon, upper-case hex, CRLF
@@ -59,7 +59,7 @@ describe('Potfile', () => {
       'not a pot line',
       ''
     ].join('\n'))
-    const potfile = await Potfile.open(path)
+    const potfile = await Potfile.open(path, { createDirectory: true })
     expect(potfile.size).toBe(4)
     const text = (hash: string) => potfile.plaintexts(hash).map((p) => Buffer.from(p).toString())
     expect(text(md5('abc'))).toEqual(['abc'])
@@ -74,16 +74,22 @@ describe('Potfile', () => {
     potfile.close()
   })
 
+  it('refuses a path in a directory that does not exist, unless told to make it', async () => {
+    const path = tempPath()
+    await expect(Potfile.open(path)).rejects.toThrow(/potfile .*: its directory .*sub does not exist/)
+    ;(await Potfile.open(path, { createDirectory: true })).close()
+  })
+
   it('appends durably, once per hash, creating the file at mode 0600', async () => {
     const path = tempPath()
-    const potfile = await Potfile.open(path)
+    const potfile = await Potfile.open(path, { createDirectory: true })
     potfile.append(md5('one'), Buffer.from('one'))
     potfile.append(md5('one'), Buffer.from('one'))
     potfile.append(md5('a:b'), Buffer.from('a:b'))
     // Already on disk before close: append fsyncs.
     expect(readFileSync(path, 'utf8')).toBe(`${md5('one')}:one\n${md5('a:b')}:$HEX[613a62]\n`)
     potfile.close()
-    const again = await Potfile.open(path)
+    const again = await Potfile.open(path, { createDirectory: true })
     expect(again.plaintexts(md5('a:b')).map((p) => Buffer.from(p).toString())).toEqual(['a:b'])
     again.close()
   })
@@ -91,7 +97,7 @@ describe('Potfile', () => {
 
 describe('jobs and the potfile', () => {
   it('ends a job whose targets are all known at once, with no worker, reporting them', async () => {
-    const potfile = await Potfile.open(tempPath())
+    const potfile = await Potfile.open(tempPath(), { createDirectory: true })
     potfile.append(md5('12'), Buffer.from('12'))
     potfile.append(md5('34'), Buffer.from('34'))
     const orch = new Orchestrator({ token: TOKEN, potfile })
@@ -110,7 +116,7 @@ describe('jobs and the potfile', () => {
 
   it('searches only the unknown targets, and writes a new result to disk before reporting it', async () => {
     const path = tempPath()
-    const potfile = await Potfile.open(path)
+    const potfile = await Potfile.open(path, { createDirectory: true })
     potfile.append(md5('12'), Buffer.from('12'))
     const orch = new Orchestrator({ token: TOKEN, potfile, host: '127.0.0.1', port: 0 })
     await orch.start()
@@ -134,9 +140,9 @@ describe('jobs and the potfile', () => {
 
   it('writes a verified result even when a line of another mode has the same digest', async () => {
     const path = tempPath()
-    await Potfile.open(path).then((p) => p.close())
+    await Potfile.open(path, { createDirectory: true }).then((p) => p.close())
     writeFileSync(path, `${md5('pw')}:somesalt\n`) // e.g. a salted mode's line whose digest collides with ours
-    const potfile = await Potfile.open(path)
+    const potfile = await Potfile.open(path, { createDirectory: true })
     potfile.append(md5('pw'), Buffer.from('pw'))
     potfile.append(md5('pw'), Buffer.from('pw')) // the same line is still written once
     expect(readFileSync(path, 'utf8')).toBe(`${md5('pw')}:somesalt\n${md5('pw')}:pw\n`)

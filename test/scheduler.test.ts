@@ -130,6 +130,17 @@ describe('scheduler', () => {
     expect(scheduler.workers.get('a')!.chunks.size).toBe(0)
   })
 
+  it('counts what the chunks still out had reported when a job ends mid-chunk', () => {
+    const scheduler = new Scheduler()
+    const { job } = scheduler.addJob({ algorithm: 'md5', targets: [md5('7')], keyspace: rangeSpec(0, 10n ** 9n) })
+    scheduler.addWorker(worker('a'))
+    const [chunk] = scheduler.assign('a')
+    scheduler.progress('a', chunk.id, 1234)
+    scheduler.found(job.id, hex('7'), Buffer.from('7'))
+    expect(job.status).toBe('found')
+    expect(job.hashed).toBe(1234n) // not 0: the summary says how far the search got
+  })
+
   it('a job of higher priority takes back the queued, unstarted chunks of lower ones', () => {
     const scheduler = new Scheduler()
     const { job: low } = scheduler.addJob({ algorithm: 'md5', targets: [md5('x')], keyspace: rangeSpec(0, 10n ** 12n) })

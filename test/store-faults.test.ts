@@ -39,7 +39,7 @@ afterEach(async () => { for (const step of cleanup.splice(0).reverse()) await st
 
 async function server (io: FileIO) {
   const dir = tempDir('taskorch-faults-')
-  const potfile = await Potfile.open(join(dir, 'pot'), io)
+  const potfile = await Potfile.open(join(dir, 'pot'), { io })
   const session = await Journal.open(join(dir, 'session'), false, io)
   const orch = new Orchestrator({ token: TOKEN, host: '127.0.0.1', port: 0, potfile, journal: { journal: session.journal, lastJobId: 0 }, storeRetryMs: 20 })
   await orch.start()

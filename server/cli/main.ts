@@ -52,7 +52,10 @@ runMain(async () => {
   const listed = flags.targets !== undefined ? await readHashList(flags.targets, parseAlgorithm(flags.algo ?? 'md5')) : []
   const firstJob = keyspace ? parseJob(flags.algo ?? 'md5', targets, keyspace, flags.priority ?? '0', listed) : null
   // The demo is throwaway: no potfile, or a second run would find its answer without searching.
-  const potfile = flags.demo || flags['potfile-disable'] ? null : await Potfile.open(settings.values.potfile ?? join(dirname(defaultConfigPath()), 'taskorch.potfile'))
+  // The default potfile's directory (the config directory) is made if missing; a path given by the
+  // user must be in a directory that exists.
+  const potfilePath = settings.values.potfile ?? join(dirname(defaultConfigPath()), 'taskorch.potfile')
+  const potfile = flags.demo || flags['potfile-disable'] ? null : await Potfile.open(potfilePath, { createDirectory: settings.values.potfile === undefined })
   const session = flags.session ? await Journal.open(flags.session, flags.restore === true) : null
 
   // A restored session whose jobs have all ended has nothing left to do.

@@ -9,7 +9,7 @@ import { RateMeter } from '../rate.ts'
 import { MAX_PRIORITY, MAX_TARGETS_PER_JOB, SCHEDULER_DEFAULTS, type SchedulerOptions } from './options.ts'
 import { complement, insertRange, mergeRanges, rangesSize, type Range } from './ranges.ts'
 import { chunkSize } from './sizing.ts'
-import { isLive, type Chunk, type Effect, type EndStatus, type FoundResult, type JobSpec, type JobState, type WorkerInfo, type WorkerState } from './state.ts'
+import { inFlight, isLive, type Chunk, type Effect, type EndStatus, type FoundResult, type JobSpec, type JobState, type WorkerInfo, type WorkerState } from './state.ts'
 
 export class Scheduler {
   readonly jobs = new Map<string, JobState>()
@@ -341,7 +341,9 @@ export class Scheduler {
     return []
   }
 
+  // What the chunks still out reported searching counts too: a job found mid-chunk says how far it got.
   #end (job: JobState, status: EndStatus): Effect[] {
+    job.hashed += BigInt(inFlight(job))
     const effects: Effect[] = []
     for (const chunk of job.active.values()) {
       if (chunk.workerId) {

@@ -88,6 +88,16 @@ export type Effect =
   | { type: 'ended', job: JobState }
   | { type: 'cancel', workerId: string, jobId: string, chunkId: string }
 
+// Candidates reported searched on the chunks still out (a chunk and its twin count once).
+export function inFlight (job: JobState): number {
+  let total = 0
+  for (const chunk of job.active.values()) {
+    if (!chunk.twin) total += chunk.hashed
+    else if (chunk.id < chunk.twin.id) total += Math.max(chunk.hashed, chunk.twin.hashed)
+  }
+  return total
+}
+
 export function isLive (job: JobState): boolean {
   return job.status === 'running' || job.status === 'paused'
 }

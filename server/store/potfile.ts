@@ -53,7 +53,10 @@ export class Potfile {
     this.#known = known
   }
 
-  static async open (path: string, io?: FileIO): Promise<Potfile> {
+  // `createDirectory`: make the file's directory if it is missing (the default place); a path the user
+  // typed into a directory that does not exist is more likely a typo, and an error.
+  static async open (path: string, options: { io?: FileIO, createDirectory?: boolean } = {}): Promise<Potfile> {
+    if (!options.createDirectory && !existsSync(dirname(path))) throw new InvalidInputError(`potfile ${path}: its directory ${dirname(path)} does not exist`)
     const known = new Map<string, Uint8Array[]>()
     try {
       if (existsSync(path)) {
@@ -65,8 +68,8 @@ export class Potfile {
           if (colon > 0 && DIGEST_HEX.test(hash)) addKnown(known, hash, parsePlaintext(Uint8Array.from(Buffer.from(line.slice(colon + 1), 'latin1'))))
         }
       }
-      mkdirSync(dirname(path), { recursive: true, mode: 0o700 })
-      return new Potfile(new AppendFile(path, io), known)
+      if (options.createDirectory) mkdirSync(dirname(path), { recursive: true, mode: 0o700 })
+      return new Potfile(new AppendFile(path, options.io), known)
     } catch (error) {
       throw new InvalidInputError(`potfile ${path}: cannot open it (${(error as NodeJS.ErrnoException).code ?? (error as Error).message})`)
     }
