@@ -7,7 +7,7 @@ import { once } from 'node:events'
 import type { Algorithm } from '../shared/algorithms.ts'
 import { generateToken } from '../shared/protocol/noise.ts'
 import { Orchestrator } from '../server/orchestrator.ts'
-import { spawnLocalWorker } from '../server/cli/local-worker.ts'
+import { spawnLocalWorker } from '../server/local-worker.ts'
 
 export type EndToEnd = { run (): Promise<number>, close (): Promise<void> }
 

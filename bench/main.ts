@@ -6,6 +6,7 @@ import { availableParallelism, cpus, loadavg, platform, arch, totalmem } from 'n
 import { ALGORITHMS } from '../shared/algorithms.ts'
 import { integerFlag, parseFlags, runMain } from '../shared/cli.ts'
 import { InvalidInputError } from '../shared/errors.ts'
+import { plural } from '../shared/plural.ts'
 import { parseRange } from '../shared/keyspace/spec.ts'
 import { KERNELS, measureKernel, type KernelName } from './kernels.ts'
 import { measureThreads } from './threads.ts'
@@ -70,7 +71,7 @@ runMain(async () => {
         }
       }
     }
-    say(`\nPer thread, M hashes/s (median of ${runs} runs of ${seconds} s; ratios are medians of per-run ratios)`)
+    say(`\nPer thread, M hashes/s (median of ${plural(runs, 'run')} of ${seconds} s; ratios are medians of per-run ratios)`)
     const widths = [10, 12, 8, 10, 12, 12]
     say(row(['algorithm', ...KERNELS, 'wasm/crypto', 'wasm/scalar'], widths))
     for (const algorithm of ALGORITHMS) {
@@ -83,7 +84,7 @@ runMain(async () => {
   }
 
   if (!skip.has('threads')) {
-    say(`\nThread scaling, fastest kernel through the worker's thread pool, M hashes/s (median of ${runs} runs)`)
+    say(`\nThread scaling, fastest kernel through the worker's thread pool, M hashes/s (median of ${plural(runs, 'run')})`)
     const counts = [...new Set([1, Math.ceil(threads / 2), threads])]
     const widths = [10, ...counts.map(() => 11), 9]
     say(row(['algorithm', ...counts.map((n) => `${n} thread${n > 1 ? 's' : ''}`), 'speedup'], widths))

@@ -2,6 +2,7 @@
 import { EventEmitter } from 'node:events'
 import { describeKeyspace } from '../shared/keyspace/spec.ts'
 import { RateMeter } from './rate.ts'
+import { formatPlaintext } from './store/potfile.ts'
 import { inFlight, type EndStatus, type FoundResult, type JobState, type JobStatus } from './scheduler/state.ts'
 
 // A result as the library reports it: the digest in hex, the plaintext as latin1 text (one character
@@ -22,6 +23,14 @@ export interface JobEvents {
 export interface JobControls {
   cancel (jobId: string): void
   setPaused (jobId: string, paused: boolean): void
+}
+
+// An outcome for JSON.stringify, which refuses bigints: the count as decimal text, results as text
+// (hashcat's potfile form for the plaintext when it is not printable UTF-8).
+export type JobOutcomeJson = { status: EndStatus, found: { hash: string, plaintext: string }[], hashed: string }
+
+export function outcomeJson (outcome: JobOutcome): JobOutcomeJson {
+  return { status: outcome.status, hashed: outcome.hashed.toString(), found: outcome.found.map((f) => ({ hash: f.hash, plaintext: formatPlaintext(f.bytes) })) }
 }
 
 export function foundOf (result: FoundResult): Found {

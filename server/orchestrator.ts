@@ -1,6 +1,7 @@
 // The server: turns authenticated sessions into scheduler events, and carries out what each
 // scheduler transition returns: persist first (potfile, journal), then announce (events, workers).
 // Nothing polls: work is handed out when a worker joins, a chunk completes, a job arrives or a worker leaves.
+import type { ChildProcess } from 'node:child_process'
 import { EventEmitter } from 'node:events'
 import { equalBytes } from '@noble/ciphers/utils.js'
 import { DIGEST_BYTES, toHex, type Algorithm } from '../shared/algorithms.ts'
@@ -8,6 +9,7 @@ import { FalseFoundError, InvalidInputError, MiscountError, ProtocolError, Timeo
 import { hashBytes } from '../shared/kernels/scalar.ts'
 import { MAX_CANDIDATE_BYTES, type KeyspaceSpec } from '../shared/keyspace/spec.ts'
 import type { LogLevel } from '../shared/log.ts'
+import { plural } from '../shared/plural.ts'
 import { MAX_TARGETS_PER_MESSAGE, PROTOCOL_VERSION, SHUTDOWN_GRACE_MS, WORDLIST_CHUNK_BYTES } from '../shared/protocol/limits.ts'
 import type { WorkerMessage } from '../shared/protocol/messages.ts'
 import { checkTokenStrength, tokenBytes } from '../shared/protocol/noise.ts'
@@ -16,6 +18,7 @@ import { Wordlist } from './inputs/wordlist.ts'
 import { Job, foundOf, type Found } from './job.ts'
 import { checkRequest, type JobRequest, type WordlistInput } from './jobs.ts'
 import { Listener } from './listener.ts'
+import { spawnLocalWorker } from './local-worker.ts'
 import type { SchedulerOptions } from './scheduler/options.ts'
 import { Scheduler } from './scheduler/scheduler.ts'
 import { isLive, workerSummary, type Chunk, type Effect, type FoundResult, type JobSpec, type JobState, type WorkerState, type WorkerSummary } from './scheduler/state.ts'
@@ -34,6 +37,9 @@ export type OrchestratorOptions = {
   potfile?: Potfile // results are appended here before they are reported; targets in it are not searched
   journal?: { journal: Journal, lastJobId: number } // a session: everything is recorded; new job ids follow lastJobId
   storeRetryMs?: number // how often a failed potfile or journal write is tried again
+  // Also run a worker on this machine (a child process on loopback, all cores unless `threads`),
+  // started with the server and stopped with it; its log lines come out as this orchestrator's.
+  localWorker?: boolean | { threads?: number }
 }
 
 export interface OrchestratorEvents {
@@ -49,6 +55,8 @@ export interface OrchestratorEvents {
 }
 
 const SCHEDULER_TICK_MS = 1_000
+// The reason 'worker-left' gives for a worker that said goodbye (anything else: it was lost).
+export const LEFT_POLITELY = 'said goodbye'
 
 type Peer = { session: ServerSession, worker: WorkerState | null, knownJobs: Set<string> }
 
@@ -66,6 +74,9 @@ export class Orchestrator extends EventEmitter<OrchestratorEvents> {
   readonly #pausedByStore = new Set<string>()
   #workerSeq = 0
   #ticker: NodeJS.Timeout | null = null
+  #localWorker: ChildProcess | null = null
+  readonly #localWorkerOptions: { threads?: number } | null
+  readonly #token: string
 
   constructor (options: OrchestratorOptions) {
     super()
@@ -83,6 +94,8 @@ export class Orchestrator extends EventEmitter<OrchestratorEvents> {
     this.#listener = new Listener({ host: this.#host, port: options.port ?? 8080, token: tokenBytes(options.token), timings: this.#timings })
     this.#listener.on('log', (level, message) => this.emit('log', level, message))
     this.#listener.on('session', (session) => this.#onSession(session))
+    this.#token = options.token
+    this.#localWorkerOptions = options.localWorker ? (options.localWorker === true ? {} : options.localWorker) : null
   }
 
   get port (): number { return this.#listener.port }
@@ -95,12 +108,15 @@ export class Orchestrator extends EventEmitter<OrchestratorEvents> {
     return this.#listener.pending
   }
 
-  start (): Promise<void> {
+  async start (): Promise<void> {
     // Once a second, after the event loop has read what is waiting (setImmediate): stalled workers
     // give their chunks back, and whoever is idle picks them up.
     this.#ticker ??= setInterval(() => setImmediate(() => this.#carryOut(this.#scheduler.tick())), SCHEDULER_TICK_MS)
     this.#ticker.unref()
-    return this.#listener.start()
+    await this.#listener.start()
+    if (this.#localWorkerOptions && !this.#localWorker) {
+      this.#localWorker = spawnLocalWorker(this.port, this.#token, (level, message) => this.emit('log', level, `[local worker] ${message}`), this.#localWorkerOptions.threads)
+    }
   }
 
   // Cancels running jobs, tells workers goodbye, stops listening, and tries once more to write
@@ -117,6 +133,7 @@ export class Orchestrator extends EventEmitter<OrchestratorEvents> {
     clearTimeout(grace)
     for (const session of sessions) session.socket.destroy()
     await stopped
+    this.#localWorker?.kill()
     if (!this.#writes.flush()) this.emit('log', 'error', `${this.#writes.pending} result(s) or record(s) could not be written to the potfile or session journal; the results were printed as they were found`)
     this.#writes.close()
   }
@@ -287,7 +304,7 @@ export class Orchestrator extends EventEmitter<OrchestratorEvents> {
       }
       const left = workerSummary(peer.worker)
       const requeued = this.#scheduler.removeWorker(peer.worker.id)
-      const why = error ? `${error.code}: ${error.message}` : 'said goodbye'
+      const why = error ? `${error.code}: ${error.message}` : LEFT_POLITELY
       this.emit('log', error ? 'warn' : 'info', `worker ${left.name} left (${why}); ${requeued} chunk(s) requeued`)
       this.emit('worker-left', left, why)
       this.#dispatch()
@@ -306,7 +323,7 @@ export class Orchestrator extends EventEmitter<OrchestratorEvents> {
       }
       peer.worker = this.#scheduler.addWorker({ id: key, name: message.name, address: peer.session.remoteAddress, cores: message.cores, threads: message.threads })
       peer.session.send({ type: 'welcome', workerId: key })
-      this.emit('log', 'info', `worker ${message.name} joined from ${peer.session.remoteAddress} (${message.cores} cores, ${message.threads} threads)`)
+      this.emit('log', 'info', `worker ${message.name} joined from ${peer.session.remoteAddress} (${plural(message.cores, 'core')}, ${plural(message.threads, 'thread')})`)
       this.emit('worker-joined', workerSummary(peer.worker))
       this.#dispatch()
       return
@@ -347,8 +364,9 @@ export class Orchestrator extends EventEmitter<OrchestratorEvents> {
       return
     }
     this.emit('log', 'info', `worker ${worker.name} found ${toHex(hash)}`)
+    // The finder has dropped the target itself; the others are told.
     for (const other of this.#peers.values()) {
-      if (other.knownJobs.has(jobId)) other.session.send({ type: 'solved', jobId, hash })
+      if (other.worker !== worker && other.knownJobs.has(jobId)) other.session.send({ type: 'solved', jobId, hash })
     }
     this.#carryOut(outcome)
   }

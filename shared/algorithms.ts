@@ -7,6 +7,9 @@ export type Algorithm = typeof ALGORITHMS[number]
 export const DIGEST_BYTES: Record<Algorithm, number> = { md5: 16, sha1: 20, sha256: 32, sha512: 64 }
 export const MAX_DIGEST_BYTES = 64
 
+// How each name reads after "is not": "an md5", "a sha1".
+const ALGORITHM_ARTICLES: Record<Algorithm, string> = { md5: 'an md5', sha1: 'a sha1', sha256: 'a sha256', sha512: 'a sha512' }
+
 // hashcat's -m numbers, so users can keep the names they know.
 export const HASHCAT_MODES: Record<string, Algorithm> = { 0: 'md5', 100: 'sha1', 1400: 'sha256', 1700: 'sha512' }
 
@@ -27,7 +30,7 @@ export function parseDigest (algorithm: Algorithm, text: string): Uint8Array {
   const hex = text.trim().toLowerCase()
   const bytes = DIGEST_BYTES[algorithm]
   if (hex.length !== bytes * 2 || !HEX.test(hex)) {
-    throw new InvalidInputError(`"${text}" is not a ${algorithm} digest: expected ${bytes * 2} hex digits`)
+    throw new InvalidInputError(`"${text}" is not ${ALGORITHM_ARTICLES[algorithm]} digest: expected ${bytes * 2} hex digits`)
   }
   return Uint8Array.from(Buffer.from(hex, 'hex'))
 }

@@ -8,11 +8,13 @@ import { PassThrough } from 'node:stream'
 import blessed from 'blessed'
 import { rangeSpec } from '../shared/keyspace/spec.ts'
 import { Job, foundOf } from '../server/job.ts'
-import { Orchestrator } from '../server/orchestrator.ts'
+import { LEFT_POLITELY, Orchestrator } from '../server/orchestrator.ts'
 import { Scheduler } from '../server/scheduler/scheduler.ts'
 import { workerSummary } from '../server/scheduler/state.ts'
 import { Dashboard, progressBar, sparkline, type DashboardSource } from '../server/ui/dashboard.ts'
 import { Tui } from '../server/ui/tui.ts'
+import { formatDuration } from '../server/ui/format.ts'
+import { plural } from '../shared/plural.ts'
 import { TOKEN, eventually } from './helpers.ts'
 
 const HEADER = { listen: '0.0.0.0:8080', fingerprint: 'abcd1234', workerCommand: 'npm run worker -- --host 10.0.0.2 --port 8080' }
@@ -78,10 +80,16 @@ describe('Dashboard', () => {
     source.emit('found', job, foundOf(result))
     const left = workerSummary(worker)
     scheduler.removeWorker('w1')
-    source.emit('worker-left', left, 'connection lost')
+    source.emit('worker-left', left, 'TASKORCH_ERR_TIMEOUT: heartbeat did not complete within 20000 ms')
+    const polite = workerSummary(scheduler.addWorker({ id: 'w2', name: 'beta', address: '10.0.0.6:4000', cores: 1, threads: 1 }))
+    scheduler.removeWorker('w2')
+    source.emit('worker-left', polite, LEFT_POLITELY)
     const now = Date.now()
     const view = dashboard.view(now)
-    expect(view.workers).toEqual([{ name: 'alpha', address: '10.0.0.5:4000', threads: '4/2', speed: '-', inFlight: '0', state: 'lost', connected: '-' }])
+    expect(view.workers).toEqual([
+      { name: 'alpha', address: '10.0.0.5:4000', threads: '4/2', speed: '-', inFlight: '0', state: 'lost', connected: '-' },
+      { name: 'beta', address: '10.0.0.6:4000', threads: '1/1', speed: '-', inFlight: '0', state: 'left', connected: '-' } // it said goodbye
+    ])
     expect(view.results).toEqual([`${md5('123')}:123`])
     expect(view.jobs[0].found).toBe('1/2')
     expect(dashboard.view(now + 61_000).workers).toEqual([])
@@ -97,6 +105,11 @@ describe('Dashboard', () => {
     await new Promise((resolve) => socket.once('connect', resolve))
     await eventually(() => orch.connecting.length > 0, 5_000, 'a connecting peer')
     expect(dashboard.view().workers).toEqual([expect.objectContaining({ address: expect.stringMatching(/127\.0\.0\.1/), state: 'connecting' })])
+  })
+
+  it('says how long in words a person reads at a glance, up to "> 100 years"', () => {
+    expect([formatDuration(59), formatDuration(61), formatDuration(3 * 3600 + 120), formatDuration(1e12), formatDuration(-1)]).toEqual(['59s', '1m01s', '3h02m', '> 100 years', '-'])
+    expect([plural(1, 'thread'), plural(2, 'thread'), plural(1n, 'run')]).toEqual(['1 thread', '2 threads', '1 run'])
   })
 
   it('draws progress bars and sparklines', () => {
@@ -161,8 +174,14 @@ describe('terminal UI on a fake terminal', () => {
     await eventually(() => text().includes('job 2 added'), 5_000, 'the confirmation')
     await eventually(() => !text().includes('job 2 added'), 5_000, 'the confirmation closing by itself')
 
+    // Cancelling asks first, with the job's figures; n keeps it.
+    await press('c')
+    await eventually(() => /Cancel job 1 \(0\.0% searched, 0\/2 found\)\?/.test(text()), 5_000, 'the cancel question')
+    await press('n')
+    expect(source.jobs[0].status).toBe('running')
     await press('q')
-    await eventually(() => /2 job\(s\) still running. Quit anyway\? \(y\/n\)/.test(text()), 5_000, 'the question')
+    await eventually(() => /2 job\(s\) still running\. Quit anyway\?/.test(text()), 5_000, 'the question')
+    expect(text()).not.toContain('(y/n)') // one set of choices: the buttons
     await press('n')
     expect(quits).toBe(0)
     for (const job of source.jobs) job.cancel()
@@ -178,7 +197,7 @@ describe('terminal UI on a fake terminal', () => {
     const tui = new Tui({
       dashboard, screen, jobs: () => source.jobs, quit: async () => {}, noticeSeconds: FAST_NOTICES,
       addJob: async (form) => {
-        if (!/^[0-9a-f]{32}$/.test(form.targets)) throw new Error(`"${form.targets}" is not a md5 digest: expected 32 hex digits`)
+        if (!/^[0-9a-f]{32}$/.test(form.targets)) throw new Error(`"${form.targets}" is not an md5 digest: expected 32 hex digits`)
         return `job ${addJob([form.targets]).id} added`
       }
     })
@@ -187,10 +206,10 @@ describe('terminal UI on a fake terminal', () => {
     await eventually(() => text().includes('add a job'), 5_000, 'the form')
     await press('zz')
     for (let i = 0; i < 3; i++) await press('\r')
-    await eventually(() => text().includes('"zz" is not a md5 digest: expected 32 hex digits'), 3_000, 'the refusal')
+    await eventually(() => text().includes('"zz" is not an md5 digest: expected 32 hex digits'), 3_000, 'the refusal')
     expect(source.jobs).toHaveLength(1)
     // The message closes by itself, and the form asks again.
-    await eventually(() => !text().includes('is not a md5 digest') && text().includes('add a job'), 3_000, 'the form again')
+    await eventually(() => !text().includes('is not an md5 digest') && text().includes('add a job'), 3_000, 'the form again')
     await turns() // the form reads its first field again
     await press('\x1b')
     await eventually(() => !text().includes('add a job'), 3_000, 'the form closing')

@@ -8,7 +8,7 @@ import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { fileURLToPath } from 'node:url'
-import { Orchestrator } from '../server/index.ts'
+import { Orchestrator, outcomeJson } from '../server/index.ts'
 import { tokenBytes } from '../shared/protocol/noise.ts'
 import { connectSession } from '../shared/protocol/session.ts'
 import { PROTOCOL_VERSION } from '../shared/protocol/limits.ts'
@@ -86,6 +86,34 @@ describe('end to end on loopback', () => {
     expect(outcome.status).toBe('found')
     expect(outcome.found.map((f) => f.plaintext).sort()).toEqual([...plaintexts].sort())
   }, 90_000)
+
+  it('finds every candidate of a keyspace when each one is a target (46,656 finds) in seconds', async () => {
+    const worker = startWorker(orch.port, 'finder', ['--threads', '2'])
+    const charset = 'abcdefghijklmnopqrstuvwxyz0123456789'
+    const all = [...charset].flatMap((a) => [...charset].flatMap((b) => [...charset].map((c) => a + b + c)))
+    const started = performance.now()
+    const job = orch.addTasks({ algorithm: 'md5', targets: all.map((w) => hex('md5', w)), keyspace: { type: 'mask', mask: '?1?1?1', charsets: ['?l?d'] } })
+    const outcome = await within(60_000, job.done, 'every find')
+    expect(outcome.status).toBe('found')
+    expect(outcome.found.length).toBe(46_656)
+    expect(performance.now() - started).toBeLessThan(30_000) // 10 s measured here, the worker never dropped
+    expect(worker.stderr).not.toMatch(/disconnected/)
+  }, 90_000)
+
+  it('runs a local worker of its own when asked (localWorker), and gives an outcome JSON can hold', async () => {
+    const solo = new Orchestrator({ host: '127.0.0.1', port: 0, token: TOKEN, localWorker: { threads: 1 } })
+    const lines: string[] = []
+    solo.on('log', (_level, message) => lines.push(message))
+    await solo.start()
+    try {
+      const job = solo.addTasks({ algorithm: 'sha1', targets: [hex('sha1', 'a:b')], keyspace: { type: 'mask', mask: 'a?sb' } })
+      const outcome = await within(30_000, job.done, 'the job')
+      expect(JSON.parse(JSON.stringify(outcomeJson(outcome)))).toEqual({ status: 'found', hashed: expect.stringMatching(/^\d+$/), found: [{ hash: hex('sha1', 'a:b'), plaintext: '$HEX[613a62]' }] })
+      expect(lines.some((l) => l.startsWith('[local worker] connected to 127.0.0.1:'))).toBe(true)
+    } finally {
+      await solo.stop()
+    }
+  }, 40_000)
 
   it('loses nothing when a worker process is killed mid-chunk', async () => {
     const victim = startWorker(orch.port, 'victim')
@@ -244,7 +272,7 @@ describe('command lines', () => {
       [['--target', hex('md5', 'a'), '--mask', '?d?q'], /"\?q" at position 2 is not a charset/],
       [['--target', hex('md5', 'a'), '--mask', '?d?1'], /no custom charset -1/],
       [['--target', hex('md5', 'a'), '--range', '0-9', '--increment'], /--increment needs --mask/],
-      [['--targets', BAD_LIST, '--range', '0-9'], /bad-list\.txt:4: "xyz" is not a md5 digest: expected 32 hex digits/],
+      [['--targets', BAD_LIST, '--range', '0-9'], /bad-list\.txt:4: "xyz" is not an md5 digest: expected 32 hex digits/],
       [['--targets', '/nonexistent/list.txt', '--range', '0-9'], /--targets \/nonexistent\/list.txt: cannot read it \(ENOENT\)/],
       [['--target', hex('md5', 'a'), '--wordlist', '/nonexistent/words.txt'], /--wordlist \/nonexistent\/words.txt: cannot read it \(ENOENT\)/],
       [['--target', hex('md5', 'a'), '--wordlist', BAD_LIST, '--mask', '?d'], /give one keyspace, not --mask and --wordlist/],
@@ -290,6 +318,18 @@ describe('command lines', () => {
     for (const line of lines) expect(() => JSON.parse(line), line).not.toThrow()
     expect(lines.some((l) => JSON.parse(l).message.startsWith('[local worker]'))).toBe(true)
   }, 90_000)
+
+  it('npm run worker stops the worker itself on SIGTERM (npm passes the signal on) and exits 0', async () => {
+    const isolated = { ...process.env, XDG_CONFIG_HOME: mkdtempSync(join(tmpdir(), 'taskorch-config-')) }
+    const child = spawn('npm', ['run', '--silent', 'worker', '--', '--port', '1', '--token', TOKEN, '--threads', '1'], { cwd: ROOT, env: isolated, stdio: ['ignore', 'pipe', 'pipe'] })
+    let stderr = ''
+    child.stderr!.on('data', (d) => { stderr += d })
+    const exit = once(child, 'exit')
+    await eventually(() => stderr.includes('next try in'), 20_000, 'the worker running')
+    child.kill('SIGTERM')
+    expect((await within(10_000, exit, 'npm exit'))[0]).toBe(0)
+    expect(stderr).toContain('SIGTERM: handing work back to the server and stopping')
+  }, 40_000)
 
   it('a worker with the wrong token keeps trying, with a hint, and exits 3 only when told to give up', async () => {
     const orch = new Orchestrator({ host: '127.0.0.1', port: 0, token: 'the-real-token-0123456789abcdefghij' })

@@ -190,6 +190,7 @@ export class WorkerClient extends EventEmitter<WorkerEvents> {
     const session = this.#session
     const targets = [...job.targets.values()] // what is still sought, as of this chunk
     const chunk = this.#runner.run({ algorithm: job.algorithm, keyspace: job.keyspace, targets }, offset, length, (hit) => {
+      job.targets.delete(toHex(hit.hash)) // later chunks need not look for it; the server tells the others
       session?.send({ type: 'found', jobId, hash: hit.hash, plaintext: hit.plaintext })
     }, words)
     const running: Running = { jobId, chunk, length, reported: 0 }

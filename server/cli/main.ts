@@ -19,7 +19,6 @@ import { jobSummary } from '../ui/format.ts'
 import { Tui } from '../ui/tui.ts'
 import { FLAGS, HELP, keyspaceFlags, parseJob } from './flags.ts'
 import { logProgress } from './headless.ts'
-import { spawnLocalWorker } from './local-worker.ts'
 
 const DEMO_TARGET = 'ef775988943825d2871e1cfa75473ec0'
 const DEMO_RANGE = '0-100000000'
@@ -95,7 +94,8 @@ runMain(async () => {
   }
 
   const orch = new Orchestrator({
-    host, port, token, potfile: potfile ?? undefined, journal: session ? { journal: session.journal, lastJobId: session.replay.lastJobId } : undefined
+    host, port, token, potfile: potfile ?? undefined, journal: session ? { journal: session.journal, lastJobId: session.replay.lastJobId } : undefined,
+    localWorker: flags['local-worker'] === true
   })
   if (potfile) log('INFO', `potfile ${potfile.path}: ${potfile.size} result(s) known`)
   orch.on('log', (level, message) => log(level.toUpperCase() as Level, message))
@@ -128,10 +128,6 @@ runMain(async () => {
   if (session && flags.restore && unfinished.length === 0) log('WARN', `session ${flags.session}: ${endedSummary(session.replay)}; no unfinished job to restore`)
   if (firstJob) await addJob(firstJob)
 
-  const localWorker = flags['local-worker']
-    ? spawnLocalWorker(orch.port, token, (line) => (headless ? log('INFO', `[local worker] ${line}`) : dashboard?.addLog(`[local worker] ${shortTime(line)}`)))
-    : null
-  process.once('exit', () => localWorker?.kill())
 
   let tui: Tui | null = null
   let stopping = false
@@ -141,7 +137,6 @@ runMain(async () => {
     tui?.destroy()
     log('INFO', `${why}: stopping`)
     await orch.stop()
-    localWorker?.kill()
     // The screen is gone: what was found goes to stdout, like in headless mode.
     for (const line of found) process.stdout.write(line + '\n')
     process.exit(code)

@@ -1,11 +1,12 @@
 // What the terminal UI shows, computed without a terminal: rows of text cells for workers and jobs,
 // found results, a history of total speed, log lines. The TUI only lays this out; tests read it.
 import type { Found, Job } from '../job.ts'
+import { LEFT_POLITELY } from '../orchestrator.ts'
 import type { WorkerSummary } from '../scheduler/state.ts'
 import { potLine } from '../store/potfile.ts'
 import { formatDuration, formatSpeed } from './format.ts'
 
-export type WorkerRow = { name: string, address: string, threads: string, speed: string, inFlight: string, state: 'connecting' | 'working' | 'idle' | 'lost', connected: string }
+export type WorkerRow = { name: string, address: string, threads: string, speed: string, inFlight: string, state: 'connecting' | 'working' | 'idle' | 'left' | 'lost', connected: string }
 export type JobRow = { id: string, algorithm: string, keyspace: string, progress: string, speed: string, eta: string, found: string, priority: string, status: string }
 export type View = {
   header: { listen: string, fingerprint: string, workerCommand: string }
@@ -49,7 +50,7 @@ export interface DashboardSource {
 export class Dashboard {
   readonly #orch: DashboardSource
   readonly #header: View['header']
-  readonly #lost: { worker: WorkerSummary, at: number }[] = []
+  readonly #lost: { worker: WorkerSummary, at: number, politely: boolean }[] = []
   readonly #results: string[] = []
   readonly #log: string[] = []
   readonly #history: number[] = []
@@ -58,7 +59,7 @@ export class Dashboard {
   constructor (orch: DashboardSource, header: View['header']) {
     this.#orch = orch
     this.#header = header
-    orch.on('worker-left', (worker) => this.#lost.push({ worker, at: Date.now() }))
+    orch.on('worker-left', (worker, why) => this.#lost.push({ worker, at: Date.now(), politely: why === LEFT_POLITELY }))
     orch.on('found', (_job, found) => this.#results.push(potLine(found.hash, found.bytes)))
   }
 
@@ -92,8 +93,8 @@ export class Dashboard {
         state: w.inFlight > 0 ? 'working' : 'idle',
         connected: formatDuration((now - w.connectedAt) / 1000)
       })),
-      ...this.#lost.filter((l) => !live.some((w) => w.id === l.worker.id)).map(({ worker: w }): WorkerRow => ({
-        name: w.name, address: w.address, threads: `${w.cores}/${w.threads}`, speed: '-', inFlight: '0', state: 'lost', connected: '-'
+      ...this.#lost.filter((l) => !live.some((w) => w.id === l.worker.id)).map(({ worker: w, politely }): WorkerRow => ({
+        name: w.name, address: w.address, threads: `${w.cores}/${w.threads}`, speed: '-', inFlight: '0', state: politely ? 'left' : 'lost', connected: '-'
       })),
       ...this.#orch.connecting.map((address): WorkerRow => ({ name: '?', address, threads: '-', speed: '-', inFlight: '0', state: 'connecting', connected: '-' }))
     ]
@@ -111,7 +112,7 @@ export class Dashboard {
         eta: job.status === 'running' && speed > 0 ? formatDuration(left / speed) : '-',
         found: `${s.found.length}/${s.targets.size}`,
         priority: String(s.priority),
-        status: job.status
+        status: job.status === 'paused' && s.active.size > 0 ? 'pausing…' : job.status // chunks in flight still finish
       }
     })
     const totalSpeed = this.#history.at(-1) ?? 0

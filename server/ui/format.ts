@@ -9,8 +9,12 @@ export function formatSpeed (hashesPerSecond: number): string {
   return `${value.toFixed(unit === 0 ? 0 : 1)} ${units[unit]}`
 }
 
+// Past this an ETA means nothing but "not in your lifetime".
+const LONGEST_ETA_SECONDS = 100 * 365.25 * 86_400
+
 export function formatDuration (seconds: number): string {
   if (!Number.isFinite(seconds) || seconds < 0) return '-'
+  if (seconds > LONGEST_ETA_SECONDS) return '> 100 years'
   const s = Math.round(seconds)
   if (s < 60) return `${s}s`
   if (s < 3600) return `${Math.floor(s / 60)}m${String(s % 60).padStart(2, '0')}s`

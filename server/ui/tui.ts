@@ -102,7 +102,10 @@ export class Tui {
     ].join('\n'))
     keepSelection(this.#workers, [WORKER_COLUMNS, ...view.workers.map((w) => [w.name, w.address, w.threads, w.speed, w.inFlight, w.state, w.connected].map(blessed.escape))])
     keepSelection(this.#jobs, [JOB_COLUMNS, ...view.jobs.map((j) => [j.id, j.algorithm, j.keyspace, j.progress, j.speed, j.eta, j.found, j.priority, j.status].map(blessed.escape))])
-    this.#results.setContent(view.results.length > 0 ? view.results.join('\n') : 'nothing found yet')
+    // A line wider than the pane is shortened in the digest's middle, never wrapped inside it; the
+    // full lines are printed on the way out.
+    const width = Math.max(20, (this.#results.width as number) - 2)
+    this.#results.setContent(view.results.length > 0 ? view.results.map((line) => blessed.escape(fitResult(line, width))).join('\n') : 'nothing found yet')
     this.#results.setScrollPerc(100)
     this.#speed.setContent(`${view.totalSpeed}\n${view.sparkline}`)
     this.#log.setContent(view.log.join('\n'))
@@ -121,9 +124,9 @@ export class Tui {
     screen.key(['?'], guarded(() => this.#message(HELP_TEXT, 0)))
     screen.key(['c'], guarded(() => {
       const job = this.#selectedJob()
-      if (!job) return
-      if (job.status === 'running' || job.status === 'paused') job.cancel()
-      this.render(true)
+      if (!job || (job.status !== 'running' && job.status !== 'paused')) return
+      const searched = Number(job.searched) / Number(job.keyspaceSize)
+      this.#confirm(`Cancel job ${job.id} (${(searched * 100).toFixed(1)}% searched, ${job.state.found.length}/${job.state.targets.size} found)?`, () => job.cancel())
     }))
     screen.key(['p'], guarded(() => {
       const job = this.#selectedJob()
@@ -135,16 +138,21 @@ export class Tui {
     screen.key(['q'], guarded(() => {
       const running = this.#options.jobs().filter((j) => j.status === 'running' || j.status === 'paused').length
       if (running === 0) return void this.#options.quit()
-      this.#modal = true
-      const question = blessed.question({ parent: screen, top: 'center', left: 'center', width: 60, height: 7, border: { type: 'line' }, tags: true, keys: true })
-      question.ask(`${running} job(s) still running. Quit anyway? (y/n)`, (_error, yes) => {
-        question.destroy()
-        this.#modal = false
-        if (yes) void this.#options.quit()
-        else this.render(true)
-      })
+      this.#confirm(`${running} job(s) still running. Quit anyway?`, () => void this.#options.quit())
     }))
     screen.key(['C-c'], () => void this.#options.quit())
+  }
+
+  // A yes/no question: its buttons are the one set of choices (y or enter: Okay, n or esc: Cancel).
+  #confirm (text: string, yes: () => void): void {
+    this.#modal = true
+    const question = blessed.question({ parent: this.screen, top: 'center', left: 'center', width: 64, height: 7, border: { type: 'line' }, tags: true, keys: true })
+    question.ask(blessed.escape(text), (_error, answer) => {
+      question.destroy()
+      this.#modal = false
+      if (answer) yes()
+      this.render(true)
+    })
   }
 
   #message (text: string, seconds: number, then?: () => void): void {
@@ -215,4 +223,12 @@ function keepSelection (table: blessed.Widgets.ListTableElement, rows: string[][
   const selected = (table as unknown as { selected: number }).selected ?? 1
   table.setData(rows)
   table.select(Math.max(1, Math.min(selected, rows.length - 1)))
+}
+
+// `hash:plaintext` in `width` columns: the digest keeps its first and last 8 digits around an ellipsis.
+export function fitResult (line: string, width: number): string {
+  if (line.length <= width) return line
+  const colon = line.indexOf(':')
+  const hash = line.slice(0, colon)
+  return hash.length > 17 ? `${hash.slice(0, 8)}…${hash.slice(-8)}${line.slice(colon)}` : line
 }

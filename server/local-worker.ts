@@ -1,0 +1,35 @@
+// A worker child process on loopback, for the demo and for single-machine use (--local-worker, or
+// the Orchestrator's localWorker option).
+import { spawn, type ChildProcess } from 'node:child_process'
+import { fileURLToPath } from 'node:url'
+import type { LogLevel } from '../shared/log.ts'
+
+const WORKER_MAIN = fileURLToPath(new URL('../worker/main.ts', import.meta.url))
+const LOG_LINE = /^\S+ (DEBUG|INFO|WARN|ERROR|FATAL)\s+(.*)$/
+
+// The token goes through a pipe on stdin: never argv (ps shows it) nor the environment. Each log line
+// of the worker comes back as its level and message.
+export function spawnLocalWorker (port: number, token: string, onLog: (level: LogLevel, message: string) => void, threads?: number): ChildProcess {
+  const args = ['--import', 'tsx', WORKER_MAIN, '--host', '127.0.0.1', '--port', String(port), '--name', 'local', '--token-stdin']
+  if (threads) args.push('--threads', String(threads))
+  const env = { ...process.env }
+  delete env.TASKORCH_TOKEN
+  const child = spawn(process.execPath, args, { env, stdio: ['pipe', 'ignore', 'pipe'] })
+  child.stdin!.end(token + '\n')
+  // A worker left behind would look for its server forever.
+  const kill = () => child.kill()
+  process.once('exit', kill)
+  child.once('exit', () => process.off('exit', kill))
+  let partial = ''
+  child.stderr!.setEncoding('utf8').on('data', (text: string) => {
+    const lines = (partial + text).split('\n')
+    partial = lines.pop()!
+    for (const line of lines) {
+      if (!line) continue
+      const match = LOG_LINE.exec(line)
+      const level = match?.[1] === 'DEBUG' ? 'debug' : match?.[1] === 'WARN' ? 'warn' : match?.[1] === 'ERROR' || match?.[1] === 'FATAL' ? 'error' : 'info'
+      onLog(level, match ? match[2] : line)
+    }
+  })
+  return child
+}
