@@ -13,13 +13,15 @@ import { Scheduler } from '../server/scheduler/scheduler.ts'
 import { workerSummary } from '../server/scheduler/state.ts'
 import { Dashboard, progressBar, sparkline, type DashboardSource } from '../server/ui/dashboard.ts'
 import { Tui } from '../server/ui/tui.ts'
+import { jobFromForm } from '../server/cli/flags.ts'
+import type { JobRequest } from '../server/jobs.ts'
 import { formatDuration } from '../server/ui/format.ts'
 import { plural } from '../shared/plural.ts'
 import { TOKEN, eventually } from './helpers.ts'
 
 const HEADER = { listen: '0.0.0.0:8080', fingerprint: 'abcd1234', workerCommand: 'npm run worker -- --host 10.0.0.2 --port 8080' }
 const md5 = (text: string) => createHash('md5').update(text).digest('hex')
-const FAST_NOTICES = { confirmation: 0.05, error: 0.1 }
+const FAST_NOTICES = 0.05
 
 const cleanup: (() => unknown)[] = []
 afterEach(async () => { for (const step of cleanup.splice(0).reverse()) await step() })
@@ -166,10 +168,14 @@ describe('terminal UI on a fake terminal', () => {
 
     await press('a')
     await eventually(() => text().includes('add a job'), 5_000, 'the form')
-    await press(md5('x'))
-    for (let i = 0; i < 3; i++) await press('\r')
+    // Pasted in one go, as a terminal delivers a paste: every character lands, tabs move on.
+    await press(`${md5('x')}\t\t?1?1?d\t\t?l\t\t\t\t2-3\t7`)
+    await press('\r')
     await eventually(() => added.length === 1, 5_000, 'the job from the form')
-    expect(added).toEqual([{ algorithm: 'md5', targets: md5('x'), keyspace: '0-100000000', priority: '0' }])
+    expect(added).toEqual([{
+      algorithm: 'md5', targets: md5('x'), targetsFile: '', keyspace: '?1?1?d', wordlist: '',
+      charset1: '?l', charset2: '', charset3: '', charset4: '', increment: '2-3', priority: '07'
+    }])
     expect(source.jobs).toHaveLength(2)
     await eventually(() => text().includes('job 2 added'), 5_000, 'the confirmation')
     await eventually(() => !text().includes('job 2 added'), 5_000, 'the confirmation closing by itself')
@@ -189,29 +195,33 @@ describe('terminal UI on a fake terminal', () => {
     await eventually(() => quits === 1, 5_000, 'quit')
   })
 
-  it('shows why a job from the form was refused, keeps the form, and esc closes it', async () => {
+  it('reads the form as the command line reads flags, shows a refusal in the form, keeps its values, and esc closes it', async () => {
     const { source, dashboard, addJob } = setup()
     const fake = fakeScreen()
     const { screen, text } = fake
     input = () => fake.input
+    const requests: JobRequest[] = []
     const tui = new Tui({
       dashboard, screen, jobs: () => source.jobs, quit: async () => {}, noticeSeconds: FAST_NOTICES,
       addJob: async (form) => {
-        if (!/^[0-9a-f]{32}$/.test(form.targets)) throw new Error(`"${form.targets}" is not an md5 digest: expected 32 hex digits`)
-        return `job ${addJob([form.targets]).id} added`
+        const request = await jobFromForm(form)
+        requests.push(request)
+        return `job ${addJob(request.targets.map((t) => Buffer.from(t as Uint8Array).toString('hex'))).id} added`
       }
     })
     cleanup.push(() => tui.destroy())
     await press('a')
     await eventually(() => text().includes('add a job'), 5_000, 'the form')
-    await press('zz')
-    for (let i = 0; i < 3; i++) await press('\r')
+    await press('zz\t\t0-10\r')
     await eventually(() => text().includes('"zz" is not an md5 digest: expected 32 hex digits'), 3_000, 'the refusal')
-    expect(source.jobs).toHaveLength(1)
-    // The message closes by itself, and the form asks again.
-    await eventually(() => !text().includes('is not an md5 digest') && text().includes('add a job'), 3_000, 'the form again')
-    await turns() // the form reads its first field again
+    expect(text()).toContain('add a job') // still open, values kept: mend the digest and go on
+    await press('\x1b[A\x1b[A\x7f\x7f' + md5('y') + '\r') // up to the digests, mend them, enter
+    await eventually(() => requests.length === 1, 3_000, 'the job')
+    expect(requests[0]).toMatchObject({ algorithm: 'md5', keyspace: { type: 'range', start: '0', end: '10' }, priority: 0 })
+    await eventually(() => !text().includes('add a job'), 3_000, 'the form closing after the job')
+    await press('a')
+    await eventually(() => text().includes('add a job'), 3_000, 'the form again')
     await press('\x1b')
-    await eventually(() => !text().includes('add a job'), 3_000, 'the form closing')
+    await eventually(() => !text().includes('add a job'), 3_000, 'esc closing the form')
   })
 })

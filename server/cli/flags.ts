@@ -3,7 +3,9 @@ import { parseAlgorithm, parseDigest } from '../../shared/algorithms.ts'
 import { integerFlag } from '../../shared/cli.ts'
 import { InvalidInputError } from '../../shared/errors.ts'
 import { MAX_CANDIDATE_BYTES, maskSpec, parseRange, type MaskSpec, type RangeSpec } from '../../shared/keyspace/spec.ts'
+import { readHashList } from '../inputs/hash-list.ts'
 import type { JobRequest, WordlistInput } from '../jobs.ts'
+import type { AddJobForm } from '../ui/tui.ts'
 import { MAX_PRIORITY } from '../scheduler/options.ts'
 
 export const HELP = `Usage: npm run server -- [options]
@@ -84,4 +86,25 @@ export function parseJob (algo: string, targets: string[], keyspace: RangeSpec |
     keyspace,
     priority: integerFlag(priority.trim(), 'priority', 0, 0, MAX_PRIORITY)
   }
+}
+
+// The dashboard's add-a-job form, read exactly as the same flags would be.
+export async function jobFromForm (form: AddJobForm): Promise<JobRequest> {
+  const keyspace = form.keyspace.trim()
+  const increment = /^\s*(\d*)\s*-\s*(\d*)\s*$/.exec(form.increment)
+  if (form.increment.trim() && !increment) throw new InvalidInputError(`increment "${form.increment}" must look like MIN-MAX (either may be left out), e.g. 2-8`)
+  const flags: Record<string, unknown> = {
+    range: /^\d+\s*-\s*\d+$/.test(keyspace) ? keyspace : undefined,
+    mask: keyspace && !/^\d+\s*-\s*\d+$/.test(keyspace) ? keyspace : undefined,
+    wordlist: form.wordlist.trim() || undefined,
+    increment: increment ? true : undefined,
+    'increment-min': increment?.[1] || undefined,
+    'increment-max': increment?.[2] || undefined
+  }
+  for (const i of [1, 2, 3, 4] as const) flags[`custom-charset${i}`] = form[`charset${i}`] || undefined
+  const given = (['range', 'mask', 'wordlist'] as const).filter((k) => flags[k] !== undefined)
+  if (given.length !== 1) throw new InvalidInputError(given.length === 0 ? 'give a keyspace: a range, a mask or a wordlist' : 'give one keyspace: a range or mask, or a wordlist')
+  const algorithm = parseAlgorithm(form.algorithm.trim())
+  const listed = form.targetsFile.trim() ? await readHashList(form.targetsFile.trim(), algorithm) : []
+  return parseJob(form.algorithm, form.targets.split(/[\s,]+/).filter(Boolean), keyspaceFlags(flags)!, form.priority, listed)
 }

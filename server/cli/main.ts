@@ -17,7 +17,7 @@ import { Potfile, potLine } from '../store/potfile.ts'
 import { Dashboard } from '../ui/dashboard.ts'
 import { jobSummary } from '../ui/format.ts'
 import { Tui } from '../ui/tui.ts'
-import { FLAGS, HELP, keyspaceFlags, parseJob } from './flags.ts'
+import { FLAGS, HELP, jobFromForm, keyspaceFlags, parseJob } from './flags.ts'
 import { logProgress } from './headless.ts'
 
 const DEMO_TARGET = 'ef775988943825d2871e1cfa75473ec0'
@@ -153,12 +153,7 @@ runMain(async () => {
       dashboard,
       jobs: () => orch.jobs,
       quit: () => shutdown('quit', 0),
-      addJob: async (form) => {
-        // The form's keyspace is a range when it looks like A-B, else a mask.
-        const text = form.keyspace.trim()
-        const keyspace = /^\d+\s*-\s*\d+$/.test(text) ? parseRange(text) : maskSpec(text, [])
-        return `job ${(await addJob(parseJob(form.algorithm, form.targets.split(/[\s,]+/).filter(Boolean), keyspace, form.priority))).id} added`
-      }
+      addJob: async (form) => `job ${(await addJob(await jobFromForm(form))).id} added`
     })
     const redraw = () => tui?.render()
     for (const event of ['job-added', 'job-progress', 'job-ended', 'found', 'worker-joined', 'worker-left', 'log'] as const) orch.on(event, redraw)

@@ -8,9 +8,32 @@ import type { Job } from '../job.ts'
 const RENDER_INTERVAL_MS = 250
 const SAMPLE_INTERVAL_MS = 1_000
 // How long a notice stays up before it closes by itself.
-export const NOTICE_SECONDS = { confirmation: 2, error: 4 }
+export const NOTICE_SECONDS = 2
 
-export type AddJobForm = { algorithm: string, targets: string, keyspace: string, priority: string }
+// What the add-a-job form asks, as text; the server reads it as it reads the same flags.
+export type AddJobForm = {
+  algorithm: string, targets: string, targetsFile: string, keyspace: string, wordlist: string,
+  charset1: string, charset2: string, charset3: string, charset4: string, increment: string, priority: string
+}
+
+const FORM_FIELDS: [keyof AddJobForm, string][] = [
+  ['algorithm', 'algorithm (md5 sha1 sha256 sha512)'],
+  ['targets', 'target digests (hex, spaces between)'],
+  ['targetsFile', 'or a hash list file (--targets)'],
+  ['keyspace', 'range A-B or mask (?l?d...)'],
+  ['wordlist', 'or a wordlist file (--wordlist)'],
+  ['charset1', 'custom charset -1'],
+  ['charset2', 'custom charset -2'],
+  ['charset3', 'custom charset -3'],
+  ['charset4', 'custom charset -4'],
+  ['increment', 'mask --increment MIN-MAX'],
+  ['priority', 'priority (higher runs first)']
+]
+
+const EMPTY_FORM: AddJobForm = {
+  algorithm: 'md5', targets: '', targetsFile: '', keyspace: '', wordlist: '',
+  charset1: '', charset2: '', charset3: '', charset4: '', increment: '', priority: '0'
+}
 
 export type TuiOptions = {
   dashboard: Dashboard
@@ -18,13 +41,13 @@ export type TuiOptions = {
   addJob: (form: AddJobForm) => Promise<string> // resolves to a confirmation; rejects with a message on bad input
   quit: () => Promise<void>
   screen?: blessed.Widgets.Screen // tests pass one on a fake terminal
-  noticeSeconds?: typeof NOTICE_SECONDS // tests shorten them
+  noticeSeconds?: number // tests shorten it
 }
 
 const HELP_TEXT = [
   '{bold}Keys{/bold}',
   '',
-  '  a        add a job (algorithm, targets, range or mask)',
+  '  a        add a job (every option the command line has)',
   '  c        cancel the selected job',
   '  p        pause or resume the selected job',
   '  tab      move between the workers and jobs tables',
@@ -121,7 +144,7 @@ export class Tui {
     const screen = this.screen
     const guarded = (handler: () => void) => () => { if (!this.#modal) handler() }
     screen.key(['tab'], guarded(() => (screen.focused === this.#jobs ? this.#workers : this.#jobs).focus()))
-    screen.key(['?'], guarded(() => this.#message(HELP_TEXT, 0)))
+    screen.key(['?'], guarded(() => this.#message(HELP_TEXT)))
     screen.key(['c'], guarded(() => {
       const job = this.#selectedJob()
       if (!job || (job.status !== 'running' && job.status !== 'paused')) return
@@ -155,58 +178,78 @@ export class Tui {
     })
   }
 
-  #message (text: string, seconds: number, then?: () => void): void {
+  // A message any key closes (the help).
+  #message (text: string): void {
     this.#modal = true
     const box = blessed.message({ parent: this.screen, top: 'center', left: 'center', width: '60%', height: 'shrink', border: { type: 'line' }, tags: true, keys: true })
-    box.display(text, seconds, () => {
+    box.display(text, 0, () => {
       box.destroy()
       this.#modal = false
-      if (then) then()
-      else this.render(true)
+      this.render(true)
     })
   }
 
-  // A small form read field by field: enter moves on (and adds the job after the last), esc closes.
+  // The add-a-job form: every option the command line has, one field a line. Keys go straight into
+  // the current field as they arrive, so pasted text is kept whole; tab and the arrows move between
+  // fields, enter adds the job, esc closes. A refusal is shown in the form, which keeps its values.
   #addJobForm (): void {
     this.#modal = true
-    const form = blessed.box({ parent: this.screen, top: 'center', left: 'center', width: 76, height: 13, border: { type: 'line' }, label: ' add a job ', tags: true })
-    const fields: [keyof AddJobForm, string, string][] = [
-      ['algorithm', 'algorithm (md5, sha1, sha256, sha512)', 'md5'],
-      ['targets', 'target digests (hex, space separated)', ''],
-      ['keyspace', 'range (A-B) or mask (?l?d...)', '0-100000000'],
-      ['priority', 'priority (higher runs first)', '0']
-    ]
-    const inputs = fields.map(([, label, value], i) => {
-      blessed.text({ parent: form, top: 1 + i * 2, left: 1, content: label + ':' })
-      return blessed.textbox({ parent: form, top: 1 + i * 2, left: 40, width: 32, height: 1, value, style: { bg: 'blue', focus: { bg: 'cyan' } } })
-    })
-    blessed.text({ parent: form, top: 9, left: 1, content: 'enter: next field, and add the job after the last   esc: close', style: { fg: 'gray' } })
+    const values: AddJobForm = { ...EMPTY_FORM }
+    let current = FORM_FIELDS.findIndex(([name]) => name === 'targets') // the algorithm has a default; the targets do not
+    let problem = ''
+    const form = blessed.box({ parent: this.screen, top: 'center', left: 'center', width: 90, height: FORM_FIELDS.length + 6, border: { type: 'line' }, label: ' add a job ', tags: true })
+    const draw = () => {
+      const lines = FORM_FIELDS.map(([name, label], i) => {
+        const value = blessed.escape(values[name]) + (i === current ? '{inverse} {/inverse}' : '')
+        return `${i === current ? '{cyan-fg}>{/cyan-fg}' : ' '} ${label.padEnd(34)} ${i === current ? `{bold}${value}{/bold}` : value}`
+      })
+      lines.push('', problem ? `{red-fg}${blessed.escape(problem)}{/red-fg}` : '{gray-fg}tab/up/down: move   enter: add the job   esc: close{/gray-fg}')
+      form.setContent(lines.join('\n'))
+      this.screen.render()
+    }
     const close = () => {
+      this.screen.removeListener('keypress', onKey)
       form.destroy()
       this.#modal = false
       this.#jobs.focus()
       this.render(true)
     }
     const submit = () => {
-      const values = Object.fromEntries(fields.map(([name], i) => [name, inputs[i].getValue()])) as AddJobForm
-      Promise.resolve().then(() => this.#options.addJob(values)).then((confirmation) => {
+      Promise.resolve().then(() => this.#options.addJob({ ...values })).then((confirmation) => {
         close()
-        this.#message(confirmation, (this.#options.noticeSeconds ?? NOTICE_SECONDS).confirmation)
+        this.#notice(confirmation)
       }, (error: Error) => {
-        this.#message(`{red-fg}${blessed.escape(error.message)}{/red-fg}`, (this.#options.noticeSeconds ?? NOTICE_SECONDS).error, () => { this.#modal = true; ask(0) })
+        problem = error.message
+        draw()
       })
     }
-    // Each read starts after the key event that led to it has finished, or blessed's textbox sees
-    // that key (or a focus change) as input to the new field.
-    const ask = (field: number) => setImmediate(() => {
-      this.screen.render()
-      inputs[field].readInput((_error, value) => {
-        if (value === null || value === undefined) return close()
-        if (field < inputs.length - 1) ask(field + 1)
-        else submit()
-      })
-    })
-    ask(1) // the algorithm has a default; the targets do not
+    const onKey = (ch: string | undefined, key: { name?: string, ctrl?: boolean, meta?: boolean, full?: string }) => {
+      const name = FORM_FIELDS[current][0]
+      switch (key.name) {
+        case 'escape': return close()
+        case 'enter': return submit() // blessed reports a return key as 'return', then again as 'enter'
+        case 'tab': current = (current + (key.full === 'S-tab' ? FORM_FIELDS.length - 1 : 1)) % FORM_FIELDS.length; break
+        case 'down': current = (current + 1) % FORM_FIELDS.length; break
+        case 'up': current = (current + FORM_FIELDS.length - 1) % FORM_FIELDS.length; break
+        case 'backspace': values[name] = values[name].slice(0, -1); break
+        default:
+          if (!ch || key.ctrl || key.meta || ch < ' ') return
+          values[name] += ch
+      }
+      problem = ''
+      draw()
+    }
+    // Listening from the next turn: the 'a' that opened the form is not its first character.
+    setImmediate(() => this.screen.on('keypress', onKey))
+    draw()
+  }
+
+  // A note that closes by itself and takes no keys: the next key goes where it was meant to.
+  #notice (text: string): void {
+    const box = blessed.box({ parent: this.screen, top: 'center', left: 'center', width: '60%', height: 3, border: { type: 'line' }, tags: true, content: blessed.escape(text) })
+    this.screen.render()
+    const timer = setTimeout(() => { box.destroy(); this.render(true) }, (this.#options.noticeSeconds ?? NOTICE_SECONDS) * 1000)
+    timer.unref()
   }
 
   destroy (): void {
