@@ -223,7 +223,7 @@ describe('command lines', () => {
     startWorker(port, 'survivor')
     // Complete lines only: the server may be writing the next one.
     const records = () => readFileSync(journal, 'utf8').split('\n').slice(0, -1).map((l) => JSON.parse(l.slice(9)))
-    await eventually(() => records().filter((r) => r.t === 'done').length >= 2, 30_000, 'two chunks journaled')
+    await eventually(() => records().filter((r) => r.t === 'done').length >= 2, 60_000, 'two chunks journaled')
     first.child.kill('SIGKILL')
     await first.exit
 

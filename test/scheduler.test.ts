@@ -243,6 +243,10 @@ describe('scheduler', () => {
     scheduler.addJob({ algorithm: 'md5', targets: [md5('x')], keyspace: rangeSpec(0, 10n ** 12n) })
     scheduler.addWorker(worker('hung'))
     const held = scheduler.assign('hung')
+    // Before its first report a worker may still be starting its threads: it gets three times longer.
+    time.advance(3 * SCHEDULER_DEFAULTS.stallMs - 1)
+    expect(scheduler.tick()).toEqual([])
+    scheduler.progress('hung', held[0].id, 10) // it works... then hangs
     time.advance(SCHEDULER_DEFAULTS.stallMs - 1)
     expect(scheduler.tick()).toEqual([])
     time.advance(2)

@@ -11,6 +11,9 @@ import { complement, insertRange, mergeRanges, rangesSize, type Range } from './
 import { chunkSize } from './sizing.ts'
 import { inFlight, isLive, type Chunk, type Effect, type EndStatus, type FoundResult, type JobSpec, type JobState, type WorkerInfo, type WorkerState } from './state.ts'
 
+// A new worker loads its threads and kernels before its first report; on a busy machine that is slow.
+const NEW_WORKER_STALL_FACTOR = 3
+
 export class Scheduler {
   readonly jobs = new Map<string, JobState>()
   readonly workers = new Map<string, WorkerState>()
@@ -230,7 +233,9 @@ export class Scheduler {
     const now = this.#now()
     const effects: Effect[] = []
     for (const worker of this.workers.values()) {
-      if (worker.chunks.size === 0 || now - worker.lastReportAt < this.options.stallMs) continue
+      // A worker that has never reported may still be starting its threads: it gets longer.
+      const limit = worker.hashed === 0 ? NEW_WORKER_STALL_FACTOR * this.options.stallMs : this.options.stallMs
+      if (worker.chunks.size === 0 || now - worker.lastReportAt < limit) continue
       for (const chunk of [...worker.chunks.values()]) {
         this.#takeBack(worker, chunk)
         effects.push({ type: 'cancel', workerId: worker.id, jobId: chunk.job.id, chunkId: chunk.id })
