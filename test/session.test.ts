@@ -149,6 +149,22 @@ describe('session: transport frames', () => {
     expect(await within(2000, new Promise((resolve) => session.once('close', resolve)))).toMatchObject({ code: 'TASKORCH_ERR_TIMEOUT' })
   })
 
+  it('lets a big frame cross a slow link (its deadline grows with its length)', async () => {
+    const { socket, keys } = await manualHandshake(server.port)
+    const session = await server.next()
+    socket.write(sealedFrame(keys, encodeMessage({ type: 'ping' }))) // a first message: full-size frames from here
+    // 48 KiB in 16 pieces over about 1.2 s: far past the 300 ms a frame gets by itself, within
+    // 300 ms + 48 KiB at 16 KiB/s.
+    const large = sealedFrame(keys, encodeMessage({ type: 'progress', chunkId: 'c', hashed: 2, pad: new Uint8Array(48 * 1024) }))
+    const closed = new Promise((resolve) => session.once('close', resolve))
+    for (let i = 0; i < 16; i++) {
+      socket.write(large.subarray(Math.floor((i * large.length) / 16), Math.floor(((i + 1) * large.length) / 16)))
+      await sleep(75)
+    }
+    // It arrived whole: the session judged its content (a field no message has), not its pace.
+    expect(await within(5000, closed)).toMatchObject({ code: 'TASKORCH_ERR_INVALID_MESSAGE' })
+  })
+
   it('drops a frame declaring more than the maximum length', async () => {
     const { socket } = await manualHandshake(server.port)
     const session = await server.next()

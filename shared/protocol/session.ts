@@ -140,6 +140,9 @@ export class Session<In extends { type: string }, Out extends { type: string }> 
 
   #onData (chunk: Uint8Array): void {
     if (this.#closed) return
+    // Bytes of a frame still arriving show the peer alive (a big task on a slow link takes longer than
+    // the heartbeat timeout); the frame deadline keeps a drip from abusing that.
+    this.#lastReceived = Date.now()
     try {
       // One frame at a time: handling one (the first message) can change the bound the next is read against.
       for (let frames = this.#reader.push(chunk, 1); frames.length > 0; frames = this.#reader.push(EMPTY, 1)) {
