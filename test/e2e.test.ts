@@ -284,7 +284,7 @@ describe('command lines', () => {
       [['--target', hex('md5', 'a'), '--mask', '?1', '-1', ''], /custom charset -1 is empty/],
       [['--potfile', '/nonexistent/dir/pot', '--target', hex('md5', 'a'), '--range', '0-9'], /potfile \/nonexistent\/dir\/pot: its directory \/nonexistent\/dir does not exist/]
     ] as const) {
-      const run = cli('server/cli/main.ts', ['--headless', '--token', TOKEN, ...args])
+      const run = cli('server/cli/main.ts', ['--headless', '--host', '127.0.0.1', '--port', '0', '--token', TOKEN, ...args])
       children.push(run)
       expect(await within(15_000, run.exit, 'server exit')).toBe(2)
       expect(run.stderr).toMatch(message)

@@ -1,4 +1,5 @@
 // The server's command line: its help text, its flags, and how flags become a job request.
+import { accessSync, constants } from 'node:fs'
 import { parseAlgorithm, parseDigest } from '../../shared/algorithms.ts'
 import { integerFlag } from '../../shared/cli.ts'
 import { InvalidInputError } from '../../shared/errors.ts'
@@ -70,7 +71,15 @@ export function keyspaceFlags (flags: Record<string, unknown>): RangeSpec | Mask
   for (const [i, charset] of charsets.entries()) if (charset === '') throw new InvalidInputError(`custom charset -${i + 1} is empty: give it at least one character or charset (e.g. -${i + 1} ?l?d)`)
   if (!flags.mask && charsets.some((c) => c !== undefined)) throw new InvalidInputError('custom charsets (-1..-4) need --mask')
   if (!flags.mask && flags.increment) throw new InvalidInputError('--increment needs --mask')
-  if (flags.wordlist !== undefined) return { type: 'wordlist', path: flags.wordlist as string }
+  if (flags.wordlist !== undefined) {
+    // Read through only once the server runs; a missing or unreadable file is said now, before listening.
+    try {
+      accessSync(flags.wordlist as string, constants.R_OK)
+    } catch (error) {
+      throw new InvalidInputError(`--wordlist ${flags.wordlist}: cannot read it (${(error as NodeJS.ErrnoException).code ?? (error as Error).message})`)
+    }
+    return { type: 'wordlist', path: flags.wordlist as string }
+  }
   if (flags.mask !== undefined) return maskSpec(flags.mask as string, charsets, flags.increment ? { min: limit('increment-min'), max: limit('increment-max') } : undefined)
   if (flags.range !== undefined) return parseRange(flags.range as string)
   return null
