@@ -1,9 +1,9 @@
 // Settings precedence (defaults < config file < environment < flags), validation that names the key
 // and the source, token warnings and file modes, and the redaction of the token in logs and --help.
 import { describe, expect, it } from 'vitest'
-import { readFileSync, statSync, writeFileSync } from 'node:fs'
+import { chmodSync, readFileSync, statSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
-import { defaultConfigPath, describeSettings, loadSettings, saveToken } from '../shared/config.ts'
+import { defaultConfigPath, describeSettings, loadSettings, readableByOthers, saveToken } from '../shared/config.ts'
 import { createLogger, REDACTED } from '../shared/log.ts'
 import { tokenFingerprint } from '../shared/protocol/noise.ts'
 import { tempDir } from './helpers.ts'
@@ -132,5 +132,16 @@ describe('the token', () => {
     expect(tokenFingerprint('abc')).toBe(tokenFingerprint('abc'))
     expect(tokenFingerprint('abc')).not.toBe(tokenFingerprint('abd'))
     expect(tokenFingerprint('abc')).toMatch(/^[0-9a-f]{8}$/)
+  })
+})
+
+describe('files that hold secrets', () => {
+  it('are named in a warning when other users may read them', () => {
+    const path = join(tempDir('taskorch-secret-'), 'taskorch.potfile')
+    writeFileSync(path, '', { mode: 0o644 })
+    chmodSync(path, 0o644)
+    expect(readableByOthers(path, 'found passwords')).toBe(`${path} holds found passwords but other users may read it (mode 644): run chmod 600 ${path}`)
+    chmodSync(path, 0o600)
+    expect(readableByOthers(path, 'found passwords')).toBeNull()
   })
 })

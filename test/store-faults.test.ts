@@ -103,6 +103,24 @@ describe('a full disk', () => {
   })
 })
 
+describe('a disk that writes a few bytes at a time', () => {
+  it('still gets every byte of every record: short writes are continued', async () => {
+    const dir = tempDir('taskorch-short-')
+    const io: FileIO = {
+      writeSync: ((fd: number, buffer: Uint8Array, offset: number, length: number) => fs.writeSync(fd, buffer, offset, Math.min(length, 5))) as typeof fs.writeSync,
+      fsyncSync: fs.fsyncSync,
+      ftruncateSync: fs.ftruncateSync
+    }
+    const potfile = await Potfile.open(join(dir, 'pot'), { io })
+    potfile.append(hex('a long enough plaintext'), Buffer.from('a long enough plaintext'))
+    potfile.close()
+    expect(fs.readFileSync(join(dir, 'pot'), 'utf8')).toBe(`${hex('a long enough plaintext')}:a long enough plaintext\n`)
+    const { journal } = await Journal.open(join(dir, 'session'), false, io)
+    journal.close()
+    expect((await replayJournal(join(dir, 'session'))).jobs).toEqual([]) // the header arrived whole
+  })
+})
+
 describe('sessions and jobs', () => {
   it('gives a job added after a restore a new id, not that of a job that had ended', async () => {
     const path = join(tempDir('taskorch-ids-'), 'session')
