@@ -74,6 +74,7 @@ export class Orchestrator extends EventEmitter<OrchestratorEvents> {
   readonly #pausedByStore = new Set<string>()
   #workerSeq = 0
   #ticker: NodeJS.Timeout | null = null
+  #stopping = false
   #localWorker: ChildProcess | null = null
   readonly #localWorkerOptions: { threads?: number } | null
   readonly #token: string
@@ -122,8 +123,11 @@ export class Orchestrator extends EventEmitter<OrchestratorEvents> {
   // Cancels running jobs, tells workers goodbye, stops listening, and tries once more to write
   // anything a failing disk held back. A peer that has not closed its end within SHUTDOWN_GRACE_MS
   // (a paused machine, say) is cut off, so stopping never waits on a worker.
+  // Jobs still running end 'cancelled' for the library, but the journal does not record that end: a
+  // stopped server's session goes on with --restore, as a crashed one's does.
   async stop (): Promise<void> {
     if (this.#ticker) clearInterval(this.#ticker)
+    this.#stopping = true
     for (const job of this.#handles.values()) job.cancel()
     const sessions = [...this.#peers.values()].map((peer) => peer.session)
     for (const session of sessions) session.close('server shutting down')
@@ -222,7 +226,7 @@ export class Orchestrator extends EventEmitter<OrchestratorEvents> {
       } else if (journal && effect.type === 'completed') {
         const { job, offset, length } = effect
         this.#writes.write(() => journal.recordCompleted(job.id, offset, length))
-      } else if (journal && effect.type === 'ended') {
+      } else if (journal && effect.type === 'ended' && !this.#stopping) {
         const { job } = effect
         this.#writes.write(() => journal.recordEnd(job.id, job.status as 'found' | 'exhausted' | 'cancelled'))
       }

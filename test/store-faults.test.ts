@@ -142,6 +142,20 @@ describe('sessions and jobs', () => {
     expect(jobs.map((j) => [j.id, j.targets.map((t) => Buffer.from(t).toString('hex')), j.ended])).toEqual([['1', [hex('x')], 'cancelled'], ['2', [hex('y')], 'cancelled']])
   })
 
+  it('leaves the jobs of a stopped server to --restore: stopping is not cancelling', async () => {
+    const path = join(tempDir('taskorch-stop-'), 'session')
+    const { journal } = await Journal.open(path, false)
+    const orch = new Orchestrator({ token: TOKEN, host: '127.0.0.1', port: 0, journal: { journal, lastJobId: 0 } })
+    await orch.start()
+    const job = orch.addTasks({ algorithm: 'md5', targets: [md5('x')], keyspace: { type: 'range', start: 0, end: 1000 } })
+    const cancelled = orch.addTasks({ algorithm: 'md5', targets: [md5('y')], keyspace: { type: 'range', start: 0, end: 1000 } })
+    cancelled.cancel() // by the user: recorded
+    await orch.stop()
+    expect((await job.done).status).toBe('cancelled') // for the library, the job is over
+    journal.close()
+    expect((await replayJournal(path)).jobs.map((j) => [j.id, j.ended])).toEqual([['1', null], ['2', 'cancelled']])
+  })
+
   it('refuses a priority its own journal could not restore', () => {
     const orch = new Orchestrator({ token: TOKEN })
     expect(() => orch.addTasks({ algorithm: 'md5', targets: [md5('x')], keyspace: { type: 'range', start: 0, end: 10 }, priority: 1.5 })).toThrow(InvalidInputError)
