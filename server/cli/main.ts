@@ -99,7 +99,9 @@ runMain(async () => {
   })
   if (potfile) log('INFO', `potfile ${potfile.path}: ${potfile.size} result(s) known`)
   orch.on('log', (level, message) => log(level.toUpperCase() as Level, message))
-  orch.on('job-ended', (job) => log('INFO', jobSummary(job)))
+  // A job still running when the server stops is interrupted: with a session, --restore goes on with it.
+  let stopping = false
+  orch.on('job-ended', (job) => log('INFO', jobSummary(job, stopping && session ? 'interrupted (--restore goes on with it)' : job.status)))
   await orch.start()
   const fingerprint = tokenFingerprint(token)
   const workerHost = host === '0.0.0.0' || host === '::' ? lanAddress() : host
@@ -130,7 +132,6 @@ runMain(async () => {
 
 
   let tui: Tui | null = null
-  let stopping = false
   const shutdown = async (why: string, code: number) => {
     if (stopping) return
     stopping = true

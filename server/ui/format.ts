@@ -21,12 +21,13 @@ export function formatDuration (seconds: number): string {
   return `${Math.floor(s / 3600)}h${String(Math.floor(s / 60) % 60).padStart(2, '0')}m`
 }
 
-// `job <id> <status>: <found>/<targets> found, <searched>/<keyspace> candidates in <secs> s (<speed>)`
-export function jobSummary (job: Job): string {
+// `job <id> <status>: <found>/<targets> found, <searched>/<keyspace> candidates in <secs> s (<speed>)`;
+// `status` names the end otherwise (a stopped session's jobs are interrupted, not cancelled).
+export function jobSummary (job: Job, status: string = job.state.status): string {
   const s = job.state
   const seconds = ((s.endedAt ?? Date.now()) - s.createdAt) / 1000
   const speed = seconds > 0 ? Number(s.hashed - s.restoredHashed) / seconds : 0 // this run's work only
-  return `job ${s.id} ${s.status}: ${s.found.length}/${s.targets.size} found, ${s.hashed}/${s.keyspace.size} candidates in ${seconds.toFixed(1)} s (${formatSpeed(speed)})`
+  return `job ${s.id} ${status}: ${s.found.length}/${s.targets.size} found, ${s.hashed}/${s.keyspace.size} candidates in ${seconds.toFixed(1)} s (${formatSpeed(speed)})`
 }
 
 // `job 1 md5 0-100000000: 42.0% at 12.3 MH/s, ETA 1m02s, 0/1 found`
