@@ -138,16 +138,21 @@ describe('end to end on loopback', () => {
 
   it('a worker stopped with SIGTERM says goodbye, its chunks go back, and it exits 0', async () => {
     const job = orch.addTasks({ algorithm: 'md5', targets: [hex('md5', 'x')], keyspace: { type: 'range', start: 0, end: 10n ** 12n } })
-    const worker = startWorker(orch.port, 'leaving')
-    await within(20_000, once(orch, 'job-progress'), 'first progress')
-    const left = once(orch, 'worker-left')
-    worker.child.kill('SIGTERM')
-    expect(await within(5_000, worker.exit, 'worker exit')).toBe(0)
-    const [state, why] = await within(2_000, left, 'worker-left')
-    expect(state.name).toBe('leaving')
-    expect(why).toBe('said goodbye')
-    expect(job.state.unassigned[0]?.offset).toBe(0n) // its chunks, from the first, are up for grabs again
-    job.cancel()
+    try {
+      const worker = startWorker(orch.port, 'leaving')
+      await within(20_000, once(orch, 'job-progress'), 'first progress')
+      const left = once(orch, 'worker-left')
+      worker.child.kill('SIGTERM')
+      expect(await within(5_000, worker.exit, 'worker exit')).toBe(0)
+      const [state, why] = await within(2_000, left, 'worker-left')
+      expect(state.name).toBe('leaving')
+      expect(why).toBe('said goodbye')
+      // Nothing is held any more: every candidate is either searched and counted, or up for grabs.
+      expect(job.state.active.size).toBe(0)
+      expect(job.state.unassigned.reduce((n, r) => n + r.end - r.offset, 0n) + job.state.hashed).toBe(10n ** 12n)
+    } finally {
+      job.cancel() // a job left running would take the next test's worker
+    }
   }, 40_000)
 
   it('cancels every outstanding chunk once all targets are found', async () => {
