@@ -21,7 +21,7 @@ import { Listener } from './listener.ts'
 import { spawnLocalWorker } from './local-worker.ts'
 import type { SchedulerOptions } from './scheduler/options.ts'
 import { Scheduler } from './scheduler/scheduler.ts'
-import { isLive, workerSummary, type Chunk, type Effect, type FoundResult, type JobSpec, type JobState, type WorkerState, type WorkerSummary } from './scheduler/state.ts'
+import { isLive, workerSummary, type Chunk, type Effect, type EndStatus, type FoundResult, type JobSpec, type JobState, type WorkerState, type WorkerSummary } from './scheduler/state.ts'
 
 export type { WorkerSummary }
 import type { JournaledJob, Journal } from './store/journal.ts'
@@ -228,7 +228,7 @@ export class Orchestrator extends EventEmitter<OrchestratorEvents> {
         this.#writes.write(() => journal.recordCompleted(job.id, offset, length))
       } else if (journal && effect.type === 'ended' && !this.#stopping) {
         const { job } = effect
-        this.#writes.write(() => journal.recordEnd(job.id, job.status as 'found' | 'exhausted' | 'cancelled'))
+        this.#writes.write(() => journal.recordEnd(job.id, job.status as EndStatus))
       }
     }
   }

@@ -102,9 +102,10 @@ export async function jobFromForm (form: AddJobForm): Promise<JobRequest> {
   const keyspace = form.keyspace.trim()
   const increment = /^\s*(\d*)\s*-\s*(\d*)\s*$/.exec(form.increment)
   if (form.increment.trim() && !increment) throw new InvalidInputError(`increment "${form.increment}" must look like MIN-MAX (either may be left out), e.g. 2-8`)
+  const isRange = /^\d+\s*-\s*\d+$/.test(keyspace)
   const flags: Record<string, unknown> = {
-    range: /^\d+\s*-\s*\d+$/.test(keyspace) ? keyspace : undefined,
-    mask: keyspace && !/^\d+\s*-\s*\d+$/.test(keyspace) ? keyspace : undefined,
+    range: isRange ? keyspace : undefined,
+    mask: keyspace && !isRange ? keyspace : undefined,
     wordlist: form.wordlist.trim() || undefined,
     increment: increment ? true : undefined,
     'increment-min': increment?.[1] || undefined,

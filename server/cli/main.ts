@@ -5,7 +5,6 @@ import { parseAlgorithm } from '../../shared/algorithms.ts'
 import { EXIT_ALL_FOUND, EXIT_EXHAUSTED, EXIT_SIGINT, EXIT_SIGTERM, exitFatal, parseFlags, runMain } from '../../shared/cli.ts'
 import { defaultConfigPath, describeSettings, loadSettings, readableByOthers, saveToken, type Values } from '../../shared/config.ts'
 import { InvalidInputError } from '../../shared/errors.ts'
-import { describeKeyspace, maskSpec, parseRange } from '../../shared/keyspace/spec.ts'
 import { createLogger, type Level } from '../../shared/log.ts'
 import { checkTokenStrength, generateToken, tokenFingerprint } from '../../shared/protocol/noise.ts'
 import { readHashList } from '../inputs/hash-list.ts'
@@ -120,7 +119,7 @@ runMain(async () => {
   const addJob = async (request: JobRequest) => {
     const job = request.keyspace.type === 'wordlist' ? await orch.addTasks({ ...request, keyspace: request.keyspace }) : orch.addTasks({ ...request, keyspace: request.keyspace })
     const s = job.state
-    log('INFO', `job ${job.id}: ${s.algorithm}, ${s.targets.size} target(s), ${s.keyspace.spec.type} ${describeKeyspace(s.keyspace.spec)} (${s.keyspace.size} candidates), priority ${s.priority}`)
+    log('INFO', `job ${job.id}: ${s.algorithm}, ${s.targets.size} target(s), ${s.keyspace.spec.type} ${job.keyspaceText} (${s.keyspace.size} candidates), priority ${s.priority}`)
     return job
   }
   for (const journaled of unfinished) {
