@@ -16,7 +16,7 @@ export async function startEndToEnd (algorithm: Algorithm, end: bigint, threads:
   const orchestrator = new Orchestrator({ host: '127.0.0.1', port: 0, token })
   await orchestrator.start()
   const joined = once(orchestrator, 'worker-joined')
-  const worker = spawnLocalWorker(orchestrator.port, token, () => {}, threads)
+  const worker = spawnLocalWorker(orchestrator.port, token, orchestrator.serverKeyFingerprint, () => {}, threads)
   await joined
   const target = createHash(algorithm).update('not a decimal').digest()
   return {

@@ -5,9 +5,10 @@
 // What comes out is a started, authenticated session; everything else is closed without a word.
 import { EventEmitter } from 'node:events'
 import net, { type Socket } from 'node:net'
-import { InvalidInputError } from '../shared/errors.ts'
+import { InvalidInputError, VersionMismatchError } from '../shared/errors.ts'
 import type { LogLevel } from '../shared/log.ts'
 import { MAX_CONNECTIONS, MAX_FAILED_HANDSHAKES_PER_MINUTE, MAX_PENDING_HANDSHAKES, MAX_PENDING_HANDSHAKES_PER_ADDRESS } from '../shared/protocol/limits.ts'
+import type { StaticKeyPair } from '../shared/protocol/noise.ts'
 import { ReplayGuard } from '../shared/protocol/replay.ts'
 import { acceptSession, type ServerSession, type SessionTimings } from '../shared/protocol/session.ts'
 
@@ -22,6 +23,7 @@ export class Listener extends EventEmitter<ListenerEvents> {
   readonly #host: string
   readonly #port: number
   readonly #token: Uint8Array
+  readonly #staticKey: StaticKeyPair
   readonly #timings: SessionTimings
   readonly #replays = new ReplayGuard()
   readonly #pendingByAddress = new Map<string, number>()
@@ -32,11 +34,12 @@ export class Listener extends EventEmitter<ListenerEvents> {
   #server: net.Server | null = null
   #summary: NodeJS.Timeout | null = null
 
-  constructor (options: { host: string, port: number, token: Uint8Array, timings: SessionTimings }) {
+  constructor (options: { host: string, port: number, token: Uint8Array, staticKey: StaticKeyPair, timings: SessionTimings }) {
     super()
     this.#host = options.host
     this.#port = options.port
     this.#token = options.token
+    this.#staticKey = options.staticKey
     this.#timings = options.timings
   }
 
@@ -96,15 +99,19 @@ export class Listener extends EventEmitter<ListenerEvents> {
       if (left === 0) this.#pendingByAddress.delete(address)
       else this.#pendingByAddress.set(address, left)
     }
-    acceptSession(socket, this.#token, this.#replays, this.#timings).then((session) => {
+    acceptSession(socket, { token: this.#token, staticKey: this.#staticKey, replays: this.#replays, timings: this.#timings }).then((session) => {
       session.once('message', settle) // its HELLO: it is live, not a replay
       session.once('close', settle)
       this.emit('session', session)
       session.start()
     }, (error: Error) => {
       settle()
-      this.#failuresByAddress.set(address, (this.#failuresByAddress.get(address) ?? 0) + 1)
-      this.emit('log', 'debug', `handshake from ${socket.remoteAddress} failed: ${error.message}`)
+      const failures = this.#failuresByAddress.get(address) ?? 0
+      this.#failuresByAddress.set(address, failures + 1)
+      // A peer of another version is worth telling the operator about, once a minute per address;
+      // everything else (a wrong token, a replay, a scanner) is summarised.
+      const level = error instanceof VersionMismatchError && failures === 0 ? 'warn' : 'debug'
+      this.emit('log', level, `handshake from ${socket.remoteAddress} failed: ${error.message}`)
     })
   }
 

@@ -9,8 +9,8 @@ const LOG_LINE = /^\S+ (DEBUG|INFO|WARN|ERROR|FATAL)\s+(.*)$/
 
 // The token goes through a pipe on stdin: never argv (ps shows it) nor the environment. Each log line
 // of the worker comes back as its level and message.
-export function spawnLocalWorker (port: number, token: string, onLog: (level: LogLevel, message: string) => void, threads?: number): ChildProcess {
-  const args = ['--import', 'tsx', WORKER_MAIN, '--host', '127.0.0.1', '--port', String(port), '--name', 'local', '--token-stdin']
+export function spawnLocalWorker (port: number, token: string, serverKey: string, onLog: (level: LogLevel, message: string) => void, threads?: number): ChildProcess {
+  const args = ['--import', 'tsx', WORKER_MAIN, '--host', '127.0.0.1', '--port', String(port), '--name', 'local', '--token-stdin', '--server-key', serverKey]
   if (threads) args.push('--threads', String(threads))
   const env = { ...process.env }
   delete env.TASKORCH_TOKEN

@@ -12,7 +12,7 @@ import type { LogLevel } from '../shared/log.ts'
 import { plural } from '../shared/plural.ts'
 import { MAX_TARGETS_PER_MESSAGE, PROTOCOL_VERSION, SHUTDOWN_GRACE_MS, WORDLIST_CHUNK_BYTES } from '../shared/protocol/limits.ts'
 import type { WorkerMessage } from '../shared/protocol/messages.ts'
-import { checkTokenStrength, tokenBytes } from '../shared/protocol/noise.ts'
+import { checkTokenStrength, generateStaticKey, serverKeyFingerprint, tokenBytes, type StaticKeyPair } from '../shared/protocol/noise.ts'
 import { DEFAULT_TIMINGS, type ServerSession, type SessionTimings } from '../shared/protocol/session.ts'
 import { Wordlist } from './inputs/wordlist.ts'
 import { Job, foundOf, type Found } from './job.ts'
@@ -32,6 +32,10 @@ export type OrchestratorOptions = {
   host?: string
   port?: number
   token: string
+  // The server's long-term key, which workers pin (server/identity.ts keeps it in a file). Without
+  // one, a key is made for this run only: fine for tests and throwaway servers, but workers that
+  // pinned it will refuse the next run's.
+  staticKey?: StaticKeyPair
   timings?: Partial<SessionTimings>
   scheduler?: Partial<SchedulerOptions>
   potfile?: Potfile // results are appended here before they are reported; targets in it are not searched
@@ -78,6 +82,7 @@ export class Orchestrator extends EventEmitter<OrchestratorEvents> {
   #localWorker: ChildProcess | null = null
   readonly #localWorkerOptions: { threads?: number } | null
   readonly #token: string
+  readonly #staticKey: StaticKeyPair
 
   constructor (options: OrchestratorOptions) {
     super()
@@ -92,7 +97,8 @@ export class Orchestrator extends EventEmitter<OrchestratorEvents> {
     this.#writes = new WriteQueue(options.storeRetryMs)
     this.#writes.on('failed', (error) => this.#onStoreFailed(error))
     this.#writes.on('recovered', (written) => this.#onStoreRecovered(written))
-    this.#listener = new Listener({ host: this.#host, port: options.port ?? 8080, token: tokenBytes(options.token), timings: this.#timings })
+    this.#staticKey = options.staticKey ?? generateStaticKey()
+    this.#listener = new Listener({ host: this.#host, port: options.port ?? 8080, token: tokenBytes(options.token), staticKey: this.#staticKey, timings: this.#timings })
     this.#listener.on('log', (level, message) => this.emit('log', level, message))
     this.#listener.on('session', (session) => this.#onSession(session))
     this.#token = options.token
@@ -100,6 +106,8 @@ export class Orchestrator extends EventEmitter<OrchestratorEvents> {
   }
 
   get port (): number { return this.#listener.port }
+  // What workers pin: give it to them (--server-key) to skip trusting the first connection.
+  get serverKeyFingerprint (): string { return serverKeyFingerprint(this.#staticKey.publicKey) }
   get host (): string { return this.#host }
   get jobs (): Job[] { return [...this.#handles.values()] }
   get workers (): WorkerSummary[] { return [...this.#scheduler.workers.values()].map(workerSummary) }
@@ -116,7 +124,7 @@ export class Orchestrator extends EventEmitter<OrchestratorEvents> {
     this.#ticker.unref()
     await this.#listener.start()
     if (this.#localWorkerOptions && !this.#localWorker) {
-      this.#localWorker = spawnLocalWorker(this.port, this.#token, (level, message) => this.emit('log', level, `[local worker] ${message}`), this.#localWorkerOptions.threads)
+      this.#localWorker = spawnLocalWorker(this.port, this.#token, this.serverKeyFingerprint, (level, message) => this.emit('log', level, `[local worker] ${message}`), this.#localWorkerOptions.threads)
     }
   }
 
@@ -325,9 +333,9 @@ export class Orchestrator extends EventEmitter<OrchestratorEvents> {
         peer.session.close('refused')
         return
       }
-      peer.worker = this.#scheduler.addWorker({ id: key, name: message.name, address: peer.session.remoteAddress, cores: message.cores, threads: message.threads })
+      peer.worker = this.#scheduler.addWorker({ id: key, name: message.name, address: peer.session.remoteAddress, cores: message.cores, threads: message.threads, software: message.software })
       peer.session.send({ type: 'welcome', workerId: key })
-      this.emit('log', 'info', `worker ${message.name} joined from ${peer.session.remoteAddress} (${plural(message.cores, 'core')}, ${plural(message.threads, 'thread')})`)
+      this.emit('log', 'info', `worker ${message.name} joined from ${peer.session.remoteAddress} (${plural(message.cores, 'core')}, ${plural(message.threads, 'thread')}, version ${message.software})`)
       this.emit('worker-joined', workerSummary(peer.worker))
       this.#dispatch()
       return

@@ -24,13 +24,14 @@ export const SETTINGS = {
   name: { type: 'string', max: MAX_NAME_LENGTH, programs: ['worker'] },
   headless: { type: 'boolean', programs: ['server'] },
   potfile: { type: 'string', max: 4096, programs: ['server'] },
+  key: { type: 'string', max: 4096, programs: ['server'] },
   json: { type: 'boolean', programs: BOTH },
   debug: { type: 'boolean', programs: BOTH }
 } as const satisfies Record<string, Setting>
 
 export type SettingName = keyof typeof SETTINGS
 export type Values = {
-  host?: string, port?: number, token?: string, threads?: number, name?: string, headless?: boolean, potfile?: string, json?: boolean, debug?: boolean
+  host?: string, port?: number, token?: string, threads?: number, name?: string, headless?: boolean, potfile?: string, key?: string, json?: boolean, debug?: boolean
 }
 export type Settings = {
   values: Values

@@ -8,6 +8,8 @@ export type ErrorCode =
   | 'TASKORCH_ERR_HANDSHAKE'
   | 'TASKORCH_ERR_HANDSHAKE_CLOSED'
   | 'TASKORCH_ERR_REPLAY'
+  | 'TASKORCH_ERR_VERSION'
+  | 'TASKORCH_ERR_SERVER_KEY'
   | 'TASKORCH_ERR_REFUSED'
   | 'TASKORCH_ERR_WEAK_TOKEN'
   | 'TASKORCH_ERR_TOKEN_REJECTED'
@@ -74,6 +76,30 @@ export class ReplayError extends TaskOrchError {
   constructor (verdict: 'stale' | 'replayed' | 'busy') {
     const why = { stale: 'its clock is outside the replay window', replayed: 'its ephemeral key was seen before', busy: 'too many recent handshakes to remember another' }[verdict]
     super('TASKORCH_ERR_REPLAY', `refused message 1: ${why}`)
+  }
+}
+
+// The peer's clear-text preamble names another protocol version (or none: an older program, or not
+// ours). Unauthenticated, so a worker logs it and keeps trying; the text says which side to update.
+export class VersionMismatchError extends TaskOrchError {
+  readonly peerVersion: number | null
+  constructor (peer: 'server' | 'worker', peerVersion: number | null, ownVersion: number) {
+    const self = peer === 'server' ? 'this worker' : 'this server'
+    const older = peerVersion === null || peerVersion < ownVersion ? peer : peer === 'server' ? 'worker' : 'server'
+    const speaks = peerVersion === null ? `speaks a protocol older than ${ownVersion} (no preamble), or is not a TaskOrchestrator ${peer}` : `speaks protocol ${peerVersion}`
+    super('TASKORCH_ERR_VERSION', `${peer} ${speaks}, ${self} ${ownVersion}: update the ${older}`)
+    this.peerVersion = peerVersion
+  }
+}
+
+// The server presented a static key other than the one this worker pinned (or was told to expect).
+export class ServerKeyMismatchError extends TaskOrchError {
+  readonly presented: string
+  readonly expected: string
+  constructor (message: string, presented: string, expected: string) {
+    super('TASKORCH_ERR_SERVER_KEY', message)
+    this.presented = presented
+    this.expected = expected
   }
 }
 

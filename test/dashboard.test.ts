@@ -19,7 +19,7 @@ import { formatDuration } from '../server/ui/format.ts'
 import { plural } from '../shared/plural.ts'
 import { TOKEN, eventually } from './helpers.ts'
 
-const HEADER = { listen: '0.0.0.0:8080', fingerprint: 'abcd1234', workerCommand: 'npm run worker -- --host 10.0.0.2 --port 8080' }
+const HEADER = { listen: '0.0.0.0:8080', fingerprint: 'abcd1234', serverKey: 'SHA256:test', workerCommand: 'npm run worker -- --host 10.0.0.2 --port 8080' }
 const md5 = (text: string) => createHash('md5').update(text).digest('hex')
 const FAST_NOTICES = 0.05
 
@@ -51,7 +51,7 @@ function setup () {
 describe('Dashboard', () => {
   it('shows working and idle workers with measured speeds, and jobs with progress, speed and ETA', () => {
     const { scheduler, dashboard, job, clock } = setup()
-    const alpha = scheduler.addWorker({ id: 'w1', name: 'alpha', address: '10.0.0.5:4000', cores: 4, threads: 2 })
+    const alpha = scheduler.addWorker({ id: 'w1', name: 'alpha', address: '10.0.0.5:4000', cores: 4, threads: 2, software: '0.2.0' })
     const [chunk] = scheduler.assign('w1')
     scheduler.addWorker({ id: 'w2', name: 'beta', address: '10.0.0.6:4000', cores: 8, threads: 8 })
     const t0 = alpha.connectedAt
@@ -62,8 +62,8 @@ describe('Dashboard', () => {
     dashboard.sample(t0 + 1000)
     const view = dashboard.view(t0 + 75_000)
     expect(view.workers).toEqual([
-      { name: 'alpha', address: '10.0.0.5:4000', threads: '4/2', speed: '2.0 MH/s', inFlight: String(alpha.chunks.size), state: 'working', connected: '1m15s' },
-      { name: 'beta', address: '10.0.0.6:4000', threads: '8/8', speed: '-', inFlight: '0', state: 'idle', connected: expect.any(String) }
+      { name: 'alpha', address: '10.0.0.5:4000', version: '0.2.0', threads: '4/2', speed: '2.0 MH/s', inFlight: String(alpha.chunks.size), state: 'working', connected: '1m15s' },
+      { name: 'beta', address: '10.0.0.6:4000', version: '-', threads: '8/8', speed: '-', inFlight: '0', state: 'idle', connected: expect.any(String) }
     ])
     expect(view.jobs).toEqual([{
       id: job.id, algorithm: 'md5', keyspace: '0-100000000', progress: progressBar(0.02), speed: '2.0 MH/s', eta: '49s', found: '0/2', priority: '3', status: 'running'
@@ -89,8 +89,8 @@ describe('Dashboard', () => {
     const now = Date.now()
     const view = dashboard.view(now)
     expect(view.workers).toEqual([
-      { name: 'alpha', address: '10.0.0.5:4000', threads: '4/2', speed: '-', inFlight: '0', state: 'lost', connected: '-' },
-      { name: 'beta', address: '10.0.0.6:4000', threads: '1/1', speed: '-', inFlight: '0', state: 'left', connected: '-' } // it said goodbye
+      { name: 'alpha', address: '10.0.0.5:4000', version: '-', threads: '4/2', speed: '-', inFlight: '0', state: 'lost', connected: '-' },
+      { name: 'beta', address: '10.0.0.6:4000', version: '-', threads: '1/1', speed: '-', inFlight: '0', state: 'left', connected: '-' } // it said goodbye
     ])
     expect(view.results).toEqual([`${md5('123')}:123`])
     expect(view.jobs[0].found).toBe('1/2')
@@ -140,7 +140,7 @@ describe('terminal UI on a fake terminal', () => {
 
   it('renders the dashboard, adds a job through the a form, and asks before quitting', async () => {
     const { scheduler, source, dashboard, addJob } = setup()
-    scheduler.addWorker({ id: 'w1', name: 'alpha', address: '10.0.0.5:4000', cores: 4, threads: 2 })
+    scheduler.addWorker({ id: 'w1', name: 'alpha', address: '10.0.0.5:4000', cores: 4, threads: 2, software: '0.2.0' })
     scheduler.assign('w1')
     const fake = fakeScreen()
     const { screen, text } = fake
@@ -159,7 +159,8 @@ describe('terminal UI on a fake terminal', () => {
     expect(text()).toContain('listening on 0.0.0.0:8080')
     expect(text()).toContain('token fingerprint abcd1234')
     expect(text()).toContain(HEADER.workerCommand)
-    expect(text()).toMatch(/alpha +10\.0\.0\.5:4000 +4\/2 +.* working/)
+    expect(text()).toContain('server key SHA256:test')
+    expect(text()).toMatch(/alpha +10\.0\.0\.5:4000 +0\.2\.0 +4\/2 +.* working/)
     expect(text()).toMatch(/1 +md5 +0-100000000 +░+ +0\.0% .* 0\/2 +3 +running/)
     // The log pane follows its newest line, even when long lines wrap.
     for (let i = 1; i <= 60; i++) dashboard.addLog(`line ${i} ${'x'.repeat(i % 3 === 0 ? 120 : 10)}`)

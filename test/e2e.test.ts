@@ -9,11 +9,8 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { Orchestrator, outcomeJson } from '../server/index.ts'
-import { tokenBytes } from '../shared/protocol/noise.ts'
-import { connectSession } from '../shared/protocol/session.ts'
-import { PROTOCOL_VERSION } from '../shared/protocol/limits.ts'
 import type { ServerMessage } from '../shared/protocol/messages.ts'
-import { FAST_TIMINGS, TOKEN, eventually, within } from './helpers.ts'
+import { FAST_TIMINGS, HELLO, TOKEN, connectTestSession, eventually, within } from './helpers.ts'
 
 const ROOT = fileURLToPath(new URL('..', import.meta.url))
 // A hash list with a comment, a blank line and CRLF endings, whose fourth line is not a digest.
@@ -160,7 +157,7 @@ describe('end to end on loopback', () => {
     // A scripted worker that holds its chunks and, when it has three, reports the preimage.
     const socket = net.connect({ port: orch.port, host: '127.0.0.1' })
     await once(socket, 'connect')
-    const session = await connectSession(socket, tokenBytes(TOKEN), FAST_TIMINGS)
+    const session = await connectTestSession(socket)
     const tasks: string[] = []
     const cancelled: string[] = []
     session.on('message', (m: ServerMessage) => {
@@ -169,7 +166,7 @@ describe('end to end on loopback', () => {
       if (m.type === 'task' && tasks.length === 3) session.send({ type: 'found', jobId: job.id, hash: Buffer.from(hex('sha1', '5'), 'hex'), plaintext: Buffer.from('5') })
     })
     session.start()
-    session.send({ type: 'hello', version: PROTOCOL_VERSION, name: 'scripted', cores: 1, threads: 1 })
+    session.send({ ...HELLO, name: 'scripted' })
     expect((await within(10_000, job.done, 'job')).status).toBe('found')
     await eventually(() => cancelled.length === 3, 2_000, 'cancellations')
     expect(cancelled.sort()).toEqual(tasks.sort())
@@ -180,13 +177,13 @@ describe('end to end on loopback', () => {
     const job = orch.addTasks({ algorithm: 'md5', targets: [hex('md5', '5')], keyspace: { type: 'range', start: 0, end: 10n ** 15n } })
     const socket = net.connect({ port: orch.port, host: '127.0.0.1' })
     await once(socket, 'connect')
-    const session = await connectSession(socket, tokenBytes(TOKEN), FAST_TIMINGS)
+    const session = await connectTestSession(socket)
     session.on('message', (m: ServerMessage) => {
       if (m.type === 'task') session.send({ type: 'found', jobId: job.id, hash: Buffer.from(hex('md5', '5'), 'hex'), plaintext: Buffer.from('6') })
     })
     const closed = once(session, 'close')
     session.start()
-    session.send({ type: 'hello', version: PROTOCOL_VERSION, name: 'liar', cores: 1, threads: 1 })
+    session.send({ ...HELLO, name: 'liar' })
     await within(5_000, closed, 'liar dropped')
     expect(job.status).toBe('running')
     job.cancel()
@@ -221,7 +218,8 @@ describe('command lines', () => {
     const dir = mkdtempSync(join(tmpdir(), 'taskorch-session-'))
     const journal = join(dir, 'session.journal')
     const size = 100_000_000
-    const common = ['--host', '127.0.0.1', '--headless', '--potfile-disable', '--session', journal]
+    // The same key file for both runs: the worker pinned the first run's key.
+    const common = ['--host', '127.0.0.1', '--headless', '--potfile-disable', '--no-download', '--session', journal, '--key', join(dir, 'server.key')]
     const first = cli('server/cli/main.ts', [...common, '--port', '0', '--algo', 'sha256', '--target', hex('sha256', 'none'), '--target', hex('sha256', '5'), '--range', `0-${size}`], { TASKORCH_TOKEN: TOKEN })
     children.push(first)
     const port = await listeningPort(first)

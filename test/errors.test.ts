@@ -26,10 +26,20 @@ const table: [new (...args: any[]) => errors.TaskOrchError, unknown[], string][]
   [errors.InternalError, [new Error('bug')], 'TASKORCH_ERR_INTERNAL'],
   [errors.ReplayError, ['replayed'], 'TASKORCH_ERR_REPLAY'],
   [errors.RefusedError, ['protocol 2'], 'TASKORCH_ERR_REFUSED'],
-  [errors.WeakTokenError, [40], 'TASKORCH_ERR_WEAK_TOKEN']
+  [errors.WeakTokenError, [40], 'TASKORCH_ERR_WEAK_TOKEN'],
+  [errors.VersionMismatchError, ['server', 5, 4], 'TASKORCH_ERR_VERSION'],
+  [errors.ServerKeyMismatchError, ['key changed', 'SHA256:a', 'SHA256:b'], 'TASKORCH_ERR_SERVER_KEY']
 ]
 
 describe('coded errors', () => {
+  it('says which side of a version mismatch to update', () => {
+    expect(new errors.VersionMismatchError('server', 5, 4).message).toBe('server speaks protocol 5, this worker 4: update the worker')
+    expect(new errors.VersionMismatchError('server', 3, 4).message).toBe('server speaks protocol 3, this worker 4: update the server')
+    expect(new errors.VersionMismatchError('worker', 3, 4).message).toBe('worker speaks protocol 3, this server 4: update the worker')
+    expect(new errors.VersionMismatchError('worker', 5, 4).message).toBe('worker speaks protocol 5, this server 4: update the server')
+    expect(new errors.VersionMismatchError('worker', null, 4).message).toMatch(/^worker speaks a protocol older than 4 \(no preamble\), or is not a TaskOrchestrator worker, this server 4: update the worker$/)
+  })
+
   it('turns anything thrown into a coded error, keeping coded ones as they are', () => {
     const coded = new errors.DecryptError()
     expect(errors.coded(coded)).toBe(coded)

@@ -8,13 +8,14 @@ import { once } from 'node:events'
 import net, { type Socket } from 'node:net'
 import { WeakTokenError } from '../shared/errors.ts'
 import { createLogger } from '../shared/log.ts'
+import { preamble } from '../shared/protocol/preamble.ts'
 import { Initiator, generateToken, tokenBytes, tokenStrength } from '../shared/protocol/noise.ts'
 import { ReplayGuard } from '../shared/protocol/replay.ts'
 import { encodeMessage } from '../shared/protocol/codec.ts'
 import { addressKey } from '../server/listener.ts'
 import { Orchestrator } from '../server/orchestrator.ts'
 import { WorkerClient } from '../worker/client.ts'
-import { TOKEN, closed, eventually, frame, manualHandshake, rawConnect, scriptedWorker, sealedFrame, within } from './helpers.ts'
+import { SERVER_OPENING_BYTES, TEST_SERVER_KEY, TOKEN, closed, eventually, frame, manualHandshake, rawConnect, scriptedWorker, sealedFrame, within } from './helpers.ts'
 
 const md5 = (text: string) => createHash('md5').update(text).digest()
 
@@ -22,7 +23,7 @@ const cleanup: (() => unknown)[] = []
 afterEach(async () => { for (const step of cleanup.splice(0).reverse()) await step() })
 
 async function server (options: Partial<ConstructorParameters<typeof Orchestrator>[0]> = {}) {
-  const orch = new Orchestrator({ token: TOKEN, host: '127.0.0.1', port: 0, ...options })
+  const orch = new Orchestrator({ token: TOKEN, host: '127.0.0.1', port: 0, staticKey: TEST_SERVER_KEY, ...options })
   const lines: string[] = []
   orch.on('log', (level, message) => lines.push(`${level} ${message}`))
   await orch.start()
@@ -40,12 +41,12 @@ async function answerTo (port: number, message1: Uint8Array): Promise<Buffer> {
   }
   const received: Buffer[] = []
   socket.on('data', (d: Buffer) => received.push(d))
-  socket.write(frame(message1))
-  const answered = () => Buffer.concat(received).length >= 4 + 49
+  socket.write(Buffer.concat([preamble(), frame(message1)]))
+  const answered = () => Buffer.concat(received).length >= SERVER_OPENING_BYTES + 4 + 49
   const ended = new Promise((resolve) => socket.once('close', resolve)) // a reset counts as a close here
   await within(5_000, Promise.race([ended, eventually(answered, 5_000)]), 'an answer or a close')
   socket.destroy()
-  return Buffer.concat(received)
+  return Buffer.concat(received).subarray(SERVER_OPENING_BYTES) // what came after the server's preamble
 }
 
 describe('replayed handshakes', () => {
@@ -67,7 +68,7 @@ describe('replayed handshakes', () => {
     const { orch, lines } = await server()
     const job = orch.addTasks({ algorithm: 'md5', targets: [md5('7')], keyspace: { type: 'range', start: 0, end: 50_000 } })
     const worker = await scriptedWorker(orch.port, 'honest')
-    const recorded = new Initiator(tokenBytes(TOKEN)).writeMessage1()
+    const recorded = new Initiator(tokenBytes(TOKEN), TEST_SERVER_KEY.publicKey).writeMessage1()
     expect((await answerTo(orch.port, recorded)).length).toBe(4 + 49) // the first time: a message 2
     const replays = await Promise.all(Array.from({ length: 200 }, () => answerTo(orch.port, recorded)))
     expect(replays.every((answer) => answer.length === 0)).toBe(true)
@@ -83,7 +84,7 @@ describe('replayed handshakes', () => {
 
   it('a message 1 with a clock minutes off is refused', async () => {
     const { orch } = await server()
-    const old = new Initiator(tokenBytes(TOKEN)).writeMessage1(Date.now() - 10 * 60_000)
+    const old = new Initiator(tokenBytes(TOKEN), TEST_SERVER_KEY.publicKey).writeMessage1(Date.now() - 10 * 60_000)
     expect((await answerTo(orch.port, old)).length).toBe(0)
   })
 

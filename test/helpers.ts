@@ -7,14 +7,21 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { onTestFailed, onTestFinished } from 'vitest'
 import { frameHeader } from '../shared/protocol/frames.ts'
-import { Initiator, tokenBytes, type TransportKeys } from '../shared/protocol/noise.ts'
+import { Initiator, generateStaticKey, tokenBytes, type StaticKeyPair, type TransportKeys } from '../shared/protocol/noise.ts'
+import { preamble } from '../shared/protocol/preamble.ts'
 import { acceptSession, connectSession, type ServerSession, type SessionTimings, type WorkerSession } from '../shared/protocol/session.ts'
-import { PROTOCOL_VERSION } from '../shared/protocol/limits.ts'
+import { PREAMBLE_BYTES, PROTOCOL_VERSION, PUBLIC_KEY_BYTES } from '../shared/protocol/limits.ts'
+import { SOFTWARE_VERSION } from '../shared/version.ts'
 import { ReplayGuard } from '../shared/protocol/replay.ts'
 import type { ServerMessage } from '../shared/protocol/messages.ts'
 import type { TaskOrchError } from '../shared/errors.ts'
 
 export const TOKEN = 'test-token-0123456789abcdefghijklmnopqrstuv'
+// The static key of test servers that need a known one (sessionServer's; Orchestrators given it).
+export const TEST_SERVER_KEY: StaticKeyPair = generateStaticKey()
+// What a server sends first: its preamble and static key.
+export const SERVER_OPENING_BYTES = PREAMBLE_BYTES + PUBLIC_KEY_BYTES
+export const HELLO = { type: 'hello', version: PROTOCOL_VERSION, software: SOFTWARE_VERSION, cores: 1, threads: 1 } as const
 export const FAST_TIMINGS: SessionTimings = { handshakeTimeoutMs: 300, frameCompletionTimeoutMs: 300, heartbeatIntervalMs: 100, heartbeatTimeoutMs: 400 }
 
 export type SessionServer = {
@@ -27,7 +34,7 @@ export type SessionServer = {
 }
 
 // A bare server that runs the real handshake on every connection and records the outcome.
-export async function sessionServer (timings: SessionTimings = FAST_TIMINGS, token = TOKEN): Promise<SessionServer> {
+export async function sessionServer (timings: SessionTimings = FAST_TIMINGS, token = TOKEN, staticKey = TEST_SERVER_KEY): Promise<SessionServer> {
   const sessions: ServerSession[] = []
   const failures: TaskOrchError[] = []
   const waiters: ((s: ServerSession) => void)[] = []
@@ -39,7 +46,7 @@ export async function sessionServer (timings: SessionTimings = FAST_TIMINGS, tok
   const server = net.createServer((socket) => {
     sockets.add(socket)
     socket.on('close', () => sockets.delete(socket))
-    acceptSession(socket, tokenBytes(token), replays, timings).then((session) => {
+    acceptSession(socket, { token: tokenBytes(token), staticKey, replays, timings }).then((session) => {
       session.start()
       sessions.push(session)
       waiters.shift()?.(session)
@@ -71,7 +78,9 @@ export async function rawConnect (port: number): Promise<Socket> {
   return socket
 }
 
+// Reads and drops what the server sent (its preamble, say): a paused socket never reports its close.
 export function closed (socket: Socket): Promise<void> {
+  socket.resume()
   return socket.destroyed && socket.closed ? Promise.resolve() : once(socket, 'close').then(() => {})
 }
 
@@ -79,22 +88,37 @@ export function frame (body: Uint8Array): Uint8Array {
   return Buffer.concat([frameHeader(body.length), body])
 }
 
+// What a worker sends to open a handshake: its preamble and message 1 for this server key.
+export function opening (token = TOKEN, serverKey = TEST_SERVER_KEY.publicKey, clock = Date.now()): Buffer {
+  return Buffer.concat([preamble(), frame(new Initiator(tokenBytes(token), serverKey).writeMessage1(clock))])
+}
+
+// The real worker side of the handshake, trusting whatever key the server presents.
+export async function connectTestSession (socket: Socket, token = TOKEN, timings: SessionTimings = FAST_TIMINGS): Promise<WorkerSession> {
+  return (await connectSession(socket, { token: tokenBytes(token), checkServerKey: () => {}, timings })).session
+}
+
 // Completes a handshake by hand and returns the raw socket and keys, so tests can forge frames.
 export async function manualHandshake (port: number, token = TOKEN): Promise<{ socket: Socket, keys: TransportKeys, received: Buffer[] }> {
   const socket = await rawConnect(port)
-  const initiator = new Initiator(tokenBytes(token))
-  socket.write(frame(initiator.writeMessage1()))
+  socket.write(preamble())
   const received: Buffer[] = []
   let buffered = Buffer.alloc(0)
+  let initiator: Initiator | null = null
+  const answer = SERVER_OPENING_BYTES + 4 + 49
   const keys = await new Promise<TransportKeys>((resolve, reject) => {
     const onData = (chunk: Buffer) => {
       buffered = Buffer.concat([buffered, chunk])
-      if (buffered.length < 53) return
+      if (initiator === null && buffered.length >= SERVER_OPENING_BYTES) {
+        initiator = new Initiator(tokenBytes(token), buffered.subarray(PREAMBLE_BYTES, SERVER_OPENING_BYTES))
+        socket.write(frame(initiator.writeMessage1()))
+      }
+      if (initiator === null || buffered.length < answer) return
       socket.off('data', onData)
       try {
-        resolve(initiator.readMessage2(buffered.subarray(4, 53)))
+        resolve(initiator.readMessage2(buffered.subarray(SERVER_OPENING_BYTES + 4, answer)))
       } catch (error) { reject(error) }
-      if (buffered.length > 53) received.push(buffered.subarray(53))
+      if (buffered.length > answer) received.push(buffered.subarray(answer))
       socket.on('data', (c: Buffer) => received.push(c))
     }
     socket.on('data', onData)
@@ -167,7 +191,7 @@ export type ScriptedWorker = {
 export async function scriptedWorker (port: number, name = 'scripted', token = TOKEN): Promise<ScriptedWorker> {
   const socket = await rawConnect(port)
   // Heartbeats quick enough for tests, but patient with a server busy with another test's flood.
-  const session = await connectSession(socket, tokenBytes(token), { ...FAST_TIMINGS, heartbeatTimeoutMs: 5_000 })
+  const session = await connectTestSession(socket, token, { ...FAST_TIMINGS, heartbeatTimeoutMs: 5_000 })
   const inbox: ServerMessage[] = []
   const waiters: (() => void)[] = []
   session.on('message', (m) => {
@@ -176,7 +200,7 @@ export async function scriptedWorker (port: number, name = 'scripted', token = T
   })
   const closed = once(session, 'close')
   session.start()
-  session.send({ type: 'hello', version: PROTOCOL_VERSION, name, cores: 1, threads: 1 })
+  session.send({ ...HELLO, name })
   const take: ScriptedWorker['take'] = async (type, where) => {
     for (;;) {
       const i = inbox.findIndex((m) => m.type === type && (!where || where(m as never)))

@@ -6,7 +6,7 @@ import { PROTOCOL_VERSION } from '../shared/protocol/limits.ts'
 import { validateServerMessage, validateWorkerMessage, type Message } from '../shared/protocol/messages.ts'
 
 const VALID_WORKER: Message[] = [
-  { type: 'hello', version: PROTOCOL_VERSION, name: 'box-1', cores: 8, threads: 8 },
+  { type: 'hello', version: PROTOCOL_VERSION, software: '0.2.0', name: 'box-1', cores: 8, threads: 8 },
   { type: 'progress', chunkId: '1.4', hashed: 12345 },
   { type: 'done', chunkId: '1.4', hashed: 1_000_000 },
   { type: 'found', jobId: '1', hash: new Uint8Array(16).fill(7), plaintext: Buffer.from('12345') },
@@ -86,9 +86,10 @@ describe('messages', () => {
 
   it('names the offending field', () => {
     expect(() => validateWorkerMessage({ type: 'done', chunkId: '1.0', hashed: -1 })).toThrow(/done: "hashed"/)
-    expect(() => validateWorkerMessage({ type: 'hello', version: 'x', name: 'x', cores: 1, threads: 1 })).toThrow(/hello: "version" must be an integer/)
-    expect(() => validateWorkerMessage({ type: 'hello', version: 3, name: 'evil\u001b[2J\nINFO forged', cores: 1, threads: 1 })).toThrow(/"name" must be printable/)
-    expect(() => validateWorkerMessage({ type: 'hello', version: 3, name: 'right\u202eto-left', cores: 1, threads: 1 })).toThrow(/"name" must be printable/)
+    expect(() => validateWorkerMessage({ type: 'hello', version: 'x', software: '1', name: 'x', cores: 1, threads: 1 })).toThrow(/hello: "version" must be an integer/)
+    expect(() => validateWorkerMessage({ type: 'hello', version: 3, software: '1', name: 'evil\u001b[2J\nINFO forged', cores: 1, threads: 1 })).toThrow(/"name" must be printable/)
+    expect(() => validateWorkerMessage({ type: 'hello', version: 3, software: '1', name: 'right\u202eto-left', cores: 1, threads: 1 })).toThrow(/"name" must be printable/)
+    expect(() => validateWorkerMessage({ type: 'hello', version: 3, software: '1\u001b[2J', name: 'w', cores: 1, threads: 1 })).toThrow(/"software" must be printable/)
     expect(() => validateWorkerMessage({ type: 'ping', extra: 1 })).toThrow(/unexpected field "extra"/)
     expect(() => validateServerMessage({ type: 'task', jobId: '1', chunkId: '1', offset: '01', length: 5 })).toThrow(/"offset"/)
     expect(() => validateServerMessage({ type: 'job', jobId: '1', algorithm: 'md5', targets: [new Uint8Array(20)], keyspace: { type: 'range', start: '0', end: '1' } })).toThrow(/targets/)

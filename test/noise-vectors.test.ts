@@ -1,13 +1,13 @@
-// Fixed handshake vectors: with the ephemeral keys pinned, our Noise NNpsk0 implementation (noble)
+// Fixed handshake vectors: with the static and ephemeral keys pinned, our Noise NKpsk0 implementation (noble)
 // must produce exactly the bytes an independent one (node:crypto, test/vectors/noise-reference.ts)
 // computed, message by message, down to the first transport frame each way.
 import { describe, expect, it } from 'vitest'
 import { readFileSync } from 'node:fs'
 import { PROTOCOL_PROLOGUE } from '../shared/protocol/limits.ts'
-import { Initiator, Responder, tokenBytes } from '../shared/protocol/noise.ts'
+import { Initiator, Responder, staticKeyFrom, tokenBytes } from '../shared/protocol/noise.ts'
 import { referenceHandshake, type HandshakeVector } from './vectors/noise-reference.ts'
 
-const vectors: (HandshakeVector & { token: string })[] = JSON.parse(readFileSync(new URL('./vectors/noise-nnpsk0-p256.json', import.meta.url), 'utf8'))
+const vectors: (HandshakeVector & { token: string })[] = JSON.parse(readFileSync(new URL('./vectors/noise-nkpsk0-p256.json', import.meta.url), 'utf8'))
 const bytes = (hex: string) => Uint8Array.from(Buffer.from(hex, 'hex'))
 const hexOf = (b: Uint8Array) => Buffer.from(b).toString('hex')
 
@@ -21,8 +21,9 @@ describe.each(vectors.map((v, i) => [i, v] as const))('handshake vector %i', (_,
 
   it('is what our initiator and responder send, byte for byte', () => {
     const psk = tokenBytes(vector.token)
-    const initiator = new Initiator(psk, bytes(vector.initiatorEphemeral))
-    const responder = new Responder(psk, bytes(vector.responderEphemeral))
+    const serverStatic = staticKeyFrom(bytes(vector.responderStatic))
+    const initiator = new Initiator(psk, serverStatic.publicKey, bytes(vector.initiatorEphemeral))
+    const responder = new Responder(psk, serverStatic, bytes(vector.responderEphemeral))
     const message1 = initiator.writeMessage1(vector.initiatorClock)
     expect(hexOf(message1)).toBe(vector.message1)
     expect(responder.readMessage1(message1)).toEqual({ ephemeralKey: message1.subarray(0, 33), sentAt: vector.initiatorClock })

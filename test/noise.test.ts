@@ -1,20 +1,27 @@
 import { describe, expect, it } from 'vitest'
+import { createHash } from 'node:crypto'
 import { p256 } from '@noble/curves/nist.js'
 import { HandshakeError, TokenRejectedError, DecryptError } from '../shared/errors.ts'
-import { Initiator, Responder, generateToken, tokenBytes } from '../shared/protocol/noise.ts'
+import { Initiator, Responder, generateStaticKey, generateToken, message1Mac, serverKeyFingerprint, tokenBytes } from '../shared/protocol/noise.ts'
 
 const token = tokenBytes('correct horse battery staple, but generated')
+const server = generateStaticKey()
 
 function handshake (initiatorToken = token, responderToken = token) {
-  const initiator = new Initiator(initiatorToken)
-  const responder = new Responder(responderToken)
+  const initiator = new Initiator(initiatorToken, server.publicKey)
+  const responder = new Responder(responderToken, server)
   responder.readMessage1(initiator.writeMessage1())
   const { message, keys: serverKeys } = responder.writeMessage2()
   const clientKeys = initiator.readMessage2(message)
   return { clientKeys, serverKeys }
 }
 
-describe('Noise NNpsk0 handshake', () => {
+// Message 1 with a correct MAC around any body: what only a token holder could send.
+function withMac (body: Uint8Array): Uint8Array {
+  return Buffer.concat([body, message1Mac(token, body)])
+}
+
+describe('Noise NKpsk0 handshake', () => {
   it('agrees on keys and a handshake hash; each direction has its own key', () => {
     const { clientKeys, serverKeys } = handshake()
     expect(Buffer.from(clientKeys.handshakeHash)).toEqual(Buffer.from(serverKeys.handshakeHash))
@@ -29,58 +36,74 @@ describe('Noise NNpsk0 handshake', () => {
     expect(Buffer.from(handshake().clientKeys.handshakeHash)).not.toEqual(Buffer.from(handshake().clientKeys.handshakeHash))
   })
 
-  it('the server rejects a worker with the wrong token at message 1', () => {
-    expect(() => handshake(tokenBytes('wrong'), token)).toThrow(TokenRejectedError)
+  it('the server rejects a worker with the wrong token by its MAC, before any Diffie-Hellman', () => {
+    const m1 = new Initiator(tokenBytes('wrong'), server.publicKey).writeMessage1()
+    expect(() => new Responder(token, server).checkMac(m1)).toThrow(TokenRejectedError)
+    // The MAC comes first: under another token's MAC, even a key that would fail at Diffie-Hellman
+    // is refused as a token failure, so no DH was tried.
+    const offCurve = Buffer.concat([Uint8Array.of(2), new Uint8Array(32).fill(0xff), new Uint8Array(24)])
+    const unkeyed = Buffer.concat([offCurve, message1Mac(tokenBytes('wrong'), offCurve)])
+    expect(() => new Responder(token, server).readMessage1(unkeyed)).toThrow(TokenRejectedError)
+    expect(() => new Responder(token, server).readMessage1(withMac(offCurve))).toThrow(HandshakeError)
+  })
+
+  it('a token holder without the server key cannot pose as the server', () => {
+    const initiator = new Initiator(token, server.publicKey)
+    const m1 = initiator.writeMessage1()
+    // It cannot read message 1 (es needs the server's secret key)...
+    const impostorKey = generateStaticKey()
+    expect(() => new Responder(token, impostorKey).readMessage1(m1)).toThrow(TokenRejectedError)
+    // ...and a message 2 it makes for its own key does not authenticate with a worker that expects ours.
+    const forger = new Responder(token, impostorKey)
+    forger.readMessage1(new Initiator(token, impostorKey.publicKey).writeMessage1())
+    expect(() => initiator.readMessage2(forger.writeMessage2().message)).toThrow(TokenRejectedError)
   })
 
   it('the worker rejects a server with the wrong token at message 2', () => {
-    const initiator = new Initiator(token)
-    const impostor = new Responder(tokenBytes('wrong'))
-    const m1 = initiator.writeMessage1()
-    // An impostor cannot even read message 1; one that skips the check still cannot forge message 2.
-    expect(() => impostor.readMessage1(m1)).toThrow(TokenRejectedError)
-    const forged = new Responder(tokenBytes('wrong'))
-    forged.readMessage1(new Initiator(tokenBytes('wrong')).writeMessage1())
+    const initiator = new Initiator(token, server.publicKey)
+    initiator.writeMessage1()
+    const forged = new Responder(tokenBytes('wrong'), server)
+    forged.readMessage1(new Initiator(tokenBytes('wrong'), server.publicKey).writeMessage1())
     expect(() => initiator.readMessage2(forged.writeMessage2().message)).toThrow(TokenRejectedError)
   })
 
   it('rejects every single flipped bit of message 1', () => {
-    const m1 = new Initiator(token).writeMessage1()
+    const m1 = new Initiator(token, server.publicKey).writeMessage1()
     for (let i = 0; i < m1.length * 8; i++) {
       const bad = m1.slice()
       bad[i >> 3] ^= 1 << (i & 7)
-      // A flip in the key prefix is malformed (02 <-> 03 stays well-formed but fails the tag).
-      expect(() => new Responder(token).readMessage1(bad)).toThrow(i < 8 && i > 0 ? HandshakeError : TokenRejectedError)
+      expect(() => new Responder(token, server).readMessage1(bad)).toThrow(TokenRejectedError) // the MAC covers every byte
     }
   })
 
-  it('rejects malformed ephemeral keys: wrong length, bad prefix, all zero, off-curve, uncompressed', () => {
-    const tag = new Uint8Array(16)
+  it('rejects malformed ephemeral keys even under a valid MAC: wrong length, bad prefix, all zero, off-curve, uncompressed', () => {
+    const tag = new Uint8Array(24)
     const compressed = p256.getPublicKey(p256.utils.randomSecretKey(), true)
-    const offCurve = compressed.slice()
-    offCurve[32] ^= 1
+    const offCurve = Buffer.concat([Uint8Array.of(2), new Uint8Array(32).fill(0xff)]) // x above the field prime
     const cases = [
-      new Uint8Array(48), new Uint8Array(50), new Uint8Array(49), // short, long, all zero
-      Buffer.concat([Uint8Array.of(4), compressed.subarray(1), tag]), // bad prefix
-      Buffer.concat([offCurve, tag]),
-      Buffer.concat([p256.getPublicKey(p256.utils.randomSecretKey(), false), tag]) // 65-byte key
+      new Uint8Array(40), new Uint8Array(80), // short, long
+      withMac(new Uint8Array(57)), // all zero
+      withMac(Buffer.concat([Uint8Array.of(4), compressed.subarray(1), tag])), // bad prefix
+      withMac(Buffer.concat([offCurve, tag]))
     ]
-    for (const m of cases) expect(() => new Responder(token).readMessage1(m)).toThrow()
+    for (const m of cases) expect(() => new Responder(token, server).readMessage1(m)).toThrow(HandshakeError)
+    expect(() => new Responder(token, server).readMessage1(withMac(Buffer.concat([p256.getPublicKey(p256.utils.randomSecretKey(), false), tag]).subarray(0, 57)))).toThrow(HandshakeError)
     // A valid-looking message 2 carrying an off-curve point fails at Diffie-Hellman, not later.
-    const initiator = new Initiator(token)
+    const initiator = new Initiator(token, server.publicKey)
     initiator.writeMessage1()
-    const point = Buffer.concat([Uint8Array.of(2), new Uint8Array(32).fill(0xff), tag])
+    const point = Buffer.concat([Uint8Array.of(2), new Uint8Array(32).fill(0xff), new Uint8Array(16)])
     expect(() => initiator.readMessage2(point)).toThrow(HandshakeError)
+    expect(() => new Initiator(token, offCurve.subarray(0, 32))).toThrow(HandshakeError)
   })
 
   it('a replayed message 1 yields different keys, so the recorded session cannot continue', () => {
-    const initiator = new Initiator(token)
+    const initiator = new Initiator(token, server.publicKey)
     const m1 = initiator.writeMessage1()
-    const first = new Responder(token)
+    const first = new Responder(token, server)
     first.readMessage1(m1)
     const real = first.writeMessage2()
     const clientKeys = initiator.readMessage2(real.message)
-    const replay = new Responder(token)
+    const replay = new Responder(token, server)
     replay.readMessage1(m1) // the psk check passes: the bytes are genuine...
     const replayed = replay.writeMessage2()
     const frame = clientKeys.send.encrypt(new Uint8Array(4), Uint8Array.of(1))
@@ -106,6 +129,12 @@ describe('Noise NNpsk0 handshake', () => {
     const { clientKeys, serverKeys } = handshake()
     const frame = clientKeys.send.encrypt(Uint8Array.of(0, 0, 0, 17), Uint8Array.of(5))
     expect(() => serverKeys.receive.decrypt(Uint8Array.of(0, 0, 0, 18), frame)).toThrow(DecryptError)
+  })
+
+  it('names a server key by its SHA-256 in base64url', () => {
+    const fingerprint = serverKeyFingerprint(server.publicKey)
+    expect(fingerprint).toMatch(/^SHA256:[A-Za-z0-9_-]{43}$/)
+    expect(fingerprint).toBe(`SHA256:${createHash('sha256').update(server.publicKey).digest('base64url')}`)
   })
 
   it('generates 32-byte base64url tokens', () => {

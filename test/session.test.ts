@@ -3,10 +3,12 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest'
 import fc from 'fast-check'
 import { encodeMessage } from '../shared/protocol/codec.ts'
 import { frameHeader } from '../shared/protocol/frames.ts'
-import { Initiator, tokenBytes } from '../shared/protocol/noise.ts'
-import { connectSession } from '../shared/protocol/session.ts'
-import { FAST_TIMINGS, TOKEN, closed, eventually, frame, manualHandshake, rawConnect, sealedFrame, sessionServer, sleep, within, type SessionServer } from './helpers.ts'
-import { MAX_FIRST_FRAME_BYTES, PROTOCOL_VERSION } from '../shared/protocol/limits.ts'
+import { preamble } from '../shared/protocol/preamble.ts'
+import {
+  FAST_TIMINGS, HELLO, TOKEN, closed, connectTestSession, eventually, frame, manualHandshake, opening, rawConnect, sealedFrame, sessionServer, sleep, within,
+  type SessionServer
+} from './helpers.ts'
+import { HANDSHAKE_MESSAGE1_BYTES, MAX_FIRST_FRAME_BYTES } from '../shared/protocol/limits.ts'
 
 let server: SessionServer
 beforeEach(async () => { server = await sessionServer() })
@@ -14,7 +16,7 @@ afterEach(async () => { await server.close() })
 
 async function connectWorker (token = TOKEN) {
   const socket = await rawConnect(server.port)
-  const session = await connectSession(socket, tokenBytes(token), FAST_TIMINGS)
+  const session = await connectTestSession(socket, token)
   session.start()
   return session
 }
@@ -24,8 +26,8 @@ describe('session: handshake', () => {
     const client = await connectWorker()
     const session = await server.next()
     const got = new Promise((resolve) => session.once('message', resolve))
-    client.send({ type: 'hello', version: PROTOCOL_VERSION, name: 'w', cores: 2, threads: 2 })
-    expect(await got).toEqual({ type: 'hello', version: PROTOCOL_VERSION, name: 'w', cores: 2, threads: 2 })
+    client.send({ ...HELLO, name: 'w', cores: 2, threads: 2 })
+    expect(await got).toEqual({ ...HELLO, name: 'w', cores: 2, threads: 2 })
     const back = new Promise((resolve) => client.once('message', resolve))
     session.send({ type: 'welcome', workerId: 'p1' })
     expect(await back).toEqual({ type: 'welcome', workerId: 'p1' })
@@ -47,7 +49,7 @@ describe('session: handshake', () => {
     try {
       const socket = await rawConnect(impostor.port)
       // The impostor cannot read message 1, so it closes; the worker never gets a session.
-      await expect(connectSession(socket, tokenBytes(TOKEN), FAST_TIMINGS)).rejects.toMatchObject({ code: 'TASKORCH_ERR_HANDSHAKE_CLOSED' })
+      await expect(connectTestSession(socket)).rejects.toMatchObject({ code: 'TASKORCH_ERR_HANDSHAKE_CLOSED' })
     } finally {
       await impostor.close()
     }
@@ -61,7 +63,7 @@ describe('session: handshake', () => {
 
   it('drops a one-byte-at-a-time drip at the handshake deadline', async () => {
     const socket = await rawConnect(server.port)
-    const m1 = frame(new Initiator(tokenBytes(TOKEN)).writeMessage1())
+    const m1 = opening()
     let i = 0
     const drip = setInterval(() => { if (i < m1.length - 1 && !socket.destroyed) socket.write(m1.subarray(i, ++i)) }, 20)
     await within(2000, closed(socket), 'drip drop')
@@ -71,10 +73,11 @@ describe('session: handshake', () => {
 
   it.each([
     ['garbage', Buffer.from('GET / HTTP/1.1\r\nHost: x\r\n\r\n')],
-    ['short message 1', frame(new Uint8Array(10))],
-    ['oversized message 1', frame(new Uint8Array(5000))],
-    ['zero-length frame', frameHeader(0)],
-    ['all-zero key', frame(new Uint8Array(49))]
+    ['another magic', Buffer.from('TSKX\x00\x04')],
+    ['short message 1', Buffer.concat([preamble(), frame(new Uint8Array(10))])],
+    ['oversized message 1', Buffer.concat([preamble(), frame(new Uint8Array(5000))])],
+    ['zero-length frame', Buffer.concat([preamble(), frameHeader(0)])],
+    ['all-zero message 1', Buffer.concat([preamble(), frame(new Uint8Array(HANDSHAKE_MESSAGE1_BYTES))])]
   ])('closes on %s', async (_name, bytes) => {
     const socket = await rawConnect(server.port)
     socket.write(bytes)
@@ -85,9 +88,7 @@ describe('session: handshake', () => {
   it('one byte per TCP segment still completes a handshake', async () => {
     const socket = await rawConnect(server.port)
     socket.setNoDelay(true)
-    const initiator = new Initiator(tokenBytes(TOKEN))
-    const m1 = frame(initiator.writeMessage1())
-    for (const b of m1) {
+    for (const b of opening()) {
       socket.write(Uint8Array.of(b))
       await sleep(1)
     }

@@ -4,11 +4,16 @@ import { EventEmitter } from 'node:events'
 import net from 'node:net'
 import { DIGEST_BYTES, toHex, type Algorithm } from '../shared/algorithms.ts'
 import type { KeyspaceSpec } from '../shared/keyspace/spec.ts'
-import { ConnectError, HandshakeClosedError, InvalidMessageError, KernelError, ProtocolError, RefusedError, TaskOrchError, TokenRejectedError, coded } from '../shared/errors.ts'
+import {
+  ConnectError, HandshakeClosedError, InvalidMessageError, KernelError, ProtocolError, RefusedError, ServerKeyMismatchError, TaskOrchError,
+  TokenRejectedError, VersionMismatchError, coded
+} from '../shared/errors.ts'
 import type { LogLevel } from '../shared/log.ts'
 import { PROTOCOL_VERSION } from '../shared/protocol/limits.ts'
 import type { ServerMessage } from '../shared/protocol/messages.ts'
-import { checkTokenStrength, tokenBytes } from '../shared/protocol/noise.ts'
+import { checkTokenStrength, serverKeyFingerprint, tokenBytes } from '../shared/protocol/noise.ts'
+import { SOFTWARE_VERSION } from '../shared/version.ts'
+import type { KnownServers } from './known-servers.ts'
 import { connectSession, DEFAULT_TIMINGS, type SessionTimings, type WorkerSession } from '../shared/protocol/session.ts'
 import { Backoff, RECONNECT_INITIAL_DELAY_MS, reconnectDelay } from './reconnect.ts'
 import { ChunkRunner, type RunningChunk } from './runner.ts'
@@ -20,6 +25,11 @@ export type WorkerOptions = {
   host: string
   port: number
   token: string
+  // The server's key fingerprint (SHA256:...), from its join line: any other key is refused.
+  serverKey?: string
+  // Without serverKey: the first key seen at an address is pinned here, and others refused after.
+  // With neither, any key is accepted (library use on a trusted network).
+  knownServers?: KnownServers
   name: string
   threads: number
   cores: number
@@ -41,7 +51,7 @@ type JobInHand = { algorithm: Algorithm, keyspace: KeyspaceSpec, targets: Map<st
 
 // What a failed attempt most likely means, for the log line.
 function hint (failure: TaskOrchError): string {
-  if (failure instanceof HandshakeClosedError) return ' (a wrong token, this machine\'s clock minutes off the server\'s, or a server refusing new connections for now; compare the token fingerprints)'
+  if (failure instanceof HandshakeClosedError) return ' (a wrong token, this machine\'s clock minutes off the server\'s, a server refusing new connections for now, or one older than protocol 4; compare the token fingerprints)'
   if (failure instanceof TokenRejectedError) return ' (whatever answered does not hold this worker\'s token: the wrong address, or a different token)'
   return ''
 }
@@ -85,7 +95,8 @@ export class WorkerClient extends EventEmitter<WorkerEvents> {
         await this.#serve(session)
       } catch (error) {
         failure = coded(error)
-        const inHandshake = failure instanceof HandshakeClosedError || failure instanceof TokenRejectedError
+        const inHandshake = failure instanceof HandshakeClosedError || failure instanceof TokenRejectedError ||
+          failure instanceof ServerKeyMismatchError || failure instanceof VersionMismatchError
         handshakeFailures = inHandshake ? handshakeFailures + 1 : 0
         if (giveUpAfter > 0 && handshakeFailures >= giveUpAfter) {
           this.emit('fatal', new TokenRejectedError(`${handshakeFailures} handshake(s) with ${this.#address()} failed in a row; giving up (--give-up-after ${giveUpAfter}). Check that this worker's token matches the server's`))
@@ -98,7 +109,8 @@ export class WorkerClient extends EventEmitter<WorkerEvents> {
       }
       if (this.#stopping) break
       const delay = reconnectDelay(failures++, initial)
-      if (failure) this.emit('log', 'warn', `cannot reach ${this.#address()}: ${failure.message}${hint(failure)}; next try in ${(delay / 1000).toFixed(1)} s`)
+      // A key mismatch is not a network hiccup: someone must act on it.
+      if (failure) this.emit('log', failure instanceof ServerKeyMismatchError ? 'error' : 'warn', `cannot reach ${this.#address()}: ${failure.message}${hint(failure)}; next try in ${(delay / 1000).toFixed(1)} s`)
       await this.#backoff.sleep(delay)
     }
     await this.#shutdown()
@@ -112,7 +124,23 @@ export class WorkerClient extends EventEmitter<WorkerEvents> {
       socket.once('connect', resolve)
       socket.once('error', (error) => reject(new ConnectError(this.#address(), error)))
     })
-    return await connectSession(socket, tokenBytes(this.#options.token), this.#timings)
+    const { session, serverKey } = await connectSession(socket, { token: tokenBytes(this.#options.token), checkServerKey: (key) => this.#checkServerKey(key), timings: this.#timings })
+    const fingerprint = serverKeyFingerprint(serverKey)
+    const known = this.#options.knownServers
+    if (!this.#options.serverKey && known?.pin(this.#address(), fingerprint)) {
+      this.emit('log', 'info', `first connection to ${this.#address()}: pinned its key ${fingerprint} in ${known.path}`)
+    }
+    return session
+  }
+
+  #checkServerKey (publicKey: Uint8Array): void {
+    const presented = serverKeyFingerprint(publicKey)
+    const expected = this.#options.serverKey
+    if (expected === undefined) return this.#options.knownServers?.check(this.#address(), presented)
+    if (presented !== expected) {
+      throw new ServerKeyMismatchError(`the server at ${this.#address()} presented key ${presented}, but --server-key says ${expected}. ` +
+        'If its key changed on purpose, take the new one from its join line; otherwise another machine holding the token is posing as your server', presented, expected)
+    }
   }
 
   #serve (session: WorkerSession): Promise<void> {
@@ -138,7 +166,7 @@ export class WorkerClient extends EventEmitter<WorkerEvents> {
         resolve()
       })
       session.start()
-      session.send({ type: 'hello', version: PROTOCOL_VERSION, name, cores, threads })
+      session.send({ type: 'hello', version: PROTOCOL_VERSION, software: SOFTWARE_VERSION, name, cores, threads })
     })
   }
 

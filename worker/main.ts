@@ -1,22 +1,35 @@
-// `npm run worker -- --host SERVER`: connect to a server and search what it hands out.
+// `npm run worker -- --host SERVER` (or `node taskorch-worker.mjs ...`): connect to a server and
+// search what it hands out.
 import { availableParallelism, hostname } from 'node:os'
+import { dirname, join } from 'node:path'
 import { integerFlag, parseFlags, runMain } from '../shared/cli.ts'
-import { describeSettings, loadSettings, type Values } from '../shared/config.ts'
+import { describeSettings, loadSettings, saveToken, type Values } from '../shared/config.ts'
 import { InvalidInputError } from '../shared/errors.ts'
 import { MAX_NAME_LENGTH } from '../shared/protocol/limits.ts'
 import { createLogger, type Level } from '../shared/log.ts'
-import { tokenFingerprint } from '../shared/protocol/noise.ts'
+import { SERVER_KEY_FINGERPRINT_PATTERN, checkTokenStrength, tokenFingerprint } from '../shared/protocol/noise.ts'
+import { SOFTWARE_VERSION } from '../shared/version.ts'
+import { BUNDLED } from './bundle/bundled.ts'
 import { WorkerClient } from './client.ts'
+import { KnownServers } from './known-servers.ts'
+import { promptHidden, promptYesNo } from './prompt.ts'
 
-const HELP = `Usage: npm run worker -- [options]
+const PROGRAM = BUNDLED ? 'node taskorch-worker.mjs' : 'npm run worker --'
+
+const HELP = `Usage: ${PROGRAM} [options]      (TaskOrchestrator worker ${SOFTWARE_VERSION})
 
 Connects to a TaskOrchestrator server and searches the chunks it hands out.
 
 Options:
   --host HOST       server address (default 127.0.0.1)
   --port PORT       server port (default 8080)
+  --server-key FP   the server's key fingerprint (SHA256:..., from its join line): a server
+                    presenting another key is refused. Without it, the first key a server at
+                    this address presents is pinned in the known-servers file, and others refused
+  --known-servers PATH  pinned server keys (default known_servers beside the config file)
   --token TOKEN     the server's token. Better kept in the config file: {"token": "..."}
   --token-stdin     read the token from the first line of standard input
+  --save-token      save the token given on stdin or at the prompt to the config file (mode 0600)
   --config PATH     settings file (default ~/.config/taskorch/config.json, or env TASKORCH_CONFIG)
   --threads N       search threads (default: all ${availableParallelism()} cores)
   --name NAME       name shown on the server (default: this host's name)
@@ -27,15 +40,19 @@ Options:
   -h, --help        this help, and the settings in effect
 
 Settings (host, port, token, threads, name, json, debug) come from, later winning: defaults, the
-config file, TASKORCH_<NAME> environment variables, flags.
+config file, TASKORCH_<NAME> environment variables, flags. With no token from any of them and a
+terminal on stdin, the worker asks for it (input hidden) and offers to save it.
 A lost connection or a failed handshake is retried, 1 s doubling to 60 s with jitter, each attempt
 logged with the likely cause and the time of the next one.
+A server presenting a key other than the pinned one is refused, its fingerprint and the pinned one
+named, and tried again later like a lost connection: only the real server can complete a handshake.
 Exits 0 after SIGINT/SIGTERM (work in hand goes back to the server), 2 on bad usage (a token under 128
 bits included), 3 when the server refused this worker after authenticating (REFUSED) or
 --give-up-after ran out.`
 
 const FLAGS = {
-  host: { type: 'string' }, port: { type: 'string' }, token: { type: 'string' }, 'token-stdin': { type: 'boolean' }, config: { type: 'string' },
+  host: { type: 'string' }, port: { type: 'string' }, token: { type: 'string' }, 'token-stdin': { type: 'boolean' }, 'save-token': { type: 'boolean' },
+  'server-key': { type: 'string' }, 'known-servers': { type: 'string' }, config: { type: 'string' },
   threads: { type: 'string' }, name: { type: 'string' }, 'give-up-after': { type: 'string' }, json: { type: 'boolean' }, debug: { type: 'boolean' }, help: { type: 'boolean', short: 'h' }
 } as const
 
@@ -50,16 +67,25 @@ runMain(async () => {
     return 0
   }
   if (flags['token-stdin'] && flags.token) throw new InvalidInputError('give the token with --token or --token-stdin, not both')
+  const serverKey = flags['server-key']
+  if (serverKey !== undefined && !SERVER_KEY_FINGERPRINT_PATTERN.test(serverKey)) {
+    throw new InvalidInputError(`--server-key must be SHA256: and 43 base64url characters, as the server prints it; got "${serverKey.slice(0, 80)}"`)
+  }
   const settings = loadSettings('worker', { defaults, flags, configPath: flags.config })
-  const token = flags['token-stdin'] ? await firstLine(process.stdin) : settings.values.token
-  if (!token) throw new InvalidInputError(`no token: put the server's token in ${settings.configPath} as {"token": "..."} (or use --token-stdin, TASKORCH_TOKEN or --token)`)
-  const log = createLogger({ json: settings.values.json, debug: settings.values.debug, secrets: [token] })
-  if (!flags['token-stdin']) for (const warning of settings.warnings) log('WARN', warning)
   const { host, port, threads, name } = settings.values as Required<Values>
   if (port === 0) throw new InvalidInputError('port must be from 1 to 65535 for a worker')
-  log('INFO', `token fingerprint ${tokenFingerprint(token)}`)
+  const knownServers = serverKey ? undefined : new KnownServers(flags['known-servers'] ?? join(dirname(settings.configPath), 'known_servers'))
+  const { token, asked } = await readToken(flags['token-stdin'] === true, settings.values.token, `${host}:${port}`, settings.configPath)
+  checkTokenStrength(token)
+  const log = createLogger({ json: settings.values.json, debug: settings.values.debug, secrets: [token] })
+  if (!asked) for (const warning of settings.warnings) log('WARN', warning)
+  if (asked && (flags['save-token'] || (asked === 'terminal' && await promptYesNo(`Save the token in ${settings.configPath} (mode 0600) so this machine need not ask again?`, terminal(), true)))) {
+    saveToken(settings.configPath, token)
+    log('INFO', `saved the token to ${settings.configPath} (mode 0600)`)
+  }
+  log('INFO', `token fingerprint ${tokenFingerprint(token)}; worker ${SOFTWARE_VERSION}`)
   const giveUpAfter = integerFlag(flags['give-up-after'], 'give-up-after', 0, 0, 1_000_000)
-  const client = new WorkerClient({ host, port, token, name, cores, threads, giveUpAfter })
+  const client = new WorkerClient({ host, port, token, serverKey, knownServers, name, cores, threads, giveUpAfter })
   let exitCode = 0
   client.on('log', (level, message) => log(level.toUpperCase() as Level, message))
   client.on('fatal', (error) => {
@@ -75,6 +101,21 @@ runMain(async () => {
   await client.start()
   return exitCode
 })
+
+const terminal = () => ({ input: process.stdin, output: process.stderr })
+
+// The token, from --token-stdin, else the settings, else the terminal. `asked` says whether it was
+// read from stdin or the terminal (then it may be saved).
+async function readToken (fromStdin: boolean, configured: string | undefined, server: string, configPath: string): Promise<{ token: string, asked: 'stdin' | 'terminal' | null }> {
+  if (fromStdin) return { token: await firstLine(process.stdin), asked: 'stdin' }
+  if (configured) return { token: configured, asked: null }
+  if (!process.stdin.isTTY) {
+    throw new InvalidInputError(`no token: put the server's token in ${configPath} as {"token": "..."}, pipe it in with --token-stdin, or run this on a terminal to be asked for it`)
+  }
+  const token = (await promptHidden(`Token for the server at ${server} (its dashboard or config file has it; input hidden): `, terminal())).trim()
+  if (!token) throw new InvalidInputError('no token given at the prompt')
+  return { token, asked: 'terminal' }
+}
 
 async function firstLine (input: NodeJS.ReadableStream): Promise<string> {
   let text = ''

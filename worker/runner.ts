@@ -6,9 +6,11 @@ import { availableParallelism } from 'node:os'
 import { Piscina } from 'piscina'
 import type { Algorithm } from '../shared/algorithms.ts'
 import type { KeyspaceSpec } from '../shared/keyspace/spec.ts'
+import { BUNDLED } from './bundle/bundled.ts'
 import type { SearchHit, SearchRequest, SearchResult } from './thread-messages.ts'
 
-const THREAD_FILE = new URL('./thread.ts', import.meta.url).href
+// In the single-file build, this module, the thread entry and Piscina's thread script are one file.
+const THREAD_FILE = BUNDLED ? import.meta.url : new URL('./thread.ts', import.meta.url).href
 
 export type ChunkJob = { algorithm: Algorithm, targets: Uint8Array[], keyspace: KeyspaceSpec }
 export type ChunkOutcome = { hashed: number, cancelled: boolean }
@@ -40,7 +42,7 @@ export class ChunkRunner {
   constructor (threads = availableParallelism()) {
     this.threads = threads
     // Threads load TypeScript through tsx, whichever way this process itself was started.
-    const execArgv = process.execArgv.some((a) => a.includes('tsx')) ? process.execArgv : [...process.execArgv, '--import', 'tsx']
+    const execArgv = BUNDLED || process.execArgv.some((a) => a.includes('tsx')) ? process.execArgv : [...process.execArgv, '--import', 'tsx']
     this.#pool = new Piscina({ filename: THREAD_FILE, minThreads: threads, maxThreads: threads, idleTimeout: 60_000, execArgv })
   }
 

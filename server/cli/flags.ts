@@ -19,6 +19,11 @@ Options:
   --token TOKEN       shared secret workers must hold. Better kept in the config file; if no
                       source gives one, a token is generated and saved there (mode 0600)
   --config PATH       settings file (default ~/.config/taskorch/config.json, or env TASKORCH_CONFIG)
+  --key PATH          the server's long-term key, which workers pin; made on first start (mode
+                      0600). Default: server.key beside the config file
+  --download-port PORT  plain HTTP port that serves the single-file worker to new machines, and
+                      nothing else (default: --port + 1, or any free port with --port 0)
+  --no-download       no download port (the join line then assumes the repository is installed)
   --algo ALGO         md5, sha1, sha256 or sha512 (or hashcat -m 0/100/1400/1700); default md5
   --target HEX        digest to find; repeat for several
   --targets FILE      digests to find, one per line (blank lines and # comments skipped)
@@ -46,7 +51,11 @@ Options:
   --debug             also log debug lines (refused handshakes, ...)
   -h, --help          this help, and the settings in effect
 
-Settings (host, port, token, headless, potfile, json, debug) come from, later winning: defaults, the config
+The server prints (and the dashboard shows) one line that joins a new machine: it downloads the
+worker from the download port, checks its SHA-256 and starts it with this server's address and key
+fingerprint; the worker asks for the token on its terminal.
+
+Settings (host, port, token, key, headless, potfile, json, debug) come from, later winning: defaults, the config
 file (JSON, e.g. {"token": "...", "port": 8080}), TASKORCH_<NAME> environment variables, flags.
 Found results go to stdout as hash:plaintext lines (hashcat's potfile format); logs go to stderr.`
 
@@ -57,6 +66,7 @@ export const FLAGS = {
   mask: { type: 'string' }, wordlist: { type: 'string' }, 'custom-charset1': { type: 'string', short: '1' }, 'custom-charset2': { type: 'string', short: '2' },
   'custom-charset3': { type: 'string', short: '3' }, 'custom-charset4': { type: 'string', short: '4' },
   increment: { type: 'boolean' }, 'increment-min': { type: 'string' }, 'increment-max': { type: 'string' },
+  key: { type: 'string' }, 'download-port': { type: 'string' }, 'no-download': { type: 'boolean' },
   'exit-when-done': { type: 'boolean' }, 'local-worker': { type: 'boolean' }, demo: { type: 'boolean' }, headless: { type: 'boolean' }, json: { type: 'boolean' },
   debug: { type: 'boolean' }, help: { type: 'boolean', short: 'h' }
 } as const

@@ -2,11 +2,14 @@
 import { networkInterfaces } from 'node:os'
 import { dirname, join } from 'node:path'
 import { parseAlgorithm } from '../../shared/algorithms.ts'
-import { EXIT_ALL_FOUND, EXIT_EXHAUSTED, EXIT_SIGINT, EXIT_SIGTERM, exitFatal, parseFlags, runMain } from '../../shared/cli.ts'
+import { EXIT_ALL_FOUND, EXIT_EXHAUSTED, EXIT_SIGINT, EXIT_SIGTERM, exitFatal, integerFlag, parseFlags, runMain } from '../../shared/cli.ts'
 import { defaultConfigPath, describeSettings, loadSettings, readableByOthers, saveToken, type Values } from '../../shared/config.ts'
 import { InvalidInputError } from '../../shared/errors.ts'
 import { createLogger, type Level } from '../../shared/log.ts'
 import { checkTokenStrength, generateToken, tokenFingerprint } from '../../shared/protocol/noise.ts'
+import { buildWorkerBundle } from '../../worker/bundle/build.ts'
+import { DownloadServer, joinCommand } from '../download.ts'
+import { loadServerKey } from '../identity.ts'
 import { readHashList } from '../inputs/hash-list.ts'
 import type { Job } from '../job.ts'
 import type { JobRequest } from '../jobs.ts'
@@ -44,6 +47,8 @@ runMain(async () => {
   if (hasTargets !== given.length > 0) throw new InvalidInputError('a job needs targets (--target or --targets) and a keyspace (--range, --mask or --wordlist)')
   if (flags.restore && !flags.session) throw new InvalidInputError('--restore needs --session PATH')
   if (flags.demo && flags.session) throw new InvalidInputError('--demo keeps no session')
+  if (flags['no-download'] && flags['download-port'] !== undefined) throw new InvalidInputError('give --download-port or --no-download, not both')
+  const downloadPort = integerFlag(flags['download-port'], 'download-port', port === 0 ? 0 : port + 1, 0, 65535)
   if (flags['exit-when-done'] && !hasTargets && !flags.restore) throw new InvalidInputError('--exit-when-done needs a job (targets and a keyspace) or --restore')
   // Checked before listening, so bad input exits 2 without touching the network.
   const keyspace = keyspaceFlags(flags)
@@ -76,6 +81,10 @@ runMain(async () => {
     }
   }
 
+  // The demo's key is as throwaway as its token.
+  const keyPath = settings.values.key ?? join(dirname(settings.configPath), 'server.key')
+  const identity = flags.demo ? null : loadServerKey(keyPath)
+
   const headless = settings.values.headless || settings.values.json || !process.stdout.isTTY || !process.stdin.isTTY
   const dashboardLines: string[] = []
   let dashboard: Dashboard | null = null
@@ -87,13 +96,13 @@ runMain(async () => {
   })
   for (const warning of settings.warnings) log('WARN', warning)
   for (const warning of session?.replay.warnings ?? []) log('WARN', warning)
-  for (const [path, holds] of [[potfile?.path, 'found passwords'], [flags.session, 'targets and found passwords']] as const) {
+  for (const [path, holds] of [[potfile?.path, 'found passwords'], [flags.session, 'targets and found passwords'], [identity && keyPath, 'the server\'s secret key']] as const) {
     const warning = path ? readableByOthers(path, holds) : null
     if (warning) log('WARN', warning)
   }
 
   const orch = new Orchestrator({
-    host, port, token, potfile: potfile ?? undefined, journal: session ? { journal: session.journal, lastJobId: session.replay.lastJobId } : undefined,
+    host, port, token, staticKey: identity?.key, potfile: potfile ?? undefined, journal: session ? { journal: session.journal, lastJobId: session.replay.lastJobId } : undefined,
     localWorker: flags['local-worker'] === true
   })
   if (potfile) log('INFO', `potfile ${potfile.path}: ${potfile.size} result(s) known`)
@@ -103,10 +112,22 @@ runMain(async () => {
   orch.on('job-ended', (job) => log('INFO', jobSummary(job, stopping && session ? 'interrupted (--restore goes on with it)' : job.status)))
   await orch.start()
   const fingerprint = tokenFingerprint(token)
+  const serverKey = orch.serverKeyFingerprint
   const workerHost = host === '0.0.0.0' || host === '::' ? lanAddress() : host
-  const workerCommand = `npm run worker -- --host ${workerHost} --port ${orch.port}`
+  // New machines fetch the single-file worker from the download port; without it they need the repository.
+  let download: DownloadServer | null = null
+  let workerCommand = `npm run worker -- --host ${workerHost} --port ${orch.port} --server-key ${serverKey}`
+  if (!flags.demo && !flags['no-download']) {
+    const bundle = await buildWorkerBundle()
+    download = new DownloadServer(bundle, (level, message) => log(level.toUpperCase() as Level, message))
+    await download.start(host, downloadPort)
+    workerCommand = joinCommand({ host: workerHost, port: orch.port, downloadPort: download.port, sha256: bundle.sha256, serverKey })
+    log('INFO', `serving the single-file worker on http://${host}:${download.port}/ (sha256 ${bundle.sha256})`)
+  }
   if (saved) log('INFO', `generated a token and saved it to ${saved} (mode 0600); workers need the same token in their config file`)
-  log('INFO', `token fingerprint ${fingerprint}; start workers with: ${workerCommand}`)
+  if (identity?.created) log('INFO', `generated the server key ${keyPath} (mode 0600); workers pin its fingerprint`)
+  log('INFO', `token fingerprint ${fingerprint}; server key ${serverKey}`)
+  log('INFO', `join a machine with: ${workerCommand}`)
 
   // Before any job exists: results known at once (potfile, restored session) are reported too.
   const found: string[] = []
@@ -136,7 +157,7 @@ runMain(async () => {
     stopping = true
     tui?.destroy()
     log('INFO', `${why}: stopping`)
-    await orch.stop()
+    await Promise.all([orch.stop(), download?.stop()])
     // The screen is gone: what was found goes to stdout, like in headless mode.
     for (const line of found) process.stdout.write(line + '\n')
     process.exit(code)
@@ -147,7 +168,7 @@ runMain(async () => {
   if (headless) {
     logProgress(orch, log)
   } else {
-    dashboard = new Dashboard(orch, { listen: `${host}:${orch.port}`, fingerprint, workerCommand })
+    dashboard = new Dashboard(orch, { listen: `${host}:${orch.port}`, fingerprint, serverKey, workerCommand })
     for (const line of dashboardLines) dashboard.addLog(line)
     tui = new Tui({
       dashboard,

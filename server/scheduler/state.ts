@@ -57,7 +57,8 @@ export type JobState = {
   capLength: ((offset: bigint) => number) | null
 }
 
-export type WorkerInfo = { id: string, name: string, address: string, cores: number, threads: number }
+// software: the worker's release as it reported it, for display only.
+export type WorkerInfo = { id: string, name: string, address: string, cores: number, threads: number, software?: string }
 
 export type WorkerState = WorkerInfo & {
   meter: RateMeter // candidates per second over everything, for display
@@ -76,8 +77,8 @@ export type WorkerSummary = WorkerInfo & {
 }
 
 export function workerSummary (worker: WorkerState): WorkerSummary {
-  const { id, name, address, cores, threads, connectedAt } = worker
-  return { id, name, address, cores, threads, connectedAt, speed: worker.meter.speed, inFlight: worker.chunks.size }
+  const { id, name, address, cores, threads, software, connectedAt } = worker
+  return { id, name, address, cores, threads, software, connectedAt, speed: worker.meter.speed, inFlight: worker.chunks.size }
 }
 
 // What a transition asks of the orchestrator. `completed`, `found` and `ended` are persisted (journal,

@@ -6,10 +6,11 @@ import type { WorkerSummary } from '../scheduler/state.ts'
 import { potLine } from '../store/potfile.ts'
 import { formatDuration, formatSpeed } from './format.ts'
 
-export type WorkerRow = { name: string, address: string, threads: string, speed: string, inFlight: string, state: 'connecting' | 'working' | 'idle' | 'left' | 'lost', connected: string }
+export type DashboardHeader = { listen: string, fingerprint: string, serverKey: string, workerCommand: string }
+export type WorkerRow = { name: string, address: string, version: string, threads: string, speed: string, inFlight: string, state: 'connecting' | 'working' | 'idle' | 'left' | 'lost', connected: string }
 export type JobRow = { id: string, algorithm: string, keyspace: string, progress: string, speed: string, eta: string, found: string, priority: string, status: string }
 export type View = {
-  header: { listen: string, fingerprint: string, workerCommand: string }
+  header: DashboardHeader
   workers: WorkerRow[]
   jobs: JobRow[]
   results: string[]
@@ -49,7 +50,7 @@ export interface DashboardSource {
 
 export class Dashboard {
   readonly #orch: DashboardSource
-  readonly #header: View['header']
+  readonly header: DashboardHeader
   readonly #lost: { worker: WorkerSummary, at: number, politely: boolean }[] = []
   readonly #results: string[] = []
   readonly #log: string[] = []
@@ -58,7 +59,7 @@ export class Dashboard {
 
   constructor (orch: DashboardSource, header: View['header']) {
     this.#orch = orch
-    this.#header = header
+    this.header = header
     orch.on('worker-left', (worker, why) => this.#lost.push({ worker, at: Date.now(), politely: why === LEFT_POLITELY }))
     orch.on('found', (_job, found) => this.#results.push(potLine(found.hash, found.bytes)))
   }
@@ -87,6 +88,7 @@ export class Dashboard {
       ...live.map((w): WorkerRow => ({
         name: w.name,
         address: w.address,
+        version: w.software ?? '-',
         threads: `${w.cores}/${w.threads}`,
         speed: w.inFlight > 0 ? formatSpeed(w.speed) : '-',
         inFlight: String(w.inFlight),
@@ -94,9 +96,9 @@ export class Dashboard {
         connected: formatDuration((now - w.connectedAt) / 1000)
       })),
       ...this.#lost.filter((l) => !live.some((w) => w.id === l.worker.id)).map(({ worker: w, politely }): WorkerRow => ({
-        name: w.name, address: w.address, threads: `${w.cores}/${w.threads}`, speed: '-', inFlight: '0', state: politely ? 'left' : 'lost', connected: '-'
+        name: w.name, address: w.address, version: w.software ?? '-', threads: `${w.cores}/${w.threads}`, speed: '-', inFlight: '0', state: politely ? 'left' : 'lost', connected: '-'
       })),
-      ...this.#orch.connecting.map((address): WorkerRow => ({ name: '?', address, threads: '-', speed: '-', inFlight: '0', state: 'connecting', connected: '-' }))
+      ...this.#orch.connecting.map((address): WorkerRow => ({ name: '?', address, version: '-', threads: '-', speed: '-', inFlight: '0', state: 'connecting', connected: '-' }))
     ]
     const jobs = this.#orch.jobs.map((job): JobRow => {
       const s = job.state
@@ -117,7 +119,7 @@ export class Dashboard {
     })
     const totalSpeed = this.#history.at(-1) ?? 0
     return {
-      header: this.#header,
+      header: this.header,
       workers,
       jobs,
       results: [...this.#results],

@@ -48,6 +48,7 @@ const HELP_TEXT = [
   '{bold}Keys{/bold}',
   '',
   '  a        add a job (every option the command line has)',
+  '  j        show the line that joins a new machine, whole, to copy',
   '  c        cancel the selected job',
   '  p        pause or resume the selected job',
   '  tab      move between the workers and jobs tables',
@@ -56,7 +57,7 @@ const HELP_TEXT = [
   '  ?        this help; any key closes it'
 ].join('\n')
 
-const WORKER_COLUMNS = ['worker', 'address', 'cores/thr', 'speed', 'chunks', 'state', 'connected']
+const WORKER_COLUMNS = ['worker', 'address', 'version', 'cores/thr', 'speed', 'chunks', 'state', 'connected']
 const JOB_COLUMNS = ['job', 'algo', 'keyspace', 'progress', 'speed', 'ETA', 'found', 'prio', 'status']
 
 export class Tui {
@@ -119,11 +120,11 @@ export class Tui {
   #draw (view: View): void {
     const { header } = view
     this.#header.setContent([
-      ` listening on {bold}${header.listen}{/bold}   token fingerprint {bold}${header.fingerprint}{/bold}   ${view.workers.filter((w) => w.state === 'working' || w.state === 'idle').length} worker(s)`,
-      ` start a worker: {bold}${blessed.escape(header.workerCommand)}{/bold}`,
-      ' {gray-fg}a add job  c cancel  p pause/resume  tab switch table  q quit  ? help{/gray-fg}'
+      ` listening on {bold}${header.listen}{/bold}   token fingerprint {bold}${header.fingerprint}{/bold}   server key {bold}${header.serverKey}{/bold}   ${view.workers.filter((w) => w.state === 'working' || w.state === 'idle').length} worker(s)`,
+      ` join a machine (j shows the whole line): {bold}${blessed.escape(header.workerCommand)}{/bold}`,
+      ' {gray-fg}a add job  c cancel  p pause/resume  j join line  tab switch table  q quit  ? help{/gray-fg}'
     ].join('\n'))
-    keepSelection(this.#workers, [WORKER_COLUMNS, ...view.workers.map((w) => [w.name, w.address, w.threads, w.speed, w.inFlight, w.state, w.connected].map(blessed.escape))])
+    keepSelection(this.#workers, [WORKER_COLUMNS, ...view.workers.map((w) => [w.name, w.address, w.version, w.threads, w.speed, w.inFlight, w.state, w.connected].map(blessed.escape))])
     keepSelection(this.#jobs, [JOB_COLUMNS, ...view.jobs.map((j) => [j.id, j.algorithm, j.keyspace, j.progress, j.speed, j.eta, j.found, j.priority, j.status].map(blessed.escape))])
     // A line wider than the pane is shortened in the digest's middle, never wrapped inside it; the
     // full lines are printed on the way out.
@@ -158,6 +159,7 @@ export class Tui {
       this.render(true)
     }))
     screen.key(['a'], guarded(() => this.#addJobForm()))
+    screen.key(['j'], guarded(() => this.#showJoinLine()))
     screen.key(['q'], guarded(() => {
       const running = this.#options.jobs().filter((j) => j.status === 'running' || j.status === 'paused').length
       if (running === 0) return void this.#options.quit()
@@ -187,6 +189,21 @@ export class Tui {
       this.#modal = false
       this.render(true)
     })
+  }
+
+  // A line wider than the screen cannot be copied out of a drawn box (the terminal sees separate
+  // rows), so the dashboard steps aside and prints it plainly until a key is pressed.
+  #showJoinLine (): void {
+    this.#modal = true
+    const line = this.#options.dashboard.header.workerCommand
+    const screen = this.screen as blessed.Widgets.Screen & { leave (): void, enter (): void } // in blessed, not in its types
+    screen.leave()
+    this.screen.program.output.write(`\nJoin a machine with this line (the worker asks for the token on its terminal):\n\n${line}\n\nPress any key to return to the dashboard.\n`)
+    setImmediate(() => this.screen.once('keypress', () => {
+      screen.enter()
+      this.#modal = false
+      this.render(true)
+    }))
   }
 
   // The add-a-job form: every option the command line has, one field a line. Keys go straight into

@@ -4,9 +4,17 @@
 
 // 2: FOUND lost its unused chunkId and CANCEL always names a chunk.
 // 3: message 1 carries the worker's clock; REFUSED; HELLO names are printable.
-export const PROTOCOL_VERSION = 3
+// 4: clear-text preambles; Noise NKpsk0 with the server's static key; message 1 MAC; HELLO software.
+export const PROTOCOL_VERSION = 4
 // Mixed into the Noise prologue: a peer speaking another version derives other keys and fails closed.
 export const PROTOCOL_PROLOGUE = `taskorch/${PROTOCOL_VERSION}`
+
+// Before the handshake each side sends, in clear: PREAMBLE_MAGIC, then its protocol version (16 bits,
+// big-endian). The server's is followed by its static public key. A version mismatch is reported as
+// one, on both sides, instead of failing like a wrong token.
+export const PREAMBLE_MAGIC = 'TSKO'
+export const PREAMBLE_BYTES = 6
+export const PUBLIC_KEY_BYTES = 33 // compressed P-256
 
 // Framing. A frame is a 4-byte big-endian length, then that many bytes of AES-GCM ciphertext + tag.
 export const FRAME_HEADER_BYTES = 4
@@ -16,11 +24,12 @@ export const MAX_FRAME_BYTES = 2 * 1024 * 1024
 // Until a peer's first transport message (HELLO), its frames may be no larger than this: a session
 // that has not proved itself live cannot make the server buffer much.
 export const MAX_FIRST_FRAME_BYTES = 512
-// Message 1: a compressed P-256 key, then the worker's clock (8 bytes) and its tag. Message 2: a key
-// and an empty payload's tag.
+// Message 1: a compressed P-256 key, the worker's clock (8 bytes) and its tag, then a MAC keyed by the
+// token (checked before any Diffie-Hellman). Message 2: a key and an empty payload's tag.
 export const HANDSHAKE_TIMESTAMP_BYTES = 8
-export const HANDSHAKE_MESSAGE1_BYTES = 33 + HANDSHAKE_TIMESTAMP_BYTES + AEAD_TAG_BYTES
-export const HANDSHAKE_MESSAGE2_BYTES = 33 + AEAD_TAG_BYTES
+export const HANDSHAKE_MAC_BYTES = 16
+export const HANDSHAKE_MESSAGE1_BYTES = PUBLIC_KEY_BYTES + HANDSHAKE_TIMESTAMP_BYTES + AEAD_TAG_BYTES + HANDSHAKE_MAC_BYTES
+export const HANDSHAKE_MESSAGE2_BYTES = PUBLIC_KEY_BYTES + AEAD_TAG_BYTES
 // A message 1 whose clock is further than this from the server's is refused; within it, its
 // ephemeral key is remembered so the same message is refused the second time.
 export const HANDSHAKE_REPLAY_WINDOW_MS = 120_000
@@ -52,6 +61,7 @@ export const MAX_OUTBOUND_BUFFER_BYTES = 8 * 1024 * 1024
 
 // Message contents.
 export const MAX_NAME_LENGTH = 64
+export const MAX_SOFTWARE_LENGTH = 32
 export const MAX_THREADS = 1_024
 // A job's targets travel in batches (JOB, then TARGETS messages) so each frame stays small.
 export const MAX_TARGETS_PER_MESSAGE = 2_048

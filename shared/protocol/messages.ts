@@ -7,12 +7,13 @@ import { hasControls } from '../printable.ts'
 import { CUSTOM_CHARSETS } from '../keyspace/mask.ts'
 import { MAX_CANDIDATE_BYTES, maskSpec, rangeSpec, type KeyspaceSpec } from '../keyspace/spec.ts'
 import {
-  MAX_CHUNK_CANDIDATES, MAX_ID_LENGTH, MAX_KEYSPACE_TEXT_LENGTH, MAX_NAME_LENGTH,
+  MAX_CHUNK_CANDIDATES, MAX_ID_LENGTH, MAX_KEYSPACE_TEXT_LENGTH, MAX_NAME_LENGTH, MAX_SOFTWARE_LENGTH,
   MAX_REASON_LENGTH, MAX_TARGETS_PER_MESSAGE, MAX_THREADS, WORDLIST_CHUNK_BYTES
 } from './limits.ts'
 
 // Worker -> server.
-export type Hello = { type: 'hello', version: number, name: string, cores: number, threads: number }
+// software: the worker's release (SOFTWARE_VERSION), shown beside it on the server.
+export type Hello = { type: 'hello', version: number, software: string, name: string, cores: number, threads: number }
 export type Progress = { type: 'progress', chunkId: string, hashed: number }
 export type Found = { type: 'found', jobId: string, hash: Uint8Array, plaintext: Uint8Array }
 export type Done = { type: 'done', chunkId: string, hashed: number }
@@ -130,9 +131,9 @@ export function validateKeyspace (value: unknown, type = 'keyspace'): KeyspaceSp
 const ID = (value: unknown, type: string, field: string) => text(value, type, field, MAX_ID_LENGTH, 1)
 
 // A name is shown in logs and on the dashboard: no control or direction characters.
-function printableName (value: unknown, type: string): string {
-  const name = text(value, type, 'name', MAX_NAME_LENGTH, 1)
-  if (hasControls(name)) fail(type, '"name" must be printable (no control or direction characters)')
+function printableText (value: unknown, type: string, field: string, max: number): string {
+  const name = text(value, type, field, max, 1)
+  if (hasControls(name)) fail(type, `"${field}" must be printable (no control or direction characters)`)
   return name
 }
 
@@ -148,9 +149,12 @@ export function validateWorkerMessage (value: unknown): WorkerMessage {
   const type = m.type
   switch (type) {
     case 'hello':
-      exactFields(m, type, ['type', 'version', 'name', 'cores', 'threads'])
+      exactFields(m, type, ['type', 'version', 'software', 'name', 'cores', 'threads'])
       // Any version is read: the server answers another one with an explicit REFUSED.
-      return { type, version: count(m.version, type, 'version', 65_535, 1), name: printableName(m.name, type), cores: count(m.cores, type, 'cores', MAX_THREADS, 1), threads: count(m.threads, type, 'threads', MAX_THREADS, 1) }
+      return {
+        type, version: count(m.version, type, 'version', 65_535, 1), software: printableText(m.software, type, 'software', MAX_SOFTWARE_LENGTH), name: printableText(m.name, type, 'name', MAX_NAME_LENGTH),
+        cores: count(m.cores, type, 'cores', MAX_THREADS, 1), threads: count(m.threads, type, 'threads', MAX_THREADS, 1)
+      }
     case 'progress':
     case 'done':
       exactFields(m, type, ['type', 'chunkId', 'hashed'])

@@ -1,20 +1,29 @@
-// Noise NNpsk0 (noiseprotocol.org rev 34) over P-256, AES-256-GCM and SHA-256:
-//   -> psk, e   (payload: the initiator's clock, milliseconds since 1970, 8 bytes big-endian)
+// Noise NKpsk0 (noiseprotocol.org rev 34) over P-256, AES-256-GCM and SHA-256:
+//   <- s        (the server's static key: pinned by the worker, or learnt from the server's preamble)
+//   ...
+//   -> psk, e, es   (payload: the initiator's clock, milliseconds since 1970, 8 bytes big-endian)
 //   <- e, ee
-// The pre-shared token proves both ends belong to the fleet; ee gives forward secrecy. A responder
-// rejects a message 1 made without the token when its payload tag fails, before any Diffie-Hellman,
-// and a replayed one by its clock and ephemeral key (shared/protocol/replay.ts).
+// The pre-shared token proves both ends belong to the fleet; es proves the server holds its static
+// key, so a worker's leaked token cannot be used to pose as the server; ee gives forward secrecy.
+// Message 1 ends with a MAC keyed by the token (outside Noise, like WireGuard's mac1): a responder
+// rejects a message made without the token before any Diffie-Hellman, and a replayed one by its
+// ephemeral key and clock (shared/protocol/replay.ts).
 import { p256 } from '@noble/curves/nist.js'
 import { gcm } from '@noble/ciphers/aes.js'
+import { equalBytes } from '@noble/ciphers/utils.js'
 import { sha256 } from '@noble/hashes/sha2.js'
 import { hkdf } from '@noble/hashes/hkdf.js'
+import { hmac } from '@noble/hashes/hmac.js'
 import { DecryptError, HandshakeError, NonceExhaustedError, TokenRejectedError, WeakTokenError } from '../errors.ts'
-import { HANDSHAKE_MESSAGE1_BYTES, HANDSHAKE_MESSAGE2_BYTES, HANDSHAKE_TIMESTAMP_BYTES, MAX_FRAMES_PER_KEY, PROTOCOL_PROLOGUE } from './limits.ts'
+import {
+  HANDSHAKE_MAC_BYTES, HANDSHAKE_MESSAGE1_BYTES, HANDSHAKE_MESSAGE2_BYTES, HANDSHAKE_TIMESTAMP_BYTES, MAX_FRAMES_PER_KEY,
+  PROTOCOL_PROLOGUE, PUBLIC_KEY_BYTES
+} from './limits.ts'
 
-export const NOISE_PROTOCOL_NAME = 'Noise_NNpsk0_P256_AESGCM_SHA256'
+export const NOISE_PROTOCOL_NAME = 'Noise_NKpsk0_P256_AESGCM_SHA256'
 const HASH_BYTES = 32
-const PUBLIC_KEY_BYTES = 33
 const EMPTY = new Uint8Array(0)
+const MAC_INFO = new TextEncoder().encode(`${PROTOCOL_PROLOGUE} message 1 mac`)
 
 function concat (a: Uint8Array, b: Uint8Array): Uint8Array {
   const out = new Uint8Array(a.length + b.length)
@@ -118,10 +127,28 @@ class SymmetricState {
 
 export type TransportKeys = { send: CipherState, receive: CipherState, handshakeHash: Uint8Array }
 
-function readPublicKey (bytes: Uint8Array): Uint8Array {
+export type StaticKeyPair = { secretKey: Uint8Array, publicKey: Uint8Array }
+
+export function generateStaticKey (): StaticKeyPair {
+  return staticKeyFrom(p256.utils.randomSecretKey())
+}
+
+export function staticKeyFrom (secretKey: Uint8Array): StaticKeyPair {
+  return { secretKey, publicKey: p256.getPublicKey(secretKey, true) }
+}
+
+// How people compare server keys (join lines, known-servers files, mDNS): like OpenSSH's, the
+// SHA-256 of the key, but in base64url so it survives shells, URLs and TXT records unquoted.
+export function serverKeyFingerprint (publicKey: Uint8Array): string {
+  return `SHA256:${Buffer.from(sha256(publicKey)).toString('base64url')}`
+}
+
+export const SERVER_KEY_FINGERPRINT_PATTERN = /^SHA256:[A-Za-z0-9_-]{43}$/
+
+export function readPublicKey (bytes: Uint8Array, what = 'ephemeral key'): Uint8Array {
   // noble accepts 65-byte keys too; the protocol allows exactly one encoding.
   if (bytes.length !== PUBLIC_KEY_BYTES || (bytes[0] !== 2 && bytes[0] !== 3)) {
-    throw new HandshakeError('malformed ephemeral key')
+    throw new HandshakeError(`malformed ${what}`)
   }
   return bytes
 }
@@ -131,24 +158,35 @@ function dh (secretKey: Uint8Array, publicKey: Uint8Array): Uint8Array {
     // getSharedSecret returns a compressed point; Noise DH output is its x coordinate (DHLEN 32).
     return p256.getSharedSecret(secretKey, publicKey).subarray(1)
   } catch (error) {
-    throw new HandshakeError('invalid ephemeral key', { cause: error })
+    throw new HandshakeError('invalid public key', { cause: error })
   }
 }
 
-function newSymmetricState (token: Uint8Array): SymmetricState {
+// Initialize() with the pre-message <- s, then message 1's leading psk token.
+function newSymmetricState (token: Uint8Array, serverStatic: Uint8Array): SymmetricState {
   const state = new SymmetricState(new TextEncoder().encode(PROTOCOL_PROLOGUE))
-  state.mixKeyAndHash(token) // psk token first: NNpsk0
+  state.mixHash(serverStatic)
+  state.mixKeyAndHash(token)
   return state
+}
+
+export function message1Mac (token: Uint8Array, body: Uint8Array): Uint8Array {
+  return hmac(sha256, hkdf(sha256, token, EMPTY, MAC_INFO, HASH_BYTES), body).subarray(0, HANDSHAKE_MAC_BYTES)
 }
 
 // Initiator (the worker): writeMessage1, then readMessage2. `ephemeral` is for test vectors only:
 // a real handshake draws a fresh key every time.
 export class Initiator {
   #state: SymmetricState
+  readonly #token: Uint8Array
+  readonly #serverStatic: Uint8Array
   #e: Uint8Array
 
-  constructor (token: Uint8Array, ephemeral: Uint8Array = p256.utils.randomSecretKey()) {
-    this.#state = newSymmetricState(token)
+  constructor (token: Uint8Array, serverStatic: Uint8Array, ephemeral: Uint8Array = p256.utils.randomSecretKey()) {
+    readPublicKey(serverStatic, 'server key')
+    this.#state = newSymmetricState(token, serverStatic)
+    this.#token = token
+    this.#serverStatic = serverStatic
     this.#e = Uint8Array.from(ephemeral)
   }
 
@@ -156,9 +194,11 @@ export class Initiator {
     const e = p256.getPublicKey(this.#e, true)
     this.#state.mixHash(e)
     this.#state.mixKey(e) // §9.2: in psk handshakes "e" also calls MixKey
+    this.#state.mixKey(dh(this.#e, this.#serverStatic)) // es
     const clock = new Uint8Array(HANDSHAKE_TIMESTAMP_BYTES)
     new DataView(clock.buffer).setBigUint64(0, BigInt(now))
-    return concat(e, this.#state.encryptAndHash(clock))
+    const body = concat(e, this.#state.encryptAndHash(clock))
+    return concat(body, message1Mac(this.#token, body))
   }
 
   readMessage2 (message: Uint8Array): TransportKeys {
@@ -171,7 +211,7 @@ export class Initiator {
     try {
       this.#state.decryptAndHash(message.subarray(PUBLIC_KEY_BYTES))
     } catch {
-      throw new TokenRejectedError('the server failed to prove it holds the token')
+      throw new TokenRejectedError('the server failed to prove it holds the token and its key')
     }
     const handshakeHash = this.#state.h
     const [send, receive] = this.#state.split()
@@ -179,26 +219,39 @@ export class Initiator {
   }
 }
 
-// Responder (the server): readMessage1 proves the initiator holds the token, then writeMessage2.
+// Responder (the server): checkMac and readMessage1 prove the initiator holds the token, then writeMessage2.
 export class Responder {
   #state: SymmetricState
+  readonly #token: Uint8Array
+  readonly #static: StaticKeyPair
   #re: Uint8Array | null = null
   readonly #ephemeral: Uint8Array | null
 
-  constructor (token: Uint8Array, ephemeral?: Uint8Array) {
-    this.#state = newSymmetricState(token)
+  constructor (token: Uint8Array, staticKey: StaticKeyPair, ephemeral?: Uint8Array) {
+    this.#state = newSymmetricState(token, staticKey.publicKey)
+    this.#token = token
+    this.#static = staticKey
     this.#ephemeral = ephemeral ? Uint8Array.from(ephemeral) : null
+  }
+
+  // The cheap check, a hash and no Diffie-Hellman: was message 1 made with the token? Returns the
+  // initiator's ephemeral key, for a replay check before readMessage1 spends an ECDH on it.
+  checkMac (message: Uint8Array): Uint8Array {
+    if (message.length !== HANDSHAKE_MESSAGE1_BYTES) throw new HandshakeError('message 1 has the wrong length')
+    const body = message.subarray(0, message.length - HANDSHAKE_MAC_BYTES)
+    if (!equalBytes(message1Mac(this.#token, body), message.subarray(body.length))) throw new TokenRejectedError('the worker does not hold the token')
+    return readPublicKey(message.subarray(0, PUBLIC_KEY_BYTES))
   }
 
   // Returns the initiator's ephemeral key and clock, for the replay check.
   readMessage1 (message: Uint8Array): { ephemeralKey: Uint8Array, sentAt: number } {
-    if (message.length !== HANDSHAKE_MESSAGE1_BYTES) throw new HandshakeError('message 1 has the wrong length')
-    const re = readPublicKey(message.subarray(0, PUBLIC_KEY_BYTES))
+    const re = this.checkMac(message)
     this.#state.mixHash(re)
     this.#state.mixKey(re)
+    this.#state.mixKey(dh(this.#static.secretKey, re)) // es
     let clock: Uint8Array
     try {
-      clock = this.#state.decryptAndHash(message.subarray(PUBLIC_KEY_BYTES))
+      clock = this.#state.decryptAndHash(message.subarray(PUBLIC_KEY_BYTES, message.length - HANDSHAKE_MAC_BYTES))
     } catch {
       throw new TokenRejectedError('the worker does not hold the token')
     }

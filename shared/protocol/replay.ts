@@ -1,6 +1,7 @@
-// Refuses a replayed first handshake message cheaply, before the server spends a key generation and
-// an ECDH on it (WireGuard's approach): message 1 carries the worker's clock, encrypted and
-// authenticated with the token, and the server remembers the ephemeral keys it saw within the window.
+// Refuses a replayed first handshake message cheaply (WireGuard's approach): message 1 carries the
+// worker's clock, encrypted and authenticated with the token, and the server remembers the ephemeral
+// keys it saw within the window. A key seen before is refused before any ECDH; reading the clock
+// takes one (es), and the server's key generation and second ECDH come only after the clock passes.
 // A message older than the window is refused outright; a younger one is refused if its key was seen.
 import { HANDSHAKE_REPLAY_WINDOW_MS, MAX_REMEMBERED_HANDSHAKES } from './limits.ts'
 
@@ -16,6 +17,11 @@ export class ReplayGuard {
     this.#windowMs = options.windowMs ?? HANDSHAKE_REPLAY_WINDOW_MS
     this.#capacity = options.capacity ?? MAX_REMEMBERED_HANDSHAKES
     this.#now = options.now ?? Date.now
+  }
+
+  // The cheap pre-check, before the clock can be read (which costs an ECDH): a key seen in the window.
+  seen (ephemeralKey: Uint8Array): boolean {
+    return this.#seen.has(Buffer.from(ephemeralKey).toString('hex'))
   }
 
   check (ephemeralKey: Uint8Array, sentAt: number): ReplayVerdict {

@@ -3,14 +3,16 @@
 import { EventEmitter } from 'node:events'
 import type { Socket } from 'node:net'
 import { encodeMessage, decodeMessage } from './codec.ts'
-import { ConnectionClosedError, HandshakeClosedError, MessageTooLargeError, OutboundOverflowError, ReplayError, TaskOrchError, TimeoutError, coded } from '../errors.ts'
+import { ConnectionClosedError, HandshakeClosedError, HandshakeError, MessageTooLargeError, OutboundOverflowError, ReplayError, TaskOrchError, TimeoutError, coded } from '../errors.ts'
 import { FrameReader, frameHeader, type Frame } from './frames.ts'
 import {
-  AEAD_TAG_BYTES, FRAME_COMPLETION_TIMEOUT_MS, HANDSHAKE_MESSAGE1_BYTES, HANDSHAKE_MESSAGE2_BYTES, HANDSHAKE_TIMEOUT_MS,
-  HEARTBEAT_INTERVAL_MS, HEARTBEAT_TIMEOUT_MS, MAX_FIRST_FRAME_BYTES, MAX_FRAME_BYTES, MAX_OUTBOUND_BUFFER_BYTES, MIN_LINK_BYTES_PER_SECOND
+  AEAD_TAG_BYTES, FRAME_COMPLETION_TIMEOUT_MS, FRAME_HEADER_BYTES, HANDSHAKE_MESSAGE1_BYTES, HANDSHAKE_MESSAGE2_BYTES, HANDSHAKE_TIMEOUT_MS,
+  HEARTBEAT_INTERVAL_MS, HEARTBEAT_TIMEOUT_MS, MAX_FIRST_FRAME_BYTES, MAX_FRAME_BYTES, MAX_OUTBOUND_BUFFER_BYTES, MIN_LINK_BYTES_PER_SECOND,
+  PREAMBLE_BYTES, PUBLIC_KEY_BYTES
 } from './limits.ts'
 import { validateServerMessage, validateWorkerMessage, type Bye, type Ping, type Pong, type ServerMessage, type WorkerMessage } from './messages.ts'
-import { Initiator, Responder, type CipherState } from './noise.ts'
+import { Initiator, Responder, readPublicKey, type CipherState, type StaticKeyPair } from './noise.ts'
+import { checkPreamble, preamble } from './preamble.ts'
 import type { ReplayGuard } from './replay.ts'
 
 export type SessionTimings = {
@@ -197,59 +199,98 @@ export class Session<In extends { type: string }, Out extends { type: string }> 
 export type ServerSession = Session<WorkerMessage, ServerMessage>
 export type WorkerSession = Session<ServerMessage, WorkerMessage>
 
-// Reads exactly one handshake message (or fails on deadline, close, or a malformed length).
-function readHandshakeMessage (socket: Socket, reader: FrameReader, deadline: AbortSignal): Promise<{ body: Uint8Array, leftover: Uint8Array[] }> {
-  return new Promise((resolve, reject) => {
-    const cleanup = () => {
-      socket.off('data', onData)
-      socket.off('close', onClose)
-      deadline.removeEventListener('abort', onAbort)
-    }
-    const onData = (chunk: Uint8Array) => {
-      let frames: Frame[]
-      try {
-        frames = reader.push(chunk, 1)
-      } catch (error) {
-        cleanup()
-        reject(error)
-        return
-      }
-      if (frames.length === 0) return
-      cleanup()
-      socket.pause() // hold further bytes until the session attaches its own listener
-      // Anything after this frame belongs to the transport phase.
-      resolve({ body: frames[0].body, leftover: reader.partial ? [reader.takeBuffered()] : [] })
-    }
-    const onClose = () => {
-      cleanup()
-      reject(new HandshakeClosedError())
-    }
-    const onAbort = () => {
-      cleanup()
-      reject(deadline.reason)
-    }
-    if (deadline.aborted) return onAbort()
-    socket.on('data', onData)
-    socket.on('close', onClose)
-    deadline.addEventListener('abort', onAbort)
+// The handshake's reads: exact byte counts in order, on the handshake's deadline. What arrives after
+// the last one belongs to the transport phase and is handed over with the socket paused.
+class HandshakeReader {
+  readonly #socket: Socket
+  readonly #deadline: AbortSignal
+  #buffered: Buffer = Buffer.alloc(0)
+  #wanted: { bytes: number, resolve: (bytes: Uint8Array) => void, reject: (error: Error) => void } | null = null
+  #failure: Error | null = null
+
+  constructor (socket: Socket, deadline: AbortSignal) {
+    this.#socket = socket
+    this.#deadline = deadline
+    socket.on('data', this.#onData)
+    socket.on('close', this.#onClose)
+    deadline.addEventListener('abort', this.#onAbort)
+    if (deadline.aborted) this.#onAbort()
     socket.resume()
-  })
+  }
+
+  read (bytes: number): Promise<Uint8Array> {
+    return new Promise((resolve, reject) => {
+      this.#wanted = { bytes, resolve, reject }
+      this.#serve()
+    })
+  }
+
+  // A handshake message: a frame header announcing exactly `bytes`, then the message.
+  async readMessage (bytes: number, what: string): Promise<Uint8Array> {
+    const length = new DataView((await this.read(FRAME_HEADER_BYTES)).buffer).getUint32(0)
+    if (length !== bytes) throw new HandshakeError(`${what} announced ${length} bytes, not ${bytes}`)
+    return await this.read(bytes)
+  }
+
+  // Stops listening; returns what came after the handshake.
+  finish (): Uint8Array[] {
+    this.#socket.pause() // hold further bytes until the session attaches its own listener
+    this.#detach()
+    return this.#buffered.length > 0 ? [this.#buffered] : []
+  }
+
+  #detach (): void {
+    this.#socket.off('data', this.#onData)
+    this.#socket.off('close', this.#onClose)
+    this.#deadline.removeEventListener('abort', this.#onAbort)
+  }
+
+  #serve (): void {
+    const wanted = this.#wanted
+    if (wanted === null) return
+    if (this.#buffered.length >= wanted.bytes) {
+      this.#wanted = null
+      wanted.resolve(Uint8Array.prototype.slice.call(this.#buffered, 0, wanted.bytes))
+      this.#buffered = this.#buffered.subarray(wanted.bytes)
+    } else if (this.#failure) {
+      this.#wanted = null
+      wanted.reject(this.#failure)
+    }
+  }
+
+  #fail (error: Error): void {
+    this.#failure ??= error
+    this.#detach()
+    this.#serve()
+  }
+
+  #onData = (chunk: Buffer): void => {
+    // Nothing in a handshake is bigger than a message and its header; more is the transport's, at most a frame.
+    if (this.#buffered.length + chunk.length > MAX_HANDSHAKE_BUFFER_BYTES) return this.#fail(new HandshakeError('peer sent too much during the handshake'))
+    this.#buffered = this.#buffered.length === 0 ? chunk : Buffer.concat([this.#buffered, chunk])
+    this.#serve()
+  }
+
+  #onClose = (): void => this.#fail(new HandshakeClosedError())
+  #onAbort = (): void => this.#fail(this.#deadline.reason as Error)
 }
+
+// Bytes a peer may send before the handshake is over: preambles, message 1 and a first frame.
+const MAX_HANDSHAKE_BUFFER_BYTES = PREAMBLE_BYTES + PUBLIC_KEY_BYTES + 2 * FRAME_HEADER_BYTES + HANDSHAKE_MESSAGE1_BYTES + MAX_FRAME_BYTES
 
 function writeHandshakeMessage (socket: Socket, body: Uint8Array): void {
-  const frame = Buffer.allocUnsafe(4 + body.length)
-  frame.set(frameHeader(body.length), 0)
-  frame.set(body, 4)
-  socket.write(frame)
+  socket.write(Buffer.concat([frameHeader(body.length), body]))
 }
 
-async function withDeadline<T> (socket: Socket, timings: SessionTimings, run: (deadline: AbortSignal) => Promise<T>): Promise<T> {
+async function withDeadline<T> (socket: Socket, timings: SessionTimings, run: (reader: HandshakeReader) => Promise<T>): Promise<T> {
   const controller = new AbortController()
   const timer = setTimeout(() => controller.abort(new TimeoutError('handshake', timings.handshakeTimeoutMs)), timings.handshakeTimeoutMs)
   socket.on('error', () => {})
+  const reader = new HandshakeReader(socket, controller.signal)
   try {
-    return await run(controller.signal)
+    return await run(reader)
   } catch (error) {
+    reader.finish()
     socket.destroy()
     throw error
   } finally {
@@ -257,32 +298,50 @@ async function withDeadline<T> (socket: Socket, timings: SessionTimings, run: (d
   }
 }
 
-// Server side. Rejects without a word when the worker lacks the token or replays a message 1 (the
-// caller logs at debug); only a fresh message 1 costs the server a key generation and an ECDH.
+export type AcceptOptions = { token: Uint8Array, staticKey: StaticKeyPair, replays: ReplayGuard, timings?: SessionTimings }
+
+// Server side. Sends its preamble and static key at once; refuses another protocol version (a
+// VersionMismatchError the caller reports), and, without a word, a worker lacking the token (a MAC,
+// no Diffie-Hellman) or replaying a message 1 (seen ephemeral key, or a clock outside the window).
 // The session is returned unstarted: call start() once listening to it.
-export function acceptSession (socket: Socket, token: Uint8Array, replays: ReplayGuard, timings: SessionTimings = DEFAULT_TIMINGS): Promise<ServerSession> {
-  return withDeadline(socket, timings, async (deadline) => {
-    const reader = new FrameReader(HANDSHAKE_MESSAGE1_BYTES, HANDSHAKE_MESSAGE1_BYTES)
-    const { body, leftover } = await readHandshakeMessage(socket, reader, deadline)
-    const responder = new Responder(token)
-    const { ephemeralKey, sentAt } = responder.readMessage1(body)
-    const verdict = replays.check(ephemeralKey, sentAt)
+export function acceptSession (socket: Socket, options: AcceptOptions): Promise<ServerSession> {
+  const timings = options.timings ?? DEFAULT_TIMINGS
+  return withDeadline(socket, timings, async (reader) => {
+    socket.write(Buffer.concat([preamble(), options.staticKey.publicKey]))
+    checkPreamble(await reader.read(PREAMBLE_BYTES), 'worker')
+    const message1 = await reader.readMessage(HANDSHAKE_MESSAGE1_BYTES, 'message 1')
+    const responder = new Responder(options.token, options.staticKey)
+    if (options.replays.seen(responder.checkMac(message1))) throw new ReplayError('replayed')
+    const { ephemeralKey, sentAt } = responder.readMessage1(message1)
+    const verdict = options.replays.check(ephemeralKey, sentAt)
     if (verdict !== 'fresh') throw new ReplayError(verdict)
     const { message, keys } = responder.writeMessage2()
     writeHandshakeMessage(socket, message)
-    return new Session(socket, keys, validateWorkerMessage, timings, leftover, MAX_FIRST_FRAME_BYTES) as ServerSession
+    return new Session(socket, keys, validateWorkerMessage, timings, reader.finish(), MAX_FIRST_FRAME_BYTES) as ServerSession
   })
 }
 
-// Worker side. A server without the token cannot produce a message 2 that authenticates.
-// The session is returned unstarted: call start() once listening to it.
-export function connectSession (socket: Socket, token: Uint8Array, timings: SessionTimings = DEFAULT_TIMINGS): Promise<WorkerSession> {
-  return withDeadline(socket, timings, async (deadline) => {
-    const initiator = new Initiator(token)
+export type ConnectOptions = {
+  token: Uint8Array
+  // Called with the key the server presents, before this side sends anything that depends on it:
+  // throws (a ServerKeyMismatchError) to refuse a key other than the pinned one.
+  checkServerKey: (publicKey: Uint8Array) => void
+  timings?: SessionTimings
+}
+
+// Worker side. Only a server holding both the token and the static key it presented can produce a
+// message 2 that authenticates. Returns the session, unstarted (call start() once listening), and the
+// server's key, now proven.
+export function connectSession (socket: Socket, options: ConnectOptions): Promise<{ session: WorkerSession, serverKey: Uint8Array }> {
+  const timings = options.timings ?? DEFAULT_TIMINGS
+  return withDeadline(socket, timings, async (reader) => {
+    socket.write(preamble())
+    checkPreamble(await reader.read(PREAMBLE_BYTES), 'server')
+    const serverKey = readPublicKey(await reader.read(PUBLIC_KEY_BYTES), 'server key')
+    options.checkServerKey(serverKey)
+    const initiator = new Initiator(options.token, serverKey)
     writeHandshakeMessage(socket, initiator.writeMessage1())
-    const reader = new FrameReader(HANDSHAKE_MESSAGE2_BYTES, HANDSHAKE_MESSAGE2_BYTES)
-    const { body, leftover } = await readHandshakeMessage(socket, reader, deadline)
-    const keys = initiator.readMessage2(body)
-    return new Session(socket, keys, validateServerMessage, timings, leftover) as WorkerSession
+    const keys = initiator.readMessage2(await reader.readMessage(HANDSHAKE_MESSAGE2_BYTES, 'message 2'))
+    return { session: new Session(socket, keys, validateServerMessage, timings, reader.finish()) as WorkerSession, serverKey }
   })
 }

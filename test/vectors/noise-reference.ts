@@ -1,7 +1,7 @@
 // An independent reference of our handshake, from the Noise spec (rev 34) and node:crypto only (no
-// noble): it computes the bytes in noise-nnpsk0-p256.json, so those vectors check the noble-based
+// noble): it computes the bytes in noise-nkpsk0-p256.json, so those vectors check the noble-based
 // implementation against a second one, not against itself.
-import { createCipheriv, createECDH, createHash, createHmac } from 'node:crypto'
+import { createCipheriv, createECDH, createHash, createHmac, hkdfSync } from 'node:crypto'
 
 const sha256 = (...parts: Buffer[]) => createHash('sha256').update(Buffer.concat(parts)).digest()
 const hmac = (key: Buffer, ...parts: Buffer[]) => createHmac('sha256', key).update(Buffer.concat(parts)).digest()
@@ -30,6 +30,7 @@ function aesgcm (key: Buffer, n: number, ad: Buffer, plaintext: Buffer): Buffer 
 export type HandshakeVector = {
   prologue: string
   psk: string
+  responderStatic: string // the server's long-term secret key
   initiatorEphemeral: string
   responderEphemeral: string
   initiatorClock: number // milliseconds since 1970: message 1's payload, 8 bytes big-endian
@@ -43,8 +44,8 @@ export type HandshakeVector = {
   responderToInitiator: string
 }
 
-export function referenceHandshake (input: Pick<HandshakeVector, 'prologue' | 'psk' | 'initiatorEphemeral' | 'responderEphemeral' | 'initiatorClock' | 'transportAd' | 'transportPlaintext'>): HandshakeVector {
-  const name = Buffer.from('Noise_NNpsk0_P256_AESGCM_SHA256')
+export function referenceHandshake (input: Pick<HandshakeVector, 'prologue' | 'psk' | 'responderStatic' | 'initiatorEphemeral' | 'responderEphemeral' | 'initiatorClock' | 'transportAd' | 'transportPlaintext'>): HandshakeVector {
+  const name = Buffer.from('Noise_NKpsk0_P256_AESGCM_SHA256')
   let h: Buffer = Buffer.concat([name, Buffer.alloc(32 - name.length)])
   let ck: Buffer = h
   let k: Buffer = Buffer.alloc(0)
@@ -56,7 +57,11 @@ export function referenceHandshake (input: Pick<HandshakeVector, 'prologue' | 'p
     mixHash(c)
     return c
   }
+  const rs = createECDH('prime256v1')
+  rs.setPrivateKey(Buffer.from(input.responderStatic, 'hex'))
+  const rsPub = rs.getPublicKey(null, 'compressed')
   mixHash(Buffer.from(input.prologue))
+  mixHash(rsPub) // pre-message <- s
   const [ck1, tempH, tempK] = hkdf(ck, Buffer.from(input.psk, 'hex'), 3) // MixKeyAndHash(psk)
   ck = ck1
   mixHash(tempH)
@@ -68,12 +73,16 @@ export function referenceHandshake (input: Pick<HandshakeVector, 'prologue' | 'p
   re.setPrivateKey(Buffer.from(input.responderEphemeral, 'hex'))
   const iePub = ie.getPublicKey(null, 'compressed')
   const rePub = re.getPublicKey(null, 'compressed')
-  // -> psk, e (the e token also calls MixKey in a psk handshake, §9.2)
+  // -> psk, e, es (the e token also calls MixKey in a psk handshake, §9.2)
   mixHash(iePub)
   mixKey(iePub)
+  mixKey(ie.computeSecret(rsPub))
   const clock = Buffer.alloc(8)
   clock.writeBigUInt64BE(BigInt(input.initiatorClock))
-  const message1 = Buffer.concat([iePub, encryptAndHash(clock)])
+  const body = Buffer.concat([iePub, encryptAndHash(clock)])
+  // Outside Noise: a MAC under a key derived from the psk (RFC 5869, empty salt), truncated to 16 bytes.
+  const macKey = Buffer.from(hkdfSync('sha256', Buffer.from(input.psk, 'hex'), Buffer.alloc(0), Buffer.from(`${input.prologue} message 1 mac`), 32))
+  const message1 = Buffer.concat([body, hmac(macKey, body).subarray(0, 16)])
   // <- e, ee
   mixHash(rePub)
   mixKey(rePub)
