@@ -1,4 +1,5 @@
-// End to end: a real server (this process, the library) and a real worker process on loopback, the
+// End to end: a real server (this process, the library) and a real worker process on loopback (the
+// repository's, or the single-file build), the
 // worker with all its threads, searching a decimal range for a digest that is not in it. Speed is
 // the whole keyspace over the time from adding the job to its end: handshake, chunking, progress
 // and the last chunk's tail all count.
@@ -11,12 +12,13 @@ import { spawnLocalWorker } from '../server/local-worker.ts'
 
 export type EndToEnd = { run (): Promise<number>, close (): Promise<void> }
 
-export async function startEndToEnd (algorithm: Algorithm, end: bigint, threads: number): Promise<EndToEnd> {
+// `script`: a single-file worker build to run instead of the repository's worker.
+export async function startEndToEnd (algorithm: Algorithm, end: bigint, threads: number, script?: string): Promise<EndToEnd> {
   const token = generateToken()
   const orchestrator = new Orchestrator({ host: '127.0.0.1', port: 0, token })
   await orchestrator.start()
   const joined = once(orchestrator, 'worker-joined')
-  const worker = spawnLocalWorker(orchestrator.port, token, orchestrator.serverKeyFingerprint, () => {}, threads)
+  const worker = spawnLocalWorker({ port: orchestrator.port, token, serverKey: orchestrator.serverKeyFingerprint, threads, script }, () => {})
   await joined
   const target = createHash(algorithm).update('not a decimal').digest()
   return {

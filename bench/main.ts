@@ -1,8 +1,9 @@
 // `npm run bench`: hash throughput per kernel and thread count, and an end-to-end search through a
 // real server and worker, optionally side by side with hashcat. Medians of several runs; ratios are
 // taken between measurements of the same run, since shared machines are noisy.
-import { mkdirSync, writeFileSync } from 'node:fs'
-import { availableParallelism, cpus, loadavg, platform, arch, totalmem } from 'node:os'
+import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs'
+import { availableParallelism, cpus, loadavg, platform, arch, tmpdir, totalmem } from 'node:os'
+import { join } from 'node:path'
 import { ALGORITHMS } from '../shared/algorithms.ts'
 import { integerFlag, parseFlags, runMain } from '../shared/cli.ts'
 import { InvalidInputError } from '../shared/errors.ts'
@@ -10,6 +11,7 @@ import { plural } from '../shared/plural.ts'
 import { parseRange } from '../shared/keyspace/spec.ts'
 import { KERNELS, measureKernel, type KernelName } from './kernels.ts'
 import { measureThreads } from './threads.ts'
+import { BUNDLE_NAME, buildWorkerBundle } from '../worker/bundle/build.ts'
 import { startEndToEnd } from './e2e.ts'
 import { hashcatVersion, median, runHashcat } from './hashcat.ts'
 
@@ -19,7 +21,8 @@ Options:
   --runs N            runs per measurement; medians are reported (default 5, end to end 3)
   --seconds S         seconds per kernel measurement (default 1)
   --range 0-END       end-to-end keyspace (default 0-1000000000)
-  --skip PART         leave out kernels, threads or e2e (repeatable)
+  --skip PART         leave out kernels, threads, e2e or bundle (the single-file worker's end-to-end
+                      runs, alternating with the repository worker's) (repeatable)
   --compare hashcat   also run hashcat on the end-to-end keyspace, alternating with our runs
   --out FILE          JSON results (default bench/results/<time>.json)
   -h, --help          this help`
@@ -45,7 +48,7 @@ runMain(async () => {
   const range = parseRange(flags.range ?? '0-1000000000')
   if (range.start !== '0') throw new InvalidInputError(`--range ${flags.range} must start at 0`)
   const skip = new Set(flags.skip ?? [])
-  for (const part of skip) if (!['kernels', 'threads', 'e2e'].includes(part)) throw new InvalidInputError(`--skip ${part}: use kernels, threads or e2e`)
+  for (const part of skip) if (!['kernels', 'threads', 'e2e', 'bundle'].includes(part)) throw new InvalidInputError(`--skip ${part}: use kernels, threads, e2e or bundle`)
   if (flags.compare !== undefined && flags.compare !== 'hashcat') throw new InvalidInputError(`--compare ${flags.compare}: only hashcat is supported`)
   const hashcat = flags.compare === 'hashcat' ? hashcatVersion() : null
   if (flags.compare === 'hashcat' && !hashcat) throw new InvalidInputError('--compare hashcat: hashcat is not on PATH (apt-get install hashcat pocl-opencl-icd)')
@@ -101,12 +104,24 @@ runMain(async () => {
     say(`\nEnd to end: server + worker (${threads} threads) on loopback, md5 over ${range.start}-${range.end}, digest not in range` +
       (hashcat ? `, alternating with ${hashcat} (-O, same keyspace)` : ''))
     const ours: number[] = []
+    const bundled: number[] = []
     const theirs: { wallSpeed: number, reportedSpeed: number }[] = []
+    // The single-file worker a joining machine downloads, from a directory of its own.
+    let bundle: string | null = null
+    if (!skip.has('bundle')) {
+      bundle = join(mkdtempSync(join(tmpdir(), 'taskorch-bench-')), BUNDLE_NAME)
+      writeFileSync(bundle, (await buildWorkerBundle()).bytes)
+    }
     const session = await startEndToEnd('md5', end, threads)
+    const single = bundle ? await startEndToEnd('md5', end, threads, bundle) : null
     try {
       for (let run = 0; run < e2eRuns; run++) {
         ours.push(await session.run())
         say(`  run ${run + 1}: taskorch ${mhs(ours[run])} M/s`)
+        if (single) {
+          bundled.push(await single.run())
+          say(`  run ${run + 1}: taskorch single-file worker ${mhs(bundled[run])} M/s`)
+        }
         if (hashcat) {
           theirs.push(await runHashcat('md5', end))
           say(`  run ${run + 1}: hashcat ${mhs(theirs[run].reportedSpeed)} M/s reported, ${mhs(theirs[run].wallSpeed)} M/s wall clock`)
@@ -114,9 +129,15 @@ runMain(async () => {
       }
     } finally {
       await session.close()
+      await single?.close()
     }
     say(`taskorch end to end: ${mhs(median(ours))} M/s (median of ${e2eRuns})`)
     results.e2e = { algorithm: 'md5', range: `${range.start}-${range.end}`, threads, samples: ours, median: median(ours) }
+    if (single) {
+      const ratio = median(bundled.map((x, i) => x / ours[i]))
+      say(`single-file worker: ${mhs(median(bundled))} M/s (median of ${e2eRuns}), ${ratio.toFixed(2)}× the repository's worker`)
+      results.bundle = { samples: bundled, median: median(bundled), ratioToRepository: ratio }
+    }
     if (hashcat) {
       const reported = median(ours.map((x, i) => x / theirs[i].reportedSpeed))
       const wall = median(ours.map((x, i) => x / theirs[i].wallSpeed))

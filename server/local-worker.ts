@@ -7,10 +7,20 @@ import type { LogLevel } from '../shared/log.ts'
 const WORKER_MAIN = fileURLToPath(new URL('../worker/main.ts', import.meta.url))
 const LOG_LINE = /^\S+ (DEBUG|INFO|WARN|ERROR|FATAL)\s+(.*)$/
 
+export type LocalWorkerOptions = {
+  port: number
+  token: string
+  serverKey: string // the fingerprint: the worker accepts this server's key and pins nothing
+  threads?: number
+  script?: string // a single-file build to run instead of the repository's worker (the bench compares them)
+}
+
 // The token goes through a pipe on stdin: never argv (ps shows it) nor the environment. Each log line
 // of the worker comes back as its level and message.
-export function spawnLocalWorker (port: number, token: string, serverKey: string, onLog: (level: LogLevel, message: string) => void, threads?: number): ChildProcess {
-  const args = ['--import', 'tsx', WORKER_MAIN, '--host', '127.0.0.1', '--port', String(port), '--name', 'local', '--token-stdin', '--server-key', serverKey]
+export function spawnLocalWorker (options: LocalWorkerOptions, onLog: (level: LogLevel, message: string) => void): ChildProcess {
+  const { port, token, serverKey, threads, script } = options
+  const entry = script ? [script] : ['--import', 'tsx', WORKER_MAIN]
+  const args = [...entry, '--host', '127.0.0.1', '--port', String(port), '--name', 'local', '--token-stdin', '--server-key', serverKey]
   if (threads) args.push('--threads', String(threads))
   const env = { ...process.env }
   delete env.TASKORCH_TOKEN

@@ -124,7 +124,8 @@ export class Orchestrator extends EventEmitter<OrchestratorEvents> {
     this.#ticker.unref()
     await this.#listener.start()
     if (this.#localWorkerOptions && !this.#localWorker) {
-      this.#localWorker = spawnLocalWorker(this.port, this.#token, this.serverKeyFingerprint, (level, message) => this.emit('log', level, `[local worker] ${message}`), this.#localWorkerOptions.threads)
+      this.#localWorker = spawnLocalWorker({ port: this.port, token: this.#token, serverKey: this.serverKeyFingerprint, threads: this.#localWorkerOptions.threads },
+        (level, message) => this.emit('log', level, `[local worker] ${message}`))
     }
   }
 
