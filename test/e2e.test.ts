@@ -39,7 +39,7 @@ async function listeningPort (run: Run): Promise<number> {
 
 const children: Run[] = []
 function startWorker (port: number, name: string, extra: string[] = []): Run {
-  const run = cli('worker/main.ts', ['--port', String(port), '--token', TOKEN, '--threads', '1', '--name', name, ...extra])
+  const run = cli('worker/main.ts', ['--host', '127.0.0.1', '--port', String(port), '--token', TOKEN, '--threads', '1', '--name', name, ...extra])
   children.push(run)
   return run
 }
@@ -324,7 +324,7 @@ describe('command lines', () => {
 
   it('npm run worker stops the worker itself on SIGTERM (npm passes the signal on) and exits 0', async () => {
     const isolated = { ...process.env, XDG_CONFIG_HOME: mkdtempSync(join(tmpdir(), 'taskorch-config-')) }
-    const child = spawn('npm', ['run', '--silent', 'worker', '--', '--port', '1', '--token', TOKEN, '--threads', '1'], { cwd: ROOT, env: isolated, stdio: ['ignore', 'pipe', 'pipe'] })
+    const child = spawn('npm', ['run', '--silent', 'worker', '--', '--host', '127.0.0.1', '--port', '1', '--token', TOKEN, '--threads', '1'], { cwd: ROOT, env: isolated, stdio: ['ignore', 'pipe', 'pipe'] })
     let stderr = ''
     child.stderr!.on('data', (d) => { stderr += d })
     const exit = once(child, 'exit')

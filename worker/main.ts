@@ -10,6 +10,7 @@ import { createLogger, type Level } from '../shared/log.ts'
 import { SERVER_KEY_FINGERPRINT_PATTERN, checkTokenStrength, tokenFingerprint } from '../shared/protocol/noise.ts'
 import { SOFTWARE_VERSION } from '../shared/version.ts'
 import { BUNDLED } from './bundle/bundled.ts'
+import { DISCOVERY_WAIT_MS, chooseServer, describeServer, discover } from '../shared/discovery.ts'
 import { WorkerClient } from './client.ts'
 import { KnownServers } from './known-servers.ts'
 import { promptHidden, promptYesNo } from './prompt.ts'
@@ -21,8 +22,12 @@ const HELP = `Usage: ${PROGRAM} [options]      (TaskOrchestrator worker ${SOFTWA
 Connects to a TaskOrchestrator server and searches the chunks it hands out.
 
 Options:
-  --host HOST       server address (default 127.0.0.1)
-  --port PORT       server port (default 8080)
+  --host HOST       server address. Without one (from any source), the worker looks for servers
+                    announcing themselves on the LAN (server --advertise, mDNS) and joins the one
+                    whose key it pinned or expects, or the only one; it says so when it finds none
+                    or several
+  --port PORT       server port (default 8080, or the one the server announces)
+  --discover        list the servers announcing themselves on the LAN, and exit
   --server-key FP   the server's key fingerprint (SHA256:..., from its join line): a server
                     presenting another key is refused. Without it, the first key a server at
                     this address presents is pinned in the known-servers file, and others refused
@@ -52,7 +57,7 @@ bits included), 3 when the server refused this worker after authenticating (REFU
 
 const FLAGS = {
   host: { type: 'string' }, port: { type: 'string' }, token: { type: 'string' }, 'token-stdin': { type: 'boolean' }, 'save-token': { type: 'boolean' },
-  'server-key': { type: 'string' }, 'known-servers': { type: 'string' }, config: { type: 'string' },
+  'server-key': { type: 'string' }, 'known-servers': { type: 'string' }, discover: { type: 'boolean' }, config: { type: 'string' },
   threads: { type: 'string' }, name: { type: 'string' }, 'give-up-after': { type: 'string' }, json: { type: 'boolean' }, debug: { type: 'boolean' }, help: { type: 'boolean', short: 'h' }
 } as const
 
@@ -61,7 +66,7 @@ const EXIT_REFUSED = 3
 runMain(async () => {
   const flags = parseFlags(FLAGS, process.argv.slice(2))
   const cores = availableParallelism()
-  const defaults = { host: '127.0.0.1', port: 8080, threads: cores, name: hostname().slice(0, MAX_NAME_LENGTH) || 'worker', json: false, debug: false }
+  const defaults = { port: 8080, threads: cores, name: hostname().slice(0, MAX_NAME_LENGTH) || 'worker', json: false, debug: false }
   if (flags.help) {
     process.stdout.write(HELP + '\n\n' + describeSettings('worker', loadSettings('worker', { defaults, flags, configPath: flags.config })) + '\n')
     return 0
@@ -71,11 +76,16 @@ runMain(async () => {
   if (serverKey !== undefined && !SERVER_KEY_FINGERPRINT_PATTERN.test(serverKey)) {
     throw new InvalidInputError(`--server-key must be SHA256: and 43 base64url characters, as the server prints it; got "${serverKey.slice(0, 80)}"`)
   }
+  if (flags.discover) {
+    const servers = await discover()
+    for (const server of servers) process.stdout.write(describeServer(server) + '\n')
+    process.stderr.write(`${servers.length} server(s) answered within ${DISCOVERY_WAIT_MS / 1000} s\n`)
+    return 0
+  }
   const settings = loadSettings('worker', { defaults, flags, configPath: flags.config })
-  const { host, port, threads, name } = settings.values as Required<Values>
-  if (port === 0) throw new InvalidInputError('port must be from 1 to 65535 for a worker')
+  const { threads, name } = settings.values as Required<Values>
   const knownServers = serverKey ? undefined : new KnownServers(flags['known-servers'] ?? join(dirname(settings.configPath), 'known_servers'))
-  const { token, asked } = await readToken(flags['token-stdin'] === true, settings.values.token, `${host}:${port}`, settings.configPath)
+  const { token, asked } = await readToken(flags['token-stdin'] === true, settings.values.token, settings.values.host, settings.configPath)
   checkTokenStrength(token)
   const log = createLogger({ json: settings.values.json, debug: settings.values.debug, secrets: [token] })
   if (!asked) for (const warning of settings.warnings) log('WARN', warning)
@@ -84,6 +94,15 @@ runMain(async () => {
     log('INFO', `saved the token to ${settings.configPath} (mode 0600)`)
   }
   log('INFO', `token fingerprint ${tokenFingerprint(token)}; worker ${SOFTWARE_VERSION}`)
+  let { host, port } = settings.values as { host?: string, port: number }
+  if (host === undefined) {
+    const chosen = chooseServer(await discover(), serverKey ? new Set([serverKey]) : knownServers!.fingerprints)
+    if (typeof chosen === 'string') throw new InvalidInputError(chosen)
+    host = chosen.host
+    if (settings.sources.port === 'default') port = chosen.port
+    log('INFO', `found ${describeServer(chosen)} on the local network`)
+  }
+  if (port === 0) throw new InvalidInputError('port must be from 1 to 65535 for a worker')
   const giveUpAfter = integerFlag(flags['give-up-after'], 'give-up-after', 0, 0, 1_000_000)
   const client = new WorkerClient({ host, port, token, serverKey, knownServers, name, cores, threads, giveUpAfter })
   let exitCode = 0
@@ -106,13 +125,13 @@ const terminal = () => ({ input: process.stdin, output: process.stderr })
 
 // The token, from --token-stdin, else the settings, else the terminal. `asked` says whether it was
 // read from stdin or the terminal (then it may be saved).
-async function readToken (fromStdin: boolean, configured: string | undefined, server: string, configPath: string): Promise<{ token: string, asked: 'stdin' | 'terminal' | null }> {
+async function readToken (fromStdin: boolean, configured: string | undefined, host: string | undefined, configPath: string): Promise<{ token: string, asked: 'stdin' | 'terminal' | null }> {
   if (fromStdin) return { token: await firstLine(process.stdin), asked: 'stdin' }
   if (configured) return { token: configured, asked: null }
   if (!process.stdin.isTTY) {
     throw new InvalidInputError(`no token: put the server's token in ${configPath} as {"token": "..."}, pipe it in with --token-stdin, or run this on a terminal to be asked for it`)
   }
-  const token = (await promptHidden(`Token for the server at ${server} (its dashboard or config file has it; input hidden): `, terminal())).trim()
+  const token = (await promptHidden(`Token for the server${host ? ` at ${host}` : ''} (its config file has it; input hidden): `, terminal())).trim()
   if (!token) throw new InvalidInputError('no token given at the prompt')
   return { token, asked: 'terminal' }
 }

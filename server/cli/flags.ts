@@ -24,6 +24,9 @@ Options:
   --download-port PORT  plain HTTP port that serves the single-file worker to new machines, and
                       nothing else (default: --port + 1, or any free port with --port 0)
   --no-download       no download port (the join line then assumes the repository is installed)
+  --advertise         announce this server on the LAN (DNS-SD over mDNS, _taskorch._tcp, with its
+                      protocol version and key fingerprint; nothing secret), so workers started
+                      without --host find it. Off unless given
   --algo ALGO         md5, sha1, sha256 or sha512 (or hashcat -m 0/100/1400/1700); default md5
   --target HEX        digest to find; repeat for several
   --targets FILE      digests to find, one per line (blank lines and # comments skipped)
@@ -66,7 +69,7 @@ export const FLAGS = {
   mask: { type: 'string' }, wordlist: { type: 'string' }, 'custom-charset1': { type: 'string', short: '1' }, 'custom-charset2': { type: 'string', short: '2' },
   'custom-charset3': { type: 'string', short: '3' }, 'custom-charset4': { type: 'string', short: '4' },
   increment: { type: 'boolean' }, 'increment-min': { type: 'string' }, 'increment-max': { type: 'string' },
-  key: { type: 'string' }, 'download-port': { type: 'string' }, 'no-download': { type: 'boolean' },
+  key: { type: 'string' }, 'download-port': { type: 'string' }, 'no-download': { type: 'boolean' }, advertise: { type: 'boolean' },
   'exit-when-done': { type: 'boolean' }, 'local-worker': { type: 'boolean' }, demo: { type: 'boolean' }, headless: { type: 'boolean' }, json: { type: 'boolean' },
   debug: { type: 'boolean' }, help: { type: 'boolean', short: 'h' }
 } as const

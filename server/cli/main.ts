@@ -1,8 +1,9 @@
 // `npm run server -- [options]`: listen for workers, run jobs given by flags or the UI's form.
-import { networkInterfaces } from 'node:os'
+import { hostname, networkInterfaces } from 'node:os'
 import { dirname, join } from 'node:path'
 import { parseAlgorithm } from '../../shared/algorithms.ts'
 import { EXIT_ALL_FOUND, EXIT_EXHAUSTED, EXIT_SIGINT, EXIT_SIGTERM, exitFatal, integerFlag, parseFlags, runMain } from '../../shared/cli.ts'
+import { advertise } from '../../shared/discovery.ts'
 import { defaultConfigPath, describeSettings, loadSettings, readableByOthers, saveToken, type Values } from '../../shared/config.ts'
 import { InvalidInputError } from '../../shared/errors.ts'
 import { createLogger, type Level } from '../../shared/log.ts'
@@ -47,6 +48,7 @@ runMain(async () => {
   if (hasTargets !== given.length > 0) throw new InvalidInputError('a job needs targets (--target or --targets) and a keyspace (--range, --mask or --wordlist)')
   if (flags.restore && !flags.session) throw new InvalidInputError('--restore needs --session PATH')
   if (flags.demo && flags.session) throw new InvalidInputError('--demo keeps no session')
+  if (flags.demo && flags.advertise) throw new InvalidInputError('--demo stays on this machine; drop --advertise')
   if (flags['no-download'] && flags['download-port'] !== undefined) throw new InvalidInputError('give --download-port or --no-download, not both')
   const downloadPort = integerFlag(flags['download-port'], 'download-port', port === 0 ? 0 : port + 1, 0, 65535)
   if (flags['exit-when-done'] && !hasTargets && !flags.restore) throw new InvalidInputError('--exit-when-done needs a job (targets and a keyspace) or --restore')
@@ -128,6 +130,10 @@ runMain(async () => {
   if (identity?.created) log('INFO', `generated the server key ${keyPath} (mode 0600); workers pin its fingerprint`)
   log('INFO', `token fingerprint ${fingerprint}; server key ${serverKey}`)
   log('INFO', `join a machine with: ${workerCommand}`)
+  const advertisement = flags.advertise
+    ? advertise({ name: `TaskOrchestrator on ${hostname()} port ${orch.port}`.slice(0, 63), port: orch.port, serverKey, onError: (error) => log('WARN', `cannot announce this server on the LAN: ${error.message}`) })
+    : null
+  if (advertisement) log('INFO', 'announcing this server on the LAN (mDNS, _taskorch._tcp)')
 
   // Before any job exists: results known at once (potfile, restored session) are reported too.
   const found: string[] = []
@@ -157,7 +163,7 @@ runMain(async () => {
     stopping = true
     tui?.destroy()
     log('INFO', `${why}: stopping`)
-    await Promise.all([orch.stop(), download?.stop()])
+    await Promise.all([orch.stop(), download?.stop(), advertisement?.stop()])
     // The screen is gone: what was found goes to stdout, like in headless mode.
     for (const line of found) process.stdout.write(line + '\n')
     process.exit(code)
