@@ -4,11 +4,12 @@ import { afterEach, describe, expect, it } from 'vitest'
 import { execFileSync, spawn, type ChildProcess } from 'node:child_process'
 import { createHash } from 'node:crypto'
 import { once } from 'node:events'
-import { readdirSync, readFileSync, writeFileSync } from 'node:fs'
+import { chmodSync, copyFileSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { PassThrough } from 'node:stream'
 import { fileURLToPath } from 'node:url'
-import { buildWorkerBundle } from '../worker/bundle/build.ts'
+import { Orchestrator } from '../server/orchestrator.ts'
+import { EXECUTABLE_PATH, buildWorkerBundle } from '../worker/bundle/build.ts'
 import { promptHidden } from '../worker/prompt.ts'
 import { TOKEN, eventually, tempDir, within } from './helpers.ts'
 
@@ -89,6 +90,34 @@ describe('joining a machine', () => {
     server.child.kill('SIGTERM')
     await server.exit
   }, 60_000)
+})
+
+describe('the executable (npm run build:sea)', () => {
+  it('runs alone in an empty directory, without node on its PATH, and finds a planted target with its threads', async () => {
+    execFileSync(process.execPath, ['--import', 'tsx', 'worker/bundle/build.ts', '--sea'], { cwd: ROOT, stdio: 'ignore' })
+    const machine = tempDir('taskorch-machine-')
+    copyFileSync(EXECUTABLE_PATH, join(machine, 'taskorch-worker'))
+    mkdirSync(join(machine, 'tmp'))
+    chmodSync(join(machine, 'taskorch-worker'), 0o755)
+    const orch = new Orchestrator({ host: '127.0.0.1', port: 0, token: TOKEN })
+    await orch.start()
+    try {
+      const job = orch.addTasks({ algorithm: 'md5', targets: [Buffer.from(md5('7654321'), 'hex')], keyspace: { type: 'range', start: 0, end: 20_000_000 } })
+      const worker = spawn('./taskorch-worker', ['--host', '127.0.0.1', '--port', String(orch.port), '--server-key', orch.serverKeyFingerprint, '--token-stdin', '--threads', '2'],
+        { cwd: machine, env: { PATH: '/nonexistent', XDG_CONFIG_HOME: machine, TMPDIR: join(machine, 'tmp') }, stdio: ['pipe', 'ignore', 'pipe'] })
+      children.push(worker)
+      worker.stdin!.end(TOKEN + '\n')
+      const outcome = await within(60_000, job.done, 'the job')
+      expect(outcome.status).toBe('found')
+      expect(orch.workers[0]?.threads).toBe(2)
+      const exit = once(worker, 'exit')
+      worker.kill('SIGTERM')
+      expect((await within(10_000, exit, 'the worker stopping'))[0]).toBe(0)
+      expect(readdirSync(join(machine, 'tmp'))).toEqual([]) // the copy its threads ran from is gone
+    } finally {
+      await orch.stop()
+    }
+  }, 120_000)
 })
 
 describe('the token prompt', () => {

@@ -1,7 +1,7 @@
 // `npm run worker -- --host SERVER` (or `node taskorch-worker.mjs ...`): connect to a server and
 // search what it hands out.
 import { availableParallelism, hostname } from 'node:os'
-import { dirname, join } from 'node:path'
+import { basename, dirname, join } from 'node:path'
 import { integerFlag, parseFlags, runMain } from '../shared/cli.ts'
 import { describeSettings, loadSettings, saveToken, type Values } from '../shared/config.ts'
 import { InvalidInputError } from '../shared/errors.ts'
@@ -15,7 +15,8 @@ import { WorkerClient } from './client.ts'
 import { KnownServers } from './known-servers.ts'
 import { promptHidden, promptYesNo } from './prompt.ts'
 
-const PROGRAM = BUNDLED ? 'node taskorch-worker.mjs' : 'npm run worker --'
+// In the executable build, the program is the binary itself (Node puts it as argv[1] too).
+const PROGRAM = !BUNDLED ? 'npm run worker --' : process.argv[1] === process.execPath ? basename(process.execPath) : 'node taskorch-worker.mjs'
 
 const HELP = `Usage: ${PROGRAM} [options]      (TaskOrchestrator worker ${SOFTWARE_VERSION})
 
