@@ -2,7 +2,7 @@
 // search what it hands out.
 import { availableParallelism, hostname } from 'node:os'
 import { basename, dirname, join } from 'node:path'
-import { integerFlag, parseFlags, runMain } from '../shared/cli.ts'
+import { EXIT_REFUSED, integerFlag, parseFlags, runMain } from '../shared/cli.ts'
 import { describeSettings, loadSettings, saveToken, type Values } from '../shared/config.ts'
 import { InvalidInputError } from '../shared/errors.ts'
 import { MAX_NAME_LENGTH } from '../shared/protocol/limits.ts'
@@ -62,7 +62,6 @@ const FLAGS = {
   threads: { type: 'string' }, name: { type: 'string' }, 'give-up-after': { type: 'string' }, json: { type: 'boolean' }, debug: { type: 'boolean' }, help: { type: 'boolean', short: 'h' }
 } as const
 
-const EXIT_REFUSED = 3
 
 runMain(async () => {
   const flags = parseFlags(FLAGS, process.argv.slice(2))
