@@ -1,10 +1,10 @@
 // Joining a new machine: the server serves the single-file worker and prints one line that fetches
 // it, checks it and starts it; the file alone, in an empty directory, joins and finds a target.
 import { afterEach, describe, expect, it } from 'vitest'
-import { execFileSync, spawn, type ChildProcess } from 'node:child_process'
+import { execFileSync, spawn, spawnSync, type ChildProcess } from 'node:child_process'
 import { createHash } from 'node:crypto'
 import { once } from 'node:events'
-import { chmodSync, copyFileSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs'
+import { chmodSync, copyFileSync, mkdirSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { PassThrough } from 'node:stream'
 import { fileURLToPath } from 'node:url'
@@ -138,6 +138,28 @@ describe('the token prompt', () => {
     expect(t.shown()).toBe('Token: \n') // the question, then a newline; never the token
     expect(t.input.modes).toEqual([true, false])
   })
+
+  it('a worker on a real terminal asks for the token without echoing it, and saves it at mode 0600 when told yes', async (context) => {
+    if (spawnSync('script', ['--version']).error) return context.skip('script (util-linux) is not installed, so no terminal can be given to the worker')
+    const config = tempDir('taskorch-config-')
+    const command = `'${process.execPath}' --import tsx worker/main.ts --host 127.0.0.1 --port 1 --threads 1`
+    const env: NodeJS.ProcessEnv = { ...process.env, XDG_CONFIG_HOME: config }
+    delete env.TASKORCH_TOKEN
+    const child = spawn('script', ['-qec', command, '/dev/null'], { cwd: ROOT, env, stdio: ['pipe', 'pipe', 'pipe'] })
+    children.push(child)
+    let shown = ''
+    child.stdout!.on('data', (d) => { shown += d })
+    await eventually(() => shown.includes('input hidden): '), 20_000, 'the token prompt')
+    child.stdin!.write(TOKEN + '\r')
+    await eventually(() => shown.includes('[Y/n]'), 10_000, 'the question to save it')
+    child.stdin!.write('y\r')
+    await eventually(() => shown.includes('saved the token to'), 10_000, 'the token saved')
+    child.kill('SIGKILL')
+    expect(shown).not.toContain(TOKEN)
+    const path = join(config, 'taskorch', 'config.json')
+    expect(JSON.parse(readFileSync(path, 'utf8'))).toEqual({ token: TOKEN })
+    expect(statSync(path).mode & 0o777).toBe(0o600)
+  }, 40_000)
 
   it('Ctrl-C cancels', async () => {
     const t = terminal()

@@ -121,7 +121,10 @@ runMain(async () => {
   return exitCode
 })
 
-const terminal = () => ({ input: process.stdin, output: process.stderr })
+// A function declaration, not a const: main runs before this module has finished evaluating.
+function terminal () {
+  return { input: process.stdin, output: process.stderr }
+}
 
 // The token, from --token-stdin, else the settings, else the terminal. `asked` says whether it was
 // read from stdin or the terminal (then it may be saved).
