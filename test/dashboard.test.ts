@@ -196,6 +196,23 @@ describe('terminal UI on a fake terminal', () => {
     await eventually(() => quits === 1, 5_000, 'quit')
   })
 
+  it('j steps aside and prints the join line whole, to copy; any key brings the dashboard back', async () => {
+    const { source, dashboard } = setup()
+    const fake = fakeScreen()
+    let printed = ''
+    fake.screen.program.output.on('data', (d: Buffer) => { printed += d })
+    input = () => fake.input
+    const tui = new Tui({ dashboard, screen: fake.screen, jobs: () => source.jobs, quit: async () => {}, addJob: async () => '' })
+    cleanup.push(() => tui.destroy())
+    tui.render(true)
+    await press('j')
+    expect(printed).toContain(`Join a machine with this line (the worker asks for the token on its terminal):\n\n${HEADER.workerCommand}\n`)
+    printed = ''
+    await press('x')
+    tui.render(true)
+    expect(fake.text()).toContain('join a machine (j shows the whole line)')
+  })
+
   it('reads the form as the command line reads flags, shows a refusal in the form, keeps its values, and esc closes it', async () => {
     const { source, dashboard, addJob } = setup()
     const fake = fakeScreen()
