@@ -53,8 +53,8 @@ logged with the likely cause and the time of the next one.
 A server presenting a key other than the pinned one is refused, its fingerprint and the pinned one
 named, and tried again later like a lost connection: only the real server can complete a handshake.
 Exits 0 after SIGINT/SIGTERM (work in hand goes back to the server), 2 on bad usage (a token under 128
-bits included), 3 when the server refused this worker after authenticating (REFUSED) or
---give-up-after ran out.`
+bits included, or discovery finding no server or several), 3 when the server refused this worker
+after authenticating (REFUSED) or --give-up-after ran out.`
 
 const FLAGS = {
   host: { type: 'string' }, port: { type: 'string' }, token: { type: 'string' }, 'token-stdin': { type: 'boolean' }, 'save-token': { type: 'boolean' },
