@@ -12,8 +12,9 @@ const ERASE = new Set(['\u007f', '\b'])
 
 // Reads one line without echoing it. Ctrl-C or Ctrl-D cancel (an InvalidInputError: exit 2).
 export function promptHidden (question: string, { input, output }: Terminal): Promise<string> {
-  output.write(question)
+  // Echo off before the question shows: an answer typed (or pasted) the moment it appears is not echoed.
   input.setRawMode?.(true)
+  output.write(question)
   input.resume()
   let answer = ''
   return new Promise((resolve, reject) => {
