@@ -1,19 +1,15 @@
 // The server's long-term P-256 key, which workers pin: made on first start and kept in a file (64 hex
 // characters and a newline, mode 0600, beside the config file unless --key says otherwise). Losing
 // or replacing it makes every pinned worker refuse this server until told the new fingerprint.
-import { chmodSync, existsSync, mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs'
-import { dirname } from 'node:path'
+import { existsSync, readFileSync } from 'node:fs'
+import { writeSecretFile } from '../shared/config.ts'
 import { InvalidInputError } from '../shared/errors.ts'
 import { generateStaticKey, staticKeyFrom, type StaticKeyPair } from '../shared/protocol/noise.ts'
 
 export function loadServerKey (path: string): { key: StaticKeyPair, created: boolean } {
   if (!existsSync(path)) {
     const key = generateStaticKey()
-    mkdirSync(dirname(path), { recursive: true, mode: 0o700 })
-    const temporary = `${path}.${process.pid}.tmp`
-    writeFileSync(temporary, Buffer.from(key.secretKey).toString('hex') + '\n', { mode: 0o600, flag: 'wx' })
-    chmodSync(temporary, 0o600)
-    renameSync(temporary, path)
+    writeSecretFile(path, Buffer.from(key.secretKey).toString('hex') + '\n')
     return { key, created: true }
   }
   let text: string

@@ -162,9 +162,14 @@ export function readableByOthers (path: string, holds: string): string | null {
 // Other settings in an existing file are kept; the file is replaced atomically and left at mode 0600.
 export function saveToken (path: string, token: string): void {
   const existing = existsSync(path) ? readConfigFile(path, `config file ${path}`) : {}
+  writeSecretFile(path, JSON.stringify({ ...existing, token }, null, 2) + '\n')
+}
+
+// Replaces a file holding a secret atomically, at mode 0600, in a directory made 0700 if missing.
+export function writeSecretFile (path: string, text: string): void {
   mkdirSync(dirname(path), { recursive: true, mode: 0o700 })
   const temporary = `${path}.${process.pid}.tmp`
-  writeFileSync(temporary, JSON.stringify({ ...existing, token }, null, 2) + '\n', { mode: 0o600, flag: 'wx' })
+  writeFileSync(temporary, text, { mode: 0o600, flag: 'wx' })
   chmodSync(temporary, 0o600)
   renameSync(temporary, path)
 }
