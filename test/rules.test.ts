@@ -1,0 +1,125 @@
+// The rule engine against hashcat 6.2.6 (`hashcat --stdout -r`, fixtures in test/vectors/rules): every
+// function at boundary positions and lengths, best64 and dive over a word sample; rejection functions,
+// rule-file errors and combined rule files.
+import { createHash } from 'node:crypto'
+import { readFileSync } from 'node:fs'
+import { gunzipSync } from 'node:zlib'
+import { describe, expect, it } from 'vitest'
+import { InvalidInputError } from '../shared/errors.ts'
+import { RULE_BUFFER_BYTES, applyRule, combineRules, parseRules, type RuleSet } from '../shared/rules/rules.ts'
+
+const dir = new URL('./vectors/rules/', import.meta.url)
+const file = (name: string) => readFileSync(new URL(name, dir))
+const words = file('words.txt').toString('latin1').split('\n').filter(Boolean).map((w) => Buffer.from(w, 'latin1'))
+const rulesOf = (text: string) => parseRules(Buffer.from(text, 'latin1'), 'test.rule')
+
+// Every rule applied to `word`, each candidate followed by a newline, as hashcat --stdout prints them.
+function outputs (rules: RuleSet, word: Uint8Array): Buffer[] {
+  const buf = new Uint8Array(RULE_BUFFER_BYTES)
+  const out: Buffer[] = []
+  for (let r = 0; r < rules.count; r++) {
+    buf.set(word)
+    const n = applyRule(rules, r, buf, word.length)
+    if (n >= 0) out.push(Buffer.from(buf.subarray(0, n)))
+  }
+  return out
+}
+
+const apply = (rule: string, word: string) => {
+  const [out] = outputs(rulesOf(rule), Buffer.from(word, 'latin1'))
+  return out === undefined ? null : out.toString('latin1')
+}
+
+// Compares word by word, so a mismatch names the word and the rule.
+function expectHashcatStream (rules: RuleSet, expected: Buffer): void {
+  let at = 0
+  for (const word of words) {
+    const candidates = outputs(rules, word)
+    for (const [r, candidate] of candidates.entries()) {
+      const want = expected.subarray(at, at + candidate.length + 1)
+      if (!want.equals(Buffer.concat([candidate, Buffer.from('\n')]))) {
+        expect.fail(`word ${JSON.stringify(word.toString('latin1'))}, rule ${JSON.stringify(rules.source[r])}: hashcat gives ${JSON.stringify(expected.subarray(at, expected.indexOf(10, at)).toString('latin1'))}, we give ${JSON.stringify(candidate.toString('latin1'))}`)
+      }
+      at += candidate.length + 1
+    }
+  }
+  expect(at).toBe(expected.length)
+}
+
+describe('rules, as hashcat applies them', () => {
+  it('matches hashcat on every function at its edges (751 rules x 96 words, up to 256 bytes)', () => {
+    expectHashcatStream(parseRules(file('edges.rule'), 'edges.rule'), gunzipSync(file('edges.expected.gz')))
+  })
+
+  it('matches hashcat on best64.rule', () => {
+    expectHashcatStream(parseRules(file('best64.rule'), 'best64.rule'), gunzipSync(file('best64.expected.gz')))
+  })
+
+  it('matches hashcat on dive.rule (99,086 rules) for 25 words', () => {
+    const dive = parseRules(gunzipSync(file('dive.rule.gz')), 'dive.rule')
+    expect(dive.count).toBe(99_086)
+    for (const line of file('dive.sha256').toString().trim().split('\n')) {
+      const [digest, hex] = line.split(' ')
+      const word = Buffer.from(hex, 'hex')
+      const stream = Buffer.concat(outputs(dive, word).flatMap((c) => [c, Buffer.from('\n')]))
+      expect(createHash('sha256').update(stream).digest('hex'), `dive.rule on ${JSON.stringify(word.toString('latin1'))}`).toBe(digest)
+    }
+  })
+
+  it('combines several rule files as their product, the first file\'s rule varying fastest', () => {
+    const combined = combineRules([rulesOf('$1\n$2\n'), rulesOf('^a\n^b\n^c\n')])
+    expect(combined.count).toBe(6)
+    expect(outputs(combined, Buffer.from('abc')).map(String)).toEqual(['aabc1', 'aabc2', 'babc1', 'babc2', 'cabc1', 'cabc2'])
+    expect(combined.source[3]).toBe('$2 ^b')
+  })
+
+  it('reads \\xHH as a byte, skips spaces, empty lines and comments, and takes CRLF', () => {
+    expect(apply('$\\x41', 'abc')).toBe('abcA')
+    expect(apply('^\\x00', 'abc')).toBe('\x00abc')
+    expect(apply('  u   $ ', 'abc')).toBe('ABC ')
+    expect(rulesOf('# c\n\nl\r\n:\r\n').count).toBe(2)
+  })
+})
+
+describe('rejection functions (hashcat\'s CPU engine semantics)', () => {
+  it.each([
+    ['<3', 'abc', 'abc'], ['<3', 'abcd', null],
+    ['>3', 'abc', 'abc'], ['>3', 'ab', null],
+    ['_3', 'abc', 'abc'], ['_3', 'ab', null],
+    ['!b', 'abc', null], ['!x', 'abc', 'abc'],
+    ['/b', 'abc', 'abc'], ['/x', 'abc', null],
+    ['(a', 'abc', 'abc'], ['(b', 'abc', null],
+    [')c', 'abc', 'abc'], [')b', 'abc', null],
+    ['=1b', 'abc', 'abc'], ['=1a', 'abc', null], ['=3a', 'abc', null],
+    ['%2a', 'aba', 'aba'], ['%2a', 'abc', null], ['%3a', 'aaa', null],
+    ['^1 <3', 'abc', null], ['] <2', 'abc', 'ab']
+  ])('%s on %s', (rule, word, expected) => {
+    expect(apply(rule, word)).toBe(expected)
+  })
+})
+
+describe('rule file errors', () => {
+  const error = (text: string) => {
+    try {
+      parseRules(Buffer.from(text, 'latin1'), 'my.rule')
+    } catch (e) {
+      expect(e).toBeInstanceOf(InvalidInputError)
+      return (e as Error).message
+    }
+    return expect.fail('no error')
+  }
+
+  it('names the file and line of an unknown function, a bad position, a missing argument', () => {
+    expect(error('l\n:\nX\n')).toMatch(/^my\.rule:3: unknown function "X" at column 1/)
+    expect(error('# c\nTa\n')).toMatch(/^my\.rule:2: function "T" at column 1: "a" is not a position/)
+    expect(error('$')).toMatch(/^my\.rule:1: function "\$" needs 1 argument/)
+    expect(error('s ab')).toMatch(/^my\.rule:1: unknown function "b" at column 4/)
+    expect(error('M')).toMatch(/unknown function "M"/)
+  })
+
+  it('refuses more than 31 functions in a rule, and a file without rules', () => {
+    expect(error('$1'.repeat(32))).toMatch(/more than 31 functions/)
+    expect(rulesOf('$1'.repeat(31)).count).toBe(1)
+    expect(error('# only\n\n')).toMatch(/^my\.rule: no rules in it/)
+  })
+})
