@@ -3,6 +3,8 @@ import { InvalidInputError } from './errors.ts'
 
 export const ALGORITHMS = ['md5', 'sha1', 'sha256', 'sha512'] as const
 export type Algorithm = typeof ALGORITHMS[number]
+// The hash functions kernels compute (a job's algorithm may wrap one in salts or an encoding).
+export type HashFunction = 'md5' | 'sha1' | 'sha256' | 'sha512'
 
 export const DIGEST_BYTES: Record<Algorithm, number> = { md5: 16, sha1: 20, sha256: 32, sha512: 64 }
 export const MAX_DIGEST_BYTES = 64

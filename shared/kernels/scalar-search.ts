@@ -6,7 +6,7 @@ import type { SegmentKernel } from './segment-kernel.ts'
 import { KEY_WORD, type TargetSet } from './targets.ts'
 
 export function scalarSegmentKernel (targets: TargetSet, segment: Segment, digits: Int32Array): SegmentKernel {
-  const shape = HASH_SHAPES[targets.algorithm]
+  const shape = HASH_SHAPES[targets.hash]
   const length = segment.charsets.length
   const blocks = Math.ceil((length + 1 + shape.lengthBytes) / shape.blockBytes)
   const padded = new Uint8Array(blocks * shape.blockBytes)
@@ -21,7 +21,7 @@ export function scalarSegmentKernel (targets: TargetSet, segment: Segment, digit
   const blockWords = shape.blockBytes / 4
   const blockViews = Array.from({ length: blocks }, (_, b) => words.subarray(b * blockWords, (b + 1) * blockWords))
   const { bitmap, mask } = targets
-  const keyWord = KEY_WORD[targets.algorithm]
+  const keyWord = KEY_WORD[targets.hash]
   const charsets = segment.charsets
 
   return {

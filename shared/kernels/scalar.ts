@@ -1,7 +1,7 @@
 // Scalar compression functions: the reference every faster kernel is checked against, and the
 // fallback for candidates longer than one block. State and message are 32-bit words; SHA-512 keeps
 // each 64-bit word as a (high, low) pair. Nothing here allocates per call.
-import type { Algorithm } from '../algorithms.ts'
+import type { HashFunction } from '../algorithms.ts'
 import { MAX_CANDIDATE_BYTES } from '../keyspace/spec.ts'
 
 export type HashShape = {
@@ -157,7 +157,7 @@ function sha512Compress (state: Int32Array, m: Int32Array): void {
   }
 }
 
-export const HASH_SHAPES: Record<Algorithm, HashShape> = {
+export const HASH_SHAPES: Record<HashFunction, HashShape> = {
   md5: { blockBytes: 64, stateWords: 4, bigEndian: false, lengthBytes: 8, compress: md5Compress, init: Int32Array.from([0x67452301, 0xefcdab89, 0x98badcfe, 0x10325476]) },
   sha1: { blockBytes: 64, stateWords: 5, bigEndian: true, lengthBytes: 8, compress: sha1Compress, init: Int32Array.from([0x67452301, 0xefcdab89, 0x98badcfe, 0x10325476, 0xc3d2e1f0]) },
   sha256: { blockBytes: 64, stateWords: 8, bigEndian: true, lengthBytes: 8, compress: sha256Compress, init: Int32Array.from([0x6a09e667, 0xbb67ae85, 0x3c6ef372, 0xa54ff53a, 0x510e527f, 0x9b05688c, 0x1f83d9ab, 0x5be0cd19]) },
@@ -187,8 +187,8 @@ export function stateDigest (shape: HashShape, state: Int32Array): Uint8Array {
 }
 
 // The whole hash of any message, block by block: the reference for tests and long candidates.
-export function hashBytes (algorithm: Algorithm, message: Uint8Array): Uint8Array {
-  const shape = HASH_SHAPES[algorithm]
+export function hashBytes (hash: HashFunction, message: Uint8Array): Uint8Array {
+  const shape = HASH_SHAPES[hash]
   const blocks = Math.ceil((message.length + 1 + shape.lengthBytes) / shape.blockBytes)
   const padded = new Uint8Array(blocks * shape.blockBytes)
   padded.set(message)
@@ -219,8 +219,8 @@ export class MessageHasher {
   readonly #view: DataView
   readonly #words: Int32Array
 
-  constructor (algorithm: Algorithm) {
-    this.#shape = HASH_SHAPES[algorithm]
+  constructor (hash: HashFunction) {
+    this.#shape = HASH_SHAPES[hash]
     const blocks = Math.ceil((MAX_CANDIDATE_BYTES + 1 + this.#shape.lengthBytes) / this.#shape.blockBytes)
     this.#padded = new Uint8Array(blocks * this.#shape.blockBytes)
     this.#view = new DataView(this.#padded.buffer)

@@ -81,7 +81,7 @@ function firstKernel (factories: KernelFactory[], targets: TargetSet, segment: S
 
 // A prefilter pass, hashed in full with the reference: a hit only if it is one of the targets.
 function verify (targets: TargetSet, index: bigint, plaintext: Uint8Array, hits: SearchHit[], control: SearchControl): void {
-  const hash = hashBytes(targets.algorithm, plaintext)
+  const hash = hashBytes(targets.hash, plaintext)
   if (!targets.hex.has(toHex(hash))) return
   const hit = { index: index.toString(), hash, plaintext }
   hits.push(hit)

@@ -1,11 +1,11 @@
 // The targets of a search, as kernels see them: digests, plus a bitmap over one word of each digest
 // (the key word) so a candidate is rejected with one memory read. A bitmap hit is only a maybe; the
 // search driver verifies every maybe in full.
-import { toHex, type Algorithm } from '../algorithms.ts'
+import { toHex, type HashFunction } from '../algorithms.ts'
 import { HASH_SHAPES, digestWords } from './scalar.ts'
 
 export type TargetSet = {
-  algorithm: Algorithm
+  hash: HashFunction
   digests: Uint8Array[]
   hex: Set<string> // the digests, for verifying a maybe in O(1) whatever the target count
   keyWords: Int32Array
@@ -21,14 +21,14 @@ function bitmapBits (targets: number): number {
 // The digest word (in 32-bit state words) a kernel computes earliest, so it can stop there. SHA-1's
 // fifth word is its `a` of round 76 and SHA-2's fourth is `a` of the fourth-last round: the last
 // three rounds are skipped. MD5's first word is already its earliest (step 60).
-export const KEY_WORD: Record<Algorithm, number> = { md5: 0, sha1: 4, sha256: 3, sha512: 6 }
+export const KEY_WORD: Record<HashFunction, number> = { md5: 0, sha1: 4, sha256: 3, sha512: 6 }
 
-export function targetSet (algorithm: Algorithm, digests: Uint8Array[]): TargetSet {
-  const shape = HASH_SHAPES[algorithm]
+export function targetSet (hash: HashFunction, digests: Uint8Array[]): TargetSet {
+  const shape = HASH_SHAPES[hash]
   const bits = bitmapBits(digests.length)
   const bitmap = new Uint32Array(2 ** (bits - 5))
   const mask = 2 ** bits - 1
-  const keyWords = Int32Array.from(digests, (d) => digestWords(shape, d)[KEY_WORD[algorithm]])
+  const keyWords = Int32Array.from(digests, (d) => digestWords(shape, d)[KEY_WORD[hash]])
   for (const w of keyWords) bitmap[(w & mask) >>> 5] |= 1 << (w & 31)
-  return { algorithm, digests, hex: new Set(digests.map(toHex)), keyWords, bitmap, mask }
+  return { hash, digests, hex: new Set(digests.map(toHex)), keyWords, bitmap, mask }
 }

@@ -1,7 +1,7 @@
 // Each hash's single-block compression written against the lane graph, returning the final state.
 // The kernel emits only the key word (targets.ts), and the graph drops all work that does not reach
 // it: the last three steps or rounds. Constants are the scalar reference's.
-import type { Algorithm } from '../../algorithms.ts'
+import type { HashFunction } from '../../algorithms.ts'
 import { HASH_SHAPES, MD5_INDEX, MD5_K, MD5_SHIFT, SHA1_K, SHA256_K, SHA512_K } from '../scalar.ts'
 import type { Graph, Value } from './graph.ts'
 
@@ -75,4 +75,4 @@ function sha2 (spec: Sha2) {
   }
 }
 
-export const ROUNDS: Record<Algorithm, Rounds> = { md5, sha1, sha256: sha2(SHA256), sha512: sha2(SHA512) }
+export const ROUNDS: Record<HashFunction, Rounds> = { md5, sha1, sha256: sha2(SHA256), sha512: sha2(SHA512) }

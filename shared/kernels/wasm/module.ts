@@ -1,0 +1,133 @@
+// What every WASM SIMD search module shares: its memory layout, and the loop that hashes one group of
+// lanes per step, tests each lane's key digest word (a SIMD compare against a few targets, then the
+// bitmap) and records the passing values. What feeds the message words differs: a segment kernel
+// (kernel.ts) combines a prefix with a tail table, a block kernel (block-kernel.ts) loads whole blocks.
+import { HASH_SHAPES } from '../scalar.ts'
+import { KEY_WORD, type TargetSet } from '../targets.ts'
+import type { HashFunction } from '../../algorithms.ts'
+import { Op, Simd, assembleModule, block, i32Const, i64Const, memarg, simd, uleb } from './encoding.ts'
+import { Graph, type Value, type Width } from './graph.ts'
+import { ROUNDS } from './rounds.ts'
+
+// Values one call may cover; a group's table entry is at most 16 vectors (256 bytes).
+export const MAX_TABLE_VALUES = 16_384
+// With this few targets a SIMD compare of the key digest word skips the per-lane bitmap test.
+export const MAX_COMPARED_TARGETS = 4
+
+// Memory layout (bytes). The bitmap goes last because its size depends on the target count.
+export const PREFIX = 0 // the padded block, tail bytes zeroed, as native words
+const TARGETS = 128 // key words of up to MAX_COMPARED_TARGETS targets, then the bitmap mask
+const BITMAP_MASK = TARGETS + 4 * MAX_COMPARED_TARGETS
+export const TABLE = 256
+export const TABLE_BYTES = 262_144
+export const MAYBES = TABLE + TABLE_BYTES // values that passed the prefilter, as i32
+const BITMAP = MAYBES + 4 * MAX_TABLE_VALUES
+const PAGE_BYTES = 65_536
+
+// Parameters and locals of the emitted function, by index.
+const V0 = 0; const V1 = 1; const PTR = 2; const V = 3; const N = 4; const X = 5; const TV = 6; const MASK = 7
+const I32_LOCALS = 6
+const FIRST_V128 = 8 // then the compared targets, then the graph's values
+
+export type ModuleShape = {
+  hash: HashFunction
+  compared: number // targets compared with SIMD, 0 to use the bitmap alone
+  stride: number // bytes of table per group of lanes
+}
+
+export const widthOf = (hash: HashFunction): Width => (hash === 'sha512' ? 64 : 32)
+export const lanesOf = (hash: HashFunction) => 128 / widthOf(hash)
+export const comparedFor = (targets: TargetSet) => (targets.digests.length <= MAX_COMPARED_TARGETS ? targets.digests.length : 0)
+
+let simdSupport: boolean | undefined
+export function simdSupported (): boolean {
+  // (func (result v128) i32.const 0 i32x4.splat)
+  simdSupport ??= WebAssembly.validate(Uint8Array.from([0, 97, 115, 109, 1, 0, 0, 0, 1, 5, 1, 96, 0, 1, 123, 3, 2, 1, 0, 10, 8, 1, 6, 0, 65, 0, 253, 17, 11]))
+  return simdSupport
+}
+
+// `search(v0, v1)` hashes table values v0..v1 (from the group holding v0) and returns how many
+// passed, their values stored from MAYBES. `message` gives the 16 message words as graph values.
+export function buildSearchModule (shape: ModuleShape, message: (g: Graph) => Value[]): Uint8Array {
+  const width = widthOf(shape.hash)
+  const lanes = 128 / width
+  const wide = width === 64
+  const g = new Graph(width)
+  // KEY_WORD counts 32-bit words; SHA-512's state words are 64-bit.
+  const output = ROUNDS[shape.hash](g, message(g))[KEY_WORD[shape.hash] / (width / 32) | 0]
+  const compared = Array.from({ length: shape.compared }, (_, i) => FIRST_V128 + i)
+  const emitted = g.emit(output, { firstLocal: FIRST_V128 + compared.length, tailPointer: PTR, prefixAddress: PREFIX })
+  const hash = [Op.localGet, ...uleb(emitted.output)]
+
+  // The key word of a lane: for SHA-512, the high half of the 64-bit word.
+  const extract = (lane: number) => wide
+    ? [...hash, ...simd(Simd.i64x2ExtractLane), lane, ...i64Const(32n), Op.i64ShrU, Op.i32WrapI64]
+    : [...hash, ...simd(Simd.i32x4ExtractLane), lane]
+  // Per lane: bitmap test, then keep it if its value lies in [v0, v1).
+  const laneCheck = (lane: number) => [
+    ...extract(lane), Op.localSet, X,
+    Op.localGet, X, Op.localGet, MASK, Op.i32And, ...i32Const(3), Op.i32ShrU, ...i32Const(~3), Op.i32And,
+    Op.i32Load, ...memarg(2, BITMAP), Op.localGet, X, Op.i32ShrU, ...i32Const(1), Op.i32And,
+    ...block(Op.if, [
+      Op.localGet, V, ...i32Const(lane), Op.i32Add, Op.localTee, TV, Op.localGet, V0, Op.i32GeU,
+      Op.localGet, TV, Op.localGet, V1, Op.i32LtU, Op.i32And,
+      ...block(Op.if, [
+        Op.localGet, N, ...i32Const(2), Op.i32Shl, Op.localGet, TV, Op.i32Store, ...memarg(2, MAYBES),
+        Op.localGet, N, ...i32Const(1), Op.i32Add, Op.localSet, N
+      ])
+    ])
+  ]
+  // Few targets: one SIMD compare per target rejects almost every group before any lane is looked at.
+  const high = wide ? [...hash, ...i32Const(32), ...simd(Simd.i64x2ShrU)] : hash
+  const equal = simd(wide ? Simd.i64x2Eq : Simd.i32x4Eq)
+  const laneChecks = Array.from({ length: lanes }, (_, lane) => laneCheck(lane)).flat()
+  const anyMatch = compared.flatMap((local, i) => [...high, Op.localGet, ...uleb(local), ...equal, ...(i > 0 ? simd(Simd.or) : [])])
+  const check = compared.length === 0 ? laneChecks : [...anyMatch, ...simd(Simd.anyTrue), ...block(Op.if, laneChecks)]
+
+  const loadTargets = compared.flatMap((local, i) => [
+    ...i32Const(0), Op.i32Load, ...memarg(2, TARGETS + 4 * i),
+    ...(wide ? [Op.i64ExtendI32U, ...simd(Simd.i64x2Splat)] : simd(Simd.i32x4Splat)), Op.localSet, ...uleb(local)
+  ])
+  const code = [
+    ...i32Const(0), Op.i32Load, ...memarg(2, BITMAP_MASK), Op.localSet, MASK,
+    ...loadTargets,
+    ...emitted.preamble,
+    // Start at the group holding v0; its lanes below v0 are computed and ignored.
+    Op.localGet, V0, ...i32Const(-lanes), Op.i32And, Op.localSet, V,
+    Op.localGet, V, ...i32Const(Math.log2(lanes)), Op.i32ShrU, ...i32Const(shape.stride), Op.i32Mul, ...i32Const(TABLE), Op.i32Add, Op.localSet, PTR,
+    ...block(Op.loop, [
+      ...emitted.body,
+      ...check,
+      Op.localGet, PTR, ...i32Const(shape.stride), Op.i32Add, Op.localSet, PTR,
+      Op.localGet, V, ...i32Const(lanes), Op.i32Add, Op.localTee, V, Op.localGet, V1, Op.i32LtU, Op.brIf, 0
+    ]),
+    Op.localGet, N
+  ]
+  return assembleModule(pagesFor(0), I32_LOCALS, compared.length + emitted.locals, code)
+}
+
+const pagesFor = (bitmapBytes: number) => Math.ceil((BITMAP + bitmapBytes) / PAGE_BYTES) + 1
+
+const modules = new Map<string, WebAssembly.Module>()
+
+// One compiled module per distinct shape and message, instantiated over a fresh memory holding the
+// targets. Returns the search function and the memory.
+export function instantiate (key: string, build: () => Uint8Array, targets: TargetSet, compared: number): { search: (v0: number, v1: number) => number, memory: WebAssembly.Memory } {
+  let module = modules.get(key)
+  if (!module) modules.set(key, module = new WebAssembly.Module(build()))
+  const memory = new WebAssembly.Memory({ initial: pagesFor(targets.bitmap.byteLength) })
+  const search = new WebAssembly.Instance(module, { env: { memory } }).exports.search as (v0: number, v1: number) => number
+  const words = new Int32Array(memory.buffer)
+  new Uint32Array(memory.buffer, BITMAP, targets.bitmap.length).set(targets.bitmap)
+  words[BITMAP_MASK / 4] = targets.mask
+  for (let i = 0; i < compared; i++) words[TARGETS / 4 + i] = targets.keyWords[i]
+  return { search, memory }
+}
+
+// Where message byte `position` sits within its word once the word is stored as WASM loads it,
+// little-endian: the words of the big-endian hashes are byte-reversed.
+export function byteInWord (hash: HashFunction, position: number): number {
+  const wordBytes = widthOf(hash) / 8
+  const inWord = position % wordBytes
+  return HASH_SHAPES[hash].bigEndian ? wordBytes - 1 - inWord : inWord
+}
