@@ -6,7 +6,7 @@ import { readFileSync } from 'node:fs'
 import { gunzipSync } from 'node:zlib'
 import { describe, expect, it } from 'vitest'
 import { InvalidInputError } from '../shared/errors.ts'
-import { RULE_BUFFER_BYTES, applyRule, combineRules, parseRules, type RuleSet } from '../shared/rules/rules.ts'
+import { RULE_BUFFER_BYTES, applyRule, applyRules, combinedCount, parseRules, type RuleSet } from '../shared/rules/rules.ts'
 
 const dir = new URL('./vectors/rules/', import.meta.url)
 const file = (name: string) => readFileSync(new URL(name, dir))
@@ -66,11 +66,20 @@ describe('rules, as hashcat applies them', () => {
     }
   })
 
-  it('combines several rule files as their product, the first file\'s rule varying fastest', () => {
-    const combined = combineRules([rulesOf('$1\n$2\n'), rulesOf('^a\n^b\n^c\n')])
-    expect(combined.count).toBe(6)
-    expect(outputs(combined, Buffer.from('abc')).map(String)).toEqual(['aabc1', 'aabc2', 'babc1', 'babc2', 'cabc1', 'cabc2'])
-    expect(combined.source[3]).toBe('$2 ^b')
+  it('combines several rule files as their product, the first file\'s rule varying fastest (as hashcat -r A -r B)', () => {
+    const chain = [rulesOf('$1\n$2\n'), rulesOf('^a\n^b\n^c\n')]
+    expect(combinedCount(chain, ['a', 'b'])).toBe(6)
+    const buf = new Uint8Array(RULE_BUFFER_BYTES)
+    const out = Array.from({ length: 6 }, (_, v) => {
+      buf.set(Buffer.from('abc'))
+      return Buffer.from(buf.subarray(0, applyRules(chain, v, buf, 3))).toString()
+    })
+    expect(out).toEqual(['aabc1', 'aabc2', 'babc1', 'babc2', 'cabc1', 'cabc2'])
+    expect(applyRules([rulesOf('$1\n'), rulesOf('<3\n')], 0, buf, 3)).toBe(-1)
+  })
+
+  it('refuses combinations over 31 functions a rule', () => {
+    expect(() => combinedCount([rulesOf('$1'.repeat(20)), rulesOf(':\n' + '$2'.repeat(12))], ['a.rule', 'b.rule'])).toThrow(/combining a\.rule, b\.rule makes rules of up to 32 functions/)
   })
 
   it('reads \\xHH as a byte, skips spaces, empty lines and comments, and takes CRLF', () => {

@@ -3,7 +3,7 @@
 import { EventEmitter } from 'node:events'
 import net from 'node:net'
 import { DIGEST_BYTES, toHex, type Algorithm } from '../shared/algorithms.ts'
-import type { KeyspaceSpec } from '../shared/keyspace/spec.ts'
+import { keyspaceFrom, wordsOf, type Keyspace } from '../shared/keyspace/keyspace.ts'
 import {
   ConnectError, HandshakeClosedError, InvalidMessageError, KernelError, ProtocolError, RefusedError, ServerKeyMismatchError, TaskOrchError,
   TokenRejectedError, VersionMismatchError, coded
@@ -46,8 +46,9 @@ export interface WorkerEvents {
 }
 
 type Running = { jobId: string, chunk: RunningChunk, length: number, reported: number }
-// A job's targets by hex, so a SOLVED costs one delete, not a pass over every target.
-type JobInHand = { algorithm: Algorithm, keyspace: KeyspaceSpec, targets: Map<string, Uint8Array> }
+// A job's targets by hex, so a SOLVED costs one delete, not a pass over every target. Its rule files'
+// texts sit in shared memory, so threads read them without a copy per piece.
+type JobInHand = { algorithm: Algorithm, keyspace: Keyspace, targets: Map<string, Uint8Array>, rules?: Uint8Array[] }
 
 // What a failed attempt most likely means, for the log line.
 function hint (failure: TaskOrchError): string {
@@ -176,7 +177,7 @@ export class WorkerClient extends EventEmitter<WorkerEvents> {
         this.emit('log', 'info', `connected to ${this.#address()} as ${this.#options.name} with ${this.#options.threads} threads`)
         return
       case 'job':
-        this.#jobs.set(message.jobId, { algorithm: message.algorithm, keyspace: message.keyspace, targets: new Map(message.targets.map((t) => [toHex(t), t])) })
+        this.#jobs.set(message.jobId, { algorithm: message.algorithm, keyspace: keyspaceFrom(message.keyspace), targets: new Map(message.targets.map((t) => [toHex(t), t])), rules: message.rules?.map(shared) })
         return
       case 'targets': {
         const job = this.#jobs.get(message.jobId)
@@ -212,12 +213,15 @@ export class WorkerClient extends EventEmitter<WorkerEvents> {
   #startChunk (jobId: string, chunkId: string, offset: bigint, length: number, words: Uint8Array | undefined): void {
     const job = this.#jobs.get(jobId)
     if (!job) throw new ProtocolError(`task ${chunkId} for unknown job ${jobId}`)
-    if ((job.keyspace.type === 'wordlist') !== (words !== undefined) || (words && countWords(words) !== length)) {
-      throw new ProtocolError(`task ${chunkId}: words must come with wordlist jobs only, ${length} of them`)
+    const wordlist = job.keyspace.spec.type === 'wordlist'
+    const needed = wordlist ? wordsOf(job.keyspace, offset, length) : null
+    if (offset + BigInt(length) > job.keyspace.size) throw new ProtocolError(`task ${chunkId}: candidates ${offset}+${length} lie outside the job's ${job.keyspace.size}`)
+    if (wordlist !== (words !== undefined) || (needed && words && BigInt(countWords(words)) !== needed.end - needed.first)) {
+      throw new ProtocolError(`task ${chunkId}: words must come with wordlist jobs only, the ${needed ? needed.end - needed.first : 0n} its candidates draw on`)
     }
     const session = this.#session
     const targets = [...job.targets.values()] // what is still sought, as of this chunk
-    const chunk = this.#runner.run({ algorithm: job.algorithm, keyspace: job.keyspace, targets }, offset, length, (hit) => {
+    const chunk = this.#runner.run({ algorithm: job.algorithm, keyspace: job.keyspace.spec, targets, rules: job.rules }, offset, length, (hit) => {
       job.targets.delete(toHex(hit.hash)) // later chunks need not look for it; the server tells the others
       session?.send({ type: 'found', jobId, hash: hit.hash, plaintext: hit.plaintext })
     }, words)
@@ -257,6 +261,12 @@ export class WorkerClient extends EventEmitter<WorkerEvents> {
     for (const running of this.#running.values()) running.chunk.cancel()
     await this.#runner.close()
   }
+}
+
+function shared (bytes: Uint8Array): Uint8Array {
+  const copy = new Uint8Array(new SharedArrayBuffer(bytes.length))
+  copy.set(bytes)
+  return copy
 }
 
 function countWords (words: Uint8Array): number {

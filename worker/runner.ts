@@ -5,6 +5,7 @@ import { MessageChannel } from 'node:worker_threads'
 import { availableParallelism } from 'node:os'
 import { Piscina } from 'piscina'
 import type { Algorithm } from '../shared/algorithms.ts'
+import { keyspaceFrom, wordsOf, type Keyspace } from '../shared/keyspace/keyspace.ts'
 import type { KeyspaceSpec } from '../shared/keyspace/spec.ts'
 import { BUNDLED } from './bundle/bundled.ts'
 import type { SearchHit, SearchRequest, SearchResult } from './thread-messages.ts'
@@ -12,7 +13,8 @@ import type { SearchHit, SearchRequest, SearchResult } from './thread-messages.t
 // In the single-file build, this module, the thread entry and Piscina's thread script are one file.
 const THREAD_FILE = BUNDLED ? import.meta.url : new URL('./thread.ts', import.meta.url).href
 
-export type ChunkJob = { algorithm: Algorithm, targets: Uint8Array[], keyspace: KeyspaceSpec }
+// `rules`: the rule files' texts of a wordlist job with rules, in shared memory.
+export type ChunkJob = { algorithm: Algorithm, targets: Uint8Array[], keyspace: KeyspaceSpec, rules?: Uint8Array[] }
 export type ChunkOutcome = { hashed: number, cancelled: boolean }
 
 export class RunningChunk {
@@ -47,10 +49,10 @@ export class ChunkRunner {
   }
 
   // onHit may see the same hit once from the thread's port and once from its result; it gets each index once.
-  // `words`: a wordlist chunk's `length` words, newline-separated; each piece gets its share.
+  // `words`: the words a wordlist chunk's candidates draw on, newline-separated; each piece gets its share.
   run (job: ChunkJob, offset: bigint, length: number, onHit: (hit: SearchHit) => void, words?: Uint8Array): RunningChunk {
     const pieces = Math.max(1, Math.min(this.threads, Math.floor(length / 64)))
-    const shares = words ? splitWords(words, length, pieces) : []
+    const keyspace = words ? this.#keyspace(job.keyspace) : null
     const cancel = new Int32Array(new SharedArrayBuffer(4))
     const progress = new Int32Array(new SharedArrayBuffer(4 * pieces))
     const seen = new Set<string>()
@@ -68,7 +70,7 @@ export class ChunkRunner {
         const { port1, port2 } = new MessageChannel()
         port1.on('message', report)
         const request: SearchRequest = { ...job, offset: pieceOffset.toString(), length: pieceLength, cancel, progress, slot: i, port: port2 }
-        if (words) request.words = shares[i]
+        if (words) request.words = wordsFor(keyspace!, words, offset, pieceOffset, pieceLength)
         runs.push(this.#pool.run(request, { transferList: [port2] }).finally(() => port1.close()))
       }
       const results = await Promise.all(runs)
@@ -82,19 +84,25 @@ export class ChunkRunner {
   close (): Promise<void> {
     return this.#pool.destroy()
   }
+
+  #cached: { spec: KeyspaceSpec, keyspace: Keyspace } | null = null
+  #keyspace (spec: KeyspaceSpec): Keyspace {
+    if (this.#cached?.spec !== spec) this.#cached = { spec, keyspace: keyspaceFrom(spec) }
+    return this.#cached.keyspace
+  }
 }
 
-// Splits newline-separated words into `pieces` runs of the same counts the index split uses.
-function splitWords (words: Uint8Array, count: number, pieces: number): Uint8Array[] {
-  const base = Math.floor(count / pieces)
-  const shares: Uint8Array[] = []
+// The words a piece [pieceOffset, + pieceLength) draws on, out of the chunk's (which start at the word
+// holding chunkOffset): a view, not a copy.
+function wordsFor (keyspace: Keyspace, words: Uint8Array, chunkOffset: bigint, pieceOffset: bigint, pieceLength: number): Uint8Array {
+  const chunkFirst = wordsOf(keyspace, chunkOffset, 1).first
+  const { first, end } = wordsOf(keyspace, pieceOffset, pieceLength)
   let start = 0
-  for (let piece = 0; piece < pieces; piece++) {
-    let end = start
-    if (piece === pieces - 1) end = words.length
-    else for (let n = 0; n < base; n++) end = words.indexOf(0x0a, end) + 1
-    shares.push(words.subarray(start, piece === pieces - 1 ? end : end - 1))
-    start = end
+  for (let n = chunkFirst; n < first; n++) start = words.indexOf(0x0a, start) + 1
+  let stop = start
+  for (let n = first; n < end; n++) {
+    const newline = words.indexOf(0x0a, stop)
+    stop = newline < 0 ? words.length + 1 : newline + 1
   }
-  return shares
+  return words.subarray(start, stop - 1)
 }

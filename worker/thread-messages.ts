@@ -16,7 +16,8 @@ export type SearchRequest = {
   progress: Int32Array // shared; slot [slot] counts hashed candidates
   slot: number
   port?: MessagePortLike // FOUND as soon as it happens, before the search returns
-  words?: Uint8Array // wordlist jobs: this piece's `length` words, newline-separated
+  words?: Uint8Array // wordlist jobs: the words this piece's candidates draw on, newline-separated
+  rules?: Uint8Array[] // wordlist jobs with rules: each rule file's text (shared memory, not copied)
 }
 
 export interface MessagePortLike { postMessage (value: SearchHit): void, close?: () => void }

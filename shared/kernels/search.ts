@@ -1,12 +1,11 @@
 // Searches part of a keyspace for digests. Kernels walk a segment's odometer and report the offsets
 // whose key digest word passes the prefilter; this driver rebuilds those candidates, verifies them
 // with the reference hash, checks the cancel flag between batches and publishes progress.
-import { toHex, type Algorithm } from '../algorithms.ts'
+import { toHex, type Algorithm, type HashFunction } from '../algorithms.ts'
 import { candidateAt, odometerDigits, segmentAt, type Keyspace, type Segment } from '../keyspace/keyspace.ts'
-import { decodeHexForm, isHexForm } from '../hex-form.ts'
-import { MAX_CANDIDATE_BYTES } from '../keyspace/spec.ts'
-import { hashBytes, MessageHasher } from './scalar.ts'
-import { KEY_WORD, targetSet, type TargetSet } from './targets.ts'
+import { hashBytes } from './scalar.ts'
+import { targetSet, type TargetSet } from './targets.ts'
+import type { BlockKernel } from './wasm/block-kernel.ts'
 import { scalarSegmentKernel } from './scalar-search.ts'
 import type { KernelFactory, SegmentKernel } from './segment-kernel.ts'
 
@@ -26,11 +25,10 @@ export type SearchControl = {
   slot?: number
   onHit?: (hit: SearchHit) => void
   kernels?: KernelFactory[] // tried in order; the scalar kernel is always the last resort
+  blocks?: (hash: HashFunction, targets: TargetSet) => BlockKernel | null // batches words' candidates; else the scalar reference
   batchMs?: number
 }
 
-// Words hashed between looks at the cancel flag: a few milliseconds at scalar speed.
-const WORDS_PER_BATCH = 4096
 // Most prefilter passes one kernel call reports before it returns to be verified.
 const MAX_MAYBES = 1024
 
@@ -80,43 +78,10 @@ function firstKernel (factories: KernelFactory[], targets: TargetSet, segment: S
 }
 
 // A prefilter pass, hashed in full with the reference: a hit only if it is one of the targets.
-function verify (targets: TargetSet, index: bigint, plaintext: Uint8Array, hits: SearchHit[], control: SearchControl): void {
+export function verify (targets: TargetSet, index: bigint, plaintext: Uint8Array, hits: SearchHit[], control: SearchControl): void {
   const hash = hashBytes(targets.hash, plaintext)
   if (!targets.hex.has(toHex(hash))) return
   const hit = { index: index.toString(), hash, plaintext }
   hits.push(hit)
   control.onHit?.(hit)
-}
-
-// Candidates given as bytes (a wordlist chunk: words separated by newlines; a word in hashcat's
-// $HEX[..] form stands for the bytes it encodes), hashed one by one with
-// the scalar reference, the key word tested against the bitmap and maybes verified in full. Hit
-// indices are `firstIndex` plus the word's position.
-export function searchWords (job: Omit<SearchJob, 'keyspace'>, words: Uint8Array, firstIndex: bigint, control: SearchControl = {}): SearchResult {
-  const targets = targetSet(job.algorithm, job.targets)
-  const hasher = new MessageHasher(job.algorithm)
-  const key = KEY_WORD[job.algorithm]
-  const { bitmap, mask } = targets
-  const hits: SearchHit[] = []
-  const decoded = new Uint8Array(MAX_CANDIDATE_BYTES) // a $HEX[..] word's bytes, as hashcat reads it
-  let hashed = 0
-  let start = 0
-  while (start <= words.length) {
-    if (control.cancel && Atomics.load(control.cancel, 0) !== 0) return { hashed, hits, cancelled: true }
-    const batchStart = hashed
-    for (let n = 0; n < WORDS_PER_BATCH && start <= words.length; n++) {
-      let end = words.indexOf(0x0a, start)
-      if (end < 0) end = words.length
-      const hex = isHexForm(words, start, end)
-      const source = hex ? decoded : words
-      const from = hex ? 0 : start
-      const to = hex ? decodeHexForm(words, start, end, decoded) : end
-      const word = hasher.hash(source, from, to)[key]
-      if ((bitmap[(word & mask) >>> 5] & (1 << (word & 31))) !== 0) verify(targets, firstIndex + BigInt(hashed), source.slice(from, to), hits, control)
-      hashed++
-      start = end + 1
-    }
-    if (control.progress) Atomics.add(control.progress, control.slot ?? 0, hashed - batchStart)
-  }
-  return { hashed, hits, cancelled: false }
 }

@@ -11,7 +11,9 @@ export type Segment = {
   start: bigint // keyspace index of the segment's first candidate
 }
 
-export type Keyspace = { spec: KeyspaceSpec, segments: Segment[], size: bigint }
+// `perWord`: candidates per word of a wordlist (1 for plain words and for other keyspaces); `hybrid`:
+// the mask a hybrid attack joins to each word.
+export type Keyspace = { spec: KeyspaceSpec, segments: Segment[], size: bigint, perWord: bigint, hybrid: Keyspace | null }
 
 const DIGITS = Uint8Array.from('0123456789', (c) => c.charCodeAt(0))
 const NONZERO_DIGITS = DIGITS.subarray(1)
@@ -22,8 +24,17 @@ function decimalCharsets (length: number): Uint8Array[] {
 
 // A wordlist has no segments: its words are not computable from an index, tasks carry them.
 export function keyspaceFrom (spec: KeyspaceSpec): Keyspace {
-  if (spec.type === 'wordlist') return { spec, segments: [], size: BigInt(spec.size) }
+  if (spec.type === 'wordlist') {
+    const hybrid = spec.hybrid ? maskKeyspace(spec.hybrid.mask) : null
+    const perWord = hybrid ? hybrid.size : (spec.rules ?? []).reduce((n, r) => n * BigInt(r.count), 1n)
+    return { spec, segments: [], size: BigInt(spec.size) * perWord, perWord, hybrid }
+  }
   return spec.type === 'range' ? rangeKeyspace(spec) : maskKeyspace(spec)
+}
+
+// The words a run of candidates [offset, offset + length) draws on: [first, end).
+export function wordsOf (keyspace: Keyspace, offset: bigint, length: number | bigint): { first: bigint, end: bigint } {
+  return { first: offset / keyspace.perWord, end: (offset + BigInt(length) - 1n) / keyspace.perWord + 1n }
 }
 
 // One segment per length, each the first `length` positions of the mask.
@@ -37,7 +48,7 @@ function maskKeyspace (spec: MaskSpec): Keyspace {
     segments.push({ charsets, first: 0n, count, start })
     start += count
   }
-  return { spec, segments, size: start }
+  return { spec, segments, size: start, perWord: 1n, hybrid: null }
 }
 
 function rangeKeyspace (spec: RangeSpec): Keyspace {
@@ -52,7 +63,7 @@ function rangeKeyspace (spec: RangeSpec): Keyspace {
     if (lo >= hi) break
     segments.push({ charsets: decimalCharsets(length), first: lo - base, count: hi - lo, start: lo - start })
   }
-  return { spec, segments, size: end - start }
+  return { spec, segments, size: end - start, perWord: 1n, hybrid: null }
 }
 
 export function segmentAt (keyspace: Keyspace, index: bigint): Segment {

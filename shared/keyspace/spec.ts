@@ -12,8 +12,15 @@ export type RangeSpec = { type: 'range', start: string, end: string }
 // positions are searched (both the mask's length without --increment).
 export type MaskSpec = { type: 'mask', mask: string, charsets: string[], min: number, max: number }
 // A wordlist's lines (empty ones skipped), read by the server only: tasks carry their words.
-// `name` is the file's absolute path, `size` its number of words.
-export type WordlistSpec = { type: 'wordlist', name: string, size: string }
+// `name` is the file's absolute path, `size` its number of words. Each word stands for several
+// candidates when `rules` (hashcat -a 0 -r: one per rule of the files' product) or `hybrid` (-a 6
+// appends each candidate of a mask to the word, -a 7 prepends it) is given; candidate i is variant
+// i % perWord of word i / perWord (keyspace.ts).
+export type WordlistSpec = { type: 'wordlist', name: string, size: string, rules?: RuleFileSpec[], hybrid?: HybridSpec }
+// A rule file as a job knows it: its path, the SHA-256 of its bytes and its number of rules. Its
+// text travels in the JOB message.
+export type RuleFileSpec = { name: string, sha256: string, count: number }
+export type HybridSpec = { side: 'append' | 'prepend', mask: MaskSpec }
 export type KeyspaceSpec = RangeSpec | MaskSpec | WordlistSpec
 
 // A keyspace as the library's users give it to addTasks.
@@ -72,7 +79,11 @@ export function parseRange (text: string): RangeSpec {
 // The keyspace as a user would write it on the command line.
 export function describeKeyspace (spec: KeyspaceSpec): string {
   if (spec.type === 'range') return `${spec.start}-${spec.end}`
-  if (spec.type === 'wordlist') return spec.name
+  if (spec.type === 'wordlist') {
+    const rules = (spec.rules ?? []).map((r) => `-r ${r.name}`)
+    if (spec.hybrid) return spec.hybrid.side === 'append' ? `${spec.name} + ${describeKeyspace(spec.hybrid.mask)}` : `${describeKeyspace(spec.hybrid.mask)} + ${spec.name}`
+    return [spec.name, ...rules].join(' ')
+  }
   const custom = spec.charsets.flatMap((c, i) => (c ? [`-${i + 1} ${c}`] : []))
   const full = parseMask(spec.mask, spec.charsets).length
   const increment = spec.min !== full || spec.max !== full ? [`--increment ${spec.min}-${spec.max}`] : []

@@ -71,6 +71,10 @@ export const MAX_REASON_LENGTH = 256
 // Wordlist chunks carry their words. 1 MiB is about 100k typical words: tens of milliseconds of
 // work per thread, so chunks stay few per second, while three in flight per worker cost 3 MiB.
 export const WORDLIST_CHUNK_BYTES = 1024 * 1024
+// Rule files travel with their job (JOB message): at most this many, and this many bytes together
+// (dive.rule, hashcat's largest, is 770 KiB).
+export const MAX_RULE_FILES = 8
+export const MAX_RULES_BYTES = 1536 * 1024
 // Largest number of candidates in one chunk: per-thread counters are shared Int32 slots.
 export const MAX_CHUNK_CANDIDATES = 2 ** 31 - 1
 

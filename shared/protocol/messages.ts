@@ -5,10 +5,11 @@ import { isAlgorithm, DIGEST_BYTES, MAX_DIGEST_BYTES, type Algorithm } from '../
 import { InvalidMessageError } from '../errors.ts'
 import { hasControls } from '../printable.ts'
 import { CUSTOM_CHARSETS } from '../keyspace/mask.ts'
-import { MAX_CANDIDATE_BYTES, maskSpec, rangeSpec, type KeyspaceSpec } from '../keyspace/spec.ts'
+import { MAX_CANDIDATE_BYTES, maskSpec, rangeSpec, type KeyspaceSpec, type WordlistSpec } from '../keyspace/spec.ts'
+import { MAX_RULES } from '../rules/rules.ts'
 import {
-  MAX_CHUNK_CANDIDATES, MAX_ID_LENGTH, MAX_KEYSPACE_TEXT_LENGTH, MAX_NAME_LENGTH, MAX_SOFTWARE_LENGTH,
-  MAX_REASON_LENGTH, MAX_TARGETS_PER_MESSAGE, MAX_THREADS, WORDLIST_CHUNK_BYTES
+  MAX_CHUNK_CANDIDATES, MAX_ID_LENGTH, MAX_KEYSPACE_TEXT_LENGTH, MAX_NAME_LENGTH, MAX_RULE_FILES, MAX_RULES_BYTES,
+  MAX_SOFTWARE_LENGTH, MAX_REASON_LENGTH, MAX_TARGETS_PER_MESSAGE, MAX_THREADS, WORDLIST_CHUNK_BYTES
 } from './limits.ts'
 
 // Worker -> server.
@@ -19,10 +20,11 @@ export type Found = { type: 'found', jobId: string, hash: Uint8Array, plaintext:
 export type Done = { type: 'done', chunkId: string, hashed: number }
 // Server -> worker.
 export type Welcome = { type: 'welcome', workerId: string }
-export type JobMessage = { type: 'job', jobId: string, algorithm: Algorithm, targets: Uint8Array[], keyspace: KeyspaceSpec }
+// `rules`: the texts of the keyspace's rule files, in its order (wordlist jobs with rules only).
+export type JobMessage = { type: 'job', jobId: string, algorithm: Algorithm, targets: Uint8Array[], keyspace: KeyspaceSpec, rules?: Uint8Array[] }
 // More of a job's targets, after its JOB message and before any of its tasks.
 export type Targets = { type: 'targets', jobId: string, targets: Uint8Array[] }
-// `words`: for wordlist jobs, the chunk's `length` words joined by newlines.
+// `words`: for wordlist jobs, the words the chunk's candidates draw on, joined by newlines.
 export type Task = { type: 'task', jobId: string, chunkId: string, offset: string, length: number, words?: Uint8Array }
 export type Cancel = { type: 'cancel', jobId: string, chunkId: string }
 export type Solved = { type: 'solved', jobId: string, hash: Uint8Array }
@@ -122,8 +124,27 @@ export function validateKeyspace (value: unknown, type = 'keyspace'): KeyspaceSp
     }
   }
   if (spec.type === 'wordlist') {
-    exactFields(spec, type, ['type', 'name', 'size'])
-    return { type: 'wordlist', name: text(spec.name, type, 'name', MAX_KEYSPACE_TEXT_LENGTH, 1), size: decimal(spec.size, type, 'size') }
+    exactFields(spec, type, ['type', 'name', 'size'], ['rules', 'hybrid'])
+    const wordlist: WordlistSpec = { type: 'wordlist', name: text(spec.name, type, 'name', MAX_KEYSPACE_TEXT_LENGTH, 1), size: decimal(spec.size, type, 'size') }
+    if (spec.rules !== undefined && spec.hybrid !== undefined) fail(type, 'a wordlist keyspace has rules or a hybrid mask, not both')
+    if (spec.rules !== undefined) {
+      if (!Array.isArray(spec.rules) || spec.rules.length < 1 || spec.rules.length > MAX_RULE_FILES) fail(type, `"rules" must be an array of 1..${MAX_RULE_FILES} rule files`)
+      wordlist.rules = (spec.rules as unknown[]).map((value) => {
+        const file = plainObject(value)
+        exactFields(file, type, ['name', 'sha256', 'count'])
+        if (typeof file.sha256 !== 'string' || !/^[0-9a-f]{64}$/.test(file.sha256)) fail(type, 'a rule file\'s "sha256" must be 64 hex digits')
+        return { name: text(file.name, type, 'rules[].name', MAX_KEYSPACE_TEXT_LENGTH, 1), sha256: file.sha256 as string, count: count(file.count, type, 'rules[].count', MAX_RULES, 1) }
+      })
+    }
+    if (spec.hybrid !== undefined) {
+      const hybrid = plainObject(spec.hybrid)
+      exactFields(hybrid, type, ['side', 'mask'])
+      if (hybrid.side !== 'append' && hybrid.side !== 'prepend') fail(type, 'a hybrid mask\'s "side" must be "append" or "prepend"')
+      const mask = validateKeyspace(hybrid.mask, type)
+      if (mask.type !== 'mask') fail(type, 'a hybrid keyspace joins a mask')
+      wordlist.hybrid = { side: hybrid.side, mask }
+    }
+    return wordlist
   }
   return fail(type, 'keyspace "type" must be "range", "mask" or "wordlist"')
 }
@@ -191,11 +212,20 @@ export function validateServerMessage (value: unknown): ServerMessage {
       exactFields(m, type, ['type', 'workerId'])
       return { type, workerId: ID(m.workerId, type, 'workerId') }
     case 'job': {
-      exactFields(m, type, ['type', 'jobId', 'algorithm', 'targets', 'keyspace'])
+      exactFields(m, type, ['type', 'jobId', 'algorithm', 'targets', 'keyspace'], ['rules'])
       if (!isAlgorithm(m.algorithm)) fail(type, '"algorithm" is not supported')
       const algorithm = m.algorithm
       const targets = digests(m.targets, type, DIGEST_BYTES[algorithm])
-      return { type, jobId: ID(m.jobId, type, 'jobId'), algorithm, targets, keyspace: validateKeyspace(m.keyspace, type) }
+      const keyspace = validateKeyspace(m.keyspace, type)
+      const job: JobMessage = { type, jobId: ID(m.jobId, type, 'jobId'), algorithm, targets, keyspace }
+      const files = keyspace.type === 'wordlist' ? keyspace.rules?.length ?? 0 : 0
+      if ((m.rules === undefined) !== (files === 0)) fail(type, '"rules" must come exactly with a keyspace that has rule files')
+      if (m.rules !== undefined) {
+        if (!Array.isArray(m.rules) || m.rules.length !== files) fail(type, `"rules" must hold the ${files} rule file(s) the keyspace names`)
+        job.rules = (m.rules as unknown[]).map((r) => bytes(r, type, 'rules[]', MAX_RULES_BYTES))
+        if (job.rules.reduce((n, r) => n + r.length, 0) > MAX_RULES_BYTES) fail(type, `"rules" must total at most ${MAX_RULES_BYTES} bytes`)
+      }
+      return job
     }
     case 'targets':
       // Their size is checked against the job's algorithm by the worker, which knows the job.

@@ -117,32 +117,35 @@ export function parseRules (text: Uint8Array, name: string): RuleSet {
   return { ops: Uint8Array.from(ops), starts: Int32Array.from(starts), count: starts.length - 1, source }
 }
 
-// Several rule files combine as hashcat combines them: every rule of the first followed by every rule
-// of the second, and so on; the first file's rule varies fastest.
-export function combineRules (sets: RuleSet[]): RuleSet {
-  if (sets.length === 1) return sets[0]
-  const count = sets.reduce((n, s) => n * s.count, 1)
-  if (count > MAX_RULES) throw new InvalidInputError(`the rule files multiply to ${count} rules; at most ${MAX_RULES}`)
-  const ops: number[] = []
-  const starts: number[] = []
-  const source: string[] = []
-  for (let k = 0; k < count; k++) {
-    starts.push(ops.length / 3)
-    let rest = k
-    let functions = 0
-    const parts: string[] = []
-    for (const set of sets) {
-      const r = rest % set.count
-      rest = Math.floor(rest / set.count)
-      for (let i = set.starts[r] * 3; i < set.starts[r + 1] * 3; i++) ops.push(set.ops[i])
-      functions += set.starts[r + 1] - set.starts[r]
-      parts.push(set.source[r])
-    }
-    if (functions > MAX_RULE_FUNCTIONS) throw new InvalidInputError(`combined rule "${parts.join(' ')}" has ${functions} functions; hashcat allows ${MAX_RULE_FUNCTIONS}`)
-    source.push(parts.join(' '))
+// Several rule files combine as hashcat combines them, without being multiplied out: variant v is
+// rule v % n1 of the first file, then rule (v / n1) % n2 of the second, and so on (the first file's
+// rule varies fastest), applied in file order. Returns the length, or -1 when a rule rejects.
+export function applyRules (chain: readonly RuleSet[], variant: number, buf: Uint8Array, length: number): number {
+  let rest = variant
+  let len = length
+  for (let i = 0; i < chain.length && len >= 0; i++) {
+    const set = chain[i]
+    const rule = rest % set.count
+    rest = (rest - rule) / set.count
+    len = applyRule(set, rule, buf, len)
   }
-  starts.push(ops.length / 3)
-  return { ops: Uint8Array.from(ops), starts: Int32Array.from(starts), count, source }
+  return len
+}
+
+// Checks that rule files can be combined: at most MAX_RULES rules in their product, at most
+// MAX_RULE_FUNCTIONS functions in any combined rule. Returns the product.
+export function combinedCount (chain: readonly RuleSet[], names: readonly string[]): number {
+  const count = chain.reduce((n, s) => n * s.count, 1)
+  if (count > MAX_RULES) throw new InvalidInputError(`the rule files ${names.join(', ')} multiply to ${count} rules; at most ${MAX_RULES}`)
+  const longest = chain.reduce((n, s) => n + maxFunctions(s), 0)
+  if (longest > MAX_RULE_FUNCTIONS) throw new InvalidInputError(`combining ${names.join(', ')} makes rules of up to ${longest} functions; hashcat allows ${MAX_RULE_FUNCTIONS}`)
+  return count
+}
+
+function maxFunctions (set: RuleSet): number {
+  let most = 0
+  for (let k = 0; k < set.count; k++) most = Math.max(most, set.starts[k + 1] - set.starts[k])
+  return most
 }
 
 const isLetter = (b: number) => (b >= 0x41 && b <= 0x5a) || (b >= 0x61 && b <= 0x7a)

@@ -51,6 +51,11 @@ export class Graph {
     return this.or(this.prefix(word), this.#input('tail', vector, true))
   }
 
+  // Vector `vector` of the current group's table entry alone: a block kernel's message word.
+  entry (vector: number): Value {
+    return this.#input('tail', vector, true)
+  }
+
   #input (kind: 'prefix' | 'tail', imm: number, varying: boolean): Value {
     const key = `${kind}${imm}`
     let node = this.#inputs.get(key)
