@@ -1,32 +1,34 @@
 // End to end: a real server (this process, the library) and a real worker process on loopback (the
-// repository's, or the single-file build), the
-// worker with all its threads, searching a decimal range for a digest that is not in it. Speed is
-// the whole keyspace over the time from adding the job to its end: handshake, chunking, progress
-// and the last chunk's tail all count.
+// repository's, or the single-file build), the worker with all its threads, searching a keyspace for
+// a digest that is not in it. Speed is the whole keyspace over the time from adding the job to its
+// end: handshake, chunking, progress and the last chunk's tail all count.
 import { createHash } from 'node:crypto'
 import { once } from 'node:events'
 import type { Algorithm } from '../shared/algorithms.ts'
 import { generateToken } from '../shared/protocol/noise.ts'
+import type { JobRequest } from '../server/jobs.ts'
 import { Orchestrator } from '../server/orchestrator.ts'
 import { spawnLocalWorker } from '../server/local-worker.ts'
 
-export type EndToEnd = { run (): Promise<number>, close (): Promise<void> }
+export type EndToEnd = { run (algorithm: Algorithm, keyspace: JobRequest['keyspace']): Promise<number>, close (): Promise<void> }
 
 // `script`: a single-file worker build to run instead of the repository's worker.
-export async function startEndToEnd (algorithm: Algorithm, end: bigint, threads: number, script?: string): Promise<EndToEnd> {
+export async function startEndToEnd (threads: number, script?: string): Promise<EndToEnd> {
   const token = generateToken()
   const orchestrator = new Orchestrator({ host: '127.0.0.1', port: 0, token })
   await orchestrator.start()
   const joined = once(orchestrator, 'worker-joined')
   const worker = spawnLocalWorker({ port: orchestrator.port, token, serverKey: orchestrator.serverKeyFingerprint, threads, script }, () => {})
   await joined
-  const target = createHash(algorithm).update('not a decimal').digest()
   return {
-    async run () {
+    // Candidates per second over the whole job, from adding it to its end.
+    async run (algorithm, keyspace) {
+      const target = createHash(algorithm).update('not in any benchmark keyspace').digest()
       const started = performance.now()
-      const outcome = await orchestrator.addTasks({ algorithm, targets: [target], keyspace: { type: 'range', start: 0, end } }).done
-      if (outcome.status !== 'exhausted' || outcome.hashed !== end) throw new Error(`end-to-end run ended ${outcome.status} after ${outcome.hashed} of ${end}`)
-      return Number(end) / ((performance.now() - started) / 1000)
+      const job = await orchestrator.addTasks({ algorithm, targets: [target], keyspace })
+      const outcome = await job.done
+      if (outcome.status !== 'exhausted' || outcome.hashed !== job.keyspaceSize) throw new Error(`end-to-end run ended ${outcome.status} after ${outcome.hashed} of ${job.keyspaceSize}`)
+      return Number(outcome.hashed) / ((performance.now() - started) / 1000)
     },
     async close () {
       worker.kill('SIGTERM')

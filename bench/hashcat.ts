@@ -17,10 +17,23 @@ export function hashcatVersion (): string | null {
 export async function runHashcat (algorithm: Algorithm, end: bigint): Promise<HashcatRun> {
   const digits = end.toString().length - 1
   if (end !== 10n ** BigInt(digits) || digits < 1) throw new Error(`--compare hashcat needs a range end that is a power of ten, not ${end}`)
-  const mode = Object.keys(HASHCAT_MODES).find((m) => HASHCAT_MODES[m] === algorithm)!
   const mask = '?1' + '?d'.repeat(digits - 1)
-  const args = ['-m', mode, '-a', '3', '-O', '--force', '--potfile-disable', '--restore-disable', '--status', '--status-timer', '1',
-    '-1', '123456789', '-i', '--increment-min', '1', createHash(algorithm).update('not a decimal').digest('hex'), mask]
+  const run = await hashcat(algorithm, ['-a', '3', '-1', '123456789', '-i', '--increment-min', '1', mask], (mask) => Number(mask) === digits)
+  return { wallSpeed: Number(end - 1n) / run.seconds, reportedSpeed: run.reportedSpeed }
+}
+
+// hashcat -a 0 over a wordlist with rules: every word through every rule.
+export async function runHashcatRules (algorithm: Algorithm, wordlist: string, rules: string, candidates: bigint): Promise<HashcatRun> {
+  const run = await hashcat(algorithm, [wordlist, '-r', rules], () => true)
+  return { wallSpeed: Number(candidates) / run.seconds, reportedSpeed: run.reportedSpeed }
+}
+
+// Runs hashcat (-O, as fast as it goes) for a digest that is not in the keyspace; `counts` says which
+// mask lengths' speed lines to keep (by the length hashcat prints in brackets).
+async function hashcat (algorithm: Algorithm, attack: string[], counts: (maskLength: string) => boolean): Promise<{ seconds: number, reportedSpeed: number }> {
+  const mode = Object.keys(HASHCAT_MODES).find((m) => HASHCAT_MODES[m] === algorithm)!
+  const args = ['-m', mode, '-O', '--force', '--potfile-disable', '--restore-disable', '--status', '--status-timer', '1',
+    createHash(algorithm).update('not in any benchmark keyspace').digest('hex'), ...attack]
   const started = performance.now()
   const child = spawn('hashcat', args, { stdio: ['ignore', 'pipe', 'pipe'] })
   let output = ''
@@ -29,17 +42,17 @@ export async function runHashcat (algorithm: Algorithm, end: bigint): Promise<Ha
   const seconds = (performance.now() - started) / 1000
   // Exit 1 is "exhausted", which is what a digest outside the keyspace must give.
   if (code !== 1) throw new Error(`hashcat exited ${code}: ${output.slice(-500)}`)
-  // Speeds reported while the longest (and by far largest) mask length runs.
+  // Speeds reported while the mask lengths asked for run.
   const speeds: number[] = []
-  let longest = false
+  let counted = true
   for (const line of output.split('\n')) {
     const mask = /^Guess\.Mask\.*: \S+ \[(\d+)\]/.exec(line)
-    if (mask) longest = Number(mask[1]) === digits
+    if (mask) counted = counts(mask[1])
     const speed = /^Speed\.#1\.*:\s+([\d.]+) (\w+)\/s/.exec(line)
-    if (speed && longest) speeds.push(Number(speed[1]) * UNITS[speed[2]])
+    if (speed && counted) speeds.push(Number(speed[1]) * UNITS[speed[2]])
   }
-  if (speeds.length === 0) throw new Error('hashcat printed no speed for the main mask length')
-  return { wallSpeed: Number(end - 1n) / seconds, reportedSpeed: median(speeds) }
+  if (speeds.length === 0) throw new Error('hashcat printed no speed line for the measured part')
+  return { seconds, reportedSpeed: median(speeds) }
 }
 
 export function median (values: number[]): number {

@@ -1,7 +1,7 @@
 // `npm run bench`: hash throughput per kernel and thread count, and an end-to-end search through a
 // real server and worker, optionally side by side with hashcat. Medians of several runs; ratios are
 // taken between measurements of the same run, since shared machines are noisy.
-import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs'
+import { mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs'
 import { availableParallelism, cpus, loadavg, platform, arch, tmpdir, totalmem } from 'node:os'
 import { join } from 'node:path'
 import { ALGORITHMS } from '../shared/algorithms.ts'
@@ -9,11 +9,12 @@ import { integerFlag, parseFlags, runMain } from '../shared/cli.ts'
 import { InvalidInputError } from '../shared/errors.ts'
 import { plural } from '../shared/plural.ts'
 import { parseRange } from '../shared/keyspace/spec.ts'
+import { parseRules } from '../shared/rules/rules.ts'
 import { KERNELS, measureKernel, type KernelName } from './kernels.ts'
 import { measureThreads } from './threads.ts'
 import { BUNDLE_NAME, buildWorkerBundle } from '../worker/bundle/build.ts'
 import { startEndToEnd } from './e2e.ts'
-import { hashcatVersion, median, runHashcat } from './hashcat.ts'
+import { hashcatVersion, median, runHashcat, runHashcatRules } from './hashcat.ts'
 
 const HELP = `Usage: npm run bench -- [options]
 
@@ -21,16 +22,23 @@ Options:
   --runs N            runs per measurement; medians are reported (default 5, end to end 3)
   --seconds S         seconds per kernel measurement (default 1)
   --range 0-END       end-to-end keyspace (default 0-1000000000)
-  --skip PART         leave out kernels, threads, e2e or bundle (the single-file worker's end-to-end
-                      runs, alternating with the repository worker's) (repeatable)
-  --compare hashcat   also run hashcat on the end-to-end keyspace, alternating with our runs
+  --skip PART         leave out kernels, threads, e2e, bundle (the single-file worker's end-to-end
+                      runs, alternating with the repository worker's) or rules (a wordlist through
+                      best64.rule, end to end) (repeatable)
+  --words N           words in the rules run's generated wordlist (default 1000000)
+  --compare hashcat   also run hashcat on the end-to-end keyspaces (-O; the mask of the range, and
+                      -a 0 -r best64.rule on the same wordlist), alternating with our runs
   --out FILE          JSON results (default bench/results/<time>.json)
   -h, --help          this help`
 
 const FLAGS = {
-  runs: { type: 'string' }, seconds: { type: 'string' }, range: { type: 'string' }, skip: { type: 'string', multiple: true },
+  runs: { type: 'string' }, seconds: { type: 'string' }, range: { type: 'string' }, skip: { type: 'string', multiple: true }, words: { type: 'string' },
   compare: { type: 'string' }, out: { type: 'string' }, help: { type: 'boolean', short: 'h' }
 } as const
+
+const PARTS = ['kernels', 'threads', 'e2e', 'bundle', 'rules']
+// The rules run's rule file: hashcat's best64, as the repository's rule fixtures hold it.
+const BEST64 = new URL('../test/vectors/rules/best64.rule', import.meta.url).pathname
 
 const mhs = (speed: number) => (speed / 1e6).toFixed(speed < 1e7 ? 2 : 1)
 const row = (cells: string[], widths: number[]) => cells.map((c, i) => (i === 0 ? c.padEnd(widths[i]) : c.padStart(widths[i]))).join('  ')
@@ -48,7 +56,8 @@ runMain(async () => {
   const range = parseRange(flags.range ?? '0-1000000000')
   if (range.start !== '0') throw new InvalidInputError(`--range ${flags.range} must start at 0`)
   const skip = new Set(flags.skip ?? [])
-  for (const part of skip) if (!['kernels', 'threads', 'e2e', 'bundle'].includes(part)) throw new InvalidInputError(`--skip ${part}: use kernels, threads, e2e or bundle`)
+  for (const part of skip) if (!PARTS.includes(part)) throw new InvalidInputError(`--skip ${part}: use ${PARTS.join(', ')}`)
+  const wordCount = integerFlag(flags.words, 'words', 1_000_000, 1, 100_000_000)
   if (flags.compare !== undefined && flags.compare !== 'hashcat') throw new InvalidInputError(`--compare ${flags.compare}: only hashcat is supported`)
   const hashcat = flags.compare === 'hashcat' ? hashcatVersion() : null
   if (flags.compare === 'hashcat' && !hashcat) throw new InvalidInputError('--compare hashcat: hashcat is not on PATH (apt-get install hashcat pocl-opencl-icd)')
@@ -112,14 +121,15 @@ runMain(async () => {
       bundle = join(mkdtempSync(join(tmpdir(), 'taskorch-bench-')), BUNDLE_NAME)
       writeFileSync(bundle, (await buildWorkerBundle()).bytes)
     }
-    const session = await startEndToEnd('md5', end, threads)
-    const single = bundle ? await startEndToEnd('md5', end, threads, bundle) : null
+    const session = await startEndToEnd(threads)
+    const single = bundle ? await startEndToEnd(threads, bundle) : null
+    const keyspace = { type: 'range', start: 0, end } as const
     try {
       for (let run = 0; run < e2eRuns; run++) {
-        ours.push(await session.run())
+        ours.push(await session.run('md5', keyspace))
         say(`  run ${run + 1}: taskorch ${mhs(ours[run])} M/s`)
         if (single) {
-          bundled.push(await single.run())
+          bundled.push(await single.run('md5', keyspace))
           say(`  run ${run + 1}: taskorch single-file worker ${mhs(bundled[run])} M/s`)
         }
         if (hashcat) {
@@ -144,6 +154,40 @@ runMain(async () => {
       say(`hashcat: ${mhs(median(theirs.map((t) => t.reportedSpeed)))} M/s as it reports its speed, ${mhs(median(theirs.map((t) => t.wallSpeed)))} M/s by wall clock (with its start-up)`)
       say(`ratio taskorch/hashcat: ${reported.toFixed(2)} against its reported speed, ${wall.toFixed(2)} against its wall clock`)
       results.hashcat = { version: hashcat, samples: theirs, ratioToReported: reported, ratioToWall: wall }
+    }
+  }
+
+  if (!skip.has('rules')) {
+    // Deterministic words of 5 to 10 lower-case letters and digits, like a leaked list's bulk.
+    const path = join(mkdtempSync(join(tmpdir(), 'taskorch-bench-')), 'words.txt')
+    let seed = 12345
+    const next = (below: number) => { seed = (Math.imul(seed, 1103515245) + 12345) >>> 0; return (seed >>> 8) % below }
+    writeFileSync(path, Array.from({ length: wordCount }, () => Array.from({ length: 5 + next(6) }, () => 'abcdefghijklmnopqrstuvwxyz0123456789'[next(36)]).join('')).join('\n') + '\n')
+    const candidates = BigInt(wordCount) * BigInt(parseRules(readFileSync(BEST64), BEST64).count)
+    say(`\nEnd to end: wordlist of ${wordCount} words through best64.rule (${candidates} candidates), md5, ${threads} threads` + (hashcat ? `, alternating with ${hashcat} (-O -a 0 -r, same list and rules)` : ''))
+    const ours: number[] = []
+    const theirs: { wallSpeed: number, reportedSpeed: number }[] = []
+    const session = await startEndToEnd(threads)
+    try {
+      for (let run = 0; run < e2eRuns; run++) {
+        ours.push(await session.run('md5', { type: 'wordlist', path, rules: [BEST64] }))
+        say(`  run ${run + 1}: taskorch ${mhs(ours[run])} M/s`)
+        if (hashcat) {
+          theirs.push(await runHashcatRules('md5', path, BEST64, candidates))
+          say(`  run ${run + 1}: hashcat ${mhs(theirs[run].reportedSpeed)} M/s reported, ${mhs(theirs[run].wallSpeed)} M/s wall clock`)
+        }
+      }
+    } finally {
+      await session.close()
+    }
+    say(`taskorch wordlist + best64: ${mhs(median(ours))} M/s (median of ${e2eRuns})`)
+    results.rules = { algorithm: 'md5', words: wordCount, rules: 'best64.rule', candidates: candidates.toString(), threads, samples: ours, median: median(ours) }
+    if (hashcat) {
+      const reported = median(ours.map((x, i) => x / theirs[i].reportedSpeed))
+      const wall = median(ours.map((x, i) => x / theirs[i].wallSpeed))
+      say(`hashcat: ${mhs(median(theirs.map((t) => t.reportedSpeed)))} M/s as it reports its speed, ${mhs(median(theirs.map((t) => t.wallSpeed)))} M/s by wall clock (with its start-up)`)
+      say(`ratio taskorch/hashcat: ${reported.toFixed(2)} against its reported speed, ${wall.toFixed(2)} against its wall clock`)
+      results.rulesHashcat = { version: hashcat, samples: theirs, ratioToReported: reported, ratioToWall: wall }
     }
   }
 

@@ -7,16 +7,18 @@ import { equalBytes } from '@noble/ciphers/utils.js'
 import { DIGEST_BYTES, toHex, type Algorithm } from '../shared/algorithms.ts'
 import { FalseFoundError, InvalidInputError, MiscountError, ProtocolError, TimeoutError, coded, type StoreError } from '../shared/errors.ts'
 import { hashBytes } from '../shared/kernels/scalar.ts'
-import { MAX_CANDIDATE_BYTES, type KeyspaceSpec } from '../shared/keyspace/spec.ts'
+import { keyspaceFrom, wordsOf } from '../shared/keyspace/keyspace.ts'
+import { MAX_CANDIDATE_BYTES, type KeyspaceSpec, type WordlistSpec } from '../shared/keyspace/spec.ts'
 import type { LogLevel } from '../shared/log.ts'
 import { plural } from '../shared/plural.ts'
-import { MAX_TARGETS_PER_MESSAGE, PROTOCOL_VERSION, SHUTDOWN_GRACE_MS, WORDLIST_CHUNK_BYTES } from '../shared/protocol/limits.ts'
+import { MAX_CHUNK_CANDIDATES, MAX_TARGETS_PER_MESSAGE, PROTOCOL_VERSION, SHUTDOWN_GRACE_MS, WORDLIST_CHUNK_BYTES } from '../shared/protocol/limits.ts'
 import type { WorkerMessage } from '../shared/protocol/messages.ts'
 import { checkTokenStrength, generateStaticKey, serverKeyFingerprint, tokenBytes, type StaticKeyPair } from '../shared/protocol/noise.ts'
 import { DEFAULT_TIMINGS, type ServerSession, type SessionTimings } from '../shared/protocol/session.ts'
+import { readRuleFiles, rereadRuleFiles } from './inputs/rules.ts'
 import { Wordlist } from './inputs/wordlist.ts'
 import { Job, foundOf, type Found } from './job.ts'
-import { checkRequest, type JobRequest, type WordlistInput } from './jobs.ts'
+import { checkRequest, type CheckedWordlist, type JobRequest, type WordlistInput } from './jobs.ts'
 import { Listener } from './listener.ts'
 import { spawnLocalWorker } from './local-worker.ts'
 import type { SchedulerOptions } from './scheduler/options.ts'
@@ -74,7 +76,8 @@ export class Orchestrator extends EventEmitter<OrchestratorEvents> {
   readonly #writes: WriteQueue
   readonly #peers = new Map<string, Peer>()
   readonly #handles = new Map<string, Job>()
-  readonly #wordlists = new Map<string, Wordlist>()
+  // A wordlist job's file, and its rule files' texts (sent with the job).
+  readonly #wordlists = new Map<string, { list: Wordlist, rules: Uint8Array[] | undefined }>()
   readonly #pausedByStore = new Set<string>()
   #workerSeq = 0
   #ticker: NodeJS.Timeout | null = null
@@ -154,31 +157,43 @@ export class Orchestrator extends EventEmitter<OrchestratorEvents> {
   // Wordlist jobs resolve once the file has been read through and indexed; the rest at once.
   addTasks (request: JobRequest & { keyspace: WordlistInput }): Promise<Job>
   addTasks (request: JobRequest & { keyspace: Exclude<JobRequest['keyspace'], WordlistInput> }): Job
+  addTasks (request: JobRequest): Job | Promise<Job>
   addTasks (request: JobRequest): Job | Promise<Job> {
     const { targets, keyspace } = checkRequest(request)
-    const create = (spec: KeyspaceSpec, wordlist: Wordlist | null) => {
+    const create = (spec: KeyspaceSpec, wordlist: WordlistFiles | null) => {
       const known = this.#knownInPotfile(request.algorithm, targets)
-      const { job, effects } = this.#scheduler.addJob({ algorithm: request.algorithm, targets, keyspace: spec, priority: request.priority, known, capLength: wordlist ? capWords(wordlist) : undefined })
+      const { job, effects } = this.#scheduler.addJob({ algorithm: request.algorithm, targets, keyspace: spec, priority: request.priority, known, capLength: wordlist ? capWords(wordlist.list, spec) : undefined })
       if (known.length > 0) this.emit('log', 'info', `job ${job.id}: ${known.length} of ${job.targets.size} target(s) already in the potfile ${this.#potfile!.path}`)
       return this.#register(job, wordlist, effects)
     }
-    if (keyspace.type === 'wordlist' && 'path' in keyspace) return this.#openWordlist(keyspace.path).then((list) => create(list.spec, list))
+    if (keyspace.type === 'wordlist' && 'path' in keyspace) return this.#openWordlistJob(keyspace).then(({ spec, files }) => create(spec, files))
     return create(keyspace as KeyspaceSpec, null)
+  }
+
+  async #openWordlistJob (input: CheckedWordlist): Promise<{ spec: WordlistSpec, files: WordlistFiles }> {
+    const rules = input.rules.length > 0 ? await readRuleFiles(input.rules) : null
+    const list = await this.#openWordlist(input.path)
+    const spec: WordlistSpec = list.spec
+    if (rules) spec.rules = rules.specs
+    if (input.hybrid) spec.hybrid = input.hybrid
+    return { spec, files: { list, rules: rules?.texts } }
   }
 
   // An unfinished job from a session journal, under its old id, with what it had searched and found.
   async restoreTasks (journaled: JournaledJob): Promise<Job> {
     const { id, algorithm, targets, keyspace, priority } = journaled
-    let wordlist: Wordlist | null = null
+    let wordlist: WordlistFiles | null = null
     if (keyspace.type === 'wordlist') {
-      wordlist = await this.#openWordlist(keyspace.name)
+      const rules = keyspace.rules ? await rereadRuleFiles(id, keyspace.rules) : null
+      const list = await this.#openWordlist(keyspace.name)
       const was = journaled.source!
-      if (wordlist.source.bytes !== was.bytes || wordlist.source.sha256 !== was.sha256) {
-        throw new InvalidInputError(`cannot restore job ${id}: wordlist ${keyspace.name} has changed since the session began (${was.bytes} bytes, SHA-256 ${was.sha256.slice(0, 16)}…; now ${wordlist.source.bytes} bytes, ${wordlist.source.sha256.slice(0, 16)}…)`)
+      if (list.source.bytes !== was.bytes || list.source.sha256 !== was.sha256) {
+        throw new InvalidInputError(`cannot restore job ${id}: wordlist ${keyspace.name} has changed since the session began (${was.bytes} bytes, SHA-256 ${was.sha256.slice(0, 16)}…; now ${list.source.bytes} bytes, ${list.source.sha256.slice(0, 16)}…)`)
       }
+      wordlist = { list, rules: rules?.texts }
     }
     const known = new Map([...journaled.known, ...this.#knownInPotfile(algorithm, targets)].map((k) => [k.hash, k]))
-    const spec: JobSpec = { algorithm, targets, keyspace, priority, known: [...known.values()], capLength: wordlist ? capWords(wordlist) : undefined }
+    const spec: JobSpec = { algorithm, targets, keyspace, priority, known: [...known.values()], capLength: wordlist ? capWords(wordlist.list, keyspace) : undefined }
     const { job, effects } = this.#scheduler.restoreJob(spec, id, journaled.completed)
     return this.#register(job, wordlist, effects)
   }
@@ -202,12 +217,12 @@ export class Orchestrator extends EventEmitter<OrchestratorEvents> {
 
   // The job's record is written before anything about it. Results known from the start, and a job
   // that ended before it began, are announced next tick, so the caller can listen to the job it gets back.
-  #register (state: JobState, wordlist: Wordlist | null, effects: Effect[]): Job {
+  #register (state: JobState, wordlist: WordlistFiles | null, effects: Effect[]): Job {
     const job = new Job(state, { cancel: (id) => this.#cancel(id), setPaused: (id, paused) => this.#setPaused(id, paused) })
     this.#handles.set(state.id, job)
     if (wordlist) this.#wordlists.set(state.id, wordlist)
     const journal = this.#journal
-    if (journal) this.#writes.write(() => journal.recordJob(state, wordlist?.source ?? null))
+    if (journal) this.#writes.write(() => journal.recordJob(state, wordlist?.list.source ?? null))
     this.#persist(effects)
     this.emit('job-added', job)
     if (this.#writes.failing && this.#scheduler.setPaused(state.id, true)) this.#pausedByStore.add(state.id)
@@ -400,16 +415,18 @@ export class Orchestrator extends EventEmitter<OrchestratorEvents> {
     const job: JobState = chunk.job
     if (!peer.knownJobs.has(job.id)) {
       const remaining = [...job.remaining.values()]
-      peer.session.send({ type: 'job', jobId: job.id, algorithm: job.algorithm, targets: remaining.slice(0, MAX_TARGETS_PER_MESSAGE), keyspace: job.keyspace.spec })
+      const rules = this.#wordlists.get(job.id)?.rules
+      peer.session.send({ type: 'job', jobId: job.id, algorithm: job.algorithm, targets: remaining.slice(0, MAX_TARGETS_PER_MESSAGE), keyspace: job.keyspace.spec, ...(rules ? { rules } : {}) })
       for (let i = MAX_TARGETS_PER_MESSAGE; i < remaining.length; i += MAX_TARGETS_PER_MESSAGE) {
         peer.session.send({ type: 'targets', jobId: job.id, targets: remaining.slice(i, i + MAX_TARGETS_PER_MESSAGE) })
       }
       peer.knownJobs.add(job.id)
     }
     const task = { type: 'task', jobId: job.id, chunkId: chunk.id, offset: chunk.offset.toString(), length: chunk.length } as const
-    const wordlist = this.#wordlists.get(job.id)
+    const wordlist = this.#wordlists.get(job.id)?.list
     if (!wordlist) return peer.session.send(task)
-    wordlist.read(chunk.offset, chunk.length).then((words) => {
+    const { first, end } = wordsOf(job.keyspace, chunk.offset, chunk.length)
+    wordlist.read(first, Number(end - first)).then((words) => {
       // The chunk may have been cancelled or taken back while its words were read.
       if (!peer.session.closed && chunk.workerId === peer.worker?.id && isLive(job)) peer.session.send({ ...task, words })
     }, (error: Error) => {
@@ -419,7 +436,15 @@ export class Orchestrator extends EventEmitter<OrchestratorEvents> {
   }
 }
 
-// Wordlist chunks are bounded in bytes, not only in candidates.
-function capWords (wordlist: Wordlist): (offset: bigint) => number {
-  return (offset) => wordlist.wordsWithin(offset, WORDLIST_CHUNK_BYTES)
+type WordlistFiles = { list: Wordlist, rules: Uint8Array[] | undefined }
+
+// Wordlist chunks are bounded in bytes, not only in candidates: as many candidates as the words that
+// fit in WORDLIST_CHUNK_BYTES make, from the chunk's first (which may be a word's middle variant).
+function capWords (wordlist: Wordlist, spec: KeyspaceSpec): (offset: bigint) => number {
+  const keyspace = keyspaceFrom(spec)
+  return (offset) => {
+    const first = offset / keyspace.perWord
+    const candidates = BigInt(wordlist.wordsWithin(first, WORDLIST_CHUNK_BYTES)) * keyspace.perWord - offset % keyspace.perWord
+    return candidates < BigInt(MAX_CHUNK_CANDIDATES) ? Number(candidates) : MAX_CHUNK_CANDIDATES
+  }
 }

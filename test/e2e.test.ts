@@ -1,41 +1,21 @@
 // The whole product on loopback: an in-process Orchestrator, real worker processes, real kills.
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest'
-import { spawn, type ChildProcess } from 'node:child_process'
-import { createHash } from 'node:crypto'
+import { spawn } from 'node:child_process'
 import net from 'node:net'
 import { once } from 'node:events'
 import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
-import { fileURLToPath } from 'node:url'
 import { Orchestrator, outcomeJson } from '../server/index.ts'
 import type { ServerMessage } from '../shared/protocol/messages.ts'
-import { FAST_TIMINGS, HELLO, TOKEN, connectTestSession, eventually, within } from './helpers.ts'
+import { FAST_TIMINGS, HELLO, ROOT, TOKEN, cli, connectTestSession, eventually, hex, listeningPort, within, type Run } from './helpers.ts'
 
-const ROOT = fileURLToPath(new URL('..', import.meta.url))
 // A hash list with a comment, a blank line and CRLF endings, whose fourth line is not a digest.
 const BAD_LIST = join(mkdtempSync(join(tmpdir(), 'taskorch-list-')), 'bad-list.txt')
-writeFileSync(BAD_LIST, `# targets\r\n${createHash('md5').update('a').digest('hex')}\r\n\r\nxyz\r\n`)
-const hex = (algorithm: string, text: string) => createHash(algorithm).update(text).digest('hex')
-
-type Run = { child: ChildProcess, stdout: string, stderr: string, exit: Promise<number | null> }
-
-// Runs one of the project's CLIs the way a user would, through tsx.
-// Each run gets an empty config directory, so no settings of the machine running the tests leak in.
-function cli (file: string, args: string[], env: Record<string, string> = {}): Run {
-  const isolated = { ...process.env, XDG_CONFIG_HOME: mkdtempSync(join(tmpdir(), 'taskorch-config-')), ...env }
-  const child = spawn(process.execPath, ['--import', 'tsx', file, ...args], { cwd: ROOT, env: isolated, stdio: ['ignore', 'pipe', 'pipe'] })
-  const run: Run = { child, stdout: '', stderr: '', exit: once(child, 'exit').then(([code]) => code as number | null) }
-  child.stdout!.on('data', (d) => { run.stdout += d })
-  child.stderr!.on('data', (d) => { run.stderr += d })
-  return run
-}
-
-// The port a server started with --port 0 listens on, from its log.
-async function listeningPort (run: Run): Promise<number> {
-  const match = await within(15_000, eventually(() => /listening on \S+:(\d+)\n/.exec(run.stderr), 15_000, 'listening'), 'server listening')
-  return Number(match[1])
-}
+writeFileSync(BAD_LIST, `# targets\r\n${hex('md5', 'a')}\r\n\r\nxyz\r\n`)
+// A rule file whose third line has an unknown function.
+const BAD_RULES = join(mkdtempSync(join(tmpdir(), 'taskorch-rules-')), 'bad.rule')
+writeFileSync(BAD_RULES, ':\n# fine so far\n$1 X\n')
 
 const children: Run[] = []
 function startWorker (port: number, name: string, extra: string[] = []): Run {
@@ -278,7 +258,12 @@ describe('command lines', () => {
       [['--targets', BAD_LIST, '--range', '0-9'], /bad-list\.txt:4: "xyz" is not an md5 digest: expected 32 hex digits/],
       [['--targets', '/nonexistent/list.txt', '--range', '0-9'], /--targets \/nonexistent\/list.txt: cannot read it \(ENOENT\)/],
       [['--target', hex('md5', 'a'), '--wordlist', '/nonexistent/words.txt'], /--wordlist \/nonexistent\/words.txt: cannot read it \(ENOENT\)/],
-      [['--target', hex('md5', 'a'), '--wordlist', BAD_LIST, '--mask', '?d'], /give one keyspace, not --mask and --wordlist/],
+      [['--target', hex('md5', 'a'), '--wordlist', BAD_LIST, '--mask', '?d'], /--wordlist with --mask is a hybrid attack: add -a 6 .* or -a 7/],
+      [['--target', hex('md5', 'a'), '--range', '0-9', '--mask', '?d'], /give one keyspace, not --mask and --range/],
+      [['--target', hex('md5', 'a'), '-a', '6', '--wordlist', BAD_LIST], /-a 6 takes --wordlist and --mask, not --wordlist/],
+      [['--target', hex('md5', 'a'), '-a', '3', '--mask', '?d', '-r', BAD_LIST], /--rules applies to wordlist attacks \(-a 0\), not -a 3/],
+      [['--target', hex('md5', 'a'), '-a', '5', '--mask', '?d'], /--attack-mode 5: use 0 \(wordlist\), 3/],
+      [['--target', hex('md5', 'a'), '--wordlist', BAD_LIST, '-r', BAD_RULES], /bad\.rule:3: unknown function "X" at column 4/],
       [['--algo', 'md5', '--target', 'xyz', '--range', '0-10'], /xyz/],
       [['--algo', 'md5', '--target', hex('md5', '1'), '--range', '10-2'], /empty/],
       [['--port', '99999'], /port/],

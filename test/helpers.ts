@@ -1,10 +1,13 @@
 // Shared test plumbing: loopback servers on port 0, raw sockets, waiting with a deadline, and
 // temporary directories.
+import { spawn, type ChildProcess } from 'node:child_process'
+import { createHash } from 'node:crypto'
 import net, { type Socket } from 'node:net'
 import { once } from 'node:events'
 import { mkdtempSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
+import { fileURLToPath } from 'node:url'
 import { onTestFailed, onTestFinished } from 'vitest'
 import { frameHeader } from '../shared/protocol/frames.ts'
 import { Initiator, generateStaticKey, tokenBytes, type StaticKeyPair, type TransportKeys } from '../shared/protocol/noise.ts'
@@ -210,3 +213,26 @@ export async function scriptedWorker (port: number, name = 'scripted', token = T
   }
   return { session, take, closed }
 }
+
+export const ROOT = fileURLToPath(new URL('..', import.meta.url))
+export const hex = (algorithm: string, text: string | Uint8Array) => createHash(algorithm).update(text).digest('hex')
+
+export type Run = { child: ChildProcess, stdout: string, stderr: string, exit: Promise<number | null> }
+
+// Runs one of the project's CLIs the way a user would, through tsx.
+// Each run gets an empty config directory, so no settings of the machine running the tests leak in.
+export function cli (file: string, args: string[], env: Record<string, string> = {}): Run {
+  const isolated = { ...process.env, XDG_CONFIG_HOME: mkdtempSync(join(tmpdir(), 'taskorch-config-')), ...env }
+  const child = spawn(process.execPath, ['--import', 'tsx', file, ...args], { cwd: ROOT, env: isolated, stdio: ['ignore', 'pipe', 'pipe'] })
+  const run: Run = { child, stdout: '', stderr: '', exit: once(child, 'exit').then(([code]) => code as number | null) }
+  child.stdout!.on('data', (d) => { run.stdout += d })
+  child.stderr!.on('data', (d) => { run.stderr += d })
+  return run
+}
+
+// The port a server started with --port 0 listens on, from its log.
+export async function listeningPort (run: Run): Promise<number> {
+  const match = await within(15_000, eventually(() => /listening on \S+:(\d+)\n/.exec(run.stderr), 15_000, 'listening'), 'server listening')
+  return Number(match[1])
+}
+

@@ -27,17 +27,22 @@ Options:
   --advertise         announce this server on the LAN (DNS-SD over mDNS, _taskorch._tcp, with its
                       protocol version and key fingerprint; nothing secret), so workers started
                       without --host find it. Off unless given
-  --algo ALGO         md5, sha1, sha256 or sha512 (or hashcat -m 0/100/1400/1700); default md5
+  --algo ALGO, -m     md5, sha1, sha256 or sha512 (or hashcat -m 0/100/1400/1700); default md5
   --target HEX        digest to find; repeat for several
   --targets FILE      digests to find, one per line (blank lines and # comments skipped)
   --range A-B         decimal keyspace, A inclusive, B exclusive (e.g. 0-100000000)
   --wordlist FILE     the lines of FILE (LF or CRLF endings; empty lines skipped), read by the
                       server and sent to workers in chunks of at most 1 MiB
+  --rules FILE, -r    hashcat rules applied to every word (-a 0); repeat to combine files as
+                      hashcat does (their product). A bad rule stops with its file and line
+  --attack-mode N, -a 0 wordlist (+ rules), 3 mask or range, 6 wordlist + mask (each word followed by
+                      each candidate of the mask), 7 mask + wordlist. Inferred when only one of
+                      --wordlist, --mask, --range is given
   --mask MASK         hashcat mask instead: ?l ?u ?d ?h ?H ?s ?a ?b, ?1..?4, ?? for "?",
                       other characters literal (e.g. ?u?l?l?l?d?d)
   -1..-4 CHARSET      custom charsets for ?1..?4 (--custom-charset1..4), e.g. -1 ?l?d
   --increment         also search the mask's shorter prefixes, from --increment-min (default 1)
-                      to --increment-max (default the mask's length)
+                      to --increment-max (default the mask's length); with -a 6/7 too
   --priority N        job priority, 0 to ${MAX_PRIORITY}, higher first (default 0)
   --exit-when-done    exit when the jobs end: 0 all found, 1 a keyspace ran out, 2 usage error
   --potfile PATH      where results are kept, hashcat-style hash:plaintext lines; targets
@@ -63,7 +68,8 @@ file (JSON, e.g. {"token": "...", "port": 8080}), TASKORCH_<NAME> environment va
 Found results go to stdout as hash:plaintext lines (hashcat's potfile format); logs go to stderr.`
 
 export const FLAGS = {
-  host: { type: 'string' }, port: { type: 'string' }, token: { type: 'string' }, config: { type: 'string' }, algo: { type: 'string' },
+  host: { type: 'string' }, port: { type: 'string' }, token: { type: 'string' }, config: { type: 'string' }, algo: { type: 'string', short: 'm' },
+  rules: { type: 'string', multiple: true, short: 'r' }, 'attack-mode': { type: 'string', short: 'a' },
   target: { type: 'string', multiple: true }, targets: { type: 'string' }, range: { type: 'string' }, priority: { type: 'string' },
   potfile: { type: 'string' }, 'potfile-disable': { type: 'boolean' }, session: { type: 'string' }, restore: { type: 'boolean' },
   mask: { type: 'string' }, wordlist: { type: 'string' }, 'custom-charset1': { type: 'string', short: '1' }, 'custom-charset2': { type: 'string', short: '2' },
@@ -74,7 +80,11 @@ export const FLAGS = {
   debug: { type: 'boolean' }, help: { type: 'boolean', short: 'h' }
 } as const
 
-// The keyspace the flags give (--range, --mask and its charsets and increment, --wordlist), or null.
+// hashcat's attack modes we run.
+export const ATTACK_MODES = [0, 3, 6, 7] as const
+
+// The keyspace the flags give (--range, --mask and its charsets and increment, --wordlist with
+// --rules, or both for a hybrid attack), or null when none is given.
 export function keyspaceFlags (flags: Record<string, unknown>): RangeSpec | MaskSpec | WordlistInput | null {
   const limit = (name: string) => flags[name] === undefined ? undefined : integerFlag(flags[name] as string, name, 0, 1, MAX_CANDIDATE_BYTES)
   if (!flags.increment && (flags['increment-min'] !== undefined || flags['increment-max'] !== undefined)) {
@@ -84,18 +94,45 @@ export function keyspaceFlags (flags: Record<string, unknown>): RangeSpec | Mask
   for (const [i, charset] of charsets.entries()) if (charset === '') throw new InvalidInputError(`custom charset -${i + 1} is empty: give it at least one character or charset (e.g. -${i + 1} ?l?d)`)
   if (!flags.mask && charsets.some((c) => c !== undefined)) throw new InvalidInputError('custom charsets (-1..-4) need --mask')
   if (!flags.mask && flags.increment) throw new InvalidInputError('--increment needs --mask')
-  if (flags.wordlist !== undefined) {
-    // Read through only once the server runs; a missing or unreadable file is said now, before listening.
-    try {
-      accessSync(flags.wordlist as string, constants.R_OK)
-    } catch (error) {
-      throw new InvalidInputError(`--wordlist ${flags.wordlist}: cannot read it (${(error as NodeJS.ErrnoException).code ?? (error as Error).message})`)
-    }
-    return { type: 'wordlist', path: flags.wordlist as string }
+  const given = (['wordlist', 'mask', 'range'] as const).filter((k) => flags[k] !== undefined)
+  const rules = (flags.rules as string[] | undefined) ?? []
+  if (given.length === 0) {
+    if (rules.length > 0 || flags['attack-mode'] !== undefined) throw new InvalidInputError('--rules and --attack-mode need a keyspace (--wordlist, --mask or --range)')
+    return null
   }
-  if (flags.mask !== undefined) return maskSpec(flags.mask as string, charsets, flags.increment ? { min: limit('increment-min'), max: limit('increment-max') } : undefined)
-  if (flags.range !== undefined) return parseRange(flags.range as string)
-  return null
+  const attack = attackMode(flags['attack-mode'] as string | undefined, given)
+  if (rules.length > 0 && attack !== 0) throw new InvalidInputError(`--rules applies to wordlist attacks (-a 0), not -a ${attack}`)
+  const mask = () => maskSpec(flags.mask as string, charsets, flags.increment ? { min: limit('increment-min'), max: limit('increment-max') } : undefined)
+  if (attack === 3) return flags.mask !== undefined ? mask() : parseRange(flags.range as string)
+  // Read through only once the server runs; a missing or unreadable file is said now, before listening.
+  for (const [flag, path] of [['wordlist', flags.wordlist as string], ...rules.map((r) => ['rules', r])]) {
+    try {
+      accessSync(path, constants.R_OK)
+    } catch (error) {
+      throw new InvalidInputError(`--${flag} ${path}: cannot read it (${(error as NodeJS.ErrnoException).code ?? (error as Error).message})`)
+    }
+  }
+  const wordlist: WordlistInput = { type: 'wordlist', path: flags.wordlist as string }
+  if (rules.length > 0) wordlist.rules = rules
+  if (attack === 6 || attack === 7) wordlist.hybrid = { side: attack === 6 ? 'append' : 'prepend', mask: mask() }
+  return wordlist
+}
+
+// -a N checked against the keyspace flags given, or inferred from them.
+function attackMode (text: string | undefined, given: readonly ('wordlist' | 'mask' | 'range')[]): typeof ATTACK_MODES[number] {
+  const need = { 0: ['wordlist'], 3: given.includes('range') ? ['range'] : ['mask'], 6: ['wordlist', 'mask'], 7: ['wordlist', 'mask'] } as const
+  if (text === undefined) {
+    if (given.length === 1) return given[0] === 'wordlist' ? 0 : 3
+    if (given.length === 2 && !given.includes('range')) throw new InvalidInputError('--wordlist with --mask is a hybrid attack: add -a 6 (each word followed by the mask) or -a 7 (the mask, then each word)')
+    throw new InvalidInputError(`give one keyspace, not ${given.map((k) => `--${k}`).join(' and ')}`)
+  }
+  const mode = Number(text)
+  if (!(ATTACK_MODES as readonly number[]).includes(mode) || !/^[0-9]$/.test(text)) throw new InvalidInputError(`--attack-mode ${text}: use 0 (wordlist), 3 (mask or range), 6 (wordlist + mask) or 7 (mask + wordlist)`)
+  const wanted = need[mode as keyof typeof need]
+  if (given.length !== wanted.length || !wanted.every((k) => (given as readonly string[]).includes(k))) {
+    throw new InvalidInputError(`-a ${mode} takes ${wanted.map((k) => `--${k}`).join(' and ')}${mode === 3 ? ' (or --range)' : ''}, not ${given.map((k) => `--${k}`).join(' and ')}`)
+  }
+  return mode as typeof ATTACK_MODES[number]
 }
 
 // A job from the flags or the UI's form; every part is checked and errors name it.
@@ -120,13 +157,14 @@ export async function jobFromForm (form: AddJobForm): Promise<JobRequest> {
     range: isRange ? keyspace : undefined,
     mask: keyspace && !isRange ? keyspace : undefined,
     wordlist: form.wordlist.trim() || undefined,
+    rules: form.rules.trim() ? form.rules.trim().split(/\s+/) : undefined,
+    'attack-mode': form.attackMode.trim() || undefined,
     increment: increment ? true : undefined,
     'increment-min': increment?.[1] || undefined,
     'increment-max': increment?.[2] || undefined
   }
   for (const i of [1, 2, 3, 4] as const) flags[`custom-charset${i}`] = form[`charset${i}`] || undefined
-  const given = (['range', 'mask', 'wordlist'] as const).filter((k) => flags[k] !== undefined)
-  if (given.length !== 1) throw new InvalidInputError(given.length === 0 ? 'give a keyspace: a range, a mask or a wordlist' : 'give one keyspace: a range or mask, or a wordlist')
+  if (!flags.range && !flags.mask && !flags.wordlist) throw new InvalidInputError('give a keyspace: a range, a mask or a wordlist (or a wordlist and a mask, with attack mode 6 or 7)')
   const algorithm = parseAlgorithm(form.algorithm.trim())
   const listed = form.targetsFile.trim() ? await readHashList(form.targetsFile.trim(), algorithm) : []
   return parseJob(form.algorithm, form.targets.split(/[\s,]+/).filter(Boolean), keyspaceFlags(flags)!, form.priority, listed)

@@ -12,6 +12,7 @@ import { buildWorkerBundle } from '../../worker/bundle/build.ts'
 import { DownloadServer, joinCommand } from '../download.ts'
 import { loadServerKey } from '../identity.ts'
 import { readHashList } from '../inputs/hash-list.ts'
+import { readRuleFiles } from '../inputs/rules.ts'
 import type { Job } from '../job.ts'
 import type { JobRequest } from '../jobs.ts'
 import { Orchestrator } from '../orchestrator.ts'
@@ -43,7 +44,6 @@ runMain(async () => {
   if (settings.values.token && !flags.demo) checkTokenStrength(settings.values.token)
   const targets = flags.target ?? []
   const given = (['range', 'mask', 'wordlist'] as const).filter((k) => flags[k] !== undefined)
-  if (given.length > 1) throw new InvalidInputError(`give one keyspace, not ${given.map((k) => `--${k}`).join(' and ')}`)
   const hasTargets = targets.length > 0 || flags.targets !== undefined
   if (hasTargets !== given.length > 0) throw new InvalidInputError('a job needs targets (--target or --targets) and a keyspace (--range, --mask or --wordlist)')
   if (flags.restore && !flags.session) throw new InvalidInputError('--restore needs --session PATH')
@@ -54,6 +54,7 @@ runMain(async () => {
   if (flags['exit-when-done'] && !hasTargets && !flags.restore) throw new InvalidInputError('--exit-when-done needs a job (targets and a keyspace) or --restore')
   // Checked before listening, so bad input exits 2 without touching the network.
   const keyspace = keyspaceFlags(flags)
+  if (keyspace?.type === 'wordlist' && keyspace.rules) await readRuleFiles(keyspace.rules) // a bad rule names its file and line now
   const listed = flags.targets !== undefined ? await readHashList(flags.targets, parseAlgorithm(flags.algo ?? 'md5')) : []
   const firstJob = keyspace ? parseJob(flags.algo ?? 'md5', targets, keyspace, flags.priority ?? '0', listed) : null
   // The demo is throwaway: no potfile, or a second run would find its answer without searching.
@@ -144,7 +145,7 @@ runMain(async () => {
   })
 
   const addJob = async (request: JobRequest) => {
-    const job = request.keyspace.type === 'wordlist' ? await orch.addTasks({ ...request, keyspace: request.keyspace }) : orch.addTasks({ ...request, keyspace: request.keyspace })
+    const job = await orch.addTasks(request)
     const s = job.state
     log('INFO', `job ${job.id}: ${s.algorithm}, ${s.targets.size} target(s), ${s.keyspace.spec.type} ${job.keyspaceText} (${s.keyspace.size} candidates), priority ${s.priority}`)
     return job

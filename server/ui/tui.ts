@@ -12,7 +12,7 @@ export const NOTICE_SECONDS = 2
 
 // What the add-a-job form asks, as text; the server reads it as it reads the same flags.
 export type AddJobForm = {
-  algorithm: string, targets: string, targetsFile: string, keyspace: string, wordlist: string,
+  algorithm: string, targets: string, targetsFile: string, attackMode: string, keyspace: string, wordlist: string, rules: string,
   charset1: string, charset2: string, charset3: string, charset4: string, increment: string, priority: string
 }
 
@@ -20,8 +20,10 @@ const FORM_FIELDS: [keyof AddJobForm, string][] = [
   ['algorithm', 'algorithm (md5 sha1 sha256 sha512)'],
   ['targets', 'target digests (hex, spaces between)'],
   ['targetsFile', 'or a hash list file (--targets)'],
+  ['attackMode', 'attack -a 0/3/6/7 (blank: inferred)'],
   ['keyspace', 'range A-B or mask (?l?d...)'],
   ['wordlist', 'or a wordlist file (--wordlist)'],
+  ['rules', 'rule files -r (spaces between)'],
   ['charset1', 'custom charset -1'],
   ['charset2', 'custom charset -2'],
   ['charset3', 'custom charset -3'],
@@ -31,7 +33,7 @@ const FORM_FIELDS: [keyof AddJobForm, string][] = [
 ]
 
 const EMPTY_FORM: AddJobForm = {
-  algorithm: 'md5', targets: '', targetsFile: '', keyspace: '', wordlist: '',
+  algorithm: 'md5', targets: '', targetsFile: '', attackMode: '', keyspace: '', wordlist: '', rules: '',
   charset1: '', charset2: '', charset3: '', charset4: '', increment: '', priority: '0'
 }
 

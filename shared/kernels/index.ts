@@ -6,4 +6,4 @@ import { BlockKernel } from './wasm/block-kernel.ts'
 import { wasmSimdKernel } from './wasm/kernel.ts'
 
 export const fastKernels: KernelFactory[] = [wasmSimdKernel]
-export const fastBlocks = (hash: HashFunction, targets: TargetSet): BlockKernel | null => BlockKernel.create(hash, targets)
+export const fastBlocks = (hash: HashFunction, targets: TargetSet, scratchBytes: number): BlockKernel | null => BlockKernel.create(hash, targets, scratchBytes)

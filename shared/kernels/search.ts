@@ -25,7 +25,7 @@ export type SearchControl = {
   slot?: number
   onHit?: (hit: SearchHit) => void
   kernels?: KernelFactory[] // tried in order; the scalar kernel is always the last resort
-  blocks?: (hash: HashFunction, targets: TargetSet) => BlockKernel | null // batches words' candidates; else the scalar reference
+  blocks?: (hash: HashFunction, targets: TargetSet, scratchBytes: number) => BlockKernel | null // batches words' candidates; else the scalar reference
   batchMs?: number
 }
 

@@ -6,7 +6,7 @@ import type { Algorithm } from '../algorithms.ts'
 import { decodeHexForm, isHexForm } from '../hex-form.ts'
 import { candidateAt, odometerDigits, segmentAt, wordsOf, type Keyspace, type Segment } from '../keyspace/keyspace.ts'
 import { MAX_CANDIDATE_BYTES } from '../keyspace/spec.ts'
-import { RULE_BUFFER_BYTES, applyRules, type RuleSet } from '../rules/rules.ts'
+import { RULE_BUFFER_BYTES, applyRule, applyRules, type RuleSet } from '../rules/rules.ts'
 import { MessageHasher } from './scalar.ts'
 import { verify, type SearchControl, type SearchResult } from './search.ts'
 import { KEY_WORD, targetSet } from './targets.ts'
@@ -14,16 +14,18 @@ import type { BlockKernel } from './wasm/block-kernel.ts'
 
 // Candidates between looks at the cancel flag (and progress reports) when no batch fills first.
 const CANDIDATES_PER_CHECK = 4096
+// More than a chunk ever holds: counts past it are kept as this, so the hot loop uses numbers.
+const RUN_CAP = 2n ** 31n
 
 // `rules`: a wordlist's rule files, parsed, in the keyspace's order.
 export type WordsJob = { algorithm: Algorithm, targets: Uint8Array[], keyspace: Keyspace, rules: RuleSet[] | null }
 
 // How the variants of one word are made: `begin` positions at a word and a variant, `next` writes the
-// current variant's candidate into buf and moves on (returning its length, or -1 when a rule rejects
-// it), `at` makes any one variant.
+// current variant's candidate into the output buffer given at construction and moves on (returning
+// its length, or -1 when a rule rejects it), `at` makes any one variant into `buf`.
 interface Variants {
   begin (word: Uint8Array, from: number, to: number, variant: bigint): void
-  next (buf: Uint8Array): number
+  next (): number
   at (word: Uint8Array, from: number, to: number, variant: bigint, buf: Uint8Array): number
 }
 
@@ -32,28 +34,62 @@ function copy (source: Uint8Array, from: number, to: number, buf: Uint8Array, at
   return at
 }
 
+// The word is copied once into an aligned buffer; each variant starts from it four bytes at a time.
+class HeldWord {
+  readonly #held = new Uint8Array(RULE_BUFFER_BYTES)
+  readonly #heldWords = new Int32Array(this.#held.buffer)
+  readonly #outWords: Int32Array
+  #length = 0
+  #chunks = 0
+
+  constructor (out: Uint8Array) {
+    this.#outWords = new Int32Array(out.buffer, out.byteOffset, out.length >> 2)
+  }
+
+  hold (word: Uint8Array, from: number, to: number): void {
+    const length = to - from
+    copy(word, from, to, this.#held, 0)
+    for (let i = length; (i & 3) !== 0; i++) this.#held[i] = 0
+    this.#length = length
+    this.#chunks = (length + 3) >> 2
+  }
+
+  // Writes the word at the start of the output buffer; returns its length.
+  put (): number {
+    for (let c = 0; c < this.#chunks; c++) this.#outWords[c] = this.#heldWords[c]
+    return this.#length
+  }
+}
+
 class PlainWords implements Variants {
-  #word!: Uint8Array
-  #from = 0
-  #to = 0
-  begin (word: Uint8Array, from: number, to: number): void { this.#word = word; this.#from = from; this.#to = to }
-  next (buf: Uint8Array): number { return copy(this.#word, this.#from, this.#to, buf, 0) }
+  readonly #word: HeldWord
+  constructor (out: Uint8Array) { this.#word = new HeldWord(out) }
+  begin (word: Uint8Array, from: number, to: number): void { this.#word.hold(word, from, to) }
+  next (): number { return this.#word.put() }
   at (word: Uint8Array, from: number, to: number, _variant: bigint, buf: Uint8Array): number { return copy(word, from, to, buf, 0) }
 }
 
 class RuleVariants implements Variants {
   readonly #rules: RuleSet[]
-  #word!: Uint8Array
-  #from = 0
-  #to = 0
+  readonly #single: RuleSet | null // one rule file: applied without the chain's arithmetic
+  readonly #out: Uint8Array
+  readonly #word: HeldWord
   #rule = 0
-  constructor (rules: RuleSet[]) { this.#rules = rules }
-  begin (word: Uint8Array, from: number, to: number, variant: bigint): void {
-    this.#word = word; this.#from = from; this.#to = to; this.#rule = Number(variant)
+  constructor (rules: RuleSet[], out: Uint8Array) {
+    this.#rules = rules
+    this.#single = rules.length === 1 ? rules[0] : null
+    this.#out = out
+    this.#word = new HeldWord(out)
   }
 
-  next (buf: Uint8Array): number {
-    return applyRules(this.#rules, this.#rule++, buf, copy(this.#word, this.#from, this.#to, buf, 0))
+  begin (word: Uint8Array, from: number, to: number, variant: bigint): void {
+    this.#word.hold(word, from, to)
+    this.#rule = Number(variant)
+  }
+
+  next (): number {
+    const length = this.#word.put()
+    return this.#single ? applyRule(this.#single, this.#rule++, this.#out, length) : applyRules(this.#rules, this.#rule++, this.#out, length)
   }
 
   at (word: Uint8Array, from: number, to: number, variant: bigint, buf: Uint8Array): number {
@@ -65,13 +101,14 @@ class RuleVariants implements Variants {
 class HybridVariants implements Variants {
   readonly #mask: Keyspace
   readonly #append: boolean
+  readonly #out: Uint8Array
   #word!: Uint8Array
   #from = 0
   #to = 0
   #segment!: Segment
   #digits: Int32Array = new Int32Array(0)
-  #value = 0n // odometer value within the segment, to know when it ends
-  constructor (mask: Keyspace, append: boolean) { this.#mask = mask; this.#append = append }
+  #segmentLeft = 0 // candidates left in the segment (capped: a run never reaches the cap)
+  constructor (mask: Keyspace, append: boolean, out: Uint8Array) { this.#mask = mask; this.#append = append; this.#out = out }
 
   begin (word: Uint8Array, from: number, to: number, variant: bigint): void {
     this.#word = word; this.#from = from; this.#to = to
@@ -79,17 +116,19 @@ class HybridVariants implements Variants {
   }
 
   #seek (variant: bigint): void {
-    this.#segment = segmentAt(this.#mask, variant)
-    this.#value = this.#segment.first + variant - this.#segment.start
-    this.#digits = odometerDigits(this.#segment, this.#value)
+    const segment = this.#segment = segmentAt(this.#mask, variant)
+    const left = segment.start + segment.count - variant
+    this.#segmentLeft = left < RUN_CAP ? Number(left) : Number(RUN_CAP)
+    this.#digits = odometerDigits(segment, segment.first + variant - segment.start)
   }
 
-  next (buf: Uint8Array): number {
-    const { charsets, first, count, start } = this.#segment
+  next (): number {
+    const buf = this.#out
+    const { charsets, count, start } = this.#segment
     let n = this.#append ? copy(this.#word, this.#from, this.#to, buf, 0) : 0
     for (let i = 0; i < charsets.length; i++) buf[n++] = charsets[i][this.#digits[i]]
     if (!this.#append) n = copy(this.#word, this.#from, this.#to, buf, n)
-    if (++this.#value === first + count) {
+    if (--this.#segmentLeft === 0) {
       if (start + count < this.#mask.size) this.#seek(start + count)
     } else {
       for (let i = charsets.length - 1; i >= 0 && ++this.#digits[i] === charsets[i].length; i--) this.#digits[i] = 0
@@ -106,16 +145,16 @@ class HybridVariants implements Variants {
   }
 }
 
-function variantsOf (job: WordsJob): Variants {
+function variantsOf (job: WordsJob, out: Uint8Array): Variants {
   const spec = job.keyspace.spec
   if (spec.type !== 'wordlist') throw new Error(`searchWords needs a wordlist keyspace, not ${spec.type}`)
-  if (job.keyspace.hybrid) return new HybridVariants(job.keyspace.hybrid, spec.hybrid!.side === 'append')
+  if (job.keyspace.hybrid) return new HybridVariants(job.keyspace.hybrid, spec.hybrid!.side === 'append', out)
   if (spec.rules) {
     const count = job.rules?.reduce((n, set) => n * set.count, 1) ?? 0
     if (!job.rules || BigInt(count) !== job.keyspace.perWord) throw new Error(`the job's rules make ${count} candidates per word, its keyspace ${job.keyspace.perWord}`)
-    return new RuleVariants(job.rules)
+    return new RuleVariants(job.rules, out)
   }
-  return new PlainWords()
+  return new PlainWords(out)
 }
 
 // Searches candidates [offset, offset + length). `words` holds the words they draw on (wordsOf),
@@ -123,15 +162,17 @@ function variantsOf (job: WordsJob): Variants {
 // are keyspace indices.
 export function searchWords (job: WordsJob, words: Uint8Array, offset: bigint, length: number, control: SearchControl = {}): SearchResult {
   const targets = targetSet(job.algorithm, job.targets)
-  const variants = variantsOf(job)
-  const block = control.blocks?.(job.algorithm, targets) ?? null
+  const block = control.blocks?.(job.algorithm, targets, RULE_BUFFER_BYTES) ?? null
   const hasher = new MessageHasher(job.algorithm)
   const key = KEY_WORD[job.algorithm]
   const { bitmap, mask } = targets
   const perWord = job.keyspace.perWord
   const firstWord = wordsOf(job.keyspace, offset, length).first
   const hits: SearchResult['hits'] = []
-  const buf = new Uint8Array(RULE_BUFFER_BYTES)
+  // Candidates are built where the block kernel takes them from.
+  const buf = block?.scratch ?? new Uint8Array(RULE_BUFFER_BYTES)
+  const scratch = new Uint8Array(RULE_BUFFER_BYTES) // for rebuilding a candidate to verify it
+  const variants = variantsOf(job, buf)
   const decoded = new Uint8Array(MAX_CANDIDATE_BYTES)
   // Per batch slot: the candidate's offset from `offset`, and its word's place in `words`.
   const slotIndex = new Int32Array(block?.capacity ?? 0)
@@ -146,8 +187,8 @@ export function searchWords (job: WordsJob, words: Uint8Array, offset: bigint, l
     const index = offset + BigInt(relative)
     const hex = isHexForm(words, wordFrom, wordTo)
     const source = hex ? decoded : words
-    const n = variants.at(source, hex ? 0 : wordFrom, hex ? decodeHexForm(words, wordFrom, wordTo, decoded) : wordTo, index % perWord, buf)
-    if (n >= 0) verify(targets, index, buf.slice(0, n), hits, control)
+    const n = variants.at(source, hex ? 0 : wordFrom, hex ? decodeHexForm(words, wordFrom, wordTo, decoded) : wordTo, index % perWord, scratch)
+    if (n >= 0) verify(targets, index, scratch.slice(0, n), hits, control)
   }
   const flush = () => {
     if (slots > 0) {
@@ -166,20 +207,22 @@ export function searchWords (job: WordsJob, words: Uint8Array, offset: bigint, l
   if (cancelled(control)) return { hashed: 0, hits, cancelled: true }
   let from = 0 // the current word's bytes in `words`
   let variant = offset % perWord
+  const capped = (n: bigint) => (n < RUN_CAP ? Number(n) : Number(RUN_CAP))
+  let left = capped(perWord - variant) // variants of the current word
+  const everyWord = capped(perWord)
   for (let w = firstWord; done < length; w++) {
-    let to = words.indexOf(0x0a, from)
-    if (to < 0) to = words.length
+    let to = from // a loop: words are short, and indexOf costs more per call than it saves
+    while (to < words.length && words[to] !== 0x0a) to++
     if (from > words.length) throw new Error(`the task holds fewer words than its candidates need (word ${w})`)
     const hex = isHexForm(words, from, to)
     if (hex) variants.begin(decoded, 0, decodeHexForm(words, from, to, decoded), variant)
     else variants.begin(words, from, to, variant)
-    const left = perWord - variant
-    const run = left < BigInt(length - done) ? Number(left) : length - done
+    const run = Math.min(left, length - done)
     for (let k = 0; k < run; k++) {
-      const n = variants.next(buf)
+      const n = variants.next()
       if (n >= 0) {
         if (block !== null && n <= block.maxLength) {
-          block.put(slots, buf, 0, n)
+          block.commit(slots, n)
           slotIndex[slots] = done
           slotFrom[slots] = from
           slotTo[slots] = to
@@ -196,6 +239,7 @@ export function searchWords (job: WordsJob, words: Uint8Array, offset: bigint, l
       }
     }
     variant = 0n
+    left = everyWord
     from = to + 1
   }
   flush()

@@ -34,6 +34,9 @@ const SIGNATURES: Record<string, string> = {
 export type RuleSet = { ops: Uint8Array, starts: Int32Array, count: number, source: string[] }
 
 const SPACE = 0x20
+// Internal op: rotate right by (p0 - ROTATE_BIAS) places, left when negative (merged { and }).
+const ROTATE = 0x01
+const ROTATE_BIAS = 64
 
 // The value of a position character: 0-9 then A-Z, as hashcat reads them.
 function position (byte: number): number {
@@ -67,6 +70,7 @@ const shownByte = (byte: number) => byte >= 0x21 && byte <= 0x7e ? `"${String.fr
 
 // One rule line into its functions, or an error saying what is wrong and where (column, 1-based).
 function parseLine (line: Uint8Array, ops: number[]): void {
+  const start = ops.length
   const bytes = decodeHex(line)
   let functions = 0
   for (let i = 0; i < bytes.length; i++) {
@@ -87,6 +91,22 @@ function parseLine (line: Uint8Array, ops: number[]): void {
     if (++functions > MAX_RULE_FUNCTIONS) throw new Error(`more than ${MAX_RULE_FUNCTIONS} functions in one rule`)
     ops.push(name, args[0], args[1])
   }
+  mergeRotations(ops, start)
+}
+
+// Runs of { and } (frequent in hashcat's rule files) become one rotation by their net count: each
+// rotation moves every byte, so five of them cost five times one.
+function mergeRotations (ops: number[], start: number): void {
+  const out: number[] = []
+  for (let i = start; i < ops.length; i += 3) {
+    const rotation = ops[i] === 0x7d ? 1 : ops[i] === 0x7b ? -1 : 0
+    const last = out.length - 3
+    if (rotation !== 0 && last >= 0 && out[last] === ROTATE) out[last + 1] += rotation
+    else if (rotation !== 0) out.push(ROTATE, rotation, 0)
+    else out.push(ops[i], ops[i + 1], ops[i + 2])
+  }
+  for (let i = 0; i < out.length; i += 3) if (out[i] === ROTATE) out[i + 1] += ROTATE_BIAS
+  ops.splice(start, ops.length - start, ...out)
 }
 
 // A rule file's text. Empty lines and lines starting with # are skipped, as hashcat does. `name`
@@ -159,6 +179,31 @@ function reverse (buf: Uint8Array, from: number, to: number): void {
   }
 }
 
+// buf.copyWithin and buf.fill cost more per call than a short loop: words are short.
+function move (buf: Uint8Array, to: number, from: number, end: number): void {
+  if (to < from) for (let i = from; i < end; i++) buf[to++] = buf[i]
+  else for (let i = end - 1, j = to + end - from - 1; i >= from; i--, j--) buf[j] = buf[i]
+}
+
+const spare = new Uint8Array(RULE_WORD_LIMIT)
+
+// Rotates buf[0, len) right by `by` places (left when negative).
+function rotate (buf: Uint8Array, len: number, by: number): void {
+  const k = ((by % len) + len) % len
+  if (k === 0) return
+  for (let i = 0; i < len; i++) spare[i] = buf[i]
+  for (let i = 0, j = k; i < len; i++, j = j + 1 === len ? 0 : j + 1) buf[j] = spare[i]
+}
+
+function fill (buf: Uint8Array, value: number, from: number, end: number): void {
+  for (let i = from; i < end; i++) buf[i] = value
+}
+
+function contains (buf: Uint8Array, len: number, value: number): boolean {
+  for (let i = 0; i < len; i++) if (buf[i] === value) return true
+  return false
+}
+
 // Applies rule `rule` of `rules` to buf[0, length) in place (buf holds RULE_BUFFER_BYTES). Returns
 // the new length, or -1 when a rejection function rejects the word.
 export function applyRule (rules: RuleSet, rule: number, buf: Uint8Array, length: number): number {
@@ -196,59 +241,46 @@ export function applyRule (rules: RuleSet, rule: number, buf: Uint8Array, length
       case 0x72: reverse(buf, 0, len); break // r
       case 0x64: // d
         if (2 * len >= LIMIT) break
-        buf.copyWithin(len, 0, len)
+        move(buf, len, 0, len)
         len *= 2
         break
       case 0x70: { // pN: N more copies
         const out = len * p0 + len
         if (out >= LIMIT) break
-        for (let t = 1; t <= p0; t++) buf.copyWithin(t * len, 0, len)
+        for (let t = 1; t <= p0; t++) move(buf, t * len, 0, len)
         len = out
         break
       }
       case 0x66: // f
         if (2 * len >= LIMIT) break
-        buf.copyWithin(len, 0, len)
+        move(buf, len, 0, len)
         reverse(buf, len, 2 * len)
         len *= 2
         break
-      case 0x7b: // {
-        if (len > 1) {
-          const first = buf[0]
-          buf.copyWithin(0, 1, len)
-          buf[len - 1] = first
-        }
-        break
-      case 0x7d: // }
-        if (len > 1) {
-          const last = buf[len - 1]
-          buf.copyWithin(1, 0, len - 1)
-          buf[0] = last
-        }
-        break
+      case ROTATE: if (len > 1) rotate(buf, len, p0 - ROTATE_BIAS); break // runs of { and }
       case 0x24: if (len + 1 < LIMIT) buf[len++] = p0; break // $X
       case 0x5e: // ^X
         if (len + 1 >= LIMIT) break
-        buf.copyWithin(1, 0, len)
+        move(buf, 1, 0, len)
         buf[0] = p0
         len++
         break
-      case 0x5b: if (len > 0) { buf.copyWithin(0, 1, len); len-- } break // [
+      case 0x5b: if (len > 0) { move(buf, 0, 1, len); len-- } break // [
       case 0x5d: if (len > 0) len--; break // ]
-      case 0x44: if (p0 < len) { buf.copyWithin(p0, p0 + 1, len); len-- } break // DN
+      case 0x44: if (p0 < len) { move(buf, p0, p0 + 1, len); len-- } break // DN
       case 0x78: // xNM
         if (p0 >= len || p0 + p1 > len) break
-        buf.copyWithin(0, p0, p0 + p1)
+        move(buf, 0, p0, p0 + p1)
         len = p1
         break
       case 0x4f: // ONM
         if (p0 >= len || p0 + p1 > len) break
-        buf.copyWithin(p0, p0 + p1, len)
+        move(buf, p0, p0 + p1, len)
         len -= p1
         break
       case 0x69: // iNX
         if (p0 > len || len + 1 >= LIMIT) break
-        buf.copyWithin(p0 + 1, p0, len)
+        move(buf, p0 + 1, p0, len)
         buf[p0] = p1
         len++
         break
@@ -263,13 +295,13 @@ export function applyRule (rules: RuleSet, rule: number, buf: Uint8Array, length
       }
       case 0x7a: // zN
         if (len === 0 || len + p0 >= LIMIT) break
-        buf.copyWithin(p0, 0, len)
-        buf.fill(buf[p0], 0, p0)
+        move(buf, p0, 0, len)
+        fill(buf, buf[p0], 0, p0)
         len += p0
         break
       case 0x5a: // ZN
         if (len === 0 || len + p0 >= LIMIT) break
-        buf.fill(buf[len - 1], len, len + p0)
+        fill(buf, buf[len - 1], len, len + p0)
         len += p0
         break
       case 0x71: // q
@@ -288,12 +320,12 @@ export function applyRule (rules: RuleSet, rule: number, buf: Uint8Array, length
       case 0x2c: if (p0 > 0 && p0 < len) buf[p0] = buf[p0 - 1]; break // ,N
       case 0x79: // yN: the first N characters, duplicated in front
         if (p0 > len || len + p0 >= LIMIT) break
-        buf.copyWithin(p0, 0, len)
+        move(buf, p0, 0, len)
         len += p0
         break
       case 0x59: // YN: the last N characters, duplicated at the end
         if (p0 > len || len + p0 >= LIMIT) break
-        buf.copyWithin(len, len - p0, len)
+        move(buf, len, len - p0, len)
         len += p0
         break
       case 0x45: titleCase(buf, len, SPACE); break // E
@@ -302,8 +334,8 @@ export function applyRule (rules: RuleSet, rule: number, buf: Uint8Array, length
       case 0x3c: if (len > p0) return -1; break // <N: longer than N
       case 0x3e: if (len < p0) return -1; break // >N: shorter than N
       case 0x5f: if (len !== p0) return -1; break // _N
-      case 0x21: if (buf.subarray(0, len).includes(p0)) return -1; break // !X
-      case 0x2f: if (!buf.subarray(0, len).includes(p0)) return -1; break // /X
+      case 0x21: if (contains(buf, len, p0)) return -1; break // !X
+      case 0x2f: if (!contains(buf, len, p0)) return -1; break // /X
       case 0x28: if (len === 0 || buf[0] !== p0) return -1; break // (X
       case 0x29: if (len === 0 || buf[len - 1] !== p0) return -1; break // )X
       case 0x3d: if (p0 >= len || buf[p0] !== p1) return -1; break // =NX

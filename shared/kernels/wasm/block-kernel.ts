@@ -1,11 +1,11 @@
 // The WASM SIMD block kernel: hashes a batch of whole single-block messages of any lengths (wordlist,
-// rule and hybrid candidates), four (SHA-512: two) per step. JS writes each message into its slot,
-// already padded and laid out lane by lane as the module loads it; one call hashes the batch and
-// returns the slots whose key digest word passed the prefilter.
+// rule and hybrid candidates), four (SHA-512: two) per step. JS builds each message in `scratch` and
+// commits it into its slot, padded and laid out lane by lane as the module loads it, four bytes at a
+// time; one call hashes the batch and returns the slots whose key digest word passed the prefilter.
 import type { HashFunction } from '../../algorithms.ts'
 import { HASH_SHAPES } from '../scalar.ts'
 import type { TargetSet } from '../targets.ts'
-import { MAYBES, TABLE, TABLE_BYTES, buildSearchModule, byteInWord, comparedFor, instantiate, lanesOf, simdSupported, widthOf } from './module.ts'
+import { MAYBES, TABLE, TABLE_BYTES, buildSearchModule, comparedFor, instantiate, lanesOf, simdSupported, widthOf } from './module.ts'
 
 const GROUP_BYTES = 256 // 16 message words of one vector each
 
@@ -13,51 +13,65 @@ export class BlockKernel {
   // Longest message one block holds: the block less the 0x80 byte and the length field.
   readonly maxLength: number
   readonly capacity: number // slots per batch
+  // Where the caller builds a message before `commit` copies it into a slot, four bytes at a time.
+  readonly scratch: Uint8Array
+  readonly #scratchWords: Int32Array
   readonly #search: (v0: number, v1: number) => number
-  readonly #bytes: Uint8Array
-  readonly #words: Int32Array
-  readonly #lengths: Int32Array // each slot's message length, so the next message clears only what it must
-  readonly #wordBytes: number
-  readonly #lanes: number
-  readonly #byteOffset: Int32Array // where message byte i sits within a slot's lane
-  readonly #lengthWord: number // i32 index, within a slot's lane, of the bit length
-  readonly #laneMask: number
+  readonly #table: Int32Array // memory as i32
+  readonly #chunks: Int32Array // slot's message words written last time, so the next clears only what it must
+  readonly #slotAt: Int32Array // each slot's first i32 in memory
+  readonly #chunkAt: Int32Array // where 4-byte chunk c of a message goes, in i32 from its slot's first
+  readonly #swap: boolean // big-endian words: each chunk's bytes reversed
+  readonly #lengthAt: number // i32 offset, from a slot's first, of the bit length
 
-  private constructor (hash: HashFunction, targets: TargetSet) {
+  private constructor (hash: HashFunction, targets: TargetSet, scratchBytes: number) {
     const compared = comparedFor(targets)
     const { search, memory } = instantiate(`block ${hash} ${compared}`, () => buildSearchModule({ hash, compared, stride: GROUP_BYTES }, (g) => Array.from({ length: 16 }, (_, w) => g.entry(w))), targets, compared)
     const shape = HASH_SHAPES[hash]
+    const wordBytes = widthOf(hash) / 8
     this.maxLength = shape.blockBytes - 1 - shape.lengthBytes
-    this.#lanes = lanesOf(hash)
-    this.#laneMask = this.#lanes - 1
-    this.capacity = (TABLE_BYTES / GROUP_BYTES) * this.#lanes
+    const lanes = lanesOf(hash)
+    this.capacity = (TABLE_BYTES / GROUP_BYTES) * lanes
     this.#search = search
-    this.#bytes = new Uint8Array(memory.buffer)
-    this.#words = new Int32Array(memory.buffer)
-    this.#lengths = new Int32Array(this.capacity) // memory starts zeroed
-    this.#wordBytes = widthOf(hash) / 8
-    // Byte i of a message is in word i / wordBytes, stored 16 bytes apart per word.
-    this.#byteOffset = Int32Array.from({ length: shape.blockBytes }, (_, i) => Math.floor(i / this.#wordBytes) * 16 + byteInWord(hash, i))
+    this.#table = new Int32Array(memory.buffer)
+    this.#chunks = new Int32Array(this.capacity) // memory starts zeroed
+    // Groups of `lanes` slots share GROUP_BYTES; within one, lane L's words start L words in.
+    this.#slotAt = Int32Array.from({ length: this.capacity }, (_, slot) => (TABLE + Math.floor(slot / lanes) * GROUP_BYTES + (slot % lanes) * wordBytes) / 4)
+    this.#swap = shape.bigEndian
+    // Message word w of a lane sits 16 bytes after word w - 1. A 64-bit big-endian word keeps its
+    // second 4-byte chunk first in memory.
+    this.#chunkAt = Int32Array.from({ length: shape.blockBytes / 4 }, (_, c) => {
+      const word = Math.floor((4 * c) / wordBytes)
+      const half = wordBytes === 8 ? 1 - (c & 1) : 0
+      return word * 4 + half
+    })
     // The bit length fits in its field's low 32 bits: MD5's word 14, the big-endian hashes' word 15
     // (SHA-512's 64-bit word 15 keeps its low half first in memory).
-    this.#lengthWord = (shape.bigEndian ? 15 : 14) * 16 / 4
+    this.#lengthAt = (shape.bigEndian ? 15 : 14) * 4
+    this.scratch = new Uint8Array(Math.ceil(scratchBytes / 4) * 4 + 4)
+    this.#scratchWords = new Int32Array(this.scratch.buffer)
   }
 
-  static create (hash: HashFunction, targets: TargetSet): BlockKernel | null {
-    return simdSupported() ? new BlockKernel(hash, targets) : null
+  // `scratchBytes`: the longest message a caller builds in `scratch` (longer ones it hashes elsewhere).
+  static create (hash: HashFunction, targets: TargetSet, scratchBytes: number): BlockKernel | null {
+    return simdSupported() ? new BlockKernel(hash, targets, scratchBytes) : null
   }
 
-  // Writes message source[from, to) (at most maxLength bytes) into `slot`, padded.
-  put (slot: number, source: Uint8Array, from: number, to: number): void {
-    const bytes = this.#bytes
-    const offsets = this.#byteOffset
-    const base = TABLE + (slot - (slot & this.#laneMask)) * (GROUP_BYTES / this.#lanes) + (slot & this.#laneMask) * this.#wordBytes
-    const length = to - from
-    for (let i = 0; i < length; i++) bytes[base + offsets[i]] = source[from + i]
-    bytes[base + offsets[length]] = 0x80
-    for (let i = length + 1, end = this.#lengths[slot] + 1; i < end; i++) bytes[base + offsets[i]] = 0
-    this.#lengths[slot] = length
-    this.#words[(base >> 2) + this.#lengthWord] = length * 8
+  // Copies the message scratch[0, length) (at most maxLength bytes) into `slot`, padded.
+  commit (slot: number, length: number): void {
+    const scratch = this.scratch
+    scratch[length] = 0x80
+    for (let i = length + 1; (i & 3) !== 0; i++) scratch[i] = 0
+    const chunks = (length + 4) >> 2
+    const first = this.#slotAt[slot]
+    const table = this.#table
+    const at = this.#chunkAt
+    const words = this.#scratchWords
+    if (this.#swap) for (let c = 0; c < chunks; c++) table[first + at[c]] = bswap(words[c])
+    else for (let c = 0; c < chunks; c++) table[first + at[c]] = words[c]
+    for (let c = chunks, stale = this.#chunks[slot]; c < stale; c++) table[first + at[c]] = 0
+    this.#chunks[slot] = chunks
+    table[first + this.#lengthAt] = length * 8
   }
 
   // Hashes slots [0, count); returns how many passed, their slots readable with `passed(i)`.
@@ -66,6 +80,10 @@ export class BlockKernel {
   }
 
   passed (i: number): number {
-    return this.#words[MAYBES / 4 + i]
+    return this.#table[MAYBES / 4 + i]
   }
+}
+
+function bswap (x: number): number {
+  return (x << 24) | ((x & 0xff00) << 8) | ((x >>> 8) & 0xff00) | (x >>> 24)
 }

@@ -1,0 +1,52 @@
+// The attack flags (-a, -r) as the server's command line and the dashboard's form read them: which
+// attack a set of flags means, and what each wrong combination says.
+import { mkdtempSync, writeFileSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { describe, expect, it } from 'vitest'
+import { jobFromForm, keyspaceFlags } from '../server/cli/flags.ts'
+import type { AddJobForm } from '../server/ui/tui.ts'
+import { hex } from './helpers.ts'
+
+const dir = mkdtempSync(join(tmpdir(), 'taskorch-flags-'))
+const WORDS = join(dir, 'words.txt')
+const RULES = join(dir, 'my.rule')
+writeFileSync(WORDS, 'a\nb\n')
+writeFileSync(RULES, '$1\n')
+
+describe('attack flags', () => {
+  it('infers -a 0 from a wordlist and -a 3 from a mask or a range', () => {
+    expect(keyspaceFlags({ wordlist: WORDS, rules: [RULES] })).toEqual({ type: 'wordlist', path: WORDS, rules: [RULES] })
+    expect(keyspaceFlags({ mask: '?d' })).toMatchObject({ type: 'mask', mask: '?d' })
+    expect(keyspaceFlags({ range: '0-10', 'attack-mode': '3' })).toMatchObject({ type: 'range', start: '0', end: '10' })
+  })
+
+  it('makes -a 6 and -a 7 hybrid attacks of a wordlist and a mask, increment included', () => {
+    expect(keyspaceFlags({ 'attack-mode': '6', wordlist: WORDS, mask: '?d?d', increment: true })).toEqual({
+      type: 'wordlist', path: WORDS, hybrid: { side: 'append', mask: { type: 'mask', mask: '?d?d', charsets: ['', '', '', ''], min: 1, max: 2 } }
+    })
+    expect(keyspaceFlags({ 'attack-mode': '7', wordlist: WORDS, mask: '?1', 'custom-charset1': 'ab' })).toMatchObject({ hybrid: { side: 'prepend', mask: { charsets: ['ab', '', '', ''] } } })
+  })
+
+  it.each([
+    [{ wordlist: WORDS, mask: '?d' }, /hybrid attack: add -a 6/],
+    [{ 'attack-mode': '0', mask: '?d' }, /-a 0 takes --wordlist, not --mask/],
+    [{ 'attack-mode': '6', mask: '?d', range: '0-1' }, /-a 6 takes --wordlist and --mask/],
+    [{ 'attack-mode': '6', wordlist: WORDS, mask: '?d', rules: [RULES] }, /--rules applies to wordlist attacks \(-a 0\), not -a 6/],
+    [{ 'attack-mode': '1', wordlist: WORDS }, /--attack-mode 1: use 0 \(wordlist\), 3/],
+    [{ rules: [RULES] }, /--rules and --attack-mode need a keyspace/],
+    [{ wordlist: WORDS, rules: [join(dir, 'missing.rule')] }, /--rules .*missing\.rule: cannot read it \(ENOENT\)/]
+  ])('refuses %j', (flags, message) => {
+    expect(() => keyspaceFlags(flags)).toThrow(message)
+  })
+
+  it('reads the same attacks from the dashboard\'s form', async () => {
+    const form: AddJobForm = {
+      algorithm: 'md5', targets: hex('md5', 'a1'), targetsFile: '', attackMode: '6', keyspace: '?d', wordlist: WORDS, rules: '',
+      charset1: '', charset2: '', charset3: '', charset4: '', increment: '', priority: '0'
+    }
+    expect((await jobFromForm(form)).keyspace).toMatchObject({ type: 'wordlist', path: WORDS, hybrid: { side: 'append', mask: { mask: '?d' } } })
+    expect((await jobFromForm({ ...form, attackMode: '', keyspace: '', rules: `${RULES} ${RULES}` })).keyspace).toEqual({ type: 'wordlist', path: WORDS, rules: [RULES, RULES] })
+    await expect(jobFromForm({ ...form, attackMode: '' })).rejects.toThrow(/hybrid attack/)
+  })
+})
