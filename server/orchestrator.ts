@@ -6,7 +6,7 @@ import { EventEmitter } from 'node:events'
 import { equalBytes } from '@noble/ciphers/utils.js'
 import { DIGEST_BYTES, toHex, type Algorithm } from '../shared/algorithms.ts'
 import { FalseFoundError, InvalidInputError, MiscountError, ProtocolError, TimeoutError, coded, type StoreError } from '../shared/errors.ts'
-import { hashBytes } from '../shared/kernels/scalar.ts'
+import { digestOf } from '../shared/kernels/modes.ts'
 import { keyspaceFrom, wordsOf } from '../shared/keyspace/keyspace.ts'
 import { MAX_CANDIDATE_BYTES, type KeyspaceSpec, type WordlistSpec } from '../shared/keyspace/spec.ts'
 import type { LogLevel } from '../shared/log.ts'
@@ -210,7 +210,7 @@ export class Orchestrator extends EventEmitter<OrchestratorEvents> {
   #knownInPotfile (algorithm: Algorithm, targets: Uint8Array[]): FoundResult[] {
     if (!this.#potfile) return []
     return targets.flatMap((t) => {
-      const plaintext = this.#potfile!.plaintexts(toHex(t)).find((p) => equalBytes(hashBytes(algorithm, p), t))
+      const plaintext = this.#potfile!.plaintexts(toHex(t)).find((p) => equalBytes(digestOf(algorithm, p), t))
       return plaintext ? [{ hash: toHex(t), plaintext }] : []
     })
   }
@@ -384,7 +384,7 @@ export class Orchestrator extends EventEmitter<OrchestratorEvents> {
   #onFound (worker: WorkerState, jobId: string, hash: Uint8Array, plaintext: Uint8Array): void {
     const job = this.#scheduler.jobs.get(jobId)
     if (!job) throw new ProtocolError(`FOUND for job ${jobId}, which was never announced`)
-    if (hash.length !== DIGEST_BYTES[job.algorithm] || !equalBytes(hashBytes(job.algorithm, plaintext), hash)) throw new FalseFoundError(jobId)
+    if (hash.length !== DIGEST_BYTES[job.algorithm] || !equalBytes(digestOf(job.algorithm, plaintext), hash)) throw new FalseFoundError(jobId)
     const outcome = this.#scheduler.found(jobId, toHex(hash), plaintext)
     if (outcome === 'not-a-target') throw new FalseFoundError(jobId)
     if (typeof outcome === 'string') {

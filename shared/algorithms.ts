@@ -1,19 +1,22 @@
-// The hash algorithms a job may use, with their digest sizes.
+// The hash algorithms a job may use, with their digest sizes. An algorithm is a hash function over the
+// plaintext, or over a message made from it (NTLM: MD4 of its UTF-16LE form); shared/kernels/modes.ts
+// says which.
 import { InvalidInputError } from './errors.ts'
 
-export const ALGORITHMS = ['md5', 'sha1', 'sha256', 'sha512'] as const
+export const ALGORITHMS = ['md5', 'sha1', 'sha256', 'sha512', 'ntlm'] as const
 export type Algorithm = typeof ALGORITHMS[number]
 // The hash functions kernels compute (a job's algorithm may wrap one in salts or an encoding).
-export type HashFunction = 'md5' | 'sha1' | 'sha256' | 'sha512'
+export const HASH_FUNCTIONS = ['md4', 'md5', 'sha1', 'sha256', 'sha512'] as const
+export type HashFunction = typeof HASH_FUNCTIONS[number]
 
-export const DIGEST_BYTES: Record<Algorithm, number> = { md5: 16, sha1: 20, sha256: 32, sha512: 64 }
+export const DIGEST_BYTES: Record<Algorithm, number> = { md5: 16, sha1: 20, sha256: 32, sha512: 64, ntlm: 16 }
 export const MAX_DIGEST_BYTES = 64
 
 // How each name reads after "is not": "an md5", "a sha1".
-const ALGORITHM_ARTICLES: Record<Algorithm, string> = { md5: 'an md5', sha1: 'a sha1', sha256: 'a sha256', sha512: 'a sha512' }
+const ALGORITHM_ARTICLES: Record<Algorithm, string> = { md5: 'an md5', sha1: 'a sha1', sha256: 'a sha256', sha512: 'a sha512', ntlm: 'an ntlm' }
 
 // hashcat's -m numbers, so users can keep the names they know.
-export const HASHCAT_MODES: Record<string, Algorithm> = { 0: 'md5', 100: 'sha1', 1400: 'sha256', 1700: 'sha512' }
+export const HASHCAT_MODES: Record<string, Algorithm> = { 0: 'md5', 100: 'sha1', 1400: 'sha256', 1700: 'sha512', 1000: 'ntlm' }
 
 export function isAlgorithm (value: unknown): value is Algorithm {
   return typeof value === 'string' && (ALGORITHMS as readonly string[]).includes(value)
@@ -23,7 +26,7 @@ export function parseAlgorithm (text: string): Algorithm {
   const name = text.toLowerCase().replace('-', '')
   if (isAlgorithm(name)) return name
   if (Object.hasOwn(HASHCAT_MODES, text)) return HASHCAT_MODES[text]
-  throw new InvalidInputError(`unknown algorithm "${text}": use one of ${ALGORITHMS.join(', ')} (or hashcat -m 0, 100, 1400, 1700)`)
+  throw new InvalidInputError(`unknown algorithm "${text}": use one of ${ALGORITHMS.join(', ')} (or hashcat's -m ${Object.keys(HASHCAT_MODES).join(', ')})`)
 }
 
 const HEX = /^[0-9a-f]*$/

@@ -39,15 +39,15 @@ describe('end to end on loopback', () => {
   afterEach(killAll)
   afterAll(() => orch.stop())
 
-  it('two worker processes find MD5, SHA-1, SHA-256 and SHA-512 targets', async () => {
+  it('two worker processes find MD5, SHA-1, SHA-256, SHA-512 and NTLM targets', async () => {
     const joined = new Promise<void>((resolve) => { let n = 0; orch.on('worker-joined', () => { if (++n === 2) resolve() }) })
     startWorker(orch.port, 'one')
     startWorker(orch.port, 'two')
     await within(20_000, joined, 'two workers joining')
-    const jobs = (['md5', 'sha1', 'sha256', 'sha512'] as const).map((algorithm, i) => orch.addTasks({
+    const jobs = (['md5', 'sha1', 'sha256', 'sha512', 'ntlm'] as const).map((algorithm, i) => orch.addTasks({
       algorithm, targets: [hex(algorithm, String(150_000 + i * 7)), hex(algorithm, '3')], keyspace: { type: 'range', start: 0, end: 400_000 }
     }))
-    const outcomes = await within(60_000, Promise.all(jobs.map((j) => j.done)), 'four jobs')
+    const outcomes = await within(60_000, Promise.all(jobs.map((j) => j.done)), 'five jobs')
     for (const [i, outcome] of outcomes.entries()) {
       expect(outcome.status).toBe('found')
       expect(outcome.found.map((f) => f.plaintext).sort()).toEqual([String(150_000 + i * 7), '3'])

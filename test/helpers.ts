@@ -10,6 +10,7 @@ import { join } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { onTestFailed, onTestFinished } from 'vitest'
 import { frameHeader } from '../shared/protocol/frames.ts'
+import { hashBytes } from '../shared/kernels/scalar.ts'
 import { Initiator, generateStaticKey, tokenBytes, type StaticKeyPair, type TransportKeys } from '../shared/protocol/noise.ts'
 import { preamble } from '../shared/protocol/preamble.ts'
 import { acceptSession, connectSession, type ServerSession, type SessionTimings, type WorkerSession } from '../shared/protocol/session.ts'
@@ -215,7 +216,17 @@ export async function scriptedWorker (port: number, name = 'scripted', token = T
 }
 
 export const ROOT = fileURLToPath(new URL('..', import.meta.url))
-export const hex = (algorithm: string, text: string | Uint8Array) => createHash(algorithm).update(text).digest('hex')
+// What a job's algorithm makes of a plaintext, independently of shared/kernels/modes.ts: node:crypto,
+// and for NTLM our MD4 (checked against RFC 1320) over the UTF-16LE form Node gives a UTF-8 string
+// (a plaintext that is not UTF-8: every byte followed by a zero byte).
+export function referenceDigest (algorithm: string, data: string | Uint8Array): Buffer {
+  const bytes = typeof data === 'string' ? Buffer.from(data) : data
+  if (algorithm !== 'ntlm') return createHash(algorithm).update(bytes).digest()
+  const text = Buffer.from(bytes).toString('utf8')
+  const message = Buffer.from(text).equals(Buffer.from(bytes)) ? Buffer.from(text, 'utf16le') : Buffer.from(Array.from(bytes).flatMap((b) => [b, 0]))
+  return Buffer.from(hashBytes('md4', message))
+}
+export const hex = (algorithm: string, text: string | Uint8Array) => referenceDigest(algorithm, text).toString('hex')
 
 export type Run = { child: ChildProcess, stdout: string, stderr: string, exit: Promise<number | null> }
 

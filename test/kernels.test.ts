@@ -2,23 +2,47 @@
 // searches over ranges whose candidates sit at those boundaries, with targets at the first, last and
 // random indices.
 import { describe, expect, it } from 'vitest'
-import { createHash, randomBytes } from 'node:crypto'
-import { ALGORITHMS, type Algorithm } from '../shared/algorithms.ts'
+import { randomBytes } from 'node:crypto'
+import { readFileSync } from 'node:fs'
+import { ALGORITHMS, toHex, type Algorithm } from '../shared/algorithms.ts'
+import { digestOf } from '../shared/kernels/modes.ts'
+import { parsePlaintext } from '../server/store/potfile.ts'
 import { candidateAt, keyspaceFrom } from '../shared/keyspace/keyspace.ts'
 import { describeKeyspace, maskSpec, rangeSpec } from '../shared/keyspace/spec.ts'
 import { hashBytes } from '../shared/kernels/scalar.ts'
 import { search } from '../shared/kernels/search.ts'
 import type { KernelFactory } from '../shared/kernels/segment-kernel.ts'
 import { fastKernels } from '../shared/kernels/index.ts'
-import { seededRandom } from './helpers.ts'
+import { referenceDigest, seededRandom } from './helpers.ts'
 
-const digest = (algorithm: Algorithm, data: Uint8Array) => createHash(algorithm).update(data).digest()
+const digest = (algorithm: Algorithm, data: Uint8Array) => referenceDigest(algorithm, data)
+const NODE_HASHES = ['md5', 'sha1', 'sha256', 'sha512'] as const
 // Padding boundaries of 64-byte blocks (md5/sha1/sha256) and 128-byte blocks (sha512), plus multi-block.
 const LENGTHS = [0, 1, 3, 4, 5, 54, 55, 56, 57, 63, 64, 65, 111, 112, 119, 120, 127, 128, 129, 200, 256]
 const KERNEL_SETS: [string, KernelFactory[]][] = [['scalar', []], ...fastKernels.map((k): [string, KernelFactory[]] => [k.name, [k]])]
 
-describe('hashBytes matches node:crypto', () => {
-  for (const algorithm of ALGORITHMS) {
+describe('hashBytes matches node:crypto, and MD4 its RFC', () => {
+  it('md4: RFC 1320 appendix A.5, and hashcat\'s NTLM example', () => {
+    const md4 = (text: string) => Buffer.from(hashBytes('md4', Buffer.from(text))).toString('hex')
+    expect(['', 'a', 'abc', 'message digest', 'abcdefghijklmnopqrstuvwxyz', 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789', '1234567890'.repeat(8)].map(md4)).toEqual([
+      '31d6cfe0d16ae931b73c59d7e0c089c0', 'bde52cb31de33e46245e05fbdbd6fb24', 'a448017aaf21d8525fc10ae87aa6729d', 'd9130a8164549fe818874806e1c7014b',
+      'd79e1c308aa5bbcdeea8ed63df412da9', '043f8582f241db351ce627e153e7f0e4', 'e33b4ddc9c38f2199c3e7b164fcc0536'
+    ])
+    // hashcat --example-hashes -m 1000: b4b9b02e6f09a9bd760f388b67351e2b is "hashcat".
+    expect(digest('ntlm', Buffer.from('hashcat')).toString('hex')).toBe('b4b9b02e6f09a9bd760f388b67351e2b')
+  })
+
+  it('ntlm: agrees with hashcat on ASCII, UTF-8 and beyond-BMP plaintexts (fixture cracked by hashcat)', () => {
+    const lines = readFileSync(new URL('./vectors/hashcat-ntlm.potfile', import.meta.url), 'utf8').trim().split('\n')
+    expect(lines).toHaveLength(10)
+    for (const line of lines) {
+      const colon = line.indexOf(':')
+      const plaintext = parsePlaintext(Buffer.from(line.slice(colon + 1)))
+      expect(toHex(digestOf('ntlm', plaintext)), line).toBe(line.slice(0, colon))
+    }
+  })
+
+  for (const algorithm of NODE_HASHES) {
     it(algorithm, () => {
       const random = seededRandom()
       for (const length of [...LENGTHS, ...Array.from({ length: 50 }, () => Math.floor(random() * 300))]) {

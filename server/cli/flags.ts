@@ -27,7 +27,8 @@ Options:
   --advertise         announce this server on the LAN (DNS-SD over mDNS, _taskorch._tcp, with its
                       protocol version and key fingerprint; nothing secret), so workers started
                       without --host find it. Off unless given
-  --algo ALGO, -m     md5, sha1, sha256 or sha512 (or hashcat -m 0/100/1400/1700); default md5
+  --algo ALGO, -m     md5, sha1, sha256, sha512 or ntlm (or hashcat's -m 0/100/1400/1700/1000);
+                      default md5
   --target HEX        digest to find; repeat for several
   --targets FILE      digests to find, one per line (blank lines and # comments skipped)
   --range A-B         decimal keyspace, A inclusive, B exclusive (e.g. 0-100000000)

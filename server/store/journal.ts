@@ -12,7 +12,7 @@ import { closeSync, createReadStream, existsSync, fsyncSync, openSync, renameSyn
 import { dirname } from 'node:path'
 import { isAlgorithm, parseDigest, toHex, type Algorithm } from '../../shared/algorithms.ts'
 import { InvalidInputError } from '../../shared/errors.ts'
-import { hashBytes } from '../../shared/kernels/scalar.ts'
+import { digestOf } from '../../shared/kernels/modes.ts'
 import { keyspaceFrom } from '../../shared/keyspace/keyspace.ts'
 import { MAX_CANDIDATE_BYTES, type KeyspaceSpec } from '../../shared/keyspace/spec.ts'
 import { validateKeyspace } from '../../shared/protocol/messages.ts'
@@ -289,7 +289,7 @@ function apply (jobs: Map<string, Building>, record: JournalRecord, warnings: st
       if (!/^([0-9a-f]{2})*$/.test(hex) || hex.length > 2 * MAX_CANDIDATE_BYTES) throw new Error('malformed plaintext')
       const plaintext = Uint8Array.from(Buffer.from(hex, 'hex'))
       // Believed only if it hashes to its target, like a potfile line.
-      if (toHex(hashBytes(job.algorithm, plaintext)) !== hash) {
+      if (toHex(digestOf(job.algorithm, plaintext)) !== hash) {
         warnings.push(`${where}: dropped a result for ${hash} whose plaintext does not hash to it`)
         return
       }

@@ -17,7 +17,7 @@ export type AddJobForm = {
 }
 
 const FORM_FIELDS: [keyof AddJobForm, string][] = [
-  ['algorithm', 'algorithm (md5 sha1 sha256 sha512)'],
+  ['algorithm', 'algorithm (md5 sha1 sha256 sha512 ntlm, or -m)'],
   ['targets', 'target digests (hex, spaces between)'],
   ['targetsFile', 'or a hash list file (--targets)'],
   ['attackMode', 'attack -a 0/3/6/7 (blank: inferred)'],

@@ -32,6 +32,30 @@ function md5Compress (state: Int32Array, m: Int32Array): void {
   state[2] = (state[2] + c) | 0; state[3] = (state[3] + d) | 0
 }
 
+// RFC 1320 §3.4: three rounds of 16 steps; rounds 2 and 3 add a constant and take the words in
+// another order.
+export const MD4_K = Int32Array.from([0, 0x5a827999, 0x6ed9eba1])
+export const MD4_SHIFT = Int8Array.from([3, 7, 11, 19, 3, 5, 9, 13, 3, 9, 11, 15])
+export const MD4_INDEX = Int8Array.from([
+  0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15,
+  0, 4, 8, 12, 1, 5, 9, 13, 2, 6, 10, 14, 3, 7, 11, 15,
+  0, 8, 4, 12, 2, 10, 6, 14, 1, 9, 5, 13, 3, 11, 7, 15
+])
+
+function md4Compress (state: Int32Array, m: Int32Array): void {
+  let a = state[0]; let b = state[1]; let c = state[2]; let d = state[3]
+  for (let i = 0; i < 48; i++) {
+    const round = (i / 16) | 0
+    const f = round === 0 ? (b & c) | (~b & d) : round === 1 ? (b & c) | (b & d) | (c & d) : b ^ c ^ d
+    const s = MD4_SHIFT[(round << 2) | (i & 3)]
+    const t = (a + f + MD4_K[round] + m[MD4_INDEX[i]]) | 0
+    a = d; d = c; c = b
+    b = (t << s) | (t >>> (32 - s))
+  }
+  state[0] = (state[0] + a) | 0; state[1] = (state[1] + b) | 0
+  state[2] = (state[2] + c) | 0; state[3] = (state[3] + d) | 0
+}
+
 // FIPS 180-4 §4.2.1, one constant per 20 rounds.
 export const SHA1_K = Int32Array.from([0x5a827999, 0x6ed9eba1, 0x8f1bbcdc, 0xca62c1d6])
 const SHA1_W = new Int32Array(80)
@@ -158,6 +182,7 @@ function sha512Compress (state: Int32Array, m: Int32Array): void {
 }
 
 export const HASH_SHAPES: Record<HashFunction, HashShape> = {
+  md4: { blockBytes: 64, stateWords: 4, bigEndian: false, lengthBytes: 8, compress: md4Compress, init: Int32Array.from([0x67452301, 0xefcdab89, 0x98badcfe, 0x10325476]) },
   md5: { blockBytes: 64, stateWords: 4, bigEndian: false, lengthBytes: 8, compress: md5Compress, init: Int32Array.from([0x67452301, 0xefcdab89, 0x98badcfe, 0x10325476]) },
   sha1: { blockBytes: 64, stateWords: 5, bigEndian: true, lengthBytes: 8, compress: sha1Compress, init: Int32Array.from([0x67452301, 0xefcdab89, 0x98badcfe, 0x10325476, 0xc3d2e1f0]) },
   sha256: { blockBytes: 64, stateWords: 8, bigEndian: true, lengthBytes: 8, compress: sha256Compress, init: Int32Array.from([0x6a09e667, 0xbb67ae85, 0x3c6ef372, 0xa54ff53a, 0x510e527f, 0x9b05688c, 0x1f83d9ab, 0x5be0cd19]) },
@@ -210,7 +235,7 @@ export function writeBitLength (shape: HashShape, padded: Uint8Array, messageByt
   view.setBigUint64(padded.length - 8, bits, !shape.bigEndian)
 }
 
-// Hashes one message of up to MAX_CANDIDATE_BYTES after another without allocating: a reused padded
+// Hashes one message after another (up to the length given at construction) without allocating: a reused padded
 // buffer, block words and state. For candidates that come as bytes (wordlists), not from an index.
 export class MessageHasher {
   readonly state: Int32Array
@@ -219,9 +244,10 @@ export class MessageHasher {
   readonly #view: DataView
   readonly #words: Int32Array
 
-  constructor (hash: HashFunction) {
+  // `maxBytes`: the longest message it will be given (NTLM's are twice the candidate).
+  constructor (hash: HashFunction, maxBytes = MAX_CANDIDATE_BYTES) {
     this.#shape = HASH_SHAPES[hash]
-    const blocks = Math.ceil((MAX_CANDIDATE_BYTES + 1 + this.#shape.lengthBytes) / this.#shape.blockBytes)
+    const blocks = Math.ceil((maxBytes + 1 + this.#shape.lengthBytes) / this.#shape.blockBytes)
     this.#padded = new Uint8Array(blocks * this.#shape.blockBytes)
     this.#view = new DataView(this.#padded.buffer)
     this.#words = new Int32Array(this.#shape.blockBytes / 4)
@@ -237,7 +263,7 @@ export class MessageHasher {
     for (let i = 0; i < length; i++) padded[i] = source[start + i]
     padded[length] = 0x80
     padded.fill(0, length + 1, total)
-    // At most 2048 bits: the length field's low 32 bits carry all of it.
+    // A few thousand bits at most: the length field's low 32 bits carry all of it.
     if (shape.bigEndian) this.#view.setUint32(total - 4, length * 8, false)
     else this.#view.setUint32(total - 8, length * 8, true)
     this.state.set(shape.init)

@@ -3,10 +3,10 @@
 // with the reference hash, checks the cancel flag between batches and publishes progress.
 import { toHex, type Algorithm, type HashFunction } from '../algorithms.ts'
 import { candidateAt, odometerDigits, segmentAt, type Keyspace, type Segment } from '../keyspace/keyspace.ts'
-import { hashBytes } from './scalar.ts'
+import { digestOf, hashOf, messageSegment } from './modes.ts'
 import { targetSet, type TargetSet } from './targets.ts'
 import type { BlockKernel } from './wasm/block-kernel.ts'
-import { scalarSegmentKernel } from './scalar-search.ts'
+import { scalarMessageKernel, scalarSegmentKernel } from './scalar-search.ts'
 import type { KernelFactory, SegmentKernel } from './segment-kernel.ts'
 
 // A thread looks at its cancel flag after each batch; batches are sized to take about this long,
@@ -33,7 +33,7 @@ export type SearchControl = {
 const MAX_MAYBES = 1024
 
 export function search (job: SearchJob, offset: bigint, length: number, control: SearchControl = {}): SearchResult {
-  const targets = targetSet(job.algorithm, job.targets)
+  const targets = targetSet(hashOf(job.algorithm), job.targets)
   const factories = [...(control.kernels ?? []), scalarSegmentKernel]
   const batchMs = control.batchMs ?? KERNEL_BATCH_MS
   let batch = KERNEL_FIRST_BATCH
@@ -47,7 +47,8 @@ export function search (job: SearchJob, offset: bigint, length: number, control:
     const segmentEnd = segment.start + segment.count
     const stop = segmentEnd < end ? segmentEnd : end
     const digits = odometerDigits(segment, segment.first + index - segment.start)
-    const kernel = firstKernel(factories, targets, segment, digits)
+    const message = messageSegment(job.algorithm, segment, digits)
+    const kernel = message ? firstKernel(factories, targets, message.segment, message.digits) : scalarMessageKernel(job.algorithm, targets, segment, digits)
     while (index < stop) {
       if (control.cancel && Atomics.load(control.cancel, 0) !== 0) return { hashed, hits, cancelled: true }
       const remaining = stop - index
@@ -59,7 +60,7 @@ export function search (job: SearchJob, offset: bigint, length: number, control:
       if (done === batch) batch = Math.max(64, Math.min(batch * 4, Math.round(batch * batchMs / Math.max(elapsed, 0.01))))
       for (let i = 0; i < kernel.found; i++) {
         const candidate = index + BigInt(maybes[i])
-        verify(targets, candidate, candidateAt(job.keyspace, candidate), hits, control)
+        verify(job.algorithm, targets, candidate, candidateAt(job.keyspace, candidate), hits, control)
       }
       index += BigInt(done)
       hashed += done
@@ -78,8 +79,8 @@ function firstKernel (factories: KernelFactory[], targets: TargetSet, segment: S
 }
 
 // A prefilter pass, hashed in full with the reference: a hit only if it is one of the targets.
-export function verify (targets: TargetSet, index: bigint, plaintext: Uint8Array, hits: SearchHit[], control: SearchControl): void {
-  const hash = hashBytes(targets.hash, plaintext)
+export function verify (algorithm: Algorithm, targets: TargetSet, index: bigint, plaintext: Uint8Array, hits: SearchHit[], control: SearchControl): void {
+  const hash = digestOf(algorithm, plaintext)
   if (!targets.hex.has(toHex(hash))) return
   const hit = { index: index.toString(), hash, plaintext }
   hits.push(hit)

@@ -20,8 +20,8 @@ function bitmapBits (targets: number): number {
 
 // The digest word (in 32-bit state words) a kernel computes earliest, so it can stop there. SHA-1's
 // fifth word is its `a` of round 76 and SHA-2's fourth is `a` of the fourth-last round: the last
-// three rounds are skipped. MD5's first word is already its earliest (step 60).
-export const KEY_WORD: Record<HashFunction, number> = { md5: 0, sha1: 4, sha256: 3, sha512: 6 }
+// three rounds are skipped. MD5's and MD4's first words are already their earliest (steps 60 and 44).
+export const KEY_WORD: Record<HashFunction, number> = { md4: 0, md5: 0, sha1: 4, sha256: 3, sha512: 6 }
 
 export function targetSet (hash: HashFunction, digests: Uint8Array[]): TargetSet {
   const shape = HASH_SHAPES[hash]

@@ -7,6 +7,7 @@ import { decodeHexForm, isHexForm } from '../hex-form.ts'
 import { candidateAt, odometerDigits, segmentAt, wordsOf, type Keyspace, type Segment } from '../keyspace/keyspace.ts'
 import { MAX_CANDIDATE_BYTES } from '../keyspace/spec.ts'
 import { RULE_BUFFER_BYTES, applyRule, applyRules, type RuleSet } from '../rules/rules.ts'
+import { isPlain, hashOf, writeMessage } from './modes.ts'
 import { MessageHasher } from './scalar.ts'
 import { verify, type SearchControl, type SearchResult } from './search.ts'
 import { KEY_WORD, targetSet } from './targets.ts'
@@ -161,16 +162,20 @@ function variantsOf (job: WordsJob, out: Uint8Array): Variants {
 // newline-separated; a word in hashcat's $HEX[..] form stands for the bytes it encodes. Hit indices
 // are keyspace indices.
 export function searchWords (job: WordsJob, words: Uint8Array, offset: bigint, length: number, control: SearchControl = {}): SearchResult {
-  const targets = targetSet(job.algorithm, job.targets)
-  const block = control.blocks?.(job.algorithm, targets, RULE_BUFFER_BYTES) ?? null
-  const hasher = new MessageHasher(job.algorithm)
-  const key = KEY_WORD[job.algorithm]
+  const algorithm = job.algorithm
+  const hash = hashOf(algorithm)
+  const plain = isPlain(algorithm)
+  const targets = targetSet(hash, job.targets)
+  const block = control.blocks?.(hash, targets, 2 * RULE_BUFFER_BYTES) ?? null
+  const hasher = new MessageHasher(hash, 2 * MAX_CANDIDATE_BYTES)
+  const key = KEY_WORD[hash]
   const { bitmap, mask } = targets
   const perWord = job.keyspace.perWord
   const firstWord = wordsOf(job.keyspace, offset, length).first
   const hits: SearchResult['hits'] = []
-  // Candidates are built where the block kernel takes them from.
-  const buf = block?.scratch ?? new Uint8Array(RULE_BUFFER_BYTES)
+  // Candidates are built where the block kernel takes them from, when they are its messages.
+  const buf = plain && block ? block.scratch : new Uint8Array(RULE_BUFFER_BYTES)
+  const message = block?.scratch ?? new Uint8Array(2 * RULE_BUFFER_BYTES) // a message made from buf
   const scratch = new Uint8Array(RULE_BUFFER_BYTES) // for rebuilding a candidate to verify it
   const variants = variantsOf(job, buf)
   const decoded = new Uint8Array(MAX_CANDIDATE_BYTES)
@@ -188,7 +193,7 @@ export function searchWords (job: WordsJob, words: Uint8Array, offset: bigint, l
     const hex = isHexForm(words, wordFrom, wordTo)
     const source = hex ? decoded : words
     const n = variants.at(source, hex ? 0 : wordFrom, hex ? decodeHexForm(words, wordFrom, wordTo, decoded) : wordTo, index % perWord, scratch)
-    if (n >= 0) verify(targets, index, scratch.slice(0, n), hits, control)
+    if (n >= 0) verify(algorithm, targets, index, scratch.slice(0, n), hits, control)
   }
   const flush = () => {
     if (slots > 0) {
@@ -219,7 +224,8 @@ export function searchWords (job: WordsJob, words: Uint8Array, offset: bigint, l
     else variants.begin(words, from, to, variant)
     const run = Math.min(left, length - done)
     for (let k = 0; k < run; k++) {
-      const n = variants.next()
+      let n = variants.next()
+      if (n >= 0 && !plain) n = writeMessage(algorithm, buf, 0, n, message)
       if (n >= 0) {
         if (block !== null && n <= block.maxLength) {
           block.commit(slots, n)
@@ -228,7 +234,7 @@ export function searchWords (job: WordsJob, words: Uint8Array, offset: bigint, l
           slotTo[slots] = to
           if (++slots === block.capacity) { done++; flush(); if (cancelled(control)) return { hashed: done, hits, cancelled: true }; continue }
         } else {
-          const word = hasher.hash(buf, 0, n)[key]
+          const word = hasher.hash(plain ? buf : message, 0, n)[key]
           if ((bitmap[(word & mask) >>> 5] & (1 << (word & 31))) !== 0) check(done, from, to)
         }
       }

@@ -2,7 +2,7 @@
 // The kernel emits only the key word (targets.ts), and the graph drops all work that does not reach
 // it: the last three steps or rounds. Constants are the scalar reference's.
 import type { HashFunction } from '../../algorithms.ts'
-import { HASH_SHAPES, MD5_INDEX, MD5_K, MD5_SHIFT, SHA1_K, SHA256_K, SHA512_K } from '../scalar.ts'
+import { HASH_SHAPES, MD4_INDEX, MD4_K, MD4_SHIFT, MD5_INDEX, MD5_K, MD5_SHIFT, SHA1_K, SHA256_K, SHA512_K } from '../scalar.ts'
 import type { Graph, Value } from './graph.ts'
 
 export type Rounds = (g: Graph, m: Value[]) => Value[]
@@ -23,6 +23,21 @@ function md5 (g: Graph, m: Value[]): Value[] {
     const t = g.add(g.add(g.constant(MD5_K[i]), m[MD5_INDEX[i]]), g.add(a, f))
     a = d; d = c; c = b
     b = g.add(b, g.rotl(t, MD5_SHIFT[(round << 2) | (i & 3)]))
+  }
+  return [a, b, c, d].map((x, i) => g.add(x, g.constant(iv[i])))
+}
+
+function md4 (g: Graph, m: Value[]): Value[] {
+  const iv = HASH_SHAPES.md4.init
+  let a = g.constant(iv[0]); let b = g.constant(iv[1]); let c = g.constant(iv[2]); let d = g.constant(iv[3])
+  for (let i = 0; i < 48; i++) {
+    const round = i >> 4
+    const f = round === 0 ? g.select(c, d, b)
+      : round === 1 ? g.select(d, b, g.xor(b, c)) // majority(b, c, d)
+        : g.xor(g.xor(b, c), d)
+    const t = g.add(g.add(g.constant(MD4_K[round]), m[MD4_INDEX[i]]), g.add(a, f))
+    a = d; d = c; c = b
+    b = g.rotl(t, MD4_SHIFT[(round << 2) | (i & 3)])
   }
   return [a, b, c, d].map((x, i) => g.add(x, g.constant(iv[i])))
 }
@@ -75,4 +90,4 @@ function sha2 (spec: Sha2) {
   }
 }
 
-export const ROUNDS: Record<HashFunction, Rounds> = { md5, sha1, sha256: sha2(SHA256), sha512: sha2(SHA512) }
+export const ROUNDS: Record<HashFunction, Rounds> = { md4, md5, sha1, sha256: sha2(SHA256), sha512: sha2(SHA512) }
