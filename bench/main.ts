@@ -14,7 +14,7 @@ import { KERNELS, measureKernel, type KernelName } from './kernels.ts'
 import { measureThreads } from './threads.ts'
 import { BUNDLE_NAME, buildWorkerBundle } from '../worker/bundle/build.ts'
 import { startEndToEnd } from './e2e.ts'
-import { hashcatVersion, median, runHashcat, runHashcatRules } from './hashcat.ts'
+import { hashcatVersion, median, runHashcat, runHashcatRules, type HashcatRun } from './hashcat.ts'
 
 const HELP = `Usage: npm run bench -- [options]
 
@@ -39,6 +39,15 @@ const FLAGS = {
 const PARTS = ['kernels', 'threads', 'e2e', 'bundle', 'rules']
 // The rules run's rule file: hashcat's best64, as the repository's rule fixtures hold it.
 const BEST64 = new URL('../test/vectors/rules/best64.rule', import.meta.url).pathname
+
+// hashcat beside our runs of the same part: medians of per-run ratios.
+function compare (ours: number[], theirs: HashcatRun[], say: (line: string) => void) {
+  const reported = median(ours.map((x, i) => x / theirs[i].reportedSpeed))
+  const wall = median(ours.map((x, i) => x / theirs[i].wallSpeed))
+  say(`hashcat: ${mhs(median(theirs.map((t) => t.reportedSpeed)))} M/s as it reports its speed, ${mhs(median(theirs.map((t) => t.wallSpeed)))} M/s by wall clock (with its start-up)`)
+  say(`ratio taskorch/hashcat: ${reported.toFixed(2)} against its reported speed, ${wall.toFixed(2)} against its wall clock`)
+  return { samples: theirs, ratioToReported: reported, ratioToWall: wall }
+}
 
 const mhs = (speed: number) => (speed / 1e6).toFixed(speed < 1e7 ? 2 : 1)
 const row = (cells: string[], widths: number[]) => cells.map((c, i) => (i === 0 ? c.padEnd(widths[i]) : c.padStart(widths[i]))).join('  ')
@@ -114,7 +123,7 @@ runMain(async () => {
       (hashcat ? `, alternating with ${hashcat} (-O, same keyspace)` : ''))
     const ours: number[] = []
     const bundled: number[] = []
-    const theirs: { wallSpeed: number, reportedSpeed: number }[] = []
+    const theirs: HashcatRun[] = []
     // The single-file worker a joining machine downloads, from a directory of its own.
     let bundle: string | null = null
     if (!skip.has('bundle')) {
@@ -148,13 +157,7 @@ runMain(async () => {
       say(`single-file worker: ${mhs(median(bundled))} M/s (median of ${e2eRuns}), ${ratio.toFixed(2)}× the repository's worker`)
       results.bundle = { samples: bundled, median: median(bundled), ratioToRepository: ratio }
     }
-    if (hashcat) {
-      const reported = median(ours.map((x, i) => x / theirs[i].reportedSpeed))
-      const wall = median(ours.map((x, i) => x / theirs[i].wallSpeed))
-      say(`hashcat: ${mhs(median(theirs.map((t) => t.reportedSpeed)))} M/s as it reports its speed, ${mhs(median(theirs.map((t) => t.wallSpeed)))} M/s by wall clock (with its start-up)`)
-      say(`ratio taskorch/hashcat: ${reported.toFixed(2)} against its reported speed, ${wall.toFixed(2)} against its wall clock`)
-      results.hashcat = { version: hashcat, samples: theirs, ratioToReported: reported, ratioToWall: wall }
-    }
+    if (hashcat) results.hashcat = { version: hashcat, ...compare(ours, theirs, say) }
   }
 
   if (!skip.has('rules')) {
@@ -166,7 +169,7 @@ runMain(async () => {
     const candidates = BigInt(wordCount) * BigInt(parseRules(readFileSync(BEST64), BEST64).count)
     say(`\nEnd to end: wordlist of ${wordCount} words through best64.rule (${candidates} candidates), md5, ${threads} threads` + (hashcat ? `, alternating with ${hashcat} (-O -a 0 -r, same list and rules)` : ''))
     const ours: number[] = []
-    const theirs: { wallSpeed: number, reportedSpeed: number }[] = []
+    const theirs: HashcatRun[] = []
     const session = await startEndToEnd(threads)
     try {
       for (let run = 0; run < e2eRuns; run++) {
@@ -182,13 +185,7 @@ runMain(async () => {
     }
     say(`taskorch wordlist + best64: ${mhs(median(ours))} M/s (median of ${e2eRuns})`)
     results.rules = { algorithm: 'md5', words: wordCount, rules: 'best64.rule', candidates: candidates.toString(), threads, samples: ours, median: median(ours) }
-    if (hashcat) {
-      const reported = median(ours.map((x, i) => x / theirs[i].reportedSpeed))
-      const wall = median(ours.map((x, i) => x / theirs[i].wallSpeed))
-      say(`hashcat: ${mhs(median(theirs.map((t) => t.reportedSpeed)))} M/s as it reports its speed, ${mhs(median(theirs.map((t) => t.wallSpeed)))} M/s by wall clock (with its start-up)`)
-      say(`ratio taskorch/hashcat: ${reported.toFixed(2)} against its reported speed, ${wall.toFixed(2)} against its wall clock`)
-      results.rulesHashcat = { version: hashcat, samples: theirs, ratioToReported: reported, ratioToWall: wall }
-    }
+    if (hashcat) results.rulesHashcat = { version: hashcat, ...compare(ours, theirs, say) }
   }
 
   const out = flags.out ?? new URL(`./results/${machine.date.replace(/[:.]/g, '-')}.json`, import.meta.url).pathname

@@ -5,9 +5,10 @@ import { RateMeter } from './rate.ts'
 import { formatPlaintext } from './store/potfile.ts'
 import { inFlight, type EndStatus, type FoundResult, type JobState, type JobStatus } from './scheduler/state.ts'
 
-// A result as the library reports it: the digest in hex, the plaintext as latin1 text (one character
-// per byte, so nothing is lost) and as bytes.
-export type Found = { hash: string, plaintext: string, bytes: Uint8Array }
+// A result as the library reports it: the target in hashcat's format (a hex digest, `digest:salt`, a
+// crypt hash), the plaintext as latin1 text (one character per byte, so nothing is lost) and as
+// bytes, and the users the target belongs to when the job named them.
+export type Found = { hash: string, plaintext: string, bytes: Uint8Array, users: string[] }
 
 export type JobOutcome = {
   status: EndStatus
@@ -33,8 +34,8 @@ export function outcomeJson (outcome: JobOutcome): JobOutcomeJson {
   return { status: outcome.status, hashed: outcome.hashed.toString(), found: outcome.found.map((f) => ({ hash: f.hash, plaintext: formatPlaintext(f.bytes) })) }
 }
 
-export function foundOf (result: FoundResult): Found {
-  return { hash: result.hash, plaintext: Buffer.from(result.plaintext).toString('latin1'), bytes: result.plaintext }
+export function foundOf (result: FoundResult, users: Record<string, string[]> = {}): Found {
+  return { hash: result.hash, plaintext: Buffer.from(result.plaintext).toString('latin1'), bytes: result.plaintext, users: users[result.hash] ?? [] }
 }
 
 export class Job extends EventEmitter<JobEvents> {
@@ -42,12 +43,14 @@ export class Job extends EventEmitter<JobEvents> {
   readonly #state: JobState
   readonly #controls: JobControls
   readonly #meter = new RateMeter()
+  readonly users: Readonly<Record<string, string[]>>
   #resolve!: (outcome: JobOutcome) => void
 
-  constructor (state: JobState, controls: JobControls) {
+  constructor (state: JobState, controls: JobControls, users: Record<string, string[]> = {}) {
     super()
     this.#state = state
     this.#controls = controls
+    this.users = users
     this.done = new Promise((resolve) => { this.#resolve = resolve })
     this.#meter.update(Number(state.hashed), state.createdAt) // what a restored job had searched is not this run's speed
   }
@@ -76,12 +79,12 @@ export class Job extends EventEmitter<JobEvents> {
 
   // Called by the orchestrator.
   reportFound (result: FoundResult): void {
-    this.emit('found', foundOf(result))
+    this.emit('found', foundOf(result, this.users))
   }
 
   reportEnd (): void {
     const s = this.#state
-    const outcome: JobOutcome = { status: s.status as EndStatus, found: s.found.map(foundOf), hashed: s.hashed }
+    const outcome: JobOutcome = { status: s.status as EndStatus, found: s.found.map((f) => foundOf(f, this.users)), hashed: s.hashed }
     this.emit('end', outcome)
     this.#resolve(outcome)
   }

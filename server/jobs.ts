@@ -1,5 +1,5 @@
 // A job as the library's users describe it to addTasks, and its checked, canonical form.
-import { ALGORITHMS, isAlgorithm, parseDigest, type Algorithm } from '../shared/algorithms.ts'
+import { ALGORITHMS, isAlgorithm, parseTarget, type Algorithm } from '../shared/algorithms.ts'
 import { InvalidInputError } from '../shared/errors.ts'
 import { keyspaceSpec, type HybridSpec, type KeyspaceInput, type KeyspaceSpec } from '../shared/keyspace/spec.ts'
 
@@ -15,16 +15,19 @@ export type CheckedWordlist = { type: 'wordlist', path: string, rules: string[],
 
 export type JobRequest = {
   algorithm: Algorithm
-  targets: (string | Uint8Array)[] // hex digests, or their bytes
+  targets: (string | Uint8Array)[] // hashcat's format (hex digest, digest:salt, crypt hash), or bytes
   keyspace: KeyspaceInput | WordlistInput
   priority?: number // a whole number from 0; higher runs first
+  // Who each target belongs to (hash lists read with --username, shadow files), by the target's text
+  // (formatTarget): results name them. Not kept by a session journal.
+  users?: Record<string, string[]>
 }
 
-// Digests as bytes and a canonical keyspace (a wordlist stays a path: it has to be read first).
+// Targets as bytes and a canonical keyspace (a wordlist stays a path: it has to be read first).
 export function checkRequest (request: JobRequest): { targets: Uint8Array[], keyspace: KeyspaceSpec | CheckedWordlist } {
   if (!isAlgorithm(request?.algorithm)) throw new InvalidInputError(`algorithm ${JSON.stringify(request?.algorithm)} is not one of ${ALGORITHMS.join(', ')}`)
   if (!Array.isArray(request.targets)) throw new InvalidInputError('targets must be an array of digests')
-  const targets = request.targets.map((t) => (typeof t === 'string' ? parseDigest(request.algorithm, t) : t))
+  const targets = request.targets.map((t) => (typeof t === 'string' ? parseTarget(request.algorithm, t) : t))
   if (request.keyspace?.type === 'wordlist') {
     const { path, rules = [], hybrid } = request.keyspace
     if (typeof path !== 'string' || path === '') throw new InvalidInputError('a wordlist keyspace needs a path')

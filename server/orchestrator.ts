@@ -3,10 +3,9 @@
 // Nothing polls: work is handed out when a worker joins, a chunk completes, a job arrives or a worker leaves.
 import type { ChildProcess } from 'node:child_process'
 import { EventEmitter } from 'node:events'
-import { equalBytes } from '@noble/ciphers/utils.js'
-import { DIGEST_BYTES, toHex, type Algorithm } from '../shared/algorithms.ts'
+import { formatTarget, isTarget, type Algorithm } from '../shared/algorithms.ts'
 import { FalseFoundError, InvalidInputError, MiscountError, ProtocolError, TimeoutError, coded, type StoreError } from '../shared/errors.ts'
-import { digestOf } from '../shared/kernels/modes.ts'
+import { matches } from '../shared/kernels/modes.ts'
 import { keyspaceFrom, wordsOf } from '../shared/keyspace/keyspace.ts'
 import { MAX_CANDIDATE_BYTES, type KeyspaceSpec, type WordlistSpec } from '../shared/keyspace/spec.ts'
 import type { LogLevel } from '../shared/log.ts'
@@ -164,7 +163,7 @@ export class Orchestrator extends EventEmitter<OrchestratorEvents> {
       const known = this.#knownInPotfile(request.algorithm, targets)
       const { job, effects } = this.#scheduler.addJob({ algorithm: request.algorithm, targets, keyspace: spec, priority: request.priority, known, capLength: wordlist ? capWords(wordlist.list, spec) : undefined })
       if (known.length > 0) this.emit('log', 'info', `job ${job.id}: ${known.length} of ${job.targets.size} target(s) already in the potfile ${this.#potfile!.path}`)
-      return this.#register(job, wordlist, effects)
+      return this.#register(job, wordlist, effects, request.users)
     }
     if (keyspace.type === 'wordlist' && 'path' in keyspace) return this.#openWordlistJob(keyspace).then(({ spec, files }) => create(spec, files))
     return create(keyspace as KeyspaceSpec, null)
@@ -205,20 +204,21 @@ export class Orchestrator extends EventEmitter<OrchestratorEvents> {
     return list
   }
 
-  // A potfile line is trusted only if it hashes to the target: other tools' salted lines or a
+  // A potfile line is trusted only if it hashes to the target: other modes' lines that look alike or a
   // damaged file cannot make us report a wrong plaintext.
   #knownInPotfile (algorithm: Algorithm, targets: Uint8Array[]): FoundResult[] {
     if (!this.#potfile) return []
     return targets.flatMap((t) => {
-      const plaintext = this.#potfile!.plaintexts(toHex(t)).find((p) => equalBytes(digestOf(algorithm, p), t))
-      return plaintext ? [{ hash: toHex(t), plaintext }] : []
+      const hash = formatTarget(algorithm, t)
+      const plaintext = this.#potfile!.plaintexts(hash).find((p) => matches(algorithm, t, p))
+      return plaintext ? [{ hash, plaintext }] : []
     })
   }
 
   // The job's record is written before anything about it. Results known from the start, and a job
   // that ended before it began, are announced next tick, so the caller can listen to the job it gets back.
-  #register (state: JobState, wordlist: WordlistFiles | null, effects: Effect[]): Job {
-    const job = new Job(state, { cancel: (id) => this.#cancel(id), setPaused: (id, paused) => this.#setPaused(id, paused) })
+  #register (state: JobState, wordlist: WordlistFiles | null, effects: Effect[], users?: Record<string, string[]>): Job {
+    const job = new Job(state, { cancel: (id) => this.#cancel(id), setPaused: (id, paused) => this.#setPaused(id, paused) }, users)
     this.#handles.set(state.id, job)
     if (wordlist) this.#wordlists.set(state.id, wordlist)
     const journal = this.#journal
@@ -263,7 +263,7 @@ export class Orchestrator extends EventEmitter<OrchestratorEvents> {
       switch (effect.type) {
         case 'found':
           job?.reportFound(effect.result)
-          if (job) this.emit('found', job, foundOf(effect.result))
+          if (job) this.emit('found', job, foundOf(effect.result, job.users))
           break
         case 'completed':
           if (job) this.emit('job-progress', job)
@@ -384,14 +384,15 @@ export class Orchestrator extends EventEmitter<OrchestratorEvents> {
   #onFound (worker: WorkerState, jobId: string, hash: Uint8Array, plaintext: Uint8Array): void {
     const job = this.#scheduler.jobs.get(jobId)
     if (!job) throw new ProtocolError(`FOUND for job ${jobId}, which was never announced`)
-    if (hash.length !== DIGEST_BYTES[job.algorithm] || !equalBytes(digestOf(job.algorithm, plaintext), hash)) throw new FalseFoundError(jobId)
-    const outcome = this.#scheduler.found(jobId, toHex(hash), plaintext)
+    if (!isTarget(job.algorithm, hash) || !matches(job.algorithm, hash, plaintext)) throw new FalseFoundError(jobId)
+    const key = formatTarget(job.algorithm, hash)
+    const outcome = this.#scheduler.found(jobId, key, plaintext)
     if (outcome === 'not-a-target') throw new FalseFoundError(jobId)
     if (typeof outcome === 'string') {
       this.emit('log', 'debug', `worker ${worker.name}: FOUND for job ${jobId} ignored (${outcome})`)
       return
     }
-    this.emit('log', 'info', `worker ${worker.name} found ${toHex(hash)}`)
+    this.emit('log', 'info', `worker ${worker.name} found ${key}`)
     // The finder has dropped the target itself; the others are told.
     for (const other of this.#peers.values()) {
       if (other.worker !== worker && other.knownJobs.has(jobId)) other.session.send({ type: 'solved', jobId, hash })

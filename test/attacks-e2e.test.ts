@@ -8,7 +8,7 @@ import { join } from 'node:path'
 import { Orchestrator } from '../server/index.ts'
 import { keyspaceFrom } from '../shared/keyspace/keyspace.ts'
 import { RULE_BUFFER_BYTES, applyRules, parseRules } from '../shared/rules/rules.ts'
-import { TOKEN, cli, eventually, hex, listeningPort, within, type Run } from './helpers.ts'
+import { cli, eventually, expectChunksTile, hex, killAfterChunks, listeningPort, TOKEN, within, workerArgs, type Run } from './helpers.ts'
 
 const SEED = Number(process.env.TEST_SEED ?? 7_700_123)
 const BEST64 = new URL('./vectors/rules/best64.rule', import.meta.url).pathname
@@ -47,7 +47,7 @@ afterEach(async () => {
 describe('word attacks end to end', () => {
   it('-a 0 with best64: a worker killed mid-job, every plant found, every candidate counted once', async () => {
     const next = random(SEED)
-    const { path, words } = writeWords(40_000, next)
+    const { path, words } = writeWords(150_000, next)
     const rules = parseRules(readFileSync(BEST64), 'best64.rule').count
     const size = words.length * rules
     const plants = Array.from({ length: 4 }, () => next(size))
@@ -55,16 +55,18 @@ describe('word attacks end to end', () => {
     await orch.start()
     try {
       const worker = (name: string) => {
-        const run = cli('worker/main.ts', ['--host', '127.0.0.1', '--port', String(orch.port), '--token', TOKEN, '--threads', '1', '--name', name])
+        const [script, ...args] = workerArgs(orch.port, name)
+        const run = cli(script, args)
         children.push(run)
         return run
       }
+      // The victim works alone until it is mid-chunk, so the kill always takes work from it.
       const victim = worker('victim')
-      worker('survivor')
       const targets = [...plants.map((i) => hex('md5', ruleCandidate(words, i))), hex('md5', 'not in this keyspace')]
       const job = await orch.addTasks({ algorithm: 'md5', targets, keyspace: { type: 'wordlist', path, rules: [BEST64] } })
       expect(job.keyspaceSize).toBe(BigInt(size))
       await eventually(() => [...job.state.active.values()].some((c) => orch.workers.find((w) => w.id === c.workerId)?.name === 'victim' && c.hashed > 0), 60_000, 'victim mid-chunk')
+      worker('survivor')
       victim.child.kill('SIGKILL')
       const outcome = await within(120_000, job.done, 'job end')
       expect(outcome.status).toBe('exhausted')
@@ -102,23 +104,15 @@ describe('word attacks end to end', () => {
     const first = cli('server/cli/main.ts', [...common, '--port', '0', '--algo', 'md5', '--target', hex('md5', planted), '--target', hex('md5', 'absent'), '--wordlist', path, '-r', BEST64], { TASKORCH_TOKEN: TOKEN })
     children.push(first)
     const port = await listeningPort(first)
-    const worker = cli('worker/main.ts', ['--host', '127.0.0.1', '--port', String(port), '--token', TOKEN, '--threads', '1', '--name', 'w'])
+    const [script, ...args] = workerArgs(port, 'w')
+    const worker = cli(script, args)
     children.push(worker)
-    const records = () => readFileSync(journal, 'utf8').split('\n').slice(0, -1).map((l) => JSON.parse(l.slice(9)))
-    await eventually(() => records().filter((r) => r.t === 'done').length >= 2, 60_000, 'two chunks journaled')
-    first.child.kill('SIGKILL')
-    await first.exit
+    await killAfterChunks(first, journal)
     const second = cli('server/cli/main.ts', [...common, '--port', String(port), '--restore', '--exit-when-done'], { TASKORCH_TOKEN: TOKEN })
     children.push(second)
     expect(await within(120_000, second.exit, 'restored server exit'), second.stderr).toBe(1)
     expect(second.stderr).toMatch(new RegExp(`job 1 exhausted: 1/2 found, ${size}/${size} candidates`))
     expect(second.stdout).toBe(`${hex('md5', planted)}:${planted.toString('latin1')}\n`)
-    const chunks = records().filter((r) => r.t === 'done').map((r) => [BigInt(r.offset), BigInt(r.length)] as const).sort((a, b) => (a[0] < b[0] ? -1 : 1))
-    let covered = 0n
-    for (const [offset, length] of chunks) {
-      expect(offset).toBe(covered)
-      covered += length
-    }
-    expect(covered).toBe(BigInt(size))
+    expectChunksTile(journal, size)
   }, 240_000)
 })

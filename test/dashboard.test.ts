@@ -170,11 +170,11 @@ describe('terminal UI on a fake terminal', () => {
     await press('a')
     await eventually(() => text().includes('add a job'), 5_000, 'the form')
     // Pasted in one go, as a terminal delivers a paste: every character lands, tabs move on.
-    await press(`${md5('x')}\t\t\t?1?1?d\t\t\t?l\t\t\t\t2-3\t7`)
+    await press(`${md5('x')}\t\t\t\t\t?1?1?d\t\t\t?l\t\t\t\t2-3\t7`)
     await press('\r')
     await eventually(() => added.length === 1, 5_000, 'the job from the form')
     expect(added).toEqual([{
-      algorithm: 'md5', targets: md5('x'), targetsFile: '', attackMode: '', keyspace: '?1?1?d', wordlist: '', rules: '',
+      algorithm: 'md5', targets: md5('x'), targetsFile: '', username: '', hexSalt: '', attackMode: '', keyspace: '?1?1?d', wordlist: '', rules: '',
       charset1: '?l', charset2: '', charset3: '', charset4: '', increment: '2-3', priority: '07'
     }])
     expect(source.jobs).toHaveLength(2)
@@ -230,10 +230,10 @@ describe('terminal UI on a fake terminal', () => {
     cleanup.push(() => tui.destroy())
     await press('a')
     await eventually(() => text().includes('add a job'), 5_000, 'the form')
-    await press('zz\t\t\t0-10\r')
-    await eventually(() => text().includes('"zz" is not an md5 digest: expected 32 hex digits'), 3_000, 'the refusal')
+    await press('zz\t\t\t\t\t0-10\r')
+    await eventually(() => text().includes('"zz" is not an md5 hash: expected 32 hex digits'), 3_000, 'the refusal')
     expect(text()).toContain('add a job') // still open, values kept: mend the digest and go on
-    await press('\x1b[A\x1b[A\x1b[A\x7f\x7f' + md5('y') + '\r') // up to the digests, mend them, enter
+    await press('\x1b[A\x1b[A\x1b[A\x1b[A\x1b[A\x7f\x7f' + md5('y') + '\r') // up to the digests, mend them, enter
     await eventually(() => requests.length === 1, 3_000, 'the job')
     expect(requests[0]).toMatchObject({ algorithm: 'md5', keyspace: { type: 'range', start: '0', end: '10' }, priority: 0 })
     await eventually(() => !text().includes('add a job'), 3_000, 'the form closing after the job')

@@ -3,12 +3,12 @@ import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest'
 import { spawn } from 'node:child_process'
 import net from 'node:net'
 import { once } from 'node:events'
-import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs'
+import { mkdtempSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { Orchestrator, outcomeJson } from '../server/index.ts'
 import type { ServerMessage } from '../shared/protocol/messages.ts'
-import { FAST_TIMINGS, HELLO, ROOT, TOKEN, cli, connectTestSession, eventually, hex, listeningPort, within, type Run } from './helpers.ts'
+import { cli, connectTestSession, eventually, expectChunksTile, HELLO, hex, killAfterChunks, listeningPort, ROOT, TOKEN, within, workerArgs, type Run } from './helpers.ts'
 
 // A hash list with a comment, a blank line and CRLF endings, whose fourth line is not a digest.
 const BAD_LIST = join(mkdtempSync(join(tmpdir(), 'taskorch-list-')), 'bad-list.txt')
@@ -19,7 +19,8 @@ writeFileSync(BAD_RULES, ':\n# fine so far\n$1 X\n')
 
 const children: Run[] = []
 function startWorker (port: number, name: string, extra: string[] = []): Run {
-  const run = cli('worker/main.ts', ['--host', '127.0.0.1', '--port', String(port), '--token', TOKEN, '--threads', '1', '--name', name, ...extra])
+  const [script, ...args] = workerArgs(port, name)
+  const run = cli(script, [...args, ...extra])
   children.push(run)
   return run
 }
@@ -204,11 +205,7 @@ describe('command lines', () => {
     children.push(first)
     const port = await listeningPort(first)
     startWorker(port, 'survivor')
-    // Complete lines only: the server may be writing the next one.
-    const records = () => readFileSync(journal, 'utf8').split('\n').slice(0, -1).map((l) => JSON.parse(l.slice(9)))
-    await eventually(() => records().filter((r) => r.t === 'done').length >= 2, 60_000, 'two chunks journaled')
-    first.child.kill('SIGKILL')
-    await first.exit
+    await killAfterChunks(first, journal)
 
     // The same port: the worker reconnects by itself.
     const second = cli('server/cli/main.ts', [...common, '--port', String(port), '--restore', '--exit-when-done'], { TASKORCH_TOKEN: TOKEN })
@@ -219,15 +216,7 @@ describe('command lines', () => {
     expect(Number(restored![1])).toBeGreaterThan(0)
     expect(second.stderr).toMatch(/job 1 exhausted: 1\/2 found, 100000000\/100000000 candidates/)
     expect(second.stdout).toBe(`${hex('sha256', '5')}:5\n`) // found before the kill, reported again, not searched again
-    // Exactly once: the journal's completed chunks tile the keyspace with no gap and no overlap.
-    const chunks = records().filter((r) => r.t === 'done')
-      .map((r) => [BigInt(r.offset), BigInt(r.length)] as const).sort((a, b) => (a[0] < b[0] ? -1 : 1))
-    let next = 0n
-    for (const [offset, length] of chunks) {
-      expect(offset).toBe(next)
-      next += length
-    }
-    expect(next).toBe(BigInt(size))
+    expectChunksTile(journal, size)
 
     // Restoring a session whose jobs have all ended says so and exits, instead of serving forever.
     const third = cli('server/cli/main.ts', [...common, '--port', '0', '--restore', '--exit-when-done'], { TASKORCH_TOKEN: TOKEN })
@@ -255,7 +244,7 @@ describe('command lines', () => {
       [['--target', hex('md5', 'a'), '--mask', '?d?q'], /"\?q" at position 2 is not a charset/],
       [['--target', hex('md5', 'a'), '--mask', '?d?1'], /no custom charset -1/],
       [['--target', hex('md5', 'a'), '--range', '0-9', '--increment'], /--increment needs --mask/],
-      [['--targets', BAD_LIST, '--range', '0-9'], /bad-list\.txt:4: "xyz" is not an md5 digest: expected 32 hex digits/],
+      [['--targets', BAD_LIST, '--range', '0-9'], /bad-list\.txt:4: "xyz" is not an md5 hash: expected 32 hex digits/],
       [['--targets', '/nonexistent/list.txt', '--range', '0-9'], /--targets \/nonexistent\/list.txt: cannot read it \(ENOENT\)/],
       [['--target', hex('md5', 'a'), '--wordlist', '/nonexistent/words.txt'], /--wordlist \/nonexistent\/words.txt: cannot read it \(ENOENT\)/],
       [['--target', hex('md5', 'a'), '--wordlist', BAD_LIST, '--mask', '?d'], /--wordlist with --mask is a hybrid attack: add -a 6 .* or -a 7/],

@@ -42,7 +42,7 @@ describe('attack flags', () => {
 
   it('reads the same attacks from the dashboard\'s form', async () => {
     const form: AddJobForm = {
-      algorithm: 'md5', targets: hex('md5', 'a1'), targetsFile: '', attackMode: '6', keyspace: '?d', wordlist: WORDS, rules: '',
+      algorithm: 'md5', targets: hex('md5', 'a1'), targetsFile: '', username: '', hexSalt: '', attackMode: '6', keyspace: '?d', wordlist: WORDS, rules: '',
       charset1: '', charset2: '', charset3: '', charset4: '', increment: '', priority: '0'
     }
     expect((await jobFromForm(form)).keyspace).toMatchObject({ type: 'wordlist', path: WORDS, hybrid: { side: 'append', mask: { mask: '?d' } } })

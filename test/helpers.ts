@@ -4,11 +4,11 @@ import { spawn, type ChildProcess } from 'node:child_process'
 import { createHash } from 'node:crypto'
 import net, { type Socket } from 'node:net'
 import { once } from 'node:events'
-import { mkdtempSync, rmSync } from 'node:fs'
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { fileURLToPath } from 'node:url'
-import { onTestFailed, onTestFinished } from 'vitest'
+import { expect, onTestFailed, onTestFinished } from 'vitest'
 import { frameHeader } from '../shared/protocol/frames.ts'
 import { hashBytes } from '../shared/kernels/scalar.ts'
 import { Initiator, generateStaticKey, tokenBytes, type StaticKeyPair, type TransportKeys } from '../shared/protocol/noise.ts'
@@ -227,6 +227,8 @@ export function referenceDigest (algorithm: string, data: string | Uint8Array): 
   return Buffer.from(hashBytes('md4', message))
 }
 export const hex = (algorithm: string, text: string | Uint8Array) => referenceDigest(algorithm, text).toString('hex')
+// The algorithms whose targets are bare digests (the others have salts: test/modes.test.ts).
+export const UNSALTED = ['md5', 'sha1', 'sha256', 'sha512', 'ntlm'] as const
 
 export type Run = { child: ChildProcess, stdout: string, stderr: string, exit: Promise<number | null> }
 
@@ -247,3 +249,32 @@ export async function listeningPort (run: Run): Promise<number> {
   return Number(match[1])
 }
 
+
+// A session journal's complete records (the server may be writing the next line).
+export function journalRecords (path: string): Record<string, string>[] {
+  return readFileSync(path, 'utf8').split('\n').slice(0, -1).map((l) => JSON.parse(l.slice(9)))
+}
+
+// Exactly once: the journal's completed chunks tile [0, size) with no gap and no overlap.
+export function expectChunksTile (path: string, size: bigint | number): void {
+  const chunks = journalRecords(path).filter((r) => r.t === 'done')
+    .map((r) => [BigInt(r.offset), BigInt(r.length)] as const).sort((a, b) => (a[0] < b[0] ? -1 : 1))
+  let next = 0n
+  for (const [offset, length] of chunks) {
+    expect(offset).toBe(next)
+    next += length
+  }
+  expect(next).toBe(BigInt(size))
+}
+
+// Kills a server with SIGKILL once `chunks` completed chunks are in its session journal.
+export async function killAfterChunks (server: Run, journal: string, chunks = 2): Promise<void> {
+  await eventually(() => journalRecords(journal).filter((r) => r.t === 'done').length >= chunks, 60_000, `${chunks} chunks journaled`)
+  server.child.kill('SIGKILL')
+  await server.exit
+}
+
+// A one-thread worker process's arguments, on loopback.
+export function workerArgs (port: number, name: string): string[] {
+  return ['worker/main.ts', '--host', '127.0.0.1', '--port', String(port), '--token', TOKEN, '--threads', '1', '--name', name]
+}

@@ -149,7 +149,7 @@ describe('jobs and the potfile', () => {
     // And a job takes the line that verifies, whichever comes first.
     const orch = new Orchestrator({ token: TOKEN, potfile })
     const job = orch.addTasks({ algorithm: 'md5', targets: [md5('pw')], keyspace: { type: 'range', start: 0, end: 10 } })
-    expect((await job.done).found).toEqual([{ hash: md5('pw'), plaintext: 'pw', bytes: Buffer.from('pw') }])
+    expect((await job.done).found).toEqual([{ hash: md5('pw'), plaintext: 'pw', bytes: Buffer.from('pw'), users: [] }])
     potfile.close()
   })
 })

@@ -64,7 +64,7 @@ describe('rules, as hashcat applies them', () => {
       const stream = Buffer.concat(outputs(dive, word).flatMap((c) => [c, Buffer.from('\n')]))
       expect(createHash('sha256').update(stream).digest('hex'), `dive.rule on ${JSON.stringify(word.toString('latin1'))}`).toBe(digest)
     }
-  })
+  }, 60_000) // 2.5 million candidates
 
   it('combines several rule files as their product, the first file\'s rule varying fastest (as hashcat -r A -r B)', () => {
     const chain = [rulesOf('$1\n$2\n'), rulesOf('^a\n^b\n^c\n')]

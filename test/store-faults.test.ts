@@ -163,7 +163,7 @@ describe('sessions and jobs', () => {
 })
 
 describe('potfile parsing (fuzz)', () => {
-  it('loads any bytes without crashing, and only lines that name a digest we know', async () => {
+  it('loads any bytes without crashing, and reads every result line at its colons', async () => {
     const dir = tempDir('taskorch-potfuzz-')
     let n = 0
     await fc.assert(fc.asyncProperty(fc.uint8Array({ maxLength: 2000 }), fc.array(fc.constantFrom(`${hex('a')}:a\n`, `${hex('b')}:$HEX[62]\n`, 'x:y\n', ':\n', '$HEX[zz]\n')), async (noise, lines) => {
@@ -174,7 +174,9 @@ describe('potfile parsing (fuzz)', () => {
         if (line.startsWith(hex('a'))) expect(potfile.plaintexts(hex('a')).map((p) => Buffer.from(p).toString())).toContain('a')
         if (line.startsWith(hex('b'))) expect(potfile.plaintexts(hex('b')).map((p) => Buffer.from(p).toString())).toContain('b')
       }
-      expect(potfile.plaintexts('x')).toEqual([])
+      // Any tool's line is read (a lookup verifies before it trusts), a line without a hash is not.
+      expect(potfile.plaintexts('x').map((p) => Buffer.from(p).toString())).toEqual(lines.includes('x:y\n') ? expect.arrayContaining(['y']) : expect.anything())
+      expect(potfile.plaintexts('')).toEqual([])
       potfile.close()
     }), { numRuns: 100 })
   })

@@ -2,7 +2,7 @@
 // connection, reconnect with exponential backoff and jitter. A refused token is not retried forever.
 import { EventEmitter } from 'node:events'
 import net from 'node:net'
-import { DIGEST_BYTES, toHex, type Algorithm } from '../shared/algorithms.ts'
+import { isTarget, toHex, type Algorithm } from '../shared/algorithms.ts'
 import { keyspaceFrom, wordsOf, type Keyspace } from '../shared/keyspace/keyspace.ts'
 import {
   ConnectError, HandshakeClosedError, InvalidMessageError, KernelError, ProtocolError, RefusedError, ServerKeyMismatchError, TaskOrchError,
@@ -182,8 +182,7 @@ export class WorkerClient extends EventEmitter<WorkerEvents> {
       case 'targets': {
         const job = this.#jobs.get(message.jobId)
         if (!job) return // cancelled meanwhile
-        const size = DIGEST_BYTES[job.algorithm]
-        if (message.targets.some((t) => t.length !== size)) throw new InvalidMessageError(`targets: job ${message.jobId} takes ${size}-byte ${job.algorithm} digests`)
+        if (message.targets.some((t) => !isTarget(job.algorithm, t))) throw new InvalidMessageError(`targets: job ${message.jobId} takes ${job.algorithm} targets`)
         for (const t of message.targets) job.targets.set(toHex(t), t)
         return
       }

@@ -1,10 +1,10 @@
 // The server's command line: its help text, its flags, and how flags become a job request.
 import { accessSync, constants } from 'node:fs'
-import { parseAlgorithm, parseDigest } from '../../shared/algorithms.ts'
+import { parseAlgorithm, parseTarget, type ParseOptions } from '../../shared/algorithms.ts'
 import { integerFlag } from '../../shared/cli.ts'
 import { InvalidInputError } from '../../shared/errors.ts'
 import { MAX_CANDIDATE_BYTES, maskSpec, parseRange, type MaskSpec, type RangeSpec } from '../../shared/keyspace/spec.ts'
-import { readHashList } from '../inputs/hash-list.ts'
+import { readHashList, type HashList, type HashListOptions } from '../inputs/hash-list.ts'
 import type { JobRequest, WordlistInput } from '../jobs.ts'
 import type { AddJobForm } from '../ui/tui.ts'
 import { MAX_PRIORITY } from '../scheduler/options.ts'
@@ -27,10 +27,20 @@ Options:
   --advertise         announce this server on the LAN (DNS-SD over mDNS, _taskorch._tcp, with its
                       protocol version and key fingerprint; nothing secret), so workers started
                       without --host find it. Off unless given
-  --algo ALGO, -m     md5, sha1, sha256, sha512 or ntlm (or hashcat's -m 0/100/1400/1700/1000);
-                      default md5
-  --target HEX        digest to find; repeat for several
-  --targets FILE      digests to find, one per line (blank lines and # comments skipped)
+  --algo ALGO, -m     the hash mode (default md5), by name or hashcat's -m number:
+                        md5 0, sha1 100, sha256 1400, sha512 1700, ntlm 1000,
+                        md5-pass-salt 10, md5-salt-pass 20, sha1-pass-salt 110, sha1-salt-pass 120,
+                        sha256-pass-salt 1410, sha256-salt-pass 1420, sha512-pass-salt 1710,
+                        sha512-salt-pass 1720, md5crypt 500 ($1$), sha512crypt 1800 ($6$)
+  --target HASH       hash to find, in hashcat's format: a hex digest, DIGEST:SALT for the salted
+                      modes, $1$.../$6$... for crypt; repeat for several
+  --targets FILE      hashes to find, one per line (blank lines and # comments skipped); crypt
+                      hashes may come as shadow-file lines (user:$6$...:...)
+  --username          --targets lines start with USER: ; results then name the user
+  --hex-salt          salts (DIGEST:SALT) are given in hex
+  --show              print the hashes given that the potfile already cracked ([user:]hash:plain)
+                      and exit 0, without searching (no keyspace needed)
+  --left              print the hashes given that the potfile has not cracked, and exit 0
   --range A-B         decimal keyspace, A inclusive, B exclusive (e.g. 0-100000000)
   --wordlist FILE     the lines of FILE (LF or CRLF endings; empty lines skipped), read by the
                       server and sent to workers in chunks of at most 1 MiB
@@ -71,6 +81,7 @@ Found results go to stdout as hash:plaintext lines (hashcat's potfile format); l
 export const FLAGS = {
   host: { type: 'string' }, port: { type: 'string' }, token: { type: 'string' }, config: { type: 'string' }, algo: { type: 'string', short: 'm' },
   rules: { type: 'string', multiple: true, short: 'r' }, 'attack-mode': { type: 'string', short: 'a' },
+  username: { type: 'boolean' }, 'hex-salt': { type: 'boolean' }, show: { type: 'boolean' }, left: { type: 'boolean' },
   target: { type: 'string', multiple: true }, targets: { type: 'string' }, range: { type: 'string' }, priority: { type: 'string' },
   potfile: { type: 'string' }, 'potfile-disable': { type: 'boolean' }, session: { type: 'string' }, restore: { type: 'boolean' },
   mask: { type: 'string' }, wordlist: { type: 'string' }, 'custom-charset1': { type: 'string', short: '1' }, 'custom-charset2': { type: 'string', short: '2' },
@@ -137,15 +148,24 @@ function attackMode (text: string | undefined, given: readonly ('wordlist' | 'ma
 }
 
 // A job from the flags or the UI's form; every part is checked and errors name it.
-export function parseJob (algo: string, targets: string[], keyspace: RangeSpec | MaskSpec | WordlistInput, priority: string, listed: Uint8Array[] = []): JobRequest {
+// `list`: a hash list file's targets, and the users it named.
+export function parseJob (algo: string, targets: string[], keyspace: RangeSpec | MaskSpec | WordlistInput, priority: string, list: HashList | null = null, options: ParseOptions = {}): JobRequest {
   const algorithm = parseAlgorithm(algo.trim())
-  if (targets.length + listed.length === 0) throw new InvalidInputError('a job needs at least one target digest')
-  return {
+  const listed = list?.targets ?? []
+  if (targets.length + listed.length === 0) throw new InvalidInputError('a job needs at least one target hash')
+  const request: JobRequest = {
     algorithm,
-    targets: [...targets.map((t) => parseDigest(algorithm, t)), ...listed],
+    targets: [...targets.map((t) => parseTarget(algorithm, t, options)), ...listed],
     keyspace,
     priority: integerFlag(priority.trim(), 'priority', 0, 0, MAX_PRIORITY)
   }
+  if (list && list.users.size > 0) request.users = Object.fromEntries(list.users)
+  return request
+}
+
+// --username and --hex-salt, as flags or form fields.
+export function hashOptions (flags: Record<string, unknown>): HashListOptions {
+  return { username: flags.username === true, hexSalt: flags['hex-salt'] === true }
 }
 
 // The dashboard's add-a-job form, read exactly as the same flags would be.
@@ -167,6 +187,15 @@ export async function jobFromForm (form: AddJobForm): Promise<JobRequest> {
   for (const i of [1, 2, 3, 4] as const) flags[`custom-charset${i}`] = form[`charset${i}`] || undefined
   if (!flags.range && !flags.mask && !flags.wordlist) throw new InvalidInputError('give a keyspace: a range, a mask or a wordlist (or a wordlist and a mask, with attack mode 6 or 7)')
   const algorithm = parseAlgorithm(form.algorithm.trim())
-  const listed = form.targetsFile.trim() ? await readHashList(form.targetsFile.trim(), algorithm) : []
-  return parseJob(form.algorithm, form.targets.split(/[\s,]+/).filter(Boolean), keyspaceFlags(flags)!, form.priority, listed)
+  const options = { username: yes(form.username, 'username'), hexSalt: yes(form.hexSalt, 'hex-salt') }
+  const list = form.targetsFile.trim() ? await readHashList(form.targetsFile.trim(), algorithm, options) : null
+  return parseJob(form.algorithm, form.targets.split(/[\s,]+/).filter(Boolean), keyspaceFlags(flags)!, form.priority, list, options)
+}
+
+// A yes/no form field: y, yes, or blank.
+function yes (text: string, field: string): boolean {
+  const value = text.trim().toLowerCase()
+  if (value === '' || value === 'n' || value === 'no') return false
+  if (value === 'y' || value === 'yes') return true
+  throw new InvalidInputError(`--${field}: answer y or leave it blank, not "${text}"`)
 }

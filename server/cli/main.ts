@@ -17,11 +17,12 @@ import type { Job } from '../job.ts'
 import type { JobRequest } from '../jobs.ts'
 import { Orchestrator } from '../orchestrator.ts'
 import { Journal, type Replay } from '../store/journal.ts'
-import { Potfile, potLine } from '../store/potfile.ts'
+import { Potfile, resultLines } from '../store/potfile.ts'
 import { Dashboard } from '../ui/dashboard.ts'
 import { jobSummary } from '../ui/format.ts'
 import { Tui } from '../ui/tui.ts'
-import { FLAGS, HELP, jobFromForm, keyspaceFlags, parseJob } from './flags.ts'
+import { FLAGS, HELP, hashOptions, jobFromForm, keyspaceFlags, parseJob } from './flags.ts'
+import { showOrLeft } from './show.ts'
 import { logProgress } from './headless.ts'
 
 const DEMO_TARGET = 'ef775988943825d2871e1cfa75473ec0'
@@ -45,6 +46,8 @@ runMain(async () => {
   const targets = flags.target ?? []
   const given = (['range', 'mask', 'wordlist'] as const).filter((k) => flags[k] !== undefined)
   const hasTargets = targets.length > 0 || flags.targets !== undefined
+  const options = hashOptions(flags)
+  if (flags.show || flags.left) return await showOrLeft(flags, settings.values.potfile ?? join(dirname(defaultConfigPath()), 'taskorch.potfile'))
   if (hasTargets !== given.length > 0) throw new InvalidInputError('a job needs targets (--target or --targets) and a keyspace (--range, --mask or --wordlist)')
   if (flags.restore && !flags.session) throw new InvalidInputError('--restore needs --session PATH')
   if (flags.demo && flags.session) throw new InvalidInputError('--demo keeps no session')
@@ -55,8 +58,9 @@ runMain(async () => {
   // Checked before listening, so bad input exits 2 without touching the network.
   const keyspace = keyspaceFlags(flags)
   if (keyspace?.type === 'wordlist' && keyspace.rules) await readRuleFiles(keyspace.rules) // a bad rule names its file and line now
-  const listed = flags.targets !== undefined ? await readHashList(flags.targets, parseAlgorithm(flags.algo ?? 'md5')) : []
-  const firstJob = keyspace ? parseJob(flags.algo ?? 'md5', targets, keyspace, flags.priority ?? '0', listed) : null
+  const list = flags.targets !== undefined ? await readHashList(flags.targets, parseAlgorithm(flags.algo ?? 'md5'), options) : null
+  if (list?.locked) process.stderr.write(`${flags.targets}: skipped ${list.locked} account(s) without a password hash\n`)
+  const firstJob = keyspace ? parseJob(flags.algo ?? 'md5', targets, keyspace, flags.priority ?? '0', list, options) : null
   // The demo is throwaway: no potfile, or a second run would find its answer without searching.
   // The default potfile's directory (the config directory) is made if missing; a path given by the
   // user must be in a directory that exists.
@@ -139,9 +143,10 @@ runMain(async () => {
   // Before any job exists: results known at once (potfile, restored session) are reported too.
   const found: string[] = []
   orch.on('found', (_job, result) => {
-    const line = potLine(result.hash, result.bytes)
-    if (headless) process.stdout.write(line + '\n')
-    else found.push(line)
+    for (const line of resultLines(result)) {
+      if (headless) process.stdout.write(line + '\n')
+      else found.push(line)
+    }
   })
 
   const addJob = async (request: JobRequest) => {

@@ -2,7 +2,7 @@
 // files or crypto: the orchestrator feeds it events (worker joined, progress, done, a verified find,
 // lost) and carries out the effects each transition returns, persisting before it announces.
 // Chunks are index ranges, never lists; every index is counted exactly once when its chunk completes.
-import { DIGEST_BYTES, toHex } from '../../shared/algorithms.ts'
+import { formatTarget, isTarget, toHex } from '../../shared/algorithms.ts'
 import { InvalidInputError } from '../../shared/errors.ts'
 import { keyspaceFrom, segmentAt } from '../../shared/keyspace/keyspace.ts'
 import { RateMeter } from '../rate.ts'
@@ -54,8 +54,8 @@ export class Scheduler {
     }
     const targets = new Map<string, Uint8Array>()
     for (const t of spec.targets) {
-      if (t.length !== DIGEST_BYTES[spec.algorithm]) throw new InvalidInputError(`target ${toHex(t)} is not a ${spec.algorithm} digest`)
-      targets.set(toHex(t), t)
+      if (!isTarget(spec.algorithm, t)) throw new InvalidInputError(`target ${toHex(t)} is not a ${spec.algorithm} target`)
+      targets.set(formatTarget(spec.algorithm, t), t)
     }
     const remaining = new Map(targets)
     const keyspace = keyspaceFrom(spec.keyspace)

@@ -8,7 +8,7 @@ import type { Range } from './ranges.ts'
 
 export type JobStatus = 'running' | 'paused' | 'found' | 'exhausted' | 'cancelled'
 export type EndStatus = 'found' | 'exhausted' | 'cancelled'
-export type FoundResult = { hash: string, plaintext: Uint8Array } // hash in lower-case hex
+export type FoundResult = { hash: string, plaintext: Uint8Array } // hash: the target's text (formatTarget)
 
 // A job as the scheduler takes it: canonical keyspace, digests as bytes.
 // `known`: targets whose plaintext is already known (potfile, restored session): found from the start.
@@ -41,7 +41,7 @@ export type JobState = {
   id: string
   seq: number // arrival order, for FIFO within a priority
   algorithm: Algorithm
-  targets: Map<string, Uint8Array> // by lower-case hex
+  targets: Map<string, Uint8Array> // by their text (formatTarget: hashcat's format)
   remaining: Map<string, Uint8Array> // the targets not found yet
   keyspace: Keyspace
   priority: number

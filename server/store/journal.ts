@@ -10,9 +10,9 @@
 import { createHash } from 'node:crypto'
 import { closeSync, createReadStream, existsSync, fsyncSync, openSync, renameSync, writeSync } from 'node:fs'
 import { dirname } from 'node:path'
-import { isAlgorithm, parseDigest, toHex, type Algorithm } from '../../shared/algorithms.ts'
+import { formatTarget, isAlgorithm, parseTarget, toHex, type Algorithm } from '../../shared/algorithms.ts'
 import { InvalidInputError } from '../../shared/errors.ts'
-import { digestOf } from '../../shared/kernels/modes.ts'
+import { matches } from '../../shared/kernels/modes.ts'
 import { keyspaceFrom } from '../../shared/keyspace/keyspace.ts'
 import { MAX_CANDIDATE_BYTES, type KeyspaceSpec } from '../../shared/keyspace/spec.ts'
 import { validateKeyspace } from '../../shared/protocol/messages.ts'
@@ -149,7 +149,7 @@ function jobLines (id: string, algorithm: Algorithm, keyspace: KeyspaceSpec, pri
 function rewrite (path: string, jobs: JournaledJob[]): void {
   let text = line({ t: 'session', version: JOURNAL_VERSION })
   for (const job of jobs) {
-    text += jobLines(job.id, job.algorithm, job.keyspace, job.priority, job.targets.map(toHex), job.source)
+    text += jobLines(job.id, job.algorithm, job.keyspace, job.priority, job.targets.map((t) => formatTarget(job.algorithm, t)), job.source)
     for (const k of job.known) text += line({ t: 'found', job: job.id, hash: k.hash, plaintext: toHex(k.plaintext) })
     for (const r of job.completed) text += line({ t: 'done', job: job.id, offset: r.offset.toString(), length: (r.end - r.offset).toString() })
     if (job.ended) text += line({ t: 'end', job: job.id, status: job.ended })
@@ -167,8 +167,8 @@ function rewrite (path: string, jobs: JournaledJob[]): void {
   syncDirectory(dirname(path))
 }
 
-// A job while its records are read: `hexes` its targets so far, `count` how many it will have.
-type Building = JournaledJob & { count: number, size: bigint, ranges: Range[], hexes: Set<string>, foundHexes: Set<string> }
+// A job while its records are read: `keys` its targets' texts so far, `count` how many it will have.
+type Building = JournaledJob & { count: number, size: bigint, ranges: Range[], keys: Set<string>, foundKeys: Set<string> }
 
 // Reads the journal line by line (never the whole file as one string).
 export async function replayJournal (path: string): Promise<Replay> {
@@ -218,7 +218,7 @@ export async function replayJournal (path: string): Promise<Replay> {
       warnings.push(`session file ${path}: dropped job ${job.id}, whose creation a crash cut short`)
       continue
     }
-    const { count, size, ranges, hexes, foundHexes, ...rest } = job
+    const { count, size, ranges, keys, foundKeys, ...rest } = job
     complete.push({ ...rest, completed: mergeRanges(ranges) })
   }
   complete.sort((a, b) => Number(a.id) - Number(b.id))
@@ -241,9 +241,10 @@ function parseLine (text: string, where: string): JournalRecord {
 const JOB_ID = /^[1-9][0-9]{0,15}$/
 const DECIMAL = /^(0|[1-9][0-9]*)$/
 
-function digests (algorithm: Algorithm, list: unknown): Uint8Array[] {
+// Targets as their text (hashcat's format: a hex digest, `digest:salt`, a crypt hash).
+function targetsOf (algorithm: Algorithm, list: unknown): Uint8Array[] {
   if (!Array.isArray(list)) throw new Error('malformed targets')
-  return list.map((t) => parseDigest(algorithm, String(t)))
+  return list.map((t) => parseTarget(algorithm, String(t)))
 }
 
 function apply (jobs: Map<string, Building>, record: JournalRecord, warnings: string[], where: string): void {
@@ -255,19 +256,19 @@ function apply (jobs: Map<string, Building>, record: JournalRecord, warnings: st
     if (!Number.isSafeInteger(record.count) || record.count < 1) throw new Error('malformed target count')
     const keyspace = validateKeyspace(record.keyspace)
     const source = keyspace.type === 'wordlist' ? wordlistSource(record.source) : null
-    const targets = digests(record.algorithm, record.targets)
+    const targets = targetsOf(record.algorithm, record.targets)
     if (targets.length > record.count) throw new Error('more targets than its count')
     const size = keyspaceFrom(keyspace).size
-    jobs.set(record.id, { id: record.id, algorithm: record.algorithm, targets, keyspace, priority: record.priority, source, known: [], completed: [], ended: null, count: record.count, size, ranges: [], hexes: new Set(targets.map(toHex)), foundHexes: new Set() })
+    jobs.set(record.id, { id: record.id, algorithm: record.algorithm, targets, keyspace, priority: record.priority, source, known: [], completed: [], ended: null, count: record.count, size, ranges: [], keys: new Set(targets.map((t) => formatTarget(record.algorithm, t))), foundKeys: new Set() })
     return
   }
   if (record.t === 'session') throw new Error('a second session header')
   const job = jobs.get(record.job)
   if (!job) throw new Error(`record for unknown job ${JSON.stringify(record.job)}`)
   if (record.t === 'targets') {
-    for (const t of digests(job.algorithm, record.targets)) {
+    for (const t of targetsOf(job.algorithm, record.targets)) {
       job.targets.push(t)
-      job.hexes.add(toHex(t))
+      job.keys.add(formatTarget(job.algorithm, t))
     }
     if (job.targets.length > job.count) throw new Error(`more targets than job ${job.id} counts`)
     return
@@ -283,18 +284,19 @@ function apply (jobs: Map<string, Building>, record: JournalRecord, warnings: st
       return
     }
     case 'found': {
-      const hash = toHex(parseDigest(job.algorithm, String(record.hash)))
-      if (!job.hexes.has(hash)) throw new Error(`found record for ${hash}, not a target of job ${job.id}`)
+      const target = parseTarget(job.algorithm, String(record.hash))
+      const hash = formatTarget(job.algorithm, target)
+      if (!job.keys.has(hash)) throw new Error(`found record for ${hash}, not a target of job ${job.id}`)
       const hex = String(record.plaintext)
       if (!/^([0-9a-f]{2})*$/.test(hex) || hex.length > 2 * MAX_CANDIDATE_BYTES) throw new Error('malformed plaintext')
       const plaintext = Uint8Array.from(Buffer.from(hex, 'hex'))
       // Believed only if it hashes to its target, like a potfile line.
-      if (toHex(digestOf(job.algorithm, plaintext)) !== hash) {
+      if (!matches(job.algorithm, target, plaintext)) {
         warnings.push(`${where}: dropped a result for ${hash} whose plaintext does not hash to it`)
         return
       }
-      if (job.foundHexes.has(hash)) return
-      job.foundHexes.add(hash)
+      if (job.foundKeys.has(hash)) return
+      job.foundKeys.add(hash)
       job.known.push({ hash, plaintext })
       return
     }

@@ -38,47 +38,56 @@ export function potLine (hash: string, plaintext: Uint8Array): string {
   return `${hash}:${formatPlaintext(plaintext)}`
 }
 
-// Unsalted digests of the algorithms we know; other lines (salted modes of other tools) are kept in
-// the file but not loaded.
-const DIGEST_HEX = /^(?:[0-9a-f]{32}|[0-9a-f]{40}|[0-9a-f]{64}|[0-9a-f]{128})$/
+// A result as it is shown: `hash:plaintext`, or `user:hash:plaintext` once per user it belongs to (as
+// hashcat --show --username prints it).
+export function resultLines (found: { hash: string, bytes: Uint8Array, users: string[] }): string[] {
+  const line = potLine(found.hash, found.bytes)
+  return found.users.length > 0 ? found.users.map((user) => `${user}:${line}`) : [line]
+}
+
+const HEX_ONLY = /^[0-9a-fA-F]+$/
 
 export class Potfile {
   readonly #file: AppendFile
-  // Every plaintext a line gives for a digest: lines of other modes (salted, say) can share a digest
-  // with ours, so a lookup gets them all and the caller keeps the one that verifies.
+  // Every plaintext a line may give for a hash. Where the hash ends is not known without its mode (a
+  // salt may hold colons; another tool may write a plaintext's colon raw), so a line is read at each
+  // of its colons; a lookup gets every reading and the caller keeps the plaintext that verifies.
   readonly #known: Map<string, Uint8Array[]>
+  #lines: number
 
-  private constructor (file: AppendFile, known: Map<string, Uint8Array[]>) {
+  private constructor (file: AppendFile, known: Map<string, Uint8Array[]>, lines: number) {
     this.#file = file
     this.#known = known
+    this.#lines = lines
   }
 
   // `createDirectory`: make the file's directory if it is missing (the default place); a path the user
   // typed into a directory that does not exist is more likely a typo, and an error.
   static async open (path: string, options: { io?: FileIO, createDirectory?: boolean } = {}): Promise<Potfile> {
     if (!options.createDirectory && !existsSync(dirname(path))) throw new InvalidInputError(`potfile ${path}: its directory ${dirname(path)} does not exist`)
-    const known = new Map<string, Uint8Array[]>()
     try {
-      if (existsSync(path)) {
-        // latin1 keeps every byte of a plaintext as it is; lines can be any length and the file any size.
-        const lines = createInterface({ input: createReadStream(path, { encoding: 'latin1' }), crlfDelay: Infinity })
-        for await (const line of lines) {
-          const colon = line.indexOf(':')
-          const hash = line.slice(0, colon).toLowerCase()
-          if (colon > 0 && DIGEST_HEX.test(hash)) addKnown(known, hash, parsePlaintext(Uint8Array.from(Buffer.from(line.slice(colon + 1), 'latin1'))))
-        }
-      }
+      const { known, lines } = await readKnown(path)
       if (options.createDirectory) mkdirSync(dirname(path), { recursive: true, mode: 0o700 })
-      return new Potfile(new AppendFile(path, options.io), known)
+      return new Potfile(new AppendFile(path, options.io), known, lines)
     } catch (error) {
       throw new InvalidInputError(`potfile ${path}: cannot open it (${(error as NodeJS.ErrnoException).code ?? (error as Error).message})`)
     }
   }
 
+  // The file's results, without opening it for writing (--show, --left); a missing file knows nothing.
+  static async read (path: string): Promise<{ plaintexts: (hash: string) => readonly Uint8Array[] }> {
+    try {
+      const { known } = await readKnown(path)
+      return { plaintexts: (hash) => known.get(hash) ?? [] }
+    } catch (error) {
+      throw new InvalidInputError(`potfile ${path}: cannot read it (${(error as NodeJS.ErrnoException).code ?? (error as Error).message})`)
+    }
+  }
+
   get path (): string { return this.#file.path }
 
-  // Distinct digests with at least one line.
-  get size (): number { return this.#known.size }
+  // Results it holds: its lines that look like results.
+  get size (): number { return this.#lines }
 
   plaintexts (hash: string): readonly Uint8Array[] {
     return this.#known.get(hash) ?? []
@@ -89,11 +98,31 @@ export class Potfile {
     if (this.plaintexts(hash).some((p) => Buffer.compare(p, plaintext) === 0)) return
     this.#file.append(potLine(hash, plaintext) + '\n')
     addKnown(this.#known, hash, plaintext)
+    this.#lines++
   }
 
   close (): void {
     this.#file.close()
   }
+}
+
+async function readKnown (path: string): Promise<{ known: Map<string, Uint8Array[]>, lines: number }> {
+  const known = new Map<string, Uint8Array[]>()
+  let count = 0
+  if (!existsSync(path)) return { known, lines: count }
+  // latin1 keeps every byte of a plaintext as it is; lines can be any length and the file any size.
+  const lines = createInterface({ input: createReadStream(path, { encoding: 'latin1' }), crlfDelay: Infinity })
+  for await (const line of lines) {
+    if (line.indexOf(':') <= 0) continue
+    count++
+    for (let colon = line.indexOf(':'); colon > 0; colon = line.indexOf(':', colon + 1)) {
+      // latin1 kept the bytes; the hash's text is UTF-8 (a salt may be), digests lower-case hex.
+      const field = Buffer.from(line.slice(0, colon), 'latin1').toString('utf8')
+      const hash = HEX_ONLY.test(field) ? field.toLowerCase() : field
+      addKnown(known, hash, parsePlaintext(Uint8Array.from(Buffer.from(line.slice(colon + 1), 'latin1'))))
+    }
+  }
+  return { known, lines: count }
 }
 
 function addKnown (known: Map<string, Uint8Array[]>, hash: string, plaintext: Uint8Array): void {

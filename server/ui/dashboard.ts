@@ -3,7 +3,7 @@
 import type { Found, Job } from '../job.ts'
 import { LEFT_POLITELY } from '../orchestrator.ts'
 import type { WorkerSummary } from '../scheduler/state.ts'
-import { potLine } from '../store/potfile.ts'
+import { resultLines } from '../store/potfile.ts'
 import { formatDuration, formatSpeed } from './format.ts'
 
 export type DashboardHeader = { listen: string, fingerprint: string, serverKey: string, workerCommand: string }
@@ -61,7 +61,7 @@ export class Dashboard {
     this.#orch = orch
     this.header = header
     orch.on('worker-left', (worker, why) => this.#lost.push({ worker, at: Date.now(), politely: why === LEFT_POLITELY }))
-    orch.on('found', (_job, found) => this.#results.push(potLine(found.hash, found.bytes)))
+    orch.on('found', (_job, found) => this.#results.push(...resultLines(found)))
   }
 
   addLog (line: string): void {

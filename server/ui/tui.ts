@@ -12,7 +12,7 @@ export const NOTICE_SECONDS = 2
 
 // What the add-a-job form asks, as text; the server reads it as it reads the same flags.
 export type AddJobForm = {
-  algorithm: string, targets: string, targetsFile: string, attackMode: string, keyspace: string, wordlist: string, rules: string,
+  algorithm: string, targets: string, targetsFile: string, username: string, hexSalt: string, attackMode: string, keyspace: string, wordlist: string, rules: string,
   charset1: string, charset2: string, charset3: string, charset4: string, increment: string, priority: string
 }
 
@@ -20,6 +20,8 @@ const FORM_FIELDS: [keyof AddJobForm, string][] = [
   ['algorithm', 'algorithm (md5 sha1 sha256 sha512 ntlm, or -m)'],
   ['targets', 'target digests (hex, spaces between)'],
   ['targetsFile', 'or a hash list file (--targets)'],
+  ['username', 'its lines start user: (--username, y)'],
+  ['hexSalt', 'salts given in hex (--hex-salt, y)'],
   ['attackMode', 'attack -a 0/3/6/7 (blank: inferred)'],
   ['keyspace', 'range A-B or mask (?l?d...)'],
   ['wordlist', 'or a wordlist file (--wordlist)'],
@@ -33,7 +35,7 @@ const FORM_FIELDS: [keyof AddJobForm, string][] = [
 ]
 
 const EMPTY_FORM: AddJobForm = {
-  algorithm: 'md5', targets: '', targetsFile: '', attackMode: '', keyspace: '', wordlist: '', rules: '',
+  algorithm: 'md5', targets: '', targetsFile: '', username: '', hexSalt: '', attackMode: '', keyspace: '', wordlist: '', rules: '',
   charset1: '', charset2: '', charset3: '', charset4: '', increment: '', priority: '0'
 }
 

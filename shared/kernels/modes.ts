@@ -1,33 +1,62 @@
-// How each algorithm turns a plaintext into the message its hash function reads. NTLM hashes the
-// plaintext's UTF-16LE form, as Windows and hashcat -m 1000 do: UTF-8 decoded, characters beyond the
-// BMP as surrogate pairs. A plaintext that is not valid UTF-8 has each byte widened (hashcat's -O
-// kernels widen every plaintext that way; its default kernels treat such input their own way).
-import type { Algorithm, HashFunction } from '../algorithms.ts'
+// How each algorithm turns a plaintext into what its hash function reads, and how a search groups a
+// job's targets by salt. NTLM hashes the plaintext's UTF-16LE form, as Windows and hashcat -m 1000
+// do: UTF-8 decoded, characters beyond the BMP as surrogate pairs; a plaintext that is not valid
+// UTF-8 has each byte widened (hashcat's -O kernels widen every plaintext that way; its default
+// kernels treat such input their own way). Salted modes hash the plaintext and the salt in the
+// algorithm's order; crypt schemes run their own rounds (crypt.ts).
+import { ALGORITHM_INFO, targetParts, toHex, type Algorithm, type HashFunction } from '../algorithms.ts'
 import type { Segment } from '../keyspace/keyspace.ts'
+import { Crypt } from './crypt.ts'
 import { hashBytes } from './scalar.ts'
+import { targetSet, type TargetSet } from './targets.ts'
 
-const HASH_OF: Record<Algorithm, HashFunction> = { md5: 'md5', sha1: 'sha1', sha256: 'sha256', sha512: 'sha512', ntlm: 'md4' }
 const ZERO = Uint8Array.of(0)
+const utf8 = new TextDecoder('utf-8', { fatal: true })
 
 export function hashOf (algorithm: Algorithm): HashFunction {
-  return HASH_OF[algorithm]
+  return ALGORITHM_INFO[algorithm].hash
+}
+
+export function isCrypt (algorithm: Algorithm): boolean {
+  return ALGORITHM_INFO[algorithm].kind === 'crypt'
 }
 
 // Whether the message is the plaintext itself.
 export function isPlain (algorithm: Algorithm): boolean {
-  return algorithm !== 'ntlm'
+  return ALGORITHM_INFO[algorithm].kind === 'plain' && algorithm !== 'ntlm'
 }
 
-const utf8 = new TextDecoder('utf-8', { fatal: true })
+// The targets that share a salt (and for sha512crypt, rounds): one search pass covers them all.
+// `set` holds their digests; `targets` gives each digest's whole target, by the digest's hex.
+export type SaltGroup = { salt: Uint8Array, rounds: number, set: TargetSet, targets: Map<string, Uint8Array> }
 
-// Writes the message of plaintext source[from, to) into out (room for twice the plaintext); returns
-// its length.
-export function writeMessage (algorithm: Algorithm, source: Uint8Array, from: number, to: number, out: Uint8Array): number {
-  let n = 0
-  if (algorithm !== 'ntlm') {
-    for (let i = from; i < to; i++) out[n++] = source[i]
-    return n
+export function saltGroups (algorithm: Algorithm, targets: Uint8Array[]): SaltGroup[] {
+  const groups = new Map<string, { salt: Uint8Array, rounds: number, targets: Map<string, Uint8Array> }>()
+  for (const target of targets) {
+    const { digest, salt, rounds } = targetParts(algorithm, target)
+    const key = `${rounds}:${toHex(salt)}`
+    let group = groups.get(key)
+    if (!group) groups.set(key, group = { salt, rounds, targets: new Map() })
+    group.targets.set(toHex(digest), target)
   }
+  const hash = hashOf(algorithm)
+  return [...groups.values()].map((g) => ({ ...g, set: targetSet(hash, [...g.targets.values()].map((t) => targetParts(algorithm, t).digest)) }))
+}
+
+// Writes the message of plaintext source[from, to) and `salt` into out (room for twice the plaintext
+// and the salt); returns its length.
+export function writeMessage (algorithm: Algorithm, source: Uint8Array, from: number, to: number, out: Uint8Array, salt: Uint8Array = ZERO.subarray(0, 0)): number {
+  let n = 0
+  if (algorithm === 'ntlm') return writeUtf16(source, from, to, out)
+  const saltFirst = ALGORITHM_INFO[algorithm].saltFirst === true
+  if (saltFirst) for (let i = 0; i < salt.length; i++) out[n++] = salt[i]
+  for (let i = from; i < to; i++) out[n++] = source[i]
+  if (!saltFirst) for (let i = 0; i < salt.length; i++) out[n++] = salt[i]
+  return n
+}
+
+function writeUtf16 (source: Uint8Array, from: number, to: number, out: Uint8Array): number {
+  let n = 0
   let ascii = true
   for (let i = from; i < to && ascii; i++) ascii = source[i] < 0x80
   let text: string | null = null
@@ -44,23 +73,40 @@ export function writeMessage (algorithm: Algorithm, source: Uint8Array, from: nu
   return n
 }
 
-export function messageOf (algorithm: Algorithm, plaintext: Uint8Array): Uint8Array {
-  const out = new Uint8Array(plaintext.length * 2 + 2)
-  return out.subarray(0, writeMessage(algorithm, plaintext, 0, plaintext.length, out))
+let crypt: Crypt | null = null
+
+// The digest `plaintext` makes with a group's salt (and rounds).
+export function digestOf (algorithm: Algorithm, plaintext: Uint8Array, salt: Uint8Array = ZERO.subarray(0, 0), rounds = 0): Uint8Array {
+  if (algorithm === 'md5crypt') return (crypt ??= new Crypt()).md5crypt(plaintext, salt)
+  if (algorithm === 'sha512crypt') return (crypt ??= new Crypt()).sha512crypt(plaintext, salt, rounds)
+  const out = new Uint8Array(plaintext.length * 2 + salt.length)
+  return hashBytes(hashOf(algorithm), out.subarray(0, writeMessage(algorithm, plaintext, 0, plaintext.length, out, salt)))
 }
 
-export function digestOf (algorithm: Algorithm, plaintext: Uint8Array): Uint8Array {
-  return hashBytes(hashOf(algorithm), messageOf(algorithm, plaintext))
+// Whether `plaintext` is a preimage of `target` (a whole target: digest and salt).
+export function matches (algorithm: Algorithm, target: Uint8Array, plaintext: Uint8Array): boolean {
+  const { digest, salt, rounds } = targetParts(algorithm, target)
+  const made = digestOf(algorithm, plaintext, salt, rounds)
+  return made.length === digest.length && made.every((b, i) => b === digest[i])
 }
 
-// A segment of plaintexts as a segment of messages, with its odometer digits: NTLM's zero bytes are
-// positions with a single-byte charset, which never move, so counts and offsets are unchanged. Null
-// when messages are not a segment (NTLM over bytes beyond ASCII, whose UTF-16 form varies in length).
-export function messageSegment (algorithm: Algorithm, segment: Segment, digits: Int32Array): { segment: Segment, digits: Int32Array } | null {
-  if (algorithm !== 'ntlm') return { segment, digits }
-  if (segment.charsets.some((c) => c.some((b) => b >= 0x80))) return null
-  const charsets = segment.charsets.flatMap((c) => [c, ZERO])
-  const wide = new Int32Array(charsets.length)
-  for (let i = 0; i < digits.length; i++) wide[2 * i] = digits[i]
-  return { segment: { ...segment, charsets }, digits: wide }
+// A segment of plaintexts as a segment of messages, with its odometer digits: NTLM's zero bytes and a
+// salt's bytes are positions with a single-byte charset, which never move, so counts and offsets are
+// unchanged. Null when messages are not a segment: NTLM over bytes beyond ASCII (whose UTF-16 form
+// varies in length), and crypt schemes.
+export function messageSegment (algorithm: Algorithm, segment: Segment, digits: Int32Array, salt: Uint8Array): { segment: Segment, digits: Int32Array } | null {
+  const info = ALGORITHM_INFO[algorithm]
+  if (info.kind === 'crypt') return null
+  if (algorithm === 'ntlm') {
+    if (segment.charsets.some((c) => c.some((b) => b >= 0x80))) return null
+    const wide = new Int32Array(2 * digits.length)
+    for (let i = 0; i < digits.length; i++) wide[2 * i] = digits[i]
+    return { segment: { ...segment, charsets: segment.charsets.flatMap((c) => [c, ZERO]) }, digits: wide }
+  }
+  if (salt.length === 0) return { segment, digits }
+  const literals = Array.from(salt, (b) => Uint8Array.of(b))
+  const charsets = info.saltFirst ? [...literals, ...segment.charsets] : [...segment.charsets, ...literals]
+  const all = new Int32Array(charsets.length)
+  all.set(digits, info.saltFirst ? salt.length : 0)
+  return { segment: { ...segment, charsets }, digits: all }
 }

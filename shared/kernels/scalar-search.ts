@@ -1,9 +1,9 @@
 // The scalar segment kernel: builds each candidate in place in a padded block (only the bytes the
 // odometer changed are rewritten), compresses it, and tests the key state word against the bitmap.
-import type { Algorithm } from '../algorithms.ts'
+import { toHex, type Algorithm } from '../algorithms.ts'
 import type { Segment } from '../keyspace/keyspace.ts'
 import { MAX_CANDIDATE_BYTES } from '../keyspace/spec.ts'
-import { writeMessage } from './modes.ts'
+import { digestOf, isCrypt, writeMessage, type SaltGroup } from './modes.ts'
 import { HASH_SHAPES, MessageHasher, writeBitLength, type HashShape } from './scalar.ts'
 import type { SegmentKernel } from './segment-kernel.ts'
 import { KEY_WORD, type TargetSet } from './targets.ts'
@@ -25,26 +25,33 @@ export function scalarSegmentKernel (targets: TargetSet, segment: Segment, digit
   const blockViews = Array.from({ length: blocks }, (_, b) => words.subarray(b * blockWords, (b + 1) * blockWords))
   const { bitmap, mask } = targets
   const keyWord = KEY_WORD[targets.hash]
-  const charsets = segment.charsets
+  const passes = () => {
+    hashBlocks(shape, blockViews, state)
+    const key = state[keyWord]
+    return (bitmap[(key & mask) >>> 5] & (1 << (key & 31))) !== 0
+  }
+  // Rewrite only the words whose bytes changed.
+  return odometerKernel(segment, digits, padded, passes, (i) => { words[i >> 2] = view.getInt32(i & ~3, littleEndian) })
+}
 
+// Walks a segment's odometer over `bytes` (the candidate, rewritten in place; the last position moves
+// fastest), asking `passes` about each candidate; `changed(i)` hears of each byte a step rewrote.
+function odometerKernel (segment: Segment, digits: Int32Array, bytes: Uint8Array, passes: () => boolean, changed?: (i: number) => void): SegmentKernel {
+  const charsets = segment.charsets
   return {
     found: 0,
     run (count, maybes) {
       let found = 0
       let n = 0
       while (n < count && found < maybes.length) {
-        hashBlocks(shape, blockViews, state)
-        const key = state[keyWord]
-        if ((bitmap[(key & mask) >>> 5] & (1 << (key & 31))) !== 0) maybes[found++] = n
+        if (passes()) maybes[found++] = n
         n++
-        // Odometer step: the last position moves fastest; rewrite only the words whose bytes changed.
-        for (let i = length - 1; i >= 0; i--) {
-          const charset = charsets[i]
+        for (let i = charsets.length - 1; i >= 0; i--) {
           let digit = digits[i] + 1
-          if (digit === charset.length) digit = 0
+          if (digit === charsets[i].length) digit = 0
           digits[i] = digit
-          padded[i] = charset[digit]
-          words[i >> 2] = view.getInt32(i & ~3, littleEndian)
+          bytes[i] = charsets[i][digit]
+          changed?.(i)
           if (digit !== 0) break
         }
       }
@@ -59,35 +66,23 @@ function hashBlocks (shape: HashShape, blockViews: Int32Array[], state: Int32Arr
   for (let b = 0; b < blockViews.length; b++) shape.compress(state, blockViews[b])
 }
 
-// For messages that are not a segment (NTLM over bytes beyond ASCII): each candidate is built in
-// place, turned into its message and hashed with the scalar reference. Slow, and only for those.
-export function scalarMessageKernel (algorithm: Algorithm, targets: TargetSet, segment: Segment, digits: Int32Array): SegmentKernel {
+// For messages that are not a segment (NTLM over bytes beyond ASCII, crypt schemes): each candidate is
+// built in place, turned into its message and hashed with the scalar reference (crypt: run through
+// its scheme). Slow, and only for those.
+export function scalarMessageKernel (algorithm: Algorithm, group: SaltGroup, segment: Segment, digits: Int32Array): SegmentKernel {
   const length = segment.charsets.length
   const charsets = segment.charsets
   const plaintext = Uint8Array.from(digits, (d, i) => charsets[i][d])
-  const message = new Uint8Array(2 * MAX_CANDIDATE_BYTES + 2)
+  const message = new Uint8Array(2 * MAX_CANDIDATE_BYTES + group.salt.length)
+  const targets = group.set
   const hasher = new MessageHasher(targets.hash, message.length)
   const { bitmap, mask } = targets
   const keyWord = KEY_WORD[targets.hash]
-  return {
-    found: 0,
-    run (count, maybes) {
-      let found = 0
-      let n = 0
-      while (n < count && found < maybes.length) {
-        const key = hasher.hash(message, 0, writeMessage(algorithm, plaintext, 0, length, message))[keyWord]
-        if ((bitmap[(key & mask) >>> 5] & (1 << (key & 31))) !== 0) maybes[found++] = n
-        n++
-        for (let i = length - 1; i >= 0; i--) {
-          let digit = digits[i] + 1
-          if (digit === charsets[i].length) digit = 0
-          digits[i] = digit
-          plaintext[i] = charsets[i][digit]
-          if (digit !== 0) break
-        }
+  const passes = isCrypt(algorithm)
+    ? () => targets.hex.has(toHex(digestOf(algorithm, plaintext, group.salt, group.rounds)))
+    : () => {
+        const key = hasher.hash(message, 0, writeMessage(algorithm, plaintext, 0, length, message, group.salt))[keyWord]
+        return (bitmap[(key & mask) >>> 5] & (1 << (key & 31))) !== 0
       }
-      this.found = found
-      return n
-    }
-  }
+  return odometerKernel(segment, digits, plaintext, passes)
 }

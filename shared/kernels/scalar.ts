@@ -206,9 +206,18 @@ export function digestWords (shape: HashShape, digest: Uint8Array): Int32Array {
 
 export function stateDigest (shape: HashShape, state: Int32Array): Uint8Array {
   const digest = new Uint8Array(shape.stateWords * 4)
-  const view = new DataView(digest.buffer)
-  for (let i = 0; i < shape.stateWords; i++) view.setInt32(4 * i, state[i], !shape.bigEndian)
+  writeDigest(shape, state, digest)
   return digest
+}
+
+// The digest bytes of `state` into `out`, without allocating.
+export function writeDigest (shape: HashShape, state: Int32Array, out: Uint8Array): void {
+  for (let i = 0; i < shape.stateWords; i++) {
+    const word = state[i]
+    const at = 4 * i
+    if (shape.bigEndian) { out[at] = word >>> 24; out[at + 1] = word >>> 16; out[at + 2] = word >>> 8; out[at + 3] = word }
+    else { out[at] = word; out[at + 1] = word >>> 8; out[at + 2] = word >>> 16; out[at + 3] = word >>> 24 }
+  }
 }
 
 // The whole hash of any message, block by block: the reference for tests and long candidates.

@@ -3,8 +3,8 @@
 // with the reference hash, checks the cancel flag between batches and publishes progress.
 import { toHex, type Algorithm, type HashFunction } from '../algorithms.ts'
 import { candidateAt, odometerDigits, segmentAt, type Keyspace, type Segment } from '../keyspace/keyspace.ts'
-import { digestOf, hashOf, messageSegment } from './modes.ts'
-import { targetSet, type TargetSet } from './targets.ts'
+import { digestOf, messageSegment, saltGroups, type SaltGroup } from './modes.ts'
+import type { TargetSet } from './targets.ts'
 import type { BlockKernel } from './wasm/block-kernel.ts'
 import { scalarMessageKernel, scalarSegmentKernel } from './scalar-search.ts'
 import type { KernelFactory, SegmentKernel } from './segment-kernel.ts'
@@ -14,7 +14,8 @@ import type { KernelFactory, SegmentKernel } from './segment-kernel.ts'
 export const KERNEL_BATCH_MS = 20
 export const KERNEL_FIRST_BATCH = 4_096
 
-// A verified find: the keyspace index (decimal), the digest, and the candidate.
+// A verified find: the keyspace index (decimal), the target (digest, and salt where there is one), and
+// the candidate.
 export type SearchHit = { index: string, hash: Uint8Array, plaintext: Uint8Array }
 export type SearchResult = { hashed: number, hits: SearchHit[], cancelled: boolean }
 
@@ -33,7 +34,7 @@ export type SearchControl = {
 const MAX_MAYBES = 1024
 
 export function search (job: SearchJob, offset: bigint, length: number, control: SearchControl = {}): SearchResult {
-  const targets = targetSet(hashOf(job.algorithm), job.targets)
+  const groups = saltGroups(job.algorithm, job.targets)
   const factories = [...(control.kernels ?? []), scalarSegmentKernel]
   const batchMs = control.batchMs ?? KERNEL_BATCH_MS
   let batch = KERNEL_FIRST_BATCH
@@ -47,24 +48,32 @@ export function search (job: SearchJob, offset: bigint, length: number, control:
     const segmentEnd = segment.start + segment.count
     const stop = segmentEnd < end ? segmentEnd : end
     const digits = odometerDigits(segment, segment.first + index - segment.start)
-    const message = messageSegment(job.algorithm, segment, digits)
-    const kernel = message ? firstKernel(factories, targets, message.segment, message.digits) : scalarMessageKernel(job.algorithm, targets, segment, digits)
+    // One kernel per salt: each walks the same candidates with its own odometer.
+    const kernels = groups.map((group) => {
+      const message = messageSegment(job.algorithm, segment, digits.slice(), group.salt)
+      return message ? firstKernel(factories, group.set, message.segment, message.digits) : scalarMessageKernel(job.algorithm, group, segment, digits.slice())
+    })
     while (index < stop) {
       if (control.cancel && Atomics.load(control.cancel, 0) !== 0) return { hashed, hits, cancelled: true }
       const remaining = stop - index
       const count = remaining < BigInt(batch) ? Number(remaining) : batch
       const started = performance.now()
-      const done = kernel.run(count, maybes)
+      for (const [g, kernel] of kernels.entries()) {
+        for (let done = 0; done < count;) {
+          const ran = kernel.run(count - done, maybes)
+          for (let i = 0; i < kernel.found; i++) {
+            const candidate = index + BigInt(done + maybes[i])
+            verify(job.algorithm, groups[g], candidate, candidateAt(job.keyspace, candidate), hits, control)
+          }
+          done += ran
+        }
+      }
       // Size the next batch to take about batchMs, so cancellation stays prompt for every kernel.
       const elapsed = performance.now() - started
-      if (done === batch) batch = Math.max(64, Math.min(batch * 4, Math.round(batch * batchMs / Math.max(elapsed, 0.01))))
-      for (let i = 0; i < kernel.found; i++) {
-        const candidate = index + BigInt(maybes[i])
-        verify(job.algorithm, targets, candidate, candidateAt(job.keyspace, candidate), hits, control)
-      }
-      index += BigInt(done)
-      hashed += done
-      if (control.progress) Atomics.add(control.progress, control.slot ?? 0, done)
+      if (count === batch) batch = Math.max(1, Math.min(batch * 4, Math.round(batch * batchMs / Math.max(elapsed, 0.01))))
+      index += BigInt(count)
+      hashed += count
+      if (control.progress) Atomics.add(control.progress, control.slot ?? 0, count)
     }
   }
   return { hashed, hits, cancelled: false }
@@ -78,11 +87,12 @@ function firstKernel (factories: KernelFactory[], targets: TargetSet, segment: S
   throw new Error('no kernel accepted the segment') // unreachable: the scalar kernel accepts all
 }
 
-// A prefilter pass, hashed in full with the reference: a hit only if it is one of the targets.
-export function verify (algorithm: Algorithm, targets: TargetSet, index: bigint, plaintext: Uint8Array, hits: SearchHit[], control: SearchControl): void {
-  const hash = digestOf(algorithm, plaintext)
-  if (!targets.hex.has(toHex(hash))) return
-  const hit = { index: index.toString(), hash, plaintext }
+// A prefilter pass, hashed in full with the reference and its group's salt: a hit only if it is one
+// of the group's targets. The hit carries the whole target.
+export function verify (algorithm: Algorithm, group: SaltGroup, index: bigint, plaintext: Uint8Array, hits: SearchHit[], control: SearchControl): void {
+  const target = group.targets.get(toHex(digestOf(algorithm, plaintext, group.salt, group.rounds)))
+  if (!target) return
+  const hit = { index: index.toString(), hash: target, plaintext }
   hits.push(hit)
   control.onHit?.(hit)
 }

@@ -2,19 +2,20 @@
 // mask (hybrid). Candidate i is variant i % perWord of word i / perWord. Candidates that fit one
 // block are written into a block kernel's batch and hashed with SIMD; longer ones are hashed one by
 // one with the scalar reference. Nothing is allocated per candidate.
-import type { Algorithm } from '../algorithms.ts'
+import { MAX_SALT_BYTES, toHex, type Algorithm } from '../algorithms.ts'
 import { decodeHexForm, isHexForm } from '../hex-form.ts'
 import { candidateAt, odometerDigits, segmentAt, wordsOf, type Keyspace, type Segment } from '../keyspace/keyspace.ts'
 import { MAX_CANDIDATE_BYTES } from '../keyspace/spec.ts'
 import { RULE_BUFFER_BYTES, applyRule, applyRules, type RuleSet } from '../rules/rules.ts'
-import { isPlain, hashOf, writeMessage } from './modes.ts'
+import { digestOf, hashOf, isCrypt, isPlain, saltGroups, writeMessage } from './modes.ts'
 import { MessageHasher } from './scalar.ts'
 import { verify, type SearchControl, type SearchResult } from './search.ts'
 import { KEY_WORD, targetSet } from './targets.ts'
-import type { BlockKernel } from './wasm/block-kernel.ts'
 
-// Candidates between looks at the cancel flag (and progress reports) when no batch fills first.
+// Candidates between looks at the cancel flag (and progress reports); for crypt schemes, hashes
+// (candidates times salts), which take milliseconds each.
 const CANDIDATES_PER_CHECK = 4096
+const CRYPTS_PER_CHECK = 8
 // More than a chunk ever holds: counts past it are kept as this, so the hot loop uses numbers.
 const RUN_CAP = 2n ** 31n
 
@@ -165,58 +166,74 @@ export function searchWords (job: WordsJob, words: Uint8Array, offset: bigint, l
   const algorithm = job.algorithm
   const hash = hashOf(algorithm)
   const plain = isPlain(algorithm)
-  const targets = targetSet(hash, job.targets)
-  const block = control.blocks?.(hash, targets, 2 * RULE_BUFFER_BYTES) ?? null
-  const hasher = new MessageHasher(hash, 2 * MAX_CANDIDATE_BYTES)
+  const crypt = isCrypt(algorithm)
+  const groups = saltGroups(algorithm, job.targets)
+  // One batch for every salt: its prefilter knows every digest, verification the slot's salt.
+  const all = crypt ? null : targetSet(hash, groups.flatMap((g) => g.set.digests))
+  const block = all && control.blocks?.(hash, all, 2 * RULE_BUFFER_BYTES + MAX_SALT_BYTES) || null
+  const hasher = new MessageHasher(hash, 2 * MAX_CANDIDATE_BYTES + MAX_SALT_BYTES)
   const key = KEY_WORD[hash]
-  const { bitmap, mask } = targets
   const perWord = job.keyspace.perWord
   const firstWord = wordsOf(job.keyspace, offset, length).first
   const hits: SearchResult['hits'] = []
   // Candidates are built where the block kernel takes them from, when they are its messages.
   const buf = plain && block ? block.scratch : new Uint8Array(RULE_BUFFER_BYTES)
-  const message = block?.scratch ?? new Uint8Array(2 * RULE_BUFFER_BYTES) // a message made from buf
+  const message = block?.scratch ?? new Uint8Array(2 * RULE_BUFFER_BYTES + MAX_SALT_BYTES) // a message made from buf
   const scratch = new Uint8Array(RULE_BUFFER_BYTES) // for rebuilding a candidate to verify it
   const variants = variantsOf(job, buf)
   const decoded = new Uint8Array(MAX_CANDIDATE_BYTES)
-  // Per batch slot: the candidate's offset from `offset`, and its word's place in `words`.
-  const slotIndex = new Int32Array(block?.capacity ?? 0)
-  const slotFrom = new Int32Array(block?.capacity ?? 0)
-  const slotTo = new Int32Array(block?.capacity ?? 0)
+  // Per batch slot: the candidate's offset from `offset`, its word's place in `words`, its salt group.
+  const capacity = block?.capacity ?? 0
+  const slotIndex = new Int32Array(capacity)
+  const slotFrom = new Int32Array(capacity)
+  const slotTo = new Int32Array(capacity)
+  const slotGroup = new Int32Array(capacity)
   let slots = 0
   let done = 0 // candidates handled (hashed, in a batch, or rejected)
   let reported = 0
   let sinceCheck = 0
+  let crypts = 0
+  let from = 0 // the current word's bytes in `words`
+  let to = 0
 
-  const check = (relative: number, wordFrom: number, wordTo: number) => {
+  const check = (relative: number, wordFrom: number, wordTo: number, group: number) => {
     const index = offset + BigInt(relative)
     const hex = isHexForm(words, wordFrom, wordTo)
     const source = hex ? decoded : words
     const n = variants.at(source, hex ? 0 : wordFrom, hex ? decodeHexForm(words, wordFrom, wordTo, decoded) : wordTo, index % perWord, scratch)
-    if (n >= 0) verify(algorithm, targets, index, scratch.slice(0, n), hits, control)
+    if (n >= 0) verify(algorithm, groups[group], index, scratch.slice(0, n), hits, control)
   }
-  const flush = () => {
-    if (slots > 0) {
-      const passed = block!.run(slots)
-      for (let i = 0; i < passed; i++) {
-        const slot = block!.passed(i)
-        check(slotIndex[slot], slotFrom[slot], slotTo[slot])
-      }
-      slots = 0
+  const runBatch = () => {
+    const passed = slots > 0 ? block!.run(slots) : 0
+    for (let i = 0; i < passed; i++) {
+      const slot = block!.passed(i)
+      check(slotIndex[slot], slotFrom[slot], slotTo[slot], slotGroup[slot])
     }
-    if (control.progress) Atomics.add(control.progress, control.slot ?? 0, done - reported)
-    reported = done
-    sinceCheck = 0
+    slots = 0
+  }
+  // The message in `source`: into the batch when it fits one block, else hashed here.
+  const hashMessage = (source: Uint8Array, n: number, group: number) => {
+    if (block !== null && n <= block.maxLength) {
+      block.commit(slots, n)
+      slotIndex[slots] = done
+      slotFrom[slots] = from
+      slotTo[slots] = to
+      slotGroup[slots] = group
+      if (++slots === capacity) runBatch()
+      return
+    }
+    const { bitmap, mask } = groups[group].set
+    const word = hasher.hash(source, 0, n)[key]
+    if ((bitmap[(word & mask) >>> 5] & (1 << (word & 31))) !== 0) check(done, from, to, group)
   }
 
   if (cancelled(control)) return { hashed: 0, hits, cancelled: true }
-  let from = 0 // the current word's bytes in `words`
   let variant = offset % perWord
   const capped = (n: bigint) => (n < RUN_CAP ? Number(n) : Number(RUN_CAP))
   let left = capped(perWord - variant) // variants of the current word
   const everyWord = capped(perWord)
   for (let w = firstWord; done < length; w++) {
-    let to = from // a loop: words are short, and indexOf costs more per call than it saves
+    to = from // a loop: words are short, and indexOf costs more per call than it saves
     while (to < words.length && words[to] !== 0x0a) to++
     if (from > words.length) throw new Error(`the task holds fewer words than its candidates need (word ${w})`)
     const hex = isHexForm(words, from, to)
@@ -224,23 +241,24 @@ export function searchWords (job: WordsJob, words: Uint8Array, offset: bigint, l
     else variants.begin(words, from, to, variant)
     const run = Math.min(left, length - done)
     for (let k = 0; k < run; k++) {
-      let n = variants.next()
-      if (n >= 0 && !plain) n = writeMessage(algorithm, buf, 0, n, message)
-      if (n >= 0) {
-        if (block !== null && n <= block.maxLength) {
-          block.commit(slots, n)
-          slotIndex[slots] = done
-          slotFrom[slots] = from
-          slotTo[slots] = to
-          if (++slots === block.capacity) { done++; flush(); if (cancelled(control)) return { hashed: done, hits, cancelled: true }; continue }
-        } else {
-          const word = hasher.hash(plain ? buf : message, 0, n)[key]
-          if ((bitmap[(word & mask) >>> 5] & (1 << (word & 31))) !== 0) check(done, from, to)
+      const n = variants.next()
+      if (n < 0) {
+        // rejected by a rule: counted, never hashed
+      } else if (plain) {
+        hashMessage(buf, n, 0)
+      } else if (crypt) {
+        for (const [g, group] of groups.entries()) {
+          if (group.set.hex.has(toHex(digestOf(algorithm, buf.subarray(0, n), group.salt, group.rounds)))) check(done, from, to, g)
+          // Each takes milliseconds: many salts must not hold off a cancel (the candidate is redone).
+          if (++crypts % CRYPTS_PER_CHECK === 0 && cancelled(control)) return { hashed: done, hits, cancelled: true }
         }
+      } else {
+        for (let g = 0; g < groups.length; g++) hashMessage(message, writeMessage(algorithm, buf, 0, n, message, groups[g].salt), g)
       }
       done++
-      if (++sinceCheck === CANDIDATES_PER_CHECK) {
-        flush()
+      if (++sinceCheck >= (crypt ? CRYPTS_PER_CHECK : CANDIDATES_PER_CHECK)) {
+        runBatch()
+        report()
         if (cancelled(control)) return { hashed: done, hits, cancelled: true }
       }
     }
@@ -248,8 +266,15 @@ export function searchWords (job: WordsJob, words: Uint8Array, offset: bigint, l
     left = everyWord
     from = to + 1
   }
-  flush()
+  runBatch()
+  report()
   return { hashed: done, hits, cancelled: false }
+
+  function report (): void {
+    if (control.progress) Atomics.add(control.progress, control.slot ?? 0, done - reported)
+    reported = done
+    sinceCheck = 0
+  }
 }
 
 function cancelled (control: SearchControl): boolean {

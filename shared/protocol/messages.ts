@@ -1,7 +1,7 @@
 // Every message that crosses the network, typed here and validated on receipt (the worker's thread
 // boundary has its own, worker/thread-messages.ts).
 // Validators accept only plain objects with exactly the expected fields, types and bounds.
-import { isAlgorithm, DIGEST_BYTES, MAX_DIGEST_BYTES, type Algorithm } from '../algorithms.ts'
+import { isAlgorithm, isTarget, MAX_TARGET_BYTES, type Algorithm } from '../algorithms.ts'
 import { InvalidMessageError } from '../errors.ts'
 import { hasControls } from '../printable.ts'
 import { CUSTOM_CHARSETS } from '../keyspace/mask.ts'
@@ -158,11 +158,17 @@ function printableText (value: unknown, type: string, field: string, max: number
   return name
 }
 
-function digests (value: unknown, type: string, exact?: number): Uint8Array[] {
+// Targets: digests, with their salts where the algorithm has them. Checked against the algorithm when
+// it is known (JOB); TARGETS messages are checked by the worker, which knows the job.
+function targetList (value: unknown, type: string, algorithm?: Algorithm): Uint8Array[] {
   if (!Array.isArray(value) || value.length < 1 || value.length > MAX_TARGETS_PER_MESSAGE) {
-    fail(type, `"targets" must be an array of 1..${MAX_TARGETS_PER_MESSAGE} digests`)
+    fail(type, `"targets" must be an array of 1..${MAX_TARGETS_PER_MESSAGE} targets`)
   }
-  return value.map((t: unknown) => bytes(t, type, 'targets[]', MAX_DIGEST_BYTES, exact))
+  return value.map((t: unknown) => {
+    const target = bytes(t, type, 'targets[]', MAX_TARGET_BYTES)
+    if (algorithm && !isTarget(algorithm, target)) fail(type, `"targets" holds ${target.length} bytes that are not a ${algorithm} target`)
+    return target
+  })
 }
 
 export function validateWorkerMessage (value: unknown): WorkerMessage {
@@ -182,7 +188,7 @@ export function validateWorkerMessage (value: unknown): WorkerMessage {
       return { type, chunkId: ID(m.chunkId, type, 'chunkId'), hashed: count(m.hashed, type, 'hashed', MAX_CHUNK_CANDIDATES) }
     case 'found':
       exactFields(m, type, ['type', 'jobId', 'hash', 'plaintext'])
-      return { type, jobId: ID(m.jobId, type, 'jobId'), hash: bytes(m.hash, type, 'hash', 64), plaintext: bytes(m.plaintext, type, 'plaintext', MAX_CANDIDATE_BYTES) }
+      return { type, jobId: ID(m.jobId, type, 'jobId'), hash: bytes(m.hash, type, 'hash', MAX_TARGET_BYTES), plaintext: bytes(m.plaintext, type, 'plaintext', MAX_CANDIDATE_BYTES) }
     default:
       return eitherWay(m, 'worker')
   }
@@ -215,7 +221,7 @@ export function validateServerMessage (value: unknown): ServerMessage {
       exactFields(m, type, ['type', 'jobId', 'algorithm', 'targets', 'keyspace'], ['rules'])
       if (!isAlgorithm(m.algorithm)) fail(type, '"algorithm" is not supported')
       const algorithm = m.algorithm
-      const targets = digests(m.targets, type, DIGEST_BYTES[algorithm])
+      const targets = targetList(m.targets, type, algorithm)
       const keyspace = validateKeyspace(m.keyspace, type)
       const job: JobMessage = { type, jobId: ID(m.jobId, type, 'jobId'), algorithm, targets, keyspace }
       const files = keyspace.type === 'wordlist' ? keyspace.rules?.length ?? 0 : 0
@@ -230,7 +236,7 @@ export function validateServerMessage (value: unknown): ServerMessage {
     case 'targets':
       // Their size is checked against the job's algorithm by the worker, which knows the job.
       exactFields(m, type, ['type', 'jobId', 'targets'])
-      return { type, jobId: ID(m.jobId, type, 'jobId'), targets: digests(m.targets, type) }
+      return { type, jobId: ID(m.jobId, type, 'jobId'), targets: targetList(m.targets, type) }
     case 'task': {
       exactFields(m, type, ['type', 'jobId', 'chunkId', 'offset', 'length'], ['words'])
       const task: Task = { type, jobId: ID(m.jobId, type, 'jobId'), chunkId: ID(m.chunkId, type, 'chunkId'), offset: decimal(m.offset, type, 'offset'), length: count(m.length, type, 'length', MAX_CHUNK_CANDIDATES, 1) }
@@ -242,7 +248,7 @@ export function validateServerMessage (value: unknown): ServerMessage {
       return { type, jobId: ID(m.jobId, type, 'jobId'), chunkId: ID(m.chunkId, type, 'chunkId') }
     case 'solved':
       exactFields(m, type, ['type', 'jobId', 'hash'])
-      return { type, jobId: ID(m.jobId, type, 'jobId'), hash: bytes(m.hash, type, 'hash', 64) }
+      return { type, jobId: ID(m.jobId, type, 'jobId'), hash: bytes(m.hash, type, 'hash', MAX_TARGET_BYTES) }
     case 'refused':
       exactFields(m, type, ['type', 'reason'])
       return { type, reason: text(m.reason, type, 'reason', MAX_REASON_LENGTH) }

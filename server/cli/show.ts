@@ -1,0 +1,32 @@
+// --show and --left, as hashcat has them: the hashes given (--target, --targets) that the potfile
+// already cracked, as `[user:]hash:plaintext` lines, or those it has not, as `[user:]hash` lines. A
+// potfile line counts only if its plaintext hashes to the target. Nothing is searched; exit 0.
+import { formatTarget, parseAlgorithm, parseTarget } from '../../shared/algorithms.ts'
+import { InvalidInputError } from '../../shared/errors.ts'
+import { matches } from '../../shared/kernels/modes.ts'
+import { readHashList } from '../inputs/hash-list.ts'
+import { Potfile, resultLines } from '../store/potfile.ts'
+import { hashOptions } from './flags.ts'
+
+export async function showOrLeft (flags: Record<string, unknown>, potfilePath: string): Promise<number> {
+  if (flags.show && flags.left) throw new InvalidInputError('give --show or --left, not both')
+  const which = flags.show ? '--show' : '--left'
+  if (flags['potfile-disable']) throw new InvalidInputError(`${which} reads the potfile; drop --potfile-disable`)
+  const given = (flags.target as string[] | undefined) ?? []
+  if (given.length === 0 && flags.targets === undefined) throw new InvalidInputError(`${which} needs the hashes: --target or --targets`)
+  const algorithm = parseAlgorithm((flags.algo as string | undefined) ?? 'md5')
+  const options = hashOptions(flags)
+  const list = flags.targets !== undefined ? await readHashList(flags.targets as string, algorithm, options) : null
+  const potfile = await Potfile.read(potfilePath)
+  const targets = [...given.map((t) => parseTarget(algorithm, t, options)), ...(list?.targets ?? [])]
+  const out: string[] = []
+  for (const target of targets) {
+    const hash = formatTarget(algorithm, target)
+    const users = list?.users.get(hash) ?? []
+    const plaintext = potfile.plaintexts(hash).find((p) => matches(algorithm, target, p))
+    if (flags.show && plaintext) out.push(...resultLines({ hash, bytes: plaintext, users }))
+    if (flags.left && !plaintext) out.push(...(users.length > 0 ? users.map((user) => `${user}:${hash}`) : [hash]))
+  }
+  if (out.length > 0) process.stdout.write(out.join('\n') + '\n')
+  return 0
+}
