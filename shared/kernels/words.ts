@@ -11,6 +11,7 @@ import { digestOf, hashOf, isCrypt, isPlain, saltGroups, writeMessage } from './
 import { MessageHasher } from './scalar.ts'
 import { verify, type SearchControl, type SearchResult } from './search.ts'
 import { KEY_WORD, targetSet } from './targets.ts'
+import type { BlockKernel } from './wasm/block-kernel.ts'
 
 // Candidates between looks at the cancel flag (and progress reports); for crypt schemes, hashes
 // (candidates times salts), which take milliseconds each.
@@ -71,6 +72,10 @@ class PlainWords implements Variants {
   at (word: Uint8Array, from: number, to: number, _variant: bigint, buf: Uint8Array): number { return copy(word, from, to, buf, 0) }
 }
 
+// Read once: where modules are compiled to CommonJS (tsx in worker threads), each use of an imported
+// binding is a getter call, and this one is used for every candidate.
+const applyOne = applyRule
+
 class RuleVariants implements Variants {
   readonly #rules: RuleSet[]
   readonly #single: RuleSet | null // one rule file: applied without the chain's arithmetic
@@ -91,7 +96,7 @@ class RuleVariants implements Variants {
 
   next (): number {
     const length = this.#word.put()
-    return this.#single ? applyRule(this.#single, this.#rule++, this.#out, length) : applyRules(this.#rules, this.#rule++, this.#out, length)
+    return this.#single ? applyOne(this.#single, this.#rule++, this.#out, length) : applyRules(this.#rules, this.#rule++, this.#out, length)
   }
 
   at (word: Uint8Array, from: number, to: number, variant: bigint, buf: Uint8Array): number {
@@ -159,9 +164,40 @@ function variantsOf (job: WordsJob, out: Uint8Array): Variants {
   return new PlainWords(out)
 }
 
+// One batch of a block kernel: per slot, the candidate's offset from the search's first, its word's
+// place in `words`, and its salt group.
+class Batch {
+  readonly block: BlockKernel
+  readonly index: Int32Array
+  readonly from: Int32Array
+  readonly to: Int32Array
+  readonly group: Int32Array
+  slots = 0
+
+  constructor (block: BlockKernel) {
+    this.block = block
+    this.index = new Int32Array(block.capacity)
+    this.from = new Int32Array(block.capacity)
+    this.to = new Int32Array(block.capacity)
+    this.group = new Int32Array(block.capacity)
+  }
+
+  // Commits the message in the block's scratch; true when the batch is full.
+  add (length: number, index: number, from: number, to: number, group: number): boolean {
+    const slot = this.slots++
+    this.block.commit(slot, length)
+    this.index[slot] = index
+    this.from[slot] = from
+    this.to[slot] = to
+    this.group[slot] = group
+    return this.slots === this.block.capacity
+  }
+}
+
 // Searches candidates [offset, offset + length). `words` holds the words they draw on (wordsOf),
 // newline-separated; a word in hashcat's $HEX[..] form stands for the bytes it encodes. Hit indices
-// are keyspace indices.
+// are keyspace indices. The hot loop's counters are locals no closure captures, so they stay in
+// registers.
 export function searchWords (job: WordsJob, words: Uint8Array, offset: bigint, length: number, control: SearchControl = {}): SearchResult {
   const algorithm = job.algorithm
   const hash = hashOf(algorithm)
@@ -171,6 +207,8 @@ export function searchWords (job: WordsJob, words: Uint8Array, offset: bigint, l
   // One batch for every salt: its prefilter knows every digest, verification the slot's salt.
   const all = crypt ? null : targetSet(hash, groups.flatMap((g) => g.set.digests))
   const block = all && control.blocks?.(hash, all, 2 * RULE_BUFFER_BYTES + MAX_SALT_BYTES) || null
+  const batch = block ? new Batch(block) : null
+  const maxLength = block ? block.maxLength : -1
   const hasher = new MessageHasher(hash, 2 * MAX_CANDIDATE_BYTES + MAX_SALT_BYTES)
   const key = KEY_WORD[hash]
   const perWord = job.keyspace.perWord
@@ -182,19 +220,6 @@ export function searchWords (job: WordsJob, words: Uint8Array, offset: bigint, l
   const scratch = new Uint8Array(RULE_BUFFER_BYTES) // for rebuilding a candidate to verify it
   const variants = variantsOf(job, buf)
   const decoded = new Uint8Array(MAX_CANDIDATE_BYTES)
-  // Per batch slot: the candidate's offset from `offset`, its word's place in `words`, its salt group.
-  const capacity = block?.capacity ?? 0
-  const slotIndex = new Int32Array(capacity)
-  const slotFrom = new Int32Array(capacity)
-  const slotTo = new Int32Array(capacity)
-  const slotGroup = new Int32Array(capacity)
-  let slots = 0
-  let done = 0 // candidates handled (hashed, in a batch, or rejected)
-  let reported = 0
-  let sinceCheck = 0
-  let crypts = 0
-  let from = 0 // the current word's bytes in `words`
-  let to = 0
 
   const check = (relative: number, wordFrom: number, wordTo: number, group: number) => {
     const index = offset + BigInt(relative)
@@ -204,48 +229,48 @@ export function searchWords (job: WordsJob, words: Uint8Array, offset: bigint, l
     if (n >= 0) verify(algorithm, groups[group], index, scratch.slice(0, n), hits, control)
   }
   const runBatch = () => {
-    const passed = slots > 0 ? block!.run(slots) : 0
+    if (!batch || batch.slots === 0) return
+    const passed = batch.block.run(batch.slots)
     for (let i = 0; i < passed; i++) {
-      const slot = block!.passed(i)
-      check(slotIndex[slot], slotFrom[slot], slotTo[slot], slotGroup[slot])
+      const slot = batch.block.passed(i)
+      check(batch.index[slot], batch.from[slot], batch.to[slot], batch.group[slot])
     }
-    slots = 0
+    batch.slots = 0
   }
-  // The message in `source`: into the batch when it fits one block, else hashed here.
-  const hashMessage = (source: Uint8Array, n: number, group: number) => {
-    if (block !== null && n <= block.maxLength) {
-      block.commit(slots, n)
-      slotIndex[slots] = done
-      slotFrom[slots] = from
-      slotTo[slots] = to
-      slotGroup[slots] = group
-      if (++slots === capacity) runBatch()
-      return
-    }
+  // A message too long for one block: hashed here, its key word tested against its group's bitmap.
+  const hashAlone = (source: Uint8Array, n: number, group: number, relative: number, from: number, to: number) => {
     const { bitmap, mask } = groups[group].set
     const word = hasher.hash(source, 0, n)[key]
-    if ((bitmap[(word & mask) >>> 5] & (1 << (word & 31))) !== 0) check(done, from, to, group)
+    if ((bitmap[(word & mask) >>> 5] & (1 << (word & 31))) !== 0) check(relative, from, to, group)
   }
 
   if (cancelled(control)) return { hashed: 0, hits, cancelled: true }
+  const checkEvery = crypt ? CRYPTS_PER_CHECK : CANDIDATES_PER_CHECK
+  let done = 0 // candidates handled (hashed, in a batch, or rejected)
+  let reported = 0
+  let sinceCheck = 0
+  let crypts = 0
+  let from = 0 // the current word's bytes in `words`
   let variant = offset % perWord
   const capped = (n: bigint) => (n < RUN_CAP ? Number(n) : Number(RUN_CAP))
   let left = capped(perWord - variant) // variants of the current word
   const everyWord = capped(perWord)
   for (let w = firstWord; done < length; w++) {
-    to = from // a loop: words are short, and indexOf costs more per call than it saves
+    let to = from // a loop: words are short, and indexOf costs more per call than it saves
     while (to < words.length && words[to] !== 0x0a) to++
     if (from > words.length) throw new Error(`the task holds fewer words than its candidates need (word ${w})`)
     const hex = isHexForm(words, from, to)
     if (hex) variants.begin(decoded, 0, decodeHexForm(words, from, to, decoded), variant)
     else variants.begin(words, from, to, variant)
-    const run = Math.min(left, length - done)
-    for (let k = 0; k < run; k++) {
+    const end = done + Math.min(left, length - done)
+    for (; done < end; done++) {
       const n = variants.next()
       if (n < 0) {
         // rejected by a rule: counted, never hashed
       } else if (plain) {
-        hashMessage(buf, n, 0)
+        if (n <= maxLength) {
+          if (batch!.add(n, done, from, to, 0)) runBatch()
+        } else hashAlone(buf, n, 0, done, from, to)
       } else if (crypt) {
         for (const [g, group] of groups.entries()) {
           if (group.set.hex.has(toHex(digestOf(algorithm, buf.subarray(0, n), group.salt, group.rounds)))) check(done, from, to, g)
@@ -253,13 +278,19 @@ export function searchWords (job: WordsJob, words: Uint8Array, offset: bigint, l
           if (++crypts % CRYPTS_PER_CHECK === 0 && cancelled(control)) return { hashed: done, hits, cancelled: true }
         }
       } else {
-        for (let g = 0; g < groups.length; g++) hashMessage(message, writeMessage(algorithm, buf, 0, n, message, groups[g].salt), g)
+        for (let g = 0; g < groups.length; g++) {
+          const m = writeMessage(algorithm, buf, 0, n, message, groups[g].salt)
+          if (m <= maxLength) {
+            if (batch!.add(m, done, from, to, g)) runBatch()
+          } else hashAlone(message, m, g, done, from, to)
+        }
       }
-      done++
-      if (++sinceCheck >= (crypt ? CRYPTS_PER_CHECK : CANDIDATES_PER_CHECK)) {
+      if (++sinceCheck >= checkEvery) {
         runBatch()
-        report()
-        if (cancelled(control)) return { hashed: done, hits, cancelled: true }
+        publish(control, done + 1 - reported)
+        reported = done + 1
+        sinceCheck = 0
+        if (cancelled(control)) return { hashed: done + 1, hits, cancelled: true }
       }
     }
     variant = 0n
@@ -267,14 +298,12 @@ export function searchWords (job: WordsJob, words: Uint8Array, offset: bigint, l
     from = to + 1
   }
   runBatch()
-  report()
+  publish(control, done - reported)
   return { hashed: done, hits, cancelled: false }
+}
 
-  function report (): void {
-    if (control.progress) Atomics.add(control.progress, control.slot ?? 0, done - reported)
-    reported = done
-    sinceCheck = 0
-  }
+function publish (control: SearchControl, count: number): void {
+  if (control.progress) Atomics.add(control.progress, control.slot ?? 0, count)
 }
 
 function cancelled (control: SearchControl): boolean {
