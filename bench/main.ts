@@ -23,8 +23,8 @@ Options:
   --seconds S         seconds per kernel measurement (default 1)
   --range 0-END       end-to-end keyspace (default 0-1000000000)
   --skip PART         leave out kernels, threads, e2e, bundle (the single-file worker's end-to-end
-                      runs, alternating with the repository worker's) or rules (a wordlist through
-                      best64.rule, end to end) (repeatable)
+                      runs, range and rules, alternating with the repository worker's) or rules (a
+                      wordlist through best64.rule, end to end) (repeatable)
   --words N           words in the rules run's generated wordlist (default 1000000)
   --compare hashcat   also run hashcat on the end-to-end keyspaces (-O; the mask of the range, and
                       -a 0 -r best64.rule on the same wordlist), alternating with our runs
@@ -117,6 +117,13 @@ runMain(async () => {
     }
   }
 
+  // The single-file worker a joining machine downloads, from a directory of its own.
+  let bundle: string | null = null
+  if (!skip.has('bundle') && (!skip.has('e2e') || !skip.has('rules'))) {
+    bundle = join(mkdtempSync(join(tmpdir(), 'taskorch-bench-')), BUNDLE_NAME)
+    writeFileSync(bundle, (await buildWorkerBundle()).bytes)
+  }
+
   if (!skip.has('e2e')) {
     const end = BigInt(range.end)
     say(`\nEnd to end: server + worker (${threads} threads) on loopback, md5 over ${range.start}-${range.end}, digest not in range` +
@@ -124,12 +131,6 @@ runMain(async () => {
     const ours: number[] = []
     const bundled: number[] = []
     const theirs: HashcatRun[] = []
-    // The single-file worker a joining machine downloads, from a directory of its own.
-    let bundle: string | null = null
-    if (!skip.has('bundle')) {
-      bundle = join(mkdtempSync(join(tmpdir(), 'taskorch-bench-')), BUNDLE_NAME)
-      writeFileSync(bundle, (await buildWorkerBundle()).bytes)
-    }
     const session = await startEndToEnd(threads)
     const single = bundle ? await startEndToEnd(threads, bundle) : null
     const keyspace = { type: 'range', start: 0, end } as const
@@ -169,12 +170,19 @@ runMain(async () => {
     const candidates = BigInt(wordCount) * BigInt(parseRules(readFileSync(BEST64), BEST64).count)
     say(`\nEnd to end: wordlist of ${wordCount} words through best64.rule (${candidates} candidates), md5, ${threads} threads` + (hashcat ? `, alternating with ${hashcat} (-O -a 0 -r, same list and rules)` : ''))
     const ours: number[] = []
+    const bundled: number[] = []
     const theirs: HashcatRun[] = []
+    const keyspace = { type: 'wordlist' as const, path, rules: [BEST64] }
     const session = await startEndToEnd(threads)
+    const single = bundle ? await startEndToEnd(threads, bundle) : null
     try {
       for (let run = 0; run < e2eRuns; run++) {
-        ours.push(await session.run('md5', { type: 'wordlist', path, rules: [BEST64] }))
+        ours.push(await session.run('md5', keyspace))
         say(`  run ${run + 1}: taskorch ${mhs(ours[run])} M/s`)
+        if (single) {
+          bundled.push(await single.run('md5', keyspace))
+          say(`  run ${run + 1}: taskorch single-file worker ${mhs(bundled[run])} M/s`)
+        }
         if (hashcat) {
           theirs.push(await runHashcatRules('md5', path, BEST64, candidates))
           say(`  run ${run + 1}: hashcat ${mhs(theirs[run].reportedSpeed)} M/s reported, ${mhs(theirs[run].wallSpeed)} M/s wall clock`)
@@ -182,10 +190,15 @@ runMain(async () => {
       }
     } finally {
       await session.close()
+      await single?.close()
     }
     say(`taskorch wordlist + best64: ${mhs(median(ours))} M/s (median of ${e2eRuns})`)
     results.rules = { algorithm: 'md5', words: wordCount, rules: 'best64.rule', candidates: candidates.toString(), threads, samples: ours, median: median(ours) }
     if (hashcat) results.rulesHashcat = { version: hashcat, ...compare(ours, theirs, say) }
+    if (single) {
+      say(`taskorch single-file worker: ${mhs(median(bundled))} M/s (median of ${e2eRuns})`)
+      results.rulesBundle = { samples: bundled, median: median(bundled), ...(hashcat ? { hashcat: compare(bundled, theirs, say) } : {}) }
+    }
   }
 
   const out = flags.out ?? new URL(`./results/${machine.date.replace(/[:.]/g, '-')}.json`, import.meta.url).pathname

@@ -253,6 +253,8 @@ describe('command lines', () => {
       [['--target', hex('md5', 'a'), '-a', '3', '--mask', '?d', '-r', BAD_LIST], /--rules applies to wordlist attacks \(-a 0\), not -a 3/],
       [['--target', hex('md5', 'a'), '-a', '5', '--mask', '?d'], /--attack-mode 5: use 0 \(wordlist\), 3/],
       [['--target', hex('md5', 'a'), '--wordlist', BAD_LIST, '-r', BAD_RULES], /bad\.rule:3: unknown function "X" at column 4/],
+      [['-m', '10', '--targets', BAD_LIST, '--range', '0-9'], /bad-list\.txt:2: ".*" is not an md5\(\$pass\.\$salt\) hash: expected digest:salt/],
+      [['-m', '1800', '--target', '$6$salt$short', '--range', '0-9'], /is not a sha512crypt \(\$6\$\) hash: expected 86 characters/],
       [['--algo', 'md5', '--target', 'xyz', '--range', '0-10'], /xyz/],
       [['--algo', 'md5', '--target', hex('md5', '1'), '--range', '10-2'], /empty/],
       [['--port', '99999'], /port/],
