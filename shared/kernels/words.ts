@@ -205,7 +205,7 @@ export function searchWords (job: WordsJob, words: Uint8Array, offset: bigint, l
   const crypt = isCrypt(algorithm)
   const groups = saltGroups(algorithm, job.targets)
   // One batch for every salt: its prefilter knows every digest, verification the slot's salt.
-  const all = crypt ? null : targetSet(hash, groups.flatMap((g) => g.set.digests))
+  const all = crypt ? null : groups.length === 1 ? groups[0].set : targetSet(hash, groups.flatMap((g) => g.set.digests))
   const block = all && control.blocks?.(hash, all, 2 * RULE_BUFFER_BYTES + MAX_SALT_BYTES) || null
   const batch = block ? new Batch(block) : null
   const maxLength = block ? block.maxLength : -1
