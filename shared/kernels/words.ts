@@ -164,31 +164,25 @@ function variantsOf (job: WordsJob, out: Uint8Array): Variants {
   return new PlainWords(out)
 }
 
-// One batch of a block kernel: per slot, the candidate's offset from the search's first, its word's
-// place in `words`, and its salt group.
+// One batch of a block kernel: per slot, the candidate's offset from the search's first and its salt
+// group (its word is found from the offset when it passes, which is rare).
 class Batch {
   readonly block: BlockKernel
   readonly index: Int32Array
-  readonly from: Int32Array
-  readonly to: Int32Array
   readonly group: Int32Array
   slots = 0
 
   constructor (block: BlockKernel) {
     this.block = block
     this.index = new Int32Array(block.capacity)
-    this.from = new Int32Array(block.capacity)
-    this.to = new Int32Array(block.capacity)
     this.group = new Int32Array(block.capacity)
   }
 
   // Commits the message in the block's scratch; true when the batch is full.
-  add (length: number, index: number, from: number, to: number, group: number): boolean {
+  add (length: number, index: number, group: number): boolean {
     const slot = this.slots++
     this.block.commit(slot, length)
     this.index[slot] = index
-    this.from[slot] = from
-    this.to[slot] = to
     this.group[slot] = group
     return this.slots === this.block.capacity
   }
@@ -221,8 +215,13 @@ export function searchWords (job: WordsJob, words: Uint8Array, offset: bigint, l
   const variants = variantsOf(job, buf)
   const decoded = new Uint8Array(MAX_CANDIDATE_BYTES)
 
-  const check = (relative: number, wordFrom: number, wordTo: number, group: number) => {
+  // Where each word starts in `words`, by its number from the first, as the loop reaches it.
+  const wordStarts = new Int32Array(Number(wordsOf(job.keyspace, offset, length).end - firstWord) + 1)
+  const check = (relative: number, group: number) => {
     const index = offset + BigInt(relative)
+    const wordFrom = wordStarts[Number(index / perWord - firstWord)]
+    let wordTo = wordFrom
+    while (wordTo < words.length && words[wordTo] !== 0x0a) wordTo++
     const hex = isHexForm(words, wordFrom, wordTo)
     const source = hex ? decoded : words
     const n = variants.at(source, hex ? 0 : wordFrom, hex ? decodeHexForm(words, wordFrom, wordTo, decoded) : wordTo, index % perWord, scratch)
@@ -233,15 +232,15 @@ export function searchWords (job: WordsJob, words: Uint8Array, offset: bigint, l
     const passed = batch.block.run(batch.slots)
     for (let i = 0; i < passed; i++) {
       const slot = batch.block.passed(i)
-      check(batch.index[slot], batch.from[slot], batch.to[slot], batch.group[slot])
+      check(batch.index[slot], batch.group[slot])
     }
     batch.slots = 0
   }
   // A message too long for one block: hashed here, its key word tested against its group's bitmap.
-  const hashAlone = (source: Uint8Array, n: number, group: number, relative: number, from: number, to: number) => {
+  const hashAlone = (source: Uint8Array, n: number, group: number, relative: number) => {
     const { bitmap, mask } = groups[group].set
     const word = hasher.hash(source, 0, n)[key]
-    if ((bitmap[(word & mask) >>> 5] & (1 << (word & 31))) !== 0) check(relative, from, to, group)
+    if ((bitmap[(word & mask) >>> 5] & (1 << (word & 31))) !== 0) check(relative, group)
   }
 
   if (cancelled(control)) return { hashed: 0, hits, cancelled: true }
@@ -259,6 +258,7 @@ export function searchWords (job: WordsJob, words: Uint8Array, offset: bigint, l
     let to = from // a loop: words are short, and indexOf costs more per call than it saves
     while (to < words.length && words[to] !== 0x0a) to++
     if (from > words.length) throw new Error(`the task holds fewer words than its candidates need (word ${w})`)
+    wordStarts[Number(w - firstWord)] = from
     const hex = isHexForm(words, from, to)
     if (hex) variants.begin(decoded, 0, decodeHexForm(words, from, to, decoded), variant)
     else variants.begin(words, from, to, variant)
@@ -269,11 +269,11 @@ export function searchWords (job: WordsJob, words: Uint8Array, offset: bigint, l
         // rejected by a rule: counted, never hashed
       } else if (plain) {
         if (n <= maxLength) {
-          if (batch!.add(n, done, from, to, 0)) runBatch()
-        } else hashAlone(buf, n, 0, done, from, to)
+          if (batch!.add(n, done, 0)) runBatch()
+        } else hashAlone(buf, n, 0, done)
       } else if (crypt) {
         for (const [g, group] of groups.entries()) {
-          if (group.set.hex.has(toHex(digestOf(algorithm, buf.subarray(0, n), group.salt, group.rounds)))) check(done, from, to, g)
+          if (group.set.hex.has(toHex(digestOf(algorithm, buf.subarray(0, n), group.salt, group.rounds)))) check(done, g)
           // Each takes milliseconds: many salts must not hold off a cancel (the candidate is redone).
           if (++crypts % CRYPTS_PER_CHECK === 0 && cancelled(control)) return { hashed: done, hits, cancelled: true }
         }
@@ -281,8 +281,8 @@ export function searchWords (job: WordsJob, words: Uint8Array, offset: bigint, l
         for (let g = 0; g < groups.length; g++) {
           const m = writeMessage(algorithm, buf, 0, n, message, groups[g].salt)
           if (m <= maxLength) {
-            if (batch!.add(m, done, from, to, g)) runBatch()
-          } else hashAlone(message, m, g, done, from, to)
+            if (batch!.add(m, done, g)) runBatch()
+          } else hashAlone(message, m, g, done)
         }
       }
       if (++sinceCheck >= checkEvery) {
