@@ -10,8 +10,11 @@ import { InvalidInputError } from '../shared/errors.ts'
 import { maskSpec, rangeSpec } from '../shared/keyspace/spec.ts'
 import { Scheduler } from '../server/scheduler/scheduler.ts'
 import type { JobState } from '../server/scheduler/state.ts'
-import { Journal, replayJournal } from '../server/store/journal.ts'
-import { tempDir } from './helpers.ts'
+import { Journal, replayJournal, type JournaledJob } from '../server/store/journal.ts'
+import { Orchestrator } from '../server/orchestrator.ts'
+import { readRuleFiles } from '../server/inputs/rules.ts'
+import { Wordlist } from '../server/inputs/wordlist.ts'
+import { TOKEN, tempDir } from './helpers.ts'
 
 const md5 = (text: string) => createHash('md5').update(text).digest()
 const hex = (text: string) => md5(text).toString('hex')
@@ -214,5 +217,30 @@ describe('Journal', () => {
     const { journal, replay } = await Journal.open(path, true)
     journal.close()
     expect(replay.jobs[0].source).toEqual(source)
+  })
+})
+
+describe('restoring a wordlist job', () => {
+  it('goes on with the same wordlist and rule files, and refuses either once it has changed', async () => {
+    const dir = tempDir('taskorch-restore-words-')
+    const words = join(dir, 'words.txt')
+    const rules = join(dir, 'my.rule')
+    writeFileSync(words, 'alpha\nbeta\n')
+    writeFileSync(rules, ':\n$1\n')
+    const list = await Wordlist.open(words)
+    const { specs } = await readRuleFiles([rules])
+    const journaled: JournaledJob = {
+      id: '1', algorithm: 'md5', targets: [md5('beta1')], priority: 0, source: list.source, known: [], completed: [], ended: null,
+      keyspace: { ...list.spec, rules: specs }
+    }
+    const orch = new Orchestrator({ token: TOKEN })
+    const job = await orch.restoreTasks(journaled)
+    expect(job.keyspaceSize).toBe(4n)
+    job.cancel()
+    writeFileSync(rules, ':\n$2\n')
+    await expect(new Orchestrator({ token: TOKEN }).restoreTasks({ ...journaled, id: '2' })).rejects.toThrow(/cannot restore job 2: rule file .*my\.rule has changed since the session began/)
+    writeFileSync(rules, ':\n$1\n')
+    writeFileSync(words, 'alpha\ngamma\n')
+    await expect(new Orchestrator({ token: TOKEN }).restoreTasks({ ...journaled, id: '3' })).rejects.toThrow(/cannot restore job 3: wordlist .*words\.txt has changed since the session began/)
   })
 })
