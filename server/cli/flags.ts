@@ -46,8 +46,9 @@ Options:
                       server and sent to workers in chunks of at most 1 MiB
   --rules FILE, -r    hashcat rules applied to every word (-a 0); repeat to combine files as
                       hashcat does (their product). A bad rule stops with its file and line
-  --attack-mode N, -a 0 wordlist (+ rules), 3 mask or range, 6 wordlist + mask (each word followed by
-                      each candidate of the mask), 7 mask + wordlist. Inferred when only one of
+  --attack-mode N, -a N
+                      0 wordlist (+ rules), 3 mask or range, 6 wordlist + mask (each word followed
+                      by each candidate of the mask), 7 mask + wordlist. Inferred when only one of
                       --wordlist, --mask, --range is given
   --mask MASK         hashcat mask instead: ?l ?u ?d ?h ?H ?s ?a ?b, ?1..?4, ?? for "?",
                       other characters literal (e.g. ?u?l?l?l?d?d)
