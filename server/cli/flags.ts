@@ -8,6 +8,8 @@ import { readHashList, type HashList, type HashListOptions } from '../inputs/has
 import type { JobRequest, WordlistInput } from '../jobs.ts'
 import type { AddJobForm } from '../ui/tui.ts'
 import { MAX_PRIORITY } from '../scheduler/options.ts'
+import { DEFAULT_HOOK_TIMEOUT_MS } from '../hooks.ts'
+import { DEFAULT_STATUS_SECONDS } from './status.ts'
 
 export const HELP = `Usage: npm run server -- [options]
 
@@ -57,6 +59,15 @@ Options:
                       to --increment-max (default the mask's length); with -a 6/7 too
   --priority N        job priority, 0 to ${MAX_PRIORITY}, higher first (default 0)
   --exit-when-done    exit when the jobs end: 0 all found, 1 a keyspace ran out, 2 usage error
+  --status-json       a JSON object per running job every --status-timer seconds (default 10), and
+                      one when a job ends, on stdout beside the results (fields in the README)
+  --on-found PROG     run PROG (a program, no shell, no arguments) for every result; the details are
+                      in TASKORCH_* environment variables (README), never in its arguments
+  --on-job-end PROG   run PROG when a job ends, likewise
+  --webhook URL       POST each result and job end as JSON to URL
+  --hook-timeout S    a hook still running after S seconds is killed, a webhook abandoned (default
+                      10); logged, and never slowing the search. An exit waits for running hooks
+                      at most this long
   --potfile PATH      where results are kept, hashcat-style hash:plaintext lines; targets
                       already there are reported at once (default ~/.config/taskorch/taskorch.potfile)
   --potfile-disable   neither read nor write a potfile
@@ -83,6 +94,8 @@ export const FLAGS = {
   host: { type: 'string' }, port: { type: 'string' }, token: { type: 'string' }, config: { type: 'string' }, algo: { type: 'string', short: 'm' },
   rules: { type: 'string', multiple: true, short: 'r' }, 'attack-mode': { type: 'string', short: 'a' },
   username: { type: 'boolean' }, 'hex-salt': { type: 'boolean' }, show: { type: 'boolean' }, left: { type: 'boolean' },
+  'status-json': { type: 'boolean' }, 'status-timer': { type: 'string' }, 'on-found': { type: 'string' }, 'on-job-end': { type: 'string' },
+  webhook: { type: 'string' }, 'hook-timeout': { type: 'string' },
   target: { type: 'string', multiple: true }, targets: { type: 'string' }, range: { type: 'string' }, priority: { type: 'string' },
   potfile: { type: 'string' }, 'potfile-disable': { type: 'boolean' }, session: { type: 'string' }, restore: { type: 'boolean' },
   mask: { type: 'string' }, wordlist: { type: 'string' }, 'custom-charset1': { type: 'string', short: '1' }, 'custom-charset2': { type: 'string', short: '2' },
@@ -162,6 +175,30 @@ export function parseJob (algo: string, targets: string[], keyspace: RangeSpec |
   }
   if (list && list.users.size > 0) request.users = Object.fromEntries(list.users)
   return request
+}
+
+// --status-json, --status-timer and the hooks, checked before the server listens: a hook must be a
+// program this user may run, a webhook an http(s) URL.
+export function notifyFlags (flags: Record<string, unknown>): { statusSeconds: number | null, onFound?: string, onJobEnd?: string, webhook?: string, timeoutMs: number } {
+  if (flags['status-timer'] !== undefined && !flags['status-json']) throw new InvalidInputError('--status-timer needs --status-json')
+  const statusSeconds = flags['status-json'] ? integerFlag(flags['status-timer'] as string | undefined, 'status-timer', DEFAULT_STATUS_SECONDS, 1, 86_400) : null
+  for (const flag of ['on-found', 'on-job-end'] as const) {
+    const path = flags[flag] as string | undefined
+    if (path === undefined) continue
+    try {
+      accessSync(path, constants.X_OK)
+    } catch (error) {
+      throw new InvalidInputError(`--${flag} ${path}: cannot run it (${(error as NodeJS.ErrnoException).code ?? (error as Error).message}); give a program's path (no shell, no arguments)`)
+    }
+  }
+  const webhook = flags.webhook as string | undefined
+  if (webhook !== undefined) {
+    let url: URL | null = null
+    try { url = new URL(webhook) } catch {}
+    if (!url || (url.protocol !== 'http:' && url.protocol !== 'https:')) throw new InvalidInputError(`--webhook ${webhook}: not an http:// or https:// URL`)
+  }
+  const timeoutMs = integerFlag(flags['hook-timeout'] as string | undefined, 'hook-timeout', DEFAULT_HOOK_TIMEOUT_MS / 1000, 1, 3600) * 1000
+  return { statusSeconds, onFound: flags['on-found'] as string | undefined, onJobEnd: flags['on-job-end'] as string | undefined, webhook, timeoutMs }
 }
 
 // --username and --hex-salt, as flags or form fields.

@@ -10,6 +10,7 @@ import { createLogger, type Level } from '../../shared/log.ts'
 import { checkTokenStrength, generateToken, tokenFingerprint } from '../../shared/protocol/noise.ts'
 import { buildWorkerBundle } from '../../worker/bundle/build.ts'
 import { DownloadServer, joinCommand } from '../download.ts'
+import { Hooks } from '../hooks.ts'
 import { loadServerKey } from '../identity.ts'
 import { readHashList } from '../inputs/hash-list.ts'
 import { readRuleFiles } from '../inputs/rules.ts'
@@ -21,7 +22,8 @@ import { Potfile, resultLines } from '../store/potfile.ts'
 import { Dashboard } from '../ui/dashboard.ts'
 import { jobSummary } from '../ui/format.ts'
 import { Tui } from '../ui/tui.ts'
-import { FLAGS, HELP, hashOptions, jobFromForm, keyspaceFlags, parseJob } from './flags.ts'
+import { FLAGS, HELP, hashOptions, jobFromForm, keyspaceFlags, notifyFlags, parseJob } from './flags.ts'
+import { printStatus } from './status.ts'
 import { showOrLeft } from './show.ts'
 import { logProgress } from './headless.ts'
 
@@ -57,6 +59,7 @@ runMain(async () => {
   if (flags['exit-when-done'] && !hasTargets && !flags.restore) throw new InvalidInputError('--exit-when-done needs a job (targets and a keyspace) or --restore')
   // Checked before listening, so bad input exits 2 without touching the network.
   const keyspace = keyspaceFlags(flags)
+  const notify = notifyFlags(flags)
   if (keyspace?.type === 'wordlist' && keyspace.rules) await readRuleFiles(keyspace.rules) // a bad rule names its file and line now
   const list = flags.targets !== undefined ? await readHashList(flags.targets, parseAlgorithm(flags.algo ?? 'md5'), options) : null
   if (list?.locked) process.stderr.write(`${flags.targets}: skipped ${list.locked} account(s) without a password hash\n`)
@@ -92,7 +95,7 @@ runMain(async () => {
   const keyPath = settings.values.key ?? join(dirname(settings.configPath), 'server.key')
   const identity = flags.demo ? null : loadServerKey(keyPath)
 
-  const headless = settings.values.headless || settings.values.json || !process.stdout.isTTY || !process.stdin.isTTY
+  const headless = settings.values.headless || settings.values.json || notify.statusSeconds !== null || !process.stdout.isTTY || !process.stdin.isTTY
   const dashboardLines: string[] = []
   let dashboard: Dashboard | null = null
   const log = createLogger({
@@ -114,6 +117,9 @@ runMain(async () => {
   })
   if (potfile) log('INFO', `potfile ${potfile.path}: ${potfile.size} result(s) known`)
   orch.on('log', (level, message) => log(level.toUpperCase() as Level, message))
+  const hooks = new Hooks({ ...notify, log: (level, message) => log(level.toUpperCase() as Level, message) })
+  hooks.attach(orch)
+  if (notify.statusSeconds !== null) printStatus(orch, notify.statusSeconds, (line) => process.stdout.write(line + '\n'))
   // A job still running when the server stops is interrupted: with a session, --restore goes on with it.
   let stopping = false
   orch.on('job-ended', (job) => log('INFO', jobSummary(job, stopping && session ? 'interrupted (--restore goes on with it)' : job.status)))
@@ -170,6 +176,7 @@ runMain(async () => {
     tui?.destroy()
     log('INFO', `${why}: stopping`)
     await Promise.all([orch.stop(), download?.stop(), advertisement?.stop()])
+    await hooks.settle() // each bounded by --hook-timeout
     // The screen is gone: what was found goes to stdout, like in headless mode.
     for (const line of found) process.stdout.write(line + '\n')
     process.exit(code)
