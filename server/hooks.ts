@@ -55,7 +55,8 @@ export class Hooks {
   }
 
   #run (command: string, details: Details): Promise<void> {
-    const env: NodeJS.ProcessEnv = { ...process.env }
+    // Our own TASKORCH_* settings (the token among them, if it came that way) are not the hook's.
+    const env: NodeJS.ProcessEnv = Object.fromEntries(Object.entries(process.env).filter(([key]) => !key.startsWith('TASKORCH_')))
     for (const [key, value] of Object.entries(details)) env[`TASKORCH_${key.toUpperCase()}`] = value
     return new Promise((resolve) => {
       let child: ChildProcess

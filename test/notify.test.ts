@@ -16,8 +16,8 @@ afterEach(async () => {
   }
 })
 
-function server (args: string[]): Run {
-  const run = cli('server/cli/main.ts', ['--host', '127.0.0.1', '--port', '0', '--headless', '--no-download', '--potfile-disable', '--token', TOKEN, '--exit-when-done', '--local-worker', ...args])
+function server (args: string[], env: Record<string, string> = {}): Run {
+  const run = cli('server/cli/main.ts', ['--host', '127.0.0.1', '--port', '0', '--headless', '--no-download', '--potfile-disable', '--token', TOKEN, '--exit-when-done', '--local-worker', ...args], env)
   children.push(run)
   return run
 }
@@ -59,7 +59,7 @@ describe('status lines and notifications', () => {
     await once(web, 'listening')
     try {
       const url = `http://127.0.0.1:${(web.address() as { port: number }).port}/hook`
-      const run = server(['--on-found', onFound, '--on-job-end', slow, '--webhook', url, '--hook-timeout', '2', '--target', hex('md5', '123456'), '--range', '0-1000000'])
+      const run = server(['--on-found', onFound, '--on-job-end', slow, '--webhook', url, '--hook-timeout', '2', '--target', hex('md5', '123456'), '--range', '0-1000000'], { TASKORCH_POTFILE: join(dir, 'pot') })
       let endedAt = 0
       run.child.stderr!.on('data', () => { if (!endedAt && /job 1 found/.test(run.stderr)) endedAt = Date.now() })
       expect(await within(60_000, run.exit, 'server exit'), run.stderr).toBe(0)
@@ -72,6 +72,7 @@ describe('status lines and notifications', () => {
       expect(env).toContain(`TASKORCH_PLAINTEXT_HEX=${Buffer.from('123456').toString('hex')}`)
       expect(env).toContain('TASKORCH_EVENT=found')
       expect(env).toContain('TASKORCH_JOB=1')
+      expect(env).not.toContain('TASKORCH_POTFILE') // the server's own settings stay its own
       expect(posts).toContainEqual(expect.objectContaining({ event: 'found', job: '1', hash: hex('md5', '123456'), plaintext: '123456' }))
       expect(posts).toContainEqual(expect.objectContaining({ event: 'job-end', job: '1', status: 'found', found: '1', targets: '1' }))
     } finally {
