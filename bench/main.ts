@@ -14,6 +14,7 @@ import { KERNELS, measureKernel, type KernelName } from './kernels.ts'
 import { measureThreads } from './threads.ts'
 import { BUNDLE_NAME, buildWorkerBundle } from '../worker/bundle/build.ts'
 import { startEndToEnd } from './e2e.ts'
+import type { JobRequest } from '../server/jobs.ts'
 import { hashcatVersion, median, runHashcat, runHashcatRules, type HashcatRun } from './hashcat.ts'
 
 const HELP = `Usage: npm run bench -- [options]
@@ -47,6 +48,34 @@ function compare (ours: number[], theirs: HashcatRun[], say: (line: string) => v
   say(`hashcat: ${mhs(median(theirs.map((t) => t.reportedSpeed)))} M/s as it reports its speed, ${mhs(median(theirs.map((t) => t.wallSpeed)))} M/s by wall clock (with its start-up)`)
   say(`ratio taskorch/hashcat: ${reported.toFixed(2)} against its reported speed, ${wall.toFixed(2)} against its wall clock`)
   return { samples: theirs, ratioToReported: reported, ratioToWall: wall }
+}
+
+// `runs` end-to-end MD5 runs of `keyspace`: the repository's worker, then the single-file worker
+// (when `bundle` is given), then hashcat (when `hashcat` is given), in turn, so noise hits all alike.
+async function alternate (keyspace: JobRequest['keyspace'], threads: number, bundle: string | null, runs: number, hashcat: (() => Promise<HashcatRun>) | null, say: (line: string) => void) {
+  const ours: number[] = []
+  const bundled: number[] = []
+  const theirs: HashcatRun[] = []
+  const session = await startEndToEnd(threads)
+  const single = bundle ? await startEndToEnd(threads, bundle) : null
+  try {
+    for (let run = 0; run < runs; run++) {
+      ours.push(await session.run('md5', keyspace))
+      say(`  run ${run + 1}: taskorch ${mhs(ours[run])} M/s`)
+      if (single) {
+        bundled.push(await single.run('md5', keyspace))
+        say(`  run ${run + 1}: taskorch single-file worker ${mhs(bundled[run])} M/s`)
+      }
+      if (hashcat) {
+        theirs.push(await hashcat())
+        say(`  run ${run + 1}: hashcat ${mhs(theirs[run].reportedSpeed)} M/s reported, ${mhs(theirs[run].wallSpeed)} M/s wall clock`)
+      }
+    }
+  } finally {
+    await session.close()
+    await single?.close()
+  }
+  return { ours, bundled, theirs }
 }
 
 const mhs = (speed: number) => (speed / 1e6).toFixed(speed < 1e7 ? 2 : 1)
@@ -128,29 +157,8 @@ runMain(async () => {
     const end = BigInt(range.end)
     say(`\nEnd to end: server + worker (${threads} threads) on loopback, md5 over ${range.start}-${range.end}, digest not in range` +
       (hashcat ? `, alternating with ${hashcat} (-O, same keyspace)` : ''))
-    const ours: number[] = []
-    const bundled: number[] = []
-    const theirs: HashcatRun[] = []
-    const session = await startEndToEnd(threads)
-    const single = bundle ? await startEndToEnd(threads, bundle) : null
-    const keyspace = { type: 'range', start: 0, end } as const
-    try {
-      for (let run = 0; run < e2eRuns; run++) {
-        ours.push(await session.run('md5', keyspace))
-        say(`  run ${run + 1}: taskorch ${mhs(ours[run])} M/s`)
-        if (single) {
-          bundled.push(await single.run('md5', keyspace))
-          say(`  run ${run + 1}: taskorch single-file worker ${mhs(bundled[run])} M/s`)
-        }
-        if (hashcat) {
-          theirs.push(await runHashcat('md5', end))
-          say(`  run ${run + 1}: hashcat ${mhs(theirs[run].reportedSpeed)} M/s reported, ${mhs(theirs[run].wallSpeed)} M/s wall clock`)
-        }
-      }
-    } finally {
-      await session.close()
-      await single?.close()
-    }
+    const { ours, bundled, theirs } = await alternate({ type: 'range', start: 0, end }, threads, bundle, e2eRuns, hashcat ? () => runHashcat('md5', end) : null, say)
+    const single = bundled.length > 0
     say(`taskorch end to end: ${mhs(median(ours))} M/s (median of ${e2eRuns})`)
     results.e2e = { algorithm: 'md5', range: `${range.start}-${range.end}`, threads, samples: ours, median: median(ours) }
     if (single) {
@@ -169,29 +177,9 @@ runMain(async () => {
     writeFileSync(path, Array.from({ length: wordCount }, () => Array.from({ length: 5 + next(6) }, () => 'abcdefghijklmnopqrstuvwxyz0123456789'[next(36)]).join('')).join('\n') + '\n')
     const candidates = BigInt(wordCount) * BigInt(parseRules(readFileSync(BEST64), BEST64).count)
     say(`\nEnd to end: wordlist of ${wordCount} words through best64.rule (${candidates} candidates), md5, ${threads} threads` + (hashcat ? `, alternating with ${hashcat} (-O -a 0 -r, same list and rules)` : ''))
-    const ours: number[] = []
-    const bundled: number[] = []
-    const theirs: HashcatRun[] = []
     const keyspace = { type: 'wordlist' as const, path, rules: [BEST64] }
-    const session = await startEndToEnd(threads)
-    const single = bundle ? await startEndToEnd(threads, bundle) : null
-    try {
-      for (let run = 0; run < e2eRuns; run++) {
-        ours.push(await session.run('md5', keyspace))
-        say(`  run ${run + 1}: taskorch ${mhs(ours[run])} M/s`)
-        if (single) {
-          bundled.push(await single.run('md5', keyspace))
-          say(`  run ${run + 1}: taskorch single-file worker ${mhs(bundled[run])} M/s`)
-        }
-        if (hashcat) {
-          theirs.push(await runHashcatRules('md5', path, BEST64, candidates))
-          say(`  run ${run + 1}: hashcat ${mhs(theirs[run].reportedSpeed)} M/s reported, ${mhs(theirs[run].wallSpeed)} M/s wall clock`)
-        }
-      }
-    } finally {
-      await session.close()
-      await single?.close()
-    }
+    const { ours, bundled, theirs } = await alternate(keyspace, threads, bundle, e2eRuns, hashcat ? () => runHashcatRules('md5', path, BEST64, candidates) : null, say)
+    const single = bundled.length > 0
     say(`taskorch wordlist + best64: ${mhs(median(ours))} M/s (median of ${e2eRuns})`)
     results.rules = { algorithm: 'md5', words: wordCount, rules: 'best64.rule', candidates: candidates.toString(), threads, samples: ours, median: median(ours) }
     if (hashcat) results.rulesHashcat = { version: hashcat, ...compare(ours, theirs, say) }
