@@ -10,12 +10,14 @@ import type { LogLevel } from '../shared/log.ts'
 import { MAX_CONNECTIONS, MAX_FAILED_HANDSHAKES_PER_MINUTE, MAX_PENDING_HANDSHAKES, MAX_PENDING_HANDSHAKES_PER_ADDRESS } from '../shared/protocol/limits.ts'
 import type { StaticKeyPair } from '../shared/protocol/noise.ts'
 import { ReplayGuard } from '../shared/protocol/replay.ts'
-import { acceptSession, type ServerSession, type SessionTimings } from '../shared/protocol/session.ts'
+import { acceptSession, type PeerRole, type ServerSession, type SessionTimings } from '../shared/protocol/session.ts'
 
 const FAILURE_WINDOW_MS = 60_000
 
 export interface ListenerEvents {
-  session: [ServerSession]
+  session: [ServerSession, PeerRole]
+  'handshake-failed': [Error]
+  shed: []
   log: [LogLevel, string]
 }
 
@@ -23,6 +25,7 @@ export class Listener extends EventEmitter<ListenerEvents> {
   readonly #host: string
   readonly #port: number
   readonly #token: Uint8Array
+  readonly #adminToken: Uint8Array | undefined
   readonly #staticKey: StaticKeyPair
   readonly #timings: SessionTimings
   readonly #replays = new ReplayGuard()
@@ -34,11 +37,12 @@ export class Listener extends EventEmitter<ListenerEvents> {
   #server: net.Server | null = null
   #summary: NodeJS.Timeout | null = null
 
-  constructor (options: { host: string, port: number, token: Uint8Array, staticKey: StaticKeyPair, timings: SessionTimings }) {
+  constructor (options: { host: string, port: number, token: Uint8Array, adminToken?: Uint8Array, staticKey: StaticKeyPair, timings: SessionTimings }) {
     super()
     this.#host = options.host
     this.#port = options.port
     this.#token = options.token
+    this.#adminToken = options.adminToken
     this.#staticKey = options.staticKey
     this.#timings = options.timings
   }
@@ -83,6 +87,7 @@ export class Listener extends EventEmitter<ListenerEvents> {
     if (this.#pending >= MAX_PENDING_HANDSHAKES || fromAddress >= MAX_PENDING_HANDSHAKES_PER_ADDRESS ||
         (this.#failuresByAddress.get(address) ?? 0) >= MAX_FAILED_HANDSHAKES_PER_MINUTE) {
       this.#shed++
+      this.emit('shed')
       socket.destroy()
       return
     }
@@ -99,13 +104,14 @@ export class Listener extends EventEmitter<ListenerEvents> {
       if (left === 0) this.#pendingByAddress.delete(address)
       else this.#pendingByAddress.set(address, left)
     }
-    acceptSession(socket, { token: this.#token, staticKey: this.#staticKey, replays: this.#replays, timings: this.#timings }).then((session) => {
-      session.once('message', settle) // its HELLO: it is live, not a replay
+    acceptSession(socket, { token: this.#token, adminToken: this.#adminToken, staticKey: this.#staticKey, replays: this.#replays, timings: this.#timings }).then(({ session, role }) => {
+      session.once('message', settle) // its HELLO (or CONTROL): it is live, not a replay
       session.once('close', settle)
-      this.emit('session', session)
+      this.emit('session', session, role)
       session.start()
     }, (error: Error) => {
       settle()
+      this.emit('handshake-failed', error)
       const failures = this.#failuresByAddress.get(address) ?? 0
       this.#failuresByAddress.set(address, failures + 1)
       // A peer of another version is worth telling the operator about, once a minute per address;

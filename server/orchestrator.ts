@@ -11,9 +11,10 @@ import { MAX_CANDIDATE_BYTES, type KeyspaceSpec, type WordlistSpec } from '../sh
 import type { LogLevel } from '../shared/log.ts'
 import { plural } from '../shared/plural.ts'
 import { MAX_CHUNK_CANDIDATES, MAX_TARGETS_PER_MESSAGE, PROTOCOL_VERSION, SHUTDOWN_GRACE_MS, WORDLIST_CHUNK_BYTES } from '../shared/protocol/limits.ts'
-import type { WorkerMessage } from '../shared/protocol/messages.ts'
+import type { ControlMessage, WorkerMessage } from '../shared/protocol/messages.ts'
 import { checkTokenStrength, generateStaticKey, serverKeyFingerprint, tokenBytes, type StaticKeyPair } from '../shared/protocol/noise.ts'
-import { DEFAULT_TIMINGS, type ServerSession, type SessionTimings } from '../shared/protocol/session.ts'
+import { DEFAULT_TIMINGS, type PeerRole, type ServerSession, type SessionTimings } from '../shared/protocol/session.ts'
+import { Control } from './control.ts'
 import { readRuleFiles, rereadRuleFiles } from './inputs/rules.ts'
 import { Wordlist } from './inputs/wordlist.ts'
 import { Job, foundOf, type Found } from './job.ts'
@@ -45,6 +46,9 @@ export type OrchestratorOptions = {
   // Also run a worker on this machine (a child process on loopback, all cores unless `threads`),
   // started with the server and stopped with it; its log lines come out as this orchestrator's.
   localWorker?: boolean | { threads?: number }
+  // Accept controllers (npm run ctl) holding `adminToken`, which must differ from `token`; the
+  // files they send are kept in `uploadDir` (server/control.ts).
+  control?: { adminToken: string, uploadDir: string }
 }
 
 export interface OrchestratorEvents {
@@ -85,6 +89,7 @@ export class Orchestrator extends EventEmitter<OrchestratorEvents> {
   readonly #localWorkerOptions: { threads?: number } | null
   readonly #token: string
   readonly #staticKey: StaticKeyPair
+  readonly #control: Control | null = null
 
   constructor (options: OrchestratorOptions) {
     super()
@@ -100,9 +105,17 @@ export class Orchestrator extends EventEmitter<OrchestratorEvents> {
     this.#writes.on('failed', (error) => this.#onStoreFailed(error))
     this.#writes.on('recovered', (written) => this.#onStoreRecovered(written))
     this.#staticKey = options.staticKey ?? generateStaticKey()
-    this.#listener = new Listener({ host: this.#host, port: options.port ?? 8080, token: tokenBytes(options.token), staticKey: this.#staticKey, timings: this.#timings })
+    const control = options.control
+    if (control) {
+      checkTokenStrength(control.adminToken)
+      if (control.adminToken === options.token) throw new InvalidInputError('the admin token must differ from the workers\' token: a worker could otherwise control the server')
+      this.#control = new Control(this, control.uploadDir, (level, message) => this.emit('log', level, message))
+    }
+    this.#listener = new Listener({
+      host: this.#host, port: options.port ?? 8080, token: tokenBytes(options.token), adminToken: control && tokenBytes(control.adminToken), staticKey: this.#staticKey, timings: this.#timings
+    })
     this.#listener.on('log', (level, message) => this.emit('log', level, message))
-    this.#listener.on('session', (session) => this.#onSession(session))
+    this.#listener.on('session', (session, role) => this.#onSession(session, role))
     this.#token = options.token
     this.#localWorkerOptions = options.localWorker ? (options.localWorker === true ? {} : options.localWorker) : null
   }
@@ -308,12 +321,15 @@ export class Orchestrator extends EventEmitter<OrchestratorEvents> {
     if (!paused) this.#carryOut(this.#scheduler.preemptFor(jobId))
   }
 
-  #onSession (session: ServerSession): void {
+  #onSession (session: ServerSession, role: PeerRole): void {
+    // A session that authenticates but never says HELLO (or CONTROL) is dropped after the handshake deadline.
+    const helloTimer = setTimeout(() => session.destroy(new TimeoutError('HELLO after the handshake', this.#timings.handshakeTimeoutMs)), this.#timings.handshakeTimeoutMs)
+    session.once('message', () => clearTimeout(helloTimer))
+    session.once('close', () => clearTimeout(helloTimer))
+    if (role === 'controller') return this.#control!.attach(session)
     const peer: Peer = { session, worker: null, knownJobs: new Set() }
     const key = `p${++this.#workerSeq}`
     this.#peers.set(key, peer)
-    // A session that authenticates but never says HELLO is dropped after the handshake deadline.
-    const helloTimer = setTimeout(() => session.destroy(new TimeoutError('HELLO after the handshake', this.#timings.handshakeTimeoutMs)), this.#timings.handshakeTimeoutMs)
     session.on('message', (message) => {
       try {
         this.#onMessage(key, peer, message)
@@ -324,7 +340,6 @@ export class Orchestrator extends EventEmitter<OrchestratorEvents> {
       }
     })
     session.on('close', (error) => {
-      clearTimeout(helloTimer)
       this.#peers.delete(key)
       if (!peer.worker) {
         if (error) this.emit('log', 'warn', `connection from ${session.remoteAddress} dropped before HELLO: ${error.message}`)
@@ -337,10 +352,16 @@ export class Orchestrator extends EventEmitter<OrchestratorEvents> {
       this.emit('worker-left', left, why)
       this.#dispatch()
     })
-    session.once('message', () => clearTimeout(helloTimer))
   }
 
-  #onMessage (key: string, peer: Peer, message: WorkerMessage): void {
+  #onMessage (key: string, peer: Peer, message: WorkerMessage | ControlMessage): void {
+    if ('id' in message) { // a controller's message, on a session that holds the workers' token
+      if (peer.worker || message.type !== 'control') throw new ProtocolError(`a worker sent ${message.type}`)
+      this.emit('log', 'warn', `refused a controller at ${peer.session.remoteAddress}: it holds the workers' token, not the admin token`)
+      peer.session.send({ type: 'refused', reason: 'this is the workers\' token, which cannot control the server: npm run ctl needs the admin token (setting adminToken, TASKORCH_ADMIN_TOKEN), which the server saved in its config file' })
+      peer.session.close('refused')
+      return
+    }
     if (!peer.worker) {
       if (message.type !== 'hello') throw new ProtocolError(`expected HELLO, got ${message.type}`)
       if (message.version !== PROTOCOL_VERSION) {

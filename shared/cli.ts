@@ -7,6 +7,8 @@ export const EXIT_EXHAUSTED = 1
 export const EXIT_USAGE = 2
 // A worker the server refused after authenticating (or --give-up-after ran out): retrying will not help.
 export const EXIT_REFUSED = 3
+// ctl: the server could not be reached, the connection was lost, or the server failed the request.
+export const EXIT_UNREACHABLE = 4
 // Stopped by a signal: the shell's convention, 128 + the signal number.
 export const EXIT_SIGINT = 130
 export const EXIT_SIGTERM = 143

@@ -1,7 +1,7 @@
 // Settings, later sources overriding earlier: built-in defaults, a JSON config file, TASKORCH_*
 // environment variables, command-line flags. Every value is checked where it comes from, and an
-// error names the setting and its source. The token is a secret: it is never printed, only its
-// fingerprint, and taking it from argv or the environment earns a warning.
+// error names the setting and its source. The tokens are secrets: they are never printed, only their
+// fingerprints, and taking one from argv or the environment earns a warning.
 import { chmodSync, existsSync, mkdirSync, readFileSync, renameSync, statSync, writeFileSync } from 'node:fs'
 import { homedir } from 'node:os'
 import { dirname, join } from 'node:path'
@@ -9,17 +9,22 @@ import { InvalidInputError } from './errors.ts'
 import { MAX_NAME_LENGTH, MAX_THREADS } from './protocol/limits.ts'
 import { tokenFingerprint } from './protocol/noise.ts'
 
-export type Program = 'server' | 'worker'
+export type Program = 'server' | 'worker' | 'ctl'
 
 type Kind = { type: 'string', max: number } | { type: 'integer', min: number, max: number } | { type: 'boolean' }
 type Setting = Kind & { programs: readonly Program[], secret?: boolean }
 
 const BOTH = ['server', 'worker'] as const
+const ALL = ['server', 'worker', 'ctl'] as const
 
+// Names are camelCase in config files, kebab-case as flags (--admin-token), and upper snake case
+// after TASKORCH_ in the environment (TASKORCH_ADMIN_TOKEN).
 export const SETTINGS = {
-  host: { type: 'string', max: 255, programs: BOTH },
-  port: { type: 'integer', min: 0, max: 65535, programs: BOTH },
+  host: { type: 'string', max: 255, programs: ALL },
+  port: { type: 'integer', min: 0, max: 65535, programs: ALL },
   token: { type: 'string', max: 1024, programs: BOTH, secret: true },
+  // Controls the server (npm run ctl); distinct from the workers' token.
+  adminToken: { type: 'string', max: 1024, programs: ['server', 'ctl'], secret: true },
   threads: { type: 'integer', min: 1, max: MAX_THREADS, programs: ['worker'] },
   name: { type: 'string', max: MAX_NAME_LENGTH, programs: ['worker'] },
   headless: { type: 'boolean', programs: ['server'] },
@@ -31,7 +36,7 @@ export const SETTINGS = {
 
 export type SettingName = keyof typeof SETTINGS
 export type Values = {
-  host?: string, port?: number, token?: string, threads?: number, name?: string, headless?: boolean, potfile?: string, key?: string, json?: boolean, debug?: boolean
+  host?: string, port?: number, token?: string, adminToken?: string, threads?: number, name?: string, headless?: boolean, potfile?: string, key?: string, json?: boolean, debug?: boolean
 }
 export type Settings = {
   values: Values
@@ -40,9 +45,13 @@ export type Settings = {
   warnings: string[]
 }
 
+const SECRETS = ['token', 'adminToken'] as const
 const ENV_PREFIX = 'TASKORCH_'
 const CONFIG_ENV = 'TASKORCH_CONFIG'
-const envName = (name: string) => ENV_PREFIX + name.toUpperCase()
+const envName = (name: string) => ENV_PREFIX + name.replace(/[A-Z]/g, '_$&').toUpperCase()
+const flagName = (name: string) => name.replace(/[A-Z]/g, (c) => '-' + c.toLowerCase())
+const settingOfFlag = (flag: string) => flag.replace(/-([a-z])/g, (_, c: string) => c.toUpperCase())
+const settingOfEnv = (key: string) => Object.keys(SETTINGS).find((name) => envName(name) === key)
 const isSetting = (name: string): name is SettingName => Object.hasOwn(SETTINGS, name)
 const appliesTo = (name: SettingName, program: Program) => (SETTINGS[name].programs as readonly Program[]).includes(program)
 
@@ -76,30 +85,34 @@ export function loadSettings (program: Program, options: LoadOptions): Settings 
       if (!appliesTo(name, program)) continue // the other program's setting
       set(name, checked(name, raw, source, false), source)
     }
-    if (settings.sources.token === source) warnIfReadableByOthers(configPath, settings.warnings)
+    if (SECRETS.some((name) => settings.sources[name] === source)) warnIfReadableByOthers(configPath, settings.warnings)
   }
 
   for (const [key, raw] of Object.entries(env)) {
     if (!key.startsWith(ENV_PREFIX) || key === CONFIG_ENV || raw === undefined) continue
-    const name = key.slice(ENV_PREFIX.length).toLowerCase()
+    const name = settingOfEnv(key)
     const source = `environment ${key}`
-    if (!isSetting(name) || envName(name) !== key) {
+    if (name === undefined || !isSetting(name)) {
       throw new InvalidInputError(`${source}: unknown setting (known: ${[...Object.keys(SETTINGS).map(envName), CONFIG_ENV].join(', ')})`)
     }
     if (!appliesTo(name, program)) continue
     set(name, checked(name, raw, source, true), source)
   }
 
-  for (const [name, raw] of Object.entries(options.flags)) {
+  for (const [flag, raw] of Object.entries(options.flags)) {
+    const name = settingOfFlag(flag)
     if (!isSetting(name) || raw === undefined || !appliesTo(name, program)) continue
-    set(name, checked(name, raw, `flag --${name}`, true), `flag --${name}`)
+    set(name, checked(name, raw, `flag --${flagName(name)}`, true), `flag --${flagName(name)}`)
   }
 
-  const tokenSource = settings.sources.token
-  if (tokenSource?.startsWith('flag')) {
-    settings.warnings.push(`the token was given with --token: any local user can read it in the process list. Put it in ${configPath} (mode 0600) instead`)
-  } else if (tokenSource?.startsWith('environment')) {
-    settings.warnings.push(`the token came from ${envName('token')}: the environment is passed to child processes and readable by your other processes. Put it in ${configPath} (mode 0600) instead`)
+  for (const name of SECRETS) {
+    const source = settings.sources[name]
+    const what = name === 'token' ? 'the token' : 'the admin token'
+    if (source?.startsWith('flag')) {
+      settings.warnings.push(`${what} was given with --${flagName(name)}: any local user can read it in the process list. Put it in ${configPath} (mode 0600) instead`)
+    } else if (source?.startsWith('environment')) {
+      settings.warnings.push(`${what} came from ${envName(name)}: the environment is passed to child processes and readable by your other processes. Put it in ${configPath} (mode 0600) instead`)
+    }
   }
   return settings
 }
@@ -148,7 +161,7 @@ function checked (name: SettingName, raw: unknown, source: string, fromText: boo
 }
 
 function warnIfReadableByOthers (path: string, warnings: string[]): void {
-  const warning = readableByOthers(path, 'the token')
+  const warning = readableByOthers(path, 'a token')
   if (warning) warnings.push(warning)
 }
 
@@ -158,11 +171,12 @@ export function readableByOthers (path: string, holds: string): string | null {
   return (mode & 0o077) !== 0 ? `${path} holds ${holds} but other users may read it (mode ${mode.toString(8)}): run chmod 600 ${path}` : null
 }
 
-// Saves a token the server generated, so the next start (and a worker on this machine) reuses it.
-// Other settings in an existing file are kept; the file is replaced atomically and left at mode 0600.
-export function saveToken (path: string, token: string): void {
+// Saves tokens the server generated (or a worker was given), so the next start (and a worker or
+// ctl on this machine) reuses them. Other settings in an existing file are kept; the file is
+// replaced atomically and left at mode 0600.
+export function saveTokens (path: string, tokens: { token?: string, adminToken?: string }): void {
   const existing = existsSync(path) ? readConfigFile(path, `config file ${path}`) : {}
-  writeSecretFile(path, JSON.stringify({ ...existing, token }, null, 2) + '\n')
+  writeSecretFile(path, JSON.stringify({ ...existing, ...tokens }, null, 2) + '\n')
 }
 
 // Replaces a file holding a secret atomically, at mode 0600, in a directory made 0700 if missing.
@@ -182,7 +196,7 @@ export function describeSettings (program: Program, settings: Settings): string 
     const value = settings.values[name]
     const secret = (SETTINGS[name] as Setting).secret
     const shown = value === undefined ? '(not set)' : secret ? `<redacted> (fingerprint ${tokenFingerprint(String(value))})` : String(value)
-    lines.push(`  ${name.padEnd(9)} ${shown.padEnd(36)} ${value === undefined ? '' : settings.sources[name] ?? ''}`.trimEnd())
+    lines.push(`  ${name.padEnd(10)} ${shown.padEnd(36)} ${value === undefined ? '' : settings.sources[name] ?? ''}`.trimEnd())
   }
   return lines.join('\n')
 }

@@ -27,6 +27,8 @@ export type ErrorCode =
   | 'TASKORCH_ERR_KERNEL'
   | 'TASKORCH_ERR_STORE'
   | 'TASKORCH_ERR_INVALID_INPUT'
+  | 'TASKORCH_ERR_UNKNOWN_JOB'
+  | 'TASKORCH_ERR_REMOTE'
   | 'TASKORCH_ERR_INTERNAL'
 
 export class TaskOrchError extends Error {
@@ -103,10 +105,10 @@ export class ServerKeyMismatchError extends TaskOrchError {
   }
 }
 
-// The server authenticated and then refused this worker, saying why (a REFUSED message): final.
+// The server authenticated and then refused this worker (or ctl), saying why (a REFUSED message): final.
 export class RefusedError extends TaskOrchError {
-  constructor (reason: string) {
-    super('TASKORCH_ERR_REFUSED', `the server refused this worker: ${reason}`)
+  constructor (reason: string, peer: 'worker' | 'ctl' = 'worker') {
+    super('TASKORCH_ERR_REFUSED', `the server refused this ${peer}: ${reason}`)
   }
 }
 
@@ -204,7 +206,7 @@ export class StoreError extends TaskOrchError {
 
 // Bad user input (job definitions, keyspaces, targets, CLI flags, files); the message names what is wrong.
 export class InvalidInputError extends TaskOrchError {
-  constructor (message: string, code: 'TASKORCH_ERR_INVALID_INPUT' | 'TASKORCH_ERR_WEAK_TOKEN' = 'TASKORCH_ERR_INVALID_INPUT') {
+  constructor (message: string, code: 'TASKORCH_ERR_INVALID_INPUT' | 'TASKORCH_ERR_WEAK_TOKEN' | 'TASKORCH_ERR_UNKNOWN_JOB' = 'TASKORCH_ERR_INVALID_INPUT') {
     super(code, message)
   }
 }
@@ -216,6 +218,22 @@ export class WeakTokenError extends InvalidInputError {
   }
 }
 
+// A control request named a job this server does not have.
+export class UnknownJobError extends InvalidInputError {
+  constructor (jobId: string) {
+    super(`no job ${JSON.stringify(jobId)} on this server (npm run ctl -- jobs lists them)`, 'TASKORCH_ERR_UNKNOWN_JOB')
+  }
+}
+
+// The server could not carry out a control request for a reason of its own (its disk, a bug): the
+// code and message are the server's.
+export class RemoteError extends TaskOrchError {
+  readonly remoteCode: string
+  constructor (remoteCode: string, message: string) {
+    super('TASKORCH_ERR_REMOTE', `the server failed: ${message} (${remoteCode})`)
+    this.remoteCode = remoteCode
+  }
+}
 
 // A bug: something threw that is not one of the errors above.
 export class InternalError extends TaskOrchError {

@@ -3,7 +3,7 @@
 import { describe, expect, it } from 'vitest'
 import { chmodSync, readFileSync, statSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
-import { defaultConfigPath, describeSettings, loadSettings, readableByOthers, saveToken } from '../shared/config.ts'
+import { defaultConfigPath, describeSettings, loadSettings, readableByOthers, saveTokens } from '../shared/config.ts'
 import { createLogger, REDACTED } from '../shared/log.ts'
 import { tokenFingerprint } from '../shared/protocol/noise.ts'
 import { tempDir } from './helpers.ts'
@@ -101,12 +101,28 @@ describe('the token', () => {
 
   it('is saved at mode 0600, keeping the other settings', () => {
     const configPath = configFile({ port: 9000 }, 0o644)
-    saveToken(configPath, 'generated')
+    saveTokens(configPath, { token: 'generated' })
     expect(JSON.parse(readFileSync(configPath, 'utf8'))).toEqual({ port: 9000, token: 'generated' })
     expect(statSync(configPath).mode & 0o777).toBe(0o600)
     const fresh = join(tempDir('taskorch-new-'), 'sub', 'config.json')
-    saveToken(fresh, 'new')
+    saveTokens(fresh, { token: 'new' })
     expect(statSync(fresh).mode & 0o777).toBe(0o600)
+  })
+
+  it('has an admin token of its own: adminToken in the file, TASKORCH_ADMIN_TOKEN, --admin-token; for the server and ctl only', () => {
+    const configPath = configFile({ adminToken: 'from-file', token: 'workers' }, 0o600)
+    expect(loadSettings('ctl', { defaults: {}, flags: {}, env: {}, configPath }).values).toEqual({ adminToken: 'from-file' })
+    expect(loadSettings('worker', { defaults: {}, flags: {}, env: {}, configPath }).values).toEqual({ token: 'workers' })
+    const fromEnv = loadSettings('ctl', { defaults: {}, flags: {}, env: { TASKORCH_ADMIN_TOKEN: 'from-env' }, configPath })
+    expect(fromEnv.values.adminToken).toBe('from-env')
+    expect(fromEnv.sources.adminToken).toBe('environment TASKORCH_ADMIN_TOKEN')
+    expect(fromEnv.warnings.join()).toMatch(/the admin token came from TASKORCH_ADMIN_TOKEN/)
+    const fromFlag = loadSettings('server', { defaults: {}, flags: { 'admin-token': 'from-flag' }, env: {}, configPath })
+    expect(fromFlag.sources.adminToken).toBe('flag --admin-token')
+    expect(() => loadSettings('ctl', { defaults: {}, flags: {}, env: { TASKORCH_ADMINTOKEN: 'x' }, configPath })).toThrow(/environment TASKORCH_ADMINTOKEN: unknown setting/)
+    saveTokens(configPath, { adminToken: 'generated' })
+    expect(JSON.parse(readFileSync(configPath, 'utf8'))).toEqual({ adminToken: 'generated', token: 'workers' })
+    expect(describeSettings('server', loadSettings('server', { defaults: {}, flags: {}, env: {}, configPath }))).toMatch(new RegExp(`adminToken +<redacted> \\(fingerprint ${tokenFingerprint('generated')}\\)`))
   })
 
   it('is redacted in --help, which shows its fingerprint and where it came from', () => {

@@ -50,7 +50,7 @@ export async function sessionServer (timings: SessionTimings = FAST_TIMINGS, tok
   const server = net.createServer((socket) => {
     sockets.add(socket)
     socket.on('close', () => sockets.delete(socket))
-    acceptSession(socket, { token: tokenBytes(token), staticKey, replays, timings }).then((session) => {
+    acceptSession(socket, { token: tokenBytes(token), staticKey, replays, timings }).then(({ session }) => {
       session.start()
       sessions.push(session)
       waiters.shift()?.(session)

@@ -2,8 +2,9 @@ import { describe, expect, it } from 'vitest'
 import fc from 'fast-check'
 import { decodeMessage, encodeMessage } from '../shared/protocol/codec.ts'
 import { InvalidMessageError, MessageDecodeError } from '../shared/errors.ts'
+import type { MaskSpec } from '../shared/keyspace/spec.ts'
 import { PROTOCOL_VERSION } from '../shared/protocol/limits.ts'
-import { validateServerMessage, validateWorkerMessage, type Message } from '../shared/protocol/messages.ts'
+import { validateControlMessage, validateControlReply, validateServerMessage, validateWorkerMessage, type Message } from '../shared/protocol/messages.ts'
 
 const VALID_WORKER: Message[] = [
   { type: 'hello', version: PROTOCOL_VERSION, software: '0.2.0', name: 'box-1', cores: 8, threads: 8 },
@@ -19,6 +20,27 @@ const VALID_SERVER: Message[] = [
   { type: 'cancel', jobId: '1', chunkId: '1.3' },
   { type: 'solved', jobId: '1', hash: new Uint8Array(20) },
   { type: 'ping' }, { type: 'pong' }, { type: 'bye', reason: '' }
+]
+
+const FILE = { sha256: 'ab'.repeat(32), name: 'words.txt' }
+const MASK: MaskSpec = { type: 'mask', mask: '?d?d', charsets: ['', '', '', ''], min: 2, max: 2 }
+const VALID_CONTROL: Message[] = [
+  { type: 'control', id: 0, version: PROTOCOL_VERSION, software: '0.2.0' },
+  { type: 'upload', id: 1, file: FILE, size: 10, offset: 4, data: new Uint8Array(6) },
+  { type: 'submit', id: 2, job: { algorithm: 'md5', targets: ['00'.repeat(16)], targetsFile: null, keyspace: MASK, priority: 3, username: false, hexSalt: false } },
+  { type: 'submit', id: 3, job: { algorithm: 'md5', targets: [], targetsFile: FILE, keyspace: { type: 'wordlist', file: FILE, rules: [FILE], hybrid: null }, priority: 0, username: true, hexSalt: false } },
+  { type: 'submit', id: 4, job: { algorithm: 'md5', targets: [], targetsFile: FILE, keyspace: { type: 'wordlist', file: FILE, rules: [], hybrid: { side: 'prepend', mask: MASK } }, priority: 0, username: false, hexSalt: true } },
+  { type: 'jobs', id: 5 }, { type: 'workers', id: 6 }, { type: 'status', id: 7, job: '1' }, { type: 'cancel', id: 8, job: '2' }, { type: 'results', id: 9, job: '1', from: 1000 }
+]
+const JOB_LINE = { time: '2026-11-23T17:00:00.000Z', job: '1', status: 'running', algorithm: 'md5', keyspace: '?d?d', priority: 0, progress: [5, '123456789012345678901234567890'], speed: 10, eta: null, recovered: [0, 1], workers: [{ name: 'w', speed: 10 }] }
+const VALID_REPLY: Message[] = [
+  { type: 'reply', id: 0 },
+  { type: 'reply', id: 1, error: { code: 'TASKORCH_ERR_UNKNOWN_JOB', message: 'no job "9"' } },
+  { type: 'reply', id: 2, jobs: [JOB_LINE as never] },
+  { type: 'reply', id: 3, workers: [{ name: 'w', address: '127.0.0.1:5', threads: 2, software: '0.2.0', speed: 3, chunks: 1 }] },
+  { type: 'reply', id: 4, results: [{ hash: 'ab', plaintext: new Uint8Array([0, 255]), users: ['alice'] }], next: null },
+  { type: 'reply', id: 5, stored: false, received: 1024 }, { type: 'reply', id: 6, job: '3' },
+  { type: 'refused', reason: 'the workers\' token' }
 ]
 
 // Bytes compare by content whether msgpackr hands back a Buffer or a plain Uint8Array.
@@ -52,17 +74,21 @@ describe('messages', () => {
   it('round-trips every valid message through the codec and validator', () => {
     for (const m of VALID_WORKER) expect(normal(validateWorkerMessage(decodeMessage(encodeMessage(m))))).toEqual(normal(m))
     for (const m of VALID_SERVER) expect(normal(validateServerMessage(decodeMessage(encodeMessage(m))))).toEqual(normal(m))
+    for (const m of VALID_CONTROL) expect(normal(validateControlMessage(decodeMessage(encodeMessage(m))))).toEqual(normal(m))
+    for (const m of VALID_REPLY) expect(normal(validateControlReply(decodeMessage(encodeMessage(m))))).toEqual(normal(m))
   })
 
   it('rejects arbitrary values with InvalidMessageError only (property)', () => {
     fc.assert(fc.property(anyValue, (value) => {
       validateOrReject(validateWorkerMessage, value)
       validateOrReject(validateServerMessage, value)
+      validateOrReject(validateControlMessage, value)
+      validateOrReject(validateControlReply, value)
     }), { numRuns: 2000 })
   })
 
   it('accepts a mutated message only if it is still well-formed (property)', () => {
-    for (const [valid, validate] of [[VALID_WORKER, validateWorkerMessage], [VALID_SERVER, validateServerMessage]] as const) {
+    for (const [valid, validate] of [[VALID_WORKER, validateWorkerMessage], [VALID_SERVER, validateServerMessage], [VALID_CONTROL, validateControlMessage], [VALID_REPLY, validateControlReply]] as const) {
       fc.assert(fc.property(mutated(valid), (value) => {
         const accepted = validateOrReject(validate, value)
         // Whatever passes re-encodes to the same validated message: no stray fields, right types.
@@ -95,6 +121,9 @@ describe('messages', () => {
     expect(() => validateServerMessage({ type: 'job', jobId: '1', algorithm: 'md5', targets: [new Uint8Array(20)], keyspace: { type: 'range', start: '0', end: '1' } })).toThrow(/targets/)
     expect(() => validateWorkerMessage(JSON.parse('{"type":"ping","__proto__":{"polluted":1}}'))).toThrow(InvalidMessageError)
     expect(() => validateWorkerMessage({ type: 'welcome', workerId: 'w' })).toThrow(/unknown worker message type/)
+    expect(() => validateControlMessage({ type: 'upload', id: 1, file: FILE, size: 10, offset: 8, data: new Uint8Array(6) })).toThrow(/"data" runs past the file's size/)
+    expect(() => validateControlMessage({ type: 'upload', id: 1, file: { ...FILE, name: '../../etc/passwd' }, size: 1, offset: 0, data: new Uint8Array(1) })).toThrow(/"name" must be a base name/)
+    expect(() => validateControlMessage({ type: 'status', id: 1 })).toThrow(/status: missing field "job"/)
   })
 })
 
@@ -116,6 +145,6 @@ describe('the decoder\'s walk before msgpackr', () => {
   })
 
   it('lets every real message through', () => {
-    for (const m of [...VALID_WORKER, ...VALID_SERVER]) expect(normal(decodeMessage(encodeMessage(m)))).toEqual(normal(m))
+    for (const m of [...VALID_WORKER, ...VALID_SERVER, ...VALID_CONTROL, ...VALID_REPLY]) expect(normal(decodeMessage(encodeMessage(m)))).toEqual(normal(m))
   })
 })

@@ -3,7 +3,7 @@
 import { availableParallelism, hostname } from 'node:os'
 import { basename, dirname, join } from 'node:path'
 import { EXIT_REFUSED, integerFlag, parseFlags, runMain } from '../shared/cli.ts'
-import { describeSettings, loadSettings, saveToken, type Values } from '../shared/config.ts'
+import { describeSettings, loadSettings, saveTokens, type Values } from '../shared/config.ts'
 import { InvalidInputError } from '../shared/errors.ts'
 import { MAX_NAME_LENGTH } from '../shared/protocol/limits.ts'
 import { createLogger, type Level } from '../shared/log.ts'
@@ -90,7 +90,7 @@ runMain(async () => {
   const log = createLogger({ json: settings.values.json, debug: settings.values.debug, secrets: [token] })
   if (!asked) for (const warning of settings.warnings) log('WARN', warning)
   if (asked && (flags['save-token'] || (asked === 'terminal' && await promptYesNo(`Save the token in ${settings.configPath} (mode 0600) so this machine need not ask again?`, terminal(), true)))) {
-    saveToken(settings.configPath, token)
+    saveTokens(settings.configPath, { token })
     log('INFO', `saved the token to ${settings.configPath} (mode 0600)`)
   }
   log('INFO', `token fingerprint ${tokenFingerprint(token)}; worker ${SOFTWARE_VERSION}`)

@@ -9,7 +9,7 @@ import type { JobRequest, WordlistInput } from '../jobs.ts'
 import type { AddJobForm } from '../ui/tui.ts'
 import { MAX_PRIORITY } from '../scheduler/options.ts'
 import { DEFAULT_HOOK_TIMEOUT_MS } from '../hooks.ts'
-import { DEFAULT_STATUS_SECONDS } from './status.ts'
+import { DEFAULT_STATUS_SECONDS } from '../status.ts'
 
 export const HELP = `Usage: npm run server -- [options]
 
@@ -82,11 +82,15 @@ Options:
   --debug             also log debug lines (refused handshakes, ...)
   -h, --help          this help, and the settings in effect
 
+Started without a job, the server waits for jobs: npm run ctl -- submit ... gives it one (npm run
+ctl -- --help). ctl needs the admin token (setting adminToken), generated on first start beside the
+token and distinct from it.
+
 The server prints (and the dashboard shows) one line that joins a new machine: it downloads the
 worker from the download port, checks its SHA-256 and starts it with this server's address and key
 fingerprint; the worker asks for the token on its terminal.
 
-Settings (host, port, token, key, headless, potfile, json, debug) come from, later winning: defaults, the config
+Settings (host, port, token, adminToken, key, headless, potfile, json, debug) come from, later winning: defaults, the config
 file (JSON, e.g. {"token": "...", "port": 8080}), TASKORCH_<NAME> environment variables, flags.
 Found results go to stdout as hash:plaintext lines (hashcat's potfile format); logs go to stderr.`
 

@@ -4,7 +4,7 @@ import { dirname, join } from 'node:path'
 import { parseAlgorithm } from '../../shared/algorithms.ts'
 import { EXIT_ALL_FOUND, EXIT_EXHAUSTED, EXIT_SIGINT, EXIT_SIGTERM, exitFatal, integerFlag, parseFlags, runMain } from '../../shared/cli.ts'
 import { advertise } from '../../shared/discovery.ts'
-import { defaultConfigPath, describeSettings, loadSettings, readableByOthers, saveToken, type Values } from '../../shared/config.ts'
+import { defaultConfigPath, describeSettings, loadSettings, readableByOthers, saveTokens, type Values } from '../../shared/config.ts'
 import { InvalidInputError } from '../../shared/errors.ts'
 import { createLogger, type Level } from '../../shared/log.ts'
 import { checkTokenStrength, generateToken, tokenFingerprint } from '../../shared/protocol/noise.ts'
@@ -23,7 +23,7 @@ import { Dashboard } from '../ui/dashboard.ts'
 import { jobSummary } from '../ui/format.ts'
 import { Tui } from '../ui/tui.ts'
 import { FLAGS, HELP, hashOptions, jobFromForm, keyspaceFlags, notifyFlags, parseJob } from './flags.ts'
-import { printStatus } from './status.ts'
+import { printStatus } from '../status.ts'
 import { showOrLeft } from './show.ts'
 import { logProgress } from './headless.ts'
 
@@ -80,16 +80,18 @@ runMain(async () => {
     return allFound ? EXIT_ALL_FOUND : EXIT_EXHAUSTED
   }
 
-  // The demo is loopback-only and throwaway: a fresh token that is never saved.
+  // The demo is loopback-only and throwaway: a fresh token that is never saved, and no controllers.
+  // Otherwise a missing token or admin token is generated and saved in the config file.
   let token = flags.demo ? undefined : settings.values.token
-  let saved: string | null = null
-  if (!token) {
-    token = generateToken()
-    if (!flags.demo) {
-      saveToken(settings.configPath, token)
-      saved = settings.configPath
-    }
-  }
+  let adminToken = flags.demo ? undefined : settings.values.adminToken
+  if (adminToken) checkTokenStrength(adminToken)
+  if (adminToken && adminToken === token) throw new InvalidInputError('the admin token (adminToken) must differ from the workers\' token (token): a worker could otherwise control the server')
+  const fresh: { token?: string, adminToken?: string } = {}
+  if (!token) token = fresh.token = generateToken()
+  if (!adminToken && !flags.demo) adminToken = fresh.adminToken = generateToken()
+  const generated = [fresh.token && 'a token', fresh.adminToken && 'an admin token'].filter(Boolean)
+  if (generated.length > 0 && !flags.demo) saveTokens(settings.configPath, fresh)
+  const saved = generated.length > 0 && !flags.demo ? settings.configPath : null
 
   // The demo's key is as throwaway as its token.
   const keyPath = settings.values.key ?? join(dirname(settings.configPath), 'server.key')
@@ -101,7 +103,7 @@ runMain(async () => {
   const log = createLogger({
     json: settings.values.json,
     debug: settings.values.debug,
-    secrets: [token],
+    secrets: [token, adminToken ?? token],
     write: headless ? undefined : (line) => (dashboard ? dashboard.addLog(shortTime(line)) : dashboardLines.push(shortTime(line)))
   })
   for (const warning of settings.warnings) log('WARN', warning)
@@ -113,7 +115,8 @@ runMain(async () => {
 
   const orch = new Orchestrator({
     host, port, token, staticKey: identity?.key, potfile: potfile ?? undefined, journal: session ? { journal: session.journal, lastJobId: session.replay.lastJobId } : undefined,
-    localWorker: flags['local-worker'] === true
+    localWorker: flags['local-worker'] === true,
+    control: adminToken ? { adminToken, uploadDir: join(dirname(settings.configPath), 'uploads') } : undefined
   })
   if (potfile) log('INFO', `potfile ${potfile.path}: ${potfile.size} result(s) known`)
   orch.on('log', (level, message) => log(level.toUpperCase() as Level, message))
@@ -137,10 +140,11 @@ runMain(async () => {
     workerCommand = joinCommand({ host: workerHost, port: orch.port, downloadPort: download.port, sha256: bundle.sha256, serverKey })
     log('INFO', `serving the single-file worker on http://${host}:${download.port}/ (sha256 ${bundle.sha256})`)
   }
-  if (saved) log('INFO', `generated a token and saved it to ${saved} (mode 0600); workers need the same token in their config file`)
+  if (saved) log('INFO', `generated ${generated.join(' and ')} and saved ${generated.length > 1 ? 'them' : 'it'} to ${saved} (mode 0600); workers need the same token in their config file, npm run ctl the admin token`)
   if (identity?.created) log('INFO', `generated the server key ${keyPath} (mode 0600); workers pin its fingerprint`)
   log('INFO', `token fingerprint ${fingerprint}; server key ${serverKey}`)
   log('INFO', `join a machine with: ${workerCommand}`)
+  if (adminToken) log('INFO', `control this server with: npm run ctl -- --host ${workerHost} --port ${orch.port} jobs (admin token fingerprint ${tokenFingerprint(adminToken)})`)
   const advertisement = flags.advertise
     ? advertise({ name: `TaskOrchestrator on ${hostname()} port ${orch.port}`.slice(0, 63), port: orch.port, serverKey, onError: (error) => log('WARN', `cannot announce this server on the LAN: ${error.message}`) })
     : null

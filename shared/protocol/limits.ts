@@ -78,3 +78,10 @@ export const MAX_RULES_BYTES = 1536 * 1024
 // Largest number of candidates in one chunk: per-thread counters are shared Int32 slots.
 export const MAX_CHUNK_CANDIDATES = 2 ** 31 - 1
 
+
+// The control client (npm run ctl): files travel in pieces of this size, each acknowledged before the
+// next, and no file may be larger than MAX_UPLOAD_BYTES (a large leaked-password list is a few GiB).
+// A reply lists at most MAX_REPLY_ITEMS jobs, workers or results; results come a page at a time.
+export const UPLOAD_CHUNK_BYTES = 1024 * 1024
+export const MAX_UPLOAD_BYTES = 64 * 1024 ** 3
+export const MAX_REPLY_ITEMS = 4_096

@@ -3,14 +3,20 @@
 import { EventEmitter } from 'node:events'
 import type { Socket } from 'node:net'
 import { encodeMessage, decodeMessage } from './codec.ts'
-import { ConnectionClosedError, HandshakeClosedError, HandshakeError, MessageTooLargeError, OutboundOverflowError, ReplayError, TaskOrchError, TimeoutError, coded } from '../errors.ts'
+import {
+  ConnectionClosedError, HandshakeClosedError, HandshakeError, MessageTooLargeError, OutboundOverflowError, ReplayError, TaskOrchError, TimeoutError,
+  TokenRejectedError, coded
+} from '../errors.ts'
 import { FrameReader, frameHeader, type Frame } from './frames.ts'
 import {
   AEAD_TAG_BYTES, FRAME_COMPLETION_TIMEOUT_MS, FRAME_HEADER_BYTES, HANDSHAKE_MESSAGE1_BYTES, HANDSHAKE_MESSAGE2_BYTES, HANDSHAKE_TIMEOUT_MS,
   HEARTBEAT_INTERVAL_MS, HEARTBEAT_TIMEOUT_MS, MAX_FIRST_FRAME_BYTES, MAX_FRAME_BYTES, MAX_OUTBOUND_BUFFER_BYTES, MIN_LINK_BYTES_PER_SECOND,
   PREAMBLE_BYTES, PUBLIC_KEY_BYTES
 } from './limits.ts'
-import { validateServerMessage, validateWorkerMessage, type Bye, type Ping, type Pong, type ServerMessage, type WorkerMessage } from './messages.ts'
+import {
+  validateClientMessage, validateControlReply, validateServerMessage, type Bye, type ControlMessage, type Ping, type Pong, type Refused, type Reply,
+  type ServerMessage, type WorkerMessage
+} from './messages.ts'
 import { Initiator, Responder, readPublicKey, type CipherState, type StaticKeyPair } from './noise.ts'
 import { checkPreamble, preamble } from './preamble.ts'
 import type { ReplayGuard } from './replay.ts'
@@ -196,8 +202,11 @@ export class Session<In extends { type: string }, Out extends { type: string }> 
   }
 }
 
-export type ServerSession = Session<WorkerMessage, ServerMessage>
+export type ServerSession = Session<WorkerMessage | ControlMessage, ServerMessage>
 export type WorkerSession = Session<ServerMessage, WorkerMessage>
+export type ControllerSession = Session<Reply | Refused, ControlMessage>
+// Which token a peer proved it holds: the workers' or the admin token (npm run ctl).
+export type PeerRole = 'worker' | 'controller'
 
 // The handshake's reads: exact byte counts in order, on the handshake's deadline. What arrives after
 // the last one belongs to the transport phase and is handed over with the socket paused.
@@ -298,27 +307,40 @@ async function withDeadline<T> (socket: Socket, timings: SessionTimings, run: (r
   }
 }
 
-export type AcceptOptions = { token: Uint8Array, staticKey: StaticKeyPair, replays: ReplayGuard, timings?: SessionTimings }
+// `adminToken`: a second token, which makes its holder a controller rather than a worker.
+export type AcceptOptions = { token: Uint8Array, adminToken?: Uint8Array, staticKey: StaticKeyPair, replays: ReplayGuard, timings?: SessionTimings }
 
 // Server side. Sends its preamble and static key at once; refuses another protocol version (a
-// VersionMismatchError the caller reports), and, without a word, a worker lacking the token (a MAC,
+// VersionMismatchError the caller reports), and, without a word, a peer holding neither token (a MAC,
 // no Diffie-Hellman) or replaying a message 1 (seen ephemeral key, or a clock outside the window).
-// The session is returned unstarted: call start() once listening to it.
-export function acceptSession (socket: Socket, options: AcceptOptions): Promise<ServerSession> {
+// The session is returned unstarted (call start() once listening to it), with the role its token gives.
+export function acceptSession (socket: Socket, options: AcceptOptions): Promise<{ session: ServerSession, role: PeerRole }> {
   const timings = options.timings ?? DEFAULT_TIMINGS
   return withDeadline(socket, timings, async (reader) => {
     socket.write(Buffer.concat([preamble(), options.staticKey.publicKey]))
     checkPreamble(await reader.read(PREAMBLE_BYTES), 'worker')
     const message1 = await reader.readMessage(HANDSHAKE_MESSAGE1_BYTES, 'message 1')
-    const responder = new Responder(options.token, options.staticKey)
-    if (options.replays.seen(responder.checkMac(message1))) throw new ReplayError('replayed')
+    const { responder, role, ephemeral } = respondTo(message1, options)
+    if (options.replays.seen(ephemeral)) throw new ReplayError('replayed')
     const { ephemeralKey, sentAt } = responder.readMessage1(message1)
     const verdict = options.replays.check(ephemeralKey, sentAt)
     if (verdict !== 'fresh') throw new ReplayError(verdict)
     const { message, keys } = responder.writeMessage2()
     writeHandshakeMessage(socket, message)
-    return new Session(socket, keys, validateWorkerMessage, timings, reader.finish(), MAX_FIRST_FRAME_BYTES) as ServerSession
+    return { session: new Session(socket, keys, validateClientMessage, timings, reader.finish(), MAX_FIRST_FRAME_BYTES) as ServerSession, role }
   })
+}
+
+// The token whose MAC message 1 carries decides the role: a hash each, no Diffie-Hellman.
+function respondTo (message1: Uint8Array, options: AcceptOptions): { responder: Responder, role: PeerRole, ephemeral: Uint8Array } {
+  const worker = new Responder(options.token, options.staticKey)
+  try {
+    return { responder: worker, role: 'worker', ephemeral: worker.checkMac(message1) }
+  } catch (error) {
+    if (!options.adminToken || !(error instanceof TokenRejectedError)) throw error
+    const controller = new Responder(options.adminToken, options.staticKey)
+    return { responder: controller, role: 'controller', ephemeral: controller.checkMac(message1) }
+  }
 }
 
 export type ConnectOptions = {
@@ -333,8 +355,17 @@ export type ConnectOptions = {
 // message 2 that authenticates. Returns the session, unstarted (call start() once listening), and the
 // server's key, now proven.
 export function connectSession (socket: Socket, options: ConnectOptions): Promise<{ session: WorkerSession, serverKey: Uint8Array }> {
+  return initiate(socket, options, validateServerMessage)
+}
+
+// Controller side (npm run ctl), with the admin token: the same handshake, then requests and replies.
+export function connectController (socket: Socket, options: ConnectOptions): Promise<{ session: ControllerSession, serverKey: Uint8Array }> {
+  return initiate(socket, options, validateControlReply as Validator<Reply | Refused>)
+}
+
+async function initiate<In extends { type: string }, Out extends { type: string }> (socket: Socket, options: ConnectOptions, validate: Validator<In>): Promise<{ session: Session<In, Out>, serverKey: Uint8Array }> {
   const timings = options.timings ?? DEFAULT_TIMINGS
-  return withDeadline(socket, timings, async (reader) => {
+  return await withDeadline(socket, timings, async (reader) => {
     socket.write(preamble())
     checkPreamble(await reader.read(PREAMBLE_BYTES), 'server')
     const serverKey = readPublicKey(await reader.read(PUBLIC_KEY_BYTES), 'server key')
@@ -342,6 +373,6 @@ export function connectSession (socket: Socket, options: ConnectOptions): Promis
     const initiator = new Initiator(options.token, serverKey)
     writeHandshakeMessage(socket, initiator.writeMessage1())
     const keys = initiator.readMessage2(await reader.readMessage(HANDSHAKE_MESSAGE2_BYTES, 'message 2'))
-    return { session: new Session(socket, keys, validateServerMessage, timings, reader.finish()) as WorkerSession, serverKey }
+    return { session: new Session<In, Out>(socket, keys, validate, timings, reader.finish()), serverKey }
   })
 }

@@ -1,0 +1,176 @@
+// The controller role: a session authenticated with the admin token (npm run ctl) submits jobs,
+// lists and steers them, and reads their results. Files it names travel as uploads, stored under
+// `uploadDir/<sha256>/<name>` (mode 0600), where a restored session finds its wordlists and rule
+// files again. Requests are served one at a time per session, in order.
+import { createHash, randomUUID, type Hash } from 'node:crypto'
+import { existsSync, mkdirSync, statSync } from 'node:fs'
+import { open, rename, rm, type FileHandle } from 'node:fs/promises'
+import { join } from 'node:path'
+import { parseTarget } from '../shared/algorithms.ts'
+import { InvalidInputError, ProtocolError, UnknownJobError, coded } from '../shared/errors.ts'
+import type { LogLevel } from '../shared/log.ts'
+import { MAX_REPLY_ITEMS, PROTOCOL_VERSION } from '../shared/protocol/limits.ts'
+import type { ControlMessage, FileRef, Reply, Submission, Upload, WorkerMessage } from '../shared/protocol/messages.ts'
+import type { ServerSession } from '../shared/protocol/session.ts'
+import { readHashList } from './inputs/hash-list.ts'
+import type { Job } from './job.ts'
+import type { JobRequest } from './jobs.ts'
+import type { Orchestrator } from './orchestrator.ts'
+import { jobLine, workerLine } from './status.ts'
+
+// Results per REPLY: well inside a frame even with long salts, users and plaintexts.
+export const RESULTS_PER_REPLY = 1_000
+
+type Incoming = { file: FileRef, size: number, received: number, hash: Hash, handle: FileHandle, path: string }
+
+export class Control {
+  readonly #server: Orchestrator
+  readonly #uploadDir: string
+  readonly #log: (level: LogLevel, message: string) => void
+
+  constructor (server: Orchestrator, uploadDir: string, log: (level: LogLevel, message: string) => void) {
+    this.#server = server
+    this.#uploadDir = uploadDir
+    this.#log = log
+  }
+
+  // Serves a controller session from its first message on.
+  attach (session: ServerSession): void {
+    let opened = false
+    let partial: Incoming | null = null
+    let queue = Promise.resolve()
+    const discard = () => {
+      const p = partial
+      partial = null
+      if (p) void p.handle.close().finally(() => rm(p.path, { force: true }))
+    }
+    const refuse = (reason: string) => {
+      this.#log('warn', `refused ${session.remoteAddress}: ${reason}`)
+      session.send({ type: 'refused', reason })
+      session.close('refused')
+    }
+    session.on('close', discard)
+    session.on('message', (message) => {
+      if (!opened) {
+        if (message.type !== 'control') return refuse('this is the admin token, which controls the server; workers need the workers\' token (setting token)')
+        if (message.version !== PROTOCOL_VERSION) return refuse(`this server speaks protocol ${PROTOCOL_VERSION}, this ctl ${message.version}: update the older one`)
+        opened = true
+        this.#log('info', `controller ${message.software} connected from ${session.remoteAddress}`)
+        return session.send({ type: 'reply', id: message.id })
+      }
+      if (!isControl(message)) return session.destroy(new ProtocolError(`a controller sent ${message.type}`))
+      queue = queue.then(async () => {
+        if (session.closed) return
+        let reply: Omit<Reply, 'type' | 'id'>
+        try {
+          if (message.type === 'upload') {
+            if (message.offset === 0) discard()
+            const step = await this.#upload(partial, message)
+            partial = step.partial
+            if (session.closed) discard()
+            reply = { stored: step.partial === null, received: step.received }
+          } else {
+            reply = await this.#serve(message, session.remoteAddress)
+          }
+        } catch (error) {
+          if (message.type === 'upload') discard()
+          const why = coded(error)
+          reply = { error: { code: why.code, message: why.message } }
+        }
+        session.send({ type: 'reply', id: message.id, ...reply })
+      })
+    })
+  }
+
+  async #serve (message: Exclude<ControlMessage, Upload>, from: string): Promise<Omit<Reply, 'type' | 'id'>> {
+    switch (message.type) {
+      case 'control': throw new ProtocolError('CONTROL sent twice')
+      case 'submit': {
+        const job = await this.#server.addTasks(await this.#request(message.job))
+        this.#log('info', `controller at ${from} submitted job ${job.id}`)
+        return { job: job.id }
+      }
+      case 'jobs': return { jobs: this.#server.jobs.slice(-MAX_REPLY_ITEMS).map((job) => jobLine(this.#server, job)) }
+      case 'workers': return { workers: this.#server.workers.slice(0, MAX_REPLY_ITEMS).map(workerLine) }
+      case 'status': return { jobs: [jobLine(this.#server, this.#job(message.job))] }
+      case 'pause':
+      case 'resume':
+      case 'cancel': {
+        const job = this.#job(message.job)
+        if (job.state.endedAt !== null) throw new InvalidInputError(`job ${job.id} has already ended (${job.status})`)
+        if (message.type === 'cancel') job.cancel()
+        else if (message.type === 'pause') job.pause()
+        else job.resume()
+        return { jobs: [jobLine(this.#server, job)] }
+      }
+      case 'results': {
+        const job = this.#job(message.job)
+        const found = job.state.found
+        const page = found.slice(message.from, message.from + RESULTS_PER_REPLY)
+        const next = message.from + page.length < found.length ? message.from + page.length : null
+        return { results: page.map((f) => ({ hash: f.hash, plaintext: f.plaintext, users: job.users[f.hash] ?? [] })), next }
+      }
+    }
+  }
+
+  #job (id: string): Job {
+    const job = this.#server.jobs.find((j) => j.id === id)
+    if (!job) throw new UnknownJobError(id)
+    return job
+  }
+
+  // A submitted job as the server's own flags would make it, its files read from the uploads.
+  async #request (job: Submission): Promise<JobRequest> {
+    const options = { username: job.username, hexSalt: job.hexSalt }
+    const list = job.targetsFile ? await readHashList(this.#stored(job.targetsFile), job.algorithm, options) : null
+    const targets = [...job.targets.map((t) => parseTarget(job.algorithm, t, options)), ...(list?.targets ?? [])]
+    if (targets.length === 0) throw new InvalidInputError('a job needs at least one target hash')
+    const k = job.keyspace
+    const keyspace: JobRequest['keyspace'] = k.type !== 'wordlist'
+      ? k
+      : { type: 'wordlist', path: this.#stored(k.file), rules: k.rules.map((r) => this.#stored(r)), hybrid: k.hybrid ?? undefined }
+    const request: JobRequest = { algorithm: job.algorithm, targets, keyspace, priority: job.priority }
+    if (list && list.users.size > 0) request.users = Object.fromEntries(list.users)
+    return request
+  }
+
+  #stored (file: FileRef): string {
+    const path = join(this.#uploadDir, file.sha256, file.name)
+    if (!existsSync(path)) throw new InvalidInputError(`${file.name} (SHA-256 ${file.sha256.slice(0, 16)}…) was not uploaded to this server`)
+    return path
+  }
+
+  // One piece of a file. The first (offset 0) answers at once when the file is already stored; the
+  // last checks the SHA-256 and moves the file into place, synced, so a journal may name it.
+  async #upload (partial: Incoming | null, m: Upload): Promise<{ partial: Incoming | null, received: number }> {
+    const path = join(this.#uploadDir, m.file.sha256, m.file.name)
+    if (m.offset === 0) {
+      if (existsSync(path) && statSync(path).size === m.size) return { partial: null, received: m.size }
+      mkdirSync(this.#uploadDir, { recursive: true, mode: 0o700 })
+      const temporary = join(this.#uploadDir, `.partial-${randomUUID()}`)
+      partial = { file: m.file, size: m.size, received: 0, hash: createHash('sha256'), handle: await open(temporary, 'wx', 0o600), path: temporary }
+    }
+    if (!partial || partial.file.sha256 !== m.file.sha256 || partial.file.name !== m.file.name || partial.size !== m.size || partial.received !== m.offset) {
+      throw new ProtocolError(`upload of ${m.file.name}: piece at ${m.offset} does not follow what was received`)
+    }
+    await partial.handle.write(m.data)
+    partial.hash.update(m.data)
+    partial.received += m.data.length
+    if (partial.received < partial.size) return { partial, received: partial.received }
+    await partial.handle.sync()
+    await partial.handle.close()
+    const digest = partial.hash.digest('hex')
+    if (digest !== m.file.sha256) {
+      await rm(partial.path, { force: true })
+      throw new InvalidInputError(`upload of ${m.file.name}: its SHA-256 is ${digest.slice(0, 16)}…, not the ${m.file.sha256.slice(0, 16)}… announced`)
+    }
+    mkdirSync(join(this.#uploadDir, m.file.sha256), { recursive: true, mode: 0o700 })
+    await rename(partial.path, path)
+    this.#log('info', `stored ${m.file.name} (${m.size} bytes) in ${path}`)
+    return { partial: null, received: m.size }
+  }
+}
+
+function isControl (message: WorkerMessage | ControlMessage): message is ControlMessage {
+  return 'id' in message
+}

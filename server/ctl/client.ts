@@ -1,0 +1,118 @@
+// The control client's connection: the admin token's handshake, CONTROL, then one request at a time
+// as `request()` calls come, and files sent in acknowledged pieces. Errors the server replies with
+// come back as classes: bad input or an unknown job as InvalidInputError, anything else RemoteError.
+import { createHash } from 'node:crypto'
+import { createReadStream } from 'node:fs'
+import { open, stat } from 'node:fs/promises'
+import net from 'node:net'
+import { basename } from 'node:path'
+import {
+  ConnectError, ConnectionClosedError, HandshakeClosedError, InvalidInputError, RefusedError, RemoteError, TaskOrchError, TokenRejectedError
+} from '../../shared/errors.ts'
+import { MAX_NAME_LENGTH, MAX_UPLOAD_BYTES, PROTOCOL_VERSION, UPLOAD_CHUNK_BYTES } from '../../shared/protocol/limits.ts'
+import type { ControlMessage, FileRef, Reply } from '../../shared/protocol/messages.ts'
+import { tokenBytes } from '../../shared/protocol/noise.ts'
+import { connectController, type ControllerSession, type SessionTimings } from '../../shared/protocol/session.ts'
+import { escapeControls } from '../../shared/printable.ts'
+import { SOFTWARE_VERSION } from '../../shared/version.ts'
+
+// A request as the caller writes it: the id is the client's business.
+type Request = ControlMessage extends infer M ? M extends ControlMessage ? Omit<M, 'id'> : never : never
+
+export type ControlClientOptions = { host: string, port: number, adminToken: string, timings?: SessionTimings }
+
+export class ControlClient {
+  readonly #session: ControllerSession
+  readonly #waiting = new Map<number, { resolve: (reply: Reply) => void, reject: (error: Error) => void }>()
+  #nextId = 0
+  #closedBy: TaskOrchError | null = null
+
+  private constructor (session: ControllerSession) {
+    this.#session = session
+    session.on('message', (message) => {
+      if (message.type === 'refused') return this.#fail(new RefusedError(message.reason, 'ctl'))
+      const waiter = this.#waiting.get(message.id)
+      this.#waiting.delete(message.id)
+      if (!waiter) return
+      const { error } = message
+      if (!error) return waiter.resolve(message)
+      const input = error.code === 'TASKORCH_ERR_INVALID_INPUT' || error.code === 'TASKORCH_ERR_UNKNOWN_JOB'
+      waiter.reject(input ? new InvalidInputError(escapeControls(error.message)) : new RemoteError(error.code, escapeControls(error.message)))
+    })
+    session.on('close', (error) => this.#fail(this.#closedBy ?? error ?? new ConnectionClosedError()))
+  }
+
+  // The server's answer to the handshake and to CONTROL tells a wrong token from a worker's token.
+  static async connect (options: ControlClientOptions): Promise<ControlClient> {
+    const address = `${options.host}:${options.port}`
+    const socket = net.connect({ host: options.host, port: options.port, noDelay: true })
+    await new Promise<void>((resolve, reject) => {
+      socket.once('connect', resolve)
+      socket.once('error', (error) => reject(new ConnectError(address, error)))
+    })
+    let session: ControllerSession
+    try {
+      // The admin token authenticates the server too: only a holder of it can answer the handshake.
+      ({ session } = await connectController(socket, { token: tokenBytes(options.adminToken), checkServerKey: () => {}, timings: options.timings }))
+    } catch (error) {
+      if (error instanceof HandshakeClosedError || error instanceof TokenRejectedError) {
+        throw new RefusedError(`the handshake failed at ${address}: the admin token is not this server's (setting adminToken, in the server's config file)`, 'ctl')
+      }
+      throw error
+    }
+    const client = new ControlClient(session)
+    session.start()
+    await client.request({ type: 'control', version: PROTOCOL_VERSION, software: SOFTWARE_VERSION })
+    return client
+  }
+
+  request (message: Request): Promise<Reply> {
+    if (this.#closedBy) return Promise.reject(this.#closedBy)
+    const id = this.#nextId++
+    return new Promise((resolve, reject) => {
+      this.#waiting.set(id, { resolve, reject })
+      this.#session.send({ ...message, id } as ControlMessage)
+    })
+  }
+
+  // Sends a file unless the server already has it (same SHA-256 and name); returns how to name it.
+  async upload (path: string, flag: string): Promise<FileRef> {
+    const size = await stat(path).then((s) => s.size, (error: NodeJS.ErrnoException) => {
+      throw new InvalidInputError(`--${flag} ${path}: cannot read it (${error.code ?? error.message})`)
+    })
+    if (size > MAX_UPLOAD_BYTES) throw new InvalidInputError(`--${flag} ${path}: ${size} bytes, over the ${MAX_UPLOAD_BYTES} a server takes`)
+    const hash = createHash('sha256')
+    for await (const chunk of createReadStream(path)) hash.update(chunk as Buffer)
+    const file: FileRef = { sha256: hash.digest('hex'), name: uploadName(path) }
+    const handle = await open(path, 'r')
+    try {
+      const buffer = Buffer.alloc(Math.min(UPLOAD_CHUNK_BYTES, size))
+      for (let offset = 0; ;) {
+        const { bytesRead } = await handle.read(buffer, 0, Math.min(buffer.length, size - offset), offset)
+        const reply = await this.request({ type: 'upload', file, size, offset, data: buffer.subarray(0, bytesRead) })
+        offset += bytesRead
+        if (reply.stored) return file
+        if (bytesRead === 0 || reply.received !== offset) throw new InvalidInputError(`--${flag} ${path}: the file changed while it was being sent`)
+      }
+    } finally {
+      await handle.close()
+    }
+  }
+
+  close (): void {
+    this.#closedBy ??= new ConnectionClosedError()
+    this.#session.close('done')
+  }
+
+  #fail (error: TaskOrchError): void {
+    this.#closedBy ??= error
+    for (const waiter of this.#waiting.values()) waiter.reject(this.#closedBy)
+    this.#waiting.clear()
+  }
+}
+
+// The file's base name as the server may store it: printable, short, never a path.
+function uploadName (path: string): string {
+  const name = escapeControls(basename(path)).replace(/\\/g, '_').slice(-MAX_NAME_LENGTH)
+  return name === '' || name === '.' || name === '..' ? 'file' : name
+}

@@ -1,0 +1,43 @@
+// A job's figures as scripts read them: --status-json prints one line per running job every
+// --status-timer seconds and one when a job ends (like hashcat's --status-json), and `npm run ctl`
+// shows the same lines. Counts are numbers, or decimal strings beyond 2^53 so that they stay exact.
+import type { JobLine, WorkerLine } from '../shared/protocol/messages.ts'
+import type { Job } from './job.ts'
+import type { Orchestrator, WorkerSummary } from './orchestrator.ts'
+
+export const DEFAULT_STATUS_SECONDS = 10
+
+const count = (n: bigint) => (n <= BigInt(Number.MAX_SAFE_INTEGER) ? Number(n) : n.toString())
+
+export function jobLine (orch: Orchestrator, job: Job, now = Date.now()): JobLine {
+  const s = job.state
+  const ended = s.endedAt !== null
+  const searched = ended ? s.hashed : job.searched
+  const speed = ended ? 0 : job.speed(now)
+  const holders = new Set([...s.active.values()].map((c) => c.workerId))
+  return {
+    time: new Date(now).toISOString(),
+    job: s.id,
+    status: s.status,
+    algorithm: s.algorithm,
+    keyspace: job.keyspaceText,
+    priority: s.priority,
+    progress: [count(searched), count(s.keyspace.size)],
+    speed: Math.round(speed),
+    eta: speed > 0 ? Math.round(Number(s.keyspace.size - searched) / speed) : null,
+    recovered: [s.found.length, s.targets.size],
+    workers: orch.workers.filter((w) => holders.has(w.id)).map((w) => ({ name: w.name, speed: Math.round(w.speed) }))
+  }
+}
+
+export function workerLine (worker: WorkerSummary): WorkerLine {
+  return { name: worker.name, address: worker.address, threads: worker.threads, software: worker.software ?? '', speed: Math.round(worker.speed), chunks: worker.inFlight }
+}
+
+export function printStatus (orch: Orchestrator, seconds: number, write: (line: string) => void): void {
+  setInterval(() => {
+    const now = Date.now()
+    for (const job of orch.jobs) if (job.status === 'running' || job.status === 'paused') write(JSON.stringify(jobLine(orch, job, now)))
+  }, seconds * 1000).unref()
+  orch.on('job-ended', (job) => write(JSON.stringify(jobLine(orch, job))))
+}

@@ -1,0 +1,114 @@
+// A long-lived server steered by `npm run ctl`: started with no job, given a hash-list job (its files
+// uploaded) and a mask job, restarted with --restore, one job watched to its end and its results
+// read, the other cancelled; the workers' token is refused with a clear message.
+import { afterEach, describe, expect, it } from 'vitest'
+import { readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs'
+import { join } from 'node:path'
+import { EXIT_REFUSED, EXIT_UNREACHABLE } from '../shared/cli.ts'
+import { TOKEN, cli, hex, listeningPort, tempDir, within, workerArgs, type Run } from './helpers.ts'
+
+const children: Run[] = []
+afterEach(async () => {
+  for (const run of children.splice(0)) {
+    run.child.kill('SIGKILL')
+    await run.exit
+  }
+})
+
+function start (file: string, args: string[], home: string): Run {
+  const run = cli(file, args, { XDG_CONFIG_HOME: home })
+  children.push(run)
+  return run
+}
+
+describe('npm run ctl', () => {
+  it('submits, restores, watches, reads results and cancels on a server started with no job', async () => {
+    const home = tempDir('taskorch-ctl-')
+    const dir = tempDir('taskorch-ctl-files-')
+    const journal = join(dir, 'session.journal')
+    const server = (restore: boolean) => start('server/cli/main.ts', ['--host', '127.0.0.1', '--port', '0', '--headless', '--no-download', '--potfile-disable', '--token', TOKEN, '--session', journal, ...(restore ? ['--restore'] : [])], home)
+    let run = server(false)
+    let port = await listeningPort(run)
+    const ctl = async (args: string[], env: Record<string, string> = {}) => {
+      const c = cli('server/ctl/main.ts', ['--port', String(port), ...args], { XDG_CONFIG_HOME: home, ...env })
+      children.push(c)
+      const code = await within(30_000, c.exit, `ctl ${args.join(' ')}`)
+      return { code, stdout: c.stdout, stderr: c.stderr }
+    }
+
+    // The admin token was generated beside the workers' token, and saved at mode 0600.
+    const config = join(home, 'taskorch', 'config.json')
+    expect(statSync(config).mode & 0o777).toBe(0o600)
+    expect(JSON.parse(readFileSync(config, 'utf8')).adminToken).toMatch(/^[A-Za-z0-9_-]{43}$/)
+    expect(await ctl(['jobs'])).toMatchObject({ code: 0, stdout: 'no jobs\n' })
+
+    const words = join(dir, 'words.txt')
+    writeFileSync(words, ['hello', 'password', ...Array.from({ length: 500 }, (_, i) => `filler${i}`)].join('\n') + '\n')
+    const rules = join(dir, 'rules.txt')
+    writeFileSync(rules, ':\n$1\nr\n')
+    const hashes = join(dir, 'hashes.txt')
+    writeFileSync(hashes, `# a hash list\n${hex('md5', 'hello1')}\n${hex('md5', 'drowssap')}\n`)
+    const listJob = await ctl(['submit', '--targets', hashes, '--wordlist', words, '-r', rules, '--priority', '1'])
+    expect(listJob, listJob.stderr).toMatchObject({ code: 0, stdout: 'job 1\n' })
+    const maskJob = await ctl(['submit', '--json', '--mask', '?a?a?a?a?a?a?a', '--target', hex('md5', 'not in it')])
+    expect(JSON.parse(maskJob.stdout)).toEqual({ job: '2' })
+    // Each file is stored once, by its SHA-256, readable by this user only.
+    const uploads = join(home, 'taskorch', 'uploads')
+    expect(readdirSync(uploads)).toHaveLength(3)
+    for (const sha of readdirSync(uploads)) for (const name of readdirSync(join(uploads, sha))) expect(statSync(join(uploads, sha, name)).mode & 0o777).toBe(0o600)
+
+    const refused = await ctl(['jobs'], { TASKORCH_ADMIN_TOKEN: TOKEN })
+    expect(refused.code).toBe(EXIT_REFUSED)
+    expect(refused.stderr).toMatch(/this is the workers' token, which cannot control the server: npm run ctl needs the admin token/)
+    const stranger = await ctl(['jobs', '--admin-token', 'x'.repeat(10) + TOKEN.slice(10)])
+    expect(stranger.code).toBe(EXIT_REFUSED)
+    expect(stranger.stderr).toMatch(/the handshake failed at 127\.0\.0\.1:\d+: the admin token is not this server's/)
+    const badJob = await ctl(['status', '7'])
+    expect(badJob.code).toBe(2)
+    expect(badJob.stderr).toMatch(/no job "7" on this server/)
+
+    // kill -9, then --restore: both submitted jobs come back, the uploaded files with them.
+    run.child.kill('SIGKILL')
+    await run.exit
+    run = server(true)
+    port = await listeningPort(run)
+    const listed = await ctl(['jobs', '--json'])
+    expect(JSON.parse(listed.stdout).map((j: { job: string, status: string }) => [j.job, j.status])).toEqual([['1', 'running'], ['2', 'running']])
+
+    const [file, ...args] = workerArgs(port, 'w1')
+    start(file, args, home)
+    const watched = await ctl(['watch', '1', '--interval', '1'])
+    expect(watched.code, watched.stderr).toBe(0)
+    expect(watched.stdout.trim().split('\n').at(-1)).toMatch(/^job 1 found: md5 .*words\.txt -r .*rules\.txt, [\d.]+% \(\d+\/1506\), 2\/2 found$/)
+    const results = await ctl(['results', '1'])
+    expect(results.stdout.split('\n').filter(Boolean).sort()).toEqual([`${hex('md5', 'drowssap')}:drowssap`, `${hex('md5', 'hello1')}:hello1`].sort())
+
+    const cancelled = await ctl(['cancel', '2', '--json'])
+    expect(JSON.parse(cancelled.stdout)).toMatchObject({ job: '2', status: 'cancelled', recovered: [0, 1] })
+    const watchCancelled = await ctl(['watch', '2'])
+    expect(watchCancelled.code).toBe(1)
+    const workers = JSON.parse((await ctl(['workers', '--json'])).stdout)
+    expect(workers).toMatchObject([{ name: 'w1', threads: 1 }])
+
+    run.child.kill('SIGKILL')
+    await run.exit
+    expect((await ctl(['jobs'])).code).toBe(EXIT_UNREACHABLE)
+  }, 120_000)
+
+  it('says what is wrong with its command line before connecting', async () => {
+    const home = tempDir('taskorch-ctl-')
+    const ctl = async (args: string[]) => {
+      const c = cli('server/ctl/main.ts', ['--port', '1', '--admin-token', TOKEN, ...args], { XDG_CONFIG_HOME: home })
+      children.push(c)
+      const code = await within(30_000, c.exit, `ctl ${args.join(' ')}`)
+      return { code, stderr: c.stderr }
+    }
+    expect(await ctl([])).toMatchObject({ code: 2, stderr: expect.stringMatching(/give a command: submit, jobs/) })
+    expect(await ctl(['status'])).toMatchObject({ code: 2, stderr: expect.stringMatching(/status needs a job id/) })
+    expect(await ctl(['jobs', '--mask', '?d'])).toMatchObject({ code: 2, stderr: expect.stringMatching(/--mask is a job option, for submit only/) })
+    expect(await ctl(['submit', '--target', hex('md5', 'x')])).toMatchObject({ code: 2, stderr: expect.stringMatching(/submit needs a keyspace/) })
+    const bad = join(tempDir('taskorch-ctl-files-'), 'bad.rule')
+    writeFileSync(bad, ':\nQ\n')
+    expect(await ctl(['submit', '--target', hex('md5', 'x'), '--wordlist', bad, '-r', bad])).toMatchObject({ code: 2, stderr: expect.stringMatching(/bad\.rule:2: /) })
+  }, 60_000)
+})
