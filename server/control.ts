@@ -15,7 +15,7 @@ import type { ServerSession } from '../shared/protocol/session.ts'
 import { readHashList } from './inputs/hash-list.ts'
 import type { Job } from './job.ts'
 import type { JobRequest } from './jobs.ts'
-import type { Orchestrator } from './orchestrator.ts'
+import type { Orchestrator, RefusalReason } from './orchestrator.ts'
 import { jobLine, workerLine } from './status.ts'
 
 // Results per REPLY: well inside a frame even with long salts, users and plaintexts.
@@ -35,7 +35,7 @@ export class Control {
   }
 
   // Serves a controller session from its first message on.
-  attach (session: ServerSession): void {
+  attach (session: ServerSession, onRefused: (reason: RefusalReason) => void): void {
     let opened = false
     let partial: Incoming | null = null
     let queue = Promise.resolve()
@@ -44,7 +44,8 @@ export class Control {
       partial = null
       if (p) void p.handle.close().finally(() => rm(p.path, { force: true }))
     }
-    const refuse = (reason: string) => {
+    const refuse = (why: RefusalReason, reason: string) => {
+      onRefused(why)
       this.#log('warn', `refused ${session.remoteAddress}: ${reason}`)
       session.send({ type: 'refused', reason })
       session.close('refused')
@@ -52,8 +53,8 @@ export class Control {
     session.on('close', discard)
     session.on('message', (message) => {
       if (!opened) {
-        if (message.type !== 'control') return refuse('this is the admin token, which controls the server; workers need the workers\' token (setting token)')
-        if (message.version !== PROTOCOL_VERSION) return refuse(`this server speaks protocol ${PROTOCOL_VERSION}, this ctl ${message.version}: update the older one`)
+        if (message.type !== 'control') return refuse('role', 'this is the admin token, which controls the server; workers need the workers\' token (setting token)')
+        if (message.version !== PROTOCOL_VERSION) return refuse('version', `this server speaks protocol ${PROTOCOL_VERSION}, this ctl ${message.version}: update the older one`)
         opened = true
         this.#log('info', `controller ${message.software} connected from ${session.remoteAddress}`)
         return session.send({ type: 'reply', id: message.id })

@@ -2,22 +2,16 @@
 // fetches it, checks its SHA-256 and starts it. It serves that file and nothing else: no secrets
 // (the token is never in the file nor the line), so plain HTTP is fine; the checksum in the line,
 // read off the server's own screen, is what makes the download trustworthy.
-import http from 'node:http'
-import { InvalidInputError } from '../shared/errors.ts'
 import type { LogLevel } from '../shared/log.ts'
 import { BUNDLE_NAME, type Bundle } from '../worker/bundle/build.ts'
+import { HttpPort, answer } from './http-port.ts'
 
-const MAX_DOWNLOAD_CONNECTIONS = 32
-const DOWNLOAD_TIMEOUT_MS = 60_000
-
-export class DownloadServer {
+export class DownloadServer extends HttpPort {
   readonly #bundle: Bundle
-  readonly #server: http.Server
   #downloads = 0
 
   constructor (bundle: Bundle, onLog: (level: LogLevel, message: string) => void) {
-    this.#bundle = bundle
-    this.#server = http.createServer({ requestTimeout: DOWNLOAD_TIMEOUT_MS, headersTimeout: 10_000 }, (request, response) => {
+    super('--download-port, or --no-download', (request, response) => {
       const path = new URL(request.url ?? '/', 'http://x').pathname
       if (path !== `/${BUNDLE_NAME}`) return answer(response, 404, `only /${BUNDLE_NAME} is served here\n`)
       if (request.method !== 'GET' && request.method !== 'HEAD') return answer(response, 405, 'GET or HEAD only\n', { allow: 'GET, HEAD' })
@@ -32,32 +26,8 @@ export class DownloadServer {
       response.end(this.#bundle.bytes)
       onLog('info', `worker download by ${request.socket.remoteAddress} (${++this.#downloads} so far)`)
     })
-    this.#server.maxConnections = MAX_DOWNLOAD_CONNECTIONS
+    this.#bundle = bundle
   }
-
-  get port (): number {
-    const address = this.#server.address()
-    return typeof address === 'object' && address ? address.port : 0
-  }
-
-  start (host: string, port: number): Promise<void> {
-    return new Promise((resolve, reject) => {
-      this.#server.once('error', (error: NodeJS.ErrnoException) => reject(error.code === 'EADDRINUSE'
-        ? new InvalidInputError(`download port ${port} is already in use on ${host}; choose another --download-port, or --no-download`)
-        : error))
-      this.#server.listen(port, host, () => resolve())
-    })
-  }
-
-  stop (): Promise<void> {
-    this.#server.closeAllConnections()
-    return new Promise((resolve) => this.#server.close(() => resolve()))
-  }
-}
-
-function answer (response: http.ServerResponse, status: number, text: string, headers: http.OutgoingHttpHeaders = {}): void {
-  response.writeHead(status, { 'content-type': 'text/plain; charset=utf-8', ...headers })
-  response.end(text)
 }
 
 // The line to paste on a new machine (POSIX shell, curl, sha256sum, node >= 20.11). The worker asks

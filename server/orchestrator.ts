@@ -4,7 +4,7 @@
 import type { ChildProcess } from 'node:child_process'
 import { EventEmitter } from 'node:events'
 import { formatTarget, isTarget, type Algorithm } from '../shared/algorithms.ts'
-import { FalseFoundError, InvalidInputError, MiscountError, ProtocolError, TimeoutError, coded, type StoreError } from '../shared/errors.ts'
+import { FalseFoundError, InvalidInputError, MiscountError, ProtocolError, TimeoutError, coded, type StoreError, type TaskOrchError } from '../shared/errors.ts'
 import { matches } from '../shared/kernels/modes.ts'
 import { keyspaceFrom, wordsOf } from '../shared/keyspace/keyspace.ts'
 import { MAX_CANDIDATE_BYTES, type KeyspaceSpec, type WordlistSpec } from '../shared/keyspace/spec.ts'
@@ -61,7 +61,16 @@ export interface OrchestratorEvents {
   'job-ended': [Job]
   'store-failed': [StoreError] // jobs are paused; results are kept in memory and written when it works again
   'store-recovered': []
+  // For metrics: every chunk handed out, completed (with its candidates and how long it took), taken
+  // back from a worker that was lost or fell silent (requeued), or failed (a miscount, an unreadable
+  // wordlist); connections refused, at once (limits) or after authenticating; failed handshakes.
+  chunk: [ChunkEvent]
+  refused: [RefusalReason]
+  'handshake-failed': [TaskOrchError]
 }
+
+export type ChunkEvent = { outcome: 'issued' | 'completed' | 'requeued' | 'failed', algorithm: Algorithm, candidates: number, seconds?: number }
+export type RefusalReason = 'limits' | 'version' | 'role'
 
 const SCHEDULER_TICK_MS = 1_000
 // The reason 'worker-left' gives for a worker that said goodbye (anything else: it was lost).
@@ -116,6 +125,8 @@ export class Orchestrator extends EventEmitter<OrchestratorEvents> {
     })
     this.#listener.on('log', (level, message) => this.emit('log', level, message))
     this.#listener.on('session', (session, role) => this.#onSession(session, role))
+    this.#listener.on('shed', () => this.emit('refused', 'limits'))
+    this.#listener.on('handshake-failed', (error) => this.emit('handshake-failed', coded(error)))
     this.#token = options.token
     this.#localWorkerOptions = options.localWorker ? (options.localWorker === true ? {} : options.localWorker) : null
   }
@@ -135,7 +146,11 @@ export class Orchestrator extends EventEmitter<OrchestratorEvents> {
   async start (): Promise<void> {
     // Once a second, after the event loop has read what is waiting (setImmediate): stalled workers
     // give their chunks back, and whoever is idle picks them up.
-    this.#ticker ??= setInterval(() => setImmediate(() => this.#carryOut(this.#scheduler.tick())), SCHEDULER_TICK_MS)
+    this.#ticker ??= setInterval(() => setImmediate(() => {
+      const effects = this.#scheduler.tick()
+      for (const e of effects) if (e.type === 'cancel') this.#chunkEvent('requeued', this.#scheduler.jobs.get(e.jobId)?.algorithm)
+      this.#carryOut(effects)
+    }), SCHEDULER_TICK_MS)
     this.#ticker.unref()
     await this.#listener.start()
     if (this.#localWorkerOptions && !this.#localWorker) {
@@ -326,7 +341,7 @@ export class Orchestrator extends EventEmitter<OrchestratorEvents> {
     const helloTimer = setTimeout(() => session.destroy(new TimeoutError('HELLO after the handshake', this.#timings.handshakeTimeoutMs)), this.#timings.handshakeTimeoutMs)
     session.once('message', () => clearTimeout(helloTimer))
     session.once('close', () => clearTimeout(helloTimer))
-    if (role === 'controller') return this.#control!.attach(session)
+    if (role === 'controller') return this.#control!.attach(session, (reason) => this.emit('refused', reason))
     const peer: Peer = { session, worker: null, knownJobs: new Set() }
     const key = `p${++this.#workerSeq}`
     this.#peers.set(key, peer)
@@ -346,6 +361,7 @@ export class Orchestrator extends EventEmitter<OrchestratorEvents> {
         return
       }
       const left = workerSummary(peer.worker)
+      for (const chunk of peer.worker.chunks.values()) this.#chunkEvent('requeued', chunk.job.algorithm)
       const requeued = this.#scheduler.removeWorker(peer.worker.id)
       const why = error ? `${error.code}: ${error.message}` : LEFT_POLITELY
       this.emit('log', error ? 'warn' : 'info', `worker ${left.name} left (${why}); ${requeued} chunk(s) requeued`)
@@ -358,6 +374,7 @@ export class Orchestrator extends EventEmitter<OrchestratorEvents> {
     if ('id' in message) { // a controller's message, on a session that holds the workers' token
       if (peer.worker || message.type !== 'control') throw new ProtocolError(`a worker sent ${message.type}`)
       this.emit('log', 'warn', `refused a controller at ${peer.session.remoteAddress}: it holds the workers' token, not the admin token`)
+      this.emit('refused', 'role')
       peer.session.send({ type: 'refused', reason: 'this is the workers\' token, which cannot control the server: npm run ctl needs the admin token (setting adminToken, TASKORCH_ADMIN_TOKEN), which the server saved in its config file' })
       peer.session.close('refused')
       return
@@ -366,6 +383,7 @@ export class Orchestrator extends EventEmitter<OrchestratorEvents> {
       if (message.type !== 'hello') throw new ProtocolError(`expected HELLO, got ${message.type}`)
       if (message.version !== PROTOCOL_VERSION) {
         this.emit('log', 'warn', `refused worker ${message.name} at ${peer.session.remoteAddress}: it speaks protocol ${message.version}, this server ${PROTOCOL_VERSION}`)
+        this.emit('refused', 'version')
         peer.session.send({ type: 'refused', reason: `this server speaks protocol ${PROTOCOL_VERSION}, the worker ${message.version}: run the same version on both` })
         peer.session.close('refused')
         return
@@ -387,9 +405,13 @@ export class Orchestrator extends EventEmitter<OrchestratorEvents> {
         return
       }
       case 'done': {
-        const length = worker.chunks.get(message.chunkId)?.length ?? 0
+        const chunk = worker.chunks.get(message.chunkId)
         const outcome = this.#scheduler.done(worker.id, message.chunkId, message.hashed)
-        if (outcome === 'miscounted') throw new MiscountError(message.chunkId, message.hashed, length)
+        if (outcome === 'miscounted') {
+          this.#chunkEvent('failed', chunk?.job.algorithm)
+          throw new MiscountError(message.chunkId, message.hashed, chunk?.length ?? 0)
+        }
+        if (chunk && outcome !== 'unknown') this.#chunkEvent('completed', chunk.job.algorithm, chunk.length, (Date.now() - chunk.assignedAt) / 1000)
         if (outcome !== 'unknown') this.#carryOut(outcome)
         else this.#dispatch()
         return
@@ -433,8 +455,13 @@ export class Orchestrator extends EventEmitter<OrchestratorEvents> {
     }
   }
 
+  #chunkEvent (outcome: ChunkEvent['outcome'], algorithm: Algorithm | undefined, candidates = 0, seconds?: number): void {
+    if (algorithm) this.emit('chunk', { outcome, algorithm, candidates, seconds })
+  }
+
   #sendChunk (peer: Peer, chunk: Chunk): void {
     const job: JobState = chunk.job
+    this.#chunkEvent('issued', job.algorithm, chunk.length)
     if (!peer.knownJobs.has(job.id)) {
       const remaining = [...job.remaining.values()]
       const rules = this.#wordlists.get(job.id)?.rules
@@ -452,6 +479,7 @@ export class Orchestrator extends EventEmitter<OrchestratorEvents> {
       // The chunk may have been cancelled or taken back while its words were read.
       if (!peer.session.closed && chunk.workerId === peer.worker?.id && isLive(job)) peer.session.send({ ...task, words })
     }, (error: Error) => {
+      this.#chunkEvent('failed', job.algorithm)
       this.emit('log', 'error', `job ${job.id}: ${error.message}; cancelling it`)
       this.#cancel(job.id)
     })

@@ -68,6 +68,8 @@ Options:
   --hook-timeout S    a hook still running after S seconds is killed, a webhook abandoned (default
                       10); logged, and never slowing the search. An exit waits for running hooks
                       at most this long
+  --metrics HOST:PORT serve Prometheus metrics at http://HOST:PORT/metrics and a liveness check at
+                      /healthz (plain HTTP; a port alone listens on 127.0.0.1). Off unless given
   --potfile PATH      where results are kept, hashcat-style hash:plaintext lines; targets
                       already there are reported at once (default ~/.config/taskorch/taskorch.potfile)
   --potfile-disable   neither read nor write a potfile
@@ -99,7 +101,7 @@ export const FLAGS = {
   rules: { type: 'string', multiple: true, short: 'r' }, 'attack-mode': { type: 'string', short: 'a' },
   username: { type: 'boolean' }, 'hex-salt': { type: 'boolean' }, show: { type: 'boolean' }, left: { type: 'boolean' },
   'status-json': { type: 'boolean' }, 'status-timer': { type: 'string' }, 'on-found': { type: 'string' }, 'on-job-end': { type: 'string' },
-  webhook: { type: 'string' }, 'hook-timeout': { type: 'string' },
+  webhook: { type: 'string' }, 'hook-timeout': { type: 'string' }, metrics: { type: 'string' },
   target: { type: 'string', multiple: true }, targets: { type: 'string' }, range: { type: 'string' }, priority: { type: 'string' },
   potfile: { type: 'string' }, 'potfile-disable': { type: 'boolean' }, session: { type: 'string' }, restore: { type: 'boolean' },
   mask: { type: 'string' }, wordlist: { type: 'string' }, 'custom-charset1': { type: 'string', short: '1' }, 'custom-charset2': { type: 'string', short: '2' },

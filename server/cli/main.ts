@@ -11,6 +11,7 @@ import { checkTokenStrength, generateToken, tokenFingerprint } from '../../share
 import { buildWorkerBundle } from '../../worker/bundle/build.ts'
 import { DownloadServer, joinCommand } from '../download.ts'
 import { Hooks } from '../hooks.ts'
+import { MetricsServer, parseListenAddress } from '../metrics.ts'
 import { loadServerKey } from '../identity.ts'
 import { readHashList } from '../inputs/hash-list.ts'
 import { readRuleFiles } from '../inputs/rules.ts'
@@ -60,6 +61,7 @@ runMain(async () => {
   // Checked before listening, so bad input exits 2 without touching the network.
   const keyspace = keyspaceFlags(flags)
   const notify = notifyFlags(flags)
+  const metricsAt = flags.metrics !== undefined ? parseListenAddress(flags.metrics, '--metrics') : null
   if (keyspace?.type === 'wordlist' && keyspace.rules) await readRuleFiles(keyspace.rules) // a bad rule names its file and line now
   const list = flags.targets !== undefined ? await readHashList(flags.targets, parseAlgorithm(flags.algo ?? 'md5'), options) : null
   if (list?.locked) process.stderr.write(`${flags.targets}: skipped ${list.locked} account(s) without a password hash\n`)
@@ -118,6 +120,7 @@ runMain(async () => {
     localWorker: flags['local-worker'] === true,
     control: adminToken ? { adminToken, uploadDir: join(dirname(settings.configPath), 'uploads') } : undefined
   })
+  const metrics = metricsAt ? new MetricsServer(orch) : null // listening from the start: restored results count too
   if (potfile) log('INFO', `potfile ${potfile.path}: ${potfile.size} result(s) known`)
   orch.on('log', (level, message) => log(level.toUpperCase() as Level, message))
   const hooks = new Hooks({ ...notify, log: (level, message) => log(level.toUpperCase() as Level, message) })
@@ -127,6 +130,10 @@ runMain(async () => {
   let stopping = false
   orch.on('job-ended', (job) => log('INFO', jobSummary(job, stopping && session ? 'interrupted (--restore goes on with it)' : job.status)))
   await orch.start()
+  if (metrics && metricsAt) {
+    await metrics.start(metricsAt.host, metricsAt.port)
+    log('INFO', `serving metrics on http://${metricsAt.host.includes(':') ? `[${metricsAt.host}]` : metricsAt.host}:${metrics.port}/metrics (and /healthz)`)
+  }
   const fingerprint = tokenFingerprint(token)
   const serverKey = orch.serverKeyFingerprint
   const workerHost = host === '0.0.0.0' || host === '::' ? lanAddress() : host
@@ -179,7 +186,7 @@ runMain(async () => {
     stopping = true
     tui?.destroy()
     log('INFO', `${why}: stopping`)
-    await Promise.all([orch.stop(), download?.stop(), advertisement?.stop()])
+    await Promise.all([orch.stop(), download?.stop(), advertisement?.stop(), metrics?.stop()])
     await hooks.settle() // each bounded by --hook-timeout
     // The screen is gone: what was found goes to stdout, like in headless mode.
     for (const line of found) process.stdout.write(line + '\n')
