@@ -2,9 +2,12 @@
 // uploaded) and a mask job, restarted with --restore, one job watched to its end and its results
 // read, the other cancelled; the workers' token is refused with a clear message.
 import { afterEach, describe, expect, it } from 'vitest'
+import { spawn } from 'node:child_process'
+import { once } from 'node:events'
 import { readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { EXIT_REFUSED, EXIT_UNREACHABLE } from '../shared/cli.ts'
+import { buildCtlBundle } from '../worker/bundle/build.ts'
 import { TOKEN, cli, hex, listeningPort, tempDir, within, workerArgs, type Run } from './helpers.ts'
 
 const children: Run[] = []
@@ -72,7 +75,14 @@ describe('npm run ctl', () => {
     await run.exit
     run = server(true)
     port = await listeningPort(run)
-    const listed = await ctl(['jobs', '--json'])
+    // The single-file ctl (npm run build writes it to dist/) works alone in an empty directory.
+    const alone = tempDir('taskorch-ctl-alone-')
+    writeFileSync(join(alone, 'taskorch-ctl.mjs'), (await buildCtlBundle()).bytes)
+    const bundled = spawn(process.execPath, ['taskorch-ctl.mjs', '--port', String(port), 'jobs', '--json'], { cwd: alone, env: { ...process.env, XDG_CONFIG_HOME: home } })
+    let listedText = ''
+    bundled.stdout.on('data', (d) => { listedText += d })
+    expect(await within(30_000, once(bundled, 'exit'), 'the single-file ctl')).toEqual([0, null])
+    const listed = { stdout: listedText }
     expect(JSON.parse(listed.stdout).map((j: { job: string, status: string }) => [j.job, j.status])).toEqual([['1', 'running'], ['2', 'running']])
 
     const [file, ...args] = workerArgs(port, 'w1')

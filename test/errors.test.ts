@@ -28,7 +28,9 @@ const table: [new (...args: any[]) => errors.TaskOrchError, unknown[], string][]
   [errors.RefusedError, ['protocol 2'], 'TASKORCH_ERR_REFUSED'],
   [errors.WeakTokenError, [40], 'TASKORCH_ERR_WEAK_TOKEN'],
   [errors.VersionMismatchError, ['server', 5, 4], 'TASKORCH_ERR_VERSION'],
-  [errors.ServerKeyMismatchError, ['key changed', 'SHA256:a', 'SHA256:b'], 'TASKORCH_ERR_SERVER_KEY']
+  [errors.ServerKeyMismatchError, ['key changed', 'SHA256:a', 'SHA256:b'], 'TASKORCH_ERR_SERVER_KEY'],
+  [errors.UnknownJobError, ['7'], 'TASKORCH_ERR_UNKNOWN_JOB'],
+  [errors.RemoteError, ['TASKORCH_ERR_STORE', 'cannot write /x: ENOSPC'], 'TASKORCH_ERR_REMOTE']
 ]
 
 describe('coded errors', () => {

@@ -1,5 +1,6 @@
 // The single-file worker: `npm run build` writes dist/taskorch-worker.mjs, which runs with nothing but
 // Node (>= 20.11) in an empty directory. The server builds the same bytes in memory to hand out.
+// It also writes dist/taskorch-ctl.mjs, the control client (npm run ctl) in one file likewise.
 // `npm run build:sea` also writes dist/taskorch-worker, a Linux executable with Node inside (a Node
 // single executable application: this Node binary, the worker injected with postject).
 //
@@ -19,6 +20,7 @@ import { InternalError } from '../../shared/errors.ts'
 const ROOT = fileURLToPath(new URL('../../', import.meta.url))
 export const BUNDLE_NAME = 'taskorch-worker.mjs'
 export const BUNDLE_PATH = join(ROOT, 'dist', BUNDLE_NAME)
+export const CTL_BUNDLE_PATH = join(ROOT, 'dist', 'taskorch-ctl.mjs')
 
 // CommonJS dependencies bundled into an ES module still ask for require, __filename and __dirname.
 const ESM_BANNER = [
@@ -49,16 +51,24 @@ const piscinaInOneFile: Plugin = {
 
 export type Bundle = { bytes: Uint8Array, sha256: string }
 
-export async function buildWorkerBundle (format: 'esm' | 'cjs' = 'esm'): Promise<Bundle> {
+export function buildWorkerBundle (format: 'esm' | 'cjs' = 'esm'): Promise<Bundle> {
+  return bundle('worker/bundle/entry.ts', BUNDLE_PATH, format)
+}
+
+export function buildCtlBundle (): Promise<Bundle> {
+  return bundle('server/ctl/main.ts', CTL_BUNDLE_PATH, 'esm')
+}
+
+async function bundle (entry: string, outfile: string, format: 'esm' | 'cjs'): Promise<Bundle> {
   const result = await build({
     absWorkingDir: ROOT, // the bytes (paths in comments) must not depend on where the build runs from
-    entryPoints: ['worker/bundle/entry.ts'],
+    entryPoints: [entry],
     bundle: true,
     platform: 'node',
     format,
     target: 'node20.11',
     write: false,
-    outfile: BUNDLE_PATH,
+    outfile,
     // Optional native parts: msgpackr and Piscina fall back to JavaScript without them.
     external: ['msgpackr-extract', '@napi-rs/nice'],
     define: { TASKORCH_BUNDLE: 'true', ...(format === 'cjs' ? { 'import.meta.url': '__taskorchUrl' } : {}) },
@@ -100,6 +110,9 @@ if (process.argv[1] === fileURLToPath(import.meta.url)) {
   mkdirSync(dirname(BUNDLE_PATH), { recursive: true })
   writeFileSync(BUNDLE_PATH, bytes)
   process.stdout.write(`wrote ${BUNDLE_PATH} (${(bytes.length / 1024).toFixed(0)} KiB, sha256 ${sha256})\n`)
+  const ctl = await buildCtlBundle()
+  writeFileSync(CTL_BUNDLE_PATH, ctl.bytes)
+  process.stdout.write(`wrote ${CTL_BUNDLE_PATH} (${(ctl.bytes.length / 1024).toFixed(0)} KiB), the control client\n`)
   if (process.argv.includes('--sea')) {
     await buildExecutable()
     process.stdout.write(`wrote ${EXECUTABLE_PATH} (Node ${process.version} inside; runs without Node installed, on this OS and architecture)\n`)
