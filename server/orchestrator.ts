@@ -99,6 +99,7 @@ export class Orchestrator extends EventEmitter<OrchestratorEvents> {
   readonly #token: string
   readonly #staticKey: StaticKeyPair
   readonly #control: Control | null = null
+  readonly #controllers = new Set<ServerSession>()
 
   constructor (options: OrchestratorOptions) {
     super()
@@ -168,7 +169,7 @@ export class Orchestrator extends EventEmitter<OrchestratorEvents> {
     if (this.#ticker) clearInterval(this.#ticker)
     this.#stopping = true
     for (const job of this.#handles.values()) job.cancel()
-    const sessions = [...this.#peers.values()].map((peer) => peer.session)
+    const sessions = [...[...this.#peers.values()].map((peer) => peer.session), ...this.#controllers]
     for (const session of sessions) session.close('server shutting down')
     const stopped = this.#listener.stop()
     let grace: NodeJS.Timeout | undefined
@@ -341,7 +342,11 @@ export class Orchestrator extends EventEmitter<OrchestratorEvents> {
     const helloTimer = setTimeout(() => session.destroy(new TimeoutError('HELLO after the handshake', this.#timings.handshakeTimeoutMs)), this.#timings.handshakeTimeoutMs)
     session.once('message', () => clearTimeout(helloTimer))
     session.once('close', () => clearTimeout(helloTimer))
-    if (role === 'controller') return this.#control!.attach(session, (reason) => this.emit('refused', reason))
+    if (role === 'controller') {
+      this.#controllers.add(session)
+      session.once('close', () => this.#controllers.delete(session))
+      return this.#control!.attach(session, (reason) => this.emit('refused', reason))
+    }
     const peer: Peer = { session, worker: null, knownJobs: new Set() }
     const key = `p${++this.#workerSeq}`
     this.#peers.set(key, peer)

@@ -8,6 +8,9 @@ import { readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { EXIT_REFUSED, EXIT_UNREACHABLE } from '../shared/cli.ts'
 import { buildCtlBundle } from '../worker/bundle/build.ts'
+import { ControlClient } from '../server/ctl/client.ts'
+import { Orchestrator } from '../server/orchestrator.ts'
+import { ConnectionClosedError } from '../shared/errors.ts'
 import { TOKEN, cli, hex, listeningPort, tempDir, within, workerArgs, type Run } from './helpers.ts'
 
 const children: Run[] = []
@@ -104,6 +107,18 @@ describe('npm run ctl', () => {
     await run.exit
     expect((await ctl(['jobs'])).code).toBe(EXIT_UNREACHABLE)
   }, 120_000)
+
+  it('are closed by a stopping server, which does not wait for them', async () => {
+    const admin = 'y'.repeat(8) + TOKEN.slice(8)
+    const orch = new Orchestrator({ host: '127.0.0.1', port: 0, token: TOKEN, control: { adminToken: admin, uploadDir: tempDir('taskorch-uploads-') } })
+    await orch.start()
+    const client = await ControlClient.connect({ host: '127.0.0.1', port: orch.port, adminToken: admin })
+    expect((await client.request({ type: 'jobs' })).jobs).toEqual([])
+    const started = Date.now()
+    await within(10_000, orch.stop(), 'the server stopping')
+    expect(Date.now() - started).toBeLessThan(1_000)
+    await expect(client.request({ type: 'jobs' })).rejects.toThrow(ConnectionClosedError)
+  })
 
   it('says what is wrong with its command line before connecting', async () => {
     const home = tempDir('taskorch-ctl-')
