@@ -30,13 +30,14 @@ export const SETTINGS = {
   headless: { type: 'boolean', programs: ['server'] },
   potfile: { type: 'string', max: 4096, programs: ['server'] },
   key: { type: 'string', max: 4096, programs: ['server'] },
+  uploads: { type: 'string', max: 4096, programs: ['server'] }, // where files sent by ctl are kept
   json: { type: 'boolean', programs: BOTH },
   debug: { type: 'boolean', programs: BOTH }
 } as const satisfies Record<string, Setting>
 
 export type SettingName = keyof typeof SETTINGS
 export type Values = {
-  host?: string, port?: number, token?: string, adminToken?: string, threads?: number, name?: string, headless?: boolean, potfile?: string, key?: string, json?: boolean, debug?: boolean
+  host?: string, port?: number, token?: string, adminToken?: string, threads?: number, name?: string, headless?: boolean, potfile?: string, key?: string, uploads?: string, json?: boolean, debug?: boolean
 }
 export type Settings = {
   values: Values

@@ -21,8 +21,8 @@ afterEach(async () => {
   }
 })
 
-function start (file: string, args: string[], home: string): Run {
-  const run = cli(file, args, { XDG_CONFIG_HOME: home })
+function start (file: string, args: string[], home: string, env: Record<string, string> = {}): Run {
+  const run = cli(file, args, { XDG_CONFIG_HOME: home, ...env })
   children.push(run)
   return run
 }
@@ -32,7 +32,8 @@ describe('npm run ctl', () => {
     const home = tempDir('taskorch-ctl-')
     const dir = tempDir('taskorch-ctl-files-')
     const journal = join(dir, 'session.journal')
-    const server = (restore: boolean) => start('server/cli/main.ts', ['--host', '127.0.0.1', '--port', '0', '--headless', '--no-download', '--potfile-disable', '--token', TOKEN, '--session', journal, ...(restore ? ['--restore'] : [])], home)
+    const uploads = join(dir, 'uploads') // the setting a container points at its volume
+    const server = (restore: boolean) => start('server/cli/main.ts', ['--host', '127.0.0.1', '--port', '0', '--headless', '--no-download', '--potfile-disable', '--token', TOKEN, '--session', journal, ...(restore ? ['--restore'] : [])], home, { TASKORCH_UPLOADS: uploads })
     let run = server(false)
     let port = await listeningPort(run)
     const ctl = async (args: string[], env: Record<string, string> = {}) => {
@@ -59,7 +60,6 @@ describe('npm run ctl', () => {
     const maskJob = await ctl(['submit', '--json', '--mask', '?a?a?a?a?a?a?a', '--target', hex('md5', 'not in it')])
     expect(JSON.parse(maskJob.stdout)).toEqual({ job: '2' })
     // Each file is stored once, by its SHA-256, readable by this user only.
-    const uploads = join(home, 'taskorch', 'uploads')
     expect(readdirSync(uploads)).toHaveLength(3)
     for (const sha of readdirSync(uploads)) for (const name of readdirSync(join(uploads, sha))) expect(statSync(join(uploads, sha, name)).mode & 0o777).toBe(0o600)
 
@@ -107,6 +107,16 @@ describe('npm run ctl', () => {
     await run.exit
     expect((await ctl(['jobs'])).code).toBe(EXIT_UNREACHABLE)
   }, 120_000)
+
+  it('is off, and the server says so, when a generated admin token cannot be saved (a read-only config)', async () => {
+    const dir = tempDir('taskorch-ctl-')
+    const notADirectory = join(dir, 'config-home')
+    writeFileSync(notADirectory, '')
+    const run = start('server/cli/main.ts', ['--host', '127.0.0.1', '--port', '0', '--headless', '--no-download', '--potfile-disable', '--token', TOKEN, '--key', join(dir, 'server.key')], notADirectory)
+    await listeningPort(run)
+    expect(run.stderr).toMatch(/WARN  cannot save a generated admin token to \S+config-home\/taskorch\/config\.json \(ENOTDIR\): npm run ctl is off; set adminToken/)
+    expect(run.stderr).not.toMatch(/control this server with/)
+  })
 
   it('are closed by a stopping server, which does not wait for them', async () => {
     const admin = 'y'.repeat(8) + TOKEN.slice(8)

@@ -92,8 +92,19 @@ runMain(async () => {
   if (!token) token = fresh.token = generateToken()
   if (!adminToken && !flags.demo) adminToken = fresh.adminToken = generateToken()
   const generated = [fresh.token && 'a token', fresh.adminToken && 'an admin token'].filter(Boolean)
-  if (generated.length > 0 && !flags.demo) saveTokens(settings.configPath, fresh)
-  const saved = generated.length > 0 && !flags.demo ? settings.configPath : null
+  let saved: string | null = null
+  let unsaved: string | null = null
+  if (generated.length > 0 && !flags.demo) {
+    try {
+      saveTokens(settings.configPath, fresh)
+      saved = settings.configPath
+    } catch (error) {
+      // A read-only config (a container's secret mount) without an admin token: run, without ctl.
+      if (fresh.token) throw error
+      unsaved = `cannot save a generated admin token to ${settings.configPath} (${(error as NodeJS.ErrnoException).code ?? (error as Error).message}): npm run ctl is off; set adminToken in the config file or TASKORCH_ADMIN_TOKEN to use it`
+      adminToken = undefined
+    }
+  }
 
   // The demo's key is as throwaway as its token.
   const keyPath = settings.values.key ?? join(dirname(settings.configPath), 'server.key')
@@ -109,6 +120,7 @@ runMain(async () => {
     write: headless ? undefined : (line) => (dashboard ? dashboard.addLog(shortTime(line)) : dashboardLines.push(shortTime(line)))
   })
   for (const warning of settings.warnings) log('WARN', warning)
+  if (unsaved) log('WARN', unsaved)
   for (const warning of session?.replay.warnings ?? []) log('WARN', warning)
   for (const [path, holds] of [[potfile?.path, 'found passwords'], [flags.session, 'targets and found passwords'], [identity && keyPath, 'the server\'s secret key']] as const) {
     const warning = path ? readableByOthers(path, holds) : null
@@ -118,7 +130,7 @@ runMain(async () => {
   const orch = new Orchestrator({
     host, port, token, staticKey: identity?.key, potfile: potfile ?? undefined, journal: session ? { journal: session.journal, lastJobId: session.replay.lastJobId } : undefined,
     localWorker: flags['local-worker'] === true,
-    control: adminToken ? { adminToken, uploadDir: join(dirname(settings.configPath), 'uploads') } : undefined
+    control: adminToken ? { adminToken, uploadDir: settings.values.uploads ?? join(dirname(settings.configPath), 'uploads') } : undefined
   })
   const metrics = metricsAt ? new MetricsServer(orch) : null // listening from the start: restored results count too
   if (potfile) log('INFO', `potfile ${potfile.path}: ${potfile.size} result(s) known`)
