@@ -40,9 +40,8 @@ export class Control {
     let partial: Incoming | null = null
     let queue = Promise.resolve()
     const discard = () => {
-      const p = partial
+      if (partial) void abandon(partial)
       partial = null
-      if (p) void p.handle.close().finally(() => rm(p.path, { force: true }))
     }
     const refuse = (why: RefusalReason, reason: string) => {
       onRefused(why)
@@ -66,7 +65,9 @@ export class Control {
         try {
           if (message.type === 'upload') {
             if (message.offset === 0) discard()
-            const step = await this.#upload(partial, message)
+            const current = partial
+            partial = null // the step owns it now, and removes it if it fails
+            const step = await this.#upload(current, message)
             partial = step.partial
             if (session.closed) discard()
             reply = { stored: step.partial === null, received: step.received }
@@ -74,7 +75,6 @@ export class Control {
             reply = await this.#serve(message, session.remoteAddress)
           }
         } catch (error) {
-          if (message.type === 'upload') discard()
           const why = coded(error)
           reply = { error: { code: why.code, message: why.message } }
         }
@@ -152,24 +152,33 @@ export class Control {
       partial = { file: m.file, size: m.size, received: 0, hash: createHash('sha256'), handle: await open(temporary, 'wx', 0o600), path: temporary }
     }
     if (!partial || partial.file.sha256 !== m.file.sha256 || partial.file.name !== m.file.name || partial.size !== m.size || partial.received !== m.offset) {
+      if (partial) await abandon(partial)
       throw new ProtocolError(`upload of ${m.file.name}: piece at ${m.offset} does not follow what was received`)
     }
-    await partial.handle.write(m.data)
-    partial.hash.update(m.data)
-    partial.received += m.data.length
-    if (partial.received < partial.size) return { partial, received: partial.received }
-    await partial.handle.sync()
-    await partial.handle.close()
-    const digest = partial.hash.digest('hex')
-    if (digest !== m.file.sha256) {
-      await rm(partial.path, { force: true })
-      throw new InvalidInputError(`upload of ${m.file.name}: its SHA-256 is ${digest.slice(0, 16)}…, not the ${m.file.sha256.slice(0, 16)}… announced`)
+    try {
+      await partial.handle.write(m.data)
+      partial.hash.update(m.data)
+      partial.received += m.data.length
+      if (partial.received < partial.size) return { partial, received: partial.received }
+      await partial.handle.sync()
+      const digest = partial.hash.digest('hex')
+      if (digest !== m.file.sha256) throw new InvalidInputError(`upload of ${m.file.name}: its SHA-256 is ${digest.slice(0, 16)}…, not the ${m.file.sha256.slice(0, 16)}… announced`)
+      await partial.handle.close()
+      mkdirSync(join(this.#uploadDir, m.file.sha256), { recursive: true, mode: 0o700 })
+      await rename(partial.path, path)
+    } catch (error) {
+      await abandon(partial)
+      throw error
     }
-    mkdirSync(join(this.#uploadDir, m.file.sha256), { recursive: true, mode: 0o700 })
-    await rename(partial.path, path)
     this.#log('info', `stored ${m.file.name} (${m.size} bytes) in ${path}`)
     return { partial: null, received: m.size }
   }
+}
+
+// A file not received whole: closed (if it still is open) and removed, whatever fails on the way.
+async function abandon (incoming: Incoming): Promise<void> {
+  await incoming.handle.close().catch(() => {})
+  await rm(incoming.path, { force: true }).catch(() => {})
 }
 
 function isControl (message: WorkerMessage | ControlMessage): message is ControlMessage {

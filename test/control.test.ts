@@ -1,7 +1,8 @@
 // A long-lived server steered by `npm run ctl`: started with no job, given a hash-list job (its files
 // uploaded) and a mask job, restarted with --restore, one job watched to its end and its results
 // read, the other cancelled; the workers' token is refused with a clear message.
-import { afterEach, describe, expect, it } from 'vitest'
+import { afterEach, describe, expect, it, onTestFinished } from 'vitest'
+import { createHash } from 'node:crypto'
 import { spawn } from 'node:child_process'
 import { once } from 'node:events'
 import { readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs'
@@ -10,7 +11,7 @@ import { EXIT_REFUSED, EXIT_UNREACHABLE } from '../shared/cli.ts'
 import { buildCtlBundle } from '../worker/bundle/build.ts'
 import { ControlClient } from '../server/ctl/client.ts'
 import { Orchestrator } from '../server/orchestrator.ts'
-import { ConnectionClosedError } from '../shared/errors.ts'
+import { ConnectionClosedError, RemoteError } from '../shared/errors.ts'
 import { TOKEN, cli, hex, listeningPort, tempDir, within, workerArgs, type Run } from './helpers.ts'
 
 const children: Run[] = []
@@ -116,6 +117,29 @@ describe('npm run ctl', () => {
     await listeningPort(run)
     expect(run.stderr).toMatch(/WARN  cannot save a generated admin token to \S+config-home\/taskorch\/config\.json \(ENOTDIR\): npm run ctl is off; set adminToken/)
     expect(run.stderr).not.toMatch(/control this server with/)
+  })
+
+  it('keep an upload only when it arrives whole, in order and with its SHA-256, and leave nothing behind otherwise', async () => {
+    const admin = 'y'.repeat(8) + TOKEN.slice(8)
+    const uploadDir = tempDir('taskorch-uploads-')
+    const orch = new Orchestrator({ host: '127.0.0.1', port: 0, token: TOKEN, control: { adminToken: admin, uploadDir } })
+    await orch.start()
+    onTestFinished(() => orch.stop())
+    const client = await ControlClient.connect({ host: '127.0.0.1', port: orch.port, adminToken: admin })
+    const data = Buffer.from('hello\nworld\n')
+    const sha256 = createHash('sha256').update(data).digest('hex')
+    const piece = (offset: number, end: number, file = { sha256, name: 'w.txt' }) => client.request({ type: 'upload', file, size: data.length, offset, data: data.subarray(offset, end) })
+
+    await expect(piece(0, 6, { sha256: '0'.repeat(64), name: 'w.txt' }).then(() => piece(6, 12, { sha256: '0'.repeat(64), name: 'w.txt' }))).rejects.toThrow(/upload of w\.txt: its SHA-256 is [0-9a-f]{16}…, not the 0{16}… announced/)
+    expect(await piece(0, 6)).toMatchObject({ stored: false, received: 6 })
+    await expect(piece(8, 12)).rejects.toThrow(RemoteError) // a gap: the piece does not follow
+    expect(readdirSync(uploadDir)).toEqual([]) // neither attempt left a partial file
+    expect(await piece(0, 6)).toMatchObject({ stored: false, received: 6 })
+    expect(await piece(6, 12)).toMatchObject({ stored: true, received: 12 })
+    expect(readFileSync(join(uploadDir, sha256, 'w.txt'))).toEqual(data)
+    expect(await piece(0, 6)).toMatchObject({ stored: true, received: 12 }) // known: nothing more is sent
+    expect(readdirSync(uploadDir)).toEqual([sha256])
+    client.close()
   })
 
   it('are closed by a stopping server, which does not wait for them', async () => {
