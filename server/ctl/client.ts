@@ -16,6 +16,9 @@ import { connectController, type ControllerSession, type SessionTimings } from '
 import { escapeControls } from '../../shared/printable.ts'
 import { SOFTWARE_VERSION } from '../../shared/version.ts'
 
+// Upload pieces sent before waiting for the oldest one's reply.
+const UPLOADS_IN_FLIGHT = 4
+
 // A request as the caller writes it: the id is the client's business.
 type Request = ControlMessage extends infer M ? M extends ControlMessage ? Omit<M, 'id'> : never : never
 
@@ -85,15 +88,30 @@ export class ControlClient {
     for await (const chunk of createReadStream(path)) hash.update(chunk as Buffer)
     const file: FileRef = { sha256: hash.digest('hex'), name: uploadName(path) }
     const handle = await open(path, 'r')
+    const changed = () => new InvalidInputError(`--${flag} ${path}: the file changed while it was being sent`)
     try {
+      // The first piece alone (the server may have the file already), then a few in flight, so that
+      // encrypting here and decrypting there overlap. send() copies the bytes: the buffer is reused.
       const buffer = Buffer.alloc(Math.min(UPLOAD_CHUNK_BYTES, size))
-      for (let offset = 0; ;) {
+      const inFlight: Promise<Reply>[] = []
+      let last: Reply | undefined
+      for (let offset = 0; offset < size || offset === 0;) {
         const { bytesRead } = await handle.read(buffer, 0, Math.min(buffer.length, size - offset), offset)
-        const reply = await this.request({ type: 'upload', file, size, offset, data: buffer.subarray(0, bytesRead) })
+        if (bytesRead === 0 && size > 0) throw changed()
+        const reply = this.request({ type: 'upload', file, size, offset, data: buffer.subarray(0, bytesRead) })
         offset += bytesRead
-        if (reply.stored) return file
-        if (bytesRead === 0 || reply.received !== offset) throw new InvalidInputError(`--${flag} ${path}: the file changed while it was being sent`)
+        if (offset === bytesRead) { // the first piece
+          if ((await reply).stored) return file
+          if (size === 0) throw changed()
+          continue
+        }
+        reply.catch(() => {}) // awaited below; one failing must not leave the others unhandled
+        inFlight.push(reply)
+        if (inFlight.length >= UPLOADS_IN_FLIGHT) last = await inFlight.shift()
       }
+      for (const reply of inFlight) last = await reply
+      if (!last?.stored) throw changed()
+      return file
     } finally {
       await handle.close()
     }
