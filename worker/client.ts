@@ -48,7 +48,9 @@ export interface WorkerEvents {
 type Running = { jobId: string, chunk: RunningChunk, length: number, reported: number }
 // A job's targets by hex, so a SOLVED costs one delete, not a pass over every target. Its rule files'
 // texts sit in shared memory, so threads read them without a copy per piece.
-type JobInHand = { algorithm: Algorithm, keyspace: Keyspace, targets: Map<string, Uint8Array>, rules?: Uint8Array[] }
+// `list`: the targets as the last chunk took them, kept while nothing changes so the runner (and its
+// threads) prepare them once, not per chunk.
+type JobInHand = { algorithm: Algorithm, keyspace: Keyspace, targets: Map<string, Uint8Array>, list: Uint8Array[] | null, rules?: Uint8Array[] }
 
 // What a failed attempt most likely means, for the log line.
 function hint (failure: TaskOrchError): string {
@@ -177,13 +179,14 @@ export class WorkerClient extends EventEmitter<WorkerEvents> {
         this.emit('log', 'info', `connected to ${this.#address()} as ${this.#options.name} with ${this.#options.threads} threads`)
         return
       case 'job':
-        this.#jobs.set(message.jobId, { algorithm: message.algorithm, keyspace: keyspaceFrom(message.keyspace), targets: new Map(message.targets.map((t) => [toHex(t), t])), rules: message.rules?.map(shared) })
+        this.#jobs.set(message.jobId, { algorithm: message.algorithm, keyspace: keyspaceFrom(message.keyspace), targets: new Map(message.targets.map((t) => [toHex(t), t])), list: null, rules: message.rules?.map(shared) })
         return
       case 'targets': {
         const job = this.#jobs.get(message.jobId)
         if (!job) return // cancelled meanwhile
         if (message.targets.some((t) => !isTarget(job.algorithm, t))) throw new InvalidMessageError(`targets: job ${message.jobId} takes ${job.algorithm} targets`)
         for (const t of message.targets) job.targets.set(toHex(t), t)
+        job.list = null
         return
       }
       case 'task':
@@ -198,7 +201,8 @@ export class WorkerClient extends EventEmitter<WorkerEvents> {
       }
       case 'solved': {
         // Later chunks of this job no longer look for a target someone else found.
-        this.#jobs.get(message.jobId)?.targets.delete(toHex(message.hash))
+        const job = this.#jobs.get(message.jobId)
+        if (job?.targets.delete(toHex(message.hash))) job.list = null
         return
       }
       case 'refused':
@@ -219,9 +223,9 @@ export class WorkerClient extends EventEmitter<WorkerEvents> {
       throw new ProtocolError(`task ${chunkId}: words must come with wordlist jobs only, the ${needed ? needed.end - needed.first : 0n} its candidates draw on`)
     }
     const session = this.#session
-    const targets = [...job.targets.values()] // what is still sought, as of this chunk
-    const chunk = this.#runner.run({ algorithm: job.algorithm, keyspace: job.keyspace.spec, targets, rules: job.rules }, offset, length, (hit) => {
-      job.targets.delete(toHex(hit.hash)) // later chunks need not look for it; the server tells the others
+    job.list ??= [...job.targets.values()] // what is still sought, as of this chunk
+    const chunk = this.#runner.run({ algorithm: job.algorithm, keyspace: job.keyspace.spec, targets: job.list, rules: job.rules }, offset, length, (hit) => {
+      if (job.targets.delete(toHex(hit.hash))) job.list = null // later chunks need not look for it; the server tells the others
       session?.send({ type: 'found', jobId, hash: hit.hash, plaintext: hit.plaintext })
     }, words)
     const running: Running = { jobId, chunk, length, reported: 0 }

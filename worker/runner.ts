@@ -8,12 +8,13 @@ import type { Algorithm } from '../shared/algorithms.ts'
 import { keyspaceFrom, wordsOf, type Keyspace } from '../shared/keyspace/keyspace.ts'
 import type { KeyspaceSpec } from '../shared/keyspace/spec.ts'
 import { BUNDLED } from './bundle/bundled.ts'
-import type { SearchHit, SearchRequest, SearchResult } from './thread-messages.ts'
+import type { PackedTargets, SearchHit, SearchRequest, SearchResult } from './thread-messages.ts'
 
 // In the single-file build, this module, the thread entry and Piscina's thread script are one file.
 const THREAD_FILE = BUNDLED ? import.meta.url : new URL('./thread.ts', import.meta.url).href
 
-// `rules`: the rule files' texts of a wordlist job with rules, in shared memory.
+// `rules`: the rule files' texts of a wordlist job with rules, in shared memory. `targets` is packed
+// into shared memory once per array: pass the same array while a job's targets stay the same.
 export type ChunkJob = { algorithm: Algorithm, targets: Uint8Array[], keyspace: KeyspaceSpec, rules?: Uint8Array[] }
 export type ChunkOutcome = { hashed: number, cancelled: boolean }
 
@@ -40,6 +41,8 @@ export class RunningChunk {
 export class ChunkRunner {
   readonly threads: number
   readonly #pool: Piscina<SearchRequest, SearchResult>
+  readonly #packed = new WeakMap<Uint8Array[], PackedTargets>()
+  #packings = 0
 
   constructor (threads = availableParallelism()) {
     this.threads = threads
@@ -53,6 +56,7 @@ export class ChunkRunner {
   run (job: ChunkJob, offset: bigint, length: number, onHit: (hit: SearchHit) => void, words?: Uint8Array): RunningChunk {
     const pieces = Math.max(1, Math.min(this.threads, Math.floor(length / 64)))
     const keyspace = words ? this.#keyspace(job.keyspace) : null
+    const targets = this.#pack(job.targets)
     const cancel = new Int32Array(new SharedArrayBuffer(4))
     const progress = new Int32Array(new SharedArrayBuffer(4 * pieces))
     const seen = new Set<string>()
@@ -69,7 +73,7 @@ export class ChunkRunner {
         const pieceLength = i === pieces - 1 ? length - i * base : base
         const { port1, port2 } = new MessageChannel()
         port1.on('message', report)
-        const request: SearchRequest = { ...job, offset: pieceOffset.toString(), length: pieceLength, cancel, progress, slot: i, port: port2 }
+        const request: SearchRequest = { ...job, targets, offset: pieceOffset.toString(), length: pieceLength, cancel, progress, slot: i, port: port2 }
         if (words) request.words = wordsFor(keyspace!, words, offset, pieceOffset, pieceLength)
         runs.push(this.#pool.run(request, { transferList: [port2] }).finally(() => port1.close()))
       }
@@ -83,6 +87,19 @@ export class ChunkRunner {
 
   close (): Promise<void> {
     return this.#pool.destroy()
+  }
+
+  #pack (targets: Uint8Array[]): PackedTargets {
+    let packed = this.#packed.get(targets)
+    if (packed) return packed
+    const ends = new Uint32Array(new SharedArrayBuffer(4 * targets.length))
+    let total = 0
+    for (const [i, t] of targets.entries()) ends[i] = total += t.length
+    const bytes = new Uint8Array(new SharedArrayBuffer(total))
+    for (const [i, t] of targets.entries()) bytes.set(t, i === 0 ? 0 : ends[i - 1])
+    packed = { id: ++this.#packings, bytes, ends }
+    this.#packed.set(targets, packed)
+    return packed
   }
 
   #cached: { spec: KeyspaceSpec, keyspace: Keyspace } | null = null

@@ -6,9 +6,13 @@ import type { SearchHit, SearchResult } from '../shared/kernels/search.ts'
 
 export type { SearchHit, SearchResult }
 
+// A job's targets in shared memory, packed once by the main thread: target i is
+// bytes[ends[i - 1] .. ends[i]). `id` names this packing, so a thread unpacks it once.
+export type PackedTargets = { id: number, bytes: Uint8Array, ends: Uint32Array }
+
 export type SearchRequest = {
   algorithm: Algorithm
-  targets: Uint8Array[]
+  targets: PackedTargets
   keyspace: KeyspaceSpec
   offset: string // first keyspace index, decimal
   length: number

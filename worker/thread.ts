@@ -3,7 +3,7 @@
 import { keyspaceFrom, type Keyspace } from '../shared/keyspace/keyspace.ts'
 import type { KeyspaceSpec } from '../shared/keyspace/spec.ts'
 import { parseRules, type RuleSet } from '../shared/rules/rules.ts'
-import type { SearchHit, SearchRequest, SearchResult } from './thread-messages.ts'
+import type { PackedTargets, SearchHit, SearchRequest, SearchResult } from './thread-messages.ts'
 import { search } from '../shared/kernels/search.ts'
 import { searchWords } from '../shared/kernels/words.ts'
 import { fastBlocks, fastKernels } from '../shared/kernels/index.ts'
@@ -24,6 +24,21 @@ function rulesOf (spec: KeyspaceSpec, texts: Uint8Array[] | undefined): RuleSet[
   return spec.rules.map((file, i) => parseRules(texts[i], file.name))
 }
 
+// A job's targets, unpacked once per packing (views into the shared memory, not copies): the same
+// array for every piece, which the kernels' preparation of targets is cached by.
+const unpacked = new Map<number, Uint8Array[]>()
+const UNPACKED_KEPT = 4
+
+function targetsOf (packed: PackedTargets): Uint8Array[] {
+  let targets = unpacked.get(packed.id)
+  if (!targets) {
+    targets = Array.from(packed.ends, (end, i) => packed.bytes.subarray(i === 0 ? 0 : packed.ends[i - 1], end))
+    unpacked.set(packed.id, targets)
+    for (const id of unpacked.keys()) if (unpacked.size > UNPACKED_KEPT) unpacked.delete(id)
+  }
+  return targets
+}
+
 export default function run (request: SearchRequest): SearchResult {
   const control = {
     cancel: request.cancel,
@@ -34,7 +49,7 @@ export default function run (request: SearchRequest): SearchResult {
     onHit: (hit: SearchHit) => request.port?.postMessage(hit)
   }
   const { keyspace, rules } = prepared(request)
-  const job = { algorithm: request.algorithm, targets: request.targets, keyspace }
+  const job = { algorithm: request.algorithm, targets: targetsOf(request.targets), keyspace }
   const result = request.words
     ? searchWords({ ...job, rules }, request.words, BigInt(request.offset), request.length, control)
     : search(job, BigInt(request.offset), request.length, control)

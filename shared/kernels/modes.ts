@@ -30,7 +30,18 @@ export function isPlain (algorithm: Algorithm): boolean {
 // `set` holds their digests; `targets` gives each digest's whole target, by the digest's hex.
 export type SaltGroup = { salt: Uint8Array, rounds: number, set: TargetSet, targets: Map<string, Uint8Array> }
 
-export function saltGroups (algorithm: Algorithm, targets: Uint8Array[]): SaltGroup[] {
+// Prepared once per target array: a worker thread passes the same array for every piece of a job.
+const prepared = new WeakMap<readonly Uint8Array[], { algorithm: Algorithm, groups: SaltGroup[] }>()
+
+export function saltGroups (algorithm: Algorithm, targets: readonly Uint8Array[]): SaltGroup[] {
+  const known = prepared.get(targets)
+  if (known?.algorithm === algorithm) return known.groups
+  const groups = groupBySalt(algorithm, targets)
+  prepared.set(targets, { algorithm, groups })
+  return groups
+}
+
+function groupBySalt (algorithm: Algorithm, targets: readonly Uint8Array[]): SaltGroup[] {
   const groups = new Map<string, { salt: Uint8Array, rounds: number, targets: Map<string, Uint8Array> }>()
   for (const target of targets) {
     const { digest, salt, rounds } = targetParts(algorithm, target)

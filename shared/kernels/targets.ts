@@ -1,6 +1,8 @@
-// The targets of a search, as kernels see them: digests, plus a bitmap over one word of each digest
-// (the key word) so a candidate is rejected with one memory read. A bitmap hit is only a maybe; the
-// search driver verifies every maybe in full.
+// The targets of a search, as kernels see them: digests, and three tests on one word of each digest
+// (the key word), cheapest first. A small bitmap on its low bits, sized to stay in cache, rejects most
+// candidates with one read; a larger one on its high bits rejects most of the rest; then the key word
+// is looked up exactly in a sorted table. Only a candidate passing all three is hashed again in full
+// by the search driver, which compares the whole digest.
 import { toHex, type HashFunction } from '../algorithms.ts'
 import { HASH_SHAPES, digestWords } from './scalar.ts'
 
@@ -8,15 +10,20 @@ export type TargetSet = {
   hash: HashFunction
   digests: Uint8Array[]
   hex: Set<string> // the digests, for verifying a maybe in O(1) whatever the target count
-  keyWords: Int32Array
-  bitmap: Uint32Array // bit (w & mask) is set for each target's key word w
-  mask: number
+  keyWords: Int32Array // each digest's key word, in digest order
+  keys: Int32Array // the distinct key words, sorted (signed)
+  small: Uint32Array // bit (w & smallMask) is set for each target's key word w
+  smallMask: number
+  large: Uint32Array // bit (w >>> largeShift) is set for each target's key word w
+  largeShift: number
 }
 
-// Enough bits that false positives stay rare with thousands of targets, small enough to stay in cache.
-function bitmapBits (targets: number): number {
-  return Math.min(24, Math.max(16, Math.ceil(Math.log2(targets)) + 14))
-}
+// The small bitmap stays within 128 KiB (a core's L2 holds it); the large one grows with the targets
+// to 2^26 bits (8 MiB), where 10 M targets still leave six candidates in seven out.
+export const SMALL_BITMAP_MAX_BITS = 20
+export const LARGE_BITMAP_MAX_BITS = 26
+
+const bitsFor = (targets: number, spare: number, min: number, max: number) => Math.min(max, Math.max(min, Math.ceil(Math.log2(Math.max(targets, 1))) + spare))
 
 // The digest word (in 32-bit state words) a kernel computes earliest, so it can stop there. SHA-1's
 // fifth word is its `a` of round 76 and SHA-2's fourth is `a` of the fourth-last round: the last
@@ -25,10 +32,45 @@ export const KEY_WORD: Record<HashFunction, number> = { md4: 0, md5: 0, sha1: 4,
 
 export function targetSet (hash: HashFunction, digests: Uint8Array[]): TargetSet {
   const shape = HASH_SHAPES[hash]
-  const bits = bitmapBits(digests.length)
-  const bitmap = new Uint32Array(2 ** (bits - 5))
-  const mask = 2 ** bits - 1
   const keyWords = Int32Array.from(digests, (d) => digestWords(shape, d)[KEY_WORD[hash]])
-  for (const w of keyWords) bitmap[(w & mask) >>> 5] |= 1 << (w & 31)
-  return { hash, digests, hex: new Set(digests.map(toHex)), keyWords, bitmap, mask }
+  const smallBits = bitsFor(digests.length, 3, 10, SMALL_BITMAP_MAX_BITS)
+  const largeBits = bitsFor(digests.length, 6, 16, LARGE_BITMAP_MAX_BITS)
+  const small = new Uint32Array(2 ** (smallBits - 5))
+  const large = new Uint32Array(2 ** (largeBits - 5))
+  const smallMask = 2 ** smallBits - 1
+  const largeShift = 32 - largeBits
+  for (const w of keyWords) {
+    small[(w & smallMask) >>> 5] |= 1 << (w & 31)
+    const b = w >>> largeShift
+    large[b >>> 5] |= 1 << (b & 31)
+  }
+  const keys = Int32Array.from(new Set(keyWords)).sort()
+  return { hash, digests, hex: new Set(digests.map(toHex)), keyWords, keys, small, smallMask, large, largeShift }
+}
+
+// The two bitmaps' verdict on a key word: false means no target has it.
+export function passesBitmaps (set: TargetSet, key: number): boolean {
+  if ((set.small[(key & set.smallMask) >>> 5] & (1 << (key & 31))) === 0) return false
+  const b = key >>> set.largeShift
+  return (set.large[b >>> 5] & (1 << (b & 31))) !== 0
+}
+
+// Whether some target has exactly this key word (binary search).
+export function hasKey (set: TargetSet, key: number): boolean {
+  const keys = set.keys
+  let lo = 0
+  let hi = keys.length - 1
+  while (lo <= hi) {
+    const mid = (lo + hi) >>> 1
+    const k = keys[mid]
+    if (k === key) return true
+    if (k < key) lo = mid + 1
+    else hi = mid - 1
+  }
+  return false
+}
+
+// All three tests: whether a candidate with this key word must be hashed again in full.
+export function mayMatch (set: TargetSet, key: number): boolean {
+  return passesBitmaps(set, key) && hasKey(set, key)
 }

@@ -2,15 +2,15 @@
 // mask (hybrid). Candidate i is variant i % perWord of word i / perWord. Candidates that fit one
 // block are written into a block kernel's batch and hashed with SIMD; longer ones are hashed one by
 // one with the scalar reference. Nothing is allocated per candidate.
-import { MAX_SALT_BYTES, toHex, type Algorithm } from '../algorithms.ts'
+import { MAX_SALT_BYTES, toHex, type Algorithm, type HashFunction } from '../algorithms.ts'
 import { decodeHexForm, isHexForm } from '../hex-form.ts'
 import { candidateAt, odometerDigits, segmentAt, wordsOf, type Keyspace, type Segment } from '../keyspace/keyspace.ts'
 import { MAX_CANDIDATE_BYTES } from '../keyspace/spec.ts'
 import { RULE_BUFFER_BYTES, applyRule, applyRules, type RuleSet } from '../rules/rules.ts'
-import { digestOf, hashOf, isCrypt, isPlain, saltGroups, writeMessage } from './modes.ts'
+import { digestOf, hashOf, isCrypt, isPlain, saltGroups, writeMessage, type SaltGroup } from './modes.ts'
 import { MessageHasher } from './scalar.ts'
 import { verify, type SearchControl, type SearchResult } from './search.ts'
-import { KEY_WORD, targetSet } from './targets.ts'
+import { KEY_WORD, hasKey, mayMatch, targetSet, type TargetSet } from './targets.ts'
 import type { BlockKernel } from './wasm/block-kernel.ts'
 
 // Candidates between looks at the cancel flag (and progress reports); for crypt schemes, hashes
@@ -192,6 +192,15 @@ class Batch {
 // newline-separated; a word in hashcat's $HEX[..] form stands for the bytes it encodes. Hit indices
 // are keyspace indices. The hot loop's counters are locals no closure captures, so they stay in
 // registers.
+// One prefilter over every salt group's digests, made once per set of groups (they are cached).
+const combined = new WeakMap<SaltGroup[], TargetSet>()
+function everyDigest (hash: HashFunction, groups: SaltGroup[]): TargetSet {
+  if (groups.length === 1) return groups[0].set
+  let set = combined.get(groups)
+  if (!set) combined.set(groups, set = targetSet(hash, groups.flatMap((g) => g.set.digests)))
+  return set
+}
+
 export function searchWords (job: WordsJob, words: Uint8Array, offset: bigint, length: number, control: SearchControl = {}): SearchResult {
   const algorithm = job.algorithm
   const hash = hashOf(algorithm)
@@ -199,7 +208,7 @@ export function searchWords (job: WordsJob, words: Uint8Array, offset: bigint, l
   const crypt = isCrypt(algorithm)
   const groups = saltGroups(algorithm, job.targets)
   // One batch for every salt: its prefilter knows every digest, verification the slot's salt.
-  const all = crypt ? null : groups.length === 1 ? groups[0].set : targetSet(hash, groups.flatMap((g) => g.set.digests))
+  const all = crypt ? null : everyDigest(hash, groups)
   const block = all && control.blocks?.(hash, all, 2 * RULE_BUFFER_BYTES + MAX_SALT_BYTES) || null
   const batch = block ? new Batch(block) : null
   const maxLength = block ? block.maxLength : -1
@@ -231,16 +240,15 @@ export function searchWords (job: WordsJob, words: Uint8Array, offset: bigint, l
     if (!batch || batch.slots === 0) return
     const passed = batch.block.run(batch.slots)
     for (let i = 0; i < passed; i++) {
+      if (!hasKey(all!, batch.block.passedKey(i))) continue
       const slot = batch.block.passed(i)
       check(batch.index[slot], batch.group[slot])
     }
     batch.slots = 0
   }
-  // A message too long for one block: hashed here, its key word tested against its group's bitmap.
+  // A message too long for one block: hashed here, its key word tested against its group's targets.
   const hashAlone = (source: Uint8Array, n: number, group: number, relative: number) => {
-    const { bitmap, mask } = groups[group].set
-    const word = hasher.hash(source, 0, n)[key]
-    if ((bitmap[(word & mask) >>> 5] & (1 << (word & 31))) !== 0) check(relative, group)
+    if (mayMatch(groups[group].set, hasher.hash(source, 0, n)[key])) check(relative, group)
   }
 
   if (cancelled(control)) return { hashed: 0, hits, cancelled: true }

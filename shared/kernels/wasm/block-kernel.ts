@@ -5,7 +5,7 @@
 import type { HashFunction } from '../../algorithms.ts'
 import { HASH_SHAPES } from '../scalar.ts'
 import type { TargetSet } from '../targets.ts'
-import { MAYBES, TABLE, TABLE_BYTES, buildSearchModule, comparedFor, instantiate, lanesOf, simdSupported, widthOf } from './module.ts'
+import { KEYS, MAYBES, TABLE, TABLE_BYTES, buildSearchModule, comparedFor, instantiate, lanesOf, simdSupported, widthOf } from './module.ts'
 
 const GROUP_BYTES = 256 // 16 message words of one vector each
 
@@ -81,6 +81,11 @@ export class BlockKernel {
 
   passed (i: number): number {
     return this.#table[MAYBES / 4 + i]
+  }
+
+  // The key digest word of the i-th passing slot, for the exact look-up (targets.ts hasKey).
+  passedKey (i: number): number {
+    return this.#table[KEYS / 4 + i]
   }
 }
 

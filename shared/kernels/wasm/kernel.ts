@@ -8,9 +8,9 @@ import type { HashFunction } from '../../algorithms.ts'
 import type { Segment } from '../../keyspace/keyspace.ts'
 import { HASH_SHAPES, writeBitLength } from '../scalar.ts'
 import type { SegmentKernel } from '../segment-kernel.ts'
-import type { TargetSet } from '../targets.ts'
+import { hasKey, type TargetSet } from '../targets.ts'
 import type { Graph, Value } from './graph.ts'
-import { MAX_TABLE_VALUES, MAYBES, PREFIX, TABLE, buildSearchModule, byteInWord, comparedFor, instantiate, lanesOf, simdSupported, widthOf } from './module.ts'
+import { KEYS, MAX_TABLE_VALUES, MAYBES, PREFIX, TABLE, buildSearchModule, byteInWord, comparedFor, instantiate, lanesOf, simdSupported, widthOf } from './module.ts'
 
 const MAX_TAIL_POSITIONS = 4
 
@@ -19,7 +19,7 @@ type Layout = {
   length: number // candidate bytes
   tail: number[] // the tail's positions, fastest last: the last positions whose charset has more than one byte
   tailWords: number[] // message words holding tail bytes (one or two)
-  compared: number // targets compared with SIMD, 0 to use the bitmap alone
+  compared: number // targets compared with SIMD, 0 to use the bitmaps alone
 }
 
 export function wasmSimdKernel (targets: TargetSet, segment: Segment, digits: Int32Array): SegmentKernel | null {
@@ -70,6 +70,7 @@ class WasmKernel implements SegmentKernel {
   found = 0
   readonly #search: (v0: number, v1: number) => number
   readonly #words: Int32Array // memory as i32, for the maybes
+  readonly #targets: TargetSet
   readonly #bytes: Uint8Array // memory as bytes
   readonly #layout: Layout
   readonly #charsets: Uint8Array[]
@@ -84,6 +85,7 @@ class WasmKernel implements SegmentKernel {
     const { search, memory } = instantiate(`segment ${JSON.stringify(layout)}`, () => buildSearchModule({ hash: layout.hash, compared: layout.compared, stride }, (g) => messageWords(g, layout)), targets, layout.compared)
     this.#search = search
     this.#words = new Int32Array(memory.buffer)
+    this.#targets = targets
     this.#bytes = new Uint8Array(memory.buffer)
     this.#layout = layout
     this.#charsets = segment.charsets
@@ -103,6 +105,8 @@ class WasmKernel implements SegmentKernel {
     let done = 0
     let found = 0
     const first = MAYBES / 4
+    const keys = KEYS / 4
+    const targets = this.#targets
     while (done < count && found < maybes.length) {
       if (!this.#prefixWritten) this.#writePrefix()
       const v0 = this.#tail
@@ -110,6 +114,7 @@ class WasmKernel implements SegmentKernel {
       const passed = this.#search(v0, v1)
       let end = v1
       for (let i = 0; i < passed; i++) {
+        if (!hasKey(targets, this.#words[keys + i])) continue // through both bitmaps, but no target's key word
         const value = this.#words[first + i]
         // No room left: stop just before this candidate so the next run hashes it again.
         if (found === maybes.length) { end = value; break }

@@ -1,9 +1,9 @@
 // What every WASM SIMD search module shares: its memory layout, and the loop that hashes one group of
 // lanes per step, tests each lane's key digest word (a SIMD compare against a few targets, then the
-// bitmap) and records the passing values. What feeds the message words differs: a segment kernel
+// two bitmaps of targets.ts) and records the passing values with their key words. What feeds the message words differs: a segment kernel
 // (kernel.ts) combines a prefix with a tail table, a block kernel (block-kernel.ts) loads whole blocks.
 import { HASH_SHAPES } from '../scalar.ts'
-import { KEY_WORD, type TargetSet } from '../targets.ts'
+import { KEY_WORD, SMALL_BITMAP_MAX_BITS, type TargetSet } from '../targets.ts'
 import type { HashFunction } from '../../algorithms.ts'
 import { Op, Simd, assembleModule, block, i32Const, i64Const, memarg, simd, uleb } from './encoding.ts'
 import { Graph, type Value, type Width } from './graph.ts'
@@ -11,23 +11,26 @@ import { ROUNDS } from './rounds.ts'
 
 // Values one call may cover; a group's table entry is at most 16 vectors (256 bytes).
 export const MAX_TABLE_VALUES = 16_384
-// With this few targets a SIMD compare of the key digest word skips the per-lane bitmap test.
+// With this few targets a SIMD compare of the key digest word skips the per-lane bitmap tests.
 export const MAX_COMPARED_TARGETS = 4
 
-// Memory layout (bytes). The bitmap goes last because its size depends on the target count.
+// Memory layout (bytes). The large bitmap goes last because its size depends on the target count.
 export const PREFIX = 0 // the padded block, tail bytes zeroed, as native words
-const TARGETS = 128 // key words of up to MAX_COMPARED_TARGETS targets, then the bitmap mask
-const BITMAP_MASK = TARGETS + 4 * MAX_COMPARED_TARGETS
+const TARGETS = 128 // key words of up to MAX_COMPARED_TARGETS targets, then the small bitmap's mask and the large one's shift
+const SMALL_MASK = TARGETS + 4 * MAX_COMPARED_TARGETS
+const LARGE_SHIFT = SMALL_MASK + 4
 export const TABLE = 256
 export const TABLE_BYTES = 262_144
 export const MAYBES = TABLE + TABLE_BYTES // values that passed the prefilter, as i32
-const BITMAP = MAYBES + 4 * MAX_TABLE_VALUES
+export const KEYS = MAYBES + 4 * MAX_TABLE_VALUES // and their key words
+const SMALL = KEYS + 4 * MAX_TABLE_VALUES
+const LARGE = SMALL + 2 ** SMALL_BITMAP_MAX_BITS / 8
 const PAGE_BYTES = 65_536
 
 // Parameters and locals of the emitted function, by index.
-const V0 = 0; const V1 = 1; const PTR = 2; const V = 3; const N = 4; const X = 5; const TV = 6; const MASK = 7
-const I32_LOCALS = 6
-const FIRST_V128 = 8 // then the compared targets, then the graph's values
+const V0 = 0; const V1 = 1; const PTR = 2; const V = 3; const N = 4; const X = 5; const TV = 6; const MASK = 7; const SHIFT = 8; const B = 9
+const I32_LOCALS = 8
+const FIRST_V128 = 10 // then the compared targets, then the graph's values
 
 export type ModuleShape = {
   hash: HashFunction
@@ -63,17 +66,23 @@ export function buildSearchModule (shape: ModuleShape, message: (g: Graph) => Va
   const extract = (lane: number) => wide
     ? [...hash, ...simd(Simd.i64x2ExtractLane), lane, ...i64Const(32n), Op.i64ShrU, Op.i32WrapI64]
     : [...hash, ...simd(Simd.i32x4ExtractLane), lane]
-  // Per lane: bitmap test, then keep it if its value lies in [v0, v1).
+  // Per lane: the small bitmap (bit x & mask), the large one (bit x >>> shift), then keep the value
+  // and its key word if the value lies in [v0, v1).
   const laneCheck = (lane: number) => [
     ...extract(lane), Op.localSet, X,
     Op.localGet, X, Op.localGet, MASK, Op.i32And, ...i32Const(3), Op.i32ShrU, ...i32Const(~3), Op.i32And,
-    Op.i32Load, ...memarg(2, BITMAP), Op.localGet, X, Op.i32ShrU, ...i32Const(1), Op.i32And,
+    Op.i32Load, ...memarg(2, SMALL), Op.localGet, X, Op.i32ShrU, ...i32Const(1), Op.i32And,
     ...block(Op.if, [
-      Op.localGet, V, ...i32Const(lane), Op.i32Add, Op.localTee, TV, Op.localGet, V0, Op.i32GeU,
-      Op.localGet, TV, Op.localGet, V1, Op.i32LtU, Op.i32And,
+      Op.localGet, X, Op.localGet, SHIFT, Op.i32ShrU, Op.localTee, B, ...i32Const(3), Op.i32ShrU, ...i32Const(~3), Op.i32And,
+      Op.i32Load, ...memarg(2, LARGE), Op.localGet, B, Op.i32ShrU, ...i32Const(1), Op.i32And,
       ...block(Op.if, [
-        Op.localGet, N, ...i32Const(2), Op.i32Shl, Op.localGet, TV, Op.i32Store, ...memarg(2, MAYBES),
-        Op.localGet, N, ...i32Const(1), Op.i32Add, Op.localSet, N
+        Op.localGet, V, ...i32Const(lane), Op.i32Add, Op.localTee, TV, Op.localGet, V0, Op.i32GeU,
+        Op.localGet, TV, Op.localGet, V1, Op.i32LtU, Op.i32And,
+        ...block(Op.if, [
+          Op.localGet, N, ...i32Const(2), Op.i32Shl, Op.localGet, TV, Op.i32Store, ...memarg(2, MAYBES),
+          Op.localGet, N, ...i32Const(2), Op.i32Shl, Op.localGet, X, Op.i32Store, ...memarg(2, KEYS),
+          Op.localGet, N, ...i32Const(1), Op.i32Add, Op.localSet, N
+        ])
       ])
     ])
   ]
@@ -89,7 +98,8 @@ export function buildSearchModule (shape: ModuleShape, message: (g: Graph) => Va
     ...(wide ? [Op.i64ExtendI32U, ...simd(Simd.i64x2Splat)] : simd(Simd.i32x4Splat)), Op.localSet, ...uleb(local)
   ])
   const code = [
-    ...i32Const(0), Op.i32Load, ...memarg(2, BITMAP_MASK), Op.localSet, MASK,
+    ...i32Const(0), Op.i32Load, ...memarg(2, SMALL_MASK), Op.localSet, MASK,
+    ...i32Const(0), Op.i32Load, ...memarg(2, LARGE_SHIFT), Op.localSet, SHIFT,
     ...loadTargets,
     ...emitted.preamble,
     // Start at the group holding v0; its lanes below v0 are computed and ignored.
@@ -106,7 +116,7 @@ export function buildSearchModule (shape: ModuleShape, message: (g: Graph) => Va
   return assembleModule(pagesFor(0), I32_LOCALS, compared.length + emitted.locals, code)
 }
 
-const pagesFor = (bitmapBytes: number) => Math.ceil((BITMAP + bitmapBytes) / PAGE_BYTES) + 1
+const pagesFor = (largeBytes: number) => Math.ceil((LARGE + largeBytes) / PAGE_BYTES) + 1
 
 const modules = new Map<string, WebAssembly.Module>()
 
@@ -115,11 +125,13 @@ const modules = new Map<string, WebAssembly.Module>()
 export function instantiate (key: string, build: () => Uint8Array, targets: TargetSet, compared: number): { search: (v0: number, v1: number) => number, memory: WebAssembly.Memory } {
   let module = modules.get(key)
   if (!module) modules.set(key, module = new WebAssembly.Module(build()))
-  const memory = new WebAssembly.Memory({ initial: pagesFor(targets.bitmap.byteLength) })
+  const memory = new WebAssembly.Memory({ initial: pagesFor(targets.large.byteLength) })
   const search = new WebAssembly.Instance(module, { env: { memory } }).exports.search as (v0: number, v1: number) => number
   const words = new Int32Array(memory.buffer)
-  new Uint32Array(memory.buffer, BITMAP, targets.bitmap.length).set(targets.bitmap)
-  words[BITMAP_MASK / 4] = targets.mask
+  new Uint32Array(memory.buffer, SMALL, targets.small.length).set(targets.small)
+  new Uint32Array(memory.buffer, LARGE, targets.large.length).set(targets.large)
+  words[SMALL_MASK / 4] = targets.smallMask
+  words[LARGE_SHIFT / 4] = targets.largeShift
   for (let i = 0; i < compared; i++) words[TARGETS / 4 + i] = targets.keyWords[i]
   return { search, memory }
 }
