@@ -10,7 +10,7 @@ import type { JobRequest } from '../server/jobs.ts'
 import { Orchestrator } from '../server/orchestrator.ts'
 import { spawnLocalWorker } from '../server/local-worker.ts'
 
-export type EndToEnd = { run (algorithm: Algorithm, keyspace: JobRequest['keyspace']): Promise<number>, close (): Promise<void> }
+export type EndToEnd = { run (algorithm: Algorithm, keyspace: JobRequest['keyspace'], targets?: Uint8Array[]): Promise<number>, close (): Promise<void> }
 
 // `script`: a single-file worker build to run instead of the repository's worker.
 export async function startEndToEnd (threads: number, script?: string): Promise<EndToEnd> {
@@ -21,11 +21,11 @@ export async function startEndToEnd (threads: number, script?: string): Promise<
   const worker = spawnLocalWorker({ port: orchestrator.port, token, serverKey: orchestrator.serverKeyFingerprint, threads, script }, () => {})
   await joined
   return {
-    // Candidates per second over the whole job, from adding it to its end.
-    async run (algorithm, keyspace) {
-      const target = createHash(algorithm).update('not in any benchmark keyspace').digest()
+    // Candidates per second over the whole job, from adding it to its end. `targets`: digests that
+    // are not in the keyspace (default: one).
+    async run (algorithm, keyspace, targets = [createHash(algorithm).update('not in any benchmark keyspace').digest()]) {
       const started = performance.now()
-      const job = await orchestrator.addTasks({ algorithm, targets: [target], keyspace })
+      const job = await orchestrator.addTasks({ algorithm, targets, keyspace })
       const outcome = await job.done
       if (outcome.status !== 'exhausted' || outcome.hashed !== job.keyspaceSize) throw new Error(`end-to-end run ended ${outcome.status} after ${outcome.hashed} of ${job.keyspaceSize}`)
       return Number(outcome.hashed) / ((performance.now() - started) / 1000)

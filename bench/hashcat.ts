@@ -6,6 +6,9 @@ import { createHash } from 'node:crypto'
 import { HASHCAT_MODES, type Algorithm } from '../shared/algorithms.ts'
 
 export type HashcatRun = { wallSpeed: number, reportedSpeed: number }
+// `targets`: a file of digests to seek instead of the one digest; `vectorWidth`: hashcat's
+// --backend-vector-width (8 is what an AVX2 desktop gets; the default is what this CPU gets).
+export type HashcatOptions = { targets?: string, vectorWidth?: number }
 
 const UNITS: Record<string, number> = { H: 1, kH: 1e3, MH: 1e6, GH: 1e9 }
 
@@ -14,11 +17,11 @@ export function hashcatVersion (): string | null {
   return result.status === 0 ? result.stdout.trim() : null
 }
 
-export async function runHashcat (algorithm: Algorithm, end: bigint): Promise<HashcatRun> {
+export async function runHashcat (algorithm: Algorithm, end: bigint, options: HashcatOptions = {}): Promise<HashcatRun> {
   const digits = end.toString().length - 1
   if (end !== 10n ** BigInt(digits) || digits < 1) throw new Error(`--compare hashcat needs a range end that is a power of ten, not ${end}`)
   const mask = '?1' + '?d'.repeat(digits - 1)
-  const run = await hashcat(algorithm, ['-a', '3', '-1', '123456789', '-i', '--increment-min', '1', mask], (mask) => Number(mask) === digits)
+  const run = await hashcat(algorithm, ['-a', '3', '-1', '123456789', '-i', '--increment-min', '1', mask], (mask) => Number(mask) === digits, options)
   return { wallSpeed: Number(end - 1n) / run.seconds, reportedSpeed: run.reportedSpeed }
 }
 
@@ -30,10 +33,11 @@ export async function runHashcatRules (algorithm: Algorithm, wordlist: string, r
 
 // Runs hashcat (-O, as fast as it goes) for a digest that is not in the keyspace; `counts` says which
 // mask lengths' speed lines to keep (by the length hashcat prints in brackets).
-async function hashcat (algorithm: Algorithm, attack: string[], counts: (maskLength: string) => boolean): Promise<{ seconds: number, reportedSpeed: number }> {
+async function hashcat (algorithm: Algorithm, attack: string[], counts: (maskLength: string) => boolean, options: HashcatOptions = {}): Promise<{ seconds: number, reportedSpeed: number }> {
   const mode = Object.keys(HASHCAT_MODES).find((m) => HASHCAT_MODES[m] === algorithm)!
   const args = ['-m', mode, '-O', '--force', '--potfile-disable', '--restore-disable', '--status', '--status-timer', '1',
-    createHash(algorithm).update('not in any benchmark keyspace').digest('hex'), ...attack]
+    ...(options.vectorWidth ? ['--backend-vector-width', String(options.vectorWidth)] : []),
+    options.targets ?? createHash(algorithm).update('not in any benchmark keyspace').digest('hex'), ...attack]
   const started = performance.now()
   const child = spawn('hashcat', args, { stdio: ['ignore', 'pipe', 'pipe'] })
   let output = ''

@@ -1,6 +1,7 @@
 // `npm run bench`: hash throughput per kernel and thread count, and an end-to-end search through a
 // real server and worker, optionally side by side with hashcat. Medians of several runs; ratios are
 // taken between measurements of the same run, since shared machines are noisy.
+import { randomBytes } from 'node:crypto'
 import { mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs'
 import { availableParallelism, cpus, loadavg, platform, arch, tmpdir, totalmem } from 'node:os'
 import { join } from 'node:path'
@@ -16,6 +17,7 @@ import { BUNDLE_NAME, buildWorkerBundle } from '../worker/bundle/build.ts'
 import { startEndToEnd } from './e2e.ts'
 import type { JobRequest } from '../server/jobs.ts'
 import { hashcatVersion, median, runHashcat, runHashcatRules, type HashcatRun } from './hashcat.ts'
+import { MAX_TARGETS_PER_JOB } from '../server/scheduler/options.ts'
 
 const HELP = `Usage: npm run bench -- [options]
 
@@ -27,6 +29,10 @@ Options:
                       runs, range and rules, alternating with the repository worker's) or rules (a
                       wordlist through best64.rule, end to end) (repeatable)
   --words N           words in the rules run's generated wordlist (default 1000000)
+  --targets N         also run the end-to-end range with N random digests (none in it) beside one
+                      digest, alternating, and report the speed kept (N targets / 1 target); with
+                      --compare hashcat, hashcat too, at its default vector width and at
+                      --backend-vector-width 8 (an AVX2 desktop's)
   --compare hashcat   also run hashcat on the end-to-end keyspaces (-O; the mask of the range, and
                       -a 0 -r best64.rule on the same wordlist), alternating with our runs
   --out FILE          JSON results (default bench/results/<time>.json)
@@ -34,7 +40,7 @@ Options:
 
 const FLAGS = {
   runs: { type: 'string' }, seconds: { type: 'string' }, range: { type: 'string' }, skip: { type: 'string', multiple: true }, words: { type: 'string' },
-  compare: { type: 'string' }, out: { type: 'string' }, help: { type: 'boolean', short: 'h' }
+  compare: { type: 'string' }, out: { type: 'string' }, targets: { type: 'string' }, help: { type: 'boolean', short: 'h' }
 } as const
 
 const PARTS = ['kernels', 'threads', 'e2e', 'bundle', 'rules']
@@ -81,6 +87,46 @@ async function alternate (keyspace: JobRequest['keyspace'], threads: number, bun
 const mhs = (speed: number) => (speed / 1e6).toFixed(speed < 1e7 ? 2 : 1)
 const row = (cells: string[], widths: number[]) => cells.map((c, i) => (i === 0 ? c.padEnd(widths[i]) : c.padStart(widths[i]))).join('  ')
 
+// The end-to-end range with `count` random digests against one digest, alternating; hashcat the
+// same at its default vector width and at 8. Reports the speed each keeps with many targets.
+async function manyTargets (count: number, end: bigint, threads: number, runs: number, hashcat: string | null, say: (line: string) => void) {
+  const targets = Array.from({ length: count }, () => randomBytes(16))
+  const file = join(mkdtempSync(join(tmpdir(), 'taskorch-bench-')), 'targets.txt')
+  writeFileSync(file, targets.map((t) => t.toString('hex')).join('\n') + '\n')
+  say(`\nEnd to end with ${count} targets: md5 over 0-${end}, ${threads} threads, against one target` + (hashcat ? `; ${hashcat} likewise, at its default vector width and at 8` : ''))
+  const keyspace = { type: 'range' as const, start: 0, end }
+  const speeds: Record<string, number[]> = {}
+  const add = (name: string, speed: number) => {
+    (speeds[name] ??= []).push(speed)
+    say(`  ${name}: ${mhs(speed)} M/s`)
+  }
+  const session = await startEndToEnd(threads)
+  try {
+    for (let run = 0; run < runs; run++) {
+      add('taskorch, 1 target', await session.run('md5', keyspace))
+      add(`taskorch, ${count} targets`, await session.run('md5', keyspace, targets))
+      if (!hashcat) continue
+      for (const vectorWidth of [undefined, 8]) {
+        const width = vectorWidth ? ', vector width 8' : ''
+        add(`hashcat${width}, 1 target`, (await runHashcat('md5', end, { vectorWidth })).reportedSpeed)
+        add(`hashcat${width}, ${count} targets`, (await runHashcat('md5', end, { vectorWidth, targets: file })).reportedSpeed)
+      }
+    }
+  } finally {
+    await session.close()
+  }
+  const kept = (who: string) => median(speeds[`${who}, ${count} targets`].map((x, i) => x / speeds[`${who}, 1 target`][i]))
+  const result: Record<string, unknown> = { count, samples: speeds, taskorchKept: kept('taskorch') }
+  say(`taskorch keeps ${kept('taskorch').toFixed(2)}x of its one-target speed with ${count} targets (${mhs(median(speeds[`taskorch, ${count} targets`]))} M/s)`)
+  if (hashcat) {
+    for (const who of ['hashcat', 'hashcat, vector width 8']) {
+      result[`${who} kept`] = kept(who)
+      say(`${who} keeps ${kept(who).toFixed(2)}x (${mhs(median(speeds[`${who}, ${count} targets`]))} M/s as it reports); taskorch/${who} with ${count} targets: ${median(speeds[`taskorch, ${count} targets`].map((x, i) => x / speeds[`${who}, ${count} targets`][i])).toFixed(2)}`)
+    }
+  }
+  return result
+}
+
 runMain(async () => {
   const flags = parseFlags(FLAGS, process.argv.slice(2))
   if (flags.help) {
@@ -96,6 +142,7 @@ runMain(async () => {
   const skip = new Set(flags.skip ?? [])
   for (const part of skip) if (!PARTS.includes(part)) throw new InvalidInputError(`--skip ${part}: use ${PARTS.join(', ')}`)
   const wordCount = integerFlag(flags.words, 'words', 1_000_000, 1, 100_000_000)
+  const targetCount = integerFlag(flags.targets, 'targets', 1, 1, MAX_TARGETS_PER_JOB)
   if (flags.compare !== undefined && flags.compare !== 'hashcat') throw new InvalidInputError(`--compare ${flags.compare}: only hashcat is supported`)
   const hashcat = flags.compare === 'hashcat' ? hashcatVersion() : null
   if (flags.compare === 'hashcat' && !hashcat) throw new InvalidInputError('--compare hashcat: hashcat is not on PATH (apt-get install hashcat pocl-opencl-icd)')
@@ -168,6 +215,8 @@ runMain(async () => {
     }
     if (hashcat) results.hashcat = { version: hashcat, ...compare(ours, theirs, say) }
   }
+
+  if (targetCount > 1) results.targets = await manyTargets(targetCount, BigInt(range.end), threads, e2eRuns, hashcat, say)
 
   if (!skip.has('rules')) {
     // Deterministic words of 5 to 10 lower-case letters and digits, like a leaked list's bulk.

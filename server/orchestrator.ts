@@ -2,6 +2,7 @@
 // scheduler transition returns: persist first (potfile, journal), then announce (events, workers).
 // Nothing polls: work is handed out when a worker joins, a chunk completes, a job arrives or a worker leaves.
 import type { ChildProcess } from 'node:child_process'
+import type { Socket } from 'node:net'
 import { EventEmitter } from 'node:events'
 import { formatTarget, isTarget, type Algorithm } from '../shared/algorithms.ts'
 import { FalseFoundError, InvalidInputError, MiscountError, ProtocolError, TimeoutError, coded, type StoreError, type TaskOrchError } from '../shared/errors.ts'
@@ -10,7 +11,7 @@ import { keyspaceFrom, wordsOf } from '../shared/keyspace/keyspace.ts'
 import { MAX_CANDIDATE_BYTES, type KeyspaceSpec, type WordlistSpec } from '../shared/keyspace/spec.ts'
 import type { LogLevel } from '../shared/log.ts'
 import { plural } from '../shared/plural.ts'
-import { MAX_CHUNK_CANDIDATES, MAX_TARGETS_PER_MESSAGE, PROTOCOL_VERSION, SHUTDOWN_GRACE_MS, WORDLIST_CHUNK_BYTES } from '../shared/protocol/limits.ts'
+import { MAX_CHUNK_CANDIDATES, MAX_OUTBOUND_BUFFER_BYTES, MAX_TARGETS_PER_MESSAGE, PROTOCOL_VERSION, SHUTDOWN_GRACE_MS, WORDLIST_CHUNK_BYTES } from '../shared/protocol/limits.ts'
 import type { ControlMessage, WorkerMessage } from '../shared/protocol/messages.ts'
 import { checkTokenStrength, generateStaticKey, serverKeyFingerprint, tokenBytes, type StaticKeyPair } from '../shared/protocol/noise.ts'
 import { DEFAULT_TIMINGS, type PeerRole, type ServerSession, type SessionTimings } from '../shared/protocol/session.ts'
@@ -76,7 +77,9 @@ const SCHEDULER_TICK_MS = 1_000
 // The reason 'worker-left' gives for a worker that said goodbye (anything else: it was lost).
 export const LEFT_POLITELY = 'said goodbye'
 
-type Peer = { session: ServerSession, worker: WorkerState | null, knownJobs: Set<string> }
+// knownJobs: the jobs announced to this worker; a pending promise while a long target list is still
+// going out, paced by the worker's reading.
+type Peer = { session: ServerSession, worker: WorkerState | null, knownJobs: Map<string, Promise<void> | null> }
 
 export class Orchestrator extends EventEmitter<OrchestratorEvents> {
   readonly #scheduler: Scheduler
@@ -347,7 +350,7 @@ export class Orchestrator extends EventEmitter<OrchestratorEvents> {
       session.once('close', () => this.#controllers.delete(session))
       return this.#control!.attach(session, (reason) => this.emit('refused', reason))
     }
-    const peer: Peer = { session, worker: null, knownJobs: new Set() }
+    const peer: Peer = { session, worker: null, knownJobs: new Map() }
     const key = `p${++this.#workerSeq}`
     this.#peers.set(key, peer)
     session.on('message', (message) => {
@@ -467,28 +470,61 @@ export class Orchestrator extends EventEmitter<OrchestratorEvents> {
   #sendChunk (peer: Peer, chunk: Chunk): void {
     const job: JobState = chunk.job
     this.#chunkEvent('issued', job.algorithm, chunk.length)
-    if (!peer.knownJobs.has(job.id)) {
-      const remaining = [...job.remaining.values()]
-      const rules = this.#wordlists.get(job.id)?.rules
-      peer.session.send({ type: 'job', jobId: job.id, algorithm: job.algorithm, targets: remaining.slice(0, MAX_TARGETS_PER_MESSAGE), keyspace: job.keyspace.spec, ...(rules ? { rules } : {}) })
-      for (let i = MAX_TARGETS_PER_MESSAGE; i < remaining.length; i += MAX_TARGETS_PER_MESSAGE) {
-        peer.session.send({ type: 'targets', jobId: job.id, targets: remaining.slice(i, i + MAX_TARGETS_PER_MESSAGE) })
-      }
-      peer.knownJobs.add(job.id)
-    }
+    const announced = this.#announceJob(peer, job)
     const task = { type: 'task', jobId: job.id, chunkId: chunk.id, offset: chunk.offset.toString(), length: chunk.length } as const
     const wordlist = this.#wordlists.get(job.id)?.list
-    if (!wordlist) return peer.session.send(task)
+    if (!wordlist && !announced) return peer.session.send(task)
     const { first, end } = wordsOf(job.keyspace, chunk.offset, chunk.length)
-    wordlist.read(first, Number(end - first)).then((words) => {
-      // The chunk may have been cancelled or taken back while its words were read.
-      if (!peer.session.closed && chunk.workerId === peer.worker?.id && isLive(job)) peer.session.send({ ...task, words })
-    }, (error: Error) => {
+    const words = wordlist?.read(first, Number(end - first)).catch((error: Error) => {
       this.#chunkEvent('failed', job.algorithm)
       this.emit('log', 'error', `job ${job.id}: ${error.message}; cancelling it`)
       this.#cancel(job.id)
+      return null
+    })
+    void Promise.all([announced, words]).then(([, read]) => {
+      // The chunk may have been cancelled or taken back meanwhile.
+      if (read === null || peer.session.closed || chunk.workerId !== peer.worker?.id || !isLive(job)) return
+      peer.session.send(read ? { ...task, words: read } : task)
     })
   }
+
+  // JOB, then its targets in TARGETS messages. Up to a few MB go at once; beyond that each batch waits
+  // for the worker to read what is queued, so a list of millions never trips MAX_OUTBOUND_BUFFER_BYTES.
+  // Returns null when the worker knows the job already, else a promise of the last batch sent.
+  #announceJob (peer: Peer, job: JobState): Promise<void> | null {
+    const known = peer.knownJobs.get(job.id)
+    if (known !== undefined) return known
+    const remaining = [...job.remaining.values()]
+    const rules = this.#wordlists.get(job.id)?.rules
+    peer.session.send({ type: 'job', jobId: job.id, algorithm: job.algorithm, targets: remaining.slice(0, MAX_TARGETS_PER_MESSAGE), keyspace: job.keyspace.spec, ...(rules ? { rules } : {}) })
+    if (remaining.length <= MAX_TARGETS_PER_MESSAGE) {
+      peer.knownJobs.set(job.id, null)
+      return null
+    }
+    const socket = peer.session.socket
+    const pending = (async () => {
+      for (let i = MAX_TARGETS_PER_MESSAGE; i < remaining.length && !peer.session.closed; i += MAX_TARGETS_PER_MESSAGE) {
+        if (socket.writableLength > MAX_OUTBOUND_BUFFER_BYTES / 4) await drained(socket)
+        peer.session.send({ type: 'targets', jobId: job.id, targets: remaining.slice(i, i + MAX_TARGETS_PER_MESSAGE) })
+      }
+      peer.knownJobs.set(job.id, null)
+    })()
+    peer.knownJobs.set(job.id, pending)
+    return pending
+  }
+}
+
+// Resolves once the socket's queue has gone out, or the socket is gone.
+function drained (socket: Socket): Promise<void> {
+  return new Promise((resolve) => {
+    const done = () => {
+      socket.off('drain', done)
+      socket.off('close', done)
+      resolve()
+    }
+    socket.on('drain', done)
+    socket.on('close', done)
+  })
 }
 
 type WordlistFiles = { list: Wordlist, rules: Uint8Array[] | undefined }

@@ -82,6 +82,22 @@ describe('replayed handshakes', () => {
     expect(lines.filter((l) => l.includes('its ephemeral key was seen before')).length).toBeGreaterThan(0)
   })
 
+  it('a job\'s targets beyond the outbound cap reach a worker paced by its reading, not cut off (a million-target list)', async () => {
+    const { orch, lines } = await server()
+    // 300,000 SHA-512 targets: 19 MB of TARGETS messages, far over MAX_OUTBOUND_BUFFER_BYTES and what
+    // the kernel's socket buffers absorb.
+    const targets = Array.from({ length: 300_000 }, (_, i) => createHash('sha512').update(`absent ${i}`).digest())
+    orch.addTasks({ algorithm: 'sha512', targets, keyspace: { type: 'range', start: 0, end: 1_000_000 } })
+    const worker = await scriptedWorker(orch.port, 'many')
+    const job = await worker.take('job')
+    let received = job.targets.length
+    while (received < targets.length) received += (await worker.take('targets')).targets.length
+    expect(received).toBe(targets.length)
+    expect((await worker.take('task')).jobId).toBe(job.jobId)
+    expect(worker.session.closed).toBe(false)
+    expect(lines.join('\n')).not.toMatch(/OUTBOUND_OVERFLOW/)
+  }, 30_000)
+
   it('a message 1 with a clock minutes off is refused', async () => {
     const { orch } = await server()
     const old = new Initiator(tokenBytes(TOKEN), TEST_SERVER_KEY.publicKey).writeMessage1(Date.now() - 10 * 60_000)

@@ -48,8 +48,9 @@ export interface WorkerEvents {
 type Running = { jobId: string, chunk: RunningChunk, length: number, reported: number }
 // A job's targets by hex, so a SOLVED costs one delete, not a pass over every target. Its rule files'
 // texts sit in shared memory, so threads read them without a copy per piece.
-// `list`: the targets as the last chunk took them, kept while nothing changes so the runner (and its
-// threads) prepare them once, not per chunk.
+// `targets`: those not found yet, by hex. `list`: every target the job announced, made at its first
+// chunk and kept for its life, so the runner (and its threads) prepare a long list once; a target
+// found meanwhile still passes the kernels' prefilter, and its hit is dropped here.
 type JobInHand = { algorithm: Algorithm, keyspace: Keyspace, targets: Map<string, Uint8Array>, list: Uint8Array[] | null, rules?: Uint8Array[] }
 
 // What a failed attempt most likely means, for the log line.
@@ -200,9 +201,8 @@ export class WorkerClient extends EventEmitter<WorkerEvents> {
         return
       }
       case 'solved': {
-        // Later chunks of this job no longer look for a target someone else found.
-        const job = this.#jobs.get(message.jobId)
-        if (job?.targets.delete(toHex(message.hash))) job.list = null
+        // A hit on a target someone else found is not reported again.
+        this.#jobs.get(message.jobId)?.targets.delete(toHex(message.hash))
         return
       }
       case 'refused':
@@ -223,9 +223,9 @@ export class WorkerClient extends EventEmitter<WorkerEvents> {
       throw new ProtocolError(`task ${chunkId}: words must come with wordlist jobs only, the ${needed ? needed.end - needed.first : 0n} its candidates draw on`)
     }
     const session = this.#session
-    job.list ??= [...job.targets.values()] // what is still sought, as of this chunk
+    job.list ??= [...job.targets.values()]
     const chunk = this.#runner.run({ algorithm: job.algorithm, keyspace: job.keyspace.spec, targets: job.list, rules: job.rules }, offset, length, (hit) => {
-      if (job.targets.delete(toHex(hit.hash))) job.list = null // later chunks need not look for it; the server tells the others
+      if (!job.targets.delete(toHex(hit.hash))) return // found already, here or elsewhere; the server tells the others
       session?.send({ type: 'found', jobId, hash: hit.hash, plaintext: hit.plaintext })
     }, words)
     const running: Running = { jobId, chunk, length, reported: 0 }

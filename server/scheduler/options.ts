@@ -35,6 +35,6 @@ export const SCHEDULER_DEFAULTS: Readonly<SchedulerOptions> = {
 }
 
 // Hash lists of this size cost a few MB per job and keep the kernel's bitmap prefilter selective.
-export const MAX_TARGETS_PER_JOB = 100_000
+export const MAX_TARGETS_PER_JOB = 10_000_000
 // Priorities are whole numbers from 0 (the default) up to this; higher runs first.
 export const MAX_PRIORITY = 1_000_000

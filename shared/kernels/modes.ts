@@ -42,6 +42,12 @@ export function saltGroups (algorithm: Algorithm, targets: readonly Uint8Array[]
 }
 
 function groupBySalt (algorithm: Algorithm, targets: readonly Uint8Array[]): SaltGroup[] {
+  const hash = hashOf(algorithm)
+  // Unsalted: one group, the targets their own digests (a long list is not split up to be regrouped).
+  if (ALGORITHM_INFO[algorithm].kind === 'plain') {
+    const digests = targets.slice()
+    return [{ salt: ZERO.subarray(0, 0), rounds: 0, set: targetSet(hash, digests), targets: new Map(digests.map((t) => [toHex(t), t])) }]
+  }
   const groups = new Map<string, { salt: Uint8Array, rounds: number, targets: Map<string, Uint8Array> }>()
   for (const target of targets) {
     const { digest, salt, rounds } = targetParts(algorithm, target)
@@ -50,7 +56,6 @@ function groupBySalt (algorithm: Algorithm, targets: readonly Uint8Array[]): Sal
     if (!group) groups.set(key, group = { salt, rounds, targets: new Map() })
     group.targets.set(toHex(digest), target)
   }
-  const hash = hashOf(algorithm)
   return [...groups.values()].map((g) => ({ ...g, set: targetSet(hash, [...g.targets.values()].map((t) => targetParts(algorithm, t).digest)) }))
 }
 

@@ -76,7 +76,7 @@ export function scalarMessageKernel (algorithm: Algorithm, group: SaltGroup, seg
   const hasher = new MessageHasher(targets.hash, message.length)
   const keyWord = KEY_WORD[targets.hash]
   const passes = isCrypt(algorithm)
-    ? () => targets.hex.has(toHex(digestOf(algorithm, plaintext, group.salt, group.rounds)))
+    ? () => group.targets.has(toHex(digestOf(algorithm, plaintext, group.salt, group.rounds)))
     : () => mayMatch(targets, hasher.hash(message, 0, writeMessage(algorithm, plaintext, 0, length, message, group.salt))[keyWord])
   return odometerKernel(segment, digits, plaintext, passes)
 }

@@ -2,14 +2,13 @@
 // (the key word), cheapest first. A small bitmap on its low bits, sized to stay in cache, rejects most
 // candidates with one read; a larger one on its high bits rejects most of the rest; then the key word
 // is looked up exactly in a sorted table. Only a candidate passing all three is hashed again in full
-// by the search driver, which compares the whole digest.
-import { toHex, type HashFunction } from '../algorithms.ts'
-import { HASH_SHAPES, digestWords } from './scalar.ts'
+// by the search driver, which compares the whole digest (its salt group's `targets`).
+import type { HashFunction } from '../algorithms.ts'
+import { HASH_SHAPES } from './scalar.ts'
 
 export type TargetSet = {
   hash: HashFunction
   digests: Uint8Array[]
-  hex: Set<string> // the digests, for verifying a maybe in O(1) whatever the target count
   keyWords: Int32Array // each digest's key word, in digest order
   keys: Int32Array // the distinct key words, sorted (signed)
   small: Uint32Array // bit (w & smallMask) is set for each target's key word w
@@ -31,8 +30,11 @@ const bitsFor = (targets: number, spare: number, min: number, max: number) => Ma
 export const KEY_WORD: Record<HashFunction, number> = { md4: 0, md5: 0, sha1: 4, sha256: 3, sha512: 6 }
 
 export function targetSet (hash: HashFunction, digests: Uint8Array[]): TargetSet {
-  const shape = HASH_SHAPES[hash]
-  const keyWords = Int32Array.from(digests, (d) => digestWords(shape, d)[KEY_WORD[hash]])
+  // The key word's four bytes, read as the hash's state word (big-endian for the SHAs).
+  const at = 4 * KEY_WORD[hash]
+  const keyWords = HASH_SHAPES[hash].bigEndian
+    ? Int32Array.from(digests, (d) => (d[at] << 24) | (d[at + 1] << 16) | (d[at + 2] << 8) | d[at + 3])
+    : Int32Array.from(digests, (d) => d[at] | (d[at + 1] << 8) | (d[at + 2] << 16) | (d[at + 3] << 24))
   const smallBits = bitsFor(digests.length, 3, 10, SMALL_BITMAP_MAX_BITS)
   const largeBits = bitsFor(digests.length, 6, 16, LARGE_BITMAP_MAX_BITS)
   const small = new Uint32Array(2 ** (smallBits - 5))
@@ -45,7 +47,7 @@ export function targetSet (hash: HashFunction, digests: Uint8Array[]): TargetSet
     large[b >>> 5] |= 1 << (b & 31)
   }
   const keys = Int32Array.from(new Set(keyWords)).sort()
-  return { hash, digests, hex: new Set(digests.map(toHex)), keyWords, keys, small, smallMask, large, largeShift }
+  return { hash, digests, keyWords, keys, small, smallMask, large, largeShift }
 }
 
 // The two bitmaps' verdict on a key word: false means no target has it.

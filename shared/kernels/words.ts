@@ -281,7 +281,7 @@ export function searchWords (job: WordsJob, words: Uint8Array, offset: bigint, l
         } else hashAlone(buf, n, 0, done)
       } else if (crypt) {
         for (const [g, group] of groups.entries()) {
-          if (group.set.hex.has(toHex(digestOf(algorithm, buf.subarray(0, n), group.salt, group.rounds)))) check(done, g)
+          if (group.targets.has(toHex(digestOf(algorithm, buf.subarray(0, n), group.salt, group.rounds)))) check(done, g)
           // Each takes milliseconds: many salts must not hold off a cancel (the candidate is redone).
           if (++crypts % CRYPTS_PER_CHECK === 0 && cancelled(control)) return { hashed: done, hits, cancelled: true }
         }
