@@ -9,7 +9,7 @@ import { describe, expect, it } from 'vitest'
 import { ALGORITHM_INFO, formatTarget, parseTarget, targetParts, type Algorithm } from '../shared/algorithms.ts'
 import { InvalidInputError } from '../shared/errors.ts'
 import { fastBlocks, fastKernels } from '../shared/kernels/index.ts'
-import { digestOf, matches } from '../shared/kernels/modes.ts'
+import { digestOf, matches, packTargets, saltGroups } from '../shared/kernels/modes.ts'
 import { search } from '../shared/kernels/search.ts'
 import { searchWords } from '../shared/kernels/words.ts'
 import { candidateAt, keyspaceFrom } from '../shared/keyspace/keyspace.ts'
@@ -170,5 +170,21 @@ describe('hash lists', () => {
     await expect(readHashList(bad, 'md5-pass-salt')).rejects.toThrow(/bad\.txt:2: ".*" is not an md5\(\$pass\.\$salt\) hash: expected 32 hex digits before the colon/)
     writeFileSync(bad, `${'a'.repeat(32)}\n`)
     await expect(readHashList(bad, 'md5', { username: true })).rejects.toThrow(/bad\.txt:1: with --username a line is user:hash/)
+  })
+})
+
+describe('a list of bare digests', () => {
+  it('finds each digest by its key word and bytes, among others that share the key word, packed or not', () => {
+    const base = createHash('md5').update('shared key word').digest()
+    const twins = Array.from({ length: 50 }, (_, i) => Uint8Array.from(base, (b, j) => (j === 15 ? i : b))) // MD5's key word is bytes 0-3
+    const others = Array.from({ length: 1000 }, (_, i) => createHash('md5').update(`other ${i}`).digest())
+    const targets = [...others.slice(0, 500), ...twins, ...others.slice(500)]
+    for (const list of [targets, packTargets(targets)]) {
+      const [group] = saltGroups('md5', list)
+      for (const t of targets) expect(Buffer.from(group.find(t)!)).toEqual(Buffer.from(t))
+      expect(group.find(Uint8Array.from(base, (b, j) => (j === 15 ? 200 : b)))).toBeUndefined() // same key word, no such target
+      expect(group.find(createHash('md5').update('absent').digest())).toBeUndefined()
+      expect(group.set.keyWords.length).toBe(targets.length)
+    }
   })
 })

@@ -40,17 +40,17 @@ function candidate (segment: Segment, value: bigint): Uint8Array {
 // the per-lane path and a full maybes buffer. Enough digests that the kernel uses the bitmaps rather
 // than comparing a handful of targets directly.
 function everythingPasses (targets: TargetSet, segment: Segment, count: number): TargetSet {
-  const digests = Array.from({ length: 5 }, () => targets.digests).flat()
+  const keyWords = Int32Array.from(Array.from({ length: 5 }, () => [...targets.keyWords]).flat())
   const shape = HASH_SHAPES[targets.hash]
   const reach = Math.min(count, Number(segment.count))
   const keys = Array.from({ length: reach }, (_, i) => digestWords(shape, hashBytes(targets.hash, candidate(segment, segment.first + BigInt(i))))[KEY_WORD[targets.hash]])
-  return { ...targets, digests, keys: Int32Array.from(new Set([...targets.keys, ...keys])).sort(), small: targets.small.map(() => 0xffffffff), large: targets.large.map(() => 0xffffffff) }
+  return { ...targets, keyWords, keys: Int32Array.from(new Set([...targets.keys, ...keys])).sort(), small: targets.small.map(() => 0xffffffff), large: targets.large.map(() => 0xffffffff) }
 }
 
 // With a handful of targets the WASM kernel compares key words exactly, so it reports only the
 // scalar bitmap's passes whose first word really matches.
 function exactPasses (targets: TargetSet, segment: Segment, position: bigint, passes: Int32Array): Int32Array {
-  if (targets.digests.length > 4) return passes
+  if (targets.keyWords.length > 4) return passes
   const shape = HASH_SHAPES[targets.hash]
   return passes.filter((offset) => {
     const key = digestWords(shape, hashBytes(targets.hash, candidate(segment, segment.first + position + BigInt(offset))))[KEY_WORD[targets.hash]]

@@ -4,6 +4,8 @@ import { EventEmitter } from 'node:events'
 import net from 'node:net'
 import { isTarget, toHex, type Algorithm } from '../shared/algorithms.ts'
 import { keyspaceFrom, wordsOf, type Keyspace } from '../shared/keyspace/keyspace.ts'
+import { nextPacking, packTargets } from '../shared/kernels/modes.ts'
+import type { PackedTargets } from '../shared/kernels/targets.ts'
 import {
   ConnectError, HandshakeClosedError, InvalidMessageError, KernelError, ProtocolError, RefusedError, ServerKeyMismatchError, TaskOrchError,
   TokenRejectedError, VersionMismatchError, coded
@@ -46,12 +48,27 @@ export interface WorkerEvents {
 }
 
 type Running = { jobId: string, chunk: RunningChunk, length: number, reported: number }
-// A job's targets by hex, so a SOLVED costs one delete, not a pass over every target. Its rule files'
-// texts sit in shared memory, so threads read them without a copy per piece.
-// `targets`: those not found yet, by hex. `list`: every target the job announced, made at its first
-// chunk and kept for its life, so the runner (and its threads) prepare a long list once; a target
-// found meanwhile still passes the kernels' prefilter, and its hit is dropped here.
-type JobInHand = { algorithm: Algorithm, keyspace: Keyspace, targets: Map<string, Uint8Array>, list: Uint8Array[] | null, rules?: Uint8Array[] }
+// A job's targets, packed as they arrive (`batches`, one per JOB or TARGETS message) and into shared
+// memory at its first chunk (`packed`), kept for the job's life: the threads prepare a long list once,
+// and nothing is held per target but its bytes. `found`: the targets found, here or elsewhere (by
+// hex); a found target still passes the kernels' prefilter, and its hits are dropped here. The rule
+// files' texts sit in shared memory too, so threads read them without a copy per piece.
+type JobInHand = { algorithm: Algorithm, keyspace: Keyspace, batches: PackedTargets[], packed: PackedTargets | null, found: Set<string>, rules?: Uint8Array[] }
+
+// One packing in shared memory of every target the batches hold.
+function joinBatches (batches: PackedTargets[]): PackedTargets {
+  const count = batches.reduce((n, b) => n + b.ends.length, 0)
+  const bytes = batches.reduce((n, b) => n + b.bytes.length, 0)
+  const joined = { id: nextPacking(), bytes: new Uint8Array(new SharedArrayBuffer(bytes)), ends: new Uint32Array(new SharedArrayBuffer(4 * count)) }
+  let at = 0
+  let i = 0
+  for (const batch of batches) {
+    joined.bytes.set(batch.bytes, at)
+    for (const end of batch.ends) joined.ends[i++] = at + end
+    at += batch.bytes.length
+  }
+  return joined
+}
 
 // What a failed attempt most likely means, for the log line.
 function hint (failure: TaskOrchError): string {
@@ -180,14 +197,14 @@ export class WorkerClient extends EventEmitter<WorkerEvents> {
         this.emit('log', 'info', `connected to ${this.#address()} as ${this.#options.name} with ${this.#options.threads} threads`)
         return
       case 'job':
-        this.#jobs.set(message.jobId, { algorithm: message.algorithm, keyspace: keyspaceFrom(message.keyspace), targets: new Map(message.targets.map((t) => [toHex(t), t])), list: null, rules: message.rules?.map(shared) })
+        this.#jobs.set(message.jobId, { algorithm: message.algorithm, keyspace: keyspaceFrom(message.keyspace), batches: [packTargets(message.targets)], packed: null, found: new Set(), rules: message.rules?.map(shared) })
         return
       case 'targets': {
         const job = this.#jobs.get(message.jobId)
         if (!job) return // cancelled meanwhile
         if (message.targets.some((t) => !isTarget(job.algorithm, t))) throw new InvalidMessageError(`targets: job ${message.jobId} takes ${job.algorithm} targets`)
-        for (const t of message.targets) job.targets.set(toHex(t), t)
-        job.list = null
+        job.batches.push(packTargets(message.targets))
+        job.packed = null
         return
       }
       case 'task':
@@ -202,7 +219,7 @@ export class WorkerClient extends EventEmitter<WorkerEvents> {
       }
       case 'solved': {
         // A hit on a target someone else found is not reported again.
-        this.#jobs.get(message.jobId)?.targets.delete(toHex(message.hash))
+        this.#jobs.get(message.jobId)?.found.add(toHex(message.hash))
         return
       }
       case 'refused':
@@ -223,9 +240,12 @@ export class WorkerClient extends EventEmitter<WorkerEvents> {
       throw new ProtocolError(`task ${chunkId}: words must come with wordlist jobs only, the ${needed ? needed.end - needed.first : 0n} its candidates draw on`)
     }
     const session = this.#session
-    job.list ??= [...job.targets.values()]
-    const chunk = this.#runner.run({ algorithm: job.algorithm, keyspace: job.keyspace.spec, targets: job.list, rules: job.rules }, offset, length, (hit) => {
-      if (!job.targets.delete(toHex(hit.hash))) return // found already, here or elsewhere; the server tells the others
+    job.packed ??= joinBatches(job.batches)
+    job.batches = [job.packed]
+    const chunk = this.#runner.run({ algorithm: job.algorithm, keyspace: job.keyspace.spec, targets: job.packed, rules: job.rules }, offset, length, (hit) => {
+      const hex = toHex(hit.hash)
+      if (job.found.has(hex)) return // found already, here or elsewhere; the server tells the others
+      job.found.add(hex)
       session?.send({ type: 'found', jobId, hash: hit.hash, plaintext: hit.plaintext })
     }, words)
     const running: Running = { jobId, chunk, length, reported: 0 }

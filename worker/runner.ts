@@ -8,14 +8,17 @@ import type { Algorithm } from '../shared/algorithms.ts'
 import { keyspaceFrom, wordsOf, type Keyspace } from '../shared/keyspace/keyspace.ts'
 import type { KeyspaceSpec } from '../shared/keyspace/spec.ts'
 import { BUNDLED } from './bundle/bundled.ts'
-import type { PackedTargets, SearchHit, SearchRequest, SearchResult } from './thread-messages.ts'
+import { packTargets } from '../shared/kernels/modes.ts'
+import type { PackedTargets } from '../shared/kernels/targets.ts'
+import type { SearchHit, SearchRequest, SearchResult } from './thread-messages.ts'
 
 // In the single-file build, this module, the thread entry and Piscina's thread script are one file.
 const THREAD_FILE = BUNDLED ? import.meta.url : new URL('./thread.ts', import.meta.url).href
 
-// `rules`: the rule files' texts of a wordlist job with rules, in shared memory. `targets` is packed
-// into shared memory once per array: pass the same array while a job's targets stay the same.
-export type ChunkJob = { algorithm: Algorithm, targets: Uint8Array[], keyspace: KeyspaceSpec, rules?: Uint8Array[] }
+// `rules`: the rule files' texts of a wordlist job with rules, in shared memory. `targets`: packed in
+// shared memory (packTargets(list, true)), or a list packed here once per array: either way, pass
+// the same one while a job's targets stay the same.
+export type ChunkJob = { algorithm: Algorithm, targets: Uint8Array[] | PackedTargets, keyspace: KeyspaceSpec, rules?: Uint8Array[] }
 export type ChunkOutcome = { hashed: number, cancelled: boolean }
 
 export class RunningChunk {
@@ -42,7 +45,6 @@ export class ChunkRunner {
   readonly threads: number
   readonly #pool: Piscina<SearchRequest, SearchResult>
   readonly #packed = new WeakMap<Uint8Array[], PackedTargets>()
-  #packings = 0
 
   constructor (threads = availableParallelism()) {
     this.threads = threads
@@ -89,16 +91,10 @@ export class ChunkRunner {
     return this.#pool.destroy()
   }
 
-  #pack (targets: Uint8Array[]): PackedTargets {
+  #pack (targets: Uint8Array[] | PackedTargets): PackedTargets {
+    if ('ends' in targets) return targets
     let packed = this.#packed.get(targets)
-    if (packed) return packed
-    const ends = new Uint32Array(new SharedArrayBuffer(4 * targets.length))
-    let total = 0
-    for (const [i, t] of targets.entries()) ends[i] = total += t.length
-    const bytes = new Uint8Array(new SharedArrayBuffer(total))
-    for (const [i, t] of targets.entries()) bytes.set(t, i === 0 ? 0 : ends[i - 1])
-    packed = { id: ++this.#packings, bytes, ends }
-    this.#packed.set(targets, packed)
+    if (!packed) this.#packed.set(targets, packed = packTargets(targets, true))
     return packed
   }
 

@@ -3,16 +3,13 @@
 import type { Algorithm } from '../shared/algorithms.ts'
 import type { KeyspaceSpec } from '../shared/keyspace/spec.ts'
 import type { SearchHit, SearchResult } from '../shared/kernels/search.ts'
+import type { PackedTargets } from '../shared/kernels/targets.ts'
 
 export type { SearchHit, SearchResult }
 
-// A job's targets in shared memory, packed once by the main thread: target i is
-// bytes[ends[i - 1] .. ends[i]). `id` names this packing, so a thread unpacks it once.
-export type PackedTargets = { id: number, bytes: Uint8Array, ends: Uint32Array }
-
 export type SearchRequest = {
   algorithm: Algorithm
-  targets: PackedTargets
+  targets: PackedTargets // in shared memory, packed once per job by the main thread
   keyspace: KeyspaceSpec
   offset: string // first keyspace index, decimal
   length: number

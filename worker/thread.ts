@@ -3,7 +3,8 @@
 import { keyspaceFrom, type Keyspace } from '../shared/keyspace/keyspace.ts'
 import type { KeyspaceSpec } from '../shared/keyspace/spec.ts'
 import { parseRules, type RuleSet } from '../shared/rules/rules.ts'
-import type { PackedTargets, SearchHit, SearchRequest, SearchResult } from './thread-messages.ts'
+import type { SearchHit, SearchRequest, SearchResult } from './thread-messages.ts'
+import type { PackedTargets } from '../shared/kernels/targets.ts'
 import { search } from '../shared/kernels/search.ts'
 import { searchWords } from '../shared/kernels/words.ts'
 import { fastBlocks, fastKernels } from '../shared/kernels/index.ts'
@@ -24,19 +25,17 @@ function rulesOf (spec: KeyspaceSpec, texts: Uint8Array[] | undefined): RuleSet[
   return spec.rules.map((file, i) => parseRules(texts[i], file.name))
 }
 
-// A job's targets, unpacked once per packing (views into the shared memory, not copies): the same
-// array for every piece, which the kernels' preparation of targets is cached by.
-const unpacked = new Map<number, Uint8Array[]>()
-const UNPACKED_KEPT = 4
+// A job's targets arrive with every piece; the first copy of each packing is kept, so the kernels'
+// preparation of them (cached by object) happens once per thread.
+const packings = new Map<number, PackedTargets>()
+const PACKINGS_KEPT = 4
 
-function targetsOf (packed: PackedTargets): Uint8Array[] {
-  let targets = unpacked.get(packed.id)
-  if (!targets) {
-    targets = Array.from(packed.ends, (end, i) => packed.bytes.subarray(i === 0 ? 0 : packed.ends[i - 1], end))
-    unpacked.set(packed.id, targets)
-    for (const id of unpacked.keys()) if (unpacked.size > UNPACKED_KEPT) unpacked.delete(id)
-  }
-  return targets
+function targetsOf (packed: PackedTargets): PackedTargets {
+  const known = packings.get(packed.id)
+  if (known) return known
+  packings.set(packed.id, packed)
+  for (const id of packings.keys()) if (packings.size > PACKINGS_KEPT) packings.delete(id)
+  return packed
 }
 
 export default function run (request: SearchRequest): SearchResult {

@@ -1,6 +1,6 @@
 // The scalar segment kernel: builds each candidate in place in a padded block (only the bytes the
 // odometer changed are rewritten), compresses it, and tests the key state word against the bitmap.
-import { toHex, type Algorithm } from '../algorithms.ts'
+import type { Algorithm } from '../algorithms.ts'
 import type { Segment } from '../keyspace/keyspace.ts'
 import { MAX_CANDIDATE_BYTES } from '../keyspace/spec.ts'
 import { digestOf, isCrypt, writeMessage, type SaltGroup } from './modes.ts'
@@ -76,7 +76,7 @@ export function scalarMessageKernel (algorithm: Algorithm, group: SaltGroup, seg
   const hasher = new MessageHasher(targets.hash, message.length)
   const keyWord = KEY_WORD[targets.hash]
   const passes = isCrypt(algorithm)
-    ? () => group.targets.has(toHex(digestOf(algorithm, plaintext, group.salt, group.rounds)))
+    ? () => group.find(digestOf(algorithm, plaintext, group.salt, group.rounds)) !== undefined
     : () => mayMatch(targets, hasher.hash(message, 0, writeMessage(algorithm, plaintext, 0, length, message, group.salt))[keyWord])
   return odometerKernel(segment, digits, plaintext, passes)
 }

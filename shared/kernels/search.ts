@@ -1,10 +1,10 @@
 // Searches part of a keyspace for digests. Kernels walk a segment's odometer and report the offsets
 // whose key digest word passes the prefilter; this driver rebuilds those candidates, verifies them
 // with the reference hash, checks the cancel flag between batches and publishes progress.
-import { toHex, type Algorithm, type HashFunction } from '../algorithms.ts'
+import type { Algorithm, HashFunction } from '../algorithms.ts'
 import { candidateAt, odometerDigits, segmentAt, type Keyspace, type Segment } from '../keyspace/keyspace.ts'
 import { digestOf, messageSegment, saltGroups, type SaltGroup } from './modes.ts'
-import type { TargetSet } from './targets.ts'
+import type { PackedTargets, TargetSet } from './targets.ts'
 import type { BlockKernel } from './wasm/block-kernel.ts'
 import { scalarMessageKernel, scalarSegmentKernel } from './scalar-search.ts'
 import type { KernelFactory, SegmentKernel } from './segment-kernel.ts'
@@ -19,7 +19,8 @@ export const KERNEL_FIRST_BATCH = 4_096
 export type SearchHit = { index: string, hash: Uint8Array, plaintext: Uint8Array }
 export type SearchResult = { hashed: number, hits: SearchHit[], cancelled: boolean }
 
-export type SearchJob = { algorithm: Algorithm, targets: Uint8Array[], keyspace: Keyspace }
+// `targets`: as bytes, or packed once for a worker's threads (prepared once per packing).
+export type SearchJob = { algorithm: Algorithm, targets: readonly Uint8Array[] | PackedTargets, keyspace: Keyspace }
 export type SearchControl = {
   cancel?: Int32Array // non-zero: stop at the next batch
   progress?: Int32Array
@@ -90,7 +91,7 @@ function firstKernel (factories: KernelFactory[], targets: TargetSet, segment: S
 // A prefilter pass, hashed in full with the reference and its group's salt: a hit only if it is one
 // of the group's targets. The hit carries the whole target.
 export function verify (algorithm: Algorithm, group: SaltGroup, index: bigint, plaintext: Uint8Array, hits: SearchHit[], control: SearchControl): void {
-  const target = group.targets.get(toHex(digestOf(algorithm, plaintext, group.salt, group.rounds)))
+  const target = group.find(digestOf(algorithm, plaintext, group.salt, group.rounds))
   if (!target) return
   const hit = { index: index.toString(), hash: target, plaintext }
   hits.push(hit)

@@ -6,11 +6,14 @@
 import type { HashFunction } from '../algorithms.ts'
 import { HASH_SHAPES } from './scalar.ts'
 
+// A job's targets as the worker's threads share them, packed once: target i is
+// bytes[ends[i - 1] .. ends[i]). `id` names the packing, so a thread indexes it once.
+export type PackedTargets = { id: number, bytes: Uint8Array, ends: Uint32Array }
+
 export type TargetSet = {
   hash: HashFunction
-  digests: Uint8Array[]
-  keyWords: Int32Array // each digest's key word, in digest order
-  keys: Int32Array // the distinct key words, sorted (signed)
+  keyWords: Int32Array // each target's key word, in target order
+  keys: Int32Array // the key words, sorted (signed)
   small: Uint32Array // bit (w & smallMask) is set for each target's key word w
   smallMask: number
   large: Uint32Array // bit (w >>> largeShift) is set for each target's key word w
@@ -30,13 +33,20 @@ const bitsFor = (targets: number, spare: number, min: number, max: number) => Ma
 export const KEY_WORD: Record<HashFunction, number> = { md4: 0, md5: 0, sha1: 4, sha256: 3, sha512: 6 }
 
 export function targetSet (hash: HashFunction, digests: Uint8Array[]): TargetSet {
-  // The key word's four bytes, read as the hash's state word (big-endian for the SHAs).
-  const at = 4 * KEY_WORD[hash]
-  const keyWords = HASH_SHAPES[hash].bigEndian
-    ? Int32Array.from(digests, (d) => (d[at] << 24) | (d[at + 1] << 16) | (d[at + 2] << 8) | d[at + 3])
-    : Int32Array.from(digests, (d) => d[at] | (d[at + 1] << 8) | (d[at + 2] << 16) | (d[at + 3] << 24))
-  const smallBits = bitsFor(digests.length, 3, 10, SMALL_BITMAP_MAX_BITS)
-  const largeBits = bitsFor(digests.length, 6, 16, LARGE_BITMAP_MAX_BITS)
+  return targetSetOfKeys(hash, Int32Array.from(digests, (d) => keyWordOf(hash, d, 0)))
+}
+
+// The key word of the digest at bytes[at..], read as the hash's state word (big-endian for the SHAs).
+export function keyWordOf (hash: HashFunction, bytes: Uint8Array, at: number): number {
+  const i = at + 4 * KEY_WORD[hash]
+  return HASH_SHAPES[hash].bigEndian
+    ? (bytes[i] << 24) | (bytes[i + 1] << 16) | (bytes[i + 2] << 8) | bytes[i + 3]
+    : bytes[i] | (bytes[i + 1] << 8) | (bytes[i + 2] << 16) | (bytes[i + 3] << 24)
+}
+
+export function targetSetOfKeys (hash: HashFunction, keyWords: Int32Array): TargetSet {
+  const smallBits = bitsFor(keyWords.length, 3, 10, SMALL_BITMAP_MAX_BITS)
+  const largeBits = bitsFor(keyWords.length, 6, 16, LARGE_BITMAP_MAX_BITS)
   const small = new Uint32Array(2 ** (smallBits - 5))
   const large = new Uint32Array(2 ** (largeBits - 5))
   const smallMask = 2 ** smallBits - 1
@@ -46,8 +56,8 @@ export function targetSet (hash: HashFunction, digests: Uint8Array[]): TargetSet
     const b = w >>> largeShift
     large[b >>> 5] |= 1 << (b & 31)
   }
-  const keys = Int32Array.from(new Set(keyWords)).sort()
-  return { hash, digests, keyWords, keys, small, smallMask, large, largeShift }
+  const keys = keyWords.slice().sort()
+  return { hash, keyWords, keys, small, smallMask, large, largeShift }
 }
 
 // The two bitmaps' verdict on a key word: false means no target has it.

@@ -2,15 +2,15 @@
 // mask (hybrid). Candidate i is variant i % perWord of word i / perWord. Candidates that fit one
 // block are written into a block kernel's batch and hashed with SIMD; longer ones are hashed one by
 // one with the scalar reference. Nothing is allocated per candidate.
-import { MAX_SALT_BYTES, toHex, type Algorithm, type HashFunction } from '../algorithms.ts'
+import { MAX_SALT_BYTES, type Algorithm, type HashFunction } from '../algorithms.ts'
 import { decodeHexForm, isHexForm } from '../hex-form.ts'
 import { candidateAt, odometerDigits, segmentAt, wordsOf, type Keyspace, type Segment } from '../keyspace/keyspace.ts'
 import { MAX_CANDIDATE_BYTES } from '../keyspace/spec.ts'
 import { RULE_BUFFER_BYTES, applyRule, applyRules, type RuleSet } from '../rules/rules.ts'
 import { digestOf, hashOf, isCrypt, isPlain, saltGroups, writeMessage, type SaltGroup } from './modes.ts'
 import { MessageHasher } from './scalar.ts'
-import { verify, type SearchControl, type SearchResult } from './search.ts'
-import { KEY_WORD, hasKey, mayMatch, targetSet, type TargetSet } from './targets.ts'
+import { verify, type SearchControl, type SearchJob, type SearchResult } from './search.ts'
+import { KEY_WORD, hasKey, mayMatch, targetSetOfKeys, type TargetSet } from './targets.ts'
 import type { BlockKernel } from './wasm/block-kernel.ts'
 
 // Candidates between looks at the cancel flag (and progress reports); for crypt schemes, hashes
@@ -21,7 +21,7 @@ const CRYPTS_PER_CHECK = 8
 const RUN_CAP = 2n ** 31n
 
 // `rules`: a wordlist's rule files, parsed, in the keyspace's order.
-export type WordsJob = { algorithm: Algorithm, targets: Uint8Array[], keyspace: Keyspace, rules: RuleSet[] | null }
+export type WordsJob = { algorithm: Algorithm, targets: SearchJob['targets'], keyspace: Keyspace, rules: RuleSet[] | null }
 
 // How the variants of one word are made: `begin` positions at a word and a variant, `next` writes the
 // current variant's candidate into the output buffer given at construction and moves on (returning
@@ -197,7 +197,7 @@ const combined = new WeakMap<SaltGroup[], TargetSet>()
 function everyDigest (hash: HashFunction, groups: SaltGroup[]): TargetSet {
   if (groups.length === 1) return groups[0].set
   let set = combined.get(groups)
-  if (!set) combined.set(groups, set = targetSet(hash, groups.flatMap((g) => g.set.digests)))
+  if (!set) combined.set(groups, set = targetSetOfKeys(hash, Int32Array.from(groups.flatMap((g) => [...g.set.keyWords]))))
   return set
 }
 
@@ -281,7 +281,7 @@ export function searchWords (job: WordsJob, words: Uint8Array, offset: bigint, l
         } else hashAlone(buf, n, 0, done)
       } else if (crypt) {
         for (const [g, group] of groups.entries()) {
-          if (group.targets.has(toHex(digestOf(algorithm, buf.subarray(0, n), group.salt, group.rounds)))) check(done, g)
+          if (group.find(digestOf(algorithm, buf.subarray(0, n), group.salt, group.rounds)) !== undefined) check(done, g)
           // Each takes milliseconds: many salts must not hold off a cancel (the candidate is redone).
           if (++crypts % CRYPTS_PER_CHECK === 0 && cancelled(control)) return { hashed: done, hits, cancelled: true }
         }

@@ -40,7 +40,7 @@ export type ModuleShape = {
 
 export const widthOf = (hash: HashFunction): Width => (hash === 'sha512' ? 64 : 32)
 export const lanesOf = (hash: HashFunction) => 128 / widthOf(hash)
-export const comparedFor = (targets: TargetSet) => (targets.digests.length <= MAX_COMPARED_TARGETS ? targets.digests.length : 0)
+export const comparedFor = (targets: TargetSet) => (targets.keyWords.length <= MAX_COMPARED_TARGETS ? targets.keyWords.length : 0)
 
 let simdSupport: boolean | undefined
 export function simdSupported (): boolean {
