@@ -19,7 +19,7 @@ export type JobRequest = {
   keyspace: KeyspaceInput | WordlistInput
   priority?: number // a whole number from 0; higher runs first
   // Who each target belongs to (hash lists read with --username, shadow files), by the target's text
-  // (formatTarget): results name them. Not kept by a session journal.
+  // (formatTarget): results name them, after a --restore too (the session journal keeps them).
   users?: Record<string, string[]>
 }
 

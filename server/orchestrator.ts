@@ -226,7 +226,7 @@ export class Orchestrator extends EventEmitter<OrchestratorEvents> {
     const known = new Map([...journaled.known, ...this.#knownInPotfile(algorithm, targets)].map((k) => [k.hash, k]))
     const spec: JobSpec = { algorithm, targets, keyspace, priority, known: [...known.values()], capLength: wordlist ? capWords(wordlist.list, keyspace) : undefined }
     const { job, effects } = this.#scheduler.restoreJob(spec, id, journaled.completed)
-    return this.#register(job, wordlist, effects)
+    return this.#register(job, wordlist, effects, journaled.users)
   }
 
   async #openWordlist (path: string): Promise<Wordlist> {
@@ -254,7 +254,7 @@ export class Orchestrator extends EventEmitter<OrchestratorEvents> {
     this.#handles.set(state.id, job)
     if (wordlist) this.#wordlists.set(state.id, wordlist)
     const journal = this.#journal
-    if (journal) this.#writes.write(() => journal.recordJob(state, wordlist?.list.source ?? null))
+    if (journal) this.#writes.write(() => journal.recordJob(state, wordlist?.list.source ?? null, users))
     this.#persist(effects)
     this.emit('job-added', job)
     if (this.#writes.failing && this.#scheduler.setPaused(state.id, true)) this.#pausedByStore.add(state.id)

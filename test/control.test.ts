@@ -55,8 +55,8 @@ describe('npm run ctl', () => {
     const rules = join(dir, 'rules.txt')
     writeFileSync(rules, ':\n$1\nr\n')
     const hashes = join(dir, 'hashes.txt')
-    writeFileSync(hashes, `# a hash list\n${hex('md5', 'hello1')}\n${hex('md5', 'drowssap')}\n`)
-    const listJob = await ctl(['submit', '--targets', hashes, '--wordlist', words, '-r', rules, '--priority', '1'])
+    writeFileSync(hashes, `# a hash list\nalice:${hex('md5', 'hello1')}\nbob:${hex('md5', 'drowssap')}\ncarol:${hex('md5', 'drowssap')}\n`)
+    const listJob = await ctl(['submit', '--targets', hashes, '--username', '--wordlist', words, '-r', rules, '--priority', '1'])
     expect(listJob, listJob.stderr).toMatchObject({ code: 0, stdout: 'job 1\n' })
     const maskJob = await ctl(['submit', '--json', '--mask', '?a?a?a?a?a?a?a', '--target', hex('md5', 'not in it')])
     expect(JSON.parse(maskJob.stdout)).toEqual({ job: '2' })
@@ -94,8 +94,9 @@ describe('npm run ctl', () => {
     const watched = await ctl(['watch', '1', '--interval', '1'])
     expect(watched.code, watched.stderr).toBe(0)
     expect(watched.stdout.trim().split('\n').at(-1)).toMatch(/^job 1 found: md5 .*words\.txt -r .*rules\.txt, [\d.]+% \(\d+\/1506\), 2\/2 found$/)
+    // The users of the list came back with the job from the journal.
     const results = await ctl(['results', '1'])
-    expect(results.stdout.split('\n').filter(Boolean).sort()).toEqual([`${hex('md5', 'drowssap')}:drowssap`, `${hex('md5', 'hello1')}:hello1`].sort())
+    expect(results.stdout.split('\n').filter(Boolean).sort()).toEqual([`alice:${hex('md5', 'hello1')}:hello1`, `bob:${hex('md5', 'drowssap')}:drowssap`, `carol:${hex('md5', 'drowssap')}:drowssap`].sort())
 
     const cancelled = await ctl(['cancel', '2', '--json'])
     expect(JSON.parse(cancelled.stdout)).toMatchObject({ job: '2', status: 'cancelled', recovered: [0, 1] })

@@ -149,7 +149,33 @@ describe('Journal', () => {
     writeFileSync(path, 'garbage\n')
     await expect(Journal.open(path, true)).rejects.toThrow(/session\.journal:1: damaged record/)
     writeFileSync(path, record({ t: 'session', version: 1 }))
-    await expect(Journal.open(path, true)).rejects.toThrow(/:1: not a TaskOrchestrator session journal of version 2/)
+    await expect(Journal.open(path, true)).rejects.toThrow(/:1: not a TaskOrchestrator session journal of version 2 or 3/)
+  })
+
+  it('keeps a hash list\'s user names, in batches, and drops a job whose users a crash cut short', async () => {
+    const path = tempFile()
+    const { journal } = await Journal.open(path, false)
+    const targets = Array.from({ length: 3000 }, (_, i) => md5(String(i)))
+    const users = Object.fromEntries(targets.map((t, i) => [t.toString('hex'), i % 2 ? [`user${i}`] : [`user${i}`, `twin${i}`]]))
+    const job = new Scheduler().addJob({ algorithm: 'md5', targets, keyspace: rangeSpec(0, 1_000_000) }).job
+    journal.recordJob(job, null, users)
+    journal.close()
+    expect(readFileSync(path, 'utf8').split('\n').filter((l) => l.includes('"t":"users"'))).toHaveLength(3) // 4500 pairs
+    const { replay } = await Journal.open(path, true)
+    expect(replay.jobs[0].users).toEqual(users)
+    // The same records, cut off inside the users: the job was never wholly recorded.
+    const lines = readFileSync(path, 'utf8').split('\n')
+    writeFileSync(path, lines.slice(0, lines.findIndex((l) => l.includes('"t":"users"')) + 1).join('\n') + '\n')
+    const cut = await Journal.open(path, true)
+    expect(cut.replay.jobs).toEqual([])
+    expect(cut.replay.warnings.join()).toMatch(/dropped job 1, whose creation a crash cut short/)
+  })
+
+  it('reads a version 2 journal (no users)', async () => {
+    const path = tempFile()
+    writeFileSync(path, record({ t: 'session', version: 2 }) + record({ t: 'job', id: '1', algorithm: 'md5', keyspace: rangeSpec(0, 100), priority: 0, count: 1, targets: [hex('a')] }))
+    const { replay } = await Journal.open(path, true)
+    expect(replay.jobs.map((j) => [j.id, j.users])).toEqual([['1', {}]])
   })
 
   it('re-hashes results: one whose plaintext does not hash to its target is dropped, with a warning', async () => {
@@ -230,7 +256,7 @@ describe('restoring a wordlist job', () => {
     const list = await Wordlist.open(words)
     const { specs } = await readRuleFiles([rules])
     const journaled: JournaledJob = {
-      id: '1', algorithm: 'md5', targets: [md5('beta1')], priority: 0, source: list.source, known: [], completed: [], ended: null,
+      id: '1', algorithm: 'md5', targets: [md5('beta1')], priority: 0, source: list.source, users: {}, known: [], completed: [], ended: null,
       keyspace: { ...list.spec, rules: specs }
     }
     const orch = new Orchestrator({ token: TOKEN })

@@ -22,20 +22,26 @@ import { mergeRanges, type Range } from '../scheduler/ranges.ts'
 import type { EndStatus, FoundResult, JobState } from '../scheduler/state.ts'
 import { AppendFile, syncDirectory, type FileIO } from './append-file.ts'
 
-export const JOURNAL_VERSION = 2
-// No record is longer than this: targets travel in batches of TARGETS_PER_RECORD.
+// 3: `users` records (a hash list's user names). Version 2 journals are read too.
+export const JOURNAL_VERSION = 3
+const READABLE_VERSIONS = [2, 3]
+// No record is longer than this: targets travel in batches of TARGETS_PER_RECORD, user names in
+// batches of as many (target, user) pairs.
 const MAX_LINE_BYTES = 1024 * 1024
 const TARGETS_PER_RECORD = 2048
+const MAX_USER_NAME_LENGTH = 256
 const END_STATUSES: readonly string[] = ['found', 'exhausted', 'cancelled'] satisfies EndStatus[]
 
 type SessionRecord = { t: 'session', version: number }
-// `count`: how many targets the job has, in this record and the `targets` records right after it.
-type JobRecord = { t: 'job', id: string, algorithm: Algorithm, keyspace: KeyspaceSpec, priority: number, count: number, targets: string[], source?: WordlistSource }
+// `count`: how many targets the job has, in this record and the `targets` records right after it;
+// `users`: how many (target, user) pairs the `users` records after those hold.
+type JobRecord = { t: 'job', id: string, algorithm: Algorithm, keyspace: KeyspaceSpec, priority: number, count: number, targets: string[], source?: WordlistSource, users?: number }
 type TargetsRecord = { t: 'targets', job: string, targets: string[] }
+type UsersRecord = { t: 'users', job: string, users: [string, string][] } // [target's text, user]
 type DoneRecord = { t: 'done', job: string, offset: string, length: string }
 type FoundRecord = { t: 'found', job: string, hash: string, plaintext: string } // plaintext in hex
 type EndRecord = { t: 'end', job: string, status: EndStatus }
-type JournalRecord = SessionRecord | JobRecord | TargetsRecord | DoneRecord | FoundRecord | EndRecord
+type JournalRecord = SessionRecord | JobRecord | TargetsRecord | UsersRecord | DoneRecord | FoundRecord | EndRecord
 
 // A job as the journal knows it.
 export type JournaledJob = {
@@ -45,6 +51,7 @@ export type JournaledJob = {
   keyspace: KeyspaceSpec
   priority: number
   source: WordlistSource | null // wordlists: the file the job was created from
+  users: Record<string, string[]> // the users of its targets, by the target's text (hash lists)
   known: FoundResult[] // re-hashed on replay: a plaintext here hashes to its target
   completed: Range[] // sorted, disjoint
   ended: EndStatus | null
@@ -87,10 +94,10 @@ export class Journal {
     return { journal: new Journal(openOrFail(path, io), replay), replay }
   }
 
-  recordJob (job: JobState, source: WordlistSource | null): void {
+  recordJob (job: JobState, source: WordlistSource | null, users: Readonly<Record<string, string[]>> = {}): void {
     if (this.#jobs.has(job.id)) return
     const targets = [...job.targets.keys()]
-    this.#file.append(jobLines(job.id, job.algorithm, job.keyspace.spec, job.priority, targets, source))
+    this.#file.append(jobLines(job.id, job.algorithm, job.keyspace.spec, job.priority, targets, source, users))
     this.#jobs.add(job.id)
   }
 
@@ -133,14 +140,18 @@ function line (record: JournalRecord): string {
   return `${checksum(json)} ${json}\n`
 }
 
-// A job record and its targets records: written in one append, so a crash keeps all or none.
-function jobLines (id: string, algorithm: Algorithm, keyspace: KeyspaceSpec, priority: number, targets: string[], source: WordlistSource | null): string {
+// A job record, its targets records and its users records: written in one append, and counted in
+// the job record, so a crash keeps all or none.
+function jobLines (id: string, algorithm: Algorithm, keyspace: KeyspaceSpec, priority: number, targets: string[], source: WordlistSource | null, users: Readonly<Record<string, string[]>>): string {
+  const pairs = Object.entries(users).flatMap(([target, names]) => names.map((name): [string, string] => [target, name]))
   const record: JobRecord = { t: 'job', id, algorithm, keyspace, priority, count: targets.length, targets: targets.slice(0, TARGETS_PER_RECORD) }
   if (source) record.source = source
+  if (pairs.length > 0) record.users = pairs.length
   let text = line(record)
   for (let i = TARGETS_PER_RECORD; i < targets.length; i += TARGETS_PER_RECORD) {
     text += line({ t: 'targets', job: id, targets: targets.slice(i, i + TARGETS_PER_RECORD) })
   }
+  for (let i = 0; i < pairs.length; i += TARGETS_PER_RECORD) text += line({ t: 'users', job: id, users: pairs.slice(i, i + TARGETS_PER_RECORD) })
   return text
 }
 
@@ -149,7 +160,7 @@ function jobLines (id: string, algorithm: Algorithm, keyspace: KeyspaceSpec, pri
 function rewrite (path: string, jobs: JournaledJob[]): void {
   let text = line({ t: 'session', version: JOURNAL_VERSION })
   for (const job of jobs) {
-    text += jobLines(job.id, job.algorithm, job.keyspace, job.priority, job.targets.map((t) => formatTarget(job.algorithm, t)), job.source)
+    text += jobLines(job.id, job.algorithm, job.keyspace, job.priority, job.targets.map((t) => formatTarget(job.algorithm, t)), job.source, job.users)
     for (const k of job.known) text += line({ t: 'found', job: job.id, hash: k.hash, plaintext: toHex(k.plaintext) })
     for (const r of job.completed) text += line({ t: 'done', job: job.id, offset: r.offset.toString(), length: (r.end - r.offset).toString() })
     if (job.ended) text += line({ t: 'end', job: job.id, status: job.ended })
@@ -168,7 +179,7 @@ function rewrite (path: string, jobs: JournaledJob[]): void {
 }
 
 // A job while its records are read: `keys` its targets' texts so far, `count` how many it will have.
-type Building = JournaledJob & { count: number, size: bigint, ranges: Range[], keys: Set<string>, foundKeys: Set<string> }
+type Building = JournaledJob & { count: number, userCount: number, userPairs: number, size: bigint, ranges: Range[], keys: Set<string>, foundKeys: Set<string> }
 
 // Reads the journal line by line (never the whole file as one string).
 export async function replayJournal (path: string): Promise<Replay> {
@@ -183,7 +194,7 @@ export async function replayJournal (path: string): Promise<Replay> {
     const where = `session file ${path}:${number}`
     const record = parseLine(bytes.toString('utf8'), where)
     if (!sawHeader) {
-      if (record.t !== 'session' || record.version !== JOURNAL_VERSION) throw new InvalidInputError(`${where}: not a TaskOrchestrator session journal of version ${JOURNAL_VERSION}`)
+      if (record.t !== 'session' || !READABLE_VERSIONS.includes(record.version)) throw new InvalidInputError(`${where}: not a TaskOrchestrator session journal of version ${READABLE_VERSIONS.join(' or ')}`)
       sawHeader = true
       return
     }
@@ -214,11 +225,11 @@ export async function replayJournal (path: string): Promise<Replay> {
   const complete: JournaledJob[] = []
   for (const job of jobs.values()) {
     // Its job record and targets were one append; the crash cut that append short.
-    if (job.targets.length < job.count) {
+    if (job.targets.length < job.count || job.userPairs < job.userCount) {
       warnings.push(`session file ${path}: dropped job ${job.id}, whose creation a crash cut short`)
       continue
     }
-    const { count, size, ranges, keys, foundKeys, ...rest } = job
+    const { count, userCount, userPairs, size, ranges, keys, foundKeys, ...rest } = job
     complete.push({ ...rest, completed: mergeRanges(ranges) })
   }
   complete.sort((a, b) => Number(a.id) - Number(b.id))
@@ -258,8 +269,13 @@ function apply (jobs: Map<string, Building>, record: JournalRecord, warnings: st
     const source = keyspace.type === 'wordlist' ? wordlistSource(record.source) : null
     const targets = targetsOf(record.algorithm, record.targets)
     if (targets.length > record.count) throw new Error('more targets than its count')
+    const userCount = record.users ?? 0
+    if (!Number.isSafeInteger(userCount) || userCount < 0) throw new Error('malformed user count')
     const size = keyspaceFrom(keyspace).size
-    jobs.set(record.id, { id: record.id, algorithm: record.algorithm, targets, keyspace, priority: record.priority, source, known: [], completed: [], ended: null, count: record.count, size, ranges: [], keys: new Set(targets.map((t) => formatTarget(record.algorithm, t))), foundKeys: new Set() })
+    jobs.set(record.id, {
+      id: record.id, algorithm: record.algorithm, targets, keyspace, priority: record.priority, source, users: {}, known: [], completed: [], ended: null,
+      count: record.count, userCount, userPairs: 0, size, ranges: [], keys: new Set(targets.map((t) => formatTarget(record.algorithm, t))), foundKeys: new Set()
+    })
     return
   }
   if (record.t === 'session') throw new Error('a second session header')
@@ -274,6 +290,19 @@ function apply (jobs: Map<string, Building>, record: JournalRecord, warnings: st
     return
   }
   if (job.targets.length !== job.count) throw new Error(`job ${job.id} is missing ${job.count - job.targets.length} of its targets`)
+  if (record.t === 'users') {
+    if (!Array.isArray(record.users)) throw new Error('malformed users record')
+    for (const pair of record.users) {
+      if (!Array.isArray(pair) || pair.length !== 2 || typeof pair[1] !== 'string' || pair[1].length === 0 || pair[1].length > MAX_USER_NAME_LENGTH) throw new Error('malformed users record')
+      const hash = formatTarget(job.algorithm, parseTarget(job.algorithm, String(pair[0])))
+      if (!job.keys.has(hash)) throw new Error(`users record for ${hash}, not a target of job ${job.id}`)
+      ;(job.users[hash] ??= []).push(pair[1])
+    }
+    job.userPairs += record.users.length
+    if (job.userPairs > job.userCount) throw new Error(`more users than job ${job.id} counts`)
+    return
+  }
+  if (job.userPairs !== job.userCount) throw new Error(`job ${job.id} is missing ${job.userCount - job.userPairs} of its users`)
   switch (record.t) {
     case 'done': {
       if (!DECIMAL.test(String(record.offset)) || !DECIMAL.test(String(record.length)) || record.length === '0') throw new Error('malformed done record')
