@@ -2,7 +2,7 @@
 // (the key word), cheapest first. A small bitmap on its low bits, sized to stay in cache, rejects most
 // candidates with one read; a larger one on its high bits rejects most of the rest; then the key word
 // is looked up exactly in a sorted table. Only a candidate passing all three is hashed again in full
-// by the search driver, which compares the whole digest (its salt group's `targets`).
+// by the search driver, which compares the whole digest (its salt group's `find`).
 import type { HashFunction } from '../algorithms.ts'
 import { HASH_SHAPES } from './scalar.ts'
 
