@@ -4,24 +4,23 @@
 import { spawn, spawnSync } from 'node:child_process'
 import { createHash } from 'node:crypto'
 import { HASHCAT_MODES, type Algorithm } from '../shared/algorithms.ts'
+import { StatusReader, parseVersion, type HashcatStatus } from '../worker/hashcat/parse.ts'
 
 export type HashcatRun = { wallSpeed: number, reportedSpeed: number }
 // `targets`: a file of digests to seek instead of the one digest; `vectorWidth`: hashcat's
 // --backend-vector-width (8 is what an AVX2 desktop gets; the default is what this CPU gets).
 export type HashcatOptions = { targets?: string, vectorWidth?: number }
 
-const UNITS: Record<string, number> = { H: 1, kH: 1e3, MH: 1e6, GH: 1e9 }
-
 export function hashcatVersion (): string | null {
   const result = spawnSync('hashcat', ['--version'], { encoding: 'utf8' })
-  return result.status === 0 ? result.stdout.trim() : null
+  return result.status === 0 ? parseVersion(result.stdout).text : null
 }
 
 export async function runHashcat (algorithm: Algorithm, end: bigint, options: HashcatOptions = {}): Promise<HashcatRun> {
   const digits = end.toString().length - 1
   if (end !== 10n ** BigInt(digits) || digits < 1) throw new Error(`--compare hashcat needs a range end that is a power of ten, not ${end}`)
   const mask = '?1' + '?d'.repeat(digits - 1)
-  const run = await hashcat(algorithm, ['-a', '3', '-1', '123456789', '-i', '--increment-min', '1', mask], (mask) => Number(mask) === digits, options)
+  const run = await hashcat(algorithm, ['-a', '3', '-1', '123456789', '-i', '--increment-min', '1', mask], (status) => status.maskLength === digits, options)
   return { wallSpeed: Number(end - 1n) / run.seconds, reportedSpeed: run.reportedSpeed }
 }
 
@@ -32,30 +31,27 @@ export async function runHashcatRules (algorithm: Algorithm, wordlist: string, r
 }
 
 // Runs hashcat (-O, as fast as it goes) for a digest that is not in the keyspace; `counts` says which
-// mask lengths' speed lines to keep (by the length hashcat prints in brackets).
-async function hashcat (algorithm: Algorithm, attack: string[], counts: (maskLength: string) => boolean, options: HashcatOptions = {}): Promise<{ seconds: number, reportedSpeed: number }> {
+// status lines' speeds to keep (with --increment, those of the mask length measured).
+async function hashcat (algorithm: Algorithm, attack: string[], counts: (status: HashcatStatus) => boolean, options: HashcatOptions = {}): Promise<{ seconds: number, reportedSpeed: number }> {
   const mode = Object.keys(HASHCAT_MODES).find((m) => HASHCAT_MODES[m] === algorithm)!
-  const args = ['-m', mode, '-O', '--force', '--potfile-disable', '--restore-disable', '--status', '--status-timer', '1',
+  const args = ['-m', mode, '-O', '--force', '--potfile-disable', '--restore-disable', '--quiet', '--status', '--status-json', '--status-timer', '1',
     ...(options.vectorWidth ? ['--backend-vector-width', String(options.vectorWidth)] : []),
     options.targets ?? createHash(algorithm).update('not in any benchmark keyspace').digest('hex'), ...attack]
   const started = performance.now()
   const child = spawn('hashcat', args, { stdio: ['ignore', 'pipe', 'pipe'] })
-  let output = ''
-  child.stdout.setEncoding('utf8').on('data', (text: string) => { output += text })
+  const reader = new StatusReader()
+  const statuses: HashcatStatus[] = []
+  let errors = ''
+  child.stdout.setEncoding('utf8').on('data', (text: string) => { statuses.push(...reader.push(text)) })
+  child.stderr.setEncoding('utf8').on('data', (text: string) => { errors += text })
   const code = await new Promise<number | null>((resolve) => child.on('close', resolve))
   const seconds = (performance.now() - started) / 1000
   // Exit 1 is "exhausted", which is what a digest outside the keyspace must give.
-  if (code !== 1) throw new Error(`hashcat exited ${code}: ${output.slice(-500)}`)
-  // Speeds reported while the mask lengths asked for run.
-  const speeds: number[] = []
-  let counted = true
-  for (const line of output.split('\n')) {
-    const mask = /^Guess\.Mask\.*: \S+ \[(\d+)\]/.exec(line)
-    if (mask) counted = counts(mask[1])
-    const speed = /^Speed\.#1\.*:\s+([\d.]+) (\w+)\/s/.exec(line)
-    if (speed && counted) speeds.push(Number(speed[1]) * UNITS[speed[2]])
-  }
-  if (speeds.length === 0) throw new Error('hashcat printed no speed line for the measured part')
+  if (code !== 1) throw new Error(`hashcat exited ${code}: ${errors.slice(-500)}`)
+  statuses.push(...reader.end())
+  // Speeds reported while the part measured ran, and at its end (a run under a second has no other).
+  const speeds = statuses.filter(counts).map((s) => s.speed)
+  if (speeds.length === 0) throw new Error('hashcat printed no status line for the measured part')
   return { seconds, reportedSpeed: median(speeds) }
 }
 

@@ -29,6 +29,7 @@ export type ErrorCode =
   | 'TASKORCH_ERR_INVALID_INPUT'
   | 'TASKORCH_ERR_UNKNOWN_JOB'
   | 'TASKORCH_ERR_REMOTE'
+  | 'TASKORCH_ERR_HASHCAT_FORMAT'
   | 'TASKORCH_ERR_INTERNAL'
 
 export class TaskOrchError extends Error {
@@ -232,6 +233,14 @@ export class RemoteError extends TaskOrchError {
   constructor (remoteCode: string, message: string) {
     super('TASKORCH_ERR_REMOTE', `the server failed: ${message} (${remoteCode})`)
     this.remoteCode = remoteCode
+  }
+}
+
+// hashcat printed something its parser (worker/hashcat/parse.ts) does not know: another version's
+// format, or a failure. `source` names what was being read (--status-json, --keyspace, ...).
+export class HashcatFormatError extends TaskOrchError {
+  constructor (source: string, what: string) {
+    super('TASKORCH_ERR_HASHCAT_FORMAT', `hashcat's ${source} output: ${what}`)
   }
 }
 
