@@ -1,5 +1,5 @@
 // A job as the library's users describe it to addTasks, and its checked, canonical form.
-import { ALGORITHMS, isAlgorithm, parseTarget, type Algorithm } from '../shared/algorithms.ts'
+import { ALGORITHM_INFO, ALGORITHMS, formatTarget, isAlgorithm, isTarget, parseTarget, toHex, type Algorithm } from '../shared/algorithms.ts'
 import { InvalidInputError } from '../shared/errors.ts'
 import { keyspaceSpec, type HybridSpec, type KeyspaceInput, type KeyspaceSpec } from '../shared/keyspace/spec.ts'
 
@@ -23,11 +23,20 @@ export type JobRequest = {
   users?: Record<string, string[]>
 }
 
-// Targets as bytes and a canonical keyspace (a wordlist stays a path: it has to be read first).
-export function checkRequest (request: JobRequest): { targets: Uint8Array[], keyspace: KeyspaceSpec | CheckedWordlist } {
+// Targets as their canonical text (formatTarget), each checked, and a canonical keyspace (a wordlist
+// stays a path: it has to be read first). Texts, not bytes: a job of millions keeps a string each.
+export function checkRequest (request: JobRequest): { targets: string[], keyspace: KeyspaceSpec | CheckedWordlist } {
   if (!isAlgorithm(request?.algorithm)) throw new InvalidInputError(`algorithm ${JSON.stringify(request?.algorithm)} is not one of ${ALGORITHMS.join(', ')}`)
   if (!Array.isArray(request.targets)) throw new InvalidInputError('targets must be an array of digests')
-  const targets = request.targets.map((t) => (typeof t === 'string' ? parseTarget(request.algorithm, t) : t))
+  const algorithm = request.algorithm
+  // A bare digest in lower-case hex is its own canonical text: a list of millions skips the round trip.
+  const canonical = ALGORITHM_INFO[algorithm].kind === 'plain' ? new RegExp(`^[0-9a-f]{${2 * ALGORITHM_INFO[algorithm].digestBytes}}$`) : null
+  const targets = request.targets.map((t) => {
+    if (typeof t === 'string' && canonical?.test(t)) return t
+    const bytes = typeof t === 'string' ? parseTarget(algorithm, t) : t
+    if (!isTarget(algorithm, bytes)) throw new InvalidInputError(`target ${toHex(bytes)} is not a ${algorithm} target`)
+    return formatTarget(algorithm, bytes)
+  })
   if (request.keyspace?.type === 'wordlist') {
     const { path, rules = [], hybrid } = request.keyspace
     if (typeof path !== 'string' || path === '') throw new InvalidInputError('a wordlist keyspace needs a path')

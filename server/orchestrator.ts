@@ -4,7 +4,7 @@
 import type { ChildProcess } from 'node:child_process'
 import type { Socket } from 'node:net'
 import { EventEmitter } from 'node:events'
-import { formatTarget, isTarget, type Algorithm } from '../shared/algorithms.ts'
+import { formatTarget, isTarget, parseTarget, type Algorithm } from '../shared/algorithms.ts'
 import { FalseFoundError, InvalidInputError, MiscountError, ProtocolError, TimeoutError, coded, type StoreError, type TaskOrchError } from '../shared/errors.ts'
 import { matches } from '../shared/kernels/modes.ts'
 import { keyspaceFrom, wordsOf } from '../shared/keyspace/keyspace.ts'
@@ -74,6 +74,8 @@ export type ChunkEvent = { outcome: 'issued' | 'completed' | 'requeued' | 'faile
 export type RefusalReason = 'limits' | 'version' | 'role'
 
 const SCHEDULER_TICK_MS = 1_000
+// TARGETS batches made and sent before the event loop gets a turn (about 0.1 s of work).
+const ANNOUNCE_BATCHES_PER_TURN = 32
 // The reason 'worker-left' gives for a worker that said goodbye (anything else: it was lost).
 export const LEFT_POLITELY = 'said goodbye'
 
@@ -238,11 +240,16 @@ export class Orchestrator extends EventEmitter<OrchestratorEvents> {
 
   // A potfile line is trusted only if it hashes to the target: other modes' lines that look alike or a
   // damaged file cannot make us report a wrong plaintext.
-  #knownInPotfile (algorithm: Algorithm, targets: Uint8Array[]): FoundResult[] {
-    if (!this.#potfile) return []
+  // Targets as bytes or their text (formatTarget); bytes are made only for those the potfile names.
+  #knownInPotfile (algorithm: Algorithm, targets: readonly (string | Uint8Array)[]): FoundResult[] {
+    const potfile = this.#potfile
+    if (!potfile) return []
     return targets.flatMap((t) => {
-      const hash = formatTarget(algorithm, t)
-      const plaintext = this.#potfile!.plaintexts(hash).find((p) => matches(algorithm, t, p))
+      const hash = typeof t === 'string' ? t : formatTarget(algorithm, t)
+      const plaintexts = potfile.plaintexts(hash)
+      if (plaintexts.length === 0) return []
+      const target = typeof t === 'string' ? parseTarget(algorithm, t) : t
+      const plaintext = plaintexts.find((p) => matches(algorithm, target, p))
       return plaintext ? [{ hash, plaintext }] : []
     })
   }
@@ -494,9 +501,10 @@ export class Orchestrator extends EventEmitter<OrchestratorEvents> {
   #announceJob (peer: Peer, job: JobState): Promise<void> | null {
     const known = peer.knownJobs.get(job.id)
     if (known !== undefined) return known
-    const remaining = [...job.remaining.values()]
+    const remaining = [...job.remaining]
+    const batch = (from: number) => remaining.slice(from, from + MAX_TARGETS_PER_MESSAGE).map((text) => parseTarget(job.algorithm, text))
     const rules = this.#wordlists.get(job.id)?.rules
-    peer.session.send({ type: 'job', jobId: job.id, algorithm: job.algorithm, targets: remaining.slice(0, MAX_TARGETS_PER_MESSAGE), keyspace: job.keyspace.spec, ...(rules ? { rules } : {}) })
+    peer.session.send({ type: 'job', jobId: job.id, algorithm: job.algorithm, targets: batch(0), keyspace: job.keyspace.spec, ...(rules ? { rules } : {}) })
     if (remaining.length <= MAX_TARGETS_PER_MESSAGE) {
       peer.knownJobs.set(job.id, null)
       return null
@@ -505,7 +513,9 @@ export class Orchestrator extends EventEmitter<OrchestratorEvents> {
     const pending = (async () => {
       for (let i = MAX_TARGETS_PER_MESSAGE; i < remaining.length && !peer.session.closed; i += MAX_TARGETS_PER_MESSAGE) {
         if (socket.writableLength > MAX_OUTBOUND_BUFFER_BYTES / 4) await drained(socket)
-        peer.session.send({ type: 'targets', jobId: job.id, targets: remaining.slice(i, i + MAX_TARGETS_PER_MESSAGE) })
+        // Making a million targets' bytes takes a while: other sessions are served in between.
+        else if ((i / MAX_TARGETS_PER_MESSAGE) % ANNOUNCE_BATCHES_PER_TURN === 0) await new Promise((resolve) => setImmediate(resolve))
+        peer.session.send({ type: 'targets', jobId: job.id, targets: batch(i) })
       }
       peer.knownJobs.set(job.id, null)
     })()

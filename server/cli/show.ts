@@ -18,10 +18,10 @@ export async function showOrLeft (flags: Record<string, unknown>, potfilePath: s
   const options = hashOptions(flags)
   const list = flags.targets !== undefined ? await readHashList(flags.targets as string, algorithm, options) : null
   const potfile = await Potfile.read(potfilePath)
-  const targets = [...given.map((t) => parseTarget(algorithm, t, options)), ...(list?.targets ?? [])]
+  const hashes = [...given.map((t) => formatTarget(algorithm, parseTarget(algorithm, t, options))), ...(list?.targets ?? [])]
   const out: string[] = []
-  for (const target of targets) {
-    const hash = formatTarget(algorithm, target)
+  for (const hash of hashes) {
+    const target = parseTarget(algorithm, hash)
     const users = list?.users.get(hash) ?? []
     const plaintext = potfile.plaintexts(hash).find((p) => matches(algorithm, target, p))
     if (flags.show && plaintext) out.push(...resultLines({ hash, bytes: plaintext, users }))

@@ -11,9 +11,10 @@ import { MAX_TARGETS_PER_JOB } from '../scheduler/options.ts'
 
 export type HashListOptions = ParseOptions & { username?: boolean }
 
-// `users`: the users each target belongs to, by the target's text (formatTarget), when lines named them.
+// `targets`: each as its text (formatTarget: hashcat's canonical form), which is all a job keeps of it.
+// `users`: the users each target belongs to, by that text, when lines named them.
 // `locked`: shadow lines skipped because their account has no password hash.
-export type HashList = { targets: Uint8Array[], users: Map<string, string[]>, locked: number }
+export type HashList = { targets: string[], users: Map<string, string[]>, locked: number }
 
 export async function readHashList (path: string, algorithm: Algorithm, options: HashListOptions = {}): Promise<HashList> {
   const list: HashList = { targets: [], users: new Map(), locked: 0 }
@@ -39,7 +40,7 @@ export async function readHashList (path: string, algorithm: Algorithm, options:
       if (entry.user !== null) list.users.set(text, [...(list.users.get(text) ?? []), entry.user])
       if (seen.has(text)) continue // the same hash for several users is searched once
       seen.add(text)
-      list.targets.push(entry.target)
+      list.targets.push(text)
     } catch (error) {
       throw new InvalidInputError(`${path}:${number}: ${(error as Error).message}`)
     }

@@ -52,12 +52,16 @@ export class Scheduler {
     if (!Number.isSafeInteger(priority) || priority < 0 || priority > MAX_PRIORITY) {
       throw new InvalidInputError(`priority must be a whole number from 0 to ${MAX_PRIORITY}, got ${priority}`)
     }
-    const targets = new Map<string, Uint8Array>()
+    const targets = new Set<string>()
     for (const t of spec.targets) {
+      if (typeof t === 'string') {
+        targets.add(t)
+        continue
+      }
       if (!isTarget(spec.algorithm, t)) throw new InvalidInputError(`target ${toHex(t)} is not a ${spec.algorithm} target`)
-      targets.set(formatTarget(spec.algorithm, t), t)
+      targets.add(formatTarget(spec.algorithm, t))
     }
-    const remaining = new Map(targets)
+    const remaining = new Set(targets)
     const keyspace = keyspaceFrom(spec.keyspace)
     const done = mergeRanges(completed)
     for (const { offset, end } of done) {

@@ -13,9 +13,10 @@ export type FoundResult = { hash: string, plaintext: Uint8Array } // hash: the t
 // A job as the scheduler takes it: canonical keyspace, digests as bytes.
 // `known`: targets whose plaintext is already known (potfile, restored session): found from the start.
 // `capLength(offset)`: most candidates a chunk starting there may hold (wordlists bound chunks in bytes).
+// `targets`: bytes (checked here), or texts already canonical (formatTarget, as checkRequest makes them).
 export type JobSpec = {
   algorithm: Algorithm
-  targets: Uint8Array[]
+  targets: readonly (string | Uint8Array)[]
   keyspace: KeyspaceSpec
   priority?: number
   known?: FoundResult[]
@@ -41,8 +42,10 @@ export type JobState = {
   id: string
   seq: number // arrival order, for FIFO within a priority
   algorithm: Algorithm
-  targets: Map<string, Uint8Array> // by their text (formatTarget: hashcat's format)
-  remaining: Map<string, Uint8Array> // the targets not found yet
+  // By their text (formatTarget: hashcat's format) only: a string each, no bytes object, so a job of
+  // millions stays small; parseTarget gives the bytes back where they are needed (announcing a job).
+  targets: Set<string>
+  remaining: Set<string> // the targets not found yet
   keyspace: Keyspace
   priority: number
   status: JobStatus
