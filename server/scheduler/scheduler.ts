@@ -9,7 +9,7 @@ import { RateMeter } from '../rate.ts'
 import { MAX_PRIORITY, MAX_TARGETS_PER_JOB, SCHEDULER_DEFAULTS, type SchedulerOptions } from './options.ts'
 import { complement, insertRange, mergeRanges, rangesSize, type Range } from './ranges.ts'
 import { chunkSize } from './sizing.ts'
-import { inFlight, isLive, type Chunk, type Effect, type EndStatus, type FoundResult, type JobSpec, type JobState, type WorkerInfo, type WorkerState } from './state.ts'
+import { Remaining, inFlight, isLive, type Chunk, type Effect, type EndStatus, type FoundResult, type JobSpec, type JobState, type WorkerInfo, type WorkerState } from './state.ts'
 
 // A new worker loads its threads and kernels before its first report; on a busy machine that is slow.
 const NEW_WORKER_STALL_FACTOR = 3
@@ -61,7 +61,7 @@ export class Scheduler {
       if (!isTarget(spec.algorithm, t)) throw new InvalidInputError(`target ${toHex(t)} is not a ${spec.algorithm} target`)
       targets.add(formatTarget(spec.algorithm, t))
     }
-    const remaining = new Set(targets)
+    const remaining = new Remaining(targets)
     const keyspace = keyspaceFrom(spec.keyspace)
     const done = mergeRanges(completed)
     for (const { offset, end } of done) {

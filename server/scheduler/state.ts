@@ -45,7 +45,7 @@ export type JobState = {
   // By their text (formatTarget: hashcat's format) only: a string each, no bytes object, so a job of
   // millions stays small; parseTarget gives the bytes back where they are needed (announcing a job).
   targets: Set<string>
-  remaining: Set<string> // the targets not found yet
+  remaining: Remaining // the targets not found yet
   keyspace: Keyspace
   priority: number
   status: JobStatus
@@ -58,6 +58,38 @@ export type JobState = {
   nextChunk: number
   restoredHashed: bigint // searched in an earlier run of a restored session, counted in `hashed`
   capLength: ((offset: bigint) => number) | null
+}
+
+// The targets not found yet, as the job's targets less those found: a second set of millions would
+// cost as much again to build (seconds, with the server's event loop held).
+export class Remaining {
+  readonly #targets: ReadonlySet<string>
+  readonly #found = new Set<string>()
+
+  constructor (targets: ReadonlySet<string>) {
+    this.#targets = targets
+  }
+
+  get size (): number { return this.#targets.size - this.#found.size }
+
+  has (target: string): boolean {
+    return this.#targets.has(target) && !this.#found.has(target)
+  }
+
+  // Marks a target found; false if it is not one, or was found before.
+  delete (target: string): boolean {
+    if (!this.has(target)) return false
+    this.#found.add(target)
+    return true
+  }
+
+  * keys (): IterableIterator<string> {
+    for (const target of this.#targets) if (!this.#found.has(target)) yield target
+  }
+
+  [Symbol.iterator] (): IterableIterator<string> {
+    return this.keys()
+  }
 }
 
 // software: the worker's release as it reported it, for display only.
