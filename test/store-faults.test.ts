@@ -7,9 +7,9 @@ import { createHash } from 'node:crypto'
 import { once } from 'node:events'
 import * as fs from 'node:fs'
 import { join } from 'node:path'
-import { InvalidInputError } from '../shared/errors.ts'
+import { InvalidInputError, StoreError } from '../shared/errors.ts'
 import { Orchestrator } from '../server/orchestrator.ts'
-import type { FileIO } from '../server/store/append-file.ts'
+import { AppendFile, type FileIO } from '../server/store/append-file.ts'
 import { Journal, replayJournal } from '../server/store/journal.ts'
 import { Potfile } from '../server/store/potfile.ts'
 import { TOKEN, eventually, scriptedWorker, tempDir, within } from './helpers.ts'
@@ -118,6 +118,31 @@ describe('a disk that writes a few bytes at a time', () => {
     const { journal } = await Journal.open(join(dir, 'session'), false, io)
     journal.close()
     expect((await replayJournal(join(dir, 'session'))).jobs).toEqual([]) // the header arrived whole
+  })
+})
+
+describe('an append in pieces', () => {
+  it('is written whole or not at all: a disk filling up in its last piece leaves the file as it was', () => {
+    const path = join(tempDir('taskorch-pieces-'), 'file')
+    let writes = 0
+    let failAt = 3
+    const io: FileIO = {
+      writeSync: ((...args: Parameters<typeof fs.writeSync>) => {
+        if (++writes === failAt) throw Object.assign(new Error('no space left'), { code: 'ENOSPC' })
+        return (fs.writeSync as (...a: unknown[]) => number)(...args)
+      }) as typeof fs.writeSync,
+      fsyncSync: fs.fsyncSync,
+      ftruncateSync: fs.ftruncateSync
+    }
+    const file = new AppendFile(path, io)
+    file.append('first\n')
+    expect(() => file.append(['a\n', 'b\n', 'c\n'])).toThrow(StoreError)
+    expect(fs.readFileSync(path, 'utf8')).toBe('first\n')
+    failAt = 0
+    file.append(['a\n', 'b\n', 'c\n'])
+    file.append('last\n')
+    file.close()
+    expect(fs.readFileSync(path, 'utf8')).toBe('first\na\nb\nc\nlast\n')
   })
 })
 

@@ -1,6 +1,8 @@
 // An append-only file whose every append is durable before it returns: the whole text written (short
 // writes continued), then fsynced. A failed append (disk full, I/O error) is cut back off, so the file
-// never keeps half a record and the same append can simply be tried again later.
+// never keeps half a record and the same append can simply be tried again later. An append may come
+// in pieces (a job of millions of targets is more text than one JavaScript string holds): all are
+// written, then synced once, and a failure cuts them all off.
 import * as fs from 'node:fs'
 import { dirname } from 'node:path'
 import { StoreError } from '../../shared/errors.ts'
@@ -24,16 +26,20 @@ export class AppendFile {
     if (created) syncDirectory(dirname(path))
   }
 
-  append (text: string): void {
-    const bytes = Buffer.from(text, 'utf8')
+  append (text: string | readonly string[]): void {
+    let appended = 0
     try {
-      for (let written = 0; written < bytes.length;) written += this.#io.writeSync(this.#fd, bytes, written, bytes.length - written)
+      for (const piece of typeof text === 'string' ? [text] : text) {
+        const bytes = Buffer.from(piece, 'utf8')
+        for (let written = 0; written < bytes.length;) written += this.#io.writeSync(this.#fd, bytes, written, bytes.length - written)
+        appended += bytes.length
+      }
       this.#io.fsyncSync(this.#fd)
     } catch (error) {
       try { this.#io.ftruncateSync(this.#fd, this.#size) } catch {} // best effort: replay drops a torn tail anyway
       throw new StoreError(this.path, error as Error)
     }
-    this.#size += bytes.length
+    this.#size += appended
   }
 
   close (): void {

@@ -141,35 +141,38 @@ function line (record: JournalRecord): string {
 }
 
 // A job record, its targets records and its users records: written in one append, and counted in
-// the job record, so a crash keeps all or none.
-function jobLines (id: string, algorithm: Algorithm, keyspace: KeyspaceSpec, priority: number, targets: string[], source: WordlistSource | null, users: Readonly<Record<string, string[]>>): string {
+// the job record, so a crash keeps all or none. One string per record: ten million targets are
+// more text than one string may hold.
+function jobLines (id: string, algorithm: Algorithm, keyspace: KeyspaceSpec, priority: number, targets: string[], source: WordlistSource | null, users: Readonly<Record<string, string[]>>): string[] {
   const pairs = Object.entries(users).flatMap(([target, names]) => names.map((name): [string, string] => [target, name]))
   const record: JobRecord = { t: 'job', id, algorithm, keyspace, priority, count: targets.length, targets: targets.slice(0, TARGETS_PER_RECORD) }
   if (source) record.source = source
   if (pairs.length > 0) record.users = pairs.length
-  let text = line(record)
+  const lines = [line(record)]
   for (let i = TARGETS_PER_RECORD; i < targets.length; i += TARGETS_PER_RECORD) {
-    text += line({ t: 'targets', job: id, targets: targets.slice(i, i + TARGETS_PER_RECORD) })
+    lines.push(line({ t: 'targets', job: id, targets: targets.slice(i, i + TARGETS_PER_RECORD) }))
   }
-  for (let i = 0; i < pairs.length; i += TARGETS_PER_RECORD) text += line({ t: 'users', job: id, users: pairs.slice(i, i + TARGETS_PER_RECORD) })
-  return text
+  for (let i = 0; i < pairs.length; i += TARGETS_PER_RECORD) lines.push(line({ t: 'users', job: id, users: pairs.slice(i, i + TARGETS_PER_RECORD) }))
+  return lines
 }
 
 // The file anew, compactly: every job with its results, its completed ranges merged, and its end.
 // Written beside it, synced, then renamed over it, so a crash leaves the old file or the new one.
 function rewrite (path: string, jobs: JournaledJob[]): void {
-  let text = line({ t: 'session', version: JOURNAL_VERSION })
-  for (const job of jobs) {
-    text += jobLines(job.id, job.algorithm, job.keyspace, job.priority, job.targets.map((t) => formatTarget(job.algorithm, t)), job.source, job.users)
-    for (const k of job.known) text += line({ t: 'found', job: job.id, hash: k.hash, plaintext: toHex(k.plaintext) })
-    for (const r of job.completed) text += line({ t: 'done', job: job.id, offset: r.offset.toString(), length: (r.end - r.offset).toString() })
-    if (job.ended) text += line({ t: 'end', job: job.id, status: job.ended })
-  }
   const temporary = `${path}.rewrite`
   const fd = openSync(temporary, 'w', 0o600)
-  try {
+  const write = (text: string) => {
     const bytes = Buffer.from(text, 'utf8')
     for (let written = 0; written < bytes.length;) written += writeSync(fd, bytes, written, bytes.length - written)
+  }
+  try {
+    write(line({ t: 'session', version: JOURNAL_VERSION }))
+    for (const job of jobs) {
+      for (const text of jobLines(job.id, job.algorithm, job.keyspace, job.priority, job.targets.map((t) => formatTarget(job.algorithm, t)), job.source, job.users)) write(text)
+      for (const k of job.known) write(line({ t: 'found', job: job.id, hash: k.hash, plaintext: toHex(k.plaintext) }))
+      for (const r of job.completed) write(line({ t: 'done', job: job.id, offset: r.offset.toString(), length: (r.end - r.offset).toString() }))
+      if (job.ended) write(line({ t: 'end', job: job.id, status: job.ended }))
+    }
     fsyncSync(fd)
   } finally {
     closeSync(fd)
