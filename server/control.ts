@@ -10,7 +10,7 @@ import { parseTarget } from '../shared/algorithms.ts'
 import { InvalidInputError, ProtocolError, UnknownJobError, coded } from '../shared/errors.ts'
 import type { LogLevel } from '../shared/log.ts'
 import { MAX_REPLY_ITEMS, PROTOCOL_VERSION } from '../shared/protocol/limits.ts'
-import type { ControlMessage, FileRef, Reply, Submission, Upload, WorkerMessage } from '../shared/protocol/messages.ts'
+import { isControlMessage, type ControlMessage, type FileRef, type Reply, type Submission, type Upload } from '../shared/protocol/messages.ts'
 import type { ServerSession } from '../shared/protocol/session.ts'
 import { readHashList } from './inputs/hash-list.ts'
 import type { Job } from './job.ts'
@@ -35,19 +35,14 @@ export class Control {
   }
 
   // Serves a controller session from its first message on.
-  attach (session: ServerSession, onRefused: (reason: RefusalReason) => void): void {
+  // `refuse` sends REFUSED with the reason and closes the session (the orchestrator's, for all roles).
+  attach (session: ServerSession, refuse: (why: RefusalReason, reason: string) => void): void {
     let opened = false
     let partial: Incoming | null = null
     let queue = Promise.resolve()
     const discard = () => {
       if (partial) void abandon(partial)
       partial = null
-    }
-    const refuse = (why: RefusalReason, reason: string) => {
-      onRefused(why)
-      this.#log('warn', `refused ${session.remoteAddress}: ${reason}`)
-      session.send({ type: 'refused', reason })
-      session.close('refused')
     }
     session.on('close', discard)
     session.on('message', (message) => {
@@ -58,7 +53,7 @@ export class Control {
         this.#log('info', `controller ${message.software} connected from ${session.remoteAddress}`)
         return session.send({ type: 'reply', id: message.id })
       }
-      if (!isControl(message)) return session.destroy(new ProtocolError(`a controller sent ${message.type}`))
+      if (!isControlMessage(message)) return session.destroy(new ProtocolError(`a controller sent ${message.type}`))
       queue = queue.then(async () => {
         if (session.closed) return
         let reply: Omit<Reply, 'type' | 'id'>
@@ -181,6 +176,3 @@ async function abandon (incoming: Incoming): Promise<void> {
   await rm(incoming.path, { force: true }).catch(() => {})
 }
 
-function isControl (message: WorkerMessage | ControlMessage): message is ControlMessage {
-  return 'id' in message
-}

@@ -12,7 +12,7 @@ import { MAX_CANDIDATE_BYTES, type KeyspaceSpec, type WordlistSpec } from '../sh
 import type { LogLevel } from '../shared/log.ts'
 import { plural } from '../shared/plural.ts'
 import { MAX_CHUNK_CANDIDATES, MAX_OUTBOUND_BUFFER_BYTES, MAX_TARGETS_PER_MESSAGE, PROTOCOL_VERSION, SHUTDOWN_GRACE_MS, WORDLIST_CHUNK_BYTES } from '../shared/protocol/limits.ts'
-import type { ControlMessage, WorkerMessage } from '../shared/protocol/messages.ts'
+import { isControlMessage, type ControlMessage, type WorkerMessage } from '../shared/protocol/messages.ts'
 import { checkTokenStrength, generateStaticKey, serverKeyFingerprint, tokenBytes, type StaticKeyPair } from '../shared/protocol/noise.ts'
 import { DEFAULT_TIMINGS, type PeerRole, type ServerSession, type SessionTimings } from '../shared/protocol/session.ts'
 import { Control } from './control.ts'
@@ -355,7 +355,7 @@ export class Orchestrator extends EventEmitter<OrchestratorEvents> {
     if (role === 'controller') {
       this.#controllers.add(session)
       session.once('close', () => this.#controllers.delete(session))
-      return this.#control!.attach(session, (reason) => this.emit('refused', reason))
+      return this.#control!.attach(session, (why, reason) => this.#refuse(session, why, reason))
     }
     const peer: Peer = { session, worker: null, knownJobs: new Map() }
     const key = `p${++this.#workerSeq}`
@@ -386,22 +386,16 @@ export class Orchestrator extends EventEmitter<OrchestratorEvents> {
   }
 
   #onMessage (key: string, peer: Peer, message: WorkerMessage | ControlMessage): void {
-    if ('id' in message) { // a controller's message, on a session that holds the workers' token
+    if (isControlMessage(message)) { // a controller's message, on a session that holds the workers' token
       if (peer.worker || message.type !== 'control') throw new ProtocolError(`a worker sent ${message.type}`)
-      this.emit('log', 'warn', `refused a controller at ${peer.session.remoteAddress}: it holds the workers' token, not the admin token`)
-      this.emit('refused', 'role')
-      peer.session.send({ type: 'refused', reason: 'this is the workers\' token, which cannot control the server: npm run ctl needs the admin token (setting adminToken, TASKORCH_ADMIN_TOKEN), which the server saved in its config file' })
-      peer.session.close('refused')
-      return
+      return this.#refuse(peer.session, 'role', 'this is the workers\' token, which cannot control the server: npm run ctl needs the admin token (setting adminToken, TASKORCH_ADMIN_TOKEN), which the server saved in its config file',
+        `refused a controller at ${peer.session.remoteAddress}: it holds the workers' token, not the admin token`)
     }
     if (!peer.worker) {
       if (message.type !== 'hello') throw new ProtocolError(`expected HELLO, got ${message.type}`)
       if (message.version !== PROTOCOL_VERSION) {
-        this.emit('log', 'warn', `refused worker ${message.name} at ${peer.session.remoteAddress}: it speaks protocol ${message.version}, this server ${PROTOCOL_VERSION}`)
-        this.emit('refused', 'version')
-        peer.session.send({ type: 'refused', reason: `this server speaks protocol ${PROTOCOL_VERSION}, the worker ${message.version}: run the same version on both` })
-        peer.session.close('refused')
-        return
+        return this.#refuse(peer.session, 'version', `this server speaks protocol ${PROTOCOL_VERSION}, the worker ${message.version}: run the same version on both`,
+          `refused worker ${message.name} at ${peer.session.remoteAddress}: it speaks protocol ${message.version}, this server ${PROTOCOL_VERSION}`)
       }
       peer.worker = this.#scheduler.addWorker({ id: key, name: message.name, address: peer.session.remoteAddress, cores: message.cores, threads: message.threads, software: message.software })
       peer.session.send({ type: 'welcome', workerId: key })
@@ -468,6 +462,14 @@ export class Orchestrator extends EventEmitter<OrchestratorEvents> {
       if (!peer.worker || peer.session.closed) continue
       for (const chunk of this.#scheduler.assign(peer.worker.id)) this.#sendChunk(peer, chunk)
     }
+  }
+
+  // After authenticating: the peer hears why (REFUSED), and the session closes. `logged`: the log's words.
+  #refuse (session: ServerSession, why: RefusalReason, reason: string, logged = `refused ${session.remoteAddress}: ${reason}`): void {
+    this.emit('log', 'warn', logged)
+    this.emit('refused', why)
+    session.send({ type: 'refused', reason })
+    session.close('refused')
   }
 
   #chunkEvent (outcome: ChunkEvent['outcome'], algorithm: Algorithm | undefined, candidates = 0, seconds?: number): void {

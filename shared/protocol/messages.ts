@@ -304,6 +304,10 @@ export function validateClientMessage (value: unknown): WorkerMessage | ControlM
   return CONTROL_TYPES.includes(m.type as string) ? validateControlMessage(m) : validateWorkerMessage(m)
 }
 
+export function isControlMessage (message: WorkerMessage | ControlMessage): message is ControlMessage {
+  return CONTROL_TYPES.includes(message.type)
+}
+
 const REQUEST_ID = (value: unknown, type: string) => count(value, type, 'id', 2 ** 32 - 1)
 const SHA256 = /^[0-9a-f]{64}$/
 
