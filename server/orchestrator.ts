@@ -483,8 +483,8 @@ export class Orchestrator extends EventEmitter<OrchestratorEvents> {
     const task = { type: 'task', jobId: job.id, chunkId: chunk.id, offset: chunk.offset.toString(), length: chunk.length } as const
     const wordlist = this.#wordlists.get(job.id)?.list
     if (!wordlist && !announced) return peer.session.send(task)
-    const { first, end } = wordsOf(job.keyspace, chunk.offset, chunk.length)
-    const words = wordlist?.read(first, Number(end - first)).catch((error: Error) => {
+    const needed = wordlist && wordsOf(job.keyspace, chunk.offset, chunk.length)
+    const words = needed && wordlist.read(needed.first, Number(needed.end - needed.first)).catch((error: Error) => {
       this.#chunkEvent('failed', job.algorithm)
       this.emit('log', 'error', `job ${job.id}: ${error.message}; cancelling it`)
       this.#cancel(job.id)
