@@ -9,6 +9,7 @@ import { PROTOCOL_VERSION } from '../shared/protocol/limits.ts'
 import { SOFTWARE_VERSION } from '../shared/version.ts'
 import { HttpPort, answer } from './http-port.ts'
 import type { Orchestrator } from './orchestrator.ts'
+import { isLive } from './scheduler/state.ts'
 
 export const METRICS_PREFIX = 'taskorch_'
 // Worker names are chosen by the workers: at most this many get a series of their own (those seen
@@ -100,7 +101,7 @@ export class MetricsServer extends HttpPort {
       collect () {
         this.reset()
         for (const job of orch.jobs) {
-          if (job.status === 'running' || job.status === 'paused') this.set({ job: job.id, algorithm: job.state.algorithm }, Number(job.keyspaceSize - job.state.hashed))
+          if (isLive(job.state)) this.set({ job: job.id, algorithm: job.state.algorithm }, Number(job.keyspaceSize - job.state.hashed))
         }
       }
     })

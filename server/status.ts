@@ -2,6 +2,7 @@
 // --status-timer seconds and one when a job ends (like hashcat's --status-json), and `npm run ctl`
 // shows the same lines. Counts are numbers, or decimal strings beyond 2^53 so that they stay exact.
 import type { JobLine, WorkerLine } from '../shared/protocol/messages.ts'
+import { isLive } from './scheduler/state.ts'
 import type { Job } from './job.ts'
 import type { Orchestrator, WorkerSummary } from './orchestrator.ts'
 
@@ -37,7 +38,7 @@ export function workerLine (worker: WorkerSummary): WorkerLine {
 export function printStatus (orch: Orchestrator, seconds: number, write: (line: string) => void): void {
   setInterval(() => {
     const now = Date.now()
-    for (const job of orch.jobs) if (job.status === 'running' || job.status === 'paused') write(JSON.stringify(jobLine(orch, job, now)))
+    for (const job of orch.jobs) if (isLive(job.state)) write(JSON.stringify(jobLine(orch, job, now)))
   }, seconds * 1000).unref()
   orch.on('job-ended', (job) => write(JSON.stringify(jobLine(orch, job))))
 }

@@ -4,6 +4,7 @@
 import blessed from 'blessed'
 import type { Dashboard, View } from './dashboard.ts'
 import type { Job } from '../job.ts'
+import { isLive } from '../scheduler/state.ts'
 
 const RENDER_INTERVAL_MS = 250
 const SAMPLE_INTERVAL_MS = 1_000
@@ -165,7 +166,7 @@ export class Tui {
     screen.key(['a'], guarded(() => this.#addJobForm()))
     screen.key(['j'], guarded(() => this.#showJoinLine()))
     screen.key(['q'], guarded(() => {
-      const running = this.#options.jobs().filter((j) => j.status === 'running' || j.status === 'paused').length
+      const running = this.#options.jobs().filter((j) => isLive(j.state)).length
       if (running === 0) return void this.#options.quit()
       this.#confirm(`${running} job(s) still running. Quit anyway?`, () => void this.#options.quit())
     }))
