@@ -4,7 +4,7 @@
 // read off the server's own screen, is what makes the download trustworthy.
 import type { LogLevel } from '../shared/log.ts'
 import { BUNDLE_NAME, type Bundle } from '../worker/bundle/build.ts'
-import { HttpPort, answer } from './http-port.ts'
+import { HttpPort, answer, hostForUrl } from './http-port.ts'
 
 export class DownloadServer extends HttpPort {
   readonly #bundle: Bundle
@@ -36,8 +36,4 @@ export function joinCommand (options: { host: string, port: number, downloadPort
   const url = `http://${hostForUrl(options.host)}:${options.downloadPort}/${BUNDLE_NAME}`
   return `curl -fsSLo ${BUNDLE_NAME} ${url} && echo "${options.sha256}  ${BUNDLE_NAME}" | sha256sum -c --quiet - && ` +
     `node ${BUNDLE_NAME} --host ${options.host} --port ${options.port} --server-key ${options.serverKey}`
-}
-
-function hostForUrl (host: string): string {
-  return host.includes(':') ? `[${host}]` : host
 }

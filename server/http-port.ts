@@ -39,6 +39,11 @@ export class HttpPort {
   }
 }
 
+// A host as a URL holds it: an IPv6 address in brackets.
+export function hostForUrl (host: string): string {
+  return host.includes(':') ? `[${host}]` : host
+}
+
 export function answer (response: http.ServerResponse, status: number, text: string, headers: http.OutgoingHttpHeaders = {}): void {
   response.writeHead(status, { 'content-type': 'text/plain; charset=utf-8', ...headers })
   response.end(text)

@@ -11,6 +11,7 @@ import { checkTokenStrength, generateToken, tokenFingerprint } from '../../share
 import { buildWorkerBundle } from '../../worker/bundle/build.ts'
 import { DownloadServer, joinCommand } from '../download.ts'
 import { Hooks } from '../hooks.ts'
+import { hostForUrl } from '../http-port.ts'
 import { MetricsServer, parseListenAddress } from '../metrics.ts'
 import { loadServerKey } from '../identity.ts'
 import { readHashList } from '../inputs/hash-list.ts'
@@ -116,7 +117,7 @@ runMain(async () => {
   const log = createLogger({
     json: settings.values.json,
     debug: settings.values.debug,
-    secrets: [token, adminToken ?? token],
+    secrets: adminToken ? [token, adminToken] : [token],
     write: headless ? undefined : (line) => (dashboard ? dashboard.addLog(shortTime(line)) : dashboardLines.push(shortTime(line)))
   })
   for (const warning of settings.warnings) log('WARN', warning)
@@ -144,7 +145,7 @@ runMain(async () => {
   await orch.start()
   if (metrics && metricsAt) {
     await metrics.start(metricsAt.host, metricsAt.port)
-    log('INFO', `serving metrics on http://${metricsAt.host.includes(':') ? `[${metricsAt.host}]` : metricsAt.host}:${metrics.port}/metrics (and /healthz)`)
+    log('INFO', `serving metrics on http://${hostForUrl(metricsAt.host)}:${metrics.port}/metrics (and /healthz)`)
   }
   const fingerprint = tokenFingerprint(token)
   const serverKey = orch.serverKeyFingerprint
