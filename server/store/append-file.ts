@@ -30,9 +30,7 @@ export class AppendFile {
     let appended = 0
     try {
       for (const piece of typeof text === 'string' ? [text] : text) {
-        const bytes = Buffer.from(piece, 'utf8')
-        for (let written = 0; written < bytes.length;) written += this.#io.writeSync(this.#fd, bytes, written, bytes.length - written)
-        appended += bytes.length
+        appended += writeWhole(this.#io, this.#fd, piece)
       }
       this.#io.fsyncSync(this.#fd)
     } catch (error) {
@@ -45,6 +43,13 @@ export class AppendFile {
   close (): void {
     fs.closeSync(this.#fd)
   }
+}
+
+// Writes all of `text` at the file's position, continuing short writes; returns its length in bytes.
+export function writeWhole (io: Pick<FileIO, 'writeSync'>, fd: number, text: string): number {
+  const bytes = Buffer.from(text, 'utf8')
+  for (let written = 0; written < bytes.length;) written += io.writeSync(fd, bytes, written, bytes.length - written)
+  return bytes.length
 }
 
 export function syncDirectory (path: string): void {

@@ -20,7 +20,7 @@ import type { WordlistSource } from '../inputs/wordlist.ts'
 import { MAX_PRIORITY } from '../scheduler/options.ts'
 import { mergeRanges, type Range } from '../scheduler/ranges.ts'
 import type { EndStatus, FoundResult, JobState } from '../scheduler/state.ts'
-import { AppendFile, syncDirectory, type FileIO } from './append-file.ts'
+import { AppendFile, syncDirectory, writeWhole, type FileIO } from './append-file.ts'
 
 // 3: `users` records (a hash list's user names). Version 2 journals are read too.
 export const JOURNAL_VERSION = 3
@@ -161,10 +161,7 @@ function jobLines (id: string, algorithm: Algorithm, keyspace: KeyspaceSpec, pri
 function rewrite (path: string, jobs: JournaledJob[]): void {
   const temporary = `${path}.rewrite`
   const fd = openSync(temporary, 'w', 0o600)
-  const write = (text: string) => {
-    const bytes = Buffer.from(text, 'utf8')
-    for (let written = 0; written < bytes.length;) written += writeSync(fd, bytes, written, bytes.length - written)
-  }
+  const write = (text: string) => writeWhole({ writeSync }, fd, text)
   try {
     write(line({ t: 'session', version: JOURNAL_VERSION }))
     for (const job of jobs) {
