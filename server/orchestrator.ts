@@ -28,7 +28,7 @@ import { isLive, workerSummary, type Chunk, type Effect, type EndStatus, type Fo
 
 export type { WorkerSummary }
 import type { JournaledJob, Journal } from './store/journal.ts'
-import type { Potfile } from './store/potfile.ts'
+import { verifiedPlaintext, type Potfile } from './store/potfile.ts'
 import { WriteQueue } from './store/write-queue.ts'
 
 export type OrchestratorOptions = {
@@ -238,18 +238,13 @@ export class Orchestrator extends EventEmitter<OrchestratorEvents> {
     return list
   }
 
-  // A potfile line is trusted only if it hashes to the target: other modes' lines that look alike or a
-  // damaged file cannot make us report a wrong plaintext.
-  // Targets as bytes or their text (formatTarget); bytes are made only for those the potfile names.
+  // Targets as bytes or their text (formatTarget) whose plaintext the potfile holds, verified.
   #knownInPotfile (algorithm: Algorithm, targets: readonly (string | Uint8Array)[]): FoundResult[] {
     const potfile = this.#potfile
     if (!potfile) return []
     return targets.flatMap((t) => {
       const hash = typeof t === 'string' ? t : formatTarget(algorithm, t)
-      const plaintexts = potfile.plaintexts(hash)
-      if (plaintexts.length === 0) return []
-      const target = typeof t === 'string' ? parseTarget(algorithm, t) : t
-      const plaintext = plaintexts.find((p) => matches(algorithm, target, p))
+      const plaintext = verifiedPlaintext(potfile, algorithm, hash, typeof t === 'string' ? undefined : t)
       return plaintext ? [{ hash, plaintext }] : []
     })
   }

@@ -3,9 +3,8 @@
 // potfile line counts only if its plaintext hashes to the target. Nothing is searched; exit 0.
 import { formatTarget, parseAlgorithm, parseTarget } from '../../shared/algorithms.ts'
 import { InvalidInputError } from '../../shared/errors.ts'
-import { matches } from '../../shared/kernels/modes.ts'
 import { readHashList } from '../inputs/hash-list.ts'
-import { Potfile, resultLines } from '../store/potfile.ts'
+import { Potfile, resultLines, verifiedPlaintext } from '../store/potfile.ts'
 import { hashOptions } from './flags.ts'
 
 export async function showOrLeft (flags: Record<string, unknown>, potfilePath: string): Promise<number> {
@@ -21,9 +20,8 @@ export async function showOrLeft (flags: Record<string, unknown>, potfilePath: s
   const hashes = [...given.map((t) => formatTarget(algorithm, parseTarget(algorithm, t, options))), ...(list?.targets ?? [])]
   const out: string[] = []
   for (const hash of hashes) {
-    const target = parseTarget(algorithm, hash)
     const users = list?.users.get(hash) ?? []
-    const plaintext = potfile.plaintexts(hash).find((p) => matches(algorithm, target, p))
+    const plaintext = verifiedPlaintext(potfile, algorithm, hash)
     if (flags.show && plaintext) out.push(...resultLines({ hash, bytes: plaintext, users }))
     if (flags.left && !plaintext) out.push(...(users.length > 0 ? users.map((user) => `${user}:${hash}`) : [hash]))
   }

@@ -3,7 +3,9 @@
 import { createReadStream, existsSync, mkdirSync } from 'node:fs'
 import { dirname } from 'node:path'
 import { createInterface } from 'node:readline'
+import { parseTarget, type Algorithm } from '../../shared/algorithms.ts'
 import { InvalidInputError } from '../../shared/errors.ts'
+import { matches } from '../../shared/kernels/modes.ts'
 import { decodeHexForm, isHexForm } from '../../shared/hex-form.ts'
 import { AppendFile, type FileIO } from './append-file.ts'
 
@@ -46,6 +48,16 @@ export function resultLines (found: { hash: string, bytes: Uint8Array, users: st
 }
 
 const HEX_ONLY = /^[0-9a-fA-F]+$/
+
+// The plaintext a potfile holds for a hash that really hashes to it, if any: lines of other modes
+// that look alike, or a damaged file, cannot make us report a wrong plaintext. The target's bytes
+// are made from its text only when the potfile names it.
+export function verifiedPlaintext (potfile: { plaintexts (hash: string): readonly Uint8Array[] }, algorithm: Algorithm, hash: string, target?: Uint8Array): Uint8Array | undefined {
+  const plaintexts = potfile.plaintexts(hash)
+  if (plaintexts.length === 0) return undefined
+  const bytes = target ?? parseTarget(algorithm, hash)
+  return plaintexts.find((p) => matches(algorithm, bytes, p))
+}
 
 export class Potfile {
   readonly #file: AppendFile
