@@ -8,7 +8,7 @@ import { ALGORITHM_INFO, targetParts, toHex, type Algorithm, type HashFunction }
 import type { Segment } from '../keyspace/keyspace.ts'
 import { Crypt } from './crypt.ts'
 import { hashBytes } from './scalar.ts'
-import { keyWordOf, targetSet, targetSetOfKeys, type PackedTargets, type TargetSet } from './targets.ts'
+import { firstKey, keyWordOf, targetSet, targetSetOfKeys, type PackedTargets, type TargetSet } from './targets.ts'
 
 const ZERO = Uint8Array.of(0)
 const utf8 = new TextDecoder('utf-8', { fatal: true })
@@ -73,14 +73,7 @@ function plainGroup (hash: HashFunction, packed: PackedTargets): SaltGroup {
   const sorted = set.keys
   const find = (digest: Uint8Array): Uint8Array | undefined => {
     const key = keyWordOf(hash, digest, 0)
-    let lo = 0
-    let hi = sorted.length
-    while (lo < hi) {
-      const mid = (lo + hi) >>> 1
-      if (sorted[mid] < key) lo = mid + 1
-      else hi = mid
-    }
-    for (let j = lo; j < sorted.length && sorted[j] === key; j++) {
+    for (let j = firstKey(sorted, key); j < sorted.length && sorted[j] === key; j++) {
       const i = order[j]
       const from = start(i)
       if (ends[i] - from !== digest.length) continue

@@ -67,19 +67,22 @@ export function passesBitmaps (set: TargetSet, key: number): boolean {
   return (set.large[b >>> 5] & (1 << (b & 31))) !== 0
 }
 
-// Whether some target has exactly this key word (binary search).
+// Whether some target has exactly this key word.
 export function hasKey (set: TargetSet, key: number): boolean {
-  const keys = set.keys
+  const i = firstKey(set.keys, key)
+  return i < set.keys.length && set.keys[i] === key
+}
+
+// Where `key` is, or would go, in sorted key words: the first index holding it or a greater one.
+export function firstKey (keys: Int32Array, key: number): number {
   let lo = 0
-  let hi = keys.length - 1
-  while (lo <= hi) {
+  let hi = keys.length
+  while (lo < hi) {
     const mid = (lo + hi) >>> 1
-    const k = keys[mid]
-    if (k === key) return true
-    if (k < key) lo = mid + 1
-    else hi = mid - 1
+    if (keys[mid] < key) lo = mid + 1
+    else hi = mid
   }
-  return false
+  return lo
 }
 
 // All three tests: whether a candidate with this key word must be hashed again in full.
