@@ -22,6 +22,14 @@ export const BUILT_IN_CHARSETS: Record<string, Uint8Array> = {
 }
 
 export const CUSTOM_CHARSETS = 4
+
+// The built-in charset holding exactly these bytes, in any order (hashcat dedupes charsets), or null.
+export function builtInName (charset: Uint8Array): string | null {
+  for (const [name, builtIn] of Object.entries(BUILT_IN_CHARSETS)) {
+    if (builtIn.length === charset.length && builtIn.every((byte) => charset.includes(byte))) return name
+  }
+  return null
+}
 const BUILT_IN_LIST = Object.keys(BUILT_IN_CHARSETS).map((k) => `?${k}`).join(' ')
 
 // A custom charset (-1..-4): built-ins, literals and the custom charsets defined before it (`-2 ?1x`,

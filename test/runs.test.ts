@@ -1,0 +1,116 @@
+import { execFileSync } from 'node:child_process'
+import { describe, expect, it } from 'vitest'
+import { hashcatRefusal } from '../shared/hashcat.ts'
+import { candidateAt, keyspaceFrom, type Keyspace } from '../shared/keyspace/keyspace.ts'
+import { alignedStart, maskRunAt, runLengthAt, type MaskRun } from '../shared/keyspace/runs.ts'
+import { maskSpec, rangeSpec } from '../shared/keyspace/spec.ts'
+import { maskArgs } from '../worker/hashcat/plan.ts'
+import { seededRandom } from './helpers.ts'
+
+// Every candidate a run's charsets make, as latin1 text, in odometer order.
+function expand (run: MaskRun): string[] {
+  let out = ['']
+  for (const charset of run.charsets) out = out.flatMap((prefix) => [...charset].map((b) => prefix + String.fromCharCode(b)))
+  return out
+}
+
+// Whether these candidates are all the combinations of their per-position bytes (what one mask makes).
+function isProductSet (list: string[]): boolean {
+  if (new Set(list.map((c) => c.length)).size !== 1) return false
+  const positions = Array.from(list[0], (_, i) => new Set(list.map((c) => c[i])))
+  return positions.reduce((n, p) => n * p.size, 1) === new Set(list).size && new Set(list).size === list.length
+}
+
+function candidates (keyspace: Keyspace, offset: bigint, length: bigint): string[] {
+  const out: string[] = []
+  for (let i = offset; i < offset + length; i++) out.push(Buffer.from(candidateAt(keyspace, i)).toString('latin1'))
+  return out
+}
+
+const KEYSPACES = [
+  keyspaceFrom(maskSpec('?d?1?d', ['abc'])),
+  keyspaceFrom(maskSpec('a?l?d', [], { min: 1, max: 3 })),
+  keyspaceFrom(rangeSpec(37, 12_345)),
+  keyspaceFrom(maskSpec('??x?h', []))
+]
+
+describe('mask runs', () => {
+  it('a run is exactly the candidates of its index range, and only runs are called runs (seeded)', () => {
+    const random = seededRandom()
+    for (const keyspace of KEYSPACES) {
+      for (let n = 0; n < 400; n++) {
+        const offset = BigInt(Math.floor(random() * Number(keyspace.size)))
+        const length = 1n + BigInt(Math.floor(random() ** 3 * Number(keyspace.size - offset)))
+        const run = maskRunAt(keyspace, offset, length)
+        const wanted = candidates(keyspace, offset, length)
+        if (run) expect(expand(run)).toEqual(wanted)
+        else expect(isProductSet(wanted)).toBe(false)
+      }
+    }
+  })
+
+  it('the longest run at an offset is a run, within its bounds, and nothing longer is one', () => {
+    const random = seededRandom()
+    for (const keyspace of KEYSPACES) {
+      for (let n = 0; n < 300; n++) {
+        const offset = BigInt(Math.floor(random() * Number(keyspace.size)))
+        const end = offset + 1n + BigInt(Math.floor(random() * Number(keyspace.size - offset)))
+        const most = 1n + BigInt(Math.floor(random() ** 2 * 5000))
+        const length = runLengthAt(keyspace, offset, end, most)
+        expect(length).toBeGreaterThan(0n) // a single candidate is always a run
+        expect(length <= most && offset + length <= end).toBe(true)
+        expect(maskRunAt(keyspace, offset, length)).not.toBeNull()
+        if (length < most && offset + length < end) expect(maskRunAt(keyspace, offset, length + 1n)).toBeNull()
+        const aligned = alignedStart(keyspace, offset, most)
+        expect(aligned >= offset).toBe(true)
+      }
+    }
+  })
+
+  it('finds whole blocks: a digit mask splits into runs of a power of ten', () => {
+    const keyspace = keyspaceFrom(maskSpec('?d?d?d?d?d?d', []))
+    expect(runLengthAt(keyspace, 0n, 1_000_000n, 10n ** 9n)).toBe(1_000_000n)
+    expect(runLengthAt(keyspace, 0n, 1_000_000n, 350_000n)).toBe(300_000n)
+    expect(runLengthAt(keyspace, 123_000n, 1_000_000n, 350_000n)).toBe(7_000n) // to the next multiple of 10,000
+    expect(alignedStart(keyspace, 123_000n, 350_000n)).toBe(200_000n)
+    expect(maskRunAt(keyspace, 200_000n, 300_000n)!.charsets.map((c) => Buffer.from(c).toString())).toEqual(['234', '0123456789', '0123456789', '0123456789', '0123456789', '0123456789'])
+    expect(maskRunAt(keyspace, 200_000n, 300_001n)).toBeNull()
+  })
+})
+
+describe('hashcat command lines for runs', () => {
+  it('writes built-in charsets by name, ranges and literals in hex, and -O where the optimised kernel reaches', () => {
+    const keyspace = keyspaceFrom(maskSpec('?d?d?d?l?1', ['?u?d']))
+    const run = maskRunAt(keyspace, 3n * 93_600n, 4n * 9_360n)! // 3, then 0-3, then free
+    expect(maskArgs('md5', run)).toEqual({ args: ['-m', '0', '-a', '3', '--hex-charset', '-1', '30313233', '-2', expect.stringMatching(/^(3[0-9]|4[1-9a-f]|5[0-9a])+$/), '-O'], mask: '33?1?d?l?2' })
+    const long = keyspaceFrom(maskSpec('?b'.repeat(30), []))
+    expect(maskArgs('ntlm', maskRunAt(long, 0n, long.size)!)!.args).not.toContain('-O') // past NTLM's 27
+    expect(maskArgs('sha1', maskRunAt(long, 0n, long.size)!)!.args).toContain('-O')
+  })
+
+  it('leaves to WASM what hashcat cannot take exactly', () => {
+    expect(hashcatRefusal('md5', maskSpec('?d', []))).toBeNull()
+    expect(hashcatRefusal('md5', rangeSpec(0, 10))).toBeNull()
+    expect(hashcatRefusal('md5-pass-salt', maskSpec('?d', []))).toMatch(/salts/)
+    expect(hashcatRefusal('md5', { type: 'wordlist', name: '/w', size: '3' })).toMatch(/wordlist/)
+    expect(hashcatRefusal('ntlm', maskSpec('?b', []))).toMatch(/above 0x7f/)
+    expect(hashcatRefusal('md5', maskSpec('?1?2?3?4', ['ab', 'cd', 'ef', 'gh']))).toMatch(/4 custom charsets/)
+    expect(hashcatRefusal('md5', maskSpec('?1?2?3?4', ['ab', 'cd', 'ef', '?l']))).toBeNull() // -4 is ?l
+  })
+
+  // hashcat --stdout prints the candidates of a mask: the run's command line must make exactly ours.
+  const hashcat = (() => { try { return execFileSync('hashcat', ['--version']).toString().trim() } catch { return null } })()
+  it.skipIf(!hashcat)('hashcat --stdout makes exactly the run\'s candidates (skipped: hashcat is not installed)', () => {
+    const random = seededRandom()
+    for (const keyspace of [keyspaceFrom(maskSpec('?d?1?s', ['x?u'])), keyspaceFrom(rangeSpec(95, 100_007)), keyspaceFrom(maskSpec('??é?d?d', []))]) {
+      { // hashcat takes seconds to start: one run per keyspace
+        const offset = BigInt(Math.floor(random() * Number(keyspace.size)))
+        const length = runLengthAt(keyspace, offset, keyspace.size, 1n + BigInt(Math.floor(random() * 3000)))
+        const { args, mask } = maskArgs('md5', maskRunAt(keyspace, offset, length)!)!
+        const stdout = execFileSync('hashcat', [...args.filter((a) => a !== '-O'), '--stdout', mask], { maxBuffer: 64 * 1024 * 1024 })
+        const made = stdout.toString('latin1').split('\n').slice(0, -1).sort()
+        expect(made).toEqual(candidates(keyspace, offset, length).sort())
+      }
+    }
+  }, 60_000)
+})

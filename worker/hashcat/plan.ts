@@ -1,0 +1,47 @@
+// How one chunk becomes one hashcat command line: the mask of its run (shared/keyspace/runs.ts)
+// written with --hex-charset, so any byte is expressible, and -O where hashcat's optimised kernel
+// takes every candidate of the run.
+import { ALGORITHM_INFO, type Algorithm } from '../../shared/algorithms.ts'
+import { CUSTOM_CHARSETS, builtInName } from '../../shared/keyspace/mask.ts'
+import type { MaskRun } from '../../shared/keyspace/runs.ts'
+
+// The longest candidate hashcat 6.2.6's optimised (-O) kernels take in a mask attack, by mode; longer
+// masks are refused with exit 255, so they go to the pure kernels (up to 256 bytes), at half the speed.
+const OPTIMISED_MAX_LENGTH: Partial<Record<Algorithm, number>> = { md5: 55, sha1: 55, sha256: 55, sha512: 55, ntlm: 27 }
+
+// hashcat's flags for a private, exact, machine-readable run: no potfile or restore file of its own
+// (ours are the only record), a status line a second, cracks as hash:hex-plaintext, and every target
+// kept in play after it is cracked so the whole chunk is always searched.
+export const COMMON_ARGS = [
+  '--force', '--quiet', '--potfile-disable', '--restore-disable', '--logfile-disable', '--keep-guessing',
+  '--status', '--status-json', '--status-timer', '1', '--outfile-format', '1,3'
+]
+
+export type MaskArgs = { args: string[], mask: string }
+
+// The attack's flags and mask for a run, or null when it needs more custom charsets than hashcat's four.
+export function maskArgs (algorithm: Algorithm, run: MaskRun): MaskArgs | null {
+  const custom: string[] = []
+  let mask = ''
+  for (const charset of run.charsets) {
+    const builtIn = charset.length > 1 ? builtInName(charset) : null
+    if (charset.length === 1) mask += hex(charset)
+    else if (builtIn) mask += `?${builtIn}`
+    else {
+      let slot = custom.indexOf(hex(charset))
+      if (slot < 0) {
+        if (custom.length === CUSTOM_CHARSETS) return null
+        slot = custom.push(hex(charset)) - 1
+      }
+      mask += `?${slot + 1}`
+    }
+  }
+  const args = ['-m', String(ALGORITHM_INFO[algorithm].hashcat), '-a', '3', '--hex-charset']
+  custom.forEach((set, i) => args.push(`-${i + 1}`, set))
+  if (run.charsets.length <= (OPTIMISED_MAX_LENGTH[algorithm] ?? 0)) args.push('-O')
+  return { args, mask }
+}
+
+function hex (bytes: Uint8Array): string {
+  return Buffer.from(bytes.buffer, bytes.byteOffset, bytes.length).toString('hex')
+}
