@@ -30,6 +30,7 @@ export type ErrorCode =
   | 'TASKORCH_ERR_UNKNOWN_JOB'
   | 'TASKORCH_ERR_REMOTE'
   | 'TASKORCH_ERR_HASHCAT_FORMAT'
+  | 'TASKORCH_ERR_HASHCAT'
   | 'TASKORCH_ERR_INTERNAL'
 
 export class TaskOrchError extends Error {
@@ -241,6 +242,14 @@ export class RemoteError extends TaskOrchError {
 export class HashcatFormatError extends TaskOrchError {
   constructor (source: string, what: string) {
     super('TASKORCH_ERR_HASHCAT_FORMAT', `hashcat's ${source} output: ${what}`)
+  }
+}
+
+// hashcat could not be used (absent, too old) or did not finish a chunk: it crashed, hung, was
+// killed, or ended short of the chunk's count. The chunk goes back to the server.
+export class HashcatError extends TaskOrchError {
+  constructor (message: string) {
+    super('TASKORCH_ERR_HASHCAT', message)
   }
 }
 

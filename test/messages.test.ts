@@ -8,6 +8,10 @@ import { validateControlMessage, validateControlReply, validateServerMessage, va
 
 const VALID_WORKER: Message[] = [
   { type: 'hello', version: PROTOCOL_VERSION, software: '0.2.0', name: 'box-1', cores: 8, threads: 8 },
+  { type: 'hello', version: PROTOCOL_VERSION, software: '0.2.0', name: 'gpu', cores: 8, threads: 8, backend: { kind: 'hashcat', version: 'v6.2.6', devices: [{ name: 'NVIDIA GeForce RTX 4090', type: 'GPU' }] } },
+  { type: 'hello', version: PROTOCOL_VERSION, software: '0.2.0', name: 'box-2', cores: 2, threads: 2, backend: { kind: 'wasm' } },
+  { type: 'failed', chunkId: '1.4', reason: 'hashcat exited with code 255' },
+  { type: 'progress', chunkId: '1.5', hashed: 2 ** 40 },
   { type: 'progress', chunkId: '1.4', hashed: 12345 },
   { type: 'done', chunkId: '1.4', hashed: 1_000_000 },
   { type: 'found', jobId: '1', hash: new Uint8Array(16).fill(7), plaintext: Buffer.from('12345') },
@@ -117,6 +121,10 @@ describe('messages', () => {
     expect(() => validateWorkerMessage({ type: 'hello', version: 3, software: '1', name: 'right\u202eto-left', cores: 1, threads: 1 })).toThrow(/"name" must be printable/)
     expect(() => validateWorkerMessage({ type: 'hello', version: 3, software: '1\u001b[2J', name: 'w', cores: 1, threads: 1 })).toThrow(/"software" must be printable/)
     expect(() => validateWorkerMessage({ type: 'ping', extra: 1 })).toThrow(/unexpected field "extra"/)
+    expect(() => validateWorkerMessage({ type: 'hello', version: 5, software: '1', name: 'w', cores: 1, threads: 1, backend: { kind: 'cuda' } })).toThrow(/"backend.kind"/)
+    expect(() => validateWorkerMessage({ type: 'hello', version: 5, software: '1', name: 'w', cores: 1, threads: 1, backend: { kind: 'hashcat', version: 'v6.2.6', devices: [] } })).toThrow(/"backend.devices" must list/)
+    expect(() => validateWorkerMessage({ type: 'hello', version: 5, software: '1', name: 'w', cores: 1, threads: 1, backend: { kind: 'hashcat', version: 'v6.2.6', devices: [{ name: 'x\u001b[2J', type: 'GPU' }] } })).toThrow(/"backend.devices\[\].name" must be printable/)
+    expect(() => validateWorkerMessage({ type: 'failed', chunkId: '1.0' })).toThrow(/failed: missing field "reason"/)
     expect(() => validateServerMessage({ type: 'task', jobId: '1', chunkId: '1', offset: '01', length: 5 })).toThrow(/"offset"/)
     expect(() => validateServerMessage({ type: 'job', jobId: '1', algorithm: 'md5', targets: [new Uint8Array(20)], keyspace: { type: 'range', start: '0', end: '1' } })).toThrow(/targets/)
     expect(() => validateWorkerMessage(JSON.parse('{"type":"ping","__proto__":{"polluted":1}}'))).toThrow(InvalidMessageError)

@@ -5,7 +5,8 @@
 // 2: FOUND lost its unused chunkId and CANCEL always names a chunk.
 // 3: message 1 carries the worker's clock; REFUSED; HELLO names are printable.
 // 4: clear-text preambles; Noise NKpsk0 with the server's static key; message 1 MAC; HELLO software.
-export const PROTOCOL_VERSION = 4
+// 5: HELLO backend (hashcat), FAILED, chunks beyond 2^31 candidates, unchanged PROGRESS as a heartbeat.
+export const PROTOCOL_VERSION = 5
 // Mixed into the Noise prologue: a peer speaking another version derives other keys and fails closed.
 export const PROTOCOL_PROLOGUE = `taskorch/${PROTOCOL_VERSION}`
 
@@ -75,8 +76,12 @@ export const WORDLIST_CHUNK_BYTES = 1024 * 1024
 // (dive.rule, hashcat's largest, is 770 KiB).
 export const MAX_RULE_FILES = 8
 export const MAX_RULES_BYTES = 1536 * 1024
-// Largest number of candidates in one chunk: per-thread counters are shared Int32 slots.
-export const MAX_CHUNK_CANDIDATES = 2 ** 31 - 1
+// Largest number of candidates in one chunk: a hashcat worker's chunk is minutes of a GPU's work.
+export const MAX_CHUNK_CANDIDATES = Number.MAX_SAFE_INTEGER
+// Largest chunk the WASM kernels take: their per-thread counters are shared Int32 slots.
+export const MAX_WASM_CHUNK_CANDIDATES = 2 ** 31 - 1
+// A hashcat worker names at most this many devices in HELLO.
+export const MAX_DEVICES = 64
 
 
 // The control client (npm run ctl): files travel in pieces of this size, each acknowledged before the

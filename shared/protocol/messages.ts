@@ -8,15 +8,21 @@ import { CUSTOM_CHARSETS } from '../keyspace/mask.ts'
 import { MAX_CANDIDATE_BYTES, maskSpec, rangeSpec, type HybridSpec, type KeyspaceSpec, type MaskSpec, type RangeSpec, type WordlistSpec } from '../keyspace/spec.ts'
 import { MAX_RULES } from '../rules/rules.ts'
 import {
-  MAX_CHUNK_CANDIDATES, MAX_ID_LENGTH, MAX_KEYSPACE_TEXT_LENGTH, MAX_NAME_LENGTH, MAX_RULE_FILES, MAX_RULES_BYTES,
+  MAX_CHUNK_CANDIDATES, MAX_DEVICES, MAX_ID_LENGTH, MAX_KEYSPACE_TEXT_LENGTH, MAX_NAME_LENGTH, MAX_RULE_FILES, MAX_RULES_BYTES,
   MAX_SOFTWARE_LENGTH, MAX_REASON_LENGTH, MAX_REPLY_ITEMS, MAX_TARGETS_PER_MESSAGE, MAX_THREADS, MAX_UPLOAD_BYTES, UPLOAD_CHUNK_BYTES,
   WORDLIST_CHUNK_BYTES
 } from './limits.ts'
 
 // Worker -> server.
 // software: the worker's release (SOFTWARE_VERSION), shown beside it on the server.
-export type Hello = { type: 'hello', version: number, software: string, name: string, cores: number, threads: number }
+// backend: what runs its chunks (absent: the WASM kernels); hashcat's version and devices as it printed them.
+export type Device = { name: string, type: string }
+export type Backend = { kind: 'wasm' } | { kind: 'hashcat', version: string, devices: Device[] }
+export type Hello = { type: 'hello', version: number, software: string, name: string, cores: number, threads: number, backend?: Backend }
+// An unchanged count says the chunk is still being worked on (hashcat starting up).
 export type Progress = { type: 'progress', chunkId: string, hashed: number }
+// A chunk the worker could not finish (hashcat crashed, hung or miscounted): the server hands it out again.
+export type Failed = { type: 'failed', chunkId: string, reason: string }
 export type Found = { type: 'found', jobId: string, hash: Uint8Array, plaintext: Uint8Array }
 export type Done = { type: 'done', chunkId: string, hashed: number }
 // Server -> worker.
@@ -36,7 +42,7 @@ export type Ping = { type: 'ping' }
 export type Pong = { type: 'pong' }
 export type Bye = { type: 'bye', reason: string }
 
-export type WorkerMessage = Hello | Progress | Found | Done | Ping | Pong | Bye
+export type WorkerMessage = Hello | Progress | Found | Done | Failed | Ping | Pong | Bye
 export type ServerMessage = Welcome | JobMessage | Targets | Task | Cancel | Solved | Refused | Reply | Ping | Pong | Bye
 
 // Controller (npm run ctl, holding the admin token) -> server. Every request carries an id that its
@@ -215,13 +221,19 @@ export function validateWorkerMessage (value: unknown): WorkerMessage {
   const m = plainObject(value)
   const type = m.type
   switch (type) {
-    case 'hello':
-      exactFields(m, type, ['type', 'version', 'software', 'name', 'cores', 'threads'])
+    case 'hello': {
+      exactFields(m, type, ['type', 'version', 'software', 'name', 'cores', 'threads'], ['backend'])
       // Any version is read: the server answers another one with an explicit REFUSED.
-      return {
+      const hello: Hello = {
         type, version: count(m.version, type, 'version', 65_535, 1), software: printableText(m.software, type, 'software', MAX_SOFTWARE_LENGTH), name: printableText(m.name, type, 'name', MAX_NAME_LENGTH),
         cores: count(m.cores, type, 'cores', MAX_THREADS, 1), threads: count(m.threads, type, 'threads', MAX_THREADS, 1)
       }
+      if (m.backend !== undefined) hello.backend = backend(m.backend, type)
+      return hello
+    }
+    case 'failed':
+      exactFields(m, type, ['type', 'chunkId', 'reason'])
+      return { type, chunkId: ID(m.chunkId, type, 'chunkId'), reason: text(m.reason, type, 'reason', MAX_REASON_LENGTH) }
     case 'progress':
     case 'done':
       exactFields(m, type, ['type', 'chunkId', 'hashed'])
@@ -232,6 +244,23 @@ export function validateWorkerMessage (value: unknown): WorkerMessage {
     default:
       return eitherWay(m, 'worker')
   }
+}
+
+function backend (value: unknown, type: string): Backend {
+  const b = plainObject(value)
+  if (b.kind === 'wasm') {
+    exactFields(b, type, ['kind'])
+    return { kind: 'wasm' }
+  }
+  if (b.kind !== 'hashcat') fail(type, '"backend.kind" must be "wasm" or "hashcat"')
+  exactFields(b, type, ['kind', 'version', 'devices'])
+  if (!Array.isArray(b.devices) || b.devices.length < 1 || b.devices.length > MAX_DEVICES) fail(type, `"backend.devices" must list 1..${MAX_DEVICES} devices`)
+  const devices = (b.devices as unknown[]).map((value) => {
+    const device = plainObject(value)
+    exactFields(device, type, ['name', 'type'])
+    return { name: printableText(device.name, type, 'backend.devices[].name', MAX_NAME_LENGTH), type: printableText(device.type, type, 'backend.devices[].type', MAX_NAME_LENGTH) }
+  })
+  return { kind: 'hashcat', version: printableText(b.version, type, 'backend.version', MAX_SOFTWARE_LENGTH), devices }
 }
 
 // Messages both sides send: ping, pong, bye.
