@@ -2,7 +2,9 @@ import { describe, expect, it } from 'vitest'
 import fc from 'fast-check'
 import { createHash } from 'node:crypto'
 import { InvalidInputError } from '../shared/errors.ts'
-import { rangeSpec } from '../shared/keyspace/spec.ts'
+import { maskRunAt } from '../shared/keyspace/runs.ts'
+import { maskSpec, rangeSpec } from '../shared/keyspace/spec.ts'
+import { MAX_WASM_CHUNK_CANDIDATES } from '../shared/protocol/limits.ts'
 import { SCHEDULER_DEFAULTS } from '../server/scheduler/options.ts'
 import { Scheduler } from '../server/scheduler/scheduler.ts'
 import type { Chunk, Effect } from '../server/scheduler/state.ts'
@@ -69,6 +71,85 @@ describe('scheduler', () => {
         expect(next).toBe(size)
       }
     ), { numRuns: 200 })
+  })
+
+  it('a mixed fleet counts every index once: hashcat workers get whole mask runs, WASM ones any range (property)', () => {
+    const HASHCAT = { kind: 'hashcat' as const, version: 'v6.2.6', devices: [{ name: 'cpu', type: 'CPU' }] }
+    fc.assert(fc.property(
+      fc.constantFrom(maskSpec('?d?d?d?d?d?d', []), maskSpec('?l?d?d?d', [], { min: 1, max: 4 }), rangeSpec(7, 123_457)),
+      fc.array(fc.tuple(fc.constantFrom('done', 'done', 'done', 'fail', 'lose', 'join', 'progress'), fc.nat(5)), { maxLength: 200 }),
+      (spec, steps) => {
+        const time = clock()
+        const scheduler = new Scheduler({ now: time.now, assumedHashcatSpeed: 3_000, hashcatChunkSeconds: 10, hashcatMinChunkSeconds: 1, assumedSpeedPerThread: 1_000 })
+        const { job } = scheduler.addJob({ algorithm: 'md5', targets: [md5('never')], keyspace: spec })
+        const completed: { offset: bigint, length: number }[] = []
+        let seq = 0
+        const join = () => {
+          const id = `w${seq++}`
+          scheduler.addWorker({ ...worker(id), backend: seq % 2 === 0 ? HASHCAT : { kind: 'wasm' } })
+          give(id)
+        }
+        const give = (id: string) => {
+          for (const chunk of scheduler.assign(id)) {
+            // A twin copies another's chunk; the hashcat worker runs a twin that is no run on WASM.
+            if (scheduler.workers.get(id)!.backend?.kind === 'hashcat' && !chunk.twin) expect(maskRunAt(job.keyspace, chunk.offset, BigInt(chunk.length))).not.toBeNull()
+            else expect(chunk.length).toBeLessThanOrEqual(MAX_WASM_CHUNK_CANDIDATES)
+          }
+        }
+        join(); join()
+        const act = (kind: string, pick: number) => {
+          const ids = [...scheduler.workers.keys()]
+          if (ids.length === 0 || kind === 'join') return join()
+          const id = ids[pick % ids.length]
+          if (kind === 'lose') { scheduler.removeWorker(id); return }
+          const held = [...scheduler.workers.get(id)!.chunks.values()]
+          if (held.length === 0) return give(id)
+          const chunk = held[pick % held.length]
+          time.advance(300)
+          if (kind === 'progress') scheduler.progress(id, chunk.id, chunk.length >> 1)
+          else if (kind === 'fail') expect(scheduler.failed(id, chunk.id)).toBe(true)
+          else {
+            scheduler.done(id, chunk.id, chunk.length)
+            completed.push({ offset: chunk.offset, length: chunk.length })
+          }
+          give(id)
+        }
+        for (const [kind, pick] of steps) act(kind, pick)
+        for (let round = 0; job.status === 'running'; round++) act('done', round)
+        expect(job.status).toBe('exhausted')
+        expect(job.hashed).toBe(job.keyspace.size)
+        completed.sort((a, b) => (a.offset < b.offset ? -1 : 1))
+        let next = 0n
+        for (const chunk of completed) {
+          expect(chunk.offset).toBe(next)
+          next += BigInt(chunk.length)
+        }
+        expect(next).toBe(job.keyspace.size)
+      }
+    ), { numRuns: 150 })
+  })
+
+  it('sizes a hashcat worker\'s chunks in tens of seconds, keeps one queued, and lets no WASM worker twin one too big for it', () => {
+    const time = clock()
+    const scheduler = new Scheduler({ now: time.now })
+    const { job } = scheduler.addJob({ algorithm: 'md5', targets: [md5('never')], keyspace: maskSpec('?d'.repeat(12), []) })
+    scheduler.addWorker({ ...worker('gpu'), backend: { kind: 'hashcat', version: 'v6.2.6', devices: [{ name: 'x', type: 'GPU' }] } })
+    const [first, second, third] = scheduler.assign('gpu')
+    expect(third).toBeUndefined()
+    // 60 s at the assumed 100 M/s is 6e9: 6 blocks of 1e9 from 0, then the 4 left under the first digit.
+    expect([first.length, second.length]).toEqual([6e9, 4e9])
+    expect(first.length).toBeGreaterThan(MAX_WASM_CHUNK_CANDIDATES)
+    scheduler.addWorker(worker('cpu'))
+    time.advance(SCHEDULER_DEFAULTS.silentMs + 1) // the hashcat worker looks silent: its chunks may be twinned
+    const taken = scheduler.assign('cpu')
+    expect(taken.every((c) => c.length <= MAX_WASM_CHUNK_CANDIDATES && !c.twin)).toBe(true)
+    expect(job.active.size).toBe(5)
+    // A heartbeat (an unchanged count) keeps it from looking silent; a FAILED hands the chunk out again.
+    expect(scheduler.progress('gpu', first.id, 0)).toBe(false)
+    expect(scheduler.workers.get('gpu')!.lastReportAt).toBe(time.now())
+    expect(scheduler.failed('gpu', first.id)).toBe(true)
+    expect(scheduler.failed('gpu', first.id)).toBe('unknown')
+    expect(job.unassigned[0]).toEqual({ offset: 0n, end: 6_000_000_000n })
   })
 
   it('puts a lost worker\'s chunks back at the front of the queue', () => {

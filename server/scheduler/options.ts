@@ -21,6 +21,12 @@ export type SchedulerOptions = {
   // A started chunk still running after this many times its expected duration (at its worker's
   // measured speed), plus stallMs, is overdue: another worker may run it too, first DONE wins.
   overdueFactor: number
+  // hashcat takes seconds to start, so a hashcat worker's chunk aims at this long, and near a job's
+  // end shrinks to no less than hashcatMinChunkSeconds; until measured, its speed is taken to be
+  // assumedHashcatSpeed (a CPU's MD5; a GPU's first chunk is then short and its next ones right).
+  hashcatChunkSeconds: number
+  hashcatMinChunkSeconds: number
+  assumedHashcatSpeed: number
 }
 
 export const SCHEDULER_DEFAULTS: Readonly<SchedulerOptions> = {
@@ -31,7 +37,10 @@ export const SCHEDULER_DEFAULTS: Readonly<SchedulerOptions> = {
   tailShrinkFactor: 4,
   silentMs: 3_000,
   stallMs: 10_000,
-  overdueFactor: 3
+  overdueFactor: 3,
+  hashcatChunkSeconds: 60,
+  hashcatMinChunkSeconds: 10,
+  assumedHashcatSpeed: 100_000_000
 }
 
 // A job of ten million MD5 targets peaked at 2.7 GB on the server (a string each, about 270 bytes

@@ -49,3 +49,10 @@ export function rangesSize (ranges: Range[]): bigint {
   for (const range of ranges) total += range.end - range.offset
   return total
 }
+
+// Removes [offset, end) from ranges[index], which holds it, leaving what lies either side.
+export function takeRange (ranges: Range[], index: number, offset: bigint, end: bigint): void {
+  const range = ranges[index]
+  const pieces = [{ offset: range.offset, end: offset }, { offset: end, end: range.end }].filter((r) => r.end > r.offset)
+  ranges.splice(index, 1, ...pieces)
+}

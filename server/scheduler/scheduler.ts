@@ -4,15 +4,22 @@
 // Chunks are index ranges, never lists; every index is counted exactly once when its chunk completes.
 import { formatTarget, isTarget, toHex } from '../../shared/algorithms.ts'
 import { InvalidInputError } from '../../shared/errors.ts'
+import { hashcatRefusal } from '../../shared/hashcat.ts'
 import { keyspaceFrom, segmentAt } from '../../shared/keyspace/keyspace.ts'
+import { alignedStart, runLengthAt } from '../../shared/keyspace/runs.ts'
+import { MAX_WASM_CHUNK_CANDIDATES } from '../../shared/protocol/limits.ts'
 import { RateMeter } from '../rate.ts'
 import { MAX_PRIORITY, MAX_TARGETS_PER_JOB, SCHEDULER_DEFAULTS, type SchedulerOptions } from './options.ts'
-import { complement, insertRange, mergeRanges, rangesSize, type Range } from './ranges.ts'
-import { chunkSize } from './sizing.ts'
-import { Remaining, inFlight, isLive, type Chunk, type Effect, type EndStatus, type FoundResult, type JobSpec, type JobState, type WorkerInfo, type WorkerState } from './state.ts'
+import { complement, insertRange, mergeRanges, rangesSize, takeRange, type Range } from './ranges.ts'
+import { chunkSize, hashcatChunkSize } from './sizing.ts'
+import { Remaining, inFlight, isHashcat, isLive, type Chunk, type Effect, type EndStatus, type FoundResult, type JobSpec, type JobState, type WorkerInfo, type WorkerState } from './state.ts'
 
 // A new worker loads its threads and kernels before its first report; on a busy machine that is slow.
 const NEW_WORKER_STALL_FACTOR = 3
+// A hashcat worker looks for a mask run this close to its chunk size among this many unassigned
+// ranges, before it settles for the longest it saw (ranges left between WASM chunks are ragged).
+const GOOD_RUN_FRACTION = 4n
+const RUN_RANGES_SEARCHED = 16
 
 export class Scheduler {
   readonly jobs = new Map<string, JobState>()
@@ -72,7 +79,8 @@ export class Scheduler {
     const job: JobState = {
       id, seq: this.#lastJobId, algorithm: spec.algorithm, targets, remaining, keyspace, priority,
       status: 'running', found: [], hashed, unassigned: complement(done, keyspace.size), active: new Map(),
-      createdAt: this.#now(), endedAt: null, nextChunk: 0, restoredHashed: hashed, capLength: spec.capLength ?? null
+      createdAt: this.#now(), endedAt: null, nextChunk: 0, restoredHashed: hashed, capLength: spec.capLength ?? null,
+      hashcat: hashcatRefusal(spec.algorithm, keyspace.spec) === null
     }
     this.jobs.set(id, job)
     this.#runnable = null
@@ -128,7 +136,9 @@ export class Scheduler {
     const assigned: Chunk[] = []
     const now = this.#now()
     if (worker.chunks.size === 0) worker.lastReportAt = now // an idle worker owes no report
-    while (worker.chunks.size < 1 + this.options.chunksAheadPerWorker) {
+    // hashcat runs one chunk at a time, and each is long: one queued is enough to start the next at once.
+    const ahead = isHashcat(worker) ? 1 : this.options.chunksAheadPerWorker
+    while (worker.chunks.size < 1 + ahead) {
       const chunk = this.#nextChunk(worker, now)
       if (!chunk) break
       chunk.workerId = worker.id
@@ -147,6 +157,11 @@ export class Scheduler {
     for (const job of runnable) {
       const overdue = this.#speculationFor(worker, job, now, true)
       if (overdue) return overdue
+      if (isHashcat(worker) && job.hashcat) {
+        const run = this.#cutRun(worker, job, now)
+        if (run) return run
+        continue
+      }
       const range = job.unassigned[0]
       if (!range) continue
       const speedKey = speedKeyOf(job, range.offset)
@@ -166,6 +181,31 @@ export class Scheduler {
     return null
   }
 
+  // For a hashcat worker: a mask run (shared/keyspace/runs.ts) of about its chunk size, from the
+  // first unassigned range that holds a good one, else the longest seen. Ragged ends left between
+  // runs stay unassigned, for any worker.
+  #cutRun (worker: WorkerState, job: JobState, now: number): Chunk | null {
+    const first = job.unassigned[0]
+    if (!first) return null
+    const speedKey = speedKeyOf(job, first.offset)
+    let fleetSpeed = 0
+    for (const w of this.workers.values()) fleetSpeed += this.#speedOf(w, speedKey)
+    const size = BigInt(hashcatChunkSize(this.options, this.#speedOf(worker, speedKey), fleetSpeed, rangesSize(job.unassigned)))
+    let best = { index: -1, offset: 0n, length: 0n }
+    for (let index = 0; index < Math.min(job.unassigned.length, RUN_RANGES_SEARCHED); index++) {
+      const { offset, end } = job.unassigned[index]
+      const aligned = alignedStart(job.keyspace, offset, size)
+      for (const start of aligned < end && aligned !== offset ? [offset, aligned] : [offset]) {
+        const length = runLengthAt(job.keyspace, start, end, size)
+        if (length > best.length) best = { index, offset: start, length }
+      }
+      if (best.length * GOOD_RUN_FRACTION >= size) break
+    }
+    if (best.index < 0) return null
+    takeRange(job.unassigned, best.index, best.offset, best.offset + best.length)
+    return this.#newChunk(job, best.offset, Number(best.length), speedKeyOf(job, best.offset), now)
+  }
+
   #newChunk (job: JobState, offset: bigint, length: number, speedKey: string, now: number): Chunk {
     return { id: `${job.id}.${job.nextChunk++}`, job, offset, length, workerId: null, hashed: 0, speedKey, assignedAt: now, startedAt: null, twin: null }
   }
@@ -177,6 +217,7 @@ export class Scheduler {
     let bestGain = 0
     for (const chunk of job.active.values()) {
       if (chunk.twin || chunk.workerId === worker.id || chunk.workerId === null) continue
+      if (chunk.length > MAX_WASM_CHUNK_CANDIDATES && !isHashcat(worker)) continue
       const holder = this.workers.get(chunk.workerId)
       if (!holder) continue
       const mine = chunk.length * 1000 / this.#speedOf(worker, chunk.speedKey)
@@ -222,7 +263,7 @@ export class Scheduler {
   // Measured at this algorithm and candidate length, or a modest guess until then.
   #speedOf (worker: WorkerState, speedKey: string): number {
     const speed = worker.speeds.get(speedKey)?.meter.speed ?? 0
-    return speed > 0 ? speed : this.options.assumedSpeedPerThread
+    return speed > 0 ? speed : isHashcat(worker) ? this.options.assumedHashcatSpeed : this.options.assumedSpeedPerThread
   }
 
   chunkSize (worker: WorkerState, left: bigint, speedKey: string): number {
@@ -248,12 +289,16 @@ export class Scheduler {
     return effects
   }
 
-  // Returns false when the report does not belong to this worker (ignored, and logged by the caller).
-  // Returns false when the report changes nothing or does not belong to this worker.
+  // Returns false when the report changes nothing or does not belong to this worker. An unchanged
+  // count still says the worker is alive (hashcat starting up).
   progress (workerId: string, chunkId: string, hashed: number): boolean {
     const worker = this.workers.get(workerId)
     const chunk = worker?.chunks.get(chunkId)
-    if (!worker || !chunk || hashed > chunk.length || hashed <= chunk.hashed) return false
+    if (!worker || !chunk || hashed > chunk.length || hashed < chunk.hashed) return false
+    if (hashed === chunk.hashed) {
+      worker.lastReportAt = this.#now()
+      return false
+    }
     this.#measure(worker, chunk, hashed - chunk.hashed)
     chunk.startedAt ??= this.#now()
     chunk.hashed = hashed
@@ -283,6 +328,16 @@ export class Scheduler {
       }
     }
     return [...effects, ...this.#maybeExhausted(job)]
+  }
+
+  // A chunk its worker could not finish (hashcat crashed, hung, miscounted): handed out again.
+  // Returns whether it goes back to its job (not when a twin still runs it or the job ended).
+  failed (workerId: string, chunkId: string): boolean | 'unknown' {
+    const worker = this.workers.get(workerId)
+    const chunk = worker?.chunks.get(chunkId)
+    if (!worker || !chunk) return 'unknown'
+    worker.lastReportAt = this.#now()
+    return this.#takeBack(worker, chunk)
   }
 
   #measure (worker: WorkerState, chunk: Chunk, delta: number): void {

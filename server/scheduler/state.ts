@@ -3,6 +3,7 @@
 import type { Algorithm } from '../../shared/algorithms.ts'
 import type { Keyspace } from '../../shared/keyspace/keyspace.ts'
 import type { KeyspaceSpec } from '../../shared/keyspace/spec.ts'
+import type { Backend } from '../../shared/protocol/messages.ts'
 import type { RateMeter } from '../rate.ts'
 import type { Range } from './ranges.ts'
 
@@ -58,6 +59,7 @@ export type JobState = {
   nextChunk: number
   restoredHashed: bigint // searched in an earlier run of a restored session, counted in `hashed`
   capLength: ((offset: bigint) => number) | null
+  hashcat: boolean // hashcat workers may search its mask runs (shared/hashcat.ts)
 }
 
 // The targets not found yet, as the job's targets less those found: a second set of millions would
@@ -92,8 +94,9 @@ export class Remaining {
   }
 }
 
-// software: the worker's release as it reported it, for display only.
-export type WorkerInfo = { id: string, name: string, address: string, cores: number, threads: number, software?: string }
+// software: the worker's release as it reported it, for display only. backend: what runs its chunks
+// (absent: the WASM kernels).
+export type WorkerInfo = { id: string, name: string, address: string, cores: number, threads: number, software?: string, backend?: Backend }
 
 export type WorkerState = WorkerInfo & {
   meter: RateMeter // candidates per second over everything, for display
@@ -112,8 +115,18 @@ export type WorkerSummary = WorkerInfo & {
 }
 
 export function workerSummary (worker: WorkerState): WorkerSummary {
-  const { id, name, address, cores, threads, software, connectedAt } = worker
-  return { id, name, address, cores, threads, software, connectedAt, speed: worker.meter.speed, inFlight: worker.chunks.size }
+  const { id, name, address, cores, threads, software, backend, connectedAt } = worker
+  return { id, name, address, cores, threads, software, backend, connectedAt, speed: worker.meter.speed, inFlight: worker.chunks.size }
+}
+
+export function isHashcat (worker: WorkerInfo): boolean {
+  return worker.backend?.kind === 'hashcat'
+}
+
+// "wasm", or "hashcat v6.2.6 on 1 GPU: NVIDIA ...", for the dashboard and the logs.
+export function describeBackend (backend: Backend | undefined): string {
+  if (backend?.kind !== 'hashcat') return 'wasm'
+  return `hashcat ${backend.version} on ${backend.devices.map((d) => `${d.type} ${d.name}`).join(', ')}`
 }
 
 // What a transition asks of the orchestrator. `completed`, `found` and `ended` are persisted (journal,
