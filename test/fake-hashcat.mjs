@@ -1,0 +1,44 @@
+#!/usr/bin/env node
+// A stand-in for hashcat that misbehaves on request, so the backend's failure paths are tested without
+// hashcat: FAKE_HASHCAT says how (ok, short, crash, garbage, hang, stream), FAKE_HASHCAT_TOTAL
+// how many candidates it claims the attack has, FAKE_HASHCAT_CRACK an outfile line to write, and
+// FAKE_HASHCAT_PIDFILE where to write its pid. Its status lines are hashcat 6.2.6's, recorded.
+import { appendFileSync, readFileSync, writeFileSync } from 'node:fs'
+
+const vectors = new URL('./vectors/hashcat-output/', import.meta.url)
+const args = process.argv.slice(2)
+if (args.includes('--version')) {
+  process.stdout.write(readFileSync(new URL('version.txt', vectors)))
+  process.exit(0)
+}
+if (args.includes('-I')) {
+  process.stdout.write(readFileSync(new URL('devices.txt', vectors)))
+  process.exit(0)
+}
+if (process.env.FAKE_HASHCAT_PIDFILE) writeFileSync(process.env.FAKE_HASHCAT_PIDFILE, String(process.pid))
+const template = readFileSync(new URL('status-exhausted.txt', vectors), 'utf8').split('\n')[0]
+const total = BigInt(process.env.FAKE_HASHCAT_TOTAL ?? '1000')
+const status = (done, code = 3) => process.stdout.write(template.replace(/"progress": \[\d+, \d+\]/, `"progress": [${done}, ${total}]`).replace(/"status": \d+/, `"status": ${code}`) + '\n')
+const outfile = args[args.indexOf('--outfile') + 1]
+const mode = process.env.FAKE_HASHCAT ?? 'ok'
+
+if (mode === 'ok' || mode === 'short') {
+  status(0n)
+  if (process.env.FAKE_HASHCAT_CRACK) appendFileSync(outfile, process.env.FAKE_HASHCAT_CRACK + '\n')
+  status(total / 2n)
+  status(mode === 'short' ? total - 1n : total, 5)
+  process.exit(1)
+} else if (mode === 'crash') {
+  status(total / 3n)
+  process.stderr.write('clEnqueueNDRangeKernel(): CL_OUT_OF_RESOURCES\n')
+  process.exit(255)
+} else if (mode === 'garbage') {
+  process.stdout.write('Watchdog: Temperature abort trigger set to 90c\n')
+  setTimeout(() => process.exit(1), 60_000)
+} else if (mode === 'hang') {
+  status(1n)
+  setTimeout(() => {}, 3_600_000)
+} else if (mode === 'stream') {
+  let done = 0n
+  setInterval(() => status(done < total - 1n ? ++done : done), 100)
+}

@@ -1,0 +1,111 @@
+import { existsSync, readFileSync } from 'node:fs'
+import { join } from 'node:path'
+import { fileURLToPath } from 'node:url'
+import { afterEach, describe, expect, it } from 'vitest'
+import { toHex } from '../shared/algorithms.ts'
+import { HashcatError } from '../shared/errors.ts'
+import { keyspaceFrom } from '../shared/keyspace/keyspace.ts'
+import { maskRunAt } from '../shared/keyspace/runs.ts'
+import { maskSpec } from '../shared/keyspace/spec.ts'
+import { packTargets } from '../shared/kernels/modes.ts'
+import { HashcatBackend, detectHashcat, type HashcatHit, type HashcatTimings } from '../worker/hashcat/backend.ts'
+import { eventually, tempDir } from './helpers.ts'
+
+const FAKE = fileURLToPath(new URL('./fake-hashcat.mjs', import.meta.url))
+const TARGET = Uint8Array.from(Buffer.from('202cb962ac59075b964b07152d234b70', 'hex')) // md5("123")
+const JOB = { id: '1', algorithm: 'md5' as const, targets: packTargets([TARGET], true) }
+const KEYSPACE = keyspaceFrom(maskSpec('?d?d?d', []))
+const RUN = maskRunAt(KEYSPACE, 0n, 1000n)!
+
+let backend: HashcatBackend | null = null
+afterEach(() => {
+  backend?.close()
+  backend = null
+  for (const key of Object.keys(process.env)) if (key.startsWith('FAKE_HASHCAT')) delete process.env[key]
+})
+
+async function fake (mode: string, env: Record<string, string> = {}, timings: Partial<HashcatTimings> = {}) {
+  Object.assign(process.env, { FAKE_HASHCAT: mode, FAKE_HASHCAT_TOTAL: '1000', ...env })
+  backend = new HashcatBackend(await detectHashcat(FAKE), timings)
+  const hits: HashcatHit[] = []
+  return { hits, chunk: backend.run(JOB, RUN, 1000, (hit) => hits.push(hit)) }
+}
+
+describe('the hashcat backend, against a hashcat that misbehaves on request', () => {
+  it('reads the version and devices, and says why a hashcat cannot be used', async () => {
+    const info = await detectHashcat(FAKE)
+    expect(info.version.text).toBe('v6.2.6')
+    expect(info.devices[0]).toMatchObject({ type: 'CPU' })
+    await expect(detectHashcat('/nonexistent/hashcat')).rejects.toThrow(HashcatError)
+    await expect(detectHashcat('/nonexistent/hashcat')).rejects.toThrow(/not found/)
+  })
+
+  it('counts a chunk done at hashcat\'s exact count, after reporting its cracks', async () => {
+    const { hits, chunk } = await fake('ok', { FAKE_HASHCAT_CRACK: `${toHex(TARGET)}:313233` })
+    expect(await chunk.done).toEqual({ hashed: 1000, cancelled: false })
+    expect(hits.map((h) => [toHex(h.hash), Buffer.from(h.plaintext).toString()])).toEqual([[toHex(TARGET), '123']])
+  })
+
+  it('fails a chunk, with the reason, on a crash, a short or different count, unreadable output or a crack that does not verify', async () => {
+    const cases: [string, Record<string, string>, RegExp][] = [
+      ['crash', {}, /exited with code 255: clEnqueueNDRangeKernel\(\): CL_OUT_OF_RESOURCES/],
+      ['short', {}, /ended at 999 of 1000 candidates/],
+      ['ok', { FAKE_HASHCAT_TOTAL: '1001' }, /hashcat counts 1001 candidates in this chunk, we count 1000/],
+      ['garbage', {}, /--status-json output: not a JSON object: "Watchdog/],
+      ['ok', { FAKE_HASHCAT_CRACK: `${'00'.repeat(16)}:313233` }, /reported "0{32}:313233", which does not verify/]
+    ]
+    for (const [mode, env, why] of cases) {
+      const { chunk } = await fake(mode, env)
+      const outcome = await chunk.done
+      expect(outcome.cancelled).toBe(false)
+      expect(`${mode} ${JSON.stringify(env)}: ${outcome.failure}`).toMatch(why)
+      backend!.close()
+    }
+  })
+
+  it('fails a chunk whose hashcat stops printing status lines, and kills it', async () => {
+    const pidFile = join(tempDir('taskorch-fake-'), 'pid')
+    const { chunk } = await fake('hang', { FAKE_HASHCAT_PIDFILE: pidFile }, { statusMs: 300 })
+    expect((await chunk.done).failure).toMatch(/printed no status for 0.3 s/)
+    const pid = Number(readFileSync(pidFile, 'utf8'))
+    await eventually(() => !alive(pid), 2_000, 'the hung hashcat to be killed')
+  })
+
+  it('fails a chunk whose hashcat is killed (kill -9), and cancels one within a second', async () => {
+    const pidFile = join(tempDir('taskorch-fake-'), 'pid')
+    const killed = await fake('stream', { FAKE_HASHCAT_PIDFILE: pidFile })
+    await eventually(() => killed.chunk.hashed() > 0, 5_000, 'progress')
+    process.kill(Number(readFileSync(pidFile, 'utf8')), 'SIGKILL')
+    expect((await killed.chunk.done).failure).toMatch(/killed by SIGKILL/)
+    backend!.close()
+
+    const cancelled = await fake('stream', { FAKE_HASHCAT_PIDFILE: pidFile })
+    await eventually(() => cancelled.chunk.hashed() > 0, 5_000, 'progress')
+    const pid = Number(readFileSync(pidFile, 'utf8'))
+    const started = Date.now()
+    cancelled.chunk.cancel()
+    expect((await cancelled.chunk.done).cancelled).toBe(true)
+    await eventually(() => !alive(pid), 1_000, 'hashcat to stop')
+    expect(Date.now() - started).toBeLessThan(1_000)
+  })
+
+  it('runs chunks one at a time and removes its files on close', async () => {
+    const first = await fake('ok')
+    const second = backend!.run(JOB, RUN, 1000, () => {})
+    expect(await first.chunk.done).toEqual({ hashed: 1000, cancelled: false })
+    expect(await second.done).toEqual({ hashed: 1000, cancelled: false })
+    const dir = backend!.dir
+    expect(existsSync(join(dir, 'job-1.hashes'))).toBe(true)
+    backend!.close()
+    expect(existsSync(dir)).toBe(false)
+  })
+})
+
+function alive (pid: number): boolean {
+  try {
+    process.kill(pid, 0)
+    return true
+  } catch {
+    return false
+  }
+}

@@ -1,0 +1,256 @@
+// hashcat as a worker backend: found on PATH (or named), asked for its version and devices, then run
+// once per chunk, one chunk at a time, in a private directory. A chunk counts as done only when
+// hashcat exits 0 or 1 with its last status at the chunk's exact count; a crash, a kill, a hang (no
+// status line for a deadline), an unreadable output or a short count fails it, with the reason, and
+// the server hands it out again. Cancelling kills hashcat at once.
+import { execFile, spawn, type ChildProcess } from 'node:child_process'
+import { mkdtempSync, rmSync } from 'node:fs'
+import { open, writeFile } from 'node:fs/promises'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { isTarget, toHex, type Algorithm } from '../../shared/algorithms.ts'
+import { HashcatError, coded } from '../../shared/errors.ts'
+import { MIN_HASHCAT_VERSION } from '../../shared/hashcat.ts'
+import type { MaskRun } from '../../shared/keyspace/runs.ts'
+import { matches } from '../../shared/kernels/modes.ts'
+import type { PackedTargets } from '../../shared/kernels/targets.ts'
+import { COMMON_ARGS, maskArgs } from './plan.ts'
+import { parseDevices, parseOutfileLine, parseVersion, StatusReader, type HashcatDevice, type HashcatStatus, type HashcatVersion } from './parse.ts'
+
+export type HashcatInfo = { path: string, version: HashcatVersion, devices: HashcatDevice[] }
+
+// How long hashcat may take to print its first status (it compiles its kernels on a first run: half a
+// minute on a 2-core CPU, more on slow machines), and then between status lines (one a second).
+export type HashcatTimings = { startupMs: number, statusMs: number }
+export const HASHCAT_TIMINGS: HashcatTimings = { startupMs: 300_000, statusMs: 30_000 }
+const PROBE_TIMEOUT_MS = 60_000
+const STDERR_KEPT_CHARS = 2_000
+
+// hashcat's version and devices, or why it cannot be used.
+export async function detectHashcat (path = 'hashcat'): Promise<HashcatInfo> {
+  const version = parseVersion(await output(path, ['--version']))
+  if (version.major < MIN_HASHCAT_VERSION.major || (version.major === MIN_HASHCAT_VERSION.major && version.minor < MIN_HASHCAT_VERSION.minor)) {
+    throw new HashcatError(`${path} is hashcat ${version.text}; the hashcat backend needs ${MIN_HASHCAT_VERSION.major}.${MIN_HASHCAT_VERSION.minor} or later`)
+  }
+  return { path, version, devices: parseDevices(await output(path, ['-I', '--force'])) }
+}
+
+function output (path: string, args: string[]): Promise<string> {
+  return new Promise((resolve, reject) => {
+    execFile(path, args, { timeout: PROBE_TIMEOUT_MS, maxBuffer: 1024 * 1024 }, (error, stdout, stderr) => {
+      if (!error) return resolve(stdout)
+      const why = (error as NodeJS.ErrnoException).code === 'ENOENT' ? 'not found' : `${error.message.split('\n')[0]} ${stderr.trim().slice(0, 200)}`
+      reject(new HashcatError(`cannot run ${path} ${args.join(' ')}: ${why}`))
+    })
+  })
+}
+
+export type HashcatHit = { hash: Uint8Array, plaintext: Uint8Array }
+export type HashcatOutcome = { hashed: number, cancelled: boolean, failure?: string }
+// What the worker knows of a job: its id (one hash file each), algorithm and targets.
+export type HashcatJob = { id: string, algorithm: Algorithm, targets: PackedTargets }
+
+export class HashcatChunk {
+  readonly done: Promise<HashcatOutcome>
+  #hashed = 0
+  #cancelled = false
+  #child: ChildProcess | null = null
+
+  constructor (done: (chunk: HashcatChunk) => Promise<HashcatOutcome>) {
+    this.done = done(this)
+  }
+
+  hashed (): number { return this.#hashed }
+  get cancelled (): boolean { return this.#cancelled }
+
+  cancel (): void {
+    this.#cancelled = true
+    this.#child?.kill('SIGKILL')
+  }
+
+  // Used by the backend only.
+  setProgress (hashed: number): void { this.#hashed = hashed }
+  attach (child: ChildProcess): void { this.#child = child }
+}
+
+export class HashcatBackend {
+  readonly info: HashcatInfo
+  readonly #timings: HashcatTimings
+  readonly dir: string // private to this backend: hash files, outfiles, hashcat's working directory
+  readonly #hashFiles = new Map<string, Promise<string>>()
+  #queue: Promise<unknown> = Promise.resolve()
+  #runs = 0
+  #closed = false
+
+  constructor (info: HashcatInfo, timings: Partial<HashcatTimings> = {}) {
+    this.info = info
+    this.#timings = { ...HASHCAT_TIMINGS, ...timings }
+    this.dir = mkdtempSync(join(tmpdir(), 'taskorch-hashcat-'))
+  }
+
+  // Chunks run one after another: each hashcat run takes every device.
+  run (job: HashcatJob, run: MaskRun, length: number, onHit: (hit: HashcatHit) => void): HashcatChunk {
+    const plan = maskArgs(job.algorithm, run)
+    return new HashcatChunk(async (chunk) => {
+      const turn = this.#queue.then(async () => {
+        if (chunk.cancelled || this.#closed) return { hashed: 0, cancelled: true }
+        if (!plan) return { hashed: 0, cancelled: false, failure: 'the run needs more custom charsets than hashcat has' }
+        try {
+          return await this.#execute(chunk, job, plan.args, plan.mask, length, onHit)
+        } catch (error) {
+          return { hashed: 0, cancelled: false, failure: coded(error).message }
+        }
+      })
+      this.#queue = turn
+      return turn
+    })
+  }
+
+  // Forgets a job's hash file (the job ended or the connection closed).
+  async forget (jobId: string): Promise<void> {
+    const file = this.#hashFiles.get(jobId)
+    this.#hashFiles.delete(jobId)
+    if (file) rmSync(await file.catch(() => ''), { force: true })
+  }
+
+  close (): void {
+    this.#closed = true
+    rmSync(this.dir, { recursive: true, force: true })
+  }
+
+  #hashFile (job: HashcatJob): Promise<string> {
+    let file = this.#hashFiles.get(job.id)
+    if (!file) {
+      const path = join(this.dir, `job-${job.id}.hashes`)
+      file = writeFile(path, hexLines(job.targets), { mode: 0o600 }).then(() => path)
+      this.#hashFiles.set(job.id, file)
+    }
+    return file
+  }
+
+  async #execute (chunk: HashcatChunk, job: HashcatJob, attack: string[], mask: string, length: number, onHit: (hit: HashcatHit) => void): Promise<HashcatOutcome> {
+    const n = ++this.#runs
+    const outfile = join(this.dir, `run-${n}.out`)
+    const args = [...attack, ...COMMON_ARGS, '--session', `taskorch-${process.pid}-${n}`, '--outfile', outfile, await this.#hashFile(job), mask]
+    const child = spawn(this.info.path, args, { cwd: this.dir, stdio: ['ignore', 'pipe', 'pipe'] })
+    chunk.attach(child)
+    if (chunk.cancelled) child.kill('SIGKILL')
+    const cracks = new OutfileReader(outfile, (line) => {
+      const { hash, plaintext } = parseOutfileLine(line)
+      const digest = Uint8Array.from(Buffer.from(hash, 'hex'))
+      // Checked here too (the server checks every FOUND): a crack that does not verify is a broken
+      // hashcat or device, and fails the chunk instead of costing the connection.
+      if (!isTarget(job.algorithm, digest) || toHex(digest) !== hash.toLowerCase() || !matches(job.algorithm, digest, plaintext)) {
+        throw new HashcatError(`hashcat reported "${hash.slice(0, 80)}:${toHex(plaintext).slice(0, 80)}", which does not verify`)
+      }
+      onHit({ hash: digest, plaintext })
+    })
+    let failure: string | null = null
+    let last: HashcatStatus | null = null
+    let stderr = ''
+    const fail = (why: string) => {
+      failure ??= why
+      child.kill('SIGKILL')
+    }
+    let deadline = setTimeout(() => fail(`hashcat printed no status in ${this.#timings.startupMs / 1000} s`), this.#timings.startupMs)
+    const reader = new StatusReader()
+    const onStatuses = (statuses: HashcatStatus[]) => {
+      for (const status of statuses) {
+        if (status.progress[1] !== BigInt(length)) return fail(`hashcat counts ${status.progress[1]} candidates in this chunk, we count ${length}`)
+        last = status
+        chunk.setProgress(Number(status.progress[0]))
+      }
+      clearTimeout(deadline)
+      deadline = setTimeout(() => fail(`hashcat printed no status for ${this.#timings.statusMs / 1000} s`), this.#timings.statusMs)
+      cracks.read().catch((error) => fail(coded(error).message))
+    }
+    child.stdout!.setEncoding('utf8').on('data', (text: string) => {
+      try {
+        onStatuses(reader.push(text))
+      } catch (error) {
+        fail(coded(error).message)
+      }
+    })
+    child.stderr!.setEncoding('utf8').on('data', (text: string) => { stderr = (stderr + text).slice(-STDERR_KEPT_CHARS) })
+    const exit = await new Promise<{ code: number | null, signal: string | null, error?: Error }>((resolve) => {
+      child.once('error', (error) => resolve({ code: null, signal: null, error }))
+      child.once('close', (code, signal) => resolve({ code, signal }))
+    })
+    clearTimeout(deadline)
+    try {
+      onStatuses(reader.end())
+      await cracks.read(true) // every crack is reported before the chunk counts as done
+    } catch (error) {
+      failure ??= coded(error).message
+    }
+    await cracks.close()
+    rmSync(outfile, { force: true })
+    if (chunk.cancelled) return { hashed: chunk.hashed(), cancelled: true }
+    const final = last as HashcatStatus | null
+    const why = failure ?? (exit.error ? `cannot run ${this.info.path}: ${exit.error.message}`
+      : exit.signal ? `hashcat was killed by ${exit.signal}`
+        : exit.code !== 0 && exit.code !== 1 ? `hashcat exited with code ${exit.code}${stderr.trim() ? `: ${stderr.trim().split('\n').slice(-2).join(' ')}` : ''}`
+          : !final || final.progress[0] !== final.progress[1] ? `hashcat ended at ${final?.progress[0] ?? 0} of ${length} candidates` : null)
+    if (why) return { hashed: chunk.hashed(), cancelled: false, failure: why }
+    return { hashed: length, cancelled: false }
+  }
+}
+
+// The job's targets as hashcat reads them: one lower-case hex digest a line.
+function hexLines (targets: PackedTargets): string {
+  const lines: string[] = []
+  let start = 0
+  for (const end of targets.ends) {
+    lines.push(toHex(targets.bytes.subarray(start, end)))
+    start = end
+  }
+  return lines.join('\n') + '\n'
+}
+
+// Lines appended to hashcat's outfile, read as they come; a line without its newline waits, unless
+// hashcat has ended (`all`).
+class OutfileReader {
+  readonly #path: string
+  readonly #onLine: (line: string) => void
+  #offset = 0
+  #pending = ''
+  #reading: Promise<void> = Promise.resolve()
+
+  constructor (path: string, onLine: (line: string) => void) {
+    this.#path = path
+    this.#onLine = onLine
+  }
+
+  read (all = false): Promise<void> {
+    this.#reading = this.#reading.then(() => this.#readMore(all))
+    return this.#reading
+  }
+
+  async close (): Promise<void> {
+    await this.#reading.catch(() => {})
+  }
+
+  async #readMore (all: boolean): Promise<void> {
+    let file
+    try {
+      file = await open(this.#path, 'r')
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code === 'ENOENT') return // nothing cracked yet
+      throw error
+    }
+    try {
+      const buffer = Buffer.alloc(64 * 1024)
+      for (;;) {
+        const { bytesRead } = await file.read(buffer, 0, buffer.length, this.#offset)
+        if (bytesRead === 0) break
+        this.#offset += bytesRead
+        this.#pending += buffer.toString('latin1', 0, bytesRead)
+      }
+    } finally {
+      await file.close()
+    }
+    const lines = this.#pending.split('\n')
+    this.#pending = all ? '' : lines.pop()!
+    for (const line of lines) if (line.trim() !== '') this.#onLine(line.replace(/\r$/, ''))
+  }
+}
