@@ -12,15 +12,17 @@ export type LocalWorkerOptions = {
   token: string
   serverKey: string // the fingerprint: the worker accepts this server's key and pins nothing
   threads?: number
+  // What runs its chunks (the worker's --backend); wasm unless asked: it shares the server's machine.
+  backend?: 'auto' | 'wasm' | 'hashcat'
   script?: string // a single-file build to run instead of the repository's worker (the bench compares them)
 }
 
 // The token goes through a pipe on stdin: never argv (ps shows it) nor the environment. Each log line
 // of the worker comes back as its level and message.
 export function spawnLocalWorker (options: LocalWorkerOptions, onLog: (level: LogLevel, message: string) => void): ChildProcess {
-  const { port, token, serverKey, threads, script } = options
+  const { port, token, serverKey, threads, backend = 'wasm', script } = options
   const entry = script ? [script] : ['--import', 'tsx', WORKER_MAIN]
-  const args = [...entry, '--host', '127.0.0.1', '--port', String(port), '--name', 'local', '--token-stdin', '--server-key', serverKey]
+  const args = [...entry, '--host', '127.0.0.1', '--port', String(port), '--name', 'local', '--token-stdin', '--server-key', serverKey, '--backend', backend]
   if (threads) args.push('--threads', String(threads))
   const env = { ...process.env }
   delete env.TASKORCH_TOKEN

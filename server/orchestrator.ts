@@ -11,7 +11,7 @@ import { keyspaceFrom, wordsOf } from '../shared/keyspace/keyspace.ts'
 import { MAX_CANDIDATE_BYTES, type KeyspaceSpec, type WordlistSpec } from '../shared/keyspace/spec.ts'
 import type { LogLevel } from '../shared/log.ts'
 import { plural } from '../shared/plural.ts'
-import { MAX_CHUNK_CANDIDATES, MAX_OUTBOUND_BUFFER_BYTES, MAX_TARGETS_PER_MESSAGE, PROTOCOL_VERSION, SHUTDOWN_GRACE_MS, WORDLIST_CHUNK_BYTES } from '../shared/protocol/limits.ts'
+import { MAX_OUTBOUND_BUFFER_BYTES, MAX_WASM_CHUNK_CANDIDATES, MAX_TARGETS_PER_MESSAGE, PROTOCOL_VERSION, SHUTDOWN_GRACE_MS, WORDLIST_CHUNK_BYTES } from '../shared/protocol/limits.ts'
 import { isControlMessage, type ControlMessage, type WorkerMessage } from '../shared/protocol/messages.ts'
 import { checkTokenStrength, generateStaticKey, serverKeyFingerprint, tokenBytes, type StaticKeyPair } from '../shared/protocol/noise.ts'
 import { DEFAULT_TIMINGS, type PeerRole, type ServerSession, type SessionTimings } from '../shared/protocol/session.ts'
@@ -21,10 +21,10 @@ import { Wordlist } from './inputs/wordlist.ts'
 import { Job, foundOf, type Found } from './job.ts'
 import { checkRequest, type CheckedWordlist, type JobRequest, type WordlistInput } from './jobs.ts'
 import { Listener } from './listener.ts'
-import { spawnLocalWorker } from './local-worker.ts'
+import { spawnLocalWorker, type LocalWorkerOptions } from './local-worker.ts'
 import type { SchedulerOptions } from './scheduler/options.ts'
 import { Scheduler } from './scheduler/scheduler.ts'
-import { isLive, workerSummary, type Chunk, type Effect, type EndStatus, type FoundResult, type JobSpec, type JobState, type WorkerState, type WorkerSummary } from './scheduler/state.ts'
+import { describeBackend, isLive, workerSummary, type Chunk, type Effect, type EndStatus, type FoundResult, type JobSpec, type JobState, type WorkerState, type WorkerSummary } from './scheduler/state.ts'
 
 export type { WorkerSummary }
 import type { JournaledJob, Journal } from './store/journal.ts'
@@ -46,7 +46,7 @@ export type OrchestratorOptions = {
   storeRetryMs?: number // how often a failed potfile or journal write is tried again
   // Also run a worker on this machine (a child process on loopback, all cores unless `threads`),
   // started with the server and stopped with it; its log lines come out as this orchestrator's.
-  localWorker?: boolean | { threads?: number }
+  localWorker?: boolean | { threads?: number, backend?: LocalWorkerOptions['backend'] }
   // Accept controllers (npm run ctl) holding `adminToken`, which must differ from `token`; the
   // files they send are kept in `uploadDir` (server/control.ts).
   control?: { adminToken: string, uploadDir: string }
@@ -100,7 +100,7 @@ export class Orchestrator extends EventEmitter<OrchestratorEvents> {
   #ticker: NodeJS.Timeout | null = null
   #stopping = false
   #localWorker: ChildProcess | null = null
-  readonly #localWorkerOptions: { threads?: number } | null
+  readonly #localWorkerOptions: { threads?: number, backend?: LocalWorkerOptions['backend'] } | null
   readonly #token: string
   readonly #staticKey: StaticKeyPair
   readonly #control: Control | null = null
@@ -160,7 +160,7 @@ export class Orchestrator extends EventEmitter<OrchestratorEvents> {
     this.#ticker.unref()
     await this.#listener.start()
     if (this.#localWorkerOptions && !this.#localWorker) {
-      this.#localWorker = spawnLocalWorker({ port: this.port, token: this.#token, serverKey: this.serverKeyFingerprint, threads: this.#localWorkerOptions.threads },
+      this.#localWorker = spawnLocalWorker({ port: this.port, token: this.#token, serverKey: this.serverKeyFingerprint, ...this.#localWorkerOptions },
         (level, message) => this.emit('log', level, `[local worker] ${message}`))
     }
   }
@@ -392,9 +392,10 @@ export class Orchestrator extends EventEmitter<OrchestratorEvents> {
         return this.#refuse(peer.session, 'version', `this server speaks protocol ${PROTOCOL_VERSION}, the worker ${message.version}: run the same version on both`,
           `refused worker ${message.name} at ${peer.session.remoteAddress}: it speaks protocol ${message.version}, this server ${PROTOCOL_VERSION}`)
       }
-      peer.worker = this.#scheduler.addWorker({ id: key, name: message.name, address: peer.session.remoteAddress, cores: message.cores, threads: message.threads, software: message.software })
+      const { name, cores, threads, software, backend } = message
+      peer.worker = this.#scheduler.addWorker({ id: key, name, address: peer.session.remoteAddress, cores, threads, software, backend })
       peer.session.send({ type: 'welcome', workerId: key })
-      this.emit('log', 'info', `worker ${message.name} joined from ${peer.session.remoteAddress} (${plural(message.cores, 'core')}, ${plural(message.threads, 'thread')}, version ${message.software})`)
+      this.emit('log', 'info', `worker ${name} joined from ${peer.session.remoteAddress} (${plural(cores, 'core')}, ${plural(threads, 'thread')}, version ${software}, ${describeBackend(backend)})`)
       this.emit('worker-joined', workerSummary(peer.worker))
       this.#dispatch()
       return
@@ -418,6 +419,16 @@ export class Orchestrator extends EventEmitter<OrchestratorEvents> {
         if (chunk && outcome !== 'unknown') this.#chunkEvent('completed', chunk.job.algorithm, chunk.length, (Date.now() - chunk.assignedAt) / 1000)
         if (outcome !== 'unknown') this.#carryOut(outcome)
         else this.#dispatch()
+        return
+      }
+      case 'failed': {
+        const chunk = worker.chunks.get(message.chunkId)
+        const requeued = this.#scheduler.failed(worker.id, message.chunkId)
+        if (requeued === 'unknown') return // cancelled meanwhile
+        this.#chunkEvent('failed', chunk?.job.algorithm)
+        if (requeued) this.#chunkEvent('requeued', chunk?.job.algorithm)
+        this.emit('log', 'warn', `worker ${worker.name} could not finish chunk ${message.chunkId}${requeued ? ', handed out again' : ''}: ${message.reason}`)
+        this.#dispatch()
         return
       }
       case 'found':
@@ -543,6 +554,6 @@ function capWords (wordlist: Wordlist, spec: KeyspaceSpec): (offset: bigint) => 
   return (offset) => {
     const first = offset / keyspace.perWord
     const candidates = BigInt(wordlist.wordsWithin(first, WORDLIST_CHUNK_BYTES)) * keyspace.perWord - offset % keyspace.perWord
-    return candidates < BigInt(MAX_CHUNK_CANDIDATES) ? Number(candidates) : MAX_CHUNK_CANDIDATES
+    return candidates < BigInt(MAX_WASM_CHUNK_CANDIDATES) ? Number(candidates) : MAX_WASM_CHUNK_CANDIDATES
   }
 }

@@ -27,6 +27,8 @@ export const SETTINGS = {
   adminToken: { type: 'string', max: 1024, programs: ['server', 'ctl'], secret: true },
   threads: { type: 'integer', min: 1, max: MAX_THREADS, programs: ['worker'] },
   name: { type: 'string', max: MAX_NAME_LENGTH, programs: ['worker'] },
+  backend: { type: 'string', max: 16, programs: ['worker'] }, // auto, wasm or hashcat
+  hashcat: { type: 'string', max: 4096, programs: ['worker'] }, // the hashcat program (default: hashcat on PATH)
   headless: { type: 'boolean', programs: ['server'] },
   potfile: { type: 'string', max: 4096, programs: ['server'] },
   key: { type: 'string', max: 4096, programs: ['server'] },
@@ -37,7 +39,7 @@ export const SETTINGS = {
 
 export type SettingName = keyof typeof SETTINGS
 export type Values = {
-  host?: string, port?: number, token?: string, adminToken?: string, threads?: number, name?: string, headless?: boolean, potfile?: string, key?: string, uploads?: string, json?: boolean, debug?: boolean
+  host?: string, port?: number, token?: string, adminToken?: string, threads?: number, name?: string, backend?: string, hashcat?: string, headless?: boolean, potfile?: string, key?: string, uploads?: string, json?: boolean, debug?: boolean
 }
 export type Settings = {
   values: Values

@@ -235,7 +235,8 @@ export type Run = { child: ChildProcess, stdout: string, stderr: string, exit: P
 // Runs one of the project's CLIs the way a user would, through tsx.
 // Each run gets an empty config directory, so no settings of the machine running the tests leak in.
 export function cli (file: string, args: string[], env: Record<string, string> = {}): Run {
-  const isolated = { ...process.env, XDG_CONFIG_HOME: mkdtempSync(join(tmpdir(), 'taskorch-config-')), ...env }
+  // Workers search with the WASM kernels unless a test asks for hashcat, installed or not.
+  const isolated = { ...process.env, XDG_CONFIG_HOME: mkdtempSync(join(tmpdir(), 'taskorch-config-')), TASKORCH_BACKEND: 'wasm', ...env }
   const child = spawn(process.execPath, ['--import', 'tsx', file, ...args], { cwd: ROOT, env: isolated, stdio: ['ignore', 'pipe', 'pipe'] })
   const run: Run = { child, stdout: '', stderr: '', exit: once(child, 'exit').then(([code]) => code as number | null) }
   child.stdout!.on('data', (d) => { run.stdout += d })

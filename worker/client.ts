@@ -3,7 +3,9 @@
 import { EventEmitter } from 'node:events'
 import net from 'node:net'
 import { isTarget, toHex, type Algorithm } from '../shared/algorithms.ts'
+import { hashcatRefusal } from '../shared/hashcat.ts'
 import { keyspaceFrom, wordsOf, type Keyspace } from '../shared/keyspace/keyspace.ts'
+import { maskRunAt } from '../shared/keyspace/runs.ts'
 import { nextPacking, packTargets } from '../shared/kernels/modes.ts'
 import type { PackedTargets } from '../shared/kernels/targets.ts'
 import {
@@ -11,14 +13,15 @@ import {
   TokenRejectedError, VersionMismatchError, coded
 } from '../shared/errors.ts'
 import type { LogLevel } from '../shared/log.ts'
-import { PROTOCOL_VERSION } from '../shared/protocol/limits.ts'
-import type { ServerMessage } from '../shared/protocol/messages.ts'
+import { MAX_REASON_LENGTH, MAX_WASM_CHUNK_CANDIDATES, PROTOCOL_VERSION } from '../shared/protocol/limits.ts'
+import type { Backend, ServerMessage } from '../shared/protocol/messages.ts'
 import { checkTokenStrength, serverKeyFingerprint, tokenBytes } from '../shared/protocol/noise.ts'
 import { SOFTWARE_VERSION } from '../shared/version.ts'
 import type { KnownServers } from './known-servers.ts'
 import { connectSession, DEFAULT_TIMINGS, type SessionTimings, type WorkerSession } from '../shared/protocol/session.ts'
 import { Backoff, RECONNECT_INITIAL_DELAY_MS, reconnectDelay } from './reconnect.ts'
-import { ChunkRunner, type RunningChunk } from './runner.ts'
+import type { HashcatBackend } from './hashcat/backend.ts'
+import { ChunkRunner } from './runner.ts'
 
 // How often a worker reports progress on the chunks it runs.
 export const PROGRESS_INTERVAL_MS = 500
@@ -40,6 +43,8 @@ export type WorkerOptions = {
   // Stop after this many handshakes in a row failed (0: never). Anyone on the path can make a
   // handshake fail, so by default a worker keeps trying; only the server's REFUSED ends it.
   giveUpAfter?: number
+  // Runs the chunks hashcat can search exactly (shared/hashcat.ts); the rest run on the WASM kernels.
+  hashcat?: HashcatBackend
 }
 
 export interface WorkerEvents {
@@ -47,13 +52,17 @@ export interface WorkerEvents {
   fatal: [TaskOrchError]
 }
 
-type Running = { jobId: string, chunk: RunningChunk, length: number, reported: number }
+// A chunk in hand, on either backend. `heartbeat`: report its count even unchanged, because the backend
+// watches its own liveness (hashcat prints a status a second, and is failed when it stops).
+type ChunkHandle = { done: Promise<{ hashed: number, cancelled: boolean, failure?: string }>, cancel (): void, hashed (): number }
+type Running = { jobId: string, chunk: ChunkHandle, length: number, reported: number, heartbeat: boolean }
 // A job's targets, packed as they arrive (`batches`, one per JOB or TARGETS message) and into shared
 // memory at its first chunk (`packed`), kept for the job's life: the threads prepare a long list once,
 // and nothing is held per target but its bytes. `found`: the targets found, here or elsewhere (by
 // hex); a found target still passes the kernels' prefilter, and its hits are dropped here. The rule
 // files' texts sit in shared memory too, so threads read them without a copy per piece.
-type JobInHand = { algorithm: Algorithm, keyspace: Keyspace, batches: PackedTargets[], packed: PackedTargets | null, found: Set<string>, rules?: Uint8Array[] }
+// `hashcat`: whether hashcat may run its mask runs (with a hashcat backend).
+type JobInHand = { algorithm: Algorithm, keyspace: Keyspace, batches: PackedTargets[], packed: PackedTargets | null, found: Set<string>, rules?: Uint8Array[], hashcat: boolean }
 
 // One packing in shared memory of every target the batches hold.
 function joinBatches (batches: PackedTargets[]): PackedTargets {
@@ -182,13 +191,20 @@ export class WorkerClient extends EventEmitter<WorkerEvents> {
         // The server requeues whatever we held; stop spending cycles on it.
         for (const running of this.#running.values()) running.chunk.cancel()
         this.#running.clear()
+        for (const jobId of this.#jobs.keys()) void this.#options.hashcat?.forget(jobId)
         this.#jobs.clear()
         this.emit('log', error ? 'warn' : 'info', `disconnected from ${this.#address()}${error ? `: ${error.message}` : ''}`)
         resolve()
       })
       session.start()
-      session.send({ type: 'hello', version: PROTOCOL_VERSION, software: SOFTWARE_VERSION, name, cores, threads })
+      session.send({ type: 'hello', version: PROTOCOL_VERSION, software: SOFTWARE_VERSION, name, cores, threads, backend: this.#backend() })
     })
+  }
+
+  #backend (): Backend {
+    const hashcat = this.#options.hashcat?.info
+    if (!hashcat) return { kind: 'wasm' }
+    return { kind: 'hashcat', version: hashcat.version.text, devices: hashcat.devices.map(({ name, type }) => ({ name, type })) }
   }
 
   #onMessage (message: ServerMessage): void {
@@ -196,9 +212,15 @@ export class WorkerClient extends EventEmitter<WorkerEvents> {
       case 'welcome':
         this.emit('log', 'info', `connected to ${this.#address()} as ${this.#options.name} with ${this.#options.threads} threads`)
         return
-      case 'job':
-        this.#jobs.set(message.jobId, { algorithm: message.algorithm, keyspace: keyspaceFrom(message.keyspace), batches: [packTargets(message.targets)], packed: null, found: new Set(), rules: message.rules?.map(shared) })
+      case 'job': {
+        const refusal = this.#options.hashcat ? hashcatRefusal(message.algorithm, message.keyspace) : null
+        if (refusal) this.emit('log', 'info', `job ${message.jobId} runs on the WASM kernels: ${refusal}`)
+        this.#jobs.set(message.jobId, {
+          algorithm: message.algorithm, keyspace: keyspaceFrom(message.keyspace), batches: [packTargets(message.targets)], packed: null, found: new Set(), rules: message.rules?.map(shared),
+          hashcat: this.#options.hashcat !== undefined && refusal === null
+        })
         return
+      }
       case 'targets': {
         const job = this.#jobs.get(message.jobId)
         if (!job) return // cancelled meanwhile
@@ -242,18 +264,30 @@ export class WorkerClient extends EventEmitter<WorkerEvents> {
     const session = this.#session
     job.packed ??= joinBatches(job.batches)
     job.batches = [job.packed]
-    const chunk = this.#runner.run({ algorithm: job.algorithm, keyspace: job.keyspace.spec, targets: job.packed, rules: job.rules }, offset, length, (hit) => {
+    const onHit = (hit: { hash: Uint8Array, plaintext: Uint8Array }) => {
       const hex = toHex(hit.hash)
       if (job.found.has(hex)) return // found already, here or elsewhere; the server tells the others
       job.found.add(hex)
       session?.send({ type: 'found', jobId, hash: hit.hash, plaintext: hit.plaintext })
-    }, words)
-    const running: Running = { jobId, chunk, length, reported: 0 }
+    }
+    const run = job.hashcat ? maskRunAt(job.keyspace, offset, BigInt(length)) : null
+    const hashcat = run ? this.#options.hashcat : undefined
+    if (!hashcat && length > MAX_WASM_CHUNK_CANDIDATES) {
+      session?.send({ type: 'failed', chunkId, reason: `${length} candidates are more than the WASM kernels take in one chunk (${MAX_WASM_CHUNK_CANDIDATES})` })
+      return
+    }
+    const chunk: ChunkHandle = hashcat && run
+      ? hashcat.run({ id: jobId, algorithm: job.algorithm, targets: job.packed }, run, length, onHit)
+      : this.#runner.run({ algorithm: job.algorithm, keyspace: job.keyspace.spec, targets: job.packed, rules: job.rules }, offset, length, onHit, words)
+    const running: Running = { jobId, chunk, length, reported: 0, heartbeat: hashcat !== undefined }
     this.#running.set(chunkId, running)
     chunk.done.then((outcome) => {
       if (this.#running.get(chunkId) !== running) return // cancelled or disconnected meanwhile
       this.#running.delete(chunkId)
-      if (!outcome.cancelled) session?.send({ type: 'done', chunkId, hashed: outcome.hashed })
+      if (outcome.failure) {
+        this.emit('log', 'warn', `chunk ${chunkId} failed, handed back: ${outcome.failure}`)
+        session?.send({ type: 'failed', chunkId, reason: outcome.failure.slice(0, MAX_REASON_LENGTH) })
+      } else if (!outcome.cancelled) session?.send({ type: 'done', chunkId, hashed: outcome.hashed })
     }, (error: Error) => {
       this.#running.delete(chunkId)
       const failure = new KernelError(chunkId, error)
@@ -265,7 +299,7 @@ export class WorkerClient extends EventEmitter<WorkerEvents> {
   #sendProgress (): void {
     for (const [chunkId, running] of this.#running) {
       const hashed = running.chunk.hashed()
-      if (hashed === running.reported || hashed >= running.length) continue
+      if ((hashed === running.reported && !running.heartbeat) || hashed >= running.length) continue
       running.reported = hashed
       this.#session?.send({ type: 'progress', chunkId, hashed })
     }
@@ -282,6 +316,7 @@ export class WorkerClient extends EventEmitter<WorkerEvents> {
   async #shutdown (): Promise<void> {
     this.#stopping = true
     for (const running of this.#running.values()) running.chunk.cancel()
+    this.#options.hashcat?.close()
     await this.#runner.close()
   }
 }

@@ -4,7 +4,7 @@ import { availableParallelism, hostname } from 'node:os'
 import { basename, dirname, join } from 'node:path'
 import { EXIT_REFUSED, integerFlag, parseFlags, runMain } from '../shared/cli.ts'
 import { describeSettings, loadSettings, saveTokens, type Values } from '../shared/config.ts'
-import { InvalidInputError } from '../shared/errors.ts'
+import { InvalidInputError, coded } from '../shared/errors.ts'
 import { MAX_NAME_LENGTH } from '../shared/protocol/limits.ts'
 import { createLogger, type Level } from '../shared/log.ts'
 import { SERVER_KEY_FINGERPRINT_PATTERN, checkTokenStrength, tokenFingerprint } from '../shared/protocol/noise.ts'
@@ -12,6 +12,7 @@ import { SOFTWARE_VERSION } from '../shared/version.ts'
 import { BUNDLED } from './bundle/bundled.ts'
 import { DISCOVERY_WAIT_MS, chooseServer, describeServer, discover } from '../shared/discovery.ts'
 import { WorkerClient } from './client.ts'
+import { HashcatBackend, detectHashcat } from './hashcat/backend.ts'
 import { KnownServers } from './known-servers.ts'
 import { promptHidden, promptYesNo } from './prompt.ts'
 
@@ -39,13 +40,18 @@ Options:
   --config PATH     settings file (default ~/.config/taskorch/config.json, or env TASKORCH_CONFIG)
   --threads N       search threads (default: all ${availableParallelism()} cores)
   --name NAME       name shown on the server (default: this host's name)
+  --backend MODE    auto (default): hashcat when a hashcat 6.2 or later is found, else the WASM
+                    kernels; wasm: the WASM kernels only; hashcat: hashcat, or exit 2 without it.
+                    hashcat searches the mask and range chunks of md5, sha1, sha256, sha512 and
+                    ntlm jobs it can take exactly; everything else runs on the WASM kernels
+  --hashcat PATH    the hashcat program (default: hashcat on PATH)
   --give-up-after N stop (exit 3) after N handshakes in a row failed (default 0: keep trying;
                     anyone on the network can make a handshake fail, so a worker does not give up)
   --json            log lines as JSON objects
   --debug           also log debug lines
   -h, --help        this help, and the settings in effect
 
-Settings (host, port, token, threads, name, json, debug) come from, later winning: defaults, the
+Settings (host, port, token, threads, name, backend, hashcat, json, debug) come from, later winning: defaults, the
 config file, TASKORCH_<NAME> environment variables, flags. With no token from any of them and a
 terminal on stdin, the worker asks for it (input hidden) and offers to save it.
 A lost connection or a failed handshake is retried, 1 s doubling to 60 s with jitter, each attempt
@@ -59,7 +65,7 @@ after authenticating (REFUSED) or --give-up-after ran out.`
 const FLAGS = {
   host: { type: 'string' }, port: { type: 'string' }, token: { type: 'string' }, 'token-stdin': { type: 'boolean' }, 'save-token': { type: 'boolean' },
   'server-key': { type: 'string' }, 'known-servers': { type: 'string' }, discover: { type: 'boolean' }, config: { type: 'string' },
-  threads: { type: 'string' }, name: { type: 'string' }, 'give-up-after': { type: 'string' }, json: { type: 'boolean' }, debug: { type: 'boolean' }, help: { type: 'boolean', short: 'h' }
+  threads: { type: 'string' }, name: { type: 'string' }, backend: { type: 'string' }, hashcat: { type: 'string' }, 'give-up-after': { type: 'string' }, json: { type: 'boolean' }, debug: { type: 'boolean' }, help: { type: 'boolean', short: 'h' }
 } as const
 
 
@@ -104,7 +110,8 @@ runMain(async () => {
   }
   if (port === 0) throw new InvalidInputError('port must be from 1 to 65535 for a worker')
   const giveUpAfter = integerFlag(flags['give-up-after'], 'give-up-after', 0, 0, 1_000_000)
-  const client = new WorkerClient({ host, port, token, serverKey, knownServers, name, cores, threads, giveUpAfter })
+  const hashcat = await chooseBackend(settings.values.backend ?? 'auto', settings.values.hashcat ?? 'hashcat', log)
+  const client = new WorkerClient({ host, port, token, serverKey, knownServers, name, cores, threads, giveUpAfter, hashcat })
   let exitCode = 0
   client.on('log', (level, message) => log(level.toUpperCase() as Level, message))
   client.on('fatal', (error) => {
@@ -120,6 +127,22 @@ runMain(async () => {
   await client.start()
   return exitCode
 })
+
+// hashcat when asked for or found (auto), else none: the WASM kernels. One log line says which.
+async function chooseBackend (mode: string, program: string, log: (level: Level, message: string) => void): Promise<HashcatBackend | undefined> {
+  if (mode !== 'auto' && mode !== 'wasm' && mode !== 'hashcat') throw new InvalidInputError(`--backend must be auto, wasm or hashcat, not "${mode.slice(0, 20)}"`)
+  if (mode === 'wasm') return undefined
+  let info
+  try {
+    info = await detectHashcat(program)
+  } catch (error) {
+    if (mode === 'hashcat') throw new InvalidInputError(`--backend hashcat: ${coded(error).message}`)
+    log('INFO', `no usable hashcat (${coded(error).message}): searching with the WASM kernels`)
+    return undefined
+  }
+  log('INFO', `searching with hashcat ${info.version.text} (${info.devices.map((d) => `${d.type} ${d.name}`).join(', ')}) where it can, else the WASM kernels`)
+  return new HashcatBackend(info)
+}
 
 // A function declaration, not a const: main runs before this module has finished evaluating.
 function terminal () {

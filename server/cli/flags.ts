@@ -77,6 +77,7 @@ Options:
                       crashed server can pick up where it stopped
   --restore           with --session: reload its unfinished jobs and go on
   --local-worker      also start a worker on this machine (all cores)
+  --local-backend MODE  the local worker's --backend: wasm (default), auto or hashcat
   --demo              the default job (MD5 ef775988943825d2871e1cfa75473ec0 over
                       0-100000000) on 127.0.0.1 with a local worker and a throwaway token
   --headless          plain log lines instead of the terminal UI (the default when stdout is not a terminal)
@@ -108,7 +109,7 @@ export const FLAGS = {
   'custom-charset3': { type: 'string', short: '3' }, 'custom-charset4': { type: 'string', short: '4' },
   increment: { type: 'boolean' }, 'increment-min': { type: 'string' }, 'increment-max': { type: 'string' },
   key: { type: 'string' }, 'download-port': { type: 'string' }, 'no-download': { type: 'boolean' }, advertise: { type: 'boolean' },
-  'exit-when-done': { type: 'boolean' }, 'local-worker': { type: 'boolean' }, demo: { type: 'boolean' }, headless: { type: 'boolean' }, json: { type: 'boolean' },
+  'exit-when-done': { type: 'boolean' }, 'local-worker': { type: 'boolean' }, 'local-backend': { type: 'string' }, demo: { type: 'boolean' }, headless: { type: 'boolean' }, json: { type: 'boolean' },
   debug: { type: 'boolean' }, help: { type: 'boolean', short: 'h' }
 } as const
 

@@ -130,7 +130,7 @@ runMain(async () => {
 
   const orch = new Orchestrator({
     host, port, token, staticKey: identity?.key, potfile: potfile ?? undefined, journal: session ? { journal: session.journal, lastJobId: session.replay.lastJobId } : undefined,
-    localWorker: flags['local-worker'] === true,
+    localWorker: flags['local-worker'] === true && { backend: localBackend(flags['local-backend']) },
     control: adminToken ? { adminToken, uploadDir: settings.values.uploads ?? join(dirname(settings.configPath), 'uploads') } : undefined
   })
   const metrics = metricsAt ? new MetricsServer(orch) : null // listening from the start: restored results count too
@@ -257,4 +257,9 @@ function lanAddress (): string {
 // The log pane has little room: keep the time of day, drop the date.
 function shortTime (line: string): string {
   return line.replace(/^\d{4}-\d\d-\d\dT(\d\d:\d\d:\d\d)\.\d+Z /, '$1 ')
+}
+
+function localBackend (mode: string | undefined): 'auto' | 'wasm' | 'hashcat' {
+  if (mode === undefined || mode === 'auto' || mode === 'wasm' || mode === 'hashcat') return mode ?? 'wasm'
+  throw new InvalidInputError(`--local-backend must be auto, wasm or hashcat, not "${mode.slice(0, 20)}"`)
 }

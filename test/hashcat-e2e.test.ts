@@ -1,0 +1,88 @@
+// A mixed fleet on loopback: one worker process searching through the real hashcat, one on the WASM
+// kernels, sharing a mask job and a decimal-range job; hashcat killed (kill -9) mid-chunk. Skipped,
+// saying so, where hashcat is not installed (.ci/run installs it when it can).
+import { execFileSync } from 'node:child_process'
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest'
+import { Orchestrator } from '../server/index.ts'
+import { candidateAt, keyspaceFrom } from '../shared/keyspace/keyspace.ts'
+import { maskSpec } from '../shared/keyspace/spec.ts'
+import { cli, eventually, hex, seededRandom, TOKEN, within, workerArgs, type Run } from './helpers.ts'
+
+const HASHCAT = (() => {
+  try {
+    return execFileSync('hashcat', ['--version']).toString().trim()
+  } catch {
+    return null
+  }
+})()
+
+const children: Run[] = []
+function startWorker (port: number, name: string, env: Record<string, string>): Run {
+  const [script, ...args] = workerArgs(port, name)
+  const run = cli(script, args, env)
+  children.push(run)
+  return run
+}
+
+// The hashcat processes a worker process started (their session names carry its pid).
+function hashcatPids (worker: Run): number[] {
+  try {
+    return execFileSync('pgrep', ['-f', `session taskorch-${worker.child.pid}-`]).toString().trim().split('\n').map(Number)
+  } catch {
+    return []
+  }
+}
+
+describe.skipIf(!HASHCAT)(`a mixed fleet with hashcat ${HASHCAT ?? '(skipped: hashcat is not installed)'}`, () => {
+  let orch: Orchestrator
+  const log: string[] = []
+  beforeAll(async () => {
+    // Short hashcat chunks, so both workers get a share of small jobs and hashcat starts several times.
+    orch = new Orchestrator({ host: '127.0.0.1', port: 0, token: TOKEN, scheduler: { hashcatChunkSeconds: 3, hashcatMinChunkSeconds: 1, assumedHashcatSpeed: 50_000_000 } })
+    orch.on('log', (_, line) => log.push(line))
+    await orch.start()
+  })
+  afterEach(async () => {
+    for (const run of children.splice(0)) {
+      run.child.kill('SIGKILL')
+      await run.exit
+    }
+  })
+  afterAll(() => orch.stop())
+
+  it('shares a mask job and a range job, finds every planted target, counts exactly, and requeues a killed hashcat\'s chunk', async () => {
+    const joined = new Promise<void>((resolve) => { let n = 0; orch.on('worker-joined', () => { if (++n === 3) resolve() }) })
+    const gpu = startWorker(orch.port, 'hashcat', { TASKORCH_BACKEND: 'hashcat' })
+    startWorker(orch.port, 'wasm', { TASKORCH_BACKEND: 'wasm' })
+    const fallback = startWorker(orch.port, 'fallback', { TASKORCH_BACKEND: 'auto', TASKORCH_HASHCAT: '/nonexistent/hashcat' })
+    await within(60_000, joined, 'three workers joining')
+    expect(fallback.stderr.match(/no usable hashcat \(cannot run \/nonexistent\/hashcat --version: not found\): searching with the WASM kernels/g)).toHaveLength(1)
+    fallback.child.kill('SIGKILL') // a third worker would leave the other two little to share
+    expect(log.some((l) => /worker hashcat joined .*hashcat v6\.\d+\.\d+ on /.test(l))).toBe(true)
+
+    const random = seededRandom()
+    const mask = keyspaceFrom(maskSpec('?d?d?d?d?d?d?d?d?d', []))
+    const planted = Array.from({ length: 4 }, () => Buffer.from(candidateAt(mask, BigInt(Math.floor(random() * 1e9)))).toString())
+    // One target outside the keyspace keeps the job going to its end, so its count is checked whole.
+    const maskJob = orch.addTasks({ algorithm: 'md5', targets: [...planted, 'not a digit'].map((p) => hex('md5', p)), keyspace: { type: 'mask', mask: '?d'.repeat(9) } })
+
+    // kill -9 the hashcat process once the hashcat worker has reported progress.
+    await eventually(() => orch.workers.find((w) => w.name === 'hashcat' && w.speed > 0), 120_000, 'hashcat progress')
+    const pids = await eventually(() => hashcatPids(gpu).length > 0 && hashcatPids(gpu), 30_000, 'a running hashcat')
+    for (const pid of pids) process.kill(pid, 'SIGKILL')
+    await eventually(() => log.find((l) => /worker hashcat could not finish chunk \S+, handed out again: hashcat was killed by SIGKILL/.test(l)), 10_000, 'the killed chunk handed back')
+
+    const maskOutcome = await within(120_000, maskJob.done, 'the mask job')
+    expect(maskOutcome.status).toBe('exhausted')
+    expect(maskJob.hashed).toBe(1_000_000_000n)
+    expect(maskOutcome.found.map((f) => f.plaintext).sort()).toEqual([...planted].sort())
+
+    const numbers = [12_345_678, 99_999_999, 250_000_000, 300_000_016].map(String)
+    const rangeJob = orch.addTasks({ algorithm: 'md5', targets: [...numbers, 'x'].map((p) => hex('md5', p)), keyspace: { type: 'range', start: 12_345_678, end: 300_000_017 } })
+    const rangeOutcome = await within(120_000, rangeJob.done, 'the range job')
+    expect(rangeOutcome.status).toBe('exhausted')
+    expect(rangeJob.hashed).toBe(300_000_017n - 12_345_678n)
+    expect(rangeOutcome.found.map((f) => f.plaintext).sort()).toEqual([...numbers].sort())
+    for (const name of ['hashcat', 'wasm']) expect(orch.workers.find((w) => w.name === name)!.speed, `${name} searched`).toBeGreaterThan(0)
+  }, 300_000)
+})
