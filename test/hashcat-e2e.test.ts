@@ -68,7 +68,7 @@ describe.skipIf(!HASHCAT)(`a mixed fleet with hashcat ${HASHCAT ?? '(skipped: ha
 
     // kill -9 the hashcat process once the hashcat worker has reported progress.
     await eventually(() => orch.workers.find((w) => w.name === 'hashcat' && w.speed > 0), 120_000, 'hashcat progress')
-    const pids = await eventually(() => hashcatPids(gpu).length > 0 && hashcatPids(gpu), 30_000, 'a running hashcat')
+    const pids = await eventually(() => { const running = hashcatPids(gpu); return running.length > 0 ? running : null }, 30_000, 'a running hashcat')
     for (const pid of pids) process.kill(pid, 'SIGKILL')
     await eventually(() => log.find((l) => /worker hashcat could not finish chunk \S+, handed out again: hashcat was killed by SIGKILL/.test(l)), 10_000, 'the killed chunk handed back')
 
