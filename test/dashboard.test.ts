@@ -53,7 +53,7 @@ describe('Dashboard', () => {
     const { scheduler, dashboard, job, clock } = setup()
     const alpha = scheduler.addWorker({ id: 'w1', name: 'alpha', address: '10.0.0.5:4000', cores: 4, threads: 2, software: '0.2.0' })
     const [chunk] = scheduler.assign('w1')
-    scheduler.addWorker({ id: 'w2', name: 'beta', address: '10.0.0.6:4000', cores: 8, threads: 8 })
+    scheduler.addWorker({ id: 'w2', name: 'beta', address: '10.0.0.6:4000', cores: 8, threads: 8, backend: { kind: 'hashcat', version: 'v6.2.6', devices: [{ name: 'RTX 4090', type: 'GPU' }, { name: 'RTX 4090', type: 'GPU' }, { name: 'EPYC', type: 'CPU' }] } })
     const t0 = alpha.connectedAt
     scheduler.progress('w1', chunk.id, 1000)
     dashboard.sample(t0)
@@ -62,8 +62,8 @@ describe('Dashboard', () => {
     dashboard.sample(t0 + 1000)
     const view = dashboard.view(t0 + 75_000)
     expect(view.workers).toEqual([
-      { name: 'alpha', address: '10.0.0.5:4000', version: '0.2.0', threads: '4/2', speed: '2.0 MH/s', inFlight: String(alpha.chunks.size), state: 'working', connected: '1m15s' },
-      { name: 'beta', address: '10.0.0.6:4000', version: '-', threads: '8/8', speed: '-', inFlight: '0', state: 'idle', connected: expect.any(String) }
+      { name: 'alpha', address: '10.0.0.5:4000', version: '0.2.0', backend: 'wasm', threads: '4/2', speed: '2.0 MH/s', inFlight: String(alpha.chunks.size), state: 'working', connected: '1m15s' },
+      { name: 'beta', address: '10.0.0.6:4000', version: '-', backend: 'hashcat v6.2.6, 2 GPU + 1 CPU', threads: '8/8', speed: '-', inFlight: '0', state: 'idle', connected: expect.any(String) }
     ])
     expect(view.jobs).toEqual([{
       id: job.id, algorithm: 'md5', keyspace: '0-100000000', progress: progressBar(0.02), speed: '2.0 MH/s', eta: '49s', found: '0/2', priority: '3', status: 'running'
@@ -89,8 +89,8 @@ describe('Dashboard', () => {
     const now = Date.now()
     const view = dashboard.view(now)
     expect(view.workers).toEqual([
-      { name: 'alpha', address: '10.0.0.5:4000', version: '-', threads: '4/2', speed: '-', inFlight: '0', state: 'lost', connected: '-' },
-      { name: 'beta', address: '10.0.0.6:4000', version: '-', threads: '1/1', speed: '-', inFlight: '0', state: 'left', connected: '-' } // it said goodbye
+      { name: 'alpha', address: '10.0.0.5:4000', version: '-', backend: 'wasm', threads: '4/2', speed: '-', inFlight: '0', state: 'lost', connected: '-' },
+      { name: 'beta', address: '10.0.0.6:4000', version: '-', backend: 'wasm', threads: '1/1', speed: '-', inFlight: '0', state: 'left', connected: '-' } // it said goodbye
     ])
     expect(view.results).toEqual([`${md5('123')}:123`])
     expect(view.jobs[0].found).toBe('1/2')
@@ -160,7 +160,7 @@ describe('terminal UI on a fake terminal', () => {
     expect(text()).toContain('token fingerprint abcd1234')
     expect(text()).toContain(HEADER.workerCommand)
     expect(text()).toContain('server key SHA256:test')
-    expect(text()).toMatch(/alpha +10\.0\.0\.5:4000 +0\.2\.0 +4\/2 +.* working/)
+    expect(text()).toMatch(/alpha +10\.0\.0\.5:4000 +0\.2\.0 +wasm +4\/2 +.* working/)
     expect(text()).toMatch(/1 +md5 +0-100000000 +░+ +0\.0% .* 0\/2 +3 +running/)
     // The log pane follows its newest line, even when long lines wrap.
     for (let i = 1; i <= 60; i++) dashboard.addLog(`line ${i} ${'x'.repeat(i % 3 === 0 ? 120 : 10)}`)

@@ -31,7 +31,8 @@ const table: [new (...args: any[]) => errors.TaskOrchError, unknown[], string][]
   [errors.ServerKeyMismatchError, ['key changed', 'SHA256:a', 'SHA256:b'], 'TASKORCH_ERR_SERVER_KEY'],
   [errors.UnknownJobError, ['7'], 'TASKORCH_ERR_UNKNOWN_JOB'],
   [errors.RemoteError, ['TASKORCH_ERR_STORE', 'cannot write /x: ENOSPC'], 'TASKORCH_ERR_REMOTE'],
-  [errors.HashcatFormatError, ['--keyspace', '"x" is not a number'], 'TASKORCH_ERR_HASHCAT_FORMAT']
+  [errors.HashcatFormatError, ['--keyspace', '"x" is not a number'], 'TASKORCH_ERR_HASHCAT_FORMAT'],
+  [errors.HashcatError, ['hashcat exited with code 255'], 'TASKORCH_ERR_HASHCAT']
 ]
 
 describe('coded errors', () => {

@@ -21,7 +21,7 @@ afterEach(() => { for (const child of children.splice(0)) child.kill('SIGKILL') 
 type Run = { child: ChildProcess, stdout: string, stderr: string, exit: Promise<number | null> }
 
 function run (command: string, args: string[], options: { cwd: string, stdin?: string }): Run {
-  const env = { ...process.env, XDG_CONFIG_HOME: tempDir('taskorch-config-'), TASKORCH_TOKEN: TOKEN }
+  const env = { ...process.env, XDG_CONFIG_HOME: tempDir('taskorch-config-'), TASKORCH_TOKEN: TOKEN, TASKORCH_BACKEND: 'wasm' }
   const child = spawn(command, args, { cwd: options.cwd, env, stdio: ['pipe', 'pipe', 'pipe'] })
   children.push(child)
   child.stdin!.end(options.stdin ?? '')
@@ -62,7 +62,7 @@ describe('joining a machine', () => {
       '--token-stdin', '--threads', '1', '--name', 'new-machine'], { cwd: machine, stdin: TOKEN + '\n' })
     expect(await within(60_000, server.exit, 'the server ending the job')).toBe(0)
     expect(server.stdout).toBe(`${md5('31337')}:31337\n`)
-    expect(server.stderr).toMatch(/worker new-machine joined from 127\.0\.0\.1:\d+ \(\d+ cores?, 1 thread, version 0\.2\.0\)/)
+    expect(server.stderr).toMatch(/worker new-machine joined from 127\.0\.0\.1:\d+ \(\d+ cores?, 1 thread, version 0\.2\.0, wasm\)/)
     expect(server.stderr).toMatch(/worker download by .*127\.0\.0\.1 \(1 so far\)/)
     worker.child.kill('SIGTERM') // a worker outlives its server (it waits for it to come back) until stopped
     expect(await within(10_000, worker.exit, 'the worker stopping')).toBe(0)
@@ -143,7 +143,7 @@ describe('the token prompt', () => {
     if (spawnSync('script', ['--version']).error) return context.skip('script (util-linux) is not installed, so no terminal can be given to the worker')
     const config = tempDir('taskorch-config-')
     const command = `'${process.execPath}' --import tsx worker/main.ts --host 127.0.0.1 --port 1 --threads 1`
-    const env: NodeJS.ProcessEnv = { ...process.env, XDG_CONFIG_HOME: config }
+    const env: NodeJS.ProcessEnv = { ...process.env, XDG_CONFIG_HOME: config, TASKORCH_BACKEND: 'wasm' }
     delete env.TASKORCH_TOKEN
     const child = spawn('script', ['-qec', command, '/dev/null'], { cwd: ROOT, env, stdio: ['pipe', 'pipe', 'pipe'] })
     children.push(child)
