@@ -2,7 +2,7 @@
 // --status-timer seconds and one when a job ends (like hashcat's --status-json), and `npm run ctl`
 // shows the same lines. Counts are numbers, or decimal strings beyond 2^53 so that they stay exact.
 import type { JobLine, WorkerLine } from '../shared/protocol/messages.ts'
-import { isLive } from './scheduler/state.ts'
+import { describeBackend, isLive } from './scheduler/state.ts'
 import type { Job } from './job.ts'
 import type { Orchestrator, WorkerSummary } from './orchestrator.ts'
 
@@ -32,7 +32,7 @@ export function jobLine (orch: Orchestrator, job: Job, now = Date.now()): JobLin
 }
 
 export function workerLine (worker: WorkerSummary): WorkerLine {
-  return { name: worker.name, address: worker.address, threads: worker.threads, software: worker.software ?? '', speed: Math.round(worker.speed), chunks: worker.inFlight }
+  return { name: worker.name, address: worker.address, threads: worker.threads, software: worker.software ?? '', backend: describeBackend(worker.backend), speed: Math.round(worker.speed), chunks: worker.inFlight }
 }
 
 export function printStatus (orch: Orchestrator, seconds: number, write: (line: string) => void): void {

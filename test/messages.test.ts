@@ -41,7 +41,7 @@ const VALID_REPLY: Message[] = [
   { type: 'reply', id: 0 },
   { type: 'reply', id: 1, error: { code: 'TASKORCH_ERR_UNKNOWN_JOB', message: 'no job "9"' } },
   { type: 'reply', id: 2, jobs: [JOB_LINE as never] },
-  { type: 'reply', id: 3, workers: [{ name: 'w', address: '127.0.0.1:5', threads: 2, software: '0.2.0', speed: 3, chunks: 1 }] },
+  { type: 'reply', id: 3, workers: [{ name: 'w', address: '127.0.0.1:5', threads: 2, software: '0.2.0', backend: 'hashcat v6.2.6 on GPU NVIDIA GeForce RTX 4090', speed: 3, chunks: 1 }] },
   { type: 'reply', id: 4, results: [{ hash: 'ab', plaintext: new Uint8Array([0, 255]), users: ['alice'] }], next: null },
   { type: 'reply', id: 5, stored: false, received: 1024 }, { type: 'reply', id: 6, job: '3' },
   { type: 'refused', reason: 'the workers\' token' }

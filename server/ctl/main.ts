@@ -211,7 +211,7 @@ function describeJob (line: JobLine): string {
 }
 
 function describeWorker (w: WorkerLine): string {
-  return `${w.name} at ${w.address}: ${w.threads} thread(s), ${formatSpeed(w.speed)}, ${w.chunks} chunk(s) out, version ${w.software}`
+  return `${w.name} at ${w.address}: ${w.threads} thread(s), ${formatSpeed(w.speed)}, ${w.chunks} chunk(s) out, version ${w.software}, ${w.backend}`
 }
 
 // A failure that is not the user's input: said in one line, with its exit code.

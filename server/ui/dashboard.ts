@@ -3,11 +3,12 @@
 import type { Found, Job } from '../job.ts'
 import { LEFT_POLITELY } from '../orchestrator.ts'
 import type { WorkerSummary } from '../scheduler/state.ts'
+import type { Backend } from '../../shared/protocol/messages.ts'
 import { resultLines } from '../store/potfile.ts'
 import { formatDuration, formatSpeed } from './format.ts'
 
 export type DashboardHeader = { listen: string, fingerprint: string, serverKey: string, workerCommand: string }
-export type WorkerRow = { name: string, address: string, version: string, threads: string, speed: string, inFlight: string, state: 'connecting' | 'working' | 'idle' | 'left' | 'lost', connected: string }
+export type WorkerRow = { name: string, address: string, version: string, backend: string, threads: string, speed: string, inFlight: string, state: 'connecting' | 'working' | 'idle' | 'left' | 'lost', connected: string }
 export type JobRow = { id: string, algorithm: string, keyspace: string, progress: string, speed: string, eta: string, found: string, priority: string, status: string }
 export type View = {
   header: DashboardHeader
@@ -89,6 +90,7 @@ export class Dashboard {
         name: w.name,
         address: w.address,
         version: w.software ?? '-',
+        backend: backendLabel(w.backend),
         threads: `${w.cores}/${w.threads}`,
         speed: w.inFlight > 0 ? formatSpeed(w.speed) : '-',
         inFlight: String(w.inFlight),
@@ -96,9 +98,9 @@ export class Dashboard {
         connected: formatDuration((now - w.connectedAt) / 1000)
       })),
       ...this.#lost.filter((l) => !live.some((w) => w.id === l.worker.id)).map(({ worker: w, politely }): WorkerRow => ({
-        name: w.name, address: w.address, version: w.software ?? '-', threads: `${w.cores}/${w.threads}`, speed: '-', inFlight: '0', state: politely ? 'left' : 'lost', connected: '-'
+        name: w.name, address: w.address, version: w.software ?? '-', backend: backendLabel(w.backend), threads: `${w.cores}/${w.threads}`, speed: '-', inFlight: '0', state: politely ? 'left' : 'lost', connected: '-'
       })),
-      ...this.#orch.connecting.map((address): WorkerRow => ({ name: '?', address, version: '-', threads: '-', speed: '-', inFlight: '0', state: 'connecting', connected: '-' }))
+      ...this.#orch.connecting.map((address): WorkerRow => ({ name: '?', address, version: '-', backend: '-', threads: '-', speed: '-', inFlight: '0', state: 'connecting', connected: '-' }))
     ]
     const jobs = this.#orch.jobs.map((job): JobRow => {
       const s = job.state
@@ -129,4 +131,12 @@ export class Dashboard {
       log: [...this.#log]
     }
   }
+}
+
+// "wasm", or "hashcat v6.2.6, 2 GPU": the table's column (the log line names each device).
+function backendLabel (backend: Backend | undefined): string {
+  if (backend?.kind !== 'hashcat') return 'wasm'
+  const kinds = new Map<string, number>()
+  for (const device of backend.devices) kinds.set(device.type, (kinds.get(device.type) ?? 0) + 1)
+  return `hashcat ${backend.version}, ${[...kinds].map(([type, n]) => `${n} ${type}`).join(' + ')}`
 }

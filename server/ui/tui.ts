@@ -62,7 +62,7 @@ const HELP_TEXT = [
   '  ?        this help; any key closes it'
 ].join('\n')
 
-const WORKER_COLUMNS = ['worker', 'address', 'version', 'cores/thr', 'speed', 'chunks', 'state', 'connected']
+const WORKER_COLUMNS = ['worker', 'address', 'version', 'backend', 'cores/thr', 'speed', 'chunks', 'state', 'connected']
 const JOB_COLUMNS = ['job', 'algo', 'keyspace', 'progress', 'speed', 'ETA', 'found', 'prio', 'status']
 
 export class Tui {
@@ -129,7 +129,7 @@ export class Tui {
       ` join a machine (j shows the whole line): {bold}${blessed.escape(header.workerCommand)}{/bold}`,
       ' {gray-fg}a add job  c cancel  p pause/resume  j join line  tab switch table  q quit  ? help{/gray-fg}'
     ].join('\n'))
-    keepSelection(this.#workers, [WORKER_COLUMNS, ...view.workers.map((w) => [w.name, w.address, w.version, w.threads, w.speed, w.inFlight, w.state, w.connected].map(blessed.escape))])
+    keepSelection(this.#workers, [WORKER_COLUMNS, ...view.workers.map((w) => [w.name, w.address, w.version, w.backend, w.threads, w.speed, w.inFlight, w.state, w.connected].map(blessed.escape))])
     keepSelection(this.#jobs, [JOB_COLUMNS, ...view.jobs.map((j) => [j.id, j.algorithm, j.keyspace, j.progress, j.speed, j.eta, j.found, j.priority, j.status].map(blessed.escape))])
     // A line wider than the pane is shortened in the digest's middle, never wrapped inside it; the
     // full lines are printed on the way out.

@@ -73,7 +73,8 @@ export type JobLine = {
   progress: [number | string, number | string], speed: number, eta: number | null, recovered: [number, number],
   workers: { name: string, speed: number }[]
 }
-export type WorkerLine = { name: string, address: string, threads: number, software: string, speed: number, chunks: number }
+// backend: "wasm", or hashcat's version and devices.
+export type WorkerLine = { name: string, address: string, threads: number, software: string, backend: string, speed: number, chunks: number }
 export type ResultLine = { hash: string, plaintext: Uint8Array, users: string[] }
 // What a request got: the fields its type asks for, or an error with a stable code.
 export type Reply = {
@@ -448,10 +449,10 @@ function jobLine (value: unknown): JobLine {
 function workerLine (value: unknown): WorkerLine {
   const type = 'reply'
   const w = plainObject(value)
-  exactFields(w, type, ['name', 'address', 'threads', 'software', 'speed', 'chunks'])
+  exactFields(w, type, ['name', 'address', 'threads', 'software', 'backend', 'speed', 'chunks'])
   return {
     name: printableText(w.name, type, 'name', MAX_NAME_LENGTH), address: printableText(w.address, type, 'address', 128), threads: count(w.threads, type, 'threads', MAX_THREADS),
-    software: text(w.software, type, 'software', MAX_SOFTWARE_LENGTH), speed: count(w.speed, type, 'speed', Number.MAX_SAFE_INTEGER), chunks: count(w.chunks, type, 'chunks', MAX_REPLY_ITEMS)
+    software: text(w.software, type, 'software', MAX_SOFTWARE_LENGTH), backend: printableText(w.backend, type, 'backend', MAX_DEVICES * 2 * MAX_NAME_LENGTH), speed: count(w.speed, type, 'speed', Number.MAX_SAFE_INTEGER), chunks: count(w.chunks, type, 'chunks', MAX_REPLY_ITEMS)
   }
 }
 
