@@ -9,6 +9,10 @@ import type { KeyspaceSpec } from './keyspace/spec.ts'
 // The oldest hashcat whose outputs we parse and test (test/vectors/hashcat-output).
 export const MIN_HASHCAT_VERSION = { major: 6, minor: 2 }
 
+// A run this short goes to the WASM kernels even on a hashcat worker: hashcat's start-up (seconds)
+// costs more than the search (tens of millions of candidates take a second or two on a few threads).
+export const MIN_HASHCAT_RUN = 2 ** 26
+
 // NTLM's hashcat kernels widen or decode bytes above 0x7f otherwise than we do (README, hash modes);
 // below it both are the same UTF-16LE.
 const ASCII_ONLY: ReadonlySet<Algorithm> = new Set(['ntlm'])

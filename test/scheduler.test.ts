@@ -152,6 +152,15 @@ describe('scheduler', () => {
     expect(job.unassigned[0]).toEqual({ offset: 0n, end: 6_000_000_000n })
   })
 
+  it('gives a hashcat worker the long digit counts of a range first, leaving the short ones', () => {
+    const scheduler = new Scheduler()
+    const { job } = scheduler.addJob({ algorithm: 'md5', targets: [md5('never')], keyspace: rangeSpec(0, 10n ** 10n) })
+    scheduler.addWorker({ ...worker('gpu'), backend: { kind: 'hashcat', version: 'v6.2.6', devices: [{ name: 'x', type: 'GPU' }] } })
+    const [first] = scheduler.assign('gpu')
+    expect([first.offset, first.length]).toEqual([1_000_000_000n, 6e9]) // ten digits, first digit 1-6
+    expect(job.unassigned[0]).toEqual({ offset: 0n, end: 1_000_000_000n })
+  })
+
   it('puts a lost worker\'s chunks back at the front of the queue', () => {
     const scheduler = new Scheduler()
     scheduler.addJob({ algorithm: 'md5', targets: [md5('x')], keyspace: rangeSpec(0, 10n ** 12n) })

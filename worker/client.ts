@@ -3,7 +3,7 @@
 import { EventEmitter } from 'node:events'
 import net from 'node:net'
 import { isTarget, toHex, type Algorithm } from '../shared/algorithms.ts'
-import { hashcatRefusal } from '../shared/hashcat.ts'
+import { MIN_HASHCAT_RUN, hashcatRefusal } from '../shared/hashcat.ts'
 import { keyspaceFrom, wordsOf, type Keyspace } from '../shared/keyspace/keyspace.ts'
 import { maskRunAt } from '../shared/keyspace/runs.ts'
 import { nextPacking, packTargets } from '../shared/kernels/modes.ts'
@@ -270,7 +270,7 @@ export class WorkerClient extends EventEmitter<WorkerEvents> {
       job.found.add(hex)
       session?.send({ type: 'found', jobId, hash: hit.hash, plaintext: hit.plaintext })
     }
-    const run = job.hashcat ? maskRunAt(job.keyspace, offset, BigInt(length)) : null
+    const run = job.hashcat && length >= MIN_HASHCAT_RUN ? maskRunAt(job.keyspace, offset, BigInt(length)) : null
     const hashcat = run ? this.#options.hashcat : undefined
     if (!hashcat && length > MAX_WASM_CHUNK_CANDIDATES) {
       session?.send({ type: 'failed', chunkId, reason: `${length} candidates are more than the WASM kernels take in one chunk (${MAX_WASM_CHUNK_CANDIDATES})` })

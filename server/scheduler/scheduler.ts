@@ -5,7 +5,7 @@
 import { formatTarget, isTarget, toHex } from '../../shared/algorithms.ts'
 import { InvalidInputError } from '../../shared/errors.ts'
 import { hashcatRefusal } from '../../shared/hashcat.ts'
-import { keyspaceFrom, segmentAt } from '../../shared/keyspace/keyspace.ts'
+import { keyspaceFrom, segmentAt, type Keyspace } from '../../shared/keyspace/keyspace.ts'
 import { alignedStart, runLengthAt } from '../../shared/keyspace/runs.ts'
 import { MAX_WASM_CHUNK_CANDIDATES } from '../../shared/protocol/limits.ts'
 import { RateMeter } from '../rate.ts'
@@ -194,8 +194,7 @@ export class Scheduler {
     let best = { index: -1, offset: 0n, length: 0n }
     for (let index = 0; index < Math.min(job.unassigned.length, RUN_RANGES_SEARCHED); index++) {
       const { offset, end } = job.unassigned[index]
-      const aligned = alignedStart(job.keyspace, offset, size)
-      for (const start of aligned < end && aligned !== offset ? [offset, aligned] : [offset]) {
+      for (const start of runStarts(job.keyspace, offset, end, size)) {
         const length = runLengthAt(job.keyspace, start, end, size)
         if (length > best.length) best = { index, offset: start, length }
       }
@@ -423,6 +422,19 @@ export class Scheduler {
     effects.push({ type: 'ended', job })
     return effects
   }
+}
+
+// Where a run of up to `most` may start in [offset, end): there, and at the first aligned offset of
+// each segment the range reaches (a range from 0 opens with segments of 10, 90, 900... candidates).
+function runStarts (keyspace: Keyspace, offset: bigint, end: bigint, most: bigint): bigint[] {
+  const starts = [offset]
+  for (const segment of keyspace.segments) {
+    const from = segment.start > offset ? segment.start : offset
+    if (from >= end || from >= segment.start + segment.count) continue
+    const aligned = alignedStart(keyspace, from, most)
+    if (aligned < end) starts.push(from, aligned)
+  }
+  return starts
 }
 
 // A chunk's speed depends on the algorithm (the job's) and the candidate length at its offset.
