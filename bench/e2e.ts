@@ -1,5 +1,5 @@
 // End to end: a real server (this process, the library) and a real worker process on loopback (the
-// repository's, or the single-file build), the worker with all its threads, searching a keyspace for
+// repository's, or the single-file build; on the WASM kernels or through hashcat), the worker with all its threads, searching a keyspace for
 // a digest that is not in it. Speed is the whole keyspace over the time from adding the job to its
 // end: handshake, chunking, progress and the last chunk's tail all count.
 import { createHash } from 'node:crypto'
@@ -8,17 +8,18 @@ import type { Algorithm } from '../shared/algorithms.ts'
 import { generateToken } from '../shared/protocol/noise.ts'
 import type { JobRequest } from '../server/jobs.ts'
 import { Orchestrator } from '../server/orchestrator.ts'
-import { spawnLocalWorker } from '../server/local-worker.ts'
+import { spawnLocalWorker, type LocalWorkerOptions } from '../server/local-worker.ts'
 
 export type EndToEnd = { run (algorithm: Algorithm, keyspace: JobRequest['keyspace'], targets?: Uint8Array[]): Promise<number>, close (): Promise<void> }
 
-// `script`: a single-file worker build to run instead of the repository's worker.
-export async function startEndToEnd (threads: number, script?: string): Promise<EndToEnd> {
+// `script`: a single-file worker build to run instead of the repository's worker; `backend`: the
+// worker's --backend (wasm unless given).
+export async function startEndToEnd (threads: number, script?: string, backend?: LocalWorkerOptions['backend']): Promise<EndToEnd> {
   const token = generateToken()
   const orchestrator = new Orchestrator({ host: '127.0.0.1', port: 0, token })
   await orchestrator.start()
   const joined = once(orchestrator, 'worker-joined')
-  const worker = spawnLocalWorker({ port: orchestrator.port, token, serverKey: orchestrator.serverKeyFingerprint, threads, script }, () => {})
+  const worker = spawnLocalWorker({ port: orchestrator.port, token, serverKey: orchestrator.serverKeyFingerprint, threads, script, backend }, () => {})
   await joined
   return {
     // Candidates per second over the whole job, from adding it to its end. `targets`: digests that

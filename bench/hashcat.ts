@@ -24,6 +24,12 @@ export async function runHashcat (algorithm: Algorithm, end: bigint, options: Ha
   return { wallSpeed: Number(end - 1n) / run.seconds, reportedSpeed: run.reportedSpeed }
 }
 
+// hashcat -a 3 over a mask, as the hashcat-backend worker's job searches it.
+export async function runHashcatMask (algorithm: Algorithm, mask: string, candidates: bigint): Promise<HashcatRun> {
+  const run = await hashcat(algorithm, ['-a', '3', mask], () => true)
+  return { wallSpeed: Number(candidates) / run.seconds, reportedSpeed: run.reportedSpeed }
+}
+
 // hashcat -a 0 over a wordlist with rules: every word through every rule.
 export async function runHashcatRules (algorithm: Algorithm, wordlist: string, rules: string, candidates: bigint): Promise<HashcatRun> {
   const run = await hashcat(algorithm, [wordlist, '-r', rules], () => true)

@@ -15,7 +15,9 @@ import { measureThreads } from './threads.ts'
 import { BUNDLE_NAME, buildWorkerBundle } from '../worker/bundle/build.ts'
 import { startEndToEnd } from './e2e.ts'
 import type { JobRequest } from '../server/jobs.ts'
-import { hashcatVersion, median, runHashcat, runHashcatRules, type HashcatRun } from './hashcat.ts'
+import { hashcatVersion, median, runHashcat, runHashcatMask, runHashcatRules, type HashcatRun } from './hashcat.ts'
+import { keyspaceFrom } from '../shared/keyspace/keyspace.ts'
+import { maskSpec } from '../shared/keyspace/spec.ts'
 import { MAX_TARGETS_PER_JOB } from '../server/scheduler/options.ts'
 
 const HELP = `Usage: npm run bench -- [options]
@@ -25,24 +27,28 @@ Options:
   --seconds S         seconds per kernel measurement (default 1)
   --range 0-END       end-to-end keyspace (default 0-1000000000)
   --skip PART         leave out kernels, threads, e2e, bundle (the single-file worker's end-to-end
-                      runs, range and rules, alternating with the repository worker's) or rules (a
-                      wordlist through best64.rule, end to end) (repeatable)
+                      runs, range and rules, alternating with the repository worker's), rules (a
+                      wordlist through best64.rule, end to end) or backend (with --compare hashcat)
+                      (repeatable)
   --words N           words in the rules run's generated wordlist (default 1000000)
   --targets N         also run the end-to-end range with N random digests (none in it) beside one
                       digest, alternating, and report the speed kept (N targets / 1 target); with
                       --compare hashcat, hashcat too, at its default vector width and at
                       --backend-vector-width 8 (an AVX2 desktop's)
   --compare hashcat   also run hashcat on the end-to-end keyspaces (-O; the mask of the range, and
-                      -a 0 -r best64.rule on the same wordlist), alternating with our runs
+                      -a 0 -r best64.rule on the same wordlist), alternating with our runs; and
+                      run a mask job through a hashcat-backend worker (part backend), alternating
+                      with hashcat alone on the same mask
+  --backend-mask MASK the backend part's mask (default ?d x 10: about a minute for hashcat here)
   --out FILE          JSON results (default bench/results/<time>.json)
   -h, --help          this help`
 
 const FLAGS = {
   runs: { type: 'string' }, seconds: { type: 'string' }, range: { type: 'string' }, skip: { type: 'string', multiple: true }, words: { type: 'string' },
-  compare: { type: 'string' }, out: { type: 'string' }, targets: { type: 'string' }, help: { type: 'boolean', short: 'h' }
+  compare: { type: 'string' }, out: { type: 'string' }, targets: { type: 'string' }, 'backend-mask': { type: 'string' }, help: { type: 'boolean', short: 'h' }
 } as const
 
-const PARTS = ['kernels', 'threads', 'e2e', 'bundle', 'rules']
+const PARTS = ['kernels', 'threads', 'e2e', 'bundle', 'rules', 'backend']
 // The kernels are measured on the four plain hashes: node:crypto has no MD4 (NTLM) in OpenSSL 3, and
 // the salted and crypt modes run these same kernels.
 const KERNEL_ALGORITHMS = ['md5', 'sha1', 'sha256', 'sha512'] as const
@@ -238,6 +244,26 @@ runMain(async () => {
       say(`taskorch single-file worker: ${mhs(median(bundled))} M/s (median of ${e2eRuns})`)
       results.rulesBundle = { samples: bundled, median: median(bundled), ...(hashcat ? { hashcat: compare(bundled, theirs, say) } : {}) }
     }
+  }
+
+  if (hashcat && !skip.has('backend')) {
+    const mask = flags['backend-mask'] ?? '?d'.repeat(10)
+    const candidates = keyspaceFrom(maskSpec(mask, [])).size
+    say(`\nThe hashcat backend: md5 mask ${mask} (${candidates} candidates) through the server and one worker with --backend hashcat, alternating with ${hashcat} alone on the same mask (-O)`)
+    const theirs: HashcatRun[] = []
+    const ours: number[] = []
+    const session = await startEndToEnd(threads, undefined, 'hashcat')
+    try {
+      for (let run = 0; run < e2eRuns; run++) {
+        ours.push(await session.run('md5', { type: 'mask', mask }))
+        theirs.push(await runHashcatMask('md5', mask, candidates))
+        say(`  run ${run + 1}: taskorch with hashcat ${mhs(ours[run])} M/s (${(Number(candidates) / ours[run]).toFixed(1)} s); hashcat alone ${mhs(theirs[run].reportedSpeed)} M/s reported, ${mhs(theirs[run].wallSpeed)} M/s wall clock`)
+      }
+    } finally {
+      await session.close()
+    }
+    say(`taskorch with the hashcat backend: ${mhs(median(ours))} M/s (median of ${e2eRuns})`)
+    results.backend = { algorithm: 'md5', mask, candidates: candidates.toString(), samples: ours, median: median(ours), hashcat: { version: hashcat, ...compare(ours, theirs, say) } }
   }
 
   const out = flags.out ?? new URL(`./results/${machine.date.replace(/[:.]/g, '-')}.json`, import.meta.url).pathname
