@@ -5,7 +5,7 @@
 // the server hands it out again. Cancelling kills hashcat at once.
 import { execFile, spawn, type ChildProcess } from 'node:child_process'
 import { mkdtempSync, rmSync } from 'node:fs'
-import { open, writeFile } from 'node:fs/promises'
+import { open } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { isTarget, toHex, type Algorithm } from '../../shared/algorithms.ts'
@@ -25,6 +25,7 @@ export type HashcatTimings = { startupMs: number, statusMs: number }
 export const HASHCAT_TIMINGS: HashcatTimings = { startupMs: 300_000, statusMs: 30_000 }
 const PROBE_TIMEOUT_MS = 60_000
 const STDERR_KEPT_CHARS = 2_000
+const HASH_FILE_BATCH = 65_536
 
 // hashcat's version and devices, or why it cannot be used.
 export async function detectHashcat (path = 'hashcat'): Promise<HashcatInfo> {
@@ -122,7 +123,7 @@ export class HashcatBackend {
     let file = this.#hashFiles.get(job.id)
     if (!file) {
       const path = join(this.dir, `job-${job.id}.hashes`)
-      file = writeFile(path, hexLines(job.targets), { mode: 0o600 }).then(() => path)
+      file = writeHexLines(path, job.targets).then(() => path)
       this.#hashFiles.set(job.id, file)
     }
     return file
@@ -196,15 +197,23 @@ export class HashcatBackend {
   }
 }
 
-// The job's targets as hashcat reads them: one lower-case hex digest a line.
-function hexLines (targets: PackedTargets): string {
-  const lines: string[] = []
-  let start = 0
-  for (const end of targets.ends) {
-    lines.push(toHex(targets.bytes.subarray(start, end)))
-    start = end
+// The job's targets as hashcat reads them: one lower-case hex digest a line, written a batch at a time
+// (ten million SHA-512 digests in one string would pass V8's string limit).
+async function writeHexLines (path: string, targets: PackedTargets): Promise<void> {
+  const file = await open(path, 'w', 0o600)
+  try {
+    let start = 0
+    for (let first = 0; first < targets.ends.length; first += HASH_FILE_BATCH) {
+      const lines: string[] = []
+      for (const end of targets.ends.subarray(first, first + HASH_FILE_BATCH)) {
+        lines.push(toHex(targets.bytes.subarray(start, end)))
+        start = end
+      }
+      await file.write(lines.join('\n') + '\n')
+    }
+  } finally {
+    await file.close()
   }
-  return lines.join('\n') + '\n'
 }
 
 // Lines appended to hashcat's outfile, read as they come; a line without its newline waits, unless
