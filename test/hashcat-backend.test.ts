@@ -8,8 +8,10 @@ import { keyspaceFrom } from '../shared/keyspace/keyspace.ts'
 import { maskRunAt } from '../shared/keyspace/runs.ts'
 import { maskSpec } from '../shared/keyspace/spec.ts'
 import { packTargets } from '../shared/kernels/modes.ts'
+import { Orchestrator } from '../server/index.ts'
 import { HashcatBackend, detectHashcat, type HashcatHit, type HashcatTimings } from '../worker/hashcat/backend.ts'
-import { eventually, tempDir } from './helpers.ts'
+import { HASHCAT_FAILURES_TO_GIVE_UP, WorkerClient } from '../worker/client.ts'
+import { eventually, hex, tempDir, TOKEN, within } from './helpers.ts'
 
 const FAKE = fileURLToPath(new URL('./fake-hashcat.mjs', import.meta.url))
 const TARGET = Uint8Array.from(Buffer.from('202cb962ac59075b964b07152d234b70', 'hex')) // md5("123")
@@ -109,3 +111,30 @@ function alive (pid: number): boolean {
     return false
   }
 }
+
+describe('a worker whose hashcat keeps failing', () => {
+  it('hands each chunk back with the reason, then goes on with the WASM kernels; the job still ends exactly', async () => {
+    Object.assign(process.env, { FAKE_HASHCAT: 'crash' })
+    const orch = new Orchestrator({ host: '127.0.0.1', port: 0, token: TOKEN, scheduler: { assumedHashcatSpeed: 100_000_000, hashcatChunkSeconds: 1 } })
+    await orch.start()
+    const serverLog: string[] = []
+    orch.on('log', (_, line) => serverLog.push(line))
+    const client = new WorkerClient({ host: '127.0.0.1', port: orch.port, token: TOKEN, name: 'flaky', cores: 1, threads: 1, reconnectInitialMs: 20, hashcat: new HashcatBackend(await detectHashcat(FAKE)) })
+    const workerLog: string[] = []
+    client.on('log', (_, line) => workerLog.push(line))
+    void client.start()
+    try {
+      const job = orch.addTasks({ algorithm: 'md5', targets: [hex('md5', '12345678'), hex('md5', 'none')], keyspace: { type: 'mask', mask: '?d'.repeat(8) } })
+      const outcome = await within(60_000, job.done, 'the job')
+      expect(outcome.status).toBe('exhausted')
+      expect(job.hashed).toBe(100_000_000n)
+      expect(outcome.found.map((f) => f.plaintext)).toEqual(['12345678'])
+      expect(serverLog.filter((l) => /worker flaky could not finish chunk \S+, handed out again: hashcat exited with code 255: clEnqueueNDRangeKernel/.test(l))).toHaveLength(HASHCAT_FAILURES_TO_GIVE_UP)
+      expect(workerLog).toContainEqual(expect.stringMatching(/hashcat failed 3 chunks in a row \(the last: hashcat exited with code 255.*\); going on with the WASM kernels only/))
+      expect(serverLog).toContainEqual(expect.stringMatching(/worker flaky joined .*, wasm\)/))
+    } finally {
+      await client.stop()
+      await orch.stop()
+    }
+  }, 90_000)
+})

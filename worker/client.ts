@@ -13,7 +13,7 @@ import {
   TokenRejectedError, VersionMismatchError, coded
 } from '../shared/errors.ts'
 import type { LogLevel } from '../shared/log.ts'
-import { MAX_REASON_LENGTH, MAX_WASM_CHUNK_CANDIDATES, PROTOCOL_VERSION } from '../shared/protocol/limits.ts'
+import { MAX_DEVICES, MAX_NAME_LENGTH, MAX_REASON_LENGTH, MAX_SOFTWARE_LENGTH, MAX_WASM_CHUNK_CANDIDATES, PROTOCOL_VERSION } from '../shared/protocol/limits.ts'
 import type { Backend, ServerMessage } from '../shared/protocol/messages.ts'
 import { checkTokenStrength, serverKeyFingerprint, tokenBytes } from '../shared/protocol/noise.ts'
 import { SOFTWARE_VERSION } from '../shared/version.ts'
@@ -25,6 +25,9 @@ import { ChunkRunner } from './runner.ts'
 
 // How often a worker reports progress on the chunks it runs.
 export const PROGRESS_INTERVAL_MS = 500
+// After this many hashcat chunks failed in a row, hashcat is taken to be broken on this machine (a
+// driver, a device): the worker reconnects as a WASM worker instead of failing chunk after chunk.
+export const HASHCAT_FAILURES_TO_GIVE_UP = 3
 
 export type WorkerOptions = {
   host: string
@@ -97,6 +100,8 @@ export class WorkerClient extends EventEmitter<WorkerEvents> {
   #stopping = false
   readonly #backoff = new Backoff()
   #loop: Promise<void> | null = null
+  #hashcat: HashcatBackend | undefined
+  #hashcatFailures = 0
 
   constructor (options: WorkerOptions) {
     super()
@@ -104,6 +109,7 @@ export class WorkerClient extends EventEmitter<WorkerEvents> {
     this.#options = options
     this.#timings = { ...DEFAULT_TIMINGS, ...options.timings }
     this.#runner = new ChunkRunner(options.threads)
+    this.#hashcat = options.hashcat
   }
 
   start (): Promise<void> {
@@ -191,7 +197,7 @@ export class WorkerClient extends EventEmitter<WorkerEvents> {
         // The server requeues whatever we held; stop spending cycles on it.
         for (const running of this.#running.values()) running.chunk.cancel()
         this.#running.clear()
-        for (const jobId of this.#jobs.keys()) void this.#options.hashcat?.forget(jobId)
+        for (const jobId of this.#jobs.keys()) void this.#hashcat?.forget(jobId)
         this.#jobs.clear()
         this.emit('log', error ? 'warn' : 'info', `disconnected from ${this.#address()}${error ? `: ${error.message}` : ''}`)
         resolve()
@@ -202,9 +208,15 @@ export class WorkerClient extends EventEmitter<WorkerEvents> {
   }
 
   #backend (): Backend {
-    const hashcat = this.#options.hashcat?.info
+    const hashcat = this.#hashcat?.info
     if (!hashcat) return { kind: 'wasm' }
-    return { kind: 'hashcat', version: hashcat.version.text, devices: hashcat.devices.map(({ name, type }) => ({ name, type })) }
+    // As HELLO allows them: hashcat prints what the driver says.
+    const shown = (text: string, max: number) => text.replace(/[^\x20-\x7e]/g, '?').slice(0, max)
+    return {
+      kind: 'hashcat',
+      version: shown(hashcat.version.text, MAX_SOFTWARE_LENGTH),
+      devices: hashcat.devices.slice(0, MAX_DEVICES).map(({ name, type }) => ({ name: shown(name, MAX_NAME_LENGTH), type: shown(type, MAX_NAME_LENGTH) }))
+    }
   }
 
   #onMessage (message: ServerMessage): void {
@@ -213,11 +225,11 @@ export class WorkerClient extends EventEmitter<WorkerEvents> {
         this.emit('log', 'info', `connected to ${this.#address()} as ${this.#options.name} with ${this.#options.threads} threads`)
         return
       case 'job': {
-        const refusal = this.#options.hashcat ? hashcatRefusal(message.algorithm, message.keyspace) : null
+        const refusal = this.#hashcat ? hashcatRefusal(message.algorithm, message.keyspace) : null
         if (refusal) this.emit('log', 'info', `job ${message.jobId} runs on the WASM kernels: ${refusal}`)
         this.#jobs.set(message.jobId, {
           algorithm: message.algorithm, keyspace: keyspaceFrom(message.keyspace), batches: [packTargets(message.targets)], packed: null, found: new Set(), rules: message.rules?.map(shared),
-          hashcat: this.#options.hashcat !== undefined && refusal === null
+          hashcat: this.#hashcat !== undefined && refusal === null
         })
         return
       }
@@ -271,7 +283,7 @@ export class WorkerClient extends EventEmitter<WorkerEvents> {
       session?.send({ type: 'found', jobId, hash: hit.hash, plaintext: hit.plaintext })
     }
     const run = job.hashcat && length >= MIN_HASHCAT_RUN ? maskRunAt(job.keyspace, offset, BigInt(length)) : null
-    const hashcat = run ? this.#options.hashcat : undefined
+    const hashcat = run ? this.#hashcat : undefined
     if (!hashcat && length > MAX_WASM_CHUNK_CANDIDATES) {
       session?.send({ type: 'failed', chunkId, reason: `${length} candidates are more than the WASM kernels take in one chunk (${MAX_WASM_CHUNK_CANDIDATES})` })
       return
@@ -287,13 +299,25 @@ export class WorkerClient extends EventEmitter<WorkerEvents> {
       if (outcome.failure) {
         this.emit('log', 'warn', `chunk ${chunkId} failed, handed back: ${outcome.failure}`)
         session?.send({ type: 'failed', chunkId, reason: outcome.failure.slice(0, MAX_REASON_LENGTH) })
-      } else if (!outcome.cancelled) session?.send({ type: 'done', chunkId, hashed: outcome.hashed })
+        if (hashcat && ++this.#hashcatFailures >= HASHCAT_FAILURES_TO_GIVE_UP) this.#dropHashcat(outcome.failure)
+      } else if (!outcome.cancelled) {
+        if (hashcat) this.#hashcatFailures = 0
+        session?.send({ type: 'done', chunkId, hashed: outcome.hashed })
+      }
     }, (error: Error) => {
       this.#running.delete(chunkId)
       const failure = new KernelError(chunkId, error)
       this.emit('log', 'error', failure.message)
       session?.destroy(failure)
     })
+  }
+
+  // From now on the WASM kernels only; the server learns it from the next HELLO.
+  #dropHashcat (lastFailure: string): void {
+    this.emit('log', 'error', `hashcat failed ${HASHCAT_FAILURES_TO_GIVE_UP} chunks in a row (the last: ${lastFailure}); going on with the WASM kernels only`)
+    this.#hashcat?.close()
+    this.#hashcat = undefined
+    this.#session?.close('hashcat is broken here: reconnecting as a WASM worker')
   }
 
   #sendProgress (): void {
@@ -316,7 +340,7 @@ export class WorkerClient extends EventEmitter<WorkerEvents> {
   async #shutdown (): Promise<void> {
     this.#stopping = true
     for (const running of this.#running.values()) running.chunk.cancel()
-    this.#options.hashcat?.close()
+    this.#hashcat?.close()
     await this.#runner.close()
   }
 }
