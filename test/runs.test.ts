@@ -1,6 +1,6 @@
 import { execFileSync } from 'node:child_process'
 import { describe, expect, it } from 'vitest'
-import { hashcatRefusal } from '../shared/hashcat.ts'
+import { hashcatRefusal, hashcatRunAt } from '../shared/hashcat.ts'
 import { candidateAt, keyspaceFrom, type Keyspace } from '../shared/keyspace/keyspace.ts'
 import { alignedStart, maskRunAt, runLengthAt, type MaskRun } from '../shared/keyspace/runs.ts'
 import { maskSpec, rangeSpec } from '../shared/keyspace/spec.ts'
@@ -86,6 +86,17 @@ describe('hashcat command lines for runs', () => {
     const long = keyspaceFrom(maskSpec('?b'.repeat(30), []))
     expect(maskArgs('ntlm', maskRunAt(long, 0n, long.size)!)!.args).not.toContain('-O') // past NTLM's 27
     expect(maskArgs('sha1', maskRunAt(long, 0n, long.size)!)!.args).toContain('-O')
+  })
+
+  it('keeps hashcat at full speed: no run fixing the first positions when a longer one, under the cap, does not', () => {
+    const digits = (n: number) => keyspaceFrom(maskSpec('?d'.repeat(n), []))
+    expect(hashcatRunAt(digits(10), 0n, 10n ** 10n, 6n * 10n ** 9n, 10n ** 11n)).toBe(6n * 10n ** 9n) // first digit 0-5: 6,000 combinations
+    // 9e9 would fix two digits and range over a third (90 combinations): one first digit whole instead.
+    expect(hashcatRunAt(digits(12), 0n, 10n ** 12n, 9n * 10n ** 9n, 135n * 10n ** 9n)).toBe(10n ** 11n)
+    expect(hashcatRunAt(digits(12), 0n, 10n ** 12n, 9n * 10n ** 9n, 9n * 10n ** 9n)).toBe(9n * 10n ** 9n) // capped: the slow one
+    const lower = keyspaceFrom(maskSpec('?l'.repeat(8), []))
+    expect(hashcatRunAt(lower, 0n, lower.size, 10n ** 10n, 10n ** 11n)).toBe(26n ** 7n) // 'a' then ?l x 7: 17,576 combinations
+    expect(hashcatRunAt(digits(2), 0n, 100n, 50n, 100n)).toBe(50n) // too short to matter: the longest that fits
   })
 
   it('leaves to WASM what hashcat cannot take exactly', () => {

@@ -26,6 +26,9 @@ export type SchedulerOptions = {
   // assumedHashcatSpeed (a CPU's MD5; a GPU's first chunk is then short and its next ones right).
   hashcatChunkSeconds: number
   hashcatMinChunkSeconds: number
+  // A hashcat chunk may run up to this long when a shorter one would fix so many of the mask's first
+  // positions that hashcat slows to a third (shared/hashcat.ts, hashcatRunAt).
+  hashcatMaxChunkSeconds: number
   assumedHashcatSpeed: number
 }
 
@@ -40,6 +43,7 @@ export const SCHEDULER_DEFAULTS: Readonly<SchedulerOptions> = {
   overdueFactor: 3,
   hashcatChunkSeconds: 60,
   hashcatMinChunkSeconds: 10,
+  hashcatMaxChunkSeconds: 900,
   assumedHashcatSpeed: 100_000_000
 }
 

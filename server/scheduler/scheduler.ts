@@ -4,9 +4,9 @@
 // Chunks are index ranges, never lists; every index is counted exactly once when its chunk completes.
 import { formatTarget, isTarget, toHex } from '../../shared/algorithms.ts'
 import { InvalidInputError } from '../../shared/errors.ts'
-import { hashcatRefusal } from '../../shared/hashcat.ts'
+import { hashcatRefusal, hashcatRunAt } from '../../shared/hashcat.ts'
 import { keyspaceFrom, segmentAt, type Keyspace } from '../../shared/keyspace/keyspace.ts'
-import { alignedStart, runLengthAt } from '../../shared/keyspace/runs.ts'
+import { alignedStart } from '../../shared/keyspace/runs.ts'
 import { MAX_WASM_CHUNK_CANDIDATES } from '../../shared/protocol/limits.ts'
 import { RateMeter } from '../rate.ts'
 import { MAX_PRIORITY, MAX_TARGETS_PER_JOB, SCHEDULER_DEFAULTS, type SchedulerOptions } from './options.ts'
@@ -190,12 +190,16 @@ export class Scheduler {
     const speedKey = speedKeyOf(job, first.offset)
     let fleetSpeed = 0
     for (const w of this.workers.values()) fleetSpeed += this.#speedOf(w, speedKey)
-    const size = BigInt(hashcatChunkSize(this.options, this.#speedOf(worker, speedKey), fleetSpeed, rangesSize(job.unassigned)))
+    const speed = this.#speedOf(worker, speedKey)
+    const size = BigInt(hashcatChunkSize(this.options, speed, fleetSpeed, rangesSize(job.unassigned)))
+    // Near a job's end, finishing together matters more than hashcat's speed: no chunk beyond size.
+    const tail = Number(size) < speed * this.options.hashcatChunkSeconds
+    const cap = tail ? size : BigInt(Math.round(Math.min(Number.MAX_SAFE_INTEGER, speed * this.options.hashcatMaxChunkSeconds)))
     let best = { index: -1, offset: 0n, length: 0n }
     for (let index = 0; index < Math.min(job.unassigned.length, RUN_RANGES_SEARCHED); index++) {
       const { offset, end } = job.unassigned[index]
       for (const start of runStarts(job.keyspace, offset, end, size)) {
-        const length = runLengthAt(job.keyspace, start, end, size)
+        const length = hashcatRunAt(job.keyspace, start, end, size, cap)
         if (length > best.length) best = { index, offset: start, length }
       }
       if (best.length * GOOD_RUN_FRACTION >= size) break

@@ -49,24 +49,34 @@ export function maskRunAt (keyspace: Keyspace, offset: bigint, length: bigint): 
   return null
 }
 
-// The length of the longest run that starts at `offset`, ends by `end` and holds at most `most`
-// candidates (0 when offset is not in a segment). Fewer fixed positions give longer runs, so the
-// first level that fits is the best.
-export function runLengthAt (keyspace: Keyspace, offset: bigint, end: bigint, most: bigint): bigint {
-  if (keyspace.segments.length === 0 || offset < 0n || offset >= keyspace.size) return 0n
+// The shapes of the runs that may start at `offset` and end by `end`: at each level where `offset` is
+// aligned (fewest fixed positions first), the block size and how many blocks fit, in the parent
+// block and before `end` or the segment's end. A run of that shape is 1..`blocks` blocks.
+export type RunShape = { level: number, block: bigint, blocks: bigint }
+
+export function runShapes (keyspace: Keyspace, offset: bigint, end: bigint): { segment: Segment, shapes: RunShape[] } | null {
+  if (keyspace.segments.length === 0 || offset < 0n || offset >= keyspace.size) return null
   const segment = segmentAt(keyspace, offset)
-  const stop = minBig(end, segment.start + segment.count)
-  const limit = minBig(most, stop - offset)
+  const room = minBig(end, segment.start + segment.count) - offset
   const sizes = blockSizes(segment)
   const value = segment.first + offset - segment.start
-  if (value === 0n && sizes[0] <= limit) return sizes[0]
+  const shapes: RunShape[] = []
+  if (value === 0n && sizes[0] <= room) shapes.push({ level: 0, block: sizes[0], blocks: 1n })
   for (let level = 1; level <= segment.charsets.length; level++) {
     const block = sizes[level]
-    if (value % block !== 0n || block > limit) continue
-    const room = BigInt(segment.charsets[level - 1].length - digitAt(segment, sizes, value, level - 1))
-    return block * minBig(room, limit / block)
+    if (value % block !== 0n || block > room) continue
+    const left = BigInt(segment.charsets[level - 1].length - digitAt(segment, sizes, value, level - 1))
+    shapes.push({ level, block, blocks: minBig(left, room / block) })
   }
-  return 0n
+  return { segment, shapes }
+}
+
+// The length of the longest run that starts at `offset`, ends by `end` and holds at most `most`
+// candidates (0 when offset is not in a segment). Fewer fixed positions give longer runs, so the
+// first shape that fits is the best.
+export function runLengthAt (keyspace: Keyspace, offset: bigint, end: bigint, most: bigint): bigint {
+  const shape = runShapes(keyspace, offset, end)?.shapes.find((s) => s.block <= most)
+  return shape ? shape.block * minBig(shape.blocks, most / shape.block) : 0n
 }
 
 // The first offset at or after `offset`, in its segment, where a run of up to `most` candidates can
