@@ -112,16 +112,15 @@ describe('hashcat command lines for runs', () => {
   // hashcat --stdout prints the candidates of a mask: the run's command line must make exactly ours.
   const hashcat = (() => { try { return execFileSync('hashcat', ['--version']).toString().trim() } catch { return null } })()
   it.skipIf(!hashcat)('hashcat --stdout makes exactly the run\'s candidates (skipped: hashcat is not installed)', () => {
+    // Built-in, custom and partial charsets, a literal ? and a non-ASCII literal; one run, since
+    // hashcat takes seconds to start.
+    const keyspace = keyspaceFrom(maskSpec('?d?1??é?s', ['x?u']))
     const random = seededRandom()
-    for (const keyspace of [keyspaceFrom(maskSpec('?d?1?s', ['x?u'])), keyspaceFrom(rangeSpec(95, 100_007)), keyspaceFrom(maskSpec('??é?d?d', []))]) {
-      { // hashcat takes seconds to start: one run per keyspace
-        const offset = BigInt(Math.floor(random() * Number(keyspace.size)))
-        const length = runLengthAt(keyspace, offset, keyspace.size, 1n + BigInt(Math.floor(random() * 3000)))
-        const { args, mask } = maskArgs('md5', maskRunAt(keyspace, offset, length)!)!
-        const stdout = execFileSync('hashcat', [...args.filter((a) => a !== '-O'), '--stdout', mask], { maxBuffer: 64 * 1024 * 1024 })
-        const made = stdout.toString('latin1').split('\n').slice(0, -1).sort()
-        expect(made).toEqual(candidates(keyspace, offset, length).sort())
-      }
-    }
+    const offset = BigInt(Math.floor(random() * Number(keyspace.size / 2n)))
+    const length = runLengthAt(keyspace, offset, keyspace.size, 2000n + BigInt(Math.floor(random() * 3000)))
+    const { args, mask } = maskArgs('md5', maskRunAt(keyspace, offset, length)!)!
+    const stdout = execFileSync('hashcat', [...args.filter((a) => a !== '-O'), '--stdout', mask], { maxBuffer: 64 * 1024 * 1024 })
+    const made = stdout.toString('latin1').split('\n').slice(0, -1).sort()
+    expect(made).toEqual(candidates(keyspace, offset, length).sort())
   }, 60_000)
 })
