@@ -107,11 +107,12 @@ export class HashcatBackend {
     })
   }
 
-  // Forgets a job's hash file (the job ended or the connection closed).
+  // Forgets a job's hash file (the connection closed: a server announces its jobs again).
   async forget (jobId: string): Promise<void> {
     const file = this.#hashFiles.get(jobId)
     this.#hashFiles.delete(jobId)
-    if (file) rmSync(await file.catch(() => ''), { force: true })
+    const path = await file?.catch(() => null)
+    if (path) rmSync(path, { force: true })
   }
 
   close (): void {
