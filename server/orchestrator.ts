@@ -31,6 +31,9 @@ import type { JournaledJob, Journal } from './store/journal.ts'
 import { verifiedPlaintext, type Potfile } from './store/potfile.ts'
 import { WriteQueue } from './store/write-queue.ts'
 
+// What may be chosen of the local worker: its threads (default: all cores) and backend (default wasm).
+type LocalWorkerChoice = Pick<LocalWorkerOptions, 'threads' | 'backend'>
+
 export type OrchestratorOptions = {
   host?: string
   port?: number
@@ -46,7 +49,7 @@ export type OrchestratorOptions = {
   storeRetryMs?: number // how often a failed potfile or journal write is tried again
   // Also run a worker on this machine (a child process on loopback, all cores unless `threads`),
   // started with the server and stopped with it; its log lines come out as this orchestrator's.
-  localWorker?: boolean | { threads?: number, backend?: LocalWorkerOptions['backend'] }
+  localWorker?: boolean | LocalWorkerChoice
   // Accept controllers (npm run ctl) holding `adminToken`, which must differ from `token`; the
   // files they send are kept in `uploadDir` (server/control.ts).
   control?: { adminToken: string, uploadDir: string }
@@ -100,7 +103,7 @@ export class Orchestrator extends EventEmitter<OrchestratorEvents> {
   #ticker: NodeJS.Timeout | null = null
   #stopping = false
   #localWorker: ChildProcess | null = null
-  readonly #localWorkerOptions: { threads?: number, backend?: LocalWorkerOptions['backend'] } | null
+  readonly #localWorkerOptions: LocalWorkerChoice | null
   readonly #token: string
   readonly #staticKey: StaticKeyPair
   readonly #control: Control | null = null
