@@ -2,8 +2,8 @@
 // A stand-in for hashcat that misbehaves on request, so the backend's failure paths are tested without
 // hashcat: FAKE_HASHCAT says how (ok, short, crash, garbage, hang, stream), FAKE_HASHCAT_TOTAL
 // how many candidates it claims the attack has, FAKE_HASHCAT_CRACK an outfile line to write, and
-// FAKE_HASHCAT_PIDFILE where to write its pid. Its status lines are hashcat 6.2.6's, recorded.
-import { appendFileSync, readFileSync, writeFileSync } from 'node:fs'
+// FAKE_HASHCAT_PIDFILE a file to add its pid to. Its status lines are hashcat 6.2.6's, recorded.
+import { appendFileSync, readFileSync } from 'node:fs'
 
 const vectors = new URL('./vectors/hashcat-output/', import.meta.url)
 const args = process.argv.slice(2)
@@ -15,7 +15,7 @@ if (args.includes('-I')) {
   process.stdout.write(readFileSync(new URL('devices.txt', vectors)))
   process.exit(0)
 }
-if (process.env.FAKE_HASHCAT_PIDFILE) writeFileSync(process.env.FAKE_HASHCAT_PIDFILE, String(process.pid))
+if (process.env.FAKE_HASHCAT_PIDFILE) appendFileSync(process.env.FAKE_HASHCAT_PIDFILE, `${process.pid}\n`)
 const template = readFileSync(new URL('status-exhausted.txt', vectors), 'utf8').split('\n')[0]
 const total = BigInt(process.env.FAKE_HASHCAT_TOTAL ?? '1000')
 const status = (done, code = 3) => process.stdout.write(template.replace(/"progress": \[\d+, \d+\]/, `"progress": [${done}, ${total}]`).replace(/"status": \d+/, `"status": ${code}`) + '\n')

@@ -136,7 +136,7 @@ export class Scheduler {
     const assigned: Chunk[] = []
     const now = this.#now()
     if (worker.chunks.size === 0) worker.lastReportAt = now // an idle worker owes no report
-    // hashcat runs one chunk at a time, and each is long: one queued is enough to start the next at once.
+    // A hashcat worker runs two chunks at once, each long: more would only hold work others could take.
     const ahead = isHashcat(worker) ? 1 : this.options.chunksAheadPerWorker
     while (worker.chunks.size < 1 + ahead) {
       const chunk = this.#nextChunk(worker, now)

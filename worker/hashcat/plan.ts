@@ -17,7 +17,8 @@ export const COMMON_ARGS = [
   '--status', '--status-json', '--status-timer', '1', '--outfile-format', '1,3'
 ]
 
-export type MaskArgs = { args: string[], mask: string }
+// `kernel`: what selects the kernel hashcat compiles and caches (mode and -O), for the backend.
+export type MaskArgs = { args: string[], mask: string, kernel: string }
 
 // The attack's flags and mask for a run, or null when it needs more custom charsets than hashcat's four.
 export function maskArgs (algorithm: Algorithm, run: MaskRun): MaskArgs | null {
@@ -38,8 +39,9 @@ export function maskArgs (algorithm: Algorithm, run: MaskRun): MaskArgs | null {
   }
   const args = ['-m', String(ALGORITHM_INFO[algorithm].hashcat), '-a', '3', '--hex-charset']
   custom.forEach((set, i) => args.push(`-${i + 1}`, set))
-  if (run.charsets.length <= (OPTIMISED_MAX_LENGTH[algorithm] ?? 0)) args.push('-O')
-  return { args, mask }
+  const optimised = run.charsets.length <= (OPTIMISED_MAX_LENGTH[algorithm] ?? 0)
+  if (optimised) args.push('-O')
+  return { args, mask, kernel: `-m ${ALGORITHM_INFO[algorithm].hashcat} -a 3${optimised ? ' -O' : ''}` }
 }
 
 function hex (bytes: Uint8Array): string {
