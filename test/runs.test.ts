@@ -82,7 +82,7 @@ describe('hashcat command lines for runs', () => {
   it('writes built-in charsets by name, ranges and literals in hex, and -O where the optimised kernel reaches', () => {
     const keyspace = keyspaceFrom(maskSpec('?d?d?d?l?1', ['?u?d']))
     const run = maskRunAt(keyspace, 3n * 93_600n, 4n * 9_360n)! // 3, then 0-3, then free
-    expect(maskArgs('md5', run)).toEqual({ args: ['-m', '0', '-a', '3', '--hex-charset', '-1', '30313233', '-2', expect.stringMatching(/^(3[0-9]|4[1-9a-f]|5[0-9a])+$/), '-O'], mask: '33?1?d?l?2' })
+    expect(maskArgs('md5', run)).toEqual({ args: ['-m', '0', '-a', '3', '--hex-charset', '-1', '30313233', '-2', expect.stringMatching(/^(3[0-9]|4[1-9a-f]|5[0-9a])+$/), '-O'], mask: '33?1?d?l?2', kernel: '-m 0 -a 3 -O' })
     const long = keyspaceFrom(maskSpec('?b'.repeat(30), []))
     expect(maskArgs('ntlm', maskRunAt(long, 0n, long.size)!)!.args).not.toContain('-O') // past NTLM's 27
     expect(maskArgs('sha1', maskRunAt(long, 0n, long.size)!)!.args).toContain('-O')
