@@ -2,6 +2,7 @@
 // the Orchestrator's localWorker option).
 import { spawn, type ChildProcess } from 'node:child_process'
 import { fileURLToPath } from 'node:url'
+import type { BackendMode } from '../shared/hashcat.ts'
 import type { LogLevel } from '../shared/log.ts'
 
 const WORKER_MAIN = fileURLToPath(new URL('../worker/main.ts', import.meta.url))
@@ -13,7 +14,7 @@ export type LocalWorkerOptions = {
   serverKey: string // the fingerprint: the worker accepts this server's key and pins nothing
   threads?: number
   // What runs its chunks (the worker's --backend); wasm unless asked: it shares the server's machine.
-  backend?: 'auto' | 'wasm' | 'hashcat'
+  backend?: BackendMode
   script?: string // a single-file build to run instead of the repository's worker (the bench compares them)
 }
 

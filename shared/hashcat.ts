@@ -3,10 +3,21 @@
 // them) decide from this one place. Hashcat runs a chunk only when the chunk is one mask run
 // (shared/keyspace/runs.ts); anything else runs on the WASM kernels.
 import { ALGORITHM_INFO, type Algorithm } from './algorithms.ts'
+import { InvalidInputError } from './errors.ts'
 import type { Keyspace } from './keyspace/keyspace.ts'
 import { CUSTOM_CHARSETS, builtInName, parseMask } from './keyspace/mask.ts'
 import { runShapes } from './keyspace/runs.ts'
 import type { KeyspaceSpec } from './keyspace/spec.ts'
+
+// What a worker searches with (its --backend): hashcat when found, the WASM kernels only, or hashcat
+// without fallback.
+export const BACKEND_MODES = ['auto', 'wasm', 'hashcat'] as const
+export type BackendMode = typeof BACKEND_MODES[number]
+
+export function backendMode (value: string, flag: string): BackendMode {
+  if ((BACKEND_MODES as readonly string[]).includes(value)) return value as BackendMode
+  throw new InvalidInputError(`${flag} must be one of ${BACKEND_MODES.join(', ')}, not "${value.slice(0, 20)}"`)
+}
 
 // The oldest hashcat whose outputs we parse and test (test/vectors/hashcat-output).
 export const MIN_HASHCAT_VERSION = { major: 6, minor: 2 }

@@ -12,6 +12,7 @@ import { SOFTWARE_VERSION } from '../shared/version.ts'
 import { BUNDLED } from './bundle/bundled.ts'
 import { DISCOVERY_WAIT_MS, chooseServer, describeServer, discover } from '../shared/discovery.ts'
 import { WorkerClient } from './client.ts'
+import { backendMode, type BackendMode } from '../shared/hashcat.ts'
 import { HashcatBackend, detectHashcat } from './hashcat/backend.ts'
 import { KnownServers } from './known-servers.ts'
 import { promptHidden, promptYesNo } from './prompt.ts'
@@ -110,7 +111,7 @@ runMain(async () => {
   }
   if (port === 0) throw new InvalidInputError('port must be from 1 to 65535 for a worker')
   const giveUpAfter = integerFlag(flags['give-up-after'], 'give-up-after', 0, 0, 1_000_000)
-  const hashcat = await chooseBackend(settings.values.backend ?? 'auto', settings.values.hashcat ?? 'hashcat', log)
+  const hashcat = await chooseBackend(backendMode(settings.values.backend ?? 'auto', '--backend'), settings.values.hashcat ?? 'hashcat', log)
   const client = new WorkerClient({ host, port, token, serverKey, knownServers, name, cores, threads, giveUpAfter, hashcat })
   let exitCode = 0
   client.on('log', (level, message) => log(level.toUpperCase() as Level, message))
@@ -129,8 +130,7 @@ runMain(async () => {
 })
 
 // hashcat when asked for or found (auto), else none: the WASM kernels. One log line says which.
-async function chooseBackend (mode: string, program: string, log: (level: Level, message: string) => void): Promise<HashcatBackend | undefined> {
-  if (mode !== 'auto' && mode !== 'wasm' && mode !== 'hashcat') throw new InvalidInputError(`--backend must be auto, wasm or hashcat, not "${mode.slice(0, 20)}"`)
+async function chooseBackend (mode: BackendMode, program: string, log: (level: Level, message: string) => void): Promise<HashcatBackend | undefined> {
   if (mode === 'wasm') return undefined
   let info
   try {

@@ -6,6 +6,7 @@ import { EXIT_ALL_FOUND, EXIT_EXHAUSTED, EXIT_SIGINT, EXIT_SIGTERM, exitFatal, i
 import { advertise } from '../../shared/discovery.ts'
 import { defaultConfigPath, describeSettings, loadSettings, readableByOthers, saveTokens, type Values } from '../../shared/config.ts'
 import { InvalidInputError } from '../../shared/errors.ts'
+import { backendMode } from '../../shared/hashcat.ts'
 import { createLogger, type Level } from '../../shared/log.ts'
 import { checkTokenStrength, generateToken, tokenFingerprint } from '../../shared/protocol/noise.ts'
 import { buildWorkerBundle } from '../../worker/bundle/build.ts'
@@ -130,7 +131,7 @@ runMain(async () => {
 
   const orch = new Orchestrator({
     host, port, token, staticKey: identity?.key, potfile: potfile ?? undefined, journal: session ? { journal: session.journal, lastJobId: session.replay.lastJobId } : undefined,
-    localWorker: flags['local-worker'] === true && { backend: localBackend(flags['local-backend']) },
+    localWorker: flags['local-worker'] === true && { backend: backendMode(flags['local-backend'] ?? 'wasm', '--local-backend') },
     control: adminToken ? { adminToken, uploadDir: settings.values.uploads ?? join(dirname(settings.configPath), 'uploads') } : undefined
   })
   const metrics = metricsAt ? new MetricsServer(orch) : null // listening from the start: restored results count too
@@ -257,9 +258,4 @@ function lanAddress (): string {
 // The log pane has little room: keep the time of day, drop the date.
 function shortTime (line: string): string {
   return line.replace(/^\d{4}-\d\d-\d\dT(\d\d:\d\d:\d\d)\.\d+Z /, '$1 ')
-}
-
-function localBackend (mode: string | undefined): 'auto' | 'wasm' | 'hashcat' {
-  if (mode === undefined || mode === 'auto' || mode === 'wasm' || mode === 'hashcat') return mode ?? 'wasm'
-  throw new InvalidInputError(`--local-backend must be auto, wasm or hashcat, not "${mode.slice(0, 20)}"`)
 }
