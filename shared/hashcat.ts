@@ -52,8 +52,7 @@ export function hashcatRunAt (keyspace: Keyspace, offset: bigint, end: bigint, s
       if (fit * block > slow) slow = fit * block
       if (combinations(fit) >= MIN_KERNEL_COMBINATIONS && fit * block > fast) fast = fit * block
     }
-    const needed = level >= 1 && level - 1 < KERNEL_POSITIONS ? (MIN_KERNEL_COMBINATIONS + others - 1n) / others : 1n
-    const m = needed < 1n ? 1n : needed
+    const m = level >= 1 && level - 1 < KERNEL_POSITIONS ? (MIN_KERNEL_COMBINATIONS + others - 1n) / others : 1n
     if (m <= blocks && combinations(m) >= MIN_KERNEL_COMBINATIONS && m * block <= cap && (long === 0n || m * block < long)) long = m * block
   }
   return fast || long || slow
