@@ -188,10 +188,8 @@ export class Scheduler {
     const first = job.unassigned[0]
     if (!first) return null
     const speedKey = speedKeyOf(job, first.offset)
-    let fleetSpeed = 0
-    for (const w of this.workers.values()) fleetSpeed += this.#speedOf(w, speedKey)
     const speed = this.#speedOf(worker, speedKey)
-    const size = BigInt(hashcatChunkSize(this.options, speed, fleetSpeed, rangesSize(job.unassigned)))
+    const size = BigInt(hashcatChunkSize(this.options, speed, this.#fleetSpeed(speedKey), rangesSize(job.unassigned)))
     // Near a job's end, finishing together matters more than hashcat's speed: no chunk beyond size.
     const tail = Number(size) < speed * this.options.hashcatChunkSeconds
     const cap = tail ? size : BigInt(Math.round(Math.min(Number.MAX_SAFE_INTEGER, speed * this.options.hashcatMaxChunkSeconds)))
@@ -270,9 +268,13 @@ export class Scheduler {
   }
 
   chunkSize (worker: WorkerState, left: bigint, speedKey: string): number {
-    let fleetSpeed = 0
-    for (const w of this.workers.values()) fleetSpeed += this.#speedOf(w, speedKey)
-    return chunkSize(this.options, this.#speedOf(worker, speedKey), fleetSpeed, left)
+    return chunkSize(this.options, this.#speedOf(worker, speedKey), this.#fleetSpeed(speedKey), left)
+  }
+
+  #fleetSpeed (speedKey: string): number {
+    let total = 0
+    for (const w of this.workers.values()) total += this.#speedOf(w, speedKey)
+    return total
   }
 
   // Workers that hold chunks and have said nothing for stallMs give them back (they stay connected:
