@@ -21,32 +21,24 @@ function digitAt (segment: Segment, sizes: bigint[], value: bigint, position: nu
 }
 
 // The run [offset, offset + length) of a mask or range keyspace is, or null when no single mask
-// covers exactly those candidates.
+// covers exactly those candidates: the first shape whose block divides the length, if that many fit.
 export function maskRunAt (keyspace: Keyspace, offset: bigint, length: bigint): MaskRun | null {
-  if (keyspace.segments.length === 0 || length <= 0n || offset < 0n || offset + length > keyspace.size) return null
-  const segment = segmentAt(keyspace, offset)
-  if (offset + length > segment.start + segment.count) return null
+  if (length <= 0n) return null
+  const found = runShapes(keyspace, offset, offset + length)
+  const shape = found?.shapes.find((s) => length % s.block === 0n)
+  if (!found || !shape || length / shape.block > shape.blocks) return null
+  const { segment } = found
+  if (shape.level === 0) return { charsets: segment.charsets }
   const sizes = blockSizes(segment)
   const value = segment.first + offset - segment.start
-  const positions = segment.charsets.length
-  if (value === 0n && length === sizes[0]) return { charsets: segment.charsets }
-  for (let level = 1; level <= positions; level++) {
-    const block = sizes[level]
-    if (value % block !== 0n || length % block !== 0n) continue
-    const digit = digitAt(segment, sizes, value, level - 1)
-    const blocks = Number(length / block)
-    if (digit + blocks > segment.charsets[level - 1].length) return null
-    return {
-      charsets: segment.charsets.map((charset, i) => {
-        if (i < level - 1) {
-          const d = digitAt(segment, sizes, value, i)
-          return charset.subarray(d, d + 1)
-        }
-        return i === level - 1 ? charset.subarray(digit, digit + blocks) : charset
-      })
-    }
+  const ranging = shape.level - 1
+  return {
+    charsets: segment.charsets.map((charset, i) => {
+      if (i > ranging) return charset
+      const d = digitAt(segment, sizes, value, i)
+      return charset.subarray(d, i < ranging ? d + 1 : d + Number(length / shape.block))
+    })
   }
-  return null
 }
 
 // The shapes of the runs that may start at `offset` and end by `end`: at each level where `offset` is
