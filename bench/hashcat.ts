@@ -24,15 +24,10 @@ export async function runHashcat (algorithm: Algorithm, end: bigint, options: Ha
   return { wallSpeed: Number(end - 1n) / run.seconds, reportedSpeed: run.reportedSpeed }
 }
 
-// hashcat -a 3 over a mask, as the hashcat-backend worker's job searches it.
-export async function runHashcatMask (algorithm: Algorithm, mask: string, candidates: bigint): Promise<HashcatRun> {
-  const run = await hashcat(algorithm, ['-a', '3', mask], () => true)
-  return { wallSpeed: Number(candidates) / run.seconds, reportedSpeed: run.reportedSpeed }
-}
-
-// hashcat -a 0 over a wordlist with rules: every word through every rule.
-export async function runHashcatRules (algorithm: Algorithm, wordlist: string, rules: string, candidates: bigint): Promise<HashcatRun> {
-  const run = await hashcat(algorithm, [wordlist, '-r', rules], () => true)
+// hashcat over a whole attack of `candidates` candidates: a mask (`-a 3 MASK`), or a wordlist with
+// rules (`WORDLIST -r RULES`: every word through every rule).
+export async function runHashcatAttack (algorithm: Algorithm, attack: string[], candidates: bigint): Promise<HashcatRun> {
+  const run = await hashcat(algorithm, attack, () => true)
   return { wallSpeed: Number(candidates) / run.seconds, reportedSpeed: run.reportedSpeed }
 }
 

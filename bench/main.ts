@@ -15,7 +15,7 @@ import { measureThreads } from './threads.ts'
 import { BUNDLE_NAME, buildWorkerBundle } from '../worker/bundle/build.ts'
 import { startEndToEnd } from './e2e.ts'
 import type { JobRequest } from '../server/jobs.ts'
-import { hashcatVersion, median, runHashcat, runHashcatMask, runHashcatRules, type HashcatRun } from './hashcat.ts'
+import { hashcatVersion, median, runHashcat, runHashcatAttack, type HashcatRun } from './hashcat.ts'
 import { keyspaceFrom } from '../shared/keyspace/keyspace.ts'
 import { maskSpec } from '../shared/keyspace/spec.ts'
 import { MAX_TARGETS_PER_JOB } from '../server/scheduler/options.ts'
@@ -235,7 +235,7 @@ runMain(async () => {
     const candidates = BigInt(wordCount) * BigInt(parseRules(readFileSync(BEST64), BEST64).count)
     say(`\nEnd to end: wordlist of ${wordCount} words through best64.rule (${candidates} candidates), md5, ${threads} threads` + (hashcat ? `, alternating with ${hashcat} (-O -a 0 -r, same list and rules)` : ''))
     const keyspace = { type: 'wordlist' as const, path, rules: [BEST64] }
-    const { ours, bundled, theirs } = await alternate(keyspace, threads, bundle, e2eRuns, hashcat ? () => runHashcatRules('md5', path, BEST64, candidates) : null, say)
+    const { ours, bundled, theirs } = await alternate(keyspace, threads, bundle, e2eRuns, hashcat ? () => runHashcatAttack('md5', [path, '-r', BEST64], candidates) : null, say)
     const single = bundled.length > 0
     say(`taskorch wordlist + best64: ${mhs(median(ours))} M/s (median of ${e2eRuns})`)
     results.rules = { algorithm: 'md5', words: wordCount, rules: 'best64.rule', candidates: candidates.toString(), threads, samples: ours, median: median(ours) }
@@ -256,7 +256,7 @@ runMain(async () => {
     try {
       for (let run = 0; run < e2eRuns; run++) {
         ours.push(await session.run('md5', { type: 'mask', mask }))
-        theirs.push(await runHashcatMask('md5', mask, candidates))
+        theirs.push(await runHashcatAttack('md5', ['-a', '3', mask], candidates))
         say(`  run ${run + 1}: taskorch with hashcat ${mhs(ours[run])} M/s (${(Number(candidates) / ours[run]).toFixed(1)} s); hashcat alone ${mhs(theirs[run].reportedSpeed)} M/s reported, ${mhs(theirs[run].wallSpeed)} M/s wall clock`)
       }
     } finally {
