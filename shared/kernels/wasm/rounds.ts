@@ -17,10 +17,11 @@ function md5 (g: Graph, m: Value[]): Value[] {
     const round = i >> 4
     const f = round === 0 ? g.select(c, d, b)
       : round === 1 ? g.select(b, c, d)
-        : round === 2 ? g.xor(g.xor(b, c), d)
+        : round === 2 ? g.xor(b, g.xor(c, d)) // c ^ d is ready before b
           : g.xor(c, g.or(b, g.not(d)))
-    // Constant and message first, so a constant word folds into the step constant.
-    const t = g.add(g.add(g.constant(MD5_K[i]), m[MD5_INDEX[i]]), g.add(a, f))
+    // Constant and message first, so a constant word folds into the step constant; f last, as it alone
+    // waits on the previous step's b: one add between f and the rotation, not two.
+    const t = g.add(g.add(g.add(g.constant(MD5_K[i]), m[MD5_INDEX[i]]), a), f)
     a = d; d = c; c = b
     b = g.add(b, g.rotl(t, MD5_SHIFT[(round << 2) | (i & 3)]))
   }
@@ -33,9 +34,9 @@ function md4 (g: Graph, m: Value[]): Value[] {
   for (let i = 0; i < 48; i++) {
     const round = i >> 4
     const f = round === 0 ? g.select(c, d, b)
-      : round === 1 ? g.select(d, b, g.xor(b, c)) // majority(b, c, d)
-        : g.xor(g.xor(b, c), d)
-    const t = g.add(g.add(g.constant(MD4_K[round]), m[MD4_INDEX[i]]), g.add(a, f))
+      : round === 1 ? g.select(b, c, g.xor(c, d)) // majority(b, c, d): c where c and d agree, else b
+        : g.xor(b, g.xor(c, d))
+    const t = g.add(g.add(g.add(g.constant(MD4_K[round]), m[MD4_INDEX[i]]), a), f)
     a = d; d = c; c = b
     b = g.rotl(t, MD4_SHIFT[(round << 2) | (i & 3)])
   }
@@ -50,9 +51,10 @@ function sha1 (g: Graph, m: Value[]): Value[] {
     // Schedule words are made as the rounds need them, so the emitted code computes them there too.
     if (i >= 16) w.push(g.rotl(g.xor(g.xor(w[i - 3], w[i - 8]), g.xor(w[i - 14], w[i - 16])), 1))
     const f = i < 20 ? g.select(c, d, b)
-      : i < 40 || i >= 60 ? g.xor(g.xor(b, c), d)
-        : g.select(d, b, g.xor(b, c)) // majority(b, c, d)
-    const t = g.add(g.add(g.add(g.constant(SHA1_K[Math.floor(i / 20)]), w[i]), e), g.add(g.rotl(a, 5), f))
+      : i < 40 || i >= 60 ? g.xor(b, g.xor(c, d))
+        : g.select(b, c, g.xor(c, d)) // majority(b, c, d): c where c and d agree, else b
+    // a, made by the previous round, goes last: its rotation and one add are all that wait on it.
+    const t = g.add(g.add(g.add(g.add(g.constant(SHA1_K[Math.floor(i / 20)]), w[i]), e), f), g.rotl(a, 5))
     e = d; d = c; c = g.rotl(b, 30); b = a; a = t
   }
   return [a, b, c, d, e].map((x, i) => g.add(x, g.constant(iv[i])))
