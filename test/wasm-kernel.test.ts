@@ -8,7 +8,7 @@ import { odometerDigits, type Segment } from '../shared/keyspace/keyspace.ts'
 import { HASH_SHAPES, digestWords, hashBytes } from '../shared/kernels/scalar.ts'
 import { scalarSegmentKernel } from '../shared/kernels/scalar-search.ts'
 import { KEY_WORD, targetSet, type TargetSet } from '../shared/kernels/targets.ts'
-import { wasmSimdKernel } from '../shared/kernels/wasm/kernel.ts'
+import { layoutFor, wasmSimdKernel } from '../shared/kernels/wasm/kernel.ts'
 
 const SINGLE_BLOCK_MAX: Record<Algorithm, number> = { md4: 55, md5: 55, sha1: 55, sha256: 55, sha512: 111 }
 
@@ -107,6 +107,28 @@ describe('WASM SIMD kernel', () => {
         const targets = targetSet(algorithm, picks.map((v) => hashBytes(algorithm, candidate(segment, v))))
         compareRuns(targets, segment, [1000, 20_000, 100_000], 64)
       }
+    }
+  })
+
+  // MD5 against a few targets, with the tail in one message word, is worked back from the targets
+  // (md5-reversal.ts): at every candidate length, the tail in the last word, the prefix moving.
+  it('md5: reverses the steps after the tail word\'s last use, at every candidate length', () => {
+    const next = random(55)
+    // Tail sizes that fill MAX_TABLE_VALUES so the position before the last word cannot join.
+    const sizes = [256, 128, 20, 10]
+    for (let length = 1; length <= SINGLE_BLOCK_MAX.md5; length++) {
+      const lastWord = Math.floor((length - 1) / 4)
+      const charsets = Array.from({ length }, (_, i) => {
+        const size = i >= 4 * lastWord ? sizes[length - 4 * lastWord - 1] : i === 4 * lastWord - 1 ? 95 : i === 0 ? 3 : 1
+        return Uint8Array.from({ length: size }, () => next(256))
+      })
+      const total = charsets.reduce((n, c) => n * BigInt(c.length), 1n)
+      const segment: Segment = { charsets, first: BigInt(next(1000)) % total, count: 0n, start: 0n }
+      segment.count = total - segment.first
+      const picks = Array.from({ length: 1 + next(4) }, () => segment.first + BigInt(next(60_000)) % segment.count)
+      const targets = targetSet('md5', picks.map((v) => hashBytes('md5', candidate(segment, v))))
+      expect(layoutFor(targets, segment)?.reversedWord, `length ${length}`).toBe(lastWord)
+      compareRuns(targets, segment, [1, 3, 5000, 20_000, 40_000], 64)
     }
   })
 

@@ -18,7 +18,13 @@ export type TargetSet = {
   smallMask: number
   large: Uint32Array // bit (w >>> largeShift) is set for each target's key word w
   largeShift: number
+  // Each target's whole digest when there are at most MAX_COMPARED_TARGETS: kernels that compare so few
+  // targets directly may work back from them (MD5's reversal, wasm/md5-reversal.ts).
+  digests: readonly Uint8Array[] | null
 }
+
+// With this few targets a kernel compares them directly, not through the bitmaps.
+export const MAX_COMPARED_TARGETS = 4
 
 // The small bitmap stays within 128 KiB (a core's L2 holds it); the large one grows with the targets
 // to 2^26 bits (8 MiB), where 10 M targets still leave six candidates in seven out.
@@ -33,7 +39,7 @@ const bitsFor = (targets: number, spare: number, min: number, max: number) => Ma
 export const KEY_WORD: Record<HashFunction, number> = { md4: 0, md5: 0, sha1: 4, sha256: 3, sha512: 6 }
 
 export function targetSet (hash: HashFunction, digests: Uint8Array[]): TargetSet {
-  return targetSetOfKeys(hash, Int32Array.from(digests, (d) => keyWordOf(hash, d, 0)))
+  return targetSetOfKeys(hash, Int32Array.from(digests, (d) => keyWordOf(hash, d, 0)), digests)
 }
 
 // The key word of the digest at bytes[at..], read as the hash's state word (big-endian for the SHAs).
@@ -44,7 +50,7 @@ export function keyWordOf (hash: HashFunction, bytes: Uint8Array, at: number): n
     : bytes[i] | (bytes[i + 1] << 8) | (bytes[i + 2] << 16) | (bytes[i + 3] << 24)
 }
 
-export function targetSetOfKeys (hash: HashFunction, keyWords: Int32Array): TargetSet {
+export function targetSetOfKeys (hash: HashFunction, keyWords: Int32Array, digests: readonly Uint8Array[] | null = null): TargetSet {
   const smallBits = bitsFor(keyWords.length, 3, 10, SMALL_BITMAP_MAX_BITS)
   const largeBits = bitsFor(keyWords.length, 6, 16, LARGE_BITMAP_MAX_BITS)
   const small = new Uint32Array(2 ** (smallBits - 5))
@@ -57,7 +63,7 @@ export function targetSetOfKeys (hash: HashFunction, keyWords: Int32Array): Targ
     large[b >>> 5] |= 1 << (b & 31)
   }
   const keys = keyWords.slice().sort()
-  return { hash, keyWords, keys, small, smallMask, large, largeShift }
+  return { hash, keyWords, keys, small, smallMask, large, largeShift, digests: digests && digests.length <= MAX_COMPARED_TARGETS ? digests : null }
 }
 
 // The two bitmaps' verdict on a key word: false means no target has it.

@@ -10,16 +10,18 @@ import { HASH_SHAPES, writeBitLength } from '../scalar.ts'
 import type { SegmentKernel } from '../segment-kernel.ts'
 import { hasKey, type TargetSet } from '../targets.ts'
 import type { Graph, Value } from './graph.ts'
-import { KEYS, MAX_TABLE_VALUES, MAYBES, PREFIX, TABLE, buildSearchModule, byteInWord, comparedFor, instantiate, lanesOf, simdSupported, widthOf } from './module.ts'
+import { md5Reversed } from './md5-reversal.ts'
+import { KEYS, MAX_TABLE_VALUES, MAYBES, PREFIX, TABLE, TARGETS, buildSearchModule, byteInWord, comparedFor, instantiate, lanesOf, simdSupported, widthOf } from './module.ts'
 
 const MAX_TAIL_POSITIONS = 4
 
-type Layout = {
+export type Layout = {
   hash: HashFunction
   length: number // candidate bytes
   tail: number[] // the tail's positions, fastest last: the last positions whose charset has more than one byte
   tailWords: number[] // message words holding tail bytes (one or two)
   compared: number // targets compared with SIMD, 0 to use the bitmaps alone
+  reversedWord?: number // MD5 against compared targets, with the tail in one word: see md5-reversal.ts
 }
 
 export function wasmSimdKernel (targets: TargetSet, segment: Segment, digits: Int32Array): SegmentKernel | null {
@@ -30,7 +32,7 @@ export function wasmSimdKernel (targets: TargetSet, segment: Segment, digits: In
 
 // Positions whose charset is a single byte never move (salts, an NTLM candidate's zero bytes): the
 // tail skips them, so it is always made of positions that change.
-function layoutFor (targets: TargetSet, segment: Segment): Layout | null {
+export function layoutFor (targets: TargetSet, segment: Segment): Layout | null {
   const shape = HASH_SHAPES[targets.hash]
   const length = segment.charsets.length
   if (length === 0 || length + 1 + shape.lengthBytes > shape.blockBytes) return null
@@ -46,7 +48,9 @@ function layoutFor (targets: TargetSet, segment: Segment): Layout | null {
   if (tail.length === 0) return null // nothing changes: one candidate, the scalar kernel's job
   const wordBytes = widthOf(targets.hash) / 8
   const tailWords = [...new Set(tail.map((position) => Math.floor(position / wordBytes)))]
-  return { hash: targets.hash, length, tail, tailWords, compared: comparedFor(targets) }
+  const compared = comparedFor(targets)
+  const reversible = targets.hash === 'md5' && compared > 0 && targets.digests !== null && tailWords.length === 1
+  return { hash: targets.hash, length, tail, tailWords, compared, ...(reversible ? { reversedWord: tailWords[0] } : {}) }
 }
 
 // The message words of the padded block as the graph sees them: constants where no candidate byte
@@ -79,10 +83,11 @@ class WasmKernel implements SegmentKernel {
   readonly #tailValues: number
   #tail: number
   #prefixWritten = false
+  readonly #message = new Int32Array(16) // the prefix's message words, for the reversal
 
   constructor (layout: Layout, targets: TargetSet, segment: Segment, digits: Int32Array) {
     const stride = 16 * layout.tailWords.length
-    const { search, memory } = instantiate(`segment ${JSON.stringify(layout)}`, () => buildSearchModule({ hash: layout.hash, compared: layout.compared, stride }, (g) => messageWords(g, layout)), targets, layout.compared)
+    const { search, memory } = instantiate(`segment ${JSON.stringify(layout)}`, () => buildSearchModule({ hash: layout.hash, compared: layout.compared, stride, reversedWord: layout.reversedWord }, (g) => messageWords(g, layout)), targets, layout.compared)
     this.#search = search
     this.#words = new Int32Array(memory.buffer)
     this.#targets = targets
@@ -107,6 +112,7 @@ class WasmKernel implements SegmentKernel {
     const first = MAYBES / 4
     const keys = KEYS / 4
     const targets = this.#targets
+    const reversed = this.#layout.reversedWord
     while (done < count && found < maybes.length) {
       if (!this.#prefixWritten) this.#writePrefix()
       const v0 = this.#tail
@@ -114,7 +120,8 @@ class WasmKernel implements SegmentKernel {
       const passed = this.#search(v0, v1)
       let end = v1
       for (let i = 0; i < passed; i++) {
-        if (!hasKey(targets, this.#words[keys + i])) continue // through both bitmaps, but no target's key word
+        // Through both bitmaps, but no target's key word. (Reversed, the module compared exactly.)
+        if (reversed === undefined && !hasKey(targets, this.#words[keys + i])) continue
         const value = this.#words[first + i]
         // No room left: stop just before this candidate so the next run hashes it again.
         if (found === maybes.length) { end = value; break }
@@ -151,7 +158,17 @@ class WasmKernel implements SegmentKernel {
     for (let i = 0; i < tail[0]; i++) this.#block[i] = this.#charsets[i][this.#digits[i]]
     const wordBytes = widthOf(hash) / 8
     for (let i = 0; i < this.#block.length; i++) this.#bytes[PREFIX + i - (i % wordBytes) + byteInWord(hash, i)] = this.#block[i]
+    if (this.#layout.reversedWord !== undefined) this.#writeReversed(this.#layout.reversedWord)
     this.#prefixWritten = true
+  }
+
+  // What each compared target asks of this prefix's candidates, in place of its key word.
+  #writeReversed (word: number): void {
+    const block = this.#block
+    const message = this.#message
+    for (let w = 0; w < 16; w++) message[w] = block[4 * w] | (block[4 * w + 1] << 8) | (block[4 * w + 2] << 16) | (block[4 * w + 3] << 24)
+    const digests = this.#targets.digests!
+    for (let i = 0; i < this.#layout.compared; i++) this.#words[TARGETS / 4 + i] = md5Reversed(digests[i], message, word)
   }
 
   #nextPrefix (): void {

@@ -3,20 +3,18 @@
 // two bitmaps of targets.ts) and records the passing values with their key words. What feeds the message words differs: a segment kernel
 // (kernel.ts) combines a prefix with a tail table, a block kernel (block-kernel.ts) loads whole blocks.
 import { HASH_SHAPES } from '../scalar.ts'
-import { KEY_WORD, SMALL_BITMAP_MAX_BITS, type TargetSet } from '../targets.ts'
+import { KEY_WORD, MAX_COMPARED_TARGETS, SMALL_BITMAP_MAX_BITS, type TargetSet } from '../targets.ts'
 import type { HashFunction } from '../../algorithms.ts'
 import { Op, Simd, assembleModule, block, i32Const, i64Const, memarg, simd, uleb } from './encoding.ts'
 import { Graph, type Value, type Width } from './graph.ts'
-import { ROUNDS } from './rounds.ts'
+import { ROUNDS, md5UntilLastUse } from './rounds.ts'
 
 // Values one call may cover; a group's table entry is at most 16 vectors (256 bytes).
 export const MAX_TABLE_VALUES = 16_384
-// With this few targets a SIMD compare of the key digest word skips the per-lane bitmap tests.
-export const MAX_COMPARED_TARGETS = 4
 
 // Memory layout (bytes). The large bitmap goes last because its size depends on the target count.
 export const PREFIX = 0 // the padded block, tail bytes zeroed, as native words
-const TARGETS = 128 // key words of up to MAX_COMPARED_TARGETS targets, then the small bitmap's mask and the large one's shift
+export const TARGETS = 128 // key words of up to MAX_COMPARED_TARGETS targets, then the small bitmap's mask and the large one's shift
 const SMALL_MASK = TARGETS + 4 * MAX_COMPARED_TARGETS
 const LARGE_SHIFT = SMALL_MASK + 4
 export const TABLE = 256
@@ -30,12 +28,16 @@ const PAGE_BYTES = 65_536
 // Parameters and locals of the emitted function, by index.
 const V0 = 0; const V1 = 1; const PTR = 2; const V = 3; const N = 4; const X = 5; const TV = 6; const MASK = 7; const SHIFT = 8; const B = 9
 const I32_LOCALS = 8
-const FIRST_V128 = 10 // then the compared targets, then the graph's values
+const FIRST_V128 = 10 // then the compared targets, the lanes matching them, then the graph's values
 
 export type ModuleShape = {
   hash: HashFunction
   compared: number // targets compared with SIMD, 0 to use the bitmap alone
   stride: number // bytes of table per group of lanes
+  // MD5 only, with compared targets: the one message word the table changes. The module then matches
+  // md5UntilLastUse against the compared values (the caller's md5Reversed of each target), not the
+  // key word against the bitmaps.
+  reversedWord?: number
 }
 
 export const widthOf = (hash: HashFunction): Width => (hash === 'sha512' ? 64 : 32)
@@ -57,41 +59,50 @@ export function buildSearchModule (shape: ModuleShape, message: (g: Graph) => Va
   const wide = width === 64
   const g = new Graph(width)
   // KEY_WORD counts 32-bit words; SHA-512's state words are 64-bit.
-  const output = ROUNDS[shape.hash](g, message(g))[KEY_WORD[shape.hash] / (width / 32) | 0]
+  const reversed = shape.reversedWord !== undefined
+  if (reversed && (shape.hash !== 'md5' || shape.compared === 0)) throw new Error('only MD5 against compared targets is reversed')
+  const output = reversed ? md5UntilLastUse(g, message(g), shape.reversedWord!) : ROUNDS[shape.hash](g, message(g))[KEY_WORD[shape.hash] / (width / 32) | 0]
   const compared = Array.from({ length: shape.compared }, (_, i) => FIRST_V128 + i)
-  const emitted = g.emit(output, { firstLocal: FIRST_V128 + compared.length, tailPointer: PTR, prefixAddress: PREFIX })
+  const matches = FIRST_V128 + compared.length // the lanes equal to a compared value, when reversed
+  const emitted = g.emit(output, { firstLocal: matches + 1, tailPointer: PTR, prefixAddress: PREFIX })
   const hash = [Op.localGet, ...uleb(emitted.output)]
 
   // The key word of a lane: for SHA-512, the high half of the 64-bit word.
   const extract = (lane: number) => wide
     ? [...hash, ...simd(Simd.i64x2ExtractLane), lane, ...i64Const(32n), Op.i64ShrU, Op.i32WrapI64]
     : [...hash, ...simd(Simd.i32x4ExtractLane), lane]
-  // Per lane: the small bitmap (bit x & mask), the large one (bit x >>> shift), then keep the value
-  // and its key word if the value lies in [v0, v1).
+  // Keep the lane's value and its key word if the value lies in [v0, v1).
+  const record = (lane: number) => [
+    Op.localGet, V, ...i32Const(lane), Op.i32Add, Op.localTee, TV, Op.localGet, V0, Op.i32GeU,
+    Op.localGet, TV, Op.localGet, V1, Op.i32LtU, Op.i32And,
+    ...block(Op.if, [
+      Op.localGet, N, ...i32Const(2), Op.i32Shl, Op.localGet, TV, Op.i32Store, ...memarg(2, MAYBES),
+      Op.localGet, N, ...i32Const(2), Op.i32Shl, Op.localGet, X, Op.i32Store, ...memarg(2, KEYS),
+      Op.localGet, N, ...i32Const(1), Op.i32Add, Op.localSet, N
+    ])
+  ]
+  // Per lane: reversed, whether it matched a compared value; else the small bitmap (bit x & mask),
+  // then the large one (bit x >>> shift).
   const laneCheck = (lane: number) => [
     ...extract(lane), Op.localSet, X,
-    Op.localGet, X, Op.localGet, MASK, Op.i32And, ...i32Const(3), Op.i32ShrU, ...i32Const(~3), Op.i32And,
-    Op.i32Load, ...memarg(2, SMALL), Op.localGet, X, Op.i32ShrU, ...i32Const(1), Op.i32And,
-    ...block(Op.if, [
-      Op.localGet, X, Op.localGet, SHIFT, Op.i32ShrU, Op.localTee, B, ...i32Const(3), Op.i32ShrU, ...i32Const(~3), Op.i32And,
-      Op.i32Load, ...memarg(2, LARGE), Op.localGet, B, Op.i32ShrU, ...i32Const(1), Op.i32And,
-      ...block(Op.if, [
-        Op.localGet, V, ...i32Const(lane), Op.i32Add, Op.localTee, TV, Op.localGet, V0, Op.i32GeU,
-        Op.localGet, TV, Op.localGet, V1, Op.i32LtU, Op.i32And,
-        ...block(Op.if, [
-          Op.localGet, N, ...i32Const(2), Op.i32Shl, Op.localGet, TV, Op.i32Store, ...memarg(2, MAYBES),
-          Op.localGet, N, ...i32Const(2), Op.i32Shl, Op.localGet, X, Op.i32Store, ...memarg(2, KEYS),
-          Op.localGet, N, ...i32Const(1), Op.i32Add, Op.localSet, N
+    ...(reversed
+      ? [Op.localGet, ...uleb(matches), ...simd(Simd.i32x4ExtractLane), lane, ...block(Op.if, record(lane))]
+      : [
+          Op.localGet, X, Op.localGet, MASK, Op.i32And, ...i32Const(3), Op.i32ShrU, ...i32Const(~3), Op.i32And,
+          Op.i32Load, ...memarg(2, SMALL), Op.localGet, X, Op.i32ShrU, ...i32Const(1), Op.i32And,
+          ...block(Op.if, [
+            Op.localGet, X, Op.localGet, SHIFT, Op.i32ShrU, Op.localTee, B, ...i32Const(3), Op.i32ShrU, ...i32Const(~3), Op.i32And,
+            Op.i32Load, ...memarg(2, LARGE), Op.localGet, B, Op.i32ShrU, ...i32Const(1), Op.i32And,
+            ...block(Op.if, record(lane))
+          ])
         ])
-      ])
-    ])
   ]
   // Few targets: one SIMD compare per target rejects almost every group before any lane is looked at.
   const high = wide ? [...hash, ...i32Const(32), ...simd(Simd.i64x2ShrU)] : hash
   const equal = simd(wide ? Simd.i64x2Eq : Simd.i32x4Eq)
   const laneChecks = Array.from({ length: lanes }, (_, lane) => laneCheck(lane)).flat()
   const anyMatch = compared.flatMap((local, i) => [...high, Op.localGet, ...uleb(local), ...equal, ...(i > 0 ? simd(Simd.or) : [])])
-  const check = compared.length === 0 ? laneChecks : [...anyMatch, ...simd(Simd.anyTrue), ...block(Op.if, laneChecks)]
+  const check = compared.length === 0 ? laneChecks : [...anyMatch, Op.localTee, ...uleb(matches), ...simd(Simd.anyTrue), ...block(Op.if, laneChecks)]
 
   const loadTargets = compared.flatMap((local, i) => [
     ...i32Const(0), Op.i32Load, ...memarg(2, TARGETS + 4 * i),
@@ -113,7 +124,7 @@ export function buildSearchModule (shape: ModuleShape, message: (g: Graph) => Va
     ]),
     Op.localGet, N
   ]
-  return assembleModule(pagesFor(0), I32_LOCALS, compared.length + emitted.locals, code)
+  return assembleModule(pagesFor(0), I32_LOCALS, compared.length + 1 + emitted.locals, code)
 }
 
 const pagesFor = (largeBytes: number) => Math.ceil((LARGE + largeBytes) / PAGE_BYTES) + 1

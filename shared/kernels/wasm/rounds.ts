@@ -2,7 +2,7 @@
 // The kernel emits only the key word (targets.ts), and the graph drops all work that does not reach
 // it: the last three steps or rounds. Constants are the scalar reference's.
 import type { HashFunction } from '../../algorithms.ts'
-import { HASH_SHAPES, MD4_INDEX, MD4_K, MD4_SHIFT, MD5_INDEX, MD5_K, MD5_SHIFT, SHA1_K, SHA256_K, SHA512_K } from '../scalar.ts'
+import { HASH_SHAPES, MD4_INDEX, MD4_K, MD4_SHIFT, MD5_INDEX, MD5_K, MD5_LAST_USE, MD5_SHIFT, SHA1_K, SHA256_K, SHA512_K } from '../scalar.ts'
 import type { Graph, Value } from './graph.ts'
 
 export type Rounds = (g: Graph, m: Value[]) => Value[]
@@ -10,10 +10,13 @@ export type Rounds = (g: Graph, m: Value[]) => Value[]
 const u32 = (x: number) => BigInt(x >>> 0)
 const pair = (words: Int32Array, i: number) => (u32(words[2 * i]) << 32n) | u32(words[2 * i + 1])
 
-function md5 (g: Graph, m: Value[]): Value[] {
+// MD5's steps 0..count-1. Step s makes one new state word b_s from b_{s-1..s-4}, so the chain of
+// them is the state: returns b_{-4} .. b_{count-1} (the initial a, d, c, b first).
+function md5Chain (g: Graph, m: Value[], count: number): Value[] {
   const iv = HASH_SHAPES.md5.init
-  let a = g.constant(iv[0]); let b = g.constant(iv[1]); let c = g.constant(iv[2]); let d = g.constant(iv[3])
-  for (let i = 0; i < 64; i++) {
+  const chain = [iv[0], iv[3], iv[2], iv[1]].map((x) => g.constant(x))
+  for (let i = 0; i < count; i++) {
+    const [a, d, c, b] = chain.slice(-4)
     const round = i >> 4
     const f = round === 0 ? g.select(c, d, b)
       : round === 1 ? g.select(b, c, d)
@@ -22,10 +25,23 @@ function md5 (g: Graph, m: Value[]): Value[] {
     // Constant and message first, so a constant word folds into the step constant; f last, as it alone
     // waits on the previous step's b: one add between f and the rotation, not two.
     const t = g.add(g.add(g.add(g.constant(MD5_K[i]), m[MD5_INDEX[i]]), a), f)
-    a = d; d = c; c = b
-    b = g.add(b, g.rotl(t, MD5_SHIFT[(round << 2) | (i & 3)]))
+    chain.push(g.add(b, g.rotl(t, MD5_SHIFT[(round << 2) | (i & 3)])))
   }
-  return [a, b, c, d].map((x, i) => g.add(x, g.constant(iv[i])))
+  return chain
+}
+
+function md5 (g: Graph, m: Value[]): Value[] {
+  const iv = HASH_SHAPES.md5.init
+  const chain = md5Chain(g, m, 64)
+  return [chain[64], chain[67], chain[66], chain[65]].map((x, i) => g.add(x, g.constant(iv[i])))
+}
+
+// What a candidate must match when only message word `word` changes: the steps after its last use,
+// s, are worked back from each target (md5-reversal.ts) down to b_{s-4} + m[word], the sum step s
+// takes in. So the candidate stops after step s - 4.
+export function md5UntilLastUse (g: Graph, m: Value[], word: number): Value {
+  const last = MD5_LAST_USE[word]
+  return g.add(md5Chain(g, m, last - 3)[last], m[word]) // the chain holds b_{s-4} at s
 }
 
 function md4 (g: Graph, m: Value[]): Value[] {
