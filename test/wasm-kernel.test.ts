@@ -58,8 +58,9 @@ function exactPasses (targets: TargetSet, segment: Segment, position: bigint, pa
   })
 }
 
-function compareRuns (targets: TargetSet, segment: Segment, runs: number[], maybesLength: number): void {
-  const wasm = wasmSimdKernel(targets, segment, odometerDigits(segment, segment.first))
+// `limit`: the kernel is told it will be asked for no more than this.
+function compareRuns (targets: TargetSet, segment: Segment, runs: number[], maybesLength: number, limit?: bigint): void {
+  const wasm = wasmSimdKernel(targets, segment, odometerDigits(segment, segment.first), limit)
   // A segment where nothing changes is one candidate: the scalar kernel's.
   if (segment.charsets.every((c) => c.length === 1)) return expect(wasm).toBeNull()
   expect(wasm).not.toBeNull()
@@ -127,8 +128,26 @@ describe('WASM SIMD kernel', () => {
       segment.count = total - segment.first
       const picks = Array.from({ length: 1 + next(4) }, () => segment.first + BigInt(next(60_000)) % segment.count)
       const targets = targetSet('md5', picks.map((v) => hashBytes('md5', candidate(segment, v))))
-      expect(layoutFor(targets, segment)?.reversedWord, `length ${length}`).toBe(lastWord)
+      // The last word, or an earlier one with the positions after it set per call.
+      expect(layoutFor(targets, segment)?.reversedWord, `length ${length}`).toBeDefined()
       compareRuns(targets, segment, [1, 3, 5000, 20_000, 40_000], 64)
+    }
+  })
+
+  // Ten digits: the last four positions span two words, so against a few targets the tail is word 1
+  // (positions 4-7, 10^4 values) and positions 8-9 are set per call. Blocks of 10^6 are hashed ahead
+  // and handed out in odometer order, also when a run ends mid-block or the maybes fill up.
+  it('md5: hands out a block hashed in its own order in odometer order, exactly', () => {
+    const next = random(10)
+    const digits = Uint8Array.from('0123456789', (c) => c.charCodeAt(0))
+    for (const first of [0n, 999_999n, 1_234_567n]) {
+      const segment: Segment = { charsets: Array.from({ length: 10 }, () => digits), first, count: 10n ** 10n - first, start: 0n }
+      // Four targets close together (several passes in one block) and one in the next block.
+      const picks = [first + 3n, first + 700n + BigInt(next(100)), first + 701n + BigInt(next(100)), first + 1_000_001n + BigInt(next(1000))]
+      const targets = targetSet('md5', picks.map((v) => hashBytes('md5', candidate(segment, v))))
+      expect(layoutFor(targets, segment)).toMatchObject({ tail: [4, 5, 6, 7], outer: [8, 9], reversedWord: 1 })
+      compareRuns(targets, segment, [1, 2, 650, 4000, 995_000, 7000, 1_000_000], 1)
+      compareRuns(targets, segment, [1_002_345], 64, 1_002_345n)
     }
   })
 

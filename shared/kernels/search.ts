@@ -52,7 +52,7 @@ export function search (job: SearchJob, offset: bigint, length: number, control:
     // One kernel per salt: each walks the same candidates with its own odometer.
     const kernels = groups.map((group) => {
       const message = messageSegment(job.algorithm, segment, digits.slice(), group.salt)
-      return message ? firstKernel(factories, group.set, message.segment, message.digits) : scalarMessageKernel(job.algorithm, group, segment, digits.slice())
+      return message ? firstKernel(factories, group.set, message.segment, message.digits, stop - index) : scalarMessageKernel(job.algorithm, group, segment, digits.slice())
     })
     while (index < stop) {
       if (control.cancel && Atomics.load(control.cancel, 0) !== 0) return { hashed, hits, cancelled: true }
@@ -80,9 +80,9 @@ export function search (job: SearchJob, offset: bigint, length: number, control:
   return { hashed, hits, cancelled: false }
 }
 
-function firstKernel (factories: KernelFactory[], targets: TargetSet, segment: Segment, digits: Int32Array): SegmentKernel {
+function firstKernel (factories: KernelFactory[], targets: TargetSet, segment: Segment, digits: Int32Array, limit: bigint): SegmentKernel {
   for (const factory of factories) {
-    const kernel = factory(targets, segment, digits)
+    const kernel = factory(targets, segment, digits, limit)
     if (kernel) return kernel
   }
   throw new Error('no kernel accepted the segment') // unreachable: the scalar kernel accepts all

@@ -13,4 +13,5 @@ export interface SegmentKernel {
 }
 
 // Returns null when it cannot handle the segment (too long a candidate, say); the next factory is tried.
-export type KernelFactory = (targets: TargetSet, segment: Segment, digits: Int32Array) => SegmentKernel | null
+// `limit`: the most candidates it will be asked for (a kernel may hash ahead of the count it reports).
+export type KernelFactory = (targets: TargetSet, segment: Segment, digits: Int32Array, limit: bigint) => SegmentKernel | null

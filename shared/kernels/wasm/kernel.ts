@@ -1,12 +1,18 @@
-// The WASM SIMD kernel, hashcat-style. A candidate splits into a prefix (every position but the last
-// few) and a tail (the last few, the fastest odometer positions). For one prefix, a table holds the
-// tail's message-word bits for every tail value, laid out lane by lane; the module, emitted for this
-// algorithm and candidate length, hashes four (SHA-512: two) tail values per step. Everything that
-// depends only on the prefix is computed once per call, everything constant was folded when the
-// module was built. One call covers a run of tail values; JS moves the prefix odometer between calls.
+// The WASM SIMD kernel, hashcat-style. A candidate splits into a prefix, a tail and an outer part. A
+// table holds the tail's message-word bits for every tail value, laid out lane by lane; the module,
+// emitted for this algorithm and candidate length, hashes four (SHA-512: two) tail values per step.
+// Everything that depends only on the rest of the candidate is computed once per call, everything
+// constant was folded when the module was built.
+//
+// Usually the tail is the last few positions, the odometer's fastest, and one call covers a run of
+// tail values. Against a few MD5 targets the tail may instead be one message word's positions, with
+// the positions after it (the outer part) fixed per call: the reversal (md5-reversal.ts) then skips
+// the steps after that word's last use. A block, every tail and outer value under one prefix, is
+// then hashed in another order than the odometer's, so the kernel hashes a block ahead and hands
+// its candidates out in odometer order: the counts and offsets it reports stay exact.
 import type { HashFunction } from '../../algorithms.ts'
 import type { Segment } from '../../keyspace/keyspace.ts'
-import { HASH_SHAPES, writeBitLength } from '../scalar.ts'
+import { HASH_SHAPES, MD5_LAST_USE, writeBitLength } from '../scalar.ts'
 import type { SegmentKernel } from '../segment-kernel.ts'
 import { hasKey, type TargetSet } from '../targets.ts'
 import type { Graph, Value } from './graph.ts'
@@ -14,20 +20,29 @@ import { md5Reversed } from './md5-reversal.ts'
 import { KEYS, MAX_TABLE_VALUES, MAYBES, PREFIX, TABLE, TARGETS, buildSearchModule, byteInWord, comparedFor, instantiate, lanesOf, simdSupported, widthOf } from './module.ts'
 
 const MAX_TAIL_POSITIONS = 4
+// A block with an outer part is hashed whole before it is counted: this bounds the work a cancel
+// discards (about 30 ms here).
+const MAX_BLOCK_VALUES = 1 << 20
+// A reversed tail smaller than this pays more for its calls than the reversal saves.
+const MIN_REVERSED_TABLE = 256
+// MD5 steps a candidate takes when nothing is reversed: the last three are skipped (targets.ts KEY_WORD).
+const MD5_STEPS = 61
 
 export type Layout = {
   hash: HashFunction
   length: number // candidate bytes
-  tail: number[] // the tail's positions, fastest last: the last positions whose charset has more than one byte
+  tail: number[] // the table's positions, fastest last; positions that change
+  outer: number[] // positions after the tail's word that change, set per call (fastest last); often none
   tailWords: number[] // message words holding tail bytes (one or two)
   compared: number // targets compared with SIMD, 0 to use the bitmaps alone
   reversedWord?: number // MD5 against compared targets, with the tail in one word: see md5-reversal.ts
 }
 
-export function wasmSimdKernel (targets: TargetSet, segment: Segment, digits: Int32Array): SegmentKernel | null {
+// `limit`: the most candidates the kernel will be asked for, so it hashes no further ahead.
+export function wasmSimdKernel (targets: TargetSet, segment: Segment, digits: Int32Array, limit?: bigint): SegmentKernel | null {
   const layout = layoutFor(targets, segment)
   if (!layout || !simdSupported()) return null
-  return new WasmKernel(layout, targets, segment, digits)
+  return new WasmKernel(layout, targets, segment, digits, limit)
 }
 
 // Positions whose charset is a single byte never move (salts, an NTLM candidate's zero bytes): the
@@ -36,22 +51,49 @@ export function layoutFor (targets: TargetSet, segment: Segment): Layout | null 
   const shape = HASH_SHAPES[targets.hash]
   const length = segment.charsets.length
   if (length === 0 || length + 1 + shape.lengthBytes > shape.blockBytes) return null
-  const tail: number[] = []
-  let values = 1
-  for (let i = length - 1; i >= 0 && tail.length < MAX_TAIL_POSITIONS; i--) {
-    const size = segment.charsets[i].length
-    if (size === 1) continue
-    if (values * size > MAX_TABLE_VALUES) break
-    values *= size
-    tail.unshift(i)
-  }
-  if (tail.length === 0) return null // nothing changes: one candidate, the scalar kernel's job
+  const sizes = segment.charsets.map((c) => c.length)
   const wordBytes = widthOf(targets.hash) / 8
-  const tailWords = [...new Set(tail.map((position) => Math.floor(position / wordBytes)))]
+  const tail = lastChanging(sizes, length, 0)
+  if (tail.length === 0) return null // nothing changes: one candidate, the scalar kernel's job
   const compared = comparedFor(targets)
-  const reversible = targets.hash === 'md5' && compared > 0 && targets.digests !== null && tailWords.length === 1
-  return { hash: targets.hash, length, tail, tailWords, compared, ...(reversible ? { reversedWord: tailWords[0] } : {}) }
+  const plain = { hash: targets.hash, length, tail, outer: [], tailWords: wordsOf(tail, wordBytes), compared }
+  if (targets.hash !== 'md5' || compared === 0 || targets.digests === null) return plain
+  // MD5 against a few targets: the tail word that leaves the fewest steps per candidate. Steps before
+  // the word's first use are done once per call, those after its last use undone once per target.
+  let best: Layout = plain
+  let fewest = plain.tailWords.length === 1 ? Infinity : MD5_STEPS - plain.tailWords[0]
+  for (let word = Math.floor((length - 1) / wordBytes); word >= 0; word--) {
+    const wordEnd = Math.min(length, wordBytes * (word + 1))
+    const outer = Array.from({ length: length - wordEnd }, (_, i) => wordEnd + i).filter((i) => sizes[i] > 1)
+    const outerValues = outer.reduce((n, i) => n * sizes[i], 1)
+    const wordTail = lastChanging(sizes, wordEnd, wordBytes * word)
+    const values = wordTail.reduce((n, i) => n * sizes[i], 1)
+    if (wordTail.length === 0 || values < MIN_REVERSED_TABLE || values * outerValues > MAX_BLOCK_VALUES) continue
+    const steps = MD5_LAST_USE[word] - 3 - word
+    if (steps < fewest) {
+      fewest = steps
+      best = { ...plain, tail: wordTail, outer, tailWords: [word], reversedWord: word }
+    }
+  }
+  // A one-word tail of the last positions is reversed whatever its size: it costs no extra calls.
+  return best === plain && plain.tailWords.length === 1 ? { ...plain, reversedWord: plain.tailWords[0] } : best
 }
+
+// The last positions of [from, to) whose charsets have more than one byte, at most
+// MAX_TAIL_POSITIONS of them and MAX_TABLE_VALUES values.
+function lastChanging (sizes: number[], to: number, from: number): number[] {
+  const positions: number[] = []
+  let values = 1
+  for (let i = to - 1; i >= from && positions.length < MAX_TAIL_POSITIONS; i--) {
+    if (sizes[i] === 1) continue
+    if (values * sizes[i] > MAX_TABLE_VALUES) break
+    values *= sizes[i]
+    positions.unshift(i)
+  }
+  return positions
+}
+
+const wordsOf = (positions: number[], wordBytes: number) => [...new Set(positions.map((position) => Math.floor(position / wordBytes)))]
 
 // The message words of the padded block as the graph sees them: constants where no candidate byte
 // falls, prefix inputs where only prefix bytes do, prefix-or-table where tail bytes do.
@@ -78,14 +120,21 @@ class WasmKernel implements SegmentKernel {
   readonly #bytes: Uint8Array // memory as bytes
   readonly #layout: Layout
   readonly #charsets: Uint8Array[]
-  readonly #digits: Int32Array // prefix positions only are kept current; the tail is #tail
-  readonly #block: Uint8Array // the padded block with tail bytes zeroed
+  readonly #digits: Int32Array // kept current for the prefix positions only (those before the tail)
+  readonly #block: Uint8Array // the padded block as the current call sees it, tail bytes zeroed
+  readonly #message = new Int32Array(16) // the same as message words, for the reversal
   readonly #tailValues: number
-  #tail: number
-  #prefixWritten = false
-  readonly #message = new Int32Array(16) // the prefix's message words, for the reversal
+  readonly #outerValues: number
+  // A block's candidates are numbered tail value × outerValues + outer value: odometer order.
+  #at: number // the next candidate to hand out
+  #hashed: number // hashed up to here, the passes below it waiting in #passes
+  #end: number // the block's end, or the limit's
+  #left: bigint // candidates from #at on that the kernel may be asked for
+  #passes = new Int32Array(1024) // in ascending order
+  #passCount = 0
+  #nextPass = 0
 
-  constructor (layout: Layout, targets: TargetSet, segment: Segment, digits: Int32Array) {
+  constructor (layout: Layout, targets: TargetSet, segment: Segment, digits: Int32Array, limit?: bigint) {
     const stride = 16 * layout.tailWords.length
     const { search, memory } = instantiate(`segment ${JSON.stringify(layout)}`, () => buildSearchModule({ hash: layout.hash, compared: layout.compared, stride, reversedWord: layout.reversedWord }, (g) => messageWords(g, layout)), targets, layout.compared)
     this.#search = search
@@ -97,42 +146,90 @@ class WasmKernel implements SegmentKernel {
     this.#digits = digits
     const shape = HASH_SHAPES[layout.hash]
     this.#block = new Uint8Array(shape.blockBytes)
-    // Positions after the tail's first that are not in it never move: written once.
-    for (let i = layout.tail[0] + 1; i < layout.length; i++) if (!layout.tail.includes(i)) this.#block[i] = segment.charsets[i][0]
+    // Positions after the tail's first that are neither tail nor outer never move: written once.
+    for (let i = layout.tail[0]; i < layout.length; i++) if (!layout.tail.includes(i)) this.#block[i] = segment.charsets[i][digits[i]]
     this.#block[layout.length] = 0x80
     writeBitLength(shape, this.#block, layout.length)
+    this.#writePrefix()
     this.#tailValues = this.#writeTable()
-    this.#tail = 0
-    for (const i of layout.tail) this.#tail = this.#tail * this.#charsets[i].length + digits[i]
+    const valueOf = (positions: number[]) => positions.reduce((n, i) => n * this.#charsets[i].length + digits[i], 0)
+    this.#outerValues = layout.outer.reduce((n, i) => n * this.#charsets[i].length, 1)
+    this.#at = this.#hashed = valueOf(layout.tail) * this.#outerValues + valueOf(layout.outer)
+    let value = 0n
+    for (let i = 0; i < layout.length; i++) value = value * BigInt(segment.charsets[i].length) + BigInt(digits[i])
+    const rest = segment.first + segment.count - value
+    this.#left = limit !== undefined && limit < rest ? limit : rest
+    this.#end = this.#at + this.#upTo(this.#tailValues * this.#outerValues - this.#at)
   }
 
   run (count: number, maybes: Int32Array): number {
     let done = 0
     let found = 0
-    const first = MAYBES / 4
-    const keys = KEYS / 4
-    const targets = this.#targets
-    const reversed = this.#layout.reversedWord
     while (done < count && found < maybes.length) {
-      if (!this.#prefixWritten) this.#writePrefix()
-      const v0 = this.#tail
-      const v1 = Math.min(this.#tailValues, v0 + (count - done))
-      const passed = this.#search(v0, v1)
-      let end = v1
-      for (let i = 0; i < passed; i++) {
-        // Through both bitmaps, but no target's key word. (Reversed, the module compared exactly.)
-        if (reversed === undefined && !hasKey(targets, this.#words[keys + i])) continue
-        const value = this.#words[first + i]
-        // No room left: stop just before this candidate so the next run hashes it again.
-        if (found === maybes.length) { end = value; break }
-        maybes[found++] = done + value - v0
+      if (this.#hashed === this.#at) this.#hashBlock()
+      const limit = Math.min(this.#hashed, this.#at + (count - done))
+      let end = limit
+      while (this.#nextPass < this.#passCount && this.#passes[this.#nextPass] < limit) {
+        const candidate = this.#passes[this.#nextPass++]
+        maybes[found++] = done + candidate - this.#at
+        // No room left: stop just after this candidate, as the scalar kernel does.
+        if (found === maybes.length) { end = candidate + 1; break }
       }
-      done += end - v0
-      this.#tail = end
-      if (end === this.#tailValues) this.#nextPrefix()
+      done += end - this.#at
+      this.#left -= BigInt(end - this.#at)
+      this.#at = end
+      if (end === this.#end) this.#nextBlock()
     }
     this.found = found
     return done
+  }
+
+  // Hashes the block from #at to its end: per outer value, one call over the tail values that fall there.
+  #hashBlock (): void {
+    const outerValues = this.#outerValues
+    const from = this.#at
+    const to = this.#end
+    const reversed = this.#layout.reversedWord
+    this.#passCount = this.#nextPass = 0
+    for (let outer = 0; outer < outerValues; outer++) {
+      const v0 = Math.max(0, Math.ceil((from - outer) / outerValues))
+      const v1 = Math.min(this.#tailValues, Math.ceil((to - outer) / outerValues))
+      if (v0 >= v1) continue
+      this.#writeCall(outer)
+      const passed = this.#search(v0, v1)
+      for (let i = 0; i < passed; i++) {
+        // Through both bitmaps, but no target's key word. (Reversed, the module compared exactly.)
+        if (reversed === undefined && !hasKey(this.#targets, this.#words[KEYS / 4 + i])) continue
+        this.#pass(this.#words[MAYBES / 4 + i] * outerValues + outer)
+      }
+    }
+    if (outerValues > 1) this.#passes.subarray(0, this.#passCount).sort()
+    this.#hashed = to
+  }
+
+  #pass (candidate: number): void {
+    if (this.#passCount === this.#passes.length) {
+      const grown = new Int32Array(2 * this.#passes.length)
+      grown.set(this.#passes)
+      this.#passes = grown
+    }
+    this.#passes[this.#passCount++] = candidate
+  }
+
+  // The next prefix's block, from its first candidate.
+  #nextBlock (): void {
+    for (let i = this.#layout.tail[0] - 1; i >= 0; i--) {
+      if (++this.#digits[i] < this.#charsets[i].length) break
+      this.#digits[i] = 0
+    }
+    this.#writePrefix()
+    this.#at = this.#hashed = 0
+    this.#end = this.#upTo(this.#tailValues * this.#outerValues)
+  }
+
+  // `n`, or fewer if the kernel may not be asked for so many.
+  #upTo (n: number): number {
+    return BigInt(n) < this.#left ? n : Number(this.#left)
   }
 
   // Every tail value's bytes, placed in its message words, lane by lane.
@@ -154,29 +251,28 @@ class WasmKernel implements SegmentKernel {
   }
 
   #writePrefix (): void {
-    const { hash, tail } = this.#layout
-    for (let i = 0; i < tail[0]; i++) this.#block[i] = this.#charsets[i][this.#digits[i]]
-    const wordBytes = widthOf(hash) / 8
-    for (let i = 0; i < this.#block.length; i++) this.#bytes[PREFIX + i - (i % wordBytes) + byteInWord(hash, i)] = this.#block[i]
-    if (this.#layout.reversedWord !== undefined) this.#writeReversed(this.#layout.reversedWord)
-    this.#prefixWritten = true
+    for (let i = 0; i < this.#layout.tail[0]; i++) this.#block[i] = this.#charsets[i][this.#digits[i]]
   }
 
-  // What each compared target asks of this prefix's candidates, in place of its key word.
+  // The block as one call sees it, outer positions set to `outer`'s digits, into the module's memory.
+  #writeCall (outer: number): void {
+    const { hash, outer: positions, reversedWord } = this.#layout
+    for (let i = positions.length - 1; i >= 0; i--) {
+      const charset = this.#charsets[positions[i]]
+      this.#block[positions[i]] = charset[outer % charset.length]
+      outer = Math.floor(outer / charset.length)
+    }
+    const wordBytes = widthOf(hash) / 8
+    for (let i = 0; i < this.#block.length; i++) this.#bytes[PREFIX + i - (i % wordBytes) + byteInWord(hash, i)] = this.#block[i]
+    if (reversedWord !== undefined) this.#writeReversed(reversedWord)
+  }
+
+  // What each compared target asks of this call's candidates, in place of its key word.
   #writeReversed (word: number): void {
     const block = this.#block
     const message = this.#message
     for (let w = 0; w < 16; w++) message[w] = block[4 * w] | (block[4 * w + 1] << 8) | (block[4 * w + 2] << 16) | (block[4 * w + 3] << 24)
     const digests = this.#targets.digests!
     for (let i = 0; i < this.#layout.compared; i++) this.#words[TARGETS / 4 + i] = md5Reversed(digests[i], message, word)
-  }
-
-  #nextPrefix (): void {
-    this.#tail = 0
-    this.#prefixWritten = false
-    for (let i = this.#layout.tail[0] - 1; i >= 0; i--) {
-      if (++this.#digits[i] < this.#charsets[i].length) return
-      this.#digits[i] = 0
-    }
   }
 }
