@@ -111,45 +111,49 @@ describe('WASM SIMD kernel', () => {
     }
   })
 
-  // MD5 against a few targets, with the tail in one message word, is worked back from the targets
-  // (md5-reversal.ts): at every candidate length, the tail in the last word, the prefix moving.
-  it('md5: reverses the steps after the tail word\'s last use, at every candidate length', () => {
-    const next = random(55)
-    // Tail sizes that fill MAX_TABLE_VALUES so the position before the last word cannot join.
-    const sizes = [256, 128, 20, 10]
-    for (let length = 1; length <= SINGLE_BLOCK_MAX.md5; length++) {
-      const lastWord = Math.floor((length - 1) / 4)
-      const charsets = Array.from({ length }, (_, i) => {
-        const size = i >= 4 * lastWord ? sizes[length - 4 * lastWord - 1] : i === 4 * lastWord - 1 ? 95 : i === 0 ? 3 : 1
-        return Uint8Array.from({ length: size }, () => next(256))
-      })
-      const total = charsets.reduce((n, c) => n * BigInt(c.length), 1n)
-      const segment: Segment = { charsets, first: BigInt(next(1000)) % total, count: 0n, start: 0n }
-      segment.count = total - segment.first
-      const picks = Array.from({ length: 1 + next(4) }, () => segment.first + BigInt(next(60_000)) % segment.count)
-      const targets = targetSet('md5', picks.map((v) => hashBytes('md5', candidate(segment, v))))
-      // The last word, or an earlier one with the positions after it set per call.
-      expect(layoutFor(targets, segment)?.reversedWord, `length ${length}`).toBeDefined()
-      compareRuns(targets, segment, [1, 3, 5000, 20_000, 40_000], 64)
-    }
-  })
+  // A tail in one message word: MD5 against a few targets works back from them (md5-reversal.ts),
+  // SHA-1 shares the changing word's part of its schedule (rounds.ts sha1Schedule). At every
+  // candidate length, with the tail in the last word or in an earlier one and the prefix moving.
+  for (const algorithm of ['md5', 'sha1'] as const) {
+    it(`${algorithm}: a one-word tail, at every candidate length`, () => {
+      const next = random(55)
+      // Tail sizes that fill MAX_TABLE_VALUES so the position before the last word cannot join.
+      const sizes = [256, 128, 20, 10]
+      for (let length = 1; length <= SINGLE_BLOCK_MAX[algorithm]; length++) {
+        const lastWord = Math.floor((length - 1) / 4)
+        const charsets = Array.from({ length }, (_, i) => {
+          const size = i >= 4 * lastWord ? sizes[length - 4 * lastWord - 1] : i === 4 * lastWord - 1 ? 95 : i === 0 ? 3 : 1
+          return Uint8Array.from({ length: size }, () => next(256))
+        })
+        const total = charsets.reduce((n, c) => n * BigInt(c.length), 1n)
+        const segment: Segment = { charsets, first: BigInt(next(1000)) % total, count: 0n, start: 0n }
+        segment.count = total - segment.first
+        const picks = Array.from({ length: 1 + next(4) }, () => segment.first + BigInt(next(60_000)) % segment.count)
+        const targets = targetSet(algorithm, picks.map((v) => hashBytes(algorithm, candidate(segment, v))))
+        const layout = layoutFor(targets, segment)
+        expect(layout?.tailWords, `length ${length}`).toHaveLength(1)
+        if (algorithm === 'md5') expect(layout?.reversedWord, `length ${length}`).toBe(layout?.tailWords[0])
+        compareRuns(targets, segment, [1, 3, 5000, 20_000, 40_000], 64)
+      }
+    })
 
-  // Ten digits: the last four positions span two words, so against a few targets the tail is word 1
-  // (positions 4-7, 10^4 values) and positions 8-9 are set per call. Blocks of 10^6 are hashed ahead
-  // and handed out in odometer order, also when a run ends mid-block or the maybes fill up.
-  it('md5: hands out a block hashed in its own order in odometer order, exactly', () => {
-    const next = random(10)
-    const digits = Uint8Array.from('0123456789', (c) => c.charCodeAt(0))
-    for (const first of [0n, 999_999n, 1_234_567n]) {
-      const segment: Segment = { charsets: Array.from({ length: 10 }, () => digits), first, count: 10n ** 10n - first, start: 0n }
-      // Four targets close together (several passes in one block) and one in the next block.
-      const picks = [first + 3n, first + 700n + BigInt(next(100)), first + 701n + BigInt(next(100)), first + 1_000_001n + BigInt(next(1000))]
-      const targets = targetSet('md5', picks.map((v) => hashBytes('md5', candidate(segment, v))))
-      expect(layoutFor(targets, segment)).toMatchObject({ tail: [4, 5, 6, 7], outer: [8, 9], reversedWord: 1 })
-      compareRuns(targets, segment, [1, 2, 650, 4000, 995_000, 7000, 1_000_000], 1)
-      compareRuns(targets, segment, [1_002_345], 64, 1_002_345n)
-    }
-  })
+    // Ten digits: the last four positions span two words, so the tail is word 1 (positions 4-7, 10^4
+    // values) and positions 8-9 are set per call. Blocks of 10^6 are hashed ahead and handed out in
+    // odometer order, also when a run ends mid-block or the maybes fill up.
+    it(`${algorithm}: hands out a block hashed in its own order in odometer order, exactly`, () => {
+      const next = random(10)
+      const digits = Uint8Array.from('0123456789', (c) => c.charCodeAt(0))
+      for (const first of [999_999n, 1_234_567n]) {
+        const segment: Segment = { charsets: Array.from({ length: 10 }, () => digits), first, count: 10n ** 10n - first, start: 0n }
+        // Four targets close together (several passes in one block) and one in the next block.
+        const picks = [first + 3n, first + 700n + BigInt(next(100)), first + 701n + BigInt(next(100)), first + 1_000_001n + BigInt(next(1000))]
+        const targets = targetSet(algorithm, picks.map((v) => hashBytes(algorithm, candidate(segment, v))))
+        expect(layoutFor(targets, segment)).toMatchObject({ tail: [4, 5, 6, 7], outer: [8, 9], tailWords: [1] })
+        compareRuns(targets, segment, [1, 2, 650, 4000, 995_000, 7000, 1_000_000], 1)
+        compareRuns(targets, segment, [1_002_345], 64, 1_002_345n)
+      }
+    })
+  }
 
   it('finds a target in a one-candidate segment and in the last lane of a partial group', () => {
     const segment: Segment = { charsets: [Uint8Array.of(0x61, 0x62, 0x63)], first: 2n, count: 1n, start: 0n }

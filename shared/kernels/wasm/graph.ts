@@ -27,6 +27,7 @@ export class Graph {
   readonly #constants = new Map<bigint, Value>()
   readonly #inputs = new Map<string, Value>()
   readonly #nodes = new Map<string, Value>() // structurally equal values are computed once
+  readonly #tailParts = new Map<Value, { fixed: Value, changing: Value }>()
   #ids = 0
 
   constructor (width: Width) {
@@ -46,9 +47,19 @@ export class Graph {
     return this.#input('prefix', word, false)
   }
 
-  // Prefix word `word` combined with vector `vector` of the current group's tail-table entry.
+  // Prefix word `word` combined with vector `vector` of the current group's tail-table entry. Their
+  // bits never overlap (the prefix has the tail's bytes zeroed), so the or is also their xor.
   tail (word: number, vector: number): Value {
-    return this.or(this.prefix(word), this.#input('tail', vector, true))
+    const fixed = this.prefix(word)
+    const changing = this.#input('tail', vector, true)
+    const combined = this.or(fixed, changing)
+    this.#tailParts.set(combined, { fixed, changing })
+    return combined
+  }
+
+  // A message word made by `tail`, as its two parts; null for any other value.
+  tailParts (word: Value): { fixed: Value, changing: Value } | null {
+    return this.#tailParts.get(word) ?? null
   }
 
   // Vector `vector` of the current group's table entry alone: a block kernel's message word.

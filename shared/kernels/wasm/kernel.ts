@@ -23,8 +23,8 @@ const MAX_TAIL_POSITIONS = 4
 // A block with an outer part is hashed whole before it is counted: this bounds the work a cancel
 // discards (about 30 ms here).
 const MAX_BLOCK_VALUES = 1 << 20
-// A reversed tail smaller than this pays more for its calls than the reversal saves.
-const MIN_REVERSED_TABLE = 256
+// A one-word tail with an outer part smaller than this pays more for its calls than it saves.
+const MIN_ONE_WORD_TABLE = 256
 // MD5 steps a candidate takes when nothing is reversed: the last three are skipped (targets.ts KEY_WORD).
 const MD5_STEPS = 61
 
@@ -56,27 +56,27 @@ export function layoutFor (targets: TargetSet, segment: Segment): Layout | null 
   const tail = lastChanging(sizes, length, 0)
   if (tail.length === 0) return null // nothing changes: one candidate, the scalar kernel's job
   const compared = comparedFor(targets)
-  const plain = { hash: targets.hash, length, tail, outer: [], tailWords: wordsOf(tail, wordBytes), compared }
-  if (targets.hash !== 'md5' || compared === 0 || targets.digests === null) return plain
-  // MD5 against a few targets: the tail word that leaves the fewest steps per candidate. Steps before
-  // the word's first use are done once per call, those after its last use undone once per target.
-  let best: Layout = plain
-  let fewest = plain.tailWords.length === 1 ? Infinity : MD5_STEPS - plain.tailWords[0]
+  const plain: Layout = { hash: targets.hash, length, tail, outer: [], tailWords: wordsOf(tail, wordBytes), compared }
+  const reversible = targets.hash === 'md5' && compared > 0 && targets.digests !== null
+  if (!reversible && targets.hash !== 'sha1') return plain
+  // A tail in one message word, latest word first: the tail itself when it already is one, else the
+  // changing positions of one word with those after it set per call.
+  const oneWord: Layout[] = plain.tailWords.length === 1 ? [plain] : []
   for (let word = Math.floor((length - 1) / wordBytes); word >= 0; word--) {
     const wordEnd = Math.min(length, wordBytes * (word + 1))
     const outer = Array.from({ length: length - wordEnd }, (_, i) => wordEnd + i).filter((i) => sizes[i] > 1)
-    const outerValues = outer.reduce((n, i) => n * sizes[i], 1)
     const wordTail = lastChanging(sizes, wordEnd, wordBytes * word)
     const values = wordTail.reduce((n, i) => n * sizes[i], 1)
-    if (wordTail.length === 0 || values < MIN_REVERSED_TABLE || values * outerValues > MAX_BLOCK_VALUES) continue
-    const steps = MD5_LAST_USE[word] - 3 - word
-    if (steps < fewest) {
-      fewest = steps
-      best = { ...plain, tail: wordTail, outer, tailWords: [word], reversedWord: word }
-    }
+    if (outer.length === 0 || wordTail.length === 0 || values < MIN_ONE_WORD_TABLE) continue
+    if (values * outer.reduce((n, i) => n * sizes[i], 1) <= MAX_BLOCK_VALUES) oneWord.push({ ...plain, tail: wordTail, outer, tailWords: [word] })
   }
-  // A one-word tail of the last positions is reversed whatever its size: it costs no extra calls.
-  return best === plain && plain.tailWords.length === 1 ? { ...plain, reversedWord: plain.tailWords[0] } : best
+  // SHA-1: the latest word, as rounds before it are done once per call, and its schedule is shared.
+  if (!reversible) return oneWord[0] ?? plain
+  // MD5 against a few targets: the word that leaves the fewest steps per candidate, those before its
+  // first use done once per call, those after its last use undone once per target.
+  const steps = (layout: Layout) => layout.tailWords.length === 1 ? MD5_LAST_USE[layout.tailWords[0]] - 3 - layout.tailWords[0] : MD5_STEPS - layout.tailWords[0]
+  const best = [plain, ...oneWord].reduce((a, b) => (steps(b) < steps(a) ? b : a))
+  return best.tailWords.length === 1 ? { ...best, reversedWord: best.tailWords[0] } : best
 }
 
 // The last positions of [from, to) whose charsets have more than one byte, at most

@@ -61,11 +61,12 @@ function md4 (g: Graph, m: Value[]): Value[] {
 
 function sha1 (g: Graph, m: Value[]): Value[] {
   const iv = HASH_SHAPES.sha1.init
-  const w = [...m]
+  const schedule = sha1Schedule(g, m)
+  const w: Value[] = []
   let a = g.constant(iv[0]); let b = g.constant(iv[1]); let c = g.constant(iv[2]); let d = g.constant(iv[3]); let e = g.constant(iv[4])
   for (let i = 0; i < 80; i++) {
     // Schedule words are made as the rounds need them, so the emitted code computes them there too.
-    if (i >= 16) w.push(g.rotl(g.xor(g.xor(w[i - 3], w[i - 8]), g.xor(w[i - 14], w[i - 16])), 1))
+    w.push(schedule(i))
     const f = i < 20 ? g.select(c, d, b)
       : i < 40 || i >= 60 ? g.xor(b, g.xor(c, d))
         : g.select(b, c, g.xor(c, d)) // majority(b, c, d): c where c and d agree, else b
@@ -74,6 +75,28 @@ function sha1 (g: Graph, m: Value[]): Value[] {
     e = d; d = c; c = g.rotl(b, 30); b = a; a = t
   }
   return [a, b, c, d, e].map((x, i) => g.add(x, g.constant(iv[i])))
+}
+
+// SHA-1's schedule word i, made when called (in order). The schedule is linear over xor, so when only
+// one message word's tail bits change, each word is the schedule of the fixed bits (once per call)
+// xor some rotations of the changing bits, shared by all words: hashcat's -O kernels do the same.
+function sha1Schedule (g: Graph, m: Value[]): (i: number) => Value {
+  const fixed = [...m]
+  const changing = m.filter((v) => v.varying)
+  const parts = changing.length === 1 ? g.tailParts(changing[0]) : null
+  if (!parts) return (i) => (i < 16 ? m[i] : fixed[i] = g.rotl(g.xor(g.xor(fixed[i - 3], fixed[i - 8]), g.xor(fixed[i - 14], fixed[i - 16])), 1))
+  const k = m.indexOf(changing[0])
+  fixed[k] = parts.fixed
+  // rotations[i]: by how much the changing bits are rotated in word i (each amount at most once).
+  const rotations = Array.from({ length: 16 }, (_, i) => (i === k ? [0] : []))
+  const xor = (x: number[], y: number[]) => [...x.filter((r) => !y.includes(r)), ...y.filter((r) => !x.includes(r))]
+  const rotate = (value: Value, r: number) => (r === 0 ? value : g.rotl(value, r))
+  return (i) => {
+    if (i < 16) return m[i]
+    fixed[i] = g.rotl(g.xor(g.xor(fixed[i - 3], fixed[i - 8]), g.xor(fixed[i - 14], fixed[i - 16])), 1)
+    rotations[i] = xor(xor(rotations[i - 3], rotations[i - 8]), xor(rotations[i - 14], rotations[i - 16])).map((r) => (r + 1) % 32).sort((x, y) => x - y)
+    return rotations[i].reduce((word, r) => g.xor(word, rotate(parts.changing, r)), fixed[i])
+  }
 }
 
 // SHA-256 and SHA-512 share their structure; only word size, rotations and round count differ.
