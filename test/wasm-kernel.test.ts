@@ -7,7 +7,7 @@ import { HASH_FUNCTIONS as ALGORITHMS, type HashFunction as Algorithm } from '..
 import { odometerDigits, type Segment } from '../shared/keyspace/keyspace.ts'
 import { HASH_SHAPES, digestWords, hashBytes } from '../shared/kernels/scalar.ts'
 import { scalarSegmentKernel } from '../shared/kernels/scalar-search.ts'
-import { KEY_WORD, targetSet, type TargetSet } from '../shared/kernels/targets.ts'
+import { keyOf, targetSet, type TargetSet } from '../shared/kernels/targets.ts'
 import { layoutFor, wasmSimdKernel } from '../shared/kernels/wasm/kernel.ts'
 
 const SINGLE_BLOCK_MAX: Record<Algorithm, number> = { md4: 55, md5: 55, sha1: 55, sha256: 55, sha512: 111 }
@@ -43,7 +43,7 @@ function everythingPasses (targets: TargetSet, segment: Segment, count: number):
   const keyWords = Int32Array.from(Array.from({ length: 5 }, () => [...targets.keyWords]).flat())
   const shape = HASH_SHAPES[targets.hash]
   const reach = Math.min(count, Number(segment.count))
-  const keys = Array.from({ length: reach }, (_, i) => digestWords(shape, hashBytes(targets.hash, candidate(segment, segment.first + BigInt(i))))[KEY_WORD[targets.hash]])
+  const keys = Array.from({ length: reach }, (_, i) => keyOf(targets.hash, digestWords(shape, hashBytes(targets.hash, candidate(segment, segment.first + BigInt(i))))))
   return { ...targets, keyWords, keys: Int32Array.from(new Set([...targets.keys, ...keys])).sort(), small: targets.small.map(() => 0xffffffff), large: targets.large.map(() => 0xffffffff) }
 }
 
@@ -53,7 +53,7 @@ function exactPasses (targets: TargetSet, segment: Segment, position: bigint, pa
   if (targets.keyWords.length > 4) return passes
   const shape = HASH_SHAPES[targets.hash]
   return passes.filter((offset) => {
-    const key = digestWords(shape, hashBytes(targets.hash, candidate(segment, segment.first + position + BigInt(offset))))[KEY_WORD[targets.hash]]
+    const key = keyOf(targets.hash, digestWords(shape, hashBytes(targets.hash, candidate(segment, segment.first + position + BigInt(offset)))))
     return targets.keyWords.includes(key)
   })
 }

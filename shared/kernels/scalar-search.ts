@@ -6,7 +6,7 @@ import { MAX_CANDIDATE_BYTES } from '../keyspace/spec.ts'
 import { digestOf, isCrypt, writeMessage, type SaltGroup } from './modes.ts'
 import { HASH_SHAPES, MessageHasher, writeBitLength, type HashShape } from './scalar.ts'
 import type { SegmentKernel } from './segment-kernel.ts'
-import { KEY_WORD, mayMatch, type TargetSet } from './targets.ts'
+import { keyOf, mayMatch, type TargetSet } from './targets.ts'
 
 export function scalarSegmentKernel (targets: TargetSet, segment: Segment, digits: Int32Array): SegmentKernel {
   const shape = HASH_SHAPES[targets.hash]
@@ -23,10 +23,9 @@ export function scalarSegmentKernel (targets: TargetSet, segment: Segment, digit
   const state = new Int32Array(shape.stateWords)
   const blockWords = shape.blockBytes / 4
   const blockViews = Array.from({ length: blocks }, (_, b) => words.subarray(b * blockWords, (b + 1) * blockWords))
-  const keyWord = KEY_WORD[targets.hash]
   const passes = () => {
     hashBlocks(shape, blockViews, state)
-    return mayMatch(targets, state[keyWord])
+    return mayMatch(targets, keyOf(targets.hash, state))
   }
   // Rewrite only the words whose bytes changed.
   return odometerKernel(segment, digits, padded, passes, (i) => { words[i >> 2] = view.getInt32(i & ~3, littleEndian) })
@@ -74,9 +73,8 @@ export function scalarMessageKernel (algorithm: Algorithm, group: SaltGroup, seg
   const message = new Uint8Array(2 * MAX_CANDIDATE_BYTES + group.salt.length)
   const targets = group.set
   const hasher = new MessageHasher(targets.hash, message.length)
-  const keyWord = KEY_WORD[targets.hash]
   const passes = isCrypt(algorithm)
     ? () => group.find(digestOf(algorithm, plaintext, group.salt, group.rounds)) !== undefined
-    : () => mayMatch(targets, hasher.hash(message, 0, writeMessage(algorithm, plaintext, 0, length, message, group.salt))[keyWord])
+    : () => mayMatch(targets, keyOf(targets.hash, hasher.hash(message, 0, writeMessage(algorithm, plaintext, 0, length, message, group.salt))))
   return odometerKernel(segment, digits, plaintext, passes)
 }

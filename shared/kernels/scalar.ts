@@ -106,6 +106,26 @@ function sha256Compress (state: Int32Array, m: Int32Array): void {
   state[4] = (state[4] + e) | 0; state[5] = (state[5] + f) | 0; state[6] = (state[6] + g) | 0; state[7] = (state[7] + h) | 0
 }
 
+// SHA-256's last rounds can be worked back from its digest alone as far as `a` after this many
+// rounds: each round's T1 is its new a less T2 (known words only), and its new e is T1 plus the a of
+// four rounds before. Further back T1 needs a message word. Kernels stop there (four rounds early).
+export const SHA256_KEY_ROUNDS = 57
+const SHA256_A = new Int32Array(65)
+
+// That `a`, from the final state words (digest words, the initial values included).
+export function sha256EarlyKey (state: Int32Array): number {
+  const iv = HASH_SHAPES.sha256.init
+  // a[n]: a after n rounds, for n = 57..64; e64..e61 are the state's last four words.
+  const a = SHA256_A
+  for (let i = 0; i < 4; i++) a[64 - i] = state[i] - iv[i]
+  for (let n = 64; n > SHA256_KEY_ROUNDS + 3; n--) {
+    const x = a[n - 1]
+    const t2 = (rotr(x, 2) ^ rotr(x, 13) ^ rotr(x, 22)) + ((x & a[n - 2]) ^ (x & a[n - 3]) ^ (a[n - 2] & a[n - 3]))
+    a[n - 4] = state[4 + 64 - n] - iv[4 + 64 - n] - (a[n] - t2)
+  }
+  return a[SHA256_KEY_ROUNDS]
+}
+
 // FIPS 180-4 §4.2.3, as (high, low) pairs.
 export const SHA512_K = Int32Array.from([
   0x428a2f98, 0xd728ae22, 0x71374491, 0x23ef65cd, 0xb5c0fbcf, 0xec4d3b2f, 0xe9b5dba5, 0x8189dbbc,

@@ -10,7 +10,7 @@ import { RULE_BUFFER_BYTES, applyRule, applyRules, type RuleSet } from '../rules
 import { digestOf, hashOf, isCrypt, isPlain, saltGroups, writeMessage, type SaltGroup } from './modes.ts'
 import { MessageHasher } from './scalar.ts'
 import { verify, type SearchControl, type SearchJob, type SearchResult } from './search.ts'
-import { KEY_WORD, hasKey, mayMatch, targetSetOfKeys, type TargetSet } from './targets.ts'
+import { hasKey, keyOf, mayMatch, targetSetOfKeys, type TargetSet } from './targets.ts'
 import type { BlockKernel } from './wasm/block-kernel.ts'
 
 // Candidates between looks at the cancel flag (and progress reports); for crypt schemes, hashes
@@ -213,7 +213,6 @@ export function searchWords (job: WordsJob, words: Uint8Array, offset: bigint, l
   const batch = block ? new Batch(block) : null
   const maxLength = block ? block.maxLength : -1
   const hasher = new MessageHasher(hash, 2 * MAX_CANDIDATE_BYTES + MAX_SALT_BYTES)
-  const key = KEY_WORD[hash]
   const perWord = job.keyspace.perWord
   const firstWord = wordsOf(job.keyspace, offset, length).first
   const hits: SearchResult['hits'] = []
@@ -248,7 +247,7 @@ export function searchWords (job: WordsJob, words: Uint8Array, offset: bigint, l
   }
   // A message too long for one block: hashed here, its key word tested against its group's targets.
   const hashAlone = (source: Uint8Array, n: number, group: number, relative: number) => {
-    if (mayMatch(groups[group].set, hasher.hash(source, 0, n)[key])) check(relative, group)
+    if (mayMatch(groups[group].set, keyOf(hash, hasher.hash(source, 0, n)))) check(relative, group)
   }
 
   if (cancelled(control)) return { hashed: 0, hits, cancelled: true }

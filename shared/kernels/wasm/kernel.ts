@@ -25,7 +25,7 @@ const MAX_TAIL_POSITIONS = 4
 const MAX_BLOCK_VALUES = 1 << 20
 // A one-word tail with an outer part smaller than this pays more for its calls than it saves.
 const MIN_ONE_WORD_TABLE = 256
-// MD5 steps a candidate takes when nothing is reversed: the last three are skipped (targets.ts KEY_WORD).
+// MD5 steps a candidate takes when nothing is reversed: the last three are skipped (rounds.ts KEY).
 const MD5_STEPS = 61
 
 export type Layout = {

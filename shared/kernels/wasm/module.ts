@@ -3,11 +3,11 @@
 // two bitmaps of targets.ts) and records the passing values with their key words. What feeds the message words differs: a segment kernel
 // (kernel.ts) combines a prefix with a tail table, a block kernel (block-kernel.ts) loads whole blocks.
 import { HASH_SHAPES } from '../scalar.ts'
-import { KEY_WORD, MAX_COMPARED_TARGETS, SMALL_BITMAP_MAX_BITS, type TargetSet } from '../targets.ts'
+import { MAX_COMPARED_TARGETS, SMALL_BITMAP_MAX_BITS, type TargetSet } from '../targets.ts'
 import type { HashFunction } from '../../algorithms.ts'
 import { Op, Simd, assembleModule, block, i32Const, i64Const, memarg, simd, uleb } from './encoding.ts'
 import { Graph, type Value, type Width } from './graph.ts'
-import { ROUNDS, md5UntilLastUse } from './rounds.ts'
+import { KEY, md5UntilLastUse } from './rounds.ts'
 
 // Values one call may cover; a group's table entry is at most 16 vectors (256 bytes).
 export const MAX_TABLE_VALUES = 16_384
@@ -58,10 +58,9 @@ export function buildSearchModule (shape: ModuleShape, message: (g: Graph) => Va
   const lanes = 128 / width
   const wide = width === 64
   const g = new Graph(width)
-  // KEY_WORD counts 32-bit words; SHA-512's state words are 64-bit.
   const reversed = shape.reversedWord !== undefined
   if (reversed && (shape.hash !== 'md5' || shape.compared === 0)) throw new Error('only MD5 against compared targets is reversed')
-  const output = reversed ? md5UntilLastUse(g, message(g), shape.reversedWord!) : ROUNDS[shape.hash](g, message(g))[KEY_WORD[shape.hash] / (width / 32) | 0]
+  const output = reversed ? md5UntilLastUse(g, message(g), shape.reversedWord!) : KEY[shape.hash](g, message(g))
   const compared = Array.from({ length: shape.compared }, (_, i) => FIRST_V128 + i)
   const matches = FIRST_V128 + compared.length // the lanes equal to a compared value, when reversed
   const emitted = g.emit(output, { firstLocal: matches + 1, tailPointer: PTR, prefixAddress: PREFIX })

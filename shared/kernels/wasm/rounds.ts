@@ -1,8 +1,8 @@
-// Each hash's single-block compression written against the lane graph, returning the final state.
-// The kernel emits only the key word (targets.ts), and the graph drops all work that does not reach
-// it: the last three steps or rounds. Constants are the scalar reference's.
+// Each hash's single-block compression written against the lane graph. The kernel emits only the key
+// (KEY below), and the graph drops all work that does not reach it: the last three steps or rounds,
+// SHA-256's last seven. Constants are the scalar reference's.
 import type { HashFunction } from '../../algorithms.ts'
-import { HASH_SHAPES, MD4_INDEX, MD4_K, MD4_SHIFT, MD5_INDEX, MD5_K, MD5_LAST_USE, MD5_SHIFT, SHA1_K, SHA256_K, SHA512_K } from '../scalar.ts'
+import { HASH_SHAPES, MD4_INDEX, MD4_K, MD4_SHIFT, MD5_INDEX, MD5_K, MD5_LAST_USE, MD5_SHIFT, SHA1_K, SHA256_K, SHA256_KEY_ROUNDS, SHA512_K } from '../scalar.ts'
 import type { Graph, Value } from './graph.ts'
 
 export type Rounds = (g: Graph, m: Value[]) => Value[]
@@ -114,21 +114,33 @@ const SHA512: Sha2 = {
   rounds: 80, sigma0: [1, 8, 7], sigma1: [19, 61, 6], bigSigma0: [28, 34, 39], bigSigma1: [14, 18, 41]
 }
 
-function sha2 (spec: Sha2) {
-  return (g: Graph, m: Value[]): Value[] => {
-    const small = (x: Value, [r1, r2, s]: number[]) => g.xor(g.xor(g.rotr(x, r1), g.rotr(x, r2)), g.shr(x, s))
-    const big = (x: Value, [r1, r2, r3]: number[]) => g.xor(g.xor(g.rotr(x, r1), g.rotr(x, r2)), g.rotr(x, r3))
-    const w = [...m]
-    let [a, b, c, d, e, f, gg, h] = spec.iv.map((x) => g.constant(x))
-    for (let i = 0; i < spec.rounds; i++) {
-      if (i >= 16) w.push(g.add(g.add(w[i - 16], small(w[i - 15], spec.sigma0)), g.add(w[i - 7], small(w[i - 2], spec.sigma1))))
-      const t1 = g.add(g.add(g.add(g.constant(spec.k[i]), w[i]), h), g.add(big(e, spec.bigSigma1), g.select(f, gg, e)))
-      // Majority as b ^ ((a ^ b) & (b ^ c)): b ^ c is the previous round's a ^ b, so the graph reuses it.
-      const t2 = g.add(big(a, spec.bigSigma0), g.xor(b, g.and(g.xor(a, b), g.xor(b, c))))
-      h = gg; gg = f; f = e; e = g.add(d, t1); d = c; c = b; b = a; a = g.add(t1, t2)
-    }
-    return [a, b, c, d, e, f, gg, h].map((x, i) => g.add(x, g.constant(spec.iv[i])))
+// The state after `rounds` rounds, before the initial values are added back.
+function sha2Rounds (spec: Sha2, g: Graph, m: Value[], rounds: number): Value[] {
+  const small = (x: Value, [r1, r2, s]: number[]) => g.xor(g.xor(g.rotr(x, r1), g.rotr(x, r2)), g.shr(x, s))
+  const big = (x: Value, [r1, r2, r3]: number[]) => g.xor(g.xor(g.rotr(x, r1), g.rotr(x, r2)), g.rotr(x, r3))
+  const w = [...m]
+  let [a, b, c, d, e, f, gg, h] = spec.iv.map((x) => g.constant(x))
+  for (let i = 0; i < rounds; i++) {
+    if (i >= 16) w.push(g.add(g.add(w[i - 16], small(w[i - 15], spec.sigma0)), g.add(w[i - 7], small(w[i - 2], spec.sigma1))))
+    const t1 = g.add(g.add(g.add(g.constant(spec.k[i]), w[i]), h), g.add(big(e, spec.bigSigma1), g.select(f, gg, e)))
+    // Majority as b ^ ((a ^ b) & (b ^ c)): b ^ c is the previous round's a ^ b, so the graph reuses it.
+    const t2 = g.add(big(a, spec.bigSigma0), g.xor(b, g.and(g.xor(a, b), g.xor(b, c))))
+    h = gg; gg = f; f = e; e = g.add(d, t1); d = c; c = b; b = a; a = g.add(t1, t2)
   }
+  return [a, b, c, d, e, f, gg, h]
 }
 
-export const ROUNDS: Record<HashFunction, Rounds> = { md4, md5, sha1, sha256: sha2(SHA256), sha512: sha2(SHA512) }
+const sha2 = (spec: Sha2): Rounds => (g, m) => sha2Rounds(spec, g, m, spec.rounds).map((x, i) => g.add(x, g.constant(spec.iv[i])))
+
+// The value a kernel compares per candidate, the one targets.ts keyOf takes from a finished hash:
+// the digest word made earliest, or for SHA-256 `a` after round 57 of 64, which the digest
+// determines (scalar.ts sha256EarlyKey): four rounds fewer.
+export const KEY: Record<HashFunction, (g: Graph, m: Value[]) => Value> = {
+  md4: (g, m) => md4(g, m)[0],
+  md5: (g, m) => md5(g, m)[0],
+  sha1: (g, m) => sha1(g, m)[4],
+  sha256: (g, m) => sha2Rounds(SHA256, g, m, SHA256_KEY_ROUNDS)[0],
+  // The 64-bit word holding 32-bit word 6, SHA-512's `a` three rounds before the end; the module
+  // compares its high half.
+  sha512: (g, m) => sha2(SHA512)(g, m)[3]
+}
