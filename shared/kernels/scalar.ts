@@ -203,6 +203,35 @@ function sha512Compress (state: Int32Array, m: Int32Array): void {
   }
 }
 
+// SHA-512 as SHA-256 (sha256EarlyKey): its digest fixes a after round 73 of 80, and the key is that
+// a's high half (a kernel compares 32 bits).
+export const SHA512_KEY_ROUNDS = 73
+const SHA512_A = new Int32Array(2 * 81) // a after n rounds as (high, low) at 2n, 2n + 1
+
+export function sha512EarlyKey (state: Int32Array): number {
+  const iv = HASH_SHAPES.sha512.init
+  const a = SHA512_A
+  for (let i = 0; i < 4; i++) {
+    const lo = (state[2 * i + 1] >>> 0) - (iv[2 * i + 1] >>> 0)
+    a[2 * (80 - i)] = (state[2 * i] - iv[2 * i] + Math.floor(lo / 2 ** 32)) | 0
+    a[2 * (80 - i) + 1] = lo | 0
+  }
+  for (let n = 80; n > SHA512_KEY_ROUNDS + 3; n--) {
+    const xh = a[2 * (n - 1)]; const xl = a[2 * (n - 1) + 1]
+    const bh = a[2 * (n - 2)]; const bl = a[2 * (n - 2) + 1]
+    const ch = a[2 * (n - 3)]; const cl = a[2 * (n - 3) + 1]
+    const s0h = rotrHi(xh, xl, 28) ^ rotrHi(xh, xl, 34) ^ rotrHi(xh, xl, 39)
+    const s0l = rotrLo(xh, xl, 28) ^ rotrLo(xh, xl, 34) ^ rotrLo(xh, xl, 39)
+    const majh = (xh & bh) ^ (xh & ch) ^ (bh & ch); const majl = (xl & bl) ^ (xl & cl) ^ (bl & cl)
+    // a_{n-4} = e_n - T1 = e_n - a_n + Sigma0 + maj, e_n being state word 4 + 80 - n less its initial value.
+    const e = 2 * (4 + 80 - n)
+    const lo = (state[e + 1] >>> 0) - (iv[e + 1] >>> 0) - (a[2 * n + 1] >>> 0) + (s0l >>> 0) + (majl >>> 0)
+    a[2 * (n - 4)] = (state[e] - iv[e] - a[2 * n] + s0h + majh + Math.floor(lo / 2 ** 32)) | 0
+    a[2 * (n - 4) + 1] = lo | 0
+  }
+  return a[2 * SHA512_KEY_ROUNDS]
+}
+
 export const HASH_SHAPES: Record<HashFunction, HashShape> = {
   md4: { blockBytes: 64, stateWords: 4, bigEndian: false, lengthBytes: 8, compress: md4Compress, init: Int32Array.from([0x67452301, 0xefcdab89, 0x98badcfe, 0x10325476]) },
   md5: { blockBytes: 64, stateWords: 4, bigEndian: false, lengthBytes: 8, compress: md5Compress, init: Int32Array.from([0x67452301, 0xefcdab89, 0x98badcfe, 0x10325476]) },

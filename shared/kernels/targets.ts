@@ -4,7 +4,7 @@
 // is looked up exactly in a sorted table. Only a candidate passing all three is hashed again in full
 // by the search driver, which compares the whole digest (its salt group's `find`).
 import type { HashFunction } from '../algorithms.ts'
-import { HASH_SHAPES, sha256EarlyKey } from './scalar.ts'
+import { HASH_SHAPES, sha256EarlyKey, sha512EarlyKey } from './scalar.ts'
 
 // A job's targets as the worker's threads share them, packed once: target i is
 // bytes[ends[i - 1] .. ends[i]). `id` names the packing, so a thread indexes it once.
@@ -34,10 +34,10 @@ export const LARGE_BITMAP_MAX_BITS = 26
 const bitsFor = (targets: number, spare: number, min: number, max: number) => Math.min(max, Math.max(min, Math.ceil(Math.log2(Math.max(targets, 1))) + spare))
 
 // The digest word (in 32-bit state words) a kernel computes earliest, so it can stop there. SHA-1's
-// fifth word is its `a` of round 76 and SHA-512's seventh is `a` of the fourth-last round: the last
-// three rounds are skipped. MD5's and MD4's first words are already their earliest (steps 60 and 44).
-// SHA-256 goes further: its key is worked back from the whole digest (scalar.ts sha256EarlyKey).
-const KEY_WORD: Record<Exclude<HashFunction, 'sha256'>, number> = { md4: 0, md5: 0, sha1: 4, sha512: 6 }
+// fifth word is its `a` of round 76: the last three rounds are skipped. MD5's and MD4's first words
+// are already their earliest (steps 60 and 44).
+// SHA-2 goes further: its key is worked back from the whole digest (scalar.ts sha256EarlyKey).
+const KEY_WORD: Record<'md4' | 'md5' | 'sha1', number> = { md4: 0, md5: 0, sha1: 4 }
 
 export function targetSet (hash: HashFunction, digests: Uint8Array[]): TargetSet {
   return targetSetOfKeys(hash, Int32Array.from(digests, (d) => keyWordOf(hash, d, 0)), digests)
@@ -45,7 +45,7 @@ export function targetSet (hash: HashFunction, digests: Uint8Array[]): TargetSet
 
 // The key of a finished hash, from its state words (the digest as the hash's words).
 export function keyOf (hash: HashFunction, state: Int32Array): number {
-  return hash === 'sha256' ? sha256EarlyKey(state) : state[KEY_WORD[hash]]
+  return hash === 'sha256' ? sha256EarlyKey(state) : hash === 'sha512' ? sha512EarlyKey(state) : state[KEY_WORD[hash]]
 }
 
 const digestState = new Int32Array(16)
@@ -53,7 +53,7 @@ const digestState = new Int32Array(16)
 // The key of the digest at bytes[at..].
 export function keyWordOf (hash: HashFunction, bytes: Uint8Array, at: number): number {
   const shape = HASH_SHAPES[hash]
-  const words = hash === 'sha256' ? shape.stateWords : KEY_WORD[hash] + 1
+  const words = hash === 'sha256' || hash === 'sha512' ? shape.stateWords : KEY_WORD[hash] + 1
   for (let w = 0; w < words; w++) {
     const i = at + 4 * w
     digestState[w] = shape.bigEndian

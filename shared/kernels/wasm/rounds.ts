@@ -1,11 +1,9 @@
 // Each hash's single-block compression written against the lane graph. The kernel emits only the key
 // (KEY below), and the graph drops all work that does not reach it: the last three steps or rounds,
-// SHA-256's last seven. Constants are the scalar reference's.
+// SHA-2's last seven. Constants are the scalar reference's.
 import type { HashFunction } from '../../algorithms.ts'
-import { HASH_SHAPES, MD4_INDEX, MD4_K, MD4_SHIFT, MD5_INDEX, MD5_K, MD5_LAST_USE, MD5_SHIFT, SHA1_K, SHA256_K, SHA256_KEY_ROUNDS, SHA512_K } from '../scalar.ts'
+import { HASH_SHAPES, MD4_INDEX, MD4_K, MD4_SHIFT, MD5_INDEX, MD5_K, MD5_LAST_USE, MD5_SHIFT, SHA1_K, SHA256_K, SHA256_KEY_ROUNDS, SHA512_K, SHA512_KEY_ROUNDS } from '../scalar.ts'
 import type { Graph, Value } from './graph.ts'
-
-export type Rounds = (g: Graph, m: Value[]) => Value[]
 
 const u32 = (x: number) => BigInt(x >>> 0)
 const pair = (words: Int32Array, i: number) => (u32(words[2 * i]) << 32n) | u32(words[2 * i + 1])
@@ -99,23 +97,23 @@ function sha1Schedule (g: Graph, m: Value[]): (i: number) => Value {
   }
 }
 
-// SHA-256 and SHA-512 share their structure; only word size, rotations and round count differ.
-type Sha2 = { k: bigint[], iv: bigint[], rounds: number, sigma0: number[], sigma1: number[], bigSigma0: number[], bigSigma1: number[] }
+// SHA-256 and SHA-512 share their structure; only word size, rotations and constants differ.
+type Sha2 = { k: bigint[], iv: bigint[], sigma0: number[], sigma1: number[], bigSigma0: number[], bigSigma1: number[] }
 
 const SHA256: Sha2 = {
   k: Array.from(SHA256_K, u32),
   iv: Array.from(HASH_SHAPES.sha256.init, u32),
-  rounds: 64, sigma0: [7, 18, 3], sigma1: [17, 19, 10], bigSigma0: [2, 13, 22], bigSigma1: [6, 11, 25]
+  sigma0: [7, 18, 3], sigma1: [17, 19, 10], bigSigma0: [2, 13, 22], bigSigma1: [6, 11, 25]
 }
 
 const SHA512: Sha2 = {
   k: Array.from({ length: 80 }, (_, i) => pair(SHA512_K, i)),
   iv: Array.from({ length: 8 }, (_, i) => pair(HASH_SHAPES.sha512.init, i)),
-  rounds: 80, sigma0: [1, 8, 7], sigma1: [19, 61, 6], bigSigma0: [28, 34, 39], bigSigma1: [14, 18, 41]
+  sigma0: [1, 8, 7], sigma1: [19, 61, 6], bigSigma0: [28, 34, 39], bigSigma1: [14, 18, 41]
 }
 
 // The state after `rounds` rounds, before the initial values are added back.
-function sha2Rounds (spec: Sha2, g: Graph, m: Value[], rounds: number): Value[] {
+function sha2 (spec: Sha2, g: Graph, m: Value[], rounds: number): Value[] {
   const small = (x: Value, [r1, r2, s]: number[]) => g.xor(g.xor(g.rotr(x, r1), g.rotr(x, r2)), g.shr(x, s))
   const big = (x: Value, [r1, r2, r3]: number[]) => g.xor(g.xor(g.rotr(x, r1), g.rotr(x, r2)), g.rotr(x, r3))
   const w = [...m]
@@ -130,17 +128,13 @@ function sha2Rounds (spec: Sha2, g: Graph, m: Value[], rounds: number): Value[] 
   return [a, b, c, d, e, f, gg, h]
 }
 
-const sha2 = (spec: Sha2): Rounds => (g, m) => sha2Rounds(spec, g, m, spec.rounds).map((x, i) => g.add(x, g.constant(spec.iv[i])))
-
 // The value a kernel compares per candidate, the one targets.ts keyOf takes from a finished hash:
-// the digest word made earliest, or for SHA-256 `a` after round 57 of 64, which the digest
+// the digest word made earliest, or for SHA-2 `a` seven rounds before the end, which the digest
 // determines (scalar.ts sha256EarlyKey): four rounds fewer.
 export const KEY: Record<HashFunction, (g: Graph, m: Value[]) => Value> = {
   md4: (g, m) => md4(g, m)[0],
   md5: (g, m) => md5(g, m)[0],
   sha1: (g, m) => sha1(g, m)[4],
-  sha256: (g, m) => sha2Rounds(SHA256, g, m, SHA256_KEY_ROUNDS)[0],
-  // The 64-bit word holding 32-bit word 6, SHA-512's `a` three rounds before the end; the module
-  // compares its high half.
-  sha512: (g, m) => sha2(SHA512)(g, m)[3]
+  sha256: (g, m) => sha2(SHA256, g, m, SHA256_KEY_ROUNDS)[0],
+  sha512: (g, m) => sha2(SHA512, g, m, SHA512_KEY_ROUNDS)[0] // the module compares its high half
 }
