@@ -111,10 +111,24 @@ describe('WASM SIMD kernel', () => {
     }
   })
 
-  // A tail in one message word: MD5 against a few targets works back from them (md5-reversal.ts),
+  // NTLM's ?l x 8: MD4 over 16 bytes, every other one zero. Word 2 (characters 4-5) leaves the fewest
+  // steps, with characters 6-7 set per call.
+  it('md4: an NTLM candidate reverses from its best word', () => {
+    const zero = Uint8Array.of(0)
+    const lower = Uint8Array.from({ length: 26 }, (_, i) => 0x61 + i)
+    const charsets = Array.from({ length: 16 }, (_, i) => (i % 2 === 0 ? lower : zero))
+    const total = 26n ** 8n
+    const segment: Segment = { charsets, first: total - 1_000_000n, count: 1_000_000n, start: 0n }
+    const picks = [segment.first + 5n, segment.first + 456_975n, segment.first + 456_976n, segment.first + 999_999n]
+    const targets = targetSet('md4', picks.map((v) => hashBytes('md4', candidate(segment, v))))
+    expect(layoutFor(targets, segment)).toMatchObject({ tail: [8, 10], outer: [12, 14], reversedWord: 2 })
+    compareRuns(targets, segment, [7, 456_969, 1, 543_023], 2)
+  })
+
+  // A tail in one message word: MD5 and MD4 against a few targets work back from them (reversal.ts),
   // SHA-1 shares the changing word's part of its schedule (rounds.ts sha1Schedule). At every
   // candidate length, with the tail in the last word or in an earlier one and the prefix moving.
-  for (const algorithm of ['md5', 'sha1'] as const) {
+  for (const algorithm of ['md5', 'md4', 'sha1'] as const) {
     it(`${algorithm}: a one-word tail, at every candidate length`, () => {
       const next = random(55)
       // Tail sizes that fill MAX_TABLE_VALUES so the position before the last word cannot join.
@@ -132,7 +146,7 @@ describe('WASM SIMD kernel', () => {
         const targets = targetSet(algorithm, picks.map((v) => hashBytes(algorithm, candidate(segment, v))))
         const layout = layoutFor(targets, segment)
         expect(layout?.tailWords, `length ${length}`).toHaveLength(1)
-        if (algorithm === 'md5') expect(layout?.reversedWord, `length ${length}`).toBe(layout?.tailWords[0])
+        if (algorithm !== 'sha1') expect(layout?.reversedWord, `length ${length}`).toBe(layout?.tailWords[0])
         compareRuns(targets, segment, [1, 3, 5000, 20_000, 40_000], 64)
       }
     })

@@ -17,8 +17,6 @@ export type HashShape = {
 export const MD5_K = Int32Array.from({ length: 64 }, (_, i) => Math.floor(Math.abs(Math.sin(i + 1)) * 2 ** 32) | 0)
 export const MD5_SHIFT = Int8Array.from([7, 12, 17, 22, 5, 9, 14, 20, 4, 11, 16, 23, 6, 10, 15, 21])
 export const MD5_INDEX = Int8Array.from({ length: 64 }, (_, i) => i < 16 ? i : i < 32 ? (5 * i + 1) % 16 : i < 48 ? (3 * i + 5) % 16 : (7 * i) % 16)
-// The last step that reads each message word (all in the fourth round, 48..63).
-export const MD5_LAST_USE = Int8Array.from({ length: 16 }, (_, w) => MD5_INDEX.lastIndexOf(w))
 
 function md5Compress (state: Int32Array, m: Int32Array): void {
   let a = state[0]; let b = state[1]; let c = state[2]; let d = state[3]

@@ -5,18 +5,18 @@
 // constant was folded when the module was built.
 //
 // Usually the tail is the last few positions, the odometer's fastest, and one call covers a run of
-// tail values. Against a few MD5 targets the tail may instead be one message word's positions, with
-// the positions after it (the outer part) fixed per call: the reversal (md5-reversal.ts) then skips
+// tail values. Against a few MD5 or MD4 targets the tail may instead be one message word's positions,
+// with the positions after it (the outer part) fixed per call: the reversal (reversal.ts) then skips
 // the steps after that word's last use. A block, every tail and outer value under one prefix, is
 // then hashed in another order than the odometer's, so the kernel hashes a block ahead and hands
 // its candidates out in odometer order: the counts and offsets it reports stay exact.
 import type { HashFunction } from '../../algorithms.ts'
 import type { Segment } from '../../keyspace/keyspace.ts'
-import { HASH_SHAPES, MD5_LAST_USE, writeBitLength } from '../scalar.ts'
+import { HASH_SHAPES, writeBitLength } from '../scalar.ts'
 import type { SegmentKernel } from '../segment-kernel.ts'
 import { hasKey, type TargetSet } from '../targets.ts'
 import type { Graph, Value } from './graph.ts'
-import { md5Reversed } from './md5-reversal.ts'
+import { LAST_USE, reversed, type Reversible } from './reversal.ts'
 import { KEYS, MAX_TABLE_VALUES, MAYBES, PREFIX, TABLE, TARGETS, buildSearchModule, byteInWord, comparedFor, instantiate, lanesOf, simdSupported, widthOf } from './module.ts'
 
 const MAX_TAIL_POSITIONS = 4
@@ -25,8 +25,8 @@ const MAX_TAIL_POSITIONS = 4
 const MAX_BLOCK_VALUES = 1 << 20
 // A one-word tail with an outer part smaller than this pays more for its calls than it saves.
 const MIN_ONE_WORD_TABLE = 256
-// MD5 steps a candidate takes when nothing is reversed: the last three are skipped (rounds.ts KEY).
-const MD5_STEPS = 61
+// Steps a candidate takes when nothing is reversed: the last three are skipped (rounds.ts KEY).
+const STEPS: Record<Reversible, number> = { md4: 45, md5: 61 }
 
 export type Layout = {
   hash: HashFunction
@@ -35,7 +35,7 @@ export type Layout = {
   outer: number[] // positions after the tail's word that change, set per call (fastest last); often none
   tailWords: number[] // message words holding tail bytes (one or two)
   compared: number // targets compared with SIMD, 0 to use the bitmaps alone
-  reversedWord?: number // MD5 against compared targets, with the tail in one word: see md5-reversal.ts
+  reversedWord?: number // MD5 or MD4 against compared targets, with the tail in one word: see reversal.ts
 }
 
 // `limit`: the most candidates the kernel will be asked for, so it hashes no further ahead.
@@ -57,8 +57,9 @@ export function layoutFor (targets: TargetSet, segment: Segment): Layout | null 
   if (tail.length === 0) return null // nothing changes: one candidate, the scalar kernel's job
   const compared = comparedFor(targets)
   const plain: Layout = { hash: targets.hash, length, tail, outer: [], tailWords: wordsOf(tail, wordBytes), compared }
-  const reversible = targets.hash === 'md5' && compared > 0 && targets.digests !== null
-  if (!reversible && targets.hash !== 'sha1') return plain
+  const hash = targets.hash
+  const reversible = (hash === 'md5' || hash === 'md4') && compared > 0 && targets.digests !== null ? hash : null
+  if (!reversible && hash !== 'sha1') return plain
   // A tail in one message word, latest word first: the tail itself when it already is one, else the
   // changing positions of one word with those after it set per call.
   const oneWord: Layout[] = plain.tailWords.length === 1 ? [plain] : []
@@ -72,9 +73,10 @@ export function layoutFor (targets: TargetSet, segment: Segment): Layout | null 
   }
   // SHA-1: the latest word, as rounds before it are done once per call, and its schedule is shared.
   if (!reversible) return oneWord[0] ?? plain
-  // MD5 against a few targets: the word that leaves the fewest steps per candidate, those before its
-  // first use done once per call, those after its last use undone once per target.
-  const steps = (layout: Layout) => layout.tailWords.length === 1 ? MD5_LAST_USE[layout.tailWords[0]] - 3 - layout.tailWords[0] : MD5_STEPS - layout.tailWords[0]
+  // MD5 or MD4 against a few targets: the word that leaves the fewest steps per candidate, those before
+  // its first use done once per call, those after its last use undone once per target.
+  const word = (layout: Layout) => layout.tailWords[0]
+  const steps = (layout: Layout) => layout.tailWords.length === 1 ? LAST_USE[reversible][word(layout)] - 3 - word(layout) : STEPS[reversible] - word(layout)
   const best = [plain, ...oneWord].reduce((a, b) => (steps(b) < steps(a) ? b : a))
   return best.tailWords.length === 1 ? { ...best, reversedWord: best.tailWords[0] } : best
 }
@@ -273,6 +275,6 @@ class WasmKernel implements SegmentKernel {
     const message = this.#message
     for (let w = 0; w < 16; w++) message[w] = block[4 * w] | (block[4 * w + 1] << 8) | (block[4 * w + 2] << 16) | (block[4 * w + 3] << 24)
     const digests = this.#targets.digests!
-    for (let i = 0; i < this.#layout.compared; i++) this.#words[TARGETS / 4 + i] = md5Reversed(digests[i], message, word)
+    for (let i = 0; i < this.#layout.compared; i++) this.#words[TARGETS / 4 + i] = reversed(this.#layout.hash as Reversible, digests[i], message, word)
   }
 }

@@ -7,7 +7,8 @@ import { MAX_COMPARED_TARGETS, SMALL_BITMAP_MAX_BITS, type TargetSet } from '../
 import type { HashFunction } from '../../algorithms.ts'
 import { Op, Simd, assembleModule, block, i32Const, i64Const, memarg, simd, uleb } from './encoding.ts'
 import { Graph, type Value, type Width } from './graph.ts'
-import { KEY, md5UntilLastUse } from './rounds.ts'
+import { KEY, untilLastUse } from './rounds.ts'
+import type { Reversible } from './reversal.ts'
 
 // Values one call may cover; a group's table entry is at most 16 vectors (256 bytes).
 export const MAX_TABLE_VALUES = 16_384
@@ -34,8 +35,8 @@ export type ModuleShape = {
   hash: HashFunction
   compared: number // targets compared with SIMD, 0 to use the bitmap alone
   stride: number // bytes of table per group of lanes
-  // MD5 only, with compared targets: the one message word the table changes. The module then matches
-  // md5UntilLastUse against the compared values (the caller's md5Reversed of each target), not the
+  // MD5 or MD4 only, with compared targets: the one message word the table changes. The module then
+  // matches untilLastUse against the compared values (the caller's `reversed` of each target), not the
   // key word against the bitmaps.
   reversedWord?: number
 }
@@ -59,8 +60,8 @@ export function buildSearchModule (shape: ModuleShape, message: (g: Graph) => Va
   const wide = width === 64
   const g = new Graph(width)
   const reversed = shape.reversedWord !== undefined
-  if (reversed && (shape.hash !== 'md5' || shape.compared === 0)) throw new Error('only MD5 against compared targets is reversed')
-  const output = reversed ? md5UntilLastUse(g, message(g), shape.reversedWord!) : KEY[shape.hash](g, message(g))
+  if (reversed && ((shape.hash !== 'md5' && shape.hash !== 'md4') || shape.compared === 0)) throw new Error('only MD5 and MD4 against compared targets are reversed')
+  const output = reversed ? untilLastUse(shape.hash as Reversible, g, message(g), shape.reversedWord!) : KEY[shape.hash](g, message(g))
   const compared = Array.from({ length: shape.compared }, (_, i) => FIRST_V128 + i)
   const matches = FIRST_V128 + compared.length // the lanes equal to a compared value, when reversed
   const emitted = g.emit(output, { firstLocal: matches + 1, tailPointer: PTR, prefixAddress: PREFIX })

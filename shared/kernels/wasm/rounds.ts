@@ -2,59 +2,49 @@
 // (KEY below), and the graph drops all work that does not reach it: the last three steps or rounds,
 // SHA-2's last seven. Constants are the scalar reference's.
 import type { HashFunction } from '../../algorithms.ts'
-import { HASH_SHAPES, MD4_INDEX, MD4_K, MD4_SHIFT, MD5_INDEX, MD5_K, MD5_LAST_USE, MD5_SHIFT, SHA1_K, SHA256_K, SHA256_KEY_ROUNDS, SHA512_K, SHA512_KEY_ROUNDS } from '../scalar.ts'
+import { HASH_SHAPES, MD4_INDEX, MD4_K, MD4_SHIFT, MD5_INDEX, MD5_K, MD5_SHIFT, SHA1_K, SHA256_K, SHA256_KEY_ROUNDS, SHA512_K, SHA512_KEY_ROUNDS } from '../scalar.ts'
 import type { Graph, Value } from './graph.ts'
+import { LAST_USE, type Reversible } from './reversal.ts'
 
 const u32 = (x: number) => BigInt(x >>> 0)
 const pair = (words: Int32Array, i: number) => (u32(words[2 * i]) << 32n) | u32(words[2 * i + 1])
 
-// MD5's steps 0..count-1. Step s makes one new state word b_s from b_{s-1..s-4}, so the chain of
-// them is the state: returns b_{-4} .. b_{count-1} (the initial a, d, c, b first).
-function md5Chain (g: Graph, m: Value[], count: number): Value[] {
-  const iv = HASH_SHAPES.md5.init
+// MD5's or MD4's steps 0..count-1. Step s makes one new state word b_s from b_{s-1..s-4}, so the
+// chain of them is the state: returns b_{-4} .. b_{count-1} (the initial a, d, c, b first).
+function chain (hash: Reversible, g: Graph, m: Value[], count: number): Value[] {
+  const iv = HASH_SHAPES[hash].init
   const chain = [iv[0], iv[3], iv[2], iv[1]].map((x) => g.constant(x))
   for (let i = 0; i < count; i++) {
     const [a, d, c, b] = chain.slice(-4)
     const round = i >> 4
     const f = round === 0 ? g.select(c, d, b)
-      : round === 1 ? g.select(b, c, d)
-        : round === 2 ? g.xor(b, g.xor(c, d)) // c ^ d is ready before b
-          : g.xor(c, g.or(b, g.not(d)))
+      : hash === 'md4' && round === 1 ? g.select(b, c, g.xor(c, d)) // majority(b, c, d): c where c and d agree, else b
+        : round === 1 ? g.select(b, c, d)
+          : hash === 'md4' || round === 2 ? g.xor(b, g.xor(c, d)) // c ^ d is ready before b
+            : g.xor(c, g.or(b, g.not(d)))
     // Constant and message first, so a constant word folds into the step constant; f last, as it alone
     // waits on the previous step's b: one add between f and the rotation, not two.
-    const t = g.add(g.add(g.add(g.constant(MD5_K[i]), m[MD5_INDEX[i]]), a), f)
-    chain.push(g.add(b, g.rotl(t, MD5_SHIFT[(round << 2) | (i & 3)])))
+    const k = hash === 'md5' ? MD5_K[i] : MD4_K[round]
+    const index = hash === 'md5' ? MD5_INDEX : MD4_INDEX
+    const t = g.add(g.add(g.add(g.constant(k), m[index[i]]), a), f)
+    const rotated = g.rotl(t, (hash === 'md5' ? MD5_SHIFT : MD4_SHIFT)[(round << 2) | (i & 3)])
+    chain.push(hash === 'md5' ? g.add(b, rotated) : rotated)
   }
   return chain
 }
 
-function md5 (g: Graph, m: Value[]): Value[] {
-  const iv = HASH_SHAPES.md5.init
-  const chain = md5Chain(g, m, 64)
-  return [chain[64], chain[67], chain[66], chain[65]].map((x, i) => g.add(x, g.constant(iv[i])))
+// The digest's first word, b_{n-4} after n steps (MD5 64, MD4 48): the last three steps are skipped.
+function firstWord (hash: Reversible, g: Graph, m: Value[]): Value {
+  const steps = hash === 'md5' ? 64 : 48
+  return g.add(chain(hash, g, m, steps - 3)[steps], g.constant(HASH_SHAPES[hash].init[0]))
 }
 
 // What a candidate must match when only message word `word` changes: the steps after its last use,
-// s, are worked back from each target (md5-reversal.ts) down to b_{s-4} + m[word], the sum step s
-// takes in. So the candidate stops after step s - 4.
-export function md5UntilLastUse (g: Graph, m: Value[], word: number): Value {
-  const last = MD5_LAST_USE[word]
-  return g.add(md5Chain(g, m, last - 3)[last], m[word]) // the chain holds b_{s-4} at s
-}
-
-function md4 (g: Graph, m: Value[]): Value[] {
-  const iv = HASH_SHAPES.md4.init
-  let a = g.constant(iv[0]); let b = g.constant(iv[1]); let c = g.constant(iv[2]); let d = g.constant(iv[3])
-  for (let i = 0; i < 48; i++) {
-    const round = i >> 4
-    const f = round === 0 ? g.select(c, d, b)
-      : round === 1 ? g.select(b, c, g.xor(c, d)) // majority(b, c, d): c where c and d agree, else b
-        : g.xor(b, g.xor(c, d))
-    const t = g.add(g.add(g.add(g.constant(MD4_K[round]), m[MD4_INDEX[i]]), a), f)
-    a = d; d = c; c = b
-    b = g.rotl(t, MD4_SHIFT[(round << 2) | (i & 3)])
-  }
-  return [a, b, c, d].map((x, i) => g.add(x, g.constant(iv[i])))
+// s, are worked back from each target (reversal.ts) down to b_{s-4} + m[word], the sum step s takes
+// in. So the candidate stops after step s - 4.
+export function untilLastUse (hash: Reversible, g: Graph, m: Value[], word: number): Value {
+  const last = LAST_USE[hash][word]
+  return g.add(chain(hash, g, m, last - 3)[last], m[word]) // the chain holds b_{s-4} at s
 }
 
 function sha1 (g: Graph, m: Value[]): Value[] {
@@ -132,8 +122,8 @@ function sha2 (spec: Sha2, g: Graph, m: Value[], rounds: number): Value[] {
 // the digest word made earliest, or for SHA-2 `a` seven rounds before the end, which the digest
 // determines (scalar.ts sha256EarlyKey): four rounds fewer.
 export const KEY: Record<HashFunction, (g: Graph, m: Value[]) => Value> = {
-  md4: (g, m) => md4(g, m)[0],
-  md5: (g, m) => md5(g, m)[0],
+  md4: (g, m) => firstWord('md4', g, m),
+  md5: (g, m) => firstWord('md5', g, m),
   sha1: (g, m) => sha1(g, m)[4],
   sha256: (g, m) => sha2(SHA256, g, m, SHA256_KEY_ROUNDS)[0],
   sha512: (g, m) => sha2(SHA512, g, m, SHA512_KEY_ROUNDS)[0] // the module compares its high half
