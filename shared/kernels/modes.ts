@@ -8,7 +8,7 @@ import { ALGORITHM_INFO, targetParts, toHex, type Algorithm, type HashFunction }
 import type { Segment } from '../keyspace/keyspace.ts'
 import { Crypt } from './crypt.ts'
 import { hashBytes } from './scalar.ts'
-import { MAX_COMPARED_TARGETS, firstKey, keyWordOf, targetSet, targetSetOfKeys, type PackedTargets, type TargetSet } from './targets.ts'
+import { MAX_COMPARED_TARGETS, firstKey, digestKey, targetSet, targetSetOfKeys, type PackedTargets, type TargetSet } from './targets.ts'
 
 const ZERO = Uint8Array.of(0)
 const utf8 = new TextDecoder('utf-8', { fatal: true })
@@ -67,12 +67,12 @@ export function unpackTargets (packed: PackedTargets): Uint8Array[] {
 function plainGroup (hash: HashFunction, packed: PackedTargets): SaltGroup {
   const { bytes, ends } = packed
   const start = (i: number) => (i === 0 ? 0 : ends[i - 1])
-  const keyWords = Int32Array.from({ length: ends.length }, (_, i) => keyWordOf(hash, bytes, start(i)))
+  const keyWords = Int32Array.from({ length: ends.length }, (_, i) => digestKey(hash, bytes, start(i)))
   const set = targetSetOfKeys(hash, keyWords, ends.length <= MAX_COMPARED_TARGETS ? unpackTargets(packed) : null)
   const order = Int32Array.from({ length: ends.length }, (_, i) => i).sort((a, b) => keyWords[a] - keyWords[b])
   const sorted = set.keys
   const find = (digest: Uint8Array): Uint8Array | undefined => {
-    const key = keyWordOf(hash, digest, 0)
+    const key = digestKey(hash, digest, 0)
     for (let j = firstKey(sorted, key); j < sorted.length && sorted[j] === key; j++) {
       const i = order[j]
       const from = start(i)

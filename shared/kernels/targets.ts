@@ -19,7 +19,7 @@ export type TargetSet = {
   large: Uint32Array // bit (w >>> largeShift) is set for each target's key word w
   largeShift: number
   // Each target's whole digest when there are at most MAX_COMPARED_TARGETS: kernels that compare so few
-  // targets directly may work back from them (MD5's reversal, wasm/md5-reversal.ts).
+  // targets directly may work back from them (MD5's and MD4's reversal, wasm/reversal.ts).
   digests: readonly Uint8Array[] | null
 }
 
@@ -35,12 +35,12 @@ const bitsFor = (targets: number, spare: number, min: number, max: number) => Ma
 
 // The digest word (in 32-bit state words) a kernel computes earliest, so it can stop there. SHA-1's
 // fifth word is its `a` of round 76: the last three rounds are skipped. MD5's and MD4's first words
-// are already their earliest (steps 60 and 44).
-// SHA-2 goes further: its key is worked back from the whole digest (scalar.ts sha256EarlyKey).
+// are already their earliest (steps 60 and 44). SHA-2's key is worked back from the whole digest
+// instead, seven rounds before the end (scalar.ts sha256EarlyKey, sha512EarlyKey).
 const KEY_WORD: Record<'md4' | 'md5' | 'sha1', number> = { md4: 0, md5: 0, sha1: 4 }
 
 export function targetSet (hash: HashFunction, digests: Uint8Array[]): TargetSet {
-  return targetSetOfKeys(hash, Int32Array.from(digests, (d) => keyWordOf(hash, d, 0)), digests)
+  return targetSetOfKeys(hash, Int32Array.from(digests, (d) => digestKey(hash, d, 0)), digests)
 }
 
 // The key of a finished hash, from its state words (the digest as the hash's words).
@@ -51,7 +51,7 @@ export function keyOf (hash: HashFunction, state: Int32Array): number {
 const digestState = new Int32Array(16)
 
 // The key of the digest at bytes[at..].
-export function keyWordOf (hash: HashFunction, bytes: Uint8Array, at: number): number {
+export function digestKey (hash: HashFunction, bytes: Uint8Array, at: number): number {
   const shape = HASH_SHAPES[hash]
   const words = hash === 'sha256' || hash === 'sha512' ? shape.stateWords : KEY_WORD[hash] + 1
   for (let w = 0; w < words; w++) {
