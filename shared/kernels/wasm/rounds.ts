@@ -17,11 +17,7 @@ function chain (hash: Reversible, g: Graph, m: Value[], count: number): Value[] 
   for (let i = 0; i < count; i++) {
     const [a, d, c, b] = chain.slice(-4)
     const round = i >> 4
-    const f = round === 0 ? g.select(c, d, b)
-      : hash === 'md4' && round === 1 ? g.select(b, c, g.xor(c, d)) // majority(b, c, d): c where c and d agree, else b
-        : round === 1 ? g.select(b, c, d)
-          : hash === 'md4' || round === 2 ? g.xor(b, g.xor(c, d)) // c ^ d is ready before b
-            : g.xor(c, g.or(b, g.not(d)))
+    const f = mix(hash, round, g, b, c, d)
     // Constant and message first, so a constant word folds into the step constant; f last, as it alone
     // waits on the previous step's b: one add between f and the rotation, not two.
     const k = hash === 'md5' ? MD5_K[i] : MD4_K[round]
@@ -32,6 +28,18 @@ function chain (hash: Reversible, g: Graph, m: Value[], count: number): Value[] 
   }
   return chain
 }
+
+// Each round's f(b, c, d): MD5's F, G, H, I; MD4's F, G, H. b, the previous step's output, is the last
+// input ready, so each starts from the others (c ^ d before b).
+function mix (hash: Reversible, round: number, g: Graph, b: Value, c: Value, d: Value): Value {
+  if (round === 0) return g.select(c, d, b)
+  if (round === 1) return hash === 'md5' ? g.select(b, c, d) : majority(g, b, c, d)
+  if (round === 2 || hash === 'md4') return g.xor(b, g.xor(c, d))
+  return g.xor(c, g.or(b, g.not(d)))
+}
+
+// c where c and d agree, else b.
+const majority = (g: Graph, b: Value, c: Value, d: Value) => g.select(b, c, g.xor(c, d))
 
 // The digest's first word, b_{n-4} after n steps (MD5 64, MD4 48): the last three steps are skipped.
 function firstWord (hash: Reversible, g: Graph, m: Value[]): Value {
@@ -57,7 +65,7 @@ function sha1 (g: Graph, m: Value[]): Value[] {
     w.push(schedule(i))
     const f = i < 20 ? g.select(c, d, b)
       : i < 40 || i >= 60 ? g.xor(b, g.xor(c, d))
-        : g.select(b, c, g.xor(c, d)) // majority(b, c, d): c where c and d agree, else b
+        : majority(g, b, c, d)
     // a, made by the previous round, goes last: its rotation and one add are all that wait on it.
     const t = g.add(g.add(g.add(g.add(g.constant(SHA1_K[Math.floor(i / 20)]), w[i]), e), f), g.rotl(a, 5))
     e = d; d = c; c = g.rotl(b, 30); b = a; a = t
