@@ -116,3 +116,38 @@ describe.each(KERNEL_SETS)('%s kernel search', (_, kernels) => {
     expect(result.hits.length).toBe(picks.length)
   })
 })
+
+// The driver tells a kernel how far it may hash ahead; a WASM kernel that hashes whole blocks in its
+// own order (one-word tails: MD5's and NTLM's reversal, SHA-1's shared schedule) must still count
+// each piece exactly and find each target in the piece that holds it, whatever the pieces' edges.
+describe('the WASM kernels through the driver, in pieces cut anywhere', () => {
+  for (const algorithm of ['md5', 'ntlm', 'sha1', 'sha256'] as const) {
+    it(`${algorithm}: a ten-digit range in pieces that start and end mid-block`, () => {
+      const random = seededRandom()
+      const start = 1_234_999_000n
+      const size = 3_000_000
+      const keyspace = keyspaceFrom(rangeSpec(start, start + BigInt(size)))
+      const picks = [0, 999, 1000, 1_000_999, 1_001_000, size - 1, Math.floor(random() * size)]
+      // A few targets (compared, so reversed where the hash allows), and the picks beside 10 others.
+      for (const targets of [picks.slice(0, 4), picks]) {
+        const digests = [...targets.map((i) => digest(algorithm, candidateAt(keyspace, BigInt(i)))), ...(targets.length > 4 ? Array.from({ length: 10 }, () => randomBytes(algorithm === 'sha1' ? 20 : algorithm === 'sha256' ? 32 : 16)) : [])]
+        const found: number[] = []
+        let hashed = 0
+        for (let offset = 0; offset < size;) {
+          const length = Math.min(size - offset, 1 + Math.floor(random() * 700_000))
+          const result = search({ algorithm, targets: digests, keyspace }, BigInt(offset), length, { kernels: fastKernels })
+          hashed += result.hashed
+          expect(result.hashed).toBe(length)
+          for (const hit of result.hits) {
+            expect(Number(hit.index)).toBeGreaterThanOrEqual(offset)
+            expect(Number(hit.index)).toBeLessThan(offset + length)
+            found.push(Number(hit.index))
+          }
+          offset += length
+        }
+        expect(hashed).toBe(size)
+        expect(found.sort((a, b) => a - b)).toEqual([...new Set(targets)].sort((a, b) => a - b))
+      }
+    })
+  }
+})
