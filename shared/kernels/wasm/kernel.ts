@@ -12,7 +12,7 @@
 // its candidates out in odometer order: the counts and offsets it reports stay exact.
 import type { HashFunction } from '../../algorithms.ts'
 import type { Segment } from '../../keyspace/keyspace.ts'
-import { HASH_SHAPES, writeBitLength } from '../scalar.ts'
+import { HASH_SHAPES, loadWords, writeBitLength } from '../scalar.ts'
 import type { SegmentKernel } from '../segment-kernel.ts'
 import { hasKey, type TargetSet } from '../targets.ts'
 import type { Graph, Value } from './graph.ts'
@@ -48,16 +48,16 @@ export function wasmSimdKernel (targets: TargetSet, segment: Segment, digits: In
 // Positions whose charset is a single byte never move (salts, an NTLM candidate's zero bytes): the
 // tail skips them, so it is always made of positions that change.
 export function layoutFor (targets: TargetSet, segment: Segment): Layout | null {
-  const shape = HASH_SHAPES[targets.hash]
+  const hash = targets.hash
+  const shape = HASH_SHAPES[hash]
   const length = segment.charsets.length
   if (length === 0 || length + 1 + shape.lengthBytes > shape.blockBytes) return null
   const sizes = segment.charsets.map((c) => c.length)
-  const wordBytes = widthOf(targets.hash) / 8
+  const wordBytes = widthOf(hash) / 8
   const tail = lastChanging(sizes, length, 0)
   if (tail.length === 0) return null // nothing changes: one candidate, the scalar kernel's job
   const compared = comparedFor(targets)
-  const plain: Layout = { hash: targets.hash, length, tail, outer: [], tailWords: wordsOf(tail, wordBytes), compared }
-  const hash = targets.hash
+  const plain: Layout = { hash, length, tail, outer: [], tailWords: wordsOf(tail, wordBytes), compared }
   const reversible = (hash === 'md5' || hash === 'md4') && compared > 0 && targets.digests !== null ? hash : null
   if (!reversible && hash !== 'sha1') return plain
   // A tail in one message word, latest word first: the tail itself when it already is one, else the
@@ -271,9 +271,8 @@ class WasmKernel implements SegmentKernel {
 
   // What each compared target asks of this call's candidates, in place of its key word.
   #writeReversed (word: number): void {
-    const block = this.#block
     const message = this.#message
-    for (let w = 0; w < 16; w++) message[w] = block[4 * w] | (block[4 * w + 1] << 8) | (block[4 * w + 2] << 16) | (block[4 * w + 3] << 24)
+    loadWords(HASH_SHAPES[this.#layout.hash], this.#block, 0, message)
     const digests = this.#targets.digests!
     for (let i = 0; i < this.#layout.compared; i++) this.#words[TARGETS / 4 + i] = reversed(this.#layout.hash as Reversible, digests[i], message, word)
   }
