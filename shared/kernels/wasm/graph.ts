@@ -19,7 +19,7 @@ export type Value = {
   id: number
 }
 
-export type Emitted = { preamble: number[], body: number[], locals: number, output: number }
+export type Emitted = { preamble: number[], body: number[], locals: number, outputs: number[] }
 
 export class Graph {
   readonly width: Width
@@ -29,10 +29,17 @@ export class Graph {
   readonly #nodes = new Map<string, Value>() // structurally equal values are computed once
   readonly #tailParts = new Map<Value, { fixed: Value, changing: Value }>()
   #ids = 0
+  #entryOffset = 0 // vectors from the loop step's first table entry to the current group's
 
   constructor (width: Width) {
     this.width = width
     this.#mask = (1n << BigInt(width)) - 1n
+  }
+
+  // Tail and entry values made from here on read the loop step's `group`-th table entry, `stride`
+  // bytes apart: one step hashes several groups of lanes, whose chains the CPU then overlaps.
+  startGroup (group: number, stride: number): void {
+    this.#entryOffset = (group * stride) / 16
   }
 
   constant (value: bigint | number): Value {
@@ -51,7 +58,7 @@ export class Graph {
   // bits never overlap (the prefix has the tail's bytes zeroed), so the or is also their xor.
   tail (word: number, vector: number): Value {
     const fixed = this.prefix(word)
-    const changing = this.#input('tail', vector, true)
+    const changing = this.#input('tail', this.#entryOffset + vector, true)
     const combined = this.or(fixed, changing)
     this.#tailParts.set(combined, { fixed, changing })
     return combined
@@ -64,7 +71,7 @@ export class Graph {
 
   // Vector `vector` of the current group's table entry alone: a block kernel's message word.
   entry (vector: number): Value {
-    return this.#input('tail', vector, true)
+    return this.#input('tail', this.#entryOffset + vector, true)
   }
 
   #input (kind: 'prefix' | 'tail', imm: number, varying: boolean): Value {
@@ -138,11 +145,11 @@ export class Graph {
     return this.#node('select', [a, b, mask])
   }
 
-  // Emits `output` and everything it needs, in dependency order: call-invariant values into the
+  // Emits `outputs` and everything they need, in dependency order: call-invariant values into the
   // preamble, tail-dependent values into the loop body. `tailPointer` is the i32 local addressing the
   // group's tail-table entry; prefix words are read from `prefixAddress`. v128 locals are numbered
-  // from `firstLocal`. Returns the code, how many locals it used, and the output's local.
-  emit (output: Value, options: { firstLocal: number, tailPointer: number, prefixAddress: number }): Emitted {
+  // from `firstLocal`. Returns the code, how many locals it used, and the outputs' locals.
+  emit (outputs: Value[], options: { firstLocal: number, tailPointer: number, prefixAddress: number }): Emitted {
     const { tailPointer, prefixAddress } = options
     const preamble: number[] = []
     const body: number[] = []
@@ -177,13 +184,13 @@ export class Graph {
       reachable.add(v)
       for (const a of v.args) mark(a)
     }
-    mark(output)
+    for (const output of outputs) mark(output)
     for (const v of [...reachable].sort((a, b) => a.id - b.id)) {
       v.local = next++
       ;(v.varying ? body : preamble).push(...operation(v), Op.localSet, ...uleb(v.local))
     }
-    if (!output.varying) throw new Error('kernel output does not depend on the candidate tail')
-    return { preamble, body, locals: next - options.firstLocal, output: output.local }
+    if (outputs.some((output) => !output.varying)) throw new Error('kernel output does not depend on the candidate tail')
+    return { preamble, body, locals: next - options.firstLocal, outputs: outputs.map((output) => output.local) }
   }
 
   #splatBytes (value: bigint): number[] {

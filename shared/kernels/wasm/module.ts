@@ -1,14 +1,22 @@
-// What every WASM SIMD search module shares: its memory layout, and the loop that hashes one group of
-// lanes per step, tests each lane's key digest word (a SIMD compare against a few targets, then the
-// two bitmaps of targets.ts) and records the passing values with their key words. What feeds the message words differs: a segment kernel
-// (kernel.ts) combines a prefix with a tail table, a block kernel (block-kernel.ts) loads whole blocks.
+// What every WASM SIMD search module shares: its memory layout, and the loop that hashes a few groups
+// of lanes per step, tests each lane's key digest word (a SIMD compare against a few targets, then the
+// two bitmaps of targets.ts) and records the passing values with their key words. What feeds the
+// message words differs: a segment kernel (kernel.ts) combines a prefix with a tail table, a block
+// kernel (block-kernel.ts) loads whole blocks.
 import { HASH_SHAPES } from '../scalar.ts'
 import { MAX_COMPARED_TARGETS, SMALL_BITMAP_MAX_BITS, type TargetSet } from '../targets.ts'
 import type { HashFunction } from '../../algorithms.ts'
-import { Op, Simd, assembleModule, block, i32Const, i64Const, memarg, simd, uleb } from './encoding.ts'
+import { Op, Simd, assembleModule, block, i32Const, memarg, simd, uleb } from './encoding.ts'
 import { Graph, type Value, type Width } from './graph.ts'
 import { KEY, untilLastUse } from './rounds.ts'
 import type { Reversible } from './reversal.ts'
+
+// Groups of lanes one loop step hashes. MD5's and MD4's steps each wait on the one before, so one
+// group leaves the CPU idle most cycles; three chains side by side fill them (MD5 39 -> 71 M/s, NTLM
+// 60 -> 105 here). SHA-1 and SHA-2 keep more values live per round: a second group spills and runs
+// slower (SHA-256 10 -> 6 M/s).
+const GROUPS: Record<HashFunction, number> = { md4: 3, md5: 3, sha1: 1, sha256: 1, sha512: 1 }
+const MAX_GROUPS = Math.max(...Object.values(GROUPS))
 
 // Values one call may cover; a group's table entry is at most 16 vectors (256 bytes).
 export const MAX_TABLE_VALUES = 16_384
@@ -18,7 +26,11 @@ export const PREFIX = 0 // the padded block, tail bytes zeroed, as native words
 export const TARGETS = 128 // key words of up to MAX_COMPARED_TARGETS targets, then the small bitmap's mask and the large one's shift
 const SMALL_MASK = TARGETS + 4 * MAX_COMPARED_TARGETS
 const LARGE_SHIFT = SMALL_MASK + 4
-export const TABLE = 256
+// Each group's key words and, reversed, its lanes that matched a compared value: the lane checks read
+// them from here rather than from the vectors themselves (see buildSearchModule).
+const KEY_LANES = 256
+const MATCHED_LANES = KEY_LANES + 16 * MAX_GROUPS
+export const TABLE = MATCHED_LANES + 16 * MAX_GROUPS
 export const TABLE_BYTES = 262_144
 export const MAYBES = TABLE + TABLE_BYTES // values that passed the prefilter, as i32
 export const KEYS = MAYBES + 4 * MAX_TABLE_VALUES // and their key words
@@ -58,51 +70,68 @@ export function buildSearchModule (shape: ModuleShape, message: (g: Graph) => Va
   const width = widthOf(shape.hash)
   const lanes = 128 / width
   const wide = width === 64
+  const groups = GROUPS[shape.hash]
   const g = new Graph(width)
   const reversed = shape.reversedWord !== undefined
   if (reversed && ((shape.hash !== 'md5' && shape.hash !== 'md4') || shape.compared === 0)) throw new Error('only MD5 and MD4 against compared targets are reversed')
-  const output = reversed ? untilLastUse(shape.hash as Reversible, g, message(g), shape.reversedWord!) : KEY[shape.hash](g, message(g))
+  const outputs = Array.from({ length: groups }, (_, group) => {
+    g.startGroup(group, shape.stride)
+    return reversed ? untilLastUse(shape.hash as Reversible, g, message(g), shape.reversedWord!) : KEY[shape.hash](g, message(g))
+  })
   const compared = Array.from({ length: shape.compared }, (_, i) => FIRST_V128 + i)
-  const matches = FIRST_V128 + compared.length // the lanes equal to a compared value, when reversed
-  const emitted = g.emit(output, { firstLocal: matches + 1, tailPointer: PTR, prefixAddress: PREFIX })
-  const hash = [Op.localGet, ...uleb(emitted.output)]
+  const matches = Array.from({ length: groups }, (_, group) => FIRST_V128 + compared.length + group) // a group's lanes equal to a compared value, when reversed
+  const emitted = g.emit(outputs, { firstLocal: FIRST_V128 + compared.length + groups, tailPointer: PTR, prefixAddress: PREFIX })
 
-  // The key word of a lane: for SHA-512, the high half of the 64-bit word.
-  const extract = (lane: number) => wide
-    ? [...hash, ...simd(Simd.i64x2ExtractLane), lane, ...i64Const(32n), Op.i64ShrU, Op.i32WrapI64]
-    : [...hash, ...simd(Simd.i32x4ExtractLane), lane]
-  // Keep the lane's value and its key word if the value lies in [v0, v1).
-  const record = (lane: number) => [
-    Op.localGet, V, ...i32Const(lane), Op.i32Add, Op.localTee, TV, Op.localGet, V0, Op.i32GeU,
-    Op.localGet, TV, Op.localGet, V1, Op.i32LtU, Op.i32And,
-    ...block(Op.if, [
-      Op.localGet, N, ...i32Const(2), Op.i32Shl, Op.localGet, TV, Op.i32Store, ...memarg(2, MAYBES),
-      Op.localGet, N, ...i32Const(2), Op.i32Shl, Op.localGet, X, Op.i32Store, ...memarg(2, KEYS),
-      Op.localGet, N, ...i32Const(1), Op.i32Add, Op.localSet, N
-    ])
-  ]
-  // Per lane: reversed, whether it matched a compared value; else the small bitmap (bit x & mask),
-  // then the large one (bit x >>> shift).
-  const laneCheck = (lane: number) => [
-    ...extract(lane), Op.localSet, X,
-    ...(reversed
-      ? [Op.localGet, ...uleb(matches), ...simd(Simd.i32x4ExtractLane), lane, ...block(Op.if, record(lane))]
-      : [
-          Op.localGet, X, Op.localGet, MASK, Op.i32And, ...i32Const(3), Op.i32ShrU, ...i32Const(~3), Op.i32And,
-          Op.i32Load, ...memarg(2, SMALL), Op.localGet, X, Op.i32ShrU, ...i32Const(1), Op.i32And,
-          ...block(Op.if, [
-            Op.localGet, X, Op.localGet, SHIFT, Op.i32ShrU, Op.localTee, B, ...i32Const(3), Op.i32ShrU, ...i32Const(~3), Op.i32And,
-            Op.i32Load, ...memarg(2, LARGE), Op.localGet, B, Op.i32ShrU, ...i32Const(1), Op.i32And,
-            ...block(Op.if, record(lane))
+  // Per lane of a group: reversed, whether it matched a compared value; else the small bitmap (bit
+  // x & mask), then the large one (bit x >>> shift).
+  const laneCheck = (group: number, lane: number) => {
+    // The key word of a lane: for SHA-512, the high half of the 64-bit word.
+    const extract = [...i32Const(0), Op.i32Load, ...memarg(2, KEY_LANES + 16 * group + (wide ? 8 * lane + 4 : 4 * lane))]
+    // Keep the lane's value and its key word if the value lies in [v0, v1).
+    const record = [
+      Op.localGet, V, ...i32Const(group * lanes + lane), Op.i32Add, Op.localTee, TV, Op.localGet, V0, Op.i32GeU,
+      Op.localGet, TV, Op.localGet, V1, Op.i32LtU, Op.i32And,
+      ...block(Op.if, [
+        Op.localGet, N, ...i32Const(2), Op.i32Shl, Op.localGet, TV, Op.i32Store, ...memarg(2, MAYBES),
+        Op.localGet, N, ...i32Const(2), Op.i32Shl, Op.localGet, X, Op.i32Store, ...memarg(2, KEYS),
+        Op.localGet, N, ...i32Const(1), Op.i32Add, Op.localSet, N
+      ])
+    ]
+    return [
+      ...extract, Op.localSet, X,
+      ...(reversed
+        ? [...i32Const(0), Op.i32Load, ...memarg(2, MATCHED_LANES + 16 * group + (wide ? 8 : 4) * lane), ...block(Op.if, record)]
+        : [
+            Op.localGet, X, Op.localGet, MASK, Op.i32And, ...i32Const(3), Op.i32ShrU, ...i32Const(~3), Op.i32And,
+            Op.i32Load, ...memarg(2, SMALL), Op.localGet, X, Op.i32ShrU, ...i32Const(1), Op.i32And,
+            ...block(Op.if, [
+              Op.localGet, X, Op.localGet, SHIFT, Op.i32ShrU, Op.localTee, B, ...i32Const(3), Op.i32ShrU, ...i32Const(~3), Op.i32And,
+              Op.i32Load, ...memarg(2, LARGE), Op.localGet, B, Op.i32ShrU, ...i32Const(1), Op.i32And,
+              ...block(Op.if, record)
+            ])
           ])
-        ])
-  ]
-  // Few targets: one SIMD compare per target rejects almost every group before any lane is looked at.
-  const high = wide ? [...hash, ...i32Const(32), ...simd(Simd.i64x2ShrU)] : hash
+    ]
+  }
+  const laneChecks = Array.from({ length: groups * lanes }, (_, i) => laneCheck(Math.floor(i / lanes), i % lanes)).flat()
+  // Few targets: one SIMD compare per target and group rejects almost every step before any lane is
+  // looked at.
   const equal = simd(wide ? Simd.i64x2Eq : Simd.i32x4Eq)
-  const laneChecks = Array.from({ length: lanes }, (_, lane) => laneCheck(lane)).flat()
-  const anyMatch = compared.flatMap((local, i) => [...high, Op.localGet, ...uleb(local), ...equal, ...(i > 0 ? simd(Simd.or) : [])])
-  const check = compared.length === 0 ? laneChecks : [...anyMatch, Op.localTee, ...uleb(matches), ...simd(Simd.anyTrue), ...block(Op.if, laneChecks)]
+  const anyMatch = emitted.outputs.flatMap((output, group) => {
+    const high = [Op.localGet, ...uleb(output), ...(wide ? [...i32Const(32), ...simd(Simd.i64x2ShrU)] : [])]
+    return [
+      ...compared.flatMap((local, i) => [...high, Op.localGet, ...uleb(local), ...equal, ...(i > 0 ? simd(Simd.or) : [])]),
+      Op.localTee, ...uleb(matches[group]), ...(group > 0 ? simd(Simd.or) : [])
+    ]
+  })
+  // The lane checks read the groups' lanes back from memory. Taken from the vectors, each group's last
+  // use would sit in a lane check's block of its own, and TurboFan, which places a value's inputs once
+  // its last use is placed, would emit the groups' chains one after the other: too far apart for the
+  // CPU to overlap them (measured: no faster than one group).
+  const storeLanes = emitted.outputs.flatMap((output, group) => [
+    ...i32Const(0), Op.localGet, ...uleb(output), ...simd(Simd.store), ...memarg(4, KEY_LANES + 16 * group),
+    ...(reversed ? [...i32Const(0), Op.localGet, ...uleb(matches[group]), ...simd(Simd.store), ...memarg(4, MATCHED_LANES + 16 * group)] : [])
+  ])
+  const check = compared.length === 0 ? [...storeLanes, ...laneChecks] : [...anyMatch, ...simd(Simd.anyTrue), ...block(Op.if, [...storeLanes, ...laneChecks])]
 
   const loadTargets = compared.flatMap((local, i) => [
     ...i32Const(0), Op.i32Load, ...memarg(2, TARGETS + 4 * i),
@@ -113,18 +142,19 @@ export function buildSearchModule (shape: ModuleShape, message: (g: Graph) => Va
     ...i32Const(0), Op.i32Load, ...memarg(2, LARGE_SHIFT), Op.localSet, SHIFT,
     ...loadTargets,
     ...emitted.preamble,
-    // Start at the group holding v0; its lanes below v0 are computed and ignored.
+    // Start at the group holding v0; its lanes below v0 are computed and ignored, and so are those
+    // at or past v1 in the last step's groups.
     Op.localGet, V0, ...i32Const(-lanes), Op.i32And, Op.localSet, V,
     Op.localGet, V, ...i32Const(Math.log2(lanes)), Op.i32ShrU, ...i32Const(shape.stride), Op.i32Mul, ...i32Const(TABLE), Op.i32Add, Op.localSet, PTR,
     ...block(Op.loop, [
       ...emitted.body,
       ...check,
-      Op.localGet, PTR, ...i32Const(shape.stride), Op.i32Add, Op.localSet, PTR,
-      Op.localGet, V, ...i32Const(lanes), Op.i32Add, Op.localTee, V, Op.localGet, V1, Op.i32LtU, Op.brIf, 0
+      Op.localGet, PTR, ...i32Const(groups * shape.stride), Op.i32Add, Op.localSet, PTR,
+      Op.localGet, V, ...i32Const(groups * lanes), Op.i32Add, Op.localTee, V, Op.localGet, V1, Op.i32LtU, Op.brIf, 0
     ]),
     Op.localGet, N
   ]
-  return assembleModule(pagesFor(0), I32_LOCALS, compared.length + 1 + emitted.locals, code)
+  return assembleModule(pagesFor(0), I32_LOCALS, compared.length + groups + emitted.locals, code)
 }
 
 const pagesFor = (largeBytes: number) => Math.ceil((LARGE + largeBytes) / PAGE_BYTES) + 1
