@@ -13,6 +13,7 @@ import { hashBytes } from '../shared/kernels/scalar.ts'
 import { search } from '../shared/kernels/search.ts'
 import type { KernelFactory } from '../shared/kernels/segment-kernel.ts'
 import { fastKernels } from '../shared/kernels/index.ts'
+import { mayMatch, passesBitmaps, targetSetOfKeys } from '../shared/kernels/targets.ts'
 import { UNSALTED, referenceDigest, seededRandom } from './helpers.ts'
 
 const digest = (algorithm: Algorithm, data: Uint8Array) => referenceDigest(algorithm, data)
@@ -114,6 +115,28 @@ describe.each(KERNEL_SETS)('%s kernel search', (_, kernels) => {
     const targets = picks.map((i) => digest('sha1', candidateAt(keyspace, i)))
     const result = search({ algorithm: 'sha1', targets, keyspace }, 0n, 1_000_000, { kernels })
     expect(result.hits.length).toBe(picks.length)
+  })
+})
+
+// The prefilter every kernel shares: it may pass a key word no target has, never reject one a target
+// has, and at 100,000 targets it must stay selective (its sizes are chosen for speed, targets.ts).
+describe('target bitmaps', () => {
+  it('pass every target and few others, at 100,000 targets', () => {
+    const random = seededRandom()
+    const word = () => Math.floor(random() * 2 ** 32) | 0
+    const keys = Int32Array.from({ length: 100_000 }, word)
+    const set = targetSetOfKeys('md5', keys)
+    expect(keys.every((key) => mayMatch(set, key))).toBe(true)
+    const small = { ...set, large: set.large.map(() => 0xffffffff) }
+    let passSmall = 0
+    let passBoth = 0
+    for (let i = 0; i < 200_000; i++) {
+      const key = word()
+      if (passesBitmaps(small, key)) passSmall++
+      if (passesBitmaps(set, key)) passBoth++
+    }
+    expect(passSmall / 200_000).toBeLessThan(0.05) // 3.7% expected: two bits in one word
+    expect(passBoth / 200_000).toBeLessThan(0.006) // 0.35% expected
   })
 })
 

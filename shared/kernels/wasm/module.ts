@@ -25,7 +25,8 @@ export const MAX_TABLE_VALUES = 16_384
 export const PREFIX = 0 // the padded block, tail bytes zeroed, as native words
 export const TARGETS = 128 // key words of up to MAX_COMPARED_TARGETS targets, then the small bitmap's mask and the large one's shift
 const SMALL_MASK = TARGETS + 4 * MAX_COMPARED_TARGETS
-const LARGE_SHIFT = SMALL_MASK + 4
+const SMALL_BITS = SMALL_MASK + 4
+const LARGE_SHIFT = SMALL_BITS + 4
 // Each group's key words and, reversed, its lanes that matched a compared value: the lane checks read
 // them from here rather than from the vectors themselves (see buildSearchModule).
 const KEY_LANES = 256
@@ -39,9 +40,9 @@ const LARGE = SMALL + 2 ** SMALL_BITMAP_MAX_BITS / 8
 const PAGE_BYTES = 65_536
 
 // Parameters and locals of the emitted function, by index.
-const V0 = 0; const V1 = 1; const PTR = 2; const V = 3; const N = 4; const X = 5; const TV = 6; const MASK = 7; const SHIFT = 8; const B = 9
-const I32_LOCALS = 8
-const FIRST_V128 = 10 // then the compared targets, the lanes matching them, then the graph's values
+const V0 = 0; const V1 = 1; const PTR = 2; const V = 3; const N = 4; const X = 5; const TV = 6; const MASK = 7; const SHIFT = 8; const B = 9; const BITS = 10; const M = 11
+const I32_LOCALS = 10
+const FIRST_V128 = 12 // then the compared targets, the lanes matching them, then the graph's values
 
 export type ModuleShape = {
   hash: HashFunction
@@ -102,8 +103,9 @@ export function buildSearchModule (shape: ModuleShape, message: (g: Graph) => Va
       ...(reversed
         ? [...i32Const(0), Op.i32Load, ...memarg(2, MATCHED_LANES + 16 * group + (wide ? 8 : 4) * lane), ...block(Op.if, record)]
         : [
+            ...i32Const(1), Op.localGet, X, Op.i32Shl, ...i32Const(1), Op.localGet, X, Op.localGet, BITS, Op.i32ShrU, Op.i32Shl, Op.i32Or, Op.localTee, M,
             Op.localGet, X, Op.localGet, MASK, Op.i32And, ...i32Const(3), Op.i32ShrU, ...i32Const(~3), Op.i32And,
-            Op.i32Load, ...memarg(2, SMALL), Op.localGet, X, Op.i32ShrU, ...i32Const(1), Op.i32And,
+            Op.i32Load, ...memarg(2, SMALL), Op.i32And, Op.localGet, M, Op.i32Eq,
             ...block(Op.if, [
               Op.localGet, X, Op.localGet, SHIFT, Op.i32ShrU, Op.localTee, B, ...i32Const(3), Op.i32ShrU, ...i32Const(~3), Op.i32And,
               Op.i32Load, ...memarg(2, LARGE), Op.localGet, B, Op.i32ShrU, ...i32Const(1), Op.i32And,
@@ -139,6 +141,7 @@ export function buildSearchModule (shape: ModuleShape, message: (g: Graph) => Va
   ])
   const code = [
     ...i32Const(0), Op.i32Load, ...memarg(2, SMALL_MASK), Op.localSet, MASK,
+    ...i32Const(0), Op.i32Load, ...memarg(2, SMALL_BITS), Op.localSet, BITS,
     ...i32Const(0), Op.i32Load, ...memarg(2, LARGE_SHIFT), Op.localSet, SHIFT,
     ...loadTargets,
     ...emitted.preamble,
@@ -172,6 +175,7 @@ export function instantiate (key: string, build: () => Uint8Array, targets: Targ
   new Uint32Array(memory.buffer, SMALL, targets.small.length).set(targets.small)
   new Uint32Array(memory.buffer, LARGE, targets.large.length).set(targets.large)
   words[SMALL_MASK / 4] = targets.smallMask
+  words[SMALL_BITS / 4] = targets.smallBits
   words[LARGE_SHIFT / 4] = targets.largeShift
   for (let i = 0; i < compared; i++) words[TARGETS / 4 + i] = targets.keyWords[i]
   return { search, memory }
