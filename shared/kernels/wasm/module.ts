@@ -23,7 +23,7 @@ export const MAX_TABLE_VALUES = 16_384
 
 // Memory layout (bytes). The large bitmap goes last because its size depends on the target count.
 export const PREFIX = 0 // the padded block, tail bytes zeroed, as native words
-export const TARGETS = 128 // key words of up to MAX_COMPARED_TARGETS targets, then the small bitmap's mask and the large one's shift
+export const TARGETS = 128 // key words of up to MAX_COMPARED_TARGETS targets, then the bitmaps' mask and shifts
 const SMALL_MASK = TARGETS + 4 * MAX_COMPARED_TARGETS
 const SMALL_BITS = SMALL_MASK + 4
 const LARGE_SHIFT = SMALL_BITS + 4
@@ -40,7 +40,7 @@ const LARGE = SMALL + 2 ** SMALL_BITMAP_MAX_BITS / 8
 const PAGE_BYTES = 65_536
 
 // Parameters and locals of the emitted function, by index.
-const V0 = 0; const V1 = 1; const PTR = 2; const V = 3; const N = 4; const X = 5; const TV = 6; const MASK = 7; const SHIFT = 8; const B = 9; const BITS = 10; const M = 11
+const V0 = 0; const V1 = 1; const PTR = 2; const V = 3; const N = 4; const X = 5; const TV = 6; const MASK = 7; const SHIFT = 8; const B = 9; const ABOVE = 10; const TWO_BITS = 11
 const I32_LOCALS = 10
 const FIRST_V128 = 12 // then the compared targets, the lanes matching them, then the graph's values
 
@@ -83,8 +83,9 @@ export function buildSearchModule (shape: ModuleShape, message: (g: Graph) => Va
   const matches = Array.from({ length: groups }, (_, group) => FIRST_V128 + compared.length + group) // a group's lanes equal to a compared value, when reversed
   const emitted = g.emit(outputs, { firstLocal: FIRST_V128 + compared.length + groups, tailPointer: PTR, prefixAddress: PREFIX })
 
-  // Per lane of a group: reversed, whether it matched a compared value; else the small bitmap (bit
-  // x & mask), then the large one (bit x >>> shift).
+  // Per lane of a group: reversed, whether it matched a compared value; else the small bitmap (bits
+  // x & 31 and (x >>> smallBits) & 31 of the word holding bit x & mask: targets.ts), then the large
+  // one (bit x >>> shift).
   const laneCheck = (group: number, lane: number) => {
     // The key word of a lane: for SHA-512, the high half of the 64-bit word.
     const extract = [...i32Const(0), Op.i32Load, ...memarg(2, KEY_LANES + 16 * group + (wide ? 8 * lane + 4 : 4 * lane))]
@@ -103,9 +104,9 @@ export function buildSearchModule (shape: ModuleShape, message: (g: Graph) => Va
       ...(reversed
         ? [...i32Const(0), Op.i32Load, ...memarg(2, MATCHED_LANES + 16 * group + (wide ? 8 : 4) * lane), ...block(Op.if, record)]
         : [
-            ...i32Const(1), Op.localGet, X, Op.i32Shl, ...i32Const(1), Op.localGet, X, Op.localGet, BITS, Op.i32ShrU, Op.i32Shl, Op.i32Or, Op.localTee, M,
+            ...i32Const(1), Op.localGet, X, Op.i32Shl, ...i32Const(1), Op.localGet, X, Op.localGet, ABOVE, Op.i32ShrU, Op.i32Shl, Op.i32Or, Op.localTee, TWO_BITS,
             Op.localGet, X, Op.localGet, MASK, Op.i32And, ...i32Const(3), Op.i32ShrU, ...i32Const(~3), Op.i32And,
-            Op.i32Load, ...memarg(2, SMALL), Op.i32And, Op.localGet, M, Op.i32Eq,
+            Op.i32Load, ...memarg(2, SMALL), Op.i32And, Op.localGet, TWO_BITS, Op.i32Eq,
             ...block(Op.if, [
               Op.localGet, X, Op.localGet, SHIFT, Op.i32ShrU, Op.localTee, B, ...i32Const(3), Op.i32ShrU, ...i32Const(~3), Op.i32And,
               Op.i32Load, ...memarg(2, LARGE), Op.localGet, B, Op.i32ShrU, ...i32Const(1), Op.i32And,
@@ -141,7 +142,7 @@ export function buildSearchModule (shape: ModuleShape, message: (g: Graph) => Va
   ])
   const code = [
     ...i32Const(0), Op.i32Load, ...memarg(2, SMALL_MASK), Op.localSet, MASK,
-    ...i32Const(0), Op.i32Load, ...memarg(2, SMALL_BITS), Op.localSet, BITS,
+    ...i32Const(0), Op.i32Load, ...memarg(2, SMALL_BITS), Op.localSet, ABOVE,
     ...i32Const(0), Op.i32Load, ...memarg(2, LARGE_SHIFT), Op.localSet, SHIFT,
     ...loadTargets,
     ...emitted.preamble,
