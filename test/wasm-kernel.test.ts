@@ -8,6 +8,7 @@ import { odometerDigits, type Segment } from '../shared/keyspace/keyspace.ts'
 import { HASH_SHAPES, digestWords, hashBytes } from '../shared/kernels/scalar.ts'
 import { scalarSegmentKernel } from '../shared/kernels/scalar-search.ts'
 import { keyOf, targetSet, type TargetSet } from '../shared/kernels/targets.ts'
+import { BlockKernel } from '../shared/kernels/wasm/block-kernel.ts'
 import { layoutFor, wasmSimdKernel } from '../shared/kernels/wasm/kernel.ts'
 
 const SINGLE_BLOCK_MAX: Record<Algorithm, number> = { md4: 55, md5: 55, sha1: 55, sha256: 55, sha512: 111 }
@@ -176,6 +177,26 @@ describe('WASM SIMD kernel', () => {
     const maybes = new Int32Array(4)
     expect(kernel.run(1, maybes)).toBe(1)
     expect([kernel.found, maybes[0]]).toEqual([1, 0])
+  })
+
+  // Kernels of one shape and target set share a WASM instance (module.ts instantiate): the latest
+  // takes it over and must start clean; the one before may not run again.
+  it('takes over the instance of the kernel before, starting clean and stopping that one', () => {
+    const targets = targetSet('md5', [hashBytes('md5', Buffer.from('abc'))])
+    const first = BlockKernel.create('md5', targets, 64)!
+    first.scratch.set(Buffer.from('x'.repeat(50)))
+    first.commit(0, 50)
+    expect(first.run(1)).toBe(0)
+    const second = BlockKernel.create('md5', targets, 64)!
+    second.scratch.set(Buffer.from('abc'))
+    second.commit(0, 3)
+    expect(second.run(1)).toBe(1)
+    expect(() => first.run(1)).toThrow(/took over/)
+
+    const segment: Segment = { charsets: [Uint8Array.of(0x61, 0x62, 0x63)], first: 0n, count: 3n, start: 0n }
+    const before = wasmSimdKernel(targets, segment, odometerDigits(segment, 0n))!
+    wasmSimdKernel(targets, segment, odometerDigits(segment, 0n))
+    expect(() => before.run(3, new Int32Array(4))).toThrow(/took over/)
   })
 
   it('leaves candidates longer than one block, and the empty candidate, to the scalar kernel', () => {

@@ -26,7 +26,7 @@ export class BlockKernel {
 
   private constructor (hash: HashFunction, targets: TargetSet, scratchBytes: number) {
     const compared = comparedFor(targets)
-    const { search, memory } = instantiate(`block ${hash} ${compared}`, () => buildSearchModule({ hash, compared, stride: GROUP_BYTES }, (g) => Array.from({ length: 16 }, (_, w) => g.entry(w))), targets, compared)
+    const { search, memory } = instantiate(`block ${hash} ${compared}`, () => buildSearchModule({ hash, compared, stride: GROUP_BYTES }, (g) => Array.from({ length: 16 }, (_, w) => g.entry(w))), targets, compared, this)
     const shape = HASH_SHAPES[hash]
     const wordBytes = widthOf(hash) / 8
     this.maxLength = shape.blockBytes - 1 - shape.lengthBytes
@@ -34,7 +34,9 @@ export class BlockKernel {
     this.capacity = (TABLE_BYTES / GROUP_BYTES) * lanes
     this.#search = search
     this.#table = new Int32Array(memory.buffer)
-    this.#chunks = new Int32Array(this.capacity) // memory starts zeroed
+    // The last block kernel of this shape may have left messages: start from zeros, as #chunks says.
+    new Uint8Array(memory.buffer, TABLE, TABLE_BYTES).fill(0)
+    this.#chunks = new Int32Array(this.capacity)
     // Groups of `lanes` slots share GROUP_BYTES; within one, lane L's words start L words in.
     this.#slotAt = Int32Array.from({ length: this.capacity }, (_, slot) => (TABLE + Math.floor(slot / lanes) * GROUP_BYTES + (slot % lanes) * wordBytes) / 4)
     this.#swap = shape.bigEndian

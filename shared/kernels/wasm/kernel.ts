@@ -138,7 +138,7 @@ class WasmKernel implements SegmentKernel {
 
   constructor (layout: Layout, targets: TargetSet, segment: Segment, digits: Int32Array, limit?: bigint) {
     const stride = 16 * layout.tailWords.length
-    const { search, memory } = instantiate(`segment ${JSON.stringify(layout)}`, () => buildSearchModule({ hash: layout.hash, compared: layout.compared, stride, reversedWord: layout.reversedWord }, (g) => messageWords(g, layout)), targets, layout.compared)
+    const { search, memory } = instantiate(`segment ${JSON.stringify(layout)}`, () => buildSearchModule({ hash: layout.hash, compared: layout.compared, stride, reversedWord: layout.reversedWord }, (g) => messageWords(g, layout)), targets, layout.compared, this)
     this.#search = search
     this.#words = new Int32Array(memory.buffer)
     this.#targets = targets

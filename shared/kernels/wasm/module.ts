@@ -165,21 +165,48 @@ const pagesFor = (largeBytes: number) => Math.ceil((LARGE + largeBytes) / PAGE_B
 
 const modules = new Map<string, WebAssembly.Module>()
 
-// One compiled module per distinct shape and message, instantiated over a fresh memory holding the
-// targets. Returns the search function and the memory.
-export function instantiate (key: string, build: () => Uint8Array, targets: TargetSet, compared: number): { search: (v0: number, v1: number) => number, memory: WebAssembly.Memory } {
+type Search = (v0: number, v1: number) => number
+type Instance = { search: Search, memory: WebAssembly.Memory, owner: object }
+// A thread runs one kernel at a time, so a kernel takes over the instance that the last kernel of its
+// module and target set left, bitmaps already written. A fresh memory for each chunk piece (2.5 MiB
+// with a million targets) was freed only when the GC got to it: a million-target job's worker grew
+// by hundreds of MB.
+const instances = new WeakMap<TargetSet, Map<string, Instance>>()
+
+// One compiled module per distinct shape and message, instantiated once per target set over a memory
+// holding the targets. Returns the search function, which only `owner` may call (until another
+// kernel takes the instance over), and the memory.
+export function instantiate (key: string, build: () => Uint8Array, targets: TargetSet, compared: number, owner: object): { search: Search, memory: WebAssembly.Memory } {
+  let byKey = instances.get(targets)
+  if (!byKey) instances.set(targets, byKey = new Map())
+  let instance = byKey.get(key)
+  if (!instance) byKey.set(key, instance = create(key, build, targets))
+  instance.owner = owner
+  // Reversed kernels write their own values here per call.
+  const words = new Int32Array(instance.memory.buffer)
+  for (let i = 0; i < compared; i++) words[TARGETS / 4 + i] = targets.keyWords[i]
+  const taken = instance
+  return {
+    search: (v0, v1) => {
+      if (taken.owner !== owner) throw new Error('a WASM kernel ran after another kernel took over its instance')
+      return taken.search(v0, v1)
+    },
+    memory: instance.memory
+  }
+}
+
+function create (key: string, build: () => Uint8Array, targets: TargetSet): Instance {
   let module = modules.get(key)
   if (!module) modules.set(key, module = new WebAssembly.Module(build()))
   const memory = new WebAssembly.Memory({ initial: pagesFor(targets.large.byteLength) })
-  const search = new WebAssembly.Instance(module, { env: { memory } }).exports.search as (v0: number, v1: number) => number
+  const search = new WebAssembly.Instance(module, { env: { memory } }).exports.search as Search
   const words = new Int32Array(memory.buffer)
   new Uint32Array(memory.buffer, SMALL, targets.small.length).set(targets.small)
   new Uint32Array(memory.buffer, LARGE, targets.large.length).set(targets.large)
   words[SMALL_MASK / 4] = targets.smallMask
   words[SMALL_BITS / 4] = targets.smallBits
   words[LARGE_SHIFT / 4] = targets.largeShift
-  for (let i = 0; i < compared; i++) words[TARGETS / 4 + i] = targets.keyWords[i]
-  return { search, memory }
+  return { search, memory, owner: memory }
 }
 
 // Where message byte `position` sits within its word once the word is stored as WASM loads it,
