@@ -2,13 +2,13 @@
 // memory. Opcodes are from the core spec (§5.4) and the fixed-width SIMD proposal (0xfd prefix).
 export const Op = {
   if: 0x04, loop: 0x03, end: 0x0b, brIf: 0x0d, localGet: 0x20, localSet: 0x21, localTee: 0x22,
-  i32Load: 0x28, i64Load: 0x29, i32Store: 0x36, i32Const: 0x41, i64Const: 0x42,
+  i32Load: 0x28, i64Load: 0x29, i32Store: 0x36, i32Const: 0x41,
   i32Eq: 0x46, i32LtU: 0x49, i32GeU: 0x4f, i32Add: 0x6a, i32Mul: 0x6c, i32And: 0x71, i32Or: 0x72, i32Shl: 0x74, i32ShrU: 0x76,
-  i64ShrU: 0x88, i32WrapI64: 0xa7, i64ExtendI32U: 0xad
+  i64ExtendI32U: 0xad
 } as const
 
 export const Simd = {
-  load: 0x00, store: 0x0b, const: 0x0c, i32x4Splat: 0x11, i64x2Splat: 0x12, i32x4ExtractLane: 0x1b, i64x2ExtractLane: 0x1d,
+  load: 0x00, store: 0x0b, const: 0x0c, i32x4Splat: 0x11, i64x2Splat: 0x12,
   i32x4Eq: 0x37, and: 0x4e, or: 0x50, xor: 0x51, bitselect: 0x52, anyTrue: 0x53,
   i32x4Shl: 0xab, i32x4ShrU: 0xad, i32x4Add: 0xae, i64x2Shl: 0xcb, i64x2ShrU: 0xcd, i64x2Add: 0xce, i64x2Eq: 0xd6
 } as const
@@ -42,7 +42,6 @@ export function sleb (value: bigint): number[] {
 }
 
 export const i32Const = (value: number) => [Op.i32Const, ...sleb(BigInt(value | 0))]
-export const i64Const = (value: bigint) => [Op.i64Const, ...sleb(BigInt.asIntN(64, value))]
 export const simd = (op: number) => [0xfd, ...uleb(op)]
 export const memarg = (alignLog2: number, offset: number) => [...uleb(alignLog2), ...uleb(offset)]
 export const block = (kind: typeof Op.if | typeof Op.loop, body: number[]) => [kind, VOID_BLOCK, ...body, Op.end]
