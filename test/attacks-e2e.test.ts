@@ -1,14 +1,14 @@
 // Word attacks through the whole product on loopback: rules (-a 0 -r) with a worker killed mid-job,
 // hybrid attacks (-a 6, -a 7) through the server's command line, and a rules job restored after the
 // server is killed. Plaintexts are random (seeded) and planted at random places.
-import { afterEach, describe, expect, it } from 'vitest'
+import { describe, expect, it } from 'vitest'
 import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { Orchestrator } from '../server/index.ts'
 import { keyspaceFrom } from '../shared/keyspace/keyspace.ts'
 import { RULE_BUFFER_BYTES, applyRules, parseRules } from '../shared/rules/rules.ts'
-import { cli, eventually, expectChunksTile, hex, killAfterChunks, listeningPort, TOKEN, within, workerArgs, type Run } from './helpers.ts'
+import { cli, eventually, expectChunksTile, hex, killAfterChunks, listeningPort, TOKEN, within, workerArgs } from './helpers.ts'
 
 const SEED = Number(process.env.TEST_SEED ?? 7_700_123)
 const BEST64 = new URL('./vectors/rules/best64.rule', import.meta.url).pathname
@@ -36,13 +36,6 @@ function ruleCandidate (words: string[], index: number): Buffer {
   return Buffer.from(buf.subarray(0, applyRules([rules], index % rules.count, buf, word.length)))
 }
 
-const children: Run[] = []
-afterEach(async () => {
-  for (const run of children.splice(0)) {
-    run.child.kill('SIGKILL')
-    await run.exit
-  }
-})
 
 describe('word attacks end to end', () => {
   it('-a 0 with best64: a worker killed mid-job, every plant found, every candidate counted once', async () => {
@@ -57,8 +50,7 @@ describe('word attacks end to end', () => {
       const worker = (name: string) => {
         const [script, ...args] = workerArgs(orch.port, name)
         const run = cli(script, args)
-        children.push(run)
-        return run
+              return run
       }
       // The victim works alone until it is mid-chunk, so the kill always takes work from it.
       const victim = worker('victim')
@@ -86,7 +78,6 @@ describe('word attacks end to end', () => {
       const planted = [join(words[next(words.length)], `${next(10)}`), join(words[next(words.length)], `${next(10)}z${next(10)}`), join(words[words.length - 1], '9!9')]
       const server = cli('server/cli/main.ts', ['--host', '127.0.0.1', '--port', '0', '--headless', '--potfile-disable', '--no-download', '--exit-when-done', '--local-worker', '--token', TOKEN,
         '-a', attack, '--wordlist', path, '--mask', ...mask, ...planted.flatMap((p) => ['--target', hex('sha1', p)]), '--algo', 'sha1'])
-      children.push(server)
       expect(await within(120_000, server.exit, `-a ${attack} server exit`), server.stderr).toBe(0)
       expect(server.stdout.split('\n').filter(Boolean).sort()).toEqual(planted.map((p) => `${hex('sha1', p)}:${p}`).sort())
       expect(server.stderr).toMatch(new RegExp(`job 1 found: 3/3 found, \\d+/${keyspace.size} candidates`))
@@ -102,14 +93,11 @@ describe('word attacks end to end', () => {
     const planted = ruleCandidate(words, size - 1 - next(1000))
     const common = ['--host', '127.0.0.1', '--headless', '--potfile-disable', '--no-download', '--session', journal, '--key', join(dir, 'server.key')]
     const first = cli('server/cli/main.ts', [...common, '--port', '0', '--algo', 'md5', '--target', hex('md5', planted), '--target', hex('md5', 'absent'), '--wordlist', path, '-r', BEST64], { TASKORCH_TOKEN: TOKEN })
-    children.push(first)
     const port = await listeningPort(first)
     const [script, ...args] = workerArgs(port, 'w')
-    const worker = cli(script, args)
-    children.push(worker)
+    cli(script, args)
     await killAfterChunks(first, journal)
     const second = cli('server/cli/main.ts', [...common, '--port', String(port), '--restore', '--exit-when-done'], { TASKORCH_TOKEN: TOKEN })
-    children.push(second)
     expect(await within(120_000, second.exit, 'restored server exit'), second.stderr).toBe(1)
     expect(second.stderr).toMatch(new RegExp(`job 1 exhausted: 1/2 found, ${size}/${size} candidates`))
     expect(second.stdout).toBe(`${hex('md5', planted)}:${planted.toString('latin1')}\n`)

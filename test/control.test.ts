@@ -1,7 +1,7 @@
 // A long-lived server steered by `npm run ctl`: started with no job, given a hash-list job (its files
 // uploaded) and a mask job, restarted with --restore, one job watched to its end and its results
 // read, the other cancelled; the workers' token is refused with a clear message.
-import { afterEach, describe, expect, it, onTestFinished } from 'vitest'
+import { describe, expect, it, onTestFinished } from 'vitest'
 import { createHash } from 'node:crypto'
 import { spawn } from 'node:child_process'
 import { once } from 'node:events'
@@ -12,19 +12,11 @@ import { buildCtlBundle } from '../worker/bundle/build.ts'
 import { ControlClient } from '../server/ctl/client.ts'
 import { Orchestrator } from '../server/orchestrator.ts'
 import { ConnectionClosedError, RemoteError } from '../shared/errors.ts'
-import { TOKEN, cli, hex, listeningPort, tempDir, within, workerArgs, type Run } from './helpers.ts'
+import { TOKEN, cli, hex, listeningPort, tempDir, within, workerArgs, type Run, WAIT_MS } from './helpers.ts'
 
-const children: Run[] = []
-afterEach(async () => {
-  for (const run of children.splice(0)) {
-    run.child.kill('SIGKILL')
-    await run.exit
-  }
-})
 
 function start (file: string, args: string[], home: string, env: Record<string, string> = {}): Run {
   const run = cli(file, args, { XDG_CONFIG_HOME: home, ...env })
-  children.push(run)
   return run
 }
 
@@ -39,7 +31,6 @@ describe('npm run ctl', () => {
     let port = await listeningPort(run)
     const ctl = async (args: string[], env: Record<string, string> = {}) => {
       const c = cli('server/ctl/main.ts', ['--port', String(port), ...args], { XDG_CONFIG_HOME: home, ...env })
-      children.push(c)
       const code = await within(30_000, c.exit, `ctl ${args.join(' ')}`)
       return { code, stdout: c.stdout, stderr: c.stderr }
     }
@@ -150,7 +141,7 @@ describe('npm run ctl', () => {
     const client = await ControlClient.connect({ host: '127.0.0.1', port: orch.port, adminToken: admin })
     expect((await client.request({ type: 'jobs' })).jobs).toEqual([])
     const started = Date.now()
-    await within(10_000, orch.stop(), 'the server stopping')
+    await within(WAIT_MS, orch.stop(), 'the server stopping')
     expect(Date.now() - started).toBeLessThan(1_000)
     await expect(client.request({ type: 'jobs' })).rejects.toThrow(ConnectionClosedError)
   })
@@ -159,7 +150,6 @@ describe('npm run ctl', () => {
     const home = tempDir('taskorch-ctl-')
     const ctl = async (args: string[]) => {
       const c = cli('server/ctl/main.ts', ['--port', '1', '--admin-token', TOKEN, ...args], { XDG_CONFIG_HOME: home })
-      children.push(c)
       const code = await within(30_000, c.exit, `ctl ${args.join(' ')}`)
       return { code, stderr: c.stderr }
     }

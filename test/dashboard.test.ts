@@ -17,7 +17,7 @@ import { jobFromForm } from '../server/cli/flags.ts'
 import type { JobRequest } from '../server/jobs.ts'
 import { formatDuration } from '../server/ui/format.ts'
 import { plural } from '../shared/plural.ts'
-import { TOKEN, eventually } from './helpers.ts'
+import { TOKEN, eventually, WAIT_MS } from './helpers.ts'
 
 const HEADER = { listen: '0.0.0.0:8080', fingerprint: 'abcd1234', serverKey: 'SHA256:test', workerCommand: 'npm run worker -- --host 10.0.0.2 --port 8080' }
 const md5 = (text: string) => createHash('md5').update(text).digest('hex')
@@ -105,7 +105,7 @@ describe('Dashboard', () => {
     const socket = net.connect(orch.port, '127.0.0.1')
     cleanup.push(() => socket.destroy())
     await new Promise((resolve) => socket.once('connect', resolve))
-    await eventually(() => orch.connecting.length > 0, 5_000, 'a connecting peer')
+    await eventually(() => orch.connecting.length > 0, WAIT_MS, 'a connecting peer')
     expect(dashboard.view().workers).toEqual([expect.objectContaining({ address: expect.stringMatching(/127\.0\.0\.1/), state: 'connecting' })])
   })
 
@@ -168,32 +168,32 @@ describe('terminal UI on a fake terminal', () => {
     expect(text()).toContain('line 60 ')
 
     await press('a')
-    await eventually(() => text().includes('add a job'), 5_000, 'the form')
+    await eventually(() => text().includes('add a job'), WAIT_MS, 'the form')
     // Pasted in one go, as a terminal delivers a paste: every character lands, tabs move on.
     await press(`${md5('x')}\t\t\t\t\t?1?1?d\t\t\t?l\t\t\t\t2-3\t7`)
     await press('\r')
-    await eventually(() => added.length === 1, 5_000, 'the job from the form')
+    await eventually(() => added.length === 1, WAIT_MS, 'the job from the form')
     expect(added).toEqual([{
       algorithm: 'md5', targets: md5('x'), targetsFile: '', username: '', hexSalt: '', attackMode: '', keyspace: '?1?1?d', wordlist: '', rules: '',
       charset1: '?l', charset2: '', charset3: '', charset4: '', increment: '2-3', priority: '07'
     }])
     expect(source.jobs).toHaveLength(2)
-    await eventually(() => text().includes('job 2 added'), 5_000, 'the confirmation')
-    await eventually(() => !text().includes('job 2 added'), 5_000, 'the confirmation closing by itself')
+    await eventually(() => text().includes('job 2 added'), WAIT_MS, 'the confirmation')
+    await eventually(() => !text().includes('job 2 added'), WAIT_MS, 'the confirmation closing by itself')
 
     // Cancelling asks first, with the job's figures; n keeps it.
     await press('c')
-    await eventually(() => /Cancel job 1 \(0\.0% searched, 0\/2 found\)\?/.test(text()), 5_000, 'the cancel question')
+    await eventually(() => /Cancel job 1 \(0\.0% searched, 0\/2 found\)\?/.test(text()), WAIT_MS, 'the cancel question')
     await press('n')
     expect(source.jobs[0].status).toBe('running')
     await press('q')
-    await eventually(() => /2 job\(s\) still running\. Quit anyway\?/.test(text()), 5_000, 'the question')
+    await eventually(() => /2 job\(s\) still running\. Quit anyway\?/.test(text()), WAIT_MS, 'the question')
     expect(text()).not.toContain('(y/n)') // one set of choices: the buttons
     await press('n')
     expect(quits).toBe(0)
     for (const job of source.jobs) job.cancel()
     await press('q')
-    await eventually(() => quits === 1, 5_000, 'quit')
+    await eventually(() => quits === 1, WAIT_MS, 'quit')
   })
 
   it('j steps aside and prints the join line whole, to copy; any key brings the dashboard back', async () => {
@@ -229,17 +229,17 @@ describe('terminal UI on a fake terminal', () => {
     })
     cleanup.push(() => tui.destroy())
     await press('a')
-    await eventually(() => text().includes('add a job'), 5_000, 'the form')
+    await eventually(() => text().includes('add a job'), WAIT_MS, 'the form')
     await press('zz\t\t\t\t\t0-10\r')
-    await eventually(() => text().includes('"zz" is not an md5 hash: expected 32 hex digits'), 3_000, 'the refusal')
+    await eventually(() => text().includes('"zz" is not an md5 hash: expected 32 hex digits'), WAIT_MS, 'the refusal')
     expect(text()).toContain('add a job') // still open, values kept: mend the digest and go on
     await press('\x1b[A\x1b[A\x1b[A\x1b[A\x1b[A\x7f\x7f' + md5('y') + '\r') // up to the digests, mend them, enter
-    await eventually(() => requests.length === 1, 3_000, 'the job')
+    await eventually(() => requests.length === 1, WAIT_MS, 'the job')
     expect(requests[0]).toMatchObject({ algorithm: 'md5', keyspace: { type: 'range', start: '0', end: '10' }, priority: 0 })
-    await eventually(() => !text().includes('add a job'), 3_000, 'the form closing after the job')
+    await eventually(() => !text().includes('add a job'), WAIT_MS, 'the form closing after the job')
     await press('a')
-    await eventually(() => text().includes('add a job'), 3_000, 'the form again')
+    await eventually(() => text().includes('add a job'), WAIT_MS, 'the form again')
     await press('\x1b')
-    await eventually(() => !text().includes('add a job'), 3_000, 'esc closing the form')
+    await eventually(() => !text().includes('add a job'), WAIT_MS, 'esc closing the form')
   })
 })

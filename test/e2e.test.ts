@@ -1,5 +1,5 @@
 // The whole product on loopback: an in-process Orchestrator, real worker processes, real kills.
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest'
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { spawn } from 'node:child_process'
 import net from 'node:net'
 import { once } from 'node:events'
@@ -8,7 +8,7 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { Orchestrator, outcomeJson } from '../server/index.ts'
 import type { ServerMessage } from '../shared/protocol/messages.ts'
-import { cli, connectTestSession, eventually, expectChunksTile, HELLO, hex, killAfterChunks, listeningPort, ROOT, TOKEN, within, workerArgs, type Run } from './helpers.ts'
+import { cli, connectTestSession, eventually, expectChunksTile, HELLO, hex, killAfterChunks, listeningPort, ROOT, TOKEN, within, workerArgs, type Run, WAIT_MS } from './helpers.ts'
 
 // A hash list with a comment, a blank line and CRLF endings, whose fourth line is not a digest.
 const BAD_LIST = join(mkdtempSync(join(tmpdir(), 'taskorch-list-')), 'bad-list.txt')
@@ -17,18 +17,10 @@ writeFileSync(BAD_LIST, `# targets\r\n${hex('md5', 'a')}\r\n\r\nxyz\r\n`)
 const BAD_RULES = join(mkdtempSync(join(tmpdir(), 'taskorch-rules-')), 'bad.rule')
 writeFileSync(BAD_RULES, ':\n# fine so far\n$1 X\n')
 
-const children: Run[] = []
 function startWorker (port: number, name: string, extra: string[] = []): Run {
   const [script, ...args] = workerArgs(port, name)
   const run = cli(script, [...args, ...extra])
-  children.push(run)
   return run
-}
-async function killAll () {
-  for (const run of children.splice(0)) {
-    run.child.kill('SIGKILL')
-    await run.exit
-  }
 }
 
 describe('end to end on loopback', () => {
@@ -37,14 +29,13 @@ describe('end to end on loopback', () => {
     orch = new Orchestrator({ host: '127.0.0.1', port: 0, token: TOKEN, timings: { heartbeatIntervalMs: 200, heartbeatTimeoutMs: 1500 } })
     await orch.start()
   })
-  afterEach(killAll)
   afterAll(() => orch.stop())
 
   it('two worker processes find MD5, SHA-1, SHA-256, SHA-512 and NTLM targets', async () => {
     const joined = new Promise<void>((resolve) => { let n = 0; orch.on('worker-joined', () => { if (++n === 2) resolve() }) })
     startWorker(orch.port, 'one')
     startWorker(orch.port, 'two')
-    await within(20_000, joined, 'two workers joining')
+    await within(WAIT_MS, joined, 'two workers joining')
     const jobs = (['md5', 'sha1', 'sha256', 'sha512', 'ntlm'] as const).map((algorithm, i) => orch.addTasks({
       algorithm, targets: [hex(algorithm, String(150_000 + i * 7)), hex(algorithm, '3')], keyspace: { type: 'range', start: 0, end: 400_000 }
     }))
@@ -118,11 +109,11 @@ describe('end to end on loopback', () => {
     const job = orch.addTasks({ algorithm: 'md5', targets: [hex('md5', 'x')], keyspace: { type: 'range', start: 0, end: 10n ** 12n } })
     try {
       const worker = startWorker(orch.port, 'leaving')
-      await within(20_000, once(orch, 'job-progress'), 'first progress')
+      await within(WAIT_MS, once(orch, 'job-progress'), 'first progress')
       const left = once(orch, 'worker-left')
       worker.child.kill('SIGTERM')
-      expect(await within(5_000, worker.exit, 'worker exit')).toBe(0)
-      const [state, why] = await within(2_000, left, 'worker-left')
+      expect(await within(WAIT_MS, worker.exit, 'worker exit')).toBe(0)
+      const [state, why] = await within(WAIT_MS, left, 'worker-left')
       expect(state.name).toBe('leaving')
       expect(why).toBe('said goodbye')
       // Nothing is held any more: every candidate is either searched and counted, or up for grabs.
@@ -148,8 +139,8 @@ describe('end to end on loopback', () => {
     })
     session.start()
     session.send({ ...HELLO, name: 'scripted' })
-    expect((await within(10_000, job.done, 'job')).status).toBe('found')
-    await eventually(() => cancelled.length === 3, 2_000, 'cancellations')
+    expect((await within(WAIT_MS, job.done, 'job')).status).toBe('found')
+    await eventually(() => cancelled.length === 3, WAIT_MS, 'cancellations')
     expect(cancelled.sort()).toEqual(tasks.sort())
     session.close('test over')
   })
@@ -165,7 +156,7 @@ describe('end to end on loopback', () => {
     const closed = once(session, 'close')
     session.start()
     session.send({ ...HELLO, name: 'liar' })
-    await within(5_000, closed, 'liar dropped')
+    await within(WAIT_MS, closed, 'liar dropped')
     expect(job.status).toBe('running')
     job.cancel()
     expect((await job.done).status).toBe('cancelled')
@@ -173,12 +164,10 @@ describe('end to end on loopback', () => {
 })
 
 describe('command lines', () => {
-  afterEach(killAll)
 
   it('server --exit-when-done prints hash:plaintext and exits 0 when all are found, 1 when exhausted', async () => {
     for (const [target, code] of [['12345', 0], ['999999', 1]] as const) {
       const server = cli('server/cli/main.ts', ['--host', '127.0.0.1', '--port', '0', '--algo', 'sha256', '--target', hex('sha256', target), '--range', '0-200000', '--headless', '--exit-when-done'], { TASKORCH_TOKEN: TOKEN })
-      children.push(server)
       startWorker(await listeningPort(server), 'cli')
       expect(await within(60_000, server.exit, 'server exit')).toBe(code)
       expect(server.stdout).toBe(code === 0 ? `${hex('sha256', target)}:${target}\n` : '')
@@ -188,7 +177,6 @@ describe('command lines', () => {
   it('server --local-worker searches a hashcat mask with a custom charset and --increment', async () => {
     const server = cli('server/cli/main.ts', ['--host', '127.0.0.1', '--port', '0', '--headless', '--exit-when-done', '--local-worker',
       '--mask', '?u?l?1?d', '-1', 'xyz', '--increment', '--increment-min', '2', '--target', hex('md5', 'Qy'), '--target', hex('md5', 'Zzz9')])
-    children.push(server)
     expect(await within(60_000, server.exit, 'server exit')).toBe(0)
     expect(server.stdout.split('\n').filter(Boolean).sort()).toEqual([`${hex('md5', 'Qy')}:Qy`, `${hex('md5', 'Zzz9')}:Zzz9`])
     expect(server.stderr).toMatch(/job 1: md5, 2 target\(s\), mask \?u\?l\?1\?d -1 xyz --increment 2-4/)
@@ -202,14 +190,12 @@ describe('command lines', () => {
     // The same key file for both runs: the worker pinned the first run's key.
     const common = ['--host', '127.0.0.1', '--headless', '--potfile-disable', '--no-download', '--session', journal, '--key', join(dir, 'server.key')]
     const first = cli('server/cli/main.ts', [...common, '--port', '0', '--algo', 'sha256', '--target', hex('sha256', 'none'), '--target', hex('sha256', '5'), '--range', `0-${size}`], { TASKORCH_TOKEN: TOKEN })
-    children.push(first)
     const port = await listeningPort(first)
     startWorker(port, 'survivor')
     await killAfterChunks(first, journal)
 
     // The same port: the worker reconnects by itself.
     const second = cli('server/cli/main.ts', [...common, '--port', String(port), '--restore', '--exit-when-done'], { TASKORCH_TOKEN: TOKEN })
-    children.push(second)
     expect(await within(60_000, second.exit, 'restored server exit')).toBe(1) // exhausted: the digest is not in the range
     const restored = /restored job 1: (\d+)\/100000000 already searched/.exec(second.stderr)
     expect(restored, second.stderr).not.toBeNull()
@@ -220,8 +206,7 @@ describe('command lines', () => {
 
     // Restoring a session whose jobs have all ended says so and exits, instead of serving forever.
     const third = cli('server/cli/main.ts', [...common, '--port', '0', '--restore', '--exit-when-done'], { TASKORCH_TOKEN: TOKEN })
-    children.push(third)
-    expect(await within(15_000, third.exit, 'third run exit')).toBe(1)
+    expect(await within(WAIT_MS, third.exit, 'third run exit')).toBe(1)
     expect(third.stderr).toMatch(/session .*session\.journal: 1 job\(s\), all ended \(1 exhausted\); nothing left to do/)
   }, 120_000)
 
@@ -232,7 +217,6 @@ describe('command lines', () => {
     writeFileSync(path, words.map((w, i) => w + (i % 2 ? '\r\n' : '\n')).join('').replace('\n', '\n\n').slice(0, -2))
     const server = cli('server/cli/main.ts', ['--host', '127.0.0.1', '--port', '0', '--headless', '--exit-when-done', '--local-worker',
       '--algo', 'sha1', '--wordlist', path, '--target', hex('sha1', words[0]), '--target', hex('sha1', words[399_999]), '--target', hex('sha1', 'absent')])
-    children.push(server)
     expect(await within(60_000, server.exit, 'server exit')).toBe(1) // one target is not in the list
     expect(server.stdout.split('\n').filter(Boolean).sort()).toEqual([`${hex('sha1', words[0])}:${words[0]}`, `${hex('sha1', words[399_999])}:${words[399_999]}`].sort())
     expect(server.stderr).toMatch(/job 1 exhausted: 2\/3 found, 400000\/400000 candidates/)
@@ -264,8 +248,7 @@ describe('command lines', () => {
       [['--potfile', '/nonexistent/dir/pot', '--target', hex('md5', 'a'), '--range', '0-9'], /potfile \/nonexistent\/dir\/pot: its directory \/nonexistent\/dir does not exist/]
     ] as const) {
       const run = cli('server/cli/main.ts', ['--headless', '--host', '127.0.0.1', '--port', '0', '--token', TOKEN, ...args])
-      children.push(run)
-      expect(await within(15_000, run.exit, 'server exit')).toBe(2)
+      expect(await within(WAIT_MS, run.exit, 'server exit')).toBe(2)
       expect(run.stderr).toMatch(message)
       expect(run.stderr).not.toMatch(/listening on/) // checked before the port is opened
     }
@@ -276,21 +259,18 @@ describe('command lines', () => {
     await busy.start()
     try {
       const run = cli('server/cli/main.ts', ['--headless', '--host', '127.0.0.1', '--port', String(busy.port), '--token', TOKEN])
-      children.push(run)
-      expect(await within(15_000, run.exit, 'server exit')).toBe(2)
+      expect(await within(WAIT_MS, run.exit, 'server exit')).toBe(2)
       expect(run.stderr).toContain(`port ${busy.port} is already in use on 127.0.0.1; choose another --port`)
       expect(run.stderr).not.toMatch(/FATAL|at .*\.ts:\d+/) // no stack trace
     } finally {
       await busy.stop()
     }
     const help = cli('server/cli/main.ts', ['--help'])
-    children.push(help)
-    expect(await within(15_000, help.exit, 'help exit')).toBe(0)
+    expect(await within(WAIT_MS, help.exit, 'help exit')).toBe(0)
     expect(help.stdout).toMatch(/--wordlist FILE {5}the lines of FILE \(LF or CRLF endings/)
     expect(help.stdout).not.toMatch(/[\r\u0000-\u0008\u000b-\u001f]/)
     const json = cli('server/cli/main.ts', ['--host', '127.0.0.1', '--port', '0', '--json', '--exit-when-done', '--local-worker', '--potfile-disable',
       '--mask', '?d?d?d', '--target', hex('md5', '123')], { TASKORCH_TOKEN: TOKEN })
-    children.push(json)
     expect(await within(60_000, json.exit, 'json server exit')).toBe(0)
     const lines = json.stderr.split('\n').filter(Boolean)
     expect(lines.length).toBeGreaterThan(3)
@@ -304,9 +284,9 @@ describe('command lines', () => {
     let stderr = ''
     child.stderr!.on('data', (d) => { stderr += d })
     const exit = once(child, 'exit')
-    await eventually(() => stderr.includes('next try in'), 20_000, 'the worker running')
+    await eventually(() => stderr.includes('next try in'), WAIT_MS, 'the worker running')
     child.kill('SIGTERM')
-    expect((await within(10_000, exit, 'npm exit'))[0]).toBe(0)
+    expect((await within(WAIT_MS, exit, 'npm exit'))[0]).toBe(0)
     expect(stderr).toContain('SIGTERM: handing work back to the server and stopping')
   }, 40_000)
 

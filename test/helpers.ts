@@ -26,7 +26,10 @@ export const TEST_SERVER_KEY: StaticKeyPair = generateStaticKey()
 // What a server sends first: its preamble and static key.
 export const SERVER_OPENING_BYTES = PREAMBLE_BYTES + PUBLIC_KEY_BYTES
 export const HELLO = { type: 'hello', version: PROTOCOL_VERSION, software: SOFTWARE_VERSION, cores: 1, threads: 1 } as const
-export const FAST_TIMINGS: SessionTimings = { handshakeTimeoutMs: 300, frameCompletionTimeoutMs: 300, heartbeatIntervalMs: 100, heartbeatTimeoutMs: 400 }
+// Short enough that tests of a deadline end quickly, long enough that a busy machine's pauses (a GC,
+// a module compiled on first import) do not drop a healthy session: a frame sent in one write
+// completes at once, while a handshake and a heartbeat take a few event-loop turns.
+export const FAST_TIMINGS: SessionTimings = { handshakeTimeoutMs: 2_000, frameCompletionTimeoutMs: 300, heartbeatIntervalMs: 100, heartbeatTimeoutMs: 2_000 }
 
 export type SessionServer = {
   port: number
@@ -137,6 +140,11 @@ export function sealedFrame (keys: TransportKeys, plaintext: Uint8Array): Buffer
   return Buffer.concat([header, keys.send.encrypt(header, plaintext)])
 }
 
+// How long a test waits for something that should happen soon but need not happen fast: a guard that
+// names what never came, not a bound on speed (a busy 2-core machine may be ten times slower than
+// an idle one). Bounds that are the point of a test are written out where they are checked.
+export const WAIT_MS = 30_000
+
 export async function within<T> (ms: number, promise: Promise<T>, what = 'operation'): Promise<T> {
   let timer: NodeJS.Timeout | undefined
   const timeout = new Promise<never>((_, reject) => { timer = setTimeout(() => reject(new Error(`${what} took over ${ms} ms`)), ms) })
@@ -173,7 +181,7 @@ export function seededRandom (): () => number {
 
 // Waits until `check` returns something truthy, looking again after each turn of the event loop's
 // timers, and fails after `ms` naming what it waited for.
-export async function eventually<T> (check: () => T, ms = 5_000, what = 'condition'): Promise<NonNullable<T>> {
+export async function eventually<T> (check: () => T, ms = WAIT_MS, what = 'condition'): Promise<NonNullable<T>> {
   const deadline = Date.now() + ms
   for (;;) {
     const value = check()
@@ -232,12 +240,31 @@ export const UNSALTED = ['md5', 'sha1', 'sha256', 'sha512', 'ntlm'] as const
 
 export type Run = { child: ChildProcess, stdout: string, stderr: string, exit: Promise<number | null> }
 
-// Runs one of the project's CLIs the way a user would, through tsx.
+// Every process a test started (cli() registers its own), killed by stopChildren: test/setup.ts
+// runs it after each test, so no worker or server outlives the test that started it.
+const children = new Set<ChildProcess>()
+
+export function killedAfterTest<T extends ChildProcess> (child: T): T {
+  children.add(child)
+  return child
+}
+
+export async function stopChildren (): Promise<void> {
+  const running = [...children].filter((child) => child.exitCode === null && child.signalCode === null)
+  children.clear()
+  await Promise.all(running.map((child) => {
+    const exited = once(child, 'exit')
+    child.kill('SIGKILL')
+    return exited
+  }))
+}
+
+// Runs one of the project's CLIs the way a user would, through tsx; killed after the test.
 // Each run gets an empty config directory, so no settings of the machine running the tests leak in.
 export function cli (file: string, args: string[], env: Record<string, string> = {}): Run {
   // Workers search with the WASM kernels unless a test asks for hashcat, installed or not.
-  const isolated = { ...process.env, XDG_CONFIG_HOME: mkdtempSync(join(tmpdir(), 'taskorch-config-')), TASKORCH_BACKEND: 'wasm', ...env }
-  const child = spawn(process.execPath, ['--import', 'tsx', file, ...args], { cwd: ROOT, env: isolated, stdio: ['ignore', 'pipe', 'pipe'] })
+  const isolated = { ...process.env, XDG_CONFIG_HOME: tempDir('taskorch-config-'), TASKORCH_BACKEND: 'wasm', ...env }
+  const child = killedAfterTest(spawn(process.execPath, ['--import', 'tsx', file, ...args], { cwd: ROOT, env: isolated, stdio: ['ignore', 'pipe', 'pipe'] }))
   const run: Run = { child, stdout: '', stderr: '', exit: once(child, 'exit').then(([code]) => code as number | null) }
   child.stdout!.on('data', (d) => { run.stdout += d })
   child.stderr!.on('data', (d) => { run.stderr += d })

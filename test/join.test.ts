@@ -1,6 +1,6 @@
 // Joining a new machine: the server serves the single-file worker and prints one line that fetches
 // it, checks it and starts it; the file alone, in an empty directory, joins and finds a target.
-import { afterEach, describe, expect, it } from 'vitest'
+import { describe, expect, it } from 'vitest'
 import { execFileSync, spawn, spawnSync, type ChildProcess } from 'node:child_process'
 import { createHash } from 'node:crypto'
 import { once } from 'node:events'
@@ -11,19 +11,17 @@ import { fileURLToPath } from 'node:url'
 import { Orchestrator } from '../server/orchestrator.ts'
 import { EXECUTABLE_PATH, buildWorkerBundle } from '../worker/bundle/build.ts'
 import { promptHidden } from '../worker/prompt.ts'
-import { TOKEN, eventually, tempDir, within } from './helpers.ts'
+import { TOKEN, eventually, killedAfterTest, tempDir, within, WAIT_MS } from './helpers.ts'
 
 const ROOT = fileURLToPath(new URL('..', import.meta.url))
 const md5 = (text: string) => createHash('md5').update(text).digest('hex')
-const children: ChildProcess[] = []
-afterEach(() => { for (const child of children.splice(0)) child.kill('SIGKILL') })
 
 type Run = { child: ChildProcess, stdout: string, stderr: string, exit: Promise<number | null> }
 
 function run (command: string, args: string[], options: { cwd: string, stdin?: string }): Run {
   const env = { ...process.env, XDG_CONFIG_HOME: tempDir('taskorch-config-'), TASKORCH_TOKEN: TOKEN, TASKORCH_BACKEND: 'wasm' }
   const child = spawn(command, args, { cwd: options.cwd, env, stdio: ['pipe', 'pipe', 'pipe'] })
-  children.push(child)
+  killedAfterTest(child)
   child.stdin!.end(options.stdin ?? '')
   const result: Run = { child, stdout: '', stderr: '', exit: once(child, 'exit').then(([code]) => code as number | null) }
   child.stdout!.on('data', (d) => { result.stdout += d })
@@ -65,7 +63,7 @@ describe('joining a machine', () => {
     expect(server.stderr).toMatch(/worker new-machine joined from 127\.0\.0\.1:\d+ \(\d+ cores?, 1 thread, version 0\.2\.0, wasm\)/)
     expect(server.stderr).toMatch(/worker download by .*127\.0\.0\.1 \(1 so far\)/)
     worker.child.kill('SIGTERM') // a worker outlives its server (it waits for it to come back) until stopped
-    expect(await within(10_000, worker.exit, 'the worker stopping')).toBe(0)
+    expect(await within(WAIT_MS, worker.exit, 'the worker stopping')).toBe(0)
     expect(readdirSync(machine)).toEqual(['taskorch-worker.mjs']) // nothing installed beside it
   }, 90_000)
 
@@ -105,14 +103,14 @@ describe('the executable (npm run build:sea)', () => {
       const job = orch.addTasks({ algorithm: 'md5', targets: [Buffer.from(md5('7654321'), 'hex')], keyspace: { type: 'range', start: 0, end: 20_000_000 } })
       const worker = spawn('./taskorch-worker', ['--host', '127.0.0.1', '--port', String(orch.port), '--server-key', orch.serverKeyFingerprint, '--token-stdin', '--threads', '2'],
         { cwd: machine, env: { PATH: '/nonexistent', XDG_CONFIG_HOME: machine, TMPDIR: join(machine, 'tmp') }, stdio: ['pipe', 'ignore', 'pipe'] })
-      children.push(worker)
+      killedAfterTest(worker)
       worker.stdin!.end(TOKEN + '\n')
       const outcome = await within(60_000, job.done, 'the job')
       expect(outcome.status).toBe('found')
       expect(orch.workers[0]?.threads).toBe(2)
       const exit = once(worker, 'exit')
       worker.kill('SIGTERM')
-      expect((await within(10_000, exit, 'the worker stopping'))[0]).toBe(0)
+      expect((await within(WAIT_MS, exit, 'the worker stopping'))[0]).toBe(0)
       expect(readdirSync(join(machine, 'tmp'))).toEqual([]) // the copy its threads ran from is gone
     } finally {
       await orch.stop()
@@ -146,14 +144,14 @@ describe('the token prompt', () => {
     const env: NodeJS.ProcessEnv = { ...process.env, XDG_CONFIG_HOME: config, TASKORCH_BACKEND: 'wasm' }
     delete env.TASKORCH_TOKEN
     const child = spawn('script', ['-qec', command, '/dev/null'], { cwd: ROOT, env, stdio: ['pipe', 'pipe', 'pipe'] })
-    children.push(child)
+    killedAfterTest(child)
     let shown = ''
     child.stdout!.on('data', (d) => { shown += d })
-    await eventually(() => shown.includes('input hidden): '), 20_000, 'the token prompt')
+    await eventually(() => shown.includes('input hidden): '), WAIT_MS, 'the token prompt')
     child.stdin!.write(TOKEN + '\r')
-    await eventually(() => shown.includes('[Y/n]'), 10_000, 'the question to save it')
+    await eventually(() => shown.includes('[Y/n]'), WAIT_MS, 'the question to save it')
     child.stdin!.write('y\r')
-    await eventually(() => shown.includes('saved the token to'), 10_000, 'the token saved')
+    await eventually(() => shown.includes('saved the token to'), WAIT_MS, 'the token saved')
     child.kill('SIGKILL')
     expect(shown).not.toContain(TOKEN)
     const path = join(config, 'taskorch', 'config.json')

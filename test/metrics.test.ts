@@ -5,7 +5,7 @@ import { afterEach, describe, expect, it } from 'vitest'
 import { EventEmitter } from 'node:events'
 import { MAX_WORKER_SERIES, MetricsServer, OTHER_WORKERS, parseListenAddress } from '../server/metrics.ts'
 import type { Orchestrator } from '../server/orchestrator.ts'
-import { TOKEN, cli, eventually, hex, within, type Run } from './helpers.ts'
+import { TOKEN, cli, eventually, hex, within, type Run, WAIT_MS } from './helpers.ts'
 
 const children: Run[] = []
 afterEach(async () => {
@@ -32,7 +32,7 @@ describe('metrics', () => {
       '--metrics', '127.0.0.1:0', '--local-worker', '--algo', 'sha256', '--range', '0-40000000',
       '--target', hex('sha256', '1234567'), '--target', hex('sha256', '39999999'), '--target', hex('sha256', 'absent')])
     children.push(run)
-    const port = Number((await eventually(() => /serving metrics on http:\/\/127\.0\.0\.1:(\d+)\/metrics/.exec(run.stderr), 20_000, 'metrics port'))[1])
+    const port = Number((await eventually(() => /serving metrics on http:\/\/127\.0\.0\.1:(\d+)\/metrics/.exec(run.stderr), WAIT_MS, 'metrics port'))[1])
     expect(await scrape(port, '/healthz')).toEqual({ status: 200, text: 'ok\n' })
     expect((await scrape(port, '/other')).status).toBe(404)
 

@@ -9,7 +9,7 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { formatTarget } from '../shared/algorithms.ts'
 import { digestOf } from '../shared/kernels/modes.ts'
-import { cli, expectChunksTile, killAfterChunks, listeningPort, TOKEN, within, workerArgs, type Run } from './helpers.ts'
+import { cli, expectChunksTile, killAfterChunks, listeningPort, TOKEN, within, workerArgs, type Run, WAIT_MS } from './helpers.ts'
 
 const SEED = Number(process.env.TEST_SEED ?? 99_001)
 const children: Run[] = []
@@ -58,10 +58,10 @@ describe('salted and crypt modes end to end', () => {
     expect(readFileSync(potfile, 'utf8').split('\n').filter(Boolean).sort()).toEqual([`${hashes[0]}:${secrets[0]}`, `${hashes[1]}:${secrets[1]}`].sort())
 
     const show = server([...common, '--show'])
-    expect(await within(15_000, show.exit, '--show')).toBe(0)
+    expect(await within(WAIT_MS, show.exit, '--show')).toBe(0)
     expect(show.stdout.split('\n').filter(Boolean).sort()).toEqual([...expected].sort())
     const left = server([...common, '--left'])
-    expect(await within(15_000, left.exit, '--left')).toBe(0)
+    expect(await within(WAIT_MS, left.exit, '--left')).toBe(0)
     expect(left.stdout).toBe(`dave:${absent}:x\n`)
   }, 90_000)
 

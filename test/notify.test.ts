@@ -6,7 +6,7 @@ import { once } from 'node:events'
 import { chmodSync, readFileSync, writeFileSync } from 'node:fs'
 import http from 'node:http'
 import { join } from 'node:path'
-import { TOKEN, cli, hex, tempDir, within, type Run } from './helpers.ts'
+import { TOKEN, cli, hex, tempDir, within, type Run, WAIT_MS } from './helpers.ts'
 
 const children: Run[] = []
 afterEach(async () => {
@@ -87,7 +87,7 @@ describe('status lines and notifications', () => {
       [['--status-timer', '5'], /--status-timer needs --status-json/]
     ] as const) {
       const run = server([...args, '--target', hex('md5', 'a'), '--range', '0-10'])
-      expect(await within(15_000, run.exit, 'server exit')).toBe(2)
+      expect(await within(WAIT_MS, run.exit, 'server exit')).toBe(2)
       expect(run.stderr).toMatch(message)
     }
   }, 60_000)

@@ -2,6 +2,7 @@ import { afterAll, describe, expect, it } from 'vitest'
 import { createHash } from 'node:crypto'
 import { ChunkRunner } from '../worker/runner.ts'
 import type { SearchHit } from '../worker/thread-messages.ts'
+import { eventually, WAIT_MS } from './helpers.ts'
 
 const md5 = (text: string) => createHash('md5').update(text).digest()
 const runner = new ChunkRunner(2)
@@ -18,17 +19,16 @@ describe('chunk runner (Piscina threads)', () => {
   })
 
   // The chunk would run for minutes; a cancel lands within a few 20 ms kernel batches. The bound is
-  // wide because this is wall time on a shared 2-core machine.
+  // wide because this is wall time on a shared, possibly busy, 2-core machine.
   it('honours a cancel within a few batches, not at the end of the chunk', async () => {
     const job = { algorithm: 'sha512' as const, targets: [createHash('sha512').update('x').digest()], keyspace: { type: 'range' as const, start: '0', end: '1000000000000' } }
     const chunk = runner.run(job, 0n, 2 ** 31 - 1, () => {})
-    await new Promise((resolve) => setTimeout(resolve, 500))
-    expect(chunk.hashed()).toBeGreaterThan(0)
+    await eventually(() => chunk.hashed() > 0, WAIT_MS, 'progress')
     const cancelledAt = performance.now()
     chunk.cancel()
     const outcome = await chunk.done
     expect(outcome.cancelled).toBe(true)
-    expect(performance.now() - cancelledAt).toBeLessThan(1000)
+    expect(performance.now() - cancelledAt).toBeLessThan(5_000)
     expect(outcome.hashed).toBe(chunk.hashed())
   })
 })

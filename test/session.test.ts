@@ -6,8 +6,7 @@ import { frameHeader } from '../shared/protocol/frames.ts'
 import { preamble } from '../shared/protocol/preamble.ts'
 import {
   FAST_TIMINGS, HELLO, TOKEN, closed, connectTestSession, eventually, frame, manualHandshake, opening, rawConnect, sealedFrame, sessionServer, sleep, within,
-  type SessionServer
-} from './helpers.ts'
+  type SessionServer, WAIT_MS } from './helpers.ts'
 import { HANDSHAKE_MESSAGE1_BYTES, MAX_FIRST_FRAME_BYTES } from '../shared/protocol/limits.ts'
 
 let server: SessionServer
@@ -35,7 +34,7 @@ describe('session: handshake', () => {
     expect(session.closed).toBe(false)
     expect(client.closed).toBe(false)
     client.close('done')
-    await within(1000, new Promise((resolve) => session.once('close', resolve)))
+    await within(WAIT_MS, new Promise((resolve) => session.once('close', resolve)))
   })
 
   it('a worker with the wrong token is refused before any session exists', async () => {
@@ -57,7 +56,7 @@ describe('session: handshake', () => {
 
   it('drops a silent connection at the handshake deadline', async () => {
     const socket = await rawConnect(server.port)
-    await within(2000, closed(socket), 'silent drop')
+    await within(WAIT_MS, closed(socket), 'silent drop')
     expect((await server.nextFailure()).code).toBe('TASKORCH_ERR_TIMEOUT')
   })
 
@@ -66,7 +65,7 @@ describe('session: handshake', () => {
     const m1 = opening()
     let i = 0
     const drip = setInterval(() => { if (i < m1.length - 1 && !socket.destroyed) socket.write(m1.subarray(i, ++i)) }, 20)
-    await within(2000, closed(socket), 'drip drop')
+    await within(WAIT_MS, closed(socket), 'drip drop')
     clearInterval(drip)
     expect((await server.nextFailure()).code).toBe('TASKORCH_ERR_TIMEOUT')
   })
@@ -81,7 +80,7 @@ describe('session: handshake', () => {
   ])('closes on %s', async (_name, bytes) => {
     const socket = await rawConnect(server.port)
     socket.write(bytes)
-    await within(2000, closed(socket))
+    await within(WAIT_MS, closed(socket))
     expect(server.sessions).toHaveLength(0)
   })
 
@@ -92,7 +91,7 @@ describe('session: handshake', () => {
       socket.write(Uint8Array.of(b))
       await sleep(1)
     }
-    await within(2000, server.next())
+    await within(WAIT_MS, server.next())
     socket.destroy()
   })
 })
@@ -106,7 +105,7 @@ describe('session: transport frames', () => {
     const ping = sealedFrame(keys, encodeMessage({ type: 'progress', chunkId: 'c', hashed: 1 }))
     socket.write(ping)
     socket.write(ping) // same bytes again
-    const error = await within(1000, new Promise((resolve) => session.once('close', resolve)))
+    const error = await within(WAIT_MS, new Promise((resolve) => session.once('close', resolve)))
     expect(error).toMatchObject({ code: 'TASKORCH_ERR_DECRYPT' })
     expect(messages).toEqual([{ type: 'progress', chunkId: 'c', hashed: 1 }])
   })
@@ -117,16 +116,16 @@ describe('session: transport frames', () => {
     const a = sealedFrame(keys, encodeMessage({ type: 'ping' }))
     const b = sealedFrame(keys, encodeMessage({ type: 'ping' }))
     socket.write(Buffer.concat([b, a]))
-    expect(await within(1000, new Promise((resolve) => session.once('close', resolve)))).toMatchObject({ code: 'TASKORCH_ERR_DECRYPT' })
+    expect(await within(WAIT_MS, new Promise((resolve) => session.once('close', resolve)))).toMatchObject({ code: 'TASKORCH_ERR_DECRYPT' })
   })
 
   it('drops the server\'s own frames reflected back to it', async () => {
     const { socket, received } = await manualHandshake(server.port)
     const session = await server.next()
     session.send({ type: 'welcome', workerId: 'x' })
-    await eventually(() => received.length > 0, 1000, 'the server\'s frame')
+    await eventually(() => received.length > 0, WAIT_MS, 'the server\'s frame')
     socket.write(Buffer.concat(received))
-    expect(await within(1000, new Promise((resolve) => session.once('close', resolve)))).toMatchObject({ code: 'TASKORCH_ERR_DECRYPT' })
+    expect(await within(WAIT_MS, new Promise((resolve) => session.once('close', resolve)))).toMatchObject({ code: 'TASKORCH_ERR_DECRYPT' })
   })
 
   it('drops any frame with a flipped bit', async () => {
@@ -137,7 +136,7 @@ describe('session: transport frames', () => {
       const i = bit % (f.length * 8)
       f[i >> 3] ^= 1 << (i & 7)
       socket.write(f)
-      const error = await within(1000, new Promise((resolve) => session.once('close', resolve)))
+      const error = await within(WAIT_MS, new Promise((resolve) => session.once('close', resolve)))
       expect((error as { code: string }).code).toMatch(/TASKORCH_ERR_(DECRYPT|FRAME_TOO_LARGE|FRAME_TOO_SMALL|TIMEOUT)/)
       socket.destroy()
     }), { numRuns: 15 })
@@ -147,7 +146,7 @@ describe('session: transport frames', () => {
     const { socket } = await manualHandshake(server.port)
     const session = await server.next()
     socket.write(frameHeader(100))
-    expect(await within(2000, new Promise((resolve) => session.once('close', resolve)))).toMatchObject({ code: 'TASKORCH_ERR_TIMEOUT' })
+    expect(await within(WAIT_MS, new Promise((resolve) => session.once('close', resolve)))).toMatchObject({ code: 'TASKORCH_ERR_TIMEOUT' })
   })
 
   it('lets a big frame cross a slow link (its deadline grows with its length)', async () => {
@@ -163,20 +162,20 @@ describe('session: transport frames', () => {
       await sleep(75)
     }
     // It arrived whole: the session judged its content (a field no message has), not its pace.
-    expect(await within(5000, closed)).toMatchObject({ code: 'TASKORCH_ERR_INVALID_MESSAGE' })
+    expect(await within(WAIT_MS, closed)).toMatchObject({ code: 'TASKORCH_ERR_INVALID_MESSAGE' })
   })
 
   it('drops a frame declaring more than the maximum length', async () => {
     const { socket } = await manualHandshake(server.port)
     const session = await server.next()
     socket.write(frameHeader(0x7fffffff))
-    expect(await within(1000, new Promise((resolve) => session.once('close', resolve)))).toMatchObject({ code: 'TASKORCH_ERR_FRAME_TOO_LARGE' })
+    expect(await within(WAIT_MS, new Promise((resolve) => session.once('close', resolve)))).toMatchObject({ code: 'TASKORCH_ERR_FRAME_TOO_LARGE' })
   })
 
   it('drops a peer that stops answering heartbeats', async () => {
     await manualHandshake(server.port) // completes the handshake, then never sends a frame
     const session = await server.next()
-    expect(await within(2000, new Promise((resolve) => session.once('close', resolve)))).toMatchObject({ code: 'TASKORCH_ERR_TIMEOUT' })
+    expect(await within(WAIT_MS, new Promise((resolve) => session.once('close', resolve)))).toMatchObject({ code: 'TASKORCH_ERR_TIMEOUT' })
   })
 
   it('drops a peer that never reads once its outbound buffer passes the cap', async () => {
@@ -186,7 +185,7 @@ describe('session: transport frames', () => {
     const big = { type: 'bye' as const, reason: 'x'.repeat(200) }
     const closedWith = new Promise((resolve) => session.once('close', resolve))
     for (let i = 0; i < 200_000 && !session.closed; i++) session.send(big)
-    expect(await within(2000, closedWith)).toMatchObject({ code: 'TASKORCH_ERR_OUTBOUND_OVERFLOW' })
+    expect(await within(WAIT_MS, closedWith)).toMatchObject({ code: 'TASKORCH_ERR_OUTBOUND_OVERFLOW' })
   })
 
   it.each([
@@ -205,7 +204,7 @@ describe('session: transport frames', () => {
     const session = await server.next()
     // A first message, so frames may be full-size; then the hostile one.
     socket.write(Buffer.concat([sealedFrame(keys, encodeMessage({ type: 'ping' })), sealedFrame(keys, payload)]))
-    const error = await within(2000, new Promise((resolve) => session.once('close', resolve)))
+    const error = await within(WAIT_MS, new Promise((resolve) => session.once('close', resolve)))
     expect((error as { code: string }).code).toMatch(/TASKORCH_ERR_(MESSAGE_DECODE|INVALID_MESSAGE)/)
   })
 
@@ -213,7 +212,7 @@ describe('session: transport frames', () => {
     const { socket, keys } = await manualHandshake(server.port)
     const session = await server.next()
     socket.write(sealedFrame(keys, new Uint8Array(MAX_FIRST_FRAME_BYTES))) // its length is refused before a byte of it is buffered
-    expect(await within(2000, new Promise((resolve) => session.once('close', resolve)))).toMatchObject({ code: 'TASKORCH_ERR_FRAME_TOO_LARGE' })
+    expect(await within(WAIT_MS, new Promise((resolve) => session.once('close', resolve)))).toMatchObject({ code: 'TASKORCH_ERR_FRAME_TOO_LARGE' })
   })
 
   it('many frames in one segment are all delivered in order', async () => {
@@ -222,7 +221,7 @@ describe('session: transport frames', () => {
     const got: number[] = []
     session.on('message', (m) => { if (m.type === 'progress') got.push(m.hashed) })
     socket.write(Buffer.concat(Array.from({ length: 200 }, (_, i) => sealedFrame(keys, encodeMessage({ type: 'progress', chunkId: 'c', hashed: i })))))
-    await eventually(() => got.length === 200, 1000, '200 messages')
+    await eventually(() => got.length === 200, WAIT_MS, '200 messages')
     expect(got).toEqual(Array.from({ length: 200 }, (_, i) => i))
     socket.destroy()
   })
@@ -232,9 +231,9 @@ describe('session: floods', () => {
   it('survives a burst of garbage connections and still serves a real worker', async () => {
     const sockets = await Promise.all(Array.from({ length: 50 }, () => rawConnect(server.port)))
     for (const s of sockets) s.write(Buffer.from('\x00\x00\x00\x31' + 'A'.repeat(49)))
-    const client = await within(2000, connectWorker())
+    const client = await within(WAIT_MS, connectWorker())
     expect(client.closed).toBe(false)
     client.close('bye')
-    await Promise.all(sockets.map((s) => within(2000, closed(s))))
+    await Promise.all(sockets.map((s) => within(WAIT_MS, closed(s))))
   })
 })

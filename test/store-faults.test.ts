@@ -12,7 +12,7 @@ import { Orchestrator } from '../server/orchestrator.ts'
 import { AppendFile, type FileIO } from '../server/store/append-file.ts'
 import { Journal, replayJournal } from '../server/store/journal.ts'
 import { Potfile } from '../server/store/potfile.ts'
-import { TOKEN, eventually, scriptedWorker, tempDir, within } from './helpers.ts'
+import { TOKEN, eventually, scriptedWorker, tempDir, within, WAIT_MS } from './helpers.ts'
 
 const md5 = (text: string) => createHash('md5').update(text).digest()
 const hex = (text: string) => md5(text).toString('hex')
@@ -63,20 +63,20 @@ describe('a full disk', () => {
     state.full = true
     const failed = once(orch, 'store-failed')
     worker.session.send({ type: 'found', jobId: job.id, hash: md5('5'), plaintext: Buffer.from('5') })
-    const [error] = await within(5_000, failed, 'store-failed')
+    const [error] = await within(WAIT_MS, failed, 'store-failed')
     expect(error.message).toMatch(/cannot write .*pot: ENOSPC/)
     expect(job.status).toBe('paused')
     expect(announced).toEqual([`${hex('5')}:5`]) // reported all the same: the user has it
     expect(job.state.found.map((f) => f.hash)).toEqual([hex('5')])
     // A DONE while the journal cannot take it: counted, and the worker is not blamed.
     worker.session.send({ type: 'done', chunkId: task.chunkId, hashed: task.length })
-    await eventually(() => job.hashed === BigInt(task.length), 5_000, 'the DONE counted')
+    await eventually(() => job.hashed === BigInt(task.length), WAIT_MS, 'the DONE counted')
     expect(worker.session.closed).toBe(false)
     expect(left).toEqual([])
     expect(fs.readFileSync(potfile, 'utf8')).toBe('')
 
     state.full = false
-    await within(5_000, once(orch, 'store-recovered'), 'store-recovered')
+    await within(WAIT_MS, once(orch, 'store-recovered'), 'store-recovered')
     expect(job.status).toBe('running')
     expect(fs.readFileSync(potfile, 'utf8')).toBe(`${hex('5')}:5\n`)
     const replay = await replayJournal(journal)
@@ -95,10 +95,10 @@ describe('a full disk', () => {
     expect(task.length).toBe(500)
     state.full = true
     worker.session.send({ type: 'done', chunkId: task.chunkId, hashed: 500 })
-    expect((await within(5_000, job.done, 'job end')).status).toBe('exhausted')
+    expect((await within(WAIT_MS, job.done, 'job end')).status).toBe('exhausted')
     expect(left).toEqual([])
     state.full = false
-    await within(5_000, once(orch, 'store-recovered'), 'store-recovered')
+    await within(WAIT_MS, once(orch, 'store-recovered'), 'store-recovered')
     expect((await replayJournal(journal)).jobs[0]).toMatchObject({ ended: 'exhausted', completed: [{ offset: 0n, end: 500n }] })
   })
 })

@@ -15,7 +15,7 @@ import { preamble } from '../shared/protocol/preamble.ts'
 import { connectSession } from '../shared/protocol/session.ts'
 import { WorkerClient } from '../worker/client.ts'
 import { KnownServers } from '../worker/known-servers.ts'
-import { FAST_TIMINGS, TOKEN, closed, eventually, rawConnect, sessionServer, tempDir, within, type SessionServer } from './helpers.ts'
+import { FAST_TIMINGS, TOKEN, closed, eventually, rawConnect, sessionServer, tempDir, within, type SessionServer, WAIT_MS } from './helpers.ts'
 
 const stops: (() => Promise<unknown>)[] = []
 afterEach(async () => { for (const stop of stops.splice(0).reverse()) await stop() })
@@ -65,17 +65,17 @@ describe('version preambles', () => {
     bare = await sessionServer()
     const socket = await rawConnect(bare.port)
     socket.write(preamble(PROTOCOL_VERSION + 1))
-    const failure = await within(2_000, bare.nextFailure(), 'the refusal')
+    const failure = await within(WAIT_MS, bare.nextFailure(), 'the refusal')
     expect(failure).toBeInstanceOf(VersionMismatchError)
     expect(failure.message).toBe(`worker speaks protocol ${PROTOCOL_VERSION + 1}, this server ${PROTOCOL_VERSION}: update the server`)
-    await within(2_000, closed(socket), 'the close')
+    await within(WAIT_MS, closed(socket), 'the close')
   })
 
   it('recognises a protocol-3 worker, which sent no preamble', async () => {
     bare = await sessionServer()
     const socket = await rawConnect(bare.port)
     socket.write(Buffer.concat([frameHeader(57), new Uint8Array(57)]))
-    const failure = await within(2_000, bare.nextFailure(), 'the refusal')
+    const failure = await within(WAIT_MS, bare.nextFailure(), 'the refusal')
     expect(failure.message).toBe(`worker speaks protocol 3, this server ${PROTOCOL_VERSION}: update the worker`)
   })
 
@@ -90,7 +90,7 @@ describe('version preambles', () => {
 
   it('the real worker logs the mismatch as such, not as a token problem, and keeps trying', async () => {
     const { lines } = worker(await fakeServer(preamble(2)))
-    await eventually(() => lines.filter((l) => l.includes(`server speaks protocol 2, this worker ${PROTOCOL_VERSION}: update the server`)).length >= 2, 5_000, 'two attempts')
+    await eventually(() => lines.filter((l) => l.includes(`server speaks protocol 2, this worker ${PROTOCOL_VERSION}: update the server`)).length >= 2, WAIT_MS, 'two attempts')
     expect(lines.join('\n')).not.toMatch(/wrong token/)
   })
 })
@@ -101,7 +101,7 @@ describe('server keys', () => {
     const knownServers = new KnownServers(join(dir, 'known_servers'))
     const orch = await server()
     const { lines } = worker(orch.port, { knownServers })
-    await eventually(() => orch.workers.length === 1, 5_000, 'the worker joined')
+    await eventually(() => orch.workers.length === 1, WAIT_MS, 'the worker joined')
     expect(readFileSync(knownServers.path, 'utf8')).toBe(`127.0.0.1:${orch.port} ${orch.serverKeyFingerprint}\n`)
     expect(statSync(knownServers.path).mode & 0o777).toBe(0o600)
     expect(lines).toContainEqual(`info first connection to 127.0.0.1:${orch.port}: pinned its key ${orch.serverKeyFingerprint} in ${knownServers.path}`)
@@ -114,19 +114,19 @@ describe('server keys', () => {
     const first = await server()
     const port = first.port
     const pinned = worker(port, { knownServers: new KnownServers(path) })
-    await eventually(() => first.workers.length === 1, 5_000, 'the worker joined the real server')
+    await eventually(() => first.workers.length === 1, WAIT_MS, 'the worker joined the real server')
     await pinned.client.stop()
     await first.stop()
 
     const impostor = await server(port) // same address, same token, its own key
     const { lines } = worker(port, { knownServers: new KnownServers(path) })
-    const refusal = await eventually(() => lines.find((l) => l.startsWith('error ')), 5_000, 'the refusal')
+    const refusal = await eventually(() => lines.find((l) => l.startsWith('error ')), WAIT_MS, 'the refusal')
     expect(refusal).toContain(`the server at 127.0.0.1:${port} presented key ${impostor.serverKeyFingerprint}, but ${path}:1 pins ${first.serverKeyFingerprint} for it`)
     expect(refusal).toContain(`delete that line or start this worker with --server-key ${impostor.serverKeyFingerprint}`)
     expect(impostor.workers).toEqual([])
     // Refused before message 1: the impostor sees a preamble and a close (which may reach it a moment
     // after the worker logged the refusal, on a busy machine).
-    await eventually(() => impostor.connecting.length === 0, 5_000, 'the impostor seeing the close')
+    await eventually(() => impostor.connecting.length === 0, WAIT_MS, 'the impostor seeing the close')
     expect(impostor.workers).toEqual([])
   })
 
@@ -135,11 +135,11 @@ describe('server keys', () => {
     const orch = await server()
     const wrong = serverKeyFingerprint(generateStaticKey().publicKey)
     const refused = worker(orch.port, { serverKey: wrong })
-    const refusal = await eventually(() => refused.lines.find((l) => l.startsWith('error ')), 5_000, 'the refusal')
+    const refusal = await eventually(() => refused.lines.find((l) => l.startsWith('error ')), WAIT_MS, 'the refusal')
     expect(refusal).toContain(`presented key ${orch.serverKeyFingerprint}, but --server-key says ${wrong}`)
     await refused.client.stop()
     worker(orch.port, { serverKey: orch.serverKeyFingerprint })
-    await eventually(() => orch.workers.length === 1, 5_000, 'the worker joined')
+    await eventually(() => orch.workers.length === 1, WAIT_MS, 'the worker joined')
     expect(() => statSync(join(dir, 'known_servers'))).toThrow()
   })
 
@@ -154,7 +154,7 @@ describe('server keys', () => {
     })
     await expect(attempt).rejects.toBeInstanceOf(ServerKeyMismatchError)
     // The server saw a preamble and a close, never a message 1.
-    expect((await within(2_000, bare.nextFailure(), 'the server side')).code).toBe('TASKORCH_ERR_HANDSHAKE_CLOSED')
+    expect((await within(WAIT_MS, bare.nextFailure(), 'the server side')).code).toBe('TASKORCH_ERR_HANDSHAKE_CLOSED')
   })
 
   it('a known-servers file with a bad line is named by file and line', () => {
