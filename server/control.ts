@@ -11,11 +11,12 @@ import { InvalidInputError, ProtocolError, UnknownJobError, coded } from '../sha
 import type { LogLevel } from '../shared/log.ts'
 import { MAX_REPLY_ITEMS, PROTOCOL_VERSION } from '../shared/protocol/limits.ts'
 import { isControlMessage, type ControlMessage, type FileRef, type Reply, type Submission, type Upload } from '../shared/protocol/messages.ts'
+import { checkTokenStrength } from '../shared/protocol/noise.ts'
 import type { ServerSession } from '../shared/protocol/session.ts'
 import { readHashList } from './inputs/hash-list.ts'
 import type { Job } from './job.ts'
 import type { JobRequest } from './jobs.ts'
-import type { Orchestrator, RefusalReason } from './orchestrator.ts'
+import type { Fleet, RefusalReason } from './fleet.ts'
 import { jobLine, workerLine } from './status.ts'
 
 // Results per REPLY: well inside a frame even with long salts, users and plaintexts.
@@ -24,19 +25,27 @@ export const RESULTS_PER_REPLY = 1_000
 type Incoming = { file: FileRef, size: number, received: number, hash: Hash, handle: FileHandle, path: string }
 
 export class Control {
-  readonly #server: Orchestrator
+  readonly #server: Fleet
   readonly #uploadDir: string
   readonly #log: (level: LogLevel, message: string) => void
+  readonly #sessions = new Set<ServerSession>()
 
-  constructor (server: Orchestrator, uploadDir: string, log: (level: LogLevel, message: string) => void) {
+  // `adminToken` must differ from the workers' token, or a worker could control the server.
+  constructor (server: Fleet, options: { adminToken: string, workerToken: string, uploadDir: string }, log: (level: LogLevel, message: string) => void) {
+    checkTokenStrength(options.adminToken)
+    if (options.adminToken === options.workerToken) throw new InvalidInputError('the admin token must differ from the workers\' token: a worker could otherwise control the server')
     this.#server = server
-    this.#uploadDir = uploadDir
+    this.#uploadDir = options.uploadDir
     this.#log = log
   }
+
+  get sessions (): ServerSession[] { return [...this.#sessions] }
 
   // Serves a controller session from its first message on.
   // `refuse` sends REFUSED with the reason and closes the session (the orchestrator's, for all roles).
   attach (session: ServerSession, refuse: (why: RefusalReason, reason: string) => void): void {
+    this.#sessions.add(session)
+    session.once('close', () => this.#sessions.delete(session))
     let opened = false
     let partial: Incoming | null = null
     let queue = Promise.resolve()

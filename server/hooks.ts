@@ -7,7 +7,7 @@ import { spawn, type ChildProcess } from 'node:child_process'
 import { toHex } from '../shared/algorithms.ts'
 import type { LogLevel } from '../shared/log.ts'
 import type { Found, Job } from './job.ts'
-import type { Orchestrator } from './orchestrator.ts'
+import type { FleetView } from './fleet.ts'
 import { formatPlaintext } from './store/potfile.ts'
 
 export const DEFAULT_HOOK_TIMEOUT_MS = 10_000
@@ -33,7 +33,7 @@ export class Hooks {
     this.#timeoutMs = options.timeoutMs ?? DEFAULT_HOOK_TIMEOUT_MS
   }
 
-  attach (orch: Orchestrator): void {
+  attach (orch: FleetView): void {
     orch.on('found', (job, found) => this.#fire('found', this.#options.onFound, foundDetails(job, found)))
     orch.on('job-ended', (job) => this.#fire('job-end', this.#options.onJobEnd, endDetails(job)))
   }

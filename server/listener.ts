@@ -5,7 +5,7 @@
 // What comes out is a started, authenticated session; everything else is closed without a word.
 import { EventEmitter } from 'node:events'
 import net, { type Socket } from 'node:net'
-import { InvalidInputError, VersionMismatchError } from '../shared/errors.ts'
+import { InvalidInputError, TimeoutError, VersionMismatchError } from '../shared/errors.ts'
 import type { LogLevel } from '../shared/log.ts'
 import { MAX_CONNECTIONS, MAX_FAILED_HANDSHAKES_PER_MINUTE, MAX_PENDING_HANDSHAKES, MAX_PENDING_HANDSHAKES_PER_ADDRESS } from '../shared/protocol/limits.ts'
 import type { StaticKeyPair } from '../shared/protocol/noise.ts'
@@ -105,8 +105,15 @@ export class Listener extends EventEmitter<ListenerEvents> {
       else this.#pendingByAddress.set(address, left)
     }
     acceptSession(socket, { token: this.#token, adminToken: this.#adminToken, staticKey: this.#staticKey, replays: this.#replays, timings: this.#timings }).then(({ session, role }) => {
-      session.once('message', settle) // its HELLO (or CONTROL): it is live, not a replay
-      session.once('close', settle)
+      // Its HELLO (or CONTROL) shows it is live, not a replay; one that never comes is dropped after
+      // the handshake's deadline.
+      const deadline = setTimeout(() => session.destroy(new TimeoutError('HELLO after the handshake', this.#timings.handshakeTimeoutMs)), this.#timings.handshakeTimeoutMs)
+      const live = () => {
+        clearTimeout(deadline)
+        settle()
+      }
+      session.once('message', live)
+      session.once('close', live)
       this.emit('session', session, role)
       session.start()
     }, (error: Error) => {

@@ -8,7 +8,7 @@ import { InvalidInputError } from '../shared/errors.ts'
 import { PROTOCOL_VERSION } from '../shared/protocol/limits.ts'
 import { SOFTWARE_VERSION } from '../shared/version.ts'
 import { HttpPort, answer } from './http-port.ts'
-import type { Orchestrator } from './orchestrator.ts'
+import type { FleetView } from './fleet.ts'
 import { isLive } from './scheduler/state.ts'
 
 export const METRICS_PREFIX = 'taskorch_'
@@ -22,7 +22,7 @@ const name = (text: string) => METRICS_PREFIX + text
 export class MetricsServer extends HttpPort {
   readonly registry = new Registry()
 
-  constructor (orch: Orchestrator) {
+  constructor (orch: FleetView) {
     super('--metrics HOST:PORT', (request, response) => {
       const path = new URL(request.url ?? '/', 'http://x').pathname
       if (request.method !== 'GET' && request.method !== 'HEAD') return answer(response, 405, 'GET or HEAD only\n', { allow: 'GET, HEAD' })

@@ -4,13 +4,13 @@
 import type { JobLine, WorkerLine } from '../shared/protocol/messages.ts'
 import { describeBackend, isLive } from './scheduler/state.ts'
 import type { Job } from './job.ts'
-import type { Orchestrator, WorkerSummary } from './orchestrator.ts'
+import type { FleetView, WorkerSummary } from './fleet.ts'
 
 export const DEFAULT_STATUS_SECONDS = 10
 
 const count = (n: bigint) => (n <= BigInt(Number.MAX_SAFE_INTEGER) ? Number(n) : n.toString())
 
-export function jobLine (orch: Orchestrator, job: Job, now = Date.now()): JobLine {
+export function jobLine (orch: FleetView, job: Job, now = Date.now()): JobLine {
   const s = job.state
   const ended = s.endedAt !== null
   const searched = ended ? s.hashed : job.searched
@@ -35,7 +35,7 @@ export function workerLine (worker: WorkerSummary): WorkerLine {
   return { name: worker.name, address: worker.address, threads: worker.threads, software: worker.software ?? '', backend: describeBackend(worker.backend), speed: Math.round(worker.speed), chunks: worker.inFlight }
 }
 
-export function printStatus (orch: Orchestrator, seconds: number, write: (line: string) => void): void {
+export function printStatus (orch: FleetView, seconds: number, write: (line: string) => void): void {
   setInterval(() => {
     const now = Date.now()
     for (const job of orch.jobs) if (isLive(job.state)) write(JSON.stringify(jobLine(orch, job, now)))

@@ -1,7 +1,7 @@
 // What the terminal UI shows, computed without a terminal: rows of text cells for workers and jobs,
 // found results, a history of total speed, log lines. The TUI only lays this out; tests read it.
 import type { Found, Job } from '../job.ts'
-import { LEFT_POLITELY } from '../orchestrator.ts'
+import { LEFT_POLITELY } from '../fleet.ts'
 import type { WorkerSummary } from '../scheduler/state.ts'
 import type { Backend } from '../../shared/protocol/messages.ts'
 import { resultLines } from '../store/potfile.ts'

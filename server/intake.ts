@@ -1,0 +1,99 @@
+// Job intake: a request (or a journaled job) becomes what the scheduler takes, a JobSpec, plus the
+// files its chunks read words from. Wordlists and rule files are opened and read through here; the
+// potfile's results for the job's targets are looked up here, verified, so they are not searched.
+import { formatTarget, type Algorithm } from '../shared/algorithms.ts'
+import { InvalidInputError } from '../shared/errors.ts'
+import { keyspaceFrom } from '../shared/keyspace/keyspace.ts'
+import { MAX_CANDIDATE_BYTES, type KeyspaceSpec, type WordlistSpec } from '../shared/keyspace/spec.ts'
+import type { LogLevel } from '../shared/log.ts'
+import { MAX_WASM_CHUNK_CANDIDATES, WORDLIST_CHUNK_BYTES } from '../shared/protocol/limits.ts'
+import { readRuleFiles, rereadRuleFiles } from './inputs/rules.ts'
+import { Wordlist } from './inputs/wordlist.ts'
+import { checkRequest, type CheckedWordlist, type JobRequest } from './jobs.ts'
+import type { FoundResult, JobSpec } from './scheduler/state.ts'
+import type { JournaledJob } from './store/journal.ts'
+import { verifiedPlaintext, type Potfile } from './store/potfile.ts'
+
+// A wordlist job's file, and its rule files' texts (sent to workers with the job).
+export type WordlistFiles = { list: Wordlist, rules: Uint8Array[] | undefined }
+
+// A job ready for the scheduler.
+export type Intake = { spec: JobSpec, wordlist: WordlistFiles | null, users?: Record<string, string[]> }
+
+export class JobIntake {
+  readonly #potfile: Potfile | null
+  readonly #log: (level: LogLevel, message: string) => void
+
+  constructor (potfile: Potfile | null, log: (level: LogLevel, message: string) => void) {
+    this.#potfile = potfile
+    this.#log = log
+  }
+
+  // Wordlist jobs once the file has been read through and indexed; the rest at once.
+  fromRequest (request: JobRequest): Intake | Promise<Intake> {
+    const { targets, keyspace } = checkRequest(request)
+    const intake = (spec: KeyspaceSpec, wordlist: WordlistFiles | null): Intake => {
+      const known = this.#knownInPotfile(request.algorithm, targets)
+      const capLength = wordlist ? capWords(wordlist.list, spec) : undefined
+      return { spec: { algorithm: request.algorithm, targets, keyspace: spec, priority: request.priority, known, capLength }, wordlist, users: request.users }
+    }
+    if (keyspace.type === 'wordlist' && 'path' in keyspace) return this.#openWordlistJob(keyspace).then(({ spec, files }) => intake(spec, files))
+    return intake(keyspace as KeyspaceSpec, null)
+  }
+
+  // An unfinished job from a session journal, with what it had found; its files must not have changed.
+  async fromJournal (journaled: JournaledJob): Promise<Intake> {
+    const { id, algorithm, targets, keyspace, priority } = journaled
+    let wordlist: WordlistFiles | null = null
+    if (keyspace.type === 'wordlist') {
+      const rules = keyspace.rules ? await rereadRuleFiles(id, keyspace.rules) : null
+      const list = await this.#openWordlist(keyspace.name)
+      const was = journaled.source!
+      if (list.source.bytes !== was.bytes || list.source.sha256 !== was.sha256) {
+        throw new InvalidInputError(`cannot restore job ${id}: wordlist ${keyspace.name} has changed since the session began (${was.bytes} bytes, SHA-256 ${was.sha256.slice(0, 16)}…; now ${list.source.bytes} bytes, ${list.source.sha256.slice(0, 16)}…)`)
+      }
+      wordlist = { list, rules: rules?.texts }
+    }
+    const known = new Map([...journaled.known, ...this.#knownInPotfile(algorithm, targets)].map((k) => [k.hash, k]))
+    const capLength = wordlist ? capWords(wordlist.list, keyspace) : undefined
+    return { spec: { algorithm, targets, keyspace, priority, known: [...known.values()], capLength }, wordlist, users: journaled.users }
+  }
+
+  async #openWordlistJob (input: CheckedWordlist): Promise<{ spec: WordlistSpec, files: WordlistFiles }> {
+    const rules = input.rules.length > 0 ? await readRuleFiles(input.rules) : null
+    const list = await this.#openWordlist(input.path)
+    const spec: WordlistSpec = list.spec
+    if (rules) spec.rules = rules.specs
+    if (input.hybrid) spec.hybrid = input.hybrid
+    return { spec, files: { list, rules: rules?.texts } }
+  }
+
+  async #openWordlist (path: string): Promise<Wordlist> {
+    const list = await Wordlist.open(path)
+    if (list.tooLong > 0) this.#log('warn', `wordlist ${list.path}: skipped ${list.tooLong} line(s) longer than ${MAX_CANDIDATE_BYTES} bytes`)
+    if (list.bom) this.#log('info', `wordlist ${list.path}: skipped the UTF-8 byte order mark at its start`)
+    return list
+  }
+
+  // Targets as bytes or their text (formatTarget) whose plaintext the potfile holds, verified.
+  #knownInPotfile (algorithm: Algorithm, targets: readonly (string | Uint8Array)[]): FoundResult[] {
+    const potfile = this.#potfile
+    if (!potfile) return []
+    return targets.flatMap((t) => {
+      const hash = typeof t === 'string' ? t : formatTarget(algorithm, t)
+      const plaintext = verifiedPlaintext(potfile, algorithm, hash, typeof t === 'string' ? undefined : t)
+      return plaintext ? [{ hash, plaintext }] : []
+    })
+  }
+}
+
+// Wordlist chunks are bounded in bytes, not only in candidates: as many candidates as the words that
+// fit in WORDLIST_CHUNK_BYTES make, from the chunk's first (which may be a word's middle variant).
+function capWords (wordlist: Wordlist, spec: KeyspaceSpec): (offset: bigint) => number {
+  const keyspace = keyspaceFrom(spec)
+  return (offset) => {
+    const first = offset / keyspace.perWord
+    const candidates = BigInt(wordlist.wordsWithin(first, WORDLIST_CHUNK_BYTES)) * keyspace.perWord - offset % keyspace.perWord
+    return candidates < BigInt(MAX_WASM_CHUNK_CANDIDATES) ? Number(candidates) : MAX_WASM_CHUNK_CANDIDATES
+  }
+}

@@ -1,0 +1,113 @@
+// The links to workers: each authenticated worker session, the jobs it has been told about, and how
+// a chunk reaches it. A job goes out once per worker (JOB, then its targets in TARGETS batches paced
+// by the worker's reading); a wordlist chunk carries its words, read from the file when it is sent.
+import type { Socket } from 'node:net'
+import { parseTarget } from '../shared/algorithms.ts'
+import { wordsOf } from '../shared/keyspace/keyspace.ts'
+import { MAX_OUTBOUND_BUFFER_BYTES, MAX_TARGETS_PER_MESSAGE } from '../shared/protocol/limits.ts'
+import type { ServerSession } from '../shared/protocol/session.ts'
+import type { WordlistFiles } from './intake.ts'
+import { isLive, type Chunk, type JobState, type WorkerState } from './scheduler/state.ts'
+
+// TARGETS batches made and sent before the event loop gets a turn (about 0.1 s of work).
+const ANNOUNCE_BATCHES_PER_TURN = 32
+
+// `key` is the worker's id in the scheduler once it has said HELLO (`worker`). knownJobs: the jobs
+// announced to it; a pending promise while a long target list is still going out.
+export type Peer = { key: string, session: ServerSession, worker: WorkerState | null, knownJobs: Map<string, Promise<void> | null> }
+
+export class WorkerLinks {
+  readonly #peers = new Map<string, Peer>()
+  readonly #files = new Map<string, WordlistFiles>()
+  readonly #onUnreadable: (job: JobState, error: Error) => void
+  #seq = 0
+
+  // `onUnreadable`: a wordlist could not be read for a chunk (the chunk is not sent).
+  constructor (onUnreadable: (job: JobState, error: Error) => void) {
+    this.#onUnreadable = onUnreadable
+  }
+
+  add (session: ServerSession): Peer {
+    const peer: Peer = { key: `p${++this.#seq}`, session, worker: null, knownJobs: new Map() }
+    this.#peers.set(peer.key, peer)
+    return peer
+  }
+
+  delete (peer: Peer): void { this.#peers.delete(peer.key) }
+  get peers (): IterableIterator<Peer> { return this.#peers.values() }
+  sessions (): ServerSession[] { return [...this.#peers.values()].map((peer) => peer.session) }
+
+  // A wordlist job's files, read for its chunks until the job is forgotten.
+  addFiles (jobId: string, files: WordlistFiles): void { this.#files.set(jobId, files) }
+  forget (jobId: string): void { this.#files.delete(jobId) }
+
+  cancel (workerId: string, jobId: string, chunkId: string): void {
+    this.#peers.get(workerId)?.session.send({ type: 'cancel', jobId, chunkId })
+  }
+
+  // Everyone but the finder, which has dropped the target itself, stops looking for it.
+  solved (jobId: string, hash: Uint8Array, finder: WorkerState): void {
+    for (const other of this.#peers.values()) {
+      if (other.worker !== finder && other.knownJobs.has(jobId)) other.session.send({ type: 'solved', jobId, hash })
+    }
+  }
+
+  send (peer: Peer, chunk: Chunk): void {
+    const job = chunk.job
+    const announced = this.#announce(peer, job)
+    const task = { type: 'task', jobId: job.id, chunkId: chunk.id, offset: chunk.offset.toString(), length: chunk.length } as const
+    const wordlist = this.#files.get(job.id)?.list
+    if (!wordlist && !announced) return peer.session.send(task)
+    const needed = wordlist && wordsOf(job.keyspace, chunk.offset, chunk.length)
+    const words = needed && wordlist.read(needed.first, Number(needed.end - needed.first)).catch((error: Error) => {
+      this.#onUnreadable(job, error)
+      return null
+    })
+    void Promise.all([announced, words]).then(([, read]) => {
+      // The chunk may have been cancelled or taken back meanwhile.
+      if (read === null || peer.session.closed || chunk.workerId !== peer.worker?.id || !isLive(job)) return
+      peer.session.send(read ? { ...task, words: read } : task)
+    })
+  }
+
+  // JOB, then its targets in TARGETS messages. Up to a few MB go at once; beyond that each batch waits
+  // for the worker to read what is queued, so a list of millions never trips MAX_OUTBOUND_BUFFER_BYTES.
+  // Returns null when the worker knows the job already, else a promise of the last batch sent.
+  #announce (peer: Peer, job: JobState): Promise<void> | null {
+    const known = peer.knownJobs.get(job.id)
+    if (known !== undefined) return known
+    const remaining = [...job.remaining]
+    const batch = (from: number) => remaining.slice(from, from + MAX_TARGETS_PER_MESSAGE).map((text) => parseTarget(job.algorithm, text))
+    const rules = this.#files.get(job.id)?.rules
+    peer.session.send({ type: 'job', jobId: job.id, algorithm: job.algorithm, targets: batch(0), keyspace: job.keyspace.spec, ...(rules ? { rules } : {}) })
+    if (remaining.length <= MAX_TARGETS_PER_MESSAGE) {
+      peer.knownJobs.set(job.id, null)
+      return null
+    }
+    const socket = peer.session.socket
+    const pending = (async () => {
+      for (let i = MAX_TARGETS_PER_MESSAGE; i < remaining.length && !peer.session.closed; i += MAX_TARGETS_PER_MESSAGE) {
+        if (socket.writableLength > MAX_OUTBOUND_BUFFER_BYTES / 4) await drained(socket)
+        // Making a million targets' bytes takes a while: other sessions are served in between.
+        else if ((i / MAX_TARGETS_PER_MESSAGE) % ANNOUNCE_BATCHES_PER_TURN === 0) await new Promise((resolve) => setImmediate(resolve))
+        peer.session.send({ type: 'targets', jobId: job.id, targets: batch(i) })
+      }
+      peer.knownJobs.set(job.id, null)
+    })()
+    peer.knownJobs.set(job.id, pending)
+    return pending
+  }
+}
+
+// Resolves once the socket's queue has gone out, or the socket is gone.
+function drained (socket: Socket): Promise<void> {
+  return new Promise((resolve) => {
+    const done = () => {
+      socket.off('drain', done)
+      socket.off('close', done)
+      resolve()
+    }
+    socket.on('drain', done)
+    socket.on('close', done)
+  })
+}

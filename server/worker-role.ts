@@ -1,0 +1,150 @@
+// The worker role: what a session holding the workers' token says (HELLO, PROGRESS, DONE, FAILED,
+// FOUND, BYE) becomes a scheduler transition, whose effects go back to the orchestrator to carry
+// out. A worker that breaks the protocol, miscounts or claims a false find is dropped.
+import type { EventEmitter } from 'node:events'
+import { formatTarget, isTarget, type Algorithm } from '../shared/algorithms.ts'
+import { FalseFoundError, MiscountError, ProtocolError, coded } from '../shared/errors.ts'
+import { matches } from '../shared/kernels/modes.ts'
+import { plural } from '../shared/plural.ts'
+import { PROTOCOL_VERSION } from '../shared/protocol/limits.ts'
+import { isControlMessage, type ControlMessage, type WorkerMessage } from '../shared/protocol/messages.ts'
+import type { ServerSession } from '../shared/protocol/session.ts'
+import { LEFT_POLITELY, type ChunkEvent, type RefusalReason, type ServerEvents } from './fleet.ts'
+import type { Peer, WorkerLinks } from './peers.ts'
+import type { Scheduler } from './scheduler/scheduler.ts'
+import { describeBackend, workerSummary, type Effect, type WorkerState } from './scheduler/state.ts'
+
+// What the role needs of the server around it.
+export type WorkerRoleHost = {
+  events: EventEmitter<ServerEvents>
+  scheduler: Scheduler
+  links: WorkerLinks
+  carryOut: (effects: Effect[]) => void
+  progressed: (jobId: string) => void // a chunk of the job reported progress
+  refuse: (session: ServerSession, why: RefusalReason, reason: string, logged?: string) => void
+}
+
+export class WorkerRole {
+  readonly #host: WorkerRoleHost
+
+  constructor (host: WorkerRoleHost) {
+    this.#host = host
+  }
+
+  attach (session: ServerSession): void {
+    const { events, links, scheduler } = this.#host
+    const peer = links.add(session)
+    session.on('message', (message) => {
+      try {
+        this.#onMessage(peer, message)
+      } catch (error) {
+        const why = coded(error)
+        events.emit('log', 'error', `worker ${peer.worker?.name ?? session.remoteAddress}: ${why.message}`)
+        session.destroy(why)
+      }
+    })
+    session.on('close', (error) => {
+      links.delete(peer)
+      if (!peer.worker) {
+        if (error) events.emit('log', 'warn', `connection from ${session.remoteAddress} dropped before HELLO: ${error.message}`)
+        return
+      }
+      const left = workerSummary(peer.worker)
+      for (const chunk of peer.worker.chunks.values()) chunkEvent(events, 'requeued', chunk.job.algorithm)
+      const requeued = scheduler.removeWorker(peer.worker.id)
+      const why = error ? `${error.code}: ${error.message}` : LEFT_POLITELY
+      events.emit('log', error ? 'warn' : 'info', `worker ${left.name} left (${why}); ${requeued} chunk(s) requeued`)
+      events.emit('worker-left', left, why)
+      this.dispatch()
+    })
+  }
+
+  // Hands out whatever work there is to every worker that can take some.
+  dispatch (): void {
+    const { events, links, scheduler } = this.#host
+    for (const peer of links.peers) {
+      if (!peer.worker || peer.session.closed) continue
+      for (const chunk of scheduler.assign(peer.worker.id)) {
+        chunkEvent(events, 'issued', chunk.job.algorithm, chunk.length)
+        links.send(peer, chunk)
+      }
+    }
+  }
+
+  #onMessage (peer: Peer, message: WorkerMessage | ControlMessage): void {
+    const { events, scheduler } = this.#host
+    if (isControlMessage(message)) { // a controller's message, on a session that holds the workers' token
+      if (peer.worker || message.type !== 'control') throw new ProtocolError(`a worker sent ${message.type}`)
+      return this.#host.refuse(peer.session, 'role', 'this is the workers\' token, which cannot control the server: npm run ctl needs the admin token (setting adminToken, TASKORCH_ADMIN_TOKEN), which the server saved in its config file',
+        `refused a controller at ${peer.session.remoteAddress}: it holds the workers' token, not the admin token`)
+    }
+    if (!peer.worker) return this.#hello(peer, message)
+    const worker = peer.worker
+    const chunk = 'chunkId' in message ? worker.chunks.get(message.chunkId) : undefined
+    switch (message.type) {
+      case 'hello':
+        throw new ProtocolError('second HELLO')
+      case 'progress':
+        if (chunk && scheduler.progress(worker.id, message.chunkId, message.hashed)) this.#host.progressed(chunk.job.id)
+        return
+      case 'done': {
+        const outcome = scheduler.done(worker.id, message.chunkId, message.hashed)
+        if (outcome === 'miscounted') {
+          chunkEvent(events, 'failed', chunk?.job.algorithm)
+          throw new MiscountError(message.chunkId, message.hashed, chunk?.length ?? 0)
+        }
+        if (outcome === 'unknown') return this.dispatch()
+        if (chunk) chunkEvent(events, 'completed', chunk.job.algorithm, chunk.length, (Date.now() - chunk.assignedAt) / 1000)
+        return this.#host.carryOut(outcome)
+      }
+      case 'failed': {
+        const requeued = scheduler.failed(worker.id, message.chunkId)
+        if (requeued === 'unknown') return // cancelled meanwhile
+        chunkEvent(events, 'failed', chunk?.job.algorithm)
+        if (requeued) chunkEvent(events, 'requeued', chunk?.job.algorithm)
+        events.emit('log', 'warn', `worker ${worker.name} could not finish chunk ${message.chunkId}${requeued ? ', handed out again' : ''}: ${message.reason}`)
+        return this.dispatch()
+      }
+      case 'found':
+        return this.#onFound(worker, message.jobId, message.hash, message.plaintext)
+      case 'bye':
+        events.emit('log', 'info', `worker ${worker.name} is leaving: ${message.reason}`)
+    }
+  }
+
+  #hello (peer: Peer, message: WorkerMessage): void {
+    const { events, scheduler } = this.#host
+    const from = peer.session.remoteAddress
+    if (message.type !== 'hello') throw new ProtocolError(`expected HELLO, got ${message.type}`)
+    if (message.version !== PROTOCOL_VERSION) {
+      return this.#host.refuse(peer.session, 'version', `this server speaks protocol ${PROTOCOL_VERSION}, the worker ${message.version}: run the same version on both`,
+        `refused worker ${message.name} at ${from}: it speaks protocol ${message.version}, this server ${PROTOCOL_VERSION}`)
+    }
+    const { name, cores, threads, software, backend } = message
+    peer.worker = scheduler.addWorker({ id: peer.key, name, address: from, cores, threads, software, backend })
+    peer.session.send({ type: 'welcome', workerId: peer.key })
+    events.emit('log', 'info', `worker ${name} joined from ${from} (${plural(cores, 'core')}, ${plural(threads, 'thread')}, version ${software}, ${describeBackend(backend)})`)
+    events.emit('worker-joined', workerSummary(peer.worker))
+    this.dispatch()
+  }
+
+  // The server re-hashes every claimed plaintext: a worker cannot make us report a false preimage.
+  #onFound (worker: WorkerState, jobId: string, hash: Uint8Array, plaintext: Uint8Array): void {
+    const { events, scheduler } = this.#host
+    const job = scheduler.jobs.get(jobId)
+    if (!job) throw new ProtocolError(`FOUND for job ${jobId}, which was never announced`)
+    if (!isTarget(job.algorithm, hash) || !matches(job.algorithm, hash, plaintext)) throw new FalseFoundError(jobId)
+    const key = formatTarget(job.algorithm, hash)
+    const outcome = scheduler.found(jobId, key, plaintext)
+    if (outcome === 'not-a-target') throw new FalseFoundError(jobId)
+    if (typeof outcome === 'string') return void events.emit('log', 'debug', `worker ${worker.name}: FOUND for job ${jobId} ignored (${outcome})`)
+    events.emit('log', 'info', `worker ${worker.name} found ${key}`)
+    this.#host.links.solved(jobId, hash, worker)
+    this.#host.carryOut(outcome)
+  }
+}
+
+// For metrics: a chunk handed out, completed, requeued or failed.
+export function chunkEvent (events: EventEmitter<ServerEvents>, outcome: ChunkEvent['outcome'], algorithm: Algorithm | undefined, candidates = 0, seconds?: number): void {
+  if (algorithm) events.emit('chunk', { outcome, algorithm, candidates, seconds })
+}
