@@ -1,0 +1,32 @@
+// The import graph and the rooms, as a newcomer relies on them: no import circle (type imports
+// included), and the arrows one way (the protocol and the kernels know nothing of the server).
+import { readFileSync } from 'node:fs'
+import { join } from 'node:path'
+import madge from 'madge'
+import { describe, expect, it } from 'vitest'
+import { ROOT } from './helpers.ts'
+
+const graph = () => madge(['server', 'worker', 'shared', 'bench'], {
+  baseDir: ROOT, fileExtensions: ['ts'], tsConfig: join(ROOT, 'tsconfig.json'), detectiveOptions: { ts: { skipTypeImports: false } }
+})
+
+describe('the import graph', () => {
+  it('has no circle, type imports included', async () => {
+    expect((await graph()).circular()).toEqual([])
+  })
+
+  // The server builds the single-file worker it serves (worker/bundle) and spawns a local worker by path.
+  it('points one way: shared/ imports nothing of server/ or worker/, and neither process imports the other\'s code', async () => {
+    const imports = (await graph()).obj()
+    const wrong = Object.entries(imports).flatMap(([file, deps]) => deps.filter((dep) =>
+      (file.startsWith('shared/') && !dep.startsWith('shared/')) ||
+      (file.startsWith('server/') && dep.startsWith('worker/') && !dep.startsWith('worker/bundle/')) ||
+      (file.startsWith('worker/') && dep.startsWith('server/'))).map((dep) => `${file} -> ${dep}`))
+    expect(wrong).toEqual([])
+  })
+
+  it('keeps the orchestrator small', () => {
+    const lines = readFileSync(join(ROOT, 'server/orchestrator.ts'), 'utf8').match(/\n/g)!.length
+    expect(lines).toBeLessThan(250)
+  })
+})
