@@ -6,9 +6,9 @@ import { createHash } from 'node:crypto'
 import type { Algorithm } from '../shared/algorithms.ts'
 import { keyspaceFrom } from '../shared/keyspace/keyspace.ts'
 import { rangeSpec } from '../shared/keyspace/spec.ts'
-import { search } from '../shared/kernels/search.ts'
-import type { KernelFactory } from '../shared/kernels/segment-kernel.ts'
-import { wasmSimdKernel } from '../shared/kernels/wasm/kernel.ts'
+import { search } from '../worker/search/search.ts'
+import type { KernelFactory } from '../worker/search/segment-kernel.ts'
+import { wasmSimdKernel } from '../worker/search/wasm/kernel.ts'
 
 export const KERNELS = ['node:crypto', 'scalar', 'wasm-simd'] as const
 export type KernelName = typeof KERNELS[number]

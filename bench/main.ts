@@ -7,7 +7,7 @@ import { availableParallelism, cpus, loadavg, platform, arch, tmpdir, totalmem }
 import { join } from 'node:path'
 import { integerFlag, parseFlags, runMain } from '../shared/cli.ts'
 import { InvalidInputError } from '../shared/errors.ts'
-import { plural } from '../shared/plural.ts'
+import { plural } from '../server/ui/plural.ts'
 import { parseRange } from '../shared/keyspace/spec.ts'
 import { parseRules } from '../shared/rules/rules.ts'
 import { KERNELS, measureKernel, type KernelName } from './kernels.ts'

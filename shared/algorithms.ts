@@ -1,7 +1,7 @@
 // The hash algorithms a job may use, and their targets as users write them (hashcat's hash formats)
 // and as they travel (bytes). An algorithm is a hash function over the plaintext, over a message made
 // from it (NTLM: its UTF-16LE form; salted modes: the plaintext and a salt), or a crypt scheme
-// (md5crypt, sha512crypt); shared/kernels/modes.ts computes them.
+// (md5crypt, sha512crypt); shared/hashing/modes.ts computes them.
 //
 // A target travels as bytes: the digest, then the salt (salted modes and md5crypt), and for
 // sha512crypt the digest, its rounds (4 bytes, big-endian; 0 when the hash did not say) and the salt.

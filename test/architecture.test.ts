@@ -25,6 +25,26 @@ describe('the import graph', () => {
     expect(wrong).toEqual([])
   })
 
+  // shared/ holds what both processes use; what only one uses lives in its own tree.
+  it('shares only what both the server and the worker reach', async () => {
+    const imports = (await graph()).obj()
+    const reached = (roots: string[]) => {
+      const seen = new Set<string>()
+      const stack = [...roots]
+      while (stack.length > 0) {
+        const file = stack.pop()!
+        if (seen.has(file)) continue
+        seen.add(file)
+        stack.push(...(imports[file] ?? []))
+      }
+      return seen
+    }
+    const server = reached(['server/cli/main.ts', 'server/index.ts', 'server/ctl/main.ts'])
+    const worker = reached(['worker/main.ts', 'worker/thread.ts', 'worker/bundle/entry.ts'])
+    const oneSided = Object.keys(imports).filter((file) => file.startsWith('shared/') && !(server.has(file) && worker.has(file)))
+    expect(oneSided).toEqual([])
+  })
+
   it('keeps the orchestrator small', () => {
     const lines = readFileSync(join(ROOT, 'server/orchestrator.ts'), 'utf8').match(/\n/g)!.length
     expect(lines).toBeLessThan(250)

@@ -67,7 +67,7 @@ describe('word attacks end to end', () => {
     } finally {
       await orch.stop()
     }
-  }, 180_000)
+  })
 
   it('-a 6 and -a 7 through the server command line, with a custom charset and --increment', async () => {
     const next = random(SEED + 1)
@@ -82,7 +82,7 @@ describe('word attacks end to end', () => {
       expect(server.stdout.split('\n').filter(Boolean).sort()).toEqual(planted.map((p) => `${hex('sha1', p)}:${p}`).sort())
       expect(server.stderr).toMatch(new RegExp(`job 1 found: 3/3 found, \\d+/${keyspace.size} candidates`))
     }
-  }, 240_000)
+  })
 
   it('a rules job survives a SIGKILL of the server and ends with every candidate counted once', async () => {
     const next = random(SEED + 2)
@@ -102,5 +102,5 @@ describe('word attacks end to end', () => {
     expect(second.stderr).toMatch(new RegExp(`job 1 exhausted: 1/2 found, ${size}/${size} candidates`))
     expect(second.stdout).toBe(`${hex('md5', planted)}:${planted.toString('latin1')}\n`)
     expectChunksTile(journal, size)
-  }, 240_000)
+  })
 })

@@ -17,7 +17,7 @@ import { Tui } from '../server/ui/tui.ts'
 import { jobFromForm } from '../server/cli/flags.ts'
 import type { JobRequest } from '../server/jobs.ts'
 import { formatDuration } from '../server/ui/format.ts'
-import { plural } from '../shared/plural.ts'
+import { plural } from '../server/ui/plural.ts'
 import { TOKEN, eventually, WAIT_MS } from './helpers.ts'
 
 const HEADER = { listen: '0.0.0.0:8080', fingerprint: 'abcd1234', serverKey: 'SHA256:test', workerCommand: 'npm run worker -- --host 10.0.0.2 --port 8080' }

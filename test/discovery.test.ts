@@ -51,5 +51,5 @@ describe('discovery in a private network namespace', () => {
     expect(report.joined.workerStderr).toContain(`found 127.0.0.1:${report.listing.port}  ${report.listing.serverKey}`)
     expect(report.joined.serverExit).toBe(0)
     expect(report.joined.serverStdout).toMatch(/:4242\n$/)
-  }, 120_000)
+  })
 })

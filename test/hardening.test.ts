@@ -96,7 +96,7 @@ describe('replayed handshakes', () => {
     expect((await worker.take('task')).jobId).toBe(job.jobId)
     expect(worker.session.closed).toBe(false)
     expect(lines.join('\n')).not.toMatch(/OUTBOUND_OVERFLOW/)
-  }, 30_000)
+  })
 
   it('a message 1 with a clock minutes off is refused', async () => {
     const { orch } = await server()
@@ -159,7 +159,7 @@ describe('a worker with the right token', () => {
     const orch = await takeOver()
     await eventually(() => orch.workers.some((w) => w.name === 'steadfast'), WAIT_MS, 'the worker joining the real server')
     expect(fatal).toEqual([])
-  }, 40_000)
+  })
 })
 
 describe('tokens', () => {

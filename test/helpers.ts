@@ -10,7 +10,7 @@ import { join } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { expect, onTestFailed, onTestFinished } from 'vitest'
 import { frameHeader } from '../shared/protocol/frames.ts'
-import { hashBytes } from '../shared/kernels/scalar.ts'
+import { hashBytes } from '../shared/hashing/scalar.ts'
 import { Initiator, generateStaticKey, tokenBytes, type StaticKeyPair, type TransportKeys } from '../shared/protocol/noise.ts'
 import { preamble } from '../shared/protocol/preamble.ts'
 import { acceptSession, connectSession, type ServerSession, type SessionTimings, type WorkerSession } from '../shared/protocol/session.ts'
@@ -224,7 +224,7 @@ export async function scriptedWorker (port: number, name = 'scripted', token = T
 }
 
 export const ROOT = fileURLToPath(new URL('..', import.meta.url))
-// What a job's algorithm makes of a plaintext, independently of shared/kernels/modes.ts: node:crypto,
+// What a job's algorithm makes of a plaintext, independently of shared/hashing/modes.ts: node:crypto,
 // and for NTLM our MD4 (checked against RFC 1320) over the UTF-16LE form Node gives a UTF-8 string
 // (a plaintext that is not UTF-8: every byte followed by a zero byte).
 export function referenceDigest (algorithm: string, data: string | Uint8Array): Buffer {

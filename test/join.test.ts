@@ -65,7 +65,7 @@ describe('joining a machine', () => {
     worker.child.kill('SIGTERM') // a worker outlives its server (it waits for it to come back) until stopped
     expect(await within(WAIT_MS, worker.exit, 'the worker stopping')).toBe(0)
     expect(readdirSync(machine)).toEqual(['taskorch-worker.mjs']) // nothing installed beside it
-  }, 90_000)
+  })
 
   it('the line\'s download and checksum run as printed (curl and sha256sum), and a tampered file fails the check', async (context) => {
     for (const tool of ['curl', 'sha256sum']) {
@@ -87,7 +87,7 @@ describe('joining a machine', () => {
     expect(() => execFileSync('sh', ['-c', check], { cwd: machine, stdio: 'ignore' })).toThrow()
     server.child.kill('SIGTERM')
     await server.exit
-  }, 60_000)
+  })
 })
 
 describe('the executable (npm run build:sea)', () => {
@@ -115,7 +115,7 @@ describe('the executable (npm run build:sea)', () => {
     } finally {
       await orch.stop()
     }
-  }, 120_000)
+  })
 })
 
 describe('the token prompt', () => {
@@ -157,7 +157,7 @@ describe('the token prompt', () => {
     const path = join(config, 'taskorch', 'config.json')
     expect(JSON.parse(readFileSync(path, 'utf8'))).toEqual({ token: TOKEN })
     expect(statSync(path).mode & 0o777).toBe(0o600)
-  }, 40_000)
+  })
 
   it('Ctrl-C cancels', async () => {
     const t = terminal()

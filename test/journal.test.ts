@@ -231,7 +231,7 @@ describe('Journal', () => {
         }
       }
     ), { numRuns: 300 })
-  }, 60_000)
+  })
 
   it('knows a wordlist job by its file\'s size and SHA-256', async () => {
     const path = tempFile()

@@ -59,7 +59,7 @@ describe('metrics', () => {
     expect(after).not.toContain('taskorch_keyspace_remaining{')
     expect(after).toMatch(/^taskorch_build_info\{version="[^"]+",protocol="\d+",node="v[\d.]+"\} 1$/m)
     expect(after).toMatch(/^taskorch_process_resident_memory_bytes \d+/m)
-  }, 120_000)
+  })
 
   it('give at most MAX_WORKER_SERIES workers a series of their own', async () => {
     const fleet = Array.from({ length: MAX_WORKER_SERIES + 50 }, (_, i) => ({ name: `w${i}`, speed: 10 }))

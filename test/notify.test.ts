@@ -42,7 +42,7 @@ describe('status lines and notifications', () => {
     }
     expect(lines.some((l) => l.status === 'running' && l.workers.length === 1 && l.workers[0].speed >= 0)).toBe(true)
     expect(lines.at(-1)).toMatchObject({ status: 'exhausted', progress: [30_000_000, 30_000_000], eta: null })
-  }, 120_000)
+  })
 
   it('runs hooks with the details in their environment, posts a webhook, and exits within the hook timeout', async () => {
     const dir = tempDir('taskorch-hooks-')
@@ -78,7 +78,7 @@ describe('status lines and notifications', () => {
     } finally {
       web.close()
     }
-  }, 90_000)
+  })
 
   it('names a hook it cannot run and a webhook that is not a URL (exit 2)', async () => {
     for (const [args, message] of [
@@ -90,5 +90,5 @@ describe('status lines and notifications', () => {
       expect(await within(WAIT_MS, run.exit, 'server exit')).toBe(2)
       expect(run.stderr).toMatch(message)
     }
-  }, 60_000)
+  })
 })

@@ -5,11 +5,11 @@
 import { describe, expect, it } from 'vitest'
 import { HASH_FUNCTIONS as ALGORITHMS, type HashFunction as Algorithm } from '../shared/algorithms.ts'
 import { odometerDigits, type Segment } from '../shared/keyspace/keyspace.ts'
-import { HASH_SHAPES, digestWords, hashBytes } from '../shared/kernels/scalar.ts'
-import { scalarSegmentKernel } from '../shared/kernels/scalar-search.ts'
-import { keyOf, targetSet, type TargetSet } from '../shared/kernels/targets.ts'
-import { BlockKernel } from '../shared/kernels/wasm/block-kernel.ts'
-import { layoutFor, wasmSimdKernel } from '../shared/kernels/wasm/kernel.ts'
+import { HASH_SHAPES, digestWords, hashBytes } from '../shared/hashing/scalar.ts'
+import { scalarSegmentKernel } from '../worker/search/scalar-search.ts'
+import { keyOf, targetSet, type TargetSet } from '../worker/search/targets.ts'
+import { BlockKernel } from '../worker/search/wasm/block-kernel.ts'
+import { layoutFor, wasmSimdKernel } from '../worker/search/wasm/kernel.ts'
 
 const SINGLE_BLOCK_MAX: Record<Algorithm, number> = { md4: 55, md5: 55, sha1: 55, sha256: 55, sha512: 111 }
 

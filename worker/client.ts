@@ -6,8 +6,8 @@ import { isTarget, toHex, type Algorithm } from '../shared/algorithms.ts'
 import { MIN_HASHCAT_RUN, hashcatRefusal } from '../shared/hashcat.ts'
 import { keyspaceFrom, wordsOf, type Keyspace } from '../shared/keyspace/keyspace.ts'
 import { maskRunAt } from '../shared/keyspace/runs.ts'
-import { nextPacking, packTargets } from '../shared/kernels/modes.ts'
-import type { PackedTargets } from '../shared/kernels/targets.ts'
+import { nextPacking, packTargets } from './search/salts.ts'
+import type { PackedTargets } from './search/targets.ts'
 import {
   ConnectError, HandshakeClosedError, InvalidMessageError, KernelError, ProtocolError, RefusedError, ServerKeyMismatchError, TaskOrchError,
   TokenRejectedError, VersionMismatchError, coded

@@ -8,8 +8,8 @@ import type { Algorithm } from '../shared/algorithms.ts'
 import { keyspaceFrom, wordsOf, type Keyspace } from '../shared/keyspace/keyspace.ts'
 import type { KeyspaceSpec } from '../shared/keyspace/spec.ts'
 import { BUNDLED } from './bundle/bundled.ts'
-import { packTargets } from '../shared/kernels/modes.ts'
-import type { PackedTargets } from '../shared/kernels/targets.ts'
+import { packTargets } from './search/salts.ts'
+import type { PackedTargets } from './search/targets.ts'
 import type { SearchHit, SearchRequest, SearchResult } from './thread-messages.ts'
 
 // In the single-file build, this module, the thread entry and Piscina's thread script are one file.

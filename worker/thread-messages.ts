@@ -2,8 +2,8 @@
 // a chunk (a SearchRequest), and gets a SearchResult back; hits also arrive early on the request's port.
 import type { Algorithm } from '../shared/algorithms.ts'
 import type { KeyspaceSpec } from '../shared/keyspace/spec.ts'
-import type { SearchHit, SearchResult } from '../shared/kernels/search.ts'
-import type { PackedTargets } from '../shared/kernels/targets.ts'
+import type { SearchHit, SearchResult } from './search/search.ts'
+import type { PackedTargets } from './search/targets.ts'
 
 export type { SearchHit, SearchResult }
 

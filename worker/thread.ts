@@ -4,10 +4,10 @@ import { keyspaceFrom, type Keyspace } from '../shared/keyspace/keyspace.ts'
 import type { KeyspaceSpec } from '../shared/keyspace/spec.ts'
 import { parseRules, type RuleSet } from '../shared/rules/rules.ts'
 import type { SearchHit, SearchRequest, SearchResult } from './thread-messages.ts'
-import type { PackedTargets } from '../shared/kernels/targets.ts'
-import { search } from '../shared/kernels/search.ts'
-import { searchWords } from '../shared/kernels/words.ts'
-import { fastBlocks, fastKernels } from '../shared/kernels/index.ts'
+import type { PackedTargets } from './search/targets.ts'
+import { search } from './search/search.ts'
+import { searchWords } from './search/words.ts'
+import { fastBlocks, fastKernels } from './search/index.ts'
 
 // Jobs send many pieces with the same keyspace and rules; build them once per thread.
 let cached: { key: string, keyspace: Keyspace, rules: RuleSet[] | null } | null = null

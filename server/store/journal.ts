@@ -12,7 +12,7 @@ import { closeSync, createReadStream, existsSync, fsyncSync, openSync, renameSyn
 import { dirname } from 'node:path'
 import { formatTarget, isAlgorithm, parseTarget, toHex, type Algorithm } from '../../shared/algorithms.ts'
 import { InvalidInputError } from '../../shared/errors.ts'
-import { matches } from '../../shared/kernels/modes.ts'
+import { matches } from '../../shared/hashing/modes.ts'
 import { keyspaceFrom } from '../../shared/keyspace/keyspace.ts'
 import { MAX_CANDIDATE_BYTES, type KeyspaceSpec } from '../../shared/keyspace/spec.ts'
 import { validateKeyspace } from '../../shared/protocol/messages.ts'

@@ -5,7 +5,7 @@ import { dirname } from 'node:path'
 import { createInterface } from 'node:readline'
 import { parseTarget, type Algorithm } from '../../shared/algorithms.ts'
 import { InvalidInputError } from '../../shared/errors.ts'
-import { matches } from '../../shared/kernels/modes.ts'
+import { matches } from '../../shared/hashing/modes.ts'
 import { decodeHexForm, isHexForm } from '../../shared/hex-form.ts'
 import { AppendFile, type FileIO } from './append-file.ts'
 

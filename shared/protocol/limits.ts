@@ -1,5 +1,5 @@
 // Every bound of the wire protocol, in one place: what a peer may send, how long it may take, how many
-// may connect. Scheduling lives in server/scheduler/options.ts, kernel pacing in shared/kernels/search.ts.
+// may connect. Scheduling lives in server/scheduler/options.ts, kernel pacing in worker/search/search.ts.
 // Time values are milliseconds; sizes are bytes unless the name says otherwise.
 
 // 2: FOUND lost its unused chunkId and CANCEL always names a chunk.

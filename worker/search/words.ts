@@ -2,13 +2,14 @@
 // mask (hybrid). Candidate i is variant i % perWord of word i / perWord. Candidates that fit one
 // block are written into a block kernel's batch and hashed with SIMD; longer ones are hashed one by
 // one with the scalar reference. Nothing is allocated per candidate.
-import { MAX_SALT_BYTES, type Algorithm, type HashFunction } from '../algorithms.ts'
-import { decodeHexForm, isHexForm } from '../hex-form.ts'
-import { candidateAt, odometerDigits, segmentAt, wordsOf, type Keyspace, type Segment } from '../keyspace/keyspace.ts'
-import { MAX_CANDIDATE_BYTES } from '../keyspace/spec.ts'
-import { RULE_BUFFER_BYTES, applyRule, applyRules, type RuleSet } from '../rules/rules.ts'
-import { digestOf, hashOf, isCrypt, isPlain, saltGroups, writeMessage, type SaltGroup } from './modes.ts'
-import { MessageHasher } from './scalar.ts'
+import { MAX_SALT_BYTES, type Algorithm, type HashFunction } from '../../shared/algorithms.ts'
+import { decodeHexForm, isHexForm } from '../../shared/hex-form.ts'
+import { candidateAt, odometerDigits, segmentAt, wordsOf, type Keyspace, type Segment } from '../../shared/keyspace/keyspace.ts'
+import { MAX_CANDIDATE_BYTES } from '../../shared/keyspace/spec.ts'
+import { RULE_BUFFER_BYTES, applyRule, applyRules, type RuleSet } from '../../shared/rules/rules.ts'
+import { digestOf, hashOf, isCrypt, isPlain, writeMessage } from '../../shared/hashing/modes.ts'
+import { saltGroups, type SaltGroup } from './salts.ts'
+import { MessageHasher } from '../../shared/hashing/scalar.ts'
 import { verify, type SearchControl, type SearchJob, type SearchResult } from './search.ts'
 import { hasKey, keyOf, mayMatch, targetSetOfKeys, type TargetSet } from './targets.ts'
 import type { BlockKernel } from './wasm/block-kernel.ts'

@@ -1,10 +1,11 @@
 // The scalar segment kernel: builds each candidate in place in a padded block (only the bytes the
 // odometer changed are rewritten), compresses it, and tests the key state word against the bitmap.
-import type { Algorithm } from '../algorithms.ts'
-import type { Segment } from '../keyspace/keyspace.ts'
-import { MAX_CANDIDATE_BYTES } from '../keyspace/spec.ts'
-import { digestOf, isCrypt, writeMessage, type SaltGroup } from './modes.ts'
-import { HASH_SHAPES, MessageHasher, writeBitLength, type HashShape } from './scalar.ts'
+import type { Algorithm } from '../../shared/algorithms.ts'
+import type { Segment } from '../../shared/keyspace/keyspace.ts'
+import { MAX_CANDIDATE_BYTES } from '../../shared/keyspace/spec.ts'
+import { digestOf, isCrypt, writeMessage } from '../../shared/hashing/modes.ts'
+import { type SaltGroup } from './salts.ts'
+import { HASH_SHAPES, MessageHasher, writeBitLength, type HashShape } from '../../shared/hashing/scalar.ts'
 import type { SegmentKernel } from './segment-kernel.ts'
 import { keyOf, mayMatch, type TargetSet } from './targets.ts'
 

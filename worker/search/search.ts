@@ -1,9 +1,10 @@
 // Searches part of a keyspace for digests. Kernels walk a segment's odometer and report the offsets
 // whose key digest word passes the prefilter; this driver rebuilds those candidates, verifies them
 // with the reference hash, checks the cancel flag between batches and publishes progress.
-import type { Algorithm, HashFunction } from '../algorithms.ts'
-import { candidateAt, odometerDigits, segmentAt, type Keyspace, type Segment } from '../keyspace/keyspace.ts'
-import { digestOf, messageSegment, saltGroups, type SaltGroup } from './modes.ts'
+import type { Algorithm, HashFunction } from '../../shared/algorithms.ts'
+import { candidateAt, odometerDigits, segmentAt, type Keyspace, type Segment } from '../../shared/keyspace/keyspace.ts'
+import { digestOf } from '../../shared/hashing/modes.ts'
+import { messageSegment, saltGroups, type SaltGroup } from './salts.ts'
 import type { PackedTargets, TargetSet } from './targets.ts'
 import type { BlockKernel } from './wasm/block-kernel.ts'
 import { scalarMessageKernel, scalarSegmentKernel } from './scalar-search.ts'

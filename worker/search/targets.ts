@@ -3,8 +3,8 @@
 // candidates with one read; a larger one on its high bits rejects most of the rest; then the key word
 // is looked up exactly in a sorted table. Only a candidate passing all three is hashed again in full
 // by the search driver, which compares the whole digest (its salt group's `find`).
-import type { HashFunction } from '../algorithms.ts'
-import { HASH_SHAPES, sha256EarlyKey, sha512EarlyKey } from './scalar.ts'
+import type { HashFunction } from '../../shared/algorithms.ts'
+import { HASH_SHAPES, sha256EarlyKey, sha512EarlyKey } from '../../shared/hashing/scalar.ts'
 
 // A job's targets as the worker's threads share them, packed once: target i is
 // bytes[ends[i - 1] .. ends[i]). `id` names the packing, so a thread indexes it once.

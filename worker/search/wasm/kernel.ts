@@ -10,9 +10,9 @@
 // the steps after that word's last use. A block, every tail and outer value under one prefix, is
 // then hashed in another order than the odometer's, so the kernel hashes a block ahead and hands
 // its candidates out in odometer order: the counts and offsets it reports stay exact.
-import type { HashFunction } from '../../algorithms.ts'
-import type { Segment } from '../../keyspace/keyspace.ts'
-import { HASH_SHAPES, loadWords, writeBitLength } from '../scalar.ts'
+import type { HashFunction } from '../../../shared/algorithms.ts'
+import type { Segment } from '../../../shared/keyspace/keyspace.ts'
+import { HASH_SHAPES, loadWords, writeBitLength } from '../../../shared/hashing/scalar.ts'
 import type { SegmentKernel } from '../segment-kernel.ts'
 import { hasKey, type TargetSet } from '../targets.ts'
 import type { Graph, Value } from './graph.ts'

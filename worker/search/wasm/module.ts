@@ -3,9 +3,9 @@
 // two bitmaps of targets.ts) and records the passing values with their key words. What feeds the
 // message words differs: a segment kernel (kernel.ts) combines a prefix with a tail table, a block
 // kernel (block-kernel.ts) loads whole blocks.
-import { HASH_SHAPES } from '../scalar.ts'
+import { HASH_SHAPES } from '../../../shared/hashing/scalar.ts'
 import { MAX_COMPARED_TARGETS, SMALL_BITMAP_MAX_BITS, type TargetSet } from '../targets.ts'
-import type { HashFunction } from '../../algorithms.ts'
+import type { HashFunction } from '../../../shared/algorithms.ts'
 import { Op, Simd, assembleModule, block, i32Const, memarg, simd, uleb } from './encoding.ts'
 import { Graph, type Value, type Width } from './graph.ts'
 import { KEY, untilLastUse } from './rounds.ts'

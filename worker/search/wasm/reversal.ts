@@ -3,7 +3,7 @@
 // steps can be undone from each target digest once per call, instead of done for every candidate:
 // what is left to match is the sum b_{s-4} + m[word] that the last use, step s, takes in
 // (rounds.ts untilLastUse).
-import { HASH_SHAPES, MD4_INDEX, MD4_K, MD4_SHIFT, MD5_INDEX, MD5_K, MD5_SHIFT } from '../scalar.ts'
+import { HASH_SHAPES, MD4_INDEX, MD4_K, MD4_SHIFT, MD5_INDEX, MD5_K, MD5_SHIFT } from '../../../shared/hashing/scalar.ts'
 
 export type Reversible = 'md4' | 'md5'
 

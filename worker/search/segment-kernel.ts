@@ -1,6 +1,6 @@
 // What a kernel is: bound to one keyspace segment and one target set, it walks the segment's odometer
 // and reports the offsets whose key digest word passes the prefilter. The search driver verifies them.
-import type { Segment } from '../keyspace/keyspace.ts'
+import type { Segment } from '../../shared/keyspace/keyspace.ts'
 import type { TargetSet } from './targets.ts'
 
 // `run` hashes up to `count` candidates from where the odometer stands, writing prefilter passes

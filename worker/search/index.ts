@@ -1,5 +1,5 @@
 // The kernels a search tries before the scalar reference, fastest first.
-import type { HashFunction } from '../algorithms.ts'
+import type { HashFunction } from '../../shared/algorithms.ts'
 import type { KernelFactory } from './segment-kernel.ts'
 import type { TargetSet } from './targets.ts'
 import { BlockKernel } from './wasm/block-kernel.ts'

@@ -2,8 +2,8 @@
 // rule and hybrid candidates), four (SHA-512: two) per step. JS builds each message in `scratch` and
 // commits it into its slot, padded and laid out lane by lane as the module loads it, four bytes at a
 // time; one call hashes the batch and returns the slots whose key digest word passed the prefilter.
-import type { HashFunction } from '../../algorithms.ts'
-import { HASH_SHAPES } from '../scalar.ts'
+import type { HashFunction } from '../../../shared/algorithms.ts'
+import { HASH_SHAPES } from '../../../shared/hashing/scalar.ts'
 import type { TargetSet } from '../targets.ts'
 import { KEYS, MAYBES, TABLE, TABLE_BYTES, buildSearchModule, comparedFor, instantiate, lanesOf, simdSupported, widthOf } from './module.ts'
 

@@ -1,8 +1,8 @@
 // Each hash's single-block compression written against the lane graph. The kernel emits only the key
 // (KEY below), and the graph drops all work that does not reach it: the last three steps or rounds,
 // SHA-2's last seven. Constants are the scalar reference's.
-import type { HashFunction } from '../../algorithms.ts'
-import { HASH_SHAPES, MD4_INDEX, MD4_K, MD4_SHIFT, MD5_INDEX, MD5_K, MD5_SHIFT, SHA1_K, SHA256_K, SHA256_KEY_ROUNDS, SHA512_K, SHA512_KEY_ROUNDS } from '../scalar.ts'
+import type { HashFunction } from '../../../shared/algorithms.ts'
+import { HASH_SHAPES, MD4_INDEX, MD4_K, MD4_SHIFT, MD5_INDEX, MD5_K, MD5_SHIFT, SHA1_K, SHA256_K, SHA256_KEY_ROUNDS, SHA512_K, SHA512_KEY_ROUNDS } from '../../../shared/hashing/scalar.ts'
 import type { Graph, Value } from './graph.ts'
 import { LAST_USE, type Reversible } from './reversal.ts'
 
