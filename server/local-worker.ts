@@ -18,6 +18,9 @@ export type LocalWorkerOptions = {
   script?: string // a single-file build to run instead of the repository's worker (the bench compares them)
 }
 
+// What may be chosen of the local worker: its threads (default: all cores) and backend (default wasm).
+export type LocalWorkerChoice = Pick<LocalWorkerOptions, 'threads' | 'backend'>
+
 // The token goes through a pipe on stdin: never argv (ps shows it) nor the environment. Each log line
 // of the worker comes back as its level and message.
 export function spawnLocalWorker (options: LocalWorkerOptions, onLog: (level: LogLevel, message: string) => void): ChildProcess {

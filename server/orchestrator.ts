@@ -7,7 +7,8 @@ import type { ChildProcess } from 'node:child_process'
 import { EventEmitter } from 'node:events'
 import { InvalidInputError, coded } from '../shared/errors.ts'
 import { SHUTDOWN_GRACE_MS } from '../shared/protocol/limits.ts'
-import { checkTokenStrength, generateStaticKey, serverKeyFingerprint, tokenBytes, type StaticKeyPair } from '../shared/protocol/noise.ts'
+import { checkTokenStrength, serverKeyFingerprint, tokenBytes } from '../shared/protocol/credentials.ts'
+import { generateStaticKey, type StaticKeyPair } from '../shared/protocol/noise.ts'
 import { DEFAULT_TIMINGS, type PeerRole, type ServerSession, type SessionTimings } from '../shared/protocol/session.ts'
 import { Control } from './control.ts'
 import type { RefusalReason, ServerEvents, WorkerSummary } from './fleet.ts'
@@ -15,7 +16,7 @@ import { JobIntake, type Intake } from './intake.ts'
 import { Job, foundOf } from './job.ts'
 import type { JobRequest, WordlistInput } from './jobs.ts'
 import { Listener } from './listener.ts'
-import { spawnLocalWorker, type LocalWorkerOptions } from './local-worker.ts'
+import { spawnLocalWorker, type LocalWorkerChoice } from './local-worker.ts'
 import { Persistence } from './persistence.ts'
 import { WorkerLinks } from './peers.ts'
 import type { SchedulerOptions } from './scheduler/options.ts'
@@ -28,9 +29,6 @@ import type { Potfile } from './store/potfile.ts'
 export type { WorkerSummary }
 // The library's name for the server's events (server/fleet.ts).
 export type OrchestratorEvents = ServerEvents
-
-// What may be chosen of the local worker: its threads (default: all cores) and backend (default wasm).
-type LocalWorkerChoice = Pick<LocalWorkerOptions, 'threads' | 'backend'>
 
 export type OrchestratorOptions = {
   host?: string

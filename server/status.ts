@@ -1,7 +1,7 @@
 // A job's figures as scripts read them: --status-json prints one line per running job every
 // --status-timer seconds and one when a job ends (like hashcat's --status-json), and `npm run ctl`
 // shows the same lines. Counts are numbers, or decimal strings beyond 2^53 so that they stay exact.
-import type { JobLine, WorkerLine } from '../shared/protocol/messages.ts'
+import type { JobLine, WorkerLine } from '../shared/protocol/control-protocol.ts'
 import { describeBackend, isLive } from './scheduler/state.ts'
 import type { Job } from './job.ts'
 import type { FleetView, WorkerSummary } from './fleet.ts'

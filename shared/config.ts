@@ -7,7 +7,7 @@ import { homedir } from 'node:os'
 import { dirname, join } from 'node:path'
 import { InvalidInputError } from './errors.ts'
 import { MAX_NAME_LENGTH, MAX_THREADS } from './protocol/limits.ts'
-import { tokenFingerprint } from './protocol/noise.ts'
+import { tokenFingerprint } from './protocol/credentials.ts'
 
 export type Program = 'server' | 'worker' | 'ctl'
 

@@ -4,7 +4,7 @@
 import { Bonjour, type Service } from 'bonjour-service'
 import { InternalError } from './errors.ts'
 import { PROTOCOL_VERSION } from './protocol/limits.ts'
-import { SERVER_KEY_FINGERPRINT_PATTERN } from './protocol/noise.ts'
+import { SERVER_KEY_FINGERPRINT_PATTERN } from './protocol/credentials.ts'
 
 export const SERVICE_TYPE = 'taskorch' // announced as _taskorch._tcp
 // How long a worker listens for announcements: mDNS answers on a LAN take milliseconds.

@@ -5,7 +5,7 @@ import { chmodSync, readFileSync, statSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { defaultConfigPath, describeSettings, loadSettings, readableByOthers, saveTokens } from '../shared/config.ts'
 import { createLogger, REDACTED } from '../shared/log.ts'
-import { tokenFingerprint } from '../shared/protocol/noise.ts'
+import { tokenFingerprint } from '../shared/protocol/credentials.ts'
 import { tempDir } from './helpers.ts'
 
 function configFile (content: unknown, mode = 0o600): string {

@@ -7,7 +7,7 @@ import { mkdtempSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { Orchestrator, outcomeJson } from '../server/index.ts'
-import type { ServerMessage } from '../shared/protocol/messages.ts'
+import type { ServerMessage } from '../shared/protocol/worker-protocol.ts'
 import { cli, connectTestSession, eventually, expectChunksTile, HELLO, hex, killAfterChunks, listeningPort, ROOT, TOKEN, within, workerArgs, type Run, WAIT_MS } from './helpers.ts'
 
 // A hash list with a comment, a blank line and CRLF endings, whose fourth line is not a digest.

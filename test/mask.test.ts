@@ -6,7 +6,7 @@ import { InvalidInputError } from '../shared/errors.ts'
 import { candidateAt, indexOf, keyspaceFrom } from '../shared/keyspace/keyspace.ts'
 import { describeKeyspace, keyspaceSpec, maskSpec } from '../shared/keyspace/spec.ts'
 import { BUILT_IN_CHARSETS, parseCustomCharset, parseMask } from '../shared/keyspace/mask.ts'
-import { validateKeyspace } from '../shared/protocol/messages.ts'
+import { validateKeyspace } from '../shared/protocol/fields.ts'
 
 const text = (bytes: Uint8Array) => Buffer.from(bytes).toString('latin1')
 

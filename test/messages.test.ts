@@ -4,7 +4,9 @@ import { decodeMessage, encodeMessage } from '../shared/protocol/codec.ts'
 import { InvalidMessageError, MessageDecodeError } from '../shared/errors.ts'
 import type { MaskSpec } from '../shared/keyspace/spec.ts'
 import { PROTOCOL_VERSION } from '../shared/protocol/limits.ts'
-import { validateControlMessage, validateControlReply, validateServerMessage, validateWorkerMessage, type Message } from '../shared/protocol/messages.ts'
+import { validateControlMessage, validateControlReply } from '../shared/protocol/control-protocol.ts'
+import { type Message } from '../shared/protocol/messages.ts'
+import { validateServerMessage, validateWorkerMessage } from '../shared/protocol/worker-protocol.ts'
 
 const VALID_WORKER: Message[] = [
   { type: 'hello', version: PROTOCOL_VERSION, software: '0.2.0', name: 'box-1', cores: 8, threads: 8 },

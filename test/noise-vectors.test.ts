@@ -4,7 +4,8 @@
 import { describe, expect, it } from 'vitest'
 import { readFileSync } from 'node:fs'
 import { PROTOCOL_PROLOGUE } from '../shared/protocol/limits.ts'
-import { Initiator, Responder, staticKeyFrom, tokenBytes } from '../shared/protocol/noise.ts'
+import { tokenBytes } from '../shared/protocol/credentials.ts'
+import { Initiator, Responder, staticKeyFrom } from '../shared/protocol/noise.ts'
 import { referenceHandshake, type HandshakeVector } from './vectors/noise-reference.ts'
 
 const vectors: (HandshakeVector & { token: string })[] = JSON.parse(readFileSync(new URL('./vectors/noise-nkpsk0-p256.json', import.meta.url), 'utf8'))

@@ -2,7 +2,8 @@ import { describe, expect, it } from 'vitest'
 import { createHash } from 'node:crypto'
 import { p256 } from '@noble/curves/nist.js'
 import { HandshakeError, TokenRejectedError, DecryptError } from '../shared/errors.ts'
-import { Initiator, Responder, generateStaticKey, generateToken, message1Mac, serverKeyFingerprint, tokenBytes } from '../shared/protocol/noise.ts'
+import { generateToken, serverKeyFingerprint, tokenBytes } from '../shared/protocol/credentials.ts'
+import { Initiator, Responder, generateStaticKey, message1Mac } from '../shared/protocol/noise.ts'
 
 const token = tokenBytes('correct horse battery staple, but generated')
 const server = generateStaticKey()

@@ -5,7 +5,7 @@
 import { appendFileSync, chmodSync, existsSync, mkdirSync, readFileSync } from 'node:fs'
 import { dirname } from 'node:path'
 import { InvalidInputError, ServerKeyMismatchError } from '../shared/errors.ts'
-import { SERVER_KEY_FINGERPRINT_PATTERN } from '../shared/protocol/noise.ts'
+import { SERVER_KEY_FINGERPRINT_PATTERN } from '../shared/protocol/credentials.ts'
 
 type Pin = { fingerprint: string, line: number }
 

@@ -7,7 +7,7 @@ import { describeSettings, loadSettings, saveTokens, type Values } from '../shar
 import { InvalidInputError, coded } from '../shared/errors.ts'
 import { MAX_NAME_LENGTH } from '../shared/protocol/limits.ts'
 import { createLogger, type Level } from '../shared/log.ts'
-import { SERVER_KEY_FINGERPRINT_PATTERN, checkTokenStrength, tokenFingerprint } from '../shared/protocol/noise.ts'
+import { SERVER_KEY_FINGERPRINT_PATTERN, checkTokenStrength, tokenFingerprint } from '../shared/protocol/credentials.ts'
 import { SOFTWARE_VERSION } from '../shared/version.ts'
 import { BUNDLED } from './bundle/bundled.ts'
 import { DISCOVERY_WAIT_MS, chooseServer, describeServer, discover } from '../shared/discovery.ts'

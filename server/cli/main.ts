@@ -8,7 +8,7 @@ import { defaultConfigPath, describeSettings, loadSettings, readableByOthers, sa
 import { InvalidInputError } from '../../shared/errors.ts'
 import { backendMode } from '../../shared/hashcat.ts'
 import { createLogger, type Level } from '../../shared/log.ts'
-import { checkTokenStrength, generateToken, tokenFingerprint } from '../../shared/protocol/noise.ts'
+import { checkTokenStrength, generateToken, tokenFingerprint } from '../../shared/protocol/credentials.ts'
 import { buildWorkerBundle } from '../../worker/bundle/build.ts'
 import { DownloadServer, joinCommand } from '../download.ts'
 import { Hooks } from '../hooks.ts'

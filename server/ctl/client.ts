@@ -10,8 +10,8 @@ import {
   ConnectError, ConnectionClosedError, HandshakeClosedError, InvalidInputError, RefusedError, RemoteError, TaskOrchError, TokenRejectedError
 } from '../../shared/errors.ts'
 import { MAX_NAME_LENGTH, MAX_UPLOAD_BYTES, PROTOCOL_VERSION, UPLOAD_CHUNK_BYTES } from '../../shared/protocol/limits.ts'
-import type { ControlMessage, FileRef, Reply } from '../../shared/protocol/messages.ts'
-import { tokenBytes } from '../../shared/protocol/noise.ts'
+import type { ControlMessage, FileRef, Reply } from '../../shared/protocol/control-protocol.ts'
+import { tokenBytes } from '../../shared/protocol/credentials.ts'
 import { connectController, type ControllerSession, type SessionTimings } from '../../shared/protocol/session.ts'
 import { escapeControls } from '../../shared/printable.ts'
 import { SOFTWARE_VERSION } from '../../shared/version.ts'

@@ -7,7 +7,7 @@ import { describeSettings, loadSettings, type Values } from '../../shared/config
 import { InvalidInputError, RefusedError, TaskOrchError } from '../../shared/errors.ts'
 import type { MaskSpec } from '../../shared/keyspace/spec.ts'
 import { MAX_TARGETS_PER_MESSAGE } from '../../shared/protocol/limits.ts'
-import type { JobLine, ResultLine, Submission, WorkerLine } from '../../shared/protocol/messages.ts'
+import type { JobLine, ResultLine, Submission, WorkerLine } from '../../shared/protocol/control-protocol.ts'
 import { FLAGS, hashOptions, keyspaceFlags, parseJob } from '../cli/flags.ts'
 import { readHashList } from '../inputs/hash-list.ts'
 import { readRuleFiles } from '../inputs/rules.ts'

@@ -3,7 +3,7 @@
 import type { Algorithm } from '../../shared/algorithms.ts'
 import type { Keyspace } from '../../shared/keyspace/keyspace.ts'
 import type { KeyspaceSpec } from '../../shared/keyspace/spec.ts'
-import type { Backend } from '../../shared/protocol/messages.ts'
+import type { Backend } from '../../shared/protocol/worker-protocol.ts'
 import type { RateMeter } from '../rate.ts'
 import type { Range } from './ranges.ts'
 

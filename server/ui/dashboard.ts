@@ -3,7 +3,7 @@
 import type { Found, Job } from '../job.ts'
 import { LEFT_POLITELY } from '../fleet.ts'
 import type { WorkerSummary } from '../scheduler/state.ts'
-import type { Backend } from '../../shared/protocol/messages.ts'
+import type { Backend } from '../../shared/protocol/worker-protocol.ts'
 import { resultLines } from '../store/potfile.ts'
 import { formatDuration, formatSpeed } from './format.ts'
 

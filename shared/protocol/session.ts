@@ -13,10 +13,9 @@ import {
   HEARTBEAT_INTERVAL_MS, HEARTBEAT_TIMEOUT_MS, MAX_FIRST_FRAME_BYTES, MAX_FRAME_BYTES, MAX_OUTBOUND_BUFFER_BYTES, MIN_LINK_BYTES_PER_SECOND,
   PREAMBLE_BYTES, PUBLIC_KEY_BYTES
 } from './limits.ts'
-import {
-  validateClientMessage, validateControlReply, validateServerMessage, type Bye, type ControlMessage, type Ping, type Pong, type Refused, type Reply,
-  type ServerMessage, type WorkerMessage
-} from './messages.ts'
+import { validateControlReply, type ControlMessage, type Reply } from './control-protocol.ts'
+import { validateClientMessage } from './messages.ts'
+import { validateServerMessage, type Bye, type Ping, type Pong, type Refused, type ServerMessage, type WorkerMessage } from './worker-protocol.ts'
 import { Initiator, Responder, readPublicKey, type CipherState, type StaticKeyPair } from './noise.ts'
 import { checkPreamble, preamble } from './preamble.ts'
 import type { ReplayGuard } from './replay.ts'

@@ -1,0 +1,143 @@
+// The worker protocol: what a worker and the server say to each other, typed here and validated on
+// receipt (the worker's thread boundary has its own, worker/thread-messages.ts).
+import { isAlgorithm, isTarget, MAX_TARGET_BYTES, type Algorithm } from '../algorithms.ts'
+import { MAX_CANDIDATE_BYTES, type KeyspaceSpec } from '../keyspace/spec.ts'
+import type { Reply } from './control-protocol.ts'
+import {
+  ID, bytes, count, decimal, eitherWay, exactFields, fail, plainObject, printableText, text, validateKeyspace, validateRefused,
+  type Bye, type Ping, type Pong, type Refused
+} from './fields.ts'
+import { MAX_CHUNK_CANDIDATES, MAX_DEVICES, MAX_NAME_LENGTH, MAX_REASON_LENGTH, MAX_RULES_BYTES, MAX_SOFTWARE_LENGTH, MAX_TARGETS_PER_MESSAGE, MAX_THREADS, WORDLIST_CHUNK_BYTES } from './limits.ts'
+
+export type { Bye, Ping, Pong, Refused }
+
+// Worker -> server.
+// software: the worker's release (SOFTWARE_VERSION), shown beside it on the server.
+// backend: what runs its chunks (absent: the WASM kernels); hashcat's version and devices as it printed them.
+export type Device = { name: string, type: string }
+export type Backend = { kind: 'wasm' } | { kind: 'hashcat', version: string, devices: Device[] }
+export type Hello = { type: 'hello', version: number, software: string, name: string, cores: number, threads: number, backend?: Backend }
+// An unchanged count says the chunk is still being worked on (hashcat starting up).
+export type Progress = { type: 'progress', chunkId: string, hashed: number }
+// A chunk the worker could not finish (hashcat crashed, hung or miscounted): the server hands it out again.
+export type Failed = { type: 'failed', chunkId: string, reason: string }
+export type Found = { type: 'found', jobId: string, hash: Uint8Array, plaintext: Uint8Array }
+export type Done = { type: 'done', chunkId: string, hashed: number }
+// Server -> worker.
+export type Welcome = { type: 'welcome', workerId: string }
+// `rules`: the texts of the keyspace's rule files, in its order (wordlist jobs with rules only).
+export type JobMessage = { type: 'job', jobId: string, algorithm: Algorithm, targets: Uint8Array[], keyspace: KeyspaceSpec, rules?: Uint8Array[] }
+// More of a job's targets, after its JOB message and before any of its tasks.
+export type Targets = { type: 'targets', jobId: string, targets: Uint8Array[] }
+// `words`: for wordlist jobs, the words the chunk's candidates draw on, joined by newlines.
+export type Task = { type: 'task', jobId: string, chunkId: string, offset: string, length: number, words?: Uint8Array }
+export type Cancel = { type: 'cancel', jobId: string, chunkId: string }
+export type Solved = { type: 'solved', jobId: string, hash: Uint8Array }
+export type WorkerMessage = Hello | Progress | Found | Done | Failed | Ping | Pong | Bye
+export type ServerMessage = Welcome | JobMessage | Targets | Task | Cancel | Solved | Refused | Reply | Ping | Pong | Bye
+
+// Targets: digests, with their salts where the algorithm has them. Checked against the algorithm when
+// it is known (JOB); TARGETS messages are checked by the worker, which knows the job.
+function targetList (value: unknown, type: string, algorithm?: Algorithm): Uint8Array[] {
+  if (!Array.isArray(value) || value.length < 1 || value.length > MAX_TARGETS_PER_MESSAGE) {
+    fail(type, `"targets" must be an array of 1..${MAX_TARGETS_PER_MESSAGE} targets`)
+  }
+  return value.map((t: unknown) => {
+    const target = bytes(t, type, 'targets[]', MAX_TARGET_BYTES)
+    if (algorithm && !isTarget(algorithm, target)) fail(type, `"targets" holds ${target.length} bytes that are not a ${algorithm} target`)
+    return target
+  })
+}
+
+export function validateWorkerMessage (value: unknown): WorkerMessage {
+  const m = plainObject(value)
+  const type = m.type
+  switch (type) {
+    case 'hello': {
+      exactFields(m, type, ['type', 'version', 'software', 'name', 'cores', 'threads'], ['backend'])
+      // Any version is read: the server answers another one with an explicit REFUSED.
+      const hello: Hello = {
+        type, version: count(m.version, type, 'version', 65_535, 1), software: printableText(m.software, type, 'software', MAX_SOFTWARE_LENGTH), name: printableText(m.name, type, 'name', MAX_NAME_LENGTH),
+        cores: count(m.cores, type, 'cores', MAX_THREADS, 1), threads: count(m.threads, type, 'threads', MAX_THREADS, 1)
+      }
+      if (m.backend !== undefined) hello.backend = backend(m.backend, type)
+      return hello
+    }
+    case 'failed':
+      exactFields(m, type, ['type', 'chunkId', 'reason'])
+      return { type, chunkId: ID(m.chunkId, type, 'chunkId'), reason: text(m.reason, type, 'reason', MAX_REASON_LENGTH) }
+    case 'progress':
+    case 'done':
+      exactFields(m, type, ['type', 'chunkId', 'hashed'])
+      return { type, chunkId: ID(m.chunkId, type, 'chunkId'), hashed: count(m.hashed, type, 'hashed', MAX_CHUNK_CANDIDATES) }
+    case 'found':
+      exactFields(m, type, ['type', 'jobId', 'hash', 'plaintext'])
+      return { type, jobId: ID(m.jobId, type, 'jobId'), hash: bytes(m.hash, type, 'hash', MAX_TARGET_BYTES), plaintext: bytes(m.plaintext, type, 'plaintext', MAX_CANDIDATE_BYTES) }
+    default:
+      return eitherWay(m, 'worker')
+  }
+}
+
+function backend (value: unknown, type: string): Backend {
+  const b = plainObject(value)
+  if (b.kind === 'wasm') {
+    exactFields(b, type, ['kind'])
+    return { kind: 'wasm' }
+  }
+  if (b.kind !== 'hashcat') fail(type, '"backend.kind" must be "wasm" or "hashcat"')
+  exactFields(b, type, ['kind', 'version', 'devices'])
+  if (!Array.isArray(b.devices) || b.devices.length < 1 || b.devices.length > MAX_DEVICES) fail(type, `"backend.devices" must list 1..${MAX_DEVICES} devices`)
+  const devices = (b.devices as unknown[]).map((value) => {
+    const device = plainObject(value)
+    exactFields(device, type, ['name', 'type'])
+    return { name: printableText(device.name, type, 'backend.devices[].name', MAX_NAME_LENGTH), type: printableText(device.type, type, 'backend.devices[].type', MAX_NAME_LENGTH) }
+  })
+  return { kind: 'hashcat', version: printableText(b.version, type, 'backend.version', MAX_SOFTWARE_LENGTH), devices }
+}
+
+export function validateServerMessage (value: unknown): ServerMessage {
+  const m = plainObject(value)
+  const type = m.type
+  switch (type) {
+    case 'welcome':
+      exactFields(m, type, ['type', 'workerId'])
+      return { type, workerId: ID(m.workerId, type, 'workerId') }
+    case 'job': {
+      exactFields(m, type, ['type', 'jobId', 'algorithm', 'targets', 'keyspace'], ['rules'])
+      if (!isAlgorithm(m.algorithm)) fail(type, '"algorithm" is not supported')
+      const algorithm = m.algorithm
+      const targets = targetList(m.targets, type, algorithm)
+      const keyspace = validateKeyspace(m.keyspace, type)
+      const job: JobMessage = { type, jobId: ID(m.jobId, type, 'jobId'), algorithm, targets, keyspace }
+      const files = keyspace.type === 'wordlist' ? keyspace.rules?.length ?? 0 : 0
+      if ((m.rules === undefined) !== (files === 0)) fail(type, '"rules" must come exactly with a keyspace that has rule files')
+      if (m.rules !== undefined) {
+        if (!Array.isArray(m.rules) || m.rules.length !== files) fail(type, `"rules" must hold the ${files} rule file(s) the keyspace names`)
+        job.rules = (m.rules as unknown[]).map((r) => bytes(r, type, 'rules[]', MAX_RULES_BYTES))
+        if (job.rules.reduce((n, r) => n + r.length, 0) > MAX_RULES_BYTES) fail(type, `"rules" must total at most ${MAX_RULES_BYTES} bytes`)
+      }
+      return job
+    }
+    case 'targets':
+      // Their size is checked against the job's algorithm by the worker, which knows the job.
+      exactFields(m, type, ['type', 'jobId', 'targets'])
+      return { type, jobId: ID(m.jobId, type, 'jobId'), targets: targetList(m.targets, type) }
+    case 'task': {
+      exactFields(m, type, ['type', 'jobId', 'chunkId', 'offset', 'length'], ['words'])
+      const task: Task = { type, jobId: ID(m.jobId, type, 'jobId'), chunkId: ID(m.chunkId, type, 'chunkId'), offset: decimal(m.offset, type, 'offset'), length: count(m.length, type, 'length', MAX_CHUNK_CANDIDATES, 1) }
+      if (m.words !== undefined) task.words = bytes(m.words, type, 'words', WORDLIST_CHUNK_BYTES)
+      return task
+    }
+    case 'cancel':
+      exactFields(m, type, ['type', 'jobId', 'chunkId'])
+      return { type, jobId: ID(m.jobId, type, 'jobId'), chunkId: ID(m.chunkId, type, 'chunkId') }
+    case 'solved':
+      exactFields(m, type, ['type', 'jobId', 'hash'])
+      return { type, jobId: ID(m.jobId, type, 'jobId'), hash: bytes(m.hash, type, 'hash', MAX_TARGET_BYTES) }
+    case 'refused':
+      return validateRefused(m)
+    default:
+      return eitherWay(m, 'server')
+  }
+}
+
