@@ -6,7 +6,7 @@ import { createHash } from 'node:crypto'
 import { once } from 'node:events'
 import type { Algorithm } from '../shared/algorithms.ts'
 import { generateToken } from '../shared/protocol/credentials.ts'
-import type { JobRequest } from '../server/jobs.ts'
+import type { JobRequest } from '../server/job-description.ts'
 import { Orchestrator } from '../server/orchestrator.ts'
 import { spawnLocalWorker, type LocalWorkerOptions } from '../server/local-worker.ts'
 

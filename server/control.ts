@@ -6,16 +6,14 @@ import { createHash, randomUUID, type Hash } from 'node:crypto'
 import { existsSync, mkdirSync, statSync } from 'node:fs'
 import { open, rename, rm, type FileHandle } from 'node:fs/promises'
 import { join } from 'node:path'
-import { parseTarget } from '../shared/algorithms.ts'
 import { InvalidInputError, ProtocolError, UnknownJobError, coded } from '../shared/errors.ts'
 import type { LogLevel } from '../shared/log.ts'
 import { MAX_REPLY_ITEMS, PROTOCOL_VERSION } from '../shared/protocol/limits.ts'
 import { isControlMessage, type ControlMessage, type FileRef, type Reply, type Submission, type Upload } from '../shared/protocol/control-protocol.ts'
 import { checkTokenStrength } from '../shared/protocol/credentials.ts'
 import type { ServerSession } from '../shared/protocol/session.ts'
-import { readHashList } from './inputs/hash-list.ts'
 import type { Job } from './job.ts'
-import type { JobRequest } from './jobs.ts'
+import { priorityOf, requestOf, type JobDescription, type JobRequest } from './job-description.ts'
 import type { Fleet, RefusalReason } from './fleet.ts'
 import { jobLine, workerLine } from './status.ts'
 
@@ -124,19 +122,19 @@ export class Control {
     return job
   }
 
-  // A submitted job as the server's own flags would make it, its files read from the uploads.
+  // A submitted job, checked as the server's own flags are (its priority bounded, its hashes parsed),
+  // its files read from the uploads.
   async #request (job: Submission): Promise<JobRequest> {
-    const options = { username: job.username, hexSalt: job.hexSalt }
-    const list = job.targetsFile ? await readHashList(this.#stored(job.targetsFile), job.algorithm, options) : null
-    const targets = [...job.targets.map((t) => parseTarget(job.algorithm, t, options)), ...(list?.targets ?? [])]
-    if (targets.length === 0) throw new InvalidInputError('a job needs at least one target hash')
     const k = job.keyspace
-    const keyspace: JobRequest['keyspace'] = k.type !== 'wordlist'
-      ? k
-      : { type: 'wordlist', path: this.#stored(k.file), rules: k.rules.map((r) => this.#stored(r)), hybrid: k.hybrid ?? undefined }
-    const request: JobRequest = { algorithm: job.algorithm, targets, keyspace, priority: job.priority }
-    if (list && list.users.size > 0) request.users = Object.fromEntries(list.users)
-    return request
+    const description: JobDescription = {
+      algorithm: job.algorithm,
+      targets: job.targets,
+      targetsFile: job.targetsFile && this.#stored(job.targetsFile),
+      hashOptions: { username: job.username, hexSalt: job.hexSalt },
+      keyspace: k.type !== 'wordlist' ? k : { type: 'wordlist', path: this.#stored(k.file), rules: k.rules.map((r) => this.#stored(r)), hybrid: k.hybrid ?? undefined },
+      priority: priorityOf(job.priority)
+    }
+    return (await requestOf(description)).request
   }
 
   #stored (file: FileRef): string {

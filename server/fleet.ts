@@ -6,7 +6,7 @@ import type { Algorithm } from '../shared/algorithms.ts'
 import type { StoreError, TaskOrchError } from '../shared/errors.ts'
 import type { LogLevel } from '../shared/log.ts'
 import type { Found, Job } from './job.ts'
-import type { JobRequest } from './jobs.ts'
+import type { JobRequest } from './job-description.ts'
 import type { WorkerSummary } from './scheduler/state.ts'
 
 export type { WorkerSummary }

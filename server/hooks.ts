@@ -8,7 +8,7 @@ import { toHex } from '../shared/algorithms.ts'
 import type { LogLevel } from '../shared/log.ts'
 import type { Found, Job } from './job.ts'
 import type { FleetView } from './fleet.ts'
-import { formatPlaintext } from './store/potfile.ts'
+import { formatPlaintext } from './pot-format.ts'
 
 export const DEFAULT_HOOK_TIMEOUT_MS = 10_000
 

@@ -1,7 +1,7 @@
 // The library surface: `new Orchestrator({ token }).start()`, then `addTasks(...)`.
 export { Orchestrator, type OrchestratorOptions, type OrchestratorEvents, type WorkerSummary } from './orchestrator.ts'
 export { Job, outcomeJson, type JobOutcome, type JobOutcomeJson, type Found } from './job.ts'
-export type { JobRequest, WordlistInput } from './jobs.ts'
+export type { JobRequest, WordlistInput } from './job-description.ts'
 export type { KeyspaceInput } from '../shared/keyspace/spec.ts'
 export { Potfile } from './store/potfile.ts'
 export { Journal } from './store/journal.ts'

@@ -2,7 +2,7 @@
 import { EventEmitter } from 'node:events'
 import { describeKeyspace } from '../shared/keyspace/spec.ts'
 import { RateMeter } from './rate.ts'
-import { formatPlaintext } from './store/potfile.ts'
+import { formatPlaintext } from './pot-format.ts'
 import { inFlight, type EndStatus, type FoundResult, type JobState, type JobStatus } from './scheduler/state.ts'
 
 // A result as the library reports it: the target in hashcat's format (a hex digest, `digest:salt`, a

@@ -6,18 +6,32 @@ import madge from 'madge'
 import { describe, expect, it } from 'vitest'
 import { ROOT } from './helpers.ts'
 
-const graph = () => madge(['server', 'worker', 'shared', 'bench'], {
+// Built once for every test below.
+const built = madge(['server', 'worker', 'shared', 'bench'], {
   baseDir: ROOT, fileExtensions: ['ts'], tsConfig: join(ROOT, 'tsconfig.json'), detectiveOptions: { ts: { skipTypeImports: false } }
 })
 
+// The files reachable from `roots` by imports.
+function reached (imports: Record<string, string[]>, roots: string[]): Set<string> {
+  const seen = new Set<string>()
+  const stack = [...roots]
+  while (stack.length > 0) {
+    const file = stack.pop()!
+    if (seen.has(file)) continue
+    seen.add(file)
+    stack.push(...(imports[file] ?? []))
+  }
+  return seen
+}
+
 describe('the import graph', () => {
   it('has no circle, type imports included', async () => {
-    expect((await graph()).circular()).toEqual([])
+    expect((await built).circular()).toEqual([])
   })
 
   // The server builds the single-file worker it serves (worker/bundle) and spawns a local worker by path.
   it('points one way: shared/ imports nothing of server/ or worker/, and neither process imports the other\'s code', async () => {
-    const imports = (await graph()).obj()
+    const imports = (await built).obj()
     const wrong = Object.entries(imports).flatMap(([file, deps]) => deps.filter((dep) =>
       (file.startsWith('shared/') && !dep.startsWith('shared/')) ||
       (file.startsWith('server/') && dep.startsWith('worker/') && !dep.startsWith('worker/bundle/')) ||
@@ -27,22 +41,17 @@ describe('the import graph', () => {
 
   // shared/ holds what both processes use; what only one uses lives in its own tree.
   it('shares only what both the server and the worker reach', async () => {
-    const imports = (await graph()).obj()
-    const reached = (roots: string[]) => {
-      const seen = new Set<string>()
-      const stack = [...roots]
-      while (stack.length > 0) {
-        const file = stack.pop()!
-        if (seen.has(file)) continue
-        seen.add(file)
-        stack.push(...(imports[file] ?? []))
-      }
-      return seen
-    }
-    const server = reached(['server/cli/main.ts', 'server/index.ts', 'server/ctl/main.ts'])
-    const worker = reached(['worker/main.ts', 'worker/thread.ts', 'worker/bundle/entry.ts'])
+    const imports = (await built).obj()
+    const server = reached(imports, ['server/cli/main.ts', 'server/index.ts', 'server/ctl/main.ts'])
+    const worker = reached(imports, ['worker/main.ts', 'worker/thread.ts', 'worker/bundle/entry.ts'])
     const oneSided = Object.keys(imports).filter((file) => file.startsWith('shared/') && !(server.has(file) && worker.has(file)))
     expect(oneSided).toEqual([])
+  })
+
+  // ctl is a client: it checks a job as the server would, and reads nothing of the server's state.
+  it('keeps ctl out of the server\'s rooms: no scheduler, store, hooks, status or orchestrator', async () => {
+    const ctl = [...reached((await built).obj(), ['server/ctl/main.ts'])]
+    expect(ctl.filter((file) => /^server\/(store\/|scheduler\/(scheduler|state)\.ts|hooks\.ts|status\.ts|orchestrator\.ts)/.test(file))).toEqual([])
   })
 
   it('keeps the orchestrator small', () => {

@@ -12,6 +12,7 @@ import { buildCtlBundle } from '../worker/bundle/build.ts'
 import { ControlClient } from '../server/ctl/client.ts'
 import { Orchestrator } from '../server/orchestrator.ts'
 import { ConnectionClosedError, RemoteError } from '../shared/errors.ts'
+import { describeForm, type JobForm } from '../server/job-description.ts'
 import { TOKEN, cli, hex, listeningPort, tempDir, within, workerArgs, type Run, WAIT_MS } from './helpers.ts'
 
 
@@ -160,5 +161,30 @@ describe('npm run ctl', () => {
     const bad = join(tempDir('taskorch-ctl-files-'), 'bad.rule')
     writeFileSync(bad, ':\nQ\n')
     expect(await ctl(['submit', '--target', hex('md5', 'x'), '--wordlist', bad, '-r', bad])).toMatchObject({ code: 2, stderr: expect.stringMatching(/bad\.rule:2: /) })
+  })
+
+  // One module describes every job: the server's flags, ctl's submit and the dashboard's form refuse
+  // a bad priority, a bad mask and an unknown mode in the same words.
+  it('refuses a bad priority, mask or mode in the same words from the server\'s flags, ctl and the form', async () => {
+    const target = hex('md5', 'x')
+    const form: JobForm = {
+      algorithm: 'md5', targets: target, targetsFile: '', username: '', hexSalt: '', attackMode: '', keyspace: '?d', wordlist: '', rules: '',
+      charset1: '', charset2: '', charset3: '', charset4: '', increment: '', priority: '0'
+    }
+    const cases: [string[], Partial<JobForm>][] = [
+      [['--mask', '?d', '--priority', '5000000'], { priority: '5000000' }],
+      [['--mask', '?d?q'], { keyspace: '?d?q' }],
+      [['--mask', '?d', '-m', '99999'], { algorithm: '99999' }]
+    ]
+    for (const [flags, fields] of cases) {
+      const words = (() => { try { describeForm({ ...form, ...fields }) } catch (error) { return (error as Error).message } })()
+      expect(words, `the form takes ${flags.join(' ')}`).toBeDefined()
+      const server = cli('server/cli/main.ts', ['--headless', '--host', '127.0.0.1', '--port', '0', '--token', TOKEN, '--target', target, ...flags])
+      const ctl = cli('server/ctl/main.ts', ['submit', '--target', target, ...flags])
+      for (const [name, run] of [['server', server], ['ctl', ctl]] as const) {
+        expect(await within(WAIT_MS, run.exit, `${name} exit`), run.stderr).toBe(2)
+        expect(run.stderr.split('\n')[0], name).toBe(`error: ${words}`)
+      }
+    }
   })
 })

@@ -14,8 +14,8 @@ import { Scheduler } from '../server/scheduler/scheduler.ts'
 import { workerSummary } from '../server/scheduler/state.ts'
 import { Dashboard, progressBar, sparkline, type DashboardSource } from '../server/ui/dashboard.ts'
 import { Tui } from '../server/ui/tui.ts'
-import { jobFromForm } from '../server/cli/flags.ts'
-import type { JobRequest } from '../server/jobs.ts'
+import { describeForm, requestOf } from '../server/job-description.ts'
+import type { JobRequest } from '../server/job-description.ts'
 import { formatDuration } from '../server/ui/format.ts'
 import { plural } from '../server/ui/plural.ts'
 import { TOKEN, eventually, WAIT_MS } from './helpers.ts'
@@ -223,7 +223,7 @@ describe('terminal UI on a fake terminal', () => {
     const tui = new Tui({
       dashboard, screen, jobs: () => source.jobs, quit: async () => {}, noticeSeconds: FAST_NOTICES,
       addJob: async (form) => {
-        const request = await jobFromForm(form)
+        const { request } = await requestOf(describeForm(form))
         requests.push(request)
         return `job ${addJob(request.targets.map((t) => Buffer.from(t as Uint8Array).toString('hex'))).id} added`
       }

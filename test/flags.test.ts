@@ -1,12 +1,15 @@
-// The attack flags (-a, -r) as the server's command line and the dashboard's form read them: which
-// attack a set of flags means, and what each wrong combination says.
+// The attack flags (-a, -r) as a job description reads them (the server's command line, ctl and the
+// dashboard's form alike): which attack a set of flags means, and what each wrong combination says.
 import { mkdtempSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { describe, expect, it } from 'vitest'
-import { jobFromForm, keyspaceFlags } from '../server/cli/flags.ts'
-import type { AddJobForm } from '../server/ui/tui.ts'
+import { describeForm, describeJob, requestOf, type JobFlags, type JobForm } from '../server/job-description.ts'
 import { hex } from './helpers.ts'
+
+// The keyspace the flags describe, for a job with one target.
+const keyspaceFlags = (flags: JobFlags) => describeJob({ ...flags, target: [hex('md5', 'a1')] })?.keyspace
+const jobFromForm = async (form: JobForm) => (await requestOf(describeForm(form))).request
 
 const dir = mkdtempSync(join(tmpdir(), 'taskorch-flags-'))
 const WORDS = join(dir, 'words.txt')
@@ -41,7 +44,7 @@ describe('attack flags', () => {
   })
 
   it('reads the same attacks from the dashboard\'s form', async () => {
-    const form: AddJobForm = {
+    const form: JobForm = {
       algorithm: 'md5', targets: hex('md5', 'a1'), targetsFile: '', username: '', hexSalt: '', attackMode: '6', keyspace: '?d', wordlist: WORDS, rules: '',
       charset1: '', charset2: '', charset3: '', charset4: '', increment: '', priority: '0'
     }

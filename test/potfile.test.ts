@@ -5,7 +5,8 @@ import { createHash } from 'node:crypto'
 import { readFileSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { Orchestrator } from '../server/orchestrator.ts'
-import { Potfile, formatPlaintext, parsePlaintext, potLine } from '../server/store/potfile.ts'
+import { formatPlaintext, parsePlaintext, potLine } from '../server/pot-format.ts'
+import { Potfile } from '../server/store/potfile.ts'
 import { TOKEN, scriptedWorker, tempDir } from './helpers.ts'
 
 const md5 = (data: string | Uint8Array) => createHash('md5').update(data).digest('hex')

@@ -1,7 +1,6 @@
 // `npm run server -- [options]`: listen for workers, run jobs given by flags or the UI's form.
 import { hostname, networkInterfaces } from 'node:os'
 import { dirname, join } from 'node:path'
-import { parseAlgorithm } from '../../shared/algorithms.ts'
 import { EXIT_ALL_FOUND, EXIT_EXHAUSTED, EXIT_SIGINT, EXIT_SIGTERM, exitFatal, integerFlag, parseFlags, runMain } from '../../shared/cli.ts'
 import { advertise } from '../../shared/discovery.ts'
 import { defaultConfigPath, describeSettings, loadSettings, readableByOthers, saveTokens, type Values } from '../../shared/config.ts'
@@ -15,20 +14,18 @@ import { Hooks } from '../hooks.ts'
 import { hostForUrl } from '../http-port.ts'
 import { MetricsServer, parseListenAddress } from '../metrics.ts'
 import { loadServerKey } from '../identity.ts'
-import { readHashList } from '../inputs/hash-list.ts'
-import { readRuleFiles } from '../inputs/rules.ts'
 import type { Job } from '../job.ts'
-import type { JobRequest } from '../jobs.ts'
+import { describeForm, describeJob, requestOf, type JobRequest } from '../job-description.ts'
 import { Orchestrator } from '../orchestrator.ts'
 import { Journal, type Replay } from '../store/journal.ts'
-import { Potfile, resultLines } from '../store/potfile.ts'
+import { resultLines } from '../pot-format.ts'
+import { Potfile } from '../store/potfile.ts'
 import { Dashboard } from '../ui/dashboard.ts'
-import { jobSummary } from '../ui/format.ts'
 import { Tui } from '../ui/tui.ts'
-import { FLAGS, HELP, hashOptions, jobFromForm, keyspaceFlags, notifyFlags, parseJob } from './flags.ts'
+import { FLAGS, HELP, notifyFlags } from './flags.ts'
 import { printStatus } from '../status.ts'
 import { showOrLeft } from './show.ts'
-import { logProgress } from './headless.ts'
+import { jobSummary, logProgress } from './headless.ts'
 
 const DEMO_TARGET = 'ef775988943825d2871e1cfa75473ec0'
 const DEMO_RANGE = '0-100000000'
@@ -51,7 +48,6 @@ runMain(async () => {
   const targets = flags.target ?? []
   const given = (['range', 'mask', 'wordlist'] as const).filter((k) => flags[k] !== undefined)
   const hasTargets = targets.length > 0 || flags.targets !== undefined
-  const options = hashOptions(flags)
   if (flags.show || flags.left) return await showOrLeft(flags, settings.values.potfile ?? join(dirname(defaultConfigPath()), 'taskorch.potfile'))
   if (hasTargets !== given.length > 0) throw new InvalidInputError('a job needs targets (--target or --targets) and a keyspace (--range, --mask or --wordlist)')
   if (flags.restore && !flags.session) throw new InvalidInputError('--restore needs --session PATH')
@@ -60,14 +56,14 @@ runMain(async () => {
   if (flags['no-download'] && flags['download-port'] !== undefined) throw new InvalidInputError('give --download-port or --no-download, not both')
   const downloadPort = integerFlag(flags['download-port'], 'download-port', port === 0 ? 0 : port + 1, 0, 65535)
   if (flags['exit-when-done'] && !hasTargets && !flags.restore) throw new InvalidInputError('--exit-when-done needs a job (targets and a keyspace) or --restore')
-  // Checked before listening, so bad input exits 2 without touching the network.
-  const keyspace = keyspaceFlags(flags)
+  // Checked before listening, so bad input exits 2 without touching the network; a bad hash list
+  // line or rule names its file and line now.
+  const description = describeJob(flags)
   const notify = notifyFlags(flags)
   const metricsAt = flags.metrics !== undefined ? parseListenAddress(flags.metrics, '--metrics') : null
-  if (keyspace?.type === 'wordlist' && keyspace.rules) await readRuleFiles(keyspace.rules) // a bad rule names its file and line now
-  const list = flags.targets !== undefined ? await readHashList(flags.targets, parseAlgorithm(flags.algo ?? 'md5'), options) : null
-  if (list?.locked) process.stderr.write(`${flags.targets}: skipped ${list.locked} account(s) without a password hash\n`)
-  const firstJob = keyspace ? parseJob(flags.algo ?? 'md5', targets, keyspace, flags.priority ?? '0', list, options) : null
+  const first = description ? await requestOf(description) : null
+  if (first?.locked) process.stderr.write(`${flags.targets}: skipped ${first.locked} account(s) without a password hash\n`)
+  const firstJob = first?.request ?? null
   // The demo is throwaway: no potfile, or a second run would find its answer without searching.
   // The default potfile's directory (the config directory) is made if missing; a path given by the
   // user must be in a directory that exists.
@@ -218,7 +214,7 @@ runMain(async () => {
       dashboard,
       jobs: () => orch.jobs,
       quit: () => shutdown('quit', 0),
-      addJob: async (form) => `job ${(await addJob(await jobFromForm(form))).id} added`
+      addJob: async (form) => `job ${(await addJob((await requestOf(describeForm(form))).request)).id} added`
     })
     const redraw = () => tui?.render()
     for (const event of ['job-added', 'job-progress', 'job-ended', 'found', 'worker-joined', 'worker-left', 'log'] as const) orch.on(event, redraw)

@@ -4,8 +4,8 @@
 import { formatTarget, parseAlgorithm, parseTarget } from '../../shared/algorithms.ts'
 import { InvalidInputError } from '../../shared/errors.ts'
 import { readHashList } from '../inputs/hash-list.ts'
-import { Potfile, resultLines, verifiedPlaintext } from '../store/potfile.ts'
-import { hashOptions } from './flags.ts'
+import { resultLines } from '../pot-format.ts'
+import { Potfile, verifiedPlaintext } from '../store/potfile.ts'
 
 export async function showOrLeft (flags: Record<string, unknown>, potfilePath: string): Promise<number> {
   if (flags.show && flags.left) throw new InvalidInputError('give --show or --left, not both')
@@ -14,7 +14,7 @@ export async function showOrLeft (flags: Record<string, unknown>, potfilePath: s
   const given = (flags.target as string[] | undefined) ?? []
   if (given.length === 0 && flags.targets === undefined) throw new InvalidInputError(`${which} needs the hashes: --target or --targets`)
   const algorithm = parseAlgorithm((flags.algo as string | undefined) ?? 'md5')
-  const options = hashOptions(flags)
+  const options = { username: flags.username === true, hexSalt: flags['hex-salt'] === true }
   const list = flags.targets !== undefined ? await readHashList(flags.targets as string, algorithm, options) : null
   const potfile = await Potfile.read(potfilePath)
   const hashes = [...given.map((t) => formatTarget(algorithm, parseTarget(algorithm, t, options))), ...(list?.targets ?? [])]

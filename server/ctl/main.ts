@@ -1,17 +1,14 @@
 // `npm run ctl -- <command> [JOB] [options]`: submit jobs to a running server, list and steer them,
 // read their results, watch them to the end. Speaks the server's protocol with the admin token.
 import { parseArgs } from 'node:util'
-import { parseAlgorithm } from '../../shared/algorithms.ts'
 import { EXIT_ALL_FOUND, EXIT_EXHAUSTED, EXIT_REFUSED, EXIT_UNREACHABLE, exitFatal, integerFlag, runMain } from '../../shared/cli.ts'
 import { describeSettings, loadSettings, type Values } from '../../shared/config.ts'
 import { InvalidInputError, RefusedError, TaskOrchError } from '../../shared/errors.ts'
 import type { MaskSpec } from '../../shared/keyspace/spec.ts'
 import { MAX_TARGETS_PER_MESSAGE } from '../../shared/protocol/limits.ts'
 import type { JobLine, ResultLine, Submission, WorkerLine } from '../../shared/protocol/control-protocol.ts'
-import { FLAGS, hashOptions, keyspaceFlags, parseJob } from '../cli/flags.ts'
-import { readHashList } from '../inputs/hash-list.ts'
-import { readRuleFiles } from '../inputs/rules.ts'
-import { formatPlaintext, resultLines } from '../store/potfile.ts'
+import { JOB_FLAGS, describeJob, requestOf } from '../job-description.ts'
+import { formatPlaintext, resultLines } from '../pot-format.ts'
 import { formatDuration, formatSpeed } from '../ui/format.ts'
 import { ControlClient } from './client.ts'
 
@@ -52,11 +49,7 @@ Exit codes: 0 done (watch: every job found all its targets), 1 watch: a job ende
 them all, 2 usage or input error (including an unknown job), 3 refused (not the admin token),
 4 the server could not be reached, the connection was lost, or the server failed the request.`
 
-const JOB_FLAG_NAMES = [
-  'algo', 'target', 'targets', 'username', 'hex-salt', 'range', 'mask', 'custom-charset1', 'custom-charset2', 'custom-charset3', 'custom-charset4',
-  'increment', 'increment-min', 'increment-max', 'wordlist', 'rules', 'attack-mode', 'priority'
-] as const
-const JOB_FLAGS = Object.fromEntries(JOB_FLAG_NAMES.map((name) => [name, FLAGS[name]])) as Pick<typeof FLAGS, typeof JOB_FLAG_NAMES[number]>
+const JOB_FLAG_NAMES = Object.keys(JOB_FLAGS) as (keyof typeof JOB_FLAGS)[]
 
 export const CTL_FLAGS = {
   host: { type: 'string' }, port: { type: 'string' }, config: { type: 'string' }, 'admin-token': { type: 'string' }, json: { type: 'boolean' },
@@ -113,7 +106,7 @@ runMain(async () => {
       }
       case 'jobs': {
         const { jobs = [] } = await client.request({ type: 'jobs' })
-        print(jobs, jobs.length === 0 ? 'no jobs' : jobs.map(describeJob).join('\n'))
+        print(jobs, jobs.length === 0 ? 'no jobs' : jobs.map(jobText).join('\n'))
         return 0
       }
       case 'workers': {
@@ -126,7 +119,7 @@ runMain(async () => {
       case 'resume':
       case 'cancel': {
         const { jobs = [] } = await client.request({ type: command as 'status', job })
-        print(jobs[0], describeJob(jobs[0]))
+        print(jobs[0], jobText(jobs[0]))
         return 0
       }
       case 'results': {
@@ -142,7 +135,7 @@ runMain(async () => {
         return 0
       }
       case 'watch':
-        return await watch(client, job, interval, (line) => print(line, describeJob(line)))
+        return await watch(client, job, interval, (line) => print(line, jobText(line)))
     }
   } catch (error) {
     return failed(error)
@@ -166,21 +159,18 @@ async function watch (client: ControlClient, job: string | undefined, seconds: n
   }
 }
 
-// The job flags checked as the server checks them, then a function that sends their files.
+// The job flags checked as the server checks them, its files read (a bad line or rule names its file
+// and line here), then a function that sends the files and makes the submission.
 async function checkSubmission (flags: Flags): Promise<(client: ControlClient) => Promise<Submission>> {
-  const keyspace = keyspaceFlags(flags)
-  if (!keyspace) throw new InvalidInputError('submit needs a keyspace: --range, --mask or --wordlist')
-  const options = hashOptions(flags)
-  const algorithm = parseAlgorithm(flags.algo ?? 'md5')
-  const targets = flags.target ?? []
-  if (targets.length > MAX_TARGETS_PER_MESSAGE) throw new InvalidInputError(`at most ${MAX_TARGETS_PER_MESSAGE} --target flags; put more in a file (--targets FILE)`)
-  if (keyspace.type === 'wordlist' && keyspace.rules) await readRuleFiles(keyspace.rules)
-  const list = flags.targets !== undefined ? await readHashList(flags.targets, algorithm, options) : null
-  const { priority } = parseJob(algorithm, targets, keyspace, flags.priority ?? '0', list, options)
+  const job = describeJob(flags)
+  if (!job) throw new InvalidInputError('submit needs a keyspace: --range, --mask or --wordlist')
+  if (job.targets.length > MAX_TARGETS_PER_MESSAGE) throw new InvalidInputError(`at most ${MAX_TARGETS_PER_MESSAGE} --target flags; put more in a file (--targets FILE)`)
+  await requestOf(job)
+  const { keyspace } = job
   return async (client) => ({
-    algorithm,
-    targets,
-    targetsFile: flags.targets !== undefined ? await client.upload(flags.targets, 'targets') : null,
+    algorithm: job.algorithm,
+    targets: job.targets,
+    targetsFile: job.targetsFile !== null ? await client.upload(job.targetsFile, 'targets') : null,
     keyspace: keyspace.type !== 'wordlist'
       ? keyspace
       : {
@@ -189,9 +179,9 @@ async function checkSubmission (flags: Flags): Promise<(client: ControlClient) =
           rules: await sequence(keyspace.rules ?? [], (path) => client.upload(path, 'rules')),
           hybrid: keyspace.hybrid ? { side: keyspace.hybrid.side, mask: keyspace.hybrid.mask as MaskSpec } : null
         },
-    priority: priority ?? 0,
-    username: options.username === true,
-    hexSalt: options.hexSalt === true
+    priority: job.priority,
+    username: job.hashOptions.username === true,
+    hexSalt: job.hashOptions.hexSalt === true
   })
 }
 
@@ -202,7 +192,7 @@ async function sequence<T, R> (items: readonly T[], each: (item: T) => Promise<R
 }
 
 // `job 3 running: md5 ?d?d?d?d?d?d (mask), 42.0% (420000/1000000), 12.3 MH/s, ETA 1m02s, 0/1 found`
-function describeJob (line: JobLine): string {
+function jobText (line: JobLine): string {
   const [done, total] = line.progress.map(Number)
   const percent = total > 0 ? (100 * done / total).toFixed(1) : '100.0'
   const eta = line.eta === null ? '' : `, ETA ${formatDuration(line.eta)}`

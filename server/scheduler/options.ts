@@ -51,5 +51,3 @@ export const SCHEDULER_DEFAULTS: Readonly<SchedulerOptions> = {
 // with the reading's garbage) and 1.2 GB on a 2-thread worker (packed digests shared by its threads,
 // 12 bytes a target each), and adding it held the server's event loop for 17 s: README, Speed.
 export const MAX_TARGETS_PER_JOB = 10_000_000
-// Priorities are whole numbers from 0 (the default) up to this; higher runs first.
-export const MAX_PRIORITY = 1_000_000

@@ -9,7 +9,7 @@ import { keyspaceFrom, segmentAt, type Keyspace } from '../../shared/keyspace/ke
 import { alignedStart } from '../../shared/keyspace/runs.ts'
 import { MAX_WASM_CHUNK_CANDIDATES } from '../../shared/protocol/limits.ts'
 import { RateMeter } from '../rate.ts'
-import { MAX_PRIORITY, MAX_TARGETS_PER_JOB, SCHEDULER_DEFAULTS, type SchedulerOptions } from './options.ts'
+import { MAX_TARGETS_PER_JOB, SCHEDULER_DEFAULTS, type SchedulerOptions } from './options.ts'
 import { complement, insertRange, mergeRanges, rangesSize, takeRange, type Range } from './ranges.ts'
 import { chunkSize, hashcatChunkSize } from './sizing.ts'
 import { Remaining, inFlight, isHashcat, isLive, type Chunk, type Effect, type EndStatus, type FoundResult, type JobSpec, type JobState, type WorkerInfo, type WorkerState } from './state.ts'
@@ -55,10 +55,7 @@ export class Scheduler {
   #createJob (spec: JobSpec, id: string, completed: Range[]): { job: JobState, effects: Effect[] } {
     if (spec.targets.length === 0) throw new InvalidInputError('a job needs at least one target')
     if (spec.targets.length > MAX_TARGETS_PER_JOB) throw new InvalidInputError(`a job takes at most ${MAX_TARGETS_PER_JOB} targets, got ${spec.targets.length}`)
-    const priority = spec.priority ?? 0
-    if (!Number.isSafeInteger(priority) || priority < 0 || priority > MAX_PRIORITY) {
-      throw new InvalidInputError(`priority must be a whole number from 0 to ${MAX_PRIORITY}, got ${priority}`)
-    }
+    const priority = spec.priority ?? 0 // bounded where the job was described (server/job-description.ts)
     const targets = new Set<string>()
     for (const t of spec.targets) {
       if (typeof t === 'string') {

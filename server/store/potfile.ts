@@ -6,46 +6,8 @@ import { createInterface } from 'node:readline'
 import { parseTarget, type Algorithm } from '../../shared/algorithms.ts'
 import { InvalidInputError } from '../../shared/errors.ts'
 import { matches } from '../../shared/hashing/modes.ts'
-import { decodeHexForm, isHexForm } from '../../shared/hex-form.ts'
+import { parsePlaintext, potLine } from '../pot-format.ts'
 import { AppendFile, type FileIO } from './append-file.ts'
-
-// As hashcat writes a plaintext: raw when it is printable UTF-8, else `$HEX[..]`: when it has a control
-// byte (below 0x20, or 0x7f) or a byte sequence that is not UTF-8, when it holds a colon (the line
-// would be ambiguous), or when it would itself read back as `$HEX[..]`.
-export function formatPlaintext (plaintext: Uint8Array): string {
-  const raw = plaintext.every((b) => b >= 0x20 && b !== 0x7f && b !== 0x3a) && isUtf8(plaintext) && !isHexForm(plaintext)
-  return raw ? Buffer.from(plaintext).toString('utf8') : `$HEX[${Buffer.from(plaintext).toString('hex')}]`
-}
-
-const utf8 = new TextDecoder('utf-8', { fatal: true })
-
-function isUtf8 (bytes: Uint8Array): boolean {
-  try {
-    utf8.decode(bytes)
-    return true
-  } catch {
-    return false
-  }
-}
-
-// A potfile's plaintext field (the bytes after the first colon) as the plaintext's bytes.
-export function parsePlaintext (field: Uint8Array): Uint8Array {
-  if (!isHexForm(field)) return field
-  const out = new Uint8Array((field.length - 6) / 2)
-  decodeHexForm(field, 0, field.length, out)
-  return out
-}
-
-export function potLine (hash: string, plaintext: Uint8Array): string {
-  return `${hash}:${formatPlaintext(plaintext)}`
-}
-
-// A result as it is shown: `hash:plaintext`, or `user:hash:plaintext` once per user it belongs to (as
-// hashcat --show --username prints it).
-export function resultLines (found: { hash: string, bytes: Uint8Array, users: string[] }): string[] {
-  const line = potLine(found.hash, found.bytes)
-  return found.users.length > 0 ? found.users.map((user) => `${user}:${line}`) : [line]
-}
 
 const HEX_ONLY = /^[0-9a-fA-F]+$/
 

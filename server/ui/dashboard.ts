@@ -4,7 +4,7 @@ import type { Found, Job } from '../job.ts'
 import { LEFT_POLITELY } from '../fleet.ts'
 import type { WorkerSummary } from '../scheduler/state.ts'
 import type { Backend } from '../../shared/protocol/worker-protocol.ts'
-import { resultLines } from '../store/potfile.ts'
+import { resultLines } from '../pot-format.ts'
 import { formatDuration, formatSpeed } from './format.ts'
 
 export type DashboardHeader = { listen: string, fingerprint: string, serverKey: string, workerCommand: string }

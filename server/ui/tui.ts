@@ -5,6 +5,7 @@ import blessed from 'blessed'
 import type { Dashboard, View } from './dashboard.ts'
 import type { Job } from '../job.ts'
 import { isLive } from '../scheduler/state.ts'
+import type { JobForm } from '../job-description.ts'
 
 const RENDER_INTERVAL_MS = 250
 const SAMPLE_INTERVAL_MS = 1_000
@@ -12,12 +13,7 @@ const SAMPLE_INTERVAL_MS = 1_000
 export const NOTICE_SECONDS = 2
 
 // What the add-a-job form asks, as text; the server reads it as it reads the same flags.
-export type AddJobForm = {
-  algorithm: string, targets: string, targetsFile: string, username: string, hexSalt: string, attackMode: string, keyspace: string, wordlist: string, rules: string,
-  charset1: string, charset2: string, charset3: string, charset4: string, increment: string, priority: string
-}
-
-const FORM_FIELDS: [keyof AddJobForm, string][] = [
+const FORM_FIELDS: [keyof JobForm, string][] = [
   ['algorithm', 'algorithm (md5 sha1 sha256 sha512 ntlm, or -m)'],
   ['targets', 'target digests (hex, spaces between)'],
   ['targetsFile', 'or a hash list file (--targets)'],
@@ -35,7 +31,7 @@ const FORM_FIELDS: [keyof AddJobForm, string][] = [
   ['priority', 'priority (higher runs first)']
 ]
 
-const EMPTY_FORM: AddJobForm = {
+const EMPTY_FORM: JobForm = {
   algorithm: 'md5', targets: '', targetsFile: '', username: '', hexSalt: '', attackMode: '', keyspace: '', wordlist: '', rules: '',
   charset1: '', charset2: '', charset3: '', charset4: '', increment: '', priority: '0'
 }
@@ -43,7 +39,7 @@ const EMPTY_FORM: AddJobForm = {
 export type TuiOptions = {
   dashboard: Dashboard
   jobs: () => Job[]
-  addJob: (form: AddJobForm) => Promise<string> // resolves to a confirmation; rejects with a message on bad input
+  addJob: (form: JobForm) => Promise<string> // resolves to a confirmation; rejects with a message on bad input
   quit: () => Promise<void>
   screen?: blessed.Widgets.Screen // tests pass one on a fake terminal
   noticeSeconds?: number // tests shorten it
@@ -216,7 +212,7 @@ export class Tui {
   // fields, enter adds the job, esc closes. A refusal is shown in the form, which keeps its values.
   #addJobForm (): void {
     this.#modal = true
-    const values: AddJobForm = { ...EMPTY_FORM }
+    const values: JobForm = { ...EMPTY_FORM }
     let current = FORM_FIELDS.findIndex(([name]) => name === 'targets') // the algorithm has a default; the targets do not
     let problem = ''
     const form = blessed.box({ parent: this.screen, top: 'center', left: 'center', width: 90, height: FORM_FIELDS.length + 6, border: { type: 'line' }, label: ' add a job ', tags: true })

@@ -77,7 +77,8 @@ function submission (value: unknown, type: string): Submission {
   }
   return {
     algorithm: job.algorithm as Algorithm, targets, targetsFile: job.targetsFile === null ? null : fileRef(job.targetsFile, type), keyspace,
-    priority: count(job.priority, type, 'priority', 2 ** 31 - 1), username: flag(job.username, type, 'username'), hexSalt: flag(job.hexSalt, type, 'hexSalt')
+    // The server bounds a priority where every job description is checked (server/job-description.ts).
+    priority: count(job.priority, type, 'priority', Number.MAX_SAFE_INTEGER), username: flag(job.username, type, 'username'), hexSalt: flag(job.hexSalt, type, 'hexSalt')
   }
 }
 
@@ -128,7 +129,7 @@ function jobLine (value: unknown): JobLine {
   return {
     time: text(j.time, type, 'time', 64), job: ID(j.job, type, 'job'), status: printableText(j.status, type, 'status', 32),
     algorithm: printableText(j.algorithm, type, 'algorithm', 32), keyspace: printableText(j.keyspace, type, 'keyspace', 4 * MAX_KEYSPACE_TEXT_LENGTH),
-    priority: count(j.priority, type, 'priority', 2 ** 31 - 1), progress: pair(j.progress, 'progress', (x) => bigCount(x, type, 'progress')),
+    priority: count(j.priority, type, 'priority', Number.MAX_SAFE_INTEGER), progress: pair(j.progress, 'progress', (x) => bigCount(x, type, 'progress')),
     speed: count(j.speed, type, 'speed', Number.MAX_SAFE_INTEGER), eta: j.eta === null ? null : count(j.eta, type, 'eta', Number.MAX_SAFE_INTEGER),
     recovered: pair(j.recovered, 'recovered', (x) => count(x, type, 'recovered', Number.MAX_SAFE_INTEGER)),
     workers: list(j.workers, type, 'workers', (w) => {
