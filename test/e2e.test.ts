@@ -57,15 +57,19 @@ describe('end to end on loopback', () => {
   })
 
   it('finds every candidate of a keyspace when each one is a target (46,656 finds) in seconds', async () => {
+    const joined = once(orch, 'worker-joined')
     const worker = startWorker(orch.port, 'finder', ['--threads', '2'])
+    await within(WAIT_MS, joined, 'the worker joining')
     const charset = 'abcdefghijklmnopqrstuvwxyz0123456789'
     const all = [...charset].flatMap((a) => [...charset].flatMap((b) => [...charset].map((c) => a + b + c)))
     const started = performance.now()
     const job = orch.addTasks({ algorithm: 'md5', targets: all.map((w) => hex('md5', w)), keyspace: { type: 'mask', mask: '?1?1?1', charsets: ['?l?d'] } })
-    const outcome = await within(60_000, job.done, 'every find')
+    const outcome = await within(120_000, job.done, 'every find')
     expect(outcome.status).toBe('found')
     expect(outcome.found.length).toBe(46_656)
-    expect(performance.now() - started).toBeLessThan(30_000) // 10 s measured here, the worker never dropped
+    // About 5 s on an idle 2-core machine, 30 under two busy loops; bookkeeping quadratic in the
+    // finds took minutes.
+    expect(performance.now() - started).toBeLessThan(60_000)
     expect(worker.stderr).not.toMatch(/disconnected/)
   })
 
