@@ -58,7 +58,7 @@ export function hashcatRunAt (keyspace: Keyspace, offset: bigint, end: bigint, s
   return fast || long || slow
 }
 
-// NTLM's hashcat kernels widen or decode bytes above 0x7f otherwise than we do (README, hash modes);
+// NTLM's hashcat kernels widen or decode bytes above 0x7f otherwise than we do (docs/attacks.md);
 // below it both are the same UTF-16LE.
 const ASCII_ONLY: ReadonlySet<Algorithm> = new Set(['ntlm'])
 

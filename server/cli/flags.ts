@@ -55,9 +55,9 @@ Options:
   --priority N        job priority, 0 to ${MAX_PRIORITY}, higher first (default 0)
   --exit-when-done    exit when the jobs end: 0 all found, 1 a keyspace ran out, 2 usage error
   --status-json       a JSON object per running job every --status-timer seconds (default 10), and
-                      one when a job ends, on stdout beside the results (fields in the README)
+                      one when a job ends, on stdout beside the results (fields in docs/operations.md)
   --on-found PROG     run PROG (a program, no shell, no arguments) for every result; the details are
-                      in TASKORCH_* environment variables (README), never in its arguments
+                      in TASKORCH_* environment variables (docs/operations.md), never in its arguments
   --on-job-end PROG   run PROG when a job ends, likewise
   --webhook URL       POST each result and job end as JSON to URL
   --hook-timeout S    a hook still running after S seconds is killed, a webhook abandoned (default

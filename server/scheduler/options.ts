@@ -49,5 +49,5 @@ export const SCHEDULER_DEFAULTS: Readonly<SchedulerOptions> = {
 
 // A job of ten million MD5 targets peaked at 2.7 GB on the server (a string each, about 270 bytes
 // with the reading's garbage) and 1.2 GB on a 2-thread worker (packed digests shared by its threads,
-// 12 bytes a target each), and adding it held the server's event loop for 17 s: README, Speed.
+// 12 bytes a target each), and adding it held the server's event loop for 17 s: docs/speed.md.
 export const MAX_TARGETS_PER_JOB = 10_000_000
