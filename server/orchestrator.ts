@@ -10,7 +10,7 @@ import { SHUTDOWN_GRACE_MS } from '../shared/protocol/limits.ts'
 import { checkTokenStrength, serverKeyFingerprint, tokenBytes } from '../shared/protocol/credentials.ts'
 import { generateStaticKey, type StaticKeyPair } from '../shared/protocol/noise.ts'
 import { DEFAULT_TIMINGS, type PeerRole, type ServerSession, type SessionTimings } from '../shared/protocol/session.ts'
-import { Control } from './control.ts'
+import { ControlRole } from './control-role.ts'
 import type { RefusalReason, ServerEvents, WorkerSummary } from './fleet.ts'
 import { JobIntake, type Intake } from './intake.ts'
 import { Job, foundOf } from './job.ts'
@@ -47,7 +47,7 @@ export type OrchestratorOptions = {
   // started with the server and stopped with it; its log lines come out as this orchestrator's.
   localWorker?: boolean | LocalWorkerChoice
   // Accept controllers (npm run ctl) holding `adminToken`, which must differ from `token`; the
-  // files they send are kept in `uploadDir` (server/control.ts).
+  // files they send are kept in `uploadDir` (server/control-role.ts).
   control?: { adminToken: string, uploadDir: string }
 }
 
@@ -62,7 +62,7 @@ export class Orchestrator extends EventEmitter<ServerEvents> {
   readonly #links = new WorkerLinks((job, error) => this.#unreadable(job, error))
   readonly #workerRole: WorkerRole
   readonly #handles = new Map<string, Job>()
-  readonly #control: Control | null = null
+  readonly #control: ControlRole | null = null
   readonly #token: string
   readonly #staticKey: StaticKeyPair
   readonly #localWorkerOptions: LocalWorkerChoice | null
@@ -89,7 +89,7 @@ export class Orchestrator extends EventEmitter<ServerEvents> {
     })
     this.#staticKey = options.staticKey ?? generateStaticKey()
     const control = options.control
-    if (control) this.#control = new Control(this, { ...control, workerToken: options.token }, log)
+    if (control) this.#control = new ControlRole(this, { ...control, workerToken: options.token }, log)
     this.#listener = new Listener({
       host: this.#host, port: options.port ?? 8080, token: tokenBytes(options.token), adminToken: control && tokenBytes(control.adminToken), staticKey: this.#staticKey, timings: { ...DEFAULT_TIMINGS, ...options.timings }
     })

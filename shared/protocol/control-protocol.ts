@@ -10,7 +10,7 @@ import { MAX_DEVICES, MAX_KEYSPACE_TEXT_LENGTH, MAX_NAME_LENGTH, MAX_REASON_LENG
 
 // Controller (npm run ctl, holding the admin token) -> server. Every request carries an id that its
 // REPLY repeats. CONTROL opens the session, as HELLO does a worker's.
-export type Control = { type: 'control', id: number, version: number, software: string }
+export type ControlOpening = { type: 'control', id: number, version: number, software: string }
 // A file the controller sends (hash list, wordlist, rule file), known by its SHA-256 and base name.
 export type FileRef = { sha256: string, name: string }
 // The next piece of a file, at `offset` of its `size` bytes (at most UPLOAD_CHUNK_BYTES). The reply
@@ -26,7 +26,7 @@ export type Submit = { type: 'submit', id: number, job: Submission }
 export type Query = { type: 'jobs' | 'workers', id: number } | { type: 'status' | 'pause' | 'resume' | 'cancel', id: number, job: string }
 // A job's results from index `from`, a page at a time.
 export type Results = { type: 'results', id: number, job: string, from: number }
-export type ControlMessage = Control | Upload | Submit | Query | Results
+export type ControlMessage = ControlOpening | Upload | Submit | Query | Results
 export const CONTROL_TYPES: readonly string[] = ['control', 'upload', 'submit', 'jobs', 'workers', 'status', 'pause', 'resume', 'cancel', 'results'] satisfies ControlMessage['type'][]
 
 // Server -> controller: a job's figures (the fields of --status-json), a worker's, a result.

@@ -21,7 +21,7 @@ export type Hello = { type: 'hello', version: number, software: string, name: st
 export type Progress = { type: 'progress', chunkId: string, hashed: number }
 // A chunk the worker could not finish (hashcat crashed, hung or miscounted): the server hands it out again.
 export type Failed = { type: 'failed', chunkId: string, reason: string }
-export type Found = { type: 'found', jobId: string, hash: Uint8Array, plaintext: Uint8Array }
+export type FoundMessage = { type: 'found', jobId: string, hash: Uint8Array, plaintext: Uint8Array }
 export type Done = { type: 'done', chunkId: string, hashed: number }
 // Server -> worker.
 export type Welcome = { type: 'welcome', workerId: string }
@@ -30,11 +30,11 @@ export type JobMessage = { type: 'job', jobId: string, algorithm: Algorithm, tar
 // More of a job's targets, after its JOB message and before any of its tasks.
 export type Targets = { type: 'targets', jobId: string, targets: Uint8Array[] }
 // `words`: for wordlist jobs, the words the chunk's candidates draw on, joined by newlines.
-export type Task = { type: 'task', jobId: string, chunkId: string, offset: string, length: number, words?: Uint8Array }
+export type TaskMessage = { type: 'task', jobId: string, chunkId: string, offset: string, length: number, words?: Uint8Array }
 export type Cancel = { type: 'cancel', jobId: string, chunkId: string }
 export type Solved = { type: 'solved', jobId: string, hash: Uint8Array }
-export type WorkerMessage = Hello | Progress | Found | Done | Failed | Ping | Pong | Bye
-export type ServerMessage = Welcome | JobMessage | Targets | Task | Cancel | Solved | Refused | Reply | Ping | Pong | Bye
+export type WorkerMessage = Hello | Progress | FoundMessage | Done | Failed | Ping | Pong | Bye
+export type ServerMessage = Welcome | JobMessage | Targets | TaskMessage | Cancel | Solved | Refused | Reply | Ping | Pong | Bye
 
 // Targets: digests, with their salts where the algorithm has them. Checked against the algorithm when
 // it is known (JOB); TARGETS messages are checked by the worker, which knows the job.
@@ -124,7 +124,7 @@ export function validateServerMessage (value: unknown): ServerMessage {
       return { type, jobId: ID(m.jobId, type, 'jobId'), targets: targetList(m.targets, type) }
     case 'task': {
       exactFields(m, type, ['type', 'jobId', 'chunkId', 'offset', 'length'], ['words'])
-      const task: Task = { type, jobId: ID(m.jobId, type, 'jobId'), chunkId: ID(m.chunkId, type, 'chunkId'), offset: decimal(m.offset, type, 'offset'), length: count(m.length, type, 'length', MAX_CHUNK_CANDIDATES, 1) }
+      const task: TaskMessage = { type, jobId: ID(m.jobId, type, 'jobId'), chunkId: ID(m.chunkId, type, 'chunkId'), offset: decimal(m.offset, type, 'offset'), length: count(m.length, type, 'length', MAX_CHUNK_CANDIDATES, 1) }
       if (m.words !== undefined) task.words = bytes(m.words, type, 'words', WORDLIST_CHUNK_BYTES)
       return task
     }

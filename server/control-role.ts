@@ -22,7 +22,7 @@ export const RESULTS_PER_REPLY = 1_000
 
 type Incoming = { file: FileRef, size: number, received: number, hash: Hash, handle: FileHandle, path: string }
 
-export class Control {
+export class ControlRole {
   readonly #server: Fleet
   readonly #uploadDir: string
   readonly #log: (level: LogLevel, message: string) => void
