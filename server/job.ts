@@ -44,6 +44,7 @@ export class Job extends EventEmitter<JobEvents> {
   readonly #controls: JobControls
   readonly #meter = new RateMeter()
   readonly users: Readonly<Record<string, string[]>>
+  readonly keyspaceText: string // as a user would write it; made once, shown on every redraw
   #resolve!: (outcome: JobOutcome) => void
 
   constructor (state: JobState, controls: JobControls, users: Record<string, string[]> = {}) {
@@ -51,6 +52,7 @@ export class Job extends EventEmitter<JobEvents> {
     this.#state = state
     this.#controls = controls
     this.users = users
+    this.keyspaceText = describeKeyspace(state.keyspace.spec)
     this.done = new Promise((resolve) => { this.#resolve = resolve })
     this.#meter.update(Number(state.hashed), state.createdAt) // what a restored job had searched is not this run's speed
   }
@@ -60,7 +62,6 @@ export class Job extends EventEmitter<JobEvents> {
   get hashed (): bigint { return this.#state.hashed }
   get keyspaceSize (): bigint { return this.#state.keyspace.size }
   get state (): Readonly<JobState> { return this.#state }
-  get keyspaceText (): string { return describeKeyspace(this.#state.keyspace.spec) }
 
   // Completed chunks plus the progress reported on chunks in flight: for display, never for accounting.
   get searched (): bigint {
