@@ -1,7 +1,11 @@
 // How many candidates a chunk gets: a few seconds of work at its worker's speed, and less near the
-// end of a job so the fleet finishes together instead of waiting on one slow worker.
+// end of a job so the fleet finishes together instead of waiting on one slow worker; what a chunk's
+// speed depends on; where a hashcat run may start.
+import { segmentAt, type Keyspace } from '../../shared/keyspace/keyspace.ts'
+import { alignedStart } from '../../shared/keyspace/runs.ts'
 import { MAX_CHUNK_CANDIDATES, MAX_WASM_CHUNK_CANDIDATES } from '../../shared/protocol/limits.ts'
 import type { SchedulerOptions } from './options.ts'
+import type { JobState } from './state.ts'
 
 // `speed`: the worker's candidates per second (measured, or estimated from its threads);
 // `fleetSpeed`: the same summed over every worker; `left`: the job's candidates not handed out.
@@ -19,4 +23,23 @@ export function hashcatChunkSize (options: SchedulerOptions, speed: number, flee
   const share = Number(left) * (speed / fleetSpeed) / (speed < fleetSpeed ? options.tailShrinkFactor : 1)
   if (share < size) size = Math.max(share, speed * options.hashcatMinChunkSeconds)
   return Math.round(Math.min(MAX_CHUNK_CANDIDATES, Math.max(options.minChunkCandidates, size)))
+}
+
+// Where a run of up to `most` may start in [offset, end): there, and at the first aligned offset of
+// each segment the range reaches (a range from 0 opens with segments of 10, 90, 900... candidates).
+export function runStarts (keyspace: Keyspace, offset: bigint, end: bigint, most: bigint): bigint[] {
+  const starts = [offset]
+  for (const segment of keyspace.segments) {
+    const from = segment.start > offset ? segment.start : offset
+    if (from >= end || from >= segment.start + segment.count) continue
+    const aligned = alignedStart(keyspace, from, most)
+    if (aligned < end) starts.push(from, aligned)
+  }
+  return starts
+}
+
+// A chunk's speed depends on the algorithm (the job's) and the candidate length at its offset.
+export function speedKeyOf (job: JobState, offset: bigint): string {
+  const length = job.keyspace.segments.length > 0 ? segmentAt(job.keyspace, offset).charsets.length : 'words'
+  return `${job.algorithm}:${length}`
 }
