@@ -1,7 +1,6 @@
 // Job intake: a request (or a journaled job) becomes what the scheduler takes, a JobSpec, plus the
 // files its chunks read words from. Wordlists and rule files are opened and read through here; the
 // potfile's results for the job's targets are looked up here, verified, so they are not searched.
-import { formatTarget, type Algorithm } from '../shared/algorithms.ts'
 import { InvalidInputError } from '../shared/errors.ts'
 import { keyspaceFrom } from '../shared/keyspace/keyspace.ts'
 import { MAX_CANDIDATE_BYTES, type KeyspaceSpec, type WordlistSpec } from '../shared/keyspace/spec.ts'
@@ -12,6 +11,7 @@ import { Wordlist } from './inputs/wordlist.ts'
 import { checkRequest, type CheckedWordlist, type JobRequest } from './job-description.ts'
 import type { FoundResult, JobSpec } from './scheduler/state.ts'
 import type { JournaledJob } from './store/journal.ts'
+import { TargetList } from './targets.ts'
 import { verifiedPlaintext, type Potfile } from './store/potfile.ts'
 
 // A wordlist job's file, and its rule files' texts (sent to workers with the job).
@@ -33,7 +33,7 @@ export class JobIntake {
   fromRequest (request: JobRequest): Intake | Promise<Intake> {
     const { targets, keyspace } = checkRequest(request)
     const intake = (spec: KeyspaceSpec, wordlist: WordlistFiles | null): Intake => {
-      const known = this.#knownInPotfile(request.algorithm, targets)
+      const known = this.#knownInPotfile(targets)
       const capLength = wordlist ? capWords(wordlist.list, spec) : undefined
       return { spec: { algorithm: request.algorithm, targets, keyspace: spec, priority: request.priority, known, capLength }, wordlist, users: request.users }
     }
@@ -54,9 +54,10 @@ export class JobIntake {
       }
       wordlist = { list, rules: rules?.texts }
     }
-    const known = new Map([...journaled.known, ...this.#knownInPotfile(algorithm, targets)].map((k) => [k.hash, k]))
+    const list = TargetList.from(algorithm, targets)
+    const known = new Map([...journaled.known, ...this.#knownInPotfile(list)].map((k) => [k.hash, k]))
     const capLength = wordlist ? capWords(wordlist.list, keyspace) : undefined
-    return { spec: { algorithm, targets, keyspace, priority, known: [...known.values()], capLength }, wordlist, users: journaled.users }
+    return { spec: { algorithm, targets: list, keyspace, priority, known: [...known.values()], capLength }, wordlist, users: journaled.users }
   }
 
   async #openWordlistJob (input: CheckedWordlist): Promise<{ spec: WordlistSpec, files: WordlistFiles }> {
@@ -75,16 +76,28 @@ export class JobIntake {
     return list
   }
 
-  // Targets as bytes or their text (formatTarget) whose plaintext the potfile holds, verified.
-  #knownInPotfile (algorithm: Algorithm, targets: readonly (string | Uint8Array)[]): FoundResult[] {
+  // The targets whose plaintext the potfile holds, verified. Whichever is smaller is walked: a list
+  // of millions against a small potfile, or a few targets against a large one.
+  #knownInPotfile (targets: TargetList): FoundResult[] {
     const potfile = this.#potfile
     if (!potfile) return []
-    return targets.flatMap((t) => {
-      const hash = typeof t === 'string' ? t : formatTarget(algorithm, t)
-      const plaintext = verifiedPlaintext(potfile, algorithm, hash, typeof t === 'string' ? undefined : t)
-      return plaintext ? [{ hash, plaintext }] : []
-    })
+    const found: FoundResult[] = []
+    const check = (i: number) => {
+      const hash = targets.text(i)
+      const plaintext = verifiedPlaintext(potfile, targets.algorithm, hash, targets.at(i))
+      if (plaintext) found.push({ hash, plaintext })
+    }
+    if (potfile.size < targets.size) {
+      for (const hash of potfile.hashes()) {
+        const i = targets.indexOfText(hash)
+        if (i >= 0) check(i)
+      }
+    } else {
+      for (let i = 0; i < targets.size; i++) check(i)
+    }
+    return found
   }
+
 }
 
 // Wordlist chunks are bounded in bytes, not only in candidates: as many candidates as the words that

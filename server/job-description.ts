@@ -3,12 +3,14 @@
 // describe a job here, with one set of bounds and one wording for every refusal; the library's
 // addTasks checks its request here too (checkRequest).
 import { accessSync, constants } from 'node:fs'
-import { ALGORITHM_INFO, ALGORITHMS, formatTarget, isAlgorithm, isTarget, parseAlgorithm, parseTarget, toHex, type Algorithm } from '../shared/algorithms.ts'
+import { ALGORITHMS, isAlgorithm, parseAlgorithm, parseTarget, type Algorithm } from '../shared/algorithms.ts'
 import { integerFlag } from '../shared/cli.ts'
 import { InvalidInputError } from '../shared/errors.ts'
 import { keyspaceSpec, maskSpec, parseRange, MAX_CANDIDATE_BYTES, type HybridSpec, type KeyspaceInput, type KeyspaceSpec, type MaskSpec, type RangeSpec } from '../shared/keyspace/spec.ts'
-import { readHashList, type HashListOptions } from './inputs/hash-list.ts'
+import { readHashList, type HashList, type HashListOptions } from './inputs/hash-list.ts'
 import { readRuleFiles } from './inputs/rules.ts'
+import { MAX_TARGETS_PER_JOB } from './scheduler/options.ts'
+import { TargetList, TargetListBuilder } from './targets.ts'
 
 // Higher-priority jobs are served first.
 export const MAX_PRIORITY = 1_000_000
@@ -55,7 +57,8 @@ export type JobDescription = {
 // A job as the library's users describe it to addTasks.
 export type JobRequest = {
   algorithm: Algorithm
-  targets: (string | Uint8Array)[] // hashcat's format (hex digest, digest:salt, crypt hash), or bytes
+  // Hashcat's format (hex digest, digest:salt, crypt hash), or bytes; or packed, as a hash list is read.
+  targets: (string | Uint8Array)[] | TargetList
   keyspace: KeyspaceInput | WordlistInput
   priority?: number // a whole number from 0 to MAX_PRIORITY; higher runs first
   // Who each target belongs to (hash lists read with --username, shadow files), by the target's text
@@ -118,31 +121,35 @@ export function describeForm (form: JobForm): JobDescription {
 // skipped for having no password hash.
 export async function requestOf (job: JobDescription): Promise<{ request: JobRequest, locked: number }> {
   if (job.keyspace.type === 'wordlist' && job.keyspace.rules) await readRuleFiles(job.keyspace.rules)
-  const list = job.targetsFile !== null ? await readHashList(job.targetsFile, job.algorithm, job.hashOptions) : null
-  const targets = [...job.targets.map((t) => parseTarget(job.algorithm, t, job.hashOptions)), ...(list?.targets ?? [])]
-  if (targets.length === 0) throw new InvalidInputError('a job needs at least one target hash')
+  const given = job.targets.map((t) => parseTarget(job.algorithm, t, job.hashOptions))
+  let targets: TargetList
+  let list: HashList | null = null
+  if (job.targetsFile !== null) {
+    const builder = new TargetListBuilder(job.algorithm)
+    for (const target of given) builder.add(target)
+    list = await readHashList(job.targetsFile, job.algorithm, job.hashOptions, given.length > 0 ? builder : undefined)
+    targets = list.targets
+  } else {
+    targets = TargetList.from(job.algorithm, given)
+  }
+  if (targets.size === 0) throw new InvalidInputError('a job needs at least one target hash')
   const request: JobRequest = { algorithm: job.algorithm, targets, keyspace: job.keyspace, priority: job.priority }
   if (list && list.users.size > 0) request.users = Object.fromEntries(list.users)
   return { request, locked: list?.locked ?? 0 }
 }
 
-// A library request checked: targets as their canonical text (formatTarget), a canonical keyspace (a
-// wordlist stays a path: it is read when the job is added). Texts, not bytes: a job of millions keeps
-// a string each.
-export function checkRequest (request: JobRequest): { targets: string[], keyspace: KeyspaceSpec | CheckedWordlist, priority: number } {
+// A library request checked: its targets packed (once: a hash list's come packed already), a
+// canonical keyspace (a wordlist stays a path: it is read when the job is added).
+export function checkRequest (request: JobRequest): { targets: TargetList, keyspace: KeyspaceSpec | CheckedWordlist, priority: number } {
   if (!isAlgorithm(request?.algorithm)) throw new InvalidInputError(`algorithm ${JSON.stringify(request?.algorithm)} is not one of ${ALGORITHMS.join(', ')}`)
-  if (!Array.isArray(request.targets)) throw new InvalidInputError('targets must be an array of digests')
-  if (request.targets.length === 0) throw new InvalidInputError('a job needs at least one target hash')
-  const priority = priorityOf(request.priority ?? 0)
   const algorithm = request.algorithm
-  // A bare digest in lower-case hex is its own canonical text: a list of millions skips the round trip.
-  const canonical = ALGORITHM_INFO[algorithm].kind === 'plain' ? new RegExp(`^[0-9a-f]{${2 * ALGORITHM_INFO[algorithm].digestBytes}}$`) : null
-  const targets = request.targets.map((t) => {
-    if (typeof t === 'string' && canonical?.test(t)) return t
-    const bytes = typeof t === 'string' ? parseTarget(algorithm, t) : t
-    if (!isTarget(algorithm, bytes)) throw new InvalidInputError(`target ${toHex(bytes)} is not a ${algorithm} target`)
-    return formatTarget(algorithm, bytes)
-  })
+  const given = request.targets
+  if (!(given instanceof TargetList) && !Array.isArray(given)) throw new InvalidInputError('targets must be an array of digests')
+  if (given instanceof TargetList && given.algorithm !== algorithm) throw new InvalidInputError(`the targets are ${given.algorithm} targets, not ${algorithm}`)
+  const targets = given instanceof TargetList ? given : TargetList.from(algorithm, given.map((t) => typeof t === 'string' ? parseTarget(algorithm, t) : t))
+  if (targets.size === 0) throw new InvalidInputError('a job needs at least one target hash')
+  if (targets.size > MAX_TARGETS_PER_JOB) throw new InvalidInputError(`a job takes at most ${MAX_TARGETS_PER_JOB} targets, got ${targets.size}`)
+  const priority = priorityOf(request.priority ?? 0)
   if (request.keyspace?.type === 'wordlist') {
     const { path, rules = [], hybrid } = request.keyspace
     if (typeof path !== 'string' || path === '') throw new InvalidInputError('a wordlist keyspace needs a path')

@@ -2,7 +2,6 @@
 // a chunk reaches it. A job goes out once per worker (JOB, then its targets in TARGETS batches paced
 // by the worker's reading); a wordlist chunk carries its words, read from the file when it is sent.
 import type { Socket } from 'node:net'
-import { parseTarget } from '../shared/algorithms.ts'
 import { wordsOf } from '../shared/keyspace/keyspace.ts'
 import { MAX_OUTBOUND_BUFFER_BYTES, MAX_TARGETS_PER_MESSAGE } from '../shared/protocol/limits.ts'
 import type { ServerSession } from '../shared/protocol/session.ts'
@@ -76,21 +75,30 @@ export class WorkerLinks {
   #announce (peer: Peer, job: JobState): Promise<void> | null {
     const known = peer.knownJobs.get(job.id)
     if (known !== undefined) return known
-    const remaining = [...job.remaining]
-    const batch = (from: number) => remaining.slice(from, from + MAX_TARGETS_PER_MESSAGE).map((text) => parseTarget(job.algorithm, text))
+    // Taken from what is left as each batch goes: a target found meanwhile is not sent.
+    const remaining = job.remaining.bytes()
+    const batch = () => {
+      const targets: Uint8Array[] = []
+      for (let next = remaining.next(); !next.done; next = remaining.next()) {
+        if (targets.push(next.value) === MAX_TARGETS_PER_MESSAGE) break
+      }
+      return targets
+    }
     const rules = this.#files.get(job.id)?.rules
-    peer.session.send({ type: 'job', jobId: job.id, algorithm: job.algorithm, targets: batch(0), keyspace: job.keyspace.spec, ...(rules ? { rules } : {}) })
-    if (remaining.length <= MAX_TARGETS_PER_MESSAGE) {
+    peer.session.send({ type: 'job', jobId: job.id, algorithm: job.algorithm, targets: batch(), keyspace: job.keyspace.spec, ...(rules ? { rules } : {}) })
+    let more = batch()
+    if (more.length === 0) {
       peer.knownJobs.set(job.id, null)
       return null
     }
     const socket = peer.session.socket
     const pending = (async () => {
-      for (let i = MAX_TARGETS_PER_MESSAGE; i < remaining.length && !peer.session.closed; i += MAX_TARGETS_PER_MESSAGE) {
+      for (let sent = 1; more.length > 0 && !peer.session.closed; sent++) {
         if (socket.writableLength > MAX_OUTBOUND_BUFFER_BYTES / 4) await drained(socket)
-        // Making a million targets' bytes takes a while: other sessions are served in between.
-        else if ((i / MAX_TARGETS_PER_MESSAGE) % ANNOUNCE_BATCHES_PER_TURN === 0) await new Promise((resolve) => setImmediate(resolve))
-        peer.session.send({ type: 'targets', jobId: job.id, targets: batch(i) })
+        // Making a million targets' messages takes a while: other sessions are served in between.
+        else if (sent % ANNOUNCE_BATCHES_PER_TURN === 0) await new Promise((resolve) => setImmediate(resolve))
+        peer.session.send({ type: 'targets', jobId: job.id, targets: more })
+        more = batch()
       }
       peer.knownJobs.set(job.id, null)
     })()

@@ -15,6 +15,7 @@ import { workerSummary } from '../server/scheduler/state.ts'
 import { Dashboard, progressBar, sparkline, type DashboardSource } from '../server/ui/dashboard.ts'
 import { Tui } from '../server/ui/tui.ts'
 import { describeForm, requestOf } from '../server/job-description.ts'
+import type { TargetList } from '../server/targets.ts'
 import type { JobRequest } from '../server/job-description.ts'
 import { formatDuration } from '../server/ui/format.ts'
 import { plural } from '../server/ui/plural.ts'
@@ -225,7 +226,7 @@ describe('terminal UI on a fake terminal', () => {
       addJob: async (form) => {
         const { request } = await requestOf(describeForm(form))
         requests.push(request)
-        return `job ${addJob(request.targets.map((t) => Buffer.from(t as Uint8Array).toString('hex'))).id} added`
+        return `job ${addJob([...(request.targets as TargetList).texts()]).id} added`
       }
     })
     cleanup.push(() => tui.destroy())

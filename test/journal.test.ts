@@ -101,7 +101,7 @@ describe('Journal', () => {
     expect(replay.warnings).toEqual([])
     const [one, two] = replay.jobs
     expect(one).toMatchObject({ id: '1', algorithm: 'md5', keyspace: { type: 'range', start: '0', end: '1000000' }, priority: 2, ended: null })
-    expect(one.targets.map((t) => Buffer.from(t).toString('hex'))).toEqual([...first.targets.keys()])
+    expect(one.targets.map((t) => Buffer.from(t).toString('hex'))).toEqual([...first.targets.texts()])
     expect(one.completed).toEqual([{ offset: 0n, end: 1500n }, { offset: 5000n, end: 6000n }])
     expect(one.known.map((k) => Buffer.from(k.plaintext).toString())).toEqual(['7', '4999'])
     expect(two).toMatchObject({ id: '2', ended: 'cancelled' })

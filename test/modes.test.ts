@@ -152,7 +152,7 @@ describe('hash lists', () => {
     const shadow = join(dir, 'shadow')
     writeFileSync(shadow, `root:${md5crypt}:19000:0:99999:7:::\ndaemon:*:19000:0:99999:7:::\nnobody:!:19000::::::\nbob:${md5crypt}:19001:0:99999:7:::\n`)
     const list = await readHashList(shadow, 'md5crypt')
-    expect(list.targets).toHaveLength(1) // one hash, two users
+    expect(list.targets.size).toBe(1) // one hash, two users
     expect(list.locked).toBe(2)
     expect(list.users.get(md5crypt)).toEqual(['root', 'bob'])
 

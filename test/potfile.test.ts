@@ -70,7 +70,7 @@ describe('Potfile', () => {
     const orch = new Orchestrator({ token: TOKEN, potfile })
     const job = orch.addTasks({ algorithm: 'md5', targets: [md5('123456'), md5('abc')], keyspace: { type: 'range', start: 0, end: 10 } })
     expect(job.state.found.map((f) => Buffer.from(f.plaintext).toString())).toEqual(['abc'])
-    expect([...job.state.remaining.keys()]).toEqual([md5('123456')])
+    expect([...job.state.remaining.texts()]).toEqual([md5('123456')])
     job.cancel()
     potfile.close()
   })
@@ -122,7 +122,7 @@ describe('jobs and the potfile', () => {
     const orch = new Orchestrator({ token: TOKEN, potfile, host: '127.0.0.1', port: 0 })
     await orch.start()
     const job = orch.addTasks({ algorithm: 'md5', targets: [md5('12'), md5('56')], keyspace: { type: 'range', start: 0, end: 100 } })
-    expect([...job.state.remaining.keys()]).toEqual([md5('56')])
+    expect([...job.state.remaining.texts()]).toEqual([md5('56')])
     let onDiskWhenReported = ''
     const reports: string[] = []
     orch.on('found', (_job, f) => {

@@ -17,7 +17,7 @@ export async function showOrLeft (flags: Record<string, unknown>, potfilePath: s
   const options = { username: flags.username === true, hexSalt: flags['hex-salt'] === true }
   const list = flags.targets !== undefined ? await readHashList(flags.targets as string, algorithm, options) : null
   const potfile = await Potfile.read(potfilePath)
-  const hashes = [...given.map((t) => formatTarget(algorithm, parseTarget(algorithm, t, options))), ...(list?.targets ?? [])]
+  const hashes = [...given.map((t) => formatTarget(algorithm, parseTarget(algorithm, t, options))), ...(list ? list.targets.texts() : [])]
   const out: string[] = []
   for (const hash of hashes) {
     const users = list?.users.get(hash) ?? []

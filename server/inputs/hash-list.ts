@@ -3,57 +3,126 @@
 // starts with `user:`. Crypt hashes may come as shadow-file lines (`user:$6$...:19000:0:99999:7:::`),
 // whose accounts without a password (`*`, `!`, `!!`, empty) are skipped. A bad line stops everything
 // with the file and line number, before any work starts.
-import { createReadStream } from 'node:fs'
-import { createInterface } from 'node:readline'
+import { open } from 'node:fs/promises'
 import { ALGORITHM_INFO, formatTarget, parseTarget, type Algorithm, type ParseOptions } from '../../shared/algorithms.ts'
 import { InvalidInputError } from '../../shared/errors.ts'
 import { MAX_TARGETS_PER_JOB } from '../scheduler/options.ts'
+import { TargetListBuilder, type TargetList } from '../targets.ts'
 
 export type HashListOptions = ParseOptions & { username?: boolean }
 
-// `targets`: each as its text (formatTarget: hashcat's canonical form), which is all a job keeps of it.
-// `users`: the users each target belongs to, by that text, when lines named them.
-// `locked`: shadow lines skipped because their account has no password hash.
-export type HashList = { targets: string[], users: Map<string, string[]>, locked: number }
+// `targets`: packed, each once. `users`: the users each target belongs to, by its text (formatTarget,
+// hashcat's canonical form), when lines named them. `locked`: shadow lines skipped because their
+// account has no password hash.
+export type HashList = { targets: TargetList, users: Map<string, string[]>, locked: number }
 
-export async function readHashList (path: string, algorithm: Algorithm, options: HashListOptions = {}): Promise<HashList> {
-  const list: HashList = { targets: [], users: new Map(), locked: 0 }
-  const input = createReadStream(path, { encoding: 'utf8' })
-  const opened = new Promise<void>((resolve, reject) => {
-    input.once('open', () => resolve())
-    input.once('error', (error: NodeJS.ErrnoException) => reject(new InvalidInputError(`--targets ${path}: cannot read it (${error.code ?? error.message})`)))
-  })
-  await opened
-  const seen = new Set<string>()
-  let number = 0
-  for await (const raw of createInterface({ input, crlfDelay: Infinity })) {
-    number++
-    const line = raw // not trimmed: a salt may end in spaces
-    if (line.trim() === '' || line.startsWith('#')) continue
-    try {
-      const entry = readLine(line, algorithm, options)
-      if (!entry) {
-        list.locked++
-        continue
-      }
-      const text = formatTarget(algorithm, entry.target)
-      if (entry.user !== null) list.users.set(text, [...(list.users.get(text) ?? []), entry.user])
-      if (seen.has(text)) continue // the same hash for several users is searched once
-      seen.add(text)
-      list.targets.push(text)
-    } catch (error) {
-      throw new InvalidInputError(`${path}:${number}: ${(error as Error).message}`)
-    }
-    if (list.targets.length > MAX_TARGETS_PER_JOB) throw new InvalidInputError(`${path}:${number}: more than ${MAX_TARGETS_PER_JOB} targets in one job`)
+const READ_BYTES = 1 << 20
+const NEWLINE = 0x0a
+const RETURN = 0x0d
+
+// `into`: targets given besides the file's (--target), which the list joins.
+export async function readHashList (path: string, algorithm: Algorithm, options: HashListOptions = {}, into?: TargetListBuilder): Promise<HashList> {
+  const info = ALGORITHM_INFO[algorithm]
+  let handle
+  try {
+    handle = await open(path, 'r')
+  } catch (error) {
+    throw new InvalidInputError(`--targets ${path}: cannot read it (${(error as NodeJS.ErrnoException).code ?? (error as Error).message})`)
   }
-  if (list.targets.length === 0) throw new InvalidInputError(`${path}: no hashes in it (blank lines, # comments${list.locked ? ` and ${list.locked} account(s) without a password` : ''} are skipped)`)
-  return list
+  try {
+    const size = (await handle.stat()).size
+    // A bare digest a line is the common case of millions: its lines become bytes without a string.
+    const width = info.kind === 'plain' && !options.username ? info.digestBytes : 0
+    const targets = into ?? new TargetListBuilder(algorithm, Math.ceil(size / (2 * info.digestBytes + 1)), info.digestBytes)
+    const list = { users: new Map<string, string[]>(), locked: 0 }
+    const digest = new Uint8Array(width)
+    const before = targets.size
+    let number = 0
+    const take = (bytes: Uint8Array, start: number, end: number) => {
+      number++
+      while (end > start && (bytes[end - 1] === 0x20 || bytes[end - 1] === 0x09)) end--
+      while (start < end && (bytes[start] === 0x20 || bytes[start] === 0x09)) start++
+      if (start === end || bytes[start] === 0x23) return // blank, or a # comment
+      if (width > 0 && end - start === 2 * width && hexInto(bytes, start, digest)) targets.add(digest)
+      else readLine(Buffer.from(bytes.buffer, bytes.byteOffset + start, end - start).toString('utf8'), algorithm, options, path, number, targets, list)
+      if (targets.size > MAX_TARGETS_PER_JOB) throw new InvalidInputError(`${path}:${number}: more than ${MAX_TARGETS_PER_JOB} targets in one job`)
+    }
+    // Lines end at \n, \r\n or a lone \r, as readline has them.
+    const buffer = new Uint8Array(READ_BYTES)
+    let carry = new Uint8Array(0)
+    let afterReturn = false
+    for (;;) {
+      const { bytesRead } = await handle.read(buffer, 0, READ_BYTES, null)
+      if (bytesRead === 0) break
+      const chunk = carry.length > 0 ? concat(carry, buffer.subarray(0, bytesRead)) : buffer.subarray(0, bytesRead)
+      let from = 0
+      if (afterReturn && chunk[0] === NEWLINE) from = 1
+      afterReturn = false
+      for (let i = from; i < chunk.length; i++) {
+        const byte = chunk[i]
+        if (byte !== NEWLINE && byte !== RETURN) continue
+        take(chunk, from, i)
+        if (byte === RETURN) {
+          if (i + 1 < chunk.length) { if (chunk[i + 1] === NEWLINE) i++ } else afterReturn = true
+        }
+        from = i + 1
+      }
+      carry = chunk.slice(from)
+    }
+    if (carry.length > 0) take(carry, 0, carry.length)
+    if (targets.size === before) throw new InvalidInputError(`${path}: no hashes in it (blank lines, # comments${list.locked ? ` and ${list.locked} account(s) without a password` : ''} are skipped)`)
+    return { targets: targets.build(), ...list }
+  } finally {
+    await handle.close()
+  }
+}
+
+// One line that is not a bare digest: its user, if any, and its target, or a shadow line without a
+// password (counted). A bad line is named by file and line.
+function readLine (line: string, algorithm: Algorithm, options: HashListOptions, path: string, number: number, targets: TargetListBuilder, list: Omit<HashList, 'targets'>): void {
+  try {
+    const entry = parseLine(line, algorithm, options)
+    if (!entry) {
+      list.locked++
+      return
+    }
+    const text = formatTarget(algorithm, entry.target)
+    if (entry.user !== null) list.users.set(text, [...(list.users.get(text) ?? []), entry.user])
+    targets.add(entry.target) // the same hash for several users is searched once
+  } catch (error) {
+    throw new InvalidInputError(`${path}:${number}: ${(error as Error).message}`)
+  }
+}
+
+// Lower- or upper-case hex digits at bytes[start..] into `out`; false at the first other byte.
+function hexInto (bytes: Uint8Array, start: number, out: Uint8Array): boolean {
+  for (let i = 0; i < out.length; i++) {
+    const high = hexValue(bytes[start + 2 * i])
+    const low = hexValue(bytes[start + 2 * i + 1])
+    if ((high | low) < 0) return false
+    out[i] = (high << 4) | low
+  }
+  return true
+}
+
+function hexValue (b: number): number {
+  if (b >= 0x30 && b <= 0x39) return b - 0x30
+  if (b >= 0x61 && b <= 0x66) return b - 0x57
+  if (b >= 0x41 && b <= 0x46) return b - 0x37
+  return -1
+}
+
+function concat (a: Uint8Array, b: Uint8Array): Uint8Array {
+  const out = new Uint8Array(a.length + b.length)
+  out.set(a)
+  out.set(b, a.length)
+  return out
 }
 
 const NO_PASSWORD = /^(|\*.*|!.*)$/
 
-// One line's user (or null) and target; null for a shadow line whose account has no password.
-function readLine (line: string, algorithm: Algorithm, options: HashListOptions): { user: string | null, target: Uint8Array } | null {
+// A line's user (or null) and target; null for a shadow line whose account has no password.
+function parseLine (line: string, algorithm: Algorithm, options: HashListOptions): { user: string | null, target: Uint8Array } | null {
   const crypt = ALGORITHM_INFO[algorithm].kind === 'crypt'
   const colon = line.indexOf(':')
   if (crypt && colon >= 0) {

@@ -47,7 +47,7 @@ export const SCHEDULER_DEFAULTS: Readonly<SchedulerOptions> = {
   assumedHashcatSpeed: 100_000_000
 }
 
-// A job of ten million MD5 targets peaked at 2.7 GB on the server (a string each, about 270 bytes
-// with the reading's garbage) and 1.2 GB on a 2-thread worker (packed digests shared by its threads,
-// 12 bytes a target each), and adding it held the server's event loop for 17 s: docs/speed.md.
+// A job of ten million MD5 targets peaks at about 370 MB on the server (packed: server/targets.ts)
+// and 1.2 GB on a 2-thread worker (packed digests shared by its threads, 12 bytes a target each for
+// their indexes); reading the list and adding the job takes about 10 s: docs/speed.md.
 export const MAX_TARGETS_PER_JOB = 10_000_000

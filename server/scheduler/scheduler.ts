@@ -2,17 +2,16 @@
 // files or crypto: the orchestrator feeds it events (worker joined, progress, done, a verified find,
 // lost) and carries out the effects each transition returns, persisting before it announces.
 // Chunks are index ranges, never lists; every index is counted exactly once when its chunk completes.
-import { formatTarget, isTarget, toHex } from '../../shared/algorithms.ts'
 import { InvalidInputError } from '../../shared/errors.ts'
 import { hashcatRefusal, hashcatRunAt } from '../../shared/hashcat.ts'
-import { keyspaceFrom, segmentAt, type Keyspace } from '../../shared/keyspace/keyspace.ts'
-import { alignedStart } from '../../shared/keyspace/runs.ts'
+import { keyspaceFrom } from '../../shared/keyspace/keyspace.ts'
 import { MAX_WASM_CHUNK_CANDIDATES } from '../../shared/protocol/limits.ts'
 import { RateMeter } from '../rate.ts'
-import { MAX_TARGETS_PER_JOB, SCHEDULER_DEFAULTS, type SchedulerOptions } from './options.ts'
+import { SCHEDULER_DEFAULTS, type SchedulerOptions } from './options.ts'
 import { complement, insertRange, mergeRanges, rangesSize, takeRange, type Range } from './ranges.ts'
-import { chunkSize, hashcatChunkSize } from './sizing.ts'
-import { Remaining, inFlight, isHashcat, isLive, type Chunk, type Effect, type EndStatus, type FoundResult, type JobSpec, type JobState, type WorkerInfo, type WorkerState } from './state.ts'
+import { chunkSize, hashcatChunkSize, runStarts, speedKeyOf } from './sizing.ts'
+import { Remaining, TargetList } from '../targets.ts'
+import { inFlight, isHashcat, isLive, type Chunk, type Effect, type EndStatus, type FoundResult, type JobSpec, type JobState, type WorkerInfo, type WorkerState } from './state.ts'
 
 // A new worker loads its threads and kernels before its first report; on a busy machine that is slow.
 const NEW_WORKER_STALL_FACTOR = 3
@@ -53,18 +52,9 @@ export class Scheduler {
   }
 
   #createJob (spec: JobSpec, id: string, completed: Range[]): { job: JobState, effects: Effect[] } {
-    if (spec.targets.length === 0) throw new InvalidInputError('a job needs at least one target')
-    if (spec.targets.length > MAX_TARGETS_PER_JOB) throw new InvalidInputError(`a job takes at most ${MAX_TARGETS_PER_JOB} targets, got ${spec.targets.length}`)
+    const targets = spec.targets instanceof TargetList ? spec.targets : TargetList.from(spec.algorithm, spec.targets)
+    if (targets.size === 0) throw new InvalidInputError('a job needs at least one target')
     const priority = spec.priority ?? 0 // bounded where the job was described (server/job-description.ts)
-    const targets = new Set<string>()
-    for (const t of spec.targets) {
-      if (typeof t === 'string') {
-        targets.add(t)
-        continue
-      }
-      if (!isTarget(spec.algorithm, t)) throw new InvalidInputError(`target ${toHex(t)} is not a ${spec.algorithm} target`)
-      targets.add(formatTarget(spec.algorithm, t))
-    }
     const remaining = new Remaining(targets)
     const keyspace = keyspaceFrom(spec.keyspace)
     const done = mergeRanges(completed)
@@ -358,7 +348,7 @@ export class Scheduler {
   found (jobId: string, hash: string, plaintext: Uint8Array): Effect[] | 'unknown' | 'ended' | 'duplicate' | 'not-a-target' {
     const job = this.jobs.get(jobId)
     if (!job) return 'unknown'
-    if (!job.remaining.has(hash)) return job.targets.has(hash) ? 'duplicate' : 'not-a-target'
+    if (!job.remaining.has(hash)) return job.targets.hasText(hash) ? 'duplicate' : 'not-a-target'
     if (!isLive(job)) return 'ended'
     job.remaining.delete(hash)
     const result: FoundResult = { hash, plaintext }
@@ -425,23 +415,4 @@ export class Scheduler {
     effects.push({ type: 'ended', job })
     return effects
   }
-}
-
-// Where a run of up to `most` may start in [offset, end): there, and at the first aligned offset of
-// each segment the range reaches (a range from 0 opens with segments of 10, 90, 900... candidates).
-function runStarts (keyspace: Keyspace, offset: bigint, end: bigint, most: bigint): bigint[] {
-  const starts = [offset]
-  for (const segment of keyspace.segments) {
-    const from = segment.start > offset ? segment.start : offset
-    if (from >= end || from >= segment.start + segment.count) continue
-    const aligned = alignedStart(keyspace, from, most)
-    if (aligned < end) starts.push(from, aligned)
-  }
-  return starts
-}
-
-// A chunk's speed depends on the algorithm (the job's) and the candidate length at its offset.
-function speedKeyOf (job: JobState, offset: bigint): string {
-  const length = job.keyspace.segments.length > 0 ? segmentAt(job.keyspace, offset).charsets.length : 'words'
-  return `${job.algorithm}:${length}`
 }

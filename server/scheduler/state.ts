@@ -5,6 +5,7 @@ import type { Keyspace } from '../../shared/keyspace/keyspace.ts'
 import type { KeyspaceSpec } from '../../shared/keyspace/spec.ts'
 import type { Backend } from '../../shared/protocol/worker-protocol.ts'
 import type { RateMeter } from '../rate.ts'
+import type { Remaining, TargetList } from '../targets.ts'
 import type { Range } from './ranges.ts'
 
 export type JobStatus = 'running' | 'paused' | 'found' | 'exhausted' | 'cancelled'
@@ -14,10 +15,10 @@ export type FoundResult = { hash: string, plaintext: Uint8Array } // hash: the t
 // A job as the scheduler takes it: canonical keyspace, digests as bytes.
 // `known`: targets whose plaintext is already known (potfile, restored session): found from the start.
 // `capLength(offset)`: most candidates a chunk starting there may hold (wordlists bound chunks in bytes).
-// `targets`: bytes (checked here), or texts already canonical (formatTarget, as checkRequest makes them).
+// `targets`: packed and checked where the job was described, or bytes (checked and packed here).
 export type JobSpec = {
   algorithm: Algorithm
-  targets: readonly (string | Uint8Array)[]
+  targets: TargetList | readonly Uint8Array[]
   keyspace: KeyspaceSpec
   priority?: number
   known?: FoundResult[]
@@ -43,9 +44,8 @@ export type JobState = {
   id: string
   seq: number // arrival order, for FIFO within a priority
   algorithm: Algorithm
-  // By their text (formatTarget: hashcat's format) only: a string each, no bytes object, so a job of
-  // millions stays small; parseTarget gives the bytes back where they are needed (announcing a job).
-  targets: Set<string>
+  // Packed (server/targets.ts): a job of millions stays small; a target's text is made when needed.
+  targets: TargetList
   remaining: Remaining // the targets not found yet
   keyspace: Keyspace
   priority: number
@@ -60,38 +60,6 @@ export type JobState = {
   restoredHashed: bigint // searched in an earlier run of a restored session, counted in `hashed`
   capLength: ((offset: bigint) => number) | null
   hashcat: boolean // hashcat workers may search its mask runs (shared/hashcat.ts)
-}
-
-// The targets not found yet, as the job's targets less those found: a second set of millions would
-// cost as much again to build (seconds, with the server's event loop held).
-export class Remaining {
-  readonly #targets: ReadonlySet<string>
-  readonly #found = new Set<string>()
-
-  constructor (targets: ReadonlySet<string>) {
-    this.#targets = targets
-  }
-
-  get size (): number { return this.#targets.size - this.#found.size }
-
-  has (target: string): boolean {
-    return this.#targets.has(target) && !this.#found.has(target)
-  }
-
-  // Marks a target found; false if it is not one, or was found before.
-  delete (target: string): boolean {
-    if (!this.has(target)) return false
-    this.#found.add(target)
-    return true
-  }
-
-  * keys (): IterableIterator<string> {
-    for (const target of this.#targets) if (!this.#found.has(target)) yield target
-  }
-
-  [Symbol.iterator] (): IterableIterator<string> {
-    return this.keys()
-  }
 }
 
 // software: the worker's release as it reported it, for display only. backend: what runs its chunks

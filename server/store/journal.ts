@@ -96,7 +96,7 @@ export class Journal {
 
   recordJob (job: JobState, source: WordlistSource | null, users: Readonly<Record<string, string[]>> = {}): void {
     if (this.#jobs.has(job.id)) return
-    const targets = [...job.targets.keys()]
+    const targets = [...job.targets.texts()]
     this.#file.append(jobLines(job.id, job.algorithm, job.keyspace.spec, job.priority, targets, source, users))
     this.#jobs.add(job.id)
   }

@@ -67,6 +67,11 @@ export class Potfile {
     return this.#known.get(hash) ?? []
   }
 
+  // Every hash it has a result for (a line with colons in its plaintext gives one per colon).
+  hashes (): IterableIterator<string> {
+    return this.#known.keys()
+  }
+
   // Durable before it returns: a result reported is a result kept. The same line is never written twice.
   append (hash: string, plaintext: Uint8Array): void {
     if (this.plaintexts(hash).some((p) => Buffer.compare(p, plaintext) === 0)) return

@@ -1,0 +1,78 @@
+// A job's targets packed (server/targets.ts), and hash lists read into them: every target found by
+// its bytes and its text, each kept once, the file's lines split as readline splits them.
+import { writeFileSync } from 'node:fs'
+import { join } from 'node:path'
+import { describe, expect, it } from 'vitest'
+import { formatTarget, parseTarget } from '../shared/algorithms.ts'
+import { readHashList } from '../server/inputs/hash-list.ts'
+import { Remaining, TargetList, TargetListBuilder } from '../server/targets.ts'
+import { hex, referenceDigest, seededRandom, tempDir } from './helpers.ts'
+
+describe('packed targets', () => {
+  it('finds each of many targets by bytes and text, keeps repeats once, and grows past its first size', () => {
+    const random = seededRandom()
+    const digests = Array.from({ length: 5_000 }, () => referenceDigest('md5', String(random())))
+    const builder = new TargetListBuilder('md5', 4) // far too small: it grows and re-indexes
+    for (const d of digests) expect(builder.add(d)).toBe(true)
+    for (const d of digests.slice(0, 100)) expect(builder.add(d)).toBe(false)
+    const list = builder.build()
+    expect(list.size).toBe(5_000)
+    for (const [i, d] of digests.entries()) {
+      expect(list.indexOf(d)).toBe(i)
+      expect(list.indexOfText(d.toString('hex').toUpperCase())).toBe(i)
+      expect(Buffer.from(list.at(i)).equals(d)).toBe(true)
+    }
+    expect(list.indexOf(referenceDigest('md5', 'absent'))).toBe(-1)
+    expect(list.indexOfText('not a digest')).toBe(-1)
+    expect([...list.texts()]).toEqual(digests.map((d) => d.toString('hex')))
+  })
+
+  it('holds salted targets of any length, told apart by their salt', () => {
+    const digest = referenceDigest('md5', 'x')
+    const texts = [`${digest.toString('hex')}:a`, `${digest.toString('hex')}:ab`, `${digest.toString('hex')}:`]
+    const list = TargetList.from('md5-pass-salt', texts.map((t) => parseTarget('md5-pass-salt', t)))
+    expect(list.size).toBe(3)
+    texts.forEach((text, i) => expect(list.indexOfText(text)).toBe(i))
+    expect([...list.texts()]).toEqual(texts.map((t) => formatTarget('md5-pass-salt', parseTarget('md5-pass-salt', t))))
+    expect(() => TargetList.from('sha1', [digest])).toThrow(/is not a sha1 target/)
+  })
+
+  it('counts what is left as targets are found, once each', () => {
+    const list = TargetList.from('md5', ['a', 'b', 'c'].map((p) => referenceDigest('md5', p)))
+    const remaining = new Remaining(list)
+    expect(remaining.delete(hex('md5', 'b'))).toBe(true)
+    expect(remaining.delete(hex('md5', 'b'))).toBe(false)
+    expect(remaining.delete(hex('md5', 'z'))).toBe(false)
+    expect(remaining.size).toBe(2)
+    expect([...remaining.texts()]).toEqual([hex('md5', 'a'), hex('md5', 'c')])
+    expect([...remaining.bytes()].map((b) => Buffer.from(b).toString('hex'))).toEqual([hex('md5', 'a'), hex('md5', 'c')])
+  })
+})
+
+describe('hash lists read into packed targets', () => {
+  it('reads lines ended by \\n, \\r\\n or \\r, upper-case hex, spaces and comments, across read boundaries', async () => {
+    const dir = tempDir('taskorch-targets-')
+    const random = seededRandom()
+    // Over 1 MiB, so lines straddle the reader's blocks; endings and padding drawn at random.
+    const digests = Array.from({ length: 40_000 }, (_, i) => hex('md5', `p${i}`))
+    const endings = ['\n', '\r\n', '\r']
+    let text = '# a list\n'
+    for (const d of digests) {
+      const shown = random() < 0.3 ? d.toUpperCase() : d
+      text += (random() < 0.1 ? '  ' : '') + shown + (random() < 0.1 ? ' \t' : '') + endings[Math.floor(random() * 3)]
+      if (random() < 0.05) text += '\n' // a blank line
+    }
+    text += digests[7] // a repeat, and no ending at the end of the file
+    const path = join(dir, 'list.txt')
+    writeFileSync(path, text)
+    const list = await readHashList(path, 'md5')
+    expect([...list.targets.texts()]).toEqual(digests)
+  })
+
+  it('names the file and line of a bad line, counting every kind of line ending', async () => {
+    const dir = tempDir('taskorch-targets-')
+    const path = join(dir, 'bad.txt')
+    writeFileSync(path, `${hex('md5', 'a')}\r\n# note\r${hex('md5', 'b')}\n\n${'g'.repeat(32)}\n`)
+    await expect(readHashList(path, 'md5')).rejects.toThrow(/bad\.txt:5: "g{32}" is not an md5 hash: expected 32 hex digits/)
+  })
+})
