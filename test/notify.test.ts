@@ -63,8 +63,9 @@ describe('status lines and notifications', () => {
       let endedAt = 0
       run.child.stderr!.on('data', () => { if (!endedAt && /job 1 found/.test(run.stderr)) endedAt = Date.now() })
       expect(await within(60_000, run.exit, 'server exit'), run.stderr).toBe(0)
-      // The 10 s hook is killed after 2 s; the exit waits for nothing else.
-      expect(Date.now() - endedAt).toBeLessThan(2_000 + 3_000)
+      // The 10 s hook is killed after 2 s; the exit waits for nothing else (the rest is room for a
+      // busy machine, well short of the hook's 10 s).
+      expect(Date.now() - endedAt).toBeLessThan(2_000 + 6_000)
       expect(run.stderr).toMatch(/hook .*on-end\.sh \(job-end\) ran longer than 2 s: killed/)
       const env = readFileSync(log, 'utf8')
       expect(env).toContain(`TASKORCH_HASH=${hex('md5', '123456')}`)
