@@ -206,3 +206,34 @@ describe('potfile parsing (fuzz)', () => {
     }), { numRuns: 100 })
   })
 })
+
+// In a directory others can write to, a link planted where the server writes must not make it write
+// targets and plaintexts somewhere else.
+describe('symbolic links', () => {
+  it('a --restore does not write its compacted journal through a link planted at the temporary name', async () => {
+    const dir = tempDir('taskorch-links-')
+    const path = join(dir, 's.journal')
+    const created = await Journal.open(path, false)
+    created.journal.close()
+    const loot = join(dir, 'loot')
+    fs.writeFileSync(loot, 'mine\n')
+    fs.symlinkSync(loot, `${path}.rewrite`)
+    const restored = await Journal.open(path, true)
+    restored.journal.close()
+    expect(fs.readFileSync(loot, 'utf8')).toBe('mine\n')
+    expect(fs.lstatSync(path).isSymbolicLink()).toBe(false)
+  })
+
+  it('refuses a session journal or a potfile that is a link, naming it', async () => {
+    const dir = tempDir('taskorch-links-')
+    const loot = join(dir, 'loot')
+    fs.writeFileSync(loot, '')
+    const journal = join(dir, 's.journal')
+    const potfile = join(dir, 'pot')
+    fs.symlinkSync(loot, journal)
+    fs.symlinkSync(loot, potfile)
+    await expect(Journal.open(journal, true)).rejects.toThrow(new RegExp(`session file ${journal}: it is a symbolic link`))
+    await expect(Potfile.open(potfile)).rejects.toThrow(new RegExp(`potfile ${potfile}: it is a symbolic link`))
+    expect(fs.readFileSync(loot, 'utf8')).toBe('')
+  })
+})

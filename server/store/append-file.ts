@@ -20,7 +20,8 @@ export class AppendFile {
     const created = !fs.existsSync(path)
     this.path = path
     this.#io = io
-    this.#fd = fs.openSync(path, 'a', 0o600)
+    // Never through a link: in a directory others can write to, one could point it anywhere.
+    this.#fd = fs.openSync(path, fs.constants.O_WRONLY | fs.constants.O_APPEND | fs.constants.O_CREAT | fs.constants.O_NOFOLLOW, 0o600)
     this.#size = fs.fstatSync(this.#fd).size
     // A new file's directory entry is durable only once the directory itself is synced.
     if (created) syncDirectory(dirname(path))
@@ -50,6 +51,17 @@ export function writeWhole (io: Pick<FileIO, 'writeSync'>, fd: number, text: str
   const bytes = Buffer.from(text, 'utf8')
   for (let written = 0; written < bytes.length;) written += io.writeSync(fd, bytes, written, bytes.length - written)
   return bytes.length
+}
+
+// Why a store file cannot be opened, in words: a link (which the server does not follow), or the code.
+export function openFailure (error: unknown): string {
+  const code = (error as NodeJS.ErrnoException).code
+  return code === 'ELOOP' ? 'it is a symbolic link, which the server does not follow: give the file itself' : `cannot open it (${code ?? (error as Error).message})`
+}
+
+// Refuses a path that is a link before anything reads it (a missing file is fine: it is created).
+export function refuseLink (path: string): void {
+  if (fs.lstatSync(path, { throwIfNoEntry: false })?.isSymbolicLink()) throw Object.assign(new Error('a symbolic link'), { code: 'ELOOP' })
 }
 
 export function syncDirectory (path: string): void {

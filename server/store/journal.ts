@@ -7,8 +7,8 @@
 // a damaged record is named (file and line) instead of being believed. A last line without its
 // newline is a write the crash interrupted: it was never acknowledged and is dropped. Restoring
 // rewrites the file compactly (completed ranges merged), atomically, before appending to it again.
-import { createHash } from 'node:crypto'
-import { closeSync, createReadStream, existsSync, fsyncSync, openSync, renameSync, writeSync } from 'node:fs'
+import { createHash, randomUUID } from 'node:crypto'
+import { closeSync, createReadStream, existsSync, fsyncSync, openSync, renameSync, rmSync, writeSync } from 'node:fs'
 import { dirname } from 'node:path'
 import { formatTarget, isAlgorithm, parseTarget, toHex, type Algorithm } from '../../shared/algorithms.ts'
 import { InvalidInputError } from '../../shared/errors.ts'
@@ -20,7 +20,7 @@ import type { WordlistSource } from '../inputs/wordlist.ts'
 import { MAX_PRIORITY } from '../job-description.ts'
 import { mergeRanges, type Range } from '../scheduler/ranges.ts'
 import type { EndStatus, FoundResult, JobState } from '../scheduler/state.ts'
-import { AppendFile, syncDirectory, writeWhole, type FileIO } from './append-file.ts'
+import { AppendFile, openFailure, refuseLink, syncDirectory, writeWhole, type FileIO } from './append-file.ts'
 
 // 3: `users` records (a hash list's user names). Version 2 journals are read too.
 export const JOURNAL_VERSION = 3
@@ -81,6 +81,11 @@ export class Journal {
   // A new session must not overwrite an old one by accident; a restore needs one to exist, and
   // compacts it before going on.
   static async open (path: string, restore: boolean, io?: FileIO): Promise<{ journal: Journal, replay: Replay }> {
+    try {
+      refuseLink(path)
+    } catch (error) {
+      throw new InvalidInputError(`session file ${path}: ${openFailure(error)}`)
+    }
     const exists = existsSync(path)
     if (restore && !exists) throw new InvalidInputError(`--restore: session file ${path} does not exist`)
     if (!restore && exists) throw new InvalidInputError(`session file ${path} exists: add --restore to continue it, or choose another --session path`)
@@ -127,7 +132,7 @@ function openOrFail (path: string, io?: FileIO): AppendFile {
   try {
     return new AppendFile(path, io)
   } catch (error) {
-    throw new InvalidInputError(`session file ${path}: cannot open it (${(error as NodeJS.ErrnoException).code ?? (error as Error).message})`)
+    throw new InvalidInputError(`session file ${path}: ${openFailure(error)}`)
   }
 }
 
@@ -157,24 +162,31 @@ function jobLines (id: string, algorithm: Algorithm, keyspace: KeyspaceSpec, pri
 }
 
 // The file anew, compactly: every job with its results, its completed ranges merged, and its end.
-// Written beside it, synced, then renamed over it, so a crash leaves the old file or the new one.
+// Written beside it, synced, then renamed over it, so a crash leaves the old file or the new one. The
+// temporary file has a name no one can guess and is created exclusively, so no link planted in the
+// directory can take the write elsewhere.
 function rewrite (path: string, jobs: JournaledJob[]): void {
-  const temporary = `${path}.rewrite`
-  const fd = openSync(temporary, 'w', 0o600)
+  const temporary = `${path}.rewrite-${randomUUID()}`
+  const fd = openSync(temporary, 'wx', 0o600)
   const write = (text: string) => writeWhole({ writeSync }, fd, text)
   try {
-    write(line({ t: 'session', version: JOURNAL_VERSION }))
-    for (const job of jobs) {
-      for (const text of jobLines(job.id, job.algorithm, job.keyspace, job.priority, job.targets.map((t) => formatTarget(job.algorithm, t)), job.source, job.users)) write(text)
-      for (const k of job.known) write(line({ t: 'found', job: job.id, hash: k.hash, plaintext: toHex(k.plaintext) }))
-      for (const r of job.completed) write(line({ t: 'done', job: job.id, offset: r.offset.toString(), length: (r.end - r.offset).toString() }))
-      if (job.ended) write(line({ t: 'end', job: job.id, status: job.ended }))
+    try {
+      write(line({ t: 'session', version: JOURNAL_VERSION }))
+      for (const job of jobs) {
+        for (const text of jobLines(job.id, job.algorithm, job.keyspace, job.priority, job.targets.map((t) => formatTarget(job.algorithm, t)), job.source, job.users)) write(text)
+        for (const k of job.known) write(line({ t: 'found', job: job.id, hash: k.hash, plaintext: toHex(k.plaintext) }))
+        for (const r of job.completed) write(line({ t: 'done', job: job.id, offset: r.offset.toString(), length: (r.end - r.offset).toString() }))
+        if (job.ended) write(line({ t: 'end', job: job.id, status: job.ended }))
+      }
+      fsyncSync(fd)
+    } finally {
+      closeSync(fd)
     }
-    fsyncSync(fd)
-  } finally {
-    closeSync(fd)
+    renameSync(temporary, path)
+  } catch (error) {
+    rmSync(temporary, { force: true })
+    throw error
   }
-  renameSync(temporary, path)
   syncDirectory(dirname(path))
 }
 

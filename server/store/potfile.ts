@@ -7,7 +7,7 @@ import { parseTarget, type Algorithm } from '../../shared/algorithms.ts'
 import { InvalidInputError } from '../../shared/errors.ts'
 import { matches } from '../../shared/hashing/modes.ts'
 import { parsePlaintext, potLine } from '../pot-format.ts'
-import { AppendFile, type FileIO } from './append-file.ts'
+import { AppendFile, openFailure, refuseLink, type FileIO } from './append-file.ts'
 
 const HEX_ONLY = /^[0-9a-fA-F]+$/
 
@@ -40,11 +40,12 @@ export class Potfile {
   static async open (path: string, options: { io?: FileIO, createDirectory?: boolean } = {}): Promise<Potfile> {
     if (!options.createDirectory && !existsSync(dirname(path))) throw new InvalidInputError(`potfile ${path}: its directory ${dirname(path)} does not exist`)
     try {
+      refuseLink(path)
       const { known, lines } = await readKnown(path)
       if (options.createDirectory) mkdirSync(dirname(path), { recursive: true, mode: 0o700 })
       return new Potfile(new AppendFile(path, options.io), known, lines)
     } catch (error) {
-      throw new InvalidInputError(`potfile ${path}: cannot open it (${(error as NodeJS.ErrnoException).code ?? (error as Error).message})`)
+      throw new InvalidInputError(`potfile ${path}: ${openFailure(error)}`)
     }
   }
 
