@@ -3,12 +3,12 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { spawn } from 'node:child_process'
 import net from 'node:net'
 import { once } from 'node:events'
-import { mkdtempSync, writeFileSync } from 'node:fs'
-import { tmpdir } from 'node:os'
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs'
+import { hostname, tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { Orchestrator, outcomeJson } from '../server/index.ts'
 import type { ServerMessage } from '../shared/protocol/worker-protocol.ts'
-import { cli, connectTestSession, eventually, expectChunksTile, HELLO, hex, killAfterChunks, listeningPort, ROOT, TOKEN, within, workerArgs, type Run, WAIT_MS } from './helpers.ts'
+import { cli, connectTestSession, eventually, expectChunksTile, HELLO, hex, journalRecords, killAfterChunks, listeningPort, ROOT, TOKEN, within, workerArgs, type Run, WAIT_MS } from './helpers.ts'
 
 // A hash list with a comment, a blank line and CRLF endings, whose fourth line is not a digest.
 const BAD_LIST = join(mkdtempSync(join(tmpdir(), 'taskorch-list-')), 'bad-list.txt')
@@ -212,6 +212,33 @@ describe('command lines', () => {
     const third = cli('server/cli/main.ts', [...common, '--port', '0', '--restore', '--exit-when-done'], { TASKORCH_TOKEN: TOKEN })
     expect(await within(WAIT_MS, third.exit, 'third run exit')).toBe(1)
     expect(third.stderr).toMatch(/session .*session\.journal: 1 job\(s\), all ended \(1 exhausted\); nothing left to do/)
+  })
+
+  // Two servers on one journal corrupt it: the second's compaction renamed a file over the one the
+  // first kept appending to, and the first's later work was lost to every --restore.
+  it('one server per session: a second refuses while the first runs, naming the lock, and the first\'s work restores', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'taskorch-lock-'))
+    const journal = join(dir, 'session.journal')
+    const common = ['--host', '127.0.0.1', '--headless', '--potfile-disable', '--no-download', '--session', journal, '--key', join(dir, 'server.key')]
+    const job = ['--target', hex('md5', 'none'), '--range', '0-100000000']
+    const first = cli('server/cli/main.ts', [...common, '--port', '0', ...job], { TASKORCH_TOKEN: TOKEN })
+    const port = await listeningPort(first)
+    const before = readFileSync(journal)
+    for (const restore of [[], ['--restore']]) {
+      const second = cli('server/cli/main.ts', [...common, '--port', '0', ...restore, ...(restore.length ? [] : job)], { TASKORCH_TOKEN: TOKEN })
+      expect(await within(WAIT_MS, second.exit, 'second server exit'), second.stderr).toBe(2)
+      expect(second.stderr).toMatch(new RegExp(`session ${journal} is in use by process ${first.child.pid} on ${hostname()} \\(since .*\\); its lock is ${journal}\\.lock`))
+    }
+    expect(readFileSync(journal)).toEqual(before) // the refusals touched nothing
+    // The first server's work after the refusals is kept: a worker searches, the server is killed,
+    // and its stale lock is taken over by the restore.
+    startWorker(port, 'w')
+    await killAfterChunks(first, journal, 1)
+    const searched = journalRecords(journal).filter((r) => r.t === 'done').length
+    const restored = cli('server/cli/main.ts', [...common, '--port', '0', '--restore'], { TASKORCH_TOKEN: TOKEN })
+    await eventually(() => /restored job 1: \d+\/100000000 already searched/.test(restored.stderr), WAIT_MS, 'the job restored')
+    expect(restored.stderr).toMatch(new RegExp(`session lock ${journal}\\.lock: process ${first.child.pid}, which held it, is gone; taking it over`))
+    expect(Number(/restored job 1: (\d+)\//.exec(restored.stderr)![1])).toBeGreaterThanOrEqual(searched)
   })
 
   it('server --local-worker searches a wordlist the server streams to the worker in chunks', async () => {

@@ -7,11 +7,14 @@ import { createHash } from 'node:crypto'
 import { once } from 'node:events'
 import * as fs from 'node:fs'
 import { join } from 'node:path'
+import { hostname } from 'node:os'
+import { spawnSync } from 'node:child_process'
 import { InvalidInputError, StoreError } from '../shared/errors.ts'
 import { Orchestrator } from '../server/orchestrator.ts'
 import { AppendFile, type FileIO } from '../server/store/append-file.ts'
 import { Journal, replayJournal } from '../server/store/journal.ts'
 import { Potfile } from '../server/store/potfile.ts'
+import { SessionLock } from '../server/store/session-lock.ts'
 import { TOKEN, eventually, scriptedWorker, tempDir, within, WAIT_MS } from './helpers.ts'
 
 const md5 = (text: string) => createHash('md5').update(text).digest()
@@ -235,5 +238,27 @@ describe('symbolic links', () => {
     await expect(Journal.open(journal, true)).rejects.toThrow(new RegExp(`session file ${journal}: it is a symbolic link`))
     await expect(Potfile.open(potfile)).rejects.toThrow(new RegExp(`potfile ${potfile}: it is a symbolic link`))
     expect(fs.readFileSync(loot, 'utf8')).toBe('')
+  })
+})
+
+describe('the session lock', () => {
+  it('refuses a live holder and another machine\'s, takes over a dead process\'s, and is gone once released', () => {
+    const dir = tempDir('taskorch-lock-')
+    const journal = join(dir, 's.journal')
+    const lock = SessionLock.acquire(journal, () => {})
+    expect(() => SessionLock.acquire(journal, () => {})).toThrow(new RegExp(`in use by process ${process.pid} on ${hostname()}`))
+    lock.release()
+    expect(fs.existsSync(`${journal}.lock`)).toBe(false)
+
+    fs.writeFileSync(`${journal}.lock`, JSON.stringify({ pid: process.pid, host: 'elsewhere', since: 'then' }))
+    expect(() => SessionLock.acquire(journal, () => {})).toThrow(/in use by process \d+ on elsewhere \(since then\).*If no server runs there, remove the lock/)
+    fs.writeFileSync(`${journal}.lock`, 'half a line')
+    expect(() => SessionLock.acquire(journal, () => {})).toThrow(/is there but unreadable/)
+
+    const dead = spawnSync(process.execPath, ['-e', '']).pid!
+    fs.writeFileSync(`${journal}.lock`, JSON.stringify({ pid: dead, host: hostname(), since: 'then' }))
+    const warnings: string[] = []
+    SessionLock.acquire(journal, (w) => warnings.push(w)).release()
+    expect(warnings).toEqual([`session lock ${journal}.lock: process ${dead}, which held it, is gone; taking it over`])
   })
 })

@@ -18,6 +18,7 @@ import type { Job } from '../job.ts'
 import { describeForm, describeJob, requestOf, type JobRequest } from '../job-description.ts'
 import { Orchestrator } from '../orchestrator.ts'
 import { Journal, type Replay } from '../store/journal.ts'
+import { SessionLock } from '../store/session-lock.ts'
 import { resultLines } from '../pot-format.ts'
 import { Potfile } from '../store/potfile.ts'
 import { Dashboard } from '../ui/dashboard.ts'
@@ -69,12 +70,15 @@ runMain(async () => {
   // user must be in a directory that exists.
   const potfilePath = settings.values.potfile ?? join(dirname(defaultConfigPath()), 'taskorch.potfile')
   const potfile = flags.demo || flags['potfile-disable'] ? null : await Potfile.open(potfilePath, { createDirectory: settings.values.potfile === undefined })
+  const sessionWarnings: string[] = []
+  if (flags.session) SessionLock.acquire(flags.session, (warning) => sessionWarnings.push(warning)) // released on exit
   const session = flags.session ? await Journal.open(flags.session, flags.restore === true) : null
+  if (session) sessionWarnings.push(...session.replay.warnings)
 
   // A restored session whose jobs have all ended has nothing left to do.
   const unfinished = session?.replay.jobs.filter((j) => !j.ended) ?? []
   if (session && flags.restore && flags['exit-when-done'] && !firstJob && unfinished.length === 0) {
-    for (const warning of session.replay.warnings) process.stderr.write(`warning: ${warning}\n`)
+    for (const warning of sessionWarnings) process.stderr.write(`warning: ${warning}\n`)
     process.stderr.write(`session ${flags.session}: ${endedSummary(session.replay)}; nothing left to do\n`)
     const allFound = session.replay.jobs.length > 0 && session.replay.jobs.every((j) => j.ended === 'found')
     return allFound ? EXIT_ALL_FOUND : EXIT_EXHAUSTED
@@ -119,7 +123,7 @@ runMain(async () => {
   })
   for (const warning of settings.warnings) log('WARN', warning)
   if (unsaved) log('WARN', unsaved)
-  for (const warning of session?.replay.warnings ?? []) log('WARN', warning)
+  for (const warning of sessionWarnings) log('WARN', warning)
   for (const [path, holds] of [[potfile?.path, 'found passwords'], [flags.session, 'targets and found passwords'], [identity && keyPath, 'the server\'s secret key']] as const) {
     const warning = path ? readableByOthers(path, holds) : null
     if (warning) log('WARN', warning)
