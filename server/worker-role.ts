@@ -25,8 +25,12 @@ export type WorkerRoleHost = {
   refuse: (session: ServerSession, why: RefusalReason, reason: string, logged?: string) => void
 }
 
+// A worker's failed chunks are logged once a minute at most, with how many failed in between.
+const FAILURE_LOG_INTERVAL_MS = 60_000
+
 export class WorkerRole {
   readonly #host: WorkerRoleHost
+  readonly #failureLog = new Map<string, { loggedAt: number, unlogged: number }>() // by worker id
 
   constructor (host: WorkerRoleHost) {
     this.#host = host
@@ -46,6 +50,7 @@ export class WorkerRole {
     })
     session.on('close', (error) => {
       links.delete(peer)
+      if (peer.worker) this.#failureLog.delete(peer.worker.id)
       if (!peer.worker) {
         if (error) events.emit('log', 'warn', `connection from ${session.remoteAddress} dropped before HELLO: ${error.message}`)
         return
@@ -103,7 +108,7 @@ export class WorkerRole {
         if (requeued === 'unknown') return // cancelled meanwhile
         chunkEvent(events, 'failed', chunk?.job.algorithm)
         if (requeued) chunkEvent(events, 'requeued', chunk?.job.algorithm)
-        events.emit('log', 'warn', `worker ${worker.name} could not finish chunk ${message.chunkId}${requeued ? ', handed out again' : ''}: ${message.reason}`)
+        this.#logFailure(worker, `could not finish chunk ${message.chunkId}${requeued ? ', handed out again' : ''}: ${message.reason}`)
         return this.dispatch()
       }
       case 'found':
@@ -127,6 +132,19 @@ export class WorkerRole {
     events.emit('log', 'info', `worker ${name} joined from ${from} (${plural(cores, 'core')}, ${plural(threads, 'thread')}, version ${software}, ${describeBackend(backend)})`)
     events.emit('worker-joined', workerSummary(peer.worker))
     this.dispatch()
+  }
+
+  #logFailure (worker: WorkerState, what: string): void {
+    const now = Date.now()
+    const tally = this.#failureLog.get(worker.id)
+    if (tally && now - tally.loggedAt < FAILURE_LOG_INTERVAL_MS) {
+      tally.unlogged++
+      return
+    }
+    const more = tally?.unlogged ? ` (and ${tally.unlogged} more failed chunk(s) in the last minute)` : ''
+    const pause = Math.round((worker.idleUntil - now) / 1000)
+    this.#failureLog.set(worker.id, { loggedAt: now, unlogged: 0 })
+    this.#host.events.emit('log', 'warn', `worker ${worker.name} ${what}${more}; it gets no work for ${pause} s`)
   }
 
   // The server re-hashes every claimed plaintext: a worker cannot make us report a false preimage.

@@ -226,3 +226,23 @@ describe('shutdown', () => {
     stuck.session.socket.destroy()
   })
 })
+
+describe('a worker whose every chunk fails', () => {
+  // Its chunk went straight back to it: one FAILED loop logged 30,235 lines in 10 s.
+  it('backs off instead of taking its failed chunk straight back, and logs a line a minute with the count', async () => {
+    const { orch, lines } = await server()
+    const job = orch.addTasks({ algorithm: 'md5', targets: [md5('x')], keyspace: { type: 'range', start: 0, end: 10n ** 12n } })
+    const failing = await scriptedWorker(orch.port, 'failing')
+    let tasks = 0
+    const started = Date.now()
+    while (Date.now() - started < 4_000) {
+      const task = await failing.take('task')
+      tasks++
+      failing.session.send({ type: 'failed', chunkId: task.chunkId, reason: 'the backend broke' })
+    }
+    // Backing off 1 s, 2 s, 4 s...: a handful of chunks in 4 s, where it used to get thousands.
+    expect(tasks).toBeLessThanOrEqual(4)
+    expect(lines.filter((l) => l.includes('worker failing could not finish chunk')).length).toBe(1)
+    expect(job.state.status).toBe('running')
+  })
+})

@@ -30,6 +30,11 @@ export type SchedulerOptions = {
   // positions that hashcat slows to a third (shared/hashcat.ts, hashcatRunAt).
   hashcatMaxChunkSeconds: number
   assumedHashcatSpeed: number
+  // A worker that reports a chunk FAILED gets no work for this long, doubled with each failure in a
+  // row up to failedBackoffMaxMs, and back to nothing with its next DONE: a broken backend does not
+  // spin on the same chunk.
+  failedBackoffMs: number
+  failedBackoffMaxMs: number
 }
 
 export const SCHEDULER_DEFAULTS: Readonly<SchedulerOptions> = {
@@ -43,6 +48,8 @@ export const SCHEDULER_DEFAULTS: Readonly<SchedulerOptions> = {
   overdueFactor: 3,
   hashcatChunkSeconds: 60,
   hashcatMinChunkSeconds: 10,
+  failedBackoffMs: 1_000,
+  failedBackoffMaxMs: 60_000,
   hashcatMaxChunkSeconds: 900,
   assumedHashcatSpeed: 100_000_000
 }

@@ -84,7 +84,7 @@ export class Scheduler {
 
   addWorker (info: WorkerInfo): WorkerState {
     const now = this.#now()
-    const state: WorkerState = { ...info, meter: new RateMeter(), speeds: new Map(), chunks: new Map(), connectedAt: now, lastReportAt: now, hashed: 0 }
+    const state: WorkerState = { ...info, meter: new RateMeter(), speeds: new Map(), chunks: new Map(), connectedAt: now, lastReportAt: now, hashed: 0, failures: 0, idleUntil: 0 }
     this.workers.set(info.id, state)
     return state
   }
@@ -123,6 +123,7 @@ export class Scheduler {
     const assigned: Chunk[] = []
     const now = this.#now()
     if (worker.chunks.size === 0) worker.lastReportAt = now // an idle worker owes no report
+    if (now < worker.idleUntil) return assigned
     // A hashcat worker runs two chunks at once, each long: more would only hold work others could take.
     const ahead = isHashcat(worker) ? 1 : this.options.chunksAheadPerWorker
     while (worker.chunks.size < 1 + ahead) {
@@ -304,6 +305,7 @@ export class Scheduler {
     if (!worker || !chunk) return 'unknown'
     if (hashed !== chunk.length) return 'miscounted'
     this.#measure(worker, chunk, hashed - chunk.hashed)
+    worker.failures = 0
     worker.chunks.delete(chunkId)
     const job = chunk.job
     job.active.delete(chunkId)
@@ -322,13 +324,17 @@ export class Scheduler {
     return [...effects, ...this.#maybeExhausted(job)]
   }
 
-  // A chunk its worker could not finish (hashcat crashed, hung, miscounted): handed out again.
-  // Returns whether it goes back to its job (not when a twin still runs it or the job ended).
+  // A chunk its worker could not finish (hashcat crashed, hung, miscounted): handed out again, and
+  // that worker backs off (failedBackoffMs). Returns whether the chunk goes back to its job (not when
+  // a twin still runs it or the job ended).
   failed (workerId: string, chunkId: string): boolean | 'unknown' {
     const worker = this.workers.get(workerId)
     const chunk = worker?.chunks.get(chunkId)
     if (!worker || !chunk) return 'unknown'
-    worker.lastReportAt = this.#now()
+    const now = this.#now()
+    worker.lastReportAt = now
+    worker.failures++
+    worker.idleUntil = now + Math.min(this.options.failedBackoffMaxMs, this.options.failedBackoffMs * 2 ** (worker.failures - 1))
     return this.#takeBack(worker, chunk)
   }
 

@@ -73,6 +73,8 @@ export type WorkerState = WorkerInfo & {
   connectedAt: number
   lastReportAt: number // its last PROGRESS or DONE, or when it was last given work while idle
   hashed: number // everything this worker reported
+  failures: number // chunks reported FAILED since its last DONE
+  idleUntil: number // no work before this (backing off after a FAILED)
 }
 
 // A worker as the library and the UI see it: no chunks, no meter, just figures.
