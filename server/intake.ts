@@ -29,13 +29,15 @@ export class JobIntake {
     this.#log = log
   }
 
+  get potfilePath (): string | null { return this.#potfile?.path ?? null }
+
   // Wordlist jobs once the file has been read through and indexed; the rest at once.
   fromRequest (request: JobRequest): Intake | Promise<Intake> {
-    const { targets, keyspace } = checkRequest(request)
+    const { targets, keyspace, priority } = checkRequest(request)
     const intake = (spec: KeyspaceSpec, wordlist: WordlistFiles | null): Intake => {
       const known = this.#knownInPotfile(targets)
       const capLength = wordlist ? capWords(wordlist.list, spec) : undefined
-      return { spec: { algorithm: request.algorithm, targets, keyspace: spec, priority: request.priority, known, capLength }, wordlist, users: request.users }
+      return { spec: { algorithm: request.algorithm, targets, keyspace: spec, priority, known, capLength }, wordlist, users: request.users }
     }
     if (keyspace.type === 'wordlist' && 'path' in keyspace) return this.#openWordlistJob(keyspace).then(({ spec, files }) => intake(spec, files))
     return intake(keyspace as KeyspaceSpec, null)
@@ -88,9 +90,11 @@ export class JobIntake {
       if (plaintext) found.push({ hash, plaintext })
     }
     if (potfile.size < targets.size) {
+      const checked = new Set<number>() // one target may stand under several lines (a digest's case)
       for (const hash of potfile.hashes()) {
         const i = targets.indexOfText(hash)
-        if (i >= 0) check(i)
+        if (i >= 0 && !checked.has(i)) check(i)
+        checked.add(i)
       }
     } else {
       for (let i = 0; i < targets.size; i++) check(i)

@@ -149,7 +149,10 @@ export function checkRequest (request: JobRequest): { targets: TargetList, keysp
   const targets = given instanceof TargetList ? given : TargetList.from(algorithm, given.map((t) => typeof t === 'string' ? parseTarget(algorithm, t) : t))
   if (targets.size === 0) throw new InvalidInputError('a job needs at least one target hash')
   if (targets.size > MAX_TARGETS_PER_JOB) throw new InvalidInputError(`a job takes at most ${MAX_TARGETS_PER_JOB} targets, got ${targets.size}`)
-  const priority = priorityOf(request.priority ?? 0)
+  // A number from the library, as a journal can restore it; text is the flags' and the form's to read.
+  const priority = request.priority ?? 0
+  if (typeof priority !== 'number') throw new InvalidInputError(`--priority must be an integer from 0 to ${MAX_PRIORITY}, got ${JSON.stringify(priority)}`)
+  priorityOf(priority)
   if (request.keyspace?.type === 'wordlist') {
     const { path, rules = [], hybrid } = request.keyspace
     if (typeof path !== 'string' || path === '') throw new InvalidInputError('a wordlist keyspace needs a path')

@@ -163,7 +163,7 @@ export class Orchestrator extends EventEmitter<ServerEvents> {
     const add = (intake: Intake) => {
       const { job, effects } = this.#scheduler.addJob(intake.spec)
       const known = intake.spec.known?.length ?? 0
-      if (known > 0) this.emit('log', 'info', `job ${job.id}: ${known} of ${job.targets.size} target(s) already in the potfile`)
+      if (known > 0) this.emit('log', 'info', `job ${job.id}: ${known} of ${job.targets.size} target(s) already in the potfile ${this.#intake.potfilePath}`)
       return this.#register(job, intake, effects)
     }
     const intake = this.#intake.fromRequest(request)

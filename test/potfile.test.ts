@@ -75,6 +75,28 @@ describe('Potfile', () => {
     potfile.close()
   })
 
+  // A long list against a small potfile walks the potfile: one target under several of its lines
+  // (a digest in upper and lower case) is one known target, and the log names the potfile.
+  it('counts a target the potfile holds under several lines once, whichever side is walked', async () => {
+    const path = tempPath()
+    const potfile = await Potfile.open(path, { createDirectory: true })
+    potfile.append(md5('abc'), Buffer.from('abc'))
+    potfile.close()
+    writeFileSync(path, `${md5('abc').toUpperCase()}:abc\n`, { flag: 'a' })
+    const reopened = await Potfile.open(path)
+    const orch = new Orchestrator({ token: TOKEN, potfile: reopened })
+    const logged: string[] = []
+    orch.on('log', (_, line) => logged.push(line))
+    for (const others of [0, 5]) { // fewer targets than potfile lines, then more
+      const targets = [md5('abc'), ...Array.from({ length: others }, (_, i) => md5(`other${i}`))]
+      const job = orch.addTasks({ algorithm: 'md5', targets, keyspace: { type: 'range', start: 0, end: 10 } })
+      expect(job.state.found.map((f) => f.hash)).toEqual([md5('abc')])
+      expect(logged.at(-1)).toBe(`job ${job.id}: 1 of ${targets.length} target(s) already in the potfile ${path}`)
+      job.cancel()
+    }
+    reopened.close()
+  })
+
   it('refuses a path in a directory that does not exist, unless told to make it', async () => {
     const path = tempPath()
     await expect(Potfile.open(path)).rejects.toThrow(/potfile .*: its directory .*sub does not exist/)

@@ -186,7 +186,12 @@ describe('sessions and jobs', () => {
 
   it('refuses a priority its own journal could not restore', () => {
     const orch = new Orchestrator({ token: TOKEN })
-    expect(() => orch.addTasks({ algorithm: 'md5', targets: [md5('x')], keyspace: { type: 'range', start: 0, end: 10 }, priority: 1.5 })).toThrow(InvalidInputError)
+    for (const priority of [1.5, -1, 2_000_000, '10', ' 7 ', [5]]) {
+      expect(() => orch.addTasks({ algorithm: 'md5', targets: [md5('x')], keyspace: { type: 'range', start: 0, end: 10 }, priority: priority as number }), String(priority)).toThrow(InvalidInputError)
+    }
+    const job = orch.addTasks({ algorithm: 'md5', targets: [md5('x')], keyspace: { type: 'range', start: 0, end: 10 }, priority: 7 })
+    expect(job.state.priority).toBe(7)
+    job.cancel()
   })
 })
 

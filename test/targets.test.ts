@@ -1,10 +1,11 @@
 // A job's targets packed (server/targets.ts), and hash lists read into them: every target found by
 // its bytes and its text, each kept once, the file's lines split as readline splits them.
-import { writeFileSync } from 'node:fs'
+import { truncateSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { describe, expect, it } from 'vitest'
 import { formatTarget, parseTarget } from '../shared/algorithms.ts'
 import { readHashList } from '../server/inputs/hash-list.ts'
+import { describeJob, requestOf } from '../server/job-description.ts'
 import { Remaining, TargetList, TargetListBuilder } from '../server/targets.ts'
 import { hex, referenceDigest, seededRandom, tempDir } from './helpers.ts'
 
@@ -74,5 +75,47 @@ describe('hash lists read into packed targets', () => {
     const path = join(dir, 'bad.txt')
     writeFileSync(path, `${hex('md5', 'a')}\r\n# note\r${hex('md5', 'b')}\n\n${'g'.repeat(32)}\n`)
     await expect(readHashList(path, 'md5')).rejects.toThrow(/bad\.txt:5: "g{32}" is not an md5 hash: expected 32 hex digits/)
+  })
+})
+
+// What the line reader did before it was rewritten for speed, kept: found in review.
+describe('hash lists: the reader keeps its old meaning', () => {
+  it('keeps a salt\'s trailing spaces and tabs and a user name\'s leading ones', async () => {
+    const dir = tempDir('taskorch-targets-')
+    const digest = hex('md5', 'x')
+    const path = join(dir, 'salted.txt')
+    writeFileSync(path, `${digest}:salt  \n${digest}:salt\t\n`)
+    const list = await readHashList(path, 'md5-pass-salt')
+    expect([...list.targets.texts()]).toEqual([`${digest}:salt  `, `${digest}:$HEX[73616c7409]`])
+    writeFileSync(path, `  alice:${digest}\n`)
+    expect((await readHashList(path, 'md5', { username: true })).users.get(digest)).toEqual(['  alice'])
+  })
+
+  it('skips lines that are blank to String.trim (form feed, no-break space, a byte order mark)', async () => {
+    const dir = tempDir('taskorch-targets-')
+    const path = join(dir, 'blank.txt')
+    writeFileSync(path, `\uFEFF\n\f\n\v\n\u00a0\n${hex('md5', 'a')}\n`)
+    expect([...(await readHashList(path, 'md5')).targets.texts()]).toEqual([hex('md5', 'a')])
+  })
+
+  it('takes a list whose every hash was also given with --target', async () => {
+    const dir = tempDir('taskorch-targets-')
+    const path = join(dir, 'same.txt')
+    writeFileSync(path, `${hex('md5', 'a')}\n`)
+    const job = describeJob({ target: [hex('md5', 'a')], targets: path, mask: '?d' })!
+    expect([...((await requestOf(job)).request.targets as TargetList).texts()]).toEqual([hex('md5', 'a')])
+  })
+
+  it('refuses a line too long to be a hash at once, and a huge file without sizing anything by it', async () => {
+    const dir = tempDir('taskorch-targets-')
+    const path = join(dir, 'long.txt')
+    writeFileSync(path, `${hex('md5', 'a')}\n${'a'.repeat(8 * 1024 * 1024)}`)
+    const started = performance.now()
+    await expect(readHashList(path, 'md5')).rejects.toThrow(/long\.txt:2: the line is longer than \d+ bytes/)
+    expect(performance.now() - started).toBeLessThan(10_000) // a scan per block made this quadratic
+    const sparse = join(dir, 'sparse.txt')
+    writeFileSync(sparse, `${hex('md5', 'a')}\n`)
+    truncateSync(sparse, 10 * 1024 ** 3) // 10 GB of zero bytes after the hash: a bad second line
+    await expect(readHashList(sparse, 'md5')).rejects.toThrow(/sparse\.txt:2: /)
   })
 })

@@ -17,8 +17,13 @@ export type HashListOptions = ParseOptions & { username?: boolean }
 export type HashList = { targets: TargetList, users: Map<string, string[]>, locked: number }
 
 const READ_BYTES = 1 << 20
+// Longer than any hash with its user and salt: such a line is refused at once, not read on and on.
+const MAX_LINE_BYTES = 64 * 1024
 const NEWLINE = 0x0a
 const RETURN = 0x0d
+const SPACE = 0x20
+const TAB = 0x09
+const HASH_SIGN = 0x23
 
 // `into`: targets given besides the file's (--target), which the list joins.
 export async function readHashList (path: string, algorithm: Algorithm, options: HashListOptions = {}, into?: TargetListBuilder): Promise<HashList> {
@@ -33,23 +38,27 @@ export async function readHashList (path: string, algorithm: Algorithm, options:
     const size = (await handle.stat()).size
     // A bare digest a line is the common case of millions: its lines become bytes without a string.
     const width = info.kind === 'plain' && !options.username ? info.digestBytes : 0
-    const targets = into ?? new TargetListBuilder(algorithm, Math.ceil(size / (2 * info.digestBytes + 1)), info.digestBytes)
+    const expected = Math.min(MAX_TARGETS_PER_JOB + 1, Math.ceil(size / (2 * info.digestBytes + 1)))
+    const targets = into ?? new TargetListBuilder(algorithm, expected, info.digestBytes)
     const list = { users: new Map<string, string[]>(), locked: 0 }
     const digest = new Uint8Array(width)
-    const before = targets.size
     let number = 0
+    let accepted = 0 // lines that gave a target, new or not
     const take = (bytes: Uint8Array, start: number, end: number) => {
       number++
-      while (end > start && (bytes[end - 1] === 0x20 || bytes[end - 1] === 0x09)) end--
-      while (start < end && (bytes[start] === 0x20 || bytes[start] === 0x09)) start++
-      if (start === end || bytes[start] === 0x23) return // blank, or a # comment
-      if (width > 0 && end - start === 2 * width && hexInto(bytes, start, digest)) targets.add(digest)
-      else readLine(Buffer.from(bytes.buffer, bytes.byteOffset + start, end - start).toString('utf8'), algorithm, options, path, number, targets, list)
+      if (width > 0 && fastDigest(bytes, start, end, digest)) targets.add(digest)
+      else {
+        // Untrimmed: a salt may end in spaces, a user name start with them (the parser trims digests).
+        const line = Buffer.from(bytes.buffer, bytes.byteOffset + start, end - start).toString('utf8')
+        if (line.trim() === '' || line.startsWith('#')) return
+        if (!readLine(line, algorithm, options, path, number, targets, list)) return
+      }
+      accepted++
       if (targets.size > MAX_TARGETS_PER_JOB) throw new InvalidInputError(`${path}:${number}: more than ${MAX_TARGETS_PER_JOB} targets in one job`)
     }
     // Lines end at \n, \r\n or a lone \r, as readline has them.
     const buffer = new Uint8Array(READ_BYTES)
-    let carry = new Uint8Array(0)
+    let carry = new Uint8Array(0) // the start of a line the last block cut
     let afterReturn = false
     for (;;) {
       const { bytesRead } = await handle.read(buffer, 0, READ_BYTES, null)
@@ -58,7 +67,7 @@ export async function readHashList (path: string, algorithm: Algorithm, options:
       let from = 0
       if (afterReturn && chunk[0] === NEWLINE) from = 1
       afterReturn = false
-      for (let i = from; i < chunk.length; i++) {
+      for (let i = Math.max(from, carry.length); i < chunk.length; i++) { // the carry holds no line end
         const byte = chunk[i]
         if (byte !== NEWLINE && byte !== RETURN) continue
         take(chunk, from, i)
@@ -67,28 +76,39 @@ export async function readHashList (path: string, algorithm: Algorithm, options:
         }
         from = i + 1
       }
+      if (chunk.length - from > MAX_LINE_BYTES) throw new InvalidInputError(`${path}:${number + 1}: the line is longer than ${MAX_LINE_BYTES} bytes, too long for a hash`)
       carry = chunk.slice(from)
     }
     if (carry.length > 0) take(carry, 0, carry.length)
-    if (targets.size === before) throw new InvalidInputError(`${path}: no hashes in it (blank lines, # comments${list.locked ? ` and ${list.locked} account(s) without a password` : ''} are skipped)`)
+    if (accepted === 0) throw new InvalidInputError(`${path}: no hashes in it (blank lines, # comments${list.locked ? ` and ${list.locked} account(s) without a password` : ''} are skipped)`)
     return { targets: targets.build(), ...list }
   } finally {
     await handle.close()
   }
 }
 
-// One line that is not a bare digest: its user, if any, and its target, or a shadow line without a
-// password (counted). A bad line is named by file and line.
-function readLine (line: string, algorithm: Algorithm, options: HashListOptions, path: string, number: number, targets: TargetListBuilder, list: Omit<HashList, 'targets'>): void {
+// A line that is a bare digest between spaces or tabs, decoded into `out`: only what the full parser
+// would read the same way (a line starting with # is a comment, left to it).
+function fastDigest (bytes: Uint8Array, start: number, end: number, out: Uint8Array): boolean {
+  if (bytes[start] === HASH_SIGN) return false
+  while (end > start && (bytes[end - 1] === SPACE || bytes[end - 1] === TAB)) end--
+  while (start < end && (bytes[start] === SPACE || bytes[start] === TAB)) start++
+  return end - start === 2 * out.length && hexInto(bytes, start, out)
+}
+
+// One line that is not a bare digest: its user, if any, and its target; false for a shadow line
+// without a password (counted). A bad line is named by file and line.
+function readLine (line: string, algorithm: Algorithm, options: HashListOptions, path: string, number: number, targets: TargetListBuilder, list: Omit<HashList, 'targets'>): boolean {
   try {
     const entry = parseLine(line, algorithm, options)
     if (!entry) {
       list.locked++
-      return
+      return false
     }
     const text = formatTarget(algorithm, entry.target)
     if (entry.user !== null) list.users.set(text, [...(list.users.get(text) ?? []), entry.user])
     targets.add(entry.target) // the same hash for several users is searched once
+    return true
   } catch (error) {
     throw new InvalidInputError(`${path}:${number}: ${(error as Error).message}`)
   }
