@@ -44,7 +44,7 @@ describe('word attacks end to end', () => {
     const rules = parseRules(readFileSync(BEST64), 'best64.rule').count
     const size = words.length * rules
     const plants = Array.from({ length: 4 }, () => next(size))
-    const orch = new Orchestrator({ host: '127.0.0.1', port: 0, token: TOKEN, timings: { heartbeatIntervalMs: 200, heartbeatTimeoutMs: 1500 } })
+    const orch = new Orchestrator({ host: '127.0.0.1', port: 0, token: TOKEN })
     await orch.start()
     try {
       const worker = (name: string) => {

@@ -26,7 +26,7 @@ function startWorker (port: number, name: string, extra: string[] = []): Run {
 describe('end to end on loopback', () => {
   let orch: Orchestrator
   beforeAll(async () => {
-    orch = new Orchestrator({ host: '127.0.0.1', port: 0, token: TOKEN, timings: { heartbeatIntervalMs: 200, heartbeatTimeoutMs: 1500 } })
+    orch = new Orchestrator({ host: '127.0.0.1', port: 0, token: TOKEN })
     await orch.start()
   })
   afterAll(() => orch.stop())
