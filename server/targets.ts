@@ -131,6 +131,11 @@ export class Remaining {
     return i >= 0 && !this.#isFound(i)
   }
 
+  // Whether the list's i-th target is still to be found.
+  hasIndex (i: number): boolean {
+    return i >= 0 && i < this.#targets.size && !this.#isFound(i)
+  }
+
   // Marks a target found; false if it is not one, or was found before.
   delete (text: string): boolean {
     const i = this.#targets.indexOfText(text)

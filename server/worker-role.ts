@@ -147,15 +147,19 @@ export class WorkerRole {
     this.#host.events.emit('log', 'warn', `worker ${worker.name} ${what}${more}; it gets no work for ${pause} s`)
   }
 
-  // The server re-hashes every claimed plaintext: a worker cannot make us report a false preimage.
+  // The server re-hashes every claimed plaintext: a worker cannot make us report a false preimage. It
+  // first looks the hash up, so no claim of a non-target or of a target found already costs a hash
+  // (a crypt scheme's rounds, which the hash itself names).
   #onFound (worker: WorkerState, jobId: string, hash: Uint8Array, plaintext: Uint8Array): void {
     const { events, scheduler } = this.#host
     const job = scheduler.jobs.get(jobId)
     if (!job) throw new ProtocolError(`FOUND for job ${jobId}, which was never announced`)
-    if (!isTarget(job.algorithm, hash) || !matches(job.algorithm, hash, plaintext)) throw new FalseFoundError(jobId)
+    const expected = isTarget(job.algorithm, hash) ? scheduler.expects(jobId, hash) : 'not-a-target'
+    if (expected === 'not-a-target') throw new FalseFoundError(jobId)
+    if (expected !== 'remaining') return void events.emit('log', 'debug', `worker ${worker.name}: FOUND for job ${jobId} ignored (${expected})`)
+    if (!matches(job.algorithm, hash, plaintext)) throw new FalseFoundError(jobId)
     const key = formatTarget(job.algorithm, hash)
     const outcome = scheduler.found(jobId, key, plaintext)
-    if (outcome === 'not-a-target') throw new FalseFoundError(jobId)
     if (typeof outcome === 'string') return void events.emit('log', 'debug', `worker ${worker.name}: FOUND for job ${jobId} ignored (${outcome})`)
     events.emit('log', 'info', `worker ${worker.name} found ${key}`)
     this.#host.links.solved(jobId, hash, worker)

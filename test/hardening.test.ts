@@ -7,6 +7,7 @@ import { createHash, randomBytes } from 'node:crypto'
 import { once } from 'node:events'
 import net, { type Socket } from 'node:net'
 import { WeakTokenError } from '../shared/errors.ts'
+import { digestOf } from '../shared/hashing/modes.ts'
 import { createLogger } from '../shared/log.ts'
 import { preamble } from '../shared/protocol/preamble.ts'
 import { generateToken, tokenBytes, tokenStrength } from '../shared/protocol/credentials.ts'
@@ -244,5 +245,48 @@ describe('a worker whose every chunk fails', () => {
     expect(tasks).toBeLessThanOrEqual(4)
     expect(lines.filter((l) => l.includes('worker failing could not finish chunk')).length).toBe(1)
     expect(job.state.status).toBe('running')
+  })
+})
+
+// Every FOUND used to be verified (a crypt scheme's thousands of rounds) before the server looked
+// whether it named a target at all, or one found already.
+describe('FOUND floods of a slow scheme', () => {
+  const cryptTarget = (plaintext: string, rounds: number) => {
+    const salt = Buffer.from('saltsalt')
+    const digest = digestOf('sha512crypt', Buffer.from(plaintext), salt, rounds)
+    return Buffer.concat([digest, Buffer.from([rounds >>> 24, (rounds >>> 16) & 255, (rounds >>> 8) & 255, rounds & 255]), salt])
+  }
+
+  it('refuses a FOUND for a hash that is no target of the job before hashing it', async () => {
+    const { orch } = await server()
+    const job = orch.addTasks({ algorithm: 'sha512crypt', targets: [cryptTarget('pw', 5_000)], keyspace: { type: 'range', start: 0, end: 10n ** 9n } })
+    const liar = await scriptedWorker(orch.port, 'liar')
+    await liar.take('task')
+    // Not a target: hashing it would take 999,999,999 rounds (hours).
+    const absurd = Buffer.concat([Buffer.alloc(64, 7), Buffer.from([0x3b, 0x9a, 0xc9, 0xff]), Buffer.from('saltsalt')])
+    liar.session.send({ type: 'found', jobId: job.id, hash: absurd, plaintext: Buffer.from('x') })
+    await within(WAIT_MS, liar.closed, 'the liar dropped')
+    const { socket, keys, received } = await manualHandshake(orch.port)
+    socket.write(sealedFrame(keys, encodeMessage({ type: 'ping' })))
+    await within(2_000, eventually(() => received.length > 0, 2_000, 'the pong'), 'the pong')
+    socket.destroy()
+  })
+
+  it('3000 duplicates of a real sha512crypt find leave another peer\'s pong prompt', async () => {
+    const { orch } = await server()
+    const target = cryptTarget('pw', 5_000)
+    const job = orch.addTasks({ algorithm: 'sha512crypt', targets: [target, cryptTarget('other', 5_000)], keyspace: { type: 'range', start: 0, end: 10n ** 9n } })
+    const flooder = await scriptedWorker(orch.port, 'flooder')
+    await flooder.take('task')
+    for (let i = 0; i < 3000; i++) flooder.session.send({ type: 'found', jobId: job.id, hash: target, plaintext: Buffer.from('pw') })
+    await eventually(() => job.state.found.length === 1, WAIT_MS, 'the one real find')
+    const { socket, keys, received } = await manualHandshake(orch.port)
+    const sent = performance.now()
+    socket.write(sealedFrame(keys, encodeMessage({ type: 'ping' })))
+    // Each duplicate verified took about 60 ms here: 3000 of them held the server for minutes.
+    await within(2_000, eventually(() => received.length > 0, 2_000, 'the pong'), 'the pong')
+    expect(performance.now() - sent).toBeLessThan(2_000)
+    expect(flooder.session.closed).toBe(false) // duplicates are dropped, not punished
+    socket.destroy()
   })
 })

@@ -351,6 +351,17 @@ export class Scheduler {
 
   // A find the orchestrator has verified (the plaintext hashes to `hash`). Only a live job's remaining
   // target counts; anything else changes nothing and says why.
+  // What a claimed find would be, looked up before anyone spends a hash on verifying it: still to be
+  // found ('remaining'), found already, no target of the job, or for a job that is gone or over.
+  expects (jobId: string, target: Uint8Array): 'remaining' | 'unknown' | 'ended' | 'duplicate' | 'not-a-target' {
+    const job = this.jobs.get(jobId)
+    if (!job) return 'unknown'
+    const i = job.targets.indexOf(target)
+    if (i < 0) return 'not-a-target'
+    if (!job.remaining.hasIndex(i)) return 'duplicate'
+    return isLive(job) ? 'remaining' : 'ended'
+  }
+
   found (jobId: string, hash: string, plaintext: Uint8Array): Effect[] | 'unknown' | 'ended' | 'duplicate' | 'not-a-target' {
     const job = this.jobs.get(jobId)
     if (!job) return 'unknown'
