@@ -63,9 +63,8 @@ export class Orchestrator extends EventEmitter<ServerEvents> {
   readonly #workerRole: WorkerRole
   readonly #handles = new Map<string, Job>()
   readonly #control: ControlRole | null = null
-  readonly #token: string
   readonly #staticKey: StaticKeyPair
-  readonly #localWorkerOptions: LocalWorkerChoice | null
+  readonly #startLocalWorker: (() => ChildProcess) | null // once listening: it needs the port
   #localWorker: ChildProcess | null = null
   #ticker: NodeJS.Timeout | null = null
   #stopping = false
@@ -74,7 +73,6 @@ export class Orchestrator extends EventEmitter<ServerEvents> {
     super()
     if (typeof options.token !== 'string' || options.token.length === 0) throw new InvalidInputError('a token is required')
     checkTokenStrength(options.token)
-    this.#token = options.token
     this.#host = options.host ?? '0.0.0.0'
     this.#scheduler = new Scheduler(options.scheduler)
     this.#scheduler.reserveJobIds(options.journal?.lastJobId ?? 0)
@@ -83,8 +81,9 @@ export class Orchestrator extends EventEmitter<ServerEvents> {
     const resumed = (id: string) => this.#carryOut(this.#scheduler.preemptFor(id))
     this.#store = new Persistence(options.potfile ?? null, options.journal?.journal ?? null, { scheduler: this.#scheduler, resumed, log }, options.storeRetryMs)
     this.#store.on('failed', (error) => this.emit('store-failed', error))
-    this.#store.on('recovered', () => {
+    this.#store.on('recovered', (heldEnds) => {
       this.emit('store-recovered')
+      this.#announce(heldEnds)
       this.#workerRole.dispatch()
     })
     this.#staticKey = options.staticKey ?? generateStaticKey()
@@ -97,7 +96,9 @@ export class Orchestrator extends EventEmitter<ServerEvents> {
     this.#listener.on('session', (session, role) => this.#onSession(session, role))
     this.#listener.on('shed', () => this.emit('refused', 'limits'))
     this.#listener.on('handshake-failed', (error) => this.emit('handshake-failed', coded(error)))
-    this.#localWorkerOptions = options.localWorker ? (options.localWorker === true ? {} : options.localWorker) : null
+    const local: LocalWorkerChoice | null = options.localWorker ? (options.localWorker === true ? {} : options.localWorker) : null
+    this.#startLocalWorker = local && (() => spawnLocalWorker({ port: this.port, token: options.token, serverKey: this.serverKeyFingerprint, ...local },
+      (level, message) => this.emit('log', level, `[local worker] ${message}`)))
     this.#workerRole = new WorkerRole({
       events: this,
       scheduler: this.#scheduler,
@@ -116,6 +117,8 @@ export class Orchestrator extends EventEmitter<ServerEvents> {
   get workers (): WorkerSummary[] { return [...this.#scheduler.workers.values()].map(workerSummary) }
   // Connections that are not workers yet (handshake or HELLO pending), by remote address.
   get connecting (): string[] { return this.#listener.pending }
+  // Results found but not yet in the potfile and journal (a failing disk): a stopped server says so.
+  get unwrittenResults (): number { return this.#store.unwrittenResults }
 
   async start (): Promise<void> {
     // Once a second, after the event loop has read what is waiting (setImmediate): stalled workers
@@ -127,10 +130,7 @@ export class Orchestrator extends EventEmitter<ServerEvents> {
     }), SCHEDULER_TICK_MS)
     this.#ticker.unref()
     await this.#listener.start()
-    if (this.#localWorkerOptions && !this.#localWorker) {
-      this.#localWorker = spawnLocalWorker({ port: this.port, token: this.#token, serverKey: this.serverKeyFingerprint, ...this.#localWorkerOptions },
-        (level, message) => this.emit('log', level, `[local worker] ${message}`))
-    }
+    if (this.#startLocalWorker) this.#localWorker ??= this.#startLocalWorker()
   }
 
   // Cancels running jobs, tells workers goodbye, stops listening, and tries once more to write
@@ -204,6 +204,8 @@ export class Orchestrator extends EventEmitter<ServerEvents> {
         this.#links.cancel(effect.workerId, effect.jobId, effect.chunkId)
         continue
       }
+      // A job whose last result the disk has not taken yet stays open until it has.
+      if (effect.type === 'ended' && !this.#stopping && this.#store.holdEnd(effect)) continue
       const job = this.#handles.get(effect.job.id)
       if (effect.type === 'ended') this.#links.forget(effect.job.id)
       if (!job) continue

@@ -14,12 +14,17 @@ import { WriteQueue } from './store/write-queue.ts'
 // The jobs a failing store pauses: `resumed` hands out a job's work again once the store recovers.
 export type PausedJobs = { scheduler: Scheduler, resumed: (jobId: string) => void, log: (level: LogLevel, message: string) => void }
 
-export class Persistence extends EventEmitter<{ failed: [StoreError], recovered: [] }> {
+// `recovered` carries the job ends held back until their results were written (holdEnd).
+export class Persistence extends EventEmitter<{ failed: [StoreError], recovered: [Effect[]] }> {
   readonly #potfile: Potfile | null
   readonly #journal: Journal | null
   readonly #writes: WriteQueue
   readonly #jobs: PausedJobs
   readonly #paused = new Set<string>() // by the store's failure, not by the user
+  // Each result found and not yet in both files: its job, and how many of its writes are left.
+  readonly #unwritten = new Map<number, { jobId: string, writes: number }>()
+  #results = 0
+  readonly #heldEnds: Effect[] = []
 
   constructor (potfile: Potfile | null, journal: Journal | null, jobs: PausedJobs, retryMs?: number) {
     super()
@@ -33,6 +38,20 @@ export class Persistence extends EventEmitter<{ failed: [StoreError], recovered:
 
   get failing (): boolean { return this.#writes.failing }
   get pending (): number { return this.#writes.pending }
+
+  get unwrittenResults (): number { return this.#unwritten.size }
+
+  // A job's end waits while one of its results is not in the potfile and the journal yet: true when
+  // this one is held (it comes back with 'recovered').
+  holdEnd (effect: Extract<Effect, { type: 'ended' }>): boolean {
+    for (const result of this.#unwritten.values()) {
+      if (result.jobId !== effect.job.id) continue
+      this.#heldEnds.push(effect)
+      this.#jobs.log('warn', `job ${effect.job.id} has ended (${effect.job.status}), but stays open until its results are written`)
+      return true
+    }
+    return false
+  }
 
   // A job's record, written before anything about it; a job added while the store fails waits.
   recordJob (state: JobState, source: WordlistSource | null, users: Record<string, string[]> | undefined): void {
@@ -52,8 +71,15 @@ export class Persistence extends EventEmitter<{ failed: [StoreError], recovered:
     for (const effect of effects) {
       if (effect.type === 'found') {
         const { job, result } = effect
-        if (potfile) this.#writes.write(() => potfile.append(result.hash, result.plaintext))
-        if (journal) this.#writes.write(() => journal.recordFound(job.id, result))
+        const writes = [potfile && (() => potfile.append(result.hash, result.plaintext)), journal && (() => journal.recordFound(job.id, result))].filter((w) => w !== null)
+        const id = ++this.#results
+        if (writes.length > 0) this.#unwritten.set(id, { jobId: job.id, writes: writes.length })
+        for (const write of writes) {
+          this.#writes.write(() => {
+            write()
+            if (--this.#unwritten.get(id)!.writes === 0) this.#unwritten.delete(id)
+          })
+        }
       } else if (journal && effect.type === 'completed') {
         const { job, offset, length } = effect
         this.#writes.write(() => journal.recordCompleted(job.id, offset, length))
@@ -78,7 +104,7 @@ export class Persistence extends EventEmitter<{ failed: [StoreError], recovered:
     log('info', `the potfile and journal are writable again: ${written} held-back write(s) done; resuming jobs`)
     for (const id of this.#paused) if (scheduler.setPaused(id, false)) resumed(id)
     this.#paused.clear()
-    this.emit('recovered')
+    this.emit('recovered', this.#heldEnds.splice(0))
   }
 
   // One last try at what a failing disk held back; true when everything is written.

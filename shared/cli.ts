@@ -9,6 +9,9 @@ export const EXIT_USAGE = 2
 export const EXIT_REFUSED = 3
 // ctl: the server could not be reached, the connection was lost, or the server failed the request.
 export const EXIT_UNREACHABLE = 4
+// The server stopped with results it could not write to the potfile or journal (a full disk): they
+// were printed on stdout, and nowhere else.
+export const EXIT_UNSAVED = 5
 // Stopped by a signal: the shell's convention, 128 + the signal number.
 export const EXIT_SIGINT = 130
 export const EXIT_SIGTERM = 143

@@ -1,6 +1,6 @@
 // The whole product on loopback: an in-process Orchestrator, real worker processes, real kills.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { spawn } from 'node:child_process'
+import { spawn, spawnSync } from 'node:child_process'
 import net from 'node:net'
 import { once } from 'node:events'
 import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs'
@@ -8,7 +8,7 @@ import { hostname, tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { Orchestrator, outcomeJson } from '../server/index.ts'
 import type { ServerMessage } from '../shared/protocol/worker-protocol.ts'
-import { cli, connectTestSession, eventually, expectChunksTile, HELLO, hex, journalRecords, killAfterChunks, listeningPort, ROOT, TOKEN, within, workerArgs, type Run, WAIT_MS } from './helpers.ts'
+import { cli, connectTestSession, eventually, killedAfterTest, expectChunksTile, HELLO, hex, journalRecords, killAfterChunks, listeningPort, ROOT, TOKEN, within, workerArgs, type Run, WAIT_MS } from './helpers.ts'
 
 // A hash list with a comment, a blank line and CRLF endings, whose fourth line is not a digest.
 const BAD_LIST = join(mkdtempSync(join(tmpdir(), 'taskorch-list-')), 'bad-list.txt')
@@ -239,6 +239,36 @@ describe('command lines', () => {
     await eventually(() => /restored job 1: \d+\/100000000 already searched/.test(restored.stderr), WAIT_MS, 'the job restored')
     expect(restored.stderr).toMatch(new RegExp(`session lock ${journal}\\.lock: process ${first.child.pid}, which held it, is gone; taking it over`))
     expect(Number(/restored job 1: (\d+)\//.exec(restored.stderr)![1])).toBeGreaterThanOrEqual(searched)
+  })
+
+  // A find on a full disk used to end the job, and --exit-when-done exited 0 with an empty potfile.
+  // Now the job stays open until the result is written; stopped meanwhile, the server prints it and
+  // exits 5. The disk is a 64 KiB tmpfs, filled, in a private mount namespace.
+  it('on a full disk keeps the job open, and stopped prints the unwritten result and exits 5', async (context) => {
+    const disk = mkdtempSync(join(tmpdir(), 'taskorch-full-'))
+    if (spawnSync('unshare', ['-rm', 'sh', '-c', 'mount -t tmpfs -o size=64k none "$0"', disk]).status !== 0) {
+      return context.skip('unshare -rm cannot mount a tmpfs here (no private mount namespace), so no disk can be filled')
+    }
+    const fill = 'mount -t tmpfs -o size=64k none "$1" && : > "$1/pot" && (head -c 1048576 /dev/zero > "$1/filler" 2>/dev/null; true) && shift && exec "$0" "$@"'
+    const args = ['--import', 'tsx', 'server/cli/main.ts', '--headless', '--host', '127.0.0.1', '--port', '0', '--no-download', '--potfile', join(disk, 'pot'),
+      '--target', hex('md5', '7'), '--range', '0-100', '--local-worker', '--exit-when-done']
+    const child = killedAfterTest(spawn('unshare', ['-rm', 'sh', '-c', fill, process.execPath, disk, ...args], {
+      cwd: ROOT, env: { ...process.env, TASKORCH_TOKEN: TOKEN, XDG_CONFIG_HOME: mkdtempSync(join(tmpdir(), 'taskorch-config-')), TASKORCH_BACKEND: 'wasm' }, stdio: ['ignore', 'pipe', 'pipe']
+    }))
+    let stdout = ''
+    let stderr = ''
+    child.stdout!.on('data', (d) => { stdout += d })
+    child.stderr!.on('data', (d) => { stderr += d })
+    const exit = once(child, 'exit')
+    await eventually(() => /cannot write .*pot: ENOSPC.*jobs paused/.test(stderr) && stdout.includes(`${hex('md5', '7')}:7`), 60_000, 'the find, and the disk refusing it')
+    // It does not end the job, nor exit, while the result is unwritten (the disk is retried every 5 s).
+    await eventually(() => /job 1 has ended \(found\), but stays open until its results are written/.test(stderr), WAIT_MS, 'the end held')
+    expect(child.exitCode).toBeNull()
+    child.kill('SIGTERM')
+    const [code] = await within(WAIT_MS, exit, 'the server exit')
+    expect(code, stderr).toBe(5)
+    expect(stdout).toBe(`${hex('md5', '7')}:7\n`)
+    expect(stderr).toMatch(/1 result\(s\) or record\(s\) could not be written/)
   })
 
   it('server --local-worker searches a wordlist the server streams to the worker in chunks', async () => {

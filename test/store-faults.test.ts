@@ -89,6 +89,30 @@ describe('a full disk', () => {
     job.cancel()
   })
 
+  // A find on a full disk used to end the job at once, and a server with --exit-when-done exited 0
+  // with the result unwritten.
+  it('keeps a job whose last result is not written yet open until it is', async () => {
+    const { state, io } = disk()
+    const { orch, potfile } = await server(io)
+    const job = orch.addTasks({ algorithm: 'md5', targets: [md5('5')], keyspace: { type: 'range', start: 0, end: 10n ** 12n } })
+    const worker = await scriptedWorker(orch.port, 'finder')
+    await worker.take('task')
+    let ended = false
+    void job.done.then(() => { ended = true })
+    state.full = true
+    const failed = once(orch, 'store-failed')
+    const found = once(orch, 'found')
+    worker.session.send({ type: 'found', jobId: job.id, hash: md5('5'), plaintext: Buffer.from('5') })
+    await within(WAIT_MS, Promise.all([failed, found]), 'the find, and the disk refusing it')
+    await new Promise((resolve) => setImmediate(resolve))
+    expect(ended).toBe(false)
+    expect(orch.unwrittenResults).toBe(1)
+    state.full = false
+    expect((await within(WAIT_MS, job.done, 'the job ending once the result is written')).status).toBe('found')
+    expect(fs.readFileSync(potfile, 'utf8')).toBe(`${hex('5')}:5\n`)
+    expect(orch.unwrittenResults).toBe(0)
+  })
+
   it('still ends a job on its last DONE, and records the end once the journal can take it', async () => {
     const { state, io } = disk()
     const { orch, journal, left } = await server(io)

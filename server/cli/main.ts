@@ -1,7 +1,7 @@
 // `npm run server -- [options]`: listen for workers, run jobs given by flags or the UI's form.
 import { hostname, networkInterfaces } from 'node:os'
 import { dirname, join } from 'node:path'
-import { EXIT_ALL_FOUND, EXIT_EXHAUSTED, EXIT_SIGINT, EXIT_SIGTERM, exitFatal, integerFlag, parseFlags, runMain } from '../../shared/cli.ts'
+import { EXIT_ALL_FOUND, EXIT_EXHAUSTED, EXIT_SIGINT, EXIT_SIGTERM, EXIT_UNSAVED, exitFatal, integerFlag, parseFlags, runMain } from '../../shared/cli.ts'
 import { advertise } from '../../shared/discovery.ts'
 import { defaultConfigPath, describeSettings, loadSettings, readableByOthers, saveTokens, type Values } from '../../shared/config.ts'
 import { InvalidInputError } from '../../shared/errors.ts'
@@ -204,7 +204,7 @@ runMain(async () => {
     await hooks.settle() // each bounded by --hook-timeout
     // The screen is gone: what was found goes to stdout, like in headless mode.
     for (const line of found) process.stdout.write(line + '\n')
-    process.exit(code)
+    process.exit(orch.unwrittenResults > 0 ? EXIT_UNSAVED : code)
   }
   process.once('SIGINT', () => void shutdown('SIGINT', EXIT_SIGINT))
   process.once('SIGTERM', () => void shutdown('SIGTERM', EXIT_SIGTERM))
