@@ -58,8 +58,12 @@ describe('scheduler', () => {
           scheduler.assign(id)
         }
         for (const [kind, pick] of steps) act(kind, pick)
-        // Drain: whoever is left (or a fresh worker) finishes the job.
-        for (let round = 0; job.status === 'running'; round++) act('done', round)
+        // Drain: whoever is left (or a fresh worker) finishes the job; bounded, so a bug fails it
+        // rather than spinning (a synchronous loop outlives any test timeout).
+        for (let round = 0; job.status === 'running'; round++) {
+          expect(round).toBeLessThan(100_000)
+          act('done', round)
+        }
         expect(job.status).toBe('exhausted')
         expect(job.hashed).toBe(size)
         completed.sort((a, b) => (a.offset < b.offset ? -1 : 1))
@@ -118,7 +122,13 @@ describe('scheduler', () => {
           give(id)
         }
         for (const [kind, pick] of steps) act(kind, pick)
-        for (let round = 0; job.status === 'running'; round++) act('done', round)
+        // Drain, a second of the fake clock a round: workers that failed chunks back off (a minute at
+        // most) and take work again only as time passes. Bounded, so a bug fails it rather than spinning.
+        for (let round = 0; job.status === 'running'; round++) {
+          expect(round).toBeLessThan(100_000)
+          time.advance(1_000)
+          act('done', round)
+        }
         expect(job.status).toBe('exhausted')
         expect(job.hashed).toBe(job.keyspace.size)
         completed.sort((a, b) => (a.offset < b.offset ? -1 : 1))
