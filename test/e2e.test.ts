@@ -223,6 +223,7 @@ describe('command lines', () => {
     const job = ['--target', hex('md5', 'none'), '--range', '0-100000000']
     const first = cli('server/cli/main.ts', [...common, '--port', '0', ...job], { TASKORCH_TOKEN: TOKEN })
     const port = await listeningPort(first)
+    await eventually(() => /job 1: md5, 1 target\(s\)/.test(first.stderr), WAIT_MS, 'the first server adding its job') // journaled
     const before = readFileSync(journal)
     for (const restore of [[], ['--restore']]) {
       const second = cli('server/cli/main.ts', [...common, '--port', '0', ...restore, ...(restore.length ? [] : job)], { TASKORCH_TOKEN: TOKEN })
