@@ -53,7 +53,9 @@ Options:
   --increment         also search the mask's shorter prefixes, from --increment-min (default 1)
                       to --increment-max (default the mask's length); with -a 6/7 too
   --priority N        job priority, 0 to ${MAX_PRIORITY}, higher first (default 0)
-  --exit-when-done    exit when the jobs end: 0 all found, 1 a keyspace ran out, 2 usage error
+  --exit-when-done    exit when the jobs end: 0 all found, 1 a job ended without finding them all,
+                      2 usage error; 5 (at any stop) results a full disk kept out of the potfile,
+                      printed on stdout
   --status-json       a JSON object per running job every --status-timer seconds (default 10), and
                       one when a job ends, on stdout beside the results (fields in docs/operations.md)
   --on-found PROG     run PROG (a program, no shell, no arguments) for every result; the details are
