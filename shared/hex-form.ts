@@ -4,7 +4,8 @@
 const PREFIX = [0x24, 0x48, 0x45, 0x58, 0x5b] // $HEX[
 const CLOSE = 0x5d // ]
 
-function hexValue (b: number): number {
+// A hex digit's value (either case), or -1.
+export function hexValue (b: number): number {
   if (b >= 0x30 && b <= 0x39) return b - 0x30
   if (b >= 0x61 && b <= 0x66) return b - 0x57
   if (b >= 0x41 && b <= 0x46) return b - 0x37

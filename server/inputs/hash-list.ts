@@ -6,6 +6,7 @@
 import { open } from 'node:fs/promises'
 import { ALGORITHM_INFO, formatTarget, parseTarget, type Algorithm, type ParseOptions } from '../../shared/algorithms.ts'
 import { InvalidInputError } from '../../shared/errors.ts'
+import { hexValue } from '../../shared/hex-form.ts'
 import { MAX_TARGETS_PER_JOB } from '../scheduler/options.ts'
 import { TargetListBuilder, type TargetList } from '../targets.ts'
 
@@ -123,13 +124,6 @@ function hexInto (bytes: Uint8Array, start: number, out: Uint8Array): boolean {
     out[i] = (high << 4) | low
   }
   return true
-}
-
-function hexValue (b: number): number {
-  if (b >= 0x30 && b <= 0x39) return b - 0x30
-  if (b >= 0x61 && b <= 0x66) return b - 0x57
-  if (b >= 0x41 && b <= 0x46) return b - 0x37
-  return -1
 }
 
 function concat (a: Uint8Array, b: Uint8Array): Uint8Array {
