@@ -4,8 +4,9 @@
 // one with the scalar reference. Nothing is allocated per candidate.
 import { MAX_SALT_BYTES, type Algorithm, type HashFunction } from '../../shared/algorithms.ts'
 import { decodeHexForm, isHexForm } from '../../shared/hex-form.ts'
-import { candidateAt, odometerDigits, segmentAt, wordsOf, type Keyspace, type Segment } from '../../shared/keyspace/keyspace.ts'
+import { odometerDigits, segmentAt, wordsOf, type Keyspace, type Segment } from '../../shared/keyspace/keyspace.ts'
 import { MAX_CANDIDATE_BYTES } from '../../shared/keyspace/spec.ts'
+import { copy, wordVariant } from '../../shared/keyspace/word-variant.ts'
 import { RULE_BUFFER_BYTES, applyRule, applyRules, type RuleSet } from '../../shared/rules/rules.ts'
 import { digestOf, hashOf, isCrypt, isPlain, writeMessage } from '../../shared/hashing/modes.ts'
 import { saltGroups, type SaltGroup } from './salts.ts'
@@ -26,16 +27,10 @@ export type WordsJob = { algorithm: Algorithm, targets: SearchJob['targets'], ke
 
 // How the variants of one word are made: `begin` positions at a word and a variant, `next` writes the
 // current variant's candidate into the output buffer given at construction and moves on (returning
-// its length, or -1 when a rule rejects it), `at` makes any one variant into `buf`.
+// its length, or -1 when a rule rejects it). Any one variant: wordVariant.
 interface Variants {
   begin (word: Uint8Array, from: number, to: number, variant: bigint): void
   next (): number
-  at (word: Uint8Array, from: number, to: number, variant: bigint, buf: Uint8Array): number
-}
-
-function copy (source: Uint8Array, from: number, to: number, buf: Uint8Array, at: number): number {
-  for (let i = from; i < to; i++) buf[at++] = source[i]
-  return at
 }
 
 // The word is copied once into an aligned buffer; each variant starts from it four bytes at a time.
@@ -70,7 +65,6 @@ class PlainWords implements Variants {
   constructor (out: Uint8Array) { this.#word = new HeldWord(out) }
   begin (word: Uint8Array, from: number, to: number): void { this.#word.hold(word, from, to) }
   next (): number { return this.#word.put() }
-  at (word: Uint8Array, from: number, to: number, _variant: bigint, buf: Uint8Array): number { return copy(word, from, to, buf, 0) }
 }
 
 // Read once: where modules are compiled to CommonJS (tsx in worker threads), each use of an imported
@@ -98,10 +92,6 @@ class RuleVariants implements Variants {
   next (): number {
     const length = this.#word.put()
     return this.#single ? applyOne(this.#single, this.#rule++, this.#out, length) : applyRules(this.#rules, this.#rule++, this.#out, length)
-  }
-
-  at (word: Uint8Array, from: number, to: number, variant: bigint, buf: Uint8Array): number {
-    return applyRules(this.#rules, Number(variant), buf, copy(word, from, to, buf, 0))
   }
 }
 
@@ -141,14 +131,6 @@ class HybridVariants implements Variants {
     } else {
       for (let i = charsets.length - 1; i >= 0 && ++this.#digits[i] === charsets[i].length; i--) this.#digits[i] = 0
     }
-    return n > MAX_CANDIDATE_BYTES ? -1 : n
-  }
-
-  at (word: Uint8Array, from: number, to: number, variant: bigint, buf: Uint8Array): number {
-    const masked = candidateAt(this.#mask, variant)
-    let n = this.#append ? copy(word, from, to, buf, 0) : 0
-    n = copy(masked, 0, masked.length, buf, n)
-    if (!this.#append) n = copy(word, from, to, buf, n)
     return n > MAX_CANDIDATE_BYTES ? -1 : n
   }
 }
@@ -233,7 +215,7 @@ export function searchWords (job: WordsJob, words: Uint8Array, offset: bigint, l
     while (wordTo < words.length && words[wordTo] !== 0x0a) wordTo++
     const hex = isHexForm(words, wordFrom, wordTo)
     const source = hex ? decoded : words
-    const n = variants.at(source, hex ? 0 : wordFrom, hex ? decodeHexForm(words, wordFrom, wordTo, decoded) : wordTo, index % perWord, scratch)
+    const n = wordVariant(job.keyspace, job.rules, source, hex ? 0 : wordFrom, hex ? decodeHexForm(words, wordFrom, wordTo, decoded) : wordTo, index % perWord, scratch)
     if (n >= 0) verify(algorithm, groups[group], index, scratch.slice(0, n), hits, control)
   }
   const runBatch = () => {
