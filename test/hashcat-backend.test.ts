@@ -1,4 +1,4 @@
-import { existsSync, readFileSync } from 'node:fs'
+import { existsSync, readFileSync, readdirSync } from 'node:fs'
 import { join } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { afterEach, describe, expect, it } from 'vitest'
@@ -105,9 +105,22 @@ describe('the hashcat backend, against a hashcat that misbehaves on request', ()
     third.cancel()
     for (const chunk of [first.chunk, second, third]) expect((await chunk.done).cancelled).toBe(true)
     const dir = backend!.dir
-    expect(existsSync(join(dir, 'job-1.hashes'))).toBe(true)
+    expect(existsSync(join(dir, `targets-${JOB.targets.id}.hashes`))).toBe(true)
     backend!.close()
     expect(existsSync(dir)).toBe(false)
+  })
+
+  it('names its files by nothing the server sends: a job id that climbs out of its directory writes nothing there', async () => {
+    const victim = join(tempDir('taskorch-victim-'), 'victim')
+    const first = await fake('stream')
+    await eventually(() => first.chunk.hashed() > 0, WAIT_MS, 'the first chunk running')
+    const targets = packTargets([TARGET], true)
+    const chunk = backend!.run({ ...JOB, id: `/../../../../../../../..${victim}`, targets }, RUN, 1000, () => {})
+    await eventually(() => chunk.hashed() > 0, WAIT_MS, 'the second chunk running')
+    first.chunk.cancel()
+    chunk.cancel()
+    expect(existsSync(`${victim}.hashes`)).toBe(false)
+    expect(readdirSync(backend!.dir).filter((f) => f.endsWith('.hashes')).sort()).toEqual([`targets-${JOB.targets.id}.hashes`, `targets-${targets.id}.hashes`].sort())
   })
 })
 

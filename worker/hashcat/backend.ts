@@ -82,7 +82,8 @@ export class HashcatBackend {
   readonly info: HashcatInfo
   readonly #timings: HashcatTimings
   readonly dir: string // private to this backend: hash files, outfiles, hashcat's working directory
-  readonly #hashFiles = new Map<string, Promise<string>>()
+  // Each job's hash files, the newest last: one per packing of its targets (more come, found ones go).
+  readonly #hashFiles = new Map<string, { packing: number, path: Promise<string> }[]>()
   readonly #waiting: { kernel: string, start: () => void }[] = []
   readonly #warm = new Set<string>() // kernels a run of ours has compiled or loaded (it printed a status)
   #active = 0
@@ -124,12 +125,14 @@ export class HashcatBackend {
     }
   }
 
-  // Forgets a job's hash file (the connection closed: a server announces its jobs again).
+  // Forgets a job's hash files (the connection closed: a server announces its jobs again).
   async forget (jobId: string): Promise<void> {
-    const file = this.#hashFiles.get(jobId)
+    const files = this.#hashFiles.get(jobId) ?? []
     this.#hashFiles.delete(jobId)
-    const path = await file?.catch(() => null)
-    if (path) rmSync(path, { force: true })
+    for (const file of files) {
+      const path = await file.path.catch(() => null)
+      if (path) rmSync(path, { force: true })
+    }
   }
 
   close (): void {
@@ -137,14 +140,17 @@ export class HashcatBackend {
     rmSync(this.dir, { recursive: true, force: true })
   }
 
+  // The file of the job's targets as packed now. Named by the packing, never by anything the server
+  // sends; older ones stay until the job is forgotten (a run may be reading one).
   #hashFile (job: HashcatJob): Promise<string> {
-    let file = this.#hashFiles.get(job.id)
-    if (!file) {
-      const path = join(this.dir, `job-${job.id}.hashes`)
-      file = writeHexLines(path, job.targets).then(() => path)
-      this.#hashFiles.set(job.id, file)
-    }
-    return file
+    let files = this.#hashFiles.get(job.id)
+    if (!files) this.#hashFiles.set(job.id, files = [])
+    const newest = files.at(-1)
+    if (newest?.packing === job.targets.id) return newest.path
+    const path = join(this.dir, `targets-${job.targets.id}.hashes`)
+    const file = { packing: job.targets.id, path: writeHexLines(path, job.targets).then(() => path) }
+    files.push(file)
+    return file.path
   }
 
   async #execute (chunk: HashcatChunk, job: HashcatJob, plan: MaskArgs, length: number, onHit: (hit: HashcatHit) => void): Promise<HashcatOutcome> {
