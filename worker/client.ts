@@ -82,6 +82,20 @@ function joinBatches (batches: PackedTargets[]): PackedTargets {
   return joined
 }
 
+// A short list is packed again without its found targets before the next chunk, so the kernels keep
+// comparing the few left directly (worker/search/targets.ts MAX_COMPARED_TARGETS); a long one keeps
+// its packing, which its threads have indexed once.
+const REPACKED_TARGETS = 64
+
+function dropFound (job: JobInHand): void {
+  const packed = job.packed ?? (job.batches.length === 1 ? job.batches[0] : joinBatches(job.batches))
+  if (packed.ends.length > REPACKED_TARGETS) return
+  const left = Array.from(packed.ends, (end, i) => packed.bytes.subarray(i === 0 ? 0 : packed.ends[i - 1], end)).filter((t) => !job.found.has(toHex(t)))
+  if (left.length === 0 || left.length === packed.ends.length) return // nothing left to seek, or nothing to drop
+  job.batches = [packTargets(left)]
+  job.packed = null
+}
+
 // What a failed attempt most likely means, for the log line.
 function hint (failure: TaskOrchError): string {
   if (failure instanceof HandshakeClosedError) return ' (a wrong token, this machine\'s clock minutes off the server\'s, a server refusing new connections for now, or one older than protocol 4; compare the token fingerprints)'
@@ -253,7 +267,10 @@ export class WorkerClient extends EventEmitter<WorkerEvents> {
       }
       case 'solved': {
         // A hit on a target someone else found is not reported again.
-        this.#jobs.get(message.jobId)?.found.add(toHex(message.hash))
+        const job = this.#jobs.get(message.jobId)
+        if (!job) return
+        job.found.add(toHex(message.hash))
+        dropFound(job)
         return
       }
       case 'refused':
@@ -280,6 +297,7 @@ export class WorkerClient extends EventEmitter<WorkerEvents> {
       const hex = toHex(hit.hash)
       if (job.found.has(hex)) return // found already, here or elsewhere; the server tells the others
       job.found.add(hex)
+      dropFound(job)
       session?.send({ type: 'found', jobId, hash: hit.hash, plaintext: hit.plaintext })
     }
     const run = job.hashcat && length >= MIN_HASHCAT_RUN ? maskRunAt(job.keyspace, offset, BigInt(length)) : null
