@@ -17,7 +17,7 @@ import type { SegmentKernel } from '../segment-kernel.ts'
 import { hasKey, type TargetSet } from '../targets.ts'
 import type { Graph, Value } from './graph.ts'
 import { LAST_USE, reversed, type Reversible } from './reversal.ts'
-import { KEYS, MAX_TABLE_VALUES, MAYBES, PREFIX, TABLE, TARGETS, buildSearchModule, byteInWord, comparedFor, instantiate, lanesOf, simdSupported, widthOf } from './module.ts'
+import { KEYS, MAX_TABLE_VALUES, MAYBES, PREFIX, TABLE, TARGETS, buildSearchModule, byteInWord, comparedFor, comparedTarget, instantiate, lanesOf, simdSupported, widthOf } from './module.ts'
 
 const MAX_TAIL_POSITIONS = 4
 // A block with an outer part is hashed whole before it is counted: this bounds the work a cancel
@@ -274,6 +274,6 @@ class WasmKernel implements SegmentKernel {
     const message = this.#message
     loadWords(HASH_SHAPES[this.#layout.hash], this.#block, 0, message)
     const digests = this.#targets.digests!
-    for (let i = 0; i < this.#layout.compared; i++) this.#words[TARGETS / 4 + i] = reversed(this.#layout.hash as Reversible, digests[i], message, word)
+    for (let i = 0; i < this.#layout.compared; i++) this.#words[TARGETS / 4 + i] = reversed(this.#layout.hash as Reversible, digests[comparedTarget(this.#targets, i)], message, word)
   }
 }
