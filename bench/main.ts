@@ -28,8 +28,9 @@ Options:
   --range 0-END       end-to-end keyspace (default 0-1000000000)
   --skip PART         leave out kernels, threads, e2e, bundle (the single-file worker's end-to-end
                       runs, range and rules, alternating with the repository worker's), rules (a
-                      wordlist through best64.rule, end to end) or backend (with --compare hashcat)
-                      (repeatable)
+                      wordlist through best64.rule, end to end), verify (the end-to-end range with
+                      work verification on and off, alternating) or backend (with --compare
+                      hashcat) (repeatable)
   --words N           words in the rules run's generated wordlist (default 1000000)
   --targets N         also run the end-to-end range with N random digests (none in it) beside one
                       digest, alternating, and report the speed kept (N targets / 1 target); with
@@ -48,7 +49,7 @@ const FLAGS = {
   compare: { type: 'string' }, out: { type: 'string' }, targets: { type: 'string' }, 'backend-mask': { type: 'string' }, help: { type: 'boolean', short: 'h' }
 } as const
 
-const PARTS = ['kernels', 'threads', 'e2e', 'bundle', 'rules', 'backend']
+const PARTS = ['kernels', 'threads', 'e2e', 'bundle', 'rules', 'verify', 'backend']
 // The kernels are measured on the four plain hashes: node:crypto has no MD4 (NTLM) in OpenSSL 3, and
 // the salted and crypt modes run these same kernels.
 const KERNEL_ALGORITHMS = ['md5', 'sha1', 'sha256', 'sha512'] as const
@@ -94,6 +95,28 @@ async function alternate (keyspace: JobRequest['keyspace'], threads: number, bun
 
 const mhs = (speed: number) => (speed / 1e6).toFixed(speed < 1e7 ? 2 : 1)
 const row = (cells: string[], widths: number[]) => cells.map((c, i) => (i === 0 ? c.padEnd(widths[i]) : c.padStart(widths[i]))).join('  ')
+
+// What work verification costs a clean job: the end-to-end range with it on and off, alternating.
+async function verificationCost (end: bigint, threads: number, runs: number, say: (line: string) => void) {
+  say(`\nWork verification: md5 over 0-${end}, ${threads} threads, one target, verification on and off`)
+  const keyspace = { type: 'range' as const, start: 0, end }
+  const on = await startEndToEnd(threads)
+  const off = await startEndToEnd(threads, undefined, undefined, false)
+  const speeds: { on: number[], off: number[] } = { on: [], off: [] }
+  try {
+    for (let run = 0; run < runs; run++) {
+      speeds.on.push(await on.run('md5', keyspace))
+      speeds.off.push(await off.run('md5', keyspace))
+      say(`  run ${run + 1}: on ${mhs(speeds.on[run])} M/s, off ${mhs(speeds.off[run])} M/s`)
+    }
+  } finally {
+    await on.close()
+    await off.close()
+  }
+  const kept = median(speeds.on.map((x, i) => x / speeds.off[i]))
+  say(`with verification: ${kept.toFixed(3)}x of the speed without (median of ${runs} pairs)`)
+  return { samples: speeds, kept }
+}
 
 // The end-to-end range with `count` random digests against one digest, alternating; hashcat the
 // same at its default vector width and at 8. Reports the speed each keeps with many targets.
@@ -224,6 +247,7 @@ runMain(async () => {
     if (hashcat) results.hashcat = { version: hashcat, ...compare(ours, theirs, say) }
   }
 
+  if (!skip.has('verify')) results.verification = await verificationCost(BigInt(range.end), threads, e2eRuns, say)
   if (targetCount > 1) results.targets = await manyTargets(targetCount, BigInt(range.end), threads, e2eRuns, hashcat, say)
 
   if (!skip.has('rules')) {

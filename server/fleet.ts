@@ -15,6 +15,8 @@ export interface ServerEvents {
   log: [LogLevel, string]
   'worker-joined': [WorkerSummary]
   'worker-left': [WorkerSummary, string]
+  // Work verification caught it skipping work (or computing wrong) on this job: docs/verification.md.
+  'worker-caught': [WorkerSummary, string]
   'job-added': [Job]
   'job-progress': [Job]
   found: [Job, Found]

@@ -23,6 +23,7 @@ import type { SchedulerOptions } from './scheduler/options.ts'
 import { Scheduler } from './scheduler/scheduler.ts'
 import { workerSummary, type Effect, type JobState } from './scheduler/state.ts'
 import { WorkerRole, chunkEvent } from './worker-role.ts'
+import { secureRandom } from './verification.ts'
 import type { JournaledJob, Journal } from './store/journal.ts'
 import type { Potfile } from './store/potfile.ts'
 
@@ -49,6 +50,7 @@ export type OrchestratorOptions = {
   // Accept controllers (npm run ctl) holding `adminToken`, which must differ from `token`; the
   // files they send are kept in `uploadDir` (server/control-role.ts).
   control?: { adminToken: string, uploadDir: string }
+  verifyWork?: boolean // work verification (server/verification.ts), on unless false
 }
 
 const SCHEDULER_TICK_MS = 1_000
@@ -59,7 +61,7 @@ export class Orchestrator extends EventEmitter<ServerEvents> {
   readonly #host: string
   readonly #intake: JobIntake
   readonly #store: Persistence
-  readonly #links = new WorkerLinks((job, error) => this.#unreadable(job, error))
+  readonly #links = new WorkerLinks((job, error) => this.#unreadable(job, error), secureRandom)
   readonly #workerRole: WorkerRole
   readonly #handles = new Map<string, Job>()
   readonly #control: ControlRole | null = null
@@ -74,7 +76,7 @@ export class Orchestrator extends EventEmitter<ServerEvents> {
     if (typeof options.token !== 'string' || options.token.length === 0) throw new InvalidInputError('a token is required')
     checkTokenStrength(options.token)
     this.#host = options.host ?? '0.0.0.0'
-    this.#scheduler = new Scheduler(options.scheduler)
+    this.#scheduler = new Scheduler({ random: secureRandom, ...options.scheduler })
     this.#scheduler.reserveJobIds(options.journal?.lastJobId ?? 0)
     const log = (level: ServerEvents['log'][0], message: string) => this.emit('log', level, message)
     this.#intake = new JobIntake(options.potfile ?? null, log)
@@ -106,7 +108,7 @@ export class Orchestrator extends EventEmitter<ServerEvents> {
       carryOut: (effects) => this.#carryOut(effects),
       progressed: (jobId) => { const job = this.#handles.get(jobId); if (job) this.emit('job-progress', job) },
       refuse: (session, why, reason, logged) => this.#refuse(session, why, reason, logged)
-    })
+    }, options.verifyWork !== false)
   }
 
   get port (): number { return this.#listener.port }
@@ -123,11 +125,7 @@ export class Orchestrator extends EventEmitter<ServerEvents> {
   async start (): Promise<void> {
     // Once a second, after the event loop has read what is waiting (setImmediate): stalled workers
     // give their chunks back, and whoever is idle picks them up.
-    this.#ticker ??= setInterval(() => setImmediate(() => {
-      const effects = this.#scheduler.tick()
-      for (const e of effects) if (e.type === 'cancel') chunkEvent(this, 'requeued', this.#scheduler.jobs.get(e.jobId)?.algorithm)
-      this.#carryOut(effects)
-    }), SCHEDULER_TICK_MS)
+    this.#ticker ??= setInterval(() => setImmediate(() => this.#workerRole.tick()), SCHEDULER_TICK_MS)
     this.#ticker.unref()
     await this.#listener.start()
     if (this.#startLocalWorker) this.#localWorker ??= this.#startLocalWorker()
@@ -200,19 +198,19 @@ export class Orchestrator extends EventEmitter<ServerEvents> {
 
   #announce (effects: Effect[]): void {
     for (const effect of effects) {
-      if (effect.type === 'cancel') {
-        this.#links.cancel(effect.workerId, effect.jobId, effect.chunkId)
-        continue
-      }
+      if (this.#workerRole.announce(effect)) continue // for workers only
       // A job whose last result the disk has not taken yet stays open until it has.
       if (effect.type === 'ended' && !this.#stopping && this.#store.holdEnd(effect)) continue
       const job = this.#handles.get(effect.job.id)
-      if (effect.type === 'ended') this.#links.forget(effect.job.id)
+      if (effect.type === 'ended') {
+        this.#links.forget(effect.job.id)
+        this.#workerRole.verifier?.forget(effect.job.id)
+      }
       if (!job) continue
       if (effect.type === 'found') {
         job.reportFound(effect.result)
         this.emit('found', job, foundOf(effect.result, job.users))
-      } else if (effect.type === 'completed') {
+      } else if (effect.type === 'completed' || effect.type === 'reopened') {
         this.emit('job-progress', job)
       } else {
         job.reportEnd()

@@ -6,7 +6,7 @@ import { wordsOf } from '../shared/keyspace/keyspace.ts'
 import { MAX_OUTBOUND_BUFFER_BYTES, MAX_TARGETS_PER_MESSAGE } from '../shared/protocol/limits.ts'
 import type { ServerSession } from '../shared/protocol/session.ts'
 import type { WordlistFiles } from './intake.ts'
-import { isLive, type Chunk, type JobState, type WorkerState } from './scheduler/state.ts'
+import { carriesCanaries, isLive, type Canary, type Chunk, type JobState, type WorkerState } from './scheduler/state.ts'
 
 // TARGETS batches made and sent before the event loop gets a turn (about 0.1 s of work).
 const ANNOUNCE_BATCHES_PER_TURN = 32
@@ -19,12 +19,18 @@ export class WorkerLinks {
   readonly #peers = new Map<string, Peer>()
   readonly #files = new Map<string, WordlistFiles>()
   readonly #onUnreadable: (job: JobState, error: Error) => void
+  readonly #random: () => number
   #seq = 0
 
-  // `onUnreadable`: a wordlist could not be read for a chunk (the chunk is not sent).
-  constructor (onUnreadable: (job: JobState, error: Error) => void) {
+  // `onUnreadable`: a wordlist could not be read for a chunk (the chunk is not sent). `random`: where
+  // canaries go among a job's first targets.
+  constructor (onUnreadable: (job: JobState, error: Error) => void, random: () => number) {
     this.#onUnreadable = onUnreadable
+    this.#random = random
   }
+
+  // A wordlist job's files.
+  files (jobId: string): WordlistFiles | undefined { return this.#files.get(jobId) }
 
   add (session: ServerSession): Peer {
     const peer: Peer = { key: `p${++this.#seq}`, session, worker: null, knownJobs: new Map() }
@@ -48,6 +54,24 @@ export class WorkerLinks {
   solved (jobId: string, hash: Uint8Array, finder: WorkerState): void {
     for (const other of this.#peers.values()) {
       if (other.worker !== finder && other.knownJobs.has(jobId)) other.session.send({ type: 'solved', jobId, hash })
+    }
+  }
+
+  // New canaries go to every worker that knows the job and carries its canaries, as more targets;
+  // those that learn the job later get them among its targets (#announce).
+  canaries (job: JobState, canaries: Canary[]): void {
+    for (const peer of this.#peers.values()) {
+      if (!peer.worker || !peer.knownJobs.has(job.id) || !carriesCanaries(peer.worker, job)) continue
+      for (const canary of canaries) canary.sentTo.add(peer.key)
+      peer.session.send({ type: 'targets', jobId: job.id, targets: canaries.map((c) => c.target) })
+    }
+  }
+
+  // A canary whose check is over: these workers may stop seeking it, as for a target found elsewhere.
+  retired (job: JobState, canary: Canary, workerIds: string[]): void {
+    for (const id of workerIds) {
+      const peer = this.#peers.get(id)
+      if (peer?.knownJobs.has(job.id)) peer.session.send({ type: 'solved', jobId: job.id, hash: canary.target })
     }
   }
 
@@ -77,15 +101,22 @@ export class WorkerLinks {
     if (known !== undefined) return known
     // Taken from what is left as each batch goes: a target found meanwhile is not sent.
     const remaining = job.remaining.bytes()
-    const batch = () => {
+    const batch = (room = MAX_TARGETS_PER_MESSAGE) => {
       const targets: Uint8Array[] = []
       for (let next = remaining.next(); !next.done; next = remaining.next()) {
-        if (targets.push(next.value) === MAX_TARGETS_PER_MESSAGE) break
+        if (targets.push(next.value) === room) break
       }
       return targets
     }
+    // The live canaries go among the first batch's targets, each at a random place.
+    const canaries = peer.worker && carriesCanaries(peer.worker, job) ? [...job.canaries.values()] : []
+    const first = batch(MAX_TARGETS_PER_MESSAGE - canaries.length)
+    for (const canary of canaries) {
+      first.splice(Math.floor(this.#random() * (first.length + 1)), 0, canary.target)
+      canary.sentTo.add(peer.key)
+    }
     const rules = this.#files.get(job.id)?.rules
-    peer.session.send({ type: 'job', jobId: job.id, algorithm: job.algorithm, targets: batch(), keyspace: job.keyspace.spec, ...(rules ? { rules } : {}) })
+    peer.session.send({ type: 'job', jobId: job.id, algorithm: job.algorithm, targets: first, keyspace: job.keyspace.spec, ...(rules ? { rules } : {}) })
     let more = batch()
     if (more.length === 0) {
       peer.knownJobs.set(job.id, null)

@@ -83,6 +83,9 @@ export class Persistence extends EventEmitter<{ failed: [StoreError], recovered:
       } else if (journal && effect.type === 'completed') {
         const { job, offset, length } = effect
         this.#writes.write(() => journal.recordCompleted(job.id, offset, length))
+      } else if (journal && effect.type === 'reopened') {
+        const { job, offset, length } = effect
+        this.#writes.write(() => journal.recordReopened(job.id, offset, length))
       } else if (journal && effect.type === 'ended' && !stopping) {
         const { job } = effect
         this.#writes.write(() => journal.recordEnd(job.id, job.status as EndStatus))

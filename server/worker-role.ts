@@ -13,6 +13,7 @@ import type { ServerSession } from '../shared/protocol/session.ts'
 import { LEFT_POLITELY, type ChunkEvent, type RefusalReason, type ServerEvents } from './fleet.ts'
 import type { Peer, WorkerLinks } from './peers.ts'
 import type { Scheduler } from './scheduler/scheduler.ts'
+import { Verifier } from './verification.ts'
 import { describeBackend, workerSummary, type Effect, type WorkerState } from './scheduler/state.ts'
 
 // What the role needs of the server around it.
@@ -31,9 +32,18 @@ const FAILURE_LOG_INTERVAL_MS = 60_000
 export class WorkerRole {
   readonly #host: WorkerRoleHost
   readonly #failureLog = new Map<string, { loggedAt: number, unlogged: number }>() // by worker id
+  readonly verifier: Verifier | null // plants canaries before work goes out (null: verification off)
 
-  constructor (host: WorkerRoleHost) {
+  constructor (host: WorkerRoleHost, verifyWork: boolean) {
     this.#host = host
+    this.verifier = verifyWork ? new Verifier({ scheduler: host.scheduler, links: host.links, events: host.events }) : null
+  }
+
+  // Stalled workers give their chunks back, and whoever is idle picks them up.
+  tick (): void {
+    const effects = this.#host.scheduler.tick()
+    for (const e of effects) if (e.type === 'cancel') chunkEvent(this.#host.events, 'requeued', this.#host.scheduler.jobs.get(e.jobId)?.algorithm)
+    this.#host.carryOut(effects)
   }
 
   attach (session: ServerSession): void {
@@ -65,9 +75,18 @@ export class WorkerRole {
     })
   }
 
-  // Hands out whatever work there is to every worker that can take some.
+  // What the effect tells workers, if it concerns them alone: false for the rest.
+  announce (effect: Effect): effect is Extract<Effect, { type: 'cancel' | 'retired' | 'caught' }> {
+    if (effect.type === 'cancel') this.#host.links.cancel(effect.workerId, effect.jobId, effect.chunkId)
+    else if (effect.type === 'retired' || effect.type === 'caught') this.verifier?.announce(effect)
+    else return false
+    return true
+  }
+
+  // Hands out whatever work there is to every worker that can take some, canaries planted first.
   dispatch (): void {
     const { events, links, scheduler } = this.#host
+    this.verifier?.topUp()
     for (const peer of links.peers) {
       if (!peer.worker || peer.session.closed) continue
       for (const chunk of scheduler.assign(peer.worker.id)) {
@@ -156,6 +175,12 @@ export class WorkerRole {
     if (!job) throw new ProtocolError(`FOUND for job ${jobId}, which was never announced`)
     const expected = isTarget(job.algorithm, hash) ? scheduler.expects(jobId, hash) : 'not-a-target'
     if (expected === 'not-a-target') throw new FalseFoundError(jobId)
+    // A canary (server/verification.ts): noted for the check of the chunk that holds it, and nothing
+    // else: no result, no count, no word to the other workers.
+    if (expected === 'canary') {
+      if (!scheduler.canaryReported(jobId, worker.id, hash, plaintext)) throw new FalseFoundError(jobId)
+      return
+    }
     if (expected !== 'remaining') return void events.emit('log', 'debug', `worker ${worker.name}: FOUND for job ${jobId} ignored (${expected})`)
     if (!matches(job.algorithm, hash, plaintext)) throw new FalseFoundError(jobId)
     const key = formatTarget(job.algorithm, hash)

@@ -20,6 +20,11 @@ export type Algorithm = typeof ALGORITHMS[number]
 export const HASH_FUNCTIONS = ['md4', 'md5', 'sha1', 'sha256', 'sha512'] as const
 export type HashFunction = typeof HASH_FUNCTIONS[number]
 
+// With this few targets (of one salt) the kernels compare each candidate with them directly, and MD5's
+// and MD4's work back from them: the fastest path (worker/search/targets.ts). The server keeps work
+// verification's canaries within it (server/verification.ts).
+export const MAX_COMPARED_TARGETS = 4
+
 // How an algorithm's targets are written and what they hold.
 export type Kind = 'plain' | 'salted' | 'crypt'
 type Info = { hashcat: number, hash: HashFunction, digestBytes: number, kind: Kind, saltFirst?: boolean, article: string }

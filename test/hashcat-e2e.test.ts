@@ -6,7 +6,7 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { promisify } from 'node:util'
-import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { afterAll, beforeAll, beforeEach, describe, expect, it, onTestFailed } from 'vitest'
 import { Orchestrator } from '../server/index.ts'
 import { candidateAt, keyspaceFrom } from '../shared/keyspace/keyspace.ts'
 import { maskSpec } from '../shared/keyspace/spec.ts'
@@ -56,6 +56,8 @@ describe.skipIf(!HASHCAT)(`a mixed fleet with hashcat ${HASHCAT ?? '(skipped: ha
     await orch.start()
   }, 600_000)
   afterAll(() => orch.stop())
+  // The server's log says what the fleet did: shown when a test here fails.
+  beforeEach(() => { onTestFailed(() => { console.error(log.slice(-200).join('\n')) }) })
 
   it('shares a mask job and a range job, finds every planted target, counts exactly, and requeues a killed hashcat\'s chunk', async () => {
     const joined = new Promise<void>((resolve) => { let n = 0; orch.on('worker-joined', () => { if (++n === 3) resolve() }) })
@@ -68,7 +70,8 @@ describe.skipIf(!HASHCAT)(`a mixed fleet with hashcat ${HASHCAT ?? '(skipped: ha
     expect(log.some((l) => /worker hashcat joined .*hashcat v6\.\d+\.\d+ on /.test(l))).toBe(true)
 
     const random = seededRandom()
-    const spec = maskSpec('?1' + '?d'.repeat(8), ['01234'])
+    // Long enough (5e9 candidates) that hashcat is still running when it is killed.
+    const spec = maskSpec('?1' + '?d'.repeat(9), ['01234'])
     const mask = keyspaceFrom(spec)
     const planted = Array.from({ length: 4 }, () => Buffer.from(candidateAt(mask, BigInt(Math.floor(random() * Number(mask.size))))).toString())
     // One target outside the keyspace keeps the job going to its end, so its count is checked whole.
@@ -82,7 +85,7 @@ describe.skipIf(!HASHCAT)(`a mixed fleet with hashcat ${HASHCAT ?? '(skipped: ha
 
     const maskOutcome = await within(120_000, maskJob.done, 'the mask job')
     expect(maskOutcome.status).toBe('exhausted')
-    expect(maskJob.hashed).toBe(500_000_000n)
+    expect(maskJob.hashed).toBe(5_000_000_000n)
     expect(maskOutcome.found.map((f) => f.plaintext).sort()).toEqual([...planted].sort())
 
     const numbers = [99_999_999, 100_000_000, 250_000_000, 300_000_016].map(String)
@@ -92,5 +95,35 @@ describe.skipIf(!HASHCAT)(`a mixed fleet with hashcat ${HASHCAT ?? '(skipped: ha
     expect(rangeJob.hashed).toBe(300_000_017n - 99_999_999n)
     expect(rangeOutcome.found.map((f) => f.plaintext).sort()).toEqual([...numbers].sort())
     for (const name of ['hashcat', 'wasm']) expect(orch.workers.find((w) => w.name === name)!.speed, `${name} searched`).toBeGreaterThan(0)
+  }, 600_000)
+
+  it('catches a worker whose hashcat searches but never reports a crack, at its first chunk; others search the job exactly', async () => {
+    // A wrapper that hands hashcat a hash file of its own, as a broken device would behave: every run
+    // ends well, with the right count, and finds nothing.
+    const dir = mkdtempSync(join(tmpdir(), 'taskorch-wrapper-'))
+    const wrapper = join(dir, 'hashcat')
+    writeFileSync(join(dir, 'dummy.hashes'), hex('md5', 'in no keyspace') + '\n')
+    writeFileSync(wrapper, `#!/bin/bash
+args=()
+for a in "$@"; do case "$a" in *.hashes) args+=("${dir}/dummy.hashes");; *) args+=("$a");; esac; done
+exec hashcat "\${args[@]}"
+`, { mode: 0o755 })
+    const caught = new Promise<string>((resolve) => orch.once('worker-caught', (worker) => resolve(worker.name)))
+    try {
+      // Alone at first: its first chunk, a check, goes through hashcat.
+      const joined = new Promise<void>((resolve) => orch.once('worker-joined', () => resolve()))
+      startWorker(orch.port, 'wrapped', { TASKORCH_BACKEND: 'hashcat', TASKORCH_HASHCAT: wrapper })
+      await within(60_000, joined, 'the wrapped worker joining')
+      const job = orch.addTasks({ algorithm: 'md5', targets: ['123456789', 'not a digit'].map((p) => hex('md5', p)), keyspace: { type: 'mask', mask: '?d'.repeat(9) } })
+      expect(await within(300_000, caught, 'the wrapped worker caught')).toBe('wrapped')
+      expect(log.find((l) => /worker wrapped .* did not find the check candidate planted in it/.test(l))).toBeDefined()
+      startWorker(orch.port, 'wasm', { TASKORCH_BACKEND: 'wasm' })
+      const outcome = await within(300_000, job.done, 'the job')
+      expect(outcome.status).toBe('exhausted')
+      expect(job.hashed).toBe(1_000_000_000n)
+      expect(outcome.found.map((f) => f.plaintext)).toEqual(['123456789'])
+    } finally {
+      rmSync(dir, { recursive: true, force: true })
+    }
   }, 600_000)
 })

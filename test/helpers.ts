@@ -18,7 +18,7 @@ import { acceptSession, connectSession, type ServerSession, type SessionTimings,
 import { PREAMBLE_BYTES, PROTOCOL_VERSION, PUBLIC_KEY_BYTES } from '../shared/protocol/limits.ts'
 import { SOFTWARE_VERSION } from '../shared/version.ts'
 import { ReplayGuard } from '../shared/protocol/replay.ts'
-import type { ServerMessage } from '../shared/protocol/worker-protocol.ts'
+import type { Hello, ServerMessage } from '../shared/protocol/worker-protocol.ts'
 import type { TaskOrchError } from '../shared/errors.ts'
 
 export const TOKEN = 'test-token-0123456789abcdefghijklmnopqrstuv'
@@ -201,7 +201,7 @@ export type ScriptedWorker = {
 
 // A worker driven by the test over the real protocol on loopback: it says HELLO and does only what
 // the test tells it.
-export async function scriptedWorker (port: number, name = 'scripted', token = TOKEN): Promise<ScriptedWorker> {
+export async function scriptedWorker (port: number, name = 'scripted', token = TOKEN, hello: Partial<Hello> = {}): Promise<ScriptedWorker> {
   const socket = await rawConnect(port)
   // Heartbeats quick enough for tests, but patient with a server busy with another test's flood.
   const session = await connectTestSession(socket, token, { ...FAST_TIMINGS, heartbeatTimeoutMs: 5_000 })
@@ -213,7 +213,7 @@ export async function scriptedWorker (port: number, name = 'scripted', token = T
   })
   const closed = once(session, 'close')
   session.start()
-  session.send({ ...HELLO, name })
+  session.send({ ...HELLO, name, ...hello })
   const take: ScriptedWorker['take'] = async (type, where) => {
     for (;;) {
       const i = inbox.findIndex((m) => m.type === type && (!where || where(m as never)))

@@ -5,13 +5,16 @@ import { InvalidInputError } from '../shared/errors.ts'
 import { maskRunAt } from '../shared/keyspace/runs.ts'
 import { maskSpec, rangeSpec } from '../shared/keyspace/spec.ts'
 import { MAX_WASM_CHUNK_CANDIDATES } from '../shared/protocol/limits.ts'
+import { indexIn } from '../server/scheduler/canaries.ts'
 import { SCHEDULER_DEFAULTS } from '../server/scheduler/options.ts'
 import { Scheduler } from '../server/scheduler/scheduler.ts'
 import type { Chunk, Effect } from '../server/scheduler/state.ts'
+import type { Backend } from '../shared/protocol/worker-protocol.ts'
 
 const md5 = (text: string) => createHash('md5').update(text).digest()
 const hex = (text: string) => md5(text).toString('hex')
 const cancels = (effects: Effect[] | string) => (typeof effects === 'string' ? [] : effects.filter((e) => e.type === 'cancel'))
+const GPU: Backend = { kind: 'hashcat', version: 'v6.2.6', devices: [{ name: 'x', type: 'GPU' }] }
 const worker = (id: string, threads = 2) => ({ id, name: id, address: '127.0.0.1', cores: threads, threads })
 
 function clock () {
@@ -82,10 +85,21 @@ describe('scheduler', () => {
     fc.assert(fc.property(
       fc.constantFrom(maskSpec('?d?d?d?d?d?d', []), maskSpec('?l?d?d?d', [], { min: 1, max: 4 }), rangeSpec(7, 123_457)),
       fc.array(fc.tuple(fc.constantFrom('done', 'done', 'done', 'fail', 'lose', 'join', 'progress'), fc.nat(5)), { maxLength: 200 }),
-      (spec, steps) => {
+      fc.integer({ min: 1, max: 2 ** 30 }),
+      (spec, steps, seed) => {
         const time = clock()
-        const scheduler = new Scheduler({ now: time.now, assumedHashcatSpeed: 3_000, hashcatChunkSeconds: 10, hashcatMinChunkSeconds: 1, assumedSpeedPerThread: 1_000 })
+        let state = seed
+        const random = () => (state = (Math.imul(state, 48271) >>> 0) % 2147483647) / 2147483647
+        const scheduler = new Scheduler({ now: time.now, random, assumedHashcatSpeed: 3_000, hashcatChunkSeconds: 10, hashcatMinChunkSeconds: 1, assumedSpeedPerThread: 1_000 })
         const { job } = scheduler.addJob({ algorithm: 'md5', targets: [md5('never')], keyspace: spec })
+        // Canaries planted as server/verification.ts does, found by every (honest) worker whose chunk holds one.
+        const plant = () => {
+          const room = scheduler.canaryRoom(job.id)
+          for (let i = 0; room && i < room.count; i++) {
+            const at = indexIn(room.window, random)
+            scheduler.plantCanary(job.id, at, md5(`canary ${at}`), Buffer.from(String(at)))
+          }
+        }
         const completed: { offset: bigint, length: number }[] = []
         let seq = 0
         const join = () => {
@@ -94,7 +108,13 @@ describe('scheduler', () => {
           give(id)
         }
         const give = (id: string) => {
+          plant()
           for (const chunk of scheduler.assign(id)) {
+            expect(chunk.length).toBeGreaterThan(0)
+            for (const canary of job.canaries.values()) {
+              canary.sentTo.add(id)
+              if (canary.index >= chunk.offset && canary.index < chunk.offset + BigInt(chunk.length)) scheduler.canaryReported(job.id, id, canary.target, canary.plaintext)
+            }
             // A twin copies another's chunk; the hashcat worker runs a twin that is no run on WASM.
             if (scheduler.workers.get(id)!.backend?.kind === 'hashcat' && !chunk.twin) expect(maskRunAt(job.keyspace, chunk.offset, BigInt(chunk.length))).not.toBeNull()
             else expect(chunk.length).toBeLessThanOrEqual(MAX_WASM_CHUNK_CANDIDATES)
@@ -146,7 +166,7 @@ describe('scheduler', () => {
     const time = clock()
     const scheduler = new Scheduler({ now: time.now })
     const { job } = scheduler.addJob({ algorithm: 'md5', targets: [md5('never')], keyspace: maskSpec('?d'.repeat(12), []) })
-    scheduler.addWorker({ ...worker('gpu'), backend: { kind: 'hashcat', version: 'v6.2.6', devices: [{ name: 'x', type: 'GPU' }] } })
+    scheduler.addWorker({ ...worker('gpu'), backend: GPU }).verified = 1 // it passed a check: its chunks are unbounded
     const [first, second, third] = scheduler.assign('gpu')
     expect(third).toBeUndefined()
     // 60 s at the assumed 100 M/s is 6e9: 6 blocks of 1e9 from 0, then the 4 left under the first digit.
@@ -168,7 +188,7 @@ describe('scheduler', () => {
   it('gives a hashcat worker the long digit counts of a range first, leaving the short ones', () => {
     const scheduler = new Scheduler()
     const { job } = scheduler.addJob({ algorithm: 'md5', targets: [md5('never')], keyspace: rangeSpec(0, 10n ** 10n) })
-    scheduler.addWorker({ ...worker('gpu'), backend: { kind: 'hashcat', version: 'v6.2.6', devices: [{ name: 'x', type: 'GPU' }] } })
+    scheduler.addWorker({ ...worker('gpu'), backend: GPU }).verified = 1
     const [first] = scheduler.assign('gpu')
     expect([first.offset, first.length]).toEqual([1_000_000_000n, 6e9]) // ten digits, first digit 1-6
     expect(job.unassigned[0]).toEqual({ offset: 0n, end: 1_000_000_000n })
@@ -354,6 +374,125 @@ describe('scheduler', () => {
     expect(scheduler.assign('fresh')[0].offset).toBe(0n)
     // Its late DONE counts nothing.
     expect(scheduler.done('hung', held[0].id, held[0].length)).toBe('unknown')
+  })
+
+  it('takes the chunks back from a worker that repeats an unchanged count, and gives an unverified hashcat worker no chunk a WASM worker cannot copy', () => {
+    const time = clock()
+    const scheduler = new Scheduler({ now: time.now })
+    const { job } = scheduler.addJob({ algorithm: 'md5', targets: [md5('x')], keyspace: maskSpec('?l'.repeat(8), []) })
+    scheduler.addWorker({ ...worker('liar'), backend: GPU })
+    const held = scheduler.assign('liar')
+    expect(held.every((c) => c.length <= MAX_WASM_CHUNK_CANDIDATES)).toBe(true)
+    // "Still starting" every half second, for ever: within hashcat's start-up grace its chunks may be
+    // copied by an idle worker once it has not advanced for stallMs...
+    for (let ms = 0; ms < SCHEDULER_DEFAULTS.stallMs; ms += 500) {
+      time.advance(500)
+      for (const chunk of held) scheduler.progress('liar', chunk.id, 0)
+    }
+    scheduler.addWorker(worker('honest'))
+    expect(scheduler.assign('honest').filter((c) => c.twin).map((c) => c.offset)).toContain(held[0].offset)
+    // ...and after the grace they go back to the job, whatever the reports say.
+    for (let ms = SCHEDULER_DEFAULTS.stallMs; ms < SCHEDULER_DEFAULTS.hashcatStartupMs; ms += 500) {
+      time.advance(500)
+      for (const chunk of held) scheduler.progress('liar', chunk.id, 0)
+      for (const chunk of scheduler.workers.get('honest')!.chunks.values()) scheduler.progress('honest', chunk.id, chunk.hashed + 1)
+      if (ms + 500 < SCHEDULER_DEFAULTS.hashcatStartupMs) expect(scheduler.tick()).toEqual([])
+    }
+    time.advance(1)
+    expect(scheduler.tick().filter((e) => e.type === 'cancel' && e.workerId === 'liar')).toHaveLength(held.length)
+    expect(job.active.size).toBeGreaterThan(0) // the honest worker's copies run on
+  })
+
+  it('believes no speed beyond what a worker\'s threads could make', () => {
+    const time = clock()
+    const scheduler = new Scheduler({ now: time.now })
+    scheduler.addJob({ algorithm: 'md5', targets: [md5('x')], keyspace: maskSpec('?a'.repeat(8), []) })
+    scheduler.addWorker(worker('instant', 1))
+    for (let round = 0; round < 20; round++) {
+      time.advance(10)
+      for (const chunk of scheduler.assign('instant')) scheduler.done('instant', chunk.id, chunk.length) // "done" at once
+    }
+    const [next] = scheduler.assign('instant')
+    expect(next.length).toBeLessThanOrEqual(SCHEDULER_DEFAULTS.maxSpeedPerThread * SCHEDULER_DEFAULTS.targetChunkSeconds)
+  })
+})
+
+describe('work verification', () => {
+  // A job whose canary sits at `at`, planted as server/verification.ts would.
+  function planted (at: bigint, size = 10n ** 9n) {
+    const time = clock()
+    const scheduler = new Scheduler({ now: time.now, random: () => 0.5 })
+    const { job } = scheduler.addJob({ algorithm: 'md5', targets: [md5('real')], keyspace: rangeSpec(0, size) })
+    const room = scheduler.canaryRoom(job.id)!
+    expect(room.count).toBe(3) // one target: three canaries keep the kernels' direct comparison
+    const canary = scheduler.plantCanary(job.id, at, md5(String(at)), Buffer.from(String(at)))!
+    return { time, scheduler, job, canary }
+  }
+
+  it('cuts a new worker\'s first chunk around a canary, and counts it once the worker reports the canary', () => {
+    const { scheduler, job, canary } = planted(50_000_000n)
+    scheduler.addWorker(worker('honest'))
+    const [first] = scheduler.assign('honest')
+    canary.sentTo.add('honest') // as the links do when the job is announced
+    expect(first.offset <= canary.index && canary.index < first.offset + BigInt(first.length)).toBe(true)
+    expect(scheduler.expects(job.id, canary.target)).toBe('canary')
+    expect(scheduler.canaryReported(job.id, 'honest', canary.target, Buffer.from('wrong'))).toBe(false)
+    expect(scheduler.canaryReported(job.id, 'honest', canary.target, canary.plaintext)).toBe(true)
+    const effects = scheduler.done('honest', first.id, first.length) as Effect[]
+    expect(effects.map((e) => e.type)).toEqual(['completed', 'retired'])
+    expect(scheduler.workers.get('honest')!.verified).toBe(1)
+    expect(job.hashed).toBe(BigInt(first.length))
+    expect(scheduler.expects(job.id, canary.target)).toBe('duplicate') // a late report of it is no lie
+    expect(job.canaries.size).toBe(0) // nothing in results, counts or found
+    expect(job.found).toEqual([])
+  })
+
+  it('catches a worker that reports DONE without searching: quarantined, its chunks back, every range it completed searched again', () => {
+    const { scheduler, job, canary } = planted(900_000_000n)
+    scheduler.addWorker(worker('liar'))
+    // It completes two chunks before the one holding the canary (no check was due: pretend it passed one).
+    const liar = scheduler.workers.get('liar')!
+    liar.verified = 1
+    const early = scheduler.assign('liar')
+    for (const chunk of early.slice(0, 2)) scheduler.done('liar', chunk.id, chunk.length)
+    const searched = early.slice(0, 2).reduce((n, c) => n + BigInt(c.length), 0n)
+    expect(job.hashed).toBe(searched)
+    liar.sinceCheck = SCHEDULER_DEFAULTS.canaryCheckEvery // a check is due
+    const steered = scheduler.assign('liar').find((c) => c.offset <= canary.index && canary.index < c.offset + BigInt(c.length))!
+    canary.sentTo.add('liar')
+    const effects = scheduler.done('liar', steered.id, steered.length) as Effect[]
+    expect(effects[0]).toMatchObject({ type: 'caught', worker: liar, job, canary, chunkId: steered.id })
+    // Its two chunks were adjacent: one range goes back.
+    expect(effects.filter((e) => e.type === 'reopened').map((e) => e.type === 'reopened' && [e.offset, e.length])).toEqual([[0n, searched]])
+    expect(job.hashed).toBe(0n)
+    expect(liar.quarantined).toBe(true)
+    expect(liar.chunks.size).toBe(0)
+    expect(scheduler.assign('liar')).toEqual([])
+    // An honest worker now searches everything, the canary's chunk included, and the job is exhausted
+    // with every index counted once.
+    scheduler.addWorker(worker('honest'))
+    let ended = false
+    for (let round = 0; round < 10_000 && !ended; round++) {
+      for (const chunk of scheduler.assign('honest')) {
+        if (chunk.offset <= canary.index && canary.index < chunk.offset + BigInt(chunk.length)) {
+          canary.sentTo.add('honest')
+          scheduler.canaryReported(job.id, 'honest', canary.target, canary.plaintext)
+        }
+        const done = scheduler.done('honest', chunk.id, chunk.length) as Effect[]
+        ended ||= done.some((e) => e.type === 'ended')
+      }
+    }
+    expect(job.status).toBe('exhausted')
+    expect(job.hashed).toBe(job.keyspace.size)
+  })
+
+  it('does not check a chunk against a canary its worker never had', () => {
+    const { scheduler, job, canary } = planted(10n)
+    scheduler.addWorker(worker('w'))
+    const [first] = scheduler.assign('w')
+    expect(first.offset).toBe(0n)
+    expect((scheduler.done('w', first.id, first.length) as Effect[]).map((e) => e.type)).toEqual(['completed', 'retired'])
+    expect(job.canaries.has(canary.key)).toBe(false)
   })
 })
 

@@ -44,7 +44,8 @@ async function server (io: FileIO) {
   const dir = tempDir('taskorch-faults-')
   const potfile = await Potfile.open(join(dir, 'pot'), { io })
   const session = await Journal.open(join(dir, 'session'), false, io)
-  const orch = new Orchestrator({ token: TOKEN, host: '127.0.0.1', port: 0, potfile, journal: { journal: session.journal, lastJobId: 0 }, storeRetryMs: 20 })
+  // Its scripted workers answer DONE without searching: work verification would rightly catch them.
+  const orch = new Orchestrator({ token: TOKEN, host: '127.0.0.1', port: 0, potfile, journal: { journal: session.journal, lastJobId: 0 }, storeRetryMs: 20, verifyWork: false })
   await orch.start()
   cleanup.push(() => { potfile.close(); session.journal.close() })
   cleanup.push(() => orch.stop())

@@ -1,5 +1,7 @@
 // Every knob of the scheduler, with its default, in one typed object. Tests and the library may
 // override any of them; nothing else in the scheduler is a magic number.
+import { MIN_HASHCAT_RUN } from '../../shared/hashcat.ts'
+
 export type SchedulerOptions = {
   // A chunk should take about this long at its worker's measured speed.
   targetChunkSeconds: number
@@ -35,6 +37,16 @@ export type SchedulerOptions = {
   // spin on the same chunk.
   failedBackoffMs: number
   failedBackoffMaxMs: number
+  // Work verification (docs/verification.md): a worker's chunk is cut around a canary when it has
+  // passed no check yet, and again after this many chunks without one.
+  canaryCheckEvery: number
+  // Until a hashcat worker has passed a check its chunks hold at most this many candidates, and it has this long to show its first progress (hashcat compiling its
+  // kernels) before its chunks go to others; after that, stallMs, as for any worker.
+  unverifiedHashcatChunk: number
+  hashcatStartupMs: number
+  // A measured speed above this per thread (WASM) or per device (hashcat) is not believed.
+  maxSpeedPerThread: number
+  maxSpeedPerDevice: number
 }
 
 export const SCHEDULER_DEFAULTS: Readonly<SchedulerOptions> = {
@@ -51,7 +63,15 @@ export const SCHEDULER_DEFAULTS: Readonly<SchedulerOptions> = {
   failedBackoffMs: 1_000,
   failedBackoffMaxMs: 60_000,
   hashcatMaxChunkSeconds: 900,
-  assumedHashcatSpeed: 100_000_000
+  assumedHashcatSpeed: 100_000_000,
+  canaryCheckEvery: 4,
+  // The least that goes to hashcat at all: an unverified worker that stalls holds seconds of a WASM
+  // worker's work, and its first check runs on hashcat, not on its WASM kernels.
+  unverifiedHashcatChunk: 2 * MIN_HASHCAT_RUN,
+  hashcatStartupMs: 120_000,
+  // Our MD5 kernel makes 67 M/s a thread; hashcat on the fastest GPU about 165 G/s.
+  maxSpeedPerThread: 1_000_000_000,
+  maxSpeedPerDevice: 1_000_000_000_000
 }
 
 // A job of ten million MD5 targets peaks at about 370 MB on the server (packed: server/targets.ts)

@@ -56,3 +56,9 @@ export function takeRange (ranges: Range[], index: number, offset: bigint, end: 
   const pieces = [{ offset: range.offset, end: offset }, { offset: end, end: range.end }].filter((r) => r.end > r.offset)
   ranges.splice(index, 1, ...pieces)
 }
+
+// A sorted disjoint list without [range.offset, range.end).
+export function subtractRange (ranges: Range[], range: Range): Range[] {
+  return ranges.flatMap((r) => [{ offset: r.offset, end: r.end < range.offset ? r.end : range.offset }, { offset: r.offset > range.end ? r.offset : range.end, end: r.end }])
+    .filter((r) => r.end > r.offset)
+}

@@ -3,15 +3,18 @@
 // lost) and carries out the effects each transition returns, persisting before it announces.
 // Chunks are index ranges, never lists; every index is counted exactly once when its chunk completes.
 import { InvalidInputError } from '../../shared/errors.ts'
-import { hashcatRefusal, hashcatRunAt } from '../../shared/hashcat.ts'
-import { keyspaceFrom } from '../../shared/keyspace/keyspace.ts'
+import { MIN_HASHCAT_RUN, hashcatRefusal, hashcatRunAt } from '../../shared/hashcat.ts'
+import { keyspaceFrom, segmentAt } from '../../shared/keyspace/keyspace.ts'
+import { alignedStart } from '../../shared/keyspace/runs.ts'
 import { MAX_WASM_CHUNK_CANDIDATES } from '../../shared/protocol/limits.ts'
 import { RateMeter } from '../rate.ts'
 import { SCHEDULER_DEFAULTS, type SchedulerOptions } from './options.ts'
 import { complement, insertRange, mergeRanges, rangesSize, takeRange, type Range } from './ranges.ts'
 import { chunkSize, hashcatChunkSize, runStarts, speedKeyOf } from './sizing.ts'
 import { Remaining, TargetList } from '../targets.ts'
-import { inFlight, isHashcat, isLive, type Chunk, type Effect, type EndStatus, type FoundResult, type JobSpec, type JobState, type WorkerInfo, type WorkerState } from './state.ts'
+import { toHex } from '../../shared/algorithms.ts'
+import { canaryRoom, steeredCut, unassignedRangeOf, type CanaryRoom } from './canaries.ts'
+import { carriesCanaries, inFlight, isHashcat, isLive, type Canary, type Chunk, type Effect, type EndStatus, type FoundResult, type JobSpec, type JobState, type WorkerInfo, type WorkerState } from './state.ts'
 
 // A new worker loads its threads and kernels before its first report; on a busy machine that is slow.
 const NEW_WORKER_STALL_FACTOR = 3
@@ -25,13 +28,16 @@ export class Scheduler {
   readonly workers = new Map<string, WorkerState>()
   readonly options: Readonly<SchedulerOptions>
   readonly #now: () => number
+  readonly #random: () => number
   #lastJobId = 0
   #runnable: JobState[] | null = null // running jobs in dispatch order, until a job or its status changes
 
-  constructor (options: Partial<SchedulerOptions> & { now?: () => number } = {}) {
-    const { now, ...knobs } = options
+  // `random`: where in a steered chunk its canary falls (secret in production: crypto, by default).
+  constructor (options: Partial<SchedulerOptions> & { now?: () => number, random?: () => number } = {}) {
+    const { now, random, ...knobs } = options
     this.options = { ...SCHEDULER_DEFAULTS, ...knobs }
     this.#now = now ?? Date.now
+    this.#random = random ?? Math.random
   }
 
   // New jobs take ids above this (a session journal knows ids of jobs that ended before a restore).
@@ -67,7 +73,7 @@ export class Scheduler {
       id, seq: this.#lastJobId, algorithm: spec.algorithm, targets, remaining, keyspace, priority,
       status: 'running', found: [], hashed, unassigned: complement(done, keyspace.size), active: new Map(),
       createdAt: this.#now(), endedAt: null, nextChunk: 0, restoredHashed: hashed, capLength: spec.capLength ?? null,
-      hashcat: hashcatRefusal(spec.algorithm, keyspace.spec) === null
+      hashcat: hashcatRefusal(spec.algorithm, keyspace.spec) === null, canaries: new Map(), canaryKeys: new Set(), doneBy: new Map(), lastChunkLength: 0
     }
     this.jobs.set(id, job)
     this.#runnable = null
@@ -84,7 +90,10 @@ export class Scheduler {
 
   addWorker (info: WorkerInfo): WorkerState {
     const now = this.#now()
-    const state: WorkerState = { ...info, meter: new RateMeter(), speeds: new Map(), chunks: new Map(), connectedAt: now, lastReportAt: now, hashed: 0, failures: 0, idleUntil: 0 }
+    const state: WorkerState = {
+      ...info, meter: new RateMeter(), speeds: new Map(), chunks: new Map(), connectedAt: now, lastReportAt: now, advancedAt: now, hashed: 0, failures: 0, idleUntil: 0,
+      verified: 0, sinceCheck: 0, quarantined: false
+    }
     this.workers.set(info.id, state)
     return state
   }
@@ -119,10 +128,10 @@ export class Scheduler {
   // Chunks to send to this worker now, so it holds one running plus `chunksAheadPerWorker` queued.
   assign (workerId: string): Chunk[] {
     const worker = this.workers.get(workerId)
-    if (!worker) return []
+    if (!worker || worker.quarantined) return []
     const assigned: Chunk[] = []
     const now = this.#now()
-    if (worker.chunks.size === 0) worker.lastReportAt = now // an idle worker owes no report
+    if (worker.chunks.size === 0) worker.lastReportAt = worker.advancedAt = now // an idle worker owes no report
     if (now < worker.idleUntil) return assigned
     // A hashcat worker runs two chunks at once, each long: more would only hold work others could take.
     const ahead = isHashcat(worker) ? 1 : this.options.chunksAheadPerWorker
@@ -152,15 +161,15 @@ export class Scheduler {
       }
       const range = job.unassigned[0]
       if (!range) continue
-      const speedKey = speedKeyOf(job, range.offset)
+      const canary = this.#dueCanary(worker, job)
+      const speedKey = speedKeyOf(job, canary?.index ?? range.offset)
       const size = this.chunkSize(worker, rangesSize(job.unassigned), speedKey)
-      const available = range.end - range.offset
-      let length = available < BigInt(size) ? Number(available) : size
-      if (job.capLength) length = Math.min(length, job.capLength(range.offset))
-      const chunk = this.#newChunk(job, range.offset, length, speedKey, now)
-      range.offset += BigInt(length)
-      if (range.offset === range.end) job.unassigned.shift()
-      return chunk
+      const cut = canary ? steeredCut(job, canary.index, size, this.#random) : { index: 0, offset: range.offset, length: size }
+      const available = job.unassigned[cut.index].end - cut.offset
+      let length = available < BigInt(cut.length) ? Number(available) : cut.length
+      if (job.capLength) length = Math.min(length, job.capLength(cut.offset))
+      takeRange(job.unassigned, cut.index, cut.offset, cut.offset + BigInt(length))
+      return this.#newChunk(job, cut.offset, length, speedKeyOf(job, cut.offset), now)
     }
     for (const job of runnable) {
       const twin = this.#speculationFor(worker, job, now, false)
@@ -177,10 +186,27 @@ export class Scheduler {
     if (!first) return null
     const speedKey = speedKeyOf(job, first.offset)
     const speed = this.#speedOf(worker, speedKey)
-    const size = BigInt(hashcatChunkSize(this.options, speed, this.#fleetSpeed(speedKey), rangesSize(job.unassigned)))
+    let size = BigInt(hashcatChunkSize(this.options, speed, this.#fleetSpeed(speedKey), rangesSize(job.unassigned)))
     // Near a job's end, finishing together matters more than hashcat's speed: no chunk beyond size.
-    const tail = Number(size) < speed * this.options.hashcatChunkSeconds
+    // A worker not yet verified gets no chunk an idle WASM worker could not copy.
+    const unverified = worker.verified === 0 && size > BigInt(this.options.unverifiedHashcatChunk)
+    if (unverified) size = BigInt(this.options.unverifiedHashcatChunk)
+    const tail = unverified || Number(size) < speed * this.options.hashcatChunkSeconds
     const cap = tail ? size : BigInt(Math.round(Math.min(Number.MAX_SAFE_INTEGER, speed * this.options.hashcatMaxChunkSeconds)))
+    const canary = this.#dueCanary(worker, job)
+    if (canary) { // the longest aligned run that holds the canary, up to size
+      const which = unassignedRangeOf(job, canary.index)
+      const { offset, end } = job.unassigned[which]
+      const segmentStart = segmentAt(job.keyspace, canary.index).start
+      const floor = offset > segmentStart ? offset : segmentStart
+      for (let most = size; most >= BigInt(MIN_HASHCAT_RUN); most /= 4n) { // shorter ones run on WASM
+        const start = alignedStart(job.keyspace, canary.index - most + 1n > floor ? canary.index - most + 1n : floor, most)
+        const length = start <= canary.index ? hashcatRunAt(job.keyspace, start, end, most, most) : 0n
+        if (length === 0n || start + length <= canary.index) continue
+        takeRange(job.unassigned, which, start, start + length)
+        return this.#newChunk(job, start, Number(length), speedKeyOf(job, start), now)
+      }
+    }
     let best = { index: -1, offset: 0n, length: 0n }
     for (let index = 0; index < Math.min(job.unassigned.length, RUN_RANGES_SEARCHED); index++) {
       const { offset, end } = job.unassigned[index]
@@ -196,6 +222,7 @@ export class Scheduler {
   }
 
   #newChunk (job: JobState, offset: bigint, length: number, speedKey: string, now: number): Chunk {
+    job.lastChunkLength = length
     return { id: `${job.id}.${job.nextChunk++}`, job, offset, length, workerId: null, hashed: 0, speedKey, assignedAt: now, startedAt: null, twin: null }
   }
 
@@ -225,9 +252,12 @@ export class Scheduler {
     return twin
   }
 
-  // Its holder has gone silent, or it has run far longer than its holder's measured speed says it should.
+  // Its holder has gone silent or stopped advancing (a worker yet to advance at all gets silentMs: a
+  // copy of its first chunks costs others little, a stall there costs the job), or it has run far
+  // longer than its holder's measured speed says it should.
   #isOverdue (holder: WorkerState, chunk: Chunk, now: number): boolean {
-    if (now - holder.lastReportAt >= this.options.silentMs) return true
+    const patience = holder.hashed === 0 ? this.options.silentMs : this.options.stallMs
+    if (now - holder.lastReportAt >= this.options.silentMs || now - holder.advancedAt >= patience) return true
     if (chunk.startedAt === null) return false
     const expected = chunk.length * 1000 / this.#speedOf(holder, chunk.speedKey)
     return now - chunk.startedAt > this.options.overdueFactor * expected + this.options.stallMs
@@ -249,10 +279,12 @@ export class Scheduler {
     return this.#runnable
   }
 
-  // Measured at this algorithm and candidate length, or a modest guess until then.
+  // Measured at this algorithm and candidate length, or a modest guess until then; never more than
+  // its threads or devices could make (a worker that reports DONE at once must not earn huge chunks).
   #speedOf (worker: WorkerState, speedKey: string): number {
     const speed = worker.speeds.get(speedKey)?.meter.speed ?? 0
-    return speed > 0 ? speed : isHashcat(worker) ? this.options.assumedHashcatSpeed : this.options.assumedSpeedPerThread
+    const plausible = isHashcat(worker) ? (worker.backend?.kind === 'hashcat' ? worker.backend.devices.length : 1) * this.options.maxSpeedPerDevice : worker.threads * this.options.maxSpeedPerThread
+    return Math.min(plausible, speed > 0 ? speed : isHashcat(worker) ? this.options.assumedHashcatSpeed : this.options.assumedSpeedPerThread)
   }
 
   chunkSize (worker: WorkerState, left: bigint, speedKey: string): number {
@@ -265,15 +297,17 @@ export class Scheduler {
     return total
   }
 
-  // Workers that hold chunks and have said nothing for stallMs give them back (they stay connected:
-  // a paused machine that resumes is just idle, its late reports ignored). Called about once a second.
+  // Workers that hold chunks and whose counts have not risen for stallMs give them back, to be cut
+  // anew for whoever takes them (they stay connected: a paused machine that resumes is just idle, its
+  // late reports ignored). A report that repeats its count keeps nothing. Called about once a second.
   tick (): Effect[] {
     const now = this.#now()
     const effects: Effect[] = []
     for (const worker of this.workers.values()) {
-      // A worker that has never reported may still be starting its threads: it gets longer.
-      const limit = worker.hashed === 0 ? NEW_WORKER_STALL_FACTOR * this.options.stallMs : this.options.stallMs
-      if (worker.chunks.size === 0 || now - worker.lastReportAt < limit) continue
+      // A worker that has never advanced may still be starting its threads, or hashcat compiling.
+      const limit = worker.hashed > 0 ? this.options.stallMs
+        : Math.max(NEW_WORKER_STALL_FACTOR * this.options.stallMs, isHashcat(worker) ? this.options.hashcatStartupMs : 0)
+      if (worker.chunks.size === 0 || now - worker.advancedAt < limit) continue
       for (const chunk of [...worker.chunks.values()]) {
         this.#takeBack(worker, chunk)
         effects.push({ type: 'cancel', workerId: worker.id, jobId: chunk.job.id, chunkId: chunk.id })
@@ -283,7 +317,7 @@ export class Scheduler {
   }
 
   // Returns false when the report changes nothing or does not belong to this worker. An unchanged
-  // count still says the worker is alive (hashcat starting up).
+  // count says the worker is alive (hashcat starting up), not that it advances.
   progress (workerId: string, chunkId: string, hashed: number): boolean {
     const worker = this.workers.get(workerId)
     const chunk = worker?.chunks.get(chunkId)
@@ -299,18 +333,38 @@ export class Scheduler {
   }
 
   // A DONE counts only when its count equals the chunk's length; anything else is a lie or a bug.
+  // A chunk that held a canary sent to its worker counts only if the worker reported it; if not, the
+  // worker is caught (#distrust).
   done (workerId: string, chunkId: string, hashed: number): Effect[] | 'unknown' | 'miscounted' {
     const worker = this.workers.get(workerId)
     const chunk = worker?.chunks.get(chunkId)
     if (!worker || !chunk) return 'unknown'
     if (hashed !== chunk.length) return 'miscounted'
+    const job = chunk.job
+    const end = chunk.offset + BigInt(chunk.length)
+    const held = [...job.canaries.values()].filter((c) => c.index >= chunk.offset && c.index < end && c.sentTo.has(workerId))
+    const missed = held.find((c) => !c.reportedBy.has(workerId))
+    if (missed) return this.#distrust(worker, job, missed, chunkId)
     this.#measure(worker, chunk, hashed - chunk.hashed)
     worker.failures = 0
     worker.chunks.delete(chunkId)
-    const job = chunk.job
     job.active.delete(chunkId)
     job.hashed += BigInt(chunk.length)
     const effects: Effect[] = [{ type: 'completed', job, offset: chunk.offset, length: chunk.length }]
+    if (held.length > 0) {
+      worker.verified++
+      worker.sinceCheck = 0
+    } else {
+      worker.sinceCheck++
+    }
+    insertRange(mapGet(job.doneBy, workerId), { offset: chunk.offset, end })
+    // Every canary in the range has had its check (or was not this worker's to find): retired.
+    for (const canary of job.canaries.values()) {
+      if (canary.index < chunk.offset || canary.index >= end) continue
+      job.canaries.delete(canary.key)
+      effects.push({ type: 'retired', job, canary, workerIds: [...canary.sentTo] })
+    }
+    effects.push(...this.#withdraw(job))
     const twin = chunk.twin
     if (twin) { // first DONE wins: the copy still running is cancelled, and counts nothing
       twin.twin = null
@@ -332,7 +386,7 @@ export class Scheduler {
     const chunk = worker?.chunks.get(chunkId)
     if (!worker || !chunk) return 'unknown'
     const now = this.#now()
-    worker.lastReportAt = now
+    worker.lastReportAt = worker.advancedAt = now
     worker.failures++
     worker.idleUntil = now + Math.min(this.options.failedBackoffMaxMs, this.options.failedBackoffMs * 2 ** (worker.failures - 1))
     return this.#takeBack(worker, chunk)
@@ -340,7 +394,7 @@ export class Scheduler {
 
   #measure (worker: WorkerState, chunk: Chunk, delta: number): void {
     const now = this.#now()
-    worker.lastReportAt = now
+    worker.lastReportAt = worker.advancedAt = now
     worker.hashed += delta
     worker.meter.update(worker.hashed, now)
     let speed = worker.speeds.get(chunk.speedKey)
@@ -353,11 +407,14 @@ export class Scheduler {
   // target counts; anything else changes nothing and says why.
   // What a claimed find would be, looked up before anyone spends a hash on verifying it: still to be
   // found ('remaining'), found already, no target of the job, or for a job that is gone or over.
-  expects (jobId: string, target: Uint8Array): 'remaining' | 'unknown' | 'ended' | 'duplicate' | 'not-a-target' {
+  expects (jobId: string, target: Uint8Array): 'remaining' | 'canary' | 'unknown' | 'ended' | 'duplicate' | 'not-a-target' {
     const job = this.jobs.get(jobId)
     if (!job) return 'unknown'
     const i = job.targets.indexOf(target)
-    if (i < 0) return 'not-a-target'
+    if (i < 0) {
+      const key = toHex(target)
+      return job.canaries.has(key) ? 'canary' : job.canaryKeys.has(key) ? 'duplicate' : 'not-a-target'
+    }
     if (!job.remaining.hasIndex(i)) return 'duplicate'
     return isLive(job) ? 'remaining' : 'ended'
   }
@@ -372,6 +429,83 @@ export class Scheduler {
     job.found.push(result)
     const effects: Effect[] = [{ type: 'found', job, result }]
     if (job.remaining.size === 0) effects.push(...this.#end(job, 'found'))
+    else effects.push(...this.#withdraw(job))
+    return effects
+  }
+
+  // The canaries each worker that no longer carries them (carriesCanaries) may drop.
+  #withdraw (job: JobState): Effect[] {
+    const effects: Effect[] = []
+    for (const canary of job.canaries.values()) {
+      for (const workerId of canary.sentTo) {
+        const worker = this.workers.get(workerId)
+        if (!worker || carriesCanaries(worker, job)) continue
+        canary.sentTo.delete(workerId)
+        effects.push({ type: 'retired', job, canary, workerIds: [workerId] })
+      }
+    }
+    return effects
+  }
+
+  // Work verification (server/verification.ts plants, docs/verification.md says why): how many
+  // canaries a live job wants now, and among which unassigned indices.
+  canaryRoom (jobId: string): CanaryRoom | null {
+    const job = this.jobs.get(jobId)
+    if (!job || !isLive(job)) return null
+    return canaryRoom(job, this.options.assumedSpeedPerThread * this.options.targetChunkSeconds)
+  }
+
+  // A canary at an index still unassigned, whose target is no target of the job nor another canary.
+  plantCanary (jobId: string, index: bigint, target: Uint8Array, plaintext: Uint8Array): Canary | null {
+    const job = this.jobs.get(jobId)
+    const key = toHex(target)
+    if (!job || !isLive(job) || unassignedRangeOf(job, index) < 0 || job.targets.indexOf(target) >= 0 || job.canaryKeys.has(key)) return null
+    for (const other of job.canaries.values()) if (other.index === index) return null
+    const canary: Canary = { index, target, key, plaintext, reportedBy: new Set(), sentTo: new Set() }
+    job.canaries.set(key, canary)
+    job.canaryKeys.add(key)
+    return canary
+  }
+
+  // A worker reports a live canary (expects() said 'canary'): true when its plaintext is the canary's.
+  canaryReported (jobId: string, workerId: string, target: Uint8Array, plaintext: Uint8Array): boolean {
+    const canary = this.jobs.get(jobId)?.canaries.get(toHex(target))
+    if (!canary) return true // retired meanwhile
+    if (!Buffer.from(plaintext).equals(canary.plaintext)) return false
+    canary.reportedBy.add(workerId)
+    return true
+  }
+
+  // The canary a worker's next chunk of this job should hold: none while it is checked often enough.
+  #dueCanary (worker: WorkerState, job: JobState): Canary | null {
+    if (!carriesCanaries(worker, job) || (worker.verified > 0 && worker.sinceCheck < this.options.canaryCheckEvery)) return null
+    let due: Canary | null = null
+    for (const canary of job.canaries.values()) {
+      if ((!due || canary.index < due.index) && unassignedRangeOf(job, canary.index) >= 0) due = canary
+    }
+    return due
+  }
+
+  // A chunk held a canary its worker had and did not report: the worker skips work, or its device
+  // computes wrong. It gets no more work while connected, the chunks it holds go back, and every
+  // range it completed this run, in any live job, is searched again (its DONEs count for nothing).
+  #distrust (worker: WorkerState, job: JobState, canary: Canary, chunkId: string): Effect[] {
+    worker.quarantined = true
+    const effects: Effect[] = [{ type: 'caught', worker, job, canary, chunkId }]
+    for (const chunk of [...worker.chunks.values()]) {
+      this.#takeBack(worker, chunk)
+      effects.push({ type: 'cancel', workerId: worker.id, jobId: chunk.job.id, chunkId: chunk.id })
+    }
+    for (const other of this.jobs.values()) {
+      const ranges = other.doneBy.get(worker.id) ?? []
+      other.doneBy.delete(worker.id)
+      if (!isLive(other)) continue
+      for (const range of ranges) {
+        other.hashed -= range.end - range.offset
+        insertRange(other.unassigned, range)
+        effects.push({ type: 'reopened', job: other, offset: range.offset, length: range.end - range.offset })
+      }
+    }
     return effects
   }
 
@@ -426,10 +560,18 @@ export class Scheduler {
     }
     job.active.clear()
     job.unassigned = []
+    job.canaries.clear()
+    job.doneBy.clear()
     job.status = status
     job.endedAt = this.#now()
     this.#runnable = null
     effects.push({ type: 'ended', job })
     return effects
   }
+}
+
+function mapGet<K, V> (map: Map<K, V[]>, key: K): V[] {
+  let list = map.get(key)
+  if (!list) map.set(key, list = [])
+  return list
 }

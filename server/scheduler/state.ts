@@ -60,7 +60,21 @@ export type JobState = {
   restoredHashed: bigint // searched in an earlier run of a restored session, counted in `hashed`
   capLength: ((offset: bigint) => number) | null
   hashcat: boolean // hashcat workers may search its mask runs (shared/hashcat.ts)
+  // Work verification (docs/verification.md): the canaries planted in its unassigned indices and in
+  // chunks not yet done, by target key (hex); and the ranges each worker completed this run, handed
+  // out again if that worker is caught.
+  canaries: Map<string, Canary>
+  canaryKeys: Set<string> // every canary it ever had: a late report of a retired one is no lie
+  doneBy: Map<string, Range[]>
+  lastChunkLength: number // the length of the chunk cut last, to size the canaries' window
 }
+
+// A candidate at a secret index whose target the workers seek beside the job's own, never told apart:
+// a worker that reports a chunk holding it DONE without having reported it did not search it.
+// `reportedBy`: the workers that reported it (a candidate can sit at more than one index of a
+// wordlist: a worker that found it earlier drops it, and still counts as having found it); `sentTo`:
+// the workers it went to (a chunk is checked only for the canaries its worker had).
+export type Canary = { index: bigint, target: Uint8Array, key: string, plaintext: Uint8Array, reportedBy: Set<string>, sentTo: Set<string> }
 
 // software: the worker's release as it reported it, for display only. backend: what runs its chunks
 // (absent: the WASM kernels).
@@ -72,9 +86,13 @@ export type WorkerState = WorkerInfo & {
   chunks: Map<string, Chunk> // in the order they were assigned (the first is the one running)
   connectedAt: number
   lastReportAt: number // its last PROGRESS or DONE, or when it was last given work while idle
+  advancedAt: number // when a count of its last rose (or a chunk ended), or it was last given work while idle
   hashed: number // everything this worker reported
   failures: number // chunks reported FAILED since its last DONE
   idleUntil: number // no work before this (backing off after a FAILED)
+  verified: number // chunks of it that held a canary it reported
+  sinceCheck: number // chunks it completed since its last canary check (or since it joined)
+  quarantined: boolean // caught skipping work: it gets none while connected
 }
 
 // A worker as the library and the UI see it: no chunks, no meter, just figures.
@@ -82,11 +100,13 @@ export type WorkerSummary = WorkerInfo & {
   connectedAt: number
   speed: number // candidates per second, from its reports
   inFlight: number // chunks it holds
+  verified: number // its chunks that passed a canary check (docs/verification.md)
+  quarantined: boolean // caught skipping work: it gets none
 }
 
 export function workerSummary (worker: WorkerState): WorkerSummary {
-  const { id, name, address, cores, threads, software, backend, connectedAt } = worker
-  return { id, name, address, cores, threads, software, backend, connectedAt, speed: worker.meter.speed, inFlight: worker.chunks.size }
+  const { id, name, address, cores, threads, software, backend, connectedAt, verified, quarantined } = worker
+  return { id, name, address, cores, threads, software, backend, connectedAt, speed: worker.meter.speed, inFlight: worker.chunks.size, verified, quarantined }
 }
 
 export function isHashcat (worker: WorkerInfo): boolean {
@@ -106,6 +126,11 @@ export type Effect =
   | { type: 'found', job: JobState, result: FoundResult }
   | { type: 'ended', job: JobState }
   | { type: 'cancel', workerId: string, jobId: string, chunkId: string }
+  // Verification: a canary's check is over (workers may drop it); a worker was caught, and the
+  // ranges it had completed are searched again (persisted: a restore must not trust them either).
+  | { type: 'retired', job: JobState, canary: Canary, workerIds: string[] }
+  | { type: 'caught', worker: WorkerState, job: JobState, canary: Canary, chunkId: string }
+  | { type: 'reopened', job: JobState, offset: bigint, length: bigint }
 
 // Candidates reported searched on the chunks still out (a chunk and its twin count once).
 export function inFlight (job: JobState): number {
@@ -115,6 +140,13 @@ export function inFlight (job: JobState): number {
     else if (chunk.id < chunk.twin.id) total += Math.max(chunk.hashed, chunk.twin.hashed)
   }
   return total
+}
+
+// Whether a worker is sent a job's canaries: always, but a hashcat worker on a job with one target
+// left only until it has passed a check, since a second hash costs hashcat its single-hash kernels
+// (MD5 on a 2-core CPU: 386 M/s with one hash, 155 M/s with four).
+export function carriesCanaries (worker: WorkerState, job: JobState): boolean {
+  return !(isHashcat(worker) && job.remaining.size === 1 && worker.verified > 0)
 }
 
 export function isLive (job: JobState): boolean {

@@ -18,7 +18,7 @@ import { MAX_CANDIDATE_BYTES, type KeyspaceSpec } from '../../shared/keyspace/sp
 import { validateKeyspace } from '../../shared/protocol/fields.ts'
 import type { WordlistSource } from '../inputs/wordlist.ts'
 import { MAX_PRIORITY } from '../job-description.ts'
-import { mergeRanges, type Range } from '../scheduler/ranges.ts'
+import { mergeRanges, subtractRange, type Range } from '../scheduler/ranges.ts'
 import type { EndStatus, FoundResult, JobState } from '../scheduler/state.ts'
 import { AppendFile, openFailure, refuseLink, syncDirectory, writeWhole, type FileIO } from './append-file.ts'
 
@@ -39,9 +39,11 @@ type JobRecord = { t: 'job', id: string, algorithm: Algorithm, keyspace: Keyspac
 type TargetsRecord = { t: 'targets', job: string, targets: string[] }
 type UsersRecord = { t: 'users', job: string, users: [string, string][] } // [target's text, user]
 type DoneRecord = { t: 'done', job: string, offset: string, length: string }
+// A range a worker reported done and work verification then caught it skipping: not done after all.
+type ReopenedRecord = { t: 'reopened', job: string, offset: string, length: string }
 type FoundRecord = { t: 'found', job: string, hash: string, plaintext: string } // plaintext in hex
 type EndRecord = { t: 'end', job: string, status: EndStatus }
-type JournalRecord = SessionRecord | JobRecord | TargetsRecord | UsersRecord | DoneRecord | FoundRecord | EndRecord
+type JournalRecord = SessionRecord | JobRecord | TargetsRecord | UsersRecord | DoneRecord | ReopenedRecord | FoundRecord | EndRecord
 
 // A job as the journal knows it.
 export type JournaledJob = {
@@ -108,6 +110,10 @@ export class Journal {
 
   recordCompleted (jobId: string, offset: bigint, length: number | bigint): void {
     this.#file.append(line({ t: 'done', job: jobId, offset: offset.toString(), length: length.toString() }))
+  }
+
+  recordReopened (jobId: string, offset: bigint, length: bigint): void {
+    this.#file.append(line({ t: 'reopened', job: jobId, offset: offset.toString(), length: length.toString() }))
   }
 
   recordFound (jobId: string, result: FoundResult): void {
@@ -316,12 +322,14 @@ function apply (jobs: Map<string, Building>, record: JournalRecord, warnings: st
   }
   if (job.userPairs !== job.userCount) throw new Error(`job ${job.id} is missing ${job.userCount - job.userPairs} of its users`)
   switch (record.t) {
-    case 'done': {
-      if (!DECIMAL.test(String(record.offset)) || !DECIMAL.test(String(record.length)) || record.length === '0') throw new Error('malformed done record')
+    case 'done':
+    case 'reopened': {
+      if (!DECIMAL.test(String(record.offset)) || !DECIMAL.test(String(record.length)) || record.length === '0') throw new Error(`malformed ${record.t} record`)
       const offset = BigInt(record.offset)
       const end = offset + BigInt(record.length)
       if (end > job.size) throw new Error(`range ${offset}-${end} is outside job ${job.id}'s keyspace of ${job.size}`)
-      job.ranges.push({ offset, end })
+      if (record.t === 'done') job.ranges.push({ offset, end })
+      else job.ranges = subtractRange(mergeRanges(job.ranges), { offset, end })
       return
     }
     case 'found': {

@@ -1,9 +1,9 @@
 // How a search groups a job's targets by salt (one pass covers a group), packs them to share between
 // threads, and turns a segment of plaintexts into one of messages.
-import { ALGORITHM_INFO, targetParts, toHex, type Algorithm, type HashFunction } from '../../shared/algorithms.ts'
+import { ALGORITHM_INFO, MAX_COMPARED_TARGETS, targetParts, toHex, type Algorithm, type HashFunction } from '../../shared/algorithms.ts'
 import type { Segment } from '../../shared/keyspace/keyspace.ts'
 import { ZERO, hashOf } from '../../shared/hashing/modes.ts'
-import { MAX_COMPARED_TARGETS, firstKey, digestKey, targetSet, targetSetOfKeys, type PackedTargets, type TargetSet } from './targets.ts'
+import { firstKey, digestKey, targetSet, targetSetOfKeys, type PackedTargets, type TargetSet } from './targets.ts'
 
 // The targets that share a salt (and for sha512crypt, rounds): one search pass covers them all.
 // `set` holds their key words; `find` gives the whole target whose digest this is, if any.

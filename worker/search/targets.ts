@@ -3,7 +3,7 @@
 // candidates with one read; a larger one on its high bits rejects most of the rest; then the key word
 // is looked up exactly in a sorted table. Only a candidate passing all three is hashed again in full
 // by the search driver, which compares the whole digest (its salt group's `find`).
-import type { HashFunction } from '../../shared/algorithms.ts'
+import { MAX_COMPARED_TARGETS, type HashFunction } from '../../shared/algorithms.ts'
 import { HASH_SHAPES, sha256EarlyKey, sha512EarlyKey } from '../../shared/hashing/scalar.ts'
 
 // A job's targets as the worker's threads share them, packed once: target i is
@@ -26,9 +26,6 @@ export type TargetSet = {
   // targets directly may work back from them (MD5's and MD4's reversal, wasm/reversal.ts).
   digests: readonly Uint8Array[] | null
 }
-
-// With this few targets a kernel compares them directly, not through the bitmaps.
-export const MAX_COMPARED_TARGETS = 4
 
 // Both bitmaps have eight bits a target. The small one stops at 1 MiB: up to 100,000 targets it
 // stays in a core's L2 (128 KiB). A million in 128 KiB would set most bits and send 63% of

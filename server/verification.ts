@@ -1,0 +1,127 @@
+// Work verification (docs/verification.md): the server plants canaries, candidates at secret random
+// indices of a job's unassigned work, whose targets every worker seeks beside the job's own without
+// telling them apart. A worker that reports a chunk holding one DONE without having found it did not
+// search it (the scheduler catches it: server/scheduler/scheduler.ts). This room draws the indices,
+// makes the candidates and their targets, and hands them to the scheduler and the links.
+import { randomInt } from 'node:crypto'
+import { ALGORITHM_INFO, targetParts } from '../shared/algorithms.ts'
+import { decodeHexForm, isHexForm } from '../shared/hex-form.ts'
+import { digestOf } from '../shared/hashing/modes.ts'
+import { candidateAt } from '../shared/keyspace/keyspace.ts'
+import { wordVariant } from '../shared/keyspace/word-variant.ts'
+import { RULE_BUFFER_BYTES, parseRules, type RuleSet } from '../shared/rules/rules.ts'
+import type { EventEmitter } from 'node:events'
+import type { ServerEvents } from './fleet.ts'
+import type { WordlistFiles } from './intake.ts'
+import type { WorkerLinks } from './peers.ts'
+import { indexIn } from './scheduler/canaries.ts'
+import type { Scheduler } from './scheduler/scheduler.ts'
+import { workerSummary, type Canary, type Effect, type JobState } from './scheduler/state.ts'
+
+// Indices drawn per canary before giving up for now (a rule that rejects most words, a keyspace
+// whose unassigned part is all taken).
+const DRAWS_PER_CANARY = 8
+// A target's salt is borrowed from one of the first this-many targets left (a canary of a salted or
+// crypt mode shares a real target's salt, so it costs no search pass of its own).
+const SALT_SOURCES = 64
+
+// Uniform in [0, 1), from the operating system's generator: a worker must not predict where canaries are.
+export function secureRandom (): number {
+  return randomInt(2 ** 48 - 1) / 2 ** 48
+}
+
+export type VerifierHost = { scheduler: Scheduler, links: WorkerLinks, events: EventEmitter<ServerEvents> }
+
+export class Verifier {
+  readonly #host: VerifierHost
+  readonly #random: () => number
+  readonly #reading = new Set<string>() // wordlist jobs whose canaries' words are being read
+  readonly #rules = new Map<string, RuleSet[] | null>() // parsed once per wordlist job
+
+  constructor (host: VerifierHost, random = secureRandom) {
+    this.#host = host
+    this.#random = random
+  }
+
+  // Plants what each live job wants; a wordlist job's words are read first, so its canaries come a
+  // moment later.
+  topUp (): void {
+    const { scheduler } = this.#host
+    for (const job of scheduler.jobs.values()) {
+      if (this.#reading.has(job.id)) continue
+      const room = scheduler.canaryRoom(job.id)
+      if (!room) continue
+      const indices = Array.from({ length: room.count * DRAWS_PER_CANARY }, () => indexIn(room.window, this.#random))
+      const files = this.#host.links.files(job.id)
+      if (job.keyspace.spec.type !== 'wordlist') {
+        this.#plant(job, room.count, indices.map((index) => ({ index, candidate: candidateAt(job.keyspace, index) })))
+        continue
+      }
+      if (!files) continue
+      this.#reading.add(job.id)
+      this.#wordCandidates(job, files, indices).then((candidates) => this.#plant(job, room.count, candidates), (error: Error) => {
+        this.#host.events.emit('log', 'warn', `job ${job.id}: no canaries for now: ${error.message}`)
+      }).finally(() => this.#reading.delete(job.id))
+    }
+  }
+
+  forget (jobId: string): void {
+    this.#rules.delete(jobId)
+  }
+
+  // A canary's check is over, or a worker was caught.
+  announce (effect: Extract<Effect, { type: 'retired' | 'caught' }>): void {
+    if (effect.type === 'retired') return this.#host.links.retired(effect.job, effect.canary, effect.workerIds)
+    const { worker, job, chunkId } = effect
+    this.#host.events.emit('log', 'error', `worker ${worker.name} (${worker.address}) reported chunk ${chunkId} of job ${job.id} searched, but did not find the check ` +
+      'candidate planted in it: it skips work or computes wrong. It gets no more work while connected, and every range it completed is searched again')
+    this.#host.events.emit('worker-caught', workerSummary(worker), job.id)
+  }
+
+  #plant (job: JobState, count: number, candidates: { index: bigint, candidate: Uint8Array | null }[]): void {
+    const planted: Canary[] = []
+    for (const { index, candidate } of candidates) {
+      if (planted.length === count) break
+      if (!candidate) continue
+      const canary = this.#host.scheduler.plantCanary(job.id, index, this.#targetOf(job, candidate), candidate)
+      if (canary) planted.push(canary)
+    }
+    if (planted.length > 0) this.#host.links.canaries(job, planted)
+  }
+
+  // The candidate's digest, with the salt (and rounds) of one of the job's targets left.
+  #targetOf (job: JobState, candidate: Uint8Array): Uint8Array {
+    if (ALGORITHM_INFO[job.algorithm].kind === 'plain') return digestOf(job.algorithm, candidate)
+    const pick = Math.floor(this.#random() * Math.min(job.remaining.size, SALT_SOURCES))
+    const left = job.remaining.bytes()
+    let source = left.next().value as Uint8Array
+    for (let i = 0; i < pick; i++) source = left.next().value as Uint8Array
+    const { salt, rounds } = targetParts(job.algorithm, source)
+    const target = source.slice()
+    target.set(digestOf(job.algorithm, candidate, salt, rounds), 0)
+    return target
+  }
+
+  // Each index's candidate, from its word as a worker is sent it (null where a rule rejects the word).
+  async #wordCandidates (job: JobState, files: WordlistFiles, indices: bigint[]): Promise<{ index: bigint, candidate: Uint8Array | null }[]> {
+    const { keyspace } = job
+    const spec = keyspace.spec
+    if (spec.type !== 'wordlist') throw new Error('not a wordlist job')
+    let rules = this.#rules.get(job.id)
+    if (rules === undefined) {
+      rules = spec.rules && files.rules ? spec.rules.map((file, i) => parseRules(files.rules![i], file.name)) : null
+      this.#rules.set(job.id, rules)
+    }
+    const out: { index: bigint, candidate: Uint8Array | null }[] = []
+    const buf = new Uint8Array(RULE_BUFFER_BYTES)
+    const decoded = new Uint8Array(RULE_BUFFER_BYTES)
+    for (const index of indices) {
+      const read = await files.list.read(index / keyspace.perWord, 1)
+      const hex = isHexForm(read)
+      const word = hex ? decoded.subarray(0, decodeHexForm(read, 0, read.length, decoded)) : read
+      const n = wordVariant(keyspace, rules, word, 0, word.length, index % keyspace.perWord, buf)
+      out.push({ index, candidate: n < 0 ? null : buf.slice(0, n) })
+    }
+    return out
+  }
+}

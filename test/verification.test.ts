@@ -1,0 +1,98 @@
+// Work verification end to end, in one process: a server, an honest worker on the WASM kernels, and
+// scripted workers that lie. "Exhausted" must mean searched.
+import { afterEach, describe, expect, it } from 'vitest'
+import { join } from 'node:path'
+import { Orchestrator } from '../server/index.ts'
+import { SCHEDULER_DEFAULTS } from '../server/scheduler/options.ts'
+import { Journal, replayJournal } from '../server/store/journal.ts'
+import { WorkerClient } from '../worker/client.ts'
+import type { TaskMessage } from '../shared/protocol/worker-protocol.ts'
+import { TOKEN, eventually, hex, journalRecords, scriptedWorker, tempDir, within, WAIT_MS } from './helpers.ts'
+
+const cleanup: (() => unknown)[] = []
+afterEach(async () => { for (const step of cleanup.splice(0).reverse()) await step() })
+
+async function server (scheduler = {}) {
+  const path = join(tempDir('taskorch-verify-'), 'session')
+  const { journal } = await Journal.open(path, false)
+  const orch = new Orchestrator({ token: TOKEN, host: '127.0.0.1', port: 0, journal: { journal, lastJobId: 0 }, scheduler })
+  await orch.start()
+  cleanup.push(() => journal.close())
+  cleanup.push(() => orch.stop())
+  const log: string[] = []
+  orch.on('log', (_, line) => log.push(line))
+  const caught: string[] = []
+  orch.on('worker-caught', (worker, jobId) => caught.push(`${worker.name}:${jobId}`))
+  return { orch, path, log, caught }
+}
+
+function honestWorker (port: number) {
+  const client = new WorkerClient({ host: '127.0.0.1', port, token: TOKEN, name: 'honest', cores: 1, threads: 1, reconnectInitialMs: 20 })
+  void client.start()
+  cleanup.push(() => client.stop())
+}
+
+describe('work verification', () => {
+  it('catches a worker that answers DONE without searching: named, its ranges searched again, the target found, every index counted once', async () => {
+    const { orch, path, log, caught } = await server()
+    const size = 30_000_000n
+    // One target at the very start (the liar's ranges hold it unless its canary chunk does), one absent.
+    const job = orch.addTasks({ algorithm: 'md5', targets: [hex('md5', '0'), hex('md5', 'absent')], keyspace: { type: 'range', start: 0, end: size } })
+    const liar = await scriptedWorker(orch.port, 'liar')
+    const tasks: TaskMessage[] = []
+    for (let i = 0; i < 3; i++) tasks.push(await liar.take('task'))
+    // Its first chunk is cut around a canary (it has passed no check): it answers that one last, so
+    // the two before it count, for now.
+    for (const task of tasks.reverse()) liar.session.send({ type: 'done', chunkId: task.chunkId, hashed: task.length })
+    await eventually(() => caught.length > 0, WAIT_MS, 'the liar caught')
+    expect(caught).toEqual([`liar:${job.id}`])
+    expect(log.find((l) => /worker liar .* did not find the check candidate planted in it/.test(l))).toBeDefined()
+    honestWorker(orch.port)
+    const outcome = await within(WAIT_MS * 4, job.done, 'the job')
+    expect(outcome.status).toBe('exhausted')
+    expect(outcome.found.map((f) => f.plaintext)).toEqual(['0'])
+    expect(outcome.hashed).toBe(size)
+    // The journal took back exactly what the liar had completed before it was caught (the DONEs
+    // recorded before the first reopened range: the honest worker joined after), and the honest
+    // worker searched it; replayed, the job's ranges tile the keyspace once.
+    const records = journalRecords(path)
+    const firstReopened = records.findIndex((r) => r.t === 'reopened')
+    const sum = (list: Record<string, string>[], t: string) => list.filter((r) => r.t === t).reduce((n, r) => n + BigInt(r.length), 0n)
+    const liarCounted = sum(records.slice(0, firstReopened < 0 ? records.length : firstReopened), 'done')
+    expect(sum(records, 'reopened')).toBe(firstReopened < 0 ? 0n : liarCounted)
+    expect(liarCounted).toBeLessThanOrEqual(BigInt(tasks[0].length + tasks[1].length))
+    const replay = await replayJournal(path)
+    expect(replay.jobs[0].completed).toEqual([{ offset: 0n, end: size }])
+    // Canaries are no results: nothing but the target was found or counted.
+    expect(records.filter((r) => r.t === 'found').map((r) => r.hash)).toEqual([hex('md5', '0')])
+  })
+
+  it('takes the chunks of a "hashcat" worker whose count never rises, so the job ends about when the honest worker alone would end it', async () => {
+    const { orch } = await server()
+    const size = 26n ** 6n
+    const job = orch.addTasks({ algorithm: 'md5', targets: [hex('md5', 'zzzzzy'), hex('md5', 'not in it')], keyspace: { type: 'mask', mask: '?l'.repeat(6) } })
+    const stuck = await scriptedWorker(orch.port, 'stuck', TOKEN, { backend: { kind: 'hashcat', version: 'v6.2.6', devices: [{ name: 'GPU', type: 'GPU' }] } })
+    const held: TaskMessage[] = [await stuck.take('task')]
+    // "Still starting" every half second, for ever, on everything it holds.
+    const heartbeat = setInterval(() => {
+      for (const task of held) stuck.session.send({ type: 'progress', chunkId: task.chunkId, hashed: 0 })
+    }, 500)
+    cleanup.push(() => clearInterval(heartbeat))
+    // An unverified hashcat worker gets no big chunk: its stall costs a WASM worker seconds to copy.
+    expect(held[0].length).toBeLessThanOrEqual(SCHEDULER_DEFAULTS.unverifiedHashcatChunk)
+    honestWorker(orch.port)
+    const outcome = await within(WAIT_MS * 4, job.done, 'the job')
+    expect(outcome).toMatchObject({ status: 'exhausted', hashed: size })
+    expect(outcome.found.map((f) => f.plaintext)).toEqual(['zzzzzy'])
+  })
+
+  it('leaves an honest worker alone, and costs it no extra candidates', async () => {
+    const { orch, log, caught } = await server()
+    const job = orch.addTasks({ algorithm: 'md5', targets: [hex('md5', 'absent')], keyspace: { type: 'mask', mask: '?l?l?l?l?l' } })
+    honestWorker(orch.port)
+    const outcome = await within(WAIT_MS * 4, job.done, 'the job')
+    expect(outcome).toMatchObject({ status: 'exhausted', found: [], hashed: 26n ** 5n })
+    expect(caught).toEqual([])
+    expect(log.filter((l) => /check candidate/.test(l))).toEqual([])
+  })
+})
