@@ -46,10 +46,15 @@ describe.skipIf(!HASHCAT)(`a mixed fleet with hashcat ${HASHCAT ?? '(skipped: ha
     // idle, minutes when busy) and caches it: do that here, with time to spare, so the test's own
     // deadlines measure the fleet, not the compiler.
     const dir = mkdtempSync(join(tmpdir(), 'taskorch-hashcat-warm-'))
-    writeFileSync(join(dir, 'h'), hex('md5', 'not in the mask') + '\n')
-    await execFileAsync('hashcat', [...COMMON_ARGS, '--session', `taskorch-warm-${process.pid}`, '-m', '0', '-a', '3', '-O', join(dir, 'h'), '?d?d?d'], { cwd: dir })
-      .catch((error: { code?: number }) => { if (error.code !== 1) throw error }) // 1: exhausted
-      .finally(() => rmSync(dir, { recursive: true, force: true }))
+    // One hash and two: hashcat has a single-hash kernel and a multi-hash one (work verification's
+    // canaries make most runs multi-hash).
+    writeFileSync(join(dir, 'h1'), hex('md5', 'not in the mask') + '\n')
+    writeFileSync(join(dir, 'h2'), hex('md5', 'not in the mask') + '\n' + hex('md5', 'nor this') + '\n')
+    for (const file of ['h1', 'h2']) {
+      await execFileAsync('hashcat', [...COMMON_ARGS, '--session', `taskorch-warm-${process.pid}-${file}`, '-m', '0', '-a', '3', '-O', join(dir, file), '?d?d?d'], { cwd: dir })
+        .catch((error: { code?: number }) => { if (error.code !== 1) throw error }) // 1: exhausted
+    }
+    rmSync(dir, { recursive: true, force: true })
     // Short hashcat chunks, so both workers get a share of small jobs and hashcat starts several times.
     orch = new Orchestrator({ host: '127.0.0.1', port: 0, token: TOKEN, scheduler: { hashcatChunkSeconds: 3, hashcatMinChunkSeconds: 1, assumedHashcatSpeed: 50_000_000 } })
     orch.on('log', (_, line) => log.push(line))

@@ -252,12 +252,11 @@ export class Scheduler {
     return twin
   }
 
-  // Its holder has gone silent or stopped advancing (a worker yet to advance at all gets silentMs: a
-  // copy of its first chunks costs others little, a stall there costs the job), or it has run far
-  // longer than its holder's measured speed says it should.
+  // Its holder has gone silent or stopped advancing, or it has run far longer than its holder's
+  // measured speed says it should. (Not sooner: a copy that finishes first cancels the holder's, and
+  // a hashcat worker starting up must get to advance once.)
   #isOverdue (holder: WorkerState, chunk: Chunk, now: number): boolean {
-    const patience = holder.hashed === 0 ? this.options.silentMs : this.options.stallMs
-    if (now - holder.lastReportAt >= this.options.silentMs || now - holder.advancedAt >= patience) return true
+    if (now - holder.lastReportAt >= this.options.silentMs || now - holder.advancedAt >= this.options.stallMs) return true
     if (chunk.startedAt === null) return false
     const expected = chunk.length * 1000 / this.#speedOf(holder, chunk.speedKey)
     return now - chunk.startedAt > this.options.overdueFactor * expected + this.options.stallMs
