@@ -75,8 +75,8 @@ describe.skipIf(!HASHCAT)(`a mixed fleet with hashcat ${HASHCAT ?? '(skipped: ha
     expect(log.some((l) => /worker hashcat joined .*hashcat v6\.\d+\.\d+ on /.test(l))).toBe(true)
 
     const random = seededRandom()
-    // Long enough (5e9 candidates) that hashcat is still running when it is killed.
-    const spec = maskSpec('?1' + '?d'.repeat(9), ['01234'])
+    // Long enough (1e9 candidates) that hashcat is still running when it is killed.
+    const spec = maskSpec('?1' + '?d'.repeat(8), ['0123456789'])
     const mask = keyspaceFrom(spec)
     const planted = Array.from({ length: 4 }, () => Buffer.from(candidateAt(mask, BigInt(Math.floor(random() * Number(mask.size))))).toString())
     // One target outside the keyspace keeps the job going to its end, so its count is checked whole.
@@ -90,7 +90,7 @@ describe.skipIf(!HASHCAT)(`a mixed fleet with hashcat ${HASHCAT ?? '(skipped: ha
 
     const maskOutcome = await within(120_000, maskJob.done, 'the mask job')
     expect(maskOutcome.status).toBe('exhausted')
-    expect(maskJob.hashed).toBe(5_000_000_000n)
+    expect(maskJob.hashed).toBe(1_000_000_000n)
     expect(maskOutcome.found.map((f) => f.plaintext).sort()).toEqual([...planted].sort())
 
     const numbers = [99_999_999, 100_000_000, 250_000_000, 300_000_016].map(String)
