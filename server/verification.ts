@@ -21,6 +21,10 @@ import { workerSummary, type Canary, type Effect, type JobState } from './schedu
 // Indices drawn per canary before giving up for now (a rule that rejects most words, a keyspace
 // whose unassigned part is all taken).
 const DRAWS_PER_CANARY = 8
+// A job where a round of draws planted fewer canaries than it wanted (its candidates are its own
+// targets, its rules reject most words) is not drawn for again this soon: a round hashes candidates,
+// and dispatch comes with every report.
+const REDRAW_AFTER_MS = 1_000
 // A target's salt is borrowed from one of the first this-many targets left (a canary of a salted or
 // crypt mode shares a real target's salt, so it costs no search pass of its own).
 const SALT_SOURCES = 64
@@ -37,6 +41,7 @@ export class Verifier {
   readonly #random: () => number
   readonly #reading = new Set<string>() // wordlist jobs whose canaries' words are being read
   readonly #rules = new Map<string, RuleSet[] | null>() // parsed once per wordlist job
+  readonly #resting = new Map<string, number>() // job id -> when it may be drawn for again
 
   constructor (host: VerifierHost, random = secureRandom) {
     this.#host = host
@@ -48,7 +53,7 @@ export class Verifier {
   topUp (): void {
     const { scheduler } = this.#host
     for (const job of scheduler.jobs.values()) {
-      if (this.#reading.has(job.id)) continue
+      if (this.#reading.has(job.id) || (this.#resting.get(job.id) ?? 0) > Date.now()) continue
       const room = scheduler.canaryRoom(job.id)
       if (!room) continue
       const indices = Array.from({ length: room.count * DRAWS_PER_CANARY }, () => indexIn(room.window, this.#random))
@@ -67,6 +72,7 @@ export class Verifier {
 
   forget (jobId: string): void {
     this.#rules.delete(jobId)
+    this.#resting.delete(jobId)
   }
 
   // A canary's check is over, or a worker was caught.
@@ -86,6 +92,7 @@ export class Verifier {
       const canary = this.#host.scheduler.plantCanary(job.id, index, this.#targetOf(job, candidate), candidate)
       if (canary) planted.push(canary)
     }
+    if (planted.length < count) this.#resting.set(job.id, Date.now() + REDRAW_AFTER_MS)
     if (planted.length > 0) this.#host.links.canaries(job, planted)
   }
 
