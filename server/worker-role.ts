@@ -178,7 +178,7 @@ export class WorkerRole {
     // A canary (server/verification.ts): noted for the check of the chunk that holds it, and nothing
     // else: no result, no count, no word to the other workers.
     if (expected === 'canary') {
-      if (!scheduler.canaryReported(jobId, worker.id, hash, plaintext)) throw new FalseFoundError(jobId)
+      if (!scheduler.canaryReported(jobId, worker.id, hash, plaintext, () => matches(job.algorithm, hash, plaintext))) throw new FalseFoundError(jobId)
       return
     }
     if (expected !== 'remaining') return void events.emit('log', 'debug', `worker ${worker.name}: FOUND for job ${jobId} ignored (${expected})`)

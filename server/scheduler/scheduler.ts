@@ -202,7 +202,7 @@ export class Scheduler {
       for (let most = size; most >= BigInt(MIN_HASHCAT_RUN); most /= 4n) { // shorter ones run on WASM
         const start = alignedStart(job.keyspace, canary.index - most + 1n > floor ? canary.index - most + 1n : floor, most)
         const length = start <= canary.index ? hashcatRunAt(job.keyspace, start, end, most, most) : 0n
-        if (length === 0n || start + length <= canary.index) continue
+        if (length < BigInt(MIN_HASHCAT_RUN) || start + length <= canary.index) continue
         takeRange(job.unassigned, which, start, start + length)
         return this.#newChunk(job, start, Number(length), speedKeyOf(job, start), now)
       }
@@ -350,7 +350,8 @@ export class Scheduler {
     job.active.delete(chunkId)
     job.hashed += BigInt(chunk.length)
     const effects: Effect[] = [{ type: 'completed', job, offset: chunk.offset, length: chunk.length }]
-    if (held.length > 0) {
+    // A hashcat worker runs a short chunk on its WASM kernels: passing there says nothing of hashcat.
+    if (held.length > 0 && (!isHashcat(worker) || chunk.length >= MIN_HASHCAT_RUN)) {
       worker.verified++
       worker.sinceCheck = 0
     } else {
@@ -361,7 +362,8 @@ export class Scheduler {
     for (const canary of job.canaries.values()) {
       if (canary.index < chunk.offset || canary.index >= end) continue
       job.canaries.delete(canary.key)
-      effects.push({ type: 'retired', job, canary, workerIds: [...canary.sentTo] })
+      // Not to those that reported it: they dropped it, and a SOLVED for one's own find would say canary.
+      effects.push({ type: 'retired', job, canary, workerIds: [...canary.sentTo].filter((id) => !canary.reportedBy.has(id)) })
     }
     effects.push(...this.#withdraw(job))
     const twin = chunk.twin
@@ -466,11 +468,13 @@ export class Scheduler {
     return canary
   }
 
-  // A worker reports a live canary (expects() said 'canary'): true when its plaintext is the canary's.
-  canaryReported (jobId: string, workerId: string, target: Uint8Array, plaintext: Uint8Array): boolean {
+  // A worker reports a live canary (expects() said 'canary'): true when its plaintext is the canary's,
+  // or another that hashes to the same target (`hashesTo`: NTLM widens invalid UTF-8, so two byte
+  // strings can share a digest).
+  canaryReported (jobId: string, workerId: string, target: Uint8Array, plaintext: Uint8Array, hashesTo: () => boolean): boolean {
     const canary = this.jobs.get(jobId)?.canaries.get(toHex(target))
     if (!canary) return true // retired meanwhile
-    if (!Buffer.from(plaintext).equals(canary.plaintext)) return false
+    if (!Buffer.from(plaintext).equals(canary.plaintext) && !hashesTo()) return false
     canary.reportedBy.add(workerId)
     return true
   }
