@@ -53,7 +53,8 @@ export class ChunkRunner {
     this.#pool = new Piscina({ filename: THREAD_FILE, minThreads: threads, maxThreads: threads, idleTimeout: 60_000, execArgv })
   }
 
-  // onHit may see the same hit once from the thread's port and once from its result; it gets each index once.
+  // onHit may see the same hit once from the thread's port and once from its result; it gets each
+  // (index, target) once: one candidate can match several targets (one password, several salts).
   // `words`: the words a wordlist chunk's candidates draw on, newline-separated; each piece gets its share.
   run (job: ChunkJob, offset: bigint, length: number, onHit: (hit: SearchHit) => void, words?: Uint8Array): RunningChunk {
     const pieces = Math.max(1, Math.min(this.threads, Math.floor(length / 64)))
@@ -63,8 +64,9 @@ export class ChunkRunner {
     const progress = new Int32Array(new SharedArrayBuffer(4 * pieces))
     const seen = new Set<string>()
     const report = (hit: SearchHit) => {
-      if (seen.has(hit.index)) return
-      seen.add(hit.index)
+      const key = `${hit.index}:${Buffer.from(hit.hash).toString('hex')}`
+      if (seen.has(key)) return
+      seen.add(key)
       onHit(hit)
     }
     const done = (async () => {
