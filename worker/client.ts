@@ -6,7 +6,7 @@ import { isTarget, toHex, type Algorithm } from '../shared/algorithms.ts'
 import { MIN_HASHCAT_RUN, hashcatRefusal } from '../shared/hashcat.ts'
 import { keyspaceFrom, wordsOf, type Keyspace } from '../shared/keyspace/keyspace.ts'
 import { maskRunAt } from '../shared/keyspace/runs.ts'
-import { nextPacking, packTargets } from './search/salts.ts'
+import { nextPacking, packTargets, unpackTargets } from './search/salts.ts'
 import type { PackedTargets } from './search/targets.ts'
 import {
   ConnectError, HandshakeClosedError, InvalidMessageError, KernelError, ProtocolError, RefusedError, ServerKeyMismatchError, TaskOrchError,
@@ -90,7 +90,7 @@ const REPACKED_TARGETS = 64
 function dropFound (job: JobInHand): void {
   const packed = job.packed ?? (job.batches.length === 1 ? job.batches[0] : joinBatches(job.batches))
   if (packed.ends.length > REPACKED_TARGETS) return
-  const left = Array.from(packed.ends, (end, i) => packed.bytes.subarray(i === 0 ? 0 : packed.ends[i - 1], end)).filter((t) => !job.found.has(toHex(t)))
+  const left = unpackTargets(packed).filter((t) => !job.found.has(toHex(t)))
   if (left.length === 0 || left.length === packed.ends.length) return // nothing left to seek, or nothing to drop
   job.batches = [packTargets(left)]
   job.packed = null

@@ -4,7 +4,7 @@
 import { MessageChannel } from 'node:worker_threads'
 import { availableParallelism } from 'node:os'
 import { Piscina } from 'piscina'
-import type { Algorithm } from '../shared/algorithms.ts'
+import { toHex, type Algorithm } from '../shared/algorithms.ts'
 import { keyspaceFrom, wordsOf, type Keyspace } from '../shared/keyspace/keyspace.ts'
 import type { KeyspaceSpec } from '../shared/keyspace/spec.ts'
 import { BUNDLED } from './bundle/bundled.ts'
@@ -64,7 +64,7 @@ export class ChunkRunner {
     const progress = new Int32Array(new SharedArrayBuffer(4 * pieces))
     const seen = new Set<string>()
     const report = (hit: SearchHit) => {
-      const key = `${hit.index}:${Buffer.from(hit.hash).toString('hex')}`
+      const key = `${hit.index}:${toHex(hit.hash)}`
       if (seen.has(key)) return
       seen.add(key)
       onHit(hit)

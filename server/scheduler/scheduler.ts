@@ -341,7 +341,8 @@ export class Scheduler {
     if (hashed !== chunk.length) return 'miscounted'
     const job = chunk.job
     const end = chunk.offset + BigInt(chunk.length)
-    const held = [...job.canaries.values()].filter((c) => c.index >= chunk.offset && c.index < end && c.sentTo.has(workerId))
+    const inChunk = [...job.canaries.values()].filter((c) => c.index >= chunk.offset && c.index < end)
+    const held = inChunk.filter((c) => c.sentTo.has(workerId))
     const missed = held.find((c) => !c.reportedBy.has(workerId))
     if (missed) return this.#distrust(worker, job, missed, chunkId)
     this.#measure(worker, chunk, hashed - chunk.hashed)
@@ -359,8 +360,7 @@ export class Scheduler {
     }
     insertRange(mapGet(job.doneBy, workerId), { offset: chunk.offset, end })
     // Every canary in the range has had its check (or was not this worker's to find): retired.
-    for (const canary of job.canaries.values()) {
-      if (canary.index < chunk.offset || canary.index >= end) continue
+    for (const canary of inChunk) {
       job.canaries.delete(canary.key)
       // Not to those that reported it: they dropped it, and a SOLVED for one's own find would say canary.
       effects.push({ type: 'retired', job, canary, workerIds: [...canary.sentTo].filter((id) => !canary.reportedBy.has(id)) })
