@@ -135,6 +135,15 @@ describe('messages', () => {
     expect(() => validateControlMessage({ type: 'upload', id: 1, file: { ...FILE, name: '../../etc/passwd' }, size: 1, offset: 0, data: new Uint8Array(1) })).toThrow(/"name" must be a base name/)
     expect(() => validateControlMessage({ type: 'status', id: 1 })).toThrow(/status: missing field "job"/)
   })
+
+  it('refuses ids that could name a path, a flag or a terminal sequence', () => {
+    const keyspace = { type: 'range', start: '0', end: '1' }
+    for (const jobId of ['/../../../../tmp/victim', '..', '.', 'a/b', 'a\\b', '-rf', 'job 1', 'x\u001b[2J', '', 'é']) {
+      expect(() => validateServerMessage({ type: 'job', jobId, algorithm: 'md5', targets: [new Uint8Array(16)], keyspace }), jobId).toThrow(/job: "jobId" must be/)
+      expect(() => validateServerMessage({ type: 'cancel', jobId: '1', chunkId: jobId }), jobId).toThrow(/cancel: "chunkId" must be/)
+    }
+    for (const jobId of ['1', '42', 'p7', '1.5', 'job-1_a']) expect(validateServerMessage({ type: 'cancel', jobId, chunkId: jobId })).toMatchObject({ jobId })
+  })
 })
 
 describe('the decoder\'s walk before msgpackr', () => {

@@ -6,6 +6,8 @@ import { describeSettings, loadSettings, type Values } from '../../shared/config
 import { InvalidInputError, RefusedError, TaskOrchError } from '../../shared/errors.ts'
 import type { MaskSpec } from '../../shared/keyspace/spec.ts'
 import { MAX_TARGETS_PER_MESSAGE } from '../../shared/protocol/limits.ts'
+import { ID_PATTERN } from '../../shared/protocol/fields.ts'
+import { escapeControls } from '../../shared/printable.ts'
 import type { JobLine, ResultLine, Submission, WorkerLine } from '../../shared/protocol/control-protocol.ts'
 import { JOB_FLAGS, describeJob, requestOf } from '../job-description.ts'
 import { formatPlaintext, resultLines } from '../pot-format.ts'
@@ -83,6 +85,7 @@ runMain(async () => {
   const takes = TAKES_JOB[command as Command]
   if (extra.length > 0 || (job !== undefined && takes === 'none')) throw new InvalidInputError(`${command} takes ${takes === 'none' ? 'no arguments' : 'one job id'}, not "${[job, ...extra].filter(Boolean).join(' ')}"`)
   if (job === undefined && takes === 'required') throw new InvalidInputError(`${command} needs a job id (npm run ctl -- jobs lists them)`)
+  if (job !== undefined && !ID_PATTERN.test(job)) throw new InvalidInputError(`no job "${escapeControls(job.slice(0, 80))}" (npm run ctl -- jobs lists them)`)
   const jobFlags = JOB_FLAG_NAMES.filter((name) => flags[name] !== undefined)
   if (command !== 'submit' && jobFlags.length > 0) throw new InvalidInputError(`--${jobFlags[0]} is a job option, for submit only`)
   if (command !== 'watch' && flags.interval !== undefined) throw new InvalidInputError('--interval is for watch only')

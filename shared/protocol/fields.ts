@@ -128,7 +128,14 @@ export function hybridSpec (value: unknown, type: string): HybridSpec {
   return { side: hybrid.side, mask }
 }
 
-export const ID = (value: unknown, type: string, field: string) => text(value, type, field, MAX_ID_LENGTH, 1)
+// Ids name files on a worker (the hashcat backend's) and appear in logs: letters, digits, dot, dash
+// and underscore, starting with a letter or digit, so none is a path, a flag or a terminal sequence.
+export const ID_PATTERN = new RegExp(`^[A-Za-z0-9][A-Za-z0-9._-]{0,${MAX_ID_LENGTH - 1}}$`)
+
+export function ID (value: unknown, type: string, field: string): string {
+  if (typeof value !== 'string' || !ID_PATTERN.test(value)) fail(type, `"${field}" must be 1..${MAX_ID_LENGTH} letters, digits, dots, dashes or underscores, starting with a letter or digit`)
+  return value
+}
 
 // A name is shown in logs and on the dashboard: no control or direction characters.
 export function printableText (value: unknown, type: string, field: string, max: number): string {
