@@ -1,6 +1,7 @@
 // hashcat's potfile line, `hash:plaintext`, as the potfile, stdout, ctl and hooks write results
 // and as the potfile is read back.
 import { decodeHexForm, isHexForm } from '../shared/hex-form.ts'
+import { escapeControls, hasControls } from '../shared/printable.ts'
 
 // As hashcat writes a plaintext: raw when it is printable UTF-8, else `$HEX[..]`: when it has a control
 // byte (below 0x20, or 0x7f) or a byte sequence that is not UTF-8, when it holds a colon (the line
@@ -33,9 +34,16 @@ export function potLine (hash: string, plaintext: Uint8Array): string {
   return `${hash}:${formatPlaintext(plaintext)}`
 }
 
+// A user name as it is shown: as the list had it, unless it holds a control or direction character
+// (an escape sequence in someone else's list would repaint the terminal): then `$HEX[..]` of its
+// UTF-8 bytes, as a plaintext would be.
+export function formatUser (user: string): string {
+  return hasControls(user) ? `$HEX[${Buffer.from(user, 'utf8').toString('hex')}]` : user
+}
+
 // A result as it is shown: `hash:plaintext`, or `user:hash:plaintext` once per user it belongs to (as
-// hashcat --show --username prints it).
+// hashcat --show --username prints it). A salt with control characters is shown escaped.
 export function resultLines (found: { hash: string, bytes: Uint8Array, users: string[] }): string[] {
-  const line = potLine(found.hash, found.bytes)
-  return found.users.length > 0 ? found.users.map((user) => `${user}:${line}`) : [line]
+  const line = potLine(escapeControls(found.hash), found.bytes)
+  return found.users.length > 0 ? found.users.map((user) => `${formatUser(user)}:${line}`) : [line]
 }

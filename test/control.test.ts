@@ -48,7 +48,7 @@ describe('npm run ctl', () => {
     const rules = join(dir, 'rules.txt')
     writeFileSync(rules, ':\n$1\nr\n')
     const hashes = join(dir, 'hashes.txt')
-    writeFileSync(hashes, `# a hash list\nalice:${hex('md5', 'hello1')}\nbob:${hex('md5', 'drowssap')}\ncarol:${hex('md5', 'drowssap')}\n`)
+    writeFileSync(hashes, `# a hash list\nalice:${hex('md5', 'hello1')}\nbob:${hex('md5', 'drowssap')}\ncarol:${hex('md5', 'drowssap')}\n\u001b[2Jmallory:${hex('md5', 'password')}\n`)
     const listJob = await ctl(['submit', '--targets', hashes, '--username', '--wordlist', words, '-r', rules, '--priority', '1'])
     expect(listJob, listJob.stderr).toMatchObject({ code: 0, stdout: 'job 1\n' })
     const maskJob = await ctl(['submit', '--json', '--mask', '?a?a?a?a?a?a?a', '--target', hex('md5', 'not in it')])
@@ -86,10 +86,10 @@ describe('npm run ctl', () => {
     start(file, args, home)
     const watched = await ctl(['watch', '1', '--interval', '1'])
     expect(watched.code, watched.stderr).toBe(0)
-    expect(watched.stdout.trim().split('\n').at(-1)).toMatch(/^job 1 found: md5 .*words\.txt -r .*rules\.txt, [\d.]+% \(\d+\/1506\), 2\/2 found$/)
+    expect(watched.stdout.trim().split('\n').at(-1)).toMatch(/^job 1 found: md5 .*words\.txt -r .*rules\.txt, [\d.]+% \(\d+\/1506\), 3\/3 found$/)
     // The users of the list came back with the job from the journal.
     const results = await ctl(['results', '1'])
-    expect(results.stdout.split('\n').filter(Boolean).sort()).toEqual([`alice:${hex('md5', 'hello1')}:hello1`, `bob:${hex('md5', 'drowssap')}:drowssap`, `carol:${hex('md5', 'drowssap')}:drowssap`].sort())
+    expect(results.stdout.split('\n').filter(Boolean).sort()).toEqual([`alice:${hex('md5', 'hello1')}:hello1`, `bob:${hex('md5', 'drowssap')}:drowssap`, `carol:${hex('md5', 'drowssap')}:drowssap`, `$HEX[1b5b324a6d616c6c6f7279]:${hex('md5', 'password')}:password`].sort())
 
     const cancelled = await ctl(['cancel', '2', '--json'])
     expect(JSON.parse(cancelled.stdout)).toMatchObject({ job: '2', status: 'cancelled', recovered: [0, 1] })

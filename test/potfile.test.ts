@@ -5,7 +5,7 @@ import { createHash } from 'node:crypto'
 import { readFileSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { Orchestrator } from '../server/orchestrator.ts'
-import { formatPlaintext, parsePlaintext, potLine } from '../server/pot-format.ts'
+import { formatPlaintext, parsePlaintext, potLine, resultLines } from '../server/pot-format.ts'
 import { Potfile } from '../server/store/potfile.ts'
 import { TOKEN, scriptedWorker, tempDir } from './helpers.ts'
 
@@ -44,6 +44,18 @@ describe('potfile lines', () => {
       expect(md5(plaintext)).toBe(line.slice(0, colon))
       expect(Buffer.from(potLine(line.slice(0, colon), plaintext), 'utf8').toString('latin1')).toBe(line)
     }
+  })
+})
+
+describe('result lines', () => {
+  // A user name comes from a list someone else may have written: one holding an escape sequence or a
+  // direction override would repaint the terminal it is printed on, so it is shown as $HEX[..].
+  it('shows user names as they are, unless they hold control or direction characters', () => {
+    const found = (users: string[]) => resultLines({ hash: md5('pw'), bytes: Buffer.from('pw'), users })
+    expect(found(['alice', 'Zoë O\'Neil'])).toEqual([`alice:${md5('pw')}:pw`, `Zoë O'Neil:${md5('pw')}:pw`])
+    expect(found(['\u001b[2Jmallory'])).toEqual([`$HEX[1b5b324a6d616c6c6f7279]:${md5('pw')}:pw`])
+    expect(found(['ab\u202ecd'])).toEqual([`$HEX[6162e280ae6364]:${md5('pw')}:pw`])
+    expect(found([])).toEqual([`${md5('pw')}:pw`])
   })
 })
 

@@ -8,6 +8,7 @@ import { ALGORITHM_INFO, formatTarget, parseTarget, type Algorithm, type ParseOp
 import { InvalidInputError } from '../../shared/errors.ts'
 import { hexValue } from '../../shared/hex-form.ts'
 import { MAX_TARGETS_PER_JOB } from '../scheduler/options.ts'
+import { MAX_USER_NAME_LENGTH } from '../../shared/protocol/limits.ts'
 import { TargetListBuilder, type TargetList } from '../targets.ts'
 
 export type HashListOptions = ParseOptions & { username?: boolean }
@@ -137,6 +138,12 @@ const NO_PASSWORD = /^(|\*.*|!.*)$/
 
 // A line's user (or null) and target; null for a shadow line whose account has no password.
 function parseLine (line: string, algorithm: Algorithm, options: HashListOptions): { user: string | null, target: Uint8Array } | null {
+  const parsed = parseFields(line, algorithm, options)
+  if (parsed?.user && parsed.user.length > MAX_USER_NAME_LENGTH) throw new Error(`a user name of ${parsed.user.length} characters; at most ${MAX_USER_NAME_LENGTH} are taken`)
+  return parsed
+}
+
+function parseFields (line: string, algorithm: Algorithm, options: HashListOptions): { user: string | null, target: Uint8Array } | null {
   const crypt = ALGORITHM_INFO[algorithm].kind === 'crypt'
   const colon = line.indexOf(':')
   if (crypt && colon >= 0) {

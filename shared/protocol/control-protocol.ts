@@ -6,7 +6,7 @@ import {
   ID, bigCount, bytes, count, eitherWay, exactFields, fail, flag, hybridSpec, list, plainObject, printableText, shown, text, validateKeyspace, validateRefused,
   type Bye, type Ping, type Pong, type Refused
 } from './fields.ts'
-import { MAX_DEVICES, MAX_KEYSPACE_TEXT_LENGTH, MAX_NAME_LENGTH, MAX_REASON_LENGTH, MAX_REPLY_ITEMS, MAX_RULE_FILES, MAX_SOFTWARE_LENGTH, MAX_TARGETS_PER_MESSAGE, MAX_THREADS, MAX_UPLOAD_BYTES, UPLOAD_CHUNK_BYTES } from './limits.ts'
+import { MAX_DEVICES, MAX_KEYSPACE_TEXT_LENGTH, MAX_NAME_LENGTH, MAX_REASON_LENGTH, MAX_REPLY_ITEMS, MAX_RULE_FILES, MAX_SHOWN_USER_NAME_LENGTH, MAX_SOFTWARE_LENGTH, MAX_TARGETS_PER_MESSAGE, MAX_THREADS, MAX_UPLOAD_BYTES, UPLOAD_CHUNK_BYTES } from './limits.ts'
 
 // Controller (npm run ctl, holding the admin token) -> server. Every request carries an id that its
 // REPLY repeats. CONTROL opens the session, as HELLO does a worker's.
@@ -156,7 +156,7 @@ function resultLine (value: unknown): ResultLine {
   exactFields(r, type, ['hash', 'plaintext', 'users'])
   return {
     hash: printableText(r.hash, type, 'hash', 2 * MAX_TARGET_BYTES + 64), plaintext: bytes(r.plaintext, type, 'plaintext', MAX_CANDIDATE_BYTES),
-    users: list(r.users, type, 'users', (u) => printableText(u, type, 'users[]', 4 * MAX_NAME_LENGTH))
+    users: list(r.users, type, 'users', (u) => printableText(u, type, 'users[]', MAX_SHOWN_USER_NAME_LENGTH))
   }
 }
 

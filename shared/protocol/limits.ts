@@ -62,6 +62,10 @@ export const MAX_OUTBOUND_BUFFER_BYTES = 8 * 1024 * 1024
 
 // Message contents.
 export const MAX_NAME_LENGTH = 64
+// A user name in a hash list (--username, shadow lines), in characters; on the wire it travels as
+// shown, which may be $HEX[..] of up to 4 bytes a character.
+export const MAX_USER_NAME_LENGTH = 256
+export const MAX_SHOWN_USER_NAME_LENGTH = 6 + 8 * MAX_USER_NAME_LENGTH
 export const MAX_SOFTWARE_LENGTH = 32
 export const MAX_THREADS = 1_024
 // A job's targets travel in batches (JOB, then TARGETS messages) so each frame stays small.
