@@ -1,8 +1,9 @@
 // Notifications: --on-found CMD and --on-job-end CMD run a program (no shell: CMD is the program's
 // path, without arguments), the details in TASKORCH_* environment variables, never in argv (a
 // plaintext in argv is visible to every local user). --webhook URL POSTs the same details as JSON.
-// Each runs on its own, never awaited by the search; one that fails or outlives its timeout is
-// killed (or aborted) and logged. `settle` gives the running ones their timeout before an exit.
+// They run a few at once through a bounded queue, never awaited by the search: thousands of results
+// known at a job's start must not start thousands of programs. One that fails or outlives its timeout
+// is killed (or aborted) and logged. A webhook's URL often carries a secret: logs show its origin.
 import { spawn, type ChildProcess } from 'node:child_process'
 import { toHex } from '../shared/algorithms.ts'
 import type { LogLevel } from '../shared/log.ts'
@@ -11,6 +12,10 @@ import type { FleetView } from './fleet.ts'
 import { formatPlaintext } from './pot-format.ts'
 
 export const DEFAULT_HOOK_TIMEOUT_MS = 10_000
+// Programs and webhook posts running at once; further runs wait, up to MAX_QUEUED_HOOKS, and beyond
+// that are dropped (and counted).
+export const HOOKS_AT_ONCE = 4
+export const MAX_QUEUED_HOOKS = 100_000
 
 export type HookOptions = {
   onFound?: string
@@ -26,7 +31,11 @@ type Details = Record<string, string>
 export class Hooks {
   readonly #options: HookOptions
   readonly #timeoutMs: number
-  readonly #running = new Set<Promise<void>>()
+  readonly #queue: (() => Promise<void>)[] = []
+  #running = 0
+  #waited = 0 // runs that queued since the last summary
+  #dropped = 0
+  #idle: (() => void)[] = []
 
   constructor (options: HookOptions) {
     this.#options = options
@@ -38,20 +47,49 @@ export class Hooks {
     orch.on('job-ended', (job) => this.#fire('job-end', this.#options.onJobEnd, endDetails(job)))
   }
 
-  // Waits for the hooks still running, each bounded by its timeout.
-  async settle (): Promise<void> {
-    while (this.#running.size > 0) await Promise.all([...this.#running])
+  // Waits for the queue to drain, each run bounded by its timeout. With `dropAfterMs` (an exit),
+  // runs still waiting then are dropped, so an exit waits at most that and one hook timeout.
+  settle (dropAfterMs?: number): Promise<void> {
+    if (this.#running === 0 && this.#queue.length === 0) return Promise.resolve()
+    const drained = new Promise<void>((resolve) => this.#idle.push(resolve))
+    if (dropAfterMs === undefined) return drained
+    const timer = setTimeout(() => {
+      this.#dropped += this.#queue.length
+      this.#queue.length = 0
+    }, dropAfterMs)
+    return drained.finally(() => clearTimeout(timer))
   }
 
   #fire (event: string, command: string | undefined, details: Details): void {
     const all = { event, ...details }
-    if (command) this.#track(this.#run(command, all))
-    if (this.#options.webhook) this.#track(this.#post(this.#options.webhook, all))
+    if (command) this.#enqueue(() => this.#run(command, all))
+    if (this.#options.webhook) this.#enqueue(() => this.#post(this.#options.webhook!, all))
   }
 
-  #track (work: Promise<void>): void {
-    this.#running.add(work)
-    void work.finally(() => this.#running.delete(work))
+  #enqueue (run: () => Promise<void>): void {
+    if (this.#running < HOOKS_AT_ONCE) return this.#start(run)
+    if (this.#queue.length >= MAX_QUEUED_HOOKS) {
+      this.#dropped++
+      return
+    }
+    this.#waited++
+    this.#queue.push(run)
+  }
+
+  #start (run: () => Promise<void>): void {
+    this.#running++
+    void run().finally(() => {
+      this.#running--
+      const next = this.#queue.shift()
+      if (next) return this.#start(next)
+      if (this.#running > 0) return
+      if (this.#waited > 0 || this.#dropped > 0) {
+        this.#options.log(this.#dropped > 0 ? 'warn' : 'info', `hooks: ${this.#waited} run(s) waited for one of the ${HOOKS_AT_ONCE} slots, ${this.#dropped} dropped (over ${MAX_QUEUED_HOOKS} waiting, or still waiting at exit)`)
+        this.#waited = 0
+        this.#dropped = 0
+      }
+      for (const resolve of this.#idle.splice(0)) resolve()
+    })
   }
 
   #run (command: string, details: Details): Promise<void> {
@@ -89,11 +127,17 @@ export class Hooks {
         method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(details), signal: AbortSignal.timeout(this.#timeoutMs)
       })
       await response.body?.cancel()
-      if (!response.ok) this.#options.log('warn', `webhook ${url} (${details.event}) answered ${response.status}`)
+      if (!response.ok) this.#options.log('warn', `webhook ${redactUrl(url)} (${details.event}) answered ${response.status}`)
     } catch (error) {
-      this.#options.log('warn', `webhook ${url} (${details.event}): ${(error as Error).name === 'TimeoutError' ? `no answer within ${this.#timeoutMs / 1000} s` : (error as Error).message}`)
+      this.#options.log('warn', `webhook ${redactUrl(url)} (${details.event}): ${(error as Error).name === 'TimeoutError' ? `no answer within ${this.#timeoutMs / 1000} s` : (error as Error).message}`)
     }
   }
+}
+
+// A webhook's URL as logs show it: its origin only (Slack's and Discord's carry their secret in the
+// path, others in the query or the user part).
+export function redactUrl (url: string): string {
+  return `${new URL(url).origin}/…`
 }
 
 function foundDetails (job: Job, found: Found): Details {

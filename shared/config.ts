@@ -33,13 +33,15 @@ export const SETTINGS = {
   potfile: { type: 'string', max: 4096, programs: ['server'] },
   key: { type: 'string', max: 4096, programs: ['server'] },
   uploads: { type: 'string', max: 4096, programs: ['server'] }, // where files sent by ctl are kept
+  // Its URL often carries a secret (Slack's, Discord's), so it is one, and best kept in the file.
+  webhook: { type: 'string', max: 4096, programs: ['server'], secret: true },
   json: { type: 'boolean', programs: BOTH },
   debug: { type: 'boolean', programs: BOTH }
 } as const satisfies Record<string, Setting>
 
 export type SettingName = keyof typeof SETTINGS
 export type Values = {
-  host?: string, port?: number, token?: string, adminToken?: string, threads?: number, name?: string, backend?: string, hashcat?: string, headless?: boolean, potfile?: string, key?: string, uploads?: string, json?: boolean, debug?: boolean
+  host?: string, port?: number, token?: string, adminToken?: string, threads?: number, name?: string, backend?: string, hashcat?: string, headless?: boolean, potfile?: string, key?: string, uploads?: string, webhook?: string, json?: boolean, debug?: boolean
 }
 export type Settings = {
   values: Values
@@ -48,7 +50,7 @@ export type Settings = {
   warnings: string[]
 }
 
-const SECRETS = ['token', 'adminToken'] as const
+const SECRETS = ['token', 'adminToken', 'webhook'] as const
 const ENV_PREFIX = 'TASKORCH_'
 const CONFIG_ENV = 'TASKORCH_CONFIG'
 const envName = (name: string) => ENV_PREFIX + name.replace(/[A-Z]/g, '_$&').toUpperCase()
@@ -110,7 +112,7 @@ export function loadSettings (program: Program, options: LoadOptions): Settings 
 
   for (const name of SECRETS) {
     const source = settings.sources[name]
-    const what = name === 'token' ? 'the token' : 'the admin token'
+    const what = name === 'token' ? 'the token' : name === 'adminToken' ? 'the admin token' : 'the webhook URL'
     if (source?.startsWith('flag')) {
       settings.warnings.push(`${what} was given with --${flagName(name)}: any local user can read it in the process list. Put it in ${configPath} (mode 0600) instead`)
     } else if (source?.startsWith('environment')) {

@@ -61,7 +61,8 @@ Options:
   --on-found PROG     run PROG (a program, no shell, no arguments) for every result; the details are
                       in TASKORCH_* environment variables (docs/operations.md), never in its arguments
   --on-job-end PROG   run PROG when a job ends, likewise
-  --webhook URL       POST each result and job end as JSON to URL
+  --webhook URL       POST each result and job end as JSON to URL. Its URL is a secret (logs show
+                      its origin only): better kept in the config file as "webhook"
   --hook-timeout S    a hook still running after S seconds is killed, a webhook abandoned (default
                       10); logged, and never slowing the search. An exit waits for running hooks
                       at most this long
@@ -108,7 +109,7 @@ export const FLAGS = {
 
 // --status-json, --status-timer and the hooks, checked before the server listens: a hook must be a
 // program this user may run, a webhook an http(s) URL.
-export function notifyFlags (flags: Record<string, unknown>): { statusSeconds: number | null, onFound?: string, onJobEnd?: string, webhook?: string, timeoutMs: number } {
+export function notifyFlags (flags: Record<string, unknown>, webhook: string | undefined): { statusSeconds: number | null, onFound?: string, onJobEnd?: string, webhook?: string, timeoutMs: number } {
   if (flags['status-timer'] !== undefined && !flags['status-json']) throw new InvalidInputError('--status-timer needs --status-json')
   const statusSeconds = flags['status-json'] ? integerFlag(flags['status-timer'] as string | undefined, 'status-timer', DEFAULT_STATUS_SECONDS, 1, 86_400) : null
   for (const flag of ['on-found', 'on-job-end'] as const) {
@@ -120,11 +121,10 @@ export function notifyFlags (flags: Record<string, unknown>): { statusSeconds: n
       throw new InvalidInputError(`--${flag} ${path}: cannot run it (${(error as NodeJS.ErrnoException).code ?? (error as Error).message}); give a program's path (no shell, no arguments)`)
     }
   }
-  const webhook = flags.webhook as string | undefined
   if (webhook !== undefined) {
     let url: URL | null = null
     try { url = new URL(webhook) } catch {}
-    if (!url || (url.protocol !== 'http:' && url.protocol !== 'https:')) throw new InvalidInputError(`--webhook ${webhook}: not an http:// or https:// URL`)
+    if (!url || (url.protocol !== 'http:' && url.protocol !== 'https:')) throw new InvalidInputError('webhook: not an http:// or https:// URL (the setting is a secret, so it is not repeated here)')
   }
   const timeoutMs = integerFlag(flags['hook-timeout'] as string | undefined, 'hook-timeout', DEFAULT_HOOK_TIMEOUT_MS / 1000, 1, 3600) * 1000
   return { statusSeconds, onFound: flags['on-found'] as string | undefined, onJobEnd: flags['on-job-end'] as string | undefined, webhook, timeoutMs }

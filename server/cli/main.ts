@@ -60,7 +60,7 @@ runMain(async () => {
   // Checked before listening, so bad input exits 2 without touching the network; a bad hash list
   // line or rule names its file and line now.
   const description = describeJob(flags)
-  const notify = notifyFlags(flags)
+  const notify = notifyFlags(flags, settings.values.webhook)
   const metricsAt = flags.metrics !== undefined ? parseListenAddress(flags.metrics, '--metrics') : null
   const first = description ? await requestOf(description) : null
   if (first?.locked) process.stderr.write(`${flags.targets}: skipped ${first.locked} account(s) without a password hash\n`)
@@ -201,7 +201,7 @@ runMain(async () => {
     tui?.destroy()
     log('INFO', `${why}: stopping`)
     await Promise.all([orch.stop(), download?.stop(), advertisement?.stop(), metrics?.stop()])
-    await hooks.settle() // each bounded by --hook-timeout
+    await hooks.settle(notify.timeoutMs) // runs still waiting after one --hook-timeout are dropped
     // The screen is gone: what was found goes to stdout, like in headless mode.
     for (const line of found) process.stdout.write(line + '\n')
     process.exit(orch.unwrittenResults > 0 ? EXIT_UNSAVED : code)
