@@ -1,12 +1,20 @@
 // A small plain-HTTP side port (the worker download, the metrics): a request handler behind bounds on
-// connections and slow clients, a start that names the flag to change when the port is taken, a stop
-// that does not wait for idle keep-alive connections.
+// connections (in all, and per address so one machine cannot lock out the others) and slow clients,
+// a start that names the flag to change when the port is taken, a stop that does not wait for idle
+// keep-alive connections.
 import http from 'node:http'
+import type { Socket } from 'node:net'
 import { InvalidInputError } from '../shared/errors.ts'
+import { addressKey } from './listener.ts'
 
-const MAX_CONNECTIONS = 32
+const MAX_CONNECTIONS = 64
+// A browser opens up to 6 connections to a host; a script, one.
+export const MAX_CONNECTIONS_PER_ADDRESS = 8
 const REQUEST_TIMEOUT_MS = 60_000
-const HEADERS_TIMEOUT_MS = 10_000
+// A client has this long to send its headers; Node checks every CHECK_INTERVAL_MS (by default every
+// 30 s, which let a drip hold a connection three times as long).
+export const HEADERS_TIMEOUT_MS = 10_000
+const CHECK_INTERVAL_MS = 1_000
 
 export class HttpPort {
   readonly #server: http.Server
@@ -15,8 +23,20 @@ export class HttpPort {
   // `flag`: the option that moves this port, for the error when it is taken.
   constructor (flag: string, handle: (request: http.IncomingMessage, response: http.ServerResponse) => void) {
     this.#flag = flag
-    this.#server = http.createServer({ requestTimeout: REQUEST_TIMEOUT_MS, headersTimeout: HEADERS_TIMEOUT_MS }, handle)
+    this.#server = http.createServer({ requestTimeout: REQUEST_TIMEOUT_MS, headersTimeout: HEADERS_TIMEOUT_MS, connectionsCheckingInterval: CHECK_INTERVAL_MS }, handle)
     this.#server.maxConnections = MAX_CONNECTIONS
+    const byAddress = new Map<string, number>()
+    this.#server.on('connection', (socket: Socket) => {
+      const address = addressKey(socket.remoteAddress ?? '?')
+      const count = byAddress.get(address) ?? 0
+      if (count >= MAX_CONNECTIONS_PER_ADDRESS) return socket.destroy()
+      byAddress.set(address, count + 1)
+      socket.once('close', () => {
+        const left = (byAddress.get(address) ?? 1) - 1
+        if (left === 0) byAddress.delete(address)
+        else byAddress.set(address, left)
+      })
+    })
   }
 
   get port (): number {
