@@ -149,6 +149,7 @@ export class Orchestrator extends EventEmitter<ServerEvents> {
     for (const session of sessions) session.socket.destroy()
     await stopped
     this.#localWorker?.kill()
+    await this.#workerRole.close()
     if (!this.#store.flush()) this.emit('log', 'error', `${this.#store.pending} result(s) or record(s) could not be written to the potfile or session journal; the results were printed as they were found`)
     this.#store.close()
   }

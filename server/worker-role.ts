@@ -2,9 +2,10 @@
 // FOUND, BYE) becomes a scheduler transition, whose effects go back to the orchestrator to carry
 // out. A worker that breaks the protocol, miscounts or claims a false find is dropped.
 import type { EventEmitter } from 'node:events'
-import { formatTarget, isTarget, type Algorithm } from '../shared/algorithms.ts'
+import { formatTarget, isTarget, toHex, type Algorithm } from '../shared/algorithms.ts'
 import { FalseFoundError, MiscountError, ProtocolError, coded } from '../shared/errors.ts'
 import { matches } from '../shared/hashing/modes.ts'
+import { FindCheck } from './find-check.ts'
 import { plural } from './ui/plural.ts'
 import { PROTOCOL_VERSION } from '../shared/protocol/limits.ts'
 import { isControlMessage, type ControlMessage } from '../shared/protocol/control-protocol.ts'
@@ -28,11 +29,15 @@ export type WorkerRoleHost = {
 
 // A worker's failed chunks are logged once a minute at most, with how many failed in between.
 const FAILURE_LOG_INTERVAL_MS = 60_000
+// Messages a peer may send while its finds are checked in a thread (they wait for the checks).
+const MAX_HELD_MESSAGES = 100_000
 
 export class WorkerRole {
   readonly #host: WorkerRoleHost
   readonly #failureLog = new Map<string, { loggedAt: number, unlogged: number }>() // by worker id
   readonly verifier: Verifier | null // plants canaries before work goes out (null: verification off)
+  readonly #findCheck = new FindCheck()
+  readonly #checking = new Set<string>() // claims (job, target, plaintext) being checked in the thread
 
   constructor (host: WorkerRoleHost, verifyWork: boolean) {
     this.#host = host
@@ -46,19 +51,43 @@ export class WorkerRole {
     this.#host.carryOut(effects)
   }
 
+  close (): Promise<void> {
+    return this.#findCheck.close()
+  }
+
   attach (session: ServerSession): void {
     const { events, links, scheduler } = this.#host
     const peer = links.add(session)
-    session.on('message', (message) => {
+    const fail = (error: unknown) => {
+      if (session.closed) return // a check aborted because its sender left
+      const why = coded(error)
+      events.emit('log', 'error', `worker ${peer.worker?.name ?? session.remoteAddress}: ${why.message}`)
+      session.destroy(why)
+    }
+    // A find of a slow scheme is checked in a thread; the peer's other messages wait, in order, so a
+    // DONE never overtakes a find it follows (the job could end exhausted without it).
+    const leaving = new AbortController()
+    const held: (WorkerMessage | ControlMessage)[] = []
+    let checking = 0
+    const handle = (message: WorkerMessage | ControlMessage) => {
       try {
-        this.#onMessage(peer, message)
+        const check = this.#onMessage(peer, message, leaving.signal)
+        if (!(check instanceof Promise)) return
+        checking++
+        void check.catch(fail).finally(() => {
+          if (--checking === 0) while (checking === 0 && held.length > 0 && !session.closed) handle(held.shift()!)
+        })
       } catch (error) {
-        const why = coded(error)
-        events.emit('log', 'error', `worker ${peer.worker?.name ?? session.remoteAddress}: ${why.message}`)
-        session.destroy(why)
+        fail(error)
       }
+    }
+    session.on('message', (message) => {
+      if (message.type === 'found' || (checking === 0 && held.length === 0)) return handle(message)
+      if (held.length >= MAX_HELD_MESSAGES) return fail(new ProtocolError(`over ${MAX_HELD_MESSAGES} messages while its finds were checked`))
+      held.push(message)
     })
     session.on('close', (error) => {
+      leaving.abort()
       links.delete(peer)
       if (peer.worker) this.#failureLog.delete(peer.worker.id)
       if (!peer.worker) {
@@ -96,7 +125,8 @@ export class WorkerRole {
     }
   }
 
-  #onMessage (peer: Peer, message: WorkerMessage | ControlMessage): void {
+  // A promise when the message is a find being checked in a thread.
+  #onMessage (peer: Peer, message: WorkerMessage | ControlMessage, leaving: AbortSignal): Promise<void> | void {
     const { events, scheduler } = this.#host
     if (isControlMessage(message)) { // a controller's message, on a session that holds the workers' token
       if (peer.worker || message.type !== 'control') throw new ProtocolError(`a worker sent ${message.type}`)
@@ -131,7 +161,7 @@ export class WorkerRole {
         return this.dispatch()
       }
       case 'found':
-        return this.#onFound(worker, message.jobId, message.hash, message.plaintext)
+        return this.#onFound(worker, message.jobId, message.hash, message.plaintext, leaving)
       case 'bye':
         events.emit('log', 'info', `worker ${worker.name} is leaving: ${message.reason}`)
     }
@@ -168,8 +198,9 @@ export class WorkerRole {
 
   // The server re-hashes every claimed plaintext: a worker cannot make us report a false preimage. It
   // first looks the hash up, so no claim of a non-target or of a target found already costs a hash
-  // (a crypt scheme's rounds, which the hash itself names).
-  #onFound (worker: WorkerState, jobId: string, hash: Uint8Array, plaintext: Uint8Array): void {
+  // (a crypt scheme's rounds, which the hash itself names), nor does a claim being checked already.
+  // A false claim drops its sender's session: the budget for false finds is none.
+  #onFound (worker: WorkerState, jobId: string, hash: Uint8Array, plaintext: Uint8Array, leaving: AbortSignal): Promise<void> | void {
     const { events, scheduler } = this.#host
     const job = scheduler.jobs.get(jobId)
     if (!job) throw new ProtocolError(`FOUND for job ${jobId}, which was never announced`)
@@ -182,7 +213,22 @@ export class WorkerRole {
       return
     }
     if (expected !== 'remaining') return void events.emit('log', 'debug', `worker ${worker.name}: FOUND for job ${jobId} ignored (${expected})`)
-    if (!matches(job.algorithm, hash, plaintext)) throw new FalseFoundError(jobId)
+    const claim = `${jobId}:${toHex(hash)}:${toHex(plaintext)}`
+    if (this.#checking.has(claim)) return void events.emit('log', 'debug', `worker ${worker.name}: FOUND for job ${jobId} ignored (being checked)`)
+    const verdict = this.#findCheck.check(job.algorithm, hash, plaintext, leaving)
+    if (verdict === true) return this.#found(worker, jobId, hash, plaintext)
+    if (verdict === false) throw new FalseFoundError(jobId)
+    this.#checking.add(claim)
+    return verdict.then((ok) => {
+      if (!ok) throw new FalseFoundError(jobId)
+      this.#found(worker, jobId, hash, plaintext)
+    }).finally(() => this.#checking.delete(claim))
+  }
+
+  #found (worker: WorkerState, jobId: string, hash: Uint8Array, plaintext: Uint8Array): void {
+    const { events, scheduler } = this.#host
+    const job = scheduler.jobs.get(jobId)
+    if (!job) return
     const key = formatTarget(job.algorithm, hash)
     const outcome = scheduler.found(jobId, key, plaintext)
     if (typeof outcome === 'string') return void events.emit('log', 'debug', `worker ${worker.name}: FOUND for job ${jobId} ignored (${outcome})`)

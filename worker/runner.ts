@@ -8,6 +8,7 @@ import { toHex, type Algorithm } from '../shared/algorithms.ts'
 import { keyspaceFrom, wordsOf, type Keyspace } from '../shared/keyspace/keyspace.ts'
 import type { KeyspaceSpec } from '../shared/keyspace/spec.ts'
 import { BUNDLED } from './bundle/bundled.ts'
+import { threadExecArgv } from '../shared/threads.ts'
 import { packTargets } from './search/salts.ts'
 import type { PackedTargets } from './search/targets.ts'
 import type { SearchHit, SearchRequest, SearchResult } from './thread-messages.ts'
@@ -48,9 +49,7 @@ export class ChunkRunner {
 
   constructor (threads = availableParallelism()) {
     this.threads = threads
-    // Threads load TypeScript through tsx, whichever way this process itself was started.
-    const execArgv = BUNDLED || process.execArgv.some((a) => a.includes('tsx')) ? process.execArgv : [...process.execArgv, '--import', 'tsx']
-    this.#pool = new Piscina({ filename: THREAD_FILE, minThreads: threads, maxThreads: threads, idleTimeout: 60_000, execArgv })
+    this.#pool = new Piscina({ filename: THREAD_FILE, minThreads: threads, maxThreads: threads, idleTimeout: 60_000, execArgv: threadExecArgv(BUNDLED) })
   }
 
   // onHit may see the same hit once from the thread's port and once from its result; it gets each
