@@ -1,18 +1,26 @@
-// Admission: the TCP listener, bounds on connections that have not proved themselves yet (overall and
-// per address, an IPv6 /64 counting as one address), the handshake with its replay check, and a
-// per-address limit on failed handshakes. A connection counts as pending until its session's first
-// transport message (HELLO): a replayed handshake can neither finish nor hold a slot for long.
-// What comes out is a started, authenticated session; everything else is closed without a word.
+// Admission: the TCP listener, bounds on connections that have not proved the token yet (overall
+// and per address, an IPv6 /64 counting as one address), and the handshake with its replay check.
+// A connection is pending until its message 1 proves the token (the MAC is checked first, a hash);
+// a proven one never waits for a slot nor pays for its address's failures. With no slot free, a new
+// connection takes the oldest pending one's once that has idled PENDING_GRACE_MS, else the newcomer is
+// told the server is busy (HANDSHAKE_BUSY): idle sockets and probes cannot keep a real peer out.
+// What comes out is a started, authenticated session.
 import { EventEmitter } from 'node:events'
 import net, { type Socket } from 'node:net'
-import { InvalidInputError, TimeoutError, VersionMismatchError } from '../shared/errors.ts'
+import { HandshakeClosedError, InvalidInputError, TimeoutError, VersionMismatchError } from '../shared/errors.ts'
 import type { LogLevel } from '../shared/log.ts'
-import { MAX_CONNECTIONS, MAX_FAILED_HANDSHAKES_PER_MINUTE, MAX_PENDING_HANDSHAKES, MAX_PENDING_HANDSHAKES_PER_ADDRESS } from '../shared/protocol/limits.ts'
+import { frameHeader } from '../shared/protocol/frames.ts'
+import { HANDSHAKE_BUSY, MAX_CONNECTIONS, MAX_PENDING_HANDSHAKES, MAX_PENDING_HANDSHAKES_PER_ADDRESS, PENDING_GRACE_MS } from '../shared/protocol/limits.ts'
 import type { StaticKeyPair } from '../shared/protocol/noise.ts'
+import { preamble } from '../shared/protocol/preamble.ts'
 import { ReplayGuard } from '../shared/protocol/replay.ts'
 import { acceptSession, type PeerRole, type ServerSession, type SessionTimings } from '../shared/protocol/session.ts'
 
-const FAILURE_WINDOW_MS = 60_000
+const SUMMARY_INTERVAL_MS = 60_000
+// A connection told it is busy gets this long to read that before it is cut.
+const BUSY_LINGER_MS = 1_000
+
+type Pending = { socket: Socket, address: string, since: number }
 
 export interface ListenerEvents {
   session: [ServerSession, PeerRole]
@@ -29,11 +37,11 @@ export class Listener extends EventEmitter<ListenerEvents> {
   readonly #staticKey: StaticKeyPair
   readonly #timings: SessionTimings
   readonly #replays = new ReplayGuard()
-  readonly #pendingByAddress = new Map<string, number>()
-  readonly #failuresByAddress = new Map<string, number>() // this minute's failed handshakes
+  readonly #pending = new Set<Pending>() // oldest first
+  readonly #failuresByAddress = new Map<string, number>() // this minute's failed handshakes, for the log
   readonly #sockets = new Set<Socket>()
-  #pending = 0
-  #shed = 0 // connections refused at once this minute
+  #busy = 0 // connections told the server was busy this minute
+  #evicted = 0 // idle pending connections dropped for a newcomer this minute
   #server: net.Server | null = null
   #summary: NodeJS.Timeout | null = null
 
@@ -52,16 +60,16 @@ export class Listener extends EventEmitter<ListenerEvents> {
     return typeof address === 'object' && address ? address.port : this.#port
   }
 
-  // Remote addresses (or /64 prefixes) of connections that have not said HELLO yet.
+  // Remote addresses (or /64 prefixes) of connections that have not proved the token yet.
   get pending (): string[] {
-    return [...this.#pendingByAddress].flatMap(([address, count]) => Array<string>(count).fill(address))
+    return [...this.#pending].map((p) => p.address)
   }
 
   start (): Promise<void> {
     const server = net.createServer({ noDelay: true }, (socket) => this.#onConnection(socket))
     server.maxConnections = MAX_CONNECTIONS
     this.#server = server
-    this.#summary = setInterval(() => this.#summarise(), FAILURE_WINDOW_MS)
+    this.#summary = setInterval(() => this.#summarise(), SUMMARY_INTERVAL_MS)
     this.#summary.unref()
     return new Promise((resolve, reject) => {
       server.once('error', (error: NodeJS.ErrnoException) => reject(listenError(error, this.#host, this.#port)))
@@ -83,41 +91,32 @@ export class Listener extends EventEmitter<ListenerEvents> {
 
   #onConnection (socket: Socket): void {
     const address = addressKey(socket.remoteAddress ?? '?')
-    const fromAddress = this.#pendingByAddress.get(address) ?? 0
-    if (this.#pending >= MAX_PENDING_HANDSHAKES || fromAddress >= MAX_PENDING_HANDSHAKES_PER_ADDRESS ||
-        (this.#failuresByAddress.get(address) ?? 0) >= MAX_FAILED_HANDSHAKES_PER_MINUTE) {
-      this.#shed++
+    socket.on('error', () => {})
+    if (!this.#makeRoom(address)) {
+      this.#busy++
       this.emit('shed')
-      socket.destroy()
-      return
+      return this.#tellBusy(socket, true)
     }
-    this.#pending++
-    this.#pendingByAddress.set(address, fromAddress + 1)
+    const pending: Pending = { socket, address, since: Date.now() }
+    this.#pending.add(pending)
     this.#sockets.add(socket)
-    let settled = false
-    const settle = () => {
-      if (settled) return
-      settled = true
+    const settle = () => this.#pending.delete(pending)
+    acceptSession(socket, {
+      token: this.#token, adminToken: this.#adminToken, staticKey: this.#staticKey, replays: this.#replays, timings: this.#timings, proven: settle
+    }).then(({ session, role }) => {
       this.#sockets.delete(socket)
-      this.#pending--
-      const left = (this.#pendingByAddress.get(address) ?? 1) - 1
-      if (left === 0) this.#pendingByAddress.delete(address)
-      else this.#pendingByAddress.set(address, left)
-    }
-    acceptSession(socket, { token: this.#token, adminToken: this.#adminToken, staticKey: this.#staticKey, replays: this.#replays, timings: this.#timings }).then(({ session, role }) => {
-      // Its HELLO (or CONTROL) shows it is live, not a replay; one that never comes is dropped after
-      // the handshake's deadline.
+      // Its HELLO (or CONTROL) shows it is live; one that never comes is dropped after the deadline.
       const deadline = setTimeout(() => session.destroy(new TimeoutError('HELLO after the handshake', this.#timings.handshakeTimeoutMs)), this.#timings.handshakeTimeoutMs)
-      const live = () => {
-        clearTimeout(deadline)
-        settle()
-      }
+      const live = () => clearTimeout(deadline)
       session.once('message', live)
       session.once('close', live)
       this.emit('session', session, role)
       session.start()
     }, (error: Error) => {
       settle()
+      this.#sockets.delete(socket)
+      // A connection that never sent its message 1 (a probe, a port check, an idle socket) failed nothing.
+      if (error instanceof HandshakeClosedError || error instanceof TimeoutError) return
       this.emit('handshake-failed', error)
       const failures = this.#failuresByAddress.get(address) ?? 0
       this.#failuresByAddress.set(address, failures + 1)
@@ -128,16 +127,45 @@ export class Listener extends EventEmitter<ListenerEvents> {
     })
   }
 
+  // Whether a connection from `address` may start its handshake: a slot is free, or the oldest
+  // pending connection (from that address when it is the address that is full) has idled long enough
+  // to give its slot up.
+  #makeRoom (address: string): boolean {
+    const fromAddress = [...this.#pending].filter((p) => p.address === address)
+    const full = fromAddress.length >= MAX_PENDING_HANDSHAKES_PER_ADDRESS ? fromAddress : this.#pending.size >= MAX_PENDING_HANDSHAKES ? [...this.#pending] : null
+    if (full === null) return true
+    const oldest = full[0]
+    if (Date.now() - oldest.since < PENDING_GRACE_MS) return false
+    this.#pending.delete(oldest)
+    this.#sockets.delete(oldest.socket)
+    this.#evicted++
+    this.#tellBusy(oldest.socket, false)
+    return true
+  }
+
+  // HANDSHAKE_BUSY where message 2 would come (after our preamble and key, for a new connection), then
+  // the end; what the peer still sends is read and dropped so the words reach it before the close.
+  #tellBusy (socket: Socket, opening: boolean): void {
+    socket.removeAllListeners('data')
+    socket.on('data', () => {})
+    socket.resume()
+    const busy = frameHeader(HANDSHAKE_BUSY)
+    socket.end(opening ? Buffer.concat([preamble(), this.#staticKey.publicKey, busy]) : busy)
+    setTimeout(() => socket.destroy(), BUSY_LINGER_MS).unref()
+  }
+
   // One warning a minute says how many handshakes failed, and from where, instead of a line each.
   #summarise (): void {
     const failures = [...this.#failuresByAddress].sort((a, b) => b[1] - a[1])
     const total = failures.reduce((sum, [, n]) => sum + n, 0)
-    if (total > 0 || this.#shed > 0) {
+    if (total > 0 || this.#busy > 0 || this.#evicted > 0) {
       const top = failures.slice(0, 5).map(([address, n]) => `${address} (${n})`).join(', ')
-      this.emit('log', 'warn', `${total} handshake(s) failed in the last minute${top ? `, from ${top}` : ''}; ${this.#shed} connection(s) refused at once (limits or too many failures); a wrong token, a replay, or a clock off by minutes`)
+      this.emit('log', 'warn', `${total} handshake(s) failed in the last minute${top ? `, from ${top}` : ''} (a wrong token, a replay, or a clock off by minutes); ` +
+        `${this.#busy} connection(s) told the server was busy, ${this.#evicted} idle one(s) dropped for newcomers`)
     }
     this.#failuresByAddress.clear()
-    this.#shed = 0
+    this.#busy = 0
+    this.#evicted = 0
   }
 }
 

@@ -7,6 +7,7 @@ export type ErrorCode =
   | 'TASKORCH_ERR_MESSAGE_TOO_LARGE'
   | 'TASKORCH_ERR_HANDSHAKE'
   | 'TASKORCH_ERR_HANDSHAKE_CLOSED'
+  | 'TASKORCH_ERR_SERVER_BUSY'
   | 'TASKORCH_ERR_REPLAY'
   | 'TASKORCH_ERR_VERSION'
   | 'TASKORCH_ERR_SERVER_KEY'
@@ -71,6 +72,13 @@ export class HandshakeError extends TaskOrchError {
 export class HandshakeClosedError extends TaskOrchError {
   constructor () {
     super('TASKORCH_ERR_HANDSHAKE_CLOSED', 'connection closed during the handshake')
+  }
+}
+
+// The server has too many connections still proving themselves; a moment later it will not.
+export class ServerBusyError extends TaskOrchError {
+  constructor () {
+    super('TASKORCH_ERR_SERVER_BUSY', 'the server is busy with other connections')
   }
 }
 

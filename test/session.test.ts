@@ -38,7 +38,8 @@ describe('session: handshake', () => {
   })
 
   it('a worker with the wrong token is refused before any session exists', async () => {
-    await expect(connectWorker('wrong token')).rejects.toMatchObject({ code: 'TASKORCH_ERR_HANDSHAKE_CLOSED' })
+    // Closed on reading message 1: a rejection, told apart from a close before any answer.
+    await expect(connectWorker('wrong token')).rejects.toMatchObject({ code: 'TASKORCH_ERR_TOKEN_REJECTED' })
     expect((await server.nextFailure()).code).toBe('TASKORCH_ERR_TOKEN_REJECTED')
     expect(server.sessions).toHaveLength(0)
   })
@@ -48,7 +49,7 @@ describe('session: handshake', () => {
     try {
       const socket = await rawConnect(impostor.port)
       // The impostor cannot read message 1, so it closes; the worker never gets a session.
-      await expect(connectTestSession(socket)).rejects.toMatchObject({ code: 'TASKORCH_ERR_HANDSHAKE_CLOSED' })
+      await expect(connectTestSession(socket)).rejects.toMatchObject({ code: 'TASKORCH_ERR_TOKEN_REJECTED' })
     } finally {
       await impostor.close()
     }

@@ -9,7 +9,7 @@ import { maskRunAt } from '../shared/keyspace/runs.ts'
 import { nextPacking, packTargets, unpackTargets } from './search/salts.ts'
 import type { PackedTargets } from './search/targets.ts'
 import {
-  ConnectError, HandshakeClosedError, InvalidMessageError, KernelError, ProtocolError, RefusedError, ServerKeyMismatchError, TaskOrchError,
+  ConnectError, HandshakeClosedError, InvalidMessageError, KernelError, ProtocolError, RefusedError, ServerBusyError, ServerKeyMismatchError, TaskOrchError,
   TokenRejectedError, VersionMismatchError, coded
 } from '../shared/errors.ts'
 import type { LogLevel } from '../shared/log.ts'
@@ -19,7 +19,7 @@ import { checkTokenStrength, serverKeyFingerprint, tokenBytes } from '../shared/
 import { SOFTWARE_VERSION } from '../shared/version.ts'
 import type { KnownServers } from './known-servers.ts'
 import { connectSession, DEFAULT_TIMINGS, type SessionTimings, type WorkerSession } from '../shared/protocol/session.ts'
-import { Backoff, RECONNECT_INITIAL_DELAY_MS, reconnectDelay } from './reconnect.ts'
+import { Backoff, RECONNECT_INITIAL_DELAY_MS, reconnectDelay } from '../shared/backoff.ts'
 import type { HashcatBackend } from './hashcat/backend.ts'
 import { ChunkRunner } from './runner.ts'
 
@@ -98,8 +98,9 @@ function dropFound (job: JobInHand): void {
 
 // What a failed attempt most likely means, for the log line.
 function hint (failure: TaskOrchError): string {
-  if (failure instanceof HandshakeClosedError) return ' (a wrong token, this machine\'s clock minutes off the server\'s, a server refusing new connections for now, or one older than protocol 4; compare the token fingerprints)'
-  if (failure instanceof TokenRejectedError) return ' (whatever answered does not hold this worker\'s token: the wrong address, or a different token)'
+  if (failure instanceof HandshakeClosedError) return ' (the server closed the connection before answering: it is overloaded, or not a TaskOrchestrator server of this version)'
+  if (failure instanceof TokenRejectedError) return ' (compare the token fingerprints this worker and the server print)'
+  if (failure instanceof ServerBusyError) return ' (many connections at once; it will have room)'
   return ''
 }
 
@@ -145,8 +146,7 @@ export class WorkerClient extends EventEmitter<WorkerEvents> {
         await this.#serve(session)
       } catch (error) {
         failure = coded(error)
-        const inHandshake = failure instanceof HandshakeClosedError || failure instanceof TokenRejectedError ||
-          failure instanceof ServerKeyMismatchError || failure instanceof VersionMismatchError
+        const inHandshake = failure instanceof TokenRejectedError || failure instanceof ServerKeyMismatchError || failure instanceof VersionMismatchError
         handshakeFailures = inHandshake ? handshakeFailures + 1 : 0
         if (giveUpAfter > 0 && handshakeFailures >= giveUpAfter) {
           this.emit('fatal', new TokenRejectedError(`${handshakeFailures} handshake(s) with ${this.#address()} failed in a row; giving up (--give-up-after ${giveUpAfter}). Check that this worker's token matches the server's`))

@@ -7,8 +7,10 @@ import { open, stat } from 'node:fs/promises'
 import net from 'node:net'
 import { basename } from 'node:path'
 import {
-  ConnectError, ConnectionClosedError, HandshakeClosedError, InvalidInputError, RefusedError, RemoteError, TaskOrchError, TokenRejectedError
+  ConnectError, ConnectionClosedError, HandshakeClosedError, InvalidInputError, RefusedError, RemoteError, ServerBusyError, TaskOrchError, TimeoutError,
+  TokenRejectedError
 } from '../../shared/errors.ts'
+import { reconnectDelay } from '../../shared/backoff.ts'
 import { MAX_NAME_LENGTH, MAX_UPLOAD_BYTES, PROTOCOL_VERSION, UPLOAD_CHUNK_BYTES } from '../../shared/protocol/limits.ts'
 import type { ControlMessage, FileRef, Reply } from '../../shared/protocol/control-protocol.ts'
 import { tokenBytes } from '../../shared/protocol/credentials.ts'
@@ -18,11 +20,16 @@ import { SOFTWARE_VERSION } from '../../shared/version.ts'
 
 // Upload pieces sent before waiting for the oldest one's reply.
 const UPLOADS_IN_FLIGHT = 4
+// A busy server (or one that closed before its greeting) is tried again, 50 ms doubling to 2 s,
+// until this long has passed since the first try; then ctl says it could not get in (exit 4).
+export const CONNECT_DEADLINE_MS = 30_000
+const RETRY_INITIAL_MS = 50
+const RETRY_MAX_MS = 2_000
 
 // A request as the caller writes it: the id is the client's business.
 type Request = ControlMessage extends infer M ? M extends ControlMessage ? Omit<M, 'id'> : never : never
 
-export type ControlClientOptions = { host: string, port: number, adminToken: string, timings?: SessionTimings }
+export type ControlClientOptions = { host: string, port: number, adminToken: string, timings?: SessionTimings, deadlineMs?: number }
 
 export class ControlClient {
   readonly #session: ControllerSession
@@ -45,23 +52,26 @@ export class ControlClient {
     session.on('close', (error) => this.#fail(this.#closedBy ?? error ?? new ConnectionClosedError()))
   }
 
-  // The server's answer to the handshake and to CONTROL tells a wrong token from a worker's token.
+  // The server's answer to the handshake and to CONTROL tells a wrong token from a worker's token;
+  // a busy server is tried again until the deadline.
   static async connect (options: ControlClientOptions): Promise<ControlClient> {
     const address = `${options.host}:${options.port}`
-    const socket = net.connect({ host: options.host, port: options.port, noDelay: true })
-    await new Promise<void>((resolve, reject) => {
-      socket.once('connect', resolve)
-      socket.once('error', (error) => reject(new ConnectError(address, error)))
-    })
+    const deadlineMs = options.deadlineMs ?? CONNECT_DEADLINE_MS
+    const started = Date.now()
     let session: ControllerSession
-    try {
-      // The admin token authenticates the server too: only a holder of it can answer the handshake.
-      ({ session } = await connectController(socket, { token: tokenBytes(options.adminToken), checkServerKey: () => {}, timings: options.timings }))
-    } catch (error) {
-      if (error instanceof HandshakeClosedError || error instanceof TokenRejectedError) {
-        throw new RefusedError(`the handshake failed at ${address}: the admin token is not this server's (setting adminToken, in the server's config file)`, 'ctl')
+    for (let attempt = 0; ; attempt++) {
+      try {
+        session = await handshake(options, address)
+        break
+      } catch (error) {
+        if (error instanceof TokenRejectedError) {
+          throw new RefusedError(`the handshake failed at ${address}: the admin token is not this server's (setting adminToken, in the server's config file), or this machine's clock is minutes off the server's`, 'ctl')
+        }
+        if (!(error instanceof ServerBusyError || error instanceof HandshakeClosedError)) throw error
+        const delay = reconnectDelay(attempt, RETRY_INITIAL_MS, Math.random, RETRY_MAX_MS)
+        if (Date.now() + delay - started > deadlineMs) throw new TimeoutError(`a free slot at ${address} (${error.message}, tried ${attempt + 1} times)`, deadlineMs)
+        await new Promise((resolve) => setTimeout(resolve, delay))
       }
-      throw error
     }
     const client = new ControlClient(session)
     session.start()
@@ -127,6 +137,16 @@ export class ControlClient {
     for (const waiter of this.#waiting.values()) waiter.reject(this.#closedBy)
     this.#waiting.clear()
   }
+}
+
+async function handshake (options: ControlClientOptions, address: string): Promise<ControllerSession> {
+  const socket = net.connect({ host: options.host, port: options.port, noDelay: true })
+  await new Promise<void>((resolve, reject) => {
+    socket.once('connect', resolve)
+    socket.once('error', (error) => reject(new ConnectError(address, error)))
+  })
+  // The admin token authenticates the server too: only a holder of it can answer the handshake.
+  return (await connectController(socket, { token: tokenBytes(options.adminToken), checkServerKey: () => {}, timings: options.timings })).session
 }
 
 // The file's base name as the server may store it: printable, short, never a path.

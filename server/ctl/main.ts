@@ -47,9 +47,12 @@ Job options (submit), as the server takes them: --algo/-m, --target (repeatable)
 --wordlist FILE, --rules/-r FILE, --attack-mode/-a, --priority. Files are read here and sent to
 the server, which keeps them (beside its config file, in uploads/) for --restore.
 
+A busy server (too many connections at once) is tried again for up to 30 s.
+
 Exit codes: 0 done (watch: every job found all its targets), 1 watch: a job ended without finding
-them all, 2 usage or input error (including an unknown job), 3 refused (not the admin token),
-4 the server could not be reached, the connection was lost, or the server failed the request.`
+them all, 2 usage or input error (including an unknown job), 3 refused (the server rejected the
+admin token, or this machine's clock is minutes off its own), 4 the server could not be reached or
+stayed busy for 30 s, the connection was lost, or the server failed the request.`
 
 const JOB_FLAG_NAMES = Object.keys(JOB_FLAGS) as (keyof typeof JOB_FLAGS)[]
 

@@ -6,7 +6,9 @@
 // 3: message 1 carries the worker's clock; REFUSED; HELLO names are printable.
 // 4: clear-text preambles; Noise NKpsk0 with the server's static key; message 1 MAC; HELLO software.
 // 5: HELLO backend (hashcat), FAILED, chunks beyond 2^31 candidates, unchanged PROGRESS as a heartbeat.
-export const PROTOCOL_VERSION = 5
+// 6: ids match a strict pattern; the token reaches the handshake through scrypt; a busy server says
+//    so with HANDSHAKE_BUSY in place of message 2.
+export const PROTOCOL_VERSION = 6
 // Mixed into the Noise prologue: a peer speaking another version derives other keys and fails closed.
 export const PROTOCOL_PROLOGUE = `taskorch/${PROTOCOL_VERSION}`
 
@@ -31,6 +33,9 @@ export const HANDSHAKE_TIMESTAMP_BYTES = 8
 export const HANDSHAKE_MAC_BYTES = 16
 export const HANDSHAKE_MESSAGE1_BYTES = PUBLIC_KEY_BYTES + HANDSHAKE_TIMESTAMP_BYTES + AEAD_TAG_BYTES + HANDSHAKE_MAC_BYTES
 export const HANDSHAKE_MESSAGE2_BYTES = PUBLIC_KEY_BYTES + AEAD_TAG_BYTES
+// Sent instead of message 2's frame header, then the connection ends: the server has no room for
+// another connection still proving itself. Clear text, and no more than a refused connection says.
+export const HANDSHAKE_BUSY = 0xffff_ffff
 // A message 1 whose clock is further than this from the server's is refused; within it, its
 // ephemeral key is remembered so the same message is refused the second time.
 export const HANDSHAKE_REPLAY_WINDOW_MS = 120_000
@@ -49,14 +54,15 @@ export const HEARTBEAT_TIMEOUT_MS = 20_000
 // A stopping server waits this long for peers to close their end, then cuts them off.
 export const SHUTDOWN_GRACE_MS = 2_000
 
-// Connection bounds on the server.
+// Connection bounds on the server. A connection is pending until its message 1 proves the token
+// (a valid MAC, a fresh clock, an unseen key); a proven one never waits for a slot.
 export const MAX_CONNECTIONS = 1_024
 export const MAX_PENDING_HANDSHAKES = 64
 // Per IPv4 address, or per IPv6 /64 (one machine's usual share of addresses).
 export const MAX_PENDING_HANDSHAKES_PER_ADDRESS = 8
-// An address whose handshakes failed this often in the last minute is refused at once until the
-// minute is over; failures are summarised in one warning a minute.
-export const MAX_FAILED_HANDSHAKES_PER_MINUTE = 30
+// With no slot free, a new connection takes the oldest pending one's if that has waited this long
+// (a real peer sends message 1 within a round trip); else the new one is told the server is busy.
+export const PENDING_GRACE_MS = 1_000
 // A peer that stops reading is dropped once this much is queued for it.
 export const MAX_OUTBOUND_BUFFER_BYTES = 8 * 1024 * 1024
 

@@ -4,12 +4,12 @@ import { EventEmitter } from 'node:events'
 import type { Socket } from 'node:net'
 import { encodeMessage, decodeMessage } from './codec.ts'
 import {
-  ConnectionClosedError, HandshakeClosedError, HandshakeError, MessageTooLargeError, OutboundOverflowError, ReplayError, TaskOrchError, TimeoutError,
-  TokenRejectedError, coded
+  ConnectionClosedError, HandshakeClosedError, HandshakeError, MessageTooLargeError, OutboundOverflowError, ReplayError, ServerBusyError, TaskOrchError,
+  TimeoutError, TokenRejectedError, coded
 } from '../errors.ts'
 import { FrameReader, frameHeader, type Frame } from './frames.ts'
 import {
-  AEAD_TAG_BYTES, FRAME_COMPLETION_TIMEOUT_MS, FRAME_HEADER_BYTES, HANDSHAKE_MESSAGE1_BYTES, HANDSHAKE_MESSAGE2_BYTES, HANDSHAKE_TIMEOUT_MS,
+  AEAD_TAG_BYTES, FRAME_COMPLETION_TIMEOUT_MS, FRAME_HEADER_BYTES, HANDSHAKE_BUSY, HANDSHAKE_MESSAGE1_BYTES, HANDSHAKE_MESSAGE2_BYTES, HANDSHAKE_TIMEOUT_MS,
   HEARTBEAT_INTERVAL_MS, HEARTBEAT_TIMEOUT_MS, MAX_FIRST_FRAME_BYTES, MAX_FRAME_BYTES, MAX_OUTBOUND_BUFFER_BYTES, MIN_LINK_BYTES_PER_SECOND,
   PREAMBLE_BYTES, PUBLIC_KEY_BYTES
 } from './limits.ts'
@@ -236,6 +236,7 @@ class HandshakeReader {
   // A handshake message: a frame header announcing exactly `bytes`, then the message.
   async readMessage (bytes: number, what: string): Promise<Uint8Array> {
     const length = new DataView((await this.read(FRAME_HEADER_BYTES)).buffer).getUint32(0)
+    if (length === HANDSHAKE_BUSY) throw new ServerBusyError()
     if (length !== bytes) throw new HandshakeError(`${what} announced ${length} bytes, not ${bytes}`)
     return await this.read(bytes)
   }
@@ -306,12 +307,16 @@ async function withDeadline<T> (socket: Socket, timings: SessionTimings, run: (r
   }
 }
 
-// `adminToken`: a second token, which makes its holder a controller rather than a worker.
-export type AcceptOptions = { token: Uint8Array, adminToken?: Uint8Array, staticKey: StaticKeyPair, replays: ReplayGuard, timings?: SessionTimings }
+// `adminToken`: a second token, which makes its holder a controller rather than a worker. `proven`:
+// called once message 1 has proved the token (MAC, fresh clock, unseen key), before message 2.
+export type AcceptOptions = {
+  token: Uint8Array, adminToken?: Uint8Array, staticKey: StaticKeyPair, replays: ReplayGuard, timings?: SessionTimings, proven?: () => void
+}
 
 // Server side. Sends its preamble and static key at once; refuses another protocol version (a
 // VersionMismatchError the caller reports), and, without a word, a peer holding neither token (a MAC,
 // no Diffie-Hellman) or replaying a message 1 (seen ephemeral key, or a clock outside the window).
+// A peer that sends nothing fails with HandshakeClosedError or a TimeoutError, never another error.
 // The session is returned unstarted (call start() once listening to it), with the role its token gives.
 export function acceptSession (socket: Socket, options: AcceptOptions): Promise<{ session: ServerSession, role: PeerRole }> {
   const timings = options.timings ?? DEFAULT_TIMINGS
@@ -324,6 +329,7 @@ export function acceptSession (socket: Socket, options: AcceptOptions): Promise<
     const { ephemeralKey, sentAt } = responder.readMessage1(message1)
     const verdict = options.replays.check(ephemeralKey, sentAt)
     if (verdict !== 'fresh') throw new ReplayError(verdict)
+    options.proven?.()
     const { message, keys } = responder.writeMessage2()
     writeHandshakeMessage(socket, message)
     return { session: new Session(socket, keys, validateClientMessage, timings, reader.finish(), MAX_FIRST_FRAME_BYTES) as ServerSession, role }
@@ -352,7 +358,9 @@ export type ConnectOptions = {
 
 // Worker side. Only a server holding both the token and the static key it presented can produce a
 // message 2 that authenticates. Returns the session, unstarted (call start() once listening), and the
-// server's key, now proven.
+// server's key, now proven. A server that closes after reading message 1 rejected it (a
+// TokenRejectedError: another token, or a clock minutes off); one that closes before answering at all
+// is a HandshakeClosedError, and one with no room says so (ServerBusyError): both worth retrying.
 export function connectSession (socket: Socket, options: ConnectOptions): Promise<{ session: WorkerSession, serverKey: Uint8Array }> {
   return initiate(socket, options, validateServerMessage)
 }
@@ -371,7 +379,10 @@ async function initiate<In extends { type: string }, Out extends { type: string 
     options.checkServerKey(serverKey)
     const initiator = new Initiator(options.token, serverKey)
     writeHandshakeMessage(socket, initiator.writeMessage1())
-    const keys = initiator.readMessage2(await reader.readMessage(HANDSHAKE_MESSAGE2_BYTES, 'message 2'))
+    const message2 = await reader.readMessage(HANDSHAKE_MESSAGE2_BYTES, 'message 2').catch((error: unknown) => {
+      throw error instanceof HandshakeClosedError ? new TokenRejectedError('the server closed the connection on reading message 1: it holds another token, or the clocks differ by minutes') : error
+    })
+    const keys = initiator.readMessage2(message2)
     return { session: new Session<In, Out>(socket, keys, validate, timings, reader.finish()), serverKey }
   })
 }
