@@ -10,13 +10,13 @@ import { InvalidInputError, ProtocolError, UnknownJobError, coded } from '../sha
 import type { LogLevel } from '../shared/log.ts'
 import { MAX_REPLY_ITEMS, PROTOCOL_VERSION } from '../shared/protocol/limits.ts'
 import { isControlMessage, type ControlMessage, type FileRef, type Reply, type Submission, type Upload } from '../shared/protocol/control-protocol.ts'
-import { checkTokenStrength } from '../shared/protocol/credentials.ts'
 import type { ServerSession } from '../shared/protocol/session.ts'
 import type { Job } from './job.ts'
 import { priorityOf, requestOf, type JobDescription, type JobRequest } from './job-description.ts'
 import type { Fleet, RefusalReason } from './fleet.ts'
 import { jobLine, workerLine } from './status.ts'
 import { formatUser } from './pot-format.ts'
+import { checkTokenStrength } from './token-strength.ts'
 
 // Results per REPLY: well inside a frame even with long salts, users and plaintexts.
 export const RESULTS_PER_REPLY = 1_000

@@ -7,7 +7,7 @@ import type { ChildProcess } from 'node:child_process'
 import { EventEmitter } from 'node:events'
 import { InvalidInputError, coded } from '../shared/errors.ts'
 import { SHUTDOWN_GRACE_MS } from '../shared/protocol/limits.ts'
-import { checkTokenStrength, serverKeyFingerprint, tokenBytes } from '../shared/protocol/credentials.ts'
+import { serverKeyFingerprint, tokenKey } from '../shared/protocol/credentials.ts'
 import { generateStaticKey, type StaticKeyPair } from '../shared/protocol/noise.ts'
 import { DEFAULT_TIMINGS, type PeerRole, type ServerSession, type SessionTimings } from '../shared/protocol/session.ts'
 import { ControlRole } from './control-role.ts'
@@ -26,6 +26,7 @@ import { WorkerRole, chunkEvent } from './worker-role.ts'
 import { secureRandom } from './verification.ts'
 import type { JournaledJob, Journal } from './store/journal.ts'
 import type { Potfile } from './store/potfile.ts'
+import { checkTokenStrength } from './token-strength.ts'
 
 export type { WorkerSummary }
 // The library's name for the server's events (server/fleet.ts).
@@ -92,7 +93,7 @@ export class Orchestrator extends EventEmitter<ServerEvents> {
     const control = options.control
     if (control) this.#control = new ControlRole(this, { ...control, workerToken: options.token }, log)
     this.#listener = new Listener({
-      host: this.#host, port: options.port ?? 8080, token: tokenBytes(options.token), adminToken: control && tokenBytes(control.adminToken), staticKey: this.#staticKey, timings: { ...DEFAULT_TIMINGS, ...options.timings }
+      host: this.#host, port: options.port ?? 8080, token: tokenKey(options.token), adminToken: control && tokenKey(control.adminToken), staticKey: this.#staticKey, timings: { ...DEFAULT_TIMINGS, ...options.timings }
     })
     this.#listener.on('log', log)
     this.#listener.on('session', (session, role) => this.#onSession(session, role))

@@ -223,8 +223,8 @@ export class InvalidInputError extends TaskOrchError {
 
 // A token too short or too plain to resist guessing from a recorded handshake.
 export class WeakTokenError extends InvalidInputError {
-  constructor (bits: number) {
-    super(`the token is too weak (about ${bits} bits; at least 128 are needed). Use a generated one: delete it from the config file and start the server, which generates and saves a 256-bit token, or run: node -e "console.log(require('node:crypto').randomBytes(32).toString('base64url'))"`, 'TASKORCH_ERR_WEAK_TOKEN')
+  constructor (guessesLog10: number, needed: number) {
+    super(`the token is too weak (guessed in about 10^${Math.floor(guessesLog10)} tries by an estimator that knows common passwords, words and patterns; 10^${needed} are needed). Use a generated one: delete it from the config file and start the server, which generates and saves a 256-bit token, or run: node -e "console.log(require('node:crypto').randomBytes(32).toString('base64url'))"`, 'TASKORCH_ERR_WEAK_TOKEN')
   }
 }
 

@@ -9,7 +9,7 @@ import net, { type Socket } from 'node:net'
 import { join } from 'node:path'
 import { ServerBusyError, TokenRejectedError } from '../shared/errors.ts'
 import { preamble } from '../shared/protocol/preamble.ts'
-import { tokenBytes } from '../shared/protocol/credentials.ts'
+import { tokenKey } from '../shared/protocol/credentials.ts'
 import { Initiator } from '../shared/protocol/noise.ts'
 import { MAX_PENDING_HANDSHAKES_PER_ADDRESS } from '../shared/protocol/limits.ts'
 import { connectController } from '../shared/protocol/session.ts'
@@ -18,7 +18,7 @@ import { buildCtlBundle } from '../worker/bundle/build.ts'
 import { WorkerClient } from '../worker/client.ts'
 import { TEST_SERVER_KEY, TOKEN, eventually, frame, tempDir, within, WAIT_MS } from './helpers.ts'
 
-const ADMIN_TOKEN = 'admin-token-0123456789abcdefghijklmnopqrstuv'
+const ADMIN_TOKEN = 'aD4mIn7vQ2mX9pLr4Wz8bN3cYh6Jd5Fg1Ss0Ae-Uo_Ix'
 const cleanup: (() => unknown)[] = []
 afterEach(async () => { for (const step of cleanup.splice(0).reverse()) await step() })
 
@@ -52,7 +52,7 @@ describe('admission by proof', () => {
     every(500, () => connect(port).once('connect', function (this: Socket) { this.destroy() })) // a health probe
     every(50, () => { // a wrong-token peer, over 30 tries a minute
       const socket = connect(port)
-      socket.once('connect', () => socket.end(Buffer.concat([preamble(), frame(new Initiator(tokenBytes('not-the-token-0123456789abcdefghijklmnopq'), TEST_SERVER_KEY.publicKey).writeMessage1())])))
+      socket.once('connect', () => socket.end(Buffer.concat([preamble(), frame(new Initiator(tokenKey('not-the-token-0123456789abcdefghijklmnopq'), TEST_SERVER_KEY.publicKey).writeMessage1())])))
     })
     const idle = new Set<Socket>()
     every(100, () => { // idle sockets, reopened as they are dropped
@@ -85,14 +85,14 @@ describe('admission by proof', () => {
     // The hogs are younger than the grace an idle socket gets: the next peer is told the server is busy.
     const socket = connect(orch.port)
     await new Promise((resolve) => socket.once('connect', resolve))
-    const error = await connectController(socket, { token: tokenBytes(ADMIN_TOKEN), checkServerKey: () => {} }).then(() => null, (e: Error) => e)
+    const error = await connectController(socket, { token: tokenKey(ADMIN_TOKEN), checkServerKey: () => {} }).then(() => null, (e: Error) => e)
     expect(error).toBeInstanceOf(ServerBusyError)
     // A wrong token is told apart: the server closed after reading message 1.
     for (const hog of hogs) hog.destroy()
     await eventually(() => orch.connecting.length === 0, WAIT_MS, 'the slots freed')
     const wrong = connect(orch.port)
     await new Promise((resolve) => wrong.once('connect', resolve))
-    const rejected = await connectController(wrong, { token: tokenBytes('not-the-token-0123456789abcdefghijklmnopq'), checkServerKey: () => {} }).then(() => null, (e: Error) => e)
+    const rejected = await connectController(wrong, { token: tokenKey('not-the-token-0123456789abcdefghijklmnopq'), checkServerKey: () => {} }).then(() => null, (e: Error) => e)
     expect(rejected).toBeInstanceOf(TokenRejectedError)
   })
 

@@ -305,7 +305,7 @@ describe('command lines', () => {
       [['--algo', 'md5', '--target', hex('md5', '1'), '--range', '10-2'], /empty/],
       [['--port', '99999'], /port/],
       [['--bogus'], /bogus/],
-      [['--token', 'summer2024'], /the token is too weak \(about \d+ bits; at least 128 are needed\)/],
+      [['--token', 'correcthorsebatterystaple'], /the token is too weak \(guessed in about 10\^14 tries by an estimator that knows common passwords, words and patterns; 10\^16 are needed\)/],
       [['--target', hex('md5', 'a'), '--mask', '?1', '-1', ''], /custom charset -1 is empty/],
       [['--potfile', '/nonexistent/dir/pot', '--target', hex('md5', 'a'), '--range', '0-9'], /potfile \/nonexistent\/dir\/pot: its directory \/nonexistent\/dir does not exist/]
     ] as const

@@ -11,7 +11,7 @@ import { fileURLToPath } from 'node:url'
 import { expect, onTestFailed, onTestFinished } from 'vitest'
 import { frameHeader } from '../shared/protocol/frames.ts'
 import { hashBytes } from '../shared/hashing/scalar.ts'
-import { tokenBytes } from '../shared/protocol/credentials.ts'
+import { tokenKey } from '../shared/protocol/credentials.ts'
 import { Initiator, generateStaticKey, type StaticKeyPair, type TransportKeys } from '../shared/protocol/noise.ts'
 import { preamble } from '../shared/protocol/preamble.ts'
 import { acceptSession, connectSession, type ServerSession, type SessionTimings, type WorkerSession } from '../shared/protocol/session.ts'
@@ -21,7 +21,7 @@ import { ReplayGuard } from '../shared/protocol/replay.ts'
 import type { Hello, ServerMessage } from '../shared/protocol/worker-protocol.ts'
 import type { TaskOrchError } from '../shared/errors.ts'
 
-export const TOKEN = 'test-token-0123456789abcdefghijklmnopqrstuv'
+export const TOKEN = 'tK7vQ2mX9pLr4Wz8bN3cYh6Jd5Fg1Ss0Ae-Uo_Ii2Mn' // as a generated one looks
 // The static key of test servers that need a known one (sessionServer's; Orchestrators given it).
 export const TEST_SERVER_KEY: StaticKeyPair = generateStaticKey()
 // What a server sends first: its preamble and static key.
@@ -54,7 +54,7 @@ export async function sessionServer (timings: SessionTimings = FAST_TIMINGS, tok
   const server = net.createServer((socket) => {
     sockets.add(socket)
     socket.on('close', () => sockets.delete(socket))
-    acceptSession(socket, { token: tokenBytes(token), staticKey, replays, timings }).then(({ session }) => {
+    acceptSession(socket, { token: tokenKey(token), staticKey, replays, timings }).then(({ session }) => {
       session.start()
       sessions.push(session)
       waiters.shift()?.(session)
@@ -98,12 +98,12 @@ export function frame (body: Uint8Array): Uint8Array {
 
 // What a worker sends to open a handshake: its preamble and message 1 for this server key.
 export function opening (token = TOKEN, serverKey = TEST_SERVER_KEY.publicKey, clock = Date.now()): Buffer {
-  return Buffer.concat([preamble(), frame(new Initiator(tokenBytes(token), serverKey).writeMessage1(clock))])
+  return Buffer.concat([preamble(), frame(new Initiator(tokenKey(token), serverKey).writeMessage1(clock))])
 }
 
 // The real worker side of the handshake, trusting whatever key the server presents.
 export async function connectTestSession (socket: Socket, token = TOKEN, timings: SessionTimings = FAST_TIMINGS): Promise<WorkerSession> {
-  return (await connectSession(socket, { token: tokenBytes(token), checkServerKey: () => {}, timings })).session
+  return (await connectSession(socket, { token: tokenKey(token), checkServerKey: () => {}, timings })).session
 }
 
 // Completes a handshake by hand and returns the raw socket and keys, so tests can forge frames.
@@ -118,7 +118,7 @@ export async function manualHandshake (port: number, token = TOKEN): Promise<{ s
     const onData = (chunk: Buffer) => {
       buffered = Buffer.concat([buffered, chunk])
       if (initiator === null && buffered.length >= SERVER_OPENING_BYTES) {
-        initiator = new Initiator(tokenBytes(token), buffered.subarray(PREAMBLE_BYTES, SERVER_OPENING_BYTES))
+        initiator = new Initiator(tokenKey(token), buffered.subarray(PREAMBLE_BYTES, SERVER_OPENING_BYTES))
         socket.write(frame(initiator.writeMessage1()))
       }
       if (initiator === null || buffered.length < answer) return

@@ -2,10 +2,10 @@ import { describe, expect, it } from 'vitest'
 import { createHash } from 'node:crypto'
 import { p256 } from '@noble/curves/nist.js'
 import { HandshakeError, TokenRejectedError, DecryptError } from '../shared/errors.ts'
-import { generateToken, serverKeyFingerprint, tokenBytes } from '../shared/protocol/credentials.ts'
+import { generateToken, serverKeyFingerprint, tokenKey } from '../shared/protocol/credentials.ts'
 import { Initiator, Responder, generateStaticKey, message1Mac } from '../shared/protocol/noise.ts'
 
-const token = tokenBytes('correct horse battery staple, but generated')
+const token = tokenKey('correct horse battery staple, but generated')
 const server = generateStaticKey()
 
 function handshake (initiatorToken = token, responderToken = token) {
@@ -38,12 +38,12 @@ describe('Noise NKpsk0 handshake', () => {
   })
 
   it('the server rejects a worker with the wrong token by its MAC, before any Diffie-Hellman', () => {
-    const m1 = new Initiator(tokenBytes('wrong'), server.publicKey).writeMessage1()
+    const m1 = new Initiator(tokenKey('wrong'), server.publicKey).writeMessage1()
     expect(() => new Responder(token, server).checkMac(m1)).toThrow(TokenRejectedError)
     // The MAC comes first: under another token's MAC, even a key that would fail at Diffie-Hellman
     // is refused as a token failure, so no DH was tried.
     const offCurve = Buffer.concat([Uint8Array.of(2), new Uint8Array(32).fill(0xff), new Uint8Array(24)])
-    const unkeyed = Buffer.concat([offCurve, message1Mac(tokenBytes('wrong'), offCurve)])
+    const unkeyed = Buffer.concat([offCurve, message1Mac(tokenKey('wrong'), offCurve)])
     expect(() => new Responder(token, server).readMessage1(unkeyed)).toThrow(TokenRejectedError)
     expect(() => new Responder(token, server).readMessage1(withMac(offCurve))).toThrow(HandshakeError)
   })
@@ -63,8 +63,8 @@ describe('Noise NKpsk0 handshake', () => {
   it('the worker rejects a server with the wrong token at message 2', () => {
     const initiator = new Initiator(token, server.publicKey)
     initiator.writeMessage1()
-    const forged = new Responder(tokenBytes('wrong'), server)
-    forged.readMessage1(new Initiator(tokenBytes('wrong'), server.publicKey).writeMessage1())
+    const forged = new Responder(tokenKey('wrong'), server)
+    forged.readMessage1(new Initiator(tokenKey('wrong'), server.publicKey).writeMessage1())
     expect(() => initiator.readMessage2(forged.writeMessage2().message)).toThrow(TokenRejectedError)
   })
 

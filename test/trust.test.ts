@@ -10,7 +10,7 @@ import { loadServerKey } from '../server/identity.ts'
 import { ServerKeyMismatchError, VersionMismatchError, InvalidInputError } from '../shared/errors.ts'
 import { frameHeader } from '../shared/protocol/frames.ts'
 import { PROTOCOL_VERSION } from '../shared/protocol/limits.ts'
-import { serverKeyFingerprint, tokenBytes } from '../shared/protocol/credentials.ts'
+import { serverKeyFingerprint, tokenKey } from '../shared/protocol/credentials.ts'
 import { generateStaticKey } from '../shared/protocol/noise.ts'
 import { preamble } from '../shared/protocol/preamble.ts'
 import { connectSession } from '../shared/protocol/session.ts'
@@ -83,7 +83,7 @@ describe('version preambles', () => {
   it('a worker reads the server\'s version before sending anything secret, and says which side to update', async () => {
     const socket = await rawConnect(await fakeServer(preamble(PROTOCOL_VERSION + 1)))
     let checked = false
-    const attempt = connectSession(socket, { token: tokenBytes(TOKEN), checkServerKey: () => { checked = true }, timings: FAST_TIMINGS })
+    const attempt = connectSession(socket, { token: tokenKey(TOKEN), checkServerKey: () => { checked = true }, timings: FAST_TIMINGS })
     await expect(attempt).rejects.toThrow(`server speaks protocol ${PROTOCOL_VERSION + 1}, this worker ${PROTOCOL_VERSION}: update the worker`)
     await expect(attempt).rejects.toBeInstanceOf(VersionMismatchError)
     expect(checked).toBe(false)
@@ -149,7 +149,7 @@ describe('server keys', () => {
     stops.push(() => bare.close())
     const socket = await rawConnect(bare.port)
     const attempt = connectSession(socket, {
-      token: tokenBytes(TOKEN),
+      token: tokenKey(TOKEN),
       checkServerKey: (key) => { throw new ServerKeyMismatchError('not ours', serverKeyFingerprint(key), 'SHA256:x') },
       timings: FAST_TIMINGS
     })

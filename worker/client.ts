@@ -15,7 +15,7 @@ import {
 import type { LogLevel } from '../shared/log.ts'
 import { MAX_DEVICES, MAX_NAME_LENGTH, MAX_REASON_LENGTH, MAX_SOFTWARE_LENGTH, MAX_WASM_CHUNK_CANDIDATES, PROTOCOL_VERSION } from '../shared/protocol/limits.ts'
 import type { Backend, ServerMessage } from '../shared/protocol/worker-protocol.ts'
-import { checkTokenStrength, serverKeyFingerprint, tokenBytes } from '../shared/protocol/credentials.ts'
+import { serverKeyFingerprint, tokenKey } from '../shared/protocol/credentials.ts'
 import { SOFTWARE_VERSION } from '../shared/version.ts'
 import type { KnownServers } from './known-servers.ts'
 import { connectSession, DEFAULT_TIMINGS, type SessionTimings, type WorkerSession } from '../shared/protocol/session.ts'
@@ -120,7 +120,6 @@ export class WorkerClient extends EventEmitter<WorkerEvents> {
 
   constructor (options: WorkerOptions) {
     super()
-    checkTokenStrength(options.token)
     this.#options = options
     this.#timings = { ...DEFAULT_TIMINGS, ...options.timings }
     this.#runner = new ChunkRunner(options.threads)
@@ -174,7 +173,7 @@ export class WorkerClient extends EventEmitter<WorkerEvents> {
       socket.once('connect', resolve)
       socket.once('error', (error) => reject(new ConnectError(this.#address(), error)))
     })
-    const { session, serverKey } = await connectSession(socket, { token: tokenBytes(this.#options.token), checkServerKey: (key) => this.#checkServerKey(key), timings: this.#timings })
+    const { session, serverKey } = await connectSession(socket, { token: tokenKey(this.#options.token), checkServerKey: (key) => this.#checkServerKey(key), timings: this.#timings })
     const fingerprint = serverKeyFingerprint(serverKey)
     const known = this.#options.knownServers
     if (!this.#options.serverKey && known?.pin(this.#address(), fingerprint)) {

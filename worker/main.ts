@@ -7,7 +7,7 @@ import { describeSettings, loadSettings, saveTokens, type Values } from '../shar
 import { InvalidInputError, coded } from '../shared/errors.ts'
 import { MAX_NAME_LENGTH } from '../shared/protocol/limits.ts'
 import { createLogger, type Level } from '../shared/log.ts'
-import { SERVER_KEY_FINGERPRINT_PATTERN, checkTokenStrength, tokenFingerprint } from '../shared/protocol/credentials.ts'
+import { SERVER_KEY_FINGERPRINT_PATTERN, tokenFingerprint } from '../shared/protocol/credentials.ts'
 import { SOFTWARE_VERSION } from '../shared/version.ts'
 import { BUNDLED } from './bundle/bundled.ts'
 import { DISCOVERY_WAIT_MS, chooseServer, describeServer, discover } from '../shared/discovery.ts'
@@ -59,8 +59,8 @@ A lost connection or a failed handshake is retried, 1 s doubling to 60 s with ji
 logged with the likely cause and the time of the next one.
 A server presenting a key other than the pinned one is refused, its fingerprint and the pinned one
 named, and tried again later like a lost connection: only the real server can complete a handshake.
-Exits 0 after SIGINT/SIGTERM (work in hand goes back to the server), 2 on bad usage (a token under 128
-bits included, or discovery finding no server or several), 3 when the server refused this worker
+Exits 0 after SIGINT/SIGTERM (work in hand goes back to the server), 2 on bad usage (discovery finding no
+server or several included), 3 when the server refused this worker
 after authenticating (REFUSED) or --give-up-after ran out.`
 
 const FLAGS = {
@@ -93,7 +93,6 @@ runMain(async () => {
   const { threads, name } = settings.values as Required<Values>
   const knownServers = serverKey ? undefined : new KnownServers(flags['known-servers'] ?? join(dirname(settings.configPath), 'known_servers'))
   const { token, asked } = await readToken(flags['token-stdin'] === true, settings.values.token, settings.values.host, settings.configPath)
-  checkTokenStrength(token)
   const log = createLogger({ json: settings.values.json, debug: settings.values.debug, secrets: [token] })
   if (!asked) for (const warning of settings.warnings) log('WARN', warning)
   if (asked && (flags['save-token'] || (asked === 'terminal' && await promptYesNo(`Save the token in ${settings.configPath} (mode 0600) so this machine need not ask again?`, terminal(), true)))) {

@@ -13,7 +13,7 @@ import {
 import { reconnectDelay } from '../../shared/backoff.ts'
 import { MAX_NAME_LENGTH, MAX_UPLOAD_BYTES, PROTOCOL_VERSION, UPLOAD_CHUNK_BYTES } from '../../shared/protocol/limits.ts'
 import type { ControlMessage, FileRef, Reply } from '../../shared/protocol/control-protocol.ts'
-import { tokenBytes } from '../../shared/protocol/credentials.ts'
+import { tokenKey } from '../../shared/protocol/credentials.ts'
 import { connectController, type ControllerSession, type SessionTimings } from '../../shared/protocol/session.ts'
 import { escapeControls } from '../../shared/printable.ts'
 import { SOFTWARE_VERSION } from '../../shared/version.ts'
@@ -146,7 +146,7 @@ async function handshake (options: ControlClientOptions, address: string): Promi
     socket.once('error', (error) => reject(new ConnectError(address, error)))
   })
   // The admin token authenticates the server too: only a holder of it can answer the handshake.
-  return (await connectController(socket, { token: tokenBytes(options.adminToken), checkServerKey: () => {}, timings: options.timings })).session
+  return (await connectController(socket, { token: tokenKey(options.adminToken), checkServerKey: () => {}, timings: options.timings })).session
 }
 
 // The file's base name as the server may store it: printable, short, never a path.

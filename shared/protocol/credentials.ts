@@ -1,7 +1,9 @@
-// The credentials people handle: the fleet's token (made, judged for strength, fingerprinted, and
-// turned into the handshake's pre-shared key) and the server key's fingerprint, which workers pin.
+// The credentials people handle: the fleet's token (made, fingerprinted, and turned into the
+// handshake's pre-shared key; judged for strength by the server, server/token-strength.ts) and the
+// server key's fingerprint, which workers pin.
+import { scryptSync } from 'node:crypto'
 import { sha256 } from '@noble/hashes/sha2.js'
-import { WeakTokenError } from '../errors.ts'
+import { TOKEN_KDF } from './limits.ts'
 
 // How people compare server keys (join lines, known-servers files, mDNS): like OpenSSH's, the
 // SHA-256 of the key, but in base64url so it survives shells, URLs and TXT records unquoted.
@@ -11,49 +13,31 @@ export function serverKeyFingerprint (publicKey: Uint8Array): string {
 
 export const SERVER_KEY_FINGERPRINT_PATTERN = /^SHA256:[A-Za-z0-9_-]{43}$/
 
-// Tokens are 32 random bytes, base64url: long enough that a sniffed message 1 cannot be brute-forced.
+// Tokens are 32 random bytes, base64url: a sniffed message 1 cannot be brute-forced, KDF or not.
 export const TOKEN_BYTES = 32
 
 export function generateToken (): string {
   return Buffer.from(crypto.getRandomValues(new Uint8Array(TOKEN_BYTES))).toString('base64url')
 }
 
-// Shown instead of the token so people can check two machines hold the same one. Domain-separated
-// from the key, and short: it identifies, it does not help guess.
+// Shown instead of the token so people can check two machines hold the same one. Made from the
+// token's key (domain-separated), so a fingerprint on a screenshot is no faster to test guesses
+// against than a recorded handshake; and short: it identifies, it does not help guess.
 export function tokenFingerprint (token: string): string {
-  const digest = sha256(new TextEncoder().encode(`taskorch token fingerprint\0${token}`))
+  const digest = sha256(Buffer.concat([Buffer.from('taskorch token fingerprint\0'), tokenKey(token)]))
   return Buffer.from(digest.subarray(0, 4)).toString('hex')
 }
 
-// A token is refused below this estimate: a recorded message 1 lets anyone test guesses offline.
-export const MIN_TOKEN_BITS = 128
+// The handshake's pre-shared key: scrypt of the token, so that anyone holding a recorded message 1
+// (a worker pointed at a rogue listener, a first connection that pins nothing) pays a memory-hard
+// hash for every guess instead of one SHA-256. Computed once per token and process (90 to 210 ms here).
+const tokenKeys = new Map<string, Uint8Array>()
 
-// Roughly how many guesses (as bits) a token resists: its length, counted once if it repeats itself,
-// times the bits per character of the smallest usual alphabet it fits (hex, base64, printable), but
-// no more than four times its distinct characters allow. An estimate that generated tokens pass with
-// a wide margin (about 250 bits) and words, dates and repetitions fail.
-export function tokenStrength (token: string): number {
-  const alphabet = /^[0-9a-fA-F]+$/.test(token) ? 16 : /^[A-Za-z0-9_\-+/=]+$/.test(token) ? 64 : 95
-  const distinct = new Set(token).size
-  const perCharacter = Math.log2(Math.max(2, Math.min(alphabet, 4 * distinct)))
-  return Math.floor(period(token) * perCharacter)
-}
-
-// The length of the shortest unit the text repeats at least twice ("abcabcab" -> 3, "abxab" -> 5).
-function period (text: string): number {
-  for (let p = 1; p <= text.length / 2; p++) {
-    let repeats = true
-    for (let i = p; i < text.length && repeats; i++) repeats = text[i] === text[i - p]
-    if (repeats) return p
+export function tokenKey (token: string): Uint8Array {
+  let key = tokenKeys.get(token)
+  if (key === undefined) {
+    key = Uint8Array.from(scryptSync(token, TOKEN_KDF.salt, TOKEN_KDF.bytes, { N: TOKEN_KDF.N, r: TOKEN_KDF.r, p: TOKEN_KDF.p, maxmem: 2 * 128 * TOKEN_KDF.N * TOKEN_KDF.r }))
+    tokenKeys.set(token, key)
   }
-  return text.length
-}
-
-export function checkTokenStrength (token: string): void {
-  const bits = tokenStrength(token)
-  if (bits < MIN_TOKEN_BITS) throw new WeakTokenError(bits)
-}
-
-export function tokenBytes (token: string): Uint8Array {
-  return sha256(new TextEncoder().encode(token)) // any string works as a psk of the right size
+  return key
 }

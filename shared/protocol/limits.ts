@@ -12,6 +12,10 @@ export const PROTOCOL_VERSION = 6
 // Mixed into the Noise prologue: a peer speaking another version derives other keys and fails closed.
 export const PROTOCOL_PROLOGUE = `taskorch/${PROTOCOL_VERSION}`
 
+// The token becomes the handshake's pre-shared key through scrypt with these parameters (32 MiB, 90 to
+// 210 ms on one core of a 2-core EPYC with node:crypto); changing them is a protocol change.
+export const TOKEN_KDF = { N: 2 ** 15, r: 8, p: 1, salt: 'taskorch token key', bytes: 32 } as const
+
 // Before the handshake each side sends, in clear: PREAMBLE_MAGIC, then its protocol version (16 bits,
 // big-endian). The server's is followed by its static public key. A version mismatch is reported as
 // one, on both sides, instead of failing like a wrong token.
