@@ -52,14 +52,20 @@ export function describeServer (server: DiscoveredServer): string {
 }
 
 // Which discovered server a worker joins: the one whose key it expects or pinned, else the only one
-// speaking our protocol. Throws with the list when that is not one server.
-export function chooseServer (servers: DiscoveredServer[], trusted: Set<string>): DiscoveredServer | string {
+// speaking our protocol; but a worker that trusts some keys (pins, or --server-key) takes an unknown
+// one only when told to (`trustNew`): an announcement costs nothing to forge. Returns why not, with
+// the list, when that is not one server. The key the chosen one announced is then the one it must
+// present (the announcement's address has no pin of its own).
+export function chooseServer (servers: DiscoveredServer[], trusted: Set<string>, trustNew = false): DiscoveredServer | string {
   const ours = servers.filter((s) => s.version === PROTOCOL_VERSION)
   const pinned = ours.filter((s) => s.serverKey !== null && trusted.has(s.serverKey))
   if (pinned.length === 1) return pinned[0]
   const candidates = pinned.length > 1 ? pinned : ours
-  if (candidates.length === 1) return candidates[0]
   const list = servers.map((s) => `  ${describeServer(s)}`).join('\n')
+  if (candidates.length === 1) {
+    if (pinned.length === 1 || trusted.size === 0 || trustNew) return candidates[0]
+    return `the only server that answered announces a key this worker does not trust:\n${list}\nIf it is yours (a new or reinstalled server), start the worker with --trust-new-server, or with --server-key from its join line`
+  }
   return candidates.length === 0
     ? `no TaskOrchestrator server (protocol ${PROTOCOL_VERSION}) answered on the local network within ${DISCOVERY_WAIT_MS / 1000} s${servers.length ? `; heard:\n${list}` : ''}. Give --host (a server must run with --advertise to be found)`
     : `${candidates.length} servers answered; choose one with --host and --port (or --server-key):\n${list}`

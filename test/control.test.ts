@@ -63,6 +63,16 @@ describe('npm run ctl', () => {
     const stranger = await ctl(['jobs', '--admin-token', 'x'.repeat(10) + TOKEN.slice(10)])
     expect(stranger.code).toBe(EXIT_REFUSED)
     expect(stranger.stderr).toMatch(/the handshake failed at 127\.0\.0\.1:\d+: the admin token is not this server's/)
+    // ctl pinned the server's key on its first connection, and refuses another key at that address
+    // before sending anything an impostor could test token guesses against.
+    const known = join(home, 'taskorch', 'known_servers')
+    const pinned = readFileSync(known, 'utf8')
+    expect(pinned).toMatch(new RegExp(`^127\\.0\\.0\\.1:${port} SHA256:[A-Za-z0-9_-]{43}\n$`))
+    writeFileSync(known, `127.0.0.1:${port} SHA256:${'A'.repeat(43)}\n`)
+    const impostor = await ctl(['jobs'])
+    expect(impostor.code).toBe(EXIT_REFUSED)
+    expect(impostor.stderr).toMatch(/the server at 127\.0\.0\.1:\d+ presented key SHA256:\S+, but .*known_servers:1 pins SHA256:A+/)
+    writeFileSync(known, pinned)
     const badJob = await ctl(['status', '7'])
     expect(badJob.code).toBe(2)
     expect(badJob.stderr).toMatch(/no job "7" on this server/)

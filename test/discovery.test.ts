@@ -31,6 +31,12 @@ describe('choosing a discovered server', () => {
     expect(chooseServer([], new Set())).toMatch(/^no TaskOrchestrator server \(protocol \d+\) answered on the local network within 2 s\. Give --host/)
     expect(chooseServer([server('a', A), server('bb', B)], new Set())).toMatch(/^2 servers answered; choose one with --host and --port \(or --server-key\):\n  10\.0\.0\.1:8080  SHA256:A+  protocol \d+  "a"\n/)
   })
+
+  it('with pins, takes an unknown key only when told to', () => {
+    expect(chooseServer([server('a', A)], new Set([B]))).toMatch(/^the only server that answered announces a key this worker does not trust:\n  10\.0\.0\.1:8080  SHA256:A+ [\s\S]*--trust-new-server/)
+    expect(chooseServer([server('a', null)], new Set([B]))).toMatch(/does not trust/)
+    expect(chooseServer([server('a', A)], new Set([B]), true)).toEqual(server('a', A))
+  })
 })
 
 describe('discovery in a private network namespace', () => {
@@ -51,5 +57,12 @@ describe('discovery in a private network namespace', () => {
     expect(report.joined.workerStderr).toContain(`found 127.0.0.1:${report.listing.port}  ${report.listing.serverKey}`)
     expect(report.joined.serverExit).toBe(0)
     expect(report.joined.serverStdout).toMatch(/:4242\n$/)
+    // The impostor announcing the pinned key at its own port: refused by the key it presents, never joined nor pinned.
+    expect(report.forged.workerStderr).toContain(`presented key ${report.forged.impostorKey}, but its announcement on the LAN (127.0.0.1:`)
+    expect(report.forged.impostorStderr).not.toMatch(/worker fooled joined/)
+    expect(report.forged.knownServers).toBe(`127.0.0.1:${report.listing.port} ${report.listing.serverKey}\n`)
+    // Announcing its own key: a worker holding pins does not take it unasked.
+    expect(report.unpinned.exit).toBe(2)
+    expect(report.unpinned.stderr, report.unpinned.stderr).toMatch(/announces a key this worker does not trust[\s\S]*--trust-new-server/)
   })
 })

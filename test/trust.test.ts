@@ -15,7 +15,7 @@ import { generateStaticKey } from '../shared/protocol/noise.ts'
 import { preamble } from '../shared/protocol/preamble.ts'
 import { connectSession } from '../shared/protocol/session.ts'
 import { WorkerClient } from '../worker/client.ts'
-import { KnownServers } from '../worker/known-servers.ts'
+import { KnownServers } from '../shared/known-servers.ts'
 import { FAST_TIMINGS, TOKEN, closed, eventually, rawConnect, sessionServer, tempDir, within, type SessionServer, WAIT_MS } from './helpers.ts'
 
 const stops: (() => Promise<unknown>)[] = []

@@ -17,7 +17,7 @@ import { MAX_DEVICES, MAX_NAME_LENGTH, MAX_REASON_LENGTH, MAX_SOFTWARE_LENGTH, M
 import type { Backend, ServerMessage } from '../shared/protocol/worker-protocol.ts'
 import { serverKeyFingerprint, tokenKey } from '../shared/protocol/credentials.ts'
 import { SOFTWARE_VERSION } from '../shared/version.ts'
-import type { KnownServers } from './known-servers.ts'
+import { checkServerKey, type KnownServers } from '../shared/known-servers.ts'
 import { connectSession, DEFAULT_TIMINGS, type SessionTimings, type WorkerSession } from '../shared/protocol/session.ts'
 import { Backoff, RECONNECT_INITIAL_DELAY_MS, reconnectDelay } from '../shared/backoff.ts'
 import type { HashcatBackend } from './hashcat/backend.ts'
@@ -33,10 +33,12 @@ export type WorkerOptions = {
   host: string
   port: number
   token: string
-  // The server's key fingerprint (SHA256:...), from its join line: any other key is refused.
+  // The server's key fingerprint (SHA256:...), from its join line or the announcement discovery chose
+  // it by (serverKeyFrom names which): any other key is refused.
   serverKey?: string
-  // Without serverKey: the first key seen at an address is pinned here, and others refused after.
-  // With neither, any key is accepted (library use on a trusted network).
+  serverKeyFrom?: string
+  // The first key seen at an address is pinned here, and others refused after. With neither this
+  // nor serverKey, any key is accepted (library use on a trusted network).
   knownServers?: KnownServers
   name: string
   threads: number
@@ -176,20 +178,15 @@ export class WorkerClient extends EventEmitter<WorkerEvents> {
     const { session, serverKey } = await connectSession(socket, { token: tokenKey(this.#options.token), checkServerKey: (key) => this.#checkServerKey(key), timings: this.#timings })
     const fingerprint = serverKeyFingerprint(serverKey)
     const known = this.#options.knownServers
-    if (!this.#options.serverKey && known?.pin(this.#address(), fingerprint)) {
+    if (known?.pin(this.#address(), fingerprint)) {
       this.emit('log', 'info', `first connection to ${this.#address()}: pinned its key ${fingerprint} in ${known.path}`)
     }
     return session
   }
 
   #checkServerKey (publicKey: Uint8Array): void {
-    const presented = serverKeyFingerprint(publicKey)
-    const expected = this.#options.serverKey
-    if (expected === undefined) return this.#options.knownServers?.check(this.#address(), presented)
-    if (presented !== expected) {
-      throw new ServerKeyMismatchError(`the server at ${this.#address()} presented key ${presented}, but --server-key says ${expected}. ` +
-        'If its key changed on purpose, take the new one from its join line; otherwise another machine holding the token is posing as your server', presented, expected)
-    }
+    const { serverKey, serverKeyFrom, knownServers } = this.#options
+    checkServerKey(this.#address(), serverKeyFingerprint(publicKey), { serverKey, from: serverKeyFrom, knownServers })
   }
 
   #serve (session: WorkerSession): Promise<void> {

@@ -14,7 +14,7 @@ import { DISCOVERY_WAIT_MS, chooseServer, describeServer, discover } from '../sh
 import { WorkerClient } from './client.ts'
 import { backendMode, type BackendMode } from '../shared/hashcat.ts'
 import { HashcatBackend, detectHashcat } from './hashcat/backend.ts'
-import { KnownServers } from './known-servers.ts'
+import { KnownServers } from '../shared/known-servers.ts'
 import { promptHidden, promptYesNo } from './prompt.ts'
 
 // In the executable build, the program is the binary itself (Node puts it as argv[1] too).
@@ -35,6 +35,8 @@ Options:
                     presenting another key is refused. Without it, the first key a server at
                     this address presents is pinned in the known-servers file, and others refused
   --known-servers PATH  pinned server keys (default known_servers beside the config file)
+  --trust-new-server  with discovery, join a server announcing a key this worker has not pinned
+                    even though it has pins (a new or reinstalled server of yours)
   --token TOKEN     the server's token. Better kept in the config file: {"token": "..."}
   --token-stdin     read the token from the first line of standard input
   --save-token      save the token given on stdin or at the prompt to the config file (mode 0600)
@@ -65,7 +67,7 @@ after authenticating (REFUSED) or --give-up-after ran out.`
 
 const FLAGS = {
   host: { type: 'string' }, port: { type: 'string' }, token: { type: 'string' }, 'token-stdin': { type: 'boolean' }, 'save-token': { type: 'boolean' },
-  'server-key': { type: 'string' }, 'known-servers': { type: 'string' }, discover: { type: 'boolean' }, config: { type: 'string' },
+  'server-key': { type: 'string' }, 'known-servers': { type: 'string' }, 'trust-new-server': { type: 'boolean' }, discover: { type: 'boolean' }, config: { type: 'string' },
   threads: { type: 'string' }, name: { type: 'string' }, backend: { type: 'string' }, hashcat: { type: 'string' }, 'give-up-after': { type: 'string' }, json: { type: 'boolean' }, debug: { type: 'boolean' }, help: { type: 'boolean', short: 'h' }
 } as const
 
@@ -101,17 +103,20 @@ runMain(async () => {
   }
   log('INFO', `token fingerprint ${tokenFingerprint(token)}; worker ${SOFTWARE_VERSION}`)
   let { host, port } = settings.values as { host?: string, port: number }
+  let expected = { serverKey, serverKeyFrom: '--server-key' }
   if (host === undefined) {
-    const chosen = chooseServer(await discover(), serverKey ? new Set([serverKey]) : knownServers!.fingerprints)
+    const chosen = chooseServer(await discover(), serverKey ? new Set([serverKey]) : knownServers!.fingerprints, flags['trust-new-server'] === true)
     if (typeof chosen === 'string') throw new InvalidInputError(chosen)
     host = chosen.host
     if (settings.sources.port === 'default') port = chosen.port
+    // The key it announced is the one it must present: a pin for another address vouches for no other.
+    if (!serverKey && chosen.serverKey) expected = { serverKey: chosen.serverKey, serverKeyFrom: `its announcement on the LAN (${chosen.host}:${chosen.port})` }
     log('INFO', `found ${describeServer(chosen)} on the local network`)
-  }
+  } else if (flags['trust-new-server']) throw new InvalidInputError('--trust-new-server is for servers found by discovery (no --host)')
   if (port === 0) throw new InvalidInputError('port must be from 1 to 65535 for a worker')
   const giveUpAfter = integerFlag(flags['give-up-after'], 'give-up-after', 0, 0, 1_000_000)
   const hashcat = await chooseBackend(backendMode(settings.values.backend ?? 'auto', '--backend'), settings.values.hashcat ?? 'hashcat', log)
-  const client = new WorkerClient({ host, port, token, serverKey, knownServers, name, cores, threads, giveUpAfter, hashcat })
+  const client = new WorkerClient({ host, port, token, ...expected, knownServers, name, cores, threads, giveUpAfter, hashcat })
   let exitCode = 0
   client.on('log', (level, message) => log(level.toUpperCase() as Level, message))
   client.on('fatal', (error) => {

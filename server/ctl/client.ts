@@ -13,7 +13,8 @@ import {
 import { reconnectDelay } from '../../shared/backoff.ts'
 import { MAX_NAME_LENGTH, MAX_UPLOAD_BYTES, PROTOCOL_VERSION, UPLOAD_CHUNK_BYTES } from '../../shared/protocol/limits.ts'
 import type { ControlMessage, FileRef, Reply } from '../../shared/protocol/control-protocol.ts'
-import { tokenKey } from '../../shared/protocol/credentials.ts'
+import { serverKeyFingerprint, tokenKey } from '../../shared/protocol/credentials.ts'
+import { checkServerKey, type KnownServers } from '../../shared/known-servers.ts'
 import { connectController, type ControllerSession, type SessionTimings } from '../../shared/protocol/session.ts'
 import { escapeControls } from '../../shared/printable.ts'
 import { SOFTWARE_VERSION } from '../../shared/version.ts'
@@ -29,7 +30,10 @@ const RETRY_MAX_MS = 2_000
 // A request as the caller writes it: the id is the client's business.
 type Request = ControlMessage extends infer M ? M extends ControlMessage ? Omit<M, 'id'> : never : never
 
-export type ControlClientOptions = { host: string, port: number, adminToken: string, timings?: SessionTimings, deadlineMs?: number }
+// `serverKey` and `knownServers`: what the server's key must be, as for a worker (shared/known-servers.ts).
+export type ControlClientOptions = {
+  host: string, port: number, adminToken: string, serverKey?: string, knownServers?: KnownServers, timings?: SessionTimings, deadlineMs?: number
+}
 
 export class ControlClient {
   readonly #session: ControllerSession
@@ -145,8 +149,13 @@ async function handshake (options: ControlClientOptions, address: string): Promi
     socket.once('connect', resolve)
     socket.once('error', (error) => reject(new ConnectError(address, error)))
   })
-  // The admin token authenticates the server too: only a holder of it can answer the handshake.
-  return (await connectController(socket, { token: tokenKey(options.adminToken), checkServerKey: () => {}, timings: options.timings })).session
+  // Only a holder of the admin token can answer the handshake, but the key is checked (and pinned)
+  // before message 1 goes out: an impostor gets nothing to test guesses of the token against.
+  const { serverKey, knownServers } = options
+  const checkKey = (key: Uint8Array) => checkServerKey(address, serverKeyFingerprint(key), { serverKey, knownServers })
+  const { session, serverKey: proven } = await connectController(socket, { token: tokenKey(options.adminToken), checkServerKey: checkKey, timings: options.timings })
+  knownServers?.pin(address, serverKeyFingerprint(proven))
+  return session
 }
 
 // The file's base name as the server may store it: printable, short, never a path.

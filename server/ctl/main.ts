@@ -3,7 +3,10 @@
 import { parseArgs } from 'node:util'
 import { EXIT_ALL_FOUND, EXIT_EXHAUSTED, EXIT_REFUSED, EXIT_UNREACHABLE, exitFatal, integerFlag, runMain } from '../../shared/cli.ts'
 import { describeSettings, loadSettings, type Values } from '../../shared/config.ts'
-import { InvalidInputError, RefusedError, TaskOrchError } from '../../shared/errors.ts'
+import { InvalidInputError, RefusedError, ServerKeyMismatchError, TaskOrchError } from '../../shared/errors.ts'
+import { KnownServers } from '../../shared/known-servers.ts'
+import { SERVER_KEY_FINGERPRINT_PATTERN } from '../../shared/protocol/credentials.ts'
+import { dirname, join } from 'node:path'
 import type { MaskSpec } from '../../shared/keyspace/spec.ts'
 import { MAX_TARGETS_PER_MESSAGE } from '../../shared/protocol/limits.ts'
 import { ID_PATTERN } from '../../shared/protocol/fields.ts'
@@ -34,6 +37,10 @@ Options:
   --host HOST           the server (default 127.0.0.1)
   --port PORT           its port (default 8080)
   --config PATH         settings file (default ~/.config/taskorch/config.json, or env TASKORCH_CONFIG)
+  --server-key FP       the server's key fingerprint (SHA256:..., from its log or join line): a
+                        server presenting another key is refused (exit 3). Without it, the first
+                        key a server at this address presents is pinned in known_servers beside
+                        the config file (shared with a worker on this machine), and others refused
   --admin-token TOKEN   the server's admin token. Better kept in the config file (adminToken) or
                         TASKORCH_ADMIN_TOKEN: the server generates it on first start and saves it
                         in its config file (mode 0600). The workers' token is refused
@@ -51,13 +58,14 @@ A busy server (too many connections at once) is tried again for up to 30 s.
 
 Exit codes: 0 done (watch: every job found all its targets), 1 watch: a job ended without finding
 them all, 2 usage or input error (including an unknown job), 3 refused (the server rejected the
-admin token, or this machine's clock is minutes off its own), 4 the server could not be reached or
+admin token, or this machine's clock is minutes off its own) or a server key other than the
+pinned one, 4 the server could not be reached or
 stayed busy for 30 s, the connection was lost, or the server failed the request.`
 
 const JOB_FLAG_NAMES = Object.keys(JOB_FLAGS) as (keyof typeof JOB_FLAGS)[]
 
 export const CTL_FLAGS = {
-  host: { type: 'string' }, port: { type: 'string' }, config: { type: 'string' }, 'admin-token': { type: 'string' }, json: { type: 'boolean' },
+  host: { type: 'string' }, port: { type: 'string' }, config: { type: 'string' }, 'admin-token': { type: 'string' }, 'server-key': { type: 'string' }, json: { type: 'boolean' },
   interval: { type: 'string' }, help: { type: 'boolean', short: 'h' }, ...JOB_FLAGS
 } as const
 
@@ -97,13 +105,18 @@ runMain(async () => {
   const submission = command === 'submit' ? await checkSubmission(flags) : null
   const { host, port, adminToken } = settings.values
   for (const warning of settings.warnings) process.stderr.write(`warning: ${warning}\n`)
+  if (flags['server-key'] !== undefined && !SERVER_KEY_FINGERPRINT_PATTERN.test(flags['server-key'])) {
+    throw new InvalidInputError(`--server-key must be SHA256: and 43 base64url characters, as the server prints it; got "${escapeControls(flags['server-key'].slice(0, 80))}"`)
+  }
   if (!adminToken) throw new InvalidInputError(`no admin token: ctl reads adminToken from ${settings.configPath} (the server saves it there on its first start), TASKORCH_ADMIN_TOKEN or --admin-token`)
 
   const json = flags.json === true
   const print = (value: unknown, text: string) => process.stdout.write((json ? JSON.stringify(value) : text) + '\n')
   let client: ControlClient | null = null
   try {
-    client = await ControlClient.connect({ host: host!, port: port!, adminToken })
+    const serverKey = flags['server-key']
+    const knownServers = serverKey ? undefined : new KnownServers(join(dirname(settings.configPath), 'known_servers'))
+    client = await ControlClient.connect({ host: host!, port: port!, adminToken, serverKey, knownServers })
     switch (command as Command) {
       case 'submit': {
         const { job: id } = await client.request({ type: 'submit', job: await submission!(client) })
@@ -216,5 +229,5 @@ function failed (error: unknown): number {
   if (!(error instanceof TaskOrchError)) exitFatal(error as Error)
   process.stderr.write(`error: ${error.message}\n`)
   // Anything else: no connection (ConnectError), a lost one, a timeout, or the server's own failure (RemoteError).
-  return error instanceof RefusedError ? EXIT_REFUSED : EXIT_UNREACHABLE
+  return error instanceof RefusedError || error instanceof ServerKeyMismatchError ? EXIT_REFUSED : EXIT_UNREACHABLE
 }

@@ -1,11 +1,11 @@
-// Server keys this worker trusts, one line per server address, like OpenSSH's known_hosts:
+// Server keys this worker or ctl trusts, one line per server address, like OpenSSH's known_hosts:
 //   host:port SHA256:<base64url>
 // The first server to complete a handshake at an address is pinned (trust on first use); after that,
 // a server presenting another key at that address is refused with both fingerprints named.
 import { appendFileSync, chmodSync, existsSync, mkdirSync, readFileSync } from 'node:fs'
 import { dirname } from 'node:path'
-import { InvalidInputError, ServerKeyMismatchError } from '../shared/errors.ts'
-import { SERVER_KEY_FINGERPRINT_PATTERN } from '../shared/protocol/credentials.ts'
+import { InvalidInputError, ServerKeyMismatchError } from './errors.ts'
+import { SERVER_KEY_FINGERPRINT_PATTERN } from './protocol/credentials.ts'
 
 type Pin = { fingerprint: string, line: number }
 
@@ -59,4 +59,18 @@ export class KnownServers {
     this.#pins.set(address, { fingerprint, line: ++this.#lines })
     return true
   }
+}
+
+// What a worker or ctl expects of the key a server presents: `serverKey` when it has one (from
+// --server-key, or from the announcement discovery chose the server by: `from` names which), and
+// in any case the pin for the address, if there is one. Called before message 1 is sent.
+export type ServerKeyExpectation = { serverKey?: string, from?: string, knownServers?: KnownServers }
+
+export function checkServerKey (address: string, presented: string, expect: ServerKeyExpectation): void {
+  const expected = expect.serverKey
+  if (expected !== undefined && presented !== expected) {
+    throw new ServerKeyMismatchError(`the server at ${address} presented key ${presented}, but ${expect.from ?? '--server-key'} says ${expected}. ` +
+      'If its key changed on purpose, take the new one from its join line; otherwise another machine holding the token is posing as your server', presented, expected)
+  }
+  expect.knownServers?.check(address, presented)
 }
