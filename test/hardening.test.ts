@@ -304,8 +304,8 @@ describe('FOUND floods of a slow scheme', () => {
     const sent = performance.now()
     socket.write(sealedFrame(keys, encodeMessage({ type: 'ping' })))
     // Each duplicate verified took about 60 ms here: 3000 of them held the server for minutes.
-    await within(2_000, eventually(() => received.length > 0, 2_000, 'the pong'), 'the pong')
-    expect(performance.now() - sent).toBeLessThan(2_000)
+    await within(WAIT_MS, eventually(() => received.length > 0, WAIT_MS, 'the pong'), 'the pong')
+    expect(performance.now() - sent).toBeLessThan(1_000)
     expect(flooder.session.closed).toBe(false) // duplicates are dropped, not punished
     socket.destroy()
   })
