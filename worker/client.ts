@@ -170,12 +170,13 @@ export class WorkerClient extends EventEmitter<WorkerEvents> {
   #address (): string { return `${this.#options.host}:${this.#options.port}` }
 
   async #connect (): Promise<WorkerSession> {
+    const token = tokenKey(this.#options.token) // scrypt, before the server's handshake deadline starts
     const socket = net.connect({ host: this.#options.host, port: this.#options.port, noDelay: true })
     await new Promise<void>((resolve, reject) => {
       socket.once('connect', resolve)
       socket.once('error', (error) => reject(new ConnectError(this.#address(), error)))
     })
-    const { session, serverKey } = await connectSession(socket, { token: tokenKey(this.#options.token), checkServerKey: (key) => this.#checkServerKey(key), timings: this.#timings })
+    const { session, serverKey } = await connectSession(socket, { token, checkServerKey: (key) => this.#checkServerKey(key), timings: this.#timings })
     const fingerprint = serverKeyFingerprint(serverKey)
     const known = this.#options.knownServers
     if (known?.pin(this.#address(), fingerprint)) {

@@ -21,7 +21,7 @@ import { SOFTWARE_VERSION } from '../../shared/version.ts'
 
 // Upload pieces sent before waiting for the oldest one's reply.
 const UPLOADS_IN_FLIGHT = 4
-// A busy server (or one that closed before its greeting) is tried again, 50 ms doubling to 2 s,
+// A busy server (or one that closed before its greeting, or a handshake that timed out) is tried again, 50 ms doubling to 2 s,
 // until this long has passed since the first try; then ctl says it could not get in (exit 4).
 export const CONNECT_DEADLINE_MS = 30_000
 const RETRY_INITIAL_MS = 50
@@ -71,7 +71,8 @@ export class ControlClient {
         if (error instanceof TokenRejectedError) {
           throw new RefusedError(`the handshake failed at ${address}: the admin token is not this server's (setting adminToken, in the server's config file), or this machine's clock is minutes off the server's`, 'ctl')
         }
-        if (!(error instanceof ServerBusyError || error instanceof HandshakeClosedError)) throw error
+        // Busy, closed before answering, or too slow (a loaded machine, either end): worth another try.
+        if (!(error instanceof ServerBusyError || error instanceof HandshakeClosedError || error instanceof TimeoutError)) throw error
         const delay = reconnectDelay(attempt, RETRY_INITIAL_MS, Math.random, RETRY_MAX_MS)
         if (Date.now() + delay - started > deadlineMs) throw new TimeoutError(`a free slot at ${address} (${error.message}, tried ${attempt + 1} times)`, deadlineMs)
         await new Promise((resolve) => setTimeout(resolve, delay))
@@ -144,6 +145,7 @@ export class ControlClient {
 }
 
 async function handshake (options: ControlClientOptions, address: string): Promise<ControllerSession> {
+  const token = tokenKey(options.adminToken) // scrypt, before the server's handshake deadline starts
   const socket = net.connect({ host: options.host, port: options.port, noDelay: true })
   await new Promise<void>((resolve, reject) => {
     socket.once('connect', resolve)
@@ -153,7 +155,7 @@ async function handshake (options: ControlClientOptions, address: string): Promi
   // before message 1 goes out: an impostor gets nothing to test guesses of the token against.
   const { serverKey, knownServers } = options
   const checkKey = (key: Uint8Array) => checkServerKey(address, serverKeyFingerprint(key), { serverKey, knownServers })
-  const { session, serverKey: proven } = await connectController(socket, { token: tokenKey(options.adminToken), checkServerKey: checkKey, timings: options.timings })
+  const { session, serverKey: proven } = await connectController(socket, { token, checkServerKey: checkKey, timings: options.timings })
   knownServers?.pin(address, serverKeyFingerprint(proven))
   return session
 }
