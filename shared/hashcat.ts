@@ -23,8 +23,13 @@ export function backendMode (value: string, flag: string): BackendMode {
 export const MIN_HASHCAT_VERSION = { major: 6, minor: 2 }
 
 // A run this short goes to the WASM kernels even on a hashcat worker: hashcat's start-up (seconds)
-// costs more than the search (tens of millions of candidates take a second or two on a few threads).
+// costs more than the search (tens of millions of MD5 candidates take a second or two on a few
+// threads). A slower algorithm's shortest run is shorter by its cost.
 export const MIN_HASHCAT_RUN = 2 ** 26
+
+export function minHashcatRun (algorithm: Algorithm): number {
+  return Math.max(1, Math.floor(MIN_HASHCAT_RUN / (ALGORITHM_INFO[algorithm].cost ?? 1)))
+}
 
 // hashcat's optimised mask kernels try the combinations of the mask's first four positions inside
 // each kernel call, so a run that fixes them leaves each call too little to do. Measured with 6.2.6,
@@ -62,10 +67,10 @@ export function hashcatRunAt (keyspace: Keyspace, offset: bigint, end: bigint, s
 // below it both are the same UTF-16LE.
 const ASCII_ONLY: ReadonlySet<Algorithm> = new Set(['ntlm'])
 
-// Null when hashcat can search this job's mask runs; otherwise why not, for the worker's log.
+// Null when hashcat can search this job's mask runs; otherwise why not, for the worker's log. Every
+// algorithm of ours is hashcat's mode of the same number (salts go to it in hex, crypt strings as
+// they are).
 export function hashcatRefusal (algorithm: Algorithm, spec: KeyspaceSpec): string | null {
-  const info = ALGORITHM_INFO[algorithm]
-  if (info.kind !== 'plain') return `${algorithm} targets carry salts or crypt settings; the hashcat backend takes bare digests`
   if (spec.type === 'wordlist') return 'wordlist attacks run on the WASM kernels'
   if (spec.type === 'mask') {
     const positions = parseMask(spec.mask, spec.charsets)

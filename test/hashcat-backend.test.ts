@@ -52,7 +52,7 @@ describe('the hashcat backend, against a hashcat that misbehaves on request', ()
     const cases: [string, Record<string, string>, RegExp][] = [
       ['crash', {}, /exited with code 255: clEnqueueNDRangeKernel\(\): CL_OUT_OF_RESOURCES/],
       ['short', {}, /ended at 999 of 1000 candidates/],
-      ['ok', { FAKE_HASHCAT_TOTAL: '1001' }, /hashcat counts 1001 candidates in this chunk, we count 1000/],
+      ['ok', { FAKE_HASHCAT_TOTAL: '1001' }, /hashcat counts 1001 candidates in this chunk \(1 salt\(s\)\), we count 1000/],
       ['garbage', {}, /--status-json output: not a JSON object: "Watchdog/],
       ['ok', { FAKE_HASHCAT_CRACK: `${'00'.repeat(16)}:313233` }, /reported "0{32}:313233", which does not verify/]
     ]

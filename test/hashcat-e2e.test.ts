@@ -11,7 +11,15 @@ import { Orchestrator } from '../server/index.ts'
 import { candidateAt, keyspaceFrom } from '../shared/keyspace/keyspace.ts'
 import { maskSpec } from '../shared/keyspace/spec.ts'
 import { COMMON_ARGS } from '../worker/hashcat/plan.ts'
-import { cli, eventually, hex, seededRandom, TOKEN, within, workerArgs, type Run, WAIT_MS } from './helpers.ts'
+import { formatTarget } from '../shared/algorithms.ts'
+import { digestOf } from '../shared/hashing/modes.ts'
+import { cli, eventually, hex, referenceDigest, seededRandom, TOKEN, within, workerArgs, type Run, WAIT_MS } from './helpers.ts'
+
+// A sha512crypt target (digest, rounds, salt) and its line, from the scalar reference.
+function cryptTarget (plaintext: string, salt: string): Uint8Array {
+  return Buffer.concat([digestOf('sha512crypt', Buffer.from(plaintext), Buffer.from(salt), 5000), Buffer.from([0, 0, 0x13, 0x88]), Buffer.from(salt)])
+}
+const sha512crypt = (plaintext: string, salt: string) => formatTarget('sha512crypt', cryptTarget(plaintext, salt))
 
 const execFileAsync = promisify(execFile)
 
@@ -50,8 +58,13 @@ describe.skipIf(!HASHCAT)(`a mixed fleet with hashcat ${HASHCAT ?? '(skipped: ha
     // canaries make most runs multi-hash).
     writeFileSync(join(dir, 'h1'), hex('md5', 'not in the mask') + '\n')
     writeFileSync(join(dir, 'h2'), hex('md5', 'not in the mask') + '\n' + hex('md5', 'nor this') + '\n')
-    for (const file of ['h1', 'h2']) {
-      await execFileAsync('hashcat', [...COMMON_ARGS, '--session', `taskorch-warm-${process.pid}-${file}`, '-m', '0', '-a', '3', '-O', join(dir, file), '?d?d?d'], { cwd: dir })
+    // And the salted and crypt kernels the last test uses (pure kernels, salts in hex).
+    writeFileSync(join(dir, 's1'), `${hex('md5', 'x')}:3a0a\n`)
+    writeFileSync(join(dir, 's2'), `${hex('md5', 'x')}:3a0a\n${hex('md5', 'y')}:ff\n`)
+    writeFileSync(join(dir, 'c2'), [sha512crypt('x', 'warmA'), sha512crypt('y', 'warmB')].join('\n') + '\n')
+    const runs = [['h1', '-m', '0', '-O'], ['h2', '-m', '0', '-O'], ['s1', '-m', '10', '--hex-salt'], ['s2', '-m', '10', '--hex-salt'], ['c2', '-m', '1800']]
+    for (const [file, ...mode] of runs) {
+      await execFileAsync('hashcat', [...COMMON_ARGS, '--session', `taskorch-warm-${process.pid}-${file}`, ...mode, '-a', '3', join(dir, file), '?d'], { cwd: dir })
         .catch((error: { code?: number }) => { if (error.code !== 1) throw error }) // 1: exhausted
     }
     rmSync(dir, { recursive: true, force: true })
@@ -102,15 +115,49 @@ describe.skipIf(!HASHCAT)(`a mixed fleet with hashcat ${HASHCAT ?? '(skipped: ha
     for (const name of ['hashcat', 'wasm']) expect(orch.workers.find((w) => w.name === name)!.speed, `${name} searched`).toBeGreaterThan(0)
   }, 600_000)
 
+  // Salted and crypt targets go to hashcat as its own modes: salts in hex (--hex-salt), so a colon,
+  // a newline or any byte is written exactly; sha512crypt runs at hashcat's speed, not WASM's 1/100.
+  it('searches a salted job (salts holding a colon, a newline, 0xff) and a sha512crypt job on hashcat beside WASM: exact counts, all found', async () => {
+    const joined = new Promise<void>((resolve) => { let n = 0; orch.on('worker-joined', () => { if (++n === 2) resolve() }) })
+    const gpu = startWorker(orch.port, 'hashcat', { TASKORCH_BACKEND: 'hashcat' })
+    startWorker(orch.port, 'wasm', { TASKORCH_BACKEND: 'wasm' })
+    await within(60_000, joined, 'two workers joining')
+    const random = seededRandom()
+    const spec = maskSpec('?d'.repeat(8), [])
+    const mask = keyspaceFrom(spec)
+    const salts = [':', '\n', '\xff', 'a:b\n'].map((s) => Buffer.from(s, 'latin1'))
+    const planted = salts.map(() => Buffer.from(candidateAt(mask, BigInt(Math.floor(random() * Number(mask.size))))))
+    const salted = (plaintext: Buffer, salt: Buffer) => Buffer.concat([referenceDigest('md5', Buffer.concat([plaintext, salt])), salt])
+    const saltedJob = orch.addTasks({ algorithm: 'md5-pass-salt', targets: [...planted.map((p, i) => salted(p, salts[i])), salted(Buffer.from('not a digit'), salts[0])], keyspace: spec })
+    const saltedOutcome = await within(300_000, saltedJob.done, 'the salted job')
+    expect(saltedOutcome.status).toBe('exhausted')
+    expect(saltedJob.hashed).toBe(100_000_000n)
+    expect(saltedOutcome.found.map((f) => f.plaintext).sort()).toEqual(planted.map(String).sort())
+
+    // 1,000 candidates at 4 salts: seconds on hashcat, a minute and more on one WASM thread.
+    const digits = maskSpec('?d'.repeat(3), [])
+    const words = ['042', '739', '999'].map((w, i) => ({ w, target: cryptTarget(w, `salt${i}`) }))
+    const cryptJob = orch.addTasks({ algorithm: 'sha512crypt', targets: [...words.map((w) => w.target), cryptTarget('none', 'saltZ')], keyspace: digits })
+    const cryptOutcome = await within(300_000, cryptJob.done, 'the sha512crypt job')
+    expect(cryptOutcome.status).toBe('exhausted')
+    expect(cryptJob.hashed).toBe(1_000n)
+    expect(cryptOutcome.found.map((f) => f.plaintext).sort()).toEqual(words.map((w) => w.w).sort())
+    // Both modes ran on hashcat there, not on its WASM fallback.
+    expect(gpu.stderr).not.toMatch(/runs on the WASM kernels/)
+    for (const name of ['hashcat', 'wasm']) expect(orch.workers.find((w) => w.name === name)!.speed, `${name} searched`).toBeGreaterThan(0)
+  }, 900_000)
+
   it('catches a worker whose hashcat searches but never reports a crack, at its first chunk; others search the job exactly', async () => {
     // A wrapper that hands hashcat a hash file of its own, as a broken device would behave: every run
-    // ends well, with the right count, and finds nothing.
+    // ends well, with the right count of candidates and of hashes, and finds nothing.
     const dir = mkdtempSync(join(tmpdir(), 'taskorch-wrapper-'))
     const wrapper = join(dir, 'hashcat')
-    writeFileSync(join(dir, 'dummy.hashes'), hex('md5', 'in no keyspace') + '\n')
     writeFileSync(wrapper, `#!/bin/bash
 args=()
-for a in "$@"; do case "$a" in *.hashes) args+=("${dir}/dummy.hashes");; *) args+=("$a");; esac; done
+for a in "$@"; do case "$a" in
+  *.hashes) n=$(wc -l < "$a"); for i in $(seq "$n"); do printf 'in no keyspace %s' "$i" | md5sum | cut -c1-32; done > "${dir}/dummy.hashes"; args+=("${dir}/dummy.hashes");;
+  *) args+=("$a");;
+esac; done
 exec hashcat "\${args[@]}"
 `, { mode: 0o755 })
     const caught = new Promise<string>((resolve) => orch.once('worker-caught', (worker) => resolve(worker.name)))

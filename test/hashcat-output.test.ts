@@ -26,7 +26,7 @@ describe('hashcat output', () => {
     expect(lines.at(-1)!.devices).toEqual([{ id: 1, name: 'pthread-haswell-AMD EPYC', type: 'CPU', speed: lines.at(-1)!.speed }])
     expect(lines.at(-1)!.speed).toBeGreaterThan(0)
     expect(parseStatusLine(recorded('status-cracked.txt').trim())).toMatchObject({ status: STATUS.exhausted, recovered: [1, 2], progress: [10_000_000n, 10_000_000n] })
-    expect(parseStatusLine(recorded('status-salted.txt').trim())).toMatchObject({ status: STATUS.cracked, recovered: [1, 1] })
+    expect(parseStatusLine(recorded('status-salted.txt').trim())).toMatchObject({ status: STATUS.cracked, recovered: [1, 1], salts: 1 })
   })
 
   it('reads progress beyond 2^53 exactly', () => {

@@ -4,7 +4,9 @@ import { hashcatRefusal, hashcatRunAt } from '../shared/hashcat.ts'
 import { candidateAt, keyspaceFrom, type Keyspace } from '../shared/keyspace/keyspace.ts'
 import { alignedStart, maskRunAt, runLengthAt, type MaskRun } from '../shared/keyspace/runs.ts'
 import { maskSpec, rangeSpec } from '../shared/keyspace/spec.ts'
-import { maskArgs } from '../worker/hashcat/plan.ts'
+import { hashLine, maskArgs, targetArgs, targetOfHashLine } from '../worker/hashcat/plan.ts'
+import { ALGORITHM_INFO, formatTarget, parseTarget, type Algorithm } from '../shared/algorithms.ts'
+import { readFileSync } from 'node:fs'
 import { seededRandom } from './helpers.ts'
 
 // Every candidate a run's charsets make, as latin1 text, in odometer order.
@@ -102,11 +104,34 @@ describe('hashcat command lines for runs', () => {
   it('leaves to WASM what hashcat cannot take exactly', () => {
     expect(hashcatRefusal('md5', maskSpec('?d', []))).toBeNull()
     expect(hashcatRefusal('md5', rangeSpec(0, 10))).toBeNull()
-    expect(hashcatRefusal('md5-pass-salt', maskSpec('?d', []))).toMatch(/salts/)
+    // Salted and crypt modes are hashcat's modes of the same numbers: their runs go to hashcat too.
+    expect(hashcatRefusal('md5-pass-salt', maskSpec('?d', []))).toBeNull()
+    expect(hashcatRefusal('sha512crypt', rangeSpec(0, 10))).toBeNull()
     expect(hashcatRefusal('md5', { type: 'wordlist', name: '/w', size: '3' })).toMatch(/wordlist/)
     expect(hashcatRefusal('ntlm', maskSpec('?b', []))).toMatch(/above 0x7f/)
     expect(hashcatRefusal('md5', maskSpec('?1?2?3?4', ['ab', 'cd', 'ef', 'gh']))).toMatch(/4 custom charsets/)
     expect(hashcatRefusal('md5', maskSpec('?1?2?3?4', ['ab', 'cd', 'ef', '?l']))).toBeNull() // -4 is ?l
+  })
+
+  // hashcat's example hash of every mode we share (test/vectors/hashcat-examples.tsv), and salts no
+  // text form can hold, go to its hash file and come back from its outfile as the same target.
+  it('writes every mode\'s targets as hashcat reads them, salts in hex, and reads its outfile\'s hashes back', () => {
+    const examples = readFileSync(new URL('./vectors/hashcat-examples.tsv', import.meta.url), 'utf8').trim().split('\n').map((l) => l.split('\t'))
+    for (const [algorithm, info] of Object.entries(ALGORITHM_INFO) as [Algorithm, typeof ALGORITHM_INFO[Algorithm]][]) {
+      const example = examples.find(([mode]) => Number(mode) === info.hashcat)
+      if (info.kind !== 'plain') expect(example, algorithm).toBeDefined()
+      const target = parseTarget(algorithm, example?.[1] ?? 'c4'.repeat(info.digestBytes))
+      const line = hashLine(algorithm, target)
+      if (info.kind === 'salted') {
+        expect(line).toMatch(/^[0-9a-f]+:[0-9a-f]*$/)
+        expect(targetArgs(algorithm)).toEqual(['--hex-salt'])
+      } else expect(line).toBe(formatTarget(algorithm, target))
+      expect(targetOfHashLine(algorithm, line)).toEqual(target)
+    }
+    const odd = parseTarget('sha256-salt-pass', `${'ab'.repeat(32)}:3a0aff00`, { hexSalt: true }) // a colon, a newline, 0xff, NUL
+    expect(hashLine('sha256-salt-pass', odd)).toBe(`${'ab'.repeat(32)}:3a0aff00`)
+    expect(targetOfHashLine('sha256-salt-pass', `${'AB'.repeat(32)}:3a0aff00`)).toEqual(odd)
+    expect(targetOfHashLine('md5', 'not a hash')).toBeNull()
   })
 
   // hashcat --stdout prints the candidates of a mask: the run's command line must make exactly ours.

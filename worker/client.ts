@@ -3,7 +3,7 @@
 import { EventEmitter } from 'node:events'
 import net from 'node:net'
 import { isTarget, toHex, type Algorithm } from '../shared/algorithms.ts'
-import { MIN_HASHCAT_RUN, hashcatRefusal } from '../shared/hashcat.ts'
+import { hashcatRefusal, minHashcatRun } from '../shared/hashcat.ts'
 import { keyspaceFrom, wordsOf, type Keyspace } from '../shared/keyspace/keyspace.ts'
 import { maskRunAt } from '../shared/keyspace/runs.ts'
 import { nextPacking, packTargets, unpackTargets } from './search/salts.ts'
@@ -297,7 +297,7 @@ export class WorkerClient extends EventEmitter<WorkerEvents> {
       dropFound(job)
       session?.send({ type: 'found', jobId, hash: hit.hash, plaintext: hit.plaintext })
     }
-    const run = job.hashcat && length >= MIN_HASHCAT_RUN ? maskRunAt(job.keyspace, offset, BigInt(length)) : null
+    const run = job.hashcat && length >= minHashcatRun(job.algorithm) ? maskRunAt(job.keyspace, offset, BigInt(length)) : null
     const hashcat = run ? this.#hashcat : undefined
     if (!hashcat && length > MAX_WASM_CHUNK_CANDIDATES) {
       session?.send({ type: 'failed', chunkId, reason: `${length} candidates are more than the WASM kernels take in one chunk (${MAX_WASM_CHUNK_CANDIDATES})` })

@@ -45,8 +45,8 @@ Options:
   --name NAME       name shown on the server (default: this host's name)
   --backend MODE    auto (default): hashcat when a hashcat 6.2 or later is found, else the WASM
                     kernels; wasm: the WASM kernels only; hashcat: hashcat, or exit 2 without it.
-                    hashcat searches the mask and range chunks of md5, sha1, sha256, sha512 and
-                    ntlm jobs it can take exactly; everything else runs on the WASM kernels
+                    hashcat searches the mask and range chunks it can take exactly, in every
+                    mode (salted and crypt ones included); wordlists run on the WASM kernels
   --hashcat PATH    the hashcat program (default: hashcat on PATH)
   --give-up-after N stop (exit 3) after N handshakes in a row failed (default 0: keep trying;
                     anyone on the network can make a handshake fail, so a worker does not give up)

@@ -3,14 +3,14 @@
 // lost) and carries out the effects each transition returns, persisting before it announces.
 // Chunks are index ranges, never lists; every index is counted exactly once when its chunk completes.
 import { InvalidInputError } from '../../shared/errors.ts'
-import { MIN_HASHCAT_RUN, hashcatRefusal, hashcatRunAt } from '../../shared/hashcat.ts'
+import { hashcatRefusal, hashcatRunAt, minHashcatRun } from '../../shared/hashcat.ts'
 import { keyspaceFrom, segmentAt } from '../../shared/keyspace/keyspace.ts'
 import { alignedStart } from '../../shared/keyspace/runs.ts'
 import { MAX_WASM_CHUNK_CANDIDATES } from '../../shared/protocol/limits.ts'
 import { RateMeter } from '../rate.ts'
 import { SCHEDULER_DEFAULTS, type SchedulerOptions } from './options.ts'
 import { complement, insertRange, mergeRanges, rangesSize, takeRange, type Range } from './ranges.ts'
-import { chunkSize, hashcatChunkSize, runStarts, speedKeyOf } from './sizing.ts'
+import { chunkSize, costOf, hashcatChunkSize, runStarts, speedKeyOf } from './sizing.ts'
 import { Remaining, TargetList } from '../targets.ts'
 import { toHex } from '../../shared/algorithms.ts'
 import { canaryRoom, steeredCut, unassignedRangeOf, type CanaryRoom } from './canaries.ts'
@@ -189,8 +189,9 @@ export class Scheduler {
     let size = BigInt(hashcatChunkSize(this.options, speed, this.#fleetSpeed(speedKey), rangesSize(job.unassigned)))
     // Near a job's end, finishing together matters more than hashcat's speed: no chunk beyond size.
     // A worker not yet verified gets no chunk an idle WASM worker could not copy.
-    const unverified = worker.verified === 0 && size > BigInt(this.options.unverifiedHashcatChunk)
-    if (unverified) size = BigInt(this.options.unverifiedHashcatChunk)
+    const unverifiedSize = BigInt(Math.max(1, Math.floor(this.options.unverifiedHashcatChunk / costOf(speedKey))))
+    const unverified = worker.verified === 0 && size > unverifiedSize
+    if (unverified) size = unverifiedSize
     const tail = unverified || Number(size) < speed * this.options.hashcatChunkSeconds
     const cap = tail ? size : BigInt(Math.round(Math.min(Number.MAX_SAFE_INTEGER, speed * this.options.hashcatMaxChunkSeconds)))
     const canary = this.#dueCanary(worker, job)
@@ -199,10 +200,11 @@ export class Scheduler {
       const { offset, end } = job.unassigned[which]
       const segmentStart = segmentAt(job.keyspace, canary.index).start
       const floor = offset > segmentStart ? offset : segmentStart
-      for (let most = size; most >= BigInt(MIN_HASHCAT_RUN); most /= 4n) { // shorter ones run on WASM
+      const shortest = BigInt(minHashcatRun(job.algorithm))
+      for (let most = size; most >= shortest; most /= 4n) { // shorter ones run on WASM
         const start = alignedStart(job.keyspace, canary.index - most + 1n > floor ? canary.index - most + 1n : floor, most)
         const length = start <= canary.index ? hashcatRunAt(job.keyspace, start, end, most, most) : 0n
-        if (length < BigInt(MIN_HASHCAT_RUN) || start + length <= canary.index) continue
+        if (length < shortest || start + length <= canary.index) continue
         takeRange(job.unassigned, which, start, start + length)
         return this.#newChunk(job, start, Number(length), speedKeyOf(job, start), now)
       }
@@ -283,7 +285,10 @@ export class Scheduler {
   #speedOf (worker: WorkerState, speedKey: string): number {
     const speed = worker.speeds.get(speedKey)?.meter.speed ?? 0
     const plausible = isHashcat(worker) ? (worker.backend?.kind === 'hashcat' ? worker.backend.devices.length : 1) * this.options.maxSpeedPerDevice : worker.threads * this.options.maxSpeedPerThread
-    return Math.min(plausible, speed > 0 ? speed : isHashcat(worker) ? this.options.assumedHashcatSpeed : this.options.assumedSpeedPerThread)
+    // Until measured: an MD5 speed, divided by the algorithm's cost (a crypt scheme's first chunks
+    // would otherwise hold a slow worker for hours).
+    const assumed = (isHashcat(worker) ? this.options.assumedHashcatSpeed : this.options.assumedSpeedPerThread) / costOf(speedKey)
+    return Math.min(plausible, speed > 0 ? speed : assumed)
   }
 
   chunkSize (worker: WorkerState, left: bigint, speedKey: string): number {
@@ -352,7 +357,7 @@ export class Scheduler {
     job.hashed += BigInt(chunk.length)
     const effects: Effect[] = [{ type: 'completed', job, offset: chunk.offset, length: chunk.length }]
     // A hashcat worker runs a short chunk on its WASM kernels: passing there says nothing of hashcat.
-    if (held.length > 0 && (!isHashcat(worker) || chunk.length >= MIN_HASHCAT_RUN)) {
+    if (held.length > 0 && (!isHashcat(worker) || chunk.length >= minHashcatRun(job.algorithm))) {
       worker.verified++
       worker.sinceCheck = 0
     } else {

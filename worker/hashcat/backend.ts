@@ -8,13 +8,13 @@ import { mkdtempSync, rmSync } from 'node:fs'
 import { open } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
-import { isTarget, toHex, type Algorithm } from '../../shared/algorithms.ts'
+import { targetParts, toHex, type Algorithm } from '../../shared/algorithms.ts'
 import { HashcatError, coded } from '../../shared/errors.ts'
 import { MIN_HASHCAT_VERSION } from '../../shared/hashcat.ts'
 import type { MaskRun } from '../../shared/keyspace/runs.ts'
 import { matches } from '../../shared/hashing/modes.ts'
 import type { PackedTargets } from '../search/targets.ts'
-import { COMMON_ARGS, maskArgs, type MaskArgs } from './plan.ts'
+import { COMMON_ARGS, hashLine, maskArgs, targetOfHashLine, type MaskArgs } from './plan.ts'
 import { parseDevices, parseOutfileLine, parseVersion, StatusReader, type HashcatDevice, type HashcatStatus, type HashcatVersion } from './parse.ts'
 
 export type HashcatInfo = { path: string, version: HashcatVersion, devices: HashcatDevice[] }
@@ -86,6 +86,7 @@ export class HashcatBackend {
   readonly #hashFiles = new Map<string, { packing: number, path: Promise<string> }[]>()
   readonly #waiting: { kernel: string, start: () => void }[] = []
   readonly #warm = new Set<string>() // kernels a run of ours has compiled or loaded (it printed a status)
+  #byDigest: { packing: number, targets: Map<string, Uint8Array[]> } | null = null
   #active = 0
   #runs = 0
   #closed = false
@@ -140,6 +141,21 @@ export class HashcatBackend {
     rmSync(this.dir, { recursive: true, force: true })
   }
 
+  // The job's targets by their digests' hex, for the packing in hand.
+  #targetsByDigest (job: HashcatJob): Map<string, Uint8Array[]> {
+    if (this.#byDigest?.packing === job.targets.id) return this.#byDigest.targets
+    const targets = new Map<string, Uint8Array[]>()
+    let start = 0
+    for (const end of job.targets.ends) {
+      const target = job.targets.bytes.subarray(start, end)
+      const key = toHex(targetParts(job.algorithm, target).digest)
+      targets.set(key, [...targets.get(key) ?? [], target])
+      start = end
+    }
+    this.#byDigest = { packing: job.targets.id, targets }
+    return targets
+  }
+
   // The file of the job's targets as packed now. Named by the packing, never by anything the server
   // sends; older ones stay until the job is forgotten (a run may be reading one).
   #hashFile (job: HashcatJob): Promise<string> {
@@ -148,7 +164,7 @@ export class HashcatBackend {
     const newest = files.at(-1)
     if (newest?.packing === job.targets.id) return newest.path
     const path = join(this.dir, `targets-${job.targets.id}.hashes`)
-    const file = { packing: job.targets.id, path: writeHexLines(path, job.targets).then(() => path) }
+    const file = { packing: job.targets.id, path: writeHashLines(path, job.algorithm, job.targets).then(() => path) }
     files.push(file)
     return file.path
   }
@@ -162,13 +178,16 @@ export class HashcatBackend {
     if (chunk.cancelled) child.kill('SIGKILL')
     const cracks = new OutfileReader(outfile, (line) => {
       const { hash, plaintext } = parseOutfileLine(line)
-      const digest = Uint8Array.from(Buffer.from(hash, 'hex'))
-      // Checked here too (the server checks every FOUND): a crack that does not verify is a broken
-      // hashcat or device, and fails the chunk instead of costing the connection.
-      if (!isTarget(job.algorithm, digest) || toHex(digest) !== hash.toLowerCase() || !matches(job.algorithm, digest, plaintext)) {
+      // hashcat writes a hash its own way (sha512crypt without rounds=5000, say): the job's target is
+      // the one with its digest that the plaintext matches. Checked here too (the server checks every
+      // FOUND): a crack that does not verify is a broken hashcat or device, and fails the chunk
+      // instead of costing the connection.
+      const parsed = targetOfHashLine(job.algorithm, hash)
+      const target = parsed && this.#targetsByDigest(job).get(toHex(targetParts(job.algorithm, parsed).digest))?.find((t) => matches(job.algorithm, t, plaintext))
+      if (!target) {
         throw new HashcatError(`hashcat reported "${hash.slice(0, 80)}:${toHex(plaintext).slice(0, 80)}", which does not verify`)
       }
-      onHit({ hash: digest, plaintext })
+      onHit({ hash: target, plaintext })
     })
     let failure: string | null = null
     let last: HashcatStatus | null = null
@@ -181,9 +200,14 @@ export class HashcatBackend {
     const reader = new StatusReader()
     const onStatuses = (statuses: HashcatStatus[]) => {
       for (const status of statuses) {
-        if (status.progress[1] !== BigInt(length)) return fail(`hashcat counts ${status.progress[1]} candidates in this chunk, we count ${length}`)
+        // hashcat counts each candidate once per salt (salted and crypt modes; plain ones have one).
+        const salts = BigInt(Math.max(1, status.salts))
+        if (status.progress[1] !== BigInt(length) * salts) return fail(`hashcat counts ${status.progress[1]} candidates in this chunk (${salts} salt(s)), we count ${length}`)
+        // A hash line hashcat's parser refused (a salt over its limit, say) is skipped with a warning:
+        // that target would not be searched.
+        if (status.recovered[1] !== job.targets.ends.length) return fail(`hashcat loaded ${status.recovered[1]} of the job's ${job.targets.ends.length} targets`)
         last = status
-        chunk.setProgress(Number(status.progress[0]))
+        chunk.setProgress(Number(status.progress[0] / salts))
         if (!this.#warm.has(plan.kernel)) {
           this.#warm.add(plan.kernel)
           this.#startWaiting()
@@ -219,22 +243,22 @@ export class HashcatBackend {
     const why = failure ?? (exit.error ? `cannot run ${this.info.path}: ${exit.error.message}`
       : exit.signal ? `hashcat was killed by ${exit.signal}`
         : exit.code !== 0 && exit.code !== 1 ? `hashcat exited with code ${exit.code}${stderr.trim() ? `: ${stderr.trim().split('\n').slice(-2).join(' ')}` : ''}`
-          : !final || final.progress[0] !== final.progress[1] ? `hashcat ended at ${final?.progress[0] ?? 0} of ${length} candidates` : null)
+          : !final || final.progress[0] !== final.progress[1] ? `hashcat ended at ${chunk.hashed()} of ${length} candidates` : null)
     if (why) return { hashed: chunk.hashed(), cancelled: false, failure: why }
     return { hashed: length, cancelled: false }
   }
 }
 
-// The job's targets as hashcat reads them: one lower-case hex digest a line, written a batch at a time
+// The job's targets as hashcat reads them, a line each (plan.ts, hashLine), written a batch at a time
 // (ten million SHA-512 digests in one string would pass V8's string limit).
-async function writeHexLines (path: string, targets: PackedTargets): Promise<void> {
+async function writeHashLines (path: string, algorithm: Algorithm, targets: PackedTargets): Promise<void> {
   const file = await open(path, 'w', 0o600)
   try {
     let start = 0
     for (let first = 0; first < targets.ends.length; first += HASH_FILE_BATCH) {
       const lines: string[] = []
       for (const end of targets.ends.subarray(first, first + HASH_FILE_BATCH)) {
-        lines.push(toHex(targets.bytes.subarray(start, end)))
+        lines.push(hashLine(algorithm, targets.bytes.subarray(start, end)))
         start = end
       }
       await file.write(lines.join('\n') + '\n')

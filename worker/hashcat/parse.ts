@@ -11,6 +11,7 @@ export type HashcatStatus = {
   status: number // hashcat's status code: STATUS below
   progress: [bigint, bigint] // candidates done, of the attack's (in hashcat's own count)
   recovered: [number, number] // digests found, of those given
+  salts: number // the salts hashcat loaded: its progress counts each candidate once per salt
   speed: number // candidates per second, all devices together
   devices: (HashcatDevice & { speed: number })[]
   maskLength: number | null // the mask's length, for masks (with --increment, the one running)
@@ -108,6 +109,7 @@ export function parseStatusLine (line: string): HashcatStatus {
     status: integer(field(status, 'status', 'the status line'), 'status'),
     progress: [BigInt(exact[1]), BigInt(exact[2])],
     recovered: pair(field(status, 'recovered_hashes', 'the status line'), 'recovered_hashes'),
+    salts: pair(field(status, 'recovered_salts', 'the status line'), 'recovered_salts')[1],
     speed: list.reduce((sum, d) => sum + d.speed, 0),
     devices: list,
     maskLength: maskLength === null ? null : integer(maskLength, 'guess_mask_length')

@@ -1,7 +1,7 @@
 // How one chunk becomes one hashcat command line: the mask of its run (shared/keyspace/runs.ts)
 // written with --hex-charset, so any byte is expressible, and -O where hashcat's optimised kernel
-// takes every candidate of the run.
-import { ALGORITHM_INFO, type Algorithm } from '../../shared/algorithms.ts'
+// takes every candidate of the run; and how targets are written to its hash file and read back.
+import { ALGORITHM_INFO, formatTarget, parseTarget, targetParts, type Algorithm } from '../../shared/algorithms.ts'
 import { CUSTOM_CHARSETS, builtInName } from '../../shared/keyspace/mask.ts'
 import type { MaskRun } from '../../shared/keyspace/runs.ts'
 
@@ -37,11 +37,36 @@ export function maskArgs (algorithm: Algorithm, run: MaskRun): MaskArgs | null {
       mask += `?${slot + 1}`
     }
   }
-  const args = ['-m', String(ALGORITHM_INFO[algorithm].hashcat), '-a', '3', '--hex-charset']
+  const args = ['-m', String(ALGORITHM_INFO[algorithm].hashcat), '-a', '3', '--hex-charset', ...targetArgs(algorithm)]
   custom.forEach((set, i) => args.push(`-${i + 1}`, set))
   const optimised = run.charsets.length <= (OPTIMISED_MAX_LENGTH[algorithm] ?? 0)
   if (optimised) args.push('-O')
   return { args, mask, kernel: `-m ${ALGORITHM_INFO[algorithm].hashcat} -a 3${optimised ? ' -O' : ''}` }
+}
+
+// Salts travel in hex (--hex-salt), so a colon, a newline or any byte in one is written exactly.
+export function targetArgs (algorithm: Algorithm): string[] {
+  return ALGORITHM_INFO[algorithm].kind === 'salted' ? ['--hex-salt'] : []
+}
+
+// A target as a line of hashcat's hash file: the hex digest; `digest:salt` in hex for salted modes;
+// the crypt string for crypt schemes.
+export function hashLine (algorithm: Algorithm, target: Uint8Array): string {
+  const { kind } = ALGORITHM_INFO[algorithm]
+  if (kind === 'plain') return hex(target)
+  if (kind === 'crypt') return formatTarget(algorithm, target)
+  const { digest, salt } = targetParts(algorithm, target)
+  return `${hex(digest)}:${hex(salt)}`
+}
+
+// What hashcat's outfile names as the hash (as hashLine wrote it, its hex in either case) as one of
+// our targets, or null when it is no such hash.
+export function targetOfHashLine (algorithm: Algorithm, line: string): Uint8Array | null {
+  try {
+    return parseTarget(algorithm, line, { hexSalt: true })
+  } catch {
+    return null
+  }
 }
 
 function hex (bytes: Uint8Array): string {
