@@ -9,7 +9,9 @@ import { StatusReader, parseVersion, type HashcatStatus } from '../worker/hashca
 export type HashcatRun = { wallSpeed: number, reportedSpeed: number }
 // `targets`: a file of digests to seek instead of the one digest; `vectorWidth`: hashcat's
 // --backend-vector-width (8 is what an AVX2 desktop gets; the default is what this CPU gets).
-export type HashcatOptions = { targets?: string, vectorWidth?: number }
+// `targets`: a hash file or hash (default: a digest in no keyspace); `pure`: without -O (slow modes,
+// whose optimised kernels limit the password length).
+export type HashcatOptions = { targets?: string, vectorWidth?: number, pure?: boolean }
 
 export function hashcatVersion (): string | null {
   const result = spawnSync('hashcat', ['--version'], { encoding: 'utf8' })
@@ -26,8 +28,8 @@ export async function runHashcat (algorithm: Algorithm, end: bigint, options: Ha
 
 // hashcat over a whole attack of `candidates` candidates: a mask (`-a 3 MASK`), or a wordlist with
 // rules (`WORDLIST -r RULES`: every word through every rule).
-export async function runHashcatAttack (algorithm: Algorithm, attack: string[], candidates: bigint): Promise<HashcatRun> {
-  const run = await hashcat(algorithm, attack, () => true)
+export async function runHashcatAttack (algorithm: Algorithm, attack: string[], candidates: bigint, options: HashcatOptions = {}): Promise<HashcatRun> {
+  const run = await hashcat(algorithm, attack, () => true, options)
   return { wallSpeed: Number(candidates) / run.seconds, reportedSpeed: run.reportedSpeed }
 }
 
@@ -35,7 +37,7 @@ export async function runHashcatAttack (algorithm: Algorithm, attack: string[], 
 // status lines' speeds to keep (with --increment, those of the mask length measured).
 async function hashcat (algorithm: Algorithm, attack: string[], counts: (status: HashcatStatus) => boolean, options: HashcatOptions = {}): Promise<{ seconds: number, reportedSpeed: number }> {
   const mode = Object.keys(HASHCAT_MODES).find((m) => HASHCAT_MODES[m] === algorithm)!
-  const args = ['-m', mode, '-O', '--force', '--potfile-disable', '--restore-disable', '--quiet', '--status', '--status-json', '--status-timer', '1',
+  const args = ['-m', mode, ...(options.pure ? [] : ['-O']), '--force', '--potfile-disable', '--restore-disable', '--quiet', '--status', '--status-json', '--status-timer', '1',
     ...(options.vectorWidth ? ['--backend-vector-width', String(options.vectorWidth)] : []),
     options.targets ?? createHash(algorithm).update('not in any benchmark keyspace').digest('hex'), ...attack]
   const started = performance.now()

@@ -19,6 +19,8 @@ import { hashcatVersion, median, runHashcat, runHashcatAttack, type HashcatRun }
 import { keyspaceFrom } from '../shared/keyspace/keyspace.ts'
 import { maskSpec } from '../shared/keyspace/spec.ts'
 import { MAX_TARGETS_PER_JOB } from '../server/scheduler/options.ts'
+import { formatTarget } from '../shared/algorithms.ts'
+import { digestOf } from '../shared/hashing/modes.ts'
 
 const HELP = `Usage: npm run bench -- [options]
 
@@ -30,7 +32,8 @@ Options:
                       runs, range and rules, alternating with the repository worker's), rules (a
                       wordlist through best64.rule, end to end), verify (the end-to-end range with
                       work verification on and off, alternating) or backend (with --compare
-                      hashcat) (repeatable)
+                      hashcat), crypt (sha512crypt through a hashcat-backend worker, with
+                      --compare hashcat) (repeatable)
   --words N           words in the rules run's generated wordlist (default 1000000)
   --targets N         also run the end-to-end range with N random digests (none in it) beside one
                       digest, alternating, and report the speed kept (N targets / 1 target); with
@@ -41,15 +44,16 @@ Options:
                       run a mask job through a hashcat-backend worker (part backend), alternating
                       with hashcat alone on the same mask
   --backend-mask MASK the backend part's mask (default ?d x 10: about a minute for hashcat here)
+  --crypt-mask MASK   the crypt part's mask (default ?d x 5: about a minute for hashcat here)
   --out FILE          JSON results (default bench/results/<time>.json)
   -h, --help          this help`
 
 const FLAGS = {
-  runs: { type: 'string' }, seconds: { type: 'string' }, range: { type: 'string' }, skip: { type: 'string', multiple: true }, words: { type: 'string' },
+  runs: { type: 'string' }, seconds: { type: 'string' }, 'crypt-mask': { type: 'string' }, range: { type: 'string' }, skip: { type: 'string', multiple: true }, words: { type: 'string' },
   compare: { type: 'string' }, out: { type: 'string' }, targets: { type: 'string' }, 'backend-mask': { type: 'string' }, help: { type: 'boolean', short: 'h' }
 } as const
 
-const PARTS = ['kernels', 'threads', 'e2e', 'bundle', 'rules', 'verify', 'backend']
+const PARTS = ['kernels', 'threads', 'e2e', 'bundle', 'rules', 'verify', 'backend', 'crypt']
 // The kernels are measured on the four plain hashes: node:crypto has no MD4 (NTLM) in OpenSSL 3, and
 // the salted and crypt modes run these same kernels.
 const KERNEL_ALGORITHMS = ['md5', 'sha1', 'sha256', 'sha512'] as const
@@ -57,10 +61,12 @@ const KERNEL_ALGORITHMS = ['md5', 'sha1', 'sha256', 'sha512'] as const
 const BEST64 = new URL('../test/vectors/rules/best64.rule', import.meta.url).pathname
 
 // hashcat beside our runs of the same part: medians of per-run ratios.
-function compare (ours: number[], theirs: HashcatRun[], say: (line: string) => void) {
+// `slow`: speeds in H/s rather than M/s (crypt schemes).
+function compare (ours: number[], theirs: HashcatRun[], say: (line: string) => void, slow = false) {
   const reported = median(ours.map((x, i) => x / theirs[i].reportedSpeed))
   const wall = median(ours.map((x, i) => x / theirs[i].wallSpeed))
-  say(`hashcat: ${mhs(median(theirs.map((t) => t.reportedSpeed)))} M/s as it reports its speed, ${mhs(median(theirs.map((t) => t.wallSpeed)))} M/s by wall clock (with its start-up)`)
+  const shown = (speed: number) => slow ? `${speed.toFixed(0)} H/s` : `${mhs(speed)} M/s`
+  say(`hashcat: ${shown(median(theirs.map((t) => t.reportedSpeed)))} as it reports its speed, ${shown(median(theirs.map((t) => t.wallSpeed)))} by wall clock (with its start-up)`)
   say(`ratio taskorch/hashcat: ${reported.toFixed(2)} against its reported speed, ${wall.toFixed(2)} against its wall clock`)
   return { samples: theirs, ratioToReported: reported, ratioToWall: wall }
 }
@@ -288,6 +294,29 @@ runMain(async () => {
     }
     say(`taskorch with the hashcat backend: ${mhs(median(ours))} M/s (median of ${e2eRuns})`)
     results.backend = { algorithm: 'md5', mask, candidates: candidates.toString(), samples: ours, median: median(ours), hashcat: { version: hashcat, ...compare(ours, theirs, say) } }
+  }
+
+  if (hashcat && !skip.has('crypt')) {
+    // One sha512crypt target (5000 rounds) in no keyspace: hashcat alone against a job through the
+    // server and one hashcat-backend worker, work verification on (its canaries share the salt).
+    const mask = flags['crypt-mask'] ?? '?d'.repeat(5)
+    const candidates = keyspaceFrom(maskSpec(mask, [])).size
+    const salt = Buffer.from('benchslt')
+    const target = Buffer.concat([digestOf('sha512crypt', Buffer.from('not in any benchmark keyspace'), salt, 5000), Buffer.from([0, 0, 0x13, 0x88]), salt])
+    say(`\nsha512crypt on the hashcat backend: mask ${mask} (${candidates} candidates) through the server and one worker with --backend hashcat, alternating with ${hashcat} alone (pure kernels)`)
+    const theirs: HashcatRun[] = []
+    const ours: number[] = []
+    const session = await startEndToEnd(threads, undefined, 'hashcat')
+    try {
+      for (let run = 0; run < e2eRuns; run++) {
+        ours.push(await session.run('sha512crypt', { type: 'mask', mask }, [target]))
+        theirs.push(await runHashcatAttack('sha512crypt', ['-a', '3', mask], candidates, { targets: formatTarget('sha512crypt', target), pure: true }))
+        say(`  run ${run + 1}: taskorch with hashcat ${ours[run].toFixed(0)} H/s (${(Number(candidates) / ours[run]).toFixed(1)} s); hashcat alone ${theirs[run].reportedSpeed.toFixed(0)} H/s reported, ${theirs[run].wallSpeed.toFixed(0)} H/s wall clock`)
+      }
+    } finally {
+      await session.close()
+    }
+    results.crypt = { algorithm: 'sha512crypt', mask, candidates: candidates.toString(), samples: ours, median: median(ours), hashcat: { version: hashcat, ...compare(ours, theirs, say, true) } }
   }
 
   const out = flags.out ?? new URL(`./results/${machine.date.replace(/[:.]/g, '-')}.json`, import.meta.url).pathname
