@@ -129,7 +129,9 @@ export class Hooks {
       await response.body?.cancel()
       if (!response.ok) this.#options.log('warn', `webhook ${redactUrl(url)} (${details.event}) answered ${response.status}`)
     } catch (error) {
-      this.#options.log('warn', `webhook ${redactUrl(url)} (${details.event}): ${(error as Error).name === 'TimeoutError' ? `no answer within ${this.#timeoutMs / 1000} s` : (error as Error).message}`)
+      // The error's message may quote the URL: only its kind and cause are logged.
+      const cause = (error as { cause?: { code?: string } }).cause?.code
+      this.#options.log('warn', `webhook ${redactUrl(url)} (${details.event}): ${(error as Error).name === 'TimeoutError' ? `no answer within ${this.#timeoutMs / 1000} s` : `${(error as Error).name}${cause ? ` (${cause})` : ''}`}`)
     }
   }
 }

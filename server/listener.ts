@@ -3,7 +3,8 @@
 // A connection is pending until its message 1 proves the token (the MAC is checked first, a hash);
 // a proven one never waits for a slot nor pays for its address's failures. With no slot free, a new
 // connection takes the oldest pending one's once that has idled PENDING_GRACE_MS, else the newcomer is
-// told the server is busy (HANDSHAKE_BUSY): idle sockets and probes cannot keep a real peer out.
+// told the server is busy (HANDSHAKE_BUSY): idle sockets and probes cannot keep a real peer out
+// unless renewed faster than that, from as many addresses as there are slots.
 // What comes out is a started, authenticated session.
 import { EventEmitter } from 'node:events'
 import net, { type Socket } from 'node:net'
@@ -17,8 +18,11 @@ import { ReplayGuard } from '../shared/protocol/replay.ts'
 import { acceptSession, type PeerRole, type ServerSession, type SessionTimings } from '../shared/protocol/session.ts'
 
 const SUMMARY_INTERVAL_MS = 60_000
-// A connection told it is busy gets this long to read that before it is cut.
-const BUSY_LINGER_MS = 1_000
+// A connection told it is busy gets this long to read that before it is cut; an address with more
+// than MAX_LINGERING_PER_ADDRESS such connections has the next ones cut at once (they would hold
+// connection slots other addresses need).
+const BUSY_LINGER_MS = 200
+const MAX_LINGERING_PER_ADDRESS = 8
 
 type Pending = { socket: Socket, address: string, since: number }
 
@@ -40,6 +44,7 @@ export class Listener extends EventEmitter<ListenerEvents> {
   readonly #pending = new Set<Pending>() // oldest first
   readonly #failuresByAddress = new Map<string, number>() // this minute's failed handshakes, for the log
   readonly #sockets = new Set<Socket>()
+  readonly #lingering = new Map<string, number>() // by address: connections told busy, not yet cut
   #busy = 0 // connections told the server was busy this minute
   #evicted = 0 // idle pending connections dropped for a newcomer this minute
   #server: net.Server | null = null
@@ -95,7 +100,7 @@ export class Listener extends EventEmitter<ListenerEvents> {
     if (!this.#makeRoom(address)) {
       this.#busy++
       this.emit('shed')
-      return this.#tellBusy(socket, true)
+      return this.#tellBusy(socket, address, true)
     }
     const pending: Pending = { socket, address, since: Date.now() }
     this.#pending.add(pending)
@@ -139,19 +144,27 @@ export class Listener extends EventEmitter<ListenerEvents> {
     this.#pending.delete(oldest)
     this.#sockets.delete(oldest.socket)
     this.#evicted++
-    this.#tellBusy(oldest.socket, false)
+    this.#tellBusy(oldest.socket, oldest.address, false)
     return true
   }
 
   // HANDSHAKE_BUSY where message 2 would come (after our preamble and key, for a new connection), then
   // the end; what the peer still sends is read and dropped so the words reach it before the close.
-  #tellBusy (socket: Socket, opening: boolean): void {
+  #tellBusy (socket: Socket, address: string, opening: boolean): void {
     socket.removeAllListeners('data')
     socket.on('data', () => {})
     socket.resume()
     const busy = frameHeader(HANDSHAKE_BUSY)
     socket.end(opening ? Buffer.concat([preamble(), this.#staticKey.publicKey, busy]) : busy)
-    setTimeout(() => socket.destroy(), BUSY_LINGER_MS).unref()
+    const lingering = this.#lingering.get(address) ?? 0
+    if (lingering >= MAX_LINGERING_PER_ADDRESS) return void socket.destroy()
+    this.#lingering.set(address, lingering + 1)
+    setTimeout(() => {
+      socket.destroy()
+      const left = (this.#lingering.get(address) ?? 1) - 1
+      if (left === 0) this.#lingering.delete(address)
+      else this.#lingering.set(address, left)
+    }, BUSY_LINGER_MS).unref()
   }
 
   // One warning a minute says how many handshakes failed, and from where, instead of a line each.

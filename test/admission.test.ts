@@ -11,12 +11,12 @@ import { ServerBusyError, TokenRejectedError } from '../shared/errors.ts'
 import { preamble } from '../shared/protocol/preamble.ts'
 import { tokenKey } from '../shared/protocol/credentials.ts'
 import { Initiator } from '../shared/protocol/noise.ts'
-import { MAX_PENDING_HANDSHAKES_PER_ADDRESS } from '../shared/protocol/limits.ts'
+import { MAX_PENDING_HANDSHAKES_PER_ADDRESS, PENDING_GRACE_MS } from '../shared/protocol/limits.ts'
 import { connectController } from '../shared/protocol/session.ts'
 import { Orchestrator } from '../server/orchestrator.ts'
 import { buildCtlBundle } from '../worker/bundle/build.ts'
 import { WorkerClient } from '../worker/client.ts'
-import { TEST_SERVER_KEY, TOKEN, eventually, frame, tempDir, within, WAIT_MS } from './helpers.ts'
+import { SERVER_OPENING_BYTES, TEST_SERVER_KEY, TOKEN, eventually, frame, tempDir, within, WAIT_MS } from './helpers.ts'
 
 const ADMIN_TOKEN = 'aD4mIn7vQ2mX9pLr4Wz8bN3cYh6Jd5Fg1Ss0Ae-Uo_Ix'
 const cleanup: (() => unknown)[] = []
@@ -76,20 +76,33 @@ describe('admission by proof', () => {
     expect(lines.join('\n')).not.toMatch(/handshake from \S+ failed: .*(closed|timed out)/)
   })
 
-  it('tells a peer it is busy, in a way no wrong token looks like', async () => {
+  it('gives an idle connection\'s slot to a newcomer, telling the idle one the server is busy; a wrong token is told apart', async () => {
     const { orch } = await server()
-    const hogs: Socket[] = []
-    for (let i = 0; i < MAX_PENDING_HANDSHAKES_PER_ADDRESS; i++) hogs.push(connect(orch.port))
-    cleanup.push(() => { for (const socket of hogs) socket.destroy() })
+    const hogs = Array.from({ length: MAX_PENDING_HANDSHAKES_PER_ADDRESS }, () => {
+      const socket = connect(orch.port)
+      const received: Buffer[] = []
+      socket.on('data', (d: Buffer) => received.push(d))
+      return { socket, received }
+    })
+    cleanup.push(() => { for (const hog of hogs) hog.socket.destroy() })
     await eventually(() => orch.connecting.length === MAX_PENDING_HANDSHAKES_PER_ADDRESS, WAIT_MS, 'the slots taken')
-    // The hogs are younger than the grace an idle socket gets: the next peer is told the server is busy.
+    const opened = performance.now()
+    await eventually(() => performance.now() - opened > PENDING_GRACE_MS, WAIT_MS, 'the hogs idle past the grace')
+    // A controller with the token gets in; the oldest hog was told, where message 2 would be, that the server is busy.
     const socket = connect(orch.port)
     await new Promise((resolve) => socket.once('connect', resolve))
-    const error = await connectController(socket, { token: tokenKey(ADMIN_TOKEN), checkServerKey: () => {} }).then(() => null, (e: Error) => e)
+    const { session } = await connectController(socket, { token: tokenKey(ADMIN_TOKEN), checkServerKey: () => {} })
+    session.destroy(new ServerBusyError())
+    await eventually(() => hogs.some((hog) => Buffer.concat(hog.received).subarray(SERVER_OPENING_BYTES).equals(Buffer.from([0xff, 0xff, 0xff, 0xff]))), WAIT_MS, 'a hog told busy')
+    // A client reads those bytes as ServerBusyError (a server with no room at all sends them at once).
+    const busyServer = net.createServer((peer) => peer.end(Buffer.concat([preamble(), TEST_SERVER_KEY.publicKey, Buffer.from([0xff, 0xff, 0xff, 0xff])])))
+    await new Promise<void>((resolve) => busyServer.listen(0, '127.0.0.1', resolve))
+    cleanup.push(() => busyServer.close())
+    const toBusy = connect((busyServer.address() as net.AddressInfo).port)
+    await new Promise((resolve) => toBusy.once('connect', resolve))
+    const error = await connectController(toBusy, { token: tokenKey(ADMIN_TOKEN), checkServerKey: () => {} }).then(() => null, (e: Error) => e)
     expect(error).toBeInstanceOf(ServerBusyError)
     // A wrong token is told apart: the server closed after reading message 1.
-    for (const hog of hogs) hog.destroy()
-    await eventually(() => orch.connecting.length === 0, WAIT_MS, 'the slots freed')
     const wrong = connect(orch.port)
     await new Promise((resolve) => wrong.once('connect', resolve))
     const rejected = await connectController(wrong, { token: tokenKey('not-the-token-0123456789abcdefghijklmnopq'), checkServerKey: () => {} }).then(() => null, (e: Error) => e)

@@ -155,7 +155,7 @@ describe.skipIf(!HASHCAT)(`a mixed fleet with hashcat ${HASHCAT ?? '(skipped: ha
     writeFileSync(wrapper, `#!/bin/bash
 args=()
 for a in "$@"; do case "$a" in
-  *.hashes) n=$(wc -l < "$a"); for i in $(seq "$n"); do printf 'in no keyspace %s' "$i" | md5sum | cut -c1-32; done > "${dir}/dummy.hashes"; args+=("${dir}/dummy.hashes");;
+  *.hashes) n=$(wc -l < "$a"); for i in $(seq "$n"); do printf 'in no keyspace %s' "$i" | md5sum | cut -c1-32; done > "${dir}/dummy-$$.hashes"; args+=("${dir}/dummy-$$.hashes");;
   *) args+=("$a");;
 esac; done
 exec hashcat "\${args[@]}"

@@ -84,6 +84,7 @@ describe('status lines and notifications', () => {
   it('names a hook it cannot run and a webhook that is not a URL (exit 2)', async () => {
     for (const [args, message] of [
       [['--on-found', '/nonexistent/hook'], /--on-found \/nonexistent\/hook: cannot run it \(ENOENT\)/],
+      [['--webhook', 'https://alice:s3cret@hooks.example.org/x'], /^error: webhook: a URL with user:password@ cannot be posted to \(fetch refuses it\); put the secret in its path or query$/m],
       [['--webhook', 'ftp://x/secret'], /^error: webhook: not an http:\/\/ or https:\/\/ URL \(the setting is a secret, so it is not repeated here\)$/m],
       [['--status-timer', '5'], /--status-timer needs --status-json/]
     ] as const) {

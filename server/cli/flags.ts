@@ -125,6 +125,7 @@ export function notifyFlags (flags: Record<string, unknown>, webhook: string | u
     let url: URL | null = null
     try { url = new URL(webhook) } catch {}
     if (!url || (url.protocol !== 'http:' && url.protocol !== 'https:')) throw new InvalidInputError('webhook: not an http:// or https:// URL (the setting is a secret, so it is not repeated here)')
+    if (url.username || url.password) throw new InvalidInputError('webhook: a URL with user:password@ cannot be posted to (fetch refuses it); put the secret in its path or query')
   }
   const timeoutMs = integerFlag(flags['hook-timeout'] as string | undefined, 'hook-timeout', DEFAULT_HOOK_TIMEOUT_MS / 1000, 1, 3600) * 1000
   return { statusSeconds, onFound: flags['on-found'] as string | undefined, onJobEnd: flags['on-job-end'] as string | undefined, webhook, timeoutMs }

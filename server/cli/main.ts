@@ -119,7 +119,7 @@ runMain(async () => {
   const log = createLogger({
     json: settings.values.json,
     debug: settings.values.debug,
-    secrets: adminToken ? [token, adminToken] : [token],
+    secrets: [token, adminToken, notify.webhook].filter((secret): secret is string => Boolean(secret)),
     write: headless ? undefined : (line) => (dashboard ? dashboard.addLog(shortTime(line)) : dashboardLines.push(shortTime(line)))
   })
   for (const warning of settings.warnings) log('WARN', warning)

@@ -44,6 +44,8 @@ export type SchedulerOptions = {
   // kernels) before its chunks go to others; after that, stallMs, as for any worker.
   unverifiedHashcatChunk: number
   hashcatStartupMs: number
+  // How long a verified hashcat worker's runs may report no progress before its chunks go back.
+  hashcatRunStartMs: number
   // A measured speed above this per thread (WASM) or per device (hashcat) is not believed.
   maxSpeedPerThread: number
   maxSpeedPerDevice: number
@@ -69,6 +71,7 @@ export const SCHEDULER_DEFAULTS: Readonly<SchedulerOptions> = {
   // worker's work, and its first check runs on hashcat, not on its WASM kernels.
   unverifiedHashcatChunk: 2 * MIN_HASHCAT_RUN,
   hashcatStartupMs: 120_000,
+  hashcatRunStartMs: 60_000,
   // Our MD5 kernel makes 67 M/s a thread; hashcat on the fastest GPU about 165 G/s.
   maxSpeedPerThread: 1_000_000_000,
   maxSpeedPerDevice: 1_000_000_000_000

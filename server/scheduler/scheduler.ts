@@ -308,9 +308,12 @@ export class Scheduler {
     const now = this.#now()
     const effects: Effect[] = []
     for (const worker of this.workers.values()) {
-      // A worker that has never advanced may still be starting its threads, or hashcat compiling.
-      const limit = worker.hashed > 0 ? this.options.stallMs
-        : Math.max(NEW_WORKER_STALL_FACTOR * this.options.stallMs, isHashcat(worker) ? this.options.hashcatStartupMs : 0)
+      // A worker that has never advanced may still be starting its threads, or hashcat compiling; a
+      // hashcat worker whose runs have not advanced yet may be starting them (a process each, and a
+      // slow mode's first batch reports nothing until it ends).
+      const starting = isHashcat(worker) && [...worker.chunks.values()].every((chunk) => chunk.hashed === 0)
+      const limit = worker.hashed === 0 ? Math.max(NEW_WORKER_STALL_FACTOR * this.options.stallMs, isHashcat(worker) ? this.options.hashcatStartupMs : 0)
+        : starting ? Math.max(this.options.stallMs, this.options.hashcatRunStartMs) : this.options.stallMs
       if (worker.chunks.size === 0 || now - worker.advancedAt < limit) continue
       for (const chunk of [...worker.chunks.values()]) {
         this.#takeBack(worker, chunk)

@@ -65,8 +65,10 @@ export const MAX_PENDING_HANDSHAKES = 64
 // Per IPv4 address, or per IPv6 /64 (one machine's usual share of addresses).
 export const MAX_PENDING_HANDSHAKES_PER_ADDRESS = 8
 // With no slot free, a new connection takes the oldest pending one's if that has waited this long
-// (a real peer sends message 1 within a round trip); else the new one is told the server is busy.
-export const PENDING_GRACE_MS = 1_000
+// (a real peer sends message 1 within a round trip and an ECDH, milliseconds); else the new one is
+// told the server is busy. Short, so idle sockets must be renewed ten times a second per slot to hold
+// them, and a real peer's retry soon finds one to take.
+export const PENDING_GRACE_MS = 100
 // A peer that stops reading is dropped once this much is queued for it.
 export const MAX_OUTBOUND_BUFFER_BYTES = 8 * 1024 * 1024
 

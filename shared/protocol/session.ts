@@ -328,6 +328,8 @@ export function acceptSession (socket: Socket, options: AcceptOptions): Promise<
     if (options.replays.seen(ephemeral)) throw new ReplayError('replayed')
     const { ephemeralKey, sentAt } = responder.readMessage1(message1)
     const verdict = options.replays.check(ephemeralKey, sentAt)
+    // A full replay store is the server's state, not the peer's fault: said as busy, not as a rejection.
+    if (verdict === 'busy') socket.write(frameHeader(HANDSHAKE_BUSY))
     if (verdict !== 'fresh') throw new ReplayError(verdict)
     options.proven?.()
     const { message, keys } = responder.writeMessage2()

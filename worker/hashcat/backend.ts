@@ -261,7 +261,8 @@ async function writeHashLines (path: string, algorithm: Algorithm, targets: Pack
         lines.push(hashLine(algorithm, targets.bytes.subarray(start, end)))
         start = end
       }
-      await file.write(lines.join('\n') + '\n')
+      // latin1: a crypt salt's bytes as they are (the lines are otherwise ASCII), as the outfile is read back.
+      await file.write(Buffer.from(lines.join('\n') + '\n', 'latin1'))
     }
   } finally {
     await file.close()
