@@ -50,6 +50,11 @@ export const ALGORITHM_INFO: Record<Algorithm, Info> = {
   sha512crypt: { hashcat: 1800, hash: 'sha512', digestBytes: 64, kind: 'crypt', article: 'a sha512crypt ($6$)', cost: 250_000 }
 }
 
+// An amount of MD5 work (candidates) as the same work in `algorithm`: divided by its cost, at least 1.
+export function scaledByCost (algorithm: Algorithm, amount: number): number {
+  return Math.max(1, Math.floor(amount / (ALGORITHM_INFO[algorithm].cost ?? 1)))
+}
+
 // hashcat's -m numbers, so users can keep the names they know.
 export const HASHCAT_MODES: Record<string, Algorithm> = Object.fromEntries(ALGORITHMS.map((a) => [String(ALGORITHM_INFO[a].hashcat), a]))
 

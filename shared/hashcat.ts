@@ -2,7 +2,7 @@
 // either backend. The server (which chunks to cut for a hashcat worker) and the worker (how to run
 // them) decide from this one place. Hashcat runs a chunk only when the chunk is one mask run
 // (shared/keyspace/runs.ts); anything else runs on the WASM kernels.
-import { ALGORITHM_INFO, type Algorithm } from './algorithms.ts'
+import { scaledByCost, type Algorithm } from './algorithms.ts'
 import { InvalidInputError } from './errors.ts'
 import type { Keyspace } from './keyspace/keyspace.ts'
 import { CUSTOM_CHARSETS, builtInName, parseMask } from './keyspace/mask.ts'
@@ -28,7 +28,7 @@ export const MIN_HASHCAT_VERSION = { major: 6, minor: 2 }
 export const MIN_HASHCAT_RUN = 2 ** 26
 
 export function minHashcatRun (algorithm: Algorithm): number {
-  return Math.max(1, Math.floor(MIN_HASHCAT_RUN / (ALGORITHM_INFO[algorithm].cost ?? 1)))
+  return scaledByCost(algorithm, MIN_HASHCAT_RUN)
 }
 
 // hashcat's optimised mask kernels try the combinations of the mask's first four positions inside

@@ -12,7 +12,7 @@ import { SCHEDULER_DEFAULTS, type SchedulerOptions } from './options.ts'
 import { complement, insertRange, mergeRanges, rangesSize, takeRange, type Range } from './ranges.ts'
 import { chunkSize, costOf, hashcatChunkSize, runStarts, speedKeyOf } from './sizing.ts'
 import { Remaining, TargetList } from '../targets.ts'
-import { toHex } from '../../shared/algorithms.ts'
+import { scaledByCost, toHex } from '../../shared/algorithms.ts'
 import { canaryRoom, steeredCut, unassignedRangeOf, type CanaryRoom } from './canaries.ts'
 import { carriesCanaries, inFlight, isHashcat, isLive, type Canary, type Chunk, type Effect, type EndStatus, type FoundResult, type JobSpec, type JobState, type WorkerInfo, type WorkerState } from './state.ts'
 
@@ -189,7 +189,7 @@ export class Scheduler {
     let size = BigInt(hashcatChunkSize(this.options, speed, this.#fleetSpeed(speedKey), rangesSize(job.unassigned)))
     // Near a job's end, finishing together matters more than hashcat's speed: no chunk beyond size.
     // A worker not yet verified gets no chunk an idle WASM worker could not copy.
-    const unverifiedSize = BigInt(Math.max(1, Math.floor(this.options.unverifiedHashcatChunk / costOf(speedKey))))
+    const unverifiedSize = BigInt(scaledByCost(job.algorithm, this.options.unverifiedHashcatChunk))
     const unverified = worker.verified === 0 && size > unverifiedSize
     if (unverified) size = unverifiedSize
     const tail = unverified || Number(size) < speed * this.options.hashcatChunkSeconds

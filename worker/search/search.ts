@@ -1,7 +1,7 @@
 // Searches part of a keyspace for digests. Kernels walk a segment's odometer and report the offsets
 // whose key digest word passes the prefilter; this driver rebuilds those candidates, verifies them
 // with the reference hash, checks the cancel flag between batches and publishes progress.
-import { ALGORITHM_INFO, type Algorithm, type HashFunction } from '../../shared/algorithms.ts'
+import { scaledByCost, type Algorithm, type HashFunction } from '../../shared/algorithms.ts'
 import { candidateAt, odometerDigits, segmentAt, type Keyspace, type Segment } from '../../shared/keyspace/keyspace.ts'
 import { digestOf } from '../../shared/hashing/modes.ts'
 import { messageSegment, saltGroups, type SaltGroup } from './salts.ts'
@@ -41,7 +41,7 @@ export function search (job: SearchJob, offset: bigint, length: number, control:
   const batchMs = control.batchMs ?? KERNEL_BATCH_MS
   // A crypt scheme's candidate costs as much as tens of thousands of MD5 ones: its first batch is
   // shorter by that, so progress and cancels come within a batch's time there too.
-  let batch = Math.max(1, Math.floor(KERNEL_FIRST_BATCH / (ALGORITHM_INFO[job.algorithm].cost ?? 1)))
+  let batch = scaledByCost(job.algorithm, KERNEL_FIRST_BATCH)
   const maybes = new Int32Array(MAX_MAYBES)
   const hits: SearchHit[] = []
   let hashed = 0
