@@ -5,7 +5,7 @@
 import http from 'node:http'
 import type { Socket } from 'node:net'
 import { InvalidInputError } from '../shared/errors.ts'
-import { addressKey } from './listener.ts'
+import { AddressCounts, addressKey } from './listener.ts'
 
 const MAX_CONNECTIONS = 64
 // A browser opens up to 6 connections to a host; a script, one.
@@ -25,17 +25,11 @@ export class HttpPort {
     this.#flag = flag
     this.#server = http.createServer({ requestTimeout: REQUEST_TIMEOUT_MS, headersTimeout: HEADERS_TIMEOUT_MS, connectionsCheckingInterval: CHECK_INTERVAL_MS }, handle)
     this.#server.maxConnections = MAX_CONNECTIONS
-    const byAddress = new Map<string, number>()
+    const byAddress = new AddressCounts()
     this.#server.on('connection', (socket: Socket) => {
       const address = addressKey(socket.remoteAddress ?? '?')
-      const count = byAddress.get(address) ?? 0
-      if (count >= MAX_CONNECTIONS_PER_ADDRESS) return socket.destroy()
-      byAddress.set(address, count + 1)
-      socket.once('close', () => {
-        const left = (byAddress.get(address) ?? 1) - 1
-        if (left === 0) byAddress.delete(address)
-        else byAddress.set(address, left)
-      })
+      if (!byAddress.add(address, MAX_CONNECTIONS_PER_ADDRESS)) return socket.destroy()
+      socket.once('close', () => byAddress.remove(address))
     })
   }
 

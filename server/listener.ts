@@ -44,7 +44,7 @@ export class Listener extends EventEmitter<ListenerEvents> {
   readonly #pending = new Set<Pending>() // oldest first
   readonly #failuresByAddress = new Map<string, number>() // this minute's failed handshakes, for the log
   readonly #sockets = new Set<Socket>()
-  readonly #lingering = new Map<string, number>() // by address: connections told busy, not yet cut
+  readonly #lingering = new AddressCounts() // connections told busy, not yet cut
   #busy = 0 // connections told the server was busy this minute
   #evicted = 0 // idle pending connections dropped for a newcomer this minute
   #server: net.Server | null = null
@@ -156,14 +156,10 @@ export class Listener extends EventEmitter<ListenerEvents> {
     socket.resume()
     const busy = frameHeader(HANDSHAKE_BUSY)
     socket.end(opening ? Buffer.concat([preamble(), this.#staticKey.publicKey, busy]) : busy)
-    const lingering = this.#lingering.get(address) ?? 0
-    if (lingering >= MAX_LINGERING_PER_ADDRESS) return void socket.destroy()
-    this.#lingering.set(address, lingering + 1)
+    if (!this.#lingering.add(address, MAX_LINGERING_PER_ADDRESS)) return void socket.destroy()
     setTimeout(() => {
       socket.destroy()
-      const left = (this.#lingering.get(address) ?? 1) - 1
-      if (left === 0) this.#lingering.delete(address)
-      else this.#lingering.set(address, left)
+      this.#lingering.remove(address)
     }, BUSY_LINGER_MS).unref()
   }
 
@@ -179,6 +175,25 @@ export class Listener extends EventEmitter<ListenerEvents> {
     this.#failuresByAddress.clear()
     this.#busy = 0
     this.#evicted = 0
+  }
+}
+
+// How many of something each address holds, for per-address limits.
+export class AddressCounts {
+  readonly #counts = new Map<string, number>()
+
+  // Counts one more for `address` unless it holds `max` already.
+  add (address: string, max: number): boolean {
+    const count = this.#counts.get(address) ?? 0
+    if (count >= max) return false
+    this.#counts.set(address, count + 1)
+    return true
+  }
+
+  remove (address: string): void {
+    const left = (this.#counts.get(address) ?? 1) - 1
+    if (left === 0) this.#counts.delete(address)
+    else this.#counts.set(address, left)
   }
 }
 
