@@ -36,8 +36,7 @@ export class JobIntake {
     const { targets, keyspace, priority } = checkRequest(request)
     const intake = (spec: KeyspaceSpec, wordlist: WordlistFiles | null): Intake => {
       const known = this.#knownInPotfile(targets)
-      const capLength = wordlist ? capWords(wordlist.list, spec) : undefined
-      return { spec: { algorithm: request.algorithm, targets, keyspace: spec, priority, known, capLength }, wordlist, users: request.users }
+      return { spec: { algorithm: request.algorithm, targets, keyspace: spec, priority, known, ...wordlistParts(wordlist, spec) }, wordlist, users: request.users }
     }
     if (keyspace.type === 'wordlist' && 'path' in keyspace) return this.#openWordlistJob(keyspace).then(({ spec, files }) => intake(spec, files))
     return intake(keyspace as KeyspaceSpec, null)
@@ -58,8 +57,7 @@ export class JobIntake {
     }
     const list = TargetList.from(algorithm, targets)
     const known = new Map([...journaled.known, ...this.#knownInPotfile(list)].map((k) => [k.hash, k]))
-    const capLength = wordlist ? capWords(wordlist.list, keyspace) : undefined
-    return { spec: { algorithm, targets: list, keyspace, priority, known: [...known.values()], capLength }, wordlist, users: journaled.users }
+    return { spec: { algorithm, targets: list, keyspace, priority, known: [...known.values()], ...wordlistParts(wordlist, keyspace) }, wordlist, users: journaled.users }
   }
 
   async #openWordlistJob (input: CheckedWordlist): Promise<{ spec: WordlistSpec, files: WordlistFiles }> {
@@ -102,6 +100,12 @@ export class JobIntake {
     return found
   }
 
+}
+
+// What the scheduler needs of a wordlist job's files: its chunks' bound, its words file and rules.
+function wordlistParts (wordlist: WordlistFiles | null, spec: KeyspaceSpec): Partial<JobSpec> {
+  if (!wordlist) return {}
+  return { capLength: capWords(wordlist.list, spec), wordsFile: wordlist.list.file, ...(wordlist.rules ? { rules: wordlist.rules } : {}) }
 }
 
 // Wordlist chunks are bounded in bytes, not only in candidates: as many candidates as the words that

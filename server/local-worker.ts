@@ -16,6 +16,7 @@ export type LocalWorkerOptions = {
   // What runs its chunks (the worker's --backend); wasm unless asked: it shares the server's machine.
   backend?: BackendMode
   script?: string // a single-file build to run instead of the repository's worker (the bench compares them)
+  cacheDir?: string // the worker's --cache-dir (default: beside its config file)
 }
 
 // What may be chosen of the local worker: its threads (default: all cores) and backend (default wasm).
@@ -24,10 +25,11 @@ export type LocalWorkerChoice = Pick<LocalWorkerOptions, 'threads' | 'backend'>
 // The token goes through a pipe on stdin: never argv (ps shows it) nor the environment. Each log line
 // of the worker comes back as its level and message.
 export function spawnLocalWorker (options: LocalWorkerOptions, onLog: (level: LogLevel, message: string) => void): ChildProcess {
-  const { port, token, serverKey, threads, backend = 'wasm', script } = options
+  const { port, token, serverKey, threads, backend = 'wasm', script, cacheDir } = options
   const entry = script ? [script] : ['--import', 'tsx', WORKER_MAIN]
   const args = [...entry, '--host', '127.0.0.1', '--port', String(port), '--name', 'local', '--token-stdin', '--server-key', serverKey, '--backend', backend]
   if (threads) args.push('--threads', String(threads))
+  if (cacheDir) args.push('--cache-dir', cacheDir)
   const env = { ...process.env }
   delete env.TASKORCH_TOKEN
   const child = spawn(process.execPath, args, { env, stdio: ['pipe', 'ignore', 'pipe'] })

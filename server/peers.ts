@@ -1,9 +1,12 @@
 // The links to workers: each authenticated worker session, the jobs it has been told about, and how
 // a chunk reaches it. A job goes out once per worker (JOB, then its targets in TARGETS batches paced
-// by the worker's reading); a wordlist chunk carries its words, read from the file when it is sent.
+// by the worker's reading); a wordlist chunk carries its words, read from the file when it is sent,
+// unless its worker searches them from its own copy of the job's words file, which it fetches once
+// (FETCH, then PIECE messages paced the same way).
 import type { Socket } from 'node:net'
 import { wordsOf } from '../shared/keyspace/keyspace.ts'
-import { MAX_OUTBOUND_BUFFER_BYTES, MAX_TARGETS_PER_MESSAGE } from '../shared/protocol/limits.ts'
+import { ProtocolError, coded } from '../shared/errors.ts'
+import { MAX_OUTBOUND_BUFFER_BYTES, MAX_QUEUED_PIECE_BYTES, MAX_TARGETS_PER_MESSAGE, WORDLIST_CHUNK_BYTES } from '../shared/protocol/limits.ts'
 import type { ServerSession } from '../shared/protocol/session.ts'
 import type { WordlistFiles } from './intake.ts'
 import { carriesCanaries, isLive, type Canary, type Chunk, type JobState, type WorkerState } from './scheduler/state.ts'
@@ -13,7 +16,8 @@ const ANNOUNCE_BATCHES_PER_TURN = 32
 
 // `key` is the worker's id in the scheduler once it has said HELLO (`worker`). knownJobs: the jobs
 // announced to it; a pending promise while a long target list is still going out.
-export type Peer = { key: string, session: ServerSession, worker: WorkerState | null, knownJobs: Map<string, Promise<void> | null> }
+// fetching: the words files being sent to it.
+export type Peer = { key: string, session: ServerSession, worker: WorkerState | null, knownJobs: Map<string, Promise<void> | null>, fetching: Set<string> }
 
 export class WorkerLinks {
   readonly #peers = new Map<string, Peer>()
@@ -33,7 +37,7 @@ export class WorkerLinks {
   files (jobId: string): WordlistFiles | undefined { return this.#files.get(jobId) }
 
   add (session: ServerSession): Peer {
-    const peer: Peer = { key: `p${++this.#seq}`, session, worker: null, knownJobs: new Map() }
+    const peer: Peer = { key: `p${++this.#seq}`, session, worker: null, knownJobs: new Map(), fetching: new Set() }
     this.#peers.set(peer.key, peer)
     return peer
   }
@@ -79,7 +83,7 @@ export class WorkerLinks {
     const job = chunk.job
     const announced = this.#announce(peer, job)
     const task = { type: 'task', jobId: job.id, chunkId: chunk.id, offset: chunk.offset.toString(), length: chunk.length } as const
-    const wordlist = this.#files.get(job.id)?.list
+    const wordlist = chunk.fromFile ? undefined : this.#files.get(job.id)?.list
     if (!wordlist && !announced) return peer.session.send(task)
     const needed = wordlist && wordsOf(job.keyspace, chunk.offset, chunk.length)
     const words = needed && wordlist.read(needed.first, Number(needed.end - needed.first)).catch((error: Error) => {
@@ -91,6 +95,30 @@ export class WorkerLinks {
       if (read === null || peer.session.closed || chunk.workerId !== peer.worker?.id || !isLive(job)) return
       peer.session.send(read ? { ...task, words: read } : task)
     })
+  }
+
+  // A words file from line `from` on, in PIECE messages, each sent once less than
+  // MAX_QUEUED_PIECE_BYTES is queued for the worker. Only the file of a job the worker was told of;
+  // one transfer of a file at a time.
+  sendWords (peer: Peer, sha256: string, from: bigint): void {
+    const list = [...peer.knownJobs.keys()].map((id) => this.#files.get(id)?.list).find((l) => l?.file.sha256 === sha256)
+    if (!list) throw new ProtocolError(`FETCH of ${sha256.slice(0, 16)}..., the words file of no job it was told of`)
+    if (from > BigInt(list.words)) throw new ProtocolError(`FETCH from line ${from} of a file of ${list.words} lines`)
+    if (peer.fetching.has(sha256)) return
+    peer.fetching.add(sha256)
+    const socket = peer.session.socket
+    void (async () => {
+      for (let first = Number(from); first < list.words && !peer.session.closed;) {
+        if (socket.writableLength > MAX_QUEUED_PIECE_BYTES) {
+          await drained(socket)
+          continue
+        }
+        const count = Math.min(list.wordsWithin(BigInt(first), WORDLIST_CHUNK_BYTES), list.words - first)
+        const words = await list.read(BigInt(first), count)
+        peer.session.send({ type: 'piece', sha256, first: String(first), words })
+        first += count
+      }
+    })().catch((error: Error) => peer.session.destroy(coded(error))).finally(() => peer.fetching.delete(sha256))
   }
 
   // JOB, then its targets in TARGETS messages. Up to a few MB go at once; beyond that each batch waits
@@ -115,8 +143,10 @@ export class WorkerLinks {
       first.splice(Math.floor(this.#random() * (first.length + 1)), 0, canary.target)
       canary.sentTo.add(peer.key)
     }
-    const rules = this.#files.get(job.id)?.rules
-    peer.session.send({ type: 'job', jobId: job.id, algorithm: job.algorithm, targets: first, keyspace: job.keyspace.spec, ...(rules ? { rules } : {}) })
+    const files = this.#files.get(job.id)
+    peer.session.send({
+      type: 'job', jobId: job.id, algorithm: job.algorithm, targets: first, keyspace: job.keyspace.spec, ...(files?.rules ? { rules: files.rules } : {}), ...(files ? { wordsFile: files.list.file } : {})
+    })
     let more = batch()
     if (more.length === 0) {
       peer.knownJobs.set(job.id, null)

@@ -162,6 +162,11 @@ export class WorkerRole {
       }
       case 'found':
         return this.#onFound(worker, message.jobId, message.hash, message.plaintext, leaving)
+      case 'fetch':
+        return this.#host.links.sendWords(peer, message.sha256, BigInt(message.from))
+      case 'holding':
+        if (scheduler.holding(worker.id, message.sha256)) this.dispatch()
+        return
       case 'bye':
         events.emit('log', 'info', `worker ${worker.name} is leaving: ${message.reason}`)
     }
@@ -175,8 +180,8 @@ export class WorkerRole {
       return this.#host.refuse(peer.session, 'version', `this server speaks protocol ${PROTOCOL_VERSION}, the worker ${message.version}: run the same version on both`,
         `refused worker ${message.name} at ${from}: it speaks protocol ${message.version}, this server ${PROTOCOL_VERSION}`)
     }
-    const { name, cores, threads, software, backend } = message
-    peer.worker = scheduler.addWorker({ id: peer.key, name, address: from, cores, threads, software, backend })
+    const { name, cores, threads, software, backend, files } = message
+    peer.worker = scheduler.addWorker({ id: peer.key, name, address: from, cores, threads, software, backend, files })
     peer.session.send({ type: 'welcome', workerId: peer.key })
     events.emit('log', 'info', `worker ${name} joined from ${from} (${plural(cores, 'core')}, ${plural(threads, 'thread')}, version ${software}, ${describeBackend(backend)})`)
     events.emit('worker-joined', workerSummary(peer.worker))

@@ -32,6 +32,16 @@ export function integerFlag (value: string | undefined, flag: string, fallback: 
   return Number(value)
 }
 
+const SIZE_UNITS: Record<string, number> = { '': 1, K: 1024, M: 1024 ** 2, G: 1024 ** 3, T: 1024 ** 4 }
+
+// A size in bytes: a whole number, with K, M, G or T (binary: 1G is 2^30 bytes) if wanted.
+export function sizeFlag (value: string, flag: string): number {
+  const match = /^([0-9]+)([KMGT]?)i?B?$/i.exec(value.trim())
+  const bytes = match ? Number(match[1]) * SIZE_UNITS[match[2].toUpperCase()] : NaN
+  if (!Number.isSafeInteger(bytes)) throw new InvalidInputError(`--${flag} must be a size such as 4G, 500M or 1048576, got "${value.slice(0, 32)}"`)
+  return bytes
+}
+
 // Usage errors print one clear line and exit 2; anything else is a bug and shows its stack.
 export function runMain (main: () => Promise<number | void>): void {
   main().then((code) => {

@@ -29,6 +29,8 @@ export const SETTINGS = {
   name: { type: 'string', max: MAX_NAME_LENGTH, programs: ['worker'] },
   backend: { type: 'string', max: 16, programs: ['worker'] }, // auto, wasm or hashcat
   hashcat: { type: 'string', max: 4096, programs: ['worker'] }, // the hashcat program (default: hashcat on PATH)
+  cacheDir: { type: 'string', max: 4096, programs: ['worker'] }, // words and rule files kept for hashcat
+  cacheSize: { type: 'string', max: 32, programs: ['worker'] }, // their limit, as 4G, 500M or bytes; 0 keeps none
   headless: { type: 'boolean', programs: ['server'] },
   potfile: { type: 'string', max: 4096, programs: ['server'] },
   key: { type: 'string', max: 4096, programs: ['server'] },
@@ -41,7 +43,7 @@ export const SETTINGS = {
 
 export type SettingName = keyof typeof SETTINGS
 export type Values = {
-  host?: string, port?: number, token?: string, adminToken?: string, threads?: number, name?: string, backend?: string, hashcat?: string, headless?: boolean, potfile?: string, key?: string, uploads?: string, webhook?: string, json?: boolean, debug?: boolean
+  host?: string, port?: number, token?: string, adminToken?: string, threads?: number, name?: string, backend?: string, hashcat?: string, cacheDir?: string, cacheSize?: string, headless?: boolean, potfile?: string, key?: string, uploads?: string, webhook?: string, json?: boolean, debug?: boolean
 }
 export type Settings = {
   values: Values

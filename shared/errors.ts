@@ -32,6 +32,7 @@ export type ErrorCode =
   | 'TASKORCH_ERR_REMOTE'
   | 'TASKORCH_ERR_HASHCAT_FORMAT'
   | 'TASKORCH_ERR_HASHCAT'
+  | 'TASKORCH_ERR_FILE_CACHE'
   | 'TASKORCH_ERR_INTERNAL'
 
 export class TaskOrchError extends Error {
@@ -258,6 +259,14 @@ export class HashcatFormatError extends TaskOrchError {
 export class HashcatError extends TaskOrchError {
   constructor (message: string) {
     super('TASKORCH_ERR_HASHCAT', message)
+  }
+}
+
+// The worker's file cache could not take or give a file: no room under its limit or on the disk, a
+// download whose bytes do not have the digest the server named, a file that cannot be written.
+export class FileCacheError extends TaskOrchError {
+  constructor (message: string) {
+    super('TASKORCH_ERR_FILE_CACHE', message)
   }
 }
 

@@ -1,13 +1,14 @@
 // What hashcat can search for us with exactly our candidates and verdicts, so a chunk may run on
 // either backend. The server (which chunks to cut for a hashcat worker) and the worker (how to run
-// them) decide from this one place. Hashcat runs a chunk only when the chunk is one mask run
-// (shared/keyspace/runs.ts); anything else runs on the WASM kernels.
+// them) decide from this one place. Hashcat runs a chunk of a mask or range when the chunk is one mask
+// run (shared/keyspace/runs.ts), and a chunk of a wordlist when it is whole words of the job's words
+// file; anything else runs on the WASM kernels.
 import { scaledByCost, type Algorithm } from './algorithms.ts'
 import { InvalidInputError } from './errors.ts'
 import type { Keyspace } from './keyspace/keyspace.ts'
 import { CUSTOM_CHARSETS, builtInName, parseMask } from './keyspace/mask.ts'
 import { runShapes } from './keyspace/runs.ts'
-import type { KeyspaceSpec } from './keyspace/spec.ts'
+import type { KeyspaceSpec, MaskSpec, WordsFile } from './keyspace/spec.ts'
 
 // What a worker searches with (its --backend): hashcat when found, the WASM kernels only, or hashcat
 // without fallback.
@@ -67,17 +68,31 @@ export function hashcatRunAt (keyspace: Keyspace, offset: bigint, end: bigint, s
 // below it both are the same UTF-16LE.
 const ASCII_ONLY: ReadonlySet<Algorithm> = new Set(['ntlm'])
 
-// Null when hashcat can search this job's mask runs; otherwise why not, for the worker's log. Every
-// algorithm of ours is hashcat's mode of the same number (salts go to it in hex, crypt strings as
-// they are).
-export function hashcatRefusal (algorithm: Algorithm, spec: KeyspaceSpec): string | null {
-  if (spec.type === 'wordlist') return 'wordlist attacks run on the WASM kernels'
+// Null when hashcat can search this job; otherwise why not, for the worker's log. Every algorithm of
+// ours is hashcat's mode of the same number (salts go to it in hex, crypt strings as they are). A
+// wordlist job runs on hashcat from its words file (`words`), whole words at a time, with its rule
+// files' texts (`rules`) or its hybrid mask.
+export function hashcatRefusal (algorithm: Algorithm, spec: KeyspaceSpec, words?: WordsFile, rules?: readonly Uint8Array[]): string | null {
+  if (spec.type === 'wordlist') {
+    if (!words) return 'its words do not come as a file'
+    const high = !words.ascii || (rules ?? []).some((text) => text.some((byte) => byte > 0x7f)) || (spec.hybrid && hasHighBytes(spec.hybrid.mask))
+    if (ASCII_ONLY.has(algorithm) && high) return `${algorithm} wordlists with bytes above 0x7f run on the WASM kernels`
+    // A hybrid's mask goes to hashcat as text (worker/hashcat/plan.ts): its own charsets and literals
+    // must be printable ASCII.
+    const positions = spec.hybrid ? parseMask(spec.hybrid.mask.mask, spec.hybrid.mask.charsets) : []
+    if (positions.some((c) => !builtInName(c) && c.some((byte) => byte < 0x20 || byte > 0x7e))) return 'hybrid masks with bytes outside printable ASCII run on the WASM kernels'
+    return null
+  }
   if (spec.type === 'mask') {
     const positions = parseMask(spec.mask, spec.charsets)
-    if (ASCII_ONLY.has(algorithm) && positions.some((charset) => charset.some((byte) => byte > 0x7f))) return `${algorithm} masks with bytes above 0x7f run on the WASM kernels`
+    if (ASCII_ONLY.has(algorithm) && hasHighBytes(spec)) return `${algorithm} masks with bytes above 0x7f run on the WASM kernels`
     // A run's ranging position may need a custom charset of its own, beside the mask's.
     const custom = new Set(positions.filter((c) => c.length > 1 && !builtInName(c)).map((c) => c.join()))
     if (custom.size >= CUSTOM_CHARSETS) return `the mask uses ${custom.size} custom charsets; hashcat runs need one of its ${CUSTOM_CHARSETS} spare`
   }
   return null
+}
+
+function hasHighBytes (mask: MaskSpec): boolean {
+  return parseMask(mask.mask, mask.charsets).some((charset) => charset.some((byte) => byte > 0x7f))
 }

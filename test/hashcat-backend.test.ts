@@ -1,4 +1,5 @@
-import { existsSync, readFileSync, readdirSync } from 'node:fs'
+import { createHash } from 'node:crypto'
+import { existsSync, readFileSync, readdirSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { afterEach, describe, expect, it } from 'vitest'
@@ -8,6 +9,8 @@ import { keyspaceFrom } from '../shared/keyspace/keyspace.ts'
 import { maskRunAt } from '../shared/keyspace/runs.ts'
 import { maskSpec } from '../shared/keyspace/spec.ts'
 import { packTargets } from '../worker/search/salts.ts'
+import { maskArgs } from '../worker/hashcat/plan.ts'
+import { FileCache } from '../worker/files/cache.ts'
 import { Orchestrator } from '../server/index.ts'
 import { HashcatBackend, detectHashcat, type HashcatHit, type HashcatTimings } from '../worker/hashcat/backend.ts'
 import { HASHCAT_FAILURES_TO_GIVE_UP, WorkerClient } from '../worker/client.ts'
@@ -17,7 +20,7 @@ const FAKE = fileURLToPath(new URL('./fake-hashcat.mjs', import.meta.url))
 const TARGET = Uint8Array.from(Buffer.from('202cb962ac59075b964b07152d234b70', 'hex')) // md5("123")
 const JOB = { id: '1', algorithm: 'md5' as const, targets: packTargets([TARGET], true) }
 const KEYSPACE = keyspaceFrom(maskSpec('?d?d?d', []))
-const RUN = maskRunAt(KEYSPACE, 0n, 1000n)!
+const RUN = [maskArgs('md5', maskRunAt(KEYSPACE, 0n, 1000n)!, 1000)!]
 
 let backend: HashcatBackend | null = null
 afterEach(() => {
@@ -30,7 +33,7 @@ async function fake (mode: string, env: Record<string, string> = {}, timings: Pa
   Object.assign(process.env, { FAKE_HASHCAT: mode, FAKE_HASHCAT_TOTAL: '1000', ...env })
   backend = new HashcatBackend(await detectHashcat(FAKE), timings)
   const hits: HashcatHit[] = []
-  return { hits, chunk: backend.run(JOB, RUN, 1000, (hit) => hits.push(hit)) }
+  return { hits, chunk: backend.run(JOB, async () => RUN, 1000, (hit) => hits.push(hit), RUN[0].kernel) }
 }
 
 describe('the hashcat backend, against a hashcat that misbehaves on request', () => {
@@ -52,7 +55,7 @@ describe('the hashcat backend, against a hashcat that misbehaves on request', ()
     const cases: [string, Record<string, string>, RegExp][] = [
       ['crash', {}, /exited with code 255: clEnqueueNDRangeKernel\(\): CL_OUT_OF_RESOURCES/],
       ['short', {}, /ended at 999 of 1000 candidates/],
-      ['ok', { FAKE_HASHCAT_TOTAL: '1001' }, /hashcat counts 1001 candidates in this chunk \(1 salt\(s\)\), we count 1000/],
+      ['ok', { FAKE_HASHCAT_TOTAL: '1001' }, /hashcat counts 1001 candidates in this run \(1 salt\(s\)\), we count 1000/],
       ['garbage', {}, /--status-json output: not a JSON object: "Watchdog/],
       ['ok', { FAKE_HASHCAT_CRACK: `${'00'.repeat(16)}:313233` }, /reported "0{32}:313233", which does not verify/]
     ]
@@ -95,8 +98,8 @@ describe('the hashcat backend, against a hashcat that misbehaves on request', ()
   it('runs a second chunk beside the first once hashcat has started, never a third, and removes its files on close', async () => {
     const pidFile = join(tempDir('taskorch-fake-'), 'pids')
     const first = await fake('stream', { FAKE_HASHCAT_PIDFILE: pidFile })
-    const second = backend!.run(JOB, RUN, 1000, () => {})
-    const third = backend!.run(JOB, RUN, 1000, () => {})
+    const second = backend!.run(JOB, async () => RUN, 1000, () => {}, RUN[0].kernel)
+    const third = backend!.run(JOB, async () => RUN, 1000, () => {}, RUN[0].kernel)
     await eventually(() => first.chunk.hashed() > 0 && second.hashed() > 0, WAIT_MS, 'two chunks running at once')
     expect(readFileSync(pidFile, 'utf8').trim().split('\n')).toHaveLength(2)
     first.chunk.cancel()
@@ -115,7 +118,7 @@ describe('the hashcat backend, against a hashcat that misbehaves on request', ()
     const first = await fake('stream')
     await eventually(() => first.chunk.hashed() > 0, WAIT_MS, 'the first chunk running')
     const targets = packTargets([TARGET], true)
-    const chunk = backend!.run({ ...JOB, id: `/../../../../../../../..${victim}`, targets }, RUN, 1000, () => {})
+    const chunk = backend!.run({ ...JOB, id: `/../../../../../../../..${victim}`, targets }, async () => RUN, 1000, () => {}, RUN[0].kernel)
     await eventually(() => chunk.hashed() > 0, WAIT_MS, 'the second chunk running')
     first.chunk.cancel()
     chunk.cancel()
@@ -160,4 +163,61 @@ describe('a worker whose hashcat keeps failing', () => {
       await orch.stop()
     }
   }, 90_000)
+})
+
+// A wordlist job's words reach a hashcat worker once, as a file in its cache: fetched over the
+// session, resumed where an earlier download stopped, checked, and used again by a restarted worker
+// without a byte sent. The fake hashcat counts as -a 0 over the cached file does (-s/-l words).
+describe('a hashcat worker\'s words files', () => {
+  it('fetches a list once, resuming a partial download, and searches whole words of it; restarted, it starts on the cached list at once', async () => {
+    Object.assign(process.env, { FAKE_HASHCAT: 'words', FAKE_HASHCAT_PER_WORD: '2' })
+    const dir = tempDir('taskorch-words-cache-')
+    const words = Array.from({ length: 30_000 }, (_, i) => `w${i}`)
+    const list = join(dir, 'words.txt')
+    writeFileSync(list, words.join('\r\n') + '\r\n\r\n') // CRLF and an empty line: the file is the words alone
+    const rules = join(dir, 'two.rule')
+    writeFileSync(rules, ':\nu\n')
+    const cacheDir = join(dir, 'cache')
+    const normal = Buffer.from(words.join('\n') + '\n')
+    const sha256 = createHash('sha256').update(normal).digest('hex')
+    // An earlier download stopped in the middle of a word.
+    new FileCache(cacheDir)
+    writeFileSync(join(cacheDir, `${sha256}.part`), normal.subarray(0, 40_000))
+    const orch = new Orchestrator({ host: '127.0.0.1', port: 0, token: TOKEN, verifyWork: false, scheduler: { hashcatMinRun: 1, assumedHashcatSpeed: 20_000, hashcatChunkSeconds: 1, hashcatMinChunkSeconds: 1 } })
+    await orch.start()
+    const start = (log: string[]) => {
+      const client = new WorkerClient({ host: '127.0.0.1', port: orch.port, token: TOKEN, name: 'gpu', cores: 1, threads: 1, hashcat: new HashcatBackend(info), cache: new FileCache(cacheDir) })
+      client.on('log', (_, line) => log.push(line))
+      void client.start()
+      return client
+    }
+    const info = await detectHashcat(FAKE)
+    const pids = join(dir, 'pids')
+    process.env.FAKE_HASHCAT_PIDFILE = pids
+    try {
+      const firstLog: string[] = []
+      const first = start(firstLog)
+      const job = await orch.addTasks({ algorithm: 'md5', targets: [hex('md5', 'not a word')], keyspace: { type: 'wordlist', path: list, rules: [rules] } })
+      const outcome = await within(60_000, job.done, 'the first job')
+      expect([outcome.status, job.hashed]).toEqual(['exhausted', 60_000n])
+      const resumed = Buffer.from(normal.subarray(0, 40_000)).toString('latin1').split('\n').length - 1
+      expect(firstLog).toContainEqual(`fetching the words of job 1 (30000 words, ${normal.length} bytes, resuming at word ${resumed}) for hashcat`)
+      expect(readFileSync(join(cacheDir, sha256))).toEqual(normal)
+      await eventually(() => existsSync(pids), WAIT_MS, 'hashcat to search words of the file')
+      await first.stop()
+
+      const secondLog: string[] = []
+      const second = start(secondLog)
+      const runsBefore = readFileSync(pids, 'utf8').split('\n').length
+      const again = await orch.addTasks({ algorithm: 'md5', targets: [hex('md5', 'not a word')], keyspace: { type: 'wordlist', path: list, rules: [rules] } })
+      expect((await within(60_000, again.done, 'the second job')).status).toBe('exhausted')
+      expect(again.hashed).toBe(60_000n)
+      // All of it from the cached file: no fetch, and hashcat ran.
+      expect(secondLog.filter((l) => /fetching the words/.test(l))).toEqual([])
+      expect(readFileSync(pids, 'utf8').split('\n').length).toBeGreaterThan(runsBefore)
+      await second.stop()
+    } finally {
+      await orch.stop()
+    }
+  }, 120_000)
 })

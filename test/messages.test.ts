@@ -17,6 +17,9 @@ const VALID_WORKER: Message[] = [
   { type: 'progress', chunkId: '1.4', hashed: 12345 },
   { type: 'done', chunkId: '1.4', hashed: 1_000_000 },
   { type: 'found', jobId: '1', hash: new Uint8Array(16).fill(7), plaintext: Buffer.from('12345') },
+  { type: 'hello', version: PROTOCOL_VERSION, software: '0.2.0', name: 'gpu', cores: 8, threads: 8, backend: { kind: 'hashcat', version: 'v6.2.6', devices: [{ name: 'cpu', type: 'CPU' }] }, files: ['ab'.repeat(32)] },
+  { type: 'fetch', sha256: 'ab'.repeat(32), from: '1024' },
+  { type: 'holding', sha256: 'ab'.repeat(32) },
   { type: 'ping' }, { type: 'pong' }, { type: 'bye', reason: 'shutting down' }
 ]
 const VALID_SERVER: Message[] = [
@@ -25,6 +28,9 @@ const VALID_SERVER: Message[] = [
   { type: 'task', jobId: '1', chunkId: '1.0', offset: '123456789012345678901234567890', length: 6_000_000 },
   { type: 'cancel', jobId: '1', chunkId: '1.3' },
   { type: 'solved', jobId: '1', hash: new Uint8Array(20) },
+  { type: 'job', jobId: '2', algorithm: 'md5', targets: [new Uint8Array(16)], keyspace: { type: 'wordlist', name: '/w.txt', size: '3' }, wordsFile: { sha256: 'cd'.repeat(32), bytes: 12, ascii: true } },
+  { type: 'task', jobId: '2', chunkId: '2.0', offset: '0', length: 3 },
+  { type: 'piece', sha256: 'cd'.repeat(32), first: '1', words: Buffer.from('two\nsix') },
   { type: 'ping' }, { type: 'pong' }, { type: 'bye', reason: '' }
 ]
 
@@ -128,6 +134,13 @@ describe('messages', () => {
     expect(() => validateWorkerMessage({ type: 'hello', version: 5, software: '1', name: 'w', cores: 1, threads: 1, backend: { kind: 'hashcat', version: 'v6.2.6', devices: [{ name: 'x\u001b[2J', type: 'GPU' }] } })).toThrow(/"backend.devices\[\].name" must be printable/)
     expect(() => validateWorkerMessage({ type: 'failed', chunkId: '1.0' })).toThrow(/failed: missing field "reason"/)
     expect(() => validateServerMessage({ type: 'task', jobId: '1', chunkId: '1', offset: '01', length: 5 })).toThrow(/"offset"/)
+    expect(() => validateWorkerMessage({ type: 'fetch', sha256: '../../etc/passwd', from: '0' })).toThrow(/fetch: "sha256" must be a SHA-256/)
+    expect(() => validateWorkerMessage({ type: 'holding', sha256: 'AB'.repeat(32) })).toThrow(/holding: "sha256" must be a SHA-256 in lowercase hex/)
+    expect(() => validateWorkerMessage({ type: 'hello', version: 7, software: '1', name: 'w', cores: 1, threads: 1, files: ['x'] })).toThrow(/"files\[\]" must be a SHA-256/)
+    const wordlist = { type: 'wordlist', name: '/w.txt', size: '3' }
+    expect(() => validateServerMessage({ type: 'job', jobId: '1', algorithm: 'md5', targets: [new Uint8Array(16)], keyspace: wordlist, wordsFile: { sha256: 'cd'.repeat(32), bytes: 5, ascii: true } })).toThrow(/"wordsFile.bytes" is too small for 3 words/)
+    expect(() => validateServerMessage({ type: 'job', jobId: '1', algorithm: 'md5', targets: [new Uint8Array(16)], keyspace: { type: 'range', start: '0', end: '9' }, wordsFile: { sha256: 'cd'.repeat(32), bytes: 5, ascii: true } })).toThrow(/"wordsFile" comes with wordlist keyspaces only/)
+    expect(() => validateServerMessage({ type: 'piece', sha256: 'cd'.repeat(32), first: '-1', words: new Uint8Array(1) })).toThrow(/piece: "first"/)
     expect(() => validateServerMessage({ type: 'job', jobId: '1', algorithm: 'md5', targets: [new Uint8Array(20)], keyspace: { type: 'range', start: '0', end: '1' } })).toThrow(/targets/)
     expect(() => validateWorkerMessage(JSON.parse('{"type":"ping","__proto__":{"polluted":1}}'))).toThrow(InvalidMessageError)
     expect(() => validateWorkerMessage({ type: 'welcome', workerId: 'w' })).toThrow(/unknown worker message type/)

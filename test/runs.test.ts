@@ -84,10 +84,12 @@ describe('hashcat command lines for runs', () => {
   it('writes built-in charsets by name, ranges and literals in hex, and -O where the optimised kernel reaches', () => {
     const keyspace = keyspaceFrom(maskSpec('?d?d?d?l?1', ['?u?d']))
     const run = maskRunAt(keyspace, 3n * 93_600n, 4n * 9_360n)! // 3, then 0-3, then free
-    expect(maskArgs('md5', run)).toEqual({ args: ['-m', '0', '-a', '3', '--hex-charset', '-1', '30313233', '-2', expect.stringMatching(/^(3[0-9]|4[1-9a-f]|5[0-9a])+$/), '-O'], mask: '33?1?d?l?2', kernel: '-m 0 -a 3 -O' })
+    expect(maskArgs('md5', run, 37_440)).toEqual({
+      args: ['-m', '0', '-a', '3', '--hex-charset', '-1', '30313233', '-2', expect.stringMatching(/^(3[0-9]|4[1-9a-f]|5[0-9a])+$/), '-O'], inputs: ['33?1?d?l?2'], skipped: 0n, count: 37_440n, kernel: '-m 0 -a 3 -O'
+    })
     const long = keyspaceFrom(maskSpec('?b'.repeat(30), []))
-    expect(maskArgs('ntlm', maskRunAt(long, 0n, long.size)!)!.args).not.toContain('-O') // past NTLM's 27
-    expect(maskArgs('sha1', maskRunAt(long, 0n, long.size)!)!.args).toContain('-O')
+    expect(maskArgs('ntlm', maskRunAt(long, 0n, long.size)!, 1)!.args).not.toContain('-O') // past NTLM's 27
+    expect(maskArgs('sha1', maskRunAt(long, 0n, long.size)!, 1)!.args).toContain('-O')
   })
 
   it('keeps hashcat at full speed: no run fixing the first positions when a longer one, under the cap, does not', () => {
@@ -143,7 +145,7 @@ describe('hashcat command lines for runs', () => {
     const random = seededRandom()
     const offset = BigInt(Math.floor(random() * Number(keyspace.size / 2n)))
     const length = runLengthAt(keyspace, offset, keyspace.size, 2000n + BigInt(Math.floor(random() * 3000)))
-    const { args, mask } = maskArgs('md5', maskRunAt(keyspace, offset, length)!)!
+    const { args, inputs: [mask] } = maskArgs('md5', maskRunAt(keyspace, offset, length)!, Number(length))!
     const stdout = execFileSync('hashcat', [...args.filter((a) => a !== '-O'), '--stdout', mask], { maxBuffer: 64 * 1024 * 1024 })
     const made = stdout.toString('latin1').split('\n').slice(0, -1).sort()
     expect(made).toEqual(candidates(keyspace, offset, length).sort())

@@ -3,7 +3,7 @@ import fc from 'fast-check'
 import { createHash } from 'node:crypto'
 import { InvalidInputError } from '../shared/errors.ts'
 import { maskRunAt } from '../shared/keyspace/runs.ts'
-import { maskSpec, rangeSpec } from '../shared/keyspace/spec.ts'
+import { maskSpec, rangeSpec, type WordlistSpec } from '../shared/keyspace/spec.ts'
 import { MAX_WASM_CHUNK_CANDIDATES } from '../shared/protocol/limits.ts'
 import { indexIn } from '../server/scheduler/canaries.ts'
 import { SCHEDULER_DEFAULTS } from '../server/scheduler/options.ts'
@@ -160,6 +160,127 @@ describe('scheduler', () => {
         expect(next).toBe(job.keyspace.size)
       }
     ), { numRuns: 150 })
+  })
+
+  it('a wordlist job counts every index once: hashcat workers holding its words file get whole words, the rest chunks of words (property)', () => {
+    const FILE = { sha256: 'ab'.repeat(32), bytes: 2_000_000, ascii: true }
+    const RULES = [{ name: '/r', sha256: 'cd'.repeat(32), count: 7 }]
+    let fromFile = 0
+    fc.assert(fc.property(
+      fc.constantFrom<WordlistSpec>(
+        { type: 'wordlist', name: '/w', size: '20000', rules: RULES },
+        { type: 'wordlist', name: '/w', size: '3001', hybrid: { side: 'prepend', mask: maskSpec('?d?d', [], { min: 1, max: 2 }) } },
+        { type: 'wordlist', name: '/w', size: '50000' }),
+      fc.array(fc.tuple(fc.constantFrom('done', 'done', 'done', 'fail', 'lose', 'join', 'hold', 'progress'), fc.nat(5)), { maxLength: 200 }),
+      fc.integer({ min: 1, max: 2 ** 30 }),
+      (spec, steps, seed) => {
+        const time = clock()
+        let state = seed
+        const random = () => (state = (Math.imul(state, 48271) >>> 0) % 2147483647) / 2147483647
+        const scheduler = new Scheduler({ now: time.now, random, assumedHashcatSpeed: 30_000, hashcatChunkSeconds: 10, hashcatMinChunkSeconds: 1, assumedSpeedPerThread: 1_000, hashcatMinRun: 500 })
+        // A chunk with words holds at most 300 of them, as a byte bound would make it.
+        const perWord = spec.rules ? 7n : spec.hybrid ? 110n : 1n
+        const capLength = (offset: bigint) => Number(300n * perWord - offset % perWord)
+        const { job } = scheduler.addJob({ algorithm: 'md5', targets: [md5('never')], keyspace: spec, wordsFile: FILE, capLength })
+        const plant = () => {
+          const room = scheduler.canaryRoom(job.id)
+          for (let i = 0; room && i < room.count; i++) {
+            const at = indexIn(room.window, random)
+            scheduler.plantCanary(job.id, at, md5(`canary ${at}`), Buffer.from(String(at)))
+          }
+        }
+        const completed: { offset: bigint, length: number }[] = []
+        let seq = 0
+        const join = () => {
+          const id = `w${seq++}`
+          // Hashcat workers, some holding the file from the start (HELLO), others fetching it later.
+          scheduler.addWorker({ ...worker(id), backend: seq % 3 === 0 ? { kind: 'wasm' } : GPU, files: seq % 3 === 1 ? [FILE.sha256] : [] })
+          give(id)
+        }
+        const give = (id: string) => {
+          plant()
+          const holder = scheduler.workers.get(id)!
+          for (const chunk of scheduler.assign(id)) {
+            expect(chunk.length).toBeGreaterThan(0)
+            for (const canary of job.canaries.values()) {
+              canary.sentTo.add(id)
+              if (canary.index >= chunk.offset && canary.index < chunk.offset + BigInt(chunk.length)) scheduler.canaryReported(job.id, id, canary.target, canary.plaintext, () => true)
+            }
+            if (chunk.fromFile) {
+              fromFile++
+              // Whole words, to a hashcat worker that holds the file, however long.
+              expect(holder.backend?.kind === 'hashcat' && holder.holds.has(FILE.sha256)).toBe(true)
+              expect([chunk.offset % perWord, BigInt(chunk.length) % perWord]).toEqual([0n, 0n])
+            } else {
+              expect(chunk.length).toBeLessThanOrEqual(capLength(chunk.offset))
+            }
+          }
+        }
+        join(); join()
+        const act = (kind: string, pick: number) => {
+          const ids = [...scheduler.workers.keys()]
+          if (ids.length === 0 || kind === 'join') return join()
+          const id = ids[pick % ids.length]
+          if (kind === 'lose') { scheduler.removeWorker(id); return }
+          if (kind === 'hold') { scheduler.holding(id, FILE.sha256); return give(id) }
+          const held = [...scheduler.workers.get(id)!.chunks.values()]
+          if (held.length === 0) return give(id)
+          const chunk = held[pick % held.length]
+          time.advance(300)
+          if (kind === 'progress') scheduler.progress(id, chunk.id, chunk.length >> 1)
+          else if (kind === 'fail') {
+            const twinned = chunk.twin !== null // then the twin still runs it: nothing goes back
+            expect(scheduler.failed(id, chunk.id)).toBe(!twinned)
+          }
+          else {
+            scheduler.done(id, chunk.id, chunk.length)
+            completed.push({ offset: chunk.offset, length: chunk.length })
+          }
+          give(id)
+        }
+        for (const [kind, pick] of steps) act(kind, pick)
+        for (let round = 0; job.status === 'running'; round++) {
+          expect(round).toBeLessThan(100_000)
+          time.advance(1_000)
+          act('done', round)
+        }
+        expect(job.status).toBe('exhausted')
+        expect(job.hashed).toBe(job.keyspace.size)
+        completed.sort((a, b) => (a.offset < b.offset ? -1 : 1))
+        let next = 0n
+        for (const chunk of completed) {
+          expect(chunk.offset).toBe(next)
+          next += BigInt(chunk.length)
+        }
+        expect(next).toBe(job.keyspace.size)
+      }
+    ), { numRuns: 100 })
+    expect(fromFile).toBeGreaterThan(100)
+  })
+
+  it('gives a hashcat worker whole words of a file only once it holds it, and only when they outweigh hashcat\'s start-up', () => {
+    const FILE = { sha256: 'ef'.repeat(32), bytes: 9_000_000, ascii: true }
+    const spec: WordlistSpec = { type: 'wordlist', name: '/w', size: '1000000000', rules: [{ name: '/best64', sha256: '01'.repeat(32), count: 77 }] }
+    const scheduler = new Scheduler()
+    const { job } = scheduler.addJob({ algorithm: 'md5', targets: [md5('never')], keyspace: spec, wordsFile: FILE, capLength: () => 77 * 1024 })
+    scheduler.addWorker({ ...worker('gpu'), backend: GPU }).verified = 1
+    const before = scheduler.assign('gpu')
+    expect(before.map((c) => [c.fromFile, c.length])).toEqual([[false, 77 * 1024], [false, 77 * 1024]])
+    expect(scheduler.holding('gpu', FILE.sha256)).toBe(true)
+    expect(scheduler.holding('gpu', FILE.sha256)).toBe(false)
+    for (const chunk of before) scheduler.done('gpu', chunk.id, chunk.length)
+    // 60 s at the assumed 100 M/s, in whole words of 77 candidates each.
+    const [first, second] = scheduler.assign('gpu')
+    expect([first.fromFile, first.offset, first.length]).toEqual([true, 2n * 77n * 1024n, Math.floor(6e9 / 77) * 77])
+    expect([second.fromFile, second.offset, second.length]).toEqual([true, first.offset + BigInt(first.length), first.length])
+    // The job's last words, too few for a run worth hashcat's start-up, go with their words.
+    job.unassigned.splice(0, job.unassigned.length, { offset: 77_000_000_000n - 77n * 100n, end: 77_000_000_000n })
+    scheduler.done('gpu', first.id, first.length)
+    const [tail] = scheduler.assign('gpu')
+    expect([tail.fromFile, tail.offset]).toEqual([false, 77_000_000_000n - 77n * 100n])
+    // A job whose file is not hashcat's to search (NTLM with bytes above 0x7f) never goes from its file.
+    const ntlm = scheduler.addJob({ algorithm: 'ntlm', targets: [md5('never')], keyspace: spec, wordsFile: { ...FILE, ascii: false }, capLength: () => 77 }).job
+    expect(ntlm.hashcat).toBe(false)
   })
 
   it('sizes a hashcat worker\'s chunks in tens of seconds, keeps one queued, and lets no WASM worker twin one too big for it', () => {

@@ -36,6 +36,18 @@ describe('Wordlist', () => {
     expect(Buffer.from(await list.read(2n, 2)).toString()).toBe('three\nfour')
   })
 
+  it('names its words as a file of their own: each word and a newline, its digest, size and whether it is ASCII', async () => {
+    const long = 'x'.repeat(257)
+    const list = await Wordlist.open(file(Buffer.concat([Buffer.from([0xef, 0xbb, 0xbf]), Buffer.from(`one\r\ntwo\n\n\r\nthree\n${long}\nfour`)])))
+    const expected = 'one\ntwo\nthree\nfour\n'
+    expect(list.file).toEqual({ sha256: createHash('sha256').update(expected).digest('hex'), bytes: expected.length, ascii: true })
+    // Words split across the stream's 64 KiB pieces, a byte above 0x7f in the last.
+    const words = makeWords(30_000)
+    const big = await Wordlist.open(file(Buffer.from(words.join('\r\n'), 'latin1')))
+    const normal = Buffer.from(words.join('\n') + '\n', 'latin1')
+    expect(big.file).toEqual({ sha256: createHash('sha256').update(normal).digest('hex'), bytes: normal.length, ascii: false })
+  })
+
   it('sees a \\r\\n split between two reads of the file', async () => {
     // A 256-byte word (the longest allowed) whose \r is the last byte of the first 64 KiB read: taking
     // the \r for part of the word would make it 257 bytes and drop it.

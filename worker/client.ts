@@ -1,7 +1,9 @@
 // The worker's connection loop: connect, handshake, HELLO, run what the server sends; after a lost
 // connection, reconnect with exponential backoff and jitter. A refused token is not retried forever.
 import { EventEmitter } from 'node:events'
+import { rm } from 'node:fs/promises'
 import net from 'node:net'
+import { join } from 'node:path'
 import { isTarget, toHex, type Algorithm } from '../shared/algorithms.ts'
 import { hashcatRefusal, minHashcatRun } from '../shared/hashcat.ts'
 import { keyspaceFrom, wordsOf, type Keyspace } from '../shared/keyspace/keyspace.ts'
@@ -10,17 +12,20 @@ import { nextPacking, packTargets, unpackTargets } from './search/salts.ts'
 import type { PackedTargets } from './search/targets.ts'
 import {
   ConnectError, HandshakeClosedError, InvalidMessageError, KernelError, ProtocolError, RefusedError, ServerBusyError, ServerKeyMismatchError, TaskOrchError,
-  TokenRejectedError, VersionMismatchError, coded
+  TokenRejectedError, VersionMismatchError, HashcatError, coded
 } from '../shared/errors.ts'
 import type { LogLevel } from '../shared/log.ts'
-import { MAX_DEVICES, MAX_NAME_LENGTH, MAX_REASON_LENGTH, MAX_SOFTWARE_LENGTH, MAX_WASM_CHUNK_CANDIDATES, PROTOCOL_VERSION } from '../shared/protocol/limits.ts'
-import type { Backend, ServerMessage } from '../shared/protocol/worker-protocol.ts'
+import { MAX_DEVICES, MAX_HELD_FILES, MAX_NAME_LENGTH, MAX_REASON_LENGTH, MAX_SOFTWARE_LENGTH, MAX_WASM_CHUNK_CANDIDATES, PROTOCOL_VERSION } from '../shared/protocol/limits.ts'
+import type { Backend, ServerMessage, WordsFile } from '../shared/protocol/worker-protocol.ts'
 import { serverKeyFingerprint, tokenKey } from '../shared/protocol/credentials.ts'
 import { SOFTWARE_VERSION } from '../shared/version.ts'
 import { checkServerKey, type KnownServers } from '../shared/known-servers.ts'
 import { connectSession, DEFAULT_TIMINGS, type SessionTimings, type WorkerSession } from '../shared/protocol/session.ts'
 import { Backoff, RECONNECT_INITIAL_DELAY_MS, reconnectDelay } from '../shared/backoff.ts'
 import type { HashcatBackend } from './hashcat/backend.ts'
+import { maskArgs, wordsKernel, wordsRuns, type HashcatRun } from './hashcat/plan.ts'
+import type { FileCache } from './files/cache.ts'
+import type { KeyspaceSpec, WordlistSpec } from '../shared/keyspace/spec.ts'
 import { ChunkRunner } from './runner.ts'
 
 // How often a worker reports progress on the chunks it runs.
@@ -50,6 +55,9 @@ export type WorkerOptions = {
   giveUpAfter?: number
   // Runs the chunks hashcat can search exactly (shared/hashcat.ts); the rest run on the WASM kernels.
   hashcat?: HashcatBackend
+  // Where hashcat's words files (fetched once) and rule files are kept; without it, wordlist jobs run
+  // on the WASM kernels from the words each task carries.
+  cache?: FileCache
 }
 
 export interface WorkerEvents {
@@ -66,8 +74,14 @@ type Running = { jobId: string, chunk: ChunkHandle, length: number, reported: nu
 // and nothing is held per target but its bytes. `found`: the targets found, here or elsewhere (by
 // hex); a found target still passes the kernels' prefilter, and its hits are dropped here. The rule
 // files' texts sit in shared memory too, so threads read them without a copy per piece.
-// `hashcat`: whether hashcat may run its mask runs (with a hashcat backend).
-type JobInHand = { algorithm: Algorithm, keyspace: Keyspace, batches: PackedTargets[], packed: PackedTargets | null, found: Set<string>, rules?: Uint8Array[], hashcat: boolean }
+// `hashcat`: whether hashcat may run its mask runs, or whole words of its words file (`wordsFile`),
+// once the cache holds it; `ruleFiles`: its rule files written to the cache, for hashcat.
+type JobInHand = {
+  algorithm: Algorithm, keyspace: Keyspace, batches: PackedTargets[], packed: PackedTargets | null, found: Set<string>, rules?: Uint8Array[], hashcat: boolean,
+  wordsFile?: WordsFile, ruleFiles?: Promise<string[]>
+}
+// A words file on its way into the cache: lines `next` of `lines` written, appends one after another.
+type Download = { session: WorkerSession, lines: number, bytes: number, next: number, writing: Promise<void>, startedAt: number }
 
 // One packing in shared memory of every target the batches hold.
 function joinBatches (batches: PackedTargets[]): PackedTargets {
@@ -119,6 +133,7 @@ export class WorkerClient extends EventEmitter<WorkerEvents> {
   #loop: Promise<void> | null = null
   #hashcat: HashcatBackend | undefined
   #hashcatFailures = 0
+  readonly #downloads = new Map<string, Download>() // by SHA-256
 
   constructor (options: WorkerOptions) {
     super()
@@ -214,7 +229,8 @@ export class WorkerClient extends EventEmitter<WorkerEvents> {
         resolve()
       })
       session.start()
-      session.send({ type: 'hello', version: PROTOCOL_VERSION, software: SOFTWARE_VERSION, name, cores, threads, backend: this.#backend() })
+      const files = this.#hashcat ? this.#options.cache?.held().slice(0, MAX_HELD_FILES) : undefined
+      session.send({ type: 'hello', version: PROTOCOL_VERSION, software: SOFTWARE_VERSION, name, cores, threads, backend: this.#backend(), ...(files?.length ? { files } : {}) })
     })
   }
 
@@ -236,12 +252,14 @@ export class WorkerClient extends EventEmitter<WorkerEvents> {
         this.emit('log', 'info', `connected to ${this.#address()} as ${this.#options.name} with ${this.#options.threads} threads`)
         return
       case 'job': {
-        const refusal = this.#hashcat ? hashcatRefusal(message.algorithm, message.keyspace) : null
+        const refusal = this.#hashcat ? hashcatRefusal(message.algorithm, message.keyspace, message.wordsFile, message.rules) : null
         if (refusal) this.emit('log', 'info', `job ${message.jobId} runs on the WASM kernels: ${refusal}`)
-        this.#jobs.set(message.jobId, {
+        const job: JobInHand = {
           algorithm: message.algorithm, keyspace: keyspaceFrom(message.keyspace), batches: [packTargets(message.targets)], packed: null, found: new Set(), rules: message.rules?.map(shared),
-          hashcat: this.#hashcat !== undefined && refusal === null
-        })
+          hashcat: this.#hashcat !== undefined && refusal === null && (message.wordsFile === undefined || this.#options.cache !== undefined), wordsFile: message.wordsFile
+        }
+        this.#jobs.set(message.jobId, job)
+        if (job.hashcat && message.wordsFile) this.#wantWords(message.jobId, job, message.keyspace)
         return
       }
       case 'targets': {
@@ -254,6 +272,9 @@ export class WorkerClient extends EventEmitter<WorkerEvents> {
       }
       case 'task':
         this.#startChunk(message.jobId, message.chunkId, BigInt(message.offset), message.length, message.words)
+        return
+      case 'piece':
+        this.#onPiece(message.sha256, BigInt(message.first), message.words)
         return
       case 'cancel': {
         const running = this.#running.get(message.chunkId)
@@ -284,7 +305,12 @@ export class WorkerClient extends EventEmitter<WorkerEvents> {
     const wordlist = job.keyspace.spec.type === 'wordlist'
     const needed = wordlist ? wordsOf(job.keyspace, offset, length) : null
     if (offset + BigInt(length) > job.keyspace.size) throw new ProtocolError(`task ${chunkId}: candidates ${offset}+${length} lie outside the job's ${job.keyspace.size}`)
-    if (wordlist !== (words !== undefined) || (needed && words && BigInt(countWords(words)) !== needed.end - needed.first)) {
+    // Without words: whole words of the job's words file, which this worker said it holds.
+    const fromFile = wordlist && words === undefined
+    if (fromFile && (!job.wordsFile || !this.#options.cache?.has(job.wordsFile.sha256) || offset % job.keyspace.perWord !== 0n || BigInt(length) % job.keyspace.perWord !== 0n)) {
+      throw new ProtocolError(`task ${chunkId}: without words, a task must be whole words of a words file this worker holds`)
+    }
+    if ((!wordlist && words !== undefined) || (needed && words && BigInt(countWords(words)) !== needed.end - needed.first)) {
       throw new ProtocolError(`task ${chunkId}: words must come with wordlist jobs only, the ${needed ? needed.end - needed.first : 0n} its candidates draw on`)
     }
     const session = this.#session
@@ -297,15 +323,28 @@ export class WorkerClient extends EventEmitter<WorkerEvents> {
       dropFound(job)
       session?.send({ type: 'found', jobId, hash: hit.hash, plaintext: hit.plaintext })
     }
-    const run = job.hashcat && length >= minHashcatRun(job.algorithm) ? maskRunAt(job.keyspace, offset, BigInt(length)) : null
-    const hashcat = run ? this.#hashcat : undefined
+    const run = !wordlist && job.hashcat && length >= minHashcatRun(job.algorithm) ? maskRunAt(job.keyspace, offset, BigInt(length)) : null
+    const hashcat = run || fromFile ? this.#hashcat : undefined
+    if (fromFile && !hashcat) {
+      session?.send({ type: 'failed', chunkId, reason: 'hashcat is no longer in use on this worker' })
+      return
+    }
     if (!hashcat && length > MAX_WASM_CHUNK_CANDIDATES) {
       session?.send({ type: 'failed', chunkId, reason: `${length} candidates are more than the WASM kernels take in one chunk (${MAX_WASM_CHUNK_CANDIDATES})` })
       return
     }
-    const chunk: ChunkHandle = hashcat && run
-      ? hashcat.run({ id: jobId, algorithm: job.algorithm, targets: job.packed }, run, length, onHit)
-      : this.#runner.run({ algorithm: job.algorithm, keyspace: job.keyspace.spec, targets: job.packed, rules: job.rules }, offset, length, onHit, words)
+    const target = { id: jobId, algorithm: job.algorithm, targets: job.packed }
+    const slice = hashcat && fromFile ? join(hashcat.dir, `words-${chunkId}.txt`) : ''
+    let chunk: ChunkHandle
+    if (!hashcat) chunk = this.#runner.run({ algorithm: job.algorithm, keyspace: job.keyspace.spec, targets: job.packed, rules: job.rules }, offset, length, onHit, words)
+    else if (run) {
+      const plan = maskArgs(job.algorithm, run, length)
+      chunk = hashcat.run(target, async () => [plan ?? failHashcat('the run needs more custom charsets than hashcat has')], length, onHit, plan?.kernel ?? '')
+    } else {
+      const perWord = job.keyspace.perWord
+      chunk = hashcat.run(target, () => this.#wordsRuns(job, offset / perWord, BigInt(length) / perWord, slice), length, onHit, wordsKernel(job.algorithm, job.keyspace.spec as WordlistSpec))
+    }
+    if (slice) void chunk.done.finally(() => rm(slice, { force: true }))
     const running: Running = { jobId, chunk, length, reported: 0, heartbeat: hashcat !== undefined }
     this.#running.set(chunkId, running)
     chunk.done.then((outcome) => {
@@ -325,6 +364,77 @@ export class WorkerClient extends EventEmitter<WorkerEvents> {
       this.emit('log', 'error', failure.message)
       session?.destroy(failure)
     })
+  }
+
+  // hashcat's runs for whole words [first, first + count) of the job's words file: its rule files in
+  // the cache, and for -a 7 the words alone in `slice`.
+  async #wordsRuns (job: JobInHand, first: bigint, count: bigint, slice: string): Promise<HashcatRun[]> {
+    const cache = this.#options.cache!
+    const spec = job.keyspace.spec as WordlistSpec
+    const sha256 = job.wordsFile!.sha256
+    if (spec.hybrid?.side === 'prepend') await cache.slice(sha256, Number(first), Number(count), slice)
+    return wordsRuns(job.algorithm, spec, { words: cache.path(sha256), rules: await (job.ruleFiles ?? []), slice }, first, count)
+  }
+
+  // A wordlist job hashcat may search: its rule files go to the cache, and its words file is fetched
+  // unless the cache has it; once it does, the server hears so (HOLDING) and sends whole words.
+  #wantWords (jobId: string, job: JobInHand, spec: KeyspaceSpec): void {
+    const cache = this.#options.cache!
+    const file = job.wordsFile!
+    const session = this.#session!
+    const rules = (spec as WordlistSpec).rules ?? []
+    job.ruleFiles = Promise.all(rules.map(async (rule, i) => {
+      await cache.put(rule.sha256, job.rules![i])
+      return cache.path(rule.sha256)
+    }))
+    job.ruleFiles.catch((error) => this.emit('log', 'warn', `job ${jobId}: cannot keep its rule files for hashcat (${coded(error).message})`))
+    cache.use([...this.#jobs.values()].flatMap((j) => j.wordsFile ? [j.wordsFile.sha256] : []))
+    if (cache.has(file.sha256)) return session.send({ type: 'holding', sha256: file.sha256 })
+    const previous = this.#downloads.get(file.sha256)
+    if (previous?.session === session) return // under way
+    const lines = Number((spec as WordlistSpec).size)
+    const download: Download = { session, lines, bytes: file.bytes, next: 0, writing: Promise.resolve(), startedAt: Date.now() }
+    this.#downloads.set(file.sha256, download)
+    // After any append of an earlier connection's download of it.
+    download.writing = (previous?.writing ?? Promise.resolve()).catch(() => {}).then(async () => {
+      const { lines: have } = await cache.resume(file.sha256, file.bytes)
+      download.next = have
+      if (have === lines) return this.#finishDownload(file.sha256, download)
+      this.emit('log', 'info', `fetching the words of job ${jobId} (${lines} words, ${file.bytes} bytes${have > 0 ? `, resuming at word ${have}` : ''}) for hashcat`)
+      session.send({ type: 'fetch', sha256: file.sha256, from: String(have) })
+    })
+    download.writing.catch((error) => this.#dropDownload(file.sha256, download, error))
+  }
+
+  #onPiece (sha256: string, first: bigint, words: Uint8Array): void {
+    const download = this.#downloads.get(sha256)
+    if (download?.session !== this.#session) return // given up on: its pieces are dropped
+    const count = countWords(words)
+    if (first !== BigInt(download.next) || download.next + count > download.lines) {
+      throw new ProtocolError(`piece of ${sha256.slice(0, 16)}...: words ${first}+${count}, expected word ${download.next} of ${download.lines}`)
+    }
+    download.next += count
+    const complete = download.next === download.lines
+    download.writing = download.writing.then(async () => {
+      await this.#options.cache!.appendLines(sha256, words)
+      if (complete) await this.#finishDownload(sha256, download)
+    })
+    download.writing.catch((error) => this.#dropDownload(sha256, download, error))
+  }
+
+  async #finishDownload (sha256: string, download: Download): Promise<void> {
+    await this.#options.cache!.finish(sha256, download.bytes)
+    if (this.#downloads.get(sha256) === download) this.#downloads.delete(sha256)
+    this.emit('log', 'info', `words file ${sha256.slice(0, 12)}... (${download.lines} words) is in the cache, checked, after ${((Date.now() - download.startedAt) / 1000).toFixed(1)} s`)
+    if (download.session === this.#session) download.session.send({ type: 'holding', sha256 })
+  }
+
+  // A download that failed (no room, a bad digest, a write error): that job's words keep coming with
+  // its tasks, for the WASM kernels.
+  #dropDownload (sha256: string, download: Download, error: unknown): void {
+    if (this.#downloads.get(sha256) !== download) return
+    this.#downloads.delete(sha256)
+    this.emit('log', 'warn', `cannot keep words file ${sha256.slice(0, 12)}... for hashcat: ${coded(error).message}; its words are searched on the WASM kernels as they come`)
   }
 
   // From now on the WASM kernels only; the server learns it from the next HELLO.
@@ -364,6 +474,10 @@ function shared (bytes: Uint8Array): Uint8Array {
   const copy = new Uint8Array(new SharedArrayBuffer(bytes.length))
   copy.set(bytes)
   return copy
+}
+
+function failHashcat (why: string): never {
+  throw new HashcatError(why)
 }
 
 function countWords (words: Uint8Array): number {

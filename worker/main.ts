@@ -1,8 +1,8 @@
 // `npm run worker -- --host SERVER` (or `node taskorch-worker.mjs ...`): connect to a server and
 // search what it hands out.
 import { availableParallelism, hostname } from 'node:os'
-import { basename, dirname, join } from 'node:path'
-import { EXIT_REFUSED, integerFlag, parseFlags, runMain } from '../shared/cli.ts'
+import { basename, dirname, join, resolve } from 'node:path'
+import { EXIT_REFUSED, integerFlag, parseFlags, runMain, sizeFlag } from '../shared/cli.ts'
 import { describeSettings, loadSettings, saveTokens, type Values } from '../shared/config.ts'
 import { InvalidInputError, coded } from '../shared/errors.ts'
 import { MAX_NAME_LENGTH } from '../shared/protocol/limits.ts'
@@ -15,6 +15,7 @@ import { WorkerClient } from './client.ts'
 import { backendMode, type BackendMode } from '../shared/hashcat.ts'
 import { HashcatBackend, detectHashcat } from './hashcat/backend.ts'
 import { KnownServers } from '../shared/known-servers.ts'
+import { DEFAULT_CACHE_BYTES, FileCache } from './files/cache.ts'
 import { promptHidden, promptYesNo } from './prompt.ts'
 
 // In the executable build, the program is the binary itself (Node puts it as argv[1] too).
@@ -45,16 +46,21 @@ Options:
   --name NAME       name shown on the server (default: this host's name)
   --backend MODE    auto (default): hashcat when a hashcat 6.2 or later is found, else the WASM
                     kernels; wasm: the WASM kernels only; hashcat: hashcat, or exit 2 without it.
-                    hashcat searches the mask and range chunks it can take exactly, in every
-                    mode (salted and crypt ones included); wordlists run on the WASM kernels
+                    hashcat searches every mask, range and wordlist chunk it can take exactly, in
+                    every mode (salted and crypt ones included); a wordlist's words are fetched
+                    once into the cache (--cache-dir) and searched from there
   --hashcat PATH    the hashcat program (default: hashcat on PATH)
+  --cache-dir PATH  where hashcat's words and rule files are kept between jobs and restarts
+                    (default: cache beside the config file; made with mode 0700)
+  --cache-size SIZE most they may take, least recently used evicted first (default 4G; 0 keeps
+                    none: wordlist jobs then run on the WASM kernels)
   --give-up-after N stop (exit 3) after N handshakes in a row failed (default 0: keep trying;
                     anyone on the network can make a handshake fail, so a worker does not give up)
   --json            log lines as JSON objects
   --debug           also log debug lines
   -h, --help        this help, and the settings in effect
 
-Settings (host, port, token, threads, name, backend, hashcat, json, debug) come from, later winning: defaults, the
+Settings (host, port, token, threads, name, backend, hashcat, cacheDir, cacheSize, json, debug) come from, later winning: defaults, the
 config file, TASKORCH_<NAME> environment variables, flags. With no token from any of them and a
 terminal on stdin, the worker asks for it (input hidden) and offers to save it.
 A lost connection or a failed handshake is retried, 1 s doubling to 60 s with jitter, each attempt
@@ -68,7 +74,7 @@ after authenticating (REFUSED) or --give-up-after ran out.`
 const FLAGS = {
   host: { type: 'string' }, port: { type: 'string' }, token: { type: 'string' }, 'token-stdin': { type: 'boolean' }, 'save-token': { type: 'boolean' },
   'server-key': { type: 'string' }, 'known-servers': { type: 'string' }, 'trust-new-server': { type: 'boolean' }, discover: { type: 'boolean' }, config: { type: 'string' },
-  threads: { type: 'string' }, name: { type: 'string' }, backend: { type: 'string' }, hashcat: { type: 'string' }, 'give-up-after': { type: 'string' }, json: { type: 'boolean' }, debug: { type: 'boolean' }, help: { type: 'boolean', short: 'h' }
+  threads: { type: 'string' }, name: { type: 'string' }, backend: { type: 'string' }, hashcat: { type: 'string' }, 'cache-dir': { type: 'string' }, 'cache-size': { type: 'string' }, 'give-up-after': { type: 'string' }, json: { type: 'boolean' }, debug: { type: 'boolean' }, help: { type: 'boolean', short: 'h' }
 } as const
 
 
@@ -115,8 +121,11 @@ runMain(async () => {
   } else if (flags['trust-new-server']) throw new InvalidInputError('--trust-new-server is for servers found by discovery (no --host)')
   if (port === 0) throw new InvalidInputError('port must be from 1 to 65535 for a worker')
   const giveUpAfter = integerFlag(flags['give-up-after'], 'give-up-after', 0, 0, 1_000_000)
+  const cacheSize = sizeFlag(settings.values.cacheSize ?? String(DEFAULT_CACHE_BYTES), 'cache-size')
   const hashcat = await chooseBackend(backendMode(settings.values.backend ?? 'auto', '--backend'), settings.values.hashcat ?? 'hashcat', log)
-  const client = new WorkerClient({ host, port, token, ...expected, knownServers, name, cores, threads, giveUpAfter, hashcat })
+  const cache = hashcat && cacheSize > 0 ? new FileCache(resolve(settings.values.cacheDir ?? join(dirname(settings.configPath), 'cache')), cacheSize) : undefined
+  if (cache) log('INFO', `hashcat's words and rule files are kept in ${cache.dir} (up to ${cacheSize} bytes; ${cache.held().length} held)`)
+  const client = new WorkerClient({ host, port, token, ...expected, knownServers, name, cores, threads, giveUpAfter, hashcat, cache })
   let exitCode = 0
   client.on('log', (level, message) => log(level.toUpperCase() as Level, message))
   client.on('fatal', (error) => {

@@ -6,12 +6,13 @@ import { createReadStream } from 'node:fs'
 import { open, type FileHandle } from 'node:fs/promises'
 import { resolve } from 'node:path'
 import { InvalidInputError } from '../../shared/errors.ts'
-import { MAX_CANDIDATE_BYTES, type WordlistSpec } from '../../shared/keyspace/spec.ts'
+import { MAX_CANDIDATE_BYTES, type WordlistSpec, type WordsFile } from '../../shared/keyspace/spec.ts'
 
 // The server remembers the file offset of every this-many words: a billion-word list costs 8 MB.
 export const WORDLIST_INDEX_STRIDE = 1024
 
 const NEWLINE = 0x0a
+const NEWLINE_BYTES = Uint8Array.of(NEWLINE)
 const BOM_BYTES = 3
 const CR = 0x0d
 
@@ -25,11 +26,15 @@ export class Wordlist {
   readonly bom: boolean // it began with a UTF-8 byte order mark, which was skipped
   // What the file was when indexed: a restored session checks it is searching the same words.
   readonly source: WordlistSource
+  // The words as a file of their own, each followed by a newline (a worker's cache holds it for
+  // hashcat): its digest, size and whether every byte is ASCII.
+  readonly file: WordsFile
   // Byte offset of word k * STRIDE for each k, then the file's size: the end of the last word.
   readonly #boundaries: number[]
 
-  private constructor (path: string, words: number, tooLong: number, bom: boolean, boundaries: number[], source: WordlistSource) {
+  private constructor (path: string, words: number, tooLong: number, bom: boolean, boundaries: number[], source: WordlistSource, file: WordsFile) {
     this.path = path
+    this.file = file
     this.words = words
     this.tooLong = tooLong
     this.bom = bom
@@ -48,38 +53,56 @@ export class Wordlist {
     let tooLong = 0
     let position = 0 // of the next byte to scan
     let lineStart = 0
-    let lastByte = -1
+    let carry: Buffer[] = [] // the start of a line that began in an earlier piece (up to a word's length and a CR)
+    let carried = 0
     const digest = createHash('sha256')
+    const wordsDigest = createHash('sha256') // of the words as a file: each word and a newline
+    let wordsBytes = 0
+    let ascii = true
     let bom = false
     try {
       for await (const piece of createReadStream(absolute) as AsyncIterable<Buffer>) {
         digest.update(piece)
+        let from = 0
         // A UTF-8 byte order mark is not part of the first word (hashcat skips it too).
         if (position === 0 && piece[0] === 0xef && piece[1] === 0xbb && piece[2] === 0xbf) {
-          lineStart = BOM_BYTES
+          lineStart = from = BOM_BYTES
           bom = true
         }
-        for (let i = piece.indexOf(NEWLINE); i >= 0; i = piece.indexOf(NEWLINE, i + 1)) {
-          count(lineStart, position + i, (i > 0 ? piece[i - 1] : lastByte) === CR)
-          lineStart = position + i + 1
+        for (let i = piece.indexOf(NEWLINE, from); i >= 0; i = piece.indexOf(NEWLINE, i + 1)) {
+          line(piece.subarray(from, i), lineStart)
+          from = i + 1
+          lineStart = position + from
         }
-        lastByte = piece[piece.length - 1]
+        if (carried <= MAX_CANDIDATE_BYTES + 1) carry.push(piece.subarray(from))
+        carried += piece.length - from
         position += piece.length
       }
     } catch (error) {
       throw new InvalidInputError(`--wordlist ${path}: cannot read it (${(error as NodeJS.ErrnoException).code ?? (error as Error).message})`)
     }
-    if (lineStart < position) count(lineStart, position, lastByte === CR)
+    if (carried > 0) line(Buffer.alloc(0), lineStart)
     if (words === 0) throw new InvalidInputError(`--wordlist ${path}: no words in it (empty lines are skipped)`)
-    return new Wordlist(absolute, words, tooLong, bom, [...offsets, position], { bytes: String(position), sha256: digest.digest('hex') })
+    const file = { sha256: wordsDigest.digest('hex'), bytes: wordsBytes, ascii }
+    return new Wordlist(absolute, words, tooLong, bom, [...offsets, position], { bytes: String(position), sha256: digest.digest('hex') }, file)
 
-    // A line [start, end) with `cr` when it ends in \r.
-    function count (start: number, end: number, cr: boolean): void {
-      const length = end - start - (cr ? 1 : 0)
-      if (length === 0) return
-      if (length > MAX_CANDIDATE_BYTES) { tooLong++; return }
+    // A line's bytes from this piece (`tail`), after any carried from earlier pieces, starting at
+    // file offset `start`.
+    function line (tail: Buffer, start: number): void {
+      const length = carried + tail.length
+      const bytes = carried === 0 ? tail : Buffer.concat([...carry, tail])
+      carry = []
+      carried = 0
+      const size = length > 0 && bytes[bytes.length - 1] === CR ? length - 1 : length
+      if (size === 0) return
+      if (size > MAX_CANDIDATE_BYTES) { tooLong++; return }
       if (words % WORDLIST_INDEX_STRIDE === 0) offsets.push(start)
       words++
+      const word = bytes.subarray(0, size)
+      wordsDigest.update(word)
+      wordsDigest.update(NEWLINE_BYTES)
+      wordsBytes += size + 1
+      if (ascii) for (const byte of word) if (byte > 0x7f) ascii = false
     }
   }
 

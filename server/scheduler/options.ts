@@ -32,6 +32,10 @@ export type SchedulerOptions = {
   // positions that hashcat slows to a third (shared/hashcat.ts, hashcatRunAt).
   hashcatMaxChunkSeconds: number
   assumedHashcatSpeed: number
+  // The fewest candidates a hashcat worker searches from a words file (an MD5 count: a slower
+  // algorithm's is smaller by its cost); fewer would cost more in hashcat's start-up than they save,
+  // and it gets the words instead, for its WASM kernels.
+  hashcatMinRun: number
   // A worker that reports a chunk FAILED gets no work for this long, doubled with each failure in a
   // row up to failedBackoffMaxMs, and back to nothing with its next DONE: a broken backend does not
   // spin on the same chunk.
@@ -66,6 +70,7 @@ export const SCHEDULER_DEFAULTS: Readonly<SchedulerOptions> = {
   failedBackoffMaxMs: 60_000,
   hashcatMaxChunkSeconds: 900,
   assumedHashcatSpeed: 100_000_000,
+  hashcatMinRun: MIN_HASHCAT_RUN,
   canaryCheckEvery: 4,
   // The least that goes to hashcat at all: an unverified worker that stalls holds seconds of a WASM
   // worker's work, and its first check runs on hashcat, not on its WASM kernels.

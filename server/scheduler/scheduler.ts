@@ -10,7 +10,7 @@ import { MAX_WASM_CHUNK_CANDIDATES } from '../../shared/protocol/limits.ts'
 import { RateMeter } from '../rate.ts'
 import { SCHEDULER_DEFAULTS, type SchedulerOptions } from './options.ts'
 import { complement, insertRange, mergeRanges, rangesSize, takeRange, type Range } from './ranges.ts'
-import { chunkSize, costOf, hashcatChunkSize, runStarts, speedKeyOf } from './sizing.ts'
+import { chunkSize, costOf, fileSpeedKey, hashcatChunkSize, runStarts, speedKeyOf } from './sizing.ts'
 import { Remaining, TargetList } from '../targets.ts'
 import { scaledByCost, toHex } from '../../shared/algorithms.ts'
 import { canaryRoom, steeredCut, unassignedRangeOf, type CanaryRoom } from './canaries.ts'
@@ -73,7 +73,8 @@ export class Scheduler {
       id, seq: this.#lastJobId, algorithm: spec.algorithm, targets, remaining, keyspace, priority,
       status: 'running', found: [], hashed, unassigned: complement(done, keyspace.size), active: new Map(),
       createdAt: this.#now(), endedAt: null, nextChunk: 0, restoredHashed: hashed, capLength: spec.capLength ?? null,
-      hashcat: hashcatRefusal(spec.algorithm, keyspace.spec) === null, canaries: new Map(), canaryKeys: new Set(), doneBy: new Map(), lastChunkLength: 0
+      hashcat: hashcatRefusal(spec.algorithm, keyspace.spec, spec.wordsFile, spec.rules) === null, wordsFile: spec.wordsFile?.sha256 ?? null,
+      canaries: new Map(), canaryKeys: new Set(), doneBy: new Map(), lastChunkLength: 0
     }
     this.jobs.set(id, job)
     this.#runnable = null
@@ -92,10 +93,19 @@ export class Scheduler {
     const now = this.#now()
     const state: WorkerState = {
       ...info, meter: new RateMeter(), speeds: new Map(), chunks: new Map(), connectedAt: now, lastReportAt: now, advancedAt: now, hashed: 0, failures: 0, idleUntil: 0,
-      verified: 0, sinceCheck: 0, quarantined: false
+      verified: 0, sinceCheck: 0, quarantined: false, holds: new Set(info.files)
     }
     this.workers.set(info.id, state)
     return state
+  }
+
+  // The worker now holds this words file (it fetched it and checked its digest): it may search whole
+  // words of the jobs that have it on hashcat. False when that changes nothing.
+  holding (workerId: string, sha256: string): boolean {
+    const worker = this.workers.get(workerId)
+    if (!worker || worker.holds.has(sha256)) return false
+    worker.holds.add(sha256)
+    return true
   }
 
   // A lost or departing worker: every chunk it held goes back to its job, to be handed out first.
@@ -154,7 +164,10 @@ export class Scheduler {
     for (const job of runnable) {
       const overdue = this.#speculationFor(worker, job, now, true)
       if (overdue) return overdue
-      if (isHashcat(worker) && job.hashcat) {
+      if (job.wordsFile !== null) {
+        const words = this.#searchesFile(worker, job) ? this.#cutWords(worker, job, now) : null
+        if (words) return words
+      } else if (isHashcat(worker) && job.hashcat) {
         const run = this.#cutRun(worker, job, now)
         if (run) return run
         continue
@@ -223,9 +236,54 @@ export class Scheduler {
     return this.#newChunk(job, best.offset, Number(best.length), speedKeyOf(job, best.offset), now)
   }
 
+  // Whether this worker searches the job's words on hashcat, from its copy of the words file.
+  #searchesFile (worker: WorkerState, job: JobState): boolean {
+    return isHashcat(worker) && job.hashcat && job.wordsFile !== null && worker.holds.has(job.wordsFile)
+  }
+
+  // For a hashcat worker holding the job's words file: whole words (hashcat's -s/-l count words, and
+  // each word stands for all its candidates), about its chunk size of them, from the first
+  // unassigned range that holds one, or around a due canary's word. Null when there are fewer than
+  // make a hashcat run worth its start-up: the worker gets a chunk with its words, for its kernels.
+  #cutWords (worker: WorkerState, job: JobState, now: number): Chunk | null {
+    const perWord = job.keyspace.perWord
+    const speedKey = fileSpeedKey(job)
+    const speed = this.#speedOf(worker, speedKey)
+    let size = BigInt(hashcatChunkSize(this.options, speed, this.#fleetSpeed(speedKey), rangesSize(job.unassigned)))
+    const unverifiedSize = BigInt(scaledByCost(job.algorithm, this.options.unverifiedHashcatChunk))
+    if (worker.verified === 0 && size > unverifiedSize) size = unverifiedSize
+    const most = size / perWord > 1n ? size / perWord * perWord : perWord
+    const shortest = BigInt(scaledByCost(job.algorithm, this.options.hashcatMinRun))
+    const whole = (range: Range) => ({ start: (range.offset + perWord - 1n) / perWord * perWord, end: range.end / perWord * perWord })
+    const take = (index: number, start: bigint, end: bigint) => {
+      takeRange(job.unassigned, index, start, end)
+      const chunk = this.#newChunk(job, start, Number(end - start), speedKey, now)
+      chunk.fromFile = true
+      return chunk
+    }
+    const canary = this.#dueCanary(worker, job)
+    if (canary) { // a run of whole words holding the canary's, at a random place in it
+      const which = unassignedRangeOf(job, canary.index)
+      const { start, end } = whole(job.unassigned[which])
+      const word = canary.index / perWord * perWord
+      if (word >= start && word + perWord <= end) {
+        const before = BigInt(Math.floor(this.#random() * Number((most - perWord) / perWord + 1n))) * perWord
+        const from = word - before > start ? word - before : start
+        const to = from + most < end ? from + most : end
+        if (to - from >= shortest) return take(which, from, to)
+      }
+    }
+    for (let index = 0; index < job.unassigned.length; index++) {
+      const { start, end } = whole(job.unassigned[index])
+      const length = end - start < most ? end - start : most
+      if (length >= shortest) return take(index, start, start + length)
+    }
+    return null
+  }
+
   #newChunk (job: JobState, offset: bigint, length: number, speedKey: string, now: number): Chunk {
     job.lastChunkLength = length
-    return { id: `${job.id}.${job.nextChunk++}`, job, offset, length, workerId: null, hashed: 0, speedKey, assignedAt: now, startedAt: null, twin: null }
+    return { id: `${job.id}.${job.nextChunk++}`, job, offset, length, workerId: null, hashed: 0, speedKey, assignedAt: now, startedAt: null, twin: null, fromFile: false }
   }
 
   // A twin for `worker` of one of `job`'s chunks: with `overdueOnly`, of a chunk past its deadline;
@@ -236,6 +294,8 @@ export class Scheduler {
     for (const chunk of job.active.values()) {
       if (chunk.twin || chunk.workerId === worker.id || chunk.workerId === null) continue
       if (chunk.length > MAX_WASM_CHUNK_CANDIDATES && !isHashcat(worker)) continue
+      // Whole words of a file only a worker holding it searches (a task of them would not fit words).
+      if (chunk.fromFile && !this.#searchesFile(worker, job)) continue
       const holder = this.workers.get(chunk.workerId)
       if (!holder) continue
       const mine = chunk.length * 1000 / this.#speedOf(worker, chunk.speedKey)
@@ -249,6 +309,7 @@ export class Scheduler {
     }
     if (!best) return null
     const twin = this.#newChunk(job, best.offset, best.length, best.speedKey, now)
+    twin.fromFile = best.fromFile
     twin.twin = best
     best.twin = twin
     return twin

@@ -45,6 +45,12 @@ export function speedKeyOf (job: JobState, offset: bigint): string {
   return `${job.algorithm}:${length}`
 }
 
+// Whole words searched by hashcat from a words file (Chunk.fromFile): measured apart from the same
+// worker's chunks of words on its WASM kernels, which run far slower.
+export function fileSpeedKey (job: JobState): string {
+  return `${job.algorithm}:file`
+}
+
 // The cost of a speed key's algorithm (shared/algorithms.ts): what divides a speed assumed before any
 // is measured.
 export function costOf (speedKey: string): number {

@@ -2,7 +2,7 @@
 // a transition asks the orchestrator to carry out (persist first, then announce).
 import type { Algorithm } from '../../shared/algorithms.ts'
 import type { Keyspace } from '../../shared/keyspace/keyspace.ts'
-import type { KeyspaceSpec } from '../../shared/keyspace/spec.ts'
+import type { KeyspaceSpec, WordsFile } from '../../shared/keyspace/spec.ts'
 import type { Backend } from '../../shared/protocol/worker-protocol.ts'
 import type { RateMeter } from '../rate.ts'
 import type { Remaining, TargetList } from '../targets.ts'
@@ -16,6 +16,8 @@ export type FoundResult = { hash: string, plaintext: Uint8Array } // hash: the t
 // `known`: targets whose plaintext is already known (potfile, restored session): found from the start.
 // `capLength(offset)`: most candidates a chunk starting there may hold (wordlists bound chunks in bytes).
 // `targets`: packed and checked where the job was described, or bytes (checked and packed here).
+// `wordsFile`, `rules`: a wordlist job's words as a file and its rule files' texts, which say whether
+// hashcat workers holding the file may search it (shared/hashcat.ts).
 export type JobSpec = {
   algorithm: Algorithm
   targets: TargetList | readonly Uint8Array[]
@@ -23,6 +25,8 @@ export type JobSpec = {
   priority?: number
   known?: FoundResult[]
   capLength?: (offset: bigint) => number
+  wordsFile?: WordsFile
+  rules?: readonly Uint8Array[]
 }
 
 export type Chunk = {
@@ -38,6 +42,9 @@ export type Chunk = {
   // The same range run by a second worker (a straggler's chunk near the end, or an overdue one):
   // the first DONE counts, the other copy is cancelled.
   twin: Chunk | null
+  // Whole words of a wordlist job, searched by a hashcat worker from its copy of the words file (its
+  // task carries no words).
+  fromFile: boolean
 }
 
 export type JobState = {
@@ -59,7 +66,8 @@ export type JobState = {
   nextChunk: number
   restoredHashed: bigint // searched in an earlier run of a restored session, counted in `hashed`
   capLength: ((offset: bigint) => number) | null
-  hashcat: boolean // hashcat workers may search its mask runs (shared/hashcat.ts)
+  hashcat: boolean // hashcat workers may search its mask runs, or its words from their file (shared/hashcat.ts)
+  wordsFile: string | null // a wordlist job's words file, by its SHA-256
   // Work verification (docs/verification.md): the canaries planted in its unassigned indices and in
   // chunks not yet done, by target key (hex); and the ranges each worker completed this run, handed
   // out again if that worker is caught.
@@ -77,8 +85,8 @@ export type JobState = {
 export type Canary = { index: bigint, target: Uint8Array, key: string, plaintext: Uint8Array, reportedBy: Set<string>, sentTo: Set<string> }
 
 // software: the worker's release as it reported it, for display only. backend: what runs its chunks
-// (absent: the WASM kernels).
-export type WorkerInfo = { id: string, name: string, address: string, cores: number, threads: number, software?: string, backend?: Backend }
+// (absent: the WASM kernels). files: the words files it holds, by SHA-256.
+export type WorkerInfo = { id: string, name: string, address: string, cores: number, threads: number, software?: string, backend?: Backend, files?: readonly string[] }
 
 export type WorkerState = WorkerInfo & {
   meter: RateMeter // candidates per second over everything, for display
@@ -93,6 +101,7 @@ export type WorkerState = WorkerInfo & {
   verified: number // chunks of it that held a canary it reported
   sinceCheck: number // chunks it completed since its last canary check (or since it joined)
   quarantined: boolean // caught skipping work: it gets none while connected
+  holds: Set<string> // the words files it has, by SHA-256
 }
 
 // A worker as the library and the UI see it: no chunks, no meter, just figures.

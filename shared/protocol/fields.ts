@@ -56,6 +56,13 @@ export function shown (value: unknown): string {
 }
 
 export const DECIMAL = /^(0|[1-9][0-9]*)$/
+export const SHA256_HEX = /^[0-9a-f]{64}$/
+
+// A file's content address: its SHA-256 in lowercase hex.
+export function sha256Hex (value: unknown, type: string, field: string): string {
+  if (typeof value !== 'string' || !SHA256_HEX.test(value)) fail(type, `"${field}" must be a SHA-256 in lowercase hex`)
+  return value
+}
 
 export function decimal (value: unknown, type: string, field: string): string {
   if (typeof value !== 'string' || value.length > MAX_KEYSPACE_TEXT_LENGTH || !DECIMAL.test(value)) {

@@ -8,7 +8,9 @@
 // 5: HELLO backend (hashcat), FAILED, chunks beyond 2^31 candidates, unchanged PROGRESS as a heartbeat.
 // 6: ids match a strict pattern; the token reaches the handshake through scrypt; a busy server says
 //    so with HANDSHAKE_BUSY in place of message 2.
-export const PROTOCOL_VERSION = 6
+// 7: a wordlist job names its words file (JOB wordsFile); a worker fetches it (FETCH, PIECE), says
+//    what it holds (HELLO files, HOLDING), and then gets tasks without words.
+export const PROTOCOL_VERSION = 7
 // Mixed into the Noise prologue: a peer speaking another version derives other keys and fails closed.
 export const PROTOCOL_PROLOGUE = `taskorch/${PROTOCOL_VERSION}`
 
@@ -88,6 +90,13 @@ export const MAX_REASON_LENGTH = 256
 // Wordlist chunks carry their words. 1 MiB is about 100k typical words: tens of milliseconds of
 // work per thread, so chunks stay few per second, while three in flight per worker cost 3 MiB.
 export const WORDLIST_CHUNK_BYTES = 1024 * 1024
+// A worker names at most this many cached files in HELLO (the most recently used), and a words file
+// may be at most this large (a leaked-password list of billions of words is tens of GiB).
+export const MAX_HELD_FILES = 4_096
+export const MAX_WORDS_FILE_BYTES = 256 * 1024 ** 3
+// A words file goes to a worker in pieces of WORDLIST_CHUNK_BYTES at most; the server sends the next
+// while less than this is queued for the worker, so its other messages still pass.
+export const MAX_QUEUED_PIECE_BYTES = 2 * WORDLIST_CHUNK_BYTES
 // Rule files travel with their job (JOB message): at most this many, and this many bytes together
 // (dive.rule, hashcat's largest, is 770 KiB).
 export const MAX_RULE_FILES = 8

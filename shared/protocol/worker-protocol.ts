@@ -1,40 +1,53 @@
 // The worker protocol: what a worker and the server say to each other, typed here and validated on
 // receipt (the worker's thread boundary has its own, worker/thread-messages.ts).
 import { isAlgorithm, isTarget, MAX_TARGET_BYTES, type Algorithm } from '../algorithms.ts'
-import { MAX_CANDIDATE_BYTES, type KeyspaceSpec } from '../keyspace/spec.ts'
+import { MAX_CANDIDATE_BYTES, type KeyspaceSpec, type WordsFile } from '../keyspace/spec.ts'
 import type { Reply } from './control-protocol.ts'
 import {
-  ID, bytes, count, decimal, eitherWay, exactFields, fail, plainObject, printableText, text, validateKeyspace, validateRefused,
+  ID, bytes, count, decimal, eitherWay, exactFields, fail, plainObject, printableText, sha256Hex, text, validateKeyspace, validateRefused,
   type Bye, type Ping, type Pong, type Refused
 } from './fields.ts'
-import { MAX_CHUNK_CANDIDATES, MAX_DEVICES, MAX_NAME_LENGTH, MAX_REASON_LENGTH, MAX_RULES_BYTES, MAX_SOFTWARE_LENGTH, MAX_TARGETS_PER_MESSAGE, MAX_THREADS, WORDLIST_CHUNK_BYTES } from './limits.ts'
+import {
+  MAX_CHUNK_CANDIDATES, MAX_DEVICES, MAX_HELD_FILES, MAX_NAME_LENGTH, MAX_REASON_LENGTH, MAX_RULES_BYTES, MAX_SOFTWARE_LENGTH, MAX_TARGETS_PER_MESSAGE, MAX_THREADS,
+  MAX_WORDS_FILE_BYTES, WORDLIST_CHUNK_BYTES
+} from './limits.ts'
 
-export type { Bye, Ping, Pong, Refused }
+export type { Bye, Ping, Pong, Refused, WordsFile }
 
 // Worker -> server.
 // software: the worker's release (SOFTWARE_VERSION), shown beside it on the server.
 // backend: what runs its chunks (absent: the WASM kernels); hashcat's version and devices as it printed them.
 export type Device = { name: string, type: string }
 export type Backend = { kind: 'wasm' } | { kind: 'hashcat', version: string, devices: Device[] }
-export type Hello = { type: 'hello', version: number, software: string, name: string, cores: number, threads: number, backend?: Backend }
+// files: the SHA-256s of the words files its cache holds (worker/files/cache.ts).
+export type Hello = { type: 'hello', version: number, software: string, name: string, cores: number, threads: number, backend?: Backend, files?: string[] }
 // An unchanged count says the chunk is still being worked on (hashcat starting up).
 export type Progress = { type: 'progress', chunkId: string, hashed: number }
 // A chunk the worker could not finish (hashcat crashed, hung or miscounted): the server hands it out again.
 export type Failed = { type: 'failed', chunkId: string, reason: string }
 export type FoundMessage = { type: 'found', jobId: string, hash: Uint8Array, plaintext: Uint8Array }
 export type Done = { type: 'done', chunkId: string, hashed: number }
+// A words file from line `from` on, to be sent as PIECE messages; and, once all of it is here and its
+// digest checked, that the worker holds it.
+export type Fetch = { type: 'fetch', sha256: string, from: string }
+export type Holding = { type: 'holding', sha256: string }
 // Server -> worker.
 export type Welcome = { type: 'welcome', workerId: string }
 // `rules`: the texts of the keyspace's rule files, in its order (wordlist jobs with rules only).
-export type JobMessage = { type: 'job', jobId: string, algorithm: Algorithm, targets: Uint8Array[], keyspace: KeyspaceSpec, rules?: Uint8Array[] }
+// `wordsFile`: a wordlist job's words as a file (with the keyspace's `size` lines), for a worker to
+// fetch once and search without TASK words.
+export type JobMessage = { type: 'job', jobId: string, algorithm: Algorithm, targets: Uint8Array[], keyspace: KeyspaceSpec, rules?: Uint8Array[], wordsFile?: WordsFile }
 // More of a job's targets, after its JOB message and before any of its tasks.
 export type Targets = { type: 'targets', jobId: string, targets: Uint8Array[] }
-// `words`: for wordlist jobs, the words the chunk's candidates draw on, joined by newlines.
+// `words`: for wordlist jobs, the words the chunk's candidates draw on, joined by newlines; absent
+// when the worker holds the job's words file (HOLDING) and searches whole words of it.
 export type TaskMessage = { type: 'task', jobId: string, chunkId: string, offset: string, length: number, words?: Uint8Array }
 export type Cancel = { type: 'cancel', jobId: string, chunkId: string }
 export type Solved = { type: 'solved', jobId: string, hash: Uint8Array }
-export type WorkerMessage = Hello | Progress | FoundMessage | Done | Failed | Ping | Pong | Bye
-export type ServerMessage = Welcome | JobMessage | Targets | TaskMessage | Cancel | Solved | Refused | Reply | Ping | Pong | Bye
+// Lines [first, first + n) of a words file the worker fetches, joined by newlines.
+export type Piece = { type: 'piece', sha256: string, first: string, words: Uint8Array }
+export type WorkerMessage = Hello | Progress | FoundMessage | Done | Failed | Fetch | Holding | Ping | Pong | Bye
+export type ServerMessage = Welcome | JobMessage | Targets | TaskMessage | Cancel | Solved | Piece | Refused | Reply | Ping | Pong | Bye
 
 // Targets: digests, with their salts where the algorithm has them. Checked against the algorithm when
 // it is known (JOB); TARGETS messages are checked by the worker, which knows the job.
@@ -54,13 +67,17 @@ export function validateWorkerMessage (value: unknown): WorkerMessage {
   const type = m.type
   switch (type) {
     case 'hello': {
-      exactFields(m, type, ['type', 'version', 'software', 'name', 'cores', 'threads'], ['backend'])
+      exactFields(m, type, ['type', 'version', 'software', 'name', 'cores', 'threads'], ['backend', 'files'])
       // Any version is read: the server answers another one with an explicit REFUSED.
       const hello: Hello = {
         type, version: count(m.version, type, 'version', 65_535, 1), software: printableText(m.software, type, 'software', MAX_SOFTWARE_LENGTH), name: printableText(m.name, type, 'name', MAX_NAME_LENGTH),
         cores: count(m.cores, type, 'cores', MAX_THREADS, 1), threads: count(m.threads, type, 'threads', MAX_THREADS, 1)
       }
       if (m.backend !== undefined) hello.backend = backend(m.backend, type)
+      if (m.files !== undefined) {
+        if (!Array.isArray(m.files) || m.files.length > MAX_HELD_FILES) fail(type, `"files" must list at most ${MAX_HELD_FILES} files`)
+        hello.files = (m.files as unknown[]).map((f) => sha256Hex(f, type, 'files[]'))
+      }
       return hello
     }
     case 'failed':
@@ -70,6 +87,12 @@ export function validateWorkerMessage (value: unknown): WorkerMessage {
     case 'done':
       exactFields(m, type, ['type', 'chunkId', 'hashed'])
       return { type, chunkId: ID(m.chunkId, type, 'chunkId'), hashed: count(m.hashed, type, 'hashed', MAX_CHUNK_CANDIDATES) }
+    case 'fetch':
+      exactFields(m, type, ['type', 'sha256', 'from'])
+      return { type, sha256: sha256Hex(m.sha256, type, 'sha256'), from: decimal(m.from, type, 'from') }
+    case 'holding':
+      exactFields(m, type, ['type', 'sha256'])
+      return { type, sha256: sha256Hex(m.sha256, type, 'sha256') }
     case 'found':
       exactFields(m, type, ['type', 'jobId', 'hash', 'plaintext'])
       return { type, jobId: ID(m.jobId, type, 'jobId'), hash: bytes(m.hash, type, 'hash', MAX_TARGET_BYTES), plaintext: bytes(m.plaintext, type, 'plaintext', MAX_CANDIDATE_BYTES) }
@@ -103,7 +126,7 @@ export function validateServerMessage (value: unknown): ServerMessage {
       exactFields(m, type, ['type', 'workerId'])
       return { type, workerId: ID(m.workerId, type, 'workerId') }
     case 'job': {
-      exactFields(m, type, ['type', 'jobId', 'algorithm', 'targets', 'keyspace'], ['rules'])
+      exactFields(m, type, ['type', 'jobId', 'algorithm', 'targets', 'keyspace'], ['rules', 'wordsFile'])
       if (!isAlgorithm(m.algorithm)) fail(type, '"algorithm" is not supported')
       const algorithm = m.algorithm
       const targets = targetList(m.targets, type, algorithm)
@@ -115,6 +138,16 @@ export function validateServerMessage (value: unknown): ServerMessage {
         if (!Array.isArray(m.rules) || m.rules.length !== files) fail(type, `"rules" must hold the ${files} rule file(s) the keyspace names`)
         job.rules = (m.rules as unknown[]).map((r) => bytes(r, type, 'rules[]', MAX_RULES_BYTES))
         if (job.rules.reduce((n, r) => n + r.length, 0) > MAX_RULES_BYTES) fail(type, `"rules" must total at most ${MAX_RULES_BYTES} bytes`)
+      }
+      if (m.wordsFile !== undefined) {
+        if (keyspace.type !== 'wordlist') fail(type, '"wordsFile" comes with wordlist keyspaces only')
+        const file = plainObject(m.wordsFile)
+        exactFields(file, type, ['sha256', 'bytes', 'ascii'])
+        if (typeof file.ascii !== 'boolean') fail(type, '"wordsFile.ascii" must be a boolean')
+        // Each word is at least one byte and a newline.
+        const bytes = count(file.bytes, type, 'wordsFile.bytes', MAX_WORDS_FILE_BYTES, 1)
+        if (BigInt(bytes) < 2n * BigInt(keyspace.size)) fail(type, `"wordsFile.bytes" is too small for ${keyspace.size} words`)
+        job.wordsFile = { sha256: sha256Hex(file.sha256, type, 'wordsFile.sha256'), bytes, ascii: file.ascii }
       }
       return job
     }
@@ -134,6 +167,9 @@ export function validateServerMessage (value: unknown): ServerMessage {
     case 'solved':
       exactFields(m, type, ['type', 'jobId', 'hash'])
       return { type, jobId: ID(m.jobId, type, 'jobId'), hash: bytes(m.hash, type, 'hash', MAX_TARGET_BYTES) }
+    case 'piece':
+      exactFields(m, type, ['type', 'sha256', 'first', 'words'])
+      return { type, sha256: sha256Hex(m.sha256, type, 'sha256'), first: decimal(m.first, type, 'first'), words: bytes(m.words, type, 'words', WORDLIST_CHUNK_BYTES) }
     case 'refused':
       return validateRefused(m)
     default:

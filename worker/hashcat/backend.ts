@@ -11,10 +11,9 @@ import { join } from 'node:path'
 import { targetParts, toHex, type Algorithm } from '../../shared/algorithms.ts'
 import { HashcatError, coded } from '../../shared/errors.ts'
 import { MIN_HASHCAT_VERSION } from '../../shared/hashcat.ts'
-import type { MaskRun } from '../../shared/keyspace/runs.ts'
 import { matches } from '../../shared/hashing/modes.ts'
 import type { PackedTargets } from '../search/targets.ts'
-import { COMMON_ARGS, hashLine, maskArgs, targetOfHashLine, type MaskArgs } from './plan.ts'
+import { COMMON_ARGS, hashLine, targetOfHashLine, type HashcatRun } from './plan.ts'
 import { parseDevices, parseOutfileLine, parseVersion, StatusReader, type HashcatDevice, type HashcatStatus, type HashcatVersion } from './parse.ts'
 
 export type HashcatInfo = { path: string, version: HashcatVersion, devices: HashcatDevice[] }
@@ -98,18 +97,28 @@ export class HashcatBackend {
   }
 
   // Chunks start in the order given, at most MAX_CONCURRENT_RUNS at once, and a second one only once
-  // a run has loaded its kernel (two first runs would compile it twice into the same cache file).
-  run (job: HashcatJob, run: MaskRun, length: number, onHit: (hit: HashcatHit) => void): HashcatChunk {
-    const plan = maskArgs(job.algorithm, run)
+  // a run has loaded its kernel (two first runs would compile it twice into the same cache file). A
+  // chunk is one run or several (a hybrid's mask lengths), one after another, their counts summed.
+  // `plan` makes the runs once the chunk's turn has come (writing any file they read); a HashcatError
+  // it throws fails the chunk with its message. `kernel`: the first run's, known in advance.
+  run (job: HashcatJob, plan: () => Promise<HashcatRun[]>, length: number, onHit: (hit: HashcatHit) => void, kernel: string): HashcatChunk {
     return new HashcatChunk(async (chunk) => {
       await new Promise<void>((resolve) => {
-        this.#waiting.push({ kernel: plan?.kernel ?? '', start: resolve })
+        this.#waiting.push({ kernel, start: resolve })
         this.#startWaiting()
       })
       try {
         if (chunk.cancelled || this.#closed) return { hashed: 0, cancelled: true }
-        if (!plan) return { hashed: 0, cancelled: false, failure: 'the run needs more custom charsets than hashcat has' }
-        return await this.#execute(chunk, job, plan, length, onHit)
+        const runs = await plan()
+        const total = runs.reduce((n, r) => n + r.count, 0n)
+        if (total !== BigInt(length)) return { hashed: 0, cancelled: false, failure: `hashcat's runs hold ${total} candidates, the chunk ${length}` }
+        let before = 0
+        for (const run of runs) {
+          const outcome = await this.#execute(chunk, job, run, before, onHit)
+          if (outcome.failure || outcome.cancelled) return { ...outcome, hashed: before + outcome.hashed }
+          before += outcome.hashed
+        }
+        return { hashed: before, cancelled: false }
       } catch (error) {
         return { hashed: 0, cancelled: false, failure: coded(error).message }
       } finally {
@@ -169,10 +178,12 @@ export class HashcatBackend {
     return file.path
   }
 
-  async #execute (chunk: HashcatChunk, job: HashcatJob, plan: MaskArgs, length: number, onHit: (hit: HashcatHit) => void): Promise<HashcatOutcome> {
+  // One run; `before`: what the chunk's earlier runs searched, for its progress.
+  async #execute (chunk: HashcatChunk, job: HashcatJob, plan: HashcatRun, before: number, onHit: (hit: HashcatHit) => void): Promise<HashcatOutcome> {
     const n = ++this.#runs
     const outfile = join(this.dir, `run-${n}.out`)
-    const args = [...plan.args, ...COMMON_ARGS, '--session', `taskorch-${process.pid}-${n}`, '--outfile', outfile, await this.#hashFile(job), plan.mask]
+    const count = Number(plan.count)
+    const args = [...plan.args, ...COMMON_ARGS, '--session', `taskorch-${process.pid}-${n}`, '--outfile', outfile, await this.#hashFile(job), ...plan.inputs]
     const child = spawn(this.info.path, args, { cwd: this.dir, stdio: ['ignore', 'pipe', 'pipe'] })
     chunk.attach(child)
     if (chunk.cancelled) child.kill('SIGKILL')
@@ -200,14 +211,16 @@ export class HashcatBackend {
     const reader = new StatusReader()
     const onStatuses = (statuses: HashcatStatus[]) => {
       for (const status of statuses) {
-        // hashcat counts each candidate once per salt (salted and crypt modes; plain ones have one).
+        // hashcat counts each candidate once per salt (salted and crypt modes; plain ones have one),
+        // and counts the words it skipped (-s) as done.
         const salts = BigInt(Math.max(1, status.salts))
-        if (status.progress[1] !== BigInt(length) * salts) return fail(`hashcat counts ${status.progress[1]} candidates in this chunk (${salts} salt(s)), we count ${length}`)
+        if (status.progress[1] !== (plan.skipped + plan.count) * salts) return fail(`hashcat counts ${status.progress[1] / salts - plan.skipped} candidates in this run (${salts} salt(s)), we count ${count}`)
         // A hash line hashcat's parser refused (a salt over its limit, say) is skipped with a warning:
         // that target would not be searched.
         if (status.recovered[1] !== job.targets.ends.length) return fail(`hashcat loaded ${status.recovered[1]} of the job's ${job.targets.ends.length} targets`)
         last = status
-        chunk.setProgress(Number(status.progress[0] / salts))
+        const done = status.progress[0] / salts - plan.skipped
+        chunk.setProgress(before + Math.max(0, Math.min(count, Number(done))))
         if (!this.#warm.has(plan.kernel)) {
           this.#warm.add(plan.kernel)
           this.#startWaiting()
@@ -238,14 +251,15 @@ export class HashcatBackend {
     }
     await cracks.close()
     rmSync(outfile, { force: true })
-    if (chunk.cancelled) return { hashed: chunk.hashed(), cancelled: true }
+    const hashed = chunk.hashed() - before
+    if (chunk.cancelled) return { hashed, cancelled: true }
     const final = last as HashcatStatus | null
     const why = failure ?? (exit.error ? `cannot run ${this.info.path}: ${exit.error.message}`
       : exit.signal ? `hashcat was killed by ${exit.signal}`
         : exit.code !== 0 && exit.code !== 1 ? `hashcat exited with code ${exit.code}${stderr.trim() ? `: ${stderr.trim().split('\n').slice(-2).join(' ')}` : ''}`
-          : !final || final.progress[0] !== final.progress[1] ? `hashcat ended at ${chunk.hashed()} of ${length} candidates` : null)
-    if (why) return { hashed: chunk.hashed(), cancelled: false, failure: why }
-    return { hashed: length, cancelled: false }
+          : !final || final.progress[0] !== final.progress[1] ? `hashcat ended at ${hashed} of ${count} candidates` : null)
+    if (why) return { hashed, cancelled: false, failure: why }
+    return { hashed: count, cancelled: false }
   }
 }
 

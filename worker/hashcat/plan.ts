@@ -1,9 +1,11 @@
-// How one chunk becomes one hashcat command line: the mask of its run (shared/keyspace/runs.ts)
-// written with --hex-charset, so any byte is expressible, and -O where hashcat's optimised kernel
-// takes every candidate of the run; and how targets are written to its hash file and read back.
+// How one chunk becomes hashcat command lines: a mask run's (shared/keyspace/runs.ts) mask written
+// with --hex-charset, so any byte is expressible, and -O where hashcat's optimised kernel takes every
+// candidate of the run; whole words of a wordlist job as -a 0, 6 or 7 over the job's words file; and
+// how targets are written to its hash file and read back.
 import { ALGORITHM_INFO, formatTarget, parseTarget, targetParts, type Algorithm } from '../../shared/algorithms.ts'
-import { CUSTOM_CHARSETS, builtInName } from '../../shared/keyspace/mask.ts'
+import { CUSTOM_CHARSETS, builtInName, parseMask } from '../../shared/keyspace/mask.ts'
 import type { MaskRun } from '../../shared/keyspace/runs.ts'
+import type { WordlistSpec } from '../../shared/keyspace/spec.ts'
 
 // The longest candidate hashcat 6.2.6's optimised (-O) kernels take in a mask attack, by mode; longer
 // masks are refused with exit 255, so they go to the pure kernels (up to 256 bytes), at half the speed.
@@ -17,31 +19,88 @@ export const COMMON_ARGS = [
   '--status', '--status-json', '--status-timer', '1', '--outfile-format', '1,3'
 ]
 
-// `kernel`: what selects the kernel hashcat compiles and caches (mode and -O), for the backend.
-export type MaskArgs = { args: string[], mask: string, kernel: string }
+// One hashcat process of a chunk: its flags, its inputs after the hash file (a mask, a words file),
+// and how its progress maps onto the chunk: it counts `skipped` candidates (-s words times the
+// modifier) before the run's `count`. `kernel`: what selects the kernel hashcat compiles and caches
+// (mode, attack and -O), for the backend.
+export type HashcatRun = { args: string[], inputs: string[], skipped: bigint, count: bigint, kernel: string }
 
-// The attack's flags and mask for a run, or null when it needs more custom charsets than hashcat's four.
-export function maskArgs (algorithm: Algorithm, run: MaskRun): MaskArgs | null {
+// A mask and its custom charsets (-1..-4), or null when it needs more custom charsets than hashcat's
+// four. In hex for masks (--hex-charset, so any byte is expressible); as text for hybrids, where
+// hashcat 6.2.6's --hex-charset also hex-decodes dictionary words that look like hex ("beef"), so
+// their masks take printable ASCII only (shared/hashcat.ts), a literal ? written ??.
+function maskText (charsets: readonly Uint8Array[], inHex: boolean): { mask: string, custom: string[] } | null {
+  const written = (bytes: Uint8Array) => inHex ? hex(bytes) : Buffer.from(bytes).toString('latin1').replaceAll('?', '??')
   const custom: string[] = []
   let mask = ''
-  for (const charset of run.charsets) {
+  for (const charset of charsets) {
     const builtIn = charset.length > 1 ? builtInName(charset) : null
-    if (charset.length === 1) mask += hex(charset)
+    if (charset.length === 1) mask += written(charset)
     else if (builtIn) mask += `?${builtIn}`
     else {
-      let slot = custom.indexOf(hex(charset))
+      let slot = custom.indexOf(written(charset))
       if (slot < 0) {
         if (custom.length === CUSTOM_CHARSETS) return null
-        slot = custom.push(hex(charset)) - 1
+        slot = custom.push(written(charset)) - 1
       }
       mask += `?${slot + 1}`
     }
   }
-  const args = ['-m', String(ALGORITHM_INFO[algorithm].hashcat), '-a', '3', '--hex-charset', ...targetArgs(algorithm)]
-  custom.forEach((set, i) => args.push(`-${i + 1}`, set))
+  return { mask, custom }
+}
+
+function charsetArgs (custom: string[]): string[] {
+  return custom.flatMap((set, i) => [`-${i + 1}`, set])
+}
+
+// The run of a mask run's chunk, or null when it needs more custom charsets than hashcat's four.
+export function maskArgs (algorithm: Algorithm, run: MaskRun, length: number): HashcatRun | null {
+  const text = maskText(run.charsets, true)
+  if (!text) return null
+  const mode = String(ALGORITHM_INFO[algorithm].hashcat)
+  const args = ['-m', mode, '-a', '3', '--hex-charset', ...targetArgs(algorithm), ...charsetArgs(text.custom)]
   const optimised = run.charsets.length <= (OPTIMISED_MAX_LENGTH[algorithm] ?? 0)
   if (optimised) args.push('-O')
-  return { args, mask, kernel: `-m ${ALGORITHM_INFO[algorithm].hashcat} -a 3${optimised ? ' -O' : ''}` }
+  return { args, inputs: [text.mask], skipped: 0n, count: BigInt(length), kernel: `-m ${mode} -a 3${optimised ? ' -O' : ''}` }
+}
+
+// Where a words chunk's files are: the job's words file, its rule files (in the keyspace's order),
+// and for -a 7 a file holding the chunk's words alone.
+export type WordsPaths = { words: string, rules: string[], slice: string }
+
+// The runs of a chunk of `count` whole words from `first` of a wordlist job: -a 0 with its rule
+// files, or one hybrid run per mask length (-a 6, -a 7; the job's --increment made explicit, since
+// hashcat's own would restart -s at each length). hashcat's base is the words for -a 0 and -a 6, so
+// -s/-l pick them from the job's file; for -a 7 it is the mask, and the words come from `slice`.
+// Pure kernels (no -O): they take words and rule results of up to 256 bytes, as ours do. Dictionary
+// lines are taken as they are (--wordlist-autohex-disable): "$HEX[41]" is a word of 8 bytes here.
+export function wordsRuns (algorithm: Algorithm, spec: WordlistSpec, paths: WordsPaths, first: bigint, count: bigint): HashcatRun[] {
+  const mode = String(ALGORITHM_INFO[algorithm].hashcat)
+  const common = ['-m', mode, '--wordlist-autohex-disable', ...targetArgs(algorithm)]
+  const window = ['-s', String(first), '-l', String(count)]
+  if (!spec.hybrid) {
+    const perWord = (spec.rules ?? []).reduce((n, r) => n * BigInt(r.count), 1n)
+    const rules = paths.rules.flatMap((path) => ['-r', path])
+    return [{ args: [...common, '-a', '0', ...rules, ...window], inputs: [paths.words], skipped: first * perWord, count: count * perWord, kernel: `-m ${mode} -a 0` }]
+  }
+  const { side, mask } = spec.hybrid
+  const positions = parseMask(mask.mask, mask.charsets)
+  const runs: HashcatRun[] = []
+  for (let length = mask.min; length <= mask.max; length++) {
+    const charsets = positions.slice(0, length)
+    const text = maskText(charsets, false)! // at most four custom charsets, printable (shared/hashcat.ts)
+    const size = charsets.reduce((n, c) => n * BigInt(c.length), 1n)
+    const args = [...common, ...charsetArgs(text.custom)]
+    runs.push(side === 'append'
+      ? { args: [...args, '-a', '6', ...window], inputs: [paths.words, text.mask], skipped: first * size, count: count * size, kernel: `-m ${mode} -a 6` }
+      : { args: [...args, '-a', '7'], inputs: [text.mask, paths.slice], skipped: 0n, count: count * size, kernel: `-m ${mode} -a 7` })
+  }
+  return runs
+}
+
+// The kernel a words chunk's first run loads.
+export function wordsKernel (algorithm: Algorithm, spec: WordlistSpec): string {
+  return wordsRuns(algorithm, spec, { words: '', rules: [], slice: '' }, 0n, 1n)[0].kernel
 }
 
 // Salts travel in hex (--hex-salt), so a colon, a newline or any byte in one is written exactly.
