@@ -164,9 +164,11 @@ export class WorkerRole {
         return this.#onFound(worker, message.jobId, message.hash, message.plaintext, leaving)
       case 'fetch':
         return this.#host.links.sendWords(peer, message.sha256, BigInt(message.from))
-      case 'holding':
-        if (scheduler.holding(worker.id, message.sha256)) this.dispatch()
+      case 'holding': {
+        const effects = scheduler.holding(worker.id, message.sha256)
+        if (effects) this.#host.carryOut(effects)
         return
+      }
       case 'bye':
         events.emit('log', 'info', `worker ${worker.name} is leaving: ${message.reason}`)
     }

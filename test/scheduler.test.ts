@@ -266,12 +266,13 @@ describe('scheduler', () => {
     scheduler.addWorker({ ...worker('gpu'), backend: GPU }).verified = 1
     const before = scheduler.assign('gpu')
     expect(before.map((c) => [c.fromFile, c.length])).toEqual([[false, 77 * 1024], [false, 77 * 1024]])
-    expect(scheduler.holding('gpu', FILE.sha256)).toBe(true)
-    expect(scheduler.holding('gpu', FILE.sha256)).toBe(false)
-    for (const chunk of before) scheduler.done('gpu', chunk.id, chunk.length)
+    // The chunk of words it had queued comes back; the one it runs stays.
+    expect(scheduler.holding('gpu', FILE.sha256)).toEqual([{ type: 'cancel', workerId: 'gpu', jobId: job.id, chunkId: before[1].id }])
+    expect(scheduler.holding('gpu', FILE.sha256)).toBeNull()
+    scheduler.done('gpu', before[0].id, before[0].length)
     // 60 s at the assumed 100 M/s, in whole words of 77 candidates each.
     const [first, second] = scheduler.assign('gpu')
-    expect([first.fromFile, first.offset, first.length]).toEqual([true, 2n * 77n * 1024n, Math.floor(6e9 / 77) * 77])
+    expect([first.fromFile, first.offset, first.length]).toEqual([true, 77n * 1024n, Math.floor(6e9 / 77) * 77])
     expect([second.fromFile, second.offset, second.length]).toEqual([true, first.offset + BigInt(first.length), first.length])
     // The job's last words, too few for a run worth hashcat's start-up, go with their words.
     job.unassigned.splice(0, job.unassigned.length, { offset: 77_000_000_000n - 77n * 100n, end: 77_000_000_000n })

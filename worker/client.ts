@@ -78,7 +78,7 @@ type Running = { jobId: string, chunk: ChunkHandle, length: number, reported: nu
 // once the cache holds it; `ruleFiles`: its rule files written to the cache, for hashcat.
 type JobInHand = {
   algorithm: Algorithm, keyspace: Keyspace, batches: PackedTargets[], packed: PackedTargets | null, found: Set<string>, rules?: Uint8Array[], hashcat: boolean,
-  wordsFile?: WordsFile, ruleFiles?: Promise<string[]>
+  wordsFile?: WordsFile, ruleFiles?: Promise<string[]>, searchedFile?: boolean
 }
 // A words file on its way into the cache: lines `next` of `lines` written, appends one after another.
 type Download = { session: WorkerSession, lines: number, bytes: number, next: number, writing: Promise<void>, startedAt: number }
@@ -342,7 +342,10 @@ export class WorkerClient extends EventEmitter<WorkerEvents> {
       chunk = hashcat.run(target, async () => [plan ?? failHashcat('the run needs more custom charsets than hashcat has')], length, onHit, plan?.kernel ?? '')
     } else {
       const perWord = job.keyspace.perWord
-      chunk = hashcat.run(target, () => this.#wordsRuns(job, offset / perWord, BigInt(length) / perWord, slice), length, onHit, wordsKernel(job.algorithm, job.keyspace.spec as WordlistSpec))
+      const kernel = wordsKernel(job.algorithm, job.keyspace.spec as WordlistSpec)
+      if (!job.searchedFile) this.emit('log', 'info', `job ${jobId}: hashcat searches whole words of its words file (${kernel})`)
+      job.searchedFile = true
+      chunk = hashcat.run(target, () => this.#wordsRuns(job, offset / perWord, BigInt(length) / perWord, slice), length, onHit, kernel)
     }
     if (slice) void chunk.done.finally(() => rm(slice, { force: true }))
     const running: Running = { jobId, chunk, length, reported: 0, heartbeat: hashcat !== undefined }

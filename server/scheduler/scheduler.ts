@@ -100,12 +100,14 @@ export class Scheduler {
   }
 
   // The worker now holds this words file (it fetched it and checked its digest): it may search whole
-  // words of the jobs that have it on hashcat. False when that changes nothing.
-  holding (workerId: string, sha256: string): boolean {
+  // words of the jobs that have it on hashcat. The chunks of words it has queued for its WASM kernels
+  // meanwhile come back (a crypt scheme's run there a hundred times slower). Null when that changes
+  // nothing.
+  holding (workerId: string, sha256: string): Effect[] | null {
     const worker = this.workers.get(workerId)
-    if (!worker || worker.holds.has(sha256)) return false
+    if (!worker || worker.holds.has(sha256)) return null
     worker.holds.add(sha256)
-    return true
+    return this.#takeBackQueued(worker, (chunk) => !chunk.fromFile && chunk.job.wordsFile === sha256 && this.#searchesFile(worker, chunk.job))
   }
 
   // A lost or departing worker: every chunk it held goes back to its job, to be handed out first.
@@ -352,8 +354,11 @@ export class Scheduler {
     return Math.min(plausible, speed > 0 ? speed : assumed)
   }
 
+  // The least a chunk holds is fewer by the algorithm's cost: a thousand sha512crypt candidates are a
+  // minute of a WASM thread.
   chunkSize (worker: WorkerState, left: bigint, speedKey: string): number {
-    return chunkSize(this.options, this.#speedOf(worker, speedKey), this.#fleetSpeed(speedKey), left)
+    const options = { ...this.options, minChunkCandidates: Math.max(1, Math.floor(this.options.minChunkCandidates / costOf(speedKey))) }
+    return chunkSize(options, this.#speedOf(worker, speedKey), this.#fleetSpeed(speedKey), left)
   }
 
   #fleetSpeed (speedKey: string): number {
@@ -588,14 +593,18 @@ export class Scheduler {
   preemptFor (jobId: string): Effect[] {
     const job = this.jobs.get(jobId)
     if (!job || job.status !== 'running') return []
+    return [...this.workers.values()].flatMap((worker) => this.#takeBackQueued(worker, (chunk) => chunk.job.priority < job.priority))
+  }
+
+  // The worker's chunks queued behind the one it runs, not begun, that `which` picks: taken back, and
+  // the worker told to drop them.
+  #takeBackQueued (worker: WorkerState, which: (chunk: Chunk) => boolean): Effect[] {
     const effects: Effect[] = []
-    for (const worker of this.workers.values()) {
-      const [, ...queued] = worker.chunks.values()
-      for (const chunk of queued) {
-        if (chunk.job.priority >= job.priority || chunk.hashed > 0) continue
-        this.#takeBack(worker, chunk)
-        effects.push({ type: 'cancel', workerId: worker.id, jobId: chunk.job.id, chunkId: chunk.id })
-      }
+    const [, ...queued] = worker.chunks.values()
+    for (const chunk of queued) {
+      if (!which(chunk) || chunk.hashed > 0) continue
+      this.#takeBack(worker, chunk)
+      effects.push({ type: 'cancel', workerId: worker.id, jobId: chunk.job.id, chunkId: chunk.id })
     }
     return effects
   }

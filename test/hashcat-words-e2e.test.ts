@@ -1,0 +1,216 @@
+// Wordlist attacks on a mixed fleet with the real hashcat: a hashcat worker fetches a job's words once
+// into its cache and searches whole words of them (-a 0 with rules, -a 6 and -a 7 per mask length)
+// beside a WASM worker searching the words its tasks carry; salted modes with --hex-salt and
+// sha512crypt; hashcat and then the server killed (kill -9) on a cached list, the session restored.
+// Targets are planted all along the list, so both workers' shares hold some. Skipped, saying so,
+// where hashcat is not installed (.ci/run installs it when it can).
+import { execFile, execFileSync } from 'node:child_process'
+import { createHash } from 'node:crypto'
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { promisify } from 'node:util'
+import { afterAll, beforeAll, beforeEach, describe, expect, it, onTestFailed } from 'vitest'
+import { Orchestrator } from '../server/index.ts'
+import { formatTarget, type Algorithm } from '../shared/algorithms.ts'
+import { digestOf } from '../shared/hashing/modes.ts'
+import { keyspaceFrom } from '../shared/keyspace/keyspace.ts'
+import { maskSpec, type WordlistSpec } from '../shared/keyspace/spec.ts'
+import { wordVariant } from '../shared/keyspace/word-variant.ts'
+import { parseRules, RULE_BUFFER_BYTES } from '../shared/rules/rules.ts'
+import { COMMON_ARGS } from '../worker/hashcat/plan.ts'
+import {
+  cli, eventually, expectChunksTile, hex, journalRecords, killAfterChunks, listeningPort, referenceDigest, seededRandom, tempDir, TOKEN, within, workerArgs, type Run, WAIT_MS
+} from './helpers.ts'
+
+const execFileAsync = promisify(execFile)
+const BEST64 = '/usr/share/hashcat/rules/best64.rule'
+
+const HASHCAT = (() => {
+  try {
+    return execFileSync('hashcat', ['--version']).toString().trim()
+  } catch {
+    return null
+  }
+})()
+
+// Deterministic words of 5 to 10 lower-case letters and digits, numbered so none repeats.
+function writeWords (dir: string, count: number, random: () => number): { path: string, words: string[] } {
+  const words = Array.from({ length: count }, (_, i) => Array.from({ length: 4 + Math.floor(random() * 6) }, () => 'abcdefghijklmnopqrstuvwxyz0123456789'[Math.floor(random() * 36)]).join('') + i)
+  const path = join(dir, 'words.txt')
+  writeFileSync(path, words.join('\n') + '\n')
+  return { path, words }
+}
+
+// `count` candidates of a wordlist keyspace, one in each of `count` equal parts of the list, at a
+// random word and variant (never one a rule rejects).
+function plant (spec: WordlistSpec, words: string[], rules: ReturnType<typeof parseRules>[] | null, count: number, random: () => number): string[] {
+  const keyspace = keyspaceFrom(spec)
+  const buf = new Uint8Array(RULE_BUFFER_BYTES)
+  const planted: string[] = []
+  for (let part = 0; planted.length < count; part++) {
+    const word = Buffer.from(words[Math.floor((part % count + random()) * words.length / count)])
+    const length = wordVariant(keyspace, rules, word, 0, word.length, BigInt(Math.floor(random() * Number(keyspace.perWord))), buf)
+    if (length > 0) planted.push(Buffer.from(buf.subarray(0, length)).toString('latin1'))
+  }
+  return planted
+}
+
+function wordlistSpec (path: string, words: number, extra: Partial<WordlistSpec>): WordlistSpec {
+  return { type: 'wordlist', name: path, size: String(words), ...extra }
+}
+
+function startWorker (port: number, name: string, env: Record<string, string>, extra: string[] = []): Run {
+  const [script, ...args] = workerArgs(port, name)
+  return cli(script, [...args, ...extra], env)
+}
+
+// The hashcat processes a worker process started (their session names carry its pid).
+function hashcatPids (worker: Run): number[] {
+  try {
+    return execFileSync('pgrep', ['-f', `session taskorch-${worker.child.pid}-`]).toString().trim().split('\n').map(Number)
+  } catch {
+    return []
+  }
+}
+
+describe.skipIf(!HASHCAT)(`wordlist attacks on hashcat ${HASHCAT ?? '(skipped: hashcat is not installed)'}`, () => {
+  let orch: Orchestrator
+  const log: string[] = []
+  beforeAll(async () => {
+    // hashcat compiles each attack's kernel on its first run on a machine (half a minute on this CPU,
+    // minutes when busy) and caches it: done here, so the tests' deadlines measure the fleet.
+    const dir = mkdtempSync(join(tmpdir(), 'taskorch-hashcat-warm-'))
+    writeFileSync(join(dir, 'words'), 'a\n')
+    writeFileSync(join(dir, 'md5'), hex('md5', 'not a word') + '\n' + hex('md5', 'nor this') + '\n')
+    writeFileSync(join(dir, 'salted'), `${hex('md5', 'x')}:${Buffer.from('s').toString('hex')}\n${hex('md5', 'y')}:${Buffer.from('t').toString('hex')}\n`)
+    writeFileSync(join(dir, 'crypt'), `${formatTarget('sha512crypt', cryptTarget('not a word', 'salt'))}\n`)
+    const runs = [['-m', '0', '-a', '0', 'md5', 'words', '-r', BEST64], ['-m', '0', '-a', '6', 'md5', 'words', '?d'], ['-m', '0', '-a', '7', 'md5', '?d', 'words'],
+      ['-m', '10', '--hex-salt', '-a', '0', 'salted', 'words', '-r', BEST64], ['-m', '1800', '-a', '0', 'crypt', 'words']]
+    for (const [i, run] of runs.entries()) {
+      await execFileAsync('hashcat', [...COMMON_ARGS, '--session', `taskorch-warm-${process.pid}-${i}`, ...run], { cwd: dir }).catch((error: { code?: number }) => {
+        if (error.code !== 1) throw error // 1: exhausted
+      })
+    }
+    // Short hashcat chunks, so both workers share every job; runs worth hashcat's start-up from
+    // tens of thousands of candidates, so small lists reach it too.
+    orch = new Orchestrator({ host: '127.0.0.1', port: 0, token: TOKEN, scheduler: { hashcatChunkSeconds: 2, hashcatMinChunkSeconds: 1, assumedHashcatSpeed: 3_000_000, hashcatMinRun: 20_000 } })
+    orch.on('log', (_, line) => log.push(line))
+    await orch.start()
+  }, 600_000)
+  afterAll(() => orch?.stop())
+  beforeEach(() => { onTestFailed(() => { console.error(log.slice(-200).join('\n')) }) })
+
+  async function fleet (cacheDir: string): Promise<Run> {
+    const joined = new Promise<void>((resolve) => { let n = 0; const on = () => { if (++n === 2) { orch.off('worker-joined', on); resolve() } }; orch.on('worker-joined', on) })
+    const gpu = startWorker(orch.port, 'hashcat', { TASKORCH_BACKEND: 'hashcat' }, ['--cache-dir', cacheDir])
+    startWorker(orch.port, 'wasm', { TASKORCH_BACKEND: 'wasm' })
+    await within(60_000, joined, 'two workers joining')
+    return gpu
+  }
+
+  // Runs a job to its end: exhausted, every candidate counted once, every planted target found, by
+  // both workers between them.
+  async function expectJob (algorithm: Algorithm, targets: Uint8Array[], keyspace: Parameters<Orchestrator['addTasks']>[0]['keyspace'], planted: string[], size: bigint, finders = ['hashcat', 'wasm']): Promise<void> {
+    const from = log.length
+    const job = await orch.addTasks({ algorithm, targets, keyspace })
+    const outcome = await within(300_000, job.done, `the ${algorithm} job`)
+    expect(outcome.status).toBe('exhausted')
+    expect(job.hashed).toBe(size)
+    expect(outcome.found.map((f) => f.plaintext).sort()).toEqual([...planted].sort())
+    const found = new Set(log.slice(from).flatMap((l) => /^worker (\S+) found /.exec(l)?.[1] ?? []))
+    expect([...found].sort(), 'the workers that found targets').toEqual(finders)
+  }
+
+  it('searches words x best64, and hybrids both ways with --increment, across a hashcat worker and a WASM worker: the list fetched once, exact counts, all found', async () => {
+    const random = seededRandom()
+    const dir = tempDir('taskorch-words-')
+    const { path, words } = writeWords(dir, 200_000, random)
+    const gpu = await fleet(join(dir, 'cache'))
+    const rules = parseRules(readFileSync(BEST64), BEST64)
+    const md5 = (plaintext: string) => referenceDigest('md5', Buffer.from(plaintext, 'latin1'))
+
+    const withRules = wordlistSpec(path, words.length, { rules: [{ name: BEST64, sha256: '', count: rules.count }] })
+    const planted = plant(withRules, words, [rules], 24, random)
+    await expectJob('md5', [...planted.map(md5), md5('in no list')], { type: 'wordlist', path, rules: [BEST64] }, planted, BigInt(words.length * rules.count))
+    expect(gpu.stderr).toMatch(/job \d+: hashcat searches whole words of its words file \(-m 0 -a 0\)/)
+
+    for (const side of ['append', 'prepend'] as const) {
+      const mask = maskSpec('?d?d', [], { min: 1, max: 2 })
+      const hybrid = wordlistSpec(path, words.length, { hybrid: { side, mask } })
+      const plantedHybrid = plant(hybrid, words, null, 16, random)
+      await expectJob('md5', [...plantedHybrid.map(md5), md5('in no list')], { type: 'wordlist', path, hybrid: { side, mask: { type: 'mask', mask: '?d?d', increment: true } } }, plantedHybrid, BigInt(words.length * 110))
+      expect(gpu.stderr).toMatch(new RegExp(`job \\d+: hashcat searches whole words of its words file \\(-m 0 -a ${side === 'append' ? 6 : 7}\\)`))
+    }
+    // One list, three jobs: fetched once.
+    expect(gpu.stderr.match(/fetching the words of job/g)).toHaveLength(1)
+    expect(gpu.stderr).not.toMatch(/runs on the WASM kernels|failed, handed back/)
+  }, 900_000)
+
+  it('searches a salted mode (salts with a colon, a newline, 0xff) with best64 and sha512crypt from lists on hashcat beside WASM: exact counts, all found', async () => {
+    const random = seededRandom()
+    const dir = tempDir('taskorch-words-')
+    const { path, words } = writeWords(dir, 40_000, random)
+    const gpu = await fleet(join(dir, 'cache'))
+    const rules = parseRules(readFileSync(BEST64), BEST64)
+    const spec = wordlistSpec(path, words.length, { rules: [{ name: BEST64, sha256: '', count: rules.count }] })
+    const planted = plant(spec, words, [rules], 8, random)
+    const salts = [':', '\n', '\xff', 'a:b\n'].map((s) => Buffer.from(s, 'latin1'))
+    const salted = (plaintext: string, salt: Buffer) => Buffer.concat([referenceDigest('md5', Buffer.concat([Buffer.from(plaintext, 'latin1'), salt])), salt])
+    await expectJob('md5-pass-salt', [...planted.map((p, i) => salted(p, salts[i % salts.length])), salted('in no list', salts[0])], { type: 'wordlist', path, rules: [BEST64] }, planted, BigInt(words.length * rules.count))
+    expect(gpu.stderr).toMatch(/hashcat searches whole words of its words file \(-m 10 -a 0\)/)
+
+    // 3,000 words at 4 salts: seconds on hashcat, many minutes on one WASM thread, which takes a
+    // first chunk of a few candidates and may find nothing.
+    const crypt = writeWords(tempDir('taskorch-words-'), 3_000, random)
+    const cryptWords = [0.1, 0.5, 0.9].map((at) => crypt.words[Math.floor(at * crypt.words.length)])
+    const job = await orch.addTasks({ algorithm: 'sha512crypt', targets: [...cryptWords.map((w, i) => cryptTarget(w, `salt${i}`)), cryptTarget('in no list', 'saltZ')], keyspace: { type: 'wordlist', path: crypt.path } })
+    const outcome = await within(300_000, job.done, 'the sha512crypt job')
+    expect([outcome.status, job.hashed]).toEqual(['exhausted', 3_000n])
+    expect(outcome.found.map((f) => f.plaintext).sort()).toEqual([...cryptWords].sort())
+    expect(gpu.stderr).toMatch(/hashcat searches whole words of its words file \(-m 1800 -a 0\)/)
+    expect(gpu.stderr).not.toMatch(/runs on the WASM kernels|failed, handed back/)
+  }, 900_000)
+})
+
+describe.skipIf(!HASHCAT)(`a cached wordlist through kills ${HASHCAT ? '' : '(skipped: hashcat is not installed)'}`, () => {
+  it('hashcat killed mid-chunk and the server killed (kill -9) and restored: every candidate counted once, nothing found twice, the list not sent again', async () => {
+    const random = seededRandom()
+    const dir = tempDir('taskorch-words-kill-')
+    // 154 M candidates: more than an unverified hashcat worker's first chunk (2^27), so the job
+    // takes more than one of hashcat's, each some seconds long.
+    const { path, words } = writeWords(dir, 2_000_000, random)
+    const rules = parseRules(readFileSync(BEST64), BEST64)
+    const size = words.length * rules.count
+    const planted = plant(wordlistSpec(path, words.length, { rules: [{ name: BEST64, sha256: '', count: rules.count }] }), words, [rules], 12, random)
+    const journal = join(dir, 'session.journal')
+    const common = ['--host', '127.0.0.1', '--headless', '--potfile-disable', '--no-download', '--session', journal, '--key', join(dir, 'server.key')]
+    const targets = [...planted, 'in no list'].flatMap((p) => ['--target', createHash('md5').update(p, 'latin1').digest('hex')])
+    const first = cli('server/cli/main.ts', [...common, '--port', '0', '--wordlist', path, '-r', BEST64, ...targets], { TASKORCH_TOKEN: TOKEN })
+    const port = await listeningPort(first)
+    const cache = join(dir, 'cache')
+    const gpu = startWorker(port, 'hashcat', { TASKORCH_BACKEND: 'hashcat' }, ['--cache-dir', cache, '--threads', '2'])
+    await eventually(() => /hashcat searches whole words of its words file/.test(gpu.stderr), 120_000, 'hashcat on the cached list')
+    const pids = await eventually(() => { const running = hashcatPids(gpu); return running.length > 0 ? running : null }, 60_000, 'a running hashcat')
+    for (const pid of pids) process.kill(pid, 'SIGKILL')
+    await eventually(() => /chunk \S+ failed, handed back: hashcat was killed by SIGKILL/.test(gpu.stderr), WAIT_MS, 'the killed chunk handed back')
+    await killAfterChunks(first, journal, 2)
+
+    // The same port: the worker reconnects by itself, and its cache still holds the list.
+    const second = cli('server/cli/main.ts', [...common, '--port', String(port), '--restore', '--exit-when-done'], { TASKORCH_TOKEN: TOKEN })
+    expect(await within(600_000, second.exit, 'restored server exit')).toBe(1) // exhausted: one target is in no list
+    expect(second.stderr).toMatch(new RegExp(`job 1 exhausted: ${planted.length}/${planted.length + 1} found, ${size}/${size} candidates`))
+    expectChunksTile(journal, size)
+    // Each find once: the restored server reports what the first had found, and finds the rest; the
+    // journal holds each find once.
+    const lines = second.stdout.split('\n').filter(Boolean)
+    expect(lines.map((l) => l.slice(33)).sort()).toEqual([...planted].sort())
+    expect(journalRecords(journal).filter((r) => r.t === 'found')).toHaveLength(planted.length)
+    expect(gpu.stderr.match(/fetching the words of job/g)).toHaveLength(1)
+  }, 900_000)
+})
+
+// A sha512crypt target (digest, rounds, salt), from the scalar reference.
+function cryptTarget (plaintext: string, salt: string): Uint8Array {
+  return Buffer.concat([digestOf('sha512crypt', Buffer.from(plaintext), Buffer.from(salt), 5000), Buffer.from([0, 0, 0x13, 0x88]), Buffer.from(salt)])
+}
