@@ -13,13 +13,14 @@ import { spawnLocalWorker, type LocalWorkerOptions } from '../server/local-worke
 export type EndToEnd = { run (algorithm: Algorithm, keyspace: JobRequest['keyspace'], targets?: Uint8Array[]): Promise<number>, close (): Promise<void> }
 
 // `script`: a single-file worker build to run instead of the repository's worker; `backend`: the
-// worker's --backend (wasm unless given); `verifyWork`: work verification (on unless false).
-export async function startEndToEnd (threads: number, script?: string, backend?: LocalWorkerOptions['backend'], verifyWork = true): Promise<EndToEnd> {
+// worker's --backend (wasm unless given); `verifyWork`: work verification (on unless false);
+// `cacheDir`: the worker's --cache-dir (a fresh one holds no list yet).
+export async function startEndToEnd (threads: number, script?: string, backend?: LocalWorkerOptions['backend'], verifyWork = true, cacheDir?: string): Promise<EndToEnd> {
   const token = generateToken()
   const orchestrator = new Orchestrator({ host: '127.0.0.1', port: 0, token, verifyWork })
   await orchestrator.start()
   const joined = once(orchestrator, 'worker-joined')
-  const worker = spawnLocalWorker({ port: orchestrator.port, token, serverKey: orchestrator.serverKeyFingerprint, threads, script, backend }, () => {})
+  const worker = spawnLocalWorker({ port: orchestrator.port, token, serverKey: orchestrator.serverKeyFingerprint, threads, script, backend, cacheDir }, () => {})
   await joined
   return {
     // Candidates per second over the whole job, from adding it to its end. `targets`: digests that

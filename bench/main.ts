@@ -33,7 +33,9 @@ Options:
                       wordlist through best64.rule, end to end), verify (the end-to-end range with
                       work verification on and off, alternating) or backend (with --compare
                       hashcat), crypt (sha512crypt through a hashcat-backend worker, with
-                      --compare hashcat) (repeatable)
+                      --compare hashcat), words (the rules run's wordlist through best64 on a
+                      hashcat-backend worker with a fresh cache: a first job, which sends the list,
+                      and a second on the cached list, with --compare hashcat) (repeatable)
   --words N           words in the rules run's generated wordlist (default 1000000)
   --targets N         also run the end-to-end range with N random digests (none in it) beside one
                       digest, alternating, and report the speed kept (N targets / 1 target); with
@@ -53,7 +55,7 @@ const FLAGS = {
   compare: { type: 'string' }, out: { type: 'string' }, targets: { type: 'string' }, 'backend-mask': { type: 'string' }, help: { type: 'boolean', short: 'h' }
 } as const
 
-const PARTS = ['kernels', 'threads', 'e2e', 'bundle', 'rules', 'verify', 'backend', 'crypt']
+const PARTS = ['kernels', 'threads', 'e2e', 'bundle', 'rules', 'verify', 'backend', 'crypt', 'words']
 // The kernels are measured on the four plain hashes: node:crypto has no MD4 (NTLM) in OpenSSL 3, and
 // the salted and crypt modes run these same kernels.
 const KERNEL_ALGORITHMS = ['md5', 'sha1', 'sha256', 'sha512'] as const
@@ -97,6 +99,15 @@ async function alternate (keyspace: JobRequest['keyspace'], threads: number, bun
     await single?.close()
   }
   return { ours, bundled, theirs }
+}
+
+// Deterministic words of 5 to 10 lower-case letters and digits, like a leaked list's bulk.
+function benchWordlist (count: number): string {
+  const path = join(mkdtempSync(join(tmpdir(), 'taskorch-bench-')), 'words.txt')
+  let seed = 12345
+  const next = (below: number) => { seed = (Math.imul(seed, 1103515245) + 12345) >>> 0; return (seed >>> 8) % below }
+  writeFileSync(path, Array.from({ length: count }, () => Array.from({ length: 5 + next(6) }, () => 'abcdefghijklmnopqrstuvwxyz0123456789'[next(36)]).join('')).join('\n') + '\n')
+  return path
 }
 
 const mhs = (speed: number) => (speed / 1e6).toFixed(speed < 1e7 ? 2 : 1)
@@ -257,11 +268,7 @@ runMain(async () => {
   if (targetCount > 1) results.targets = await manyTargets(targetCount, BigInt(range.end), threads, e2eRuns, hashcat, say)
 
   if (!skip.has('rules')) {
-    // Deterministic words of 5 to 10 lower-case letters and digits, like a leaked list's bulk.
-    const path = join(mkdtempSync(join(tmpdir(), 'taskorch-bench-')), 'words.txt')
-    let seed = 12345
-    const next = (below: number) => { seed = (Math.imul(seed, 1103515245) + 12345) >>> 0; return (seed >>> 8) % below }
-    writeFileSync(path, Array.from({ length: wordCount }, () => Array.from({ length: 5 + next(6) }, () => 'abcdefghijklmnopqrstuvwxyz0123456789'[next(36)]).join('')).join('\n') + '\n')
+    const path = benchWordlist(wordCount)
     const candidates = BigInt(wordCount) * BigInt(parseRules(readFileSync(BEST64), BEST64).count)
     say(`\nEnd to end: wordlist of ${wordCount} words through best64.rule (${candidates} candidates), md5, ${threads} threads` + (hashcat ? `, alternating with ${hashcat} (-O -a 0 -r, same list and rules)` : ''))
     const keyspace = { type: 'wordlist' as const, path, rules: [BEST64] }
@@ -317,6 +324,46 @@ runMain(async () => {
       await session.close()
     }
     results.crypt = { algorithm: 'sha512crypt', mask, candidates: candidates.toString(), samples: ours, median: median(ours), hashcat: { version: hashcat, ...compare(ours, theirs, say, true) } }
+  }
+
+  if (hashcat && !skip.has('words')) {
+    // The issue's measure: a list through best64 on one hashcat-backend worker, by wall clock from
+    // adding the job to its end, the list's transfer included, against hashcat alone on the same list
+    // and rules. The worker runs hashcat's pure kernels (they take words and rule results of up to
+    // 256 bytes, as ours do); hashcat alone is shown that way and with -O.
+    const path = benchWordlist(wordCount)
+    const candidates = BigInt(wordCount) * BigInt(parseRules(readFileSync(BEST64), BEST64).count)
+    const keyspace = { type: 'wordlist' as const, path, rules: [BEST64] }
+    const attack = [path, '-r', BEST64]
+    say(`\nA wordlist through best64 on a hashcat-backend worker: ${wordCount} words (${candidates} candidates), md5, a fresh worker cache each run: the first job sends the list, a second searches the cached list; alternating with ${hashcat} alone (pure kernels as the worker runs them, and -O)`)
+    const first: number[] = []
+    const cached: number[] = []
+    const pure: HashcatRun[] = []
+    const optimised: HashcatRun[] = []
+    for (let run = 0; run < e2eRuns; run++) {
+      const session = await startEndToEnd(threads, undefined, 'hashcat', true, mkdtempSync(join(tmpdir(), 'taskorch-bench-cache-')))
+      try {
+        first.push(await session.run('md5', keyspace))
+        cached.push(await session.run('md5', keyspace))
+      } finally {
+        await session.close()
+      }
+      pure.push(await runHashcatAttack('md5', attack, candidates, { pure: true }))
+      optimised.push(await runHashcatAttack('md5', attack, candidates))
+      const seconds = (speed: number) => `${(Number(candidates) / speed).toFixed(1)} s`
+      say(`  run ${run + 1}: taskorch first job ${seconds(first[run])}, cached list ${seconds(cached[run])}; hashcat alone ${seconds(pure[run].wallSpeed)} (pure), ${seconds(optimised[run].wallSpeed)} (-O)`)
+    }
+    say(`taskorch, first job: ${mhs(median(first))} M/s; against hashcat's pure kernels:`)
+    const firstPure = compare(first, pure, say)
+    say(`taskorch, cached list: ${mhs(median(cached))} M/s; against hashcat's pure kernels:`)
+    const cachedPure = compare(cached, pure, say)
+    say('taskorch, cached list, against hashcat -O:')
+    const cachedOptimised = compare(cached, optimised, say)
+    results.words = {
+      algorithm: 'md5', words: wordCount, rules: 'best64.rule', candidates: candidates.toString(), version: hashcat,
+      first: { samples: first, median: median(first), hashcatPure: firstPure, hashcatOptimised: compare(first, optimised, () => {}) },
+      cached: { samples: cached, median: median(cached), hashcatPure: cachedPure, hashcatOptimised: cachedOptimised }
+    }
   }
 
   const out = flags.out ?? new URL(`./results/${machine.date.replace(/[:.]/g, '-')}.json`, import.meta.url).pathname

@@ -173,7 +173,7 @@ describe.skipIf(!HASHCAT)(`wordlist attacks on hashcat ${HASHCAT ?? '(skipped: h
   }, 900_000)
 })
 
-describe.skipIf(!HASHCAT)(`a cached wordlist through kills ${HASHCAT ? '' : '(skipped: hashcat is not installed)'}`, () => {
+describe.skipIf(!HASHCAT)(`a cached wordlist through kills${HASHCAT ? '' : ' (skipped: hashcat is not installed)'}`, () => {
   it('hashcat killed mid-chunk and the server killed (kill -9) and restored: every candidate counted once, nothing found twice, the list not sent again', async () => {
     const random = seededRandom()
     const dir = tempDir('taskorch-words-kill-')

@@ -8,7 +8,7 @@ import { MAX_WASM_CHUNK_CANDIDATES } from '../shared/protocol/limits.ts'
 import { indexIn } from '../server/scheduler/canaries.ts'
 import { SCHEDULER_DEFAULTS } from '../server/scheduler/options.ts'
 import { Scheduler } from '../server/scheduler/scheduler.ts'
-import type { Chunk, Effect } from '../server/scheduler/state.ts'
+import type { Chunk, Effect, JobState } from '../server/scheduler/state.ts'
 import type { Backend } from '../shared/protocol/worker-protocol.ts'
 
 const md5 = (text: string) => createHash('md5').update(text).digest()
@@ -20,6 +20,70 @@ const worker = (id: string, threads = 2) => ({ id, name: id, address: '127.0.0.1
 function clock () {
   let now = 0
   return { now: () => now, advance: (ms: number) => { now += ms } }
+}
+
+// Canaries planted as server/verification.ts does, and found by every (honest) worker whose chunk
+// holds one.
+function plantCanaries (scheduler: Scheduler, job: JobState, random: () => number): void {
+  const room = scheduler.canaryRoom(job.id)
+  for (let i = 0; room && i < room.count; i++) {
+    const at = indexIn(room.window, random)
+    scheduler.plantCanary(job.id, at, md5(`canary ${at}`), Buffer.from(String(at)))
+  }
+}
+
+function reportCanaries (scheduler: Scheduler, job: JobState, workerId: string, chunk: Chunk): void {
+  for (const canary of job.canaries.values()) {
+    canary.sentTo.add(workerId)
+    if (canary.index >= chunk.offset && canary.index < chunk.offset + BigInt(chunk.length)) scheduler.canaryReported(job.id, workerId, canary.target, canary.plaintext, () => true)
+  }
+}
+
+// Drives a scheduler through `steps` (workers joining, lost, reporting progress, failing or
+// completing chunks), then to its job's end, a second of the fake clock a round, and checks every
+// index was completed exactly once. `join` adds a worker, `give` hands one chunks; `other` takes the
+// test's own kinds of step.
+function driveToTheEnd (scheduler: Scheduler, job: JobState, time: ReturnType<typeof clock>, steps: [string, number][], join: () => void, give: (id: string) => void,
+  other: (kind: string, id: string) => boolean = () => false): void {
+  const completed: { offset: bigint, length: number }[] = []
+  join(); join()
+  const act = (kind: string, pick: number) => {
+    const ids = [...scheduler.workers.keys()]
+    if (ids.length === 0 || kind === 'join') return join()
+    const id = ids[pick % ids.length]
+    if (kind === 'lose') { scheduler.removeWorker(id); return }
+    if (other(kind, id)) return give(id)
+    const held = [...scheduler.workers.get(id)!.chunks.values()]
+    if (held.length === 0) return give(id)
+    const chunk = held[pick % held.length]
+    time.advance(300)
+    if (kind === 'progress') scheduler.progress(id, chunk.id, chunk.length >> 1)
+    else if (kind === 'fail') {
+      const twinned = chunk.twin !== null // then the twin still runs it: nothing goes back
+      expect(scheduler.failed(id, chunk.id)).toBe(!twinned)
+    } else {
+      scheduler.done(id, chunk.id, chunk.length)
+      completed.push({ offset: chunk.offset, length: chunk.length })
+    }
+    give(id)
+  }
+  for (const [kind, pick] of steps) act(kind, pick)
+  // Workers that failed chunks back off (a minute at most) and take work again only as time passes.
+  // Bounded, so a bug fails it rather than spinning.
+  for (let round = 0; job.status === 'running'; round++) {
+    expect(round).toBeLessThan(100_000)
+    time.advance(1_000)
+    act('done', round)
+  }
+  expect(job.status).toBe('exhausted')
+  expect(job.hashed).toBe(job.keyspace.size)
+  completed.sort((a, b) => (a.offset < b.offset ? -1 : 1))
+  let next = 0n
+  for (const chunk of completed) {
+    expect(chunk.offset).toBe(next)
+    next += BigInt(chunk.length)
+  }
+  expect(next).toBe(job.keyspace.size)
 }
 
 describe('scheduler', () => {
@@ -92,15 +156,6 @@ describe('scheduler', () => {
         const random = () => (state = (Math.imul(state, 48271) >>> 0) % 2147483647) / 2147483647
         const scheduler = new Scheduler({ now: time.now, random, assumedHashcatSpeed: 3_000, hashcatChunkSeconds: 10, hashcatMinChunkSeconds: 1, assumedSpeedPerThread: 1_000 })
         const { job } = scheduler.addJob({ algorithm: 'md5', targets: [md5('never')], keyspace: spec })
-        // Canaries planted as server/verification.ts does, found by every (honest) worker whose chunk holds one.
-        const plant = () => {
-          const room = scheduler.canaryRoom(job.id)
-          for (let i = 0; room && i < room.count; i++) {
-            const at = indexIn(room.window, random)
-            scheduler.plantCanary(job.id, at, md5(`canary ${at}`), Buffer.from(String(at)))
-          }
-        }
-        const completed: { offset: bigint, length: number }[] = []
         let seq = 0
         const join = () => {
           const id = `w${seq++}`
@@ -108,56 +163,16 @@ describe('scheduler', () => {
           give(id)
         }
         const give = (id: string) => {
-          plant()
+          plantCanaries(scheduler, job, random)
           for (const chunk of scheduler.assign(id)) {
             expect(chunk.length).toBeGreaterThan(0)
-            for (const canary of job.canaries.values()) {
-              canary.sentTo.add(id)
-              if (canary.index >= chunk.offset && canary.index < chunk.offset + BigInt(chunk.length)) scheduler.canaryReported(job.id, id, canary.target, canary.plaintext, () => true)
-            }
+            reportCanaries(scheduler, job, id, chunk)
             // A twin copies another's chunk; the hashcat worker runs a twin that is no run on WASM.
             if (scheduler.workers.get(id)!.backend?.kind === 'hashcat' && !chunk.twin) expect(maskRunAt(job.keyspace, chunk.offset, BigInt(chunk.length))).not.toBeNull()
             else expect(chunk.length).toBeLessThanOrEqual(MAX_WASM_CHUNK_CANDIDATES)
           }
         }
-        join(); join()
-        const act = (kind: string, pick: number) => {
-          const ids = [...scheduler.workers.keys()]
-          if (ids.length === 0 || kind === 'join') return join()
-          const id = ids[pick % ids.length]
-          if (kind === 'lose') { scheduler.removeWorker(id); return }
-          const held = [...scheduler.workers.get(id)!.chunks.values()]
-          if (held.length === 0) return give(id)
-          const chunk = held[pick % held.length]
-          time.advance(300)
-          if (kind === 'progress') scheduler.progress(id, chunk.id, chunk.length >> 1)
-          else if (kind === 'fail') {
-            const twinned = chunk.twin !== null // then the twin still runs it: nothing goes back
-            expect(scheduler.failed(id, chunk.id)).toBe(!twinned)
-          }
-          else {
-            scheduler.done(id, chunk.id, chunk.length)
-            completed.push({ offset: chunk.offset, length: chunk.length })
-          }
-          give(id)
-        }
-        for (const [kind, pick] of steps) act(kind, pick)
-        // Drain, a second of the fake clock a round: workers that failed chunks back off (a minute at
-        // most) and take work again only as time passes. Bounded, so a bug fails it rather than spinning.
-        for (let round = 0; job.status === 'running'; round++) {
-          expect(round).toBeLessThan(100_000)
-          time.advance(1_000)
-          act('done', round)
-        }
-        expect(job.status).toBe('exhausted')
-        expect(job.hashed).toBe(job.keyspace.size)
-        completed.sort((a, b) => (a.offset < b.offset ? -1 : 1))
-        let next = 0n
-        for (const chunk of completed) {
-          expect(chunk.offset).toBe(next)
-          next += BigInt(chunk.length)
-        }
-        expect(next).toBe(job.keyspace.size)
+        driveToTheEnd(scheduler, job, time, steps, join, give)
       }
     ), { numRuns: 150 })
   })
@@ -182,14 +197,6 @@ describe('scheduler', () => {
         const perWord = spec.rules ? 7n : spec.hybrid ? 110n : 1n
         const capLength = (offset: bigint) => Number(300n * perWord - offset % perWord)
         const { job } = scheduler.addJob({ algorithm: 'md5', targets: [md5('never')], keyspace: spec, wordsFile: FILE, capLength })
-        const plant = () => {
-          const room = scheduler.canaryRoom(job.id)
-          for (let i = 0; room && i < room.count; i++) {
-            const at = indexIn(room.window, random)
-            scheduler.plantCanary(job.id, at, md5(`canary ${at}`), Buffer.from(String(at)))
-          }
-        }
-        const completed: { offset: bigint, length: number }[] = []
         let seq = 0
         const join = () => {
           const id = `w${seq++}`
@@ -198,14 +205,11 @@ describe('scheduler', () => {
           give(id)
         }
         const give = (id: string) => {
-          plant()
+          plantCanaries(scheduler, job, random)
           const holder = scheduler.workers.get(id)!
           for (const chunk of scheduler.assign(id)) {
             expect(chunk.length).toBeGreaterThan(0)
-            for (const canary of job.canaries.values()) {
-              canary.sentTo.add(id)
-              if (canary.index >= chunk.offset && canary.index < chunk.offset + BigInt(chunk.length)) scheduler.canaryReported(job.id, id, canary.target, canary.plaintext, () => true)
-            }
+            reportCanaries(scheduler, job, id, chunk)
             if (chunk.fromFile) {
               fromFile++
               // Whole words, to a hashcat worker that holds the file, however long.
@@ -216,43 +220,11 @@ describe('scheduler', () => {
             }
           }
         }
-        join(); join()
-        const act = (kind: string, pick: number) => {
-          const ids = [...scheduler.workers.keys()]
-          if (ids.length === 0 || kind === 'join') return join()
-          const id = ids[pick % ids.length]
-          if (kind === 'lose') { scheduler.removeWorker(id); return }
-          if (kind === 'hold') { scheduler.holding(id, FILE.sha256); return give(id) }
-          const held = [...scheduler.workers.get(id)!.chunks.values()]
-          if (held.length === 0) return give(id)
-          const chunk = held[pick % held.length]
-          time.advance(300)
-          if (kind === 'progress') scheduler.progress(id, chunk.id, chunk.length >> 1)
-          else if (kind === 'fail') {
-            const twinned = chunk.twin !== null // then the twin still runs it: nothing goes back
-            expect(scheduler.failed(id, chunk.id)).toBe(!twinned)
-          }
-          else {
-            scheduler.done(id, chunk.id, chunk.length)
-            completed.push({ offset: chunk.offset, length: chunk.length })
-          }
-          give(id)
-        }
-        for (const [kind, pick] of steps) act(kind, pick)
-        for (let round = 0; job.status === 'running'; round++) {
-          expect(round).toBeLessThan(100_000)
-          time.advance(1_000)
-          act('done', round)
-        }
-        expect(job.status).toBe('exhausted')
-        expect(job.hashed).toBe(job.keyspace.size)
-        completed.sort((a, b) => (a.offset < b.offset ? -1 : 1))
-        let next = 0n
-        for (const chunk of completed) {
-          expect(chunk.offset).toBe(next)
-          next += BigInt(chunk.length)
-        }
-        expect(next).toBe(job.keyspace.size)
+        driveToTheEnd(scheduler, job, time, steps, join, give, (kind, id) => {
+          if (kind !== 'hold') return false
+          scheduler.holding(id, FILE.sha256)
+          return true
+        })
       }
     ), { numRuns: 100 })
     expect(fromFile).toBeGreaterThan(100)
