@@ -4,8 +4,9 @@
 // how many candidates it claims the attack has, FAKE_HASHCAT_CRACK an outfile line to write, and
 // FAKE_HASHCAT_PIDFILE a file to add its pid to. Its status lines are hashcat 6.2.6's, recorded.
 // FAKE_HASHCAT=words counts as hashcat's -a 0 does over its words file (the last argument): -s words
-// skipped and -l words searched, FAKE_HASHCAT_PER_WORD candidates each, the skipped ones counted as
-// done; it fails like hashcat (exit 255) when the file has fewer lines than -s and -l reach.
+// skipped and -l words searched (all of them without -l), FAKE_HASHCAT_PER_WORD candidates each (as
+// many rules as it takes), the skipped ones counted as done; it fails like hashcat (exit 255) when
+// the file has fewer lines than -s and -l reach.
 import { appendFileSync, readFileSync } from 'node:fs'
 
 const vectors = new URL('./vectors/hashcat-output/', import.meta.url)
@@ -22,14 +23,14 @@ if (process.env.FAKE_HASHCAT_PIDFILE) appendFileSync(process.env.FAKE_HASHCAT_PI
 const template = readFileSync(new URL('status-exhausted.txt', vectors), 'utf8').split('\n')[0]
 const flag = (name) => args.includes(name) ? BigInt(args[args.indexOf(name) + 1]) : 0n
 const perWord = BigInt(process.env.FAKE_HASHCAT_PER_WORD ?? '1')
-const total = process.env.FAKE_HASHCAT === 'words' ? (flag('-s') + flag('-l')) * perWord : BigInt(process.env.FAKE_HASHCAT_TOTAL ?? '1000')
+const lines = process.env.FAKE_HASHCAT === 'words' ? BigInt(readFileSync(args.at(-1), 'latin1').split('\n').length - 1) : 0n
+const total = process.env.FAKE_HASHCAT === 'words' ? (args.includes('-l') ? flag('-s') + flag('-l') : lines) * perWord : BigInt(process.env.FAKE_HASHCAT_TOTAL ?? '1000')
 const status = (done, code = 3) => process.stdout.write(template.replace(/"progress": \[\d+, \d+\]/, `"progress": [${done}, ${total}]`).replace(/"status": \d+/, `"status": ${code}`) + '\n')
 const outfile = args[args.indexOf('--outfile') + 1]
 const mode = process.env.FAKE_HASHCAT ?? 'ok'
 
 if (mode === 'words') {
-  const lines = readFileSync(args.at(-1), 'latin1').split('\n').length - 1
-  if (BigInt(lines) < flag('-s') + flag('-l')) {
+  if (lines < flag('-s') + flag('-l')) {
     process.stderr.write(`${args.at(-1)} has ${lines} lines\n`)
     process.exit(255)
   }

@@ -74,7 +74,7 @@ describe('FileCache', () => {
     await expect(cache.resume(sha('x'), 101)).rejects.toThrow(/larger than this worker's cache \(--cache-size 100\)/)
   })
 
-  it('slices any run of lines out of a cached file, across its index strides', async () => {
+  it('slices any run of lines out of a cached file, to a file or to memory, across its index strides', async () => {
     const cache = new FileCache(join(tempDir('taskorch-cache-'), 'cache'))
     const all = words(0, 5000)
     const text = Buffer.from(all.join('\n') + '\n')
@@ -83,6 +83,7 @@ describe('FileCache', () => {
     for (const [first, count] of [[0, 1], [0, 5000], [1023, 2], [1024, 1024], [4999, 1], [2500, 2500], [17, 3000]]) {
       await cache.slice(sha(text), first, count, out)
       expect(readFileSync(out, 'utf8'), `${first}+${count}`).toBe(all.slice(first, first + count).join('\n') + '\n')
+      expect(Buffer.from(await cache.readLines(sha(text), first, count)).toString(), `${first}+${count}`).toBe(all.slice(first, first + count).join('\n'))
     }
     await expect(cache.slice(sha(text), 4999, 2, out)).rejects.toThrow(/has no line 5001/)
   })

@@ -220,4 +220,31 @@ describe('a hashcat worker\'s words files', () => {
       await orch.stop()
     }
   }, 120_000)
+
+  it('searches a job whose rules hashcat does not all take on its WASM kernels, from the cached file, exactly', async () => {
+    // hashcat that applies one rule of the job's two (as it skips those its device cannot run).
+    Object.assign(process.env, { FAKE_HASHCAT: 'words', FAKE_HASHCAT_PER_WORD: '1' })
+    const dir = tempDir('taskorch-words-cache-')
+    const list = join(dir, 'words.txt')
+    writeFileSync(list, Array.from({ length: 3000 }, (_, i) => `w${i}`).join('\n'))
+    const rules = join(dir, 'two.rule')
+    writeFileSync(rules, ':\nu\n')
+    const orch = new Orchestrator({ host: '127.0.0.1', port: 0, token: TOKEN, verifyWork: false, scheduler: { hashcatMinRun: 1, assumedHashcatSpeed: 2_000, hashcatChunkSeconds: 1, hashcatMinChunkSeconds: 1 } })
+    await orch.start()
+    const client = new WorkerClient({ host: '127.0.0.1', port: orch.port, token: TOKEN, name: 'gpu', cores: 1, threads: 1, hashcat: new HashcatBackend(await detectHashcat(FAKE)), cache: new FileCache(join(dir, 'cache')) })
+    const log: string[] = []
+    client.on('log', (_, line) => log.push(line))
+    void client.start()
+    try {
+      const job = await orch.addTasks({ algorithm: 'md5', targets: [hex('md5', 'W2999'), hex('md5', 'not a word')], keyspace: { type: 'wordlist', path: list, rules: [rules] } })
+      const outcome = await within(60_000, job.done, 'the job')
+      expect([outcome.status, job.hashed]).toEqual(['exhausted', 6_000n])
+      expect(outcome.found.map((f) => f.plaintext)).toEqual(['W2999'])
+      expect(log).toContainEqual('job 1: hashcat applies 1 of its 2 rules (it skips those its device cannot run); its words are searched on the WASM kernels')
+      expect(log.filter((l) => /hashcat searches whole words/.test(l))).toEqual([])
+    } finally {
+      await client.stop()
+      await orch.stop()
+    }
+  }, 120_000)
 })

@@ -75,10 +75,11 @@ type Running = { jobId: string, chunk: ChunkHandle, length: number, reported: nu
 // hex); a found target still passes the kernels' prefilter, and its hits are dropped here. The rule
 // files' texts sit in shared memory too, so threads read them without a copy per piece.
 // `hashcat`: whether hashcat may run its mask runs, or whole words of its words file (`wordsFile`),
-// once the cache holds it; `ruleFiles`: its rule files written to the cache, for hashcat.
+// once the cache holds it; `ruleFiles`: its rule files written to the cache, for hashcat;
+// `rulesChecked`: settled once hashcat was seen to apply every rule (else `hashcat` turns false).
 type JobInHand = {
   algorithm: Algorithm, keyspace: Keyspace, batches: PackedTargets[], packed: PackedTargets | null, found: Set<string>, rules?: Uint8Array[], hashcat: boolean,
-  wordsFile?: WordsFile, ruleFiles?: Promise<string[]>, searchedFile?: boolean
+  wordsFile?: WordsFile, ruleFiles?: Promise<string[]>, searchedFile?: boolean, rulesChecked: Promise<void>
 }
 // A words file on its way into the cache: lines `next` of `lines` written, appends one after another.
 type Download = { session: WorkerSession, lines: number, bytes: number, next: number, writing: Promise<void>, startedAt: number }
@@ -256,7 +257,8 @@ export class WorkerClient extends EventEmitter<WorkerEvents> {
         if (refusal) this.emit('log', 'info', `job ${message.jobId} runs on the WASM kernels: ${refusal}`)
         const job: JobInHand = {
           algorithm: message.algorithm, keyspace: keyspaceFrom(message.keyspace), batches: [packTargets(message.targets)], packed: null, found: new Set(), rules: message.rules?.map(shared),
-          hashcat: this.#hashcat !== undefined && refusal === null && (message.wordsFile === undefined || this.#options.cache !== undefined), wordsFile: message.wordsFile
+          hashcat: this.#hashcat !== undefined && refusal === null && (message.wordsFile === undefined || this.#options.cache !== undefined), wordsFile: message.wordsFile,
+          rulesChecked: Promise.resolve()
         }
         this.#jobs.set(message.jobId, job)
         if (job.hashcat && message.wordsFile) this.#wantWords(message.jobId, job, message.keyspace)
@@ -341,13 +343,27 @@ export class WorkerClient extends EventEmitter<WorkerEvents> {
       const plan = maskArgs(job.algorithm, run, length)
       chunk = hashcat.run(target, async () => [plan ?? failHashcat('the run needs more custom charsets than hashcat has')], length, onHit, plan?.kernel ?? '')
     } else {
-      const perWord = job.keyspace.perWord
-      const kernel = wordsKernel(job.algorithm, job.keyspace.spec as WordlistSpec)
-      if (!job.searchedFile) this.emit('log', 'info', `job ${jobId}: hashcat searches whole words of its words file (${kernel})`)
-      job.searchedFile = true
-      chunk = hashcat.run(target, () => this.#wordsRuns(job, offset / perWord, BigInt(length) / perWord, slice), length, onHit, kernel)
+      // Whole words: on hashcat once its rule check is over and it takes every rule, else on the
+      // WASM kernels, the words read from the cached file.
+      const first = offset / job.keyspace.perWord
+      const count = BigInt(length) / job.keyspace.perWord
+      chunk = new LaterChunk(async () => {
+        await job.rulesChecked
+        const kernel = wordsKernel(job.algorithm, job.keyspace.spec as WordlistSpec)
+        if (!job.searchedFile) this.emit('log', 'info', `job ${jobId}: searching whole words of its words file with ${job.hashcat ? `hashcat (${kernel})` : 'the WASM kernels'}`)
+        job.searchedFile = true
+        if (!job.hashcat) {
+          if (length > MAX_WASM_CHUNK_CANDIDATES) return failedChunk(`${length} candidates are more than the WASM kernels take in one chunk (${MAX_WASM_CHUNK_CANDIDATES})`)
+          const read = await this.#options.cache!.readLines(job.wordsFile!.sha256, Number(first), Number(count))
+          return this.#runner.run({ algorithm: job.algorithm, keyspace: job.keyspace.spec, targets: target.targets, rules: job.rules }, offset, length, onHit, read)
+        }
+        return hashcat.run(target, () => this.#wordsRuns(job, first, count, slice), length, onHit, kernel)
+      })
     }
-    if (slice) void chunk.done.finally(() => rm(slice, { force: true }))
+    if (slice) {
+      const remove = () => rm(slice, { force: true })
+      chunk.done.then(remove, remove)
+    }
     const running: Running = { jobId, chunk, length, reported: 0, heartbeat: hashcat !== undefined }
     this.#running.set(chunkId, running)
     chunk.done.then((outcome) => {
@@ -390,7 +406,7 @@ export class WorkerClient extends EventEmitter<WorkerEvents> {
       await cache.put(rule.sha256, job.rules![i])
       return cache.path(rule.sha256)
     }))
-    job.ruleFiles.catch((error) => this.emit('log', 'warn', `job ${jobId}: cannot keep its rule files for hashcat (${coded(error).message})`))
+    job.rulesChecked = rules.length === 0 ? Promise.resolve() : this.#checkRules(jobId, job)
     cache.use([...this.#jobs.values()].flatMap((j) => j.wordsFile ? [j.wordsFile.sha256] : []))
     if (cache.has(file.sha256)) return session.send({ type: 'holding', sha256: file.sha256 })
     const previous = this.#downloads.get(file.sha256)
@@ -407,6 +423,22 @@ export class WorkerClient extends EventEmitter<WorkerEvents> {
       session.send({ type: 'fetch', sha256: file.sha256, from: String(have) })
     })
     download.writing.catch((error) => this.#dropDownload(file.sha256, download, error))
+  }
+
+  // hashcat skips, with a warning, the rules its device engine cannot run (specific.rule's `>A k u`),
+  // so its count would not be ours: such a job's words are searched on the WASM kernels, from the
+  // cached file.
+  async #checkRules (jobId: string, job: JobInHand): Promise<void> {
+    try {
+      job.packed ??= joinBatches(job.batches)
+      job.batches = [job.packed]
+      const applied = await this.#hashcat!.ruleCount({ id: jobId, algorithm: job.algorithm, targets: job.packed }, await job.ruleFiles!)
+      if (applied === job.keyspace.perWord) return
+      this.emit('log', 'warn', `job ${jobId}: hashcat applies ${applied} of its ${job.keyspace.perWord} rules (it skips those its device cannot run); its words are searched on the WASM kernels`)
+    } catch (error) {
+      this.emit('log', 'warn', `job ${jobId}: its words are searched on the WASM kernels: ${coded(error).message}`)
+    }
+    job.hashcat = false
   }
 
   #onPiece (sha256: string, first: bigint, words: Uint8Array): void {
@@ -477,6 +509,32 @@ function shared (bytes: Uint8Array): Uint8Array {
   const copy = new Uint8Array(new SharedArrayBuffer(bytes.length))
   copy.set(bytes)
   return copy
+}
+
+// A chunk whose backend is chosen once something is known (a job's rule check): `start` begins it.
+class LaterChunk implements ChunkHandle {
+  readonly done: Promise<{ hashed: number, cancelled: boolean, failure?: string }>
+  #inner: ChunkHandle | null = null
+  #cancelled = false
+
+  constructor (start: () => Promise<ChunkHandle>) {
+    this.done = start().then((inner) => {
+      this.#inner = inner
+      if (this.#cancelled) inner.cancel()
+      return inner.done
+    })
+  }
+
+  cancel (): void {
+    this.#cancelled = true
+    this.#inner?.cancel()
+  }
+
+  hashed (): number { return this.#inner?.hashed() ?? 0 }
+}
+
+function failedChunk (failure: string): ChunkHandle {
+  return { done: Promise.resolve({ hashed: 0, cancelled: false, failure }), cancel () {}, hashed: () => 0 }
 }
 
 function failHashcat (why: string): never {

@@ -112,11 +112,7 @@ export class FileCache {
   // Lines [first, first + count) of a cached words file, written to `out` (hashcat's -a 7 takes its
   // words from a file of their own: its base there is the mask).
   async slice (sha256: string, first: number, count: number, out: string): Promise<void> {
-    const path = this.path(sha256)
-    const index = this.#lineIndex.get(sha256) ?? await lineIndex(path)
-    this.#lineIndex.set(sha256, index)
-    const start = await lineOffset(path, index, first)
-    const end = await lineOffset(path, index, first + count)
+    const { path, start, end } = await this.#lines(sha256, first, count)
     const source = await open(path, 'r')
     const target = await open(out, 'w', 0o600)
     try {
@@ -131,6 +127,28 @@ export class FileCache {
       await source.close()
       await target.close()
     }
+  }
+
+  // The same lines in memory, joined by newlines, as a task carries words.
+  async readLines (sha256: string, first: number, count: number): Promise<Uint8Array> {
+    const { path, start, end } = await this.#lines(sha256, first, count)
+    const bytes = Buffer.allocUnsafe(end - start)
+    const file = await open(path, 'r')
+    try {
+      const { bytesRead } = await file.read(bytes, 0, bytes.length, start)
+      if (bytesRead !== bytes.length) throw new FileCacheError(`${path} ended before line ${first + count}`)
+    } finally {
+      await file.close()
+    }
+    return bytes.subarray(0, Math.max(0, bytes.length - 1))
+  }
+
+  // Where lines [first, first + count) of a cached file lie.
+  async #lines (sha256: string, first: number, count: number): Promise<{ path: string, start: number, end: number }> {
+    const path = this.path(sha256)
+    const index = this.#lineIndex.get(sha256) ?? await lineIndex(path)
+    this.#lineIndex.set(sha256, index)
+    return { path, start: await lineOffset(path, index, first), end: await lineOffset(path, index, first + count) }
   }
 
   // Evicts the least recently used files (and parts of downloads not under way) until `bytes` more

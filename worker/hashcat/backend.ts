@@ -5,15 +5,15 @@
 // the server hands it out again. Cancelling kills hashcat at once.
 import { execFile, spawn, type ChildProcess } from 'node:child_process'
 import { mkdtempSync, rmSync } from 'node:fs'
-import { open } from 'node:fs/promises'
+import { open, writeFile } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
-import { targetParts, toHex, type Algorithm } from '../../shared/algorithms.ts'
+import { ALGORITHM_INFO, targetParts, toHex, type Algorithm } from '../../shared/algorithms.ts'
 import { HashcatError, coded } from '../../shared/errors.ts'
 import { MIN_HASHCAT_VERSION } from '../../shared/hashcat.ts'
 import { matches } from '../../shared/hashing/modes.ts'
 import type { PackedTargets } from '../search/targets.ts'
-import { COMMON_ARGS, hashLine, targetOfHashLine, type HashcatRun } from './plan.ts'
+import { COMMON_ARGS, hashLine, targetArgs, targetOfHashLine, type HashcatRun } from './plan.ts'
 import { parseDevices, parseOutfileLine, parseVersion, StatusReader, type HashcatDevice, type HashcatStatus, type HashcatVersion } from './parse.ts'
 
 export type HashcatInfo = { path: string, version: HashcatVersion, devices: HashcatDevice[] }
@@ -133,6 +133,29 @@ export class HashcatBackend {
       this.#active++
       this.#waiting.shift()!.start()
     }
+  }
+
+  // How many rules hashcat applies of these files together: it skips, with a warning, rules its
+  // device engine cannot run (specific.rule's `>A k u`), which its --stdout still prints, so only an
+  // attack tells. One word through them against the job's hash file; its count, per salt.
+  async ruleCount (job: HashcatJob, rules: string[]): Promise<bigint> {
+    const word = join(this.dir, 'one-word.txt')
+    await writeFile(word, 'x\n')
+    const args = ['-m', String(ALGORITHM_INFO[job.algorithm].hashcat), '-a', '0', ...targetArgs(job.algorithm), ...rules.flatMap((r) => ['-r', r]), ...COMMON_ARGS,
+      '--session', `taskorch-${process.pid}-${++this.#runs}`, '--outfile', join(this.dir, `rules-${this.#runs}.out`), await this.#hashFile(job), word]
+    const stdout = await new Promise<string>((resolve, reject) => {
+      execFile(this.info.path, args, { cwd: this.dir, timeout: this.#timings.startupMs, maxBuffer: 16 * 1024 * 1024 }, (error, out) => {
+        // 1: exhausted, as it should be; 0 if the word happened to crack a target.
+        if (error && (error as { code?: unknown }).code !== 1) reject(new HashcatError(`hashcat could not count the rules: ${error.message.split('\n')[0]}`))
+        else resolve(out)
+      })
+    })
+    // Its warnings about the rules it skips come on stdout too, before the status lines.
+    const reader = new StatusReader()
+    const statuses = stdout.split('\n').filter((line) => line.startsWith('{')).map((line) => line + '\n')
+    const last = [...reader.push(statuses.join('')), ...reader.end()].at(-1)
+    if (!last) throw new HashcatError('hashcat printed no status while counting the rules')
+    return last.progress[1] / BigInt(Math.max(1, last.salts))
   }
 
   // Forgets a job's hash files (the connection closed: a server announces its jobs again).
