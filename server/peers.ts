@@ -6,7 +6,7 @@
 import type { Socket } from 'node:net'
 import { wordsOf } from '../shared/keyspace/keyspace.ts'
 import { ProtocolError, coded } from '../shared/errors.ts'
-import { MAX_OUTBOUND_BUFFER_BYTES, MAX_QUEUED_PIECE_BYTES, MAX_TARGETS_PER_MESSAGE, WORDLIST_CHUNK_BYTES } from '../shared/protocol/limits.ts'
+import { MAX_FETCHES_PER_FILE, MAX_OUTBOUND_BUFFER_BYTES, MAX_QUEUED_PIECE_BYTES, MAX_TARGETS_PER_MESSAGE, WORDLIST_CHUNK_BYTES } from '../shared/protocol/limits.ts'
 import type { ServerSession } from '../shared/protocol/session.ts'
 import type { WordlistFiles } from './intake.ts'
 import { carriesCanaries, isLive, type Canary, type Chunk, type JobState, type WorkerState } from './scheduler/state.ts'
@@ -16,8 +16,8 @@ const ANNOUNCE_BATCHES_PER_TURN = 32
 
 // `key` is the worker's id in the scheduler once it has said HELLO (`worker`). knownJobs: the jobs
 // announced to it; a pending promise while a long target list is still going out.
-// fetching: the words files being sent to it.
-export type Peer = { key: string, session: ServerSession, worker: WorkerState | null, knownJobs: Map<string, Promise<void> | null>, fetching: Set<string> }
+// fetching: the words files being sent to it; fetched: how often each was asked for.
+export type Peer = { key: string, session: ServerSession, worker: WorkerState | null, knownJobs: Map<string, Promise<void> | null>, fetching: Set<string>, fetched: Map<string, number> }
 
 export class WorkerLinks {
   readonly #peers = new Map<string, Peer>()
@@ -37,7 +37,7 @@ export class WorkerLinks {
   files (jobId: string): WordlistFiles | undefined { return this.#files.get(jobId) }
 
   add (session: ServerSession): Peer {
-    const peer: Peer = { key: `p${++this.#seq}`, session, worker: null, knownJobs: new Map(), fetching: new Set() }
+    const peer: Peer = { key: `p${++this.#seq}`, session, worker: null, knownJobs: new Map(), fetching: new Set(), fetched: new Map() }
     this.#peers.set(peer.key, peer)
     return peer
   }
@@ -98,13 +98,15 @@ export class WorkerLinks {
   }
 
   // A words file from line `from` on, in PIECE messages, each sent once less than
-  // MAX_QUEUED_PIECE_BYTES is queued for the worker. Only the file of a job the worker was told of;
-  // one transfer of a file at a time.
+  // MAX_QUEUED_PIECE_BYTES is queued for the worker. Only the file of a job the worker was told of,
+  // one transfer of it at a time, and a few times a connection.
   sendWords (peer: Peer, sha256: string, from: bigint): void {
     const list = [...peer.knownJobs.keys()].map((id) => this.#files.get(id)?.list).find((l) => l?.file.sha256 === sha256)
     if (!list) throw new ProtocolError(`FETCH of ${sha256.slice(0, 16)}..., the words file of no job it was told of`)
     if (from > BigInt(list.words)) throw new ProtocolError(`FETCH from line ${from} of a file of ${list.words} lines`)
-    if (peer.fetching.has(sha256)) return
+    const asked = (peer.fetched.get(sha256) ?? 0) + 1
+    if (peer.fetching.has(sha256) || asked > MAX_FETCHES_PER_FILE) throw new ProtocolError(`FETCH of ${sha256.slice(0, 16)}..., which is being sent, or was asked for ${MAX_FETCHES_PER_FILE} times on this connection`)
+    peer.fetched.set(sha256, asked)
     peer.fetching.add(sha256)
     const socket = peer.session.socket
     void (async () => {

@@ -5,21 +5,23 @@
 import { afterEach, describe, expect, it } from 'vitest'
 import { createHash, randomBytes, scryptSync } from 'node:crypto'
 import { once } from 'node:events'
+import { writeFileSync } from 'node:fs'
 import net, { type Socket } from 'node:net'
+import { join } from 'node:path'
 import { TokenRejectedError, WeakTokenError } from '../shared/errors.ts'
 import { digestOf } from '../shared/hashing/modes.ts'
 import { createLogger } from '../shared/log.ts'
 import { preamble } from '../shared/protocol/preamble.ts'
 import { generateToken, tokenKey } from '../shared/protocol/credentials.ts'
 import { MIN_TOKEN_GUESSES_LOG10, tokenGuessesLog10 } from '../server/token-strength.ts'
-import { TOKEN_KDF } from '../shared/protocol/limits.ts'
+import { MAX_FETCHES_PER_FILE, TOKEN_KDF } from '../shared/protocol/limits.ts'
 import { Initiator, Responder } from '../shared/protocol/noise.ts'
 import { ReplayGuard } from '../shared/protocol/replay.ts'
 import { encodeMessage } from '../shared/protocol/codec.ts'
 import { addressKey } from '../server/listener.ts'
 import { Orchestrator } from '../server/orchestrator.ts'
 import { WorkerClient } from '../worker/client.ts'
-import { SERVER_OPENING_BYTES, TEST_SERVER_KEY, TOKEN, closed, eventually, frame, manualHandshake, rawConnect, scriptedWorker, sealedFrame, within, WAIT_MS } from './helpers.ts'
+import { SERVER_OPENING_BYTES, TEST_SERVER_KEY, TOKEN, closed, eventually, frame, manualHandshake, rawConnect, scriptedWorker, sealedFrame, tempDir, within, WAIT_MS } from './helpers.ts'
 
 const md5 = (text: string) => createHash('md5').update(text).digest()
 
@@ -229,6 +231,30 @@ describe('floods and hostile text', () => {
     await eventually(() => written.some((l) => l.includes('is leaving')), WAIT_MS, 'the goodbye logged')
     expect(written.join('\n')).not.toMatch(/[\u001b]|\nINFO {2}forged/)
     expect(written.some((l) => l.includes('\\u001b[2J\\u000aINFO  forged line'))).toBe(true)
+  })
+})
+
+describe('words files', () => {
+  it('sends a words file only for a job the worker was told of, and a few times a connection at most', async () => {
+    const { orch, lines } = await server()
+    const dir = tempDir('taskorch-fetch-')
+    writeFileSync(join(dir, 'words.txt'), 'one\ntwo\n')
+    const sha256 = createHash('sha256').update('one\ntwo\n').digest('hex')
+    const stranger = await scriptedWorker(orch.port, 'stranger')
+    stranger.session.send({ type: 'fetch', sha256, from: '0' })
+    await within(WAIT_MS, stranger.closed, 'the stranger dropped')
+    await eventually(() => lines.find((l) => /worker stranger: protocol violation: FETCH of [0-9a-f]{16}\.\.\., the words file of no job it was told of/.test(l)), WAIT_MS, 'the log line')
+
+    await orch.addTasks({ algorithm: 'md5', targets: [md5('x')], keyspace: { type: 'wordlist', path: join(dir, 'words.txt') } })
+    const greedy = await scriptedWorker(orch.port, 'greedy')
+    await greedy.take('job')
+    for (let i = 0; i < MAX_FETCHES_PER_FILE; i++) {
+      greedy.session.send({ type: 'fetch', sha256, from: '0' })
+      expect(Buffer.from((await greedy.take('piece')).words).toString()).toBe('one\ntwo')
+    }
+    greedy.session.send({ type: 'fetch', sha256, from: '0' })
+    await within(WAIT_MS, greedy.closed, 'the greedy worker dropped')
+    await eventually(() => lines.find((l) => /worker greedy: protocol violation: FETCH of [0-9a-f]{16}\.\.\., which is being sent, or was asked for 4 times on this connection/.test(l)), WAIT_MS, 'the log line')
   })
 })
 

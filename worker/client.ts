@@ -82,7 +82,7 @@ type JobInHand = {
   wordsFile?: WordsFile, ruleFiles?: Promise<string[]>, searchedFile?: boolean, rulesChecked: Promise<void>
 }
 // A words file on its way into the cache: lines `next` of `lines` written, appends one after another.
-type Download = { session: WorkerSession, lines: number, bytes: number, next: number, writing: Promise<void>, startedAt: number }
+type Download = { session: WorkerSession, lines: number, bytes: number, next: number, received: number, writing: Promise<void>, startedAt: number }
 
 // One packing in shared memory of every target the batches hold.
 function joinBatches (batches: PackedTargets[]): PackedTargets {
@@ -412,12 +412,13 @@ export class WorkerClient extends EventEmitter<WorkerEvents> {
     const previous = this.#downloads.get(file.sha256)
     if (previous?.session === session) return // under way
     const lines = Number((spec as WordlistSpec).size)
-    const download: Download = { session, lines, bytes: file.bytes, next: 0, writing: Promise.resolve(), startedAt: Date.now() }
+    const download: Download = { session, lines, bytes: file.bytes, next: 0, received: 0, writing: Promise.resolve(), startedAt: Date.now() }
     this.#downloads.set(file.sha256, download)
     // After any append of an earlier connection's download of it.
     download.writing = (previous?.writing ?? Promise.resolve()).catch(() => {}).then(async () => {
-      const { lines: have } = await cache.resume(file.sha256, file.bytes)
+      const { lines: have, bytes: kept } = await cache.resume(file.sha256, file.bytes)
       download.next = have
+      download.received = kept
       if (have === lines) return this.#finishDownload(file.sha256, download)
       this.emit('log', 'info', `fetching the words of job ${jobId} (${lines} words, ${file.bytes} bytes${have > 0 ? `, resuming at word ${have}` : ''}) for hashcat`)
       session.send({ type: 'fetch', sha256: file.sha256, from: String(have) })
@@ -445,10 +446,11 @@ export class WorkerClient extends EventEmitter<WorkerEvents> {
     const download = this.#downloads.get(sha256)
     if (download?.session !== this.#session) return // given up on: its pieces are dropped
     const count = countWords(words)
-    if (first !== BigInt(download.next) || download.next + count > download.lines) {
-      throw new ProtocolError(`piece of ${sha256.slice(0, 16)}...: words ${first}+${count}, expected word ${download.next} of ${download.lines}`)
+    if (first !== BigInt(download.next) || download.next + count > download.lines || download.received + words.length + 1 > download.bytes) {
+      throw new ProtocolError(`piece of ${sha256.slice(0, 16)}...: words ${first}+${count} (${words.length} bytes), expected word ${download.next} of ${download.lines} and at most ${download.bytes - download.received} bytes`)
     }
     download.next += count
+    download.received += words.length + 1
     const complete = download.next === download.lines
     download.writing = download.writing.then(async () => {
       await this.#options.cache!.appendLines(sha256, words)

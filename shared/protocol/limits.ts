@@ -97,6 +97,9 @@ export const MAX_WORDS_FILE_BYTES = 256 * 1024 ** 3
 // A words file goes to a worker in pieces of WORDLIST_CHUNK_BYTES at most; the server sends the next
 // while less than this is queued for the worker, so its other messages still pass.
 export const MAX_QUEUED_PIECE_BYTES = 2 * WORDLIST_CHUNK_BYTES
+// A worker asks for a file again after its cache evicted it or a download failed its check; more
+// often than this on one connection is a worker wasting the server's reads and link.
+export const MAX_FETCHES_PER_FILE = 4
 // Rule files travel with their job (JOB message): at most this many, and this many bytes together
 // (dive.rule, hashcat's largest, is 770 KiB).
 export const MAX_RULE_FILES = 8
