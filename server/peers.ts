@@ -16,8 +16,11 @@ const ANNOUNCE_BATCHES_PER_TURN = 32
 
 // `key` is the worker's id in the scheduler once it has said HELLO (`worker`). knownJobs: the jobs
 // announced to it; a pending promise while a long target list is still going out.
-// fetching: the words files being sent to it; fetched: how often each was asked for.
-export type Peer = { key: string, session: ServerSession, worker: WorkerState | null, knownJobs: Map<string, Promise<void> | null>, fetching: Set<string>, fetched: Map<string, number> }
+// files: the words files of the jobs it was told of; fetching: those being sent to it; fetched: how
+// often each was asked for.
+export type Peer = {
+  key: string, session: ServerSession, worker: WorkerState | null, knownJobs: Map<string, Promise<void> | null>, files: Set<string>, fetching: Set<string>, fetched: Map<string, number>
+}
 
 export class WorkerLinks {
   readonly #peers = new Map<string, Peer>()
@@ -37,7 +40,7 @@ export class WorkerLinks {
   files (jobId: string): WordlistFiles | undefined { return this.#files.get(jobId) }
 
   add (session: ServerSession): Peer {
-    const peer: Peer = { key: `p${++this.#seq}`, session, worker: null, knownJobs: new Map(), fetching: new Set(), fetched: new Map() }
+    const peer: Peer = { key: `p${++this.#seq}`, session, worker: null, knownJobs: new Map(), files: new Set(), fetching: new Set(), fetched: new Map() }
     this.#peers.set(peer.key, peer)
     return peer
   }
@@ -101,8 +104,9 @@ export class WorkerLinks {
   // MAX_QUEUED_PIECE_BYTES is queued for the worker. Only the file of a job the worker was told of,
   // one transfer of it at a time, and a few times a connection.
   sendWords (peer: Peer, sha256: string, from: bigint): void {
+    if (!peer.files.has(sha256)) throw new ProtocolError(`FETCH of ${sha256.slice(0, 16)}..., the words file of no job it was told of`)
     const list = [...peer.knownJobs.keys()].map((id) => this.#files.get(id)?.list).find((l) => l?.file.sha256 === sha256)
-    if (!list) throw new ProtocolError(`FETCH of ${sha256.slice(0, 16)}..., the words file of no job it was told of`)
+    if (!list) return // its jobs have ended meanwhile
     if (from > BigInt(list.words)) throw new ProtocolError(`FETCH from line ${from} of a file of ${list.words} lines`)
     const asked = (peer.fetched.get(sha256) ?? 0) + 1
     if (peer.fetching.has(sha256) || asked > MAX_FETCHES_PER_FILE) throw new ProtocolError(`FETCH of ${sha256.slice(0, 16)}..., which is being sent, or was asked for ${MAX_FETCHES_PER_FILE} times on this connection`)
@@ -146,6 +150,7 @@ export class WorkerLinks {
       canary.sentTo.add(peer.key)
     }
     const files = this.#files.get(job.id)
+    if (files) peer.files.add(files.list.file.sha256)
     peer.session.send({
       type: 'job', jobId: job.id, algorithm: job.algorithm, targets: first, keyspace: job.keyspace.spec, ...(files?.rules ? { rules: files.rules } : {}), ...(files ? { wordsFile: files.list.file } : {})
     })

@@ -165,6 +165,8 @@ export class WorkerRole {
       case 'fetch':
         return this.#host.links.sendWords(peer, message.sha256, BigInt(message.from))
       case 'holding': {
+        // Only the words file of a job it was told of is worth remembering.
+        if (!peer.files.has(message.sha256)) return void events.emit('log', 'debug', `worker ${worker.name}: HOLDING of a file of no job it was told of, ignored`)
         const effects = scheduler.holding(worker.id, message.sha256)
         if (effects) this.#host.carryOut(effects)
         return

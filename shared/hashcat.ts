@@ -67,6 +67,7 @@ export function hashcatRunAt (keyspace: Keyspace, offset: bigint, end: bigint, s
 // NTLM's hashcat kernels widen or decode bytes above 0x7f otherwise than we do (docs/attacks.md);
 // below it both are the same UTF-16LE.
 const ASCII_ONLY: ReadonlySet<Algorithm> = new Set(['ntlm'])
+const SLASH = 0x2f
 
 // Null when hashcat can search this job; otherwise why not, for the worker's log. Every algorithm of
 // ours is hashcat's mode of the same number (salts go to it in hex, crypt strings as they are). A
@@ -75,12 +76,14 @@ const ASCII_ONLY: ReadonlySet<Algorithm> = new Set(['ntlm'])
 export function hashcatRefusal (algorithm: Algorithm, spec: KeyspaceSpec, words?: WordsFile, rules?: readonly Uint8Array[]): string | null {
   if (spec.type === 'wordlist') {
     if (!words) return 'its words do not come as a file'
-    const high = !words.ascii || (rules ?? []).some((text) => text.some((byte) => byte > 0x7f)) || (spec.hybrid && hasHighBytes(spec.hybrid.mask))
+    if (words.crEnds) return 'words ending in a carriage return (hashcat would strip it) run on the WASM kernels'
+    const high = !words.ascii || (rules ?? []).some(makesHighBytes) || (spec.hybrid && hasHighBytes(spec.hybrid.mask))
     if (ASCII_ONLY.has(algorithm) && high) return `${algorithm} wordlists with bytes above 0x7f run on the WASM kernels`
     // A hybrid's mask goes to hashcat as text (worker/hashcat/plan.ts): its own charsets and literals
-    // must be printable ASCII.
+    // must be printable ASCII, and no slash, since hashcat reads a mask or charset that names a file
+    // as that file.
     const positions = spec.hybrid ? parseMask(spec.hybrid.mask.mask, spec.hybrid.mask.charsets) : []
-    if (positions.some((c) => !builtInName(c) && c.some((byte) => byte < 0x20 || byte > 0x7e))) return 'hybrid masks with bytes outside printable ASCII run on the WASM kernels'
+    if (positions.some((c) => !builtInName(c) && c.some((byte) => byte < 0x20 || byte > 0x7e || byte === SLASH))) return 'hybrid masks with a slash or bytes outside printable ASCII run on the WASM kernels'
     return null
   }
   if (spec.type === 'mask') {
@@ -91,6 +94,11 @@ export function hashcatRefusal (algorithm: Algorithm, spec: KeyspaceSpec, words?
     if (custom.size >= CUSTOM_CHARSETS) return `the mask uses ${custom.size} custom charsets; hashcat runs need one of its ${CUSTOM_CHARSETS} spare`
   }
   return null
+}
+
+// A rule file with a byte above 0x7f, as it is or written \xHH.
+function makesHighBytes (text: Uint8Array): boolean {
+  return text.some((byte) => byte > 0x7f) || /\\x[89a-f][0-9a-f]/i.test(Buffer.from(text).toString('latin1'))
 }
 
 function hasHighBytes (mask: MaskSpec): boolean {

@@ -26,13 +26,13 @@ describe('FileCache', () => {
     const id = sha(text)
     const bytes = Buffer.byteLength(text)
     let cache = new FileCache(dir)
-    expect(await cache.resume(id, bytes)).toEqual({ lines: 0, bytes: 0 })
+    expect(await cache.resume(id, bytes, 3000)).toEqual({ lines: 0, bytes: 0 })
     await cache.appendLines(id, Buffer.from(words(0, 1000).join('\n')))
     // A restart in the middle of a write: a torn last line is cut off, the whole ones kept.
     writeFileSync(join(dir, `${id}.part`), 'word1000\nwor', { flag: 'a' })
     cache = new FileCache(dir)
     expect(cache.has(id)).toBe(false)
-    const resumed = await cache.resume(id, bytes)
+    const resumed = await cache.resume(id, bytes, 3000)
     expect(resumed.lines).toBe(1001)
     await cache.appendLines(id, Buffer.from(words(1001, 3000).join('\n')))
     await cache.finish(id, bytes)
@@ -41,10 +41,25 @@ describe('FileCache', () => {
     expect(cache.held()).toEqual([id])
   })
 
+  it('starts again a part with more lines than the file has (left by a hostile or broken server)', async () => {
+    const cache = new FileCache(join(tempDir('taskorch-cache-'), 'cache'))
+    const id = sha('one\ntwo\n')
+    writeFileSync(cache.path(id) + '.part', '\n\n\n\n')
+    expect(await cache.resume(id, 8, 2)).toEqual({ lines: 0, bytes: 0 })
+    expect(readFileSync(cache.path(id) + '.part').length).toBe(0)
+  })
+
+  it('writes a rule file asked for twice at once once', async () => {
+    const cache = new FileCache(join(tempDir('taskorch-cache-'), 'cache'))
+    const rule = Buffer.from(':\nu\n')
+    await Promise.all([cache.put(sha(rule), rule), cache.put(sha(rule), rule)])
+    expect(readFileSync(cache.path(sha(rule)))).toEqual(rule)
+  })
+
   it('discards a download whose bytes are not the ones named', async () => {
     const cache = new FileCache(join(tempDir('taskorch-cache-'), 'cache'))
     const id = sha('one\ntwo\n')
-    await cache.resume(id, 8)
+    await cache.resume(id, 8, 2)
     await cache.appendLines(id, Buffer.from('one\ntwX'))
     await expect(cache.finish(id, 8)).rejects.toThrow(/has SHA-256 .*: discarded/)
     expect(cache.has(id)).toBe(false)
@@ -71,7 +86,7 @@ describe('FileCache', () => {
     cache.use([sha(d)])
     await cache.put(sha(e), e)
     expect(cache.held().sort()).toEqual([sha(d), sha(e)].sort())
-    await expect(cache.resume(sha('x'), 101)).rejects.toThrow(/larger than this worker's cache \(--cache-size 100\)/)
+    await expect(cache.resume(sha('x'), 101, 1)).rejects.toThrow(/larger than this worker's cache \(--cache-size 100\)/)
   })
 
   it('slices any run of lines out of a cached file, to a file or to memory, across its index strides', async () => {

@@ -109,7 +109,15 @@ describe('hashcat command lines for runs', () => {
     // Salted and crypt modes are hashcat's modes of the same numbers: their runs go to hashcat too.
     expect(hashcatRefusal('md5-pass-salt', maskSpec('?d', []))).toBeNull()
     expect(hashcatRefusal('sha512crypt', rangeSpec(0, 10))).toBeNull()
-    expect(hashcatRefusal('md5', { type: 'wordlist', name: '/w', size: '3' })).toMatch(/wordlist/)
+    // A wordlist's words reach hashcat as a file; NTLM's only when every byte is ASCII.
+    const list = { type: 'wordlist', name: '/w', size: '3' } as const
+    const file = { sha256: 'ab'.repeat(32), bytes: 6, ascii: true, crEnds: false }
+    expect(hashcatRefusal('md5', list)).toMatch(/its words do not come as a file/)
+    expect(hashcatRefusal('md5', list, file)).toBeNull()
+    expect(hashcatRefusal('ntlm', list, { ...file, ascii: false })).toMatch(/above 0x7f/)
+    expect(hashcatRefusal('ntlm', list, file, [Buffer.from('$\\x41 ^!')])).toBeNull()
+    expect(hashcatRefusal('ntlm', list, file, [Buffer.from('$\\xff')])).toMatch(/above 0x7f/) // written in ASCII, a byte above 0x7f
+    expect(hashcatRefusal('ntlm', list, file, [Buffer.from('$\u00e9')])).toMatch(/above 0x7f/)
     expect(hashcatRefusal('ntlm', maskSpec('?b', []))).toMatch(/above 0x7f/)
     expect(hashcatRefusal('md5', maskSpec('?1?2?3?4', ['ab', 'cd', 'ef', 'gh']))).toMatch(/4 custom charsets/)
     expect(hashcatRefusal('md5', maskSpec('?1?2?3?4', ['ab', 'cd', 'ef', '?l']))).toBeNull() // -4 is ?l

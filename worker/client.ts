@@ -135,6 +135,7 @@ export class WorkerClient extends EventEmitter<WorkerEvents> {
   #hashcat: HashcatBackend | undefined
   #hashcatFailures = 0
   readonly #downloads = new Map<string, Download>() // by SHA-256
+  #slices = 0 // -a 7 chunks' words files, numbered
 
   constructor (options: WorkerOptions) {
     super()
@@ -309,8 +310,13 @@ export class WorkerClient extends EventEmitter<WorkerEvents> {
     if (offset + BigInt(length) > job.keyspace.size) throw new ProtocolError(`task ${chunkId}: candidates ${offset}+${length} lie outside the job's ${job.keyspace.size}`)
     // Without words: whole words of the job's words file, which this worker said it holds.
     const fromFile = wordlist && words === undefined
-    if (fromFile && (!job.wordsFile || !this.#options.cache?.has(job.wordsFile.sha256) || offset % job.keyspace.perWord !== 0n || BigInt(length) % job.keyspace.perWord !== 0n)) {
-      throw new ProtocolError(`task ${chunkId}: without words, a task must be whole words of a words file this worker holds`)
+    if (fromFile && (!job.wordsFile || !this.#options.cache || offset % job.keyspace.perWord !== 0n || BigInt(length) % job.keyspace.perWord !== 0n)) {
+      throw new ProtocolError(`task ${chunkId}: without words, a task must be whole words of a job's words file`)
+    }
+    // Evicted since HELLO named it, or still on its way: the chunk goes back.
+    if (fromFile && !this.#options.cache!.has(job.wordsFile!.sha256)) {
+      this.#session?.send({ type: 'failed', chunkId, reason: 'its words file is not in this worker\'s cache (yet)' })
+      return
     }
     if ((!wordlist && words !== undefined) || (needed && words && BigInt(countWords(words)) !== needed.end - needed.first)) {
       throw new ProtocolError(`task ${chunkId}: words must come with wordlist jobs only, the ${needed ? needed.end - needed.first : 0n} its candidates draw on`)
@@ -336,7 +342,7 @@ export class WorkerClient extends EventEmitter<WorkerEvents> {
       return
     }
     const target = { id: jobId, algorithm: job.algorithm, targets: job.packed }
-    const slice = hashcat && fromFile ? join(hashcat.dir, `words-${chunkId}.txt`) : ''
+    const slice = hashcat && fromFile ? join(hashcat.dir, `words-${++this.#slices}.txt`) : ''
     let chunk: ChunkHandle
     if (!hashcat) chunk = this.#runner.run({ algorithm: job.algorithm, keyspace: job.keyspace.spec, targets: job.packed, rules: job.rules }, offset, length, onHit, words)
     else if (run) {
@@ -372,7 +378,8 @@ export class WorkerClient extends EventEmitter<WorkerEvents> {
       if (outcome.failure) {
         this.emit('log', 'warn', `chunk ${chunkId} failed, handed back: ${outcome.failure}`)
         session?.send({ type: 'failed', chunkId, reason: outcome.failure.slice(0, MAX_REASON_LENGTH) })
-        if (hashcat && ++this.#hashcatFailures >= HASHCAT_FAILURES_TO_GIVE_UP) this.#dropHashcat(outcome.failure)
+        // A words chunk that fell back to the WASM kernels is none of hashcat's failures.
+        if (hashcat && (run || job.hashcat) && ++this.#hashcatFailures >= HASHCAT_FAILURES_TO_GIVE_UP) this.#dropHashcat(outcome.failure)
       } else if (!outcome.cancelled) {
         if (hashcat) this.#hashcatFailures = 0
         session?.send({ type: 'done', chunkId, hashed: outcome.hashed })
@@ -407,7 +414,7 @@ export class WorkerClient extends EventEmitter<WorkerEvents> {
       return cache.path(rule.sha256)
     }))
     job.rulesChecked = rules.length === 0 ? Promise.resolve() : this.#checkRules(jobId, job)
-    cache.use([...this.#jobs.values()].flatMap((j) => j.wordsFile ? [j.wordsFile.sha256] : []))
+    cache.use([...this.#jobs.values()].flatMap((j) => [...(j.wordsFile ? [j.wordsFile.sha256] : []), ...(j.keyspace.spec.type === 'wordlist' ? j.keyspace.spec.rules ?? [] : []).map((r) => r.sha256)]))
     if (cache.has(file.sha256)) return session.send({ type: 'holding', sha256: file.sha256 })
     const previous = this.#downloads.get(file.sha256)
     if (previous?.session === session) return // under way
@@ -416,7 +423,7 @@ export class WorkerClient extends EventEmitter<WorkerEvents> {
     this.#downloads.set(file.sha256, download)
     // After any append of an earlier connection's download of it.
     download.writing = (previous?.writing ?? Promise.resolve()).catch(() => {}).then(async () => {
-      const { lines: have, bytes: kept } = await cache.resume(file.sha256, file.bytes)
+      const { lines: have, bytes: kept } = await cache.resume(file.sha256, file.bytes, lines)
       download.next = have
       download.received = kept
       if (have === lines) return this.#finishDownload(file.sha256, download)
@@ -446,7 +453,7 @@ export class WorkerClient extends EventEmitter<WorkerEvents> {
     const download = this.#downloads.get(sha256)
     if (download?.session !== this.#session) return // given up on: its pieces are dropped
     const count = countWords(words)
-    if (first !== BigInt(download.next) || download.next + count > download.lines || download.received + words.length + 1 > download.bytes) {
+    if (count === 0 || first !== BigInt(download.next) || download.next + count > download.lines || download.received + words.length + 1 > download.bytes) {
       throw new ProtocolError(`piece of ${sha256.slice(0, 16)}...: words ${first}+${count} (${words.length} bytes), expected word ${download.next} of ${download.lines} and at most ${download.bytes - download.received} bytes`)
     }
     download.next += count

@@ -59,6 +59,7 @@ export class Wordlist {
     const wordsDigest = createHash('sha256') // of the words as a file: each word and a newline
     let wordsBytes = 0
     let ascii = true
+    let crEnds = false
     let bom = false
     try {
       for await (const piece of createReadStream(absolute) as AsyncIterable<Buffer>) {
@@ -83,7 +84,7 @@ export class Wordlist {
     }
     if (carried > 0) line(Buffer.alloc(0), lineStart)
     if (words === 0) throw new InvalidInputError(`--wordlist ${path}: no words in it (empty lines are skipped)`)
-    const file = { sha256: wordsDigest.digest('hex'), bytes: wordsBytes, ascii }
+    const file = { sha256: wordsDigest.digest('hex'), bytes: wordsBytes, ascii, crEnds }
     return new Wordlist(absolute, words, tooLong, bom, [...offsets, position], { bytes: String(position), sha256: digest.digest('hex') }, file)
 
     // A line's bytes from this piece (`tail`), after any carried from earlier pieces, starting at
@@ -103,6 +104,7 @@ export class Wordlist {
       wordsDigest.update(NEWLINE_BYTES)
       wordsBytes += size + 1
       if (ascii) for (const byte of word) if (byte > 0x7f) ascii = false
+      if (word[size - 1] === CR) crEnds = true
     }
   }
 

@@ -23,6 +23,7 @@ export class FileCache {
   readonly limit: number
   readonly #inUse = new Set<string>() // never evicted: files of the jobs in hand, downloads under way
   readonly #lineIndex = new Map<string, number[]>() // by file: offsets of lines 0, STRIDE, 2 STRIDE... and the size
+  readonly #puts = new Map<string, Promise<void>>() // writes under way, by file
 
   constructor (dir: string, limit = DEFAULT_CACHE_BYTES) {
     this.dir = dir
@@ -50,15 +51,16 @@ export class FileCache {
     return join(this.dir, sha256)
   }
 
-  // Files of the jobs in hand are not evicted to make room for others.
+  // Files of the jobs in hand (words and rule files) are not evicted to make room for others.
   use (sha256s: Iterable<string>): void {
     this.#inUse.clear()
     for (const sha of sha256s) this.#inUse.add(sha)
   }
 
-  // Starts or resumes a download of a words file of `bytes` bytes (lines ending in \n): makes room
-  // for it, and returns how many whole lines the part already holds (a torn last line is cut off).
-  async resume (sha256: string, bytes: number): Promise<{ lines: number, bytes: number }> {
+  // Starts or resumes a download of a words file of `bytes` bytes and `lines` lines: makes room for
+  // it, and returns how many whole lines the part already holds (a torn last line is cut off; a part
+  // with more lines than the file is thrown away).
+  async resume (sha256: string, bytes: number, lines: number): Promise<{ lines: number, bytes: number }> {
     const part = this.path(sha256) + PART
     this.#inUse.add(sha256)
     let have = existsSync(part) ? statSync(part).size : 0
@@ -71,9 +73,13 @@ export class FileCache {
       await writeFile(part, new Uint8Array(0), { mode: 0o600 })
       return { lines: 0, bytes: 0 }
     }
-    const { lines, end } = await countLines(part)
-    if (end < have) await truncate(part, end)
-    return { lines, bytes: end }
+    const kept = await countLines(part)
+    if (kept.lines > lines) {
+      await writeFile(part, new Uint8Array(0), { mode: 0o600 })
+      return { lines: 0, bytes: 0 }
+    }
+    if (kept.end < have) await truncate(part, kept.end)
+    return { lines: kept.lines, bytes: kept.end }
   }
 
   // Words joined by newlines, appended with a newline after the last.
@@ -98,8 +104,16 @@ export class FileCache {
     await rename(part, this.path(sha256))
   }
 
-  // A small file in one piece (a rule file), checked against its digest.
-  async put (sha256: string, data: Uint8Array): Promise<void> {
+  // A small file in one piece (a rule file), checked against its digest; one write of it at a time.
+  put (sha256: string, data: Uint8Array): Promise<void> {
+    const pending = this.#puts.get(sha256)
+    if (pending) return pending
+    const put = this.#put(sha256, data).finally(() => this.#puts.delete(sha256))
+    this.#puts.set(sha256, put)
+    return put
+  }
+
+  async #put (sha256: string, data: Uint8Array): Promise<void> {
     if (this.has(sha256)) return
     const digest = createHash('sha256').update(data).digest('hex')
     if (digest !== sha256) throw new FileCacheError(`a file said to have SHA-256 ${sha256.slice(0, 12)}... has ${digest.slice(0, 12)}...`)

@@ -4,7 +4,7 @@
 // status line for a deadline), an unreadable output or a short count fails it, with the reason, and
 // the server hands it out again. Cancelling kills hashcat at once.
 import { execFile, spawn, type ChildProcess } from 'node:child_process'
-import { mkdtempSync, rmSync } from 'node:fs'
+import { mkdirSync, mkdtempSync, rmSync } from 'node:fs'
 import { open, writeFile } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
@@ -80,7 +80,9 @@ export class HashcatChunk {
 export class HashcatBackend {
   readonly info: HashcatInfo
   readonly #timings: HashcatTimings
-  readonly dir: string // private to this backend: hash files, outfiles, hashcat's working directory
+  readonly dir: string // private to this backend: hash files, outfiles, slices
+  // hashcat's working directory, empty: it reads a mask or charset that names a file as that file.
+  readonly #cwd: string
   // Each job's hash files, the newest last: one per packing of its targets (more come, found ones go).
   readonly #hashFiles = new Map<string, { packing: number, path: Promise<string> }[]>()
   readonly #waiting: { kernel: string, start: () => void }[] = []
@@ -94,6 +96,7 @@ export class HashcatBackend {
     this.info = info
     this.#timings = { ...HASHCAT_TIMINGS, ...timings }
     this.dir = mkdtempSync(join(tmpdir(), 'taskorch-hashcat-'))
+    mkdirSync(this.#cwd = join(this.dir, 'cwd'))
   }
 
   // Chunks start in the order given, at most MAX_CONCURRENT_RUNS at once, and a second one only once
@@ -142,9 +145,9 @@ export class HashcatBackend {
     const word = join(this.dir, 'one-word.txt')
     await writeFile(word, 'x\n')
     const args = ['-m', String(ALGORITHM_INFO[job.algorithm].hashcat), '-a', '0', ...targetArgs(job.algorithm), ...rules.flatMap((r) => ['-r', r]), ...COMMON_ARGS,
-      '--session', `taskorch-${process.pid}-${++this.#runs}`, '--outfile', join(this.dir, `rules-${this.#runs}.out`), await this.#hashFile(job), word]
+      '--session', `taskorch-${process.pid}-${++this.#runs}`, '--outfile', join(this.dir, `rules-${this.#runs}.out`), '--', await this.#hashFile(job), word]
     const stdout = await new Promise<string>((resolve, reject) => {
-      execFile(this.info.path, args, { cwd: this.dir, timeout: this.#timings.startupMs, maxBuffer: 16 * 1024 * 1024 }, (error, out) => {
+      execFile(this.info.path, args, { cwd: this.#cwd, timeout: this.#timings.startupMs, maxBuffer: 16 * 1024 * 1024 }, (error, out) => {
         // 1: exhausted, as it should be; 0 if the word happened to crack a target.
         if (error && (error as { code?: unknown }).code !== 1) reject(new HashcatError(`hashcat could not count the rules: ${error.message.split('\n')[0]}`))
         else resolve(out)
@@ -206,8 +209,9 @@ export class HashcatBackend {
     const n = ++this.#runs
     const outfile = join(this.dir, `run-${n}.out`)
     const count = Number(plan.count)
-    const args = [...plan.args, ...COMMON_ARGS, '--session', `taskorch-${process.pid}-${n}`, '--outfile', outfile, await this.#hashFile(job), ...plan.inputs]
-    const child = spawn(this.info.path, args, { cwd: this.dir, stdio: ['ignore', 'pipe', 'pipe'] })
+    // `--` ends the options: a hybrid's mask is text, and may begin with a dash.
+    const args = [...plan.args, ...COMMON_ARGS, '--session', `taskorch-${process.pid}-${n}`, '--outfile', outfile, '--', await this.#hashFile(job), ...plan.inputs]
+    const child = spawn(this.info.path, args, { cwd: this.#cwd, stdio: ['ignore', 'pipe', 'pipe'] })
     chunk.attach(child)
     if (chunk.cancelled) child.kill('SIGKILL')
     const cracks = new OutfileReader(outfile, (line) => {
