@@ -96,7 +96,7 @@ describe.skipIf(!HASHCAT)(`wordlist attacks on hashcat ${HASHCAT ?? '(skipped: h
     writeFileSync(join(dir, 'md5'), hex('md5', 'not a word') + '\n' + hex('md5', 'nor this') + '\n')
     writeFileSync(join(dir, 'salted'), `${hex('md5', 'x')}:${Buffer.from('s').toString('hex')}\n${hex('md5', 'y')}:${Buffer.from('t').toString('hex')}\n`)
     writeFileSync(join(dir, 'crypt'), `${formatTarget('sha512crypt', cryptTarget('not a word', 'salt'))}\n`)
-    const runs = [['-m', '0', '-a', '0', 'md5', 'words', '-r', BEST64], ['-m', '0', '-a', '6', 'md5', 'words', '?d'], ['-m', '0', '-a', '7', 'md5', '?d', 'words'],
+    const runs = [['-m', '0', '-a', '0', 'md5', 'words', '-r', BEST64], ['-m', '0', '-a', '0', '-O', 'md5', 'words', '-r', BEST64], ['-m', '0', '-a', '6', '-O', 'md5', 'words', '?d'], ['-m', '0', '-a', '7', '-O', 'md5', '?d', 'words'],
       ['-m', '10', '--hex-salt', '-a', '0', 'salted', 'words', '-r', BEST64], ['-m', '1800', '-a', '0', 'crypt', 'words']]
     for (const [i, run] of runs.entries()) {
       await execFileAsync('hashcat', [...COMMON_ARGS, '--session', `taskorch-warm-${process.pid}-${i}`, ...run], { cwd: dir }).catch((error: { code?: number }) => {
@@ -144,7 +144,7 @@ describe.skipIf(!HASHCAT)(`wordlist attacks on hashcat ${HASHCAT ?? '(skipped: h
     const planted = plant(withRules, words, [rules], 24, random)
     // Who found what depends on the machine's load; between the three jobs, both workers find some.
     const finders = await expectJob('md5', [...planted.map(md5), md5('in no list')], { type: 'wordlist', path, rules: [BEST64] }, planted, BigInt(words.length * rules.count))
-    expect(gpu.stderr).toMatch(/job \d+: searching whole words of its words file with hashcat \(-m 0 -a 0\)/)
+    expect(gpu.stderr).toMatch(/job \d+: searching whole words of its words file with hashcat \(-m 0 -a 0 -O, -m 0 -a 0\)/)
 
     for (const side of ['append', 'prepend'] as const) {
       const mask = maskSpec('?d?d', [], { min: 1, max: 2 })
@@ -152,7 +152,7 @@ describe.skipIf(!HASHCAT)(`wordlist attacks on hashcat ${HASHCAT ?? '(skipped: h
       const plantedHybrid = plant(hybrid, words, null, 16, random)
       const found = await expectJob('md5', [...plantedHybrid.map(md5), md5('in no list')], { type: 'wordlist', path, hybrid: { side, mask: { type: 'mask', mask: '?d?d', increment: true } } }, plantedHybrid, BigInt(words.length * 110))
       for (const name of found) finders.add(name)
-      expect(gpu.stderr).toMatch(new RegExp(`job \\d+: searching whole words of its words file with hashcat \\(-m 0 -a ${side === 'append' ? 6 : 7}\\)`))
+      expect(gpu.stderr).toMatch(new RegExp(`job \\d+: searching whole words of its words file with hashcat \\(-m 0 -a ${side === 'append' ? 6 : 7} -O\\)`))
     }
     expect([...finders].sort(), 'the workers that found targets').toEqual(['hashcat', 'wasm'])
     // One list, three jobs, and the worker had it: never sent.

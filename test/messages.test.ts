@@ -28,7 +28,7 @@ const VALID_SERVER: Message[] = [
   { type: 'task', jobId: '1', chunkId: '1.0', offset: '123456789012345678901234567890', length: 6_000_000 },
   { type: 'cancel', jobId: '1', chunkId: '1.3' },
   { type: 'solved', jobId: '1', hash: new Uint8Array(20) },
-  { type: 'job', jobId: '2', algorithm: 'md5', targets: [new Uint8Array(16)], keyspace: { type: 'wordlist', name: '/w.txt', size: '3' }, wordsFile: { sha256: 'cd'.repeat(32), bytes: 12, ascii: true, crEnds: false } },
+  { type: 'job', jobId: '2', algorithm: 'md5', targets: [new Uint8Array(16)], keyspace: { type: 'wordlist', name: '/w.txt', size: '3' }, wordsFile: { sha256: 'cd'.repeat(32), bytes: 12, ascii: true, crEnds: false, longest: 9 } },
   { type: 'task', jobId: '2', chunkId: '2.0', offset: '0', length: 3 },
   { type: 'piece', sha256: 'cd'.repeat(32), first: '1', words: Buffer.from('two\nsix') },
   { type: 'ping' }, { type: 'pong' }, { type: 'bye', reason: '' }
@@ -138,8 +138,8 @@ describe('messages', () => {
     expect(() => validateWorkerMessage({ type: 'holding', sha256: 'AB'.repeat(32) })).toThrow(/holding: "sha256" must be a SHA-256 in lowercase hex/)
     expect(() => validateWorkerMessage({ type: 'hello', version: 7, software: '1', name: 'w', cores: 1, threads: 1, files: ['x'] })).toThrow(/"files\[\]" must be a SHA-256/)
     const wordlist = { type: 'wordlist', name: '/w.txt', size: '3' }
-    expect(() => validateServerMessage({ type: 'job', jobId: '1', algorithm: 'md5', targets: [new Uint8Array(16)], keyspace: wordlist, wordsFile: { sha256: 'cd'.repeat(32), bytes: 5, ascii: true, crEnds: false } })).toThrow(/"wordsFile.bytes" is too small for 3 words/)
-    expect(() => validateServerMessage({ type: 'job', jobId: '1', algorithm: 'md5', targets: [new Uint8Array(16)], keyspace: { type: 'range', start: '0', end: '9' }, wordsFile: { sha256: 'cd'.repeat(32), bytes: 5, ascii: true, crEnds: false } })).toThrow(/"wordsFile" comes with wordlist keyspaces only/)
+    expect(() => validateServerMessage({ type: 'job', jobId: '1', algorithm: 'md5', targets: [new Uint8Array(16)], keyspace: wordlist, wordsFile: { sha256: 'cd'.repeat(32), bytes: 5, ascii: true, crEnds: false, longest: 9 } })).toThrow(/"wordsFile.bytes" is too small for 3 words/)
+    expect(() => validateServerMessage({ type: 'job', jobId: '1', algorithm: 'md5', targets: [new Uint8Array(16)], keyspace: { type: 'range', start: '0', end: '9' }, wordsFile: { sha256: 'cd'.repeat(32), bytes: 5, ascii: true, crEnds: false, longest: 9 } })).toThrow(/"wordsFile" comes with wordlist keyspaces only/)
     expect(() => validateServerMessage({ type: 'piece', sha256: 'cd'.repeat(32), first: '-1', words: new Uint8Array(1) })).toThrow(/piece: "first"/)
     expect(() => validateServerMessage({ type: 'job', jobId: '1', algorithm: 'md5', targets: [new Uint8Array(20)], keyspace: { type: 'range', start: '0', end: '1' } })).toThrow(/targets/)
     expect(() => validateWorkerMessage(JSON.parse('{"type":"ping","__proto__":{"polluted":1}}'))).toThrow(InvalidMessageError)

@@ -6,7 +6,7 @@ import { readFileSync } from 'node:fs'
 import { gunzipSync } from 'node:zlib'
 import { describe, expect, it } from 'vitest'
 import { InvalidInputError } from '../shared/errors.ts'
-import { RULE_BUFFER_BYTES, applyRule, applyRules, combinedCount, parseRules, type RuleSet } from '../shared/rules/rules.ts'
+import { RULE_BUFFER_BYTES, applyRule, applyRules, combinedCount, longestResult, parseRules, ruleLongest, type RuleSet } from '../shared/rules/rules.ts'
 
 const dir = new URL('./vectors/rules/', import.meta.url)
 const file = (name: string) => readFileSync(new URL(name, dir))
@@ -47,6 +47,27 @@ function expectHashcatStream (rules: RuleSet, expected: Buffer): void {
 }
 
 describe('rules, as hashcat applies them', () => {
+  it('bounds from above the length of what any rule makes of a word (hashcat\'s -O stops at 31 bytes)', () => {
+    const buf = new Uint8Array(RULE_BUFFER_BYTES)
+    for (const [name, text] of [['edges.rule', file('edges.rule')], ['best64.rule', file('best64.rule')], ['dive.rule', gunzipSync(file('dive.rule.gz'))]] as const) {
+      const set = parseRules(text, name)
+      for (let length = 0; length <= 40; length++) {
+        const word = Buffer.from('ab cd\tEF12'.repeat(4).slice(0, length))
+        let longest = 0
+        for (let rule = 0; rule < set.count; rule++) {
+          buf.set(word)
+          const made = applyRule(set, rule, buf, length)
+          const bound = ruleLongest(set, rule, length)
+          if (made > bound) expect.fail(`${name} rule ${rule + 1} "${set.source[rule]}" made ${made} bytes of ${length}, above its bound ${bound}`)
+          longest = Math.max(longest, bound)
+        }
+        expect(longestResult(set, length)).toBe(longest)
+      }
+    }
+    const [append, double, pad] = ['$1', 'd', 'p3'].map((rule) => parseRules(Buffer.from(rule), rule))
+    expect([ruleLongest(append, 0, 10), ruleLongest(double, 0, 10), ruleLongest(pad, 0, 10)]).toEqual([11, 20, 40])
+  })
+
   it('matches hashcat on every function at its edges (751 rules x 96 words, up to 256 bytes)', () => {
     expectHashcatStream(parseRules(file('edges.rule'), 'edges.rule'), gunzipSync(file('edges.expected.gz')))
   })

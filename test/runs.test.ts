@@ -3,8 +3,8 @@ import { describe, expect, it } from 'vitest'
 import { hashcatRefusal, hashcatRunAt } from '../shared/hashcat.ts'
 import { candidateAt, keyspaceFrom, type Keyspace } from '../shared/keyspace/keyspace.ts'
 import { alignedStart, maskRunAt, runLengthAt, type MaskRun } from '../shared/keyspace/runs.ts'
-import { maskSpec, rangeSpec } from '../shared/keyspace/spec.ts'
-import { hashLine, maskArgs, targetArgs, targetOfHashLine } from '../worker/hashcat/plan.ts'
+import { maskSpec, rangeSpec, type WordlistSpec } from '../shared/keyspace/spec.ts'
+import { hashLine, maskArgs, targetArgs, targetOfHashLine, wordsRuns } from '../worker/hashcat/plan.ts'
 import { ALGORITHM_INFO, formatTarget, parseTarget, type Algorithm } from '../shared/algorithms.ts'
 import { readFileSync } from 'node:fs'
 import { seededRandom } from './helpers.ts'
@@ -103,6 +103,23 @@ describe('hashcat command lines for runs', () => {
     expect(hashcatRunAt(digits(2), 0n, 100n, 50n, 100n)).toBe(50n) // too short to matter: the longest that fits
   })
 
+  it('runs whole words as -a 0 per part of the rules, hybrids per mask length, and -O only where no candidate can pass its limit', () => {
+    const parts = [{ files: ['/c/fit'], perWord: 73n, optimised: true }, { files: ['/c/over'], perWord: 4n, optimised: false }]
+    const rules: WordlistSpec = { type: 'wordlist', name: '/w', size: '100', rules: [{ name: '/best64', sha256: '', count: 77 }] }
+    const common = ['-m', '0', '--wordlist-autohex-disable', '-a', '0']
+    expect(wordsRuns('md5', rules, { words: '/c/words', parts, slice: '', longest: 10 }, 10n, 5n)).toEqual([
+      { args: [...common, '-r', '/c/fit', '-O', '-s', '10', '-l', '5'], inputs: ['/c/words'], skipped: 730n, count: 365n, kernel: '-m 0 -a 0 -O' },
+      { args: [...common, '-r', '/c/over', '-s', '10', '-l', '5'], inputs: ['/c/words'], skipped: 40n, count: 20n, kernel: '-m 0 -a 0' }
+    ])
+    const hybrid = (side: 'append' | 'prepend'): WordlistSpec => ({ type: 'wordlist', name: '/w', size: '100', hybrid: { side, mask: maskSpec('?d?1', ['x-??'], { min: 1, max: 2 }) } })
+    // Words of up to 30 bytes: the one-position mask makes 31 (-O takes it), the two-position 32.
+    const appended = wordsRuns('md5', hybrid('append'), { words: '/c/words', parts: [], slice: '', longest: 30 }, 0n, 5n)
+    expect(appended.map((r) => [r.inputs, r.skipped, r.count, r.kernel, r.args.includes('-O')])).toEqual([[['/c/words', '?d'], 0n, 50n, '-m 0 -a 6 -O', true], [['/c/words', '?d?1'], 0n, 150n, '-m 0 -a 6', false]])
+    expect(appended[1].args).toEqual(['-m', '0', '--wordlist-autohex-disable', '-1', 'x-??', '-a', '6', '-s', '0', '-l', '5']) // text, ? written ??
+    const prepended = wordsRuns('ntlm', hybrid('prepend'), { words: '/c/words', parts: [], slice: '/c/slice', longest: 26 }, 20n, 5n)
+    expect(prepended.map((r) => [r.inputs, r.skipped, r.count, r.kernel])).toEqual([[['?d', '/c/slice'], 0n, 50n, '-m 1000 -a 7 -O'], [['?d?1', '/c/slice'], 0n, 150n, '-m 1000 -a 7']])
+  })
+
   it('leaves to WASM what hashcat cannot take exactly', () => {
     expect(hashcatRefusal('md5', maskSpec('?d', []))).toBeNull()
     expect(hashcatRefusal('md5', rangeSpec(0, 10))).toBeNull()
@@ -111,7 +128,7 @@ describe('hashcat command lines for runs', () => {
     expect(hashcatRefusal('sha512crypt', rangeSpec(0, 10))).toBeNull()
     // A wordlist's words reach hashcat as a file; NTLM's only when every byte is ASCII.
     const list = { type: 'wordlist', name: '/w', size: '3' } as const
-    const file = { sha256: 'ab'.repeat(32), bytes: 6, ascii: true, crEnds: false }
+    const file = { sha256: 'ab'.repeat(32), bytes: 6, ascii: true, crEnds: false, longest: 9 }
     expect(hashcatRefusal('md5', list)).toMatch(/its words do not come as a file/)
     expect(hashcatRefusal('md5', list, file)).toBeNull()
     expect(hashcatRefusal('ntlm', list, { ...file, ascii: false })).toMatch(/above 0x7f/)

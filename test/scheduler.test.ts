@@ -178,7 +178,7 @@ describe('scheduler', () => {
   })
 
   it('a wordlist job counts every index once: hashcat workers holding its words file get whole words, the rest chunks of words (property)', () => {
-    const FILE = { sha256: 'ab'.repeat(32), bytes: 2_000_000, ascii: true, crEnds: false }
+    const FILE = { sha256: 'ab'.repeat(32), bytes: 2_000_000, ascii: true, crEnds: false, longest: 9 }
     const RULES = [{ name: '/r', sha256: 'cd'.repeat(32), count: 7 }]
     let fromFile = 0
     fc.assert(fc.property(
@@ -231,7 +231,7 @@ describe('scheduler', () => {
   })
 
   it('gives a hashcat worker whole words of a file only once it holds it, and only when they outweigh hashcat\'s start-up', () => {
-    const FILE = { sha256: 'ef'.repeat(32), bytes: 9_000_000, ascii: true, crEnds: false }
+    const FILE = { sha256: 'ef'.repeat(32), bytes: 9_000_000, ascii: true, crEnds: false, longest: 9 }
     const spec: WordlistSpec = { type: 'wordlist', name: '/w', size: '1000000000', rules: [{ name: '/best64', sha256: '01'.repeat(32), count: 77 }] }
     const scheduler = new Scheduler()
     const { job } = scheduler.addJob({ algorithm: 'md5', targets: [md5('never')], keyspace: spec, wordsFile: FILE, capLength: () => 77 * 1024 })
@@ -252,7 +252,7 @@ describe('scheduler', () => {
     const [tail] = scheduler.assign('gpu')
     expect([tail.fromFile, tail.offset]).toEqual([false, 77_000_000_000n - 77n * 100n])
     // A job whose file is not hashcat's to search (NTLM with bytes above 0x7f) never goes from its file.
-    const ntlm = scheduler.addJob({ algorithm: 'ntlm', targets: [md5('never')], keyspace: spec, wordsFile: { ...FILE, ascii: false, crEnds: false }, capLength: () => 77 }).job
+    const ntlm = scheduler.addJob({ algorithm: 'ntlm', targets: [md5('never')], keyspace: spec, wordsFile: { ...FILE, ascii: false, crEnds: false, longest: 9 }, capLength: () => 77 }).job
     expect(ntlm.hashcat).toBe(false)
     // Nor one with a word ending in a carriage return, which hashcat would strip, or a hybrid whose
     // mask names a path, which hashcat would read as a mask file.

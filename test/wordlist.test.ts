@@ -40,12 +40,12 @@ describe('Wordlist', () => {
     const long = 'x'.repeat(257)
     const list = await Wordlist.open(file(Buffer.concat([Buffer.from([0xef, 0xbb, 0xbf]), Buffer.from(`one\r\ntwo\n\n\r\nthree\n${long}\nfour`)])))
     const expected = 'one\ntwo\nthree\nfour\n'
-    expect(list.file).toEqual({ sha256: createHash('sha256').update(expected).digest('hex'), bytes: expected.length, ascii: true, crEnds: false })
+    expect(list.file).toEqual({ sha256: createHash('sha256').update(expected).digest('hex'), bytes: expected.length, ascii: true, crEnds: false, longest: 5 })
     // Words split across the stream's 64 KiB pieces, a byte above 0x7f in the last.
     const words = makeWords(30_000)
     const big = await Wordlist.open(file(Buffer.from(words.join('\r\n'), 'latin1')))
     const normal = Buffer.from(words.join('\n') + '\n', 'latin1')
-    expect(big.file).toEqual({ sha256: createHash('sha256').update(normal).digest('hex'), bytes: normal.length, ascii: false, crEnds: false })
+    expect(big.file).toEqual({ sha256: createHash('sha256').update(normal).digest('hex'), bytes: normal.length, ascii: false, crEnds: false, longest: Math.max(...words.map((w) => Buffer.byteLength(w, 'latin1'))) })
     // A line ending \r\r\n keeps one carriage return in its word, which hashcat would strip.
     expect((await Wordlist.open(file('ab\r\r\ncd\r\n'))).file).toMatchObject({ bytes: 7, crEnds: true })
   })

@@ -1,5 +1,6 @@
 // The worker's connection loop: connect, handshake, HELLO, run what the server sends; after a lost
 // connection, reconnect with exponential backoff and jitter. A refused token is not retried forever.
+import { createHash } from 'node:crypto'
 import { EventEmitter } from 'node:events'
 import { rm } from 'node:fs/promises'
 import net from 'node:net'
@@ -23,7 +24,8 @@ import { checkServerKey, type KnownServers } from '../shared/known-servers.ts'
 import { connectSession, DEFAULT_TIMINGS, type SessionTimings, type WorkerSession } from '../shared/protocol/session.ts'
 import { Backoff, RECONNECT_INITIAL_DELAY_MS, reconnectDelay } from '../shared/backoff.ts'
 import type { HashcatBackend } from './hashcat/backend.ts'
-import { maskArgs, wordsKernel, wordsRuns, type HashcatRun } from './hashcat/plan.ts'
+import { OPTIMISED_WORDS_MAX, maskArgs, wordsRuns, type HashcatRun, type RulePart } from './hashcat/plan.ts'
+import { longestResult, parseRules, ruleLongest } from '../shared/rules/rules.ts'
 import type { FileCache } from './files/cache.ts'
 import type { KeyspaceSpec, WordlistSpec } from '../shared/keyspace/spec.ts'
 import { ChunkRunner } from './runner.ts'
@@ -79,7 +81,7 @@ type Running = { jobId: string, chunk: ChunkHandle, length: number, reported: nu
 // `rulesChecked`: settled once hashcat was seen to apply every rule (else `hashcat` turns false).
 type JobInHand = {
   algorithm: Algorithm, keyspace: Keyspace, batches: PackedTargets[], packed: PackedTargets | null, found: Set<string>, rules?: Uint8Array[], hashcat: boolean,
-  wordsFile?: WordsFile, ruleFiles?: Promise<string[]>, searchedFile?: boolean, rulesChecked: Promise<void>
+  wordsFile?: WordsFile, ruleFiles?: Promise<string[]>, ruleParts?: Promise<RulePart[]>, searchedFile?: boolean, rulesChecked: Promise<void>
 }
 // A words file on its way into the cache: lines `next` of `lines` written, appends one after another.
 type Download = { session: WorkerSession, lines: number, bytes: number, next: number, received: number, writing: Promise<void>, startedAt: number }
@@ -355,15 +357,24 @@ export class WorkerClient extends EventEmitter<WorkerEvents> {
       const count = BigInt(length) / job.keyspace.perWord
       chunk = new LaterChunk(async () => {
         await job.rulesChecked
-        const kernel = wordsKernel(job.algorithm, job.keyspace.spec as WordlistSpec)
-        if (!job.searchedFile) this.emit('log', 'info', `job ${jobId}: searching whole words of its words file with ${job.hashcat ? `hashcat (${kernel})` : 'the WASM kernels'}`)
+        let runs: HashcatRun[] | null = null
+        try {
+          if (job.hashcat) runs = await this.#wordsRuns(job, first, count, slice)
+        } catch (error) {
+          return failedChunk(`cannot prepare hashcat's runs: ${coded(error).message}`)
+        }
+        if (!job.searchedFile) this.emit('log', 'info', `job ${jobId}: searching whole words of its words file with ${runs ? `hashcat (${[...new Set(runs.map((r) => r.kernel))].join(', ')})` : 'the WASM kernels'}`)
         job.searchedFile = true
-        if (!job.hashcat) {
+        if (!runs) {
           if (length > MAX_WASM_CHUNK_CANDIDATES) return failedChunk(`${length} candidates are more than the WASM kernels take in one chunk (${MAX_WASM_CHUNK_CANDIDATES})`)
           const read = await this.#options.cache!.readLines(job.wordsFile!.sha256, Number(first), Number(count))
           return this.#runner.run({ algorithm: job.algorithm, keyspace: job.keyspace.spec, targets: target.targets, rules: job.rules }, offset, length, onHit, read)
         }
-        return hashcat.run(target, () => this.#wordsRuns(job, first, count, slice), length, onHit, kernel)
+        const prepend = (job.keyspace.spec as WordlistSpec).hybrid?.side === 'prepend'
+        return hashcat.run(target, async () => {
+          if (prepend) await this.#options.cache!.slice(job.wordsFile!.sha256, Number(first), Number(count), slice)
+          return runs
+        }, length, onHit, runs[0].kernel)
       })
     }
     if (slice) {
@@ -392,14 +403,35 @@ export class WorkerClient extends EventEmitter<WorkerEvents> {
     })
   }
 
-  // hashcat's runs for whole words [first, first + count) of the job's words file: its rule files in
-  // the cache, and for -a 7 the words alone in `slice`.
+  // hashcat's runs for whole words [first, first + count) of the job's words file (for -a 7, copied
+  // to `slice` when the run's turn comes).
   async #wordsRuns (job: JobInHand, first: bigint, count: bigint, slice: string): Promise<HashcatRun[]> {
+    const file = job.wordsFile!
+    return wordsRuns(job.algorithm, job.keyspace.spec as WordlistSpec, { words: this.#options.cache!.path(file.sha256), parts: await job.ruleParts!, slice, longest: file.longest }, first, count)
+  }
+
+  // A job's rules as hashcat's -a 0 runs take them. One rule file splits in two: the rules whose
+  // results cannot pass -O's limit for the list's longest word run with -O, the rest without (best64
+  // on words of up to 10 bytes: 73 and 4 rules; the pure kernels run a third as fast). Several files
+  // run together, with -O only if no combination can pass its limit.
+  async #ruleParts (job: JobInHand, files: Promise<string[]>): Promise<RulePart[]> {
+    const limit = OPTIMISED_WORDS_MAX[job.algorithm] ?? 0
+    const longest = job.wordsFile!.longest
+    const texts = job.rules ?? []
+    if (texts.length === 0) return [{ files: [], perWord: 1n, optimised: longest <= limit }]
+    const sets = texts.map((text, i) => parseRules(text, `rule file ${i + 1}`))
+    if (sets.length > 1) return [{ files: await files, perWord: job.keyspace.perWord, optimised: sets.reduce((n, set) => longestResult(set, n), longest) <= limit }]
+    const fits: string[] = []
+    const over: string[] = []
+    for (let rule = 0; rule < sets[0].count; rule++) (ruleLongest(sets[0], rule, longest) <= limit ? fits : over).push(sets[0].source[rule])
+    if (fits.length === 0 || over.length === 0) return [{ files: await files, perWord: job.keyspace.perWord, optimised: over.length === 0 }]
     const cache = this.#options.cache!
-    const spec = job.keyspace.spec as WordlistSpec
-    const sha256 = job.wordsFile!.sha256
-    if (spec.hybrid?.side === 'prepend') await cache.slice(sha256, Number(first), Number(count), slice)
-    return wordsRuns(job.algorithm, spec, { words: cache.path(sha256), rules: await (job.ruleFiles ?? []), slice }, first, count)
+    return Promise.all([[fits, true], [over, false]].map(async ([lines, optimised]) => {
+      const text = Buffer.from((lines as string[]).join('\n') + '\n', 'latin1')
+      const sha256 = createHash('sha256').update(text).digest('hex')
+      await cache.put(sha256, text)
+      return { files: [cache.path(sha256)], perWord: BigInt((lines as string[]).length), optimised: optimised as boolean }
+    }))
   }
 
   // A wordlist job hashcat may search: its rule files go to the cache, and its words file is fetched
@@ -414,6 +446,8 @@ export class WorkerClient extends EventEmitter<WorkerEvents> {
       return cache.path(rule.sha256)
     }))
     job.rulesChecked = rules.length === 0 ? Promise.resolve() : this.#checkRules(jobId, job)
+    job.ruleParts = this.#ruleParts(job, job.ruleFiles)
+    job.ruleParts.catch(() => {}) // a failure fails the chunks that need them
     cache.use([...this.#jobs.values()].flatMap((j) => [...(j.wordsFile ? [j.wordsFile.sha256] : []), ...(j.keyspace.spec.type === 'wordlist' ? j.keyspace.spec.rules ?? [] : []).map((r) => r.sha256)]))
     if (cache.has(file.sha256)) return session.send({ type: 'holding', sha256: file.sha256 })
     const previous = this.#downloads.get(file.sha256)

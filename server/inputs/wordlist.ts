@@ -60,6 +60,7 @@ export class Wordlist {
     let wordsBytes = 0
     let ascii = true
     let crEnds = false
+    let longest = 0
     let bom = false
     try {
       for await (const piece of createReadStream(absolute) as AsyncIterable<Buffer>) {
@@ -84,7 +85,7 @@ export class Wordlist {
     }
     if (carried > 0) line(Buffer.alloc(0), lineStart)
     if (words === 0) throw new InvalidInputError(`--wordlist ${path}: no words in it (empty lines are skipped)`)
-    const file = { sha256: wordsDigest.digest('hex'), bytes: wordsBytes, ascii, crEnds }
+    const file = { sha256: wordsDigest.digest('hex'), bytes: wordsBytes, ascii, crEnds, longest }
     return new Wordlist(absolute, words, tooLong, bom, [...offsets, position], { bytes: String(position), sha256: digest.digest('hex') }, file)
 
     // A line's bytes from this piece (`tail`), after any carried from earlier pieces, starting at
@@ -105,6 +106,7 @@ export class Wordlist {
       wordsBytes += size + 1
       if (ascii) for (const byte of word) if (byte > 0x7f) ascii = false
       if (word[size - 1] === CR) crEnds = true
+      if (size > longest) longest = size
     }
   }
 

@@ -24,8 +24,8 @@ export type HybridSpec = { side: 'append' | 'prepend', mask: MaskSpec }
 // A wordlist's words as a file of their own, each followed by a newline, `bytes` long: named by its
 // SHA-256, it reaches a worker once and stays in its cache (worker/files/cache.ts) for hashcat to
 // read; `ascii` when no byte of it is above 0x7f; `crEnds` when a word ends in a carriage return
-// (a line of the list ending \r\r\n), which hashcat would strip.
-export type WordsFile = { sha256: string, bytes: number, ascii: boolean, crEnds: boolean }
+// (a line of the list ending \r\r\n), which hashcat would strip; `longest`: its longest word's bytes.
+export type WordsFile = { sha256: string, bytes: number, ascii: boolean, crEnds: boolean, longest: number }
 export type KeyspaceSpec = RangeSpec | MaskSpec | WordlistSpec
 
 // A keyspace as the library's users give it to addTasks.

@@ -142,12 +142,12 @@ export function validateServerMessage (value: unknown): ServerMessage {
       if (m.wordsFile !== undefined) {
         if (keyspace.type !== 'wordlist') fail(type, '"wordsFile" comes with wordlist keyspaces only')
         const file = plainObject(m.wordsFile)
-        exactFields(file, type, ['sha256', 'bytes', 'ascii', 'crEnds'])
+        exactFields(file, type, ['sha256', 'bytes', 'ascii', 'crEnds', 'longest'])
         if (typeof file.ascii !== 'boolean' || typeof file.crEnds !== 'boolean') fail(type, '"wordsFile.ascii" and "wordsFile.crEnds" must be booleans')
         // Each word is at least one byte and a newline.
         const bytes = count(file.bytes, type, 'wordsFile.bytes', MAX_WORDS_FILE_BYTES, 1)
         if (BigInt(bytes) < 2n * BigInt(keyspace.size)) fail(type, `"wordsFile.bytes" is too small for ${keyspace.size} words`)
-        job.wordsFile = { sha256: sha256Hex(file.sha256, type, 'wordsFile.sha256'), bytes, ascii: file.ascii, crEnds: file.crEnds }
+        job.wordsFile = { sha256: sha256Hex(file.sha256, type, 'wordsFile.sha256'), bytes, ascii: file.ascii, crEnds: file.crEnds, longest: count(file.longest, type, 'wordsFile.longest', MAX_CANDIDATE_BYTES, 1) }
       }
       return job
     }

@@ -137,6 +137,33 @@ export function parseRules (text: Uint8Array, name: string): RuleSet {
   return { ops: Uint8Array.from(ops), starts: Int32Array.from(starts), count: starts.length - 1, source }
 }
 
+// The most bytes a function can make of a word of `length`, whatever the word (a rejection taken
+// to pass, since hashcat's device engine skips them); Infinity for a function not known here.
+function grownBy (op: number, p0: number, length: number): number {
+  switch (op) {
+    case 0x64: case 0x66: case 0x71: return 2 * length // d f q
+    case 0x70: return (p0 + 1) * length // pN
+    case 0x24: case 0x5e: case 0x69: return length + 1 // $X ^X iNX
+    case 0x7a: case 0x5a: case 0x79: case 0x59: return length + p0 // zN ZN yN YN
+    default: return Object.hasOwn(SIGNATURES, String.fromCharCode(op)) || op === ROTATE ? length : Infinity
+  }
+}
+
+// An upper bound on the length of what a rule makes of a word of `length` bytes, for choosing
+// hashcat's optimised kernels, whose candidates stop at 31 bytes (a longer result is not made).
+export function ruleLongest (set: RuleSet, rule: number, length: number): number {
+  let n = length
+  for (let i = set.starts[rule] * 3, end = set.starts[rule + 1] * 3; i < end; i += 3) n = grownBy(set.ops[i], set.ops[i + 1], n)
+  return n
+}
+
+// The same for any rule of the set.
+export function longestResult (set: RuleSet, length: number): number {
+  let longest = 0
+  for (let rule = 0; rule < set.count; rule++) longest = Math.max(longest, ruleLongest(set, rule, length))
+  return longest
+}
+
 // Several rule files combine as hashcat combines them, without being multiplied out: variant v is
 // rule v % n1 of the first file, then rule (v / n1) % n2 of the second, and so on (the first file's
 // rule varies fastest), applied in file order. Returns the length, or -1 when a rule rejects.

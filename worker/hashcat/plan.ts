@@ -64,24 +64,36 @@ export function maskArgs (algorithm: Algorithm, run: MaskRun, length: number): H
   return { args, inputs: [text.mask], skipped: 0n, count: BigInt(length), kernel: `-m ${mode} -a 3${optimised ? ' -O' : ''}` }
 }
 
-// Where a words chunk's files are: the job's words file, its rule files (in the keyspace's order),
-// and for -a 7 a file holding the chunk's words alone.
-export type WordsPaths = { words: string, rules: string[], slice: string }
+// hashcat's optimised kernels (-O) in wordlist attacks take candidates of up to this many bytes, by
+// mode (6.2.6, -a 0, 6 and 7 alike); a longer word is skipped and a rule that would make one longer is
+// not applied, so -O runs only where no candidate can be longer (worker/client.ts).
+export const OPTIMISED_WORDS_MAX: Partial<Record<Algorithm, number>> = { md5: 31, sha1: 31, sha256: 31, sha512: 31, ntlm: 27 }
 
-// The runs of a chunk of `count` whole words from `first` of a wordlist job: -a 0 with its rule
-// files, or one hybrid run per mask length (-a 6, -a 7; the job's --increment made explicit, since
-// hashcat's own would restart -s at each length). hashcat's base is the words for -a 0 and -a 6, so
-// -s/-l pick them from the job's file; for -a 7 it is the mask, and the words come from `slice`.
-// Pure kernels (no -O): they take words and rule results of up to 256 bytes, as ours do. Dictionary
-// lines are taken as they are (--wordlist-autohex-disable): "$HEX[41]" is a word of 8 bytes here.
+// The rules of one -a 0 run: files (the job's, or a part of its one file), the candidates each word
+// makes through them, and whether -O is exact for them.
+export type RulePart = { files: string[], perWord: bigint, optimised: boolean }
+
+// Where a words chunk's files are: the job's words file, its rules in parts, and for -a 7 a file
+// holding the chunk's words alone. `longest`: the list's longest word, in bytes.
+export type WordsPaths = { words: string, parts: RulePart[], slice: string, longest: number }
+
+// The runs of a chunk of `count` whole words from `first` of a wordlist job: -a 0, one run per part
+// of its rules (the rules that fit -O in one, the rest in another), or one hybrid run per mask length
+// (-a 6, -a 7; the job's --increment made explicit, since hashcat's own would restart -s at each
+// length). hashcat's base is the words for -a 0 and -a 6, so -s/-l pick them from the job's file;
+// for -a 7 it is the mask, and the words come from `slice`. Pure kernels where -O could cut a
+// candidate short: they take words and rule results of up to 256 bytes, as ours do. Dictionary lines
+// are taken as they are (--wordlist-autohex-disable): "$HEX[41]" is a word of 8 bytes here.
 export function wordsRuns (algorithm: Algorithm, spec: WordlistSpec, paths: WordsPaths, first: bigint, count: bigint): HashcatRun[] {
   const mode = String(ALGORITHM_INFO[algorithm].hashcat)
   const common = ['-m', mode, '--wordlist-autohex-disable', ...targetArgs(algorithm)]
   const window = ['-s', String(first), '-l', String(count)]
+  const optimised = (yes: boolean) => (yes ? ['-O'] : [])
   if (!spec.hybrid) {
-    const perWord = (spec.rules ?? []).reduce((n, r) => n * BigInt(r.count), 1n)
-    const rules = paths.rules.flatMap((path) => ['-r', path])
-    return [{ args: [...common, '-a', '0', ...rules, ...window], inputs: [paths.words], skipped: first * perWord, count: count * perWord, kernel: `-m ${mode} -a 0` }]
+    return paths.parts.map(({ files, perWord, optimised: fast }) => ({
+      args: [...common, '-a', '0', ...files.flatMap((path) => ['-r', path]), ...optimised(fast), ...window],
+      inputs: [paths.words], skipped: first * perWord, count: count * perWord, kernel: `-m ${mode} -a 0${fast ? ' -O' : ''}`
+    }))
   }
   const { side, mask } = spec.hybrid
   const positions = parseMask(mask.mask, mask.charsets)
@@ -90,17 +102,14 @@ export function wordsRuns (algorithm: Algorithm, spec: WordlistSpec, paths: Word
     const charsets = positions.slice(0, length)
     const text = maskText(charsets, false)! // at most four custom charsets, printable (shared/hashcat.ts)
     const size = charsets.reduce((n, c) => n * BigInt(c.length), 1n)
-    const args = [...common, ...charsetArgs(text.custom)]
+    const fast = paths.longest + length <= (OPTIMISED_WORDS_MAX[algorithm] ?? 0)
+    const args = [...common, ...charsetArgs(text.custom), ...optimised(fast)]
+    const kernel = `-m ${mode} -a ${side === 'append' ? 6 : 7}${fast ? ' -O' : ''}`
     runs.push(side === 'append'
-      ? { args: [...args, '-a', '6', ...window], inputs: [paths.words, text.mask], skipped: first * size, count: count * size, kernel: `-m ${mode} -a 6` }
-      : { args: [...args, '-a', '7'], inputs: [text.mask, paths.slice], skipped: 0n, count: count * size, kernel: `-m ${mode} -a 7` })
+      ? { args: [...args, '-a', '6', ...window], inputs: [paths.words, text.mask], skipped: first * size, count: count * size, kernel }
+      : { args: [...args, '-a', '7'], inputs: [text.mask, paths.slice], skipped: 0n, count: count * size, kernel })
   }
   return runs
-}
-
-// The kernel a words chunk's first run loads.
-export function wordsKernel (algorithm: Algorithm, spec: WordlistSpec): string {
-  return wordsRuns(algorithm, spec, { words: '', rules: [], slice: '' }, 0n, 1n)[0].kernel
 }
 
 // Salts travel in hex (--hex-salt), so a colon, a newline or any byte in one is written exactly.
