@@ -32,6 +32,10 @@ import { ChunkRunner } from './runner.ts'
 
 // How often a worker reports progress on the chunks it runs.
 export const PROGRESS_INTERVAL_MS = 500
+// A chunk of words runs its rules in two hashcat runs, -O and not (#ruleParts), only from this many
+// candidates: each run starts hashcat again (2 to 4 s on this CPU), and 2^31 MD5 candidates take
+// about 50 s with -O here (on a GPU, well under a second: every GPU chunk is longer).
+const SPLIT_RULES_FROM = 2n ** 31n
 // After this many hashcat chunks failed in a row, hashcat is taken to be broken on this machine (a
 // driver, a device): the worker reconnects as a WASM worker instead of failing chunk after chunk.
 export const HASHCAT_FAILURES_TO_GIVE_UP = 3
@@ -407,7 +411,10 @@ export class WorkerClient extends EventEmitter<WorkerEvents> {
   // to `slice` when the run's turn comes).
   async #wordsRuns (job: JobInHand, first: bigint, count: bigint, slice: string): Promise<HashcatRun[]> {
     const file = job.wordsFile!
-    return wordsRuns(job.algorithm, job.keyspace.spec as WordlistSpec, { words: this.#options.cache!.path(file.sha256), parts: await job.ruleParts!, slice, longest: file.longest }, first, count)
+    let parts = await job.ruleParts!
+    // A second run costs a second start-up (seconds): a short chunk runs its rules together.
+    if (parts.length > 1 && count * job.keyspace.perWord < SPLIT_RULES_FROM) parts = [{ files: await job.ruleFiles!, perWord: job.keyspace.perWord, optimised: false }]
+    return wordsRuns(job.algorithm, job.keyspace.spec as WordlistSpec, { words: this.#options.cache!.path(file.sha256), parts, slice, longest: file.longest }, first, count)
   }
 
   // A job's rules as hashcat's -a 0 runs take them. One rule file splits in two: the rules whose
