@@ -16,7 +16,7 @@ import type { WordlistFiles } from './intake.ts'
 import type { WorkerLinks } from './peers.ts'
 import { indexIn } from './scheduler/canaries.ts'
 import type { Scheduler } from './scheduler/scheduler.ts'
-import { workerSummary, type Canary, type Effect, type JobState } from './scheduler/state.ts'
+import { isLive, workerSummary, type Canary, type Effect, type JobState } from './scheduler/state.ts'
 
 // Indices drawn per canary before giving up for now (a rule that rejects most words, a keyspace
 // whose unassigned part is all taken).
@@ -64,7 +64,7 @@ export class Verifier {
       }
       if (!files) continue
       this.#reading.add(job.id)
-      this.#wordCandidates(job, files, indices).then((candidates) => this.#plant(job, room.count, candidates), (error: Error) => {
+      this.#wordCandidates(job, files, indices).then((candidates) => this.#plant(job, room.count, candidates)).catch((error: Error) => {
         this.#host.events.emit('log', 'warn', `job ${job.id}: no canaries for now: ${error.message}`)
       }).finally(() => this.#reading.delete(job.id))
     }
@@ -85,6 +85,8 @@ export class Verifier {
   }
 
   #plant (job: JobState, count: number, candidates: { index: bigint, candidate: Uint8Array | null }[]): void {
+    // A wordlist job's words are read first: it may have ended meanwhile, its last target found.
+    if (!isLive(job) || job.remaining.size === 0) return
     const planted: Canary[] = []
     for (const { index, candidate } of candidates) {
       if (planted.length === count) break

@@ -42,6 +42,13 @@ function writeWords (dir: string, count: number, random: () => number): { path: 
   return { path, words }
 }
 
+// A seeded list of `count` words in a directory of its own.
+function newList (count: number) {
+  const random = seededRandom()
+  const dir = tempDir('taskorch-words-')
+  return { random, dir, ...writeWords(dir, count, random) }
+}
+
 // `count` candidates of a wordlist keyspace, one in each of `count` equal parts of the list, at a
 // random word and variant (never one a rule rejects).
 function plant (spec: WordlistSpec, words: string[], rules: ReturnType<typeof parseRules>[] | null, count: number, random: () => number): string[] {
@@ -133,9 +140,7 @@ describe.skipIf(!HASHCAT)(`wordlist attacks on hashcat ${HASHCAT ?? '(skipped: h
   }
 
   it('searches words x best64, and hybrids both ways with --increment, across a hashcat worker and a WASM worker: exact counts, all found, by both', async () => {
-    const random = seededRandom()
-    const dir = tempDir('taskorch-words-')
-    const { path, words } = writeWords(dir, 200_000, random)
+    const { random, dir, path, words } = newList(200_000)
     const gpu = await fleet(warmCache(dir, words))
     const rules = parseRules(readFileSync(BEST64), BEST64)
     const md5 = (plaintext: string) => referenceDigest('md5', Buffer.from(plaintext, 'latin1'))
@@ -168,9 +173,7 @@ describe.skipIf(!HASHCAT)(`wordlist attacks on hashcat ${HASHCAT ?? '(skipped: h
   }, 900_000)
 
   it('searches a salted mode (salts with a colon, a newline, 0xff) with best64 and sha512crypt from lists on hashcat beside WASM: exact counts, all found', async () => {
-    const random = seededRandom()
-    const dir = tempDir('taskorch-words-')
-    const { path, words } = writeWords(dir, 40_000, random)
+    const { random, dir, path, words } = newList(40_000)
     const gpu = await fleet(warmCache(dir, words))
     const rules = parseRules(readFileSync(BEST64), BEST64)
     const spec = wordlistSpec(path, words.length, { rules: [{ name: BEST64, sha256: '', count: rules.count }] })
@@ -196,9 +199,7 @@ describe.skipIf(!HASHCAT)(`wordlist attacks on hashcat ${HASHCAT ?? '(skipped: h
   // its --stdout still prints them: the worker counts them with a real run and searches such a job's
   // words on its WASM kernels, from the cached file, so the skipped rule's candidates are tried too.
   it('searches a job with a rule hashcat skips exactly, its candidates included', async () => {
-    const random = seededRandom()
-    const dir = tempDir('taskorch-words-')
-    const { path, words } = writeWords(dir, 20_000, random)
+    const { random, dir, path, words } = newList(20_000)
     const rulePath = join(dir, 'skipped.rule')
     writeFileSync(rulePath, ':\nu\n>A k u\n')
     const gpu = await fleet(join(dir, 'cache'))

@@ -8,6 +8,12 @@ import { Journal, replayJournal } from '../server/store/journal.ts'
 import { WorkerClient } from '../worker/client.ts'
 import type { TaskMessage } from '../shared/protocol/worker-protocol.ts'
 import { TOKEN, eventually, hex, journalRecords, scriptedWorker, tempDir, within, WAIT_MS } from './helpers.ts'
+import { EventEmitter } from 'node:events'
+import { createHash } from 'node:crypto'
+import { Scheduler } from '../server/scheduler/scheduler.ts'
+import { Verifier } from '../server/verification.ts'
+import type { ServerEvents } from '../server/fleet.ts'
+import { formatTarget } from '../shared/algorithms.ts'
 
 const cleanup: (() => unknown)[] = []
 afterEach(async () => { for (const step of cleanup.splice(0).reverse()) await step() })
@@ -94,5 +100,38 @@ describe('work verification', () => {
     expect(outcome).toMatchObject({ status: 'exhausted', found: [], hashed: 26n ** 5n })
     expect(caught).toEqual([])
     expect(log.filter((l) => /check candidate/.test(l))).toEqual([])
+  })
+})
+
+// Found by CI: a salted wordlist job whose last target was found while its canaries' words were
+// being read. Planting then drew a salt from no target left, threw outside any handler, and the
+// server process died of the unhandled rejection.
+describe('canaries of a wordlist job that ends while their words are read', () => {
+  it('are not planted, and nothing throws', async () => {
+    const scheduler = new Scheduler()
+    const target = Buffer.concat([createHash('md5').update('pw' + 'salt').digest(), Buffer.from('salt')])
+    const { job } = scheduler.addJob({ algorithm: 'md5-pass-salt', targets: [target], keyspace: { type: 'wordlist', name: '/w', size: '100000' } })
+    let release = () => {}
+    const gate = new Promise<void>((resolve) => { release = resolve })
+    const list = { read: async () => { await gate; return Buffer.from('word') } }
+    const links = { files: () => ({ list, rules: undefined }), canaries: () => { throw new Error('no canary may go out') } }
+    const logs: string[] = []
+    const events = new EventEmitter<ServerEvents>()
+    events.on('log', (_, line) => logs.push(line))
+    const verifier = new Verifier({ scheduler, links: links as never, events }, () => 0.5)
+    const unhandled: unknown[] = []
+    const onUnhandled = (reason: unknown) => unhandled.push(reason)
+    process.on('unhandledRejection', onUnhandled)
+    try {
+      verifier.topUp()
+      scheduler.found(job.id, formatTarget('md5-pass-salt', target), Buffer.from('pw')) // the last target: the job ends
+      expect(job.status).toBe('found')
+      release()
+      await new Promise((resolve) => setTimeout(resolve, 50))
+      expect(unhandled).toEqual([])
+      expect(job.canaries.size).toBe(0)
+    } finally {
+      process.off('unhandledRejection', onUnhandled)
+    }
   })
 })
