@@ -105,6 +105,13 @@ function joinBatches (batches: PackedTargets[]): PackedTargets {
   return joined
 }
 
+// The job's targets in one packing in shared memory, made once and kept until more arrive.
+function packed (job: JobInHand): PackedTargets {
+  job.packed ??= joinBatches(job.batches)
+  job.batches = [job.packed]
+  return job.packed
+}
+
 // A short list is packed again without its found targets before the next chunk, so the kernels keep
 // comparing the few left directly (worker/search/targets.ts MAX_COMPARED_TARGETS); a long one keeps
 // its packing, which its threads have indexed once.
@@ -328,8 +335,7 @@ export class WorkerClient extends EventEmitter<WorkerEvents> {
       throw new ProtocolError(`task ${chunkId}: words must come with wordlist jobs only, the ${needed ? needed.end - needed.first : 0n} its candidates draw on`)
     }
     const session = this.#session
-    job.packed ??= joinBatches(job.batches)
-    job.batches = [job.packed]
+    const targets = packed(job)
     const onHit = (hit: { hash: Uint8Array, plaintext: Uint8Array }) => {
       const hex = toHex(hit.hash)
       if (job.found.has(hex)) return // found already, here or elsewhere; the server tells the others
@@ -347,10 +353,10 @@ export class WorkerClient extends EventEmitter<WorkerEvents> {
       session?.send({ type: 'failed', chunkId, reason: `${length} candidates are more than the WASM kernels take in one chunk (${MAX_WASM_CHUNK_CANDIDATES})` })
       return
     }
-    const target = { id: jobId, algorithm: job.algorithm, targets: job.packed }
+    const target = { id: jobId, algorithm: job.algorithm, targets }
     const slice = hashcat && fromFile ? join(hashcat.dir, `words-${++this.#slices}.txt`) : ''
     let chunk: ChunkHandle
-    if (!hashcat) chunk = this.#runner.run({ algorithm: job.algorithm, keyspace: job.keyspace.spec, targets: job.packed, rules: job.rules }, offset, length, onHit, words)
+    if (!hashcat) chunk = this.#runner.run({ algorithm: job.algorithm, keyspace: job.keyspace.spec, targets, rules: job.rules }, offset, length, onHit, words)
     else if (run) {
       const plan = maskArgs(job.algorithm, run, length)
       chunk = hashcat.run(target, async () => [plan ?? failHashcat('the run needs more custom charsets than hashcat has')], length, onHit, plan?.kernel ?? '')
@@ -479,9 +485,7 @@ export class WorkerClient extends EventEmitter<WorkerEvents> {
   // cached file.
   async #checkRules (jobId: string, job: JobInHand): Promise<void> {
     try {
-      job.packed ??= joinBatches(job.batches)
-      job.batches = [job.packed]
-      const applied = await this.#hashcat!.ruleCount({ id: jobId, algorithm: job.algorithm, targets: job.packed }, await job.ruleFiles!)
+      const applied = await this.#hashcat!.ruleCount({ id: jobId, algorithm: job.algorithm, targets: packed(job) }, await job.ruleFiles!)
       if (applied === job.keyspace.perWord) return
       this.emit('log', 'warn', `job ${jobId}: hashcat applies ${applied} of its ${job.keyspace.perWord} rules (it skips those its device cannot run); its words are searched on the WASM kernels`)
     } catch (error) {
