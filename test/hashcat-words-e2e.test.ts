@@ -201,6 +201,21 @@ describe.skipIf(!HASHCAT)(`wordlist attacks on hashcat ${HASHCAT ?? '(skipped: h
     expect(gpu.stderr).not.toMatch(/runs on the WASM kernels|failed, handed back/)
   }, 900_000)
 
+  // A list's $HEX[..] line stands for the bytes it encodes, for hashcat as for our kernels.
+  it('takes a $HEX[..] word for the bytes it encodes on hashcat, as on WASM', async () => {
+    const { random, dir, path, words } = newList(30_000)
+    const secret = 'hex word:1'
+    words[Math.floor(random() * words.length)] = `$HEX[${Buffer.from(secret).toString('hex')}]`
+    writeFileSync(path, words.join('\n') + '\n')
+    const gpu = startWorker(orch.port, 'hashcat', { TASKORCH_BACKEND: 'hashcat' }, ['--cache-dir', warmCache(dir, words)])
+    const rules = parseRules(readFileSync(BEST64), BEST64)
+    const md5 = (plaintext: string) => referenceDigest('md5', Buffer.from(plaintext))
+    expect(await expectJob('md5', [md5(secret), md5(secret.toUpperCase()), md5('in no list')], { type: 'wordlist', path, rules: [BEST64] }, [secret, secret.toUpperCase()], BigInt(words.length * rules.count))).toEqual(new Set(['hashcat']))
+    expect(gpu.stderr).toMatch(/job \d+: searching whole words of its words file with hashcat/)
+    expect(gpu.stderr).not.toMatch(/runs on the WASM kernels|failed, handed back/)
+    gpu.child.kill('SIGKILL')
+  }, 600_000)
+
   // hashcat skips rules its device engine cannot run (specific.rule's `>A k u`), with a warning, and
   // its --stdout still prints them: the worker counts them with a real run and searches such a job's
   // words on its WASM kernels, from the cached file, so the skipped rule's candidates are tried too.

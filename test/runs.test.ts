@@ -106,7 +106,7 @@ describe('hashcat command lines for runs', () => {
   it('runs whole words as -a 0 per part of the rules, hybrids per mask length, and -O only where no candidate can pass its limit', () => {
     const parts = [{ files: ['/c/fit'], perWord: 73n, optimised: true }, { files: ['/c/over'], perWord: 4n, optimised: false }]
     const rules: WordlistSpec = { type: 'wordlist', name: '/w', size: '100', rules: [{ name: '/best64', sha256: '', count: 77 }] }
-    const common = ['-m', '0', '--wordlist-autohex-disable', '-a', '0']
+    const common = ['-m', '0', '-a', '0']
     expect(wordsRuns('md5', rules, { words: '/c/words', parts, slice: '', longest: 10 }, 10n, 5n)).toEqual([
       { args: [...common, '-r', '/c/fit', '-O', '-s', '10', '-l', '5'], inputs: ['/c/words'], skipped: 730n, count: 365n, kernel: '-m 0 -a 0 -O' },
       { args: [...common, '-r', '/c/over', '-s', '10', '-l', '5'], inputs: ['/c/words'], skipped: 40n, count: 20n, kernel: '-m 0 -a 0' }
@@ -115,7 +115,7 @@ describe('hashcat command lines for runs', () => {
     // Words of up to 30 bytes: the one-position mask makes 31 (-O takes it), the two-position 32.
     const appended = wordsRuns('md5', hybrid('append'), { words: '/c/words', parts: [], slice: '', longest: 30 }, 0n, 5n)
     expect(appended.map((r) => [r.inputs, r.skipped, r.count, r.kernel, r.args.includes('-O')])).toEqual([[['/c/words', '?d'], 0n, 50n, '-m 0 -a 6 -O', true], [['/c/words', '?d?1'], 0n, 150n, '-m 0 -a 6', false]])
-    expect(appended[1].args).toEqual(['-m', '0', '--wordlist-autohex-disable', '-1', 'x-??', '-a', '6', '-s', '0', '-l', '5']) // text, ? written ??
+    expect(appended[1].args).toEqual(['-m', '0', '-1', 'x-??', '-a', '6', '-s', '0', '-l', '5']) // text, ? written ??
     const prepended = wordsRuns('ntlm', hybrid('prepend'), { words: '/c/words', parts: [], slice: '/c/slice', longest: 26 }, 20n, 5n)
     expect(prepended.map((r) => [r.inputs, r.skipped, r.count, r.kernel])).toEqual([[['?d', '/c/slice'], 0n, 50n, '-m 1000 -a 7 -O'], [['?d?1', '/c/slice'], 0n, 150n, '-m 1000 -a 7']])
   })

@@ -26,7 +26,7 @@ function decimalCharsets (length: number): Uint8Array[] {
 export function keyspaceFrom (spec: KeyspaceSpec): Keyspace {
   if (spec.type === 'wordlist') {
     const hybrid = spec.hybrid ? maskKeyspace(spec.hybrid.mask) : null
-    const perWord = hybrid ? hybrid.size : (spec.rules ?? []).reduce((n, r) => n * BigInt(r.count), 1n)
+    const perWord = hybrid ? hybrid.size : spec.combinator ? BigInt(spec.combinator.other.size) : (spec.rules ?? []).reduce((n, r) => n * BigInt(r.count), 1n)
     return { spec, segments: [], size: BigInt(spec.size) * perWord, perWord, hybrid }
   }
   return spec.type === 'range' ? rangeKeyspace(spec) : maskKeyspace(spec)

@@ -13,14 +13,21 @@ export type RangeSpec = { type: 'range', start: string, end: string }
 export type MaskSpec = { type: 'mask', mask: string, charsets: string[], min: number, max: number }
 // A wordlist's lines (empty ones skipped), read by the server only: tasks carry their words.
 // `name` is the file's absolute path, `size` its number of words. Each word stands for several
-// candidates when `rules` (hashcat -a 0 -r: one per rule of the files' product) or `hybrid` (-a 6
-// appends each candidate of a mask to the word, -a 7 prepends it) is given; candidate i is variant
-// i % perWord of word i / perWord (keyspace.ts).
-export type WordlistSpec = { type: 'wordlist', name: string, size: string, rules?: RuleFileSpec[], hybrid?: HybridSpec }
+// candidates when `rules` (hashcat -a 0 -r: one per rule of the files' product), `hybrid` (-a 6
+// appends each candidate of a mask to the word, -a 7 prepends it) or `combinator` (-a 1: joined to
+// each word of a second list) is given; candidate i is variant i % perWord of word i / perWord
+// (keyspace.ts).
+export type WordlistSpec = { type: 'wordlist', name: string, size: string, rules?: RuleFileSpec[], hybrid?: HybridSpec, combinator?: CombinatorSpec }
 // A rule file as a job knows it: its path, the SHA-256 of its bytes and its number of rules. Its
 // text travels in the JOB message.
 export type RuleFileSpec = { name: string, sha256: string, count: number }
 export type HybridSpec = { side: 'append' | 'prepend', mask: MaskSpec }
+// A combinator attack (-a 1) joins each word of a left list to each word of a right list. The larger
+// list (the left on a tie) is the wordlist, the base that chunks split, as hashcat's -O kernels take
+// it; the other, whose words travel with the job (in the words file's form), is `other`: its path,
+// number of words and words file. `base`: the side the wordlist's words stand on. `left`, `right`:
+// one rule applied to each left or right word (hashcat's -j, -k).
+export type CombinatorSpec = { base: 'left' | 'right', other: { name: string, size: number, file: WordsFile }, left?: string, right?: string }
 // A wordlist's words as a file of their own, each followed by a newline, `bytes` long: named by its
 // SHA-256, it reaches a worker once and stays in its cache (worker/files/cache.ts) for hashcat to
 // read; `ascii` when no byte of it is above 0x7f; `crEnds` when a word ends in a carriage return
@@ -87,6 +94,11 @@ export function describeKeyspace (spec: KeyspaceSpec): string {
   if (spec.type === 'wordlist') {
     const rules = (spec.rules ?? []).map((r) => `-r ${r.name}`)
     if (spec.hybrid) return spec.hybrid.side === 'append' ? `${spec.name} + ${describeKeyspace(spec.hybrid.mask)}` : `${describeKeyspace(spec.hybrid.mask)} + ${spec.name}`
+    if (spec.combinator) {
+      const { base, other, left, right } = spec.combinator
+      const [l, r] = base === 'left' ? [spec.name, other.name] : [other.name, spec.name]
+      return [`${l} + ${r}`, ...(left !== undefined ? [`-j ${left}`] : []), ...(right !== undefined ? [`-k ${right}`] : [])].join(' ')
+    }
     return [spec.name, ...rules].join(' ')
   }
   const custom = spec.charsets.flatMap((c, i) => (c ? [`-${i + 1} ${c}`] : []))

@@ -82,11 +82,11 @@ export type WordsPaths = { words: string, parts: RulePart[], slice: string, long
 // (-a 6, -a 7; the job's --increment made explicit, since hashcat's own would restart -s at each
 // length). hashcat's base is the words for -a 0 and -a 6, so -s/-l pick them from the job's file;
 // for -a 7 it is the mask, and the words come from `slice`. Pure kernels where -O could cut a
-// candidate short: they take words and rule results of up to 256 bytes, as ours do. Dictionary lines
-// are taken as they are (--wordlist-autohex-disable): "$HEX[41]" is a word of 8 bytes here.
+// candidate short: they take words and rule results of up to 256 bytes, as ours do. hashcat reads a
+// $HEX[..] line as the bytes it encodes, as our kernels do.
 export function wordsRuns (algorithm: Algorithm, spec: WordlistSpec, paths: WordsPaths, first: bigint, count: bigint): HashcatRun[] {
   const mode = String(ALGORITHM_INFO[algorithm].hashcat)
-  const common = ['-m', mode, '--wordlist-autohex-disable', ...targetArgs(algorithm)]
+  const common = ['-m', mode, ...targetArgs(algorithm)]
   const window = ['-s', String(first), '-l', String(count)]
   const optimised = (yes: boolean) => (yes ? ['-O'] : [])
   if (!spec.hybrid) {
