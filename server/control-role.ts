@@ -9,10 +9,10 @@ import { join } from 'node:path'
 import { InvalidInputError, ProtocolError, UnknownJobError, coded } from '../shared/errors.ts'
 import type { LogLevel } from '../shared/log.ts'
 import { MAX_REPLY_ITEMS, PROTOCOL_VERSION } from '../shared/protocol/limits.ts'
-import { isControlMessage, type ControlMessage, type FileRef, type Reply, type Submission, type Upload } from '../shared/protocol/control-protocol.ts'
+import { isControlMessage, type ControlMessage, type FileRef, type Reply, type Submission, type SubmittedCombinator, type Upload } from '../shared/protocol/control-protocol.ts'
 import type { ServerSession } from '../shared/protocol/session.ts'
 import type { Job } from './job.ts'
-import { priorityOf, requestOf, type JobDescription, type JobRequest } from './job-description.ts'
+import { priorityOf, requestOf, type CombinatorInput, type JobDescription, type JobRequest } from './job-description.ts'
 import type { Fleet, RefusalReason } from './fleet.ts'
 import { jobLine, workerLine } from './status.ts'
 import { formatUser } from './pot-format.ts'
@@ -132,10 +132,14 @@ export class ControlRole {
       targets: job.targets,
       targetsFile: job.targetsFile && this.#stored(job.targetsFile),
       hashOptions: { username: job.username, hexSalt: job.hexSalt },
-      keyspace: k.type !== 'wordlist' ? k : { type: 'wordlist', path: this.#stored(k.file), rules: k.rules.map((r) => this.#stored(r)), hybrid: k.hybrid ?? undefined },
+      keyspace: k.type !== 'wordlist' ? k : { type: 'wordlist', path: this.#stored(k.file), rules: k.rules.map((r) => this.#stored(r)), hybrid: k.hybrid ?? undefined, combinator: k.combinator ? this.#combinator(k.combinator) : undefined },
       priority: priorityOf(job.priority)
     }
     return (await requestOf(description)).request
+  }
+
+  #combinator ({ file, left, right }: SubmittedCombinator): CombinatorInput {
+    return { path: this.#stored(file), ...(left !== null ? { left } : {}), ...(right !== null ? { right } : {}) }
   }
 
   #stored (file: FileRef): string {

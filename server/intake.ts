@@ -1,21 +1,23 @@
 // Job intake: a request (or a journaled job) becomes what the scheduler takes, a JobSpec, plus the
 // files its chunks read words from. Wordlists and rule files are opened and read through here; the
 // potfile's results for the job's targets are looked up here, verified, so they are not searched.
+import { createHash } from 'node:crypto'
 import { InvalidInputError } from '../shared/errors.ts'
 import { keyspaceFrom } from '../shared/keyspace/keyspace.ts'
 import { MAX_CANDIDATE_BYTES, type KeyspaceSpec, type WordlistSpec } from '../shared/keyspace/spec.ts'
 import type { LogLevel } from '../shared/log.ts'
-import { MAX_WASM_CHUNK_CANDIDATES, WORDLIST_CHUNK_BYTES } from '../shared/protocol/limits.ts'
+import { MAX_OTHER_WORDS_BYTES, MAX_WASM_CHUNK_CANDIDATES, WORDLIST_CHUNK_BYTES } from '../shared/protocol/limits.ts'
 import { readRuleFiles, rereadRuleFiles } from './inputs/rules.ts'
 import { Wordlist } from './inputs/wordlist.ts'
-import { checkRequest, type CheckedWordlist, type JobRequest } from './job-description.ts'
+import { checkRequest, type CheckedWordlist, type CombinatorInput, type JobRequest } from './job-description.ts'
 import type { FoundResult, JobSpec } from './scheduler/state.ts'
 import type { JournaledJob } from './store/journal.ts'
 import { TargetList } from './targets.ts'
 import { verifiedPlaintext, type Potfile } from './store/potfile.ts'
 
-// A wordlist job's file, and its rule files' texts (sent to workers with the job).
-export type WordlistFiles = { list: Wordlist, rules: Uint8Array[] | undefined }
+// A wordlist job's file, and what is sent to workers with the job: its rule files' texts, or a
+// combinator's other list (in the words file's form).
+export type WordlistFiles = { list: Wordlist, rules: Uint8Array[] | undefined, other?: Uint8Array }
 
 // A job ready for the scheduler.
 export type Intake = { spec: JobSpec, wordlist: WordlistFiles | null, users?: Record<string, string[]> }
@@ -54,6 +56,12 @@ export class JobIntake {
         throw new InvalidInputError(`cannot restore job ${id}: wordlist ${keyspace.name} has changed since the session began (${was.bytes} bytes, SHA-256 ${was.sha256.slice(0, 16)}…; now ${list.source.bytes} bytes, ${list.source.sha256.slice(0, 16)}…)`)
       }
       wordlist = { list, rules: rules?.texts }
+      if (keyspace.combinator) {
+        const { name, file } = keyspace.combinator.other
+        const other = await this.#openWordlist(name)
+        if (other.file.sha256 !== file.sha256) throw new InvalidInputError(`cannot restore job ${id}: wordlist ${name} has changed since the session began (its words' SHA-256 was ${file.sha256.slice(0, 16)}…, now ${other.file.sha256.slice(0, 16)}…)`)
+        wordlist.other = await this.#otherWords(other)
+      }
     }
     const list = TargetList.from(algorithm, targets)
     const known = new Map([...journaled.known, ...this.#knownInPotfile(list)].map((k) => [k.hash, k]))
@@ -63,10 +71,33 @@ export class JobIntake {
   async #openWordlistJob (input: CheckedWordlist): Promise<{ spec: WordlistSpec, files: WordlistFiles }> {
     const rules = input.rules.length > 0 ? await readRuleFiles(input.rules) : null
     const list = await this.#openWordlist(input.path)
+    if (input.combinator) return this.#openCombinatorJob(list, input.combinator)
     const spec: WordlistSpec = list.spec
     if (rules) spec.rules = rules.specs
     if (input.hybrid) spec.hybrid = input.hybrid
     return { spec, files: { list, rules: rules?.texts } }
+  }
+
+  // -a 1: the larger list (the left on a tie) is the base chunks split; the other travels whole.
+  async #openCombinatorJob (left: Wordlist, combinator: CombinatorInput): Promise<{ spec: WordlistSpec, files: WordlistFiles }> {
+    const right = await this.#openWordlist(combinator.path)
+    const baseLeft = left.words >= right.words
+    const [base, other] = baseLeft ? [left, right] : [right, left]
+    if (other.file.bytes > MAX_OTHER_WORDS_BYTES) {
+      throw new InvalidInputError(`-a 1: the smaller list, ${other.path}, holds ${other.words} words (${other.file.bytes} bytes); it travels with the job, so it may hold at most ${MAX_OTHER_WORDS_BYTES} bytes (about 150,000 words)`)
+    }
+    const spec: WordlistSpec = base.spec
+    spec.combinator = { base: baseLeft ? 'left' : 'right', other: { name: other.path, size: other.words, file: other.file } }
+    if (combinator.left !== undefined) spec.combinator.left = combinator.left
+    if (combinator.right !== undefined) spec.combinator.right = combinator.right
+    return { spec, files: { list: base, rules: undefined, other: await this.#otherWords(other) } }
+  }
+
+  // A combinator's other list in the words file's form, checked against its digest.
+  async #otherWords (list: Wordlist): Promise<Uint8Array> {
+    const words = Buffer.concat([await list.read(0n, list.words), NEWLINE])
+    if (createHash('sha256').update(words).digest('hex') !== list.file.sha256) throw new InvalidInputError(`wordlist ${list.path} changed while it was read`)
+    return words
   }
 
   async #openWordlist (path: string): Promise<Wordlist> {
@@ -101,6 +132,8 @@ export class JobIntake {
   }
 
 }
+
+const NEWLINE = Uint8Array.of(0x0a)
 
 // What the scheduler needs of a wordlist job's files: its chunks' bound, its words file and rules.
 function wordlistParts (wordlist: WordlistFiles | null, spec: KeyspaceSpec): Partial<JobSpec> {

@@ -152,7 +152,8 @@ export class WorkerLinks {
     const files = this.#files.get(job.id)
     if (files) peer.files.add(files.list.file.sha256)
     peer.session.send({
-      type: 'job', jobId: job.id, algorithm: job.algorithm, targets: first, keyspace: job.keyspace.spec, ...(files?.rules ? { rules: files.rules } : {}), ...(files ? { wordsFile: files.list.file } : {})
+      type: 'job', jobId: job.id, algorithm: job.algorithm, targets: first, keyspace: job.keyspace.spec, ...(files?.rules ? { rules: files.rules } : {}), ...(files ? { wordsFile: files.list.file } : {}),
+      ...(files?.other ? { other: files.other } : {})
     })
     let more = batch()
     if (more.length === 0) {

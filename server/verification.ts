@@ -8,8 +8,8 @@ import { ALGORITHM_INFO, targetParts } from '../shared/algorithms.ts'
 import { decodeHexForm, isHexForm } from '../shared/hex-form.ts'
 import { digestOf } from '../shared/hashing/modes.ts'
 import { candidateAt } from '../shared/keyspace/keyspace.ts'
-import { wordVariant } from '../shared/keyspace/word-variant.ts'
-import { RULE_BUFFER_BYTES, parseRules, type RuleSet } from '../shared/rules/rules.ts'
+import { wordParts, wordVariant, type WordParts } from '../shared/keyspace/word-variant.ts'
+import { RULE_BUFFER_BYTES } from '../shared/rules/rules.ts'
 import type { EventEmitter } from 'node:events'
 import type { ServerEvents } from './fleet.ts'
 import type { WordlistFiles } from './intake.ts'
@@ -40,7 +40,7 @@ export class Verifier {
   readonly #host: VerifierHost
   readonly #random: () => number
   readonly #reading = new Set<string>() // wordlist jobs whose canaries' words are being read
-  readonly #rules = new Map<string, RuleSet[] | null>() // parsed once per wordlist job
+  readonly #parts = new Map<string, WordParts>() // made once per wordlist job
   readonly #resting = new Map<string, number>() // job id -> when it may be drawn for again
 
   constructor (host: VerifierHost, random = secureRandom) {
@@ -71,7 +71,7 @@ export class Verifier {
   }
 
   forget (jobId: string): void {
-    this.#rules.delete(jobId)
+    this.#parts.delete(jobId)
     this.#resting.delete(jobId)
   }
 
@@ -116,11 +116,8 @@ export class Verifier {
     const { keyspace } = job
     const spec = keyspace.spec
     if (spec.type !== 'wordlist') throw new Error('not a wordlist job')
-    let rules = this.#rules.get(job.id)
-    if (rules === undefined) {
-      rules = spec.rules && files.rules ? spec.rules.map((file, i) => parseRules(files.rules![i], file.name)) : null
-      this.#rules.set(job.id, rules)
-    }
+    let parts = this.#parts.get(job.id)
+    if (parts === undefined) this.#parts.set(job.id, parts = wordParts(spec, files))
     const out: { index: bigint, candidate: Uint8Array | null }[] = []
     const buf = new Uint8Array(RULE_BUFFER_BYTES)
     const decoded = new Uint8Array(RULE_BUFFER_BYTES)
@@ -128,7 +125,7 @@ export class Verifier {
       const read = await files.list.read(index / keyspace.perWord, 1)
       const hex = isHexForm(read)
       const word = hex ? decoded.subarray(0, decodeHexForm(read, 0, read.length, decoded)) : read
-      const n = wordVariant(keyspace, rules, word, 0, word.length, index % keyspace.perWord, buf)
+      const n = wordVariant(keyspace, parts, word, 0, word.length, index % keyspace.perWord, buf)
       out.push({ index, candidate: n < 0 ? null : buf.slice(0, n) })
     }
     return out

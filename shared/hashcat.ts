@@ -8,7 +8,9 @@ import { InvalidInputError } from './errors.ts'
 import type { Keyspace } from './keyspace/keyspace.ts'
 import { CUSTOM_CHARSETS, builtInName, parseMask } from './keyspace/mask.ts'
 import { runShapes } from './keyspace/runs.ts'
-import type { KeyspaceSpec, MaskSpec, WordsFile } from './keyspace/spec.ts'
+import { parseSideRule } from './keyspace/combinator.ts'
+import { MAX_CANDIDATE_BYTES, type CombinatorSpec, type KeyspaceSpec, type MaskSpec, type WordsFile } from './keyspace/spec.ts'
+import { mayReject, ruleLongest } from './rules/rules.ts'
 
 // What a worker searches with (its --backend): hashcat when found, the WASM kernels only, or hashcat
 // without fallback.
@@ -77,7 +79,12 @@ export function hashcatRefusal (algorithm: Algorithm, spec: KeyspaceSpec, words?
   if (spec.type === 'wordlist') {
     if (!words) return 'its words do not come as a file'
     if (words.crEnds) return 'words ending in a carriage return (hashcat would strip it) run on the WASM kernels'
-    const high = !words.ascii || (rules ?? []).some(makesHighBytes) || (spec.hybrid && hasHighBytes(spec.hybrid.mask))
+    if (spec.combinator) {
+      const refusal = combinatorRefusal(spec.combinator, words)
+      if (refusal) return refusal
+    }
+    const combined = spec.combinator ? [spec.combinator.left, spec.combinator.right].flatMap((rule) => rule === undefined ? [] : [Buffer.from(rule, 'latin1')]) : []
+    const high = !words.ascii || [...(rules ?? []), ...combined].some(makesHighBytes) || (spec.hybrid && hasHighBytes(spec.hybrid.mask)) || spec.combinator?.other.file.ascii === false
     if (ASCII_ONLY.has(algorithm) && high) return `${algorithm} wordlists with bytes above 0x7f run on the WASM kernels`
     // A hybrid's mask goes to hashcat as text (worker/hashcat/plan.ts): its own charsets and literals
     // must be printable ASCII, and no slash, since hashcat reads a mask or charset that names a file
@@ -94,6 +101,22 @@ export function hashcatRefusal (algorithm: Algorithm, spec: KeyspaceSpec, words?
     if (custom.size >= CUSTOM_CHARSETS) return `the mask uses ${custom.size} custom charsets; hashcat runs need one of its ${CUSTOM_CHARSETS} spare`
   }
   return null
+}
+
+// hashcat drops a word its -j rule rejects from its count of the left list (and miscounts a right
+// word its -k rule rejects), and its pure kernels take candidates of up to 256 bytes, as ours do.
+function combinatorRefusal (combinator: CombinatorSpec, words: WordsFile): string | null {
+  const { other } = combinator
+  if (other.file.crEnds) return 'words ending in a carriage return (hashcat would strip it) run on the WASM kernels'
+  const longest = { [combinator.base]: words.longest, [combinator.base === 'left' ? 'right' : 'left']: other.file.longest } as Record<'left' | 'right', number>
+  let most = 0
+  for (const side of ['left', 'right'] as const) {
+    const text = combinator[side]
+    const rule = text === undefined ? null : parseSideRule(text, side)
+    if (rule && mayReject(rule, 0)) return 'combinator rules that reject words run on the WASM kernels: hashcat would count the words otherwise'
+    most += rule ? ruleLongest(rule, 0, longest[side]) : longest[side]
+  }
+  return most > MAX_CANDIDATE_BYTES ? `combined words may pass ${MAX_CANDIDATE_BYTES} bytes, which hashcat does not take` : null
 }
 
 // A rule file with a byte above 0x7f, as it is or written \xHH.

@@ -1,13 +1,16 @@
-// Word-based attacks in the search driver: rules (-a 0 -r, several files) and hybrid masks (-a 6, -a 7)
-// with random plants at random places, chunks starting mid-word, the block kernel and the scalar path;
-// hybrid candidates against hashcat's (fixtures in test/vectors/hybrid).
+// Word-based attacks in the search driver: rules (-a 0 -r, several files), hybrid masks (-a 6, -a 7)
+// and combinators (-a 1, with -j/-k) with random plants at random places, chunks starting mid-word,
+// the block kernel and the scalar path; hybrid and combinator candidates against hashcat's (fixtures
+// in test/vectors/hybrid and test/vectors/combinator).
 import { readFileSync } from 'node:fs'
 import { describe, expect, it } from 'vitest'
 import type { Algorithm } from '../shared/algorithms.ts'
 import { fastBlocks } from '../worker/search/index.ts'
 import { searchWords } from '../worker/search/words.ts'
 import { candidateAt, keyspaceFrom, wordsOf, type Keyspace } from '../shared/keyspace/keyspace.ts'
-import { maskSpec, type WordlistSpec } from '../shared/keyspace/spec.ts'
+import { maskSpec, type CombinatorSpec, type WordlistSpec } from '../shared/keyspace/spec.ts'
+import { wordParts, wordVariant, type WordParts } from '../shared/keyspace/word-variant.ts'
+import { decodeHexForm, isHexForm } from '../shared/hex-form.ts'
 import { UNSALTED, referenceDigest } from './helpers.ts'
 import { RULE_BUFFER_BYTES, applyRules, parseRules, type RuleSet } from '../shared/rules/rules.ts'
 
@@ -30,11 +33,27 @@ function randomWords (next: (n: number) => number, count: number): Buffer[] {
   })
 }
 
-// The candidate at `index`, made independently of the driver's streaming code.
-function reference (keyspace: Keyspace, rules: RuleSet[] | null, words: Buffer[], index: bigint): Buffer | null {
+function applied (rule: string | undefined, word: Buffer): Buffer | null {
+  if (rule === undefined) return word
+  const buf = new Uint8Array(RULE_BUFFER_BYTES)
+  buf.set(word)
+  const n = applyRules([parseRules(Buffer.from(rule, 'latin1'), 'rule')], 0, buf, word.length)
+  return n < 0 ? null : Buffer.from(buf.subarray(0, n))
+}
+
+// The candidate at `index`, made independently of the driver's streaming code (`others`: a
+// combinator's other list).
+function reference (keyspace: Keyspace, rules: RuleSet[] | null, words: Buffer[], index: bigint, others: Buffer[] = []): Buffer | null {
   const word = words[Number(index / keyspace.perWord)]
   const variant = index % keyspace.perWord
   const spec = keyspace.spec as WordlistSpec
+  if (spec.combinator) {
+    const { base, left, right } = spec.combinator
+    const other = others[Number(variant)]
+    const parts = [applied(left, base === 'left' ? word : other), applied(right, base === 'left' ? other : word)]
+    const out = parts[0] && parts[1] ? Buffer.concat([parts[0], parts[1]]) : null
+    return out && out.length <= 256 ? out : null
+  }
   if (spec.hybrid) {
     const masked = Buffer.from(candidateAt(keyspace.hybrid!, variant))
     const out = spec.hybrid.side === 'append' ? Buffer.concat([word, masked]) : Buffer.concat([masked, word])
@@ -47,14 +66,15 @@ function reference (keyspace: Keyspace, rules: RuleSet[] | null, words: Buffer[]
   return n < 0 ? null : Buffer.from(buf.subarray(0, n))
 }
 
-function plantAndSearch (algorithm: Algorithm, spec: WordlistSpec, rules: RuleSet[] | null, words: Buffer[], next: (n: number) => number, blocks: typeof fastBlocks | undefined): void {
+function plantAndSearch (algorithm: Algorithm, spec: WordlistSpec, rules: RuleSet[] | null, words: Buffer[], next: (n: number) => number, blocks: typeof fastBlocks | undefined, others: Buffer[] = []): void {
   const keyspace = keyspaceFrom(spec)
+  const parts: WordParts = spec.combinator ? wordParts(spec, { other: Buffer.concat(others.flatMap((w) => [w, Buffer.of(0x0a)])) }) : { rules, combination: null }
   const length = Math.min(Number(keyspace.size) - 1, 20_000 + next(30_000))
   const offset = BigInt(next(Number(keyspace.size) - length))
   const planted = new Map<string, bigint>()
   while (planted.size < 5) {
     const index = offset + BigInt(next(length))
-    const candidate = reference(keyspace, rules, words, index)
+    const candidate = reference(keyspace, rules, words, index, others)
     if (!candidate) continue
     const digest = referenceDigest(algorithm, candidate).toString('hex')
     if (!planted.has(digest)) planted.set(digest, index)
@@ -63,7 +83,7 @@ function plantAndSearch (algorithm: Algorithm, spec: WordlistSpec, rules: RuleSe
   const packed = Buffer.concat(words.slice(Number(first), Number(end)).flatMap((w, i) => (i ? [Buffer.of(0x0a), w] : [w])))
   const progress = new Int32Array(new SharedArrayBuffer(4))
   const targets = [...planted.keys()].map((hex) => Buffer.from(hex, 'hex'))
-  const result = searchWords({ algorithm, targets, keyspace, rules }, packed, offset, length, { progress, blocks })
+  const result = searchWords({ algorithm, targets, keyspace, parts }, packed, offset, length, { progress, blocks })
   const where = `seed ${SEED}, ${algorithm}, offset ${offset}, length ${length}`
   expect(result.hashed, where).toBe(length)
   expect(progress[0], where).toBe(length)
@@ -71,7 +91,7 @@ function plantAndSearch (algorithm: Algorithm, spec: WordlistSpec, rules: RuleSe
   const found = new Map(result.hits.map((h) => [Buffer.from(h.hash).toString('hex'), BigInt(h.index)]))
   for (const [digest, index] of planted) {
     expect(found.has(digest), `${where}: plant at ${index} not found`).toBe(true)
-    expect(reference(keyspace, rules, words, found.get(digest)!)?.equals(Buffer.from(result.hits.find((h) => Buffer.from(h.hash).toString('hex') === digest)!.plaintext)), where).toBe(true)
+    expect(reference(keyspace, rules, words, found.get(digest)!, others)?.equals(Buffer.from(result.hits.find((h) => Buffer.from(h.hash).toString('hex') === digest)!.plaintext)), where).toBe(true)
   }
 }
 
@@ -95,6 +115,18 @@ describe('word attacks in the search driver', () => {
           plantAndSearch(algorithm, { type: 'wordlist', name: '/w', size: String(words.length), hybrid: { side, mask } }, null, words, next, blocks)
         }
       })
+
+      it(`${algorithm}: combinator with the base on either side, -j/-k rules (one rejecting), find random plants (${name})`, () => {
+        const next = random(SEED + 20 + UNSALTED.indexOf(algorithm))
+        const words = randomWords(next, 300)
+        const others = randomWords(next, 150)
+        const file = { sha256: '0'.repeat(64), bytes: others.reduce((n, w) => n + w.length + 1, 0), ascii: true, crEnds: false, longest: 120 }
+        const rules: Partial<CombinatorSpec>[] = [{}, { left: 'c', right: '$! r' }, { left: 'u <9', right: 'T0' }]
+        for (const [i, extra] of rules.entries()) {
+          const combinator: CombinatorSpec = { base: i % 2 === 0 ? 'left' : 'right', other: { name: '/o', size: others.length, file }, ...extra }
+          plantAndSearch(algorithm, { type: 'wordlist', name: '/w', size: String(words.length), combinator }, null, words, next, blocks, others)
+        }
+      })
     }
   }
 
@@ -107,6 +139,38 @@ describe('word attacks in the search driver', () => {
       const ours = Array.from({ length: Number(keyspace.size) }, (_, i) => reference(keyspace, null, words, BigInt(i))!.toString('latin1'))
       const theirs = readFileSync(new URL(file, dir)).toString('latin1').split('\n').filter(Boolean)
       expect(ours.sort()).toEqual(theirs.sort())
+    }
+  })
+
+  // The same candidates as hashcat --stdout -a 1 (6.2.6) makes; their order where our base is the left
+  // list, as its pure kernels' is.
+  it('gives hashcat\'s candidates for -a 1 with -j/-k and $HEX[..] words, the base on either side', () => {
+    const dir = new URL('./vectors/combinator/', import.meta.url)
+    const list = (name: string) => readFileSync(new URL(name, dir)).toString('latin1').split('\n').filter(Boolean).map((w) => Buffer.from(w, 'latin1'))
+    const [left, right] = [list('left.txt'), list('right.txt')]
+    const cases: [Buffer[], Buffer[], Partial<CombinatorSpec>, string, boolean][] = [
+      [left, right, {}, 'a1.stdout', true],
+      [left, right, { left: 'c', right: '$!' }, 'a1-left-c-right-append.stdout', true],
+      [right, left, { left: 'u', right: 'r' }, 'a1-swapped-u-r.stdout', false]
+    ]
+    for (const [l, r, rules, file, ordered] of cases) {
+      // The larger list is the base, as the server makes it.
+      const baseLeft = l.length >= r.length
+      const [base, other] = baseLeft ? [l, r] : [r, l]
+      const otherWords = Buffer.concat(other.flatMap((w) => [w, Buffer.of(0x0a)]))
+      const spec: WordlistSpec = { type: 'wordlist', name: '/b', size: String(base.length), combinator: { base: baseLeft ? 'left' : 'right', other: { name: '/o', size: other.length, file: { sha256: '0'.repeat(64), bytes: otherWords.length, ascii: true, crEnds: false, longest: 16 } }, ...rules } }
+      const keyspace = keyspaceFrom(spec)
+      const parts = wordParts(spec, { other: otherWords })
+      const buf = new Uint8Array(RULE_BUFFER_BYTES)
+      const decoded = new Uint8Array(RULE_BUFFER_BYTES)
+      const ours = Array.from({ length: Number(keyspace.size) }, (_, i) => {
+        const word = base[Math.floor(i / other.length)]
+        const hex = isHexForm(word)
+        const n = wordVariant(keyspace, parts, hex ? decoded : word, 0, hex ? decodeHexForm(word, 0, word.length, decoded) : word.length, BigInt(i % other.length), buf)
+        return Buffer.from(buf.subarray(0, n)).toString('latin1')
+      })
+      const theirs = readFileSync(new URL(file, dir)).toString('latin1').split('\n').filter(Boolean)
+      expect(ordered ? ours : ours.sort(), file).toEqual(ordered ? theirs : theirs.sort())
     }
   })
 })

@@ -105,6 +105,13 @@ describe('npm run ctl', () => {
     expect(JSON.parse(cancelled.stdout)).toMatchObject({ job: '2', status: 'cancelled', recovered: [0, 1] })
     const watchCancelled = await ctl(['watch', '2'])
     expect(watchCancelled.code).toBe(1)
+    // -a 1 with -k: both lists uploaded, the rule carried.
+    const right = join(dir, 'right.txt')
+    writeFileSync(right, '7\n8\n9\n')
+    const combined = await ctl(['submit', '-a', '1', '--wordlist', words, '--wordlist', right, '-k', '$!', '--target', hex('md5', 'filler4008!')])
+    expect(combined, combined.stderr).toMatchObject({ code: 0, stdout: 'job 3\n' })
+    const watchCombined = await ctl(['watch', '3', '--interval', '1'])
+    expect(watchCombined.stdout.trim().split('\n').at(-1)).toMatch(/^job 3 found: md5 .*words\.txt \+ .*right\.txt -k \$!, [\d.]+% \(\d+\/1506\), 1\/1 found$/)
     const workers = JSON.parse((await ctl(['workers', '--json'])).stdout)
     expect(workers).toMatchObject([{ name: 'w1', threads: 1 }])
 
@@ -179,7 +186,7 @@ describe('npm run ctl', () => {
   it('refuses a bad priority, mask or mode in the same words from the server\'s flags, ctl and the form', async () => {
     const target = hex('md5', 'x')
     const form: JobForm = {
-      algorithm: 'md5', targets: target, targetsFile: '', username: '', hexSalt: '', attackMode: '', keyspace: '?d', wordlist: '', rules: '',
+      algorithm: 'md5', targets: target, targetsFile: '', username: '', hexSalt: '', attackMode: '', keyspace: '?d', wordlist: '', rules: '', ruleLeft: '', ruleRight: '',
       charset1: '', charset2: '', charset3: '', charset4: '', increment: '', priority: '0'
     }
     const cases: [string[], Partial<JobForm>][] = [

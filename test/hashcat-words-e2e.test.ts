@@ -1,5 +1,6 @@
 // Wordlist attacks on a mixed fleet with the real hashcat: a hashcat worker fetches a job's words once
-// into its cache and searches whole words of them (-a 0 with rules, -a 6 and -a 7 per mask length)
+// into its cache and searches whole words of them (-a 0 with rules, -a 1 with -j/-k, -a 6 and -a 7
+// per mask length)
 // beside a WASM worker searching the words its tasks carry; salted modes with --hex-salt and
 // sha512crypt; hashcat and then the server killed (kill -9) on a cached list, the session restored.
 // Targets are planted all along the list, so both workers' shares hold some. Skipped, saying so,
@@ -15,8 +16,8 @@ import { Orchestrator } from '../server/index.ts'
 import { formatTarget, type Algorithm } from '../shared/algorithms.ts'
 import { digestOf } from '../shared/hashing/modes.ts'
 import { keyspaceFrom } from '../shared/keyspace/keyspace.ts'
-import { maskSpec, type WordlistSpec } from '../shared/keyspace/spec.ts'
-import { wordVariant } from '../shared/keyspace/word-variant.ts'
+import { maskSpec, type CombinatorSpec, type WordlistSpec } from '../shared/keyspace/spec.ts'
+import { wordParts, wordVariant, type WordParts } from '../shared/keyspace/word-variant.ts'
 import { parseRules, RULE_BUFFER_BYTES } from '../shared/rules/rules.ts'
 import { COMMON_ARGS } from '../worker/hashcat/plan.ts'
 import {
@@ -51,13 +52,13 @@ function newList (count: number) {
 
 // `count` candidates of a wordlist keyspace, one in each of `count` equal parts of the list, at a
 // random word and variant (never one a rule rejects).
-function plant (spec: WordlistSpec, words: string[], rules: ReturnType<typeof parseRules>[] | null, count: number, random: () => number): string[] {
+function plant (spec: WordlistSpec, words: string[], parts: WordParts, count: number, random: () => number): string[] {
   const keyspace = keyspaceFrom(spec)
   const buf = new Uint8Array(RULE_BUFFER_BYTES)
   const planted: string[] = []
   for (let part = 0; planted.length < count; part++) {
     const word = Buffer.from(words[Math.floor((part % count + random()) * words.length / count)])
-    const length = wordVariant(keyspace, rules, word, 0, word.length, BigInt(Math.floor(random() * Number(keyspace.perWord))), buf)
+    const length = wordVariant(keyspace, parts, word, 0, word.length, BigInt(Math.floor(random() * Number(keyspace.perWord))), buf)
     if (length > 0) planted.push(Buffer.from(buf.subarray(0, length)).toString('latin1'))
   }
   return planted
@@ -73,6 +74,8 @@ function warmCache (dir: string, words: string[]): string {
   writeFileSync(join(cache, createHash('sha256').update(file).digest('hex')), file)
   return cache
 }
+
+const ruled = (rules: ReturnType<typeof parseRules>[] | null): WordParts => ({ rules, combination: null })
 
 function wordlistSpec (path: string, words: number, extra: Partial<WordlistSpec>): WordlistSpec {
   return { type: 'wordlist', name: path, size: String(words), ...extra }
@@ -104,7 +107,7 @@ describe.skipIf(!HASHCAT)(`wordlist attacks on hashcat ${HASHCAT ?? '(skipped: h
     writeFileSync(join(dir, 'salted'), `${hex('md5', 'x')}:${Buffer.from('s').toString('hex')}\n${hex('md5', 'y')}:${Buffer.from('t').toString('hex')}\n`)
     writeFileSync(join(dir, 'crypt'), `${formatTarget('sha512crypt', cryptTarget('not a word', 'salt'))}\n`)
     const runs = [['-m', '0', '-a', '0', 'md5', 'words', '-r', BEST64], ['-m', '0', '-a', '0', '-O', 'md5', 'words', '-r', BEST64], ['-m', '0', '-a', '6', '-O', 'md5', 'words', '?d'], ['-m', '0', '-a', '7', '-O', 'md5', '?d', 'words'],
-      ['-m', '10', '--hex-salt', '-a', '0', 'salted', 'words', '-r', BEST64], ['-m', '1800', '-a', '0', 'crypt', 'words']]
+      ['-m', '10', '--hex-salt', '-a', '0', 'salted', 'words', '-r', BEST64], ['-m', '1800', '-a', '0', 'crypt', 'words'], ['-m', '0', '-a', '1', 'md5', 'words', 'words']]
     for (const [i, run] of runs.entries()) {
       await execFileAsync('hashcat', [...COMMON_ARGS, '--session', `taskorch-warm-${process.pid}-${i}`, ...run], { cwd: dir }).catch((error: { code?: number }) => {
         if (error.code !== 1) throw error // 1: exhausted
@@ -147,7 +150,7 @@ describe.skipIf(!HASHCAT)(`wordlist attacks on hashcat ${HASHCAT ?? '(skipped: h
     const md5 = (plaintext: string) => referenceDigest('md5', Buffer.from(plaintext, 'latin1'))
 
     const withRules = wordlistSpec(path, words.length, { rules: [{ name: BEST64, sha256: '', count: rules.count }] })
-    const planted = plant(withRules, words, [rules], 24, random)
+    const planted = plant(withRules, words, ruled([rules]), 24, random)
     // Who found what depends on the machine's load; between the three jobs, both workers find some.
     const finders = await expectJob('md5', [...planted.map(md5), md5('in no list')], { type: 'wordlist', path, rules: [BEST64] }, planted, BigInt(words.length * rules.count))
     expect(gpu.stderr).toMatch(/job \d+: searching whole words of its words file with hashcat \(-m 0 -a 0\)/)
@@ -155,7 +158,7 @@ describe.skipIf(!HASHCAT)(`wordlist attacks on hashcat ${HASHCAT ?? '(skipped: h
     for (const side of ['append', 'prepend'] as const) {
       const mask = maskSpec('?d?d', [], { min: 1, max: 2 })
       const hybrid = wordlistSpec(path, words.length, { hybrid: { side, mask } })
-      const plantedHybrid = plant(hybrid, words, null, 16, random)
+      const plantedHybrid = plant(hybrid, words, ruled(null), 16, random)
       const found = await expectJob('md5', [...plantedHybrid.map(md5), md5('in no list')], { type: 'wordlist', path, hybrid: { side, mask: { type: 'mask', mask: '?d?d', increment: true } } }, plantedHybrid, BigInt(words.length * 110))
       for (const name of found) finders.add(name)
       expect(gpu.stderr).toMatch(new RegExp(`job \\d+: searching whole words of its words file with hashcat \\(-m 0 -a ${side === 'append' ? 6 : 7} -O\\)`))
@@ -169,7 +172,7 @@ describe.skipIf(!HASHCAT)(`wordlist attacks on hashcat ${HASHCAT ?? '(skipped: h
     const short = join(dir, 'short.rule')
     writeFileSync(short, 'u\nc\n$1\n')
     const shortRules = parseRules(readFileSync(short), short)
-    const plantedShort = plant(wordlistSpec(path, words.length, { rules: [{ name: short, sha256: '', count: 3 }] }), words, [shortRules], 8, random)
+    const plantedShort = plant(wordlistSpec(path, words.length, { rules: [{ name: short, sha256: '', count: 3 }] }), words, ruled([shortRules]), 8, random)
     expect(await expectJob('md5', [...plantedShort.map(md5), md5('in no list')], { type: 'wordlist', path, rules: [short] }, plantedShort, BigInt(words.length * 3))).toEqual(new Set(['hashcat']))
     expect(gpu.stderr).toMatch(/job \d+: searching whole words of its words file with hashcat \(-m 0 -a 0 -O\)/)
     expect([...finders].sort(), 'the workers that found targets').toEqual(['hashcat', 'wasm'])
@@ -183,7 +186,7 @@ describe.skipIf(!HASHCAT)(`wordlist attacks on hashcat ${HASHCAT ?? '(skipped: h
     const { gpu } = await fleet(warmCache(dir, words))
     const rules = parseRules(readFileSync(BEST64), BEST64)
     const spec = wordlistSpec(path, words.length, { rules: [{ name: BEST64, sha256: '', count: rules.count }] })
-    const planted = plant(spec, words, [rules], 8, random)
+    const planted = plant(spec, words, ruled([rules]), 8, random)
     const salts = [':', '\n', '\xff', 'a:b\n'].map((s) => Buffer.from(s, 'latin1'))
     const salted = (plaintext: string, salt: Buffer) => Buffer.concat([referenceDigest('md5', Buffer.concat([Buffer.from(plaintext, 'latin1'), salt])), salt])
     await expectJob('md5-pass-salt', [...planted.map((p, i) => salted(p, salts[i % salts.length])), salted('in no list', salts[0])], { type: 'wordlist', path, rules: [BEST64] }, planted, BigInt(words.length * rules.count))
@@ -199,6 +202,31 @@ describe.skipIf(!HASHCAT)(`wordlist attacks on hashcat ${HASHCAT ?? '(skipped: h
     expect(outcome.found.map((f) => f.plaintext).sort()).toEqual([...cryptWords].sort())
     expect(gpu.stderr).toMatch(/searching whole words of its words file with hashcat \(-m 1800 -a 0\)/)
     expect(gpu.stderr).not.toMatch(/runs on the WASM kernels|failed, handed back/)
+  }, 900_000)
+
+  // The larger list is our base, as hashcat's: where it is the right list, hashcat's base (always the
+  // left on its pure kernels) is the smaller, and the chunk's words its right list.
+  it('searches -a 1 with either list the larger, and -j/-k, across a hashcat worker and a WASM worker: exact counts, all found', async () => {
+    const { random, dir, path, words } = newList(30_000)
+    const large = { path, words }
+    const small = writeWords(tempDir('taskorch-words-'), 40, random)
+    const { gpu } = await fleet(warmCache(dir, words))
+    const md5 = (plaintext: string) => referenceDigest('md5', Buffer.from(plaintext, 'latin1'))
+    const cases: [typeof large, typeof large, Partial<CombinatorSpec>][] = [[large, small, {}], [small, large, { left: 'c', right: '$!' }]]
+    const finders = new Set<string>()
+    for (const [left, right, rules] of cases) {
+      const baseLeft = left.words.length >= right.words.length
+      const [base, other] = baseLeft ? [left, right] : [right, left]
+      const otherWords = Buffer.from(other.words.join('\n') + '\n')
+      const file = { sha256: '', bytes: otherWords.length, ascii: true, crEnds: false, longest: 16 }
+      const spec = wordlistSpec(base.path, base.words.length, { combinator: { base: baseLeft ? 'left' : 'right', other: { name: other.path, size: other.words.length, file }, ...rules } })
+      const planted = plant(spec, base.words, wordParts(spec, { other: otherWords }), 12, random)
+      const found = await expectJob('md5', [...planted.map(md5), md5('in no list')], { type: 'wordlist', path: left.path, combinator: { path: right.path, ...rules } }, planted, BigInt(left.words.length * right.words.length))
+      for (const name of found) finders.add(name)
+    }
+    expect(finders, 'the workers that found targets').toContain('hashcat')
+    expect(gpu.stderr.match(/searching whole words of its words file with hashcat \(-m 0 -a 1\)/g)).toHaveLength(2)
+    expect(gpu.stderr).not.toMatch(/runs on the WASM kernels|failed, handed back|fetching the words of job/)
   }, 900_000)
 
   // A list's $HEX[..] line stands for the bytes it encodes, for hashcat as for our kernels.
@@ -241,7 +269,7 @@ describe.skipIf(!HASHCAT)(`a cached wordlist through kills${HASHCAT ? '' : ' (sk
     const { path, words } = writeWords(dir, 2_000_000, random)
     const rules = parseRules(readFileSync(BEST64), BEST64)
     const size = words.length * rules.count
-    const planted = plant(wordlistSpec(path, words.length, { rules: [{ name: BEST64, sha256: '', count: rules.count }] }), words, [rules], 12, random)
+    const planted = plant(wordlistSpec(path, words.length, { rules: [{ name: BEST64, sha256: '', count: rules.count }] }), words, ruled([rules]), 12, random)
     const journal = join(dir, 'session.journal')
     const common = ['--host', '127.0.0.1', '--headless', '--potfile-disable', '--no-download', '--session', journal, '--key', join(dir, 'server.key')]
     const targets = [...planted, 'in no list'].flatMap((p) => ['--target', createHash('md5').update(p, 'latin1').digest('hex')])

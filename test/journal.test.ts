@@ -269,4 +269,26 @@ describe('restoring a wordlist job', () => {
     writeFileSync(words, 'alpha\ngamma\n')
     await expect(new Orchestrator({ token: TOKEN }).restoreTasks({ ...journaled, id: '3' })).rejects.toThrow(/cannot restore job 3: wordlist .*words\.txt has changed since the session began/)
   })
+
+  it('goes on with a combinator\'s two lists, and refuses once its other list has changed', async () => {
+    const dir = tempDir('taskorch-restore-combinator-')
+    const [left, right] = [join(dir, 'left.txt'), join(dir, 'right.txt')]
+    writeFileSync(left, 'alpha\nbeta\ngamma\n')
+    writeFileSync(right, '1\n2\n')
+    const orch = new Orchestrator({ token: TOKEN })
+    const first = await orch.addTasks({ algorithm: 'md5', targets: [md5('gamma2')], keyspace: { type: 'wordlist', path: left, combinator: { path: right, right: '$!' } } })
+    expect([first.keyspaceSize, first.keyspaceText]).toEqual([6n, `${left} + ${right} -k $!`])
+    first.cancel()
+    const base = await Wordlist.open(left)
+    const other = await Wordlist.open(right)
+    const journaled: JournaledJob = {
+      id: '1', algorithm: 'md5', targets: [md5('beta1!')], priority: 0, source: base.source, users: {}, known: [], completed: [], ended: null,
+      keyspace: { ...base.spec, combinator: { base: 'left', other: { name: other.path, size: other.words, file: other.file }, right: '$!' } }
+    }
+    const job = await new Orchestrator({ token: TOKEN }).restoreTasks(journaled)
+    expect(job.keyspaceSize).toBe(6n)
+    job.cancel()
+    writeFileSync(right, '1\n3\n')
+    await expect(new Orchestrator({ token: TOKEN }).restoreTasks({ ...journaled, id: '2' })).rejects.toThrow(/cannot restore job 2: wordlist .*right\.txt has changed since the session began/)
+  })
 })

@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest'
 import fc from 'fast-check'
 import { decodeMessage, encodeMessage } from '../shared/protocol/codec.ts'
 import { InvalidMessageError, MessageDecodeError } from '../shared/errors.ts'
-import type { MaskSpec } from '../shared/keyspace/spec.ts'
+import type { MaskSpec, WordlistSpec } from '../shared/keyspace/spec.ts'
 import { PROTOCOL_VERSION } from '../shared/protocol/limits.ts'
 import { validateControlMessage, validateControlReply } from '../shared/protocol/control-protocol.ts'
 import { type Message } from '../shared/protocol/messages.ts'
@@ -22,6 +22,7 @@ const VALID_WORKER: Message[] = [
   { type: 'holding', sha256: 'ab'.repeat(32) },
   { type: 'ping' }, { type: 'pong' }, { type: 'bye', reason: 'shutting down' }
 ]
+const COMBINATOR: WordlistSpec = { type: 'wordlist', name: '/l.txt', size: '9', combinator: { base: 'left', other: { name: '/r.txt', size: 2, file: { sha256: 'ef'.repeat(32), bytes: 5, ascii: true, crEnds: false, longest: 2 } }, right: '$1 c' } }
 const VALID_SERVER: Message[] = [
   { type: 'welcome', workerId: 'w1' },
   { type: 'job', jobId: '1', algorithm: 'sha1', targets: [new Uint8Array(20)], keyspace: { type: 'range', start: '0', end: '100000000' } },
@@ -29,6 +30,7 @@ const VALID_SERVER: Message[] = [
   { type: 'cancel', jobId: '1', chunkId: '1.3' },
   { type: 'solved', jobId: '1', hash: new Uint8Array(20) },
   { type: 'job', jobId: '2', algorithm: 'md5', targets: [new Uint8Array(16)], keyspace: { type: 'wordlist', name: '/w.txt', size: '3' }, wordsFile: { sha256: 'cd'.repeat(32), bytes: 12, ascii: true, crEnds: false, longest: 9 } },
+  { type: 'job', jobId: '3', algorithm: 'md5', targets: [new Uint8Array(16)], keyspace: COMBINATOR, other: Buffer.from('ab\nc\n') },
   { type: 'task', jobId: '2', chunkId: '2.0', offset: '0', length: 3 },
   { type: 'piece', sha256: 'cd'.repeat(32), first: '1', words: Buffer.from('two\nsix') },
   { type: 'ping' }, { type: 'pong' }, { type: 'bye', reason: '' }
@@ -40,8 +42,9 @@ const VALID_CONTROL: Message[] = [
   { type: 'control', id: 0, version: PROTOCOL_VERSION, software: '0.2.0' },
   { type: 'upload', id: 1, file: FILE, size: 10, offset: 4, data: new Uint8Array(6) },
   { type: 'submit', id: 2, job: { algorithm: 'md5', targets: ['00'.repeat(16)], targetsFile: null, keyspace: MASK, priority: 3, username: false, hexSalt: false } },
-  { type: 'submit', id: 3, job: { algorithm: 'md5', targets: [], targetsFile: FILE, keyspace: { type: 'wordlist', file: FILE, rules: [FILE], hybrid: null }, priority: 0, username: true, hexSalt: false } },
-  { type: 'submit', id: 4, job: { algorithm: 'md5', targets: [], targetsFile: FILE, keyspace: { type: 'wordlist', file: FILE, rules: [], hybrid: { side: 'prepend', mask: MASK } }, priority: 0, username: false, hexSalt: true } },
+  { type: 'submit', id: 3, job: { algorithm: 'md5', targets: [], targetsFile: FILE, keyspace: { type: 'wordlist', file: FILE, rules: [FILE], hybrid: null, combinator: null }, priority: 0, username: true, hexSalt: false } },
+  { type: 'submit', id: 4, job: { algorithm: 'md5', targets: [], targetsFile: FILE, keyspace: { type: 'wordlist', file: FILE, rules: [], hybrid: { side: 'prepend', mask: MASK }, combinator: null }, priority: 0, username: false, hexSalt: true } },
+  { type: 'submit', id: 10, job: { algorithm: 'md5', targets: [], targetsFile: FILE, keyspace: { type: 'wordlist', file: FILE, rules: [], hybrid: null, combinator: { file: FILE, left: 'c', right: null } }, priority: 0, username: false, hexSalt: false } },
   { type: 'jobs', id: 5 }, { type: 'workers', id: 6 }, { type: 'status', id: 7, job: '1' }, { type: 'cancel', id: 8, job: '2' }, { type: 'results', id: 9, job: '1', from: 1000 }
 ]
 const JOB_LINE = { time: '2026-11-23T17:00:00.000Z', job: '1', status: 'running', algorithm: 'md5', keyspace: '?d?d', priority: 0, progress: [5, '123456789012345678901234567890'], speed: 10, eta: null, recovered: [0, 1], workers: [{ name: 'w', speed: 10 }] }
@@ -140,6 +143,11 @@ describe('messages', () => {
     const wordlist = { type: 'wordlist', name: '/w.txt', size: '3' }
     expect(() => validateServerMessage({ type: 'job', jobId: '1', algorithm: 'md5', targets: [new Uint8Array(16)], keyspace: wordlist, wordsFile: { sha256: 'cd'.repeat(32), bytes: 5, ascii: true, crEnds: false, longest: 9 } })).toThrow(/"wordsFile.bytes" is too small for 3 words/)
     expect(() => validateServerMessage({ type: 'job', jobId: '1', algorithm: 'md5', targets: [new Uint8Array(16)], keyspace: { type: 'range', start: '0', end: '9' }, wordsFile: { sha256: 'cd'.repeat(32), bytes: 5, ascii: true, crEnds: false, longest: 9 } })).toThrow(/"wordsFile" comes with wordlist keyspaces only/)
+    const job = { type: 'job', jobId: '1', algorithm: 'md5', targets: [new Uint8Array(16)] }
+    expect(() => validateServerMessage({ ...job, keyspace: COMBINATOR })).toThrow(/"other" must come exactly with a combinator keyspace/)
+    expect(() => validateServerMessage({ ...job, keyspace: COMBINATOR, other: Buffer.from('ab\n') })).toThrow(/"other" must hold the 5 bytes its keyspace names/)
+    expect(() => validateServerMessage({ ...job, keyspace: { ...COMBINATOR, combinator: { ...COMBINATOR.combinator, left: 'Q' } }, other: Buffer.from('ab\nc\n') })).toThrow(/job: -j:1: unknown function "Q"/)
+    expect(() => validateServerMessage({ ...job, keyspace: { ...COMBINATOR, rules: [] }, other: Buffer.from('ab\nc\n') })).toThrow(/one at most/)
     expect(() => validateServerMessage({ type: 'piece', sha256: 'cd'.repeat(32), first: '-1', words: new Uint8Array(1) })).toThrow(/piece: "first"/)
     expect(() => validateServerMessage({ type: 'job', jobId: '1', algorithm: 'md5', targets: [new Uint8Array(20)], keyspace: { type: 'range', start: '0', end: '1' } })).toThrow(/targets/)
     expect(() => validateWorkerMessage(JSON.parse('{"type":"ping","__proto__":{"polluted":1}}'))).toThrow(InvalidMessageError)

@@ -113,7 +113,7 @@ describe('searching salted targets', () => {
         const chosen = [next(words.length), next(words.length)]
         const targets = chosen.map((w, i) => parseTarget(algorithm, `${saltedHex(algorithm, Buffer.concat([words[w], Buffer.from('1')]), salts[i])}:${salts[i]}`))
         const packed = Buffer.concat(words.flatMap((w, i) => (i ? [Buffer.of(10), w] : [w])))
-        const result = searchWords({ algorithm, targets, keyspace, rules: [best64] }, packed, 0n, Number(keyspace.size), { blocks })
+        const result = searchWords({ algorithm, targets, keyspace, parts: { rules: [best64], combination: null } }, packed, 0n, Number(keyspace.size), { blocks })
         expect(result.hashed).toBe(Number(keyspace.size))
         for (const [i, target] of targets.entries()) {
           const hit = result.hits.find((h) => Buffer.from(h.hash).equals(target))

@@ -3,7 +3,7 @@ import { describe, expect, it } from 'vitest'
 import { hashcatRefusal, hashcatRunAt } from '../shared/hashcat.ts'
 import { candidateAt, keyspaceFrom, type Keyspace } from '../shared/keyspace/keyspace.ts'
 import { alignedStart, maskRunAt, runLengthAt, type MaskRun } from '../shared/keyspace/runs.ts'
-import { maskSpec, rangeSpec, type WordlistSpec } from '../shared/keyspace/spec.ts'
+import { maskSpec, rangeSpec, type CombinatorSpec, type WordlistSpec } from '../shared/keyspace/spec.ts'
 import { hashLine, maskArgs, targetArgs, targetOfHashLine, wordsRuns } from '../worker/hashcat/plan.ts'
 import { ALGORITHM_INFO, formatTarget, parseTarget, type Algorithm } from '../shared/algorithms.ts'
 import { readFileSync } from 'node:fs'
@@ -107,17 +107,29 @@ describe('hashcat command lines for runs', () => {
     const parts = [{ files: ['/c/fit'], perWord: 73n, optimised: true }, { files: ['/c/over'], perWord: 4n, optimised: false }]
     const rules: WordlistSpec = { type: 'wordlist', name: '/w', size: '100', rules: [{ name: '/best64', sha256: '', count: 77 }] }
     const common = ['-m', '0', '-a', '0']
-    expect(wordsRuns('md5', rules, { words: '/c/words', parts, slice: '', longest: 10 }, 10n, 5n)).toEqual([
+    expect(wordsRuns('md5', rules, { words: '/c/words', parts, other: '', slice: '', longest: 10 }, 10n, 5n)).toEqual([
       { args: [...common, '-r', '/c/fit', '-O', '-s', '10', '-l', '5'], inputs: ['/c/words'], skipped: 730n, count: 365n, kernel: '-m 0 -a 0 -O' },
       { args: [...common, '-r', '/c/over', '-s', '10', '-l', '5'], inputs: ['/c/words'], skipped: 40n, count: 20n, kernel: '-m 0 -a 0' }
     ])
     const hybrid = (side: 'append' | 'prepend'): WordlistSpec => ({ type: 'wordlist', name: '/w', size: '100', hybrid: { side, mask: maskSpec('?d?1', ['x-??'], { min: 1, max: 2 }) } })
     // Words of up to 30 bytes: the one-position mask makes 31 (-O takes it), the two-position 32.
-    const appended = wordsRuns('md5', hybrid('append'), { words: '/c/words', parts: [], slice: '', longest: 30 }, 0n, 5n)
+    const appended = wordsRuns('md5', hybrid('append'), { words: '/c/words', parts: [], other: '', slice: '', longest: 30 }, 0n, 5n)
     expect(appended.map((r) => [r.inputs, r.skipped, r.count, r.kernel, r.args.includes('-O')])).toEqual([[['/c/words', '?d'], 0n, 50n, '-m 0 -a 6 -O', true], [['/c/words', '?d?1'], 0n, 150n, '-m 0 -a 6', false]])
     expect(appended[1].args).toEqual(['-m', '0', '-1', 'x-??', '-a', '6', '-s', '0', '-l', '5']) // text, ? written ??
-    const prepended = wordsRuns('ntlm', hybrid('prepend'), { words: '/c/words', parts: [], slice: '/c/slice', longest: 26 }, 20n, 5n)
+    const prepended = wordsRuns('ntlm', hybrid('prepend'), { words: '/c/words', parts: [], other: '', slice: '/c/slice', longest: 26 }, 20n, 5n)
     expect(prepended.map((r) => [r.inputs, r.skipped, r.count, r.kernel])).toEqual([[['?d', '/c/slice'], 0n, 50n, '-m 1000 -a 7 -O'], [['?d?1', '/c/slice'], 0n, 150n, '-m 1000 -a 7']])
+
+    // -a 1 on the pure kernels, whose base is always the left list: -s/-l over our base when it is
+    // the left; a slice of it, as hashcat's right list, when it is the right.
+    const other = { name: '/small', size: 7, file: { sha256: 'ab'.repeat(32), bytes: 30, ascii: true, crEnds: false, longest: 5 } }
+    const combinator = (base: 'left' | 'right'): WordlistSpec => ({ type: 'wordlist', name: '/w', size: '100', combinator: { base, other, left: '-5', right: '$!' } })
+    const paths = { words: '/c/words', parts: [], other: '/c/small', slice: '/c/slice', longest: 9 }
+    expect(wordsRuns('md5', combinator('left'), paths, 20n, 5n)).toEqual([
+      { args: ['-m', '0', '-a', '1', '--rule-left=-5', '--rule-right=$!', '-s', '20', '-l', '5'], inputs: ['/c/words', '/c/small'], skipped: 140n, count: 35n, kernel: '-m 0 -a 1' }
+    ])
+    expect(wordsRuns('md5', combinator('right'), paths, 20n, 5n)).toEqual([
+      { args: ['-m', '0', '-a', '1', '--rule-left=-5', '--rule-right=$!'], inputs: ['/c/small', '/c/slice'], skipped: 0n, count: 35n, kernel: '-m 0 -a 1' }
+    ])
   })
 
   it('leaves to WASM what hashcat cannot take exactly', () => {
@@ -138,6 +150,17 @@ describe('hashcat command lines for runs', () => {
     expect(hashcatRefusal('ntlm', maskSpec('?b', []))).toMatch(/above 0x7f/)
     expect(hashcatRefusal('md5', maskSpec('?1?2?3?4', ['ab', 'cd', 'ef', 'gh']))).toMatch(/4 custom charsets/)
     expect(hashcatRefusal('md5', maskSpec('?1?2?3?4', ['ab', 'cd', 'ef', '?l']))).toBeNull() // -4 is ?l
+    // -a 1: what hashcat would count otherwise (a rejecting rule), or could not take (too long).
+    const otherFile = { sha256: 'cd'.repeat(32), bytes: 6, ascii: true, crEnds: false, longest: 120 }
+    const combined = (extra: Partial<CombinatorSpec>): WordlistSpec => ({ ...list, combinator: { base: 'left', other: { name: '/o', size: 2, file: otherFile }, ...extra } })
+    expect(hashcatRefusal('md5', combined({ left: 'c', right: '$1' }), file)).toBeNull()
+    expect(hashcatRefusal('md5', combined({ left: '>3' }), file)).toMatch(/combinator rules that reject words/)
+    expect(hashcatRefusal('md5', combined({ right: 'c !x' }), file)).toMatch(/combinator rules that reject words/)
+    expect(hashcatRefusal('md5', combined({ right: 'd' }), { ...file, longest: 100 })).toMatch(/may pass 256 bytes/) // 100 + 2 x 120
+    expect(hashcatRefusal('md5', combined({}), { ...file, longest: 136 })).toBeNull() // 136 + 120
+    expect(hashcatRefusal('ntlm', combined({}), file)).toBeNull()
+    expect(hashcatRefusal('ntlm', { ...list, combinator: { base: 'right', other: { name: '/o', size: 2, file: { ...otherFile, ascii: false } } } }, file)).toMatch(/above 0x7f/)
+    expect(hashcatRefusal('md5', { ...list, combinator: { base: 'right', other: { name: '/o', size: 2, file: { ...otherFile, crEnds: true } } } }, file)).toMatch(/carriage return/)
   })
 
   // hashcat's example hash of every mode we share (test/vectors/hashcat-examples.tsv), and salts no

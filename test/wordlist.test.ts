@@ -113,7 +113,7 @@ describe('searchWords', () => {
       const packed = Buffer.concat(words.flatMap((w, i) => (i ? [Buffer.of(0x0a), w] : [w])))
       const targets = words.filter((_, i) => i % 2 === 0).map((w) => referenceDigest(algorithm, w))
       const progress = new Int32Array(new SharedArrayBuffer(4))
-      const result = searchWords({ algorithm, targets, keyspace: plainWords(2000), rules: null }, packed, 1000n, words.length, { progress, blocks })
+      const result = searchWords({ algorithm, targets, keyspace: plainWords(2000), parts: { rules: null, combination: null } }, packed, 1000n, words.length, { progress, blocks })
       expect(result.hashed).toBe(words.length)
       expect(progress[0]).toBe(words.length)
       // Batched candidates are verified when their batch is hashed: hits come in no particular order.
@@ -125,7 +125,7 @@ describe('searchWords', () => {
   it('stops at a batch boundary when cancelled', () => {
     const cancel = new Int32Array(new SharedArrayBuffer(4))
     Atomics.store(cancel, 0, 1)
-    expect(searchWords({ algorithm: 'md5', targets: [createHash('md5').digest()], keyspace: plainWords(2), rules: null }, Buffer.from('a\nb'), 0n, 2, { cancel })).toEqual({ hashed: 0, hits: [], cancelled: true })
+    expect(searchWords({ algorithm: 'md5', targets: [createHash('md5').digest()], keyspace: plainWords(2), parts: { rules: null, combination: null } }, Buffer.from('a\nb'), 0n, 2, { cancel })).toEqual({ hashed: 0, hits: [], cancelled: true })
   })
 })
 
@@ -138,7 +138,7 @@ describe('hashcat parity', () => {
     expect(list.words).toBe(expected.length)
     const words = await list.read(0n, list.words)
     const targets = expected.map((w) => createHash('md5').update(Buffer.from(w, 'latin1')).digest())
-    const result = searchWords({ algorithm: 'md5', targets, keyspace: plainWords(list.words), rules: null }, words, 0n, list.words, { blocks: fastBlocks })
+    const result = searchWords({ algorithm: 'md5', targets, keyspace: plainWords(list.words), parts: { rules: null, combination: null } }, words, 0n, list.words, { blocks: fastBlocks })
     expect(result.hashed).toBe(expected.length)
     expect(result.hits.map((h) => [Number(h.index), Buffer.from(h.plaintext).toString('latin1')]).sort((a, b) => Number(a[0]) - Number(b[0]))).toEqual(expected.map((w, i) => [i, w]))
   })

@@ -84,8 +84,8 @@ type Running = { jobId: string, chunk: ChunkHandle, length: number, reported: nu
 // once the cache holds it; `ruleFiles`: its rule files written to the cache, for hashcat;
 // `rulesChecked`: settled once hashcat was seen to apply every rule (else `hashcat` turns false).
 type JobInHand = {
-  algorithm: Algorithm, keyspace: Keyspace, batches: PackedTargets[], packed: PackedTargets | null, found: Set<string>, rules?: Uint8Array[], hashcat: boolean,
-  wordsFile?: WordsFile, ruleFiles?: Promise<string[]>, ruleParts?: Promise<RulePart[]>, searchedFile?: boolean, rulesChecked: Promise<void>
+  algorithm: Algorithm, keyspace: Keyspace, batches: PackedTargets[], packed: PackedTargets | null, found: Set<string>, rules?: Uint8Array[], other?: Uint8Array, hashcat: boolean,
+  wordsFile?: WordsFile, ruleFiles?: Promise<string[]>, ruleParts?: Promise<RulePart[]>, otherFile?: Promise<string>, searchedFile?: boolean, rulesChecked: Promise<void>
 }
 // A words file on its way into the cache: lines `next` of `lines` written, appends one after another.
 type Download = { session: WorkerSession, lines: number, bytes: number, next: number, received: number, writing: Promise<void>, startedAt: number }
@@ -270,7 +270,7 @@ export class WorkerClient extends EventEmitter<WorkerEvents> {
         const refusal = this.#hashcat ? hashcatRefusal(message.algorithm, message.keyspace, message.wordsFile, message.rules) : null
         if (refusal) this.emit('log', 'info', `job ${message.jobId} runs on the WASM kernels: ${refusal}`)
         const job: JobInHand = {
-          algorithm: message.algorithm, keyspace: keyspaceFrom(message.keyspace), batches: [packTargets(message.targets)], packed: null, found: new Set(), rules: message.rules?.map(shared),
+          algorithm: message.algorithm, keyspace: keyspaceFrom(message.keyspace), batches: [packTargets(message.targets)], packed: null, found: new Set(), rules: message.rules?.map(shared), other: message.other && shared(message.other),
           hashcat: this.#hashcat !== undefined && refusal === null && (message.wordsFile === undefined || this.#options.cache !== undefined), wordsFile: message.wordsFile,
           rulesChecked: Promise.resolve()
         }
@@ -356,7 +356,7 @@ export class WorkerClient extends EventEmitter<WorkerEvents> {
     const target = { id: jobId, algorithm: job.algorithm, targets }
     const slice = hashcat && fromFile ? join(hashcat.dir, `words-${++this.#slices}.txt`) : ''
     let chunk: ChunkHandle
-    if (!hashcat) chunk = this.#runner.run({ algorithm: job.algorithm, keyspace: job.keyspace.spec, targets, rules: job.rules }, offset, length, onHit, words)
+    if (!hashcat) chunk = this.#runner.run({ algorithm: job.algorithm, keyspace: job.keyspace.spec, targets, rules: job.rules, other: job.other }, offset, length, onHit, words)
     else if (run) {
       const plan = maskArgs(job.algorithm, run, length)
       chunk = hashcat.run(target, async () => [plan ?? failHashcat('the run needs more custom charsets than hashcat has')], length, onHit, plan?.kernel ?? '')
@@ -378,11 +378,11 @@ export class WorkerClient extends EventEmitter<WorkerEvents> {
         if (!runs) {
           if (length > MAX_WASM_CHUNK_CANDIDATES) return failedChunk(`${length} candidates are more than the WASM kernels take in one chunk (${MAX_WASM_CHUNK_CANDIDATES})`)
           const read = await this.#options.cache!.readLines(job.wordsFile!.sha256, Number(first), Number(count))
-          return this.#runner.run({ algorithm: job.algorithm, keyspace: job.keyspace.spec, targets: target.targets, rules: job.rules }, offset, length, onHit, read)
+          return this.#runner.run({ algorithm: job.algorithm, keyspace: job.keyspace.spec, targets: target.targets, rules: job.rules, other: job.other }, offset, length, onHit, read)
         }
-        const prepend = (job.keyspace.spec as WordlistSpec).hybrid?.side === 'prepend'
+        const sliced = runs.some((r) => r.inputs.includes(slice))
         return hashcat.run(target, async () => {
-          if (prepend) await this.#options.cache!.slice(job.wordsFile!.sha256, Number(first), Number(count), slice)
+          if (sliced) await this.#options.cache!.slice(job.wordsFile!.sha256, Number(first), Number(count), slice)
           return runs
         }, length, onHit, runs[0].kernel)
       })
@@ -420,7 +420,8 @@ export class WorkerClient extends EventEmitter<WorkerEvents> {
     let parts = await job.ruleParts!
     // A second run costs a second start-up (seconds): a short chunk runs its rules together.
     if (parts.length > 1 && count * job.keyspace.perWord < SPLIT_RULES_FROM) parts = [{ files: await job.ruleFiles!, perWord: job.keyspace.perWord, optimised: false }]
-    return wordsRuns(job.algorithm, job.keyspace.spec as WordlistSpec, { words: this.#options.cache!.path(file.sha256), parts, slice, longest: file.longest }, first, count)
+    const other = await job.otherFile ?? ''
+    return wordsRuns(job.algorithm, job.keyspace.spec as WordlistSpec, { words: this.#options.cache!.path(file.sha256), parts, other, slice, longest: file.longest }, first, count)
   }
 
   // A job's rules as hashcat's -a 0 runs take them. One rule file splits in two: the rules whose
@@ -461,7 +462,12 @@ export class WorkerClient extends EventEmitter<WorkerEvents> {
     job.rulesChecked = rules.length === 0 ? Promise.resolve() : this.#checkRules(jobId, job)
     job.ruleParts = this.#ruleParts(job, job.ruleFiles)
     job.ruleParts.catch(() => {}) // a failure fails the chunks that need them
-    cache.use([...this.#jobs.values()].flatMap((j) => [...(j.wordsFile ? [j.wordsFile.sha256] : []), ...(j.keyspace.spec.type === 'wordlist' ? j.keyspace.spec.rules ?? [] : []).map((r) => r.sha256)]))
+    const combinator = (spec as WordlistSpec).combinator
+    if (combinator) {
+      job.otherFile = cache.put(combinator.other.file.sha256, job.other!).then(() => cache.path(combinator.other.file.sha256))
+      job.otherFile.catch(() => {})
+    }
+    cache.use([...this.#jobs.values()].flatMap(filesOf))
     if (cache.has(file.sha256)) return session.send({ type: 'holding', sha256: file.sha256 })
     const previous = this.#downloads.get(file.sha256)
     if (previous?.session === session) return // under way
@@ -557,6 +563,13 @@ export class WorkerClient extends EventEmitter<WorkerEvents> {
     this.#hashcat?.close()
     await this.#runner.close()
   }
+}
+
+// The cached files a job's hashcat runs read: its words file, rule files and combinator's other list.
+function filesOf (job: JobInHand): string[] {
+  const spec = job.keyspace.spec
+  if (spec.type !== 'wordlist' || !job.wordsFile) return []
+  return [job.wordsFile.sha256, ...(spec.rules ?? []).map((r) => r.sha256), ...(spec.combinator ? [spec.combinator.other.file.sha256] : [])]
 }
 
 function shared (bytes: Uint8Array): Uint8Array {

@@ -16,10 +16,11 @@ import type { SearchHit, SearchRequest, SearchResult } from './thread-messages.t
 // In the single-file build, this module, the thread entry and Piscina's thread script are one file.
 const THREAD_FILE = BUNDLED ? import.meta.url : new URL('./thread.ts', import.meta.url).href
 
-// `rules`: the rule files' texts of a wordlist job with rules, in shared memory. `targets`: packed in
+// `rules`: the rule files' texts of a wordlist job with rules, `other`: a combinator job's other list,
+// in shared memory. `targets`: packed in
 // shared memory (packTargets(list, true)), or a list packed here once per array: either way, pass
 // the same one while a job's targets stay the same.
-export type ChunkJob = { algorithm: Algorithm, targets: Uint8Array[] | PackedTargets, keyspace: KeyspaceSpec, rules?: Uint8Array[] }
+export type ChunkJob = { algorithm: Algorithm, targets: Uint8Array[] | PackedTargets, keyspace: KeyspaceSpec, rules?: Uint8Array[], other?: Uint8Array }
 export type ChunkOutcome = { hashed: number, cancelled: boolean }
 
 export class RunningChunk {

@@ -19,6 +19,7 @@ export type SearchRequest = {
   port?: MessagePortLike // FOUND as soon as it happens, before the search returns
   words?: Uint8Array // wordlist jobs: the words this piece's candidates draw on, newline-separated
   rules?: Uint8Array[] // wordlist jobs with rules: each rule file's text (shared memory, not copied)
+  other?: Uint8Array // combinator jobs: the other list's words, each and a newline (shared memory)
 }
 
 export interface MessagePortLike { postMessage (value: SearchHit): void, close?: () => void }

@@ -1,28 +1,21 @@
 // Runs inside a Piscina thread: one SearchRequest in, one SearchResult out. Hits are also posted
 // on the request's port the moment they are verified, so FOUND does not wait for the piece to end.
 import { keyspaceFrom, type Keyspace } from '../shared/keyspace/keyspace.ts'
-import type { KeyspaceSpec } from '../shared/keyspace/spec.ts'
-import { parseRules, type RuleSet } from '../shared/rules/rules.ts'
+import { wordParts, type WordParts } from '../shared/keyspace/word-variant.ts'
 import type { SearchHit, SearchRequest, SearchResult } from './thread-messages.ts'
 import type { PackedTargets } from './search/targets.ts'
 import { search } from './search/search.ts'
 import { searchWords } from './search/words.ts'
 import { fastBlocks, fastKernels } from './search/index.ts'
 
-// Jobs send many pieces with the same keyspace and rules; build them once per thread.
-let cached: { key: string, keyspace: Keyspace, rules: RuleSet[] | null } | null = null
+// Jobs send many pieces with the same keyspace, rules and other list; build them once per thread
+// (the server checked the texts: a failure here is a bug).
+let cached: { key: string, keyspace: Keyspace, parts: WordParts } | null = null
 
-function prepared (request: SearchRequest): { keyspace: Keyspace, rules: RuleSet[] | null } {
+function prepared (request: SearchRequest): { keyspace: Keyspace, parts: WordParts } {
   const key = JSON.stringify(request.keyspace)
-  if (cached?.key !== key) cached = { key, keyspace: keyspaceFrom(request.keyspace), rules: rulesOf(request.keyspace, request.rules) }
+  if (cached?.key !== key) cached = { key, keyspace: keyspaceFrom(request.keyspace), parts: wordParts(request.keyspace, request) }
   return cached
-}
-
-// The rule files' texts, parsed (the server checked them; a failure here is a bug).
-function rulesOf (spec: KeyspaceSpec, texts: Uint8Array[] | undefined): RuleSet[] | null {
-  if (spec.type !== 'wordlist' || !spec.rules) return null
-  if (texts?.length !== spec.rules.length) throw new Error(`the job names ${spec.rules.length} rule file(s) but ${texts?.length ?? 0} came`)
-  return spec.rules.map((file, i) => parseRules(texts[i], file.name))
 }
 
 // A job's targets arrive with every piece; the first copy of each packing is kept, so the kernels'
@@ -47,10 +40,10 @@ export default function run (request: SearchRequest): SearchResult {
     blocks: fastBlocks,
     onHit: (hit: SearchHit) => request.port?.postMessage(hit)
   }
-  const { keyspace, rules } = prepared(request)
+  const { keyspace, parts } = prepared(request)
   const job = { algorithm: request.algorithm, targets: targetsOf(request.targets), keyspace }
   const result = request.words
-    ? searchWords({ ...job, rules }, request.words, BigInt(request.offset), request.length, control)
+    ? searchWords({ ...job, parts }, request.words, BigInt(request.offset), request.length, control)
     : search(job, BigInt(request.offset), request.length, control)
   request.port?.close?.()
   return result

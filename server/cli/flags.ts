@@ -41,12 +41,16 @@ Options:
   --range A-B         decimal keyspace, A inclusive, B exclusive (e.g. 0-100000000)
   --wordlist FILE     the lines of FILE (LF or CRLF endings; empty lines skipped), read by the
                       server and sent to workers in chunks of at most 1 MiB
+                      (twice for -a 1: the left list, then the right)
   --rules FILE, -r    hashcat rules applied to every word (-a 0); repeat to combine files as
                       hashcat does (their product). A bad rule stops with its file and line
   --attack-mode N, -a N
-                      0 wordlist (+ rules), 3 mask or range, 6 wordlist + mask (each word followed
-                      by each candidate of the mask), 7 mask + wordlist. Inferred when only one of
-                      --wordlist, --mask, --range is given
+                      0 wordlist (+ rules), 1 combinator (each word of the left list followed by
+                      each word of the right), 3 mask or range, 6 wordlist + mask (each word
+                      followed by each candidate of the mask), 7 mask + wordlist. Inferred when
+                      only one of --wordlist, --mask, --range is given (two lists: -a 1)
+  --rule-left R, -j R, --rule-right R, -k R
+                      -a 1: one rule applied to each left / right word, as hashcat's -j / -k
   --mask MASK         hashcat mask instead: ?l ?u ?d ?h ?H ?s ?a ?b, ?1..?4, ?? for "?",
                       other characters literal (e.g. ?u?l?l?l?d?d)
   -1..-4 CHARSET      custom charsets for ?1..?4 (--custom-charset1..4), e.g. -1 ?l?d

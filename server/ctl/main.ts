@@ -51,7 +51,7 @@ Options:
 
 Job options (submit), as the server takes them: --algo/-m, --target (repeatable), --targets FILE,
 --username, --hex-salt, --range, --mask, -1..-4, --increment, --increment-min, --increment-max,
---wordlist FILE, --rules/-r FILE, --attack-mode/-a, --priority. Files are read here and sent to
+--wordlist FILE (twice for -a 1), --rules/-r FILE, --attack-mode/-a, -j, -k, --priority. Files are read here and sent to
 the server, which keeps them (beside its config file, in uploads/) for --restore.
 
 A busy server (too many connections at once) is tried again for up to 30 s.
@@ -196,7 +196,10 @@ async function checkSubmission (flags: Flags): Promise<(client: ControlClient) =
           type: 'wordlist',
           file: await client.upload(keyspace.path, 'wordlist'),
           rules: await sequence(keyspace.rules ?? [], (path) => client.upload(path, 'rules')),
-          hybrid: keyspace.hybrid ? { side: keyspace.hybrid.side, mask: keyspace.hybrid.mask as MaskSpec } : null
+          hybrid: keyspace.hybrid ? { side: keyspace.hybrid.side, mask: keyspace.hybrid.mask as MaskSpec } : null,
+          combinator: keyspace.combinator
+            ? { file: await client.upload(keyspace.combinator.path, 'wordlist'), left: keyspace.combinator.left ?? null, right: keyspace.combinator.right ?? null }
+            : null
         },
     priority: job.priority,
     username: job.hashOptions.username === true,

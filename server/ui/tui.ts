@@ -19,10 +19,12 @@ const FORM_FIELDS: [keyof JobForm, string][] = [
   ['targetsFile', 'or a hash list file (--targets)'],
   ['username', 'its lines start user: (--username, y)'],
   ['hexSalt', 'salts given in hex (--hex-salt, y)'],
-  ['attackMode', 'attack -a 0/3/6/7 (blank: inferred)'],
+  ['attackMode', 'attack -a 0/1/3/6/7 (blank: inferred)'],
   ['keyspace', 'range A-B or mask (?l?d...)'],
-  ['wordlist', 'or a wordlist file (--wordlist)'],
+  ['wordlist', 'or a wordlist file (two for -a 1)'],
   ['rules', 'rule files -r (spaces between)'],
+  ['ruleLeft', '-a 1: rule for left words (-j)'],
+  ['ruleRight', '-a 1: rule for right words (-k)'],
   ['charset1', 'custom charset -1'],
   ['charset2', 'custom charset -2'],
   ['charset3', 'custom charset -3'],
@@ -32,7 +34,7 @@ const FORM_FIELDS: [keyof JobForm, string][] = [
 ]
 
 const EMPTY_FORM: JobForm = {
-  algorithm: 'md5', targets: '', targetsFile: '', username: '', hexSalt: '', attackMode: '', keyspace: '', wordlist: '', rules: '',
+  algorithm: 'md5', targets: '', targetsFile: '', username: '', hexSalt: '', attackMode: '', keyspace: '', wordlist: '', rules: '', ruleLeft: '', ruleRight: '',
   charset1: '', charset2: '', charset3: '', charset4: '', increment: '', priority: '0'
 }
 

@@ -17,7 +17,9 @@ export type FileRef = { sha256: string, name: string }
 // says how much the server holds, or that it has the whole file (at once if it had it before).
 export type Upload = { type: 'upload', id: number, file: FileRef, size: number, offset: number, data: Uint8Array }
 // A job as the server's own flags give it, with files already uploaded.
-export type SubmittedKeyspace = RangeSpec | MaskSpec | { type: 'wordlist', file: FileRef, rules: FileRef[], hybrid: HybridSpec | null }
+// A combinator's right list and its rules (-j, -k).
+export type SubmittedCombinator = { file: FileRef, left: string | null, right: string | null }
+export type SubmittedKeyspace = RangeSpec | MaskSpec | { type: 'wordlist', file: FileRef, rules: FileRef[], hybrid: HybridSpec | null, combinator: SubmittedCombinator | null }
 export type Submission = {
   algorithm: Algorithm, targets: string[], targetsFile: FileRef | null, keyspace: SubmittedKeyspace, priority: number, username: boolean, hexSalt: boolean
 }
@@ -57,6 +59,13 @@ function fileRef (value: unknown, type: string): FileRef {
   return { sha256: file.sha256 as string, name }
 }
 
+function submittedCombinator (value: unknown, type: string): SubmittedCombinator {
+  const combinator = plainObject(value)
+  exactFields(combinator, type, ['file', 'left', 'right'])
+  const rule = (side: 'left' | 'right') => combinator[side] === null ? null : text(combinator[side], type, `combinator.${side}`, MAX_KEYSPACE_TEXT_LENGTH, 1)
+  return { file: fileRef(combinator.file, type), left: rule('left'), right: rule('right') }
+}
+
 function submission (value: unknown, type: string): Submission {
   const job = plainObject(value)
   exactFields(job, type, ['algorithm', 'targets', 'targetsFile', 'keyspace', 'priority', 'username', 'hexSalt'])
@@ -66,10 +75,10 @@ function submission (value: unknown, type: string): Submission {
   let keyspace: SubmittedKeyspace
   const k = plainObject(job.keyspace)
   if (k.type === 'wordlist') {
-    exactFields(k, type, ['type', 'file', 'rules', 'hybrid'])
+    exactFields(k, type, ['type', 'file', 'rules', 'hybrid', 'combinator'])
     if (!Array.isArray(k.rules) || k.rules.length > MAX_RULE_FILES) fail(type, `"rules" must be an array of at most ${MAX_RULE_FILES} files`)
     const hybrid = k.hybrid === null ? null : hybridSpec(k.hybrid, type)
-    keyspace = { type: 'wordlist', file: fileRef(k.file, type), rules: (k.rules as unknown[]).map((r) => fileRef(r, type)), hybrid }
+    keyspace = { type: 'wordlist', file: fileRef(k.file, type), rules: (k.rules as unknown[]).map((r) => fileRef(r, type)), hybrid, combinator: k.combinator === null ? null : submittedCombinator(k.combinator, type) }
   } else {
     const spec = validateKeyspace(k, type)
     if (spec.type === 'wordlist') fail(type, 'a wordlist is submitted as a file')

@@ -5,9 +5,10 @@
 import { InvalidMessageError } from '../errors.ts'
 import { hasControls } from '../printable.ts'
 import { CUSTOM_CHARSETS } from '../keyspace/mask.ts'
-import { MAX_CANDIDATE_BYTES, maskSpec, rangeSpec, type HybridSpec, type KeyspaceSpec, type WordlistSpec } from '../keyspace/spec.ts'
+import { parseSideRule } from '../keyspace/combinator.ts'
+import { MAX_CANDIDATE_BYTES, maskSpec, rangeSpec, type CombinatorSpec, type HybridSpec, type KeyspaceSpec, type WordlistSpec, type WordsFile } from '../keyspace/spec.ts'
 import { MAX_RULES } from '../rules/rules.ts'
-import { MAX_ID_LENGTH, MAX_KEYSPACE_TEXT_LENGTH, MAX_REASON_LENGTH, MAX_REPLY_ITEMS, MAX_RULE_FILES } from './limits.ts'
+import { MAX_ID_LENGTH, MAX_KEYSPACE_TEXT_LENGTH, MAX_OTHER_WORDS_BYTES, MAX_REASON_LENGTH, MAX_REPLY_ITEMS, MAX_RULE_FILES, MAX_WORDS_FILE_BYTES } from './limits.ts'
 
 // After authentication, the server will not have this worker, and says why; the worker stops for good.
 export type Refused = { type: 'refused', reason: string }
@@ -108,9 +109,9 @@ export function validateKeyspace (value: unknown, type = 'keyspace'): KeyspaceSp
     }
   }
   if (spec.type === 'wordlist') {
-    exactFields(spec, type, ['type', 'name', 'size'], ['rules', 'hybrid'])
+    exactFields(spec, type, ['type', 'name', 'size'], ['rules', 'hybrid', 'combinator'])
     const wordlist: WordlistSpec = { type: 'wordlist', name: text(spec.name, type, 'name', MAX_KEYSPACE_TEXT_LENGTH, 1), size: decimal(spec.size, type, 'size') }
-    if (spec.rules !== undefined && spec.hybrid !== undefined) fail(type, 'a wordlist keyspace has rules or a hybrid mask, not both')
+    if ([spec.rules, spec.hybrid, spec.combinator].filter((v) => v !== undefined).length > 1) fail(type, 'a wordlist keyspace has rules, a hybrid mask or a combinator\'s other list, one at most')
     if (spec.rules !== undefined) {
       if (!Array.isArray(spec.rules) || spec.rules.length < 1 || spec.rules.length > MAX_RULE_FILES) fail(type, `"rules" must be an array of 1..${MAX_RULE_FILES} rule files`)
       wordlist.rules = (spec.rules as unknown[]).map((value) => {
@@ -121,6 +122,7 @@ export function validateKeyspace (value: unknown, type = 'keyspace'): KeyspaceSp
       })
     }
     if (spec.hybrid !== undefined) wordlist.hybrid = hybridSpec(spec.hybrid, type)
+    if (spec.combinator !== undefined) wordlist.combinator = combinatorSpec(spec.combinator, type)
     return wordlist
   }
   return fail(type, 'keyspace "type" must be "range", "mask" or "wordlist"')
@@ -133,6 +135,40 @@ export function hybridSpec (value: unknown, type: string): HybridSpec {
   const mask = validateKeyspace(hybrid.mask, type)
   if (mask.type !== 'mask') fail(type, 'a hybrid keyspace joins a mask')
   return { side: hybrid.side, mask }
+}
+
+function combinatorSpec (value: unknown, type: string): CombinatorSpec {
+  const combinator = plainObject(value)
+  exactFields(combinator, type, ['base', 'other'], ['left', 'right'])
+  if (combinator.base !== 'left' && combinator.base !== 'right') fail(type, 'a combinator\'s "base" must be "left" or "right"')
+  const other = plainObject(combinator.other)
+  exactFields(other, type, ['name', 'size', 'file'])
+  const size = count(other.size, type, 'combinator.other.size', MAX_OTHER_WORDS_BYTES / 2, 1)
+  const file = wordsFile(other.file, type, 'combinator.other.file', size)
+  if (file.bytes > MAX_OTHER_WORDS_BYTES) fail(type, `a combinator's other list may hold at most ${MAX_OTHER_WORDS_BYTES} bytes`)
+  const spec: CombinatorSpec = { base: combinator.base, other: { name: text(other.name, type, 'combinator.other.name', MAX_KEYSPACE_TEXT_LENGTH, 1), size, file } }
+  for (const side of ['left', 'right'] as const) {
+    if (combinator[side] === undefined) continue
+    const rule = text(combinator[side], type, `combinator.${side}`, MAX_KEYSPACE_TEXT_LENGTH, 1)
+    try {
+      parseSideRule(rule, side)
+    } catch (error) {
+      fail(type, (error as Error).message)
+    }
+    spec[side] = rule
+  }
+  return spec
+}
+
+// A words file as a message names it (JOB wordsFile, a combinator's other list) for `words` words,
+// each at least one byte and a newline.
+export function wordsFile (value: unknown, type: string, field: string, words: number | bigint): WordsFile {
+  const file = plainObject(value)
+  exactFields(file, type, ['sha256', 'bytes', 'ascii', 'crEnds', 'longest'])
+  if (typeof file.ascii !== 'boolean' || typeof file.crEnds !== 'boolean') fail(type, `"${field}.ascii" and "${field}.crEnds" must be booleans`)
+  const bytes = count(file.bytes, type, `${field}.bytes`, MAX_WORDS_FILE_BYTES, 1)
+  if (BigInt(bytes) < 2n * BigInt(words)) fail(type, `"${field}.bytes" is too small for ${words} words`)
+  return { sha256: sha256Hex(file.sha256, type, `${field}.sha256`), bytes, ascii: file.ascii, crEnds: file.crEnds, longest: count(file.longest, type, `${field}.longest`, MAX_CANDIDATE_BYTES, 1) }
 }
 
 // Ids name files on a worker (the hashcat backend's) and appear in logs: letters, digits, dot, dash

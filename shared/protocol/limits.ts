@@ -10,7 +10,9 @@
 //    so with HANDSHAKE_BUSY in place of message 2.
 // 7: a wordlist job names its words file (JOB wordsFile); a worker fetches it (FETCH, PIECE), says
 //    what it holds (HELLO files, HOLDING), and then gets tasks without words.
-export const PROTOCOL_VERSION = 7
+// 8: combinator attacks (-a 1): a wordlist keyspace's `combinator`, whose other list travels in JOB
+//    `other`.
+export const PROTOCOL_VERSION = 8
 // Mixed into the Noise prologue: a peer speaking another version derives other keys and fails closed.
 export const PROTOCOL_PROLOGUE = `taskorch/${PROTOCOL_VERSION}`
 
@@ -104,6 +106,9 @@ export const MAX_FETCHES_PER_FILE = 4
 // (dive.rule, hashcat's largest, is 770 KiB).
 export const MAX_RULE_FILES = 8
 export const MAX_RULES_BYTES = 1536 * 1024
+// A combinator attack's smaller list travels with its job too (JOB other), in the words file's form:
+// about 150k words, a keyspace of 150k times the larger list.
+export const MAX_OTHER_WORDS_BYTES = 1536 * 1024
 // Largest number of candidates in one chunk: a hashcat worker's chunk is minutes of a GPU's work.
 export const MAX_CHUNK_CANDIDATES = Number.MAX_SAFE_INTEGER
 // Largest chunk the WASM kernels take: their per-thread counters are shared Int32 slots.

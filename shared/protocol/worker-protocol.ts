@@ -4,11 +4,11 @@ import { isAlgorithm, isTarget, MAX_TARGET_BYTES, type Algorithm } from '../algo
 import { MAX_CANDIDATE_BYTES, type KeyspaceSpec, type WordsFile } from '../keyspace/spec.ts'
 import type { Reply } from './control-protocol.ts'
 import {
-  ID, bytes, count, decimal, eitherWay, exactFields, fail, plainObject, printableText, sha256Hex, text, validateKeyspace, validateRefused,
+  ID, bytes, count, decimal, eitherWay, exactFields, fail, plainObject, printableText, sha256Hex, text, validateKeyspace, validateRefused, wordsFile,
   type Bye, type Ping, type Pong, type Refused
 } from './fields.ts'
 import {
-  MAX_CHUNK_CANDIDATES, MAX_DEVICES, MAX_HELD_FILES, MAX_NAME_LENGTH, MAX_REASON_LENGTH, MAX_RULES_BYTES, MAX_SOFTWARE_LENGTH, MAX_TARGETS_PER_MESSAGE, MAX_THREADS,
+  MAX_CHUNK_CANDIDATES, MAX_DEVICES, MAX_HELD_FILES, MAX_NAME_LENGTH, MAX_OTHER_WORDS_BYTES, MAX_REASON_LENGTH, MAX_RULES_BYTES, MAX_SOFTWARE_LENGTH, MAX_TARGETS_PER_MESSAGE, MAX_THREADS,
   MAX_WORDS_FILE_BYTES, WORDLIST_CHUNK_BYTES
 } from './limits.ts'
 
@@ -35,8 +35,9 @@ export type Holding = { type: 'holding', sha256: string }
 export type Welcome = { type: 'welcome', workerId: string }
 // `rules`: the texts of the keyspace's rule files, in its order (wordlist jobs with rules only).
 // `wordsFile`: a wordlist job's words as a file (with the keyspace's `size` lines), for a worker to
-// fetch once and search without TASK words.
-export type JobMessage = { type: 'job', jobId: string, algorithm: Algorithm, targets: Uint8Array[], keyspace: KeyspaceSpec, rules?: Uint8Array[], wordsFile?: WordsFile }
+// fetch once and search without TASK words. `other`: a combinator's other list, in the words file's
+// form (combinator keyspaces only).
+export type JobMessage = { type: 'job', jobId: string, algorithm: Algorithm, targets: Uint8Array[], keyspace: KeyspaceSpec, rules?: Uint8Array[], wordsFile?: WordsFile, other?: Uint8Array }
 // More of a job's targets, after its JOB message and before any of its tasks.
 export type Targets = { type: 'targets', jobId: string, targets: Uint8Array[] }
 // `words`: for wordlist jobs, the words the chunk's candidates draw on, joined by newlines; absent
@@ -126,7 +127,7 @@ export function validateServerMessage (value: unknown): ServerMessage {
       exactFields(m, type, ['type', 'workerId'])
       return { type, workerId: ID(m.workerId, type, 'workerId') }
     case 'job': {
-      exactFields(m, type, ['type', 'jobId', 'algorithm', 'targets', 'keyspace'], ['rules', 'wordsFile'])
+      exactFields(m, type, ['type', 'jobId', 'algorithm', 'targets', 'keyspace'], ['rules', 'wordsFile', 'other'])
       if (!isAlgorithm(m.algorithm)) fail(type, '"algorithm" is not supported')
       const algorithm = m.algorithm
       const targets = targetList(m.targets, type, algorithm)
@@ -141,13 +142,13 @@ export function validateServerMessage (value: unknown): ServerMessage {
       }
       if (m.wordsFile !== undefined) {
         if (keyspace.type !== 'wordlist') fail(type, '"wordsFile" comes with wordlist keyspaces only')
-        const file = plainObject(m.wordsFile)
-        exactFields(file, type, ['sha256', 'bytes', 'ascii', 'crEnds', 'longest'])
-        if (typeof file.ascii !== 'boolean' || typeof file.crEnds !== 'boolean') fail(type, '"wordsFile.ascii" and "wordsFile.crEnds" must be booleans')
-        // Each word is at least one byte and a newline.
-        const bytes = count(file.bytes, type, 'wordsFile.bytes', MAX_WORDS_FILE_BYTES, 1)
-        if (BigInt(bytes) < 2n * BigInt(keyspace.size)) fail(type, `"wordsFile.bytes" is too small for ${keyspace.size} words`)
-        job.wordsFile = { sha256: sha256Hex(file.sha256, type, 'wordsFile.sha256'), bytes, ascii: file.ascii, crEnds: file.crEnds, longest: count(file.longest, type, 'wordsFile.longest', MAX_CANDIDATE_BYTES, 1) }
+        job.wordsFile = wordsFile(m.wordsFile, type, 'wordsFile', BigInt(keyspace.size))
+      }
+      const combinator = keyspace.type === 'wordlist' ? keyspace.combinator : undefined
+      if ((m.other === undefined) !== (combinator === undefined)) fail(type, '"other" must come exactly with a combinator keyspace')
+      if (combinator) {
+        job.other = bytes(m.other, type, 'other', MAX_OTHER_WORDS_BYTES)
+        if (job.other.length !== combinator.other.file.bytes) fail(type, `"other" must hold the ${combinator.other.file.bytes} bytes its keyspace names`)
       }
       return job
     }

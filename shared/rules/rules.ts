@@ -157,6 +157,14 @@ export function ruleLongest (set: RuleSet, rule: number, length: number): number
   return n
 }
 
+// Whether a rule holds a rejection function (< > _ ! / ( ) = %).
+export function mayReject (set: RuleSet, rule: number): boolean {
+  for (let i = set.starts[rule] * 3, end = set.starts[rule + 1] * 3; i < end; i += 3) if (REJECTIONS.has(set.ops[i])) return true
+  return false
+}
+
+const REJECTIONS: ReadonlySet<number> = new Set([...'<>_!/()=%'].map((c) => c.charCodeAt(0)))
+
 // The same for any rule of the set.
 export function longestResult (set: RuleSet, length: number): number {
   let longest = 0

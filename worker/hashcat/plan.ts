@@ -73,15 +73,18 @@ export const OPTIMISED_WORDS_MAX: Partial<Record<Algorithm, number>> = { md5: 31
 // makes through them, and whether -O is exact for them.
 export type RulePart = { files: string[], perWord: bigint, optimised: boolean }
 
-// Where a words chunk's files are: the job's words file, its rules in parts, and for -a 7 a file
-// holding the chunk's words alone. `longest`: the list's longest word, in bytes.
-export type WordsPaths = { words: string, parts: RulePart[], slice: string, longest: number }
+// Where a words chunk's files are: the job's words file, its rules in parts, a combinator's other
+// list, and for -a 7 (and a combinator whose base is the right list) a file holding the chunk's words
+// alone. `longest`: the list's longest word, in bytes.
+export type WordsPaths = { words: string, parts: RulePart[], other: string, slice: string, longest: number }
 
 // The runs of a chunk of `count` whole words from `first` of a wordlist job: -a 0, one run per part
-// of its rules (the rules that fit -O in one, the rest in another), or one hybrid run per mask length
+// of its rules (the rules that fit -O in one, the rest in another), one hybrid run per mask length
 // (-a 6, -a 7; the job's --increment made explicit, since hashcat's own would restart -s at each
-// length). hashcat's base is the words for -a 0 and -a 6, so -s/-l pick them from the job's file;
-// for -a 7 it is the mask, and the words come from `slice`. Pure kernels where -O could cut a
+// length), or one -a 1 run. hashcat's base is the words for -a 0 and -a 6, so -s/-l pick them from
+// the job's file; for -a 7 it is the mask, and the words come from `slice`. Its pure kernels take
+// -a 1's left list as the base (its -O kernels, the larger): where our base is the right list, the
+// chunk's words come from `slice`. Pure kernels where -O could cut a
 // candidate short: they take words and rule results of up to 256 bytes, as ours do. hashcat reads a
 // $HEX[..] line as the bytes it encodes, as our kernels do.
 export function wordsRuns (algorithm: Algorithm, spec: WordlistSpec, paths: WordsPaths, first: bigint, count: bigint): HashcatRun[] {
@@ -89,6 +92,15 @@ export function wordsRuns (algorithm: Algorithm, spec: WordlistSpec, paths: Word
   const common = ['-m', mode, ...targetArgs(algorithm)]
   const window = ['-s', String(first), '-l', String(count)]
   const optimised = (yes: boolean) => (yes ? ['-O'] : [])
+  if (spec.combinator) {
+    const { base, left, right, other } = spec.combinator
+    const perWord = BigInt(other.size)
+    const args = [...common, '-a', '1', ...(left !== undefined ? [`--rule-left=${left}`] : []), ...(right !== undefined ? [`--rule-right=${right}`] : [])]
+    const kernel = `-m ${mode} -a 1`
+    return [base === 'left'
+      ? { args: [...args, ...window], inputs: [paths.words, paths.other], skipped: first * perWord, count: count * perWord, kernel }
+      : { args, inputs: [paths.other, paths.slice], skipped: 0n, count: count * perWord, kernel }]
+  }
   if (!spec.hybrid) {
     return paths.parts.map(({ files, perWord, optimised: fast }) => ({
       args: [...common, '-a', '0', ...files.flatMap((path) => ['-r', path]), ...optimised(fast), ...window],

@@ -6,7 +6,8 @@ import { MAX_SALT_BYTES, type Algorithm, type HashFunction } from '../../shared/
 import { decodeHexForm, isHexForm } from '../../shared/hex-form.ts'
 import { odometerDigits, segmentAt, wordsOf, type Keyspace, type Segment } from '../../shared/keyspace/keyspace.ts'
 import { MAX_CANDIDATE_BYTES } from '../../shared/keyspace/spec.ts'
-import { copy, wordVariant } from '../../shared/keyspace/word-variant.ts'
+import type { Combination } from '../../shared/keyspace/combinator.ts'
+import { copy, wordVariant, type WordParts } from '../../shared/keyspace/word-variant.ts'
 import { RULE_BUFFER_BYTES, applyRule, applyRules, type RuleSet } from '../../shared/rules/rules.ts'
 import { digestOf, hashOf, isCrypt, isPlain, writeMessage } from '../../shared/hashing/modes.ts'
 import { saltGroups, type SaltGroup } from './salts.ts'
@@ -22,8 +23,8 @@ const CRYPTS_PER_CHECK = 8
 // More than a chunk ever holds: counts past it are kept as this, so the hot loop uses numbers.
 const RUN_CAP = 2n ** 31n
 
-// `rules`: a wordlist's rule files, parsed, in the keyspace's order.
-export type WordsJob = { algorithm: Algorithm, targets: SearchJob['targets'], keyspace: Keyspace, rules: RuleSet[] | null }
+// `parts`: what the words are made into candidates with (rule files, a combinator's other list).
+export type WordsJob = { algorithm: Algorithm, targets: SearchJob['targets'], keyspace: Keyspace, parts: WordParts }
 
 // How the variants of one word are made: `begin` positions at a word and a variant, `next` writes the
 // current variant's candidate into the output buffer given at construction and moves on (returning
@@ -135,14 +136,35 @@ class HybridVariants implements Variants {
   }
 }
 
+// Combinator: the base word's part made once, joined to each word of the other list in turn.
+class CombinedVariants implements Variants {
+  readonly #combination: Combination
+  readonly #out: Uint8Array
+  #base = 0 // the base part's length, -1 when its rule rejects it
+  #k = 0
+  constructor (combination: Combination, out: Uint8Array) { this.#combination = combination; this.#out = out }
+
+  begin (word: Uint8Array, from: number, to: number, variant: bigint): void {
+    this.#base = this.#combination.holdBase(word, from, to)
+    this.#k = Number(variant)
+  }
+
+  next (): number { return this.#combination.join(this.#base, this.#k++, this.#out) }
+}
+
 function variantsOf (job: WordsJob, out: Uint8Array): Variants {
   const spec = job.keyspace.spec
   if (spec.type !== 'wordlist') throw new Error(`searchWords needs a wordlist keyspace, not ${spec.type}`)
   if (job.keyspace.hybrid) return new HybridVariants(job.keyspace.hybrid, spec.hybrid!.side === 'append', out)
+  const { rules, combination } = job.parts
+  if (spec.combinator) {
+    if (!combination) throw new Error('a combinator job needs its other list')
+    return new CombinedVariants(combination, out)
+  }
   if (spec.rules) {
-    const count = job.rules?.reduce((n, set) => n * set.count, 1) ?? 0
-    if (!job.rules || BigInt(count) !== job.keyspace.perWord) throw new Error(`the job's rules make ${count} candidates per word, its keyspace ${job.keyspace.perWord}`)
-    return new RuleVariants(job.rules, out)
+    const count = rules?.reduce((n, set) => n * set.count, 1) ?? 0
+    if (!rules || BigInt(count) !== job.keyspace.perWord) throw new Error(`the job's rules make ${count} candidates per word, its keyspace ${job.keyspace.perWord}`)
+    return new RuleVariants(rules, out)
   }
   return new PlainWords(out)
 }
@@ -215,7 +237,7 @@ export function searchWords (job: WordsJob, words: Uint8Array, offset: bigint, l
     while (wordTo < words.length && words[wordTo] !== 0x0a) wordTo++
     const hex = isHexForm(words, wordFrom, wordTo)
     const source = hex ? decoded : words
-    const n = wordVariant(job.keyspace, job.rules, source, hex ? 0 : wordFrom, hex ? decodeHexForm(words, wordFrom, wordTo, decoded) : wordTo, index % perWord, scratch)
+    const n = wordVariant(job.keyspace, job.parts, source, hex ? 0 : wordFrom, hex ? decodeHexForm(words, wordFrom, wordTo, decoded) : wordTo, index % perWord, scratch)
     if (n >= 0) verify(algorithm, groups[group], index, scratch.slice(0, n), hits, control)
   }
   const runBatch = () => {
