@@ -2,17 +2,15 @@
 // hashcat's $HEX[..] form and put through its side's rule, -j or -k), packed end to end; and the base
 // word's part, its side's rule applied. A candidate is the left part, then the right.
 import { decodeHexForm, isHexForm } from '../hex-form.ts'
-import { RULE_BUFFER_BYTES, applyRule, parseRules, type RuleSet } from '../rules/rules.ts'
-import { copy } from './word-variant.ts'
+import { RULE_BUFFER_BYTES, applyRule, parseRule, type RuleSet } from '../rules/rules.ts'
+import { copy } from './bytes.ts'
 import { MAX_CANDIDATE_BYTES, type CombinatorSpec } from './spec.ts'
 
 const NEWLINE = 0x0a
 
-// A -j or -k rule: one line, parsed as a rule file of one rule. `side` names it in errors.
+// A -j or -k rule, parsed as a set of one.
 export function parseSideRule (text: string, side: 'left' | 'right'): RuleSet {
-  const set = parseRules(Buffer.from(text, 'latin1'), side === 'left' ? '-j' : '-k')
-  if (set.count !== 1) throw new Error(`${side === 'left' ? '-j' : '-k'} takes one rule`)
-  return set
+  return parseRule(text, side === 'left' ? '-j' : '-k')
 }
 
 export class Combination {

@@ -3,6 +3,7 @@
 // of a combinator's other list. The search makes candidates in bulk (worker/search/words.ts) and
 // rebuilds a passing one with this; the server makes work verification's canaries with it.
 import { applyRules, parseRules, type RuleSet } from '../rules/rules.ts'
+import { copy } from './bytes.ts'
 import { Combination } from './combinator.ts'
 import { candidateAt, type Keyspace } from './keyspace.ts'
 import { MAX_CANDIDATE_BYTES, type KeyspaceSpec } from './spec.ts'
@@ -39,9 +40,4 @@ export function wordVariant (keyspace: Keyspace, parts: WordParts, word: Uint8Ar
   if (parts.combination) return parts.combination.join(parts.combination.holdBase(word, from, to), Number(variant), buf)
   const length = copy(word, from, to, buf, 0)
   return parts.rules ? applyRules(parts.rules, Number(variant), buf, length) : length
-}
-
-export function copy (source: Uint8Array, from: number, to: number, buf: Uint8Array, at: number): number {
-  for (let i = from; i < to; i++) buf[at++] = source[i]
-  return at
 }
