@@ -135,7 +135,9 @@ export class ControlRole {
       keyspace: k.type !== 'wordlist' ? k : { type: 'wordlist', path: this.#stored(k.file), rules: k.rules.map((r) => this.#stored(r)), hybrid: k.hybrid ?? undefined, combinator: k.combinator ? this.#combinator(k.combinator) : undefined },
       priority: priorityOf(job.priority)
     }
-    return (await requestOf(description)).request
+    const { request, warnings } = await requestOf(description)
+    for (const warning of warnings) this.#log('warn', warning)
+    return request
   }
 
   #combinator ({ file, left, right }: SubmittedCombinator): CombinatorInput {

@@ -7,7 +7,7 @@ import { keyspaceFrom } from '../shared/keyspace/keyspace.ts'
 import { MAX_CANDIDATE_BYTES, type KeyspaceSpec, type WordlistSpec } from '../shared/keyspace/spec.ts'
 import type { LogLevel } from '../shared/log.ts'
 import { MAX_OTHER_WORDS_BYTES, MAX_WASM_CHUNK_CANDIDATES, WORDLIST_CHUNK_BYTES } from '../shared/protocol/limits.ts'
-import { readRuleFiles, rereadRuleFiles } from './inputs/rules.ts'
+import { readRuleFiles, rereadRuleFiles, type RuleFiles } from './inputs/rules.ts'
 import { Wordlist } from './inputs/wordlist.ts'
 import { checkRequest, type CheckedWordlist, type CombinatorInput, type JobRequest } from './job-description.ts'
 import type { FoundResult, JobSpec } from './scheduler/state.ts'
@@ -49,7 +49,7 @@ export class JobIntake {
     const { id, algorithm, targets, keyspace, priority } = journaled
     let wordlist: WordlistFiles | null = null
     if (keyspace.type === 'wordlist') {
-      const rules = keyspace.rules ? await rereadRuleFiles(id, keyspace.rules) : null
+      const rules = keyspace.rules ? this.#warned(await rereadRuleFiles(id, keyspace.rules)) : null
       const list = await this.#openWordlist(keyspace.name)
       const was = journaled.source!
       if (list.source.bytes !== was.bytes || list.source.sha256 !== was.sha256) {
@@ -69,7 +69,7 @@ export class JobIntake {
   }
 
   async #openWordlistJob (input: CheckedWordlist): Promise<{ spec: WordlistSpec, files: WordlistFiles }> {
-    const rules = input.rules.length > 0 ? await readRuleFiles(input.rules) : null
+    const rules = input.rules.length > 0 ? this.#warned(await readRuleFiles(input.rules)) : null
     const list = await this.#openWordlist(input.path)
     if (input.combinator) return this.#openCombinatorJob(list, input.combinator)
     const spec: WordlistSpec = list.spec
@@ -98,6 +98,11 @@ export class JobIntake {
     const words = Buffer.concat([await list.read(0n, list.words), NEWLINE])
     if (createHash('sha256').update(words).digest('hex') !== list.file.sha256) throw new InvalidInputError(`wordlist ${list.path} changed while it was read`)
     return words
+  }
+
+  #warned (files: RuleFiles): RuleFiles {
+    for (const warning of files.warnings) this.#log('warn', warning)
+    return files
   }
 
   async #openWordlist (path: string): Promise<Wordlist> {

@@ -8,7 +8,7 @@ import { integerFlag } from '../shared/cli.ts'
 import { InvalidInputError } from '../shared/errors.ts'
 import { keyspaceSpec, maskSpec, parseRange, MAX_CANDIDATE_BYTES, type HybridSpec, type KeyspaceInput, type KeyspaceSpec, type MaskSpec, type RangeSpec } from '../shared/keyspace/spec.ts'
 import { parseSideRule } from '../shared/keyspace/combinator.ts'
-import { readHashList, type HashList, type HashListOptions } from './inputs/hash-list.ts'
+import { badLinesWarning, readHashList, type HashList, type HashListOptions } from './inputs/hash-list.ts'
 import { readRuleFiles } from './inputs/rules.ts'
 import { MAX_TARGETS_PER_JOB } from './scheduler/options.ts'
 import { TargetList, TargetListBuilder } from './targets.ts'
@@ -22,7 +22,7 @@ export const ATTACK_MODES = [0, 1, 3, 6, 7] as const
 // The flags that describe a job, as the server and ctl take them (node:util parseArgs options).
 export const JOB_FLAGS = {
   algo: { type: 'string', short: 'm' }, target: { type: 'string', multiple: true }, targets: { type: 'string' },
-  username: { type: 'boolean' }, 'hex-salt': { type: 'boolean' },
+  username: { type: 'boolean' }, 'hex-salt': { type: 'boolean' }, strict: { type: 'boolean' },
   range: { type: 'string' }, mask: { type: 'string' },
   'custom-charset1': { type: 'string', short: '1' }, 'custom-charset2': { type: 'string', short: '2' },
   'custom-charset3': { type: 'string', short: '3' }, 'custom-charset4': { type: 'string', short: '4' },
@@ -90,7 +90,7 @@ export function priorityOf (value: string | number): number {
 export function describeJob (flags: JobFlags): JobDescription | null {
   const keyspace = keyspaceFlags(flags)
   const algorithm = parseAlgorithm((flags.algo ?? 'md5').trim())
-  const hashOptions = { username: flags.username === true, hexSalt: flags['hex-salt'] === true }
+  const hashOptions = { username: flags.username === true, hexSalt: flags['hex-salt'] === true, strict: flags.strict === true }
   const priority = priorityOf(flags.priority ?? '0')
   const targets = flags.target ?? []
   for (const target of targets) parseTarget(algorithm, target, hashOptions) // a bad hash is named now
@@ -130,9 +130,9 @@ export function describeForm (form: JobForm): JobDescription {
 }
 
 // The request a description makes, its files read: the hash list's targets and users, and the rule
-// files, so that a bad line names its file and line before anything starts. `locked`: shadow lines
-// skipped for having no password hash.
-export async function requestOf (job: JobDescription): Promise<{ request: JobRequest, locked: number }> {
+// files, so that a bad file names its file and line before anything starts. `warnings`: what was
+// skipped (shadow lines without a password hash, lines that are no hash of the mode).
+export async function requestOf (job: JobDescription): Promise<{ request: JobRequest, warnings: string[] }> {
   if (job.keyspace.type === 'wordlist' && job.keyspace.rules) await readRuleFiles(job.keyspace.rules)
   if (job.keyspace.type === 'wordlist' && job.keyspace.combinator) checkSideRules(job.keyspace.combinator)
   const given = job.targets.map((t) => parseTarget(job.algorithm, t, job.hashOptions))
@@ -149,7 +149,8 @@ export async function requestOf (job: JobDescription): Promise<{ request: JobReq
   if (targets.size === 0) throw new InvalidInputError('a job needs at least one target hash')
   const request: JobRequest = { algorithm: job.algorithm, targets, keyspace: job.keyspace, priority: job.priority }
   if (list && list.users.size > 0) request.users = Object.fromEntries(list.users)
-  return { request, locked: list?.locked ?? 0 }
+  const warnings = list ? [list.locked ? `${job.targetsFile}: skipped ${list.locked} account(s) without a password hash` : null, badLinesWarning(job.targetsFile!, list)] : []
+  return { request, warnings: warnings.filter((w): w is string => w !== null) }
 }
 
 // A library request checked: its targets packed (once: a hash list's come packed already), a

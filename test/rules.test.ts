@@ -6,7 +6,7 @@ import { readFileSync } from 'node:fs'
 import { gunzipSync } from 'node:zlib'
 import { describe, expect, it } from 'vitest'
 import { InvalidInputError } from '../shared/errors.ts'
-import { RULE_BUFFER_BYTES, applyRule, applyRules, combinedCount, longestResult, parseRules, ruleLongest, type RuleSet } from '../shared/rules/rules.ts'
+import { RULE_BUFFER_BYTES, applyRule, applyRules, combinedCount, describeSkipped, longestResult, parseRules, ruleLongest, type RuleSet } from '../shared/rules/rules.ts'
 
 const dir = new URL('./vectors/rules/', import.meta.url)
 const file = (name: string) => readFileSync(new URL(name, dir))
@@ -139,16 +139,21 @@ describe('rule file errors', () => {
     return expect.fail('no error')
   }
 
-  it('names the file and line of an unknown function, a bad position, a missing argument', () => {
-    expect(error('l\n:\nX\n')).toMatch(/^my\.rule:3: unknown function "X" at column 1/)
-    expect(error('# c\nTa\n')).toMatch(/^my\.rule:2: function "T" at column 1: "a" is not a position/)
-    expect(error('$')).toMatch(/^my\.rule:1: function "\$" needs 1 argument/)
-    expect(error('s ab')).toMatch(/^my\.rule:1: unknown function "b" at column 4/)
-    expect(error('M')).toMatch(/unknown function "M"/)
+  // As hashcat does: it loads d3ad0ne.rule's 34,156 rules but two (memory functions), with a warning.
+  it('skips a rule it cannot apply, naming the file, line and why: an unknown function, a memory function, a bad position, a missing argument', () => {
+    const set = rulesOf('l\n:\n~\n# c\nTa\n$\ns ab\nM\n-64\nu\n')
+    expect(set.source).toEqual(['l', ':', 'u'])
+    expect(set.skipped.map((s) => `${s.line}: ${s.why}`)).toEqual([
+      '3: unknown function "~" at column 1', '5: function "T" at column 1: "a" is not a position (0-9 or A-Z)',
+      '6: function "$" needs 1 argument(s) (a character); the line ends first', '7: unknown function "b" at column 4',
+      '8: memory function "M" at column 1, which hashcat\'s -r does not run either', '9: memory function "4" at column 3, which hashcat\'s -r does not run either'
+    ])
+    expect(describeSkipped('my.rule', set.skipped)).toBe('skipped 6 rule(s) that cannot be applied, as hashcat does: my.rule:3: unknown function "~" at column 1 in rule "~"; my.rule:5: function "T" at column 1: "a" is not a position (0-9 or A-Z) in rule "Ta"; my.rule:6: function "$" needs 1 argument(s) (a character); the line ends first in rule "$"; and 3 more')
+    expect(error('~\nM\n')).toMatch(/^my\.rule: no rules in it .*; skipped 2 rule\(s\)/)
   })
 
   it('refuses more than 31 functions in a rule, and a file without rules', () => {
-    expect(error('$1'.repeat(32))).toMatch(/more than 31 functions/)
+    expect(rulesOf(`:\n${'$1'.repeat(32)}`).skipped[0].why).toMatch(/more than 31 functions/)
     expect(rulesOf('$1'.repeat(31)).count).toBe(1)
     expect(error('# only\n\n')).toMatch(/^my\.rule: no rules in it/)
   })

@@ -4,7 +4,7 @@ import { truncateSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { describe, expect, it } from 'vitest'
 import { formatTarget, parseTarget } from '../shared/algorithms.ts'
-import { readHashList } from '../server/inputs/hash-list.ts'
+import { badLinesWarning, readHashList } from '../server/inputs/hash-list.ts'
 import { describeJob, requestOf } from '../server/job-description.ts'
 import { Remaining, TargetList, TargetListBuilder } from '../server/targets.ts'
 import { hex, referenceDigest, seededRandom, tempDir } from './helpers.ts'
@@ -70,11 +70,26 @@ describe('hash lists read into packed targets', () => {
     expect([...list.targets.texts()]).toEqual(digests)
   })
 
-  it('names the file and line of a bad line, counting every kind of line ending', async () => {
+  it('names the file and line of a bad line, counting every kind of line ending; --strict stops at it', async () => {
     const dir = tempDir('taskorch-targets-')
     const path = join(dir, 'bad.txt')
     writeFileSync(path, `${hex('md5', 'a')}\r\n# note\r${hex('md5', 'b')}\n\n${'g'.repeat(32)}\n`)
-    await expect(readHashList(path, 'md5')).rejects.toThrow(/bad\.txt:5: "g{32}" is not an md5 hash: expected 32 hex digits/)
+    await expect(readHashList(path, 'md5', { strict: true })).rejects.toThrow(/bad\.txt:5: "g{32}" is not an md5 hash: expected 32 hex digits/)
+  })
+
+  // As hashcat does ("Token length exception: 1/5 hashes"): the job starts with the good lines.
+  it('skips bad lines by default, naming the first five with file, line and why, and counting the rest', async () => {
+    const dir = tempDir('taskorch-targets-')
+    const path = join(dir, 'mixed.txt')
+    writeFileSync(path, [hex('md5', 'a'), ...Array.from({ length: 7 }, (_, i) => `bad${i}`), hex('md5', 'b')].join('\n'))
+    const list = await readHashList(path, 'md5')
+    expect([...list.targets.texts()]).toEqual([hex('md5', 'a'), hex('md5', 'b')])
+    expect(badLinesWarning(path, list)).toBe(`${path}: skipped 7 line(s) that are no hash of the mode (--strict stops at the first): ${[2, 3, 4, 5, 6].map((n) => `${path}:${n}: "bad${n - 2}" is not an md5 hash: expected 32 hex digits`).join('; ')}; and 2 more`)
+    writeFileSync(path, 'bad\n')
+    await expect(readHashList(path, 'md5')).rejects.toThrow(/mixed\.txt: no hashes in it \(blank lines, # comments and 1 line\(s\) that are no md5 hash \(.*mixed\.txt:1: "bad" is not an md5 hash/)
+    // A digest:salt line read as sha512crypt: a shadow line, named as one.
+    writeFileSync(path, `${hex('md5', 'a')}:s4lt\n`)
+    await expect(readHashList(path, 'sha512crypt', { strict: true })).rejects.toThrow(/mixed\.txt:1: read as a shadow line \(user:hash:\.\.\.\), its hash field: "s4lt" is not a sha512crypt \(\$6\$\) hash/)
   })
 })
 

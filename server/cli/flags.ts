@@ -35,6 +35,8 @@ Options:
                       hashes may come as shadow-file lines (user:$6$...:...)
   --username          --targets lines start with USER: ; results then name the user
   --hex-salt          salts (DIGEST:SALT) are given in hex
+  --strict            stop at a --targets line that is no hash of the mode (by default such lines
+                      are skipped with a warning naming the first few, as hashcat does)
   --show              print the hashes given that the potfile already cracked ([user:]hash:plain)
                       and exit 0, without searching (no keyspace needed)
   --left              print the hashes given that the potfile has not cracked, and exit 0

@@ -64,7 +64,6 @@ runMain(async () => {
   const notify = notifyFlags(flags, settings.values.webhook)
   const metricsAt = flags.metrics !== undefined ? parseListenAddress(flags.metrics, '--metrics') : null
   const first = description ? await requestOf(description) : null
-  if (first?.locked) process.stderr.write(`${flags.targets}: skipped ${first.locked} account(s) without a password hash\n`)
   const firstJob = first?.request ?? null
   // The demo is throwaway: no potfile, or a second run would find its answer without searching.
   // The default potfile's directory (the config directory) is made if missing; a path given by the
@@ -125,6 +124,7 @@ runMain(async () => {
   for (const warning of settings.warnings) log('WARN', warning)
   if (unsaved) log('WARN', unsaved)
   for (const warning of sessionWarnings) log('WARN', warning)
+  for (const warning of first?.warnings ?? []) log('WARN', warning)
   for (const [path, holds] of [[potfile?.path, 'found passwords'], [flags.session, 'targets and found passwords'], [identity && keyPath, 'the server\'s secret key']] as const) {
     const warning = path ? readableByOthers(path, holds) : null
     if (warning) log('WARN', warning)
@@ -219,7 +219,11 @@ runMain(async () => {
       dashboard,
       jobs: () => orch.jobs,
       quit: () => shutdown('quit', 0),
-      addJob: async (form) => `job ${(await addJob((await requestOf(describeForm(form))).request)).id} added`
+      addJob: async (form) => {
+        const { request, warnings } = await requestOf(describeForm(form))
+        for (const warning of warnings) log('WARN', warning)
+        return `job ${(await addJob(request)).id} added`
+      }
     })
     const redraw = () => tui?.render()
     for (const event of ['job-added', 'job-progress', 'job-ended', 'found', 'worker-joined', 'worker-left', 'log'] as const) orch.on(event, redraw)

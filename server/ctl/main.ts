@@ -1,7 +1,7 @@
 // `npm run ctl -- <command> [JOB] [options]`: submit jobs to a running server, list and steer them,
 // read their results, watch them to the end. Speaks the server's protocol with the admin token.
 import { parseArgs } from 'node:util'
-import { EXIT_ALL_FOUND, EXIT_EXHAUSTED, EXIT_REFUSED, EXIT_UNREACHABLE, exitFatal, integerFlag, runMain } from '../../shared/cli.ts'
+import { EXIT_ALL_FOUND, EXIT_EXHAUSTED, EXIT_REFUSED, EXIT_UNREACHABLE, exitFatal, integerFlag, resolvePaths, runMain } from '../../shared/cli.ts'
 import { describeSettings, loadSettings, type Values } from '../../shared/config.ts'
 import { InvalidInputError, RefusedError, ServerKeyMismatchError, TaskOrchError } from '../../shared/errors.ts'
 import { KnownServers } from '../../shared/known-servers.ts'
@@ -50,7 +50,7 @@ Options:
   -h, --help            this help, and the settings in effect
 
 Job options (submit), as the server takes them: --algo/-m, --target (repeatable), --targets FILE,
---username, --hex-salt, --range, --mask, -1..-4, --increment, --increment-min, --increment-max,
+--username, --hex-salt, --strict, --range, --mask, -1..-4, --increment, --increment-min, --increment-max,
 --wordlist FILE (twice for -a 1), --rules/-r FILE, --attack-mode/-a, -j, -k, --priority. Files are read here and sent to
 the server, which keeps them (beside its config file, in uploads/) for --restore.
 
@@ -85,7 +85,7 @@ runMain(async () => {
   } catch (error) {
     throw new InvalidInputError((error as Error).message)
   }
-  const flags = parsed.values as Flags
+  const flags = resolvePaths(parsed.values) as Flags
   const settings = loadSettings('ctl', { defaults: DEFAULTS, flags, configPath: flags.config })
   if (flags.help) {
     process.stdout.write(HELP + '\n\n' + describeSettings('ctl', settings) + '\n')
@@ -184,7 +184,7 @@ async function checkSubmission (flags: Flags): Promise<(client: ControlClient) =
   const job = describeJob(flags)
   if (!job) throw new InvalidInputError('submit needs a keyspace: --range, --mask or --wordlist')
   if (job.targets.length > MAX_TARGETS_PER_MESSAGE) throw new InvalidInputError(`at most ${MAX_TARGETS_PER_MESSAGE} --target flags; put more in a file (--targets FILE)`)
-  await requestOf(job)
+  for (const warning of (await requestOf(job)).warnings) process.stderr.write(`warning: ${warning}\n`)
   const { keyspace } = job
   return async (client) => ({
     algorithm: job.algorithm,

@@ -1,8 +1,9 @@
 // `--targets FILE`: one hash per line in hashcat's format for the algorithm (a hex digest,
 // `digest:salt`, a crypt hash); blank lines and `#` comments are skipped. With `username`, each line
 // starts with `user:`. Crypt hashes may come as shadow-file lines (`user:$6$...:19000:0:99999:7:::`),
-// whose accounts without a password (`*`, `!`, `!!`, empty) are skipped. A bad line stops everything
-// with the file and line number, before any work starts.
+// whose accounts without a password (`*`, `!`, `!!`, empty) are skipped. A bad line is skipped and
+// counted, the first few named by file and line, as hashcat does; `strict` (--strict) stops at it
+// instead, before any work starts.
 import { open } from 'node:fs/promises'
 import { ALGORITHM_INFO, formatTarget, parseTarget, type Algorithm, type ParseOptions } from '../../shared/algorithms.ts'
 import { InvalidInputError } from '../../shared/errors.ts'
@@ -11,12 +12,16 @@ import { MAX_TARGETS_PER_JOB } from '../scheduler/options.ts'
 import { MAX_USER_NAME_LENGTH } from '../../shared/protocol/limits.ts'
 import { TargetListBuilder, type TargetList } from '../targets.ts'
 
-export type HashListOptions = ParseOptions & { username?: boolean }
+export type HashListOptions = ParseOptions & { username?: boolean, strict?: boolean }
 
 // `targets`: packed, each once. `users`: the users each target belongs to, by its text (formatTarget,
 // hashcat's canonical form), when lines named them. `locked`: shadow lines skipped because their
-// account has no password hash.
-export type HashList = { targets: TargetList, users: Map<string, string[]>, locked: number }
+// account has no password hash. `rejected`: lines that are no hash of the mode, skipped; `named`: the
+// first few of them with file, line and why.
+export type HashList = { targets: TargetList, users: Map<string, string[]>, locked: number, rejected: number, named: string[] }
+
+// A list's bad lines named in its warning; the rest are counted.
+const NAMED_BAD_LINES = 5
 
 const READ_BYTES = 1 << 20
 // Longer than any hash with its user and salt: such a line is refused at once, not read on and on.
@@ -42,7 +47,7 @@ export async function readHashList (path: string, algorithm: Algorithm, options:
     const width = info.kind === 'plain' && !options.username ? info.digestBytes : 0
     const expected = Math.min(MAX_TARGETS_PER_JOB + 1, Math.ceil(size / (2 * info.digestBytes + 1)))
     const targets = into ?? new TargetListBuilder(algorithm, expected, info.digestBytes)
-    const list = { users: new Map<string, string[]>(), locked: 0 }
+    const list = { users: new Map<string, string[]>(), locked: 0, rejected: 0, named: [] as string[] }
     const digest = new Uint8Array(width)
     let number = 0
     let accepted = 0 // lines that gave a target, new or not
@@ -82,7 +87,10 @@ export async function readHashList (path: string, algorithm: Algorithm, options:
       carry = chunk.slice(from)
     }
     if (carry.length > 0) take(carry, 0, carry.length)
-    if (accepted === 0) throw new InvalidInputError(`${path}: no hashes in it (blank lines, # comments${list.locked ? ` and ${list.locked} account(s) without a password` : ''} are skipped)`)
+    if (accepted === 0) {
+      const skipped = [list.locked ? `${list.locked} account(s) without a password` : '', list.rejected ? `${list.rejected} line(s) that are no ${algorithm} hash (${list.named[0]})` : ''].filter(Boolean)
+      throw new InvalidInputError(`${path}: no hashes in it (blank lines, # comments${skipped.map((s) => ` and ${s}`).join('')} are skipped)`)
+    }
     return { targets: targets.build(), ...list }
   } finally {
     await handle.close()
@@ -112,8 +120,18 @@ function readLine (line: string, algorithm: Algorithm, options: HashListOptions,
     targets.add(entry.target) // the same hash for several users is searched once
     return true
   } catch (error) {
-    throw new InvalidInputError(`${path}:${number}: ${(error as Error).message}`)
+    const named = `${path}:${number}: ${(error as Error).message}`
+    if (options.strict) throw new InvalidInputError(named)
+    if (++list.rejected <= NAMED_BAD_LINES) list.named.push(named)
+    return false
   }
+}
+
+// The warning for a list's skipped bad lines, or null when there were none.
+export function badLinesWarning (path: string, list: Pick<HashList, 'rejected' | 'named'>): string | null {
+  if (list.rejected === 0) return null
+  const more = list.rejected > list.named.length ? `; and ${list.rejected - list.named.length} more` : ''
+  return `${path}: skipped ${list.rejected} line(s) that are no hash of the mode (--strict stops at the first): ${list.named.join('; ')}${more}`
 }
 
 // Lower- or upper-case hex digits at bytes[start..] into `out`; false at the first other byte.
@@ -150,7 +168,11 @@ function parseFields (line: string, algorithm: Algorithm, options: HashListOptio
     // Shadow: user, hash, then the password-aging fields, which a crypt hash never contains.
     const [user, hash] = line.split(':')
     if (NO_PASSWORD.test(hash)) return null
-    return { user, target: parseTarget(algorithm, hash, options) }
+    try {
+      return { user, target: parseTarget(algorithm, hash, options) }
+    } catch (error) {
+      throw new Error(`read as a shadow line (user:hash:...), its hash field: ${(error as Error).message}`)
+    }
   }
   if (options.username) {
     if (colon < 0) throw new Error('with --username a line is user:hash, and this one has no colon')

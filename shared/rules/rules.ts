@@ -31,7 +31,13 @@ const SIGNATURES: Record<string, string> = {
 }
 
 // A parsed rule set: rule k's functions are ops[starts[k] .. starts[k + 1]), three numbers each.
-export type RuleSet = { ops: Uint8Array, starts: Int32Array, count: number, source: string[] }
+// `skipped`: the lines left out, as hashcat leaves them out (a function it does not apply, a bad
+// argument), each with its line number and why.
+export type RuleSet = { ops: Uint8Array, starts: Int32Array, count: number, source: string[], skipped: SkippedRule[] }
+export type SkippedRule = { line: number, rule: string, why: string }
+
+// hashcat's memory functions, which its -r (the device engine) does not run: it skips their rules.
+const MEMORY_FUNCTIONS = 'M46XQ'
 
 const SPACE = 0x20
 // Internal op: rotate right by (p0 - ROTATE_BIAS) places, left when negative (merged { and }).
@@ -78,6 +84,7 @@ function parseLine (line: Uint8Array, ops: number[]): void {
     if (name === SPACE) continue
     const letter = String.fromCharCode(name)
     const signature = Object.hasOwn(SIGNATURES, letter) ? SIGNATURES[letter] : undefined
+    if (signature === undefined && MEMORY_FUNCTIONS.includes(letter)) throw new Error(`memory function "${letter}" at column ${i + 1}, which hashcat's -r does not run either`)
     if (signature === undefined) throw new Error(`unknown function ${shownByte(name)} at column ${i + 1}`)
     const args = [0, 0]
     for (let a = 0; a < signature.length; a++) {
@@ -109,9 +116,11 @@ function mergeRotations (ops: number[], start: number): void {
   ops.splice(start, ops.length - start, ...out)
 }
 
-// A rule file's text. Empty lines and lines starting with # are skipped, as hashcat does. `name`
+// A rule file's text. Empty lines and lines starting with # are skipped, as hashcat does; so is a rule
+// that cannot be applied, with its line and why in `skipped` (hashcat warns of each too). `name`
 // names the file in errors, which give its line.
 export function parseRules (text: Uint8Array, name: string): RuleSet {
+  const skipped: SkippedRule[] = []
   const ops: number[] = []
   const starts: number[] = []
   const source: string[] = []
@@ -123,19 +132,44 @@ export function parseRules (text: Uint8Array, name: string): RuleSet {
     const line = text.subarray(start, end > start && text[end - 1] === 0x0d ? end - 1 : end)
     start = end + 1
     if (line.length === 0 || line[0] === 0x23) continue
-    starts.push(ops.length / 3)
+    const rule = Buffer.from(line).toString('latin1')
+    const at = ops.length
     try {
       parseLine(line, ops)
     } catch (error) {
-      throw new InvalidInputError(`${name}:${lineNumber}: ${(error as Error).message} in rule "${Buffer.from(line).toString('latin1')}"`)
+      ops.length = at
+      skipped.push({ line: lineNumber, rule, why: (error as Error).message })
+      continue
     }
-    source.push(Buffer.from(line).toString('latin1'))
+    starts.push(at / 3)
+    source.push(rule)
     if (starts.length > MAX_RULES) throw new InvalidInputError(`${name}:${lineNumber}: more than ${MAX_RULES} rules`)
   }
-  if (starts.length === 0) throw new InvalidInputError(`${name}: no rules in it (empty lines and # comments are skipped)`)
+  if (starts.length === 0) throw new InvalidInputError(`${name}: no rules in it (empty lines and # comments are skipped)${skipped.length > 0 ? `; ${describeSkipped(name, skipped)}` : ''}`)
   starts.push(ops.length / 3)
-  return { ops: Uint8Array.from(ops), starts: Int32Array.from(starts), count: starts.length - 1, source }
+  return { ops: Uint8Array.from(ops), starts: Int32Array.from(starts), count: starts.length - 1, source, skipped }
 }
+
+// One rule given alone (hashcat's -j, -k): a set of one, or an error saying what is wrong.
+export function parseRule (text: string, name: string): RuleSet {
+  if (/[\r\n]/.test(text)) throw new InvalidInputError(`${name} takes one rule`)
+  const ops: number[] = []
+  try {
+    parseLine(Buffer.from(text, 'latin1'), ops)
+  } catch (error) {
+    throw new InvalidInputError(`${name}: ${(error as Error).message} in rule "${text}"`)
+  }
+  return { ops: Uint8Array.from(ops), starts: Int32Array.of(0, ops.length / 3), count: 1, source: [text], skipped: [] }
+}
+
+// The rules a file's parse left out, for a warning: how many, and the first few with line and why.
+export function describeSkipped (name: string, skipped: readonly SkippedRule[]): string {
+  const shown = skipped.slice(0, SKIPPED_SHOWN).map((s) => `${name}:${s.line}: ${s.why} in rule "${s.rule}"`)
+  const more = skipped.length > SKIPPED_SHOWN ? `; and ${skipped.length - SKIPPED_SHOWN} more` : ''
+  return `skipped ${skipped.length} rule(s) that cannot be applied, as hashcat does: ${shown.join('; ')}${more}`
+}
+
+const SKIPPED_SHOWN = 3
 
 // The most bytes a function can make of a word of `length`, whatever the word (a rejection taken
 // to pass, since hashcat's device engine skips them); Infinity for a function not known here.
