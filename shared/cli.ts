@@ -1,4 +1,5 @@
 // Helpers both command lines use: typed flag values whose errors name the flag, and usage exits.
+import { resolve } from 'node:path'
 import { parseArgs, type ParseArgsConfig } from 'node:util'
 import { InvalidInputError } from './errors.ts'
 
@@ -18,10 +19,26 @@ export const EXIT_SIGTERM = 143
 
 export function parseFlags<T extends NonNullable<ParseArgsConfig['options']>> (options: T, argv: string[]) {
   try {
-    return parseArgs({ options, args: argv, strict: true, allowPositionals: false }).values
+    return resolvePaths(parseArgs({ options, args: argv, strict: true, allowPositionals: false }).values)
   } catch (error) {
     throw new InvalidInputError((error as Error).message)
   }
+}
+
+// The flags that name files or directories.
+const PATH_FLAGS = ['config', 'targets', 'wordlist', 'rules', 'potfile', 'session', 'key', 'cache-dir']
+
+// A user's paths, resolved against the directory the command was typed in: npm runs a script in the
+// package's directory and names the caller's in INIT_CWD. Errors then show the path tried.
+export function resolvePaths<T extends Record<string, unknown>> (values: T): T {
+  const from = process.env.INIT_CWD || process.cwd()
+  const resolved: Record<string, unknown> = { ...values }
+  for (const flag of PATH_FLAGS) {
+    const value = resolved[flag]
+    if (typeof value === 'string') resolved[flag] = resolve(from, value)
+    else if (Array.isArray(value)) resolved[flag] = value.map((v: string) => resolve(from, v))
+  }
+  return resolved as T
 }
 
 export function integerFlag (value: string | undefined, flag: string, fallback: number, min: number, max: number): number {

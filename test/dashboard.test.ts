@@ -119,6 +119,7 @@ describe('Dashboard', () => {
   it('draws progress bars and sparklines', () => {
     expect(progressBar(0.5, 10)).toBe('█████░░░░░  50.0%')
     expect(progressBar(1.7, 4)).toBe('████ 100.0%')
+    expect(progressBar(0.99995, 12)).toBe('███████████░  99.9%') // not 100.0% with a cell left empty
     expect(sparkline([0, 5, 10], 3)).toBe('▁▅█')
     expect(sparkline([1, 2, 3, 4], 2)).toBe('▇█') // the last two, scaled to their max
   })
@@ -172,11 +173,11 @@ describe('terminal UI on a fake terminal', () => {
     await press('a')
     await eventually(() => text().includes('add a job'), WAIT_MS, 'the form')
     // Pasted in one go, as a terminal delivers a paste: every character lands, tabs move on.
-    await press(`${md5('x')}\t\t\t\t\t?1?1?d\t\t\t?l\t\t\t\t2-3\t7`)
+    await press(`${md5('x')}\t\t\t\t\t?1?1?d\t\t\t\t\t?l\t\t\t\t2-3\t7`)
     await press('\r')
     await eventually(() => added.length === 1, WAIT_MS, 'the job from the form')
     expect(added).toEqual([{
-      algorithm: 'md5', targets: md5('x'), targetsFile: '', username: '', hexSalt: '', attackMode: '', keyspace: '?1?1?d', wordlist: '', rules: '',
+      algorithm: 'md5', targets: md5('x'), targetsFile: '', username: '', hexSalt: '', attackMode: '', keyspace: '?1?1?d', wordlist: '', rules: '', ruleLeft: '', ruleRight: '',
       charset1: '?l', charset2: '', charset3: '', charset4: '', increment: '2-3', priority: '07'
     }])
     expect(source.jobs).toHaveLength(2)

@@ -13,9 +13,9 @@ import { cli, connectTestSession, eventually, killedAfterTest, expectChunksTile,
 // A hash list with a comment, a blank line and CRLF endings, whose fourth line is not a digest.
 const BAD_LIST = join(mkdtempSync(join(tmpdir(), 'taskorch-list-')), 'bad-list.txt')
 writeFileSync(BAD_LIST, `# targets\r\n${hex('md5', 'a')}\r\n\r\nxyz\r\n`)
-// A rule file whose third line has an unknown function.
+// A rule file whose one rule, on its third line, has an unknown function.
 const BAD_RULES = join(mkdtempSync(join(tmpdir(), 'taskorch-rules-')), 'bad.rule')
-writeFileSync(BAD_RULES, ':\n# fine so far\n$1 X\n')
+writeFileSync(BAD_RULES, '# nothing\n# fine so far\n$1 ~\n')
 
 function startWorker (port: number, name: string, extra: string[] = []): Run {
   const [script, ...args] = workerArgs(port, name)
@@ -44,6 +44,16 @@ describe('end to end on loopback', () => {
       expect(outcome.status).toBe('found')
       expect(outcome.found.map((f) => f.plaintext).sort()).toEqual([String(150_000 + i * 7), '3'])
     }
+  })
+
+  // A find in the first chunk, before its first progress report, still counts what was searched.
+  it('counts what a job found in its first chunk had searched', async () => {
+    const joined = once(orch, 'worker-joined')
+    startWorker(orch.port, 'first-chunk')
+    await within(WAIT_MS, joined, 'a worker joining')
+    const job = orch.addTasks({ algorithm: 'md5', targets: [hex('md5', '700000')], keyspace: { type: 'range', start: 0, end: 10n ** 12n } })
+    expect((await within(WAIT_MS, job.done, 'the job')).status).toBe('found')
+    expect(job.hashed).toBeGreaterThan(150_000n) // more than the chunks done before it
   })
 
   it('ships a hash list larger than one message and finds every target in it', async () => {
@@ -290,7 +300,7 @@ describe('command lines', () => {
       [['--target', hex('md5', 'a'), '--mask', '?d?q'], /"\?q" at position 2 is not a charset/],
       [['--target', hex('md5', 'a'), '--mask', '?d?1'], /no custom charset -1/],
       [['--target', hex('md5', 'a'), '--range', '0-9', '--increment'], /--increment needs --mask/],
-      [['--targets', BAD_LIST, '--range', '0-9'], /bad-list\.txt:4: "xyz" is not an md5 hash: expected 32 hex digits/],
+      [['--targets', BAD_LIST, '--range', '0-9', '--strict'], /bad-list\.txt:4: "xyz" is not an md5 hash: expected 32 hex digits/],
       [['--targets', '/nonexistent/list.txt', '--range', '0-9'], /--targets \/nonexistent\/list.txt: cannot read it \(ENOENT\)/],
       [['--target', hex('md5', 'a'), '--wordlist', '/nonexistent/words.txt'], /--wordlist \/nonexistent\/words.txt: cannot read it \(ENOENT\)/],
       [['--target', hex('md5', 'a'), '--wordlist', BAD_LIST, '--mask', '?d'], /--wordlist with --mask is a hybrid attack: add -a 6 .* or -a 7/],
@@ -298,7 +308,7 @@ describe('command lines', () => {
       [['--target', hex('md5', 'a'), '-a', '6', '--wordlist', BAD_LIST], /-a 6 takes --wordlist and --mask, not --wordlist/],
       [['--target', hex('md5', 'a'), '-a', '3', '--mask', '?d', '-r', BAD_LIST], /--rules applies to wordlist attacks \(-a 0\), not -a 3/],
       [['--target', hex('md5', 'a'), '-a', '5', '--mask', '?d'], /--attack-mode 5: use 0 \(wordlist\), 3/],
-      [['--target', hex('md5', 'a'), '--wordlist', BAD_LIST, '-r', BAD_RULES], /bad\.rule:3: unknown function "X" at column 4/],
+      [['--target', hex('md5', 'a'), '--wordlist', BAD_LIST, '-r', BAD_RULES], /bad\.rule: no rules in it .*; skipped 1 rule\(s\) that cannot be applied, as hashcat does: .*bad\.rule:3: unknown function "~" at column 4 in rule "\$1 ~"/],
       [['-m', '10', '--targets', BAD_LIST, '--range', '0-9'], /bad-list\.txt:2: ".*" is not an md5\(\$pass\.\$salt\) hash: expected digest:salt/],
       [['-m', '1800', '--target', '$6$salt$short', '--range', '0-9'], /is not a sha512crypt \(\$6\$\) hash: expected 86 characters/],
       [['--algo', 'md5', '--target', 'xyz', '--range', '0-10'], /xyz/],
@@ -316,6 +326,19 @@ describe('command lines', () => {
       expect(run.stderr).toMatch(message)
       expect(run.stderr).not.toMatch(/listening on/) // checked before the port is opened
     }))
+  })
+
+  // npm runs a script in the package's directory and says in INIT_CWD where the user typed it.
+  it('resolves relative paths where the command was typed (npm\'s INIT_CWD), and names the path it tried', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'taskorch-cwd-'))
+    writeFileSync(join(dir, 'hashes.txt'), hex('md5', 'hello') + '\n')
+    writeFileSync(join(dir, 'pot.txt'), `${hex('md5', 'hello')}:hello\n`)
+    const shown = cli('server/cli/main.ts', ['--targets', 'hashes.txt', '--potfile', 'pot.txt', '--show'], { INIT_CWD: dir })
+    expect(await within(WAIT_MS, shown.exit, 'server --show'), shown.stderr).toBe(0)
+    expect(shown.stdout).toBe(`${hex('md5', 'hello')}:hello\n`)
+    const missing = cli('server/cli/main.ts', ['--target', hex('md5', 'a'), '--wordlist', 'missing.txt'], { INIT_CWD: dir })
+    expect(await within(WAIT_MS, missing.exit, 'server with a missing list')).toBe(2)
+    expect(missing.stderr).toContain(`--wordlist ${join(dir, 'missing.txt')}: cannot read it (ENOENT)`)
   })
 
   it('says a port in use is in use (exit 2), prints --help without raw control characters, and keeps --json pure', async () => {

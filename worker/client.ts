@@ -341,6 +341,8 @@ export class WorkerClient extends EventEmitter<WorkerEvents> {
       if (job.found.has(hex)) return // found already, here or elsewhere; the server tells the others
       job.found.add(hex)
       dropFound(job)
+      // What was searched so far goes first: a find that ends the job ends its chunks' counts too.
+      if (session === this.#session) this.#sendProgress()
       session?.send({ type: 'found', jobId, hash: hit.hash, plaintext: hit.plaintext })
     }
     const run = !wordlist && job.hashcat && length >= minHashcatRun(job.algorithm) ? maskRunAt(job.keyspace, offset, BigInt(length)) : null

@@ -18,9 +18,13 @@ export function logProgress (orch: FleetView, log: Logger): void {
 // `status` names the end otherwise (a stopped session's jobs are interrupted, not cancelled).
 export function jobSummary (job: Job, status: string = job.state.status): string {
   const s = job.state
-  const seconds = ((s.endedAt ?? Date.now()) - s.createdAt) / 1000
+  // Timed from its first chunk: the wait for a worker (its start-up, a demo's) is said apart.
+  const started = s.firstChunkAt ?? s.createdAt
+  const seconds = ((s.endedAt ?? Date.now()) - started) / 1000
+  const waited = (started - s.createdAt) / 1000
   const speed = seconds > 0 ? Number(s.hashed - s.restoredHashed) / seconds : 0 // this run's work only
-  return `job ${s.id} ${status}: ${s.found.length}/${s.targets.size} found, ${s.hashed}/${s.keyspace.size} candidates in ${seconds.toFixed(1)} s (${formatSpeed(speed)})`
+  const wait = waited >= 0.1 ? `, after ${waited.toFixed(1)} s waiting for a worker` : ''
+  return `job ${s.id} ${status}: ${s.found.length}/${s.targets.size} found, ${s.hashed}/${s.keyspace.size} candidates in ${seconds.toFixed(1)} s (${formatSpeed(speed)})${wait}`
 }
 
 // `job 1 md5 0-100000000: 42.0% at 12.3 MH/s, ETA 1m02s, 0/1 found`

@@ -72,7 +72,7 @@ export class Scheduler {
     const job: JobState = {
       id, seq: this.#lastJobId, algorithm: spec.algorithm, targets, remaining, keyspace, priority,
       status: 'running', found: [], hashed, unassigned: complement(done, keyspace.size), active: new Map(),
-      createdAt: this.#now(), endedAt: null, nextChunk: 0, restoredHashed: hashed, capLength: spec.capLength ?? null,
+      createdAt: this.#now(), firstChunkAt: null, endedAt: null, nextChunk: 0, restoredHashed: hashed, capLength: spec.capLength ?? null,
       hashcat: hashcatRefusal(spec.algorithm, keyspace.spec, spec.wordsFile, spec.rules) === null, wordsFile: spec.wordsFile?.sha256 ?? null,
       canaries: new Map(), canaryKeys: new Set(), doneBy: new Map(), lastChunkLength: 0
     }
@@ -285,6 +285,7 @@ export class Scheduler {
 
   #newChunk (job: JobState, offset: bigint, length: number, speedKey: string, now: number): Chunk {
     job.lastChunkLength = length
+    job.firstChunkAt ??= now
     return { id: `${job.id}.${job.nextChunk++}`, job, offset, length, workerId: null, hashed: 0, speedKey, assignedAt: now, startedAt: null, twin: null, fromFile: false }
   }
 

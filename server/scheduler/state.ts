@@ -62,6 +62,7 @@ export type JobState = {
   unassigned: Range[] // sorted, disjoint: never handed out, or taken back
   active: Map<string, Chunk> // handed out, not done
   createdAt: number
+  firstChunkAt: number | null // when its first chunk was cut: the time before it is spent waiting for workers
   endedAt: number | null
   nextChunk: number
   restoredHashed: bigint // searched in an earlier run of a restored session, counted in `hashed`

@@ -31,7 +31,9 @@ const SPARK = '▁▂▃▄▅▆▇█'
 export function progressBar (fraction: number, cells = PROGRESS_BAR_CELLS): string {
   const clamped = Math.min(1, Math.max(0, fraction))
   const filled = Math.floor(clamped * cells)
-  return `${'█'.repeat(filled)}${'░'.repeat(cells - filled)} ${(clamped * 100).toFixed(1).padStart(5)}%`
+  // Rounded down, as the cells are: 100.0% only when every candidate is searched.
+  const percent = Math.floor(clamped * 1000) / 10
+  return `${'█'.repeat(filled)}${'░'.repeat(cells - filled)} ${percent.toFixed(1).padStart(5)}%`
 }
 
 export function sparkline (values: number[], width: number): string {
