@@ -9,6 +9,8 @@ import type { JobForm } from '../job-description.ts'
 
 const RENDER_INTERVAL_MS = 250
 const SAMPLE_INTERVAL_MS = 1_000
+// Cursor home, then erase the display.
+const CLEAR_SCREEN = '\x1b[H\x1b[2J'
 // How long a notice stays up before it closes by itself.
 export const NOTICE_SECONDS = 2
 
@@ -77,6 +79,7 @@ export class Tui {
   #lastRender = 0
   #modal = false
   #destroyed = false
+  #stepsAside = false // the screen is the terminal's own (the join line): nothing is drawn
 
   constructor (options: TuiOptions) {
     this.#options = options
@@ -109,7 +112,7 @@ export class Tui {
 
   // Asks for a redraw; coalesced so bursts of events draw once.
   render (now = false): void {
-    if (this.#destroyed) return
+    if (this.#destroyed || this.#stepsAside) return
     const wait = RENDER_INTERVAL_MS - (Date.now() - this.#lastRender)
     if (!now && wait > 0) {
       this.#renderPending ??= setTimeout(() => { this.#renderPending = null; this.render(true) }, wait)
@@ -195,15 +198,21 @@ export class Tui {
   }
 
   // A line wider than the screen cannot be copied out of a drawn box (the terminal sees separate
-  // rows), so the dashboard steps aside and prints it plainly until a key is pressed.
+  // rows), so the dashboard steps aside, draws nothing, and prints it plainly on a cleared screen
+  // (CR LF: the terminal is raw) until a key is pressed; then every cell is drawn again.
   #showJoinLine (): void {
     this.#modal = true
+    this.#stepsAside = true
     const line = this.#options.dashboard.header.workerCommand
-    const screen = this.screen as blessed.Widgets.Screen & { leave (): void, enter (): void } // in blessed, not in its types
+    const screen = this.screen as blessed.Widgets.Screen & { leave (): void, enter (): void, realloc (): void } // in blessed, not in its types
     screen.leave()
-    this.screen.program.output.write(`\nJoin a machine with this line (the worker asks for the token on its terminal):\n\n${line}\n\nPress any key to return to the dashboard.\n`)
+    const text = ['Join a machine with this line (the worker asks for the token on its terminal):', '', line, '', 'Press any key to return to the dashboard.', '']
+    this.screen.program.output.write(`${CLEAR_SCREEN}${text.join('\r\n')}`)
     setImmediate(() => this.screen.once('keypress', () => {
+      this.screen.program.output.write(CLEAR_SCREEN)
       screen.enter()
+      screen.realloc()
+      this.#stepsAside = false
       this.#modal = false
       this.render(true)
     }))
