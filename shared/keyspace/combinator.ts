@@ -19,7 +19,6 @@ export class Combination {
   readonly #other: Uint8Array // the other list's parts, end to end
   readonly #starts: Int32Array // part k is #other[starts[k], starts[k] + lengths[k])
   readonly #lengths: Int32Array // -1 where the rule rejects the word
-  readonly #part = new Uint8Array(RULE_BUFFER_BYTES)
 
   // `words`: the other list in the words file's form (each word and a newline), `spec.other.size` words.
   constructor (spec: CombinatorSpec, words: Uint8Array) {
@@ -51,22 +50,23 @@ export class Combination {
     this.#other = parts.subarray(0, at)
   }
 
-  // The base word[from, to)'s part, its rule applied, kept for join; its length, or -1 when the rule
-  // rejects the word.
-  holdBase (word: Uint8Array, from: number, to: number): number {
-    const n = copy(word, from, to, this.#part, 0)
-    return this.#baseRule ? applyRule(this.#baseRule, 0, this.#part, n) : n
+  // Writes the base word[from, to)'s part, its rule applied, into `part` (RULE_BUFFER_BYTES, the
+  // caller's: a search holds one while a hit is rebuilt in another); returns its length, or -1 when
+  // the rule rejects the word.
+  basePart (word: Uint8Array, from: number, to: number, part: Uint8Array): number {
+    const n = copy(word, from, to, part, 0)
+    return this.#baseRule ? applyRule(this.#baseRule, 0, part, n) : n
   }
 
-  // Writes the held base part (`length` bytes, from holdBase) joined to the other list's word k into
-  // `out`; returns the candidate's length, or -1 when a rule rejected either part or it is longer
-  // than a candidate may be.
-  join (length: number, k: number, out: Uint8Array): number {
+  // Writes a base part (`length` bytes of `part`, from basePart) joined to the other list's word k
+  // into `out`; returns the candidate's length, or -1 when a rule rejected either part or it is
+  // longer than a candidate may be.
+  join (part: Uint8Array, length: number, k: number, out: Uint8Array): number {
     const other = this.#lengths[k]
     if (length < 0 || other < 0 || length + other > MAX_CANDIDATE_BYTES) return -1
     const start = this.#starts[k]
-    if (this.baseLeft) return copy(this.#other, start, start + other, out, copy(this.#part, 0, length, out, 0))
-    return copy(this.#part, 0, length, out, copy(this.#other, start, start + other, out, 0))
+    if (this.baseLeft) return copy(this.#other, start, start + other, out, copy(part, 0, length, out, 0))
+    return copy(part, 0, length, out, copy(this.#other, start, start + other, out, 0))
   }
 }
 

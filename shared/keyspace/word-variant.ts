@@ -2,7 +2,7 @@
 // combination of the rule files, the word joined to one candidate of the hybrid mask, or to one word
 // of a combinator's other list. The search makes candidates in bulk (worker/search/words.ts) and
 // rebuilds a passing one with this; the server makes work verification's canaries with it.
-import { applyRules, parseRules, type RuleSet } from '../rules/rules.ts'
+import { RULE_BUFFER_BYTES, applyRules, parseRules, type RuleSet } from '../rules/rules.ts'
 import { copy } from './bytes.ts'
 import { Combination } from './combinator.ts'
 import { candidateAt, type Keyspace } from './keyspace.ts'
@@ -24,6 +24,8 @@ export function wordParts (spec: KeyspaceSpec, texts: { rules?: readonly Uint8Ar
   }
 }
 
+const basePart = new Uint8Array(RULE_BUFFER_BYTES)
+
 // Writes variant `variant` of word[from, to) into `buf` (RULE_BUFFER_BYTES at least); returns its
 // length, or -1 when a rule rejects the word or the candidate is longer than a candidate may be.
 export function wordVariant (keyspace: Keyspace, parts: WordParts, word: Uint8Array, from: number, to: number, variant: bigint, buf: Uint8Array): number {
@@ -37,7 +39,7 @@ export function wordVariant (keyspace: Keyspace, parts: WordParts, word: Uint8Ar
     if (!append) n = copy(word, from, to, buf, n)
     return n > MAX_CANDIDATE_BYTES ? -1 : n
   }
-  if (parts.combination) return parts.combination.join(parts.combination.holdBase(word, from, to), Number(variant), buf)
+  if (parts.combination) return parts.combination.join(basePart, parts.combination.basePart(word, from, to, basePart), Number(variant), buf)
   const length = copy(word, from, to, buf, 0)
   return parts.rules ? applyRules(parts.rules, Number(variant), buf, length) : length
 }

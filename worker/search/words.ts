@@ -141,16 +141,17 @@ class HybridVariants implements Variants {
 class CombinedVariants implements Variants {
   readonly #combination: Combination
   readonly #out: Uint8Array
-  #base = 0 // the base part's length, -1 when its rule rejects it
+  readonly #part = new Uint8Array(RULE_BUFFER_BYTES) // the current word's, its own: a hit is rebuilt elsewhere
+  #length = 0 // the base part's, -1 when its rule rejects it
   #k = 0
   constructor (combination: Combination, out: Uint8Array) { this.#combination = combination; this.#out = out }
 
   begin (word: Uint8Array, from: number, to: number, variant: bigint): void {
-    this.#base = this.#combination.holdBase(word, from, to)
+    this.#length = this.#combination.basePart(word, from, to, this.#part)
     this.#k = Number(variant)
   }
 
-  next (): number { return this.#combination.join(this.#base, this.#k++, this.#out) }
+  next (): number { return this.#combination.join(this.#part, this.#length, this.#k++, this.#out) }
 }
 
 function variantsOf (job: WordsJob, out: Uint8Array): Variants {
