@@ -81,7 +81,10 @@ export class JobIntake {
   // -a 1: the larger list (the left on a tie) is the base chunks split; the other travels whole.
   async #openCombinatorJob (left: Wordlist, combinator: CombinatorInput): Promise<{ spec: WordlistSpec, files: WordlistFiles }> {
     const right = await this.#openWordlist(combinator.path)
-    const baseLeft = left.words >= right.words
+    let baseLeft = left.words >= right.words
+    // The other list travels whole: where only the larger by words fits, that one travels.
+    const others = [baseLeft ? right : left, baseLeft ? left : right]
+    if (others[0].file.bytes > MAX_OTHER_WORDS_BYTES && others[1].file.bytes <= MAX_OTHER_WORDS_BYTES) baseLeft = !baseLeft
     const [base, other] = baseLeft ? [left, right] : [right, left]
     if (other.file.bytes > MAX_OTHER_WORDS_BYTES) {
       throw new InvalidInputError(`-a 1: the smaller list, ${other.path}, holds ${other.words} words (${other.file.bytes} bytes); it travels with the job, so it may hold at most ${MAX_OTHER_WORDS_BYTES} bytes (about 150,000 words)`)

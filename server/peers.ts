@@ -6,7 +6,7 @@
 import type { Socket } from 'node:net'
 import { wordsOf } from '../shared/keyspace/keyspace.ts'
 import { ProtocolError, coded } from '../shared/errors.ts'
-import { MAX_FETCHES_PER_FILE, MAX_OUTBOUND_BUFFER_BYTES, MAX_QUEUED_PIECE_BYTES, MAX_TARGETS_PER_MESSAGE, WORDLIST_CHUNK_BYTES } from '../shared/protocol/limits.ts'
+import { MAX_FETCHES_PER_FILE, MAX_OUTBOUND_BUFFER_BYTES, MAX_QUEUED_PIECE_BYTES, MAX_TARGETS_BESIDE_TEXTS, MAX_TARGETS_PER_MESSAGE, WORDLIST_CHUNK_BYTES } from '../shared/protocol/limits.ts'
 import type { ServerSession } from '../shared/protocol/session.ts'
 import type { WordlistFiles } from './intake.ts'
 import { carriesCanaries, isLive, type Canary, type Chunk, type JobState, type WorkerState } from './scheduler/state.ts'
@@ -144,12 +144,13 @@ export class WorkerLinks {
     }
     // The live canaries go among the first batch's targets, each at a random place.
     const canaries = peer.worker && carriesCanaries(peer.worker, job) ? [...job.canaries.values()] : []
-    const first = batch(MAX_TARGETS_PER_MESSAGE - canaries.length)
+    const files = this.#files.get(job.id)
+    // Beside rule files or a combinator's list (1.5 MiB at most), a JOB's targets stay few: it fits a frame.
+    const first = batch((files?.rules || files?.other ? MAX_TARGETS_BESIDE_TEXTS : MAX_TARGETS_PER_MESSAGE) - canaries.length)
     for (const canary of canaries) {
       first.splice(Math.floor(this.#random() * (first.length + 1)), 0, canary.target)
       canary.sentTo.add(peer.key)
     }
-    const files = this.#files.get(job.id)
     if (files) peer.files.add(files.list.file.sha256)
     peer.session.send({
       type: 'job', jobId: job.id, algorithm: job.algorithm, targets: first, keyspace: job.keyspace.spec, ...(files?.rules ? { rules: files.rules } : {}), ...(files ? { wordsFile: files.list.file } : {}),

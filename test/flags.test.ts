@@ -45,6 +45,7 @@ describe('attack flags', () => {
     [{ wordlist: [WORDS, WORDS], 'rule-right': 'c Q' }, /-k: memory function "Q" at column 3, which hashcat's -r does not run either in rule "c Q"/],
     [{ wordlist: [WORDS, WORDS], 'rule-left': '~' }, /-j: unknown function "~" at column 1/],
     [{ wordlist: [WORDS, WORDS], 'rule-left': 'c\nu' }, /-j takes one rule/],
+    [{ wordlist: [WORDS, WORDS], 'rule-left': '$\u00e9' }, /-j: a rule is printable ASCII \(write other bytes as \\xHH\), not "\$é"/],
     [{ wordlist: [WORDS, join(dir, 'missing.txt')] }, /--wordlist .*missing\.txt: cannot read it \(ENOENT\)/],
     [{ 'attack-mode': '0', mask: '?d' }, /-a 0 takes --wordlist, not --mask/],
     [{ 'attack-mode': '6', mask: '?d', range: '0-1' }, /-a 6 takes --wordlist and --mask/],

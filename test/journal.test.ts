@@ -7,7 +7,7 @@ import { createHash } from 'node:crypto'
 import { appendFileSync, readFileSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { InvalidInputError } from '../shared/errors.ts'
-import { maskSpec, rangeSpec } from '../shared/keyspace/spec.ts'
+import { maskSpec, rangeSpec, type WordlistSpec } from '../shared/keyspace/spec.ts'
 import { Scheduler } from '../server/scheduler/scheduler.ts'
 import type { JobState } from '../server/scheduler/state.ts'
 import { Journal, replayJournal, type JournaledJob } from '../server/store/journal.ts'
@@ -290,5 +290,13 @@ describe('restoring a wordlist job', () => {
     job.cancel()
     writeFileSync(right, '1\n3\n')
     await expect(new Orchestrator({ token: TOKEN }).restoreTasks({ ...journaled, id: '2' })).rejects.toThrow(/cannot restore job 2: wordlist .*right\.txt has changed since the session began/)
+    // The smaller list by words travels with the job, unless only the other fits a message.
+    writeFileSync(left, Array.from({ length: 7_000 }, (_, i) => `${i}`.padStart(240, 'x')).join('\n'))
+    writeFileSync(right, Array.from({ length: 8_000 }, (_, i) => String(i)).join('\n'))
+    const swapped = await orch.addTasks({ algorithm: 'md5', targets: [md5('x')], keyspace: { type: 'wordlist', path: left, combinator: { path: right } } })
+    expect((swapped.state.keyspace.spec as WordlistSpec).combinator?.base).toBe('left')
+    swapped.cancel()
+    writeFileSync(right, Array.from({ length: 8_000 }, (_, i) => String(i).padStart(240, 'y')).join('\n'))
+    await expect(orch.addTasks({ algorithm: 'md5', targets: [md5('x')], keyspace: { type: 'wordlist', path: left, combinator: { path: right } } })).rejects.toThrow(/-a 1: the smaller list, .*left\.txt, holds 7000 words \(1687000 bytes\); it travels with the job, so it may hold at most 1572864 bytes/)
   })
 })

@@ -146,6 +146,7 @@ describe('messages', () => {
     const job = { type: 'job', jobId: '1', algorithm: 'md5', targets: [new Uint8Array(16)] }
     expect(() => validateServerMessage({ ...job, keyspace: COMBINATOR })).toThrow(/"other" must come exactly with a combinator keyspace/)
     expect(() => validateServerMessage({ ...job, keyspace: COMBINATOR, other: Buffer.from('ab\n') })).toThrow(/"other" must hold the 5 bytes its keyspace names/)
+    for (const other of ['ab\n\n\n', 'abcd\n', 'a\nb\nc']) expect(() => validateServerMessage({ ...job, keyspace: COMBINATOR, other: Buffer.from(other) }), other).toThrow(/"other" must be 2 words of 1 to 256 bytes, each followed by a newline/)
     expect(() => validateServerMessage({ ...job, keyspace: { ...COMBINATOR, combinator: { ...COMBINATOR.combinator, left: '~' } }, other: Buffer.from('ab\nc\n') })).toThrow(/job: -j: unknown function "~"/)
     expect(() => validateServerMessage({ ...job, keyspace: { ...COMBINATOR, rules: [] }, other: Buffer.from('ab\nc\n') })).toThrow(/one at most/)
     expect(() => validateServerMessage({ type: 'piece', sha256: 'cd'.repeat(32), first: '-1', words: new Uint8Array(1) })).toThrow(/piece: "first"/)

@@ -48,6 +48,9 @@ describe('Wordlist', () => {
     expect(big.file).toEqual({ sha256: createHash('sha256').update(normal).digest('hex'), bytes: normal.length, ascii: false, crEnds: false, longest: Math.max(...words.map((w) => Buffer.byteLength(w, 'latin1'))) })
     // A line ending \r\r\n keeps one carriage return in its word, which hashcat would strip.
     expect((await Wordlist.open(file('ab\r\r\ncd\r\n'))).file).toMatchObject({ bytes: 7, crEnds: true })
+    // A $HEX[..] word is the bytes it encodes: NTLM on hashcat must not take $HEX[e9] for ASCII.
+    expect((await Wordlist.open(file('ab\n$HEX[e9]\n'))).file).toMatchObject({ ascii: false })
+    expect((await Wordlist.open(file('ab\n$HEX[41]\n'))).file).toMatchObject({ ascii: true })
   })
 
   it('sees a \\r\\n split between two reads of the file', async () => {

@@ -466,7 +466,9 @@ export class WorkerClient extends EventEmitter<WorkerEvents> {
     job.ruleParts.catch(() => {}) // a failure fails the chunks that need them
     const combinator = (spec as WordlistSpec).combinator
     if (combinator) {
-      job.otherFile = cache.put(combinator.other.file.sha256, job.other!).then(() => cache.path(combinator.other.file.sha256))
+      const sha256 = combinator.other.file.sha256
+      // A list joined to itself is the words file, on its way or held already.
+      job.otherFile = sha256 === file.sha256 ? Promise.resolve(cache.path(sha256)) : cache.put(sha256, job.other!).then(() => cache.path(sha256))
       job.otherFile.catch(() => {})
     }
     cache.use([...this.#jobs.values()].flatMap(filesOf))

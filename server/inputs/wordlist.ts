@@ -6,6 +6,7 @@ import { createReadStream } from 'node:fs'
 import { open, type FileHandle } from 'node:fs/promises'
 import { resolve } from 'node:path'
 import { InvalidInputError } from '../../shared/errors.ts'
+import { decodeHexForm, isHexForm } from '../../shared/hex-form.ts'
 import { MAX_CANDIDATE_BYTES, type WordlistSpec, type WordsFile } from '../../shared/keyspace/spec.ts'
 
 // The server remembers the file offset of every this-many words: a billion-word list costs 8 MB.
@@ -62,6 +63,7 @@ export class Wordlist {
     let crEnds = false
     let longest = 0
     let bom = false
+    const decoded = new Uint8Array(MAX_CANDIDATE_BYTES)
     try {
       for await (const piece of createReadStream(absolute) as AsyncIterable<Buffer>) {
         digest.update(piece)
@@ -104,7 +106,8 @@ export class Wordlist {
       wordsDigest.update(word)
       wordsDigest.update(NEWLINE_BYTES)
       wordsBytes += size + 1
-      if (ascii) for (const byte of word) if (byte > 0x7f) ascii = false
+      // Of the bytes the word stands for: $HEX[e9] is no ASCII word.
+      if (ascii) for (const byte of isHexForm(word) ? decoded.subarray(0, decodeHexForm(word, 0, size, decoded)) : word) if (byte > 0x7f) ascii = false
       if (word[size - 1] === CR) crEnds = true
       if (size > longest) longest = size
     }

@@ -109,6 +109,9 @@ export const MAX_RULES_BYTES = 1536 * 1024
 // A combinator attack's smaller list travels with its job too (JOB other), in the words file's form:
 // about 150k words, a keyspace of 150k times the larger list.
 export const MAX_OTHER_WORDS_BYTES = 1536 * 1024
+// A JOB carrying either holds at most this many targets (of up to 330 bytes: 84 KiB), so it fits
+// MAX_FRAME_BYTES; the rest follow in TARGETS messages.
+export const MAX_TARGETS_BESIDE_TEXTS = 256
 // Largest number of candidates in one chunk: a hashcat worker's chunk is minutes of a GPU's work.
 export const MAX_CHUNK_CANDIDATES = Number.MAX_SAFE_INTEGER
 // Largest chunk the WASM kernels take: their per-thread counters are shared Int32 slots.

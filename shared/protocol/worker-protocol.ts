@@ -149,6 +149,7 @@ export function validateServerMessage (value: unknown): ServerMessage {
       if (combinator) {
         job.other = bytes(m.other, type, 'other', MAX_OTHER_WORDS_BYTES)
         if (job.other.length !== combinator.other.file.bytes) fail(type, `"other" must hold the ${combinator.other.file.bytes} bytes its keyspace names`)
+        if (!isWordsFile(job.other, combinator.other.size)) fail(type, `"other" must be ${combinator.other.size} words of 1 to ${MAX_CANDIDATE_BYTES} bytes, each followed by a newline`)
       }
       return job
     }
@@ -178,3 +179,13 @@ export function validateServerMessage (value: unknown): ServerMessage {
   }
 }
 
+// `count` words of 1 to MAX_CANDIDATE_BYTES bytes, each followed by a newline.
+function isWordsFile (bytes: Uint8Array, count: number): boolean {
+  let words = 0
+  for (let from = 0; from < bytes.length; words++) {
+    const end = bytes.indexOf(0x0a, from)
+    if (end < 0 || end === from || end - from > MAX_CANDIDATE_BYTES) return false
+    from = end + 1
+  }
+  return words === count
+}

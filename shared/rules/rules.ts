@@ -152,7 +152,9 @@ export function parseRules (text: Uint8Array, name: string): RuleSet {
 
 // One rule given alone (hashcat's -j, -k): a set of one, or an error saying what is wrong.
 export function parseRule (text: string, name: string): RuleSet {
+  // hashcat takes the text as it is: a byte it would read otherwise than we do is written \xHH.
   if (/[\r\n]/.test(text)) throw new InvalidInputError(`${name} takes one rule`)
+  if (!/^[\x20-\x7e]*$/.test(text)) throw new InvalidInputError(`${name}: a rule is printable ASCII (write other bytes as \\xHH), not ${JSON.stringify(text)}`)
   const ops: number[] = []
   try {
     parseLine(Buffer.from(text, 'latin1'), ops)
