@@ -1,12 +1,13 @@
 // The rule engine against hashcat 6.2.6 (`hashcat --stdout -r`, fixtures in test/vectors/rules): every
 // function at boundary positions and lengths, best64 and dive over a word sample; rejection functions,
-// rule-file errors and combined rule files.
+// rule-file errors and combined rule files; hashcat's stock rule files against its counts.
 import { createHash } from 'node:crypto'
-import { readFileSync } from 'node:fs'
+import { existsSync, readFileSync } from 'node:fs'
+import { join } from 'node:path'
 import { gunzipSync } from 'node:zlib'
 import { describe, expect, it } from 'vitest'
 import { InvalidInputError } from '../shared/errors.ts'
-import { RULE_BUFFER_BYTES, applyRule, applyRules, combinedCount, describeSkipped, longestResult, parseRules, ruleLongest, type RuleSet } from '../shared/rules/rules.ts'
+import { RULE_BUFFER_BYTES, applyRule, applyRules, combinedCount, describeSkipped, longestResult, mayReject, parseRules, ruleLongest, type RuleSet } from '../shared/rules/rules.ts'
 
 const dir = new URL('./vectors/rules/', import.meta.url)
 const file = (name: string) => readFileSync(new URL(name, dir))
@@ -156,5 +157,23 @@ describe('rule file errors', () => {
     expect(rulesOf(`:\n${'$1'.repeat(32)}`).skipped[0].why).toMatch(/more than 31 functions/)
     expect(rulesOf('$1'.repeat(31)).count).toBe(1)
     expect(error('# only\n\n')).toMatch(/^my\.rule: no rules in it/)
+  })
+})
+
+// Every rule file hashcat ships loads, with hashcat's count of the rules its attack applies
+// (test/vectors/rules/stock-counts.tsv): d3ad0ne.rule's two memory-function rules are skipped, as
+// hashcat skips them. The one difference is by design: specific.rule's three rejection rules
+// (`>A k u`), which hashcat's device engine skips and we apply.
+const STOCK = '/usr/share/hashcat/rules'
+describe.skipIf(!existsSync(STOCK))(`hashcat's stock rule files${existsSync(STOCK) ? '' : ` (skipped: ${STOCK} is not installed)`}`, () => {
+  it('load with hashcat\'s count of rules', () => {
+    const counts = readFileSync(new URL('./vectors/rules/stock-counts.tsv', import.meta.url), 'utf8').split('\n').filter((l) => l && !l.startsWith('#')).map((l) => l.split('\t'))
+    expect(counts.length).toBeGreaterThan(20)
+    for (const [file, theirs] of counts) {
+      const set = parseRules(readFileSync(join(STOCK, file)), file)
+      let rejecting = 0
+      for (let rule = 0; rule < set.count; rule++) if (mayReject(set, rule)) rejecting++
+      expect([file, set.count - rejecting, rejecting]).toEqual([file, Number(theirs), file === 'specific.rule' ? 3 : 0])
+    }
   })
 })

@@ -45,7 +45,8 @@ Options:
                       server and sent to workers in chunks of at most 1 MiB
                       (twice for -a 1: the left list, then the right)
   --rules FILE, -r    hashcat rules applied to every word (-a 0); repeat to combine files as
-                      hashcat does (their product). A bad rule stops with its file and line
+                      hashcat does (their product). A rule that cannot be applied is skipped
+                      with a warning naming its file and line, as hashcat skips it
   --attack-mode N, -a N
                       0 wordlist (+ rules), 1 combinator (each word of the left list followed by
                       each word of the right), 3 mask or range, 6 wordlist + mask (each word
