@@ -143,7 +143,7 @@ export function redactUrl (url: string): string {
 }
 
 function foundDetails (job: Job, found: Found): Details {
-  return { job: job.id, algorithm: job.state.algorithm, hash: found.hash, plaintext: formatPlaintext(found.bytes), plaintext_hex: toHex(found.bytes), users: found.users.join(',') }
+  return { job: job.id, algorithm: job.state.algorithm, hash: found.hash, plaintext: formatPlaintext(found.bytes), plaintext_hex: toHex(found.bytes), ...(found.users.length > 0 ? { users: found.users.join(',') } : {}) }
 }
 
 function endDetails (job: Job): Details {

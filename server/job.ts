@@ -42,7 +42,7 @@ export class Job extends EventEmitter<JobEvents> {
   readonly done: Promise<JobOutcome>
   readonly #state: JobState
   readonly #controls: JobControls
-  readonly #meter = new RateMeter()
+  #meter = new RateMeter()
   readonly users: Readonly<Record<string, string[]>>
   readonly keyspaceText: string // as a user would write it; made once, shown on every redraw
   #resolve!: (outcome: JobOutcome) => void
@@ -76,7 +76,12 @@ export class Job extends EventEmitter<JobEvents> {
 
   cancel (): void { this.#controls.cancel(this.id) }
   pause (): void { this.#controls.setPaused(this.id, true) }
-  resume (): void { this.#controls.setPaused(this.id, false) }
+  // A resumed job's speed starts afresh: its speed before the pause is not what it does now.
+  resume (): void {
+    this.#meter = new RateMeter()
+    this.#meter.update(Number(this.searched), Date.now())
+    this.#controls.setPaused(this.id, false)
+  }
 
   // Called by the orchestrator.
   reportFound (result: FoundResult): void {

@@ -13,6 +13,13 @@ export class RateMeter {
   // Per second; 0 until two samples are at least RATE_MIN_INTERVAL_MS apart.
   get speed (): number { return this.#speed }
 
+  // Starts the next sample here, the speed unchanged: time the count could not move (a hashcat
+  // starting) is no slowness.
+  rebase (count: number, now: number): void {
+    this.#at = now
+    this.#count = count
+  }
+
   // `count` is a running total (candidates so far); returns the updated speed.
   update (count: number, now: number): number {
     if (this.#at === null) {

@@ -2,7 +2,7 @@
 // --status-timer seconds and one when a job ends (like hashcat's --status-json), and `npm run ctl`
 // shows the same lines. Counts are numbers, or decimal strings beyond 2^53 so that they stay exact.
 import type { JobLine, WorkerLine } from '../shared/protocol/control-protocol.ts'
-import { describeBackend, isLive } from './scheduler/state.ts'
+import { describeBackend, isLive, shownStatus, workerActivity } from './scheduler/state.ts'
 import type { Job } from './job.ts'
 import type { FleetView, WorkerSummary } from './fleet.ts'
 
@@ -19,7 +19,7 @@ export function jobLine (orch: FleetView, job: Job, now = Date.now()): JobLine {
   return {
     time: new Date(now).toISOString(),
     job: s.id,
-    status: s.status,
+    status: shownStatus(s),
     algorithm: s.algorithm,
     keyspace: job.keyspaceText,
     priority: s.priority,
@@ -27,12 +27,12 @@ export function jobLine (orch: FleetView, job: Job, now = Date.now()): JobLine {
     speed: Math.round(speed),
     eta: speed > 0 ? Math.round(Number(s.keyspace.size - searched) / speed) : null,
     recovered: [s.found.length, s.targets.size],
-    workers: orch.workers.filter((w) => holders.has(w.id)).map((w) => ({ name: w.name, speed: Math.round(w.speed) }))
+    workers: orch.workers.filter((w) => holders.has(w.id)).map((w) => ({ name: w.name, speed: Math.round(w.speed), state: workerActivity(w) }))
   }
 }
 
 export function workerLine (worker: WorkerSummary): WorkerLine {
-  return { name: worker.name, address: worker.address, threads: worker.threads, software: worker.software ?? '', backend: describeBackend(worker.backend), speed: Math.round(worker.speed), chunks: worker.inFlight }
+  return { name: worker.name, address: worker.address, threads: worker.threads, software: worker.software ?? '', backend: describeBackend(worker.backend), speed: Math.round(worker.speed), chunks: worker.inFlight, state: workerActivity(worker) }
 }
 
 export function printStatus (orch: FleetView, seconds: number, write: (line: string) => void): void {

@@ -140,7 +140,7 @@ export class WorkerRole {
       case 'hello':
         throw new ProtocolError('second HELLO')
       case 'progress':
-        if (chunk && scheduler.progress(worker.id, message.chunkId, message.hashed)) this.#host.progressed(chunk.job.id)
+        if (chunk && scheduler.progress(worker.id, message.chunkId, message.hashed, message.starting === true)) this.#host.progressed(chunk.job.id)
         return
       case 'done': {
         const outcome = scheduler.done(worker.id, message.chunkId, message.hashed)

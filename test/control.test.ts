@@ -42,6 +42,8 @@ describe('npm run ctl', () => {
     expect(statSync(config).mode & 0o777).toBe(0o600)
     expect(JSON.parse(readFileSync(config, 'utf8')).adminToken).toMatch(/^[A-Za-z0-9_-]{43}$/)
     expect(await ctl(['jobs'])).toMatchObject({ code: 0, stdout: 'no jobs\n' })
+    // Nothing to watch is no usage error (it was exit 2).
+    expect(await ctl(['watch'])).toMatchObject({ code: 0, stdout: '', stderr: expect.stringMatching(/no job is running or paused: nothing to watch/) })
 
     const words = join(dir, 'words.txt')
     writeFileSync(words, ['hello', 'password', ...Array.from({ length: 500 }, (_, i) => `filler${i}`)].join('\n') + '\n')

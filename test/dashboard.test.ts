@@ -8,7 +8,8 @@ import { PassThrough } from 'node:stream'
 import blessed from 'blessed'
 import { rangeSpec } from '../shared/keyspace/spec.ts'
 import { Job, foundOf } from '../server/job.ts'
-import { LEFT_POLITELY } from '../server/fleet.ts'
+import { LEFT_POLITELY, type FleetView } from '../server/fleet.ts'
+import { jobLine, workerLine } from '../server/status.ts'
 import { Orchestrator } from '../server/orchestrator.ts'
 import { Scheduler } from '../server/scheduler/scheduler.ts'
 import { workerSummary } from '../server/scheduler/state.ts'
@@ -73,6 +74,51 @@ describe('Dashboard', () => {
     expect(view.totalSpeed).toBe('2.0 MH/s')
     expect(view.speedHistory).toEqual([0, 2_001_000])
     expect(view.header).toEqual(HEADER)
+  })
+
+  // ctl and /metrics showed an idle worker's last speed, a paused job with chunks out as paused, and
+  // a resumed job its speed before the pause.
+  it('shows a hashcat worker starting, an idle worker at 0 H/s, a pausing job as pausing to ctl too, and a resumed job\'s speed afresh', () => {
+    const { scheduler, source, job, clock } = setup()
+    const alpha = scheduler.addWorker({ id: 'w1', name: 'alpha', address: '10.0.0.5:4000', cores: 4, threads: 2 })
+    const [chunk] = scheduler.assign('w1')
+    // A hashcat that has not printed its first status (compiling kernels) is said to be starting.
+    expect(scheduler.progress('w1', chunk.id, 0, true)).toBe(true)
+    expect(workerLine(workerSummary(alpha))).toMatchObject({ state: 'starting hashcat', chunks: alpha.chunks.size })
+    expect(jobLine(source as unknown as FleetView, job).workers).toEqual([{ name: 'alpha', speed: 0, state: 'starting hashcat' }])
+    scheduler.progress('w1', chunk.id, 1000)
+    expect(workerLine(workerSummary(alpha)).state).toBe('working')
+    clock.advance(1000)
+    scheduler.progress('w1', chunk.id, 2_001_000)
+    job.speed(Date.now())
+    expect(workerSummary(alpha).speed).toBeGreaterThan(1e6)
+    job.pause()
+    expect(jobLine(source as unknown as FleetView, job).status).toBe('pausing')
+    for (const held of [...alpha.chunks.values()]) scheduler.done('w1', held.id, held.length)
+    expect(workerSummary(alpha).speed).toBe(0)
+    expect(workerLine(workerSummary(alpha)).state).toBe('idle')
+    expect(jobLine(source as unknown as FleetView, job).status).toBe('paused')
+    job.resume()
+    expect(job.speed(Date.now())).toBe(0)
+  })
+
+  // A slow hash's chunks were measured with their hashcat's start-up in them: a few hundred
+  // candidates each, mostly start-up (sha512crypt at 0.26x of hashcat alone).
+  it('does not count a hashcat\'s start-up as slowness', () => {
+    const { scheduler, clock } = setup()
+    const alpha = scheduler.addWorker({ id: 'w1', name: 'alpha', address: '10.0.0.5:4000', cores: 4, threads: 2 })
+    const [first, second] = scheduler.assign('w1')
+    scheduler.progress('w1', first.id, 1)
+    clock.advance(1000)
+    scheduler.progress('w1', first.id, 5001)
+    expect(workerSummary(alpha).speed).toBe(5000)
+    for (let i = 0; i < 10; i++) {
+      clock.advance(1000)
+      scheduler.progress('w1', second.id, 0, true) // starting: a heartbeat, nothing searched
+    }
+    clock.advance(1000)
+    scheduler.progress('w1', second.id, 5000)
+    expect(workerSummary(alpha).speed).toBe(5000)
   })
 
   it('keeps a lost worker listed for a minute, and lists found results as potfile lines', () => {
@@ -186,7 +232,7 @@ describe('terminal UI on a fake terminal', () => {
 
     // Cancelling asks first, with the job's figures; n keeps it.
     await press('c')
-    await eventually(() => /Cancel job 1 \(0\.0% searched, 0\/2 found\)\?/.test(text()), WAIT_MS, 'the cancel question')
+    await eventually(() => /Stop job 1 for good \(0\.0% searched, 0\/2 found\)\?/.test(text()), WAIT_MS, 'the cancel question')
     await press('n')
     expect(source.jobs[0].status).toBe('running')
     await press('q')
@@ -209,7 +255,7 @@ describe('terminal UI on a fake terminal', () => {
     cleanup.push(() => tui.destroy())
     tui.render(true)
     await press('j')
-    expect(printed).toContain(`Join a machine with this line (the worker asks for the token on its terminal):\n\n${HEADER.workerCommand}\n`)
+    expect(printed).toContain(`Join a machine with this line (the worker asks for the token on its terminal):\r\n\r\n${HEADER.workerCommand}\r\n`)
     printed = ''
     await press('x')
     tui.render(true)

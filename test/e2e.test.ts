@@ -339,6 +339,13 @@ describe('command lines', () => {
     const missing = cli('server/cli/main.ts', ['--target', hex('md5', 'a'), '--wordlist', 'missing.txt'], { INIT_CWD: dir })
     expect(await within(WAIT_MS, missing.exit, 'server with a missing list')).toBe(2)
     expect(missing.stderr).toContain(`--wordlist ${join(dir, 'missing.txt')}: cannot read it (ENOENT)`)
+    // As the README says to run it from another directory: npm run -s, whose stdout holds the results
+    // alone (without -s npm prints its banner there first).
+    const npm = killedAfterTest(spawn('npm', ['--prefix', ROOT, 'run', '-s', 'server', '--', '--targets', 'hashes.txt', '--potfile', 'pot.txt', '--show'], { cwd: dir, env: { ...process.env, INIT_CWD: '', XDG_CONFIG_HOME: dir }, stdio: ['ignore', 'pipe', 'pipe'] }))
+    let stdout = ''
+    npm.stdout!.on('data', (d) => { stdout += d })
+    expect(await within(WAIT_MS, once(npm, 'exit'), 'npm run -s server --show')).toEqual([0, null])
+    expect(stdout).toBe(`${hex('md5', 'hello')}:hello\n`)
   })
 
   it('says a port in use is in use (exit 2), prints --help without raw control characters, and keeps --json pure', async () => {

@@ -14,7 +14,7 @@ const VALID_WORKER: Message[] = [
   { type: 'hello', version: PROTOCOL_VERSION, software: '0.2.0', name: 'box-2', cores: 2, threads: 2, backend: { kind: 'wasm' } },
   { type: 'failed', chunkId: '1.4', reason: 'hashcat exited with code 255' },
   { type: 'progress', chunkId: '1.5', hashed: 2 ** 40 },
-  { type: 'progress', chunkId: '1.4', hashed: 12345 },
+  { type: 'progress', chunkId: '1.4', hashed: 12345 }, { type: 'progress', chunkId: '1.4', hashed: 0, starting: true },
   { type: 'done', chunkId: '1.4', hashed: 1_000_000 },
   { type: 'found', jobId: '1', hash: new Uint8Array(16).fill(7), plaintext: Buffer.from('12345') },
   { type: 'hello', version: PROTOCOL_VERSION, software: '0.2.0', name: 'gpu', cores: 8, threads: 8, backend: { kind: 'hashcat', version: 'v6.2.6', devices: [{ name: 'cpu', type: 'CPU' }] }, files: ['ab'.repeat(32)] },
@@ -47,12 +47,12 @@ const VALID_CONTROL: Message[] = [
   { type: 'submit', id: 10, job: { algorithm: 'md5', targets: [], targetsFile: FILE, keyspace: { type: 'wordlist', file: FILE, rules: [], hybrid: null, combinator: { file: FILE, left: 'c', right: null } }, priority: 0, username: false, hexSalt: false } },
   { type: 'jobs', id: 5 }, { type: 'workers', id: 6 }, { type: 'status', id: 7, job: '1' }, { type: 'cancel', id: 8, job: '2' }, { type: 'results', id: 9, job: '1', from: 1000 }
 ]
-const JOB_LINE = { time: '2026-11-23T17:00:00.000Z', job: '1', status: 'running', algorithm: 'md5', keyspace: '?d?d', priority: 0, progress: [5, '123456789012345678901234567890'], speed: 10, eta: null, recovered: [0, 1], workers: [{ name: 'w', speed: 10 }] }
+const JOB_LINE = { time: '2026-11-23T17:00:00.000Z', job: '1', status: 'running', algorithm: 'md5', keyspace: '?d?d', priority: 0, progress: [5, '123456789012345678901234567890'], speed: 10, eta: null, recovered: [0, 1], workers: [{ name: 'w', speed: 10, state: 'starting hashcat' }] }
 const VALID_REPLY: Message[] = [
   { type: 'reply', id: 0 },
   { type: 'reply', id: 1, error: { code: 'TASKORCH_ERR_UNKNOWN_JOB', message: 'no job "9"' } },
   { type: 'reply', id: 2, jobs: [JOB_LINE as never] },
-  { type: 'reply', id: 3, workers: [{ name: 'w', address: '127.0.0.1:5', threads: 2, software: '0.2.0', backend: 'hashcat v6.2.6 on GPU NVIDIA GeForce RTX 4090', speed: 3, chunks: 1 }] },
+  { type: 'reply', id: 3, workers: [{ name: 'w', address: '127.0.0.1:5', threads: 2, software: '0.2.0', backend: 'hashcat v6.2.6 on GPU NVIDIA GeForce RTX 4090', speed: 3, chunks: 1, state: 'working' }] },
   { type: 'reply', id: 4, results: [{ hash: 'ab', plaintext: new Uint8Array([0, 255]), users: ['alice'] }], next: null },
   { type: 'reply', id: 5, stored: false, received: 1024 }, { type: 'reply', id: 6, job: '3' },
   { type: 'refused', reason: 'the workers\' token' }

@@ -74,6 +74,7 @@ describe('status lines and notifications', () => {
       expect(env).toContain('TASKORCH_EVENT=found')
       expect(env).toContain('TASKORCH_JOB=1')
       expect(env).not.toContain('TASKORCH_POTFILE') // the server's own settings stay its own
+      expect(env).not.toContain('TASKORCH_USERS') // set only when the list named users
       expect(posts).toContainEqual(expect.objectContaining({ event: 'found', job: '1', hash: hex('md5', '123456'), plaintext: '123456' }))
       expect(posts).toContainEqual(expect.objectContaining({ event: 'job-end', job: '1', status: 'found', found: '1', targets: '1' }))
     } finally {

@@ -73,7 +73,8 @@ export interface WorkerEvents {
 
 // A chunk in hand, on either backend. `heartbeat`: report its count even unchanged, because the backend
 // watches its own liveness (hashcat prints a status a second, and is failed when it stops).
-type ChunkHandle = { done: Promise<{ hashed: number, cancelled: boolean, failure?: string }>, cancel (): void, hashed (): number }
+// `starting`: hashcat's, until it prints its first status.
+type ChunkHandle = { done: Promise<{ hashed: number, cancelled: boolean, failure?: string }>, cancel (): void, hashed (): number, starting?: () => boolean }
 type Running = { jobId: string, chunk: ChunkHandle, length: number, reported: number, heartbeat: boolean }
 // A job's targets, packed as they arrive (`batches`, one per JOB or TARGETS message) and into shared
 // memory at its first chunk (`packed`), kept for the job's life: the threads prepare a long list once,
@@ -549,7 +550,7 @@ export class WorkerClient extends EventEmitter<WorkerEvents> {
       const hashed = running.chunk.hashed()
       if ((hashed === running.reported && !running.heartbeat) || hashed >= running.length) continue
       running.reported = hashed
-      this.#session?.send({ type: 'progress', chunkId, hashed })
+      this.#session?.send({ type: 'progress', chunkId, hashed, ...(running.chunk.starting?.() ? { starting: true } : {}) })
     }
   }
 
@@ -602,6 +603,7 @@ class LaterChunk implements ChunkHandle {
   }
 
   hashed (): number { return this.#inner?.hashed() ?? 0 }
+  starting (): boolean { return this.#inner?.starting?.() ?? false }
 }
 
 function failedChunk (failure: string): ChunkHandle {

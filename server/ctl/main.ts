@@ -56,7 +56,7 @@ the server, which keeps them (beside its config file, in uploads/) for --restore
 
 A busy server (too many connections at once) is tried again for up to 30 s.
 
-Exit codes: 0 done (watch: every job found all its targets), 1 watch: a job ended without finding
+Exit codes: 0 done (watch: every job found all its targets, or none was running or paused), 1 watch: a job ended without finding
 them all, 2 usage or input error (including an unknown job), 3 refused (the server rejected the
 admin token, or this machine's clock is minutes off its own) or a server key other than the
 pinned one, 4 the server could not be reached or
@@ -165,10 +165,14 @@ runMain(async () => {
 
 // Polls until every watched job has ended; exits like --exit-when-done.
 async function watch (client: ControlClient, job: string | undefined, seconds: number, show: (line: JobLine) => void): Promise<number> {
-  const live = (line: JobLine) => line.status === 'running' || line.status === 'paused'
+  const live = (line: JobLine) => line.status === 'running' || line.status === 'paused' || line.status === 'pausing'
   const { jobs: all = [] } = await client.request(job === undefined ? { type: 'jobs' } : { type: 'status', job })
   const watched = new Set((job === undefined ? all.filter(live) : all).map((line) => line.job))
-  if (watched.size === 0) throw new InvalidInputError('no job is running or paused: name one to watch (npm run ctl -- jobs lists them)')
+  if (watched.size === 0) {
+    // Nothing to wait for is no usage error: a scripted loop may simply find the fleet idle.
+    process.stderr.write('no job is running or paused: nothing to watch (name a job to watch it, or npm run ctl -- jobs)\n')
+    return EXIT_ALL_FOUND
+  }
   for (;;) {
     const { jobs = [] } = await client.request({ type: 'jobs' })
     const lines = jobs.filter((line) => watched.has(line.job))
@@ -223,7 +227,7 @@ function jobText (line: JobLine): string {
 }
 
 function describeWorker (w: WorkerLine): string {
-  return `${w.name} at ${w.address}: ${w.threads} thread(s), ${formatSpeed(w.speed)}, ${w.chunks} chunk(s) out, version ${w.software}, ${w.backend}`
+  return `${w.name} at ${w.address}: ${w.state}, ${w.threads} thread(s), ${formatSpeed(w.speed)}, ${w.chunks} chunk(s) out, version ${w.software}, ${w.backend}`
 }
 
 // A failure that is not the user's input: said in one line, with its exit code.

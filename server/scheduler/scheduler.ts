@@ -286,7 +286,7 @@ export class Scheduler {
   #newChunk (job: JobState, offset: bigint, length: number, speedKey: string, now: number): Chunk {
     job.lastChunkLength = length
     job.firstChunkAt ??= now
-    return { id: `${job.id}.${job.nextChunk++}`, job, offset, length, workerId: null, hashed: 0, speedKey, assignedAt: now, startedAt: null, twin: null, fromFile: false }
+    return { id: `${job.id}.${job.nextChunk++}`, job, offset, length, workerId: null, hashed: 0, speedKey, assignedAt: now, startedAt: null, starting: false, twin: null, fromFile: false }
   }
 
   // A twin for `worker` of one of `job`'s chunks: with `overdueOnly`, of a chunk past its deadline;
@@ -392,13 +392,20 @@ export class Scheduler {
 
   // Returns false when the report changes nothing or does not belong to this worker. An unchanged
   // count says the worker is alive (hashcat starting up), not that it advances.
-  progress (workerId: string, chunkId: string, hashed: number): boolean {
+  // `starting`: its hashcat has not begun (it loads, or compiles kernels): said, not believed for
+  // anything but display.
+  progress (workerId: string, chunkId: string, hashed: number, starting = false): boolean {
     const worker = this.workers.get(workerId)
     const chunk = worker?.chunks.get(chunkId)
     if (!worker || !chunk || hashed > chunk.length || hashed < chunk.hashed) return false
+    const changed = chunk.starting !== starting
+    chunk.starting = starting
+    // A chunk's hashcat starting (seconds; minutes compiling kernels) is not its speed: a slow hash
+    // measured with it got chunks of a few hundred candidates, each mostly start-up.
+    if (starting) this.#rebase(worker, chunk)
     if (hashed === chunk.hashed) {
       worker.lastReportAt = this.#now()
-      return false
+      return changed
     }
     this.#measure(worker, chunk, hashed - chunk.hashed)
     chunk.startedAt ??= this.#now()
@@ -466,6 +473,13 @@ export class Scheduler {
     worker.failures++
     worker.idleUntil = now + Math.min(this.options.failedBackoffMaxMs, this.options.failedBackoffMs * 2 ** (worker.failures - 1))
     return this.#takeBack(worker, chunk)
+  }
+
+  #rebase (worker: WorkerState, chunk: Chunk): void {
+    const now = this.#now()
+    worker.meter.rebase(worker.hashed, now)
+    const speed = worker.speeds.get(chunk.speedKey)
+    speed?.meter.rebase(speed.hashed, now)
   }
 
   #measure (worker: WorkerState, chunk: Chunk, delta: number): void {

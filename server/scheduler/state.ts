@@ -39,6 +39,7 @@ export type Chunk = {
   speedKey: string // what its speed depends on: algorithm and candidate length
   assignedAt: number
   startedAt: number | null // its first progress report
+  starting: boolean // its worker says its hashcat has not begun (loading, compiling kernels)
   // The same range run by a second worker (a straggler's chunk near the end, or an overdue one):
   // the first DONE counts, the other copy is cancelled.
   twin: Chunk | null
@@ -110,13 +111,25 @@ export type WorkerSummary = WorkerInfo & {
   connectedAt: number
   speed: number // candidates per second, from its reports
   inFlight: number // chunks it holds
+  starting: boolean // its hashcat is starting (loading, compiling kernels) for a chunk it holds
   verified: number // its chunks that passed a canary check (docs/verification.md)
   quarantined: boolean // caught skipping work: it gets none
 }
 
+// An idle worker's speed is 0: its meter keeps the last, for sizing its next chunk.
 export function workerSummary (worker: WorkerState): WorkerSummary {
   const { id, name, address, cores, threads, software, backend, connectedAt, verified, quarantined } = worker
-  return { id, name, address, cores, threads, software, backend, connectedAt, speed: worker.meter.speed, inFlight: worker.chunks.size, verified, quarantined }
+  return { id, name, address, cores, threads, software, backend, connectedAt, speed: worker.chunks.size > 0 ? worker.meter.speed : 0, inFlight: worker.chunks.size, starting: [...worker.chunks.values()].some((c) => c.starting), verified, quarantined }
+}
+
+// What a worker is doing, as the dashboard, ctl and --status-json say it.
+export function workerActivity (worker: WorkerSummary): 'starting hashcat' | 'working' | 'idle' {
+  return worker.starting ? 'starting hashcat' : worker.inFlight > 0 ? 'working' : 'idle'
+}
+
+// A job's status as shown: a paused job whose chunks out still finish is pausing.
+export function shownStatus (job: JobState): JobStatus | 'pausing' {
+  return job.status === 'paused' && job.active.size > 0 ? 'pausing' : job.status
 }
 
 export function isHashcat (worker: WorkerInfo): boolean {

@@ -2,13 +2,13 @@
 // found results, a history of total speed, log lines. The TUI only lays this out; tests read it.
 import type { Found, Job } from '../job.ts'
 import { LEFT_POLITELY } from '../fleet.ts'
-import type { WorkerSummary } from '../scheduler/state.ts'
+import { shownStatus, workerActivity, type WorkerSummary } from '../scheduler/state.ts'
 import type { Backend } from '../../shared/protocol/worker-protocol.ts'
 import { resultLines } from '../pot-format.ts'
 import { formatDuration, formatSpeed } from './format.ts'
 
 export type DashboardHeader = { listen: string, fingerprint: string, serverKey: string, workerCommand: string }
-export type WorkerRow = { name: string, address: string, version: string, backend: string, threads: string, speed: string, inFlight: string, state: 'connecting' | 'working' | 'idle' | 'left' | 'lost', connected: string }
+export type WorkerRow = { name: string, address: string, version: string, backend: string, threads: string, speed: string, inFlight: string, state: 'connecting' | 'working' | 'starting hashcat' | 'idle' | 'left' | 'lost', connected: string }
 export type JobRow = { id: string, algorithm: string, keyspace: string, progress: string, speed: string, eta: string, found: string, priority: string, status: string }
 export type View = {
   header: DashboardHeader
@@ -96,7 +96,7 @@ export class Dashboard {
         threads: `${w.cores}/${w.threads}`,
         speed: w.inFlight > 0 ? formatSpeed(w.speed) : '-',
         inFlight: String(w.inFlight),
-        state: w.inFlight > 0 ? 'working' : 'idle',
+        state: workerActivity(w),
         connected: formatDuration((now - w.connectedAt) / 1000)
       })),
       ...this.#lost.filter((l) => !live.some((w) => w.id === l.worker.id)).map(({ worker: w, politely }): WorkerRow => ({
@@ -118,7 +118,7 @@ export class Dashboard {
         eta: job.status === 'running' && speed > 0 ? formatDuration(left / speed) : '-',
         found: `${s.found.length}/${s.targets.size}`,
         priority: String(s.priority),
-        status: job.status === 'paused' && s.active.size > 0 ? 'pausing…' : job.status // chunks in flight still finish
+        status: shownStatus(s) === 'pausing' ? 'pausing…' : job.status // chunks in flight still finish
       }
     })
     const totalSpeed = this.#history.at(-1) ?? 0

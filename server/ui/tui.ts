@@ -54,11 +54,11 @@ const HELP_TEXT = [
   '',
   '  a        add a job (every option the command line has)',
   '  j        show the line that joins a new machine, whole, to copy',
-  '  c        cancel the selected job',
+  '  c        cancel the selected job (asks: y or enter stops it, n or esc keeps it)',
   '  p        pause or resume the selected job',
   '  tab      move between the workers and jobs tables',
   '  up/down  select a row',
-  '  q        quit (asks first while jobs are running)',
+  '  q        quit (asks first while jobs are running: y or enter quits)',
   '  ?        this help; any key closes it'
 ].join('\n')
 
@@ -156,7 +156,8 @@ export class Tui {
       const job = this.#selectedJob()
       if (!job || (job.status !== 'running' && job.status !== 'paused')) return
       const searched = Number(job.searched) / Number(job.keyspaceSize)
-      this.#confirm(`Cancel job ${job.id} (${(searched * 100).toFixed(1)}% searched, ${job.state.found.length}/${job.state.targets.size} found)?`, () => job.cancel())
+      // Worded so that the dialog's Cancel button keeps the job, as it reads.
+      this.#confirm(`Stop job ${job.id} for good (${(searched * 100).toFixed(1)}% searched, ${job.state.found.length}/${job.state.targets.size} found)?`, () => job.cancel())
     }))
     screen.key(['p'], guarded(() => {
       const job = this.#selectedJob()

@@ -36,10 +36,11 @@ export const CONTROL_TYPES: readonly string[] = ['control', 'upload', 'submit', 
 export type JobLine = {
   time: string, job: string, status: string, algorithm: string, keyspace: string, priority: number,
   progress: [number | string, number | string], speed: number, eta: number | null, recovered: [number, number],
-  workers: { name: string, speed: number }[]
+  workers: { name: string, speed: number, state: string }[]
 }
 // backend: "wasm", or hashcat's version and devices.
-export type WorkerLine = { name: string, address: string, threads: number, software: string, backend: string, speed: number, chunks: number }
+// `state`: working, idle, or starting hashcat (loading, compiling kernels).
+export type WorkerLine = { name: string, address: string, threads: number, software: string, backend: string, speed: number, chunks: number, state: string }
 export type ResultLine = { hash: string, plaintext: Uint8Array, users: string[] }
 // What a request got: the fields its type asks for, or an error with a stable code.
 export type Reply = {
@@ -143,8 +144,8 @@ function jobLine (value: unknown): JobLine {
     recovered: pair(j.recovered, 'recovered', (x) => count(x, type, 'recovered', Number.MAX_SAFE_INTEGER)),
     workers: list(j.workers, type, 'workers', (w) => {
       const worker = plainObject(w)
-      exactFields(worker, type, ['name', 'speed'])
-      return { name: printableText(worker.name, type, 'name', MAX_NAME_LENGTH), speed: count(worker.speed, type, 'speed', Number.MAX_SAFE_INTEGER) }
+      exactFields(worker, type, ['name', 'speed', 'state'])
+      return { name: printableText(worker.name, type, 'name', MAX_NAME_LENGTH), speed: count(worker.speed, type, 'speed', Number.MAX_SAFE_INTEGER), state: printableText(worker.state, type, 'state', 32) }
     })
   }
 }
@@ -152,10 +153,11 @@ function jobLine (value: unknown): JobLine {
 function workerLine (value: unknown): WorkerLine {
   const type = 'reply'
   const w = plainObject(value)
-  exactFields(w, type, ['name', 'address', 'threads', 'software', 'backend', 'speed', 'chunks'])
+  exactFields(w, type, ['name', 'address', 'threads', 'software', 'backend', 'speed', 'chunks', 'state'])
   return {
     name: printableText(w.name, type, 'name', MAX_NAME_LENGTH), address: printableText(w.address, type, 'address', 128), threads: count(w.threads, type, 'threads', MAX_THREADS),
-    software: text(w.software, type, 'software', MAX_SOFTWARE_LENGTH), backend: printableText(w.backend, type, 'backend', MAX_DEVICES * 2 * MAX_NAME_LENGTH), speed: count(w.speed, type, 'speed', Number.MAX_SAFE_INTEGER), chunks: count(w.chunks, type, 'chunks', MAX_REPLY_ITEMS)
+    software: text(w.software, type, 'software', MAX_SOFTWARE_LENGTH), backend: printableText(w.backend, type, 'backend', MAX_DEVICES * 2 * MAX_NAME_LENGTH), speed: count(w.speed, type, 'speed', Number.MAX_SAFE_INTEGER), chunks: count(w.chunks, type, 'chunks', MAX_REPLY_ITEMS),
+    state: printableText(w.state, type, 'state', 32)
   }
 }
 

@@ -22,7 +22,8 @@ export type Backend = { kind: 'wasm' } | { kind: 'hashcat', version: string, dev
 // files: the SHA-256s of the words files its cache holds (worker/files/cache.ts).
 export type Hello = { type: 'hello', version: number, software: string, name: string, cores: number, threads: number, backend?: Backend, files?: string[] }
 // An unchanged count says the chunk is still being worked on (hashcat starting up).
-export type Progress = { type: 'progress', chunkId: string, hashed: number }
+// `starting`: the chunk's hashcat has not printed its first status (it loads, or compiles kernels).
+export type Progress = { type: 'progress', chunkId: string, hashed: number, starting?: true }
 // A chunk the worker could not finish (hashcat crashed, hung or miscounted): the server hands it out again.
 export type Failed = { type: 'failed', chunkId: string, reason: string }
 export type FoundMessage = { type: 'found', jobId: string, hash: Uint8Array, plaintext: Uint8Array }
@@ -84,7 +85,11 @@ export function validateWorkerMessage (value: unknown): WorkerMessage {
     case 'failed':
       exactFields(m, type, ['type', 'chunkId', 'reason'])
       return { type, chunkId: ID(m.chunkId, type, 'chunkId'), reason: text(m.reason, type, 'reason', MAX_REASON_LENGTH) }
-    case 'progress':
+    case 'progress': {
+      exactFields(m, type, ['type', 'chunkId', 'hashed'], ['starting'])
+      if (m.starting !== undefined && m.starting !== true) fail(type, '"starting" must be true when given')
+      return { type, chunkId: ID(m.chunkId, type, 'chunkId'), hashed: count(m.hashed, type, 'hashed', MAX_CHUNK_CANDIDATES), ...(m.starting ? { starting: true as const } : {}) }
+    }
     case 'done':
       exactFields(m, type, ['type', 'chunkId', 'hashed'])
       return { type, chunkId: ID(m.chunkId, type, 'chunkId'), hashed: count(m.hashed, type, 'hashed', MAX_CHUNK_CANDIDATES) }

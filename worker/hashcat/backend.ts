@@ -58,6 +58,7 @@ export class HashcatChunk {
   readonly done: Promise<HashcatOutcome>
   #hashed = 0
   #cancelled = false
+  #started = false
   #child: ChildProcess | null = null
 
   constructor (done: (chunk: HashcatChunk) => Promise<HashcatOutcome>) {
@@ -66,6 +67,9 @@ export class HashcatChunk {
 
   hashed (): number { return this.#hashed }
   get cancelled (): boolean { return this.#cancelled }
+  // Until hashcat prints its first status it is starting: loading, or compiling its kernels on a
+  // kernel's first use (half a minute to minutes on a CPU).
+  starting (): boolean { return !this.#started }
 
   cancel (): void {
     this.#cancelled = true
@@ -73,7 +77,10 @@ export class HashcatChunk {
   }
 
   // Used by the backend only.
-  setProgress (hashed: number): void { this.#hashed = hashed }
+  setProgress (hashed: number): void {
+    this.#hashed = hashed
+    this.#started = true
+  }
   attach (child: ChildProcess): void { this.#child = child }
 }
 
