@@ -38,6 +38,10 @@ export function foundOf (result: FoundResult, users: Record<string, string[]> = 
   return { hash: result.hash, plaintext: Buffer.from(result.plaintext).toString('latin1'), bytes: result.plaintext, users: users[result.hash] ?? [] }
 }
 
+// A file submitted through ctl is kept as <uploads>/<its SHA-256>/<its name> (control-role.ts): it is
+// shown by its name, as the user gave it.
+const UPLOADED_DIRECTORY = /\S*\/[0-9a-f]{64}\/(?=[^/\s]+)/g
+
 export class Job extends EventEmitter<JobEvents> {
   readonly done: Promise<JobOutcome>
   readonly #state: JobState
@@ -52,7 +56,7 @@ export class Job extends EventEmitter<JobEvents> {
     this.#state = state
     this.#controls = controls
     this.users = users
-    this.keyspaceText = describeKeyspace(state.keyspace.spec)
+    this.keyspaceText = describeKeyspace(state.keyspace.spec).replace(UPLOADED_DIRECTORY, '')
     this.done = new Promise((resolve) => { this.#resolve = resolve })
     this.#meter.update(Number(state.hashed), state.createdAt) // what a restored job had searched is not this run's speed
   }
