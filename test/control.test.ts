@@ -180,8 +180,8 @@ describe('npm run ctl', () => {
     expect(await ctl(['jobs', '--mask', '?d'])).toMatchObject({ code: 2, stderr: expect.stringMatching(/--mask is a job option, for submit only/) })
     expect(await ctl(['submit', '--target', hex('md5', 'x')])).toMatchObject({ code: 2, stderr: expect.stringMatching(/submit needs a keyspace/) })
     const bad = join(tempDir('taskorch-ctl-files-'), 'bad.rule')
-    writeFileSync(bad, ':\nQ\n')
-    expect(await ctl(['submit', '--target', hex('md5', 'x'), '--wordlist', bad, '-r', bad])).toMatchObject({ code: 2, stderr: expect.stringMatching(/bad\.rule:2: /) })
+    writeFileSync(bad, '# no rule we can apply\nQ\n')
+    expect(await ctl(['submit', '--target', hex('md5', 'x'), '--wordlist', bad, '-r', bad])).toMatchObject({ code: 2, stderr: expect.stringMatching(/bad\.rule: no rules in it .*bad\.rule:2: memory function "Q"/) })
   })
 
   // One module describes every job: the server's flags, ctl's submit and the dashboard's form refuse

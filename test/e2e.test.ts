@@ -307,7 +307,7 @@ describe('command lines', () => {
       [['--target', hex('md5', 'a'), '--range', '0-9', '--mask', '?d'], /give one keyspace, not --mask and --range/],
       [['--target', hex('md5', 'a'), '-a', '6', '--wordlist', BAD_LIST], /-a 6 takes --wordlist and --mask, not --wordlist/],
       [['--target', hex('md5', 'a'), '-a', '3', '--mask', '?d', '-r', BAD_LIST], /--rules applies to wordlist attacks \(-a 0\), not -a 3/],
-      [['--target', hex('md5', 'a'), '-a', '5', '--mask', '?d'], /--attack-mode 5: use 0 \(wordlist\), 3/],
+      [['--target', hex('md5', 'a'), '-a', '5', '--mask', '?d'], /--attack-mode 5: use 0 \(wordlist\), 1 \(two wordlists\), 3/],
       [['--target', hex('md5', 'a'), '--wordlist', BAD_LIST, '-r', BAD_RULES], /bad\.rule: no rules in it .*; skipped 1 rule\(s\) that cannot be applied, as hashcat does: .*bad\.rule:3: unknown function "~" at column 4 in rule "\$1 ~"/],
       [['-m', '10', '--targets', BAD_LIST, '--range', '0-9'], /bad-list\.txt:2: ".*" is not an md5\(\$pass\.\$salt\) hash: expected digest:salt/],
       [['-m', '1800', '--target', '$6$salt$short', '--range', '0-9'], /is not a sha512crypt \(\$6\$\) hash: expected 86 characters/],
