@@ -3,6 +3,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { spawn, spawnSync } from 'node:child_process'
 import net from 'node:net'
 import { once } from 'node:events'
+import { createHash } from 'node:crypto'
 import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs'
 import { hostname, tmpdir } from 'node:os'
 import { join } from 'node:path'
@@ -157,6 +158,35 @@ describe('end to end on loopback', () => {
     await eventually(() => cancelled.length === 3, WAIT_MS, 'cancellations')
     expect(cancelled.sort()).toEqual(tasks.sort())
     session.close('test over')
+  })
+
+  // Found in review: 1.5 MiB of rules or a combinator's list beside 2,048 targets with long salts
+  // made a JOB larger than a frame, which could not be sent.
+  it('sends a JOB beside rule files with at most 256 targets, the rest in TARGETS messages', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'taskorch-job-frame-'))
+    const words = join(dir, 'words.txt')
+    writeFileSync(words, 'alpha\nbeta\n')
+    const rules = join(dir, 'big.rule')
+    writeFileSync(rules, Array.from({ length: 120_000 }, (_, i) => `$${String.fromCharCode(0x21 + i % 90)} ^${String.fromCharCode(0x21 + (i >> 7) % 90)} T${i % 10}`).join('\n') + '\n') // 1.4 MB
+    const salt = (i: number) => Buffer.from(`${i}`.padStart(250, 's'))
+    const targets = Array.from({ length: 3_000 }, (_, i) => Buffer.concat([createHash('md5').update(Buffer.concat([Buffer.from(`no${i}`), salt(i)])).digest(), salt(i)]))
+    const job = await orch.addTasks({ algorithm: 'md5-pass-salt', targets, keyspace: { type: 'wordlist', path: words, rules: [rules] } })
+    const socket = net.connect({ port: orch.port, host: '127.0.0.1' })
+    await once(socket, 'connect')
+    const session = await connectTestSession(socket)
+    let announced = -1
+    let total = 0
+    session.on('message', (m: ServerMessage) => {
+      if (m.type === 'job' && m.jobId === job.id) { announced = m.targets.length; total += m.targets.length }
+      if (m.type === 'targets' && m.jobId === job.id) total += m.targets.length
+    })
+    session.start()
+    session.send({ ...HELLO, name: 'frames' })
+    await eventually(() => total >= 3_000, WAIT_MS, 'the job and its targets')
+    expect(announced).toBeGreaterThan(0)
+    expect(announced).toBeLessThanOrEqual(256)
+    session.close('test over')
+    job.cancel()
   })
 
   it('drops a worker that lies about a FOUND and keeps the job running', async () => {
