@@ -78,7 +78,7 @@ const SLASH = 0x2f
 export function hashcatRefusal (algorithm: Algorithm, spec: KeyspaceSpec, words?: WordsFile, rules?: readonly Uint8Array[]): string | null {
   if (spec.type === 'wordlist') {
     if (!words) return 'its words do not come as a file'
-    if (words.crEnds) return 'words ending in a carriage return (hashcat would strip it) run on the WASM kernels'
+    if (words.crEnds || spec.combinator?.other.file.crEnds) return 'words ending in a carriage return (hashcat would strip it) run on the WASM kernels'
     if (spec.combinator) {
       const refusal = combinatorRefusal(spec.combinator, words)
       if (refusal) return refusal
@@ -107,7 +107,6 @@ export function hashcatRefusal (algorithm: Algorithm, spec: KeyspaceSpec, words?
 // word its -k rule rejects), and its pure kernels take candidates of up to 256 bytes, as ours do.
 function combinatorRefusal (combinator: CombinatorSpec, words: WordsFile): string | null {
   const { other } = combinator
-  if (other.file.crEnds) return 'words ending in a carriage return (hashcat would strip it) run on the WASM kernels'
   const longest = { [combinator.base]: words.longest, [combinator.base === 'left' ? 'right' : 'left']: other.file.longest } as Record<'left' | 'right', number>
   let most = 0
   for (const side of ['left', 'right'] as const) {

@@ -149,7 +149,7 @@ export class WorkerClient extends EventEmitter<WorkerEvents> {
   #hashcat: HashcatBackend | undefined
   #hashcatFailures = 0
   readonly #downloads = new Map<string, Download>() // by SHA-256
-  #slices = 0 // -a 7 chunks' words files, numbered
+  #slices = 0 // files of a chunk's words alone (-a 7, and -a 1 with the right list as base), numbered
 
   constructor (options: WorkerOptions) {
     super()

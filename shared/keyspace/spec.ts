@@ -23,8 +23,9 @@ export type WordlistSpec = { type: 'wordlist', name: string, size: string, rules
 export type RuleFileSpec = { name: string, sha256: string, count: number }
 export type HybridSpec = { side: 'append' | 'prepend', mask: MaskSpec }
 // A combinator attack (-a 1) joins each word of a left list to each word of a right list. The larger
-// list (the left on a tie) is the wordlist, the base that chunks split, as hashcat's -O kernels take
-// it; the other, whose words travel with the job (in the words file's form), is `other`: its path,
+// list (the left on a tie; the smaller where only the larger fits a message) is the wordlist, the
+// base that chunks split, as hashcat's -O kernels take it; the other, whose words travel with the
+// job (in the words file's form), is `other`: its path,
 // number of words and words file. `base`: the side the wordlist's words stand on. `left`, `right`:
 // one rule applied to each left or right word (hashcat's -j, -k).
 export type CombinatorSpec = { base: 'left' | 'right', other: { name: string, size: number, file: WordsFile }, left?: string, right?: string }

@@ -63,21 +63,15 @@ export class FileCache {
   async resume (sha256: string, bytes: number, lines: number): Promise<{ lines: number, bytes: number }> {
     const part = this.path(sha256) + PART
     this.#inUse.add(sha256)
-    let have = existsSync(part) ? statSync(part).size : 0
-    if (have > bytes) {
-      rmSync(part)
-      have = 0
+    const have = existsSync(part) ? statSync(part).size : 0
+    const kept = have > 0 && have <= bytes ? await countLines(part) : null
+    // Nothing yet, or a part that is not this file's (larger, or with more lines): it starts afresh.
+    if (!kept || kept.lines > lines) {
+      this.#makeRoom(bytes, sha256)
+      await writeFile(part, new Uint8Array(0), { mode: 0o600 })
+      return { lines: 0, bytes: 0 }
     }
     this.#makeRoom(bytes - have, sha256)
-    if (have === 0) {
-      await writeFile(part, new Uint8Array(0), { mode: 0o600 })
-      return { lines: 0, bytes: 0 }
-    }
-    const kept = await countLines(part)
-    if (kept.lines > lines) {
-      await writeFile(part, new Uint8Array(0), { mode: 0o600 })
-      return { lines: 0, bytes: 0 }
-    }
     if (kept.end < have) await truncate(part, kept.end)
     return { lines: kept.lines, bytes: kept.end }
   }

@@ -151,8 +151,7 @@ export class HashcatBackend {
   async ruleCount (job: HashcatJob, rules: string[]): Promise<bigint> {
     const word = join(this.dir, 'one-word.txt')
     await writeFile(word, 'x\n')
-    const args = ['-m', String(ALGORITHM_INFO[job.algorithm].hashcat), '-a', '0', ...targetArgs(job.algorithm), ...rules.flatMap((r) => ['-r', r]), ...COMMON_ARGS,
-      '--session', `taskorch-${process.pid}-${++this.#runs}`, '--outfile', join(this.dir, `rules-${this.#runs}.out`), '--', await this.#hashFile(job), word]
+    const { args } = await this.#commandLine(job, ['-m', String(ALGORITHM_INFO[job.algorithm].hashcat), '-a', '0', ...targetArgs(job.algorithm), ...rules.flatMap((r) => ['-r', r])], [word], 'rules')
     const stdout = await new Promise<string>((resolve, reject) => {
       execFile(this.info.path, args, { cwd: this.#cwd, timeout: this.#timings.startupMs, maxBuffer: 16 * 1024 * 1024 }, (error, out) => {
         // 1: exhausted, as it should be; 0 if the word happened to crack a target.
@@ -211,13 +210,19 @@ export class HashcatBackend {
     return file.path
   }
 
+  // A run's command line: its own flags, ours, a session and outfile of its own, then the hash file
+  // and its inputs after `--`, which ends the options (a hybrid's mask is text, and may begin with a
+  // dash).
+  async #commandLine (job: HashcatJob, flags: string[], inputs: string[], kind: string): Promise<{ args: string[], outfile: string }> {
+    const n = ++this.#runs
+    const outfile = join(this.dir, `${kind}-${n}.out`)
+    return { outfile, args: [...flags, ...COMMON_ARGS, '--session', `taskorch-${process.pid}-${n}`, '--outfile', outfile, '--', await this.#hashFile(job), ...inputs] }
+  }
+
   // One run; `before`: what the chunk's earlier runs searched, for its progress.
   async #execute (chunk: HashcatChunk, job: HashcatJob, plan: HashcatRun, before: number, onHit: (hit: HashcatHit) => void): Promise<HashcatOutcome> {
-    const n = ++this.#runs
-    const outfile = join(this.dir, `run-${n}.out`)
     const count = Number(plan.count)
-    // `--` ends the options: a hybrid's mask is text, and may begin with a dash.
-    const args = [...plan.args, ...COMMON_ARGS, '--session', `taskorch-${process.pid}-${n}`, '--outfile', outfile, '--', await this.#hashFile(job), ...plan.inputs]
+    const { args, outfile } = await this.#commandLine(job, plan.args, plan.inputs, 'run')
     const child = spawn(this.info.path, args, { cwd: this.#cwd, stdio: ['ignore', 'pipe', 'pipe'] })
     chunk.attach(child)
     if (chunk.cancelled) child.kill('SIGKILL')
