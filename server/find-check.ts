@@ -3,7 +3,7 @@
 // users' finds at once cannot hold the event loop, and with it every other peer's heartbeat.
 import { Piscina } from 'piscina'
 import type { Algorithm } from '../shared/algorithms.ts'
-import { isCrypt, matches } from '../shared/hashing/modes.ts'
+import { isScheme, matches } from '../shared/hashing/modes.ts'
 import { threadExecArgv } from '../shared/threads.ts'
 import type { FindCheckRequest } from './find-check-thread.ts'
 
@@ -17,7 +17,7 @@ export class FindCheck {
   // True or false at once for a fast scheme; a promise for a slow one (aborted with `signal`: its
   // sender is gone).
   check (algorithm: Algorithm, target: Uint8Array, plaintext: Uint8Array, signal: AbortSignal): boolean | Promise<boolean> {
-    if (!isCrypt(algorithm)) return matches(algorithm, target, plaintext)
+    if (!isScheme(algorithm)) return matches(algorithm, target, plaintext)
     this.#pool ??= new Piscina({ filename: THREAD_FILE, minThreads: 0, maxThreads: CHECK_THREADS, idleTimeout: 30_000, execArgv: threadExecArgv(false) })
     return this.#pool.run({ algorithm, target, plaintext }, { signal })
   }

@@ -90,24 +90,28 @@ export class Verifier {
     const planted: Canary[] = []
     for (const { index, candidate } of candidates) {
       if (planted.length === count) break
-      if (!candidate) continue
-      const canary = this.#host.scheduler.plantCanary(job.id, index, this.#targetOf(job, candidate), candidate)
+      const target = candidate && this.#targetOf(job, candidate)
+      if (!target) continue
+      const canary = this.#host.scheduler.plantCanary(job.id, index, target, candidate!)
       if (canary) planted.push(canary)
     }
     if (planted.length < count) this.#resting.set(job.id, Date.now() + REDRAW_AFTER_MS)
     if (planted.length > 0) this.#host.links.canaries(job, planted)
   }
 
-  // The candidate's digest, with the salt (and rounds) of one of the job's targets left.
-  #targetOf (job: JobState, candidate: Uint8Array): Uint8Array {
+  // The candidate's digest, with the salt (and rounds, or a scheme's parameters) of one of the job's
+  // targets left; null for a candidate no target can have (LM's of more than 7 bytes, say).
+  #targetOf (job: JobState, candidate: Uint8Array): Uint8Array | null {
     if (ALGORITHM_INFO[job.algorithm].kind === 'plain') return digestOf(job.algorithm, candidate)
     const pick = Math.floor(this.#random() * Math.min(job.remaining.size, SALT_SOURCES))
     const left = job.remaining.bytes()
     let source = left.next().value as Uint8Array
     for (let i = 0; i < pick; i++) source = left.next().value as Uint8Array
     const { salt, rounds } = targetParts(job.algorithm, source)
+    const digest = digestOf(job.algorithm, candidate, salt, rounds)
+    if (digest.length !== ALGORITHM_INFO[job.algorithm].digestBytes) return null
     const target = source.slice()
-    target.set(digestOf(job.algorithm, candidate, salt, rounds), 0)
+    target.set(digest, 0)
     return target
   }
 

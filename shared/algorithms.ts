@@ -1,19 +1,24 @@
 // The hash algorithms a job may use, and their targets as users write them (hashcat's hash formats)
 // and as they travel (bytes). An algorithm is a hash function over the plaintext, over a message made
-// from it (NTLM: its UTF-16LE form; salted modes: the plaintext and a salt), or a crypt scheme
-// (md5crypt, sha512crypt); shared/hashing/modes.ts computes them.
+// from it (NTLM: its UTF-16LE form; salted modes: the plaintext and a salt), a crypt scheme
+// (md5crypt, sha256crypt, sha512crypt), or a scheme of its own (NetNTLM, Kerberos, DCC2, LM, bcrypt,
+// phpass, MySQL, Django, WPA: shared/hashing/schemes/); shared/hashing/modes.ts computes them.
 //
-// A target travels as bytes: the digest, then the salt (salted modes and md5crypt), and for
-// sha512crypt the digest, its rounds (4 bytes, big-endian; 0 when the hash did not say) and the salt.
+// A target travels as bytes: the digest, then the salt (salted modes and md5crypt), for sha256crypt
+// and sha512crypt the digest, its rounds (4 bytes, big-endian; 0 when the hash did not say) and the
+// salt, and for a scheme the digest and its parameters (fields the scheme packed).
 // Its text (hashcat's format, what the potfile and results show) is `formatTarget`.
 import { InvalidInputError } from './errors.ts'
 import { isHexForm, decodeHexForm } from './hex-form.ts'
+import { SCHEMES, type SchemeName } from './hashing/schemes/index.ts'
+import { ParamsError } from './hashing/schemes/scheme.ts'
 
 export const ALGORITHMS = [
   'md5', 'sha1', 'sha256', 'sha512', 'ntlm',
   'md5-pass-salt', 'md5-salt-pass', 'sha1-pass-salt', 'sha1-salt-pass',
   'sha256-pass-salt', 'sha256-salt-pass', 'sha512-pass-salt', 'sha512-salt-pass',
-  'md5crypt', 'sha512crypt'
+  'md5crypt', 'sha256crypt', 'sha512crypt',
+  'lm', 'netntlmv1', 'netntlmv2', 'dcc2', 'krb5tgs', 'krb5asrep', 'mysql', 'phpass', 'django', 'bcrypt', 'wpa'
 ] as const
 export type Algorithm = typeof ALGORITHMS[number]
 // The hash functions kernels compute.
@@ -26,28 +31,42 @@ export type HashFunction = typeof HASH_FUNCTIONS[number]
 export const MAX_COMPARED_TARGETS = 4
 
 // How an algorithm's targets are written and what they hold.
-export type Kind = 'plain' | 'salted' | 'crypt'
-// `cost`: about how many MD5 candidates one candidate costs, for sizing work before a worker's speed
-// for it is measured (hashcat -b on a 2-core EPYC: MD5 400.8 MH/s, md5crypt 7,513 H/s, sha512crypt
-// 1,493 H/s). Unset: as MD5.
-type Info = { hashcat: number, hash: HashFunction, digestBytes: number, kind: Kind, saltFirst?: boolean, article: string, cost?: number }
+export type Kind = 'plain' | 'salted' | 'crypt' | 'scheme'
+// `name`: hashcat's (`hashcat --example-hashes -m N`). `cost`: about how many MD5 candidates one
+// candidate costs, for sizing work before a worker's speed for it is measured (hashcat -b on a 2-core
+// EPYC: MD5 416 MH/s, md5crypt 7,513 H/s, sha512crypt 1,493 H/s; bench/ has the rest). Unset: as MD5.
+// `hash`: the function the kernels compute (a scheme computes its own: there it only names the
+// family). `shadow`: its hashes may come as shadow-file lines.
+type Info = { hashcat: number, name: string, hash: HashFunction, digestBytes: number, kind: Kind, saltFirst?: boolean, article: string, cost?: number, shadow?: true }
 
 export const ALGORITHM_INFO: Record<Algorithm, Info> = {
-  md5: { hashcat: 0, hash: 'md5', digestBytes: 16, kind: 'plain', article: 'an md5' },
-  sha1: { hashcat: 100, hash: 'sha1', digestBytes: 20, kind: 'plain', article: 'a sha1' },
-  sha256: { hashcat: 1400, hash: 'sha256', digestBytes: 32, kind: 'plain', article: 'a sha256' },
-  sha512: { hashcat: 1700, hash: 'sha512', digestBytes: 64, kind: 'plain', article: 'a sha512' },
-  ntlm: { hashcat: 1000, hash: 'md4', digestBytes: 16, kind: 'plain', article: 'an ntlm' },
-  'md5-pass-salt': { hashcat: 10, hash: 'md5', digestBytes: 16, kind: 'salted', article: 'an md5($pass.$salt)' },
-  'md5-salt-pass': { hashcat: 20, hash: 'md5', digestBytes: 16, kind: 'salted', saltFirst: true, article: 'an md5($salt.$pass)' },
-  'sha1-pass-salt': { hashcat: 110, hash: 'sha1', digestBytes: 20, kind: 'salted', article: 'a sha1($pass.$salt)' },
-  'sha1-salt-pass': { hashcat: 120, hash: 'sha1', digestBytes: 20, kind: 'salted', saltFirst: true, article: 'a sha1($salt.$pass)' },
-  'sha256-pass-salt': { hashcat: 1410, hash: 'sha256', digestBytes: 32, kind: 'salted', article: 'a sha256($pass.$salt)' },
-  'sha256-salt-pass': { hashcat: 1420, hash: 'sha256', digestBytes: 32, kind: 'salted', saltFirst: true, article: 'a sha256($salt.$pass)' },
-  'sha512-pass-salt': { hashcat: 1710, hash: 'sha512', digestBytes: 64, kind: 'salted', article: 'a sha512($pass.$salt)' },
-  'sha512-salt-pass': { hashcat: 1720, hash: 'sha512', digestBytes: 64, kind: 'salted', saltFirst: true, article: 'a sha512($salt.$pass)' },
-  md5crypt: { hashcat: 500, hash: 'md5', digestBytes: 16, kind: 'crypt', article: 'an md5crypt ($1$)', cost: 50_000 },
-  sha512crypt: { hashcat: 1800, hash: 'sha512', digestBytes: 64, kind: 'crypt', article: 'a sha512crypt ($6$)', cost: 250_000 }
+  md5: { hashcat: 0, name: 'MD5', hash: 'md5', digestBytes: 16, kind: 'plain', article: 'an md5' },
+  sha1: { hashcat: 100, name: 'SHA1', hash: 'sha1', digestBytes: 20, kind: 'plain', article: 'a sha1' },
+  sha256: { hashcat: 1400, name: 'SHA2-256', hash: 'sha256', digestBytes: 32, kind: 'plain', article: 'a sha256' },
+  sha512: { hashcat: 1700, name: 'SHA2-512', hash: 'sha512', digestBytes: 64, kind: 'plain', article: 'a sha512' },
+  ntlm: { hashcat: 1000, name: 'NTLM', hash: 'md4', digestBytes: 16, kind: 'plain', article: 'an ntlm' },
+  'md5-pass-salt': { hashcat: 10, name: 'md5($pass.$salt)', hash: 'md5', digestBytes: 16, kind: 'salted', article: 'an md5($pass.$salt)' },
+  'md5-salt-pass': { hashcat: 20, name: 'md5($salt.$pass)', hash: 'md5', digestBytes: 16, kind: 'salted', saltFirst: true, article: 'an md5($salt.$pass)' },
+  'sha1-pass-salt': { hashcat: 110, name: 'sha1($pass.$salt)', hash: 'sha1', digestBytes: 20, kind: 'salted', article: 'a sha1($pass.$salt)' },
+  'sha1-salt-pass': { hashcat: 120, name: 'sha1($salt.$pass)', hash: 'sha1', digestBytes: 20, kind: 'salted', saltFirst: true, article: 'a sha1($salt.$pass)' },
+  'sha256-pass-salt': { hashcat: 1410, name: 'sha256($pass.$salt)', hash: 'sha256', digestBytes: 32, kind: 'salted', article: 'a sha256($pass.$salt)' },
+  'sha256-salt-pass': { hashcat: 1420, name: 'sha256($salt.$pass)', hash: 'sha256', digestBytes: 32, kind: 'salted', saltFirst: true, article: 'a sha256($salt.$pass)' },
+  'sha512-pass-salt': { hashcat: 1710, name: 'sha512($pass.$salt)', hash: 'sha512', digestBytes: 64, kind: 'salted', article: 'a sha512($pass.$salt)' },
+  'sha512-salt-pass': { hashcat: 1720, name: 'sha512($salt.$pass)', hash: 'sha512', digestBytes: 64, kind: 'salted', saltFirst: true, article: 'a sha512($salt.$pass)' },
+  md5crypt: { hashcat: 500, name: 'md5crypt, MD5 (Unix), Cisco-IOS $1$ (MD5)', hash: 'md5', digestBytes: 16, kind: 'crypt', article: 'an md5crypt ($1$)', cost: 50_000, shadow: true },
+  sha256crypt: { hashcat: 7400, name: 'sha256crypt $5$, SHA256 (Unix)', hash: 'sha256', digestBytes: 32, kind: 'crypt', article: 'a sha256crypt ($5$)', cost: 150_000, shadow: true },
+  sha512crypt: { hashcat: 1800, name: 'sha512crypt $6$, SHA512 (Unix)', hash: 'sha512', digestBytes: 64, kind: 'crypt', article: 'a sha512crypt ($6$)', cost: 250_000, shadow: true },
+  lm: { hashcat: 3000, name: 'LM', hash: 'md5', digestBytes: 8, kind: 'scheme', article: 'an LM (one half, 16 hex digits)', cost: 10 },
+  netntlmv1: { hashcat: 5500, name: 'NetNTLMv1 / NetNTLMv1+ESS', hash: 'md4', digestBytes: 24, kind: 'scheme', article: 'a NetNTLMv1', cost: 10 },
+  netntlmv2: { hashcat: 5600, name: 'NetNTLMv2', hash: 'md5', digestBytes: 16, kind: 'scheme', article: 'a NetNTLMv2', cost: 10 },
+  dcc2: { hashcat: 2100, name: 'Domain Cached Credentials 2 (DCC2), MS Cache 2', hash: 'sha1', digestBytes: 16, kind: 'scheme', article: 'a DCC2 ($DCC2$)', cost: 40_000 },
+  krb5tgs: { hashcat: 13100, name: 'Kerberos 5, etype 23, TGS-REP', hash: 'md5', digestBytes: 16, kind: 'scheme', article: 'a Kerberos TGS-REP ($krb5tgs$23$)', cost: 50 },
+  krb5asrep: { hashcat: 18200, name: 'Kerberos 5, etype 23, AS-REP', hash: 'md5', digestBytes: 16, kind: 'scheme', article: 'a Kerberos AS-REP ($krb5asrep$23$)', cost: 50 },
+  mysql: { hashcat: 300, name: 'MySQL4.1/MySQL5', hash: 'sha1', digestBytes: 20, kind: 'scheme', article: 'a MySQL4.1/5', cost: 4 },
+  phpass: { hashcat: 400, name: 'phpass', hash: 'md5', digestBytes: 16, kind: 'scheme', article: 'a phpass ($P$ or $H$)', cost: 4_000 },
+  django: { hashcat: 10000, name: 'Django (PBKDF2-SHA256)', hash: 'sha256', digestBytes: 32, kind: 'scheme', article: 'a Django PBKDF2-SHA256', cost: 60_000 },
+  bcrypt: { hashcat: 3200, name: 'bcrypt $2*$, Blowfish (Unix)', hash: 'md5', digestBytes: 23, kind: 'scheme', article: 'a bcrypt ($2a$, $2b$ or $2y$)', cost: 300_000, shadow: true },
+  wpa: { hashcat: 22000, name: 'WPA-PBKDF2-PMKID+EAPOL', hash: 'sha1', digestBytes: 16, kind: 'scheme', article: 'a WPA (WPA*01* or WPA*02*)', cost: 40_000 }
 }
 
 // An amount of MD5 work (candidates) as the same work in `algorithm`: divided by its cost, at least 1.
@@ -60,21 +79,40 @@ export const HASHCAT_MODES: Record<string, Algorithm> = Object.fromEntries(ALGOR
 
 // Salts hashcat's generic salted modes take (its limit for -m 10 and friends).
 export const MAX_SALT_BYTES = 256
-const CRYPT_SALT_BYTES = { md5crypt: 8, sha512crypt: 16 }
-// sha512crypt's rounds: the default, and the bounds the scheme clamps to.
-export const SHA512CRYPT_ROUNDS = { default: 5000, min: 1000, max: 999_999_999 }
-export const MAX_TARGET_BYTES = 64 + 4 + MAX_SALT_BYTES
+type CryptAlgorithm = 'md5crypt' | 'sha256crypt' | 'sha512crypt'
+const CRYPT_SALT_BYTES: Record<CryptAlgorithm, number> = { md5crypt: 8, sha256crypt: 16, sha512crypt: 16 }
+// sha256crypt's and sha512crypt's rounds: the default, and the bounds the scheme clamps to.
+export const SHA_CRYPT_ROUNDS = { default: 5000, min: 1000, max: 999_999_999 }
+// The largest target: a Kerberos ticket's (its encrypted part is up to 20 KiB).
+export const MAX_TARGET_BYTES = 24 * 1024
+
+const hasRounds = (algorithm: Algorithm) => algorithm === 'sha256crypt' || algorithm === 'sha512crypt'
+const schemeOf = (algorithm: Algorithm) => SCHEMES[algorithm as SchemeName]
 
 export function isAlgorithm (value: unknown): value is Algorithm {
   return typeof value === 'string' && (ALGORITHMS as readonly string[]).includes(value)
 }
 
+// hashcat's names, lower-cased, and each part of a name hashcat writes as several
+// ("sha512crypt $6$, SHA512 (Unix)": "sha512crypt $6$" and "sha512 (unix)"), where only one mode has it.
+const HASHCAT_NAMES: Map<string, Algorithm> = (() => {
+  const names = new Map<string, Algorithm | null>()
+  for (const algorithm of ALGORITHMS) {
+    const full = ALGORITHM_INFO[algorithm].name.toLowerCase()
+    for (const name of new Set([full, ...full.split(/, | \/ /)])) names.set(name, names.has(name) && names.get(name) !== algorithm ? null : algorithm)
+  }
+  return new Map([...names].filter((entry): entry is [string, Algorithm] => entry[1] !== null))
+})()
+
+// Our names, hashcat's -m numbers, or hashcat's names where only one mode has them (case aside).
 export function parseAlgorithm (text: string): Algorithm {
   const name = text.trim().toLowerCase()
   if (isAlgorithm(name)) return name
   if (isAlgorithm(name.replace('-', ''))) return name.replace('-', '') as Algorithm // sha-256
   if (Object.hasOwn(HASHCAT_MODES, name)) return HASHCAT_MODES[name]
-  throw new InvalidInputError(`unknown algorithm "${text}": use one of ${ALGORITHMS.join(', ')} (or hashcat's -m ${Object.keys(HASHCAT_MODES).join(', ')})`)
+  const named = HASHCAT_NAMES.get(name)
+  if (named) return named
+  throw new InvalidInputError(`unknown algorithm "${text}": use one of ${ALGORITHMS.join(', ')}, hashcat's -m number (${Object.keys(HASHCAT_MODES).join(', ')}) or its name for the mode`)
 }
 
 const HEX = /^[0-9a-f]*$/
@@ -85,7 +123,7 @@ export type TargetParts = { digest: Uint8Array, salt: Uint8Array, rounds: number
 export function targetParts (algorithm: Algorithm, target: Uint8Array): TargetParts {
   const digestBytes = ALGORITHM_INFO[algorithm].digestBytes
   const digest = target.subarray(0, digestBytes)
-  if (algorithm !== 'sha512crypt') return { digest, salt: target.subarray(digestBytes), rounds: 0 }
+  if (!hasRounds(algorithm)) return { digest, salt: target.subarray(digestBytes), rounds: 0 }
   const view = new DataView(target.buffer, target.byteOffset + digestBytes, 4)
   return { digest, salt: target.subarray(digestBytes + 4), rounds: view.getUint32(0) }
 }
@@ -103,19 +141,36 @@ export function isTarget (algorithm: Algorithm, target: Uint8Array): boolean {
   const { digestBytes, kind } = ALGORITHM_INFO[algorithm]
   if (kind === 'plain') return target.length === digestBytes
   if (kind === 'salted') return target.length >= digestBytes && target.length <= digestBytes + MAX_SALT_BYTES
-  const extra = algorithm === 'sha512crypt' ? 4 : 0
+  if (kind === 'scheme') {
+    if (target.length < digestBytes || target.length > MAX_TARGET_BYTES) return false
+    try {
+      schemeOf(algorithm).prepare(target.subarray(digestBytes))
+      return true
+    } catch (error) {
+      if (error instanceof ParamsError) return false
+      throw error
+    }
+  }
+  const extra = hasRounds(algorithm) ? 4 : 0
   const saltBytes = target.length - digestBytes - extra
-  return saltBytes >= 0 && saltBytes <= CRYPT_SALT_BYTES[algorithm as 'md5crypt' | 'sha512crypt']
+  return saltBytes >= 0 && saltBytes <= CRYPT_SALT_BYTES[algorithm as CryptAlgorithm]
 }
 
 export type ParseOptions = { hexSalt?: boolean }
 
 // A target as users write it: a hex digest; `digest:salt` for salted modes (the salt in hex with
-// hexSalt, or in hashcat's $HEX[..] form); `$1$salt$hash` and `$6$[rounds=N$]salt$hash` for crypt.
+// hexSalt, or in hashcat's $HEX[..] form); `$1$salt$hash` and `$5$` or `$6$[rounds=N$]salt$hash` for
+// crypt; a scheme's own format (hashcat's).
 export function parseTarget (algorithm: Algorithm, text: string, options: ParseOptions = {}): Uint8Array {
   const info = ALGORITHM_INFO[algorithm]
   const fail = (why: string): never => { throw new InvalidInputError(`"${text.length > 80 ? text.slice(0, 80) + '…' : text}" is not ${info.article} hash: ${why}`) }
-  if (info.kind === 'crypt') return parseCrypt(algorithm as 'md5crypt' | 'sha512crypt', text.trim(), fail)
+  if (info.kind === 'crypt') return parseCrypt(algorithm as CryptAlgorithm, text.trim(), fail)
+  if (info.kind === 'scheme') {
+    const { digest, params } = schemeOf(algorithm).parse(text, fail)
+    const target = targetBytes(digest, params)
+    if (target.length > MAX_TARGET_BYTES) fail(`it has ${target.length} bytes; at most ${MAX_TARGET_BYTES} are taken`)
+    return target
+  }
   const colon = info.kind === 'salted' ? text.indexOf(':') : -1
   if (info.kind === 'salted' && colon < 0) fail('expected digest:salt')
   const hex = (colon < 0 ? text : text.slice(0, colon)).trim().toLowerCase()
@@ -140,18 +195,18 @@ export function parseTarget (algorithm: Algorithm, text: string, options: ParseO
 const CRYPT64 = './0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz'
 // Which digest bytes each group of three holds (md5crypt: 16 bytes, the last group one byte).
 const MD5CRYPT_ORDER = [[0, 6, 12], [1, 7, 13], [2, 8, 14], [3, 9, 15], [4, 10, 5], [11]]
+const SHA256CRYPT_ORDER = [[0, 10, 20], [21, 1, 11], [12, 22, 2], [3, 13, 23], [24, 4, 14], [15, 25, 5], [6, 16, 26], [27, 7, 17], [18, 28, 8], [9, 19, 29], [31, 30]]
 const SHA512CRYPT_ORDER = [
   [0, 21, 42], [22, 43, 1], [44, 2, 23], [3, 24, 45], [25, 46, 4], [47, 5, 26], [6, 27, 48], [28, 49, 7], [50, 8, 29], [9, 30, 51], [31, 52, 10],
   [53, 11, 32], [12, 33, 54], [34, 55, 13], [56, 14, 35], [15, 36, 57], [37, 58, 16], [59, 17, 38], [18, 39, 60], [40, 61, 19], [62, 20, 41], [63]
 ]
 
-function cryptOrder (algorithm: 'md5crypt' | 'sha512crypt'): number[][] {
-  return algorithm === 'md5crypt' ? MD5CRYPT_ORDER : SHA512CRYPT_ORDER
-}
+const CRYPT_ORDER: Record<CryptAlgorithm, number[][]> = { md5crypt: MD5CRYPT_ORDER, sha256crypt: SHA256CRYPT_ORDER, sha512crypt: SHA512CRYPT_ORDER }
+const CRYPT_ID: Record<CryptAlgorithm, string> = { md5crypt: '$1$', sha256crypt: '$5$', sha512crypt: '$6$' }
 
-export function encodeCrypt64 (algorithm: 'md5crypt' | 'sha512crypt', digest: Uint8Array): string {
+export function encodeCrypt64 (algorithm: CryptAlgorithm, digest: Uint8Array): string {
   let out = ''
-  for (const group of cryptOrder(algorithm)) {
+  for (const group of CRYPT_ORDER[algorithm]) {
     let value = 0
     for (const i of group) value = (value << 8) | digest[i]
     for (let c = 0; c < [2, 3, 4][group.length - 1]; c++, value >>>= 6) out += CRYPT64[value & 63]
@@ -159,10 +214,10 @@ export function encodeCrypt64 (algorithm: 'md5crypt' | 'sha512crypt', digest: Ui
   return out
 }
 
-function decodeCrypt64 (algorithm: 'md5crypt' | 'sha512crypt', text: string): Uint8Array | null {
-  const digest = new Uint8Array(algorithm === 'md5crypt' ? 16 : 64)
+function decodeCrypt64 (algorithm: CryptAlgorithm, text: string): Uint8Array | null {
+  const digest = new Uint8Array(ALGORITHM_INFO[algorithm].digestBytes)
   let at = 0
-  for (const group of cryptOrder(algorithm)) {
+  for (const group of CRYPT_ORDER[algorithm]) {
     const chars = [2, 3, 4][group.length - 1]
     let value = 0
     for (let c = chars - 1; c >= 0; c--) {
@@ -177,16 +232,16 @@ function decodeCrypt64 (algorithm: 'md5crypt' | 'sha512crypt', text: string): Ui
   return at === text.length ? digest : null
 }
 
-function parseCrypt (algorithm: 'md5crypt' | 'sha512crypt', text: string, fail: (why: string) => never): Uint8Array {
-  const id = algorithm === 'md5crypt' ? '$1$' : '$6$'
+function parseCrypt (algorithm: CryptAlgorithm, text: string, fail: (why: string) => never): Uint8Array {
+  const id = CRYPT_ID[algorithm]
   if (!text.startsWith(id)) fail(`expected it to start with ${id}`)
   const fields = text.slice(3).split('$')
   let rounds: number | undefined
-  if (algorithm === 'sha512crypt') {
+  if (hasRounds(algorithm)) {
     rounds = 0
     const given = /^rounds=([0-9]+)$/.exec(fields[0])
     if (given && fields.length === 3) {
-      rounds = Math.min(SHA512CRYPT_ROUNDS.max, Math.max(SHA512CRYPT_ROUNDS.min, Number(given[1])))
+      rounds = Math.min(SHA_CRYPT_ROUNDS.max, Math.max(SHA_CRYPT_ROUNDS.min, Number(given[1])))
       fields.shift()
     }
   }
@@ -194,7 +249,7 @@ function parseCrypt (algorithm: 'md5crypt' | 'sha512crypt', text: string, fail: 
   const [salt, encoded] = fields
   if (salt.length > CRYPT_SALT_BYTES[algorithm]) fail(`its salt has ${salt.length} characters; the scheme uses at most ${CRYPT_SALT_BYTES[algorithm]}`)
   const digest = decodeCrypt64(algorithm, encoded)
-  if (!digest) fail(`expected ${algorithm === 'md5crypt' ? 22 : 86} characters of crypt's base64 after the salt`)
+  if (!digest) fail(`expected ${{ md5crypt: 22, sha256crypt: 43, sha512crypt: 86 }[algorithm]} characters of crypt's base64 after the salt`)
   return targetBytes(digest!, Buffer.from(salt, 'latin1'), rounds)
 }
 
@@ -204,10 +259,10 @@ export function formatTarget (algorithm: Algorithm, target: Uint8Array): string 
   if (info.kind === 'plain') return toHex(target)
   const { digest, salt, rounds } = targetParts(algorithm, target)
   if (info.kind === 'salted') return `${toHex(digest)}:${formatSalt(salt)}`
-  const encoded = encodeCrypt64(algorithm as 'md5crypt' | 'sha512crypt', digest)
+  if (info.kind === 'scheme') return schemeOf(algorithm).format(digest, salt)
+  const encoded = encodeCrypt64(algorithm as CryptAlgorithm, digest)
   const saltText = Buffer.from(salt).toString('latin1')
-  if (algorithm === 'md5crypt') return `$1$${saltText}$${encoded}`
-  return `$6$${rounds ? `rounds=${rounds}$` : ''}${saltText}$${encoded}`
+  return `${CRYPT_ID[algorithm as CryptAlgorithm]}${rounds ? `rounds=${rounds}$` : ''}${saltText}$${encoded}`
 }
 
 // A salt as text when it reads back the same, else in hashcat's $HEX[..] form.

@@ -162,9 +162,9 @@ function parseLine (line: string, algorithm: Algorithm, options: HashListOptions
 }
 
 function parseFields (line: string, algorithm: Algorithm, options: HashListOptions): { user: string | null, target: Uint8Array } | null {
-  const crypt = ALGORITHM_INFO[algorithm].kind === 'crypt'
+  const shadow = ALGORITHM_INFO[algorithm].shadow === true
   const colon = line.indexOf(':')
-  if (crypt && colon >= 0) {
+  if (shadow && colon >= 0) {
     // Shadow: user, hash, then the password-aging fields, which a crypt hash never contains.
     const [user, hash] = line.split(':')
     if (NO_PASSWORD.test(hash)) return null

@@ -1,8 +1,8 @@
-// The Unix crypt schemes, slow by design: md5crypt ($1$, Poul-Henning Kamp's, 1000 rounds of MD5) and
-// sha512crypt ($6$, Ulrich Drepper's "Unix crypt using SHA-256 and SHA-512", rounds=5000 unless
-// said). Each builds its hash inputs in one reusable buffer and hashes them with the scalar
+// The Unix crypt schemes, slow by design: md5crypt ($1$, Poul-Henning Kamp's, 1000 rounds of MD5),
+// sha256crypt ($5$) and sha512crypt ($6$) (Ulrich Drepper's "Unix crypt using SHA-256 and SHA-512",
+// rounds=5000 unless said). Each builds its hash inputs in one reusable buffer and hashes them with the scalar
 // reference; nothing is allocated per round.
-import { SHA512CRYPT_ROUNDS } from '../algorithms.ts'
+import { SHA_CRYPT_ROUNDS } from '../algorithms.ts'
 import { MAX_CANDIDATE_BYTES } from '../keyspace/spec.ts'
 import { HASH_SHAPES, MessageHasher, writeDigest } from './scalar.ts'
 
@@ -10,8 +10,11 @@ const MAGIC = Buffer.from('$1$')
 
 export class Crypt {
   readonly #md5 = new MessageHasher('md5', 4 * MAX_CANDIDATE_BYTES)
-  // sha512crypt's P sequence hashes the password repeated as many times as it has bytes.
-  readonly #sha512 = new MessageHasher('sha512', MAX_CANDIDATE_BYTES * MAX_CANDIDATE_BYTES + 4 * MAX_CANDIDATE_BYTES)
+  // The SHA-2 schemes' P sequence hashes the password repeated as many times as it has bytes.
+  readonly #sha = {
+    sha256: new MessageHasher('sha256', MAX_CANDIDATE_BYTES * MAX_CANDIDATE_BYTES + 4 * MAX_CANDIDATE_BYTES),
+    sha512: new MessageHasher('sha512', MAX_CANDIDATE_BYTES * MAX_CANDIDATE_BYTES + 4 * MAX_CANDIDATE_BYTES)
+  }
   readonly #input = new Uint8Array(MAX_CANDIDATE_BYTES * MAX_CANDIDATE_BYTES + 4 * MAX_CANDIDATE_BYTES)
   readonly #md5Digest = new Uint8Array(16)
   readonly #a = new Uint8Array(64)
@@ -46,55 +49,53 @@ export class Crypt {
     return final.slice()
   }
 
-  // `rounds` 0: the scheme's default.
-  sha512crypt (password: Uint8Array, salt: Uint8Array, rounds: number): Uint8Array {
+  // sha256crypt or sha512crypt, by `hash`; `rounds` 0: the scheme's default.
+  shaCrypt (hash: 'sha256' | 'sha512', password: Uint8Array, salt: Uint8Array, rounds: number): Uint8Array {
     const input = this.#input
-    const a = this.#a
+    const size = hash === 'sha256' ? 32 : 64
+    const a = this.#a.subarray(0, size)
+    const digest = (length: number, out: Uint8Array) => writeDigest(HASH_SHAPES[hash], this.#sha[hash].hash(input, 0, length), out)
     const pw = password.length
     const sl = salt.length
-    // Digest B: password, salt, password; then A: password, salt, B for each 64 bytes of the password,
+    // Digest B: password, salt, password; then A: password, salt, B for each digest's length of the password,
     // then for each bit of its length B when set, the password when not.
     let n = put(input, 0, password)
     n = put(input, n, salt)
     n = put(input, n, password)
-    this.#digestSha512(n, a)
-    const b = this.#b
+    digest(n, a)
+    const b = this.#b.subarray(0, size)
     b.set(a)
     n = put(input, 0, password)
     n = put(input, n, salt)
-    for (let left = pw; left > 0; left -= 64) n = put(input, n, b, Math.min(64, left))
+    for (let left = pw; left > 0; left -= size) n = put(input, n, b, Math.min(size, left))
     for (let bits = pw; bits > 0; bits >>= 1) n = (bits & 1) !== 0 ? put(input, n, b) : put(input, n, password)
-    this.#digestSha512(n, a)
+    digest(n, a)
     // P: the password repeated pw times, hashed, its digest repeated to pw bytes.
     n = 0
     for (let i = 0; i < pw; i++) n = put(input, n, password)
-    const dp = this.#s // S is computed after P: its buffer holds P's digest meanwhile
-    this.#digestSha512(n, dp)
+    const dp = this.#s.subarray(0, size) // S is computed after P: its buffer holds P's digest meanwhile
+    digest(n, dp)
     const p = this.#p
-    for (let i = 0; i < pw; i++) p[i] = dp[i % 64]
+    for (let i = 0; i < pw; i++) p[i] = dp[i % size]
     // S: the salt repeated 16 + A[0] times, hashed, its digest cut to the salt's length.
     n = 0
     for (let i = 0; i < 16 + a[0]; i++) n = put(input, n, salt)
-    const s = this.#s
-    this.#digestSha512(n, s)
-    const count = rounds === 0 ? SHA512CRYPT_ROUNDS.default : rounds
+    const s = this.#s.subarray(0, size)
+    digest(n, s)
+    const count = rounds === 0 ? SHA_CRYPT_ROUNDS.default : rounds
     for (let i = 0; i < count; i++) {
       n = 0
       n = (i & 1) !== 0 ? put(input, n, p, pw) : put(input, n, a)
       if (i % 3 !== 0) n = put(input, n, s, sl)
       if (i % 7 !== 0) n = put(input, n, p, pw)
       n = (i & 1) !== 0 ? put(input, n, a) : put(input, n, p, pw)
-      this.#digestSha512(n, a)
+      digest(n, a)
     }
     return a.slice()
   }
 
   #digestMd5 (length: number, out: Uint8Array): void {
     writeDigest(HASH_SHAPES.md5, this.#md5.hash(this.#input, 0, length), out)
-  }
-
-  #digestSha512 (length: number, out: Uint8Array): void {
-    writeDigest(HASH_SHAPES.sha512, this.#sha512.hash(this.#input, 0, length), out)
   }
 }
 

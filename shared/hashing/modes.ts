@@ -1,22 +1,26 @@
 // How each algorithm turns a plaintext into what its hash function reads, and whether a plaintext is
-// a target's preimage (what the server checks of every find). NTLM hashes the plaintext's UTF-16LE form, as Windows and hashcat -m 1000
-// do: UTF-8 decoded, characters beyond the BMP as surrogate pairs; a plaintext that is not valid
-// UTF-8 has each byte widened (hashcat's -O kernels widen every plaintext that way; its default
-// kernels treat such input their own way). Salted modes hash the plaintext and the salt in the
-// algorithm's order; crypt schemes run their own rounds (crypt.ts).
+// a target's preimage (what the server checks of every find). NTLM hashes the plaintext's UTF-16LE
+// form, as Windows and hashcat -m 1000 do (nt.ts). Salted modes hash the plaintext and the salt in the
+// algorithm's order; crypt schemes run their own rounds (crypt.ts), other schemes their own
+// computation over the target's parameters (schemes/).
 import { ALGORITHM_INFO, targetParts, type Algorithm, type HashFunction } from '../algorithms.ts'
 import { Crypt } from './crypt.ts'
+import { writeUtf16 } from './nt.ts'
 import { hashBytes } from './scalar.ts'
+import { SCHEMES, type SchemeName } from './schemes/index.ts'
+import type { Scheme } from './schemes/scheme.ts'
 
 export const ZERO = Uint8Array.of(0)
-const utf8 = new TextDecoder('utf-8', { fatal: true })
 
 export function hashOf (algorithm: Algorithm): HashFunction {
   return ALGORITHM_INFO[algorithm].hash
 }
 
-export function isCrypt (algorithm: Algorithm): boolean {
-  return ALGORITHM_INFO[algorithm].kind === 'crypt'
+// Whether its digest is computed whole, candidate by candidate, by a scheme (crypt's or its own), not
+// by the kernels.
+export function isScheme (algorithm: Algorithm): boolean {
+  const { kind } = ALGORITHM_INFO[algorithm]
+  return kind === 'crypt' || kind === 'scheme'
 }
 
 // Whether the message is the plaintext itself.
@@ -36,30 +40,22 @@ export function writeMessage (algorithm: Algorithm, source: Uint8Array, from: nu
   return n
 }
 
-function writeUtf16 (source: Uint8Array, from: number, to: number, out: Uint8Array): number {
-  let n = 0
-  let ascii = true
-  for (let i = from; i < to && ascii; i++) ascii = source[i] < 0x80
-  let text: string | null = null
-  if (!ascii) {
-    try {
-      text = utf8.decode(source.subarray(from, to))
-    } catch {} // not UTF-8: widened byte by byte
-  }
-  if (text === null) {
-    for (let i = from; i < to; i++) { out[n++] = source[i]; out[n++] = 0 }
-  } else {
-    for (let i = 0; i < text.length; i++) { const unit = text.charCodeAt(i); out[n++] = unit & 0xff; out[n++] = unit >>> 8 }
-  }
-  return n
-}
-
 let crypt: Crypt | null = null
+// A scheme's parameters as it prepared them, by the bytes they came from: a search passes its salt
+// group's same bytes for every candidate. Entries go with those bytes.
+const prepared = new WeakMap<Uint8Array, unknown>()
 
-// The digest `plaintext` makes with a group's salt (and rounds).
+// The digest `plaintext` makes with a group's salt (and rounds), or a scheme's with its parameters.
 export function digestOf (algorithm: Algorithm, plaintext: Uint8Array, salt: Uint8Array = ZERO.subarray(0, 0), rounds = 0): Uint8Array {
   if (algorithm === 'md5crypt') return (crypt ??= new Crypt()).md5crypt(plaintext, salt)
-  if (algorithm === 'sha512crypt') return (crypt ??= new Crypt()).sha512crypt(plaintext, salt, rounds)
+  if (algorithm === 'sha256crypt') return (crypt ??= new Crypt()).shaCrypt('sha256', plaintext, salt, rounds)
+  if (algorithm === 'sha512crypt') return (crypt ??= new Crypt()).shaCrypt('sha512', plaintext, salt, rounds)
+  if (ALGORITHM_INFO[algorithm].kind === 'scheme') {
+    const scheme: Scheme = SCHEMES[algorithm as SchemeName]
+    let params = prepared.get(salt)
+    if (params === undefined) prepared.set(salt, params = scheme.prepare(salt))
+    return scheme.compute(plaintext, params)
+  }
   const out = new Uint8Array(plaintext.length * 2 + salt.length)
   return hashBytes(hashOf(algorithm), out.subarray(0, writeMessage(algorithm, plaintext, 0, plaintext.length, out, salt)))
 }

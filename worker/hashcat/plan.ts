@@ -130,11 +130,11 @@ export function targetArgs (algorithm: Algorithm): string[] {
 }
 
 // A target as a line of hashcat's hash file: the hex digest; `digest:salt` in hex for salted modes;
-// the crypt string for crypt schemes.
+// the crypt string for crypt schemes, a scheme's own format for the others.
 export function hashLine (algorithm: Algorithm, target: Uint8Array): string {
   const { kind } = ALGORITHM_INFO[algorithm]
   if (kind === 'plain') return hex(target)
-  if (kind === 'crypt') return formatTarget(algorithm, target)
+  if (kind === 'crypt' || kind === 'scheme') return formatTarget(algorithm, target)
   const { digest, salt } = targetParts(algorithm, target)
   return `${hex(digest)}:${hex(salt)}`
 }

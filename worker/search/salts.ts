@@ -2,10 +2,10 @@
 // threads, and turns a segment of plaintexts into one of messages.
 import { ALGORITHM_INFO, MAX_COMPARED_TARGETS, targetParts, toHex, type Algorithm, type HashFunction } from '../../shared/algorithms.ts'
 import type { Segment } from '../../shared/keyspace/keyspace.ts'
-import { ZERO, hashOf } from '../../shared/hashing/modes.ts'
+import { ZERO, hashOf, isScheme } from '../../shared/hashing/modes.ts'
 import { firstKey, digestKey, targetSet, targetSetOfKeys, type PackedTargets, type TargetSet } from './targets.ts'
 
-// The targets that share a salt (and for sha512crypt, rounds): one search pass covers them all.
+// The targets that share a salt (and for sha256crypt and sha512crypt, rounds; a scheme's parameters): one search pass covers them all.
 // `set` holds their key words; `find` gives the whole target whose digest this is, if any.
 export type SaltGroup = { salt: Uint8Array, rounds: number, set: TargetSet, find: (digest: Uint8Array) => Uint8Array | undefined }
 
@@ -67,6 +67,7 @@ function plainGroup (hash: HashFunction, packed: PackedTargets): SaltGroup {
 
 function groupBySalt (algorithm: Algorithm, targets: readonly Uint8Array[]): SaltGroup[] {
   const hash = hashOf(algorithm)
+  const scheme = isScheme(algorithm)
   const groups = new Map<string, { salt: Uint8Array, rounds: number, targets: Map<string, Uint8Array> }>()
   for (const target of targets) {
     const { digest, salt, rounds } = targetParts(algorithm, target)
@@ -78,7 +79,8 @@ function groupBySalt (algorithm: Algorithm, targets: readonly Uint8Array[]): Sal
   return [...groups.values()].map(({ salt, rounds, targets: byDigest }) => ({
     salt,
     rounds,
-    set: targetSet(hash, [...byDigest.values()].map((t) => targetParts(algorithm, t).digest)),
+    // A scheme's digests are compared whole (`find`): its kernels' prefilter has nothing to hold.
+    set: targetSet(hash, scheme ? [] : [...byDigest.values()].map((t) => targetParts(algorithm, t).digest)),
     find: (digest: Uint8Array) => byDigest.get(toHex(digest))
   }))
 }
@@ -86,10 +88,10 @@ function groupBySalt (algorithm: Algorithm, targets: readonly Uint8Array[]): Sal
 // A segment of plaintexts as a segment of messages, with its odometer digits: NTLM's zero bytes and a
 // salt's bytes are positions with a single-byte charset, which never move, so counts and offsets are
 // unchanged. Null when messages are not a segment: NTLM over bytes beyond ASCII (whose UTF-16 form
-// varies in length), and crypt schemes.
+// varies in length), and schemes.
 export function messageSegment (algorithm: Algorithm, segment: Segment, digits: Int32Array, salt: Uint8Array): { segment: Segment, digits: Int32Array } | null {
   const info = ALGORITHM_INFO[algorithm]
-  if (info.kind === 'crypt') return null
+  if (isScheme(algorithm)) return null
   if (algorithm === 'ntlm') {
     if (segment.charsets.some((c) => c.some((b) => b >= 0x80))) return null
     const wide = new Int32Array(2 * digits.length)

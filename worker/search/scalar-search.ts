@@ -3,7 +3,7 @@
 import type { Algorithm } from '../../shared/algorithms.ts'
 import type { Segment } from '../../shared/keyspace/keyspace.ts'
 import { MAX_CANDIDATE_BYTES } from '../../shared/keyspace/spec.ts'
-import { digestOf, isCrypt, writeMessage } from '../../shared/hashing/modes.ts'
+import { digestOf, isScheme, writeMessage } from '../../shared/hashing/modes.ts'
 import { type SaltGroup } from './salts.ts'
 import { HASH_SHAPES, MessageHasher, writeBitLength, type HashShape } from '../../shared/hashing/scalar.ts'
 import type { SegmentKernel } from './segment-kernel.ts'
@@ -74,7 +74,7 @@ export function scalarMessageKernel (algorithm: Algorithm, group: SaltGroup, seg
   const message = new Uint8Array(2 * MAX_CANDIDATE_BYTES + group.salt.length)
   const targets = group.set
   const hasher = new MessageHasher(targets.hash, message.length)
-  const passes = isCrypt(algorithm)
+  const passes = isScheme(algorithm)
     ? () => group.find(digestOf(algorithm, plaintext, group.salt, group.rounds)) !== undefined
     : () => mayMatch(targets, keyOf(targets.hash, hasher.hash(message, 0, writeMessage(algorithm, plaintext, 0, length, message, group.salt))))
   return odometerKernel(segment, digits, plaintext, passes)

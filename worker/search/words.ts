@@ -10,7 +10,7 @@ import type { Combination } from '../../shared/keyspace/combinator.ts'
 import { copy } from '../../shared/keyspace/bytes.ts'
 import { wordVariant, type WordParts } from '../../shared/keyspace/word-variant.ts'
 import { RULE_BUFFER_BYTES, applyRule, applyRules, type RuleSet } from '../../shared/rules/rules.ts'
-import { digestOf, hashOf, isCrypt, isPlain, writeMessage } from '../../shared/hashing/modes.ts'
+import { digestOf, hashOf, isScheme, isPlain, writeMessage } from '../../shared/hashing/modes.ts'
 import { saltGroups, type SaltGroup } from './salts.ts'
 import { MessageHasher } from '../../shared/hashing/scalar.ts'
 import { verify, type SearchControl, type SearchJob, type SearchResult } from './search.ts'
@@ -212,7 +212,7 @@ export function searchWords (job: WordsJob, words: Uint8Array, offset: bigint, l
   const algorithm = job.algorithm
   const hash = hashOf(algorithm)
   const plain = isPlain(algorithm)
-  const crypt = isCrypt(algorithm)
+  const crypt = isScheme(algorithm)
   const groups = saltGroups(algorithm, job.targets)
   // One batch for every salt: its prefilter knows every digest, verification the slot's salt.
   const all = crypt ? null : everyDigest(hash, groups)
