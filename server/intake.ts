@@ -2,6 +2,7 @@
 // files its chunks read words from. Wordlists and rule files are opened and read through here; the
 // potfile's results for the job's targets are looked up here, verified, so they are not searched.
 import { createHash } from 'node:crypto'
+import { hasPotfileForm } from '../shared/algorithms.ts'
 import { InvalidInputError } from '../shared/errors.ts'
 import { keyspaceFrom } from '../shared/keyspace/keyspace.ts'
 import { MAX_CANDIDATE_BYTES, type KeyspaceSpec, type WordlistSpec } from '../shared/keyspace/spec.ts'
@@ -126,7 +127,8 @@ export class JobIntake {
       const plaintext = verifiedPlaintext(potfile, targets.algorithm, hash, targets.at(i))
       if (plaintext) found.push({ hash, plaintext })
     }
-    if (potfile.size < targets.size) {
+    // A mode whose potfile keys are not its hashes (WPA) is looked up target by target.
+    if (potfile.size < targets.size && !hasPotfileForm(targets.algorithm)) {
       const checked = new Set<number>() // one target may stand under several lines (a digest's case)
       for (const hash of potfile.hashes()) {
         const i = targets.indexOfText(hash)

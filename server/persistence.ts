@@ -10,6 +10,7 @@ import type { WordlistSource } from './inputs/wordlist.ts'
 import type { Journal } from './store/journal.ts'
 import type { Potfile } from './store/potfile.ts'
 import { WriteQueue } from './store/write-queue.ts'
+import { hasPotfileForm, parseTarget, potfileKey, type Algorithm } from '../shared/algorithms.ts'
 
 // The jobs a failing store pauses: `resumed` hands out a job's work again once the store recovers.
 export type PausedJobs = { scheduler: Scheduler, resumed: (jobId: string) => void, log: (level: LogLevel, message: string) => void }
@@ -71,7 +72,7 @@ export class Persistence extends EventEmitter<{ failed: [StoreError], recovered:
     for (const effect of effects) {
       if (effect.type === 'found') {
         const { job, result } = effect
-        const writes = [potfile && (() => potfile.append(result.hash, result.plaintext)), journal && (() => journal.recordFound(job.id, result))].filter((w) => w !== null)
+        const writes = [potfile && (() => potfile.append(potfileText(job.algorithm, result), result.plaintext)), journal && (() => journal.recordFound(job.id, result))].filter((w) => w !== null)
         const id = ++this.#results
         if (writes.length > 0) this.#unwritten.set(id, { jobId: job.id, writes: writes.length })
         for (const write of writes) {
@@ -113,4 +114,9 @@ export class Persistence extends EventEmitter<{ failed: [StoreError], recovered:
   // One last try at what a failing disk held back; true when everything is written.
   flush (): boolean { return this.#writes.flush() }
   close (): void { this.#writes.close() }
+}
+
+// The key a result goes into the potfile under: its hash, or a mode's own key (WPA's PMK and ESSID).
+function potfileText (algorithm: Algorithm, result: { hash: string, plaintext: Uint8Array }): string {
+  return hasPotfileForm(algorithm) ? potfileKey(algorithm, parseTarget(algorithm, result.hash), result.plaintext) : result.hash
 }

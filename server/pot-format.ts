@@ -1,5 +1,6 @@
 // hashcat's potfile line, `hash:plaintext`, as the potfile, stdout, ctl and hooks write results
 // and as the potfile is read back.
+import { hasPotfileForm, parseTarget, shownHash, type Algorithm } from '../shared/algorithms.ts'
 import { decodeHexForm, isHexForm } from '../shared/hex-form.ts'
 import { escapeControls, hasControls } from '../shared/printable.ts'
 
@@ -46,4 +47,9 @@ export function formatUser (user: string): string {
 export function resultLines (found: { hash: string, bytes: Uint8Array, users: string[] }): string[] {
   const line = potLine(escapeControls(found.hash), found.bytes)
   return found.users.length > 0 ? found.users.map((user) => `${formatUser(user)}:${line}`) : [line]
+}
+
+// A result as hashcat shows it: a mode whose potfile form is its own (WPA) shows its hash in it.
+export function shownResult<T extends { hash: string }> (algorithm: Algorithm, found: T): T {
+  return hasPotfileForm(algorithm) ? { ...found, hash: shownHash(algorithm, parseTarget(algorithm, found.hash)) } : found
 }

@@ -12,6 +12,8 @@ import { InvalidInputError } from './errors.ts'
 import { isHexForm, decodeHexForm } from './hex-form.ts'
 import { SCHEMES, type SchemeName } from './hashing/schemes/index.ts'
 import { ParamsError } from './hashing/schemes/scheme.ts'
+import { LM_HALF_BYTES } from './hashing/schemes/windows.ts'
+import { WPA_PASSPHRASE_BYTES } from './hashing/schemes/wpa.ts'
 
 export const ALGORITHMS = [
   'md5', 'sha1', 'sha256', 'sha512', 'ntlm',
@@ -36,8 +38,9 @@ export type Kind = 'plain' | 'salted' | 'crypt' | 'scheme'
 // candidate costs, for sizing work before a worker's speed for it is measured (hashcat -b on a 2-core
 // EPYC: MD5 416 MH/s, md5crypt 7,513 H/s, sha512crypt 1,493 H/s; bench/ has the rest). Unset: as MD5.
 // `hash`: the function the kernels compute (a scheme computes its own: there it only names the
-// family). `shadow`: its hashes may come as shadow-file lines.
-type Info = { hashcat: number, name: string, hash: HashFunction, digestBytes: number, kind: Kind, saltFirst?: boolean, article: string, cost?: number, shadow?: true }
+// family). `shadow`: its hashes may come as shadow-file lines. `lengths`: the plaintexts it can have,
+// in bytes (a candidate of another length is tried and matches nothing).
+type Info = { hashcat: number, name: string, hash: HashFunction, digestBytes: number, kind: Kind, saltFirst?: boolean, article: string, cost?: number, shadow?: true, lengths?: { min: number, max: number } }
 
 export const ALGORITHM_INFO: Record<Algorithm, Info> = {
   md5: { hashcat: 0, name: 'MD5', hash: 'md5', digestBytes: 16, kind: 'plain', article: 'an md5' },
@@ -56,7 +59,7 @@ export const ALGORITHM_INFO: Record<Algorithm, Info> = {
   md5crypt: { hashcat: 500, name: 'md5crypt, MD5 (Unix), Cisco-IOS $1$ (MD5)', hash: 'md5', digestBytes: 16, kind: 'crypt', article: 'an md5crypt ($1$)', cost: 50_000, shadow: true },
   sha256crypt: { hashcat: 7400, name: 'sha256crypt $5$, SHA256 (Unix)', hash: 'sha256', digestBytes: 32, kind: 'crypt', article: 'a sha256crypt ($5$)', cost: 150_000, shadow: true },
   sha512crypt: { hashcat: 1800, name: 'sha512crypt $6$, SHA512 (Unix)', hash: 'sha512', digestBytes: 64, kind: 'crypt', article: 'a sha512crypt ($6$)', cost: 250_000, shadow: true },
-  lm: { hashcat: 3000, name: 'LM', hash: 'md5', digestBytes: 8, kind: 'scheme', article: 'an LM (one half, 16 hex digits)', cost: 10 },
+  lm: { hashcat: 3000, name: 'LM', hash: 'md5', digestBytes: 8, kind: 'scheme', article: 'an LM (one half, 16 hex digits)', cost: 10, lengths: { min: 0, max: LM_HALF_BYTES } },
   netntlmv1: { hashcat: 5500, name: 'NetNTLMv1 / NetNTLMv1+ESS', hash: 'md4', digestBytes: 24, kind: 'scheme', article: 'a NetNTLMv1', cost: 10 },
   netntlmv2: { hashcat: 5600, name: 'NetNTLMv2', hash: 'md5', digestBytes: 16, kind: 'scheme', article: 'a NetNTLMv2', cost: 10 },
   dcc2: { hashcat: 2100, name: 'Domain Cached Credentials 2 (DCC2), MS Cache 2', hash: 'sha1', digestBytes: 16, kind: 'scheme', article: 'a DCC2 ($DCC2$)', cost: 40_000 },
@@ -66,7 +69,7 @@ export const ALGORITHM_INFO: Record<Algorithm, Info> = {
   phpass: { hashcat: 400, name: 'phpass', hash: 'md5', digestBytes: 16, kind: 'scheme', article: 'a phpass ($P$ or $H$)', cost: 4_000 },
   django: { hashcat: 10000, name: 'Django (PBKDF2-SHA256)', hash: 'sha256', digestBytes: 32, kind: 'scheme', article: 'a Django PBKDF2-SHA256', cost: 60_000 },
   bcrypt: { hashcat: 3200, name: 'bcrypt $2*$, Blowfish (Unix)', hash: 'md5', digestBytes: 23, kind: 'scheme', article: 'a bcrypt ($2a$, $2b$ or $2y$)', cost: 300_000, shadow: true },
-  wpa: { hashcat: 22000, name: 'WPA-PBKDF2-PMKID+EAPOL', hash: 'sha1', digestBytes: 16, kind: 'scheme', article: 'a WPA (WPA*01* or WPA*02*)', cost: 40_000 }
+  wpa: { hashcat: 22000, name: 'WPA-PBKDF2-PMKID+EAPOL', hash: 'sha1', digestBytes: 16, kind: 'scheme', article: 'a WPA (WPA*01* or WPA*02*)', cost: 40_000, lengths: WPA_PASSPHRASE_BYTES }
 }
 
 // An amount of MD5 work (candidates) as the same work in `algorithm`: divided by its cost, at least 1.
@@ -264,6 +267,35 @@ export function formatTarget (algorithm: Algorithm, target: Uint8Array): string 
   const saltText = Buffer.from(salt).toString('latin1')
   return `${CRYPT_ID[algorithm as CryptAlgorithm]}${rounds ? `rounds=${rounds}$` : ''}${saltText}$${encoded}`
 }
+
+// The key hashcat's potfile keeps a result under: the hash's text, or a scheme's own (WPA's PMK and
+// ESSID).
+export function potfileKey (algorithm: Algorithm, target: Uint8Array, plaintext: Uint8Array): string {
+  const form = potfileForm(algorithm)
+  if (!form) return formatTarget(algorithm, target)
+  const { digest, salt } = targetParts(algorithm, target)
+  return form.key(digest, salt, plaintext)
+}
+
+// What a potfile is searched by for a target's result: its text, or the part of a scheme's own key
+// it knows (Potfile indexes those parts).
+export function potfileLookup (algorithm: Algorithm, target: Uint8Array): string {
+  const form = potfileForm(algorithm)
+  if (!form) return formatTarget(algorithm, target)
+  const { digest, salt } = targetParts(algorithm, target)
+  return form.lookup(digest, salt)
+}
+
+// A result's hash as hashcat shows it (--show, and as it cracks).
+export function shownHash (algorithm: Algorithm, target: Uint8Array): string {
+  const form = potfileForm(algorithm)
+  if (!form) return formatTarget(algorithm, target)
+  const { digest, salt } = targetParts(algorithm, target)
+  return form.shown(digest, salt)
+}
+
+export const hasPotfileForm = (algorithm: Algorithm): boolean => potfileForm(algorithm) !== undefined
+const potfileForm = (algorithm: Algorithm) => (ALGORITHM_INFO[algorithm].kind === 'scheme' ? schemeOf(algorithm).potfile : undefined)
 
 // A salt as text when it reads back the same, else in hashcat's $HEX[..] form.
 function formatSalt (salt: Uint8Array): string {

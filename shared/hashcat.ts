@@ -3,7 +3,7 @@
 // them) decide from this one place. Hashcat runs a chunk of a mask or range when the chunk is one mask
 // run (shared/keyspace/runs.ts), and a chunk of a wordlist when it is whole words of the job's words
 // file; anything else runs on the WASM kernels.
-import { scaledByCost, type Algorithm } from './algorithms.ts'
+import { ALGORITHM_INFO, scaledByCost, type Algorithm } from './algorithms.ts'
 import { InvalidInputError } from './errors.ts'
 import type { Keyspace } from './keyspace/keyspace.ts'
 import { CUSTOM_CHARSETS, builtInName, parseMask } from './keyspace/mask.ts'
@@ -67,8 +67,8 @@ export function hashcatRunAt (keyspace: Keyspace, offset: bigint, end: bigint, s
 }
 
 // NTLM's hashcat kernels widen or decode bytes above 0x7f otherwise than we do (docs/attacks.md);
-// below it both are the same UTF-16LE.
-const ASCII_ONLY: ReadonlySet<Algorithm> = new Set(['ntlm'])
+// below it both are the same UTF-16LE. So do those of every mode built on the NT hash.
+const ASCII_ONLY: ReadonlySet<Algorithm> = new Set(['ntlm', 'netntlmv1', 'netntlmv2', 'dcc2', 'krb5tgs', 'krb5asrep'])
 const SLASH = 0x2f
 
 // Null when hashcat can search this job; otherwise why not, for the worker's log. Every algorithm of
@@ -76,8 +76,11 @@ const SLASH = 0x2f
 // wordlist job runs on hashcat from its words file (`words`), whole words at a time, with its rule
 // files' texts (`rules`) or its hybrid mask.
 export function hashcatRefusal (algorithm: Algorithm, spec: KeyspaceSpec, words?: WordsFile, rules?: readonly Uint8Array[]): string | null {
+  const lengths = ALGORITHM_INFO[algorithm].lengths
   if (spec.type === 'wordlist') {
     if (!words) return 'its words do not come as a file'
+    // hashcat leaves words of other lengths out of its count, and so out of the progress we check.
+    if (lengths) return `${algorithm} takes passwords of ${lengths.min} to ${lengths.max} bytes: its wordlists run on the WASM kernels, which count every word`
     if (words.crEnds || spec.combinator?.other.file.crEnds) return 'words ending in a carriage return (hashcat would strip it) run on the WASM kernels'
     if (spec.combinator) {
       const refusal = combinatorRefusal(spec.combinator, words)
@@ -95,6 +98,7 @@ export function hashcatRefusal (algorithm: Algorithm, spec: KeyspaceSpec, words?
   }
   if (spec.type === 'mask') {
     const positions = parseMask(spec.mask, spec.charsets)
+    if (lengths && (positions.length < lengths.min || positions.length > lengths.max)) return `${algorithm} takes passwords of ${lengths.min} to ${lengths.max} bytes, which hashcat refuses a mask of ${positions.length} for`
     if (ASCII_ONLY.has(algorithm) && hasHighBytes(spec)) return `${algorithm} masks with bytes above 0x7f run on the WASM kernels`
     // A run's ranging position may need a custom charset of its own, beside the mask's.
     const custom = new Set(positions.filter((c) => c.length > 1 && !builtInName(c)).map((c) => c.join()))

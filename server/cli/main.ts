@@ -19,7 +19,7 @@ import { describeForm, describeJob, requestOf, type JobRequest } from '../job-de
 import { Orchestrator } from '../orchestrator.ts'
 import { Journal, type Replay } from '../store/journal.ts'
 import { SessionLock } from '../store/session-lock.ts'
-import { resultLines } from '../pot-format.ts'
+import { resultLines, shownResult } from '../pot-format.ts'
 import { Potfile } from '../store/potfile.ts'
 import { Dashboard } from '../ui/dashboard.ts'
 import { Tui } from '../ui/tui.ts'
@@ -174,8 +174,8 @@ runMain(async () => {
 
   // Before any job exists: results known at once (potfile, restored session) are reported too.
   const found: string[] = []
-  orch.on('found', (_job, result) => {
-    for (const line of resultLines(result)) {
+  orch.on('found', (job, result) => {
+    for (const line of resultLines(shownResult(job.state.algorithm, result))) {
       if (headless) process.stdout.write(line + '\n')
       else found.push(line)
     }

@@ -4,7 +4,7 @@
 import { formatTarget, parseAlgorithm, parseTarget } from '../../shared/algorithms.ts'
 import { InvalidInputError } from '../../shared/errors.ts'
 import { readHashList } from '../inputs/hash-list.ts'
-import { resultLines } from '../pot-format.ts'
+import { resultLines, shownResult } from '../pot-format.ts'
 import { Potfile, verifiedPlaintext } from '../store/potfile.ts'
 
 export async function showOrLeft (flags: Record<string, unknown>, potfilePath: string): Promise<number> {
@@ -22,7 +22,7 @@ export async function showOrLeft (flags: Record<string, unknown>, potfilePath: s
   for (const hash of hashes) {
     const users = list?.users.get(hash) ?? []
     const plaintext = verifiedPlaintext(potfile, algorithm, hash)
-    if (flags.show && plaintext) out.push(...resultLines({ hash, bytes: plaintext, users }))
+    if (flags.show && plaintext) out.push(...resultLines(shownResult(algorithm, { hash, bytes: plaintext, users })))
     if (flags.left && !plaintext) out.push(...(users.length > 0 ? users.map((user) => `${user}:${hash}`) : [hash]))
   }
   if (out.length > 0) process.stdout.write(out.join('\n') + '\n')

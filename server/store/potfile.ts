@@ -3,19 +3,22 @@
 import { createReadStream, existsSync, mkdirSync } from 'node:fs'
 import { dirname } from 'node:path'
 import { createInterface } from 'node:readline'
-import { parseTarget, type Algorithm } from '../../shared/algorithms.ts'
+import { hasPotfileForm, parseTarget, potfileLookup, type Algorithm } from '../../shared/algorithms.ts'
 import { InvalidInputError } from '../../shared/errors.ts'
 import { matches } from '../../shared/hashing/modes.ts'
 import { parsePlaintext, potLine } from '../pot-format.ts'
 import { AppendFile, openFailure, refuseLink, type FileIO } from './append-file.ts'
 
 const HEX_ONLY = /^[0-9a-fA-F]+$/
+// hashcat's WPA results: `PMK*ESSID`, in hex. They are found by `*ESSID` too (potfileLookup).
+const PMK_KEY = /^[0-9a-f]{64}(\*[0-9a-f]*)$/
 
 // The plaintext a potfile holds for a hash that really hashes to it, if any: lines of other modes
 // that look alike, or a damaged file, cannot make us report a wrong plaintext. The target's bytes
 // are made from its text only when the potfile names it.
 export function verifiedPlaintext (potfile: { plaintexts (hash: string): readonly Uint8Array[] }, algorithm: Algorithm, hash: string, target?: Uint8Array): Uint8Array | undefined {
-  const plaintexts = potfile.plaintexts(hash)
+  const own = hasPotfileForm(algorithm)
+  const plaintexts = potfile.plaintexts(own ? potfileLookup(algorithm, target ?? parseTarget(algorithm, hash)) : hash)
   if (plaintexts.length === 0) return undefined
   const bytes = target ?? parseTarget(algorithm, hash)
   return plaintexts.find((p) => matches(algorithm, bytes, p))
@@ -78,6 +81,8 @@ export class Potfile {
     if (this.plaintexts(hash).some((p) => Buffer.compare(p, plaintext) === 0)) return
     this.#file.append(potLine(hash, plaintext) + '\n')
     addKnown(this.#known, hash, plaintext)
+    const network = PMK_KEY.exec(hash)
+    if (network) addKnown(this.#known, network[1], plaintext)
     this.#lines++
   }
 
@@ -99,7 +104,10 @@ async function readKnown (path: string): Promise<{ known: Map<string, Uint8Array
       // latin1 kept the bytes; the hash's text is UTF-8 (a salt may be), digests lower-case hex.
       const field = Buffer.from(line.slice(0, colon), 'latin1').toString('utf8')
       const hash = HEX_ONLY.test(field) ? field.toLowerCase() : field
-      addKnown(known, hash, parsePlaintext(Uint8Array.from(Buffer.from(line.slice(colon + 1), 'latin1'))))
+      const plaintext = parsePlaintext(Uint8Array.from(Buffer.from(line.slice(colon + 1), 'latin1')))
+      addKnown(known, hash, plaintext)
+      const network = PMK_KEY.exec(hash)
+      if (network) addKnown(known, network[1], plaintext)
     }
   }
   return { known, lines: count }

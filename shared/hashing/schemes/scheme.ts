@@ -15,6 +15,16 @@ export interface Scheme<Prepared = unknown> {
   // Throws ParamsError when the parameters are not this scheme's (a peer's bytes).
   prepare (params: Uint8Array): Prepared
   compute (plaintext: Uint8Array, prepared: Prepared): Uint8Array
+  // hashcat keeps a few modes' results in its potfile under another key than the hash, and shows
+  // them in another form (WPA: the PMK and the ESSID, shared by every capture of the network).
+  readonly potfile?: PotfileForm
+}
+
+export interface PotfileForm {
+  key (digest: Uint8Array, params: Uint8Array, plaintext: Uint8Array): string
+  // The part of the key a target knows without its plaintext (a potfile indexes keys by it too).
+  lookup (digest: Uint8Array, params: Uint8Array): string
+  shown (digest: Uint8Array, params: Uint8Array): string
 }
 
 export class ParamsError extends Error {}

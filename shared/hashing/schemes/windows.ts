@@ -72,10 +72,10 @@ export const netntlmv1: Scheme<V1> = {
   }
 }
 
-// hashcat widens a user or domain name's bytes to UTF-16, changing the case of ASCII letters only.
-function widened (bytes: Uint8Array, change?: (b: number) => number): Uint8Array {
+// hashcat widens a user or domain name's bytes to UTF-16 (changing the case of ASCII letters only).
+function widened (bytes: Uint8Array): Uint8Array {
   const out = new Uint8Array(2 * bytes.length)
-  for (let i = 0; i < bytes.length; i++) out[2 * i] = change ? change(bytes[i]) : bytes[i]
+  for (let i = 0; i < bytes.length; i++) out[2 * i] = bytes[i]
   return out
 }
 
@@ -92,7 +92,8 @@ export const netntlmv2: Scheme<V2> = {
     const challenge = hexField(challengeText, 'server challenge', fail, 8)
     const digest = hexField(proofText, 'NTProofStr', fail, 16)
     const blob = hexField(blobText, 'blob', fail, undefined, MAX_NETNTLMV2_BLOB_BYTES)
-    return { digest, params: packFields(utf8(user), utf8(domain), challenge, blob) }
+    // The user is hashed upper-cased, and hashcat writes it so.
+    return { digest, params: packFields(utf8(user).map(upper), utf8(domain), challenge, blob) }
   },
   format (digest, params) {
     const [user, domain, challenge, blob] = unpackFields(params, 4)
@@ -102,7 +103,7 @@ export const netntlmv2: Scheme<V2> = {
     const [user, domain, challenge, blob] = unpackFields(params, 4)
     if (challenge.length !== 8) throw new ParamsError('a NetNTLMv2 server challenge has 8 bytes')
     const identity = new Uint8Array(2 * (user.length + domain.length))
-    identity.set(widened(user, upper))
+    identity.set(widened(user))
     identity.set(widened(domain), 2 * user.length)
     const challengeAndBlob = new Uint8Array(8 + blob.length)
     challengeAndBlob.set(challenge)
@@ -125,7 +126,8 @@ export const dcc2: Scheme<Dcc2> = {
     if (!match) fail('expected $DCC2$iterations#user#hash')
     const iterations = Number(match![1])
     if (iterations < 1 || iterations > DCC2_ITERATIONS.max) fail(`its iteration count must be 1 to ${DCC2_ITERATIONS.max}`)
-    return { digest: hexField(match![3], 'hash', fail, 16), params: packFields(uint32(iterations), utf8(match![2])) }
+    // The user is hashed lower-cased, and hashcat writes it so.
+    return { digest: hexField(match![3], 'hash', fail, 16), params: packFields(uint32(iterations), utf8(match![2]).map(lower)) }
   },
   format (digest, params) {
     const [iterations, user] = unpackFields(params, 2)
@@ -135,7 +137,7 @@ export const dcc2: Scheme<Dcc2> = {
     const [iterations, user] = unpackFields(params, 2)
     const count = readUint32(iterations)
     if (count < 1 || count > DCC2_ITERATIONS.max) throw new ParamsError('a DCC2 iteration count out of range')
-    return { user: widened(user, lower), iterations: count }
+    return { user: widened(user), iterations: count }
   },
   compute (plaintext, { user, iterations }) {
     const cache1 = new Uint8Array(16 + user.length)

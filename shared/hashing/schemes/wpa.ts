@@ -76,6 +76,21 @@ export const wpa: Scheme<Prepared> = {
     if (keyVersion === 1) return hmac('md5', kck, eapol)
     if (keyVersion === 2) return hmac('sha1', kck, eapol).subarray(0, 16)
     return cmac(eapol, kck)
+  },
+  // hashcat's potfile keeps `PMK*ESSID` (hex), and --show prints `MIC:AP:STA:ESSID` (the ESSID as text).
+  potfile: {
+    key (_digest, params, plaintext) {
+      const [, , , essid] = unpackFields(params, 7)
+      return `${hex(pbkdf2('sha1', plaintext, essid, 4096, 32))}*${hex(essid)}`
+    },
+    lookup (_digest, params) {
+      return `*${hex(unpackFields(params, 7)[3])}`
+    },
+    shown (digest, params) {
+      const [, ap, sta, essid] = unpackFields(params, 7)
+      const printable = essid.every((b) => b >= 0x20 && b < 0x7f && b !== 0x3a)
+      return `${hex(digest)}:${hex(ap)}:${hex(sta)}:${printable ? Buffer.from(essid).toString('latin1') : `$HEX[${hex(essid)}]`}`
+    }
   }
 }
 

@@ -1,0 +1,147 @@
+// The scheme modes (NetNTLM, Kerberos, DCC2, LM, bcrypt, sha256crypt, phpass, MySQL, Django, WPA)
+// against hashcat: lists our implementation made, cracked by hashcat 6.2.6 (test/vectors/modes),
+// read back and written as hashcat writes them; each mode's example hash and a list of several
+// targets searched from a wordlist, as a WASM worker's thread searches; malformed lines named.
+import { readFileSync } from 'node:fs'
+import { describe, expect, it } from 'vitest'
+import { ALGORITHM_INFO, formatTarget, isTarget, parseAlgorithm, parseTarget, potfileKey, shownHash, targetParts, type Algorithm } from '../shared/algorithms.ts'
+import { matches } from '../shared/hashing/modes.ts'
+import { keyspaceFrom } from '../shared/keyspace/keyspace.ts'
+import { maskSpec } from '../shared/keyspace/spec.ts'
+import { search } from '../worker/search/search.ts'
+import { searchWords } from '../worker/search/words.ts'
+
+const SEED = Number(process.env.TEST_SEED ?? 2929)
+const SCHEMES = (Object.keys(ALGORITHM_INFO) as Algorithm[]).filter((a) => ALGORITHM_INFO[a].kind === 'scheme' || a === 'sha256crypt')
+const vectors = (name: string) => readFileSync(new URL(`./vectors/${name}`, import.meta.url), 'utf8')
+const lines = (text: string) => text.split('\n').filter(Boolean)
+const example = (algorithm: Algorithm) => lines(vectors('hashcat-examples.tsv')).map((l) => l.split('\t')).find(([mode]) => Number(mode) === ALGORITHM_INFO[algorithm].hashcat)!
+
+function random (seed: number) {
+  return (below: number) => {
+    seed = (Math.imul(seed ^ (seed >>> 15), 0x2c1b3c6d) + 0x6d2b79f5) | 0
+    return (seed >>> 0) % below
+  }
+}
+
+// A --show line: the hash, a colon, the password (ours hold no colon).
+const split = (line: string) => ({ hash: line.slice(0, line.lastIndexOf(':')), password: line.slice(line.lastIndexOf(':') + 1) })
+
+describe('scheme modes against hashcat', () => {
+  it('knows each mode by our name, hashcat\'s number and hashcat\'s name', () => {
+    expect(SCHEMES).toHaveLength(12)
+    for (const algorithm of SCHEMES) {
+      const { hashcat, name } = ALGORITHM_INFO[algorithm]
+      expect(parseAlgorithm(algorithm)).toBe(algorithm)
+      expect(parseAlgorithm(String(hashcat))).toBe(algorithm)
+      expect(parseAlgorithm(name.toUpperCase())).toBe(algorithm)
+    }
+    expect(parseAlgorithm('NetNTLMv1+ESS')).toBe('netntlmv1')
+    expect(parseAlgorithm('SHA256 (Unix)')).toBe('sha256crypt')
+    expect(() => parseAlgorithm('netntlm')).toThrow(/unknown algorithm "netntlm": use one of .*netntlmv2.*hashcat's -m number .*5600/)
+  })
+
+  for (const algorithm of SCHEMES) {
+    const mode = ALGORITHM_INFO[algorithm].hashcat
+    it(`-m ${mode} ${algorithm}: reads each line hashcat cracked, keys and shows it as hashcat's potfile and --show do, and verifies its password`, () => {
+      const list = lines(vectors(`modes/${mode}.hashes`))
+      const shown = lines(vectors(`modes/${mode}.show`)).map(split)
+      const potfile = new Set(lines(vectors(`modes/${mode}.potfile`)))
+      expect(shown).toHaveLength(list.length - 1) // the last password is not in the wordlist
+      for (const [i, line] of list.entries()) {
+        const target = parseTarget(algorithm, line)
+        expect(isTarget(algorithm, target)).toBe(true)
+        expect(parseTarget(algorithm, formatTarget(algorithm, target))).toEqual(target)
+        if (i === list.length - 1) continue
+        expect(shownHash(algorithm, target)).toBe(shown[i].hash)
+        expect(potfile.has(`${potfileKey(algorithm, target, Buffer.from(shown[i].password))}:${shown[i].password}`), line).toBe(true)
+        expect(matches(algorithm, target, Buffer.from(shown[i].password)), line).toBe(true)
+        expect(matches(algorithm, target, Buffer.from(shown[i].password + '1')), line).toBe(false)
+      }
+    })
+  }
+})
+
+describe('searching scheme targets', () => {
+  for (const algorithm of SCHEMES) {
+    const mode = ALGORITHM_INFO[algorithm].hashcat
+    it(`-m ${mode} ${algorithm}: hashcat's example among random words, then a list of several targets, as a worker's thread searches`, () => {
+      const next = random(SEED + mode)
+      const [, hash, password] = example(algorithm)
+      // Slow schemes get fewer words: each candidate costs milliseconds per target.
+      const filler = ALGORITHM_INFO[algorithm].cost! >= 10_000 ? 12 : 60
+      const word = () => Array.from({ length: 8 + next(6) }, () => 'abcdefghijklmnopqrstuvwxyz0123456789'[next(36)]).join('')
+      const words = Array.from({ length: filler }, word)
+      const at = next(words.length + 1)
+      words.splice(at, 0, password)
+      const target = parseTarget(algorithm, hash)
+      const found = searchList(algorithm, [target], words)
+      expect(found, `seed ${SEED}: "${password}" at word ${at}`).toEqual([[shownHash(algorithm, target), password]])
+
+      // hashcat's cracked list: every password it found, among as many random words, and the target it did not.
+      const list = lines(vectors(`modes/${mode}.hashes`))
+      const shown = lines(vectors(`modes/${mode}.show`)).map(split)
+      const pool = Array.from({ length: filler }, word)
+      for (const { password } of shown) pool.splice(next(pool.length + 1), 0, password)
+      const hits = searchList(algorithm, list.map((l) => parseTarget(algorithm, l)), pool)
+      expect(hits.sort()).toEqual(shown.map(({ hash, password }) => [hash, password]).sort())
+    })
+  }
+
+  it('LM upper-cases a candidate and takes halves of up to 7 bytes; WPA passphrases of 8 to 63', () => {
+    const [, hash] = example('lm')
+    const target = parseTarget('lm', hash)
+    expect(matches('lm', target, Buffer.from('hashcat'))).toBe(true)
+    expect(matches('lm', target, Buffer.from('HASHCAT!'))).toBe(false)
+    // a mask the length of the half: every candidate tried, the one found
+    const keyspace = keyspaceFrom(maskSpec('hashc?l?l', []))
+    const result = search({ algorithm: 'lm', targets: [target], keyspace }, 0n, Number(keyspace.size))
+    expect(result.hashed).toBe(26 * 26)
+    expect(result.hits.map((h) => Buffer.from(h.plaintext).toString())).toEqual(['hashcat'])
+    const [, wpaHash, wpaPassword] = example('wpa')
+    expect(matches('wpa', parseTarget('wpa', wpaHash), Buffer.from(wpaPassword.slice(0, 7)))).toBe(false)
+  })
+
+  it('names what is wrong with a malformed hash of each mode', () => {
+    for (const [algorithm, text, why] of [
+      ['netntlmv2', 'user:domain:1122334455667788:' + '0'.repeat(32) + ':0101', /expected user::domain and 3 more fields/],
+      ['netntlmv2', 'user::domain:11223344556677:' + '0'.repeat(32) + ':0101', /server challenge must be 16 hex digits, not 14/],
+      ['netntlmv1', 'u::d:' + '0'.repeat(48) + ':' + '0'.repeat(47) + 'x:1122334455667788', /NT response must be hex digits/],
+      ['krb5tgs', '$krb5tgs$17$*u$r$s*$' + '0'.repeat(32) + '$' + '0'.repeat(64), /expected it to start with \$krb5tgs\$23\$/],
+      ['krb5tgs', '$krb5tgs$23$*u$r$s*$' + '0'.repeat(32) + '$' + '0'.repeat(62), /its edata2 has 31 bytes; at least 32/],
+      ['krb5asrep', '$krb5asrep$23$u@r:' + '0'.repeat(32), /expected \$krb5asrep\$23\$\[account\]checksum\$edata2/],
+      ['dcc2', '$DCC2$10240#user', /expected \$DCC2\$iterations#user#hash/],
+      ['dcc2', '$DCC2$0#user#' + '0'.repeat(32), /iteration count must be 1 to/],
+      ['lm', '0'.repeat(32), /hash must be 16 hex digits, not 32/],
+      ['mysql', '*' + '0'.repeat(40), /hash must be hex digits/],
+      ['phpass', '$P$!12345678' + '.'.repeat(22), /cost character "!" is out of phpass's range/],
+      ['django', 'pbkdf2_sha1$1000$salt$' + 'A'.repeat(27) + '=', /expected pbkdf2_sha256\$iterations\$salt\$ and 44 characters of base64/],
+      ['bcrypt', '$2a$03$' + '.'.repeat(53), /its cost must be 4 to 31/],
+      ['bcrypt', '$2x$05$' + '.'.repeat(53), /expected \$2a\$, \$2b\$ or \$2y\$/],
+      ['wpa', 'WPA*03*' + '0'.repeat(32) + '*' + '0'.repeat(12) + '*' + '0'.repeat(12) + '*00***', /expected WPA\*01\* or WPA\*02\*/],
+      ['wpa', 'WPA*02*' + '0'.repeat(32) + '*' + '0'.repeat(12) + '*' + '0'.repeat(12) + '*00*' + '0'.repeat(64) + '*0103*00', /its EAPOL frame has 2 bytes/],
+      ['sha256crypt', '$5$salt$short', /expected 43 characters of crypt's base64/]
+    ] as const) {
+      expect(() => parseTarget(algorithm, text), `${algorithm}: ${text}`).toThrow(why)
+    }
+  })
+
+  it('refuses a peer\'s target whose parameters are not the scheme\'s', () => {
+    const [, hash] = example('netntlmv2')
+    const target = parseTarget('netntlmv2', hash)
+    expect(isTarget('netntlmv2', target)).toBe(true)
+    expect(isTarget('netntlmv2', target.subarray(0, target.length - 1))).toBe(false)
+    expect(isTarget('netntlmv2', Buffer.concat([target, Buffer.of(0)]))).toBe(false)
+    expect(isTarget('bcrypt', Buffer.alloc(23 + 25))).toBe(false)
+    expect(isTarget('lm', Buffer.alloc(9))).toBe(false)
+    expect(targetParts('netntlmv2', target).digest).toHaveLength(16)
+  })
+})
+
+// The hits a thread's wordlist search makes: [hash as hashcat writes it, password].
+function searchList (algorithm: Algorithm, targets: Uint8Array[], words: string[]): [string, string][] {
+  const keyspace = keyspaceFrom({ type: 'wordlist', name: '/w', size: String(words.length) })
+  const result = searchWords({ algorithm, targets, keyspace, parts: { rules: null, combination: null } }, Buffer.from(words.join('\n')), 0n, words.length)
+  expect(result.hashed).toBe(words.length)
+  return result.hits.map((h) => [shownHash(algorithm, h.hash), Buffer.from(h.plaintext).toString()])
+}
