@@ -6,7 +6,7 @@
 import type { Socket } from 'node:net'
 import { wordsOf } from '../shared/keyspace/keyspace.ts'
 import { ProtocolError, coded } from '../shared/errors.ts'
-import { MAX_FETCHES_PER_FILE, MAX_OUTBOUND_BUFFER_BYTES, MAX_QUEUED_PIECE_BYTES, MAX_TARGETS_BESIDE_TEXTS, MAX_TARGETS_PER_MESSAGE, WORDLIST_CHUNK_BYTES } from '../shared/protocol/limits.ts'
+import { MAX_FETCHES_PER_FILE, MAX_OUTBOUND_BUFFER_BYTES, MAX_QUEUED_PIECE_BYTES, MAX_TARGET_BATCH_BYTES, MAX_TARGET_BYTES_BESIDE_TEXTS, MAX_TARGETS_BESIDE_TEXTS, MAX_TARGETS_PER_MESSAGE, WORDLIST_CHUNK_BYTES } from '../shared/protocol/limits.ts'
 import type { ServerSession } from '../shared/protocol/session.ts'
 import type { WordlistFiles } from './intake.ts'
 import { carriesCanaries, isLive, type Canary, type Chunk, type JobState, type WorkerState } from './scheduler/state.ts'
@@ -135,10 +135,13 @@ export class WorkerLinks {
     if (known !== undefined) return known
     // Taken from what is left as each batch goes: a target found meanwhile is not sent.
     const remaining = job.remaining.bytes()
-    const batch = (room = MAX_TARGETS_PER_MESSAGE) => {
+    // A batch ends at its count or its bytes (a Kerberos ticket is kilobytes), whichever comes first.
+    const batch = (room = MAX_TARGETS_PER_MESSAGE, roomBytes = MAX_TARGET_BATCH_BYTES) => {
       const targets: Uint8Array[] = []
+      let bytes = 0
       for (let next = remaining.next(); !next.done; next = remaining.next()) {
-        if (targets.push(next.value) === room) break
+        bytes += next.value.length
+        if (targets.push(next.value) === room || bytes >= roomBytes) break
       }
       return targets
     }
@@ -146,7 +149,8 @@ export class WorkerLinks {
     const canaries = peer.worker && carriesCanaries(peer.worker, job) ? [...job.canaries.values()] : []
     const files = this.#files.get(job.id)
     // Beside rule files or a combinator's list (1.5 MiB at most), a JOB's targets stay few: it fits a frame.
-    const first = batch((files?.rules || files?.other ? MAX_TARGETS_BESIDE_TEXTS : MAX_TARGETS_PER_MESSAGE) - canaries.length)
+    const besideTexts = files?.rules || files?.other
+    const first = batch((besideTexts ? MAX_TARGETS_BESIDE_TEXTS : MAX_TARGETS_PER_MESSAGE) - canaries.length, besideTexts ? MAX_TARGET_BYTES_BESIDE_TEXTS : MAX_TARGET_BATCH_BYTES)
     for (const canary of canaries) {
       first.splice(Math.floor(this.#random() * (first.length + 1)), 0, canary.target)
       canary.sentTo.add(peer.key)

@@ -84,8 +84,11 @@ export const MAX_USER_NAME_LENGTH = 256
 export const MAX_SHOWN_USER_NAME_LENGTH = 6 + 8 * MAX_USER_NAME_LENGTH
 export const MAX_SOFTWARE_LENGTH = 32
 export const MAX_THREADS = 1_024
-// A job's targets travel in batches (JOB, then TARGETS messages) so each frame stays small.
+// A job's targets travel in batches (JOB, then TARGETS messages) so each frame stays small: at most
+// this many, and a batch ends once it holds this many bytes (with its last target, of at most
+// MAX_TARGET_BYTES: 24 KiB).
 export const MAX_TARGETS_PER_MESSAGE = 2_048
+export const MAX_TARGET_BATCH_BYTES = 1024 * 1024
 export const MAX_KEYSPACE_TEXT_LENGTH = 1_024
 export const MAX_ID_LENGTH = 64
 export const MAX_REASON_LENGTH = 256
@@ -109,9 +112,10 @@ export const MAX_RULES_BYTES = 1536 * 1024
 // A combinator attack's smaller list travels with its job too (JOB other), in the words file's form:
 // about 150k words, a keyspace of 150k times the larger list.
 export const MAX_OTHER_WORDS_BYTES = 1536 * 1024
-// A JOB carrying either holds at most this many targets (of up to 330 bytes: 84 KiB), so it fits
-// MAX_FRAME_BYTES; the rest follow in TARGETS messages.
+// A JOB carrying either holds at most this many targets, and ends its batch at this many bytes, so it
+// fits MAX_FRAME_BYTES; the rest follow in TARGETS messages.
 export const MAX_TARGETS_BESIDE_TEXTS = 256
+export const MAX_TARGET_BYTES_BESIDE_TEXTS = 64 * 1024
 // Largest number of candidates in one chunk: a hashcat worker's chunk is minutes of a GPU's work.
 export const MAX_CHUNK_CANDIDATES = Number.MAX_SAFE_INTEGER
 // Largest chunk the WASM kernels take: their per-thread counters are shared Int32 slots.

@@ -13,7 +13,7 @@ import { HashcatError, coded } from '../../shared/errors.ts'
 import { MIN_HASHCAT_VERSION } from '../../shared/hashcat.ts'
 import { matches } from '../../shared/hashing/modes.ts'
 import type { PackedTargets } from '../search/targets.ts'
-import { COMMON_ARGS, hashLine, targetArgs, targetOfHashLine, type HashcatRun } from './plan.ts'
+import { COMMON_ARGS, hashLine, targetArgs, digestOfHashLine, type HashcatRun } from './plan.ts'
 import { parseDevices, parseOutfileLine, parseVersion, StatusReader, type HashcatDevice, type HashcatStatus, type HashcatVersion } from './parse.ts'
 
 export type HashcatInfo = { path: string, version: HashcatVersion, devices: HashcatDevice[] }
@@ -232,8 +232,8 @@ export class HashcatBackend {
       // the one with its digest that the plaintext matches. Checked here too (the server checks every
       // FOUND): a crack that does not verify is a broken hashcat or device, and fails the chunk
       // instead of costing the connection.
-      const parsed = targetOfHashLine(job.algorithm, hash)
-      const target = parsed && this.#targetsByDigest(job).get(toHex(targetParts(job.algorithm, parsed).digest))?.find((t) => matches(job.algorithm, t, plaintext))
+      const digest = digestOfHashLine(job.algorithm, hash)
+      const target = digest && this.#targetsByDigest(job).get(toHex(digest))?.find((t) => matches(job.algorithm, t, plaintext))
       if (!target) {
         throw new HashcatError(`hashcat reported "${hash.slice(0, 80)}:${toHex(plaintext).slice(0, 80)}", which does not verify`)
       }

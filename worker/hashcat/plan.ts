@@ -2,7 +2,7 @@
 // with --hex-charset, so any byte is expressible, and -O where hashcat's optimised kernel takes every
 // candidate of the run; whole words of a wordlist job as -a 0, 6 or 7 over the job's words file; and
 // how targets are written to its hash file and read back.
-import { ALGORITHM_INFO, formatTarget, parseTarget, targetParts, type Algorithm } from '../../shared/algorithms.ts'
+import { ALGORITHM_INFO, formatTarget, hasPotfileForm, parseTarget, targetParts, type Algorithm } from '../../shared/algorithms.ts'
 import { CUSTOM_CHARSETS, builtInName, parseMask } from '../../shared/keyspace/mask.ts'
 import type { MaskRun } from '../../shared/keyspace/runs.ts'
 import type { WordlistSpec } from '../../shared/keyspace/spec.ts'
@@ -147,6 +147,17 @@ export function targetOfHashLine (algorithm: Algorithm, line: string): Uint8Arra
   } catch {
     return null
   }
+}
+
+// The digest of the hash hashcat's outfile names: a mode whose results hashcat shows in a form of
+// their own (WPA: MIC:AP:STA:ESSID) writes that, its digest first in hex.
+export function digestOfHashLine (algorithm: Algorithm, line: string): Uint8Array | null {
+  if (!hasPotfileForm(algorithm)) {
+    const target = targetOfHashLine(algorithm, line)
+    return target && targetParts(algorithm, target).digest
+  }
+  const hex = line.slice(0, line.indexOf(':'))
+  return /^[0-9a-f]+$/i.test(hex) && hex.length === 2 * ALGORITHM_INFO[algorithm].digestBytes ? Uint8Array.from(Buffer.from(hex, 'hex')) : null
 }
 
 function hex (bytes: Uint8Array): string {
