@@ -80,6 +80,14 @@ export function scaledByCost (algorithm: Algorithm, amount: number): number {
 // hashcat's -m numbers, so users can keep the names they know.
 export const HASHCAT_MODES: Record<string, Algorithm> = Object.fromEntries(ALGORITHMS.map((a) => [String(ALGORITHM_INFO[a].hashcat), a]))
 
+// Every mode as a table, by hashcat's number: its number, our name, hashcat's name (--help, ctl
+// modes, the dashboard's help).
+export function modeTable (): string[] {
+  const rows = [...ALGORITHMS].sort((a, b) => ALGORITHM_INFO[a].hashcat - ALGORITHM_INFO[b].hashcat)
+  const width = Math.max(...rows.map((a) => a.length))
+  return [`${'-m'.padStart(5)}  ${'name'.padEnd(width)}  hashcat's name`, ...rows.map((a) => `${String(ALGORITHM_INFO[a].hashcat).padStart(5)}  ${a.padEnd(width)}  ${ALGORITHM_INFO[a].name}`)]
+}
+
 // Salts hashcat's generic salted modes take (its limit for -m 10 and friends).
 export const MAX_SALT_BYTES = 256
 type CryptAlgorithm = 'md5crypt' | 'sha256crypt' | 'sha512crypt'

@@ -291,4 +291,22 @@ describe('terminal UI on a fake terminal', () => {
     await press('\x1b')
     await eventually(() => !text().includes('add a job'), WAIT_MS, 'esc closing the form')
   })
+
+  it('names the hash mode the form\'s field holds as it is typed: by name or number, or that there is none', async () => {
+    const { source, dashboard } = setup()
+    const fake = fakeScreen()
+    const { text } = fake
+    input = () => fake.input
+    const tui = new Tui({ dashboard, screen: fake.screen, jobs: () => source.jobs, quit: async () => {}, noticeSeconds: FAST_NOTICES, addJob: async () => 'added' })
+    cleanup.push(() => tui.destroy())
+    await press('a')
+    await eventually(() => text().includes('-m 0 MD5'), WAIT_MS, 'the default mode named')
+    await press('\x1b[A\x7f\x7f\x7f5600') // up to the mode, md5 out, 5600 in
+    await eventually(() => text().includes('-m 5600 NetNTLMv2'), WAIT_MS, '5600 named')
+    await press('\x7f\x7f\x7f\x7fkrb5asrep')
+    await eventually(() => text().includes('-m 18200 Kerberos 5, etype 23, AS-REP'), WAIT_MS, 'krb5asrep named')
+    await press('x')
+    await eventually(() => text().includes('no such mode'), WAIT_MS, 'an unknown mode')
+    await press('\x1b')
+  })
 })

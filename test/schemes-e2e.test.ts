@@ -65,6 +65,15 @@ describe('scheme modes end to end', () => {
     }
   })
 
+  it('ctl modes lists every mode by number and name, without a server', async () => {
+    const run = cli('server/ctl/main.ts', ['modes', '--json'])
+    children.push(run)
+    expect(await within(WAIT_MS, run.exit, 'ctl modes'), run.stderr).toBe(0)
+    const modes = JSON.parse(run.stdout) as { mode: number, name: string, hashcat: string }[]
+    expect(modes).toHaveLength(Object.keys(ALGORITHM_INFO).length)
+    expect(modes).toContainEqual({ mode: 13100, name: 'krb5tgs', hashcat: 'Kerberos 5, etype 23, TGS-REP' })
+  })
+
   it('Kerberoast: 130 tickets of 16 to 20 KiB (more than a frame holds), two cracked from a wordlist on a WASM worker', async () => {
     const next = random(SEED)
     const dir = mkdtempSync(join(tmpdir(), 'taskorch-krb-'))

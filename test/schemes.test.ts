@@ -4,7 +4,7 @@
 // targets searched from a wordlist, as a WASM worker's thread searches; malformed lines named.
 import { readFileSync } from 'node:fs'
 import { describe, expect, it } from 'vitest'
-import { ALGORITHM_INFO, formatTarget, isTarget, parseAlgorithm, parseTarget, potfileKey, shownHash, targetParts, type Algorithm } from '../shared/algorithms.ts'
+import { ALGORITHM_INFO, formatTarget, isTarget, modeTable, parseAlgorithm, parseTarget, potfileKey, shownHash, targetParts, type Algorithm } from '../shared/algorithms.ts'
 import { matches } from '../shared/hashing/modes.ts'
 import { keyspaceFrom } from '../shared/keyspace/keyspace.ts'
 import { maskSpec } from '../shared/keyspace/spec.ts'
@@ -38,6 +38,8 @@ describe('scheme modes against hashcat', () => {
     }
     expect(parseAlgorithm('NetNTLMv1+ESS')).toBe('netntlmv1')
     expect(parseAlgorithm('SHA256 (Unix)')).toBe('sha256crypt')
+    const table = modeTable()
+    for (const algorithm of SCHEMES) expect(table).toContainEqual(expect.stringMatching(new RegExp(`^ *${ALGORITHM_INFO[algorithm].hashcat}  ${algorithm} +${ALGORITHM_INFO[algorithm].name.replace(/[$()*+./]/g, '\\$&')}$`)))
     expect(() => parseAlgorithm('netntlm')).toThrow(/unknown algorithm "netntlm": use one of .*netntlmv2.*hashcat's -m number .*5600/)
   })
 

@@ -1,5 +1,6 @@
 // The server's command line: its help text and its flags (a job's own: server/job-description.ts).
 import { accessSync, constants } from 'node:fs'
+import { modeTable } from '../../shared/algorithms.ts'
 import { integerFlag } from '../../shared/cli.ts'
 import { InvalidInputError } from '../../shared/errors.ts'
 import { JOB_FLAGS, MAX_PRIORITY } from '../job-description.ts'
@@ -24,15 +25,14 @@ Options:
   --advertise         announce this server on the LAN (DNS-SD over mDNS, _taskorch._tcp, with its
                       protocol version and key fingerprint; nothing secret), so workers started
                       without --host find it. Off unless given
-  --algo ALGO, -m     the hash mode (default md5), by name or hashcat's -m number:
-                        md5 0, sha1 100, sha256 1400, sha512 1700, ntlm 1000,
-                        md5-pass-salt 10, md5-salt-pass 20, sha1-pass-salt 110, sha1-salt-pass 120,
-                        sha256-pass-salt 1410, sha256-salt-pass 1420, sha512-pass-salt 1710,
-                        sha512-salt-pass 1720, md5crypt 500 ($1$), sha512crypt 1800 ($6$)
-  --target HASH       hash to find, in hashcat's format: a hex digest, DIGEST:SALT for the salted
-                      modes, $1$.../$6$... for crypt; repeat for several
-  --targets FILE      hashes to find, one per line (blank lines and # comments skipped); crypt
-                      hashes may come as shadow-file lines (user:$6$...:...)
+  --algo ALGO, -m     the hash mode (default md5): our name, hashcat's -m number, or hashcat's name
+                      for it where no other mode has that name (the table below)
+  --target HASH       hash to find, in hashcat's format for the mode (hashcat --example-hashes -m N
+                      shows one): a hex digest, DIGEST:SALT for the salted modes, $1$/$5$/$6$/$2a$
+                      for crypt, user::domain:... for NetNTLM, $krb5tgs$23$... and so on; repeat
+                      for several
+  --targets FILE      hashes to find, one per line (blank lines and # comments skipped); crypt and
+                      bcrypt hashes may come as shadow-file lines (user:$6$...:...)
   --username          --targets lines start with USER: ; results then name the user
   --hex-salt          salts (DIGEST:SALT) are given in hex
   --strict            stop at a --targets line that is no hash of the mode (by default such lines
@@ -100,7 +100,10 @@ fingerprint; the worker asks for the token on its terminal.
 
 Settings (host, port, token, adminToken, key, headless, potfile, json, debug) come from, later winning: defaults, the config
 file (JSON, e.g. {"token": "...", "port": 8080}), TASKORCH_<NAME> environment variables, flags.
-Found results go to stdout as hash:plaintext lines (hashcat's potfile format); logs go to stderr.`
+Found results go to stdout as hash:plaintext lines (hashcat's potfile format); logs go to stderr.
+
+Hash modes (--algo):
+${modeTable().map((line) => `  ${line}`).join('\n')}`
 
 export const FLAGS = {
   ...JOB_FLAGS,

@@ -1,5 +1,6 @@
 // `npm run ctl -- <command> [JOB] [options]`: submit jobs to a running server, list and steer them,
 // read their results, watch them to the end. Speaks the server's protocol with the admin token.
+import { ALGORITHMS, ALGORITHM_INFO, modeTable } from '../../shared/algorithms.ts'
 import { parseArgs } from 'node:util'
 import { EXIT_ALL_FOUND, EXIT_EXHAUSTED, EXIT_REFUSED, EXIT_UNREACHABLE, exitFatal, integerFlag, resolvePaths, runMain } from '../../shared/cli.ts'
 import { describeSettings, loadSettings, type Values } from '../../shared/config.ts'
@@ -32,6 +33,8 @@ Commands:
   results JOB           its results, as hash:plaintext lines (user:hash:plaintext with --username)
   watch [JOB]           a progress line every --interval seconds until the job (or, without JOB,
                         every running or paused job) ends; exits like the server's --exit-when-done
+  modes                 the hash modes --algo/-m takes: hashcat's number, our name, hashcat's name
+                        (no server needed)
 
 Options:
   --host HOST           the server (default 127.0.0.1)
@@ -71,10 +74,10 @@ export const CTL_FLAGS = {
 
 type Flags = { [K in keyof typeof CTL_FLAGS]?: (typeof CTL_FLAGS)[K] extends { multiple: true } ? string[] : (typeof CTL_FLAGS)[K]['type'] extends 'boolean' ? boolean : string }
 
-const COMMANDS = ['submit', 'jobs', 'status', 'workers', 'pause', 'resume', 'cancel', 'results', 'watch'] as const
+const COMMANDS = ['submit', 'jobs', 'status', 'workers', 'pause', 'resume', 'cancel', 'results', 'watch', 'modes'] as const
 type Command = typeof COMMANDS[number]
 const TAKES_JOB: Record<Command, 'required' | 'optional' | 'none'> = {
-  submit: 'none', jobs: 'none', workers: 'none', status: 'required', pause: 'required', resume: 'required', cancel: 'required', results: 'required', watch: 'optional'
+  submit: 'none', jobs: 'none', workers: 'none', status: 'required', pause: 'required', resume: 'required', cancel: 'required', results: 'required', watch: 'optional', modes: 'none'
 }
 const DEFAULTS: Values = { host: '127.0.0.1', port: 8080 }
 
@@ -101,6 +104,11 @@ runMain(async () => {
   if (command !== 'submit' && jobFlags.length > 0) throw new InvalidInputError(`--${jobFlags[0]} is a job option, for submit only`)
   if (command !== 'watch' && flags.interval !== undefined) throw new InvalidInputError('--interval is for watch only')
   const interval = integerFlag(flags.interval, 'interval', 2, 1, 3600)
+  if (command === 'modes') {
+    const modes = [...ALGORITHMS].sort((a, b) => ALGORITHM_INFO[a].hashcat - ALGORITHM_INFO[b].hashcat).map((a) => ({ mode: ALGORITHM_INFO[a].hashcat, name: a, hashcat: ALGORITHM_INFO[a].name }))
+    process.stdout.write((flags.json ? JSON.stringify(modes) : modeTable().join('\n')) + '\n')
+    return 0
+  }
   // Checked here, before connecting: the files named exist and parse, with their own names in errors.
   const submission = command === 'submit' ? await checkSubmission(flags) : null
   const { host, port, adminToken } = settings.values

@@ -1,6 +1,7 @@
 // The server's terminal UI (blessed): lays out the Dashboard's view and turns keys into job controls.
 // It redraws at most RENDER_INTERVAL_MS apart and only when something changed, so a busy server
 // spends its time on sockets, not on the screen. The terminal is restored on every way out.
+import { ALGORITHM_INFO, parseAlgorithm } from '../../shared/algorithms.ts'
 import blessed from 'blessed'
 import type { Dashboard, View } from './dashboard.ts'
 import type { Job } from '../job.ts'
@@ -16,7 +17,7 @@ export const NOTICE_SECONDS = 2
 
 // What the add-a-job form asks, as text; the server reads it as it reads the same flags.
 const FORM_FIELDS: [keyof JobForm, string][] = [
-  ['algorithm', 'algorithm (md5 sha1 sha256 sha512 ntlm, or -m)'],
+  ['algorithm', 'hash mode (name or -m number)'],
   ['targets', 'target digests (hex, spaces between)'],
   ['targetsFile', 'or a hash list file (--targets)'],
   ['username', 'its lines start user: (--username, y)'],
@@ -34,6 +35,17 @@ const FORM_FIELDS: [keyof JobForm, string][] = [
   ['increment', 'mask --increment MIN-MAX'],
   ['priority', 'priority (higher runs first)']
 ]
+
+// What the form's mode field names, as it is typed: hashcat's number and name, or that it names none.
+function modeHint (text: string): string {
+  if (text.trim() === '') return ''
+  try {
+    const algorithm = parseAlgorithm(text)
+    return `-m ${ALGORITHM_INFO[algorithm].hashcat} ${ALGORITHM_INFO[algorithm].name}`
+  } catch {
+    return 'no such mode'
+  }
+}
 
 const EMPTY_FORM: JobForm = {
   algorithm: 'md5', targets: '', targetsFile: '', username: '', hexSalt: '', attackMode: '', keyspace: '', wordlist: '', rules: '', ruleLeft: '', ruleRight: '',
@@ -59,7 +71,10 @@ const HELP_TEXT = [
   '  tab      move between the workers and jobs tables',
   '  up/down  select a row',
   '  q        quit (asks first while jobs are running: y or enter quits)',
-  '  ?        this help; any key closes it'
+  '  ?        this help; any key closes it',
+  '',
+  'The form takes a hash mode by name or hashcat\'s -m number, and names the mode as it is typed;',
+  'npm run ctl -- modes (or the server\'s --help) lists them all.'
 ].join('\n')
 
 const WORKER_COLUMNS = ['worker', 'address', 'version', 'backend', 'cores/thr', 'speed', 'chunks', 'state', 'connected']
@@ -231,7 +246,8 @@ export class Tui {
     const draw = () => {
       const lines = FORM_FIELDS.map(([name, label], i) => {
         const value = blessed.escape(values[name]) + (i === current ? '{inverse} {/inverse}' : '')
-        return `${i === current ? '{cyan-fg}>{/cyan-fg}' : ' '} ${label.padEnd(34)} ${i === current ? `{bold}${value}{/bold}` : value}`
+        const hint = name === 'algorithm' ? `  {gray-fg}${blessed.escape(modeHint(values.algorithm))}{/gray-fg}` : ''
+        return `${i === current ? '{cyan-fg}>{/cyan-fg}' : ' '} ${label.padEnd(34)} ${i === current ? `{bold}${value}{/bold}` : value}${hint}`
       })
       lines.push('', problem ? `{red-fg}${blessed.escape(problem)}{/red-fg}` : '{gray-fg}tab/up/down: move   enter: add the job   esc: close{/gray-fg}')
       form.setContent(lines.join('\n'))
