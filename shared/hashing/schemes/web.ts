@@ -2,6 +2,7 @@
 // predecessor; -m 400) and Django's PBKDF2-SHA256 (-m 10000).
 import { createHash } from 'node:crypto'
 import { pbkdf2 } from '../primitives.ts'
+import { WasmHasher } from '../wasm-hash.ts'
 import { ParamsError, hex, hexField, packFields, readUint32, text, uint32, unpackFields, utf8, type Scheme } from './scheme.ts'
 
 // MySQL's PASSWORD(): SHA-1 of the password's SHA-1. hashcat writes it as 40 hex digits, without
@@ -48,6 +49,7 @@ function decode64 (text: string, bytes: number): Uint8Array | null {
 // phpass: MD5(salt, password), then 2^cost times MD5(digest, password). `$P$` (or phpBB's `$H$`),
 // the cost as one character, 8 characters of salt, 22 of digest.
 type Phpass = { salt: Uint8Array, count: number }
+let md5: WasmHasher | null = null
 export const PHPASS_COST = { min: 7, max: 30 }
 export const phpass: Scheme<Phpass> = {
   digestBytes: 16,
@@ -69,9 +71,18 @@ export const phpass: Scheme<Phpass> = {
     return { salt: params.subarray(2), count: 2 ** log2 }
   },
   compute (plaintext, { salt, count }) {
-    let digest = createHash('md5').update(salt).update(plaintext).digest()
-    for (let i = 0; i < count; i++) digest = createHash('md5').update(digest).update(plaintext).digest()
-    return digest
+    const hasher = (md5 ??= new WasmHasher('md5'))
+    const input = hasher.input
+    input.set(salt)
+    input.set(plaintext, salt.length)
+    let digest = hasher.hash(salt.length + plaintext.length)
+    // Each round's message is the last digest and the password, which stays in place behind it.
+    input.set(plaintext, 16)
+    for (let i = 0; i < count; i++) {
+      input.set(digest)
+      digest = hasher.hash(16 + plaintext.length)
+    }
+    return digest.slice()
   }
 }
 

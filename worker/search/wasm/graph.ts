@@ -3,7 +3,7 @@
 // initial state and the rounds that only touch them) are folded to constants. Values that depend
 // only on the candidate prefix are computed once per call. Only what depends on the changing tail
 // is computed per group of candidates, and only what reaches the output is emitted at all.
-import { Op, Simd, i32Const, memarg, simd, uleb } from './encoding.ts'
+import { Op, Simd, i32Const, memarg, simd, uleb } from '../../../shared/wasm/encoding.ts'
 
 export type Width = 32 | 64
 

@@ -6,7 +6,7 @@
 import { HASH_SHAPES } from '../../../shared/hashing/scalar.ts'
 import { SMALL_BITMAP_MAX_BITS, type TargetSet } from '../targets.ts'
 import { MAX_COMPARED_TARGETS, type HashFunction } from '../../../shared/algorithms.ts'
-import { Op, Simd, assembleModule, block, i32Const, memarg, simd, uleb } from './encoding.ts'
+import { Op, Simd, assembleModule, block, i32Const, memarg, simd, uleb } from '../../../shared/wasm/encoding.ts'
 import { Graph, type Value, type Width } from './graph.ts'
 import { KEY, untilLastUse } from './rounds.ts'
 import type { Reversible } from './reversal.ts'
