@@ -21,6 +21,8 @@ import { maskSpec } from '../shared/keyspace/spec.ts'
 import { MAX_TARGETS_PER_JOB } from '../server/scheduler/options.ts'
 import { formatTarget } from '../shared/algorithms.ts'
 import { digestOf } from '../shared/hashing/modes.ts'
+import { ALGORITHM_INFO } from '../shared/algorithms.ts'
+import { BENCH_MODES, hashcatBenchmark, measureMode } from './modes.ts'
 
 const HELP = `Usage: npm run bench -- [options]
 
@@ -35,7 +37,9 @@ Options:
                       hashcat), crypt (sha512crypt through a hashcat-backend worker, with
                       --compare hashcat), words (the rules run's wordlist through best64 on a
                       hashcat-backend worker with a fresh cache: a first job, which sends the list,
-                      and a second on the cached list, with --compare hashcat) (repeatable)
+                      and a second on the cached list, with --compare hashcat), modes (each crypt
+                      and scheme mode per thread on hashcat's example hash; with --compare
+                      hashcat, beside hashcat -b of the mode per CPU thread) (repeatable)
   --words N           words in the rules run's generated wordlist (default 1000000)
   --targets N         also run the end-to-end range with N random digests (none in it) beside one
                       digest, alternating, and report the speed kept (N targets / 1 target); with
@@ -55,7 +59,7 @@ const FLAGS = {
   compare: { type: 'string' }, out: { type: 'string' }, targets: { type: 'string' }, 'backend-mask': { type: 'string' }, help: { type: 'boolean', short: 'h' }
 } as const
 
-const PARTS = ['kernels', 'threads', 'e2e', 'bundle', 'rules', 'verify', 'backend', 'crypt', 'words']
+const PARTS = ['kernels', 'threads', 'e2e', 'bundle', 'rules', 'verify', 'backend', 'crypt', 'words', 'modes']
 // The kernels are measured on the four plain hashes: node:crypto has no MD4 (NTLM) in OpenSSL 3, and
 // the salted and crypt modes run these same kernels.
 const KERNEL_ALGORITHMS = ['md5', 'sha1', 'sha256', 'sha512'] as const
@@ -363,6 +367,28 @@ runMain(async () => {
       algorithm: 'md5', words: wordCount, rules: 'best64.rule', candidates: candidates.toString(), version: hashcat,
       first: { samples: first, median: median(first), hashcatPure: firstPure, hashcatOptimised: compare(first, optimised, () => {}) },
       cached: { samples: cached, median: median(cached), hashcatPure: cachedPure, hashcatOptimised: cachedOptimised }
+    }
+  }
+
+  if (!skip.has('modes')) {
+    const examples = new Map(readFileSync(new URL('../test/vectors/hashcat-examples.tsv', import.meta.url), 'utf8').trim().split('\n').map((l) => l.split('\t')).map(([mode, hash]) => [Number(mode), hash]))
+    say(`\nEach crypt and scheme mode per thread, H/s, on hashcat's example hash (median of ${plural(e2eRuns, 'run')}${hashcat ? `, alternating with ${hashcat} -b of the mode, per CPU thread` : ''})`)
+    const widths = [12, 7, 14, 14, 8]
+    say(row(['mode', '-m', 'taskorch', hashcat ? 'hashcat' : '', hashcat ? 'ratio' : ''], widths))
+    for (const algorithm of BENCH_MODES) {
+      const example = examples.get(ALGORITHM_INFO[algorithm].hashcat)!
+      measureMode(algorithm, example, 0.2) // warm up
+      const ours: number[] = []
+      const theirs: number[] = []
+      for (let run = 0; run < e2eRuns; run++) {
+        ours.push(measureMode(algorithm, example, seconds))
+        const speed = hashcat ? hashcatBenchmark(algorithm) : null
+        if (speed !== null) theirs.push(speed)
+      }
+      const ratio = theirs.length === ours.length ? median(ours.map((x, i) => x / theirs[i])) : null
+      const hs = (x: number) => x >= 1e6 ? `${(x / 1e6).toFixed(2)} M` : x >= 1e4 ? `${(x / 1e3).toFixed(1)} k` : x.toFixed(0)
+      say(row([algorithm, String(ALGORITHM_INFO[algorithm].hashcat), hs(median(ours)), theirs.length ? hs(median(theirs)) : '', ratio === null ? '' : `${ratio.toFixed(3)}x`], widths))
+      results[`modes.${algorithm}`] = { ours, hashcat: theirs, ratio }
     }
   }
 
