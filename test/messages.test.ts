@@ -1,3 +1,4 @@
+import { MAX_TARGET_BYTES, parseTarget } from '../shared/algorithms.ts'
 import { describe, expect, it } from 'vitest'
 import fc from 'fast-check'
 import { decodeMessage, encodeMessage } from '../shared/protocol/codec.ts'
@@ -151,6 +152,11 @@ describe('messages', () => {
     expect(() => validateServerMessage({ ...job, keyspace: { ...COMBINATOR, rules: [] }, other: Buffer.from('ab\nc\n') })).toThrow(/one at most/)
     expect(() => validateServerMessage({ type: 'piece', sha256: 'cd'.repeat(32), first: '-1', words: new Uint8Array(1) })).toThrow(/piece: "first"/)
     expect(() => validateServerMessage({ type: 'job', jobId: '1', algorithm: 'md5', targets: [new Uint8Array(20)], keyspace: { type: 'range', start: '0', end: '1' } })).toThrow(/targets/)
+    // A scheme's target is its digest and parameters the scheme can read: a NetNTLMv2 response cut short is refused.
+    const response = parseTarget('netntlmv2', `ALICE::CORP:${'11'.repeat(8)}:${'22'.repeat(16)}:0101${'33'.repeat(20)}`)
+    expect(validateServerMessage({ type: 'job', jobId: '1', algorithm: 'netntlmv2', targets: [response], keyspace: { type: 'range', start: '0', end: '1' } })).toMatchObject({ algorithm: 'netntlmv2' })
+    expect(() => validateServerMessage({ type: 'job', jobId: '1', algorithm: 'netntlmv2', targets: [response.subarray(0, 30)], keyspace: { type: 'range', start: '0', end: '1' } })).toThrow(/targets/)
+    expect(() => validateServerMessage({ type: 'job', jobId: '1', algorithm: 'krb5tgs', targets: [new Uint8Array(MAX_TARGET_BYTES + 1)], keyspace: { type: 'range', start: '0', end: '1' } })).toThrow(/targets/)
     expect(() => validateWorkerMessage(JSON.parse('{"type":"ping","__proto__":{"polluted":1}}'))).toThrow(InvalidMessageError)
     expect(() => validateWorkerMessage({ type: 'welcome', workerId: 'w' })).toThrow(/unknown worker message type/)
     expect(() => validateControlMessage({ type: 'upload', id: 1, file: FILE, size: 10, offset: 8, data: new Uint8Array(6) })).toThrow(/"data" runs past the file's size/)

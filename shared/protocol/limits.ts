@@ -12,7 +12,7 @@
 //    what it holds (HELLO files, HOLDING), and then gets tasks without words.
 // 8: combinator attacks (-a 1): a wordlist keyspace's `combinator`, whose other list travels in JOB
 //    `other`.
-export const PROTOCOL_VERSION = 8
+export const PROTOCOL_VERSION = 9
 // Mixed into the Noise prologue: a peer speaking another version derives other keys and fails closed.
 export const PROTOCOL_PROLOGUE = `taskorch/${PROTOCOL_VERSION}`
 
