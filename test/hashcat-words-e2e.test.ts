@@ -13,7 +13,7 @@ import { join } from 'node:path'
 import { promisify } from 'node:util'
 import { afterAll, beforeAll, beforeEach, describe, expect, it, onTestFailed } from 'vitest'
 import { Orchestrator } from '../server/index.ts'
-import { formatTarget, type Algorithm } from '../shared/algorithms.ts'
+import { formatTarget, parseTarget, targetParts, type Algorithm } from '../shared/algorithms.ts'
 import { digestOf } from '../shared/hashing/modes.ts'
 import { keyspaceFrom } from '../shared/keyspace/keyspace.ts'
 import { maskSpec, type CombinatorSpec, type WordlistSpec } from '../shared/keyspace/spec.ts'
@@ -107,7 +107,10 @@ describe.skipIf(!HASHCAT)(`wordlist attacks on hashcat ${HASHCAT ?? '(skipped: h
     writeFileSync(join(dir, 'salted'), `${hex('md5', 'x')}:${Buffer.from('s').toString('hex')}\n${hex('md5', 'y')}:${Buffer.from('t').toString('hex')}\n`)
     writeFileSync(join(dir, 'crypt'), `${formatTarget('sha512crypt', cryptTarget('not a word', 'salt'))}\n`)
     const runs = [['-m', '0', '-a', '0', 'md5', 'words', '-r', BEST64], ['-m', '0', '-a', '0', '-O', 'md5', 'words', '-r', BEST64], ['-m', '0', '-a', '6', '-O', 'md5', 'words', '?d'], ['-m', '0', '-a', '7', '-O', 'md5', '?d', 'words'],
-      ['-m', '10', '--hex-salt', '-a', '0', 'salted', 'words', '-r', BEST64], ['-m', '1800', '-a', '0', 'crypt', 'words'], ['-m', '0', '-a', '1', 'md5', 'words', 'words']]
+      ['-m', '10', '--hex-salt', '-a', '0', 'salted', 'words', '-r', BEST64], ['-m', '1800', '-a', '0', 'crypt', 'words'], ['-m', '0', '-a', '1', 'md5', 'words', 'words'],
+      ['-m', '5600', '-a', '0', 'netntlmv2', 'words', '-r', BEST64], ['-m', '22000', '-a', '3', 'wpa', 'passwor?d']]
+    writeFileSync(join(dir, 'netntlmv2'), schemeHash('netntlmv2', `u::d:${'11'.repeat(8)}:${'0'.repeat(32)}:0101${'22'.repeat(30)}`, 'not a word') + '\n')
+    writeFileSync(join(dir, 'wpa'), schemeHash('wpa', `WPA*01*${'0'.repeat(32)}*${'33'.repeat(6)}*${'44'.repeat(6)}*${Buffer.from('net').toString('hex')}***`, 'not a word') + '\n')
     for (const [i, run] of runs.entries()) {
       await execFileAsync('hashcat', [...COMMON_ARGS, '--session', `taskorch-warm-${process.pid}-${i}`, ...run], { cwd: dir }).catch((error: { code?: number }) => {
         if (error.code !== 1) throw error // 1: exhausted
@@ -229,6 +232,30 @@ describe.skipIf(!HASHCAT)(`wordlist attacks on hashcat ${HASHCAT ?? '(skipped: h
     expect(gpu.stderr).not.toMatch(/runs on the WASM kernels|failed, handed back|fetching the words of job/)
   }, 900_000)
 
+  // Scheme modes go to hashcat with our parameters in its format, and come back from its outfile:
+  // NetNTLMv2 lines of several users through best64, and WPA (whose outfile names a crack as
+  // MIC:AP:STA:ESSID) over a mask, since hashcat leaves words outside 8-63 bytes out of its count.
+  it('searches NetNTLMv2 from a list with best64 and WPA over a mask on hashcat beside WASM: exact counts, all found', async () => {
+    const { random, dir, path, words } = newList(20_000)
+    const { gpu, wasm } = await fleet(warmCache(dir, words))
+    const rules = parseRules(readFileSync(BEST64), BEST64)
+    const spec = wordlistSpec(path, words.length, { rules: [{ name: BEST64, sha256: '', count: rules.count }] })
+    const planted = plant(spec, words, ruled([rules]), 6, random)
+    const responses = [...planted, 'in no list'].map((p, i) => parseTarget('netntlmv2', schemeHash('netntlmv2', `User${i}::CORP:${hex('md5', `c${i}`).slice(0, 16)}:${'0'.repeat(32)}:0101000000000000${hex('md5', `b${i}`)}`, p)))
+    await expectJob('netntlmv2', responses, { type: 'wordlist', path, rules: [BEST64] }, planted, BigInt(words.length * rules.count))
+    expect(gpu.stderr).toMatch(/searching whole words of its words file with hashcat \(-m 5600 -a 0\)/)
+
+    // On the hashcat worker alone, so its outfile's form of a WPA crack is read whatever the load.
+    const left = new Promise((resolve) => orch.once('worker-left', resolve))
+    wasm.child.kill('SIGKILL')
+    await within(WAIT_MS, left, 'the WASM worker gone')
+    const passphrases = ['pass1234', 'pass9876']
+    const essid = Buffer.from('CafeNet').toString('hex')
+    const captures = [...passphrases, 'in no mask'].map((p, i) => parseTarget('wpa', schemeHash('wpa', `WPA*01*${'0'.repeat(32)}*0a0b0c0d0e0${i}*10203040506${i}*${essid}***`, p)))
+    expect(await expectJob('wpa', captures, { type: 'mask', mask: 'pass?d?d?d?d' }, passphrases, 10_000n)).toEqual(new Set(['hashcat']))
+    expect(gpu.stderr).not.toMatch(/runs on the WASM kernels|failed, handed back|does not verify/)
+  }, 900_000)
+
   // A list's $HEX[..] line stands for the bytes it encodes, for hashcat as for our kernels.
   it('takes a $HEX[..] word for the bytes it encodes on hashcat, as on WASM', async () => {
     const { random, dir, path, words } = newList(30_000)
@@ -298,6 +325,14 @@ describe.skipIf(!HASHCAT)(`a cached wordlist through kills${HASHCAT ? '' : ' (sk
 })
 
 // A sha512crypt target (digest, rounds, salt), from the scalar reference.
+// The hash `template` names (its digest zero) with the digest `plaintext` makes, in hashcat's format.
+function schemeHash (algorithm: Algorithm, template: string, plaintext: string): string {
+  const target = parseTarget(algorithm, template)
+  const { salt, rounds } = targetParts(algorithm, target)
+  target.set(digestOf(algorithm, Buffer.from(plaintext), salt, rounds))
+  return formatTarget(algorithm, target)
+}
+
 function cryptTarget (plaintext: string, salt: string): Uint8Array {
   return Buffer.concat([digestOf('sha512crypt', Buffer.from(plaintext), Buffer.from(salt), 5000), Buffer.from([0, 0, 0x13, 0x88]), Buffer.from(salt)])
 }

@@ -1,14 +1,20 @@
-// Salted and crypt modes through the server's command line: a user:hash:salt list with hex salts
-// (-m 10) searched by a local worker, results naming their users; --show and --left on the same
-// list; a shadow file of sha512crypt lines through a wordlist with rules; a salted job restored after
-// the server is killed.
+// Salted, crypt and scheme modes through the server's command line: a user:hash:salt list with hex
+// salts (-m 10) searched by a local worker, results naming their users; --show and --left on the
+// same list; a shadow file of sha512crypt lines through a wordlist with rules; a salted job restored
+// after the server is killed. The scheme modes: --show on hashcat's own potfile of each prints
+// exactly what hashcat's --show printed (test/vectors/modes); a local WASM worker cracks a Kerberoast
+// list of large tickets (more than one frame of targets), DCC2 lines with their users, and a WPA
+// capture whose result goes into the potfile as hashcat keeps it and reads back with --show; ctl
+// modes lists every mode.
 import { afterEach, describe, expect, it } from 'vitest'
 import { createHash } from 'node:crypto'
 import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
-import { formatTarget } from '../shared/algorithms.ts'
+import { ALGORITHM_INFO, formatTarget, parseTarget, targetParts, type Algorithm } from '../shared/algorithms.ts'
 import { digestOf } from '../shared/hashing/modes.ts'
+import { ntHash } from '../shared/hashing/nt.ts'
+import { hmac, rc4 } from '../shared/hashing/primitives.ts'
 import { cli, expectChunksTile, killAfterChunks, listeningPort, TOKEN, within, workerArgs, type Run, WAIT_MS } from './helpers.ts'
 
 const SEED = Number(process.env.TEST_SEED ?? 99_001)
@@ -103,5 +109,87 @@ describe('salted and crypt modes end to end', () => {
     expect(second.stderr).toMatch(/job 1 exhausted: 1\/2 found, 30000000\/30000000 candidates/)
     expect(second.stdout).toBe(`${target}:8765432\n`)
     expectChunksTile(journal, 30_000_000)
+  })
+})
+
+const vector = (name: string) => new URL(`./vectors/modes/${name}`, import.meta.url).pathname
+const SCHEMES = (Object.keys(ALGORITHM_INFO) as Algorithm[]).filter((a) => ALGORITHM_INFO[a].kind === 'scheme' || a === 'sha256crypt')
+
+// A TGS-REP ticket for `password` of `length` bytes, as Kerberoasting tools print it.
+function ticket (next: (below: number) => number, user: string, password: string, length: number): string {
+  const body = Buffer.concat([Buffer.from(Array.from({ length: 8 }, () => next(256))), Buffer.from(`6382${(length - 12).toString(16).padStart(4, '0')}3082${(length - 16).toString(16).padStart(4, '0')}a00703050040a00000`, 'hex')])
+  const plain = Buffer.concat([body, Buffer.from(Array.from({ length: length - body.length }, () => next(256)))])
+  const k1 = hmac('md5', ntHash(Buffer.from(password)), Uint8Array.of(2, 0, 0, 0))
+  const checksum = hmac('md5', k1, plain)
+  const hex = (b: Uint8Array) => Buffer.from(b).toString('hex')
+  return `$krb5tgs$23$*${user}$CORP.LOCAL$MSSQLSvc/${user}.corp.local:1433*$${hex(checksum)}$${hex(rc4(hmac('md5', k1, checksum), plain))}`
+}
+
+// The hash `template` names (its digest zero) with the digest `password` makes.
+function made (algorithm: Algorithm, template: string, password: string): string {
+  const target = parseTarget(algorithm, template)
+  const { salt, rounds } = targetParts(algorithm, target)
+  target.set(digestOf(algorithm, Buffer.from(password), salt, rounds))
+  return formatTarget(algorithm, target)
+}
+
+describe('scheme modes end to end', () => {
+  it('--show on hashcat\'s potfile of each scheme mode prints exactly what hashcat\'s --show did', async () => {
+    for (const algorithm of SCHEMES) {
+      const mode = String(ALGORITHM_INFO[algorithm].hashcat)
+      const show = server(['-m', mode, '--targets', vector(`${mode}.hashes`), '--potfile', vector(`${mode}.potfile`), '--show'])
+      expect(await within(WAIT_MS, show.exit, `--show -m ${mode}`), show.stderr).toBe(0)
+      expect(show.stdout, `-m ${mode}`).toBe(readFileSync(vector(`${mode}.show`), 'utf8'))
+    }
+  })
+
+  it('ctl modes lists every mode by number and name, without a server', async () => {
+    const run = cli('server/ctl/main.ts', ['modes', '--json'])
+    children.push(run)
+    expect(await within(WAIT_MS, run.exit, 'ctl modes'), run.stderr).toBe(0)
+    const modes = JSON.parse(run.stdout) as { mode: number, name: string, hashcat: string }[]
+    expect(modes).toHaveLength(Object.keys(ALGORITHM_INFO).length)
+    expect(modes).toContainEqual({ mode: 13100, name: 'krb5tgs', hashcat: 'Kerberos 5, etype 23, TGS-REP' })
+  })
+
+  it('Kerberoast: 130 tickets of 16 to 20 KiB (more than a frame holds), two cracked from a wordlist on a WASM worker', async () => {
+    const next = random(SEED + 13_100)
+    const dir = mkdtempSync(join(tmpdir(), 'taskorch-krb-'))
+    const secrets = ['Summer2026!', 'sqlsvc#1']
+    const lines = Array.from({ length: 130 }, (_, i) => ticket(next, `svc${i}`, i < 2 ? secrets[i] : `not-in-list-${i}`, 16_384 + next(4096)))
+    writeFileSync(join(dir, 'tickets.txt'), lines.join('\n') + '\n')
+    const words = Array.from({ length: 200 }, (_, i) => `word${i}x${next(1000)}`)
+    for (const secret of secrets) words.splice(next(words.length + 1), 0, secret)
+    writeFileSync(join(dir, 'words.txt'), words.join('\n') + '\n')
+    const run = server(['-m', '13100', '--targets', join(dir, 'tickets.txt'), '--wordlist', join(dir, 'words.txt'), '--potfile', join(dir, 'pot'), '--exit-when-done', '--local-worker'])
+    expect(await within(120_000, run.exit, 'server exit'), run.stderr).toBe(1) // 128 tickets stay uncracked
+    expect(run.stdout.split('\n').filter(Boolean).sort()).toEqual([`${lines[0]}:${secrets[0]}`, `${lines[1]}:${secrets[1]}`].sort())
+  })
+
+  it('DCC2 lines with --username name their users; a WPA handshake is kept in the potfile as PMK*ESSID and shown as hashcat shows it', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'taskorch-dcc2-'))
+    const alice = made('dcc2', `$DCC2$10240#Alice#${'0'.repeat(32)}`, 'Pa55word')
+    const bob = made('dcc2', `$DCC2$10240#bob#${'0'.repeat(32)}`, 'hunter22')
+    writeFileSync(join(dir, 'cached.txt'), `CORP/Alice:${alice}\nCORP/bob:${bob}\n`)
+    writeFileSync(join(dir, 'words.txt'), ['letmein', 'hunter22', 'Pa55word', 'qwertyuiop'].join('\n') + '\n')
+    const run = server(['-m', 'DCC2', '--username', '--targets', join(dir, 'cached.txt'), '--wordlist', join(dir, 'words.txt'), '--potfile-disable', '--exit-when-done', '--local-worker'])
+    expect(await within(120_000, run.exit, 'server exit'), run.stderr).toBe(0)
+    expect(alice).toMatch(/^\$DCC2\$10240#alice#/) // hashcat writes the user lower-cased, as it is hashed
+    expect(run.stdout.split('\n').filter(Boolean).sort()).toEqual([`CORP/Alice:${alice}:Pa55word`, `CORP/bob:${bob}:hunter22`])
+
+    const essid = Buffer.from('CafeNet').toString('hex')
+    const frame = `0103007502010a00000000000000000001${'ab'.repeat(32)}${'0'.repeat(96)}${'0'.repeat(32)}0016${'cd'.repeat(22)}`
+    const wpa = made('wpa', `WPA*02*${'0'.repeat(32)}*0a0b0c0d0e0f*102030405060*${essid}*${'ef'.repeat(32)}*${frame}*00`, 'correct horse')
+    writeFileSync(join(dir, 'capture.22000'), wpa + '\n')
+    writeFileSync(join(dir, 'psk.txt'), ['password', 'correct horse', 'battery staple'].join('\n') + '\n')
+    const potfile = join(dir, 'pot')
+    const shown = `${wpa.split('*')[2]}:0a0b0c0d0e0f:102030405060:CafeNet:correct horse\n`
+    const crack = server(['-m', '22000', '--targets', join(dir, 'capture.22000'), '--wordlist', join(dir, 'psk.txt'), '--potfile', potfile, '--exit-when-done', '--local-worker'])
+    expect(await within(120_000, crack.exit, 'server exit'), crack.stderr).toBe(0)
+    expect(crack.stdout).toBe(shown)
+    expect(readFileSync(potfile, 'utf8')).toMatch(new RegExp(`^[0-9a-f]{64}\\*${essid}:correct horse\\n$`))
+    const show = server(['-m', '22000', '--targets', join(dir, 'capture.22000'), '--potfile', potfile, '--show'])
+    expect(await within(WAIT_MS, show.exit, '--show'), show.stderr).toBe(0)
+    expect(show.stdout).toBe(shown)
   })
 })

@@ -49,7 +49,7 @@ describe('hash formats', () => {
     }
   })
 
-  it('agrees with crypt(3) on md5crypt and sha512crypt: empty, UTF-8 and long passwords, salts of 0 to 16, odd rounds', () => {
+  it('agrees with crypt(3) on md5crypt, sha256crypt and sha512crypt: empty, UTF-8 and long passwords, salts of 0 to 16, odd rounds', () => {
     for (const [algorithm, passwordHex, line] of vectors('crypt.tsv')) {
       const target = parseTarget(algorithm as Algorithm, line)
       expect(matches(algorithm as Algorithm, target, Buffer.from(passwordHex, 'hex')), line).toBe(true)

@@ -182,6 +182,8 @@ describe('hashcat command lines for runs', () => {
     expect(hashLine('sha256-salt-pass', odd)).toBe(`${'ab'.repeat(32)}:3a0aff00`)
     expect(targetOfHashLine('sha256-salt-pass', `${'AB'.repeat(32)}:3a0aff00`)).toEqual(odd)
     expect(targetOfHashLine('md5', 'not a hash')).toBeNull()
+    expect(targetArgs('wpa')).toEqual(['--nonce-error-corrections', '0']) // as our kernels and the server's check
+    expect(targetArgs('netntlmv2')).toEqual([])
   })
 
   // hashcat --stdout prints the candidates of a mask: the run's command line must make exactly ours.

@@ -125,7 +125,10 @@ export function wordsRuns (algorithm: Algorithm, spec: WordlistSpec, paths: Word
 }
 
 // Salts travel in hex (--hex-salt), so a colon, a newline or any byte in one is written exactly.
+// hashcat tries WPA captures with the AP's nonce slightly changed, which our kernels (and the
+// server's check of every find) do not: it is told not to.
 export function targetArgs (algorithm: Algorithm): string[] {
+  if (algorithm === 'wpa') return ['--nonce-error-corrections', '0']
   return ALGORITHM_INFO[algorithm].kind === 'salted' ? ['--hex-salt'] : []
 }
 
