@@ -20,7 +20,7 @@ export const ALGORITHMS = [
   'md5-pass-salt', 'md5-salt-pass', 'sha1-pass-salt', 'sha1-salt-pass',
   'sha256-pass-salt', 'sha256-salt-pass', 'sha512-pass-salt', 'sha512-salt-pass',
   'md5crypt', 'sha256crypt', 'sha512crypt',
-  'lm', 'netntlmv1', 'netntlmv2', 'dcc2', 'krb5tgs', 'krb5asrep', 'mysql', 'phpass', 'django', 'bcrypt', 'wpa'
+  'lm', 'netntlmv1', 'netntlmv2', 'dcc2', 'krb5tgs', 'krb5asrep', 'krb5tgs-aes128', 'krb5tgs-aes256', 'mysql', 'phpass', 'django', 'bcrypt', 'wpa'
 ] as const
 export type Algorithm = typeof ALGORITHMS[number]
 // The hash functions kernels compute.
@@ -65,6 +65,8 @@ export const ALGORITHM_INFO: Record<Algorithm, Info> = {
   dcc2: { hashcat: 2100, name: 'Domain Cached Credentials 2 (DCC2), MS Cache 2', hash: 'sha1', digestBytes: 16, kind: 'scheme', article: 'a DCC2 ($DCC2$)', cost: 40_000 },
   krb5tgs: { hashcat: 13100, name: 'Kerberos 5, etype 23, TGS-REP', hash: 'md5', digestBytes: 16, kind: 'scheme', article: 'a Kerberos TGS-REP ($krb5tgs$23$)', cost: 50 },
   krb5asrep: { hashcat: 18200, name: 'Kerberos 5, etype 23, AS-REP', hash: 'md5', digestBytes: 16, kind: 'scheme', article: 'a Kerberos AS-REP ($krb5asrep$23$)', cost: 50 },
+  'krb5tgs-aes128': { hashcat: 19600, name: 'Kerberos 5, etype 17, TGS-REP', hash: 'sha1', digestBytes: 12, kind: 'scheme', article: 'a Kerberos AES128 TGS-REP ($krb5tgs$17$)', cost: 40_000 },
+  'krb5tgs-aes256': { hashcat: 19700, name: 'Kerberos 5, etype 18, TGS-REP', hash: 'sha1', digestBytes: 12, kind: 'scheme', article: 'a Kerberos AES256 TGS-REP ($krb5tgs$18$)', cost: 40_000 },
   mysql: { hashcat: 300, name: 'MySQL4.1/MySQL5', hash: 'sha1', digestBytes: 20, kind: 'scheme', article: 'a MySQL4.1/5', cost: 4 },
   phpass: { hashcat: 400, name: 'phpass', hash: 'md5', digestBytes: 16, kind: 'scheme', article: 'a phpass ($P$ or $H$)', cost: 4_000 },
   django: { hashcat: 10000, name: 'Django (PBKDF2-SHA256)', hash: 'sha256', digestBytes: 32, kind: 'scheme', article: 'a Django PBKDF2-SHA256', cost: 60_000 },

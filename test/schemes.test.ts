@@ -1,4 +1,4 @@
-// The scheme modes (NetNTLM, Kerberos, DCC2, LM, bcrypt, sha256crypt, phpass, MySQL, Django, WPA)
+// The scheme modes (NetNTLM, Kerberos RC4 and AES, DCC2, LM, bcrypt, sha256crypt, phpass, MySQL, Django, WPA)
 // against hashcat: lists our implementation made, cracked by hashcat 6.2.6 (test/vectors/modes),
 // read back and written as hashcat writes them; each mode's example hash and a list of several
 // targets searched from a wordlist, as a WASM worker's thread searches; malformed lines named.
@@ -29,7 +29,7 @@ const split = (line: string) => ({ hash: line.slice(0, line.lastIndexOf(':')), p
 
 describe('scheme modes against hashcat', () => {
   it('knows each mode by our name, hashcat\'s number and hashcat\'s name', () => {
-    expect(SCHEMES).toHaveLength(12)
+    expect(SCHEMES).toHaveLength(14)
     for (const algorithm of SCHEMES) {
       const { hashcat, name } = ALGORITHM_INFO[algorithm]
       expect(parseAlgorithm(algorithm)).toBe(algorithm)
@@ -123,7 +123,9 @@ describe('searching scheme targets', () => {
       ['bcrypt', '$2x$05$' + '.'.repeat(53), /expected \$2a\$, \$2b\$ or \$2y\$/],
       ['wpa', 'WPA*03*' + '0'.repeat(32) + '*' + '0'.repeat(12) + '*' + '0'.repeat(12) + '*00***', /expected WPA\*01\* or WPA\*02\*/],
       ['wpa', 'WPA*02*' + '0'.repeat(32) + '*' + '0'.repeat(12) + '*' + '0'.repeat(12) + '*00*' + '0'.repeat(64) + '*0103*00', /its EAPOL frame has 2 bytes/],
-      ['sha256crypt', '$5$salt$short', /expected 43 characters of crypt's base64/]
+      ['sha256crypt', '$5$salt$short', /expected 43 characters of crypt's base64/],
+      ['krb5tgs-aes256', '$krb5tgs$18$$REALM$' + '0'.repeat(24) + '$' + '0'.repeat(64), /expected \$krb5tgs\$18\$user\$realm\$\[\*spn\*\$\]checksum\$edata2/],
+      ['krb5tgs-aes128', '$krb5tgs$17$u$R$' + '0'.repeat(32) + '$' + '0'.repeat(64), /checksum must be 24 hex digits, not 32/]
     ] as const) {
       expect(() => parseTarget(algorithm, text), `${algorithm}: ${text}`).toThrow(why)
     }

@@ -1,7 +1,7 @@
-// The building blocks the schemes share: HMAC and PBKDF2 (node:crypto's, native), single DES
+// The building blocks the schemes share: HMAC, PBKDF2 and AES (node:crypto's, native), single DES
 // (node:crypto's two-key triple DES with both keys equal, since OpenSSL 3 keeps plain DES in its legacy
 // provider) and RC4, which OpenSSL 3 dropped too (RFC 6229's keystream, written out below).
-import { createCipheriv, createHmac, pbkdf2Sync } from 'node:crypto'
+import { createCipheriv, createDecipheriv, createHmac, pbkdf2Sync } from 'node:crypto'
 
 export type MacHash = 'md5' | 'sha1' | 'sha256'
 
@@ -45,4 +45,13 @@ export function rc4 (key: Uint8Array, data: Uint8Array): Uint8Array {
     out[n] = data[n] ^ s[(s[i] + s[j]) & 0xff]
   }
   return out
+}
+
+// AES over whole 16-byte blocks, no padding; `cbc`: chained from a zero IV (else each block alone).
+export function aesEncrypt (key: Uint8Array, data: Uint8Array, cbc = false): Uint8Array {
+  return createCipheriv(`aes-${key.length * 8}-${cbc ? 'cbc' : 'ecb'}`, key, cbc ? Buffer.alloc(16) : null).setAutoPadding(false).update(data)
+}
+
+export function aesDecrypt (key: Uint8Array, data: Uint8Array, cbc = false): Uint8Array {
+  return createDecipheriv(`aes-${key.length * 8}-${cbc ? 'cbc' : 'ecb'}`, key, cbc ? Buffer.alloc(16) : null).setAutoPadding(false).update(data)
 }

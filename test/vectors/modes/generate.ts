@@ -7,7 +7,8 @@ import { writeFileSync } from 'node:fs'
 import { ALGORITHM_INFO, formatTarget, parseTarget, targetParts, type Algorithm } from '../../../shared/algorithms.ts'
 import { digestOf } from '../../../shared/hashing/modes.ts'
 import { ntHash } from '../../../shared/hashing/nt.ts'
-import { hmac, rc4 } from '../../../shared/hashing/primitives.ts'
+import { aesEncrypt, hmac, rc4 } from '../../../shared/hashing/primitives.ts'
+import { kerberosAesKeys } from '../../../shared/hashing/schemes/kerberos.ts'
 
 const SEED = 29
 let state = SEED
@@ -65,15 +66,33 @@ function kerberos (algorithm: 'krb5tgs' | 'krb5asrep', pw: string): string {
     : `$krb5asrep$23$${pick(LETTERS, 3 + next(6))}@${pick(LETTERS, 4).toUpperCase()}.LOCAL:${hex(checksum)}$${hex(edata)}`
 }
 
+// An AES ticket (etype 17 or 18): 16 bytes of confounder and the same ASN.1 start, encrypted with
+// AES-CBC and ciphertext stealing (the last two blocks swapped, the last cut to its length).
+function kerberosAes (algorithm: 'krb5tgs-aes128' | 'krb5tgs-aes256', pw: string): string {
+  const user = pick(LETTERS, 3 + next(6))
+  const realm = `${pick(LETTERS, 4)}.local`
+  const length = 300 + next(200)
+  const body = `6382${(length - 4).toString(16).padStart(4, '0')}3082${(length - 8).toString(16).padStart(4, '0')}a00703050040a00000`
+  const plain = Buffer.from(`${hexOf(16)}${body}${hexOf(length - body.length / 2)}`, 'hex')
+  const { encryption, integrity } = kerberosAesKeys(Buffer.from(pw), Buffer.from(realm.toUpperCase() + user), algorithm === 'krb5tgs-aes128' ? 16 : 32)
+  const padded = Buffer.concat([plain, Buffer.alloc((16 - (plain.length % 16)) % 16)])
+  const chained = Buffer.from(aesEncrypt(encryption, padded, true))
+  const blocks = padded.length / 16
+  const edata = Buffer.concat([chained.subarray(0, 16 * (blocks - 2)), chained.subarray(16 * (blocks - 1)), chained.subarray(16 * (blocks - 2), 16 * (blocks - 2) + plain.length - 16 * (blocks - 1))])
+  const checksum = Buffer.from(hmac('sha1', integrity, plain)).subarray(0, 12)
+  return `$krb5tgs$${algorithm === 'krb5tgs-aes128' ? 17 : 18}$${user}$${realm}$${next(2) ? `*MSSQLSvc/${user}.local:1433*$` : ''}${checksum.toString('hex')}$${edata.toString('hex')}`
+}
+
 function line (algorithm: Algorithm, pw: string): string {
   if (algorithm === 'krb5tgs' || algorithm === 'krb5asrep') return kerberos(algorithm, pw)
+  if (algorithm === 'krb5tgs-aes128' || algorithm === 'krb5tgs-aes256') return formatTarget(algorithm, parseTarget(algorithm, kerberosAes(algorithm, pw)))
   const target = parseTarget(algorithm, TEMPLATES[algorithm]!())
   const { salt, rounds } = targetParts(algorithm, target)
   target.set(digestOf(algorithm, Buffer.from(pw), salt, rounds))
   return formatTarget(algorithm, target)
 }
 
-const MODES: Algorithm[] = ['sha256crypt', 'lm', 'netntlmv1', 'netntlmv2', 'dcc2', 'krb5tgs', 'krb5asrep', 'mysql', 'phpass', 'django', 'bcrypt', 'wpa']
+const MODES: Algorithm[] = ['sha256crypt', 'lm', 'netntlmv1', 'netntlmv2', 'dcc2', 'krb5tgs', 'krb5asrep', 'mysql', 'phpass', 'django', 'bcrypt', 'wpa', 'krb5tgs-aes128', 'krb5tgs-aes256']
 const TARGETS = 4
 const words: string[] = []
 for (const algorithm of MODES) {
