@@ -1,9 +1,11 @@
-// Whether a claimed find is a target's preimage. A fast hash is checked on the spot; a crypt scheme's
-// thousands of rounds (27 ms for sha512crypt here) go to a thread, so a worker reporting a hundred
-// users' finds at once cannot hold the event loop, and with it every other peer's heartbeat.
+// Whether a claimed find is a target's preimage, and the digests of work verification's canaries. A
+// fast hash is computed on the spot; a slow scheme's thousands of rounds (4 ms for sha512crypt here,
+// a second for a Django hash of 870,000 iterations) go to a thread, so a worker reporting a hundred
+// users' finds at once, or canaries planted in a bcrypt job, cannot hold the event loop, and with it
+// every other peer's heartbeat.
 import { Piscina } from 'piscina'
 import type { Algorithm } from '../shared/algorithms.ts'
-import { isScheme, matches } from '../shared/hashing/modes.ts'
+import { digestOf, isSlow, matches } from '../shared/hashing/modes.ts'
 import { threadExecArgv } from '../shared/threads.ts'
 import type { FindCheckRequest } from './find-check-thread.ts'
 
@@ -12,14 +14,25 @@ const CHECK_THREADS = 1
 const THREAD_FILE = new URL('./find-check-thread.ts', import.meta.url).href
 
 export class FindCheck {
-  #pool: Piscina<FindCheckRequest, boolean> | null = null
+  #pool: Piscina<FindCheckRequest, boolean | Uint8Array> | null = null
 
-  // True or false at once for a fast scheme; a promise for a slow one (aborted with `signal`: its
+  // True or false at once for a fast hash; a promise for a slow one (aborted with `signal`: its
   // sender is gone).
   check (algorithm: Algorithm, target: Uint8Array, plaintext: Uint8Array, signal: AbortSignal): boolean | Promise<boolean> {
-    if (!isScheme(algorithm)) return matches(algorithm, target, plaintext)
+    if (!isSlow(algorithm)) return matches(algorithm, target, plaintext)
+    return this.#run({ kind: 'check', algorithm, target, plaintext }, signal) as Promise<boolean>
+  }
+
+  // The digest `plaintext` makes with a target's salt and rounds (or parameters): at once for a
+  // fast hash, a promise for a slow one.
+  digest (algorithm: Algorithm, plaintext: Uint8Array, salt: Uint8Array, rounds: number): Uint8Array | Promise<Uint8Array> {
+    if (!isSlow(algorithm)) return digestOf(algorithm, plaintext, salt, rounds)
+    return this.#run({ kind: 'digest', algorithm, plaintext, salt, rounds }) as Promise<Uint8Array>
+  }
+
+  #run (request: FindCheckRequest, signal?: AbortSignal): Promise<boolean | Uint8Array> {
     this.#pool ??= new Piscina({ filename: THREAD_FILE, minThreads: 0, maxThreads: CHECK_THREADS, idleTimeout: 30_000, execArgv: threadExecArgv(false) })
-    return this.#pool.run({ algorithm, target, plaintext }, { signal })
+    return this.#pool.run(request, { signal })
   }
 
   async close (): Promise<void> {

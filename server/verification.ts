@@ -6,11 +6,12 @@
 import { randomInt } from 'node:crypto'
 import { ALGORITHM_INFO, targetParts } from '../shared/algorithms.ts'
 import { decodeHexForm, isHexForm } from '../shared/hex-form.ts'
-import { digestOf } from '../shared/hashing/modes.ts'
+import { isSlow } from '../shared/hashing/modes.ts'
 import { candidateAt } from '../shared/keyspace/keyspace.ts'
 import { wordParts, wordVariant, type WordParts } from '../shared/keyspace/word-variant.ts'
 import { RULE_BUFFER_BYTES } from '../shared/rules/rules.ts'
 import type { EventEmitter } from 'node:events'
+import type { FindCheck } from './find-check.ts'
 import type { ServerEvents } from './fleet.ts'
 import type { WordlistFiles } from './intake.ts'
 import type { WorkerLinks } from './peers.ts'
@@ -34,12 +35,16 @@ export function secureRandom (): number {
   return randomInt(2 ** 48 - 1) / 2 ** 48
 }
 
-export type VerifierHost = { scheduler: Scheduler, links: WorkerLinks, events: EventEmitter<ServerEvents> }
+// `digests`: where a canary's digest is made (a slow scheme's in a thread: server/find-check.ts).
+export type VerifierHost = { scheduler: Scheduler, links: WorkerLinks, events: EventEmitter<ServerEvents>, digests: Pick<FindCheck, 'digest'> }
+
+// A canary to plant: where, its candidate, and its target.
+type Planting = { index: bigint, candidate: Uint8Array, target: Uint8Array }
 
 export class Verifier {
   readonly #host: VerifierHost
   readonly #random: () => number
-  readonly #reading = new Set<string>() // wordlist jobs whose canaries' words are being read
+  readonly #reading = new Set<string>() // jobs whose canaries are being made (words read, slow digests)
   readonly #parts = new Map<string, WordParts>() // made once per wordlist job
   readonly #resting = new Map<string, number>() // job id -> when it may be drawn for again
 
@@ -48,8 +53,8 @@ export class Verifier {
     this.#random = random
   }
 
-  // Plants what each live job wants; a wordlist job's words are read first, so its canaries come a
-  // moment later.
+  // Plants what each live job wants; a wordlist job's words are read first, and a slow scheme's
+  // digests made in a thread, so their canaries come a moment later.
   topUp (): void {
     const { scheduler } = this.#host
     for (const job of scheduler.jobs.values()) {
@@ -58,13 +63,15 @@ export class Verifier {
       if (!room) continue
       const indices = Array.from({ length: room.count * DRAWS_PER_CANARY }, () => indexIn(room.window, this.#random))
       const files = this.#host.links.files(job.id)
-      if (job.keyspace.spec.type !== 'wordlist') {
-        this.#plant(job, room.count, indices.map((index) => ({ index, candidate: candidateAt(job.keyspace, index) })))
+      const wordlist = job.keyspace.spec.type === 'wordlist'
+      if (!wordlist && !isSlow(job.algorithm)) {
+        this.#plant(job, room.count, this.#fastPlantings(job, indices.map((index) => ({ index, candidate: candidateAt(job.keyspace, index) }))))
         continue
       }
-      if (!files) continue
+      if (wordlist && !files) continue
       this.#reading.add(job.id)
-      this.#wordCandidates(job, files, indices).then((candidates) => this.#plant(job, room.count, candidates)).catch((error: Error) => {
+      const candidates = wordlist ? this.#wordCandidates(job, files!, indices) : Promise.resolve(indices.map((index) => ({ index, candidate: candidateAt(job.keyspace, index) })))
+      candidates.then((list) => this.#plantings(job, room.count, list)).then((plantings) => this.#plant(job, room.count, plantings)).catch((error: Error) => {
         this.#host.events.emit('log', 'warn', `job ${job.id}: no canaries for now: ${error.message}`)
       }).finally(() => this.#reading.delete(job.id))
     }
@@ -84,35 +91,62 @@ export class Verifier {
     this.#host.events.emit('worker-caught', workerSummary(worker), job.id)
   }
 
-  #plant (job: JobState, count: number, candidates: { index: bigint, candidate: Uint8Array | null }[]): void {
-    // A wordlist job's words are read first: it may have ended meanwhile, its last target found.
+  #plant (job: JobState, count: number, plantings: Planting[]): void {
+    // Words were read or digests made meanwhile: the job may have ended, its last target found.
     if (!isLive(job) || job.remaining.size === 0) return
     const planted: Canary[] = []
-    for (const { index, candidate } of candidates) {
+    for (const { index, candidate, target } of plantings) {
       if (planted.length === count) break
-      const target = candidate && this.#targetOf(job, candidate)
-      if (!target) continue
-      const canary = this.#host.scheduler.plantCanary(job.id, index, target, candidate!)
+      const canary = this.#host.scheduler.plantCanary(job.id, index, target, candidate)
       if (canary) planted.push(canary)
     }
     if (planted.length < count) this.#resting.set(job.id, Date.now() + REDRAW_AFTER_MS)
     if (planted.length > 0) this.#host.links.canaries(job, planted)
   }
 
+  // Each candidate's target, made here (a fast hash's digest comes at once).
+  #fastPlantings (job: JobState, candidates: { index: bigint, candidate: Uint8Array | null }[]): Planting[] {
+    return candidates.flatMap(({ index, candidate }) => {
+      const target = candidate && this.#targetOf(job, candidate)
+      return target instanceof Uint8Array ? [{ index, candidate: candidate!, target }] : []
+    })
+  }
+
+  // The first `count` candidates' targets whose digests could be made, one after another (a slow
+  // scheme's in the thread: as many as are planted, not all the draws).
+  async #plantings (job: JobState, count: number, candidates: { index: bigint, candidate: Uint8Array | null }[]): Promise<Planting[]> {
+    const plantings: Planting[] = []
+    for (const { index, candidate } of candidates) {
+      if (plantings.length === count || !isLive(job) || job.remaining.size === 0) break
+      const target = candidate && await this.#targetOf(job, candidate)
+      if (target) plantings.push({ index, candidate: candidate!, target })
+    }
+    return plantings
+  }
+
   // The candidate's digest, with the salt (and rounds, or a scheme's parameters) of one of the job's
   // targets left; null for a candidate no target can have (LM's of more than 7 bytes, say).
-  #targetOf (job: JobState, candidate: Uint8Array): Uint8Array | null {
-    if (ALGORITHM_INFO[job.algorithm].kind === 'plain') return digestOf(job.algorithm, candidate)
+  #targetOf (job: JobState, candidate: Uint8Array): Uint8Array | null | Promise<Uint8Array | null> {
+    const source = ALGORITHM_INFO[job.algorithm].kind === 'plain' ? null : this.#saltSource(job)
+    const { salt, rounds } = source ? targetParts(job.algorithm, source) : { salt: new Uint8Array(0), rounds: 0 }
+    const finish = (digest: Uint8Array): Uint8Array | null => {
+      if (digest.length !== ALGORITHM_INFO[job.algorithm].digestBytes) return null
+      if (!source) return digest
+      const target = source.slice()
+      target.set(digest, 0)
+      return target
+    }
+    const made = this.#host.digests.digest(job.algorithm, candidate, salt, rounds)
+    return made instanceof Promise ? made.then(finish) : finish(made)
+  }
+
+  // One of the first targets left, at random: a canary borrows its salt (and rounds, or parameters).
+  #saltSource (job: JobState): Uint8Array {
     const pick = Math.floor(this.#random() * Math.min(job.remaining.size, SALT_SOURCES))
     const left = job.remaining.bytes()
     let source = left.next().value as Uint8Array
     for (let i = 0; i < pick; i++) source = left.next().value as Uint8Array
-    const { salt, rounds } = targetParts(job.algorithm, source)
-    const digest = digestOf(job.algorithm, candidate, salt, rounds)
-    if (digest.length !== ALGORITHM_INFO[job.algorithm].digestBytes) return null
-    const target = source.slice()
-    target.set(digest, 0)
-    return target
+    return source
   }
 
   // Each index's candidate, from its word as a worker is sent it (null where a rule rejects the word).

@@ -41,7 +41,7 @@ export class WorkerRole {
 
   constructor (host: WorkerRoleHost, verifyWork: boolean) {
     this.#host = host
-    this.verifier = verifyWork ? new Verifier({ scheduler: host.scheduler, links: host.links, events: host.events }) : null
+    this.verifier = verifyWork ? new Verifier({ scheduler: host.scheduler, links: host.links, events: host.events, digests: this.#findCheck }) : null
   }
 
   // Stalled workers give their chunks back, and whoever is idle picks them up.

@@ -13,7 +13,10 @@ import { createHash } from 'node:crypto'
 import { Scheduler } from '../server/scheduler/scheduler.ts'
 import { Verifier } from '../server/verification.ts'
 import type { ServerEvents } from '../server/fleet.ts'
-import { formatTarget } from '../shared/algorithms.ts'
+import { formatTarget, parseTarget, targetParts } from '../shared/algorithms.ts'
+import { maskSpec } from '../shared/keyspace/spec.ts'
+import { digestOf, matches } from '../shared/hashing/modes.ts'
+import { FindCheck } from '../server/find-check.ts'
 
 const cleanup: (() => unknown)[] = []
 afterEach(async () => { for (const step of cleanup.splice(0).reverse()) await step() })
@@ -118,7 +121,7 @@ describe('canaries of a wordlist job that ends while their words are read', () =
     const logs: string[] = []
     const events = new EventEmitter<ServerEvents>()
     events.on('log', (_, line) => logs.push(line))
-    const verifier = new Verifier({ scheduler, links: links as never, events }, () => 0.5)
+    const verifier = new Verifier({ scheduler, links: links as never, events, digests: { digest: digestOf } }, () => 0.5)
     const unhandled: unknown[] = []
     const onUnhandled = (reason: unknown) => unhandled.push(reason)
     process.on('unhandledRejection', onUnhandled)
@@ -132,6 +135,51 @@ describe('canaries of a wordlist job that ends while their words are read', () =
       expect(job.canaries.size).toBe(0)
     } finally {
       process.off('unhandledRejection', onUnhandled)
+    }
+  })
+})
+
+// A slow scheme's canary digests (a bcrypt of cost 12 takes a third of a second here, a Django hash
+// of 870,000 iterations a second) are made by the find-check thread: the event loop only waits on
+// them, and plants each canary when its digest comes back.
+describe('canaries of a slow scheme', () => {
+  it('are planted once their digests come from the thread, each a real preimage, a salt of the job\'s own', async () => {
+    const scheduler = new Scheduler()
+    const template = parseTarget('django', `pbkdf2_sha256$1000$NaCl$${'A'.repeat(43)}=`)
+    const { salt, rounds } = targetParts('django', template)
+    const real = Buffer.from(template)
+    real.set(digestOf('django', Buffer.from('not in the mask'), salt, rounds))
+    const { job } = scheduler.addJob({ algorithm: 'django', targets: [real], keyspace: maskSpec('?d?d?d?d?d', []) })
+    const sent: unknown[][] = []
+    const links = { files: () => undefined, canaries: (_job: unknown, canaries: unknown[]) => sent.push(canaries) }
+    const findCheck = new FindCheck()
+    // Each digest is held until released, so what is planted before it comes back can be seen.
+    let release = () => {}
+    const gate = new Promise<void>((resolve) => { release = resolve })
+    const asked: unknown[] = []
+    const digests = {
+      digest: (...args: Parameters<FindCheck['digest']>) => {
+        const made = findCheck.digest(...args)
+        asked.push(made)
+        return Promise.resolve(made).then(async (digest) => { await gate; return digest })
+      }
+    }
+    const verifier = new Verifier({ scheduler, links: links as never, events: new EventEmitter<ServerEvents>(), digests }, () => 0.25)
+    try {
+      verifier.topUp()
+      await eventually(() => asked.length === 1, WAIT_MS, 'a digest asked for')
+      expect(asked[0]).toBeInstanceOf(Promise) // made in the thread
+      verifier.topUp() // while it is made, the job is not drawn for again
+      await new Promise((resolve) => setImmediate(resolve))
+      expect([asked.length, job.canaries.size]).toEqual([1, 0]) // one at a time, nothing planted yet
+      release()
+      await eventually(() => job.canaries.size > 0 && sent.length > 0, WAIT_MS, 'canaries planted')
+      for (const canary of job.canaries.values()) {
+        expect(targetParts('django', canary.target).salt).toEqual(salt)
+        expect(matches('django', canary.target, canary.plaintext)).toBe(true)
+      }
+    } finally {
+      await findCheck.close()
     }
   })
 })

@@ -16,6 +16,14 @@ export function hashOf (algorithm: Algorithm): HashFunction {
   return ALGORITHM_INFO[algorithm].hash
 }
 
+// Whether one digest costs as much as this many MD5 ones or more: the server computes such digests
+// in a thread (server/find-check.ts).
+const SLOW_COST = 1_000
+
+export function isSlow (algorithm: Algorithm): boolean {
+  return (ALGORITHM_INFO[algorithm].cost ?? 1) >= SLOW_COST
+}
+
 // Whether its digest is computed whole, candidate by candidate, by a scheme (crypt's or its own), not
 // by the kernels.
 export function isScheme (algorithm: Algorithm): boolean {
