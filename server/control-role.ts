@@ -15,7 +15,7 @@ import type { Job } from './job.ts'
 import { priorityOf, requestOf, type CombinatorInput, type JobDescription, type JobRequest } from './job-description.ts'
 import type { Fleet, RefusalReason } from './fleet.ts'
 import { jobLine, workerLine } from './status.ts'
-import { formatUser } from './pot-format.ts'
+import { formatUser, shownResult } from './pot-format.ts'
 import { checkTokenStrength } from './token-strength.ts'
 
 // Results per REPLY: well inside a frame even with long salts, users and plaintexts.
@@ -112,7 +112,7 @@ export class ControlRole {
         const found = job.state.found
         const page = found.slice(message.from, message.from + RESULTS_PER_REPLY)
         const next = message.from + page.length < found.length ? message.from + page.length : null
-        return { results: page.map((f) => ({ hash: f.hash, plaintext: f.plaintext, users: (job.users[f.hash] ?? []).map(formatUser) })), next }
+        return { results: page.map((f) => ({ hash: shownResult(job.state.algorithm, f).hash, plaintext: f.plaintext, users: (job.users[f.hash] ?? []).map(formatUser) })), next }
       }
     }
   }

@@ -5,7 +5,7 @@
 // every other peer's heartbeat.
 import { Piscina } from 'piscina'
 import type { Algorithm } from '../shared/algorithms.ts'
-import { digestOf, isSlow, matches } from '../shared/hashing/modes.ts'
+import { canaryTarget, isSlow, matches } from '../shared/hashing/modes.ts'
 import { threadExecArgv } from '../shared/threads.ts'
 import type { FindCheckRequest } from './find-check-thread.ts'
 
@@ -14,7 +14,7 @@ const CHECK_THREADS = 1
 const THREAD_FILE = new URL('./find-check-thread.ts', import.meta.url).href
 
 export class FindCheck {
-  #pool: Piscina<FindCheckRequest, boolean | Uint8Array> | null = null
+  #pool: Piscina<FindCheckRequest, boolean | Uint8Array | null> | null = null
 
   // True or false at once for a fast hash; a promise for a slow one (aborted with `signal`: its
   // sender is gone).
@@ -23,14 +23,14 @@ export class FindCheck {
     return this.#run({ kind: 'check', algorithm, target, plaintext }, signal) as Promise<boolean>
   }
 
-  // The digest `plaintext` makes with a target's salt and rounds (or parameters): at once for a
-  // fast hash, a promise for a slow one.
-  digest (algorithm: Algorithm, plaintext: Uint8Array, salt: Uint8Array, rounds: number): Uint8Array | Promise<Uint8Array> {
-    if (!isSlow(algorithm)) return digestOf(algorithm, plaintext, salt, rounds)
-    return this.#run({ kind: 'digest', algorithm, plaintext, salt, rounds }) as Promise<Uint8Array>
+  // A canary of `candidate` with `source`'s salt (canaryTarget): at once for a fast hash, a promise
+  // for a slow one.
+  canary (algorithm: Algorithm, source: Uint8Array | null, candidate: Uint8Array): Uint8Array | null | Promise<Uint8Array | null> {
+    if (!isSlow(algorithm) || !source) return canaryTarget(algorithm, source, candidate)
+    return this.#run({ kind: 'canary', algorithm, source, candidate }) as Promise<Uint8Array | null>
   }
 
-  #run (request: FindCheckRequest, signal?: AbortSignal): Promise<boolean | Uint8Array> {
+  #run (request: FindCheckRequest, signal?: AbortSignal): Promise<boolean | Uint8Array | null> {
     this.#pool ??= new Piscina({ filename: THREAD_FILE, minThreads: 0, maxThreads: CHECK_THREADS, idleTimeout: 30_000, execArgv: threadExecArgv(false) })
     return this.#pool.run(request, { signal })
   }

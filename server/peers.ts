@@ -150,7 +150,8 @@ export class WorkerLinks {
     const files = this.#files.get(job.id)
     // Beside rule files or a combinator's list (1.5 MiB at most), a JOB's targets stay few: it fits a frame.
     const besideTexts = files?.rules || files?.other
-    const first = batch((besideTexts ? MAX_TARGETS_BESIDE_TEXTS : MAX_TARGETS_PER_MESSAGE) - canaries.length, besideTexts ? MAX_TARGET_BYTES_BESIDE_TEXTS : MAX_TARGET_BATCH_BYTES)
+    const canaryBytes = canaries.reduce((n, c) => n + c.target.length, 0)
+    const first = batch((besideTexts ? MAX_TARGETS_BESIDE_TEXTS : MAX_TARGETS_PER_MESSAGE) - canaries.length, (besideTexts ? MAX_TARGET_BYTES_BESIDE_TEXTS : MAX_TARGET_BATCH_BYTES) - canaryBytes)
     for (const canary of canaries) {
       first.splice(Math.floor(this.#random() * (first.length + 1)), 0, canary.target)
       canary.sentTo.add(peer.key)

@@ -4,7 +4,7 @@
 // search it (the scheduler catches it: server/scheduler/scheduler.ts). This room draws the indices,
 // makes the candidates and their targets, and hands them to the scheduler and the links.
 import { randomInt } from 'node:crypto'
-import { ALGORITHM_INFO, targetParts } from '../shared/algorithms.ts'
+import { ALGORITHM_INFO } from '../shared/algorithms.ts'
 import { decodeHexForm, isHexForm } from '../shared/hex-form.ts'
 import { isSlow } from '../shared/hashing/modes.ts'
 import { candidateAt } from '../shared/keyspace/keyspace.ts'
@@ -35,8 +35,8 @@ export function secureRandom (): number {
   return randomInt(2 ** 48 - 1) / 2 ** 48
 }
 
-// `digests`: where a canary's digest is made (a slow scheme's in a thread: server/find-check.ts).
-export type VerifierHost = { scheduler: Scheduler, links: WorkerLinks, events: EventEmitter<ServerEvents>, digests: Pick<FindCheck, 'digest'> }
+// `canaries`: where a canary's target is made (a slow scheme's in a thread: server/find-check.ts).
+export type VerifierHost = { scheduler: Scheduler, links: WorkerLinks, events: EventEmitter<ServerEvents>, canaries: Pick<FindCheck, 'canary'> }
 
 // A canary to plant: where, its candidate, and its target.
 type Planting = { index: bigint, candidate: Uint8Array, target: Uint8Array }
@@ -124,20 +124,10 @@ export class Verifier {
     return plantings
   }
 
-  // The candidate's digest, with the salt (and rounds, or a scheme's parameters) of one of the job's
-  // targets left; null for a candidate no target can have (LM's of more than 7 bytes, say).
+  // The candidate's target, with the salt (and rounds, or a scheme's parameters) of one of the job's
+  // targets left (canaryTarget); null for a candidate no target can have.
   #targetOf (job: JobState, candidate: Uint8Array): Uint8Array | null | Promise<Uint8Array | null> {
-    const source = ALGORITHM_INFO[job.algorithm].kind === 'plain' ? null : this.#saltSource(job)
-    const { salt, rounds } = source ? targetParts(job.algorithm, source) : { salt: new Uint8Array(0), rounds: 0 }
-    const finish = (digest: Uint8Array): Uint8Array | null => {
-      if (digest.length !== ALGORITHM_INFO[job.algorithm].digestBytes) return null
-      if (!source) return digest
-      const target = source.slice()
-      target.set(digest, 0)
-      return target
-    }
-    const made = this.#host.digests.digest(job.algorithm, candidate, salt, rounds)
-    return made instanceof Promise ? made.then(finish) : finish(made)
+    return this.#host.canaries.canary(job.algorithm, ALGORITHM_INFO[job.algorithm].kind === 'plain' ? null : this.#saltSource(job), candidate)
   }
 
   // One of the first targets left, at random: a canary borrows its salt (and rounds, or parameters).

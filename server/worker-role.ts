@@ -4,7 +4,7 @@
 import type { EventEmitter } from 'node:events'
 import { formatTarget, isTarget, toHex, type Algorithm } from '../shared/algorithms.ts'
 import { FalseFoundError, MiscountError, ProtocolError, coded } from '../shared/errors.ts'
-import { matches } from '../shared/hashing/modes.ts'
+import { isSlow, matches } from '../shared/hashing/modes.ts'
 import { FindCheck } from './find-check.ts'
 import { plural } from './ui/plural.ts'
 import { PROTOCOL_VERSION } from '../shared/protocol/limits.ts'
@@ -41,7 +41,7 @@ export class WorkerRole {
 
   constructor (host: WorkerRoleHost, verifyWork: boolean) {
     this.#host = host
-    this.verifier = verifyWork ? new Verifier({ scheduler: host.scheduler, links: host.links, events: host.events, digests: this.#findCheck }) : null
+    this.verifier = verifyWork ? new Verifier({ scheduler: host.scheduler, links: host.links, events: host.events, canaries: this.#findCheck }) : null
   }
 
   // Stalled workers give their chunks back, and whoever is idle picks them up.
@@ -217,8 +217,10 @@ export class WorkerRole {
     if (expected === 'not-a-target') throw new FalseFoundError(jobId)
     // A canary (server/verification.ts): noted for the check of the chunk that holds it, and nothing
     // else: no result, no count, no word to the other workers.
+    // A slow scheme's canary reported with another plaintext than the one planted is not hashed here
+    // (a second preimage of bcrypt or PBKDF2 is out of reach, and the hash would hold the event loop).
     if (expected === 'canary') {
-      if (!scheduler.canaryReported(jobId, worker.id, hash, plaintext, () => matches(job.algorithm, hash, plaintext))) throw new FalseFoundError(jobId)
+      if (!scheduler.canaryReported(jobId, worker.id, hash, plaintext, () => !isSlow(job.algorithm) && matches(job.algorithm, hash, plaintext))) throw new FalseFoundError(jobId)
       return
     }
     if (expected !== 'remaining') return void events.emit('log', 'debug', `worker ${worker.name}: FOUND for job ${jobId} ignored (${expected})`)

@@ -12,6 +12,7 @@ import { InvalidInputError } from './errors.ts'
 import { isHexForm, decodeHexForm } from './hex-form.ts'
 import { SCHEMES, type SchemeName } from './hashing/schemes/index.ts'
 import { ParamsError } from './hashing/schemes/scheme.ts'
+import { BCRYPT_MAX_PASSWORD_BYTES } from './hashing/schemes/bcrypt.ts'
 import { LM_HALF_BYTES } from './hashing/schemes/windows.ts'
 import { WPA_PASSPHRASE_BYTES } from './hashing/schemes/wpa.ts'
 
@@ -37,8 +38,8 @@ export type Kind = 'plain' | 'salted' | 'crypt' | 'scheme'
 // `name`: hashcat's (`hashcat --example-hashes -m N`). `cost`: about how many MD5 candidates one
 // candidate costs, for sizing work before a worker's speed for it is measured (hashcat -b on a 2-core
 // EPYC: MD5 416 MH/s, md5crypt 7,513 H/s, sha512crypt 1,493 H/s; bench/ has the rest). Unset: as MD5.
-// `hash`: the function the kernels compute (a scheme computes its own: there it only names the
-// family). `shadow`: its hashes may come as shadow-file lines. `lengths`: the plaintexts it can have,
+// `hash`: the function the kernels compute (a scheme computes its own digests and compares them
+// whole: its `hash` only types the search's unused prefilter). `shadow`: its hashes may come as shadow-file lines. `lengths`: the plaintexts it can have,
 // in bytes (a candidate of another length is tried and matches nothing).
 type Info = { hashcat: number, name: string, hash: HashFunction, digestBytes: number, kind: Kind, saltFirst?: boolean, article: string, cost?: number, shadow?: true, lengths?: { min: number, max: number } }
 
@@ -70,7 +71,7 @@ export const ALGORITHM_INFO: Record<Algorithm, Info> = {
   mysql: { hashcat: 300, name: 'MySQL4.1/MySQL5', hash: 'sha1', digestBytes: 20, kind: 'scheme', article: 'a MySQL4.1/5', cost: 4 },
   phpass: { hashcat: 400, name: 'phpass', hash: 'md5', digestBytes: 16, kind: 'scheme', article: 'a phpass ($P$ or $H$)', cost: 4_000 },
   django: { hashcat: 10000, name: 'Django (PBKDF2-SHA256)', hash: 'sha256', digestBytes: 32, kind: 'scheme', article: 'a Django PBKDF2-SHA256', cost: 60_000 },
-  bcrypt: { hashcat: 3200, name: 'bcrypt $2*$, Blowfish (Unix)', hash: 'md5', digestBytes: 23, kind: 'scheme', article: 'a bcrypt ($2a$, $2b$ or $2y$)', cost: 300_000, shadow: true },
+  bcrypt: { hashcat: 3200, name: 'bcrypt $2*$, Blowfish (Unix)', hash: 'md5', digestBytes: 23, kind: 'scheme', article: 'a bcrypt ($2a$, $2b$ or $2y$)', cost: 300_000, shadow: true, lengths: { min: 0, max: BCRYPT_MAX_PASSWORD_BYTES } },
   wpa: { hashcat: 22000, name: 'WPA-PBKDF2-PMKID+EAPOL', hash: 'sha1', digestBytes: 16, kind: 'scheme', article: 'a WPA (WPA*01* or WPA*02*)', cost: 40_000, lengths: WPA_PASSPHRASE_BYTES }
 }
 
@@ -82,10 +83,13 @@ export function scaledByCost (algorithm: Algorithm, amount: number): number {
 // hashcat's -m numbers, so users can keep the names they know.
 export const HASHCAT_MODES: Record<string, Algorithm> = Object.fromEntries(ALGORITHMS.map((a) => [String(ALGORITHM_INFO[a].hashcat), a]))
 
+// Every mode, by hashcat's number.
+export const modesByNumber = (): Algorithm[] => [...ALGORITHMS].sort((a, b) => ALGORITHM_INFO[a].hashcat - ALGORITHM_INFO[b].hashcat)
+
 // Every mode as a table, by hashcat's number: its number, our name, hashcat's name (--help, ctl
-// modes, the dashboard's help).
+// modes).
 export function modeTable (): string[] {
-  const rows = [...ALGORITHMS].sort((a, b) => ALGORITHM_INFO[a].hashcat - ALGORITHM_INFO[b].hashcat)
+  const rows = modesByNumber()
   const width = Math.max(...rows.map((a) => a.length))
   return [`${'-m'.padStart(5)}  ${'name'.padEnd(width)}  hashcat's name`, ...rows.map((a) => `${String(ALGORITHM_INFO[a].hashcat).padStart(5)}  ${a.padEnd(width)}  ${ALGORITHM_INFO[a].name}`)]
 }
@@ -179,10 +183,18 @@ export function parseTarget (algorithm: Algorithm, text: string, options: ParseO
   const fail = (why: string): never => { throw new InvalidInputError(`"${text.length > 80 ? text.slice(0, 80) + '…' : text}" is not ${info.article} hash: ${why}`) }
   if (info.kind === 'crypt') return parseCrypt(algorithm as CryptAlgorithm, text.trim(), fail)
   if (info.kind === 'scheme') {
-    const { digest, params } = schemeOf(algorithm).parse(text, fail)
-    const target = targetBytes(digest, params)
-    if (target.length > MAX_TARGET_BYTES) fail(`it has ${target.length} bytes; at most ${MAX_TARGET_BYTES} are taken`)
-    return target
+    // A parsed target is one the scheme can prepare (a peer's are checked the same way: isTarget).
+    try {
+      const scheme = schemeOf(algorithm)
+      const { digest, params } = scheme.parse(text, fail)
+      scheme.prepare(params)
+      const target = targetBytes(digest, params)
+      if (target.length > MAX_TARGET_BYTES) fail(`it has ${target.length} bytes; at most ${MAX_TARGET_BYTES} are taken`)
+      return target
+    } catch (error) {
+      if (error instanceof ParamsError) fail(error.message)
+      throw error
+    }
   }
   const colon = info.kind === 'salted' ? text.indexOf(':') : -1
   if (info.kind === 'salted' && colon < 0) fail('expected digest:salt')
@@ -234,7 +246,8 @@ function decodeCrypt64 (algorithm: CryptAlgorithm, text: string): Uint8Array | n
     const chars = [2, 3, 4][group.length - 1]
     let value = 0
     for (let c = chars - 1; c >= 0; c--) {
-      const v = CRYPT64.indexOf(text[at + c] ?? '')
+      const char = text[at + c]
+      const v = char === undefined ? -1 : CRYPT64.indexOf(char)
       if (v < 0) return null
       value = value * 64 + v
     }

@@ -7,6 +7,7 @@ import net from 'node:net'
 import { PassThrough } from 'node:stream'
 import blessed from 'blessed'
 import { rangeSpec } from '../shared/keyspace/spec.ts'
+import { parseTarget } from '../shared/algorithms.ts'
 import { Job, foundOf } from '../server/job.ts'
 import { LEFT_POLITELY, type FleetView } from '../server/fleet.ts'
 import { jobLine, workerLine } from '../server/status.ts'
@@ -143,6 +144,15 @@ describe('Dashboard', () => {
     expect(view.results).toEqual([`${md5('123')}:123`])
     expect(view.jobs[0].found).toBe('1/2')
     expect(dashboard.view(now + 61_000).workers).toEqual([])
+  })
+
+  it('shows a WPA result as hashcat shows it: MIC:AP:STA:ESSID:passphrase', () => {
+    const { scheduler, source, dashboard } = setup()
+    const capture = `WPA*01*4d4fe7aac3a2cecab195321ceb99a7d0*fc690c158264*f4747f87f9f4*${Buffer.from('hashcat-essid').toString('hex')}***`
+    const { job: state } = scheduler.addJob({ algorithm: 'wpa', targets: [parseTarget('wpa', capture)], keyspace: rangeSpec(0, 10) })
+    const job = new Job(state, { cancel: () => {}, setPaused: () => {} })
+    source.emit('found', job, foundOf({ hash: capture, plaintext: Buffer.from('hashcat!') }))
+    expect(dashboard.view(Date.now()).results).toEqual(['4d4fe7aac3a2cecab195321ceb99a7d0:fc690c158264:f4747f87f9f4:hashcat-essid:hashcat!'])
   })
 
   it('lists a connection that has not finished its handshake as connecting', async () => {

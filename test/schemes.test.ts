@@ -5,7 +5,10 @@
 import { readFileSync } from 'node:fs'
 import { describe, expect, it } from 'vitest'
 import { ALGORITHM_INFO, formatTarget, isTarget, modeTable, parseAlgorithm, parseTarget, potfileKey, shownHash, targetParts, type Algorithm } from '../shared/algorithms.ts'
-import { matches } from '../shared/hashing/modes.ts'
+import { canaryTarget, matches } from '../shared/hashing/modes.ts'
+import { ntHash } from '../shared/hashing/nt.ts'
+import { hmac, rc4 } from '../shared/hashing/primitives.ts'
+import { packFields, unpackFields } from '../shared/hashing/schemes/scheme.ts'
 import { keyspaceFrom } from '../shared/keyspace/keyspace.ts'
 import { maskSpec } from '../shared/keyspace/spec.ts'
 import { search } from '../worker/search/search.ts'
@@ -124,11 +127,44 @@ describe('searching scheme targets', () => {
       ['wpa', 'WPA*03*' + '0'.repeat(32) + '*' + '0'.repeat(12) + '*' + '0'.repeat(12) + '*00***', /expected WPA\*01\* or WPA\*02\*/],
       ['wpa', 'WPA*02*' + '0'.repeat(32) + '*' + '0'.repeat(12) + '*' + '0'.repeat(12) + '*00*' + '0'.repeat(64) + '*0103*00', /its EAPOL frame has 2 bytes/],
       ['sha256crypt', '$5$salt$short', /expected 43 characters of crypt's base64/],
+      // parsed, but no target the scheme could prepare: named here, never a crash later
+      ['phpass', '$P$9ééééééééIagS59wHZvyQMArzfx58u.', /expected \$P\$ or \$H\$, a cost character, 8 printable ASCII characters of salt/],
+      ['netntlmv2', `${'€'.repeat(30_000)}::D:${'11'.repeat(8)}:${'22'.repeat(16)}:0101`, /is not a NetNTLMv2 hash: a field of more than 65535 bytes/],
+      ['bcrypt', '$2a$05$MBCzKhG1KhezLh.0LRa0Kv' + 'w12nLJtpHy6DIaU.JAnqJUDYspHC.Ou', /its salt is not 22 characters of canonical bcrypt base64/],
       ['krb5tgs-aes256', '$krb5tgs$18$$REALM$' + '0'.repeat(24) + '$' + '0'.repeat(64), /expected \$krb5tgs\$18\$user\$realm\$\[\*spn\*\$\]checksum\$edata2/],
       ['krb5tgs-aes128', '$krb5tgs$17$u$R$' + '0'.repeat(32) + '$' + '0'.repeat(64), /checksum must be 24 hex digits, not 32/]
     ] as const) {
       expect(() => parseTarget(algorithm, text), `${algorithm}: ${text}`).toThrow(why)
     }
+  })
+
+  it('reads an AS-REP of a machine account, whose name ends in $', () => {
+    const [, hash] = example('krb5asrep')
+    const machine = hash.replace('user@domain.com:', 'WS01$@CORP.LOCAL:')
+    expect(formatTarget('krb5asrep', parseTarget('krb5asrep', machine))).toBe(machine)
+  })
+
+  // Work verification's canaries must be found by hashcat workers too: a Kerberos canary is a real
+  // ticket of the canary's password (hashcat's kernels check the decrypted ticket's first bytes), and
+  // reads back from its text as the same target.
+  it('makes a Kerberos canary a ticket hashcat would accept, and any canary a target its text reads back as', () => {
+    for (const algorithm of SCHEMES) {
+      const [, hash] = example(algorithm)
+      const source = parseTarget(algorithm, hash)
+      const candidate = Buffer.from('canary-pw-1')
+      const canary = canaryTarget(algorithm, source, algorithm === 'lm' ? Buffer.from('CANARY') : candidate)!
+      expect(canary, algorithm).not.toBeNull()
+      expect(matches(algorithm, canary, algorithm === 'lm' ? Buffer.from('CANARY') : candidate), algorithm).toBe(true)
+      expect(parseTarget(algorithm, formatTarget(algorithm, canary)), algorithm).toEqual(canary)
+    }
+    for (const [algorithm, tag, confounder] of [['krb5tgs', 0x63, 8], ['krb5asrep', 0x79, 8]] as const) {
+      const canary = canaryTarget(algorithm, parseTarget(algorithm, example(algorithm)[1]), Buffer.from('pw'))!
+      const [, checksum, edata] = unpackFields(targetParts(algorithm, canary).salt, 3)
+      const k1 = hmac('md5', ntHash(Buffer.from('pw')), Uint8Array.of(algorithm === 'krb5tgs' ? 2 : 8, 0, 0, 0))
+      const ticket = rc4(hmac('md5', k1, checksum), edata)
+      expect([...ticket.subarray(confounder, confounder + 2)]).toEqual([tag, 0x82])
+    }
+    expect(canaryTarget('wpa', parseTarget('wpa', example('wpa')[1]), Buffer.from('short'))).toBeNull() // no passphrase of 5 bytes
   })
 
   it('refuses a peer\'s target whose parameters are not the scheme\'s', () => {
@@ -139,6 +175,10 @@ describe('searching scheme targets', () => {
     expect(isTarget('netntlmv2', Buffer.concat([target, Buffer.of(0)]))).toBe(false)
     expect(isTarget('bcrypt', Buffer.alloc(23 + 25))).toBe(false)
     expect(isTarget('lm', Buffer.alloc(9))).toBe(false)
+    // a PMKID carries no nonce, frame or message pair, as its text cannot
+    const pmkid = parseTarget('wpa', example('wpa')[1])
+    const [type, ap, sta, essid] = unpackFields(targetParts('wpa', pmkid).salt, 7)
+    expect(isTarget('wpa', Buffer.concat([pmkid.subarray(0, 16), packFields(type, ap, sta, essid, new Uint8Array(32), new Uint8Array(0), new Uint8Array(0))]))).toBe(false)
     expect(targetParts('netntlmv2', target).digest).toHaveLength(16)
   })
 })

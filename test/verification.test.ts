@@ -15,7 +15,7 @@ import { Verifier } from '../server/verification.ts'
 import type { ServerEvents } from '../server/fleet.ts'
 import { formatTarget, parseTarget, targetParts } from '../shared/algorithms.ts'
 import { maskSpec } from '../shared/keyspace/spec.ts'
-import { digestOf, matches } from '../shared/hashing/modes.ts'
+import { canaryTarget, digestOf, matches } from '../shared/hashing/modes.ts'
 import { FindCheck } from '../server/find-check.ts'
 
 const cleanup: (() => unknown)[] = []
@@ -121,7 +121,7 @@ describe('canaries of a wordlist job that ends while their words are read', () =
     const logs: string[] = []
     const events = new EventEmitter<ServerEvents>()
     events.on('log', (_, line) => logs.push(line))
-    const verifier = new Verifier({ scheduler, links: links as never, events, digests: { digest: digestOf } }, () => 0.5)
+    const verifier = new Verifier({ scheduler, links: links as never, events, canaries: { canary: canaryTarget } }, () => 0.5)
     const unhandled: unknown[] = []
     const onUnhandled = (reason: unknown) => unhandled.push(reason)
     process.on('unhandledRejection', onUnhandled)
@@ -153,21 +153,21 @@ describe('canaries of a slow scheme', () => {
     const sent: unknown[][] = []
     const links = { files: () => undefined, canaries: (_job: unknown, canaries: unknown[]) => sent.push(canaries) }
     const findCheck = new FindCheck()
-    // Each digest is held until released, so what is planted before it comes back can be seen.
+    // Each canary is held until released, so what is planted before it comes back can be seen.
     let release = () => {}
     const gate = new Promise<void>((resolve) => { release = resolve })
     const asked: unknown[] = []
-    const digests = {
-      digest: (...args: Parameters<FindCheck['digest']>) => {
-        const made = findCheck.digest(...args)
+    const canaries = {
+      canary: (...args: Parameters<FindCheck['canary']>) => {
+        const made = findCheck.canary(...args)
         asked.push(made)
-        return Promise.resolve(made).then(async (digest) => { await gate; return digest })
+        return Promise.resolve(made).then(async (target) => { await gate; return target })
       }
     }
-    const verifier = new Verifier({ scheduler, links: links as never, events: new EventEmitter<ServerEvents>(), digests }, () => 0.25)
+    const verifier = new Verifier({ scheduler, links: links as never, events: new EventEmitter<ServerEvents>(), canaries }, () => 0.25)
     try {
       verifier.topUp()
-      await eventually(() => asked.length === 1, WAIT_MS, 'a digest asked for')
+      await eventually(() => asked.length === 1, WAIT_MS, 'a canary asked for')
       expect(asked[0]).toBeInstanceOf(Promise) // made in the thread
       verifier.topUp() // while it is made, the job is not drawn for again
       await new Promise((resolve) => setImmediate(resolve))

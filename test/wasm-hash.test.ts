@@ -29,6 +29,7 @@ describe('WASM hashers', () => {
         if (length < 1000) expect(made).toEqual(Buffer.from(hashBytes(hash, message)))
       }
       expect(MAX_WASM_MESSAGE_BYTES).toBeGreaterThanOrEqual(65_536 + 1024) // the SHA-2 crypts' longest input
+      expect(() => hasher.hash(MAX_WASM_MESSAGE_BYTES + 1)).toThrow(RangeError) // never a digest of a message cut short
     })
   }
 })

@@ -1,6 +1,6 @@
 // `npm run ctl -- <command> [JOB] [options]`: submit jobs to a running server, list and steer them,
 // read their results, watch them to the end. Speaks the server's protocol with the admin token.
-import { ALGORITHMS, ALGORITHM_INFO, modeTable } from '../../shared/algorithms.ts'
+import { ALGORITHM_INFO, modeTable, modesByNumber } from '../../shared/algorithms.ts'
 import { parseArgs } from 'node:util'
 import { EXIT_ALL_FOUND, EXIT_EXHAUSTED, EXIT_REFUSED, EXIT_UNREACHABLE, exitFatal, integerFlag, resolvePaths, runMain } from '../../shared/cli.ts'
 import { describeSettings, loadSettings, type Values } from '../../shared/config.ts'
@@ -105,7 +105,7 @@ runMain(async () => {
   if (command !== 'watch' && flags.interval !== undefined) throw new InvalidInputError('--interval is for watch only')
   const interval = integerFlag(flags.interval, 'interval', 2, 1, 3600)
   if (command === 'modes') {
-    const modes = [...ALGORITHMS].sort((a, b) => ALGORITHM_INFO[a].hashcat - ALGORITHM_INFO[b].hashcat).map((a) => ({ mode: ALGORITHM_INFO[a].hashcat, name: a, hashcat: ALGORITHM_INFO[a].name }))
+    const modes = modesByNumber().map((a) => ({ mode: ALGORITHM_INFO[a].hashcat, name: a, hashcat: ALGORITHM_INFO[a].name }))
     process.stdout.write((flags.json ? JSON.stringify(modes) : modeTable().join('\n')) + '\n')
     return 0
   }

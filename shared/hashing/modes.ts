@@ -74,3 +74,26 @@ export function matches (algorithm: Algorithm, target: Uint8Array, plaintext: Ui
   const made = digestOf(algorithm, plaintext, salt, rounds)
   return made.length === digest.length && made.every((b, i) => b === digest[i])
 }
+
+// Work verification's canary: a target whose preimage is `candidate`, with `source`'s salt (and
+// rounds, or a scheme's parameters; no source for a plain hash): its digest in `source`'s place, or
+// a scheme's own canary where hashcat checks more than the digest. Null for a candidate no target
+// can have (LM's of more than 7 bytes, WPA's of fewer than 8).
+export function canaryTarget (algorithm: Algorithm, source: Uint8Array | null, candidate: Uint8Array): Uint8Array | null {
+  const { digestBytes } = ALGORITHM_INFO[algorithm]
+  if (!source) return digestOf(algorithm, candidate)
+  const { salt, rounds } = targetParts(algorithm, source)
+  const scheme: Scheme | undefined = ALGORITHM_INFO[algorithm].kind === 'scheme' ? SCHEMES[algorithm as SchemeName] : undefined
+  if (scheme?.canary) {
+    const made = scheme.canary(candidate, salt)
+    const target = new Uint8Array(made.digest.length + made.params.length)
+    target.set(made.digest)
+    target.set(made.params, made.digest.length)
+    return target
+  }
+  const made = digestOf(algorithm, candidate, salt, rounds)
+  if (made.length !== digestBytes) return null
+  const target = source.slice()
+  target.set(made, 0)
+  return target
+}

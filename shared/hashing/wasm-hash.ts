@@ -193,6 +193,7 @@ export class WasmHasher {
   // The digest of input[0, length): a view, overwritten by the next call. The padding goes after
   // the message, in `input`.
   hash (length: number): Uint8Array {
+    if (length > MAX_WASM_MESSAGE_BYTES) throw new RangeError(`a message of ${length} bytes; this hasher takes at most ${MAX_WASM_MESSAGE_BYTES}`)
     const lengthBytes = this.#blockBytes / 8 // 8 for MD5 and SHA-256, 16 for SHA-512
     const total = Math.ceil((length + 1 + lengthBytes) / this.#blockBytes) * this.#blockBytes
     const input = this.input

@@ -12,6 +12,9 @@
 //    what it holds (HELLO files, HOLDING), and then gets tasks without words.
 // 8: combinator attacks (-a 1): a wordlist keyspace's `combinator`, whose other list travels in JOB
 //    `other`.
+// 9: the scheme modes (NetNTLM, Kerberos, DCC2, LM, bcrypt, sha256crypt, phpass, MySQL, Django, WPA)
+//    by name in JOB, their targets (digest and packed parameters) up to MAX_TARGET_BYTES, and target
+//    batches that end at MAX_TARGET_BATCH_BYTES.
 export const PROTOCOL_VERSION = 9
 // Mixed into the Noise prologue: a peer speaking another version derives other keys and fails closed.
 export const PROTOCOL_PROLOGUE = `taskorch/${PROTOCOL_VERSION}`

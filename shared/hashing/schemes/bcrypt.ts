@@ -6,8 +6,9 @@
 import { ParamsError, type Scheme } from './scheme.ts'
 
 export const BCRYPT_COST = { min: 4, max: 31 }
-// The key is the password and a NUL, cut at 72 bytes.
+// The key is the password and a NUL, cut at 72 bytes: so hashcat takes passwords of at most 72.
 const MAX_KEY_BYTES = 72
+export const BCRYPT_MAX_PASSWORD_BYTES = 72
 const BCRYPT64 = './ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789'
 const MAGIC = 'OrpheanBeholderScryDoubt'
 
@@ -28,7 +29,8 @@ function decode (text: string, bytes: number): Uint8Array | null {
     const chars = Math.ceil(((Math.min(3, bytes - i)) * 8) / 6)
     let value = 0
     for (let c = 0; c < 4; c++) {
-      const v = c < chars ? BCRYPT64.indexOf(text[at++] ?? '') : 0
+      const char = c < chars ? text[at++] : '.'
+      const v = char === undefined ? -1 : BCRYPT64.indexOf(char)
       if (v < 0) return null
       value = (value << 6) | v
     }
@@ -40,14 +42,15 @@ function decode (text: string, bytes: number): Uint8Array | null {
 type Prepared = { cost: number, salt: Uint32Array }
 
 export const bcrypt: Scheme<Prepared> = {
-  digestBytes: 23,
   parse (line, fail) {
     const match = /^\$2([aby])\$([0-9]{2})\$(.{22})(.*)$/.exec(line.trim())
     if (!match) fail('expected $2a$, $2b$ or $2y$, a two-digit cost, $, then 53 characters of salt and hash')
     const [, variant, costText, salt, encoded] = match!
     const cost = Number(costText)
     if (cost < BCRYPT_COST.min || cost > BCRYPT_COST.max) fail(`its cost must be ${BCRYPT_COST.min} to ${BCRYPT_COST.max}`)
-    if (!decode(salt, 16)) fail('its salt is not bcrypt\'s base64')
+    const saltBytes = decode(salt, 16)
+    // hashcat writes the salt back from its bytes: a salt with stray low bits would not read back.
+    if (!saltBytes || encode(saltBytes) !== salt) fail('its salt is not 22 characters of canonical bcrypt base64')
     const digest = decode(encoded, 23)
     if (encoded.length !== 31 || !digest || encode(digest) !== encoded) fail('expected 31 characters of bcrypt\'s base64 after the salt')
     return { digest: digest!, params: Uint8Array.from(Buffer.from(`${variant}${costText}${salt}`, 'latin1')) }

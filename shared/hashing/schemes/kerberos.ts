@@ -3,6 +3,7 @@
 // pre-authentication (-m 18200, `$krb5asrep$23$user@realm:checksum$edata2`). The key is the NT hash;
 // RFC 4757 §3: K1 = HMAC-MD5(key, usage), K3 = HMAC-MD5(K1, checksum), the ticket part RC4-decrypted
 // with K3, and its checksum HMAC-MD5(K1, plaintext). The digest a find is compared on is that checksum.
+import { randomBytes } from 'node:crypto'
 import { aesDecrypt, aesEncrypt, hmac, pbkdf2, rc4 } from '../primitives.ts'
 import { ntHash } from '../nt.ts'
 import { ParamsError, hex, hexField, packFields, text, unpackFields, utf8, type Scheme } from './scheme.ts'
@@ -10,14 +11,13 @@ import { ParamsError, hex, hexField, packFields, text, unpackFields, utf8, type 
 // hashcat's bounds on the encrypted part (module_13100.c, module_18200.c).
 export const KERBEROS_EDATA_BYTES = { min: 32, max: 20_480 }
 
-type Prepared = { usage: Uint8Array, checksum: Uint8Array, edata: Uint8Array }
+type Prepared = { checksum: Uint8Array, edata: Uint8Array }
 
 // `prefix`: the mode's signature; `account`: how the account part is written and ends (the rest is
 // `checksum$edata2`), null when the hash may not name one.
 function kerberos (prefix: string, usage: number, account: RegExp): Scheme<Prepared> {
   const usageBytes = Uint8Array.of(usage, 0, 0, 0) // RFC 4757: little-endian
   return {
-    digestBytes: 16,
     parse (line, fail) {
       const trimmed = line.trim()
       if (!trimmed.startsWith(prefix)) fail(`expected it to start with ${prefix}`)
@@ -38,19 +38,40 @@ function kerberos (prefix: string, usage: number, account: RegExp): Scheme<Prepa
     prepare (params) {
       const [, checksum, edata] = unpackFields(params, 3)
       if (checksum.length !== 16 || edata.length < KERBEROS_EDATA_BYTES.min) throw new ParamsError('a Kerberos checksum has 16 bytes, its edata2 at least 32')
-      return { usage: usageBytes, checksum, edata }
+      return { checksum, edata }
     },
-    compute (plaintext, { usage, checksum, edata }) {
-      const k1 = hmac('md5', ntHash(plaintext), usage)
+    compute (plaintext, { checksum, edata }) {
+      const k1 = hmac('md5', ntHash(plaintext), usageBytes)
       return hmac('md5', k1, rc4(hmac('md5', k1, checksum), edata))
+    },
+    canary (plaintext, params) {
+      const [name, , edata] = unpackFields(params, 3)
+      const ticket = ticketPlaintext(usage === 2 ? TICKET_TAG : AS_REP_TAG, 8, edata.length)
+      const k1 = hmac('md5', ntHash(plaintext), usageBytes)
+      const checksum = hmac('md5', k1, ticket)
+      return { digest: checksum, params: packFields(name, checksum, rc4(hmac('md5', k1, checksum), ticket)) }
     }
   }
 }
 
-// The account part: `*user$realm$spn*$` (the SPN may hold `$`, never `*`) in a TGS-REP hash, `user@realm:` in an
-// AS-REP one (whose user part may be absent too).
+// The ASN.1 application tags a ticket's decrypted part starts with: EncTicketPart, EncASRepPart.
+const TICKET_TAG = 0x63
+const AS_REP_TAG = 0x79
+
+// A ticket's plaintext of `length` bytes as hashcat's kernels expect one: a random confounder, the
+// tag with a 2-byte length, a SEQUENCE, the ticket flags' context tag, then random bytes.
+function ticketPlaintext (tag: number, confounder: number, length: number): Uint8Array {
+  const out = Uint8Array.from(randomBytes(length))
+  const body = length - confounder
+  out.set([tag, 0x82, (body - 4) >> 8, (body - 4) & 0xff, 0x30, 0x82, (body - 8) >> 8, (body - 8) & 0xff, 0xa0, 0x07, 0x03, 0x05, 0x00], confounder)
+  return out
+}
+
+// The account part: `*user$realm$spn*$` (the SPN may hold `$`, never `*`) in a TGS-REP hash;
+// everything up to the first colon in an AS-REP one (a machine account's name ends in `$`), which
+// may be absent too.
 export const krb5tgs = kerberos('$krb5tgs$23$', 2, /^\*[^*]*\*\$/)
-export const krb5asrep = kerberos('$krb5asrep$23$', 8, /^[^:$]*:/)
+export const krb5asrep = kerberos('$krb5asrep$23$', 8, /^[^:]*:/)
 
 // Kerberos 5 with AES (etype 17, AES128; 18, AES256; RFC 3962) service tickets (-m 19600, 19700:
 // `$krb5tgs$17$user$realm$[*spn*$]checksum$edata2`; hashcat writes them back without the SPN, and so
@@ -67,7 +88,6 @@ function kerberosAes (etype: 17 | 18): Scheme<AesPrepared> {
   const prefix = `$krb5tgs$${etype}$`
   const keyBytes = etype === 17 ? 16 : 32
   return {
-    digestBytes: AES_CHECKSUM_BYTES,
     parse (line, fail) {
       const trimmed = line.trim()
       if (!trimmed.startsWith(prefix)) fail(`expected it to start with ${prefix}`)
@@ -94,6 +114,14 @@ function kerberosAes (etype: 17 | 18): Scheme<AesPrepared> {
     compute (plaintext, { salt, keyBytes, edata }) {
       const { encryption, integrity } = kerberosAesKeys(plaintext, salt, keyBytes)
       return hmac('sha1', integrity, decryptCts(encryption, edata)).subarray(0, AES_CHECKSUM_BYTES)
+    },
+    canary (plaintext, params) {
+      const [user, realm, edata] = unpackFields(params, 3)
+      const { salt } = this.prepare(params)
+      const { encryption, integrity } = kerberosAesKeys(plaintext, salt, keyBytes)
+      const ticket = ticketPlaintext(TICKET_TAG, 16, edata.length)
+      const digest = hmac('sha1', integrity, ticket).subarray(0, AES_CHECKSUM_BYTES)
+      return { digest, params: packFields(user, realm, encryptCts(encryption, ticket)) }
     }
   }
 }
@@ -171,6 +199,21 @@ function decryptCts (key: Uint8Array, data: Uint8Array): Uint8Array {
   for (let i = 0; i < tail; i++) out[16 * (blocks - 1) + i] = d[i] ^ penultimate[i]
   const p = aesDecrypt(key, penultimate)
   for (let i = 0; i < 16; i++) out[16 * (blocks - 2) + i] = p[i] ^ previous[i]
+  return out
+}
+
+// The inverse of decryptCts: CBC over the plaintext zero-padded to whole blocks, then the last two
+// blocks swapped and the last cut to the plaintext's length.
+export function encryptCts (key: Uint8Array, data: Uint8Array): Uint8Array {
+  if (data.length === 16) return aesEncrypt(key, data)
+  const padded = new Uint8Array(Math.ceil(data.length / 16) * 16)
+  padded.set(data)
+  const chained = aesEncrypt(key, padded, true)
+  const blocks = padded.length / 16
+  const out = new Uint8Array(data.length)
+  out.set(chained.subarray(0, 16 * (blocks - 2)))
+  out.set(chained.subarray(16 * (blocks - 1)), 16 * (blocks - 2))
+  out.set(chained.subarray(16 * (blocks - 2), 16 * (blocks - 2) + data.length - 16 * (blocks - 1)), 16 * (blocks - 1))
   return out
 }
 

@@ -9,7 +9,6 @@ export type Parsed = { digest: Uint8Array, params: Uint8Array }
 export type Fail = (why: string) => never
 
 export interface Scheme<Prepared = unknown> {
-  readonly digestBytes: number
   parse (text: string, fail: Fail): Parsed
   format (digest: Uint8Array, params: Uint8Array): string
   // Throws ParamsError when the parameters are not this scheme's (a peer's bytes).
@@ -18,6 +17,10 @@ export interface Scheme<Prepared = unknown> {
   // hashcat keeps a few modes' results in its potfile under another key than the hash, and shows
   // them in another form (WPA: the PMK and the ESSID, shared by every capture of the network).
   readonly potfile?: PotfileForm
+  // A target whose preimage is `plaintext`, shaped as one with `params`: work verification's canary,
+  // for a scheme whose hashcat kernels check more than the digest (Kerberos: that the decrypted ticket
+  // starts as real ones do), so another digest over the same parameters would not do.
+  canary? (plaintext: Uint8Array, params: Uint8Array): Parsed
 }
 
 export interface PotfileForm {
@@ -77,9 +80,3 @@ export function hexField (text: string, what: string, fail: Fail, bytes?: number
 export const hex = (bytes: Uint8Array): string => Buffer.from(bytes.buffer, bytes.byteOffset, bytes.length).toString('hex')
 export const text = (bytes: Uint8Array): string => Buffer.from(bytes.buffer, bytes.byteOffset, bytes.length).toString('utf8')
 export const utf8 = (text: string): Uint8Array => Uint8Array.from(Buffer.from(text, 'utf8'))
-
-export function sameBytes (a: Uint8Array, b: Uint8Array): boolean {
-  if (a.length !== b.length) return false
-  for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false
-  return true
-}

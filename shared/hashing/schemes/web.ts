@@ -8,7 +8,6 @@ import { ParamsError, hex, hexField, packFields, readUint32, text, uint32, unpac
 // MySQL's PASSWORD(): SHA-1 of the password's SHA-1. hashcat writes it as 40 hex digits, without
 // MySQL's leading `*`.
 export const mysql: Scheme<null> = {
-  digestBytes: 20,
   parse: (line, fail) => ({ digest: hexField(line.trim(), 'hash', fail, 20), params: new Uint8Array(0) }),
   format: (digest) => hex(digest),
   prepare (params) {
@@ -37,7 +36,8 @@ function decode64 (text: string, bytes: number): Uint8Array | null {
     const chars = Math.min(4, Math.ceil(((bytes - i) * 8) / 6))
     let value = 0
     for (let c = 0; c < chars; c++) {
-      const v = ITOA64.indexOf(text[at++] ?? '')
+      const char = text[at++]
+      const v = char === undefined ? -1 : ITOA64.indexOf(char)
       if (v < 0) return null
       value |= v << (6 * c)
     }
@@ -52,11 +52,10 @@ type Phpass = { salt: Uint8Array, count: number }
 let md5: WasmHasher | null = null
 export const PHPASS_COST = { min: 7, max: 30 }
 export const phpass: Scheme<Phpass> = {
-  digestBytes: 16,
   parse (line, fail) {
     const trimmed = line.trim()
-    const match = /^\$([PH])\$(.)(.{8})(.*)$/.exec(trimmed)
-    if (!match) fail('expected $P$ or $H$, a cost character, 8 characters of salt and 22 of hash')
+    const match = /^\$([PH])\$(.)([\x21-\x7e]{8})(.*)$/.exec(trimmed)
+    if (!match) fail('expected $P$ or $H$, a cost character, 8 printable ASCII characters of salt and 22 of hash')
     const [, id, cost, salt, encoded] = match!
     const log2 = ITOA64.indexOf(cost)
     if (log2 < PHPASS_COST.min || log2 > PHPASS_COST.max) fail(`its cost character "${cost}" is out of phpass's range (${ITOA64[PHPASS_COST.min]} to ${ITOA64[PHPASS_COST.max]})`)
@@ -90,7 +89,6 @@ export const phpass: Scheme<Phpass> = {
 type Django = { salt: Uint8Array, iterations: number }
 export const DJANGO_ITERATIONS = { min: 1, max: 0x7fffffff }
 export const django: Scheme<Django> = {
-  digestBytes: 32,
   parse (line, fail) {
     const match = /^pbkdf2_sha256\$([0-9]{1,10})\$([^$]*)\$([A-Za-z0-9+/]{43}=)$/.exec(line.trim())
     if (!match) fail('expected pbkdf2_sha256$iterations$salt$ and 44 characters of base64')

@@ -13,7 +13,6 @@ const LM_MAGIC = utf8('KGS!@#$%')
 export const LM_HALF_BYTES = 7
 
 export const lm: Scheme<null> = {
-  digestBytes: 8,
   parse (line, fail) {
     const text = line.trim()
     if (/^[0-9a-fA-F]{32}$/.test(text)) fail(`a whole LM hash is two halves: give ${text.slice(0, 16)} and ${text.slice(16)} as two lines`)
@@ -46,7 +45,6 @@ function netntlmNames (line: string, fields: number, fail: Fail): string[] {
 // challenge encrypted is MD5(server's, client's)'s first 8 bytes.
 type V1 = { challenge: Uint8Array }
 export const netntlmv1: Scheme<V1> = {
-  digestBytes: 24,
   parse (line, fail) {
     const [user, , domain, lmText, ntText, challengeText] = netntlmNames(line.trim(), 6, fail)
     const lmResponse = lmText === '' ? new Uint8Array(0) : hexField(lmText, 'LM response', fail, 24)
@@ -88,7 +86,6 @@ const lower = (b: number) => (b >= 0x41 && b <= 0x5a ? b + 0x20 : b)
 type V2 = { identity: Uint8Array, challengeAndBlob: Uint8Array }
 export const MAX_NETNTLMV2_BLOB_BYTES = 1024
 export const netntlmv2: Scheme<V2> = {
-  digestBytes: 16,
   parse (line, fail) {
     const [user, , domain, challengeText, proofText, blobText] = netntlmNames(line.trim(), 6, fail)
     const challenge = hexField(challengeText, 'server challenge', fail, 8)
@@ -120,9 +117,8 @@ export const netntlmv2: Scheme<V2> = {
 // DCC2 (MS Cache v2): PBKDF2-HMAC-SHA1 over the MS Cache v1 hash (MD4 of the NT hash and the user
 // name in UTF-16, lower-cased), salted with the same user name. `$DCC2$iterations#user#hash`.
 type Dcc2 = { user: Uint8Array, iterations: number }
-export const DCC2_ITERATIONS = { default: 10240, max: 0x7fffffff }
+export const DCC2_ITERATIONS = { max: 0x7fffffff }
 export const dcc2: Scheme<Dcc2> = {
-  digestBytes: 16,
   parse (line, fail) {
     const match = /^\$DCC2\$([0-9]{1,10})#([^#]*)#([^#]*)$/i.exec(line.trim())
     if (!match) fail('expected $DCC2$iterations#user#hash')

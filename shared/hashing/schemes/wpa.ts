@@ -22,7 +22,6 @@ type Prepared = { essid: Uint8Array, pmkid: Uint8Array | null, expansion: Uint8A
 const sort = (a: Uint8Array, b: Uint8Array): [Uint8Array, Uint8Array] => (Buffer.compare(a, b) <= 0 ? [a, b] : [b, a])
 
 export const wpa: Scheme<Prepared> = {
-  digestBytes: 16,
   parse (line, fail) {
     const fields = line.trim().split('*')
     if (fields.length !== 9 || fields[0] !== 'WPA' || (fields[1] !== '01' && fields[1] !== '02')) fail('expected WPA*01* or WPA*02* and seven more fields separated by *')
@@ -50,6 +49,7 @@ export const wpa: Scheme<Prepared> = {
     const fail = (why: string): never => { throw new ParamsError(why) }
     if (type.length !== 1 || ap.length !== 6 || sta.length !== 6 || essid.length > ESSID_MAX_BYTES) fail('malformed WPA parameters')
     if (type[0] === 1) {
+      if (anonce.length !== 0 || eapol.length !== 0 || pair.length !== 0) fail('a PMKID has no nonce, frame or message pair')
       return { essid, pmkid: Uint8Array.from([...utf8('PMK Name'), ...ap, ...sta]), expansion: new Uint8Array(0), keyVersion: 0, eapol }
     }
     if (type[0] !== 2 || anonce.length !== 32 || pair.length !== 1) fail('malformed WPA parameters')
