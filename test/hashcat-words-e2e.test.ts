@@ -14,7 +14,7 @@ import { promisify } from 'node:util'
 import { afterAll, beforeAll, beforeEach, describe, expect, it, onTestFailed } from 'vitest'
 import { Orchestrator } from '../server/index.ts'
 import { formatTarget, parseTarget, targetParts, type Algorithm } from '../shared/algorithms.ts'
-import { digestOf } from '../shared/hashing/modes.ts'
+import { canaryTarget, digestOf } from '../shared/hashing/modes.ts'
 import { keyspaceFrom } from '../shared/keyspace/keyspace.ts'
 import { maskSpec, type CombinatorSpec, type WordlistSpec } from '../shared/keyspace/spec.ts'
 import { wordParts, wordVariant, type WordParts } from '../shared/keyspace/word-variant.ts'
@@ -108,7 +108,8 @@ describe.skipIf(!HASHCAT)(`wordlist attacks on hashcat ${HASHCAT ?? '(skipped: h
     writeFileSync(join(dir, 'crypt'), `${formatTarget('sha512crypt', cryptTarget('not a word', 'salt'))}\n`)
     const runs = [['-m', '0', '-a', '0', 'md5', 'words', '-r', BEST64], ['-m', '0', '-a', '0', '-O', 'md5', 'words', '-r', BEST64], ['-m', '0', '-a', '6', '-O', 'md5', 'words', '?d'], ['-m', '0', '-a', '7', '-O', 'md5', '?d', 'words'],
       ['-m', '10', '--hex-salt', '-a', '0', 'salted', 'words', '-r', BEST64], ['-m', '1800', '-a', '0', 'crypt', 'words'], ['-m', '0', '-a', '1', 'md5', 'words', 'words'],
-      ['-m', '5600', '-a', '0', 'netntlmv2', 'words', '-r', BEST64], ['-m', '22000', '-a', '3', 'wpa', 'passwor?d']]
+      ['-m', '5600', '-a', '0', 'netntlmv2', 'words', '-r', BEST64], ['-m', '13100', '-a', '0', 'krb5tgs', 'words', '-r', BEST64], ['-m', '22000', '-a', '3', 'wpa', 'passwor?d']]
+    writeFileSync(join(dir, 'krb5tgs'), formatTarget('krb5tgs', ticket('not a word', 0)) + '\n')
     writeFileSync(join(dir, 'netntlmv2'), schemeHash('netntlmv2', `u::d:${'11'.repeat(8)}:${'0'.repeat(32)}:0101${'22'.repeat(30)}`, 'not a word') + '\n')
     writeFileSync(join(dir, 'wpa'), schemeHash('wpa', `WPA*01*${'0'.repeat(32)}*${'33'.repeat(6)}*${'44'.repeat(6)}*${Buffer.from('net').toString('hex')}***`, 'not a word') + '\n')
     for (const [i, run] of runs.entries()) {
@@ -233,9 +234,11 @@ describe.skipIf(!HASHCAT)(`wordlist attacks on hashcat ${HASHCAT ?? '(skipped: h
   }, 900_000)
 
   // Scheme modes go to hashcat with our parameters in its format, and come back from its outfile:
-  // NetNTLMv2 lines of several users through best64, and WPA (whose outfile names a crack as
-  // MIC:AP:STA:ESSID) over a mask, since hashcat leaves words outside 8-63 bytes out of its count.
-  it('searches NetNTLMv2 from a list with best64 and WPA over a mask on hashcat beside WASM: exact counts, all found', async () => {
+  // NetNTLMv2 lines of several users and Kerberoast tickets through best64, and WPA (whose outfile
+  // names a crack as MIC:AP:STA:ESSID) over a mask, since hashcat leaves words outside 8-63 bytes
+  // out of its count. Work verification's canaries go to the hashcat worker too: a Kerberos canary
+  // is a real ticket, since hashcat checks the decrypted ticket's first bytes.
+  it('searches NetNTLMv2 and Kerberoast tickets from a list with best64 and WPA over a mask on hashcat beside WASM: exact counts, all found, canaries too', async () => {
     const { random, dir, path, words } = newList(20_000)
     const { gpu, wasm } = await fleet(warmCache(dir, words))
     const rules = parseRules(readFileSync(BEST64), BEST64)
@@ -244,6 +247,11 @@ describe.skipIf(!HASHCAT)(`wordlist attacks on hashcat ${HASHCAT ?? '(skipped: h
     const responses = [...planted, 'in no list'].map((p, i) => parseTarget('netntlmv2', schemeHash('netntlmv2', `User${i}::CORP:${hex('md5', `c${i}`).slice(0, 16)}:${'0'.repeat(32)}:0101000000000000${hex('md5', `b${i}`)}`, p)))
     await expectJob('netntlmv2', responses, { type: 'wordlist', path, rules: [BEST64] }, planted, BigInt(words.length * rules.count))
     expect(gpu.stderr).toMatch(/searching whole words of its words file with hashcat \(-m 5600 -a 0\)/)
+
+    const roasted = plant(spec, words, ruled([rules]), 4, random)
+    await expectJob('krb5tgs', [...roasted, 'in no list'].map((p, i) => ticket(p, i)), { type: 'wordlist', path, rules: [BEST64] }, roasted, BigInt(words.length * rules.count))
+    expect(gpu.stderr).toMatch(/searching whole words of its words file with hashcat \(-m 13100 -a 0\)/)
+    expect(log.join('\n')).not.toMatch(/did not find the check candidate/)
 
     // On the hashcat worker alone, so its outfile's form of a WPA crack is read whatever the load.
     const left = new Promise((resolve) => orch.once('worker-left', resolve))
@@ -325,6 +333,12 @@ describe.skipIf(!HASHCAT)(`a cached wordlist through kills${HASHCAT ? '' : ' (sk
 })
 
 // A sha512crypt target (digest, rounds, salt), from the scalar reference.
+// A Kerberoast ticket of `password` (a real one: canaryTarget makes a ticket as hashcat checks them).
+function ticket (password: string, n: number): Uint8Array {
+  const source = parseTarget('krb5tgs', `$krb5tgs$23$*svc${n}$CORP.LOCAL$http/web${n}*$${'0'.repeat(32)}$${'00'.repeat(300)}`)
+  return canaryTarget('krb5tgs', source, Buffer.from(password))!
+}
+
 // The hash `template` names (its digest zero) with the digest `plaintext` makes, in hashcat's format.
 function schemeHash (algorithm: Algorithm, template: string, plaintext: string): string {
   const target = parseTarget(algorithm, template)
