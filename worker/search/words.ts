@@ -212,10 +212,10 @@ export function searchWords (job: WordsJob, words: Uint8Array, offset: bigint, l
   const algorithm = job.algorithm
   const hash = hashOf(algorithm)
   const plain = isPlain(algorithm)
-  const crypt = isScheme(algorithm)
+  const scheme = isScheme(algorithm)
   const groups = saltGroups(algorithm, job.targets)
   // One batch for every salt: its prefilter knows every digest, verification the slot's salt.
-  const all = crypt ? null : everyDigest(hash, groups)
+  const all = scheme ? null : everyDigest(hash, groups)
   const block = all && control.blocks?.(hash, all, 2 * RULE_BUFFER_BYTES + MAX_SALT_BYTES) || null
   const batch = block ? new Batch(block) : null
   const maxLength = block ? block.maxLength : -1
@@ -258,7 +258,7 @@ export function searchWords (job: WordsJob, words: Uint8Array, offset: bigint, l
   }
 
   if (cancelled(control)) return { hashed: 0, hits, cancelled: true }
-  const checkEvery = crypt ? CRYPTS_PER_CHECK : CANDIDATES_PER_CHECK
+  const checkEvery = scheme ? CRYPTS_PER_CHECK : CANDIDATES_PER_CHECK
   let done = 0 // candidates handled (hashed, in a batch, or rejected)
   let reported = 0
   let sinceCheck = 0
@@ -285,7 +285,7 @@ export function searchWords (job: WordsJob, words: Uint8Array, offset: bigint, l
         if (n <= maxLength) {
           if (batch!.add(n, done, 0)) runBatch()
         } else hashAlone(buf, n, 0, done)
-      } else if (crypt) {
+      } else if (scheme) {
         for (const [g, group] of groups.entries()) {
           if (group.find(digestOf(algorithm, buf.subarray(0, n), group.salt, group.rounds)) !== undefined) check(done, g)
           // Each takes milliseconds: many salts must not hold off a cancel (the candidate is redone).
