@@ -15,6 +15,7 @@ import { ALGORITHM_INFO, formatTarget, parseTarget, targetParts, type Algorithm 
 import { digestOf } from '../shared/hashing/modes.ts'
 import { ntHash } from '../shared/hashing/nt.ts'
 import { hmac, rc4 } from '../shared/hashing/primitives.ts'
+import { Orchestrator } from '../server/index.ts'
 import { cli, expectChunksTile, killAfterChunks, listeningPort, TOKEN, within, workerArgs, type Run, WAIT_MS } from './helpers.ts'
 
 const SEED = Number(process.env.TEST_SEED ?? 99_001)
@@ -191,5 +192,37 @@ describe('scheme modes end to end', () => {
     const show = server(['-m', '22000', '--targets', join(dir, 'capture.22000'), '--potfile', potfile, '--show'])
     expect(await within(WAIT_MS, show.exit, '--show'), show.stderr).toBe(0)
     expect(show.stdout).toBe(shown)
+  })
+})
+
+// Each scheme mode on a WASM worker process: hashcat's example hash, its password at a random place
+// among random words (seeded), one job after another on one server.
+describe('every scheme mode on a WASM worker', () => {
+  it('cracks hashcat\'s example hash of each from a wordlist', async () => {
+    const next = random(SEED + 22_000)
+    const examples = readFileSync(new URL('./vectors/hashcat-examples.tsv', import.meta.url), 'utf8').trim().split('\n').map((l) => l.split('\t'))
+    const orch = new Orchestrator({ host: '127.0.0.1', port: 0, token: TOKEN })
+    await orch.start()
+    try {
+      const joined = new Promise((resolve) => orch.once('worker-joined', resolve))
+      const [script, ...args] = workerArgs(orch.port, 'wasm')
+      const worker = cli(script, [...args, '--backend', 'wasm'])
+      children.push(worker)
+      await within(60_000, joined, 'the worker joining')
+      const dir = mkdtempSync(join(tmpdir(), 'taskorch-examples-'))
+      for (const algorithm of SCHEMES) {
+        const [, hash, password] = examples.find(([mode]) => Number(mode) === ALGORITHM_INFO[algorithm].hashcat)!
+        const words = Array.from({ length: 16 }, () => Array.from({ length: 8 + next(5) }, () => 'abcdefghijklmnopqrstuvwxyz0123456789'[next(36)]).join(''))
+        const at = next(words.length + 1)
+        words.splice(at, 0, password)
+        const path = join(dir, `${algorithm}.txt`)
+        writeFileSync(path, words.join('\n') + '\n')
+        const job = await orch.addTasks({ algorithm, targets: [parseTarget(algorithm, hash)], keyspace: { type: 'wordlist', path } })
+        const outcome = await within(120_000, job.done, `the ${algorithm} job`)
+        expect([outcome.status, outcome.found.map((f) => f.plaintext)], `seed ${SEED}: ${algorithm}, "${password}" at word ${at}`).toEqual(['found', [password]])
+      }
+    } finally {
+      await orch.stop()
+    }
   })
 })
