@@ -24,9 +24,9 @@ export const ALGORITHMS = [
   'lm', 'netntlmv1', 'netntlmv2', 'dcc2', 'krb5tgs', 'krb5asrep', 'krb5tgs-aes128', 'krb5tgs-aes256', 'mysql', 'phpass', 'django', 'bcrypt', 'wpa'
 ] as const
 export type Algorithm = typeof ALGORITHMS[number]
-// The hash functions kernels compute.
-export const HASH_FUNCTIONS = ['md4', 'md5', 'sha1', 'sha256', 'sha512'] as const
-export type HashFunction = typeof HASH_FUNCTIONS[number]
+// The hash functions kernels compute (defined beside their reference, which imports nothing of this file).
+export { HASH_FUNCTIONS, type HashFunction } from './hashing/scalar.ts'
+import type { HashFunction } from './hashing/scalar.ts'
 
 // With this few targets (of one salt) the kernels compare each candidate with them directly, and MD5's
 // and MD4's work back from them: the fastest path (worker/search/targets.ts). The server keeps work
@@ -121,6 +121,9 @@ const HASHCAT_NAMES: Map<string, Algorithm> = (() => {
   return new Map([...names].filter((entry): entry is [string, Algorithm] => entry[1] !== null))
 })()
 
+// hashcat's older WPA modes, whose captures hcxpcapngtool converts to 22000's lines.
+const OLD_WPA_MODES = new Set(['2500', '2501', '16800', '16801'])
+
 // Our names, hashcat's -m numbers, or hashcat's names where only one mode has them (case aside).
 export function parseAlgorithm (text: string): Algorithm {
   const name = text.trim().toLowerCase()
@@ -129,7 +132,25 @@ export function parseAlgorithm (text: string): Algorithm {
   if (Object.hasOwn(HASHCAT_MODES, name)) return HASHCAT_MODES[name]
   const named = HASHCAT_NAMES.get(name)
   if (named) return named
-  throw new InvalidInputError(`unknown algorithm "${text}": use one of ${ALGORITHMS.join(', ')}, hashcat's -m number (${Object.keys(HASHCAT_MODES).join(', ')}) or its name for the mode`)
+  if (OLD_WPA_MODES.has(name)) throw new InvalidInputError(`hashcat's -m ${name} is one of its older WPA modes: convert the capture with hcxpcapngtool and use -m 22000 (wpa)`)
+  // Modes whose names hold what was typed, or whose name it holds ("netntlm", "kerberos", "wpa2").
+  const near = name.length < 3 ? [] : modesByNumber().filter((a) => a.includes(name) || ALGORITHM_INFO[a].name.toLowerCase().includes(name) || (a.length >= 3 && name.includes(a)))
+  const hint = near.length > 0 ? `did you mean ${near.map((a) => `${a} (${ALGORITHM_INFO[a].hashcat})`).join(', ')}? ` : ''
+  throw new InvalidInputError(`unknown hash mode "${text}": ${hint}give our name, hashcat's -m number or hashcat's name for it (npm run ctl -- modes lists them all)`)
+}
+
+// The modes `line` reads as, besides `algorithm` (for a line of another mode: "it reads as -m 1000").
+// Only where a line is named in an error: it tries every parser.
+export function modesReading (line: string, algorithm: Algorithm): Algorithm[] {
+  return modesByNumber().filter((other) => {
+    if (other === algorithm || ALGORITHM_INFO[other].kind === 'salted') return false // a salted mode reads any digest:anything
+    try {
+      parseTarget(other, line)
+      return true
+    } catch {
+      return false
+    }
+  })
 }
 
 const HEX = /^[0-9a-f]*$/

@@ -1,8 +1,11 @@
 // Scalar compression functions: the reference every faster kernel is checked against, and the
 // fallback for candidates longer than one block. State and message are 32-bit words; SHA-512 keeps
 // each 64-bit word as a (high, low) pair. Nothing here allocates per call.
-import type { HashFunction } from '../algorithms.ts'
 import { MAX_CANDIDATE_BYTES } from '../keyspace/spec.ts'
+
+// The hash functions kernels compute.
+export const HASH_FUNCTIONS = ['md4', 'md5', 'sha1', 'sha256', 'sha512'] as const
+export type HashFunction = typeof HASH_FUNCTIONS[number]
 
 export type HashShape = {
   blockBytes: number
