@@ -144,6 +144,22 @@ describe('scheme modes end to end', () => {
     }
   })
 
+  it('--show warns of bad lines as a job does, stops at one with --strict, and says when the potfile does not exist', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'taskorch-show-'))
+    const list = join(dir, 'mixed.txt')
+    writeFileSync(list, readFileSync(vector('5600.hashes'), 'utf8') + 'not a response\n')
+    const show = server(['-m', '5600', '--targets', list, '--potfile', vector('5600.potfile'), '--show'])
+    expect(await within(WAIT_MS, show.exit, '--show')).toBe(0)
+    expect(show.stdout).toBe(readFileSync(vector('5600.show'), 'utf8'))
+    expect(show.stderr).toMatch(/warning: .*mixed\.txt: skipped 1 line\(s\) that are no hash of the mode .*mixed\.txt:6: "not a response"/)
+    const strict = server(['-m', '5600', '--targets', list, '--potfile', vector('5600.potfile'), '--show', '--strict'])
+    expect(await within(WAIT_MS, strict.exit, '--show --strict')).toBe(2)
+    expect(strict.stderr).toMatch(/mixed\.txt:6: "not a response" is not a NetNTLMv2 hash/)
+    const missing = server(['-m', '5600', '--targets', vector('5600.hashes'), '--potfile', join(dir, 'typo.pot'), '--show'])
+    expect(await within(WAIT_MS, missing.exit, '--show, no potfile')).toBe(0)
+    expect([missing.stdout, missing.stderr]).toEqual(['', expect.stringMatching(/potfile .*typo\.pot does not exist \(yet\): nothing in it is cracked/)])
+  })
+
   it('ctl modes lists every mode by number and name, without a server', async () => {
     const run = cli('server/ctl/main.ts', ['modes', '--json'])
     children.push(run)
@@ -175,6 +191,7 @@ describe('scheme modes end to end', () => {
     writeFileSync(join(dir, 'words.txt'), ['letmein', 'hunter22', 'Pa55word', 'qwertyuiop'].join('\n') + '\n')
     const run = server(['-m', 'DCC2', '--username', '--targets', join(dir, 'cached.txt'), '--wordlist', join(dir, 'words.txt'), '--potfile-disable', '--exit-when-done', '--local-worker'])
     expect(await within(120_000, run.exit, 'server exit'), run.stderr).toBe(0)
+    expect(run.stderr).not.toMatch(/ERROR/) // the local worker's threads, ended mid-candidate at exit, failed nothing
     expect(alice).toMatch(/^\$DCC2\$10240#alice#/) // hashcat writes the user lower-cased, as it is hashed
     expect(run.stdout.split('\n').filter(Boolean).sort()).toEqual([`CORP/Alice:${alice}:Pa55word`, `CORP/bob:${bob}:hunter22`])
 

@@ -2,6 +2,10 @@
 // against hashcat: lists our implementation made, cracked by hashcat 6.2.6 (test/vectors/modes),
 // read back and written as hashcat writes them; each mode's example hash and a list of several
 // targets searched from a wordlist, as a WASM worker's thread searches; malformed lines named.
+import { writeFileSync } from 'node:fs'
+import { join } from 'node:path'
+import { badLinesWarning, readHashList } from '../server/inputs/hash-list.ts'
+import { tempDir } from './helpers.ts'
 import { readFileSync } from 'node:fs'
 import { describe, expect, it } from 'vitest'
 import { ALGORITHM_INFO, formatTarget, isTarget, modeTable, parseAlgorithm, parseTarget, potfileKey, shownHash, targetParts, type Algorithm } from '../shared/algorithms.ts'
@@ -43,7 +47,10 @@ describe('scheme modes against hashcat', () => {
     expect(parseAlgorithm('SHA256 (Unix)')).toBe('sha256crypt')
     const table = modeTable()
     for (const algorithm of SCHEMES) expect(table).toContainEqual(expect.stringMatching(new RegExp(`^ *${ALGORITHM_INFO[algorithm].hashcat}  ${algorithm} +${ALGORITHM_INFO[algorithm].name.replace(/[$()*+./]/g, '\\$&')}$`)))
-    expect(() => parseAlgorithm('netntlm')).toThrow(/unknown algorithm "netntlm": use one of .*netntlmv2.*hashcat's -m number .*5600/)
+    expect(() => parseAlgorithm('netntlm')).toThrow(/unknown hash mode "netntlm": did you mean ntlm \(1000\), netntlmv1 \(5500\), netntlmv2 \(5600\)\? give our name, hashcat's -m number or hashcat's name for it \(npm run ctl -- modes lists them all\)/)
+    expect(() => parseAlgorithm('kerberos')).toThrow(/did you mean krb5tgs \(13100\), krb5asrep \(18200\), krb5tgs-aes128 \(19600\), krb5tgs-aes256 \(19700\)\?/)
+    expect(() => parseAlgorithm('wpa2')).toThrow(/did you mean wpa \(22000\)\?/)
+    expect(() => parseAlgorithm('2500')).toThrow(/older WPA modes: convert the capture with hcxpcapngtool and use -m 22000/)
   })
 
   for (const algorithm of SCHEMES) {
@@ -117,9 +124,9 @@ describe('searching scheme targets', () => {
       ['krb5asrep', '$krb5asrep$23$u@r:' + '0'.repeat(32), /expected \$krb5asrep\$23\$\[account\]checksum\$edata2/],
       ['dcc2', '$DCC2$10240#user', /expected \$DCC2\$iterations#user#hash/],
       ['dcc2', '$DCC2$0#user#' + '0'.repeat(32), /iteration count must be 1 to/],
-      ['lm', 'aad3b435b51404eeaad3b435b51404ef', /a whole LM hash is two halves: give aad3b435b51404ee and aad3b435b51404ef as two lines/],
+      ['lm', 'aad3b435b51404eeaad3b435b51404ef', /32 hex digits: an NTLM hash is -m 1000; a whole LM hash is two halves, to give as two lines \(aad3b435b51404ee and aad3b435b51404ef\)/],
       ['lm', '0'.repeat(30), /hash must be 16 hex digits, not 30/],
-      ['mysql', '*' + '0'.repeat(40), /hash must be hex digits/],
+      ['mysql', '*' + '0'.repeat(40), /MySQL writes a leading \*, which is not part of hashcat's format: remove it/],
       ['phpass', '$P$!12345678' + '.'.repeat(22), /cost character "!" is out of phpass's range/],
       ['django', 'pbkdf2_sha1$1000$salt$' + 'A'.repeat(27) + '=', /expected pbkdf2_sha256\$iterations\$salt\$ and 44 characters of base64/],
       ['bcrypt', '$2a$03$' + '.'.repeat(53), /its cost must be 4 to 31/],
@@ -136,6 +143,22 @@ describe('searching scheme targets', () => {
     ] as const) {
       expect(() => parseTarget(algorithm, text), `${algorithm}: ${text}`).toThrow(why)
     }
+  })
+
+  it('says what a bad line of a list may be instead: another mode, a user prefix to take with --username or not', async () => {
+    const dir = tempDir('taskorch-hints-')
+    const read = async (algorithm: Algorithm, lines: string[], username = false) => {
+      const path = join(dir, `${algorithm}-${username}.txt`)
+      writeFileSync(path, lines.join('\r\n') + '\r\n')
+      const list = await readHashList(path, algorithm, { username })
+      return badLinesWarning(path, list) ?? ''
+    }
+    const ntlm = 'b4b9b02e6f09a9bd760f388b67351e2b'
+    expect(await read('lm', [example('lm')[1], ntlm])).toMatch(/lm-false\.txt:2: .*32 hex digits: an NTLM hash is -m 1000; a whole LM hash is two halves.* \(it reads as -m 0 md5 or -m 1000 ntlm\)/)
+    expect(await read('krb5tgs', [example('krb5tgs')[1], example('krb5tgs-aes128')[1]])).toMatch(/:2: .*expected it to start with \$krb5tgs\$23\$ \(it reads as -m 19600 krb5tgs-aes128\)/)
+    expect(await read('dcc2', [example('dcc2')[1], `CORP/alice:${example('dcc2')[1]}`])).toMatch(/:2: .* \(it starts with a user name: add --username\)/)
+    expect(await read('netntlmv2', [`alice:${example('netntlmv2')[1]}`, example('netntlmv2')[1]], true)).toMatch(/:2: .* \(with --username the line's first field is taken as the user, which this hash does not have: drop --username\)/)
+    expect(await read('mysql', [example('mysql')[1], `*${example('mysql')[1].toUpperCase()}`])).toMatch(/MySQL writes a leading \*, which is not part of hashcat's format: remove it/)
   })
 
   it('reads an AS-REP of a machine account, whose name ends in $', () => {

@@ -410,6 +410,9 @@ export class WorkerClient extends EventEmitter<WorkerEvents> {
       }
     }, (error: Error) => {
       this.#running.delete(chunkId)
+      // Stopping ends the threads, and with them a chunk still inside a slow scheme's candidate: the
+      // server requeues it, and nothing failed.
+      if (this.#stopping) return
       const failure = new KernelError(chunkId, error)
       this.emit('log', 'error', failure.message)
       session?.destroy(failure)

@@ -1,4 +1,5 @@
 // `npm run server -- [options]`: listen for workers, run jobs given by flags or the UI's form.
+import { parseAlgorithm } from '../../shared/algorithms.ts'
 import { hostname, networkInterfaces } from 'node:os'
 import { dirname, join } from 'node:path'
 import { EXIT_ALL_FOUND, EXIT_EXHAUSTED, EXIT_SIGINT, EXIT_SIGTERM, EXIT_UNSAVED, exitFatal, integerFlag, parseFlags, runMain } from '../../shared/cli.ts'
@@ -50,6 +51,7 @@ runMain(async () => {
   const targets = flags.target ?? []
   const given = (['range', 'mask', 'wordlist'] as const).filter((k) => flags[k] !== undefined)
   const hasTargets = targets.length > 0 || flags.targets !== undefined
+  if (flags.algo !== undefined) parseAlgorithm(flags.algo as string) // a mistyped mode is named before anything else
   if (flags.show || flags.left) return await showOrLeft(flags, settings.values.potfile ?? join(dirname(defaultConfigPath()), 'taskorch.potfile'))
   if (hasTargets !== given.length > 0) throw new InvalidInputError('a job needs targets (--target or --targets) and a keyspace (--range, --mask or --wordlist)')
   if (flags.restore && !flags.session) throw new InvalidInputError('--restore needs --session PATH')

@@ -1,9 +1,10 @@
 // --show and --left, as hashcat has them: the hashes given (--target, --targets) that the potfile
 // already cracked, as `[user:]hash:plaintext` lines, or those it has not, as `[user:]hash` lines. A
 // potfile line counts only if its plaintext hashes to the target. Nothing is searched; exit 0.
+import { existsSync } from 'node:fs'
 import { formatTarget, parseAlgorithm, parseTarget } from '../../shared/algorithms.ts'
 import { InvalidInputError } from '../../shared/errors.ts'
-import { readHashList } from '../inputs/hash-list.ts'
+import { badLinesWarning, readHashList } from '../inputs/hash-list.ts'
 import { resultLines, shownResult } from '../pot-format.ts'
 import { Potfile, verifiedPlaintext } from '../store/potfile.ts'
 
@@ -14,8 +15,12 @@ export async function showOrLeft (flags: Record<string, unknown>, potfilePath: s
   const given = (flags.target as string[] | undefined) ?? []
   if (given.length === 0 && flags.targets === undefined) throw new InvalidInputError(`${which} needs the hashes: --target or --targets`)
   const algorithm = parseAlgorithm((flags.algo as string | undefined) ?? 'md5')
-  const options = { username: flags.username === true, hexSalt: flags['hex-salt'] === true }
+  const options = { username: flags.username === true, hexSalt: flags['hex-salt'] === true, strict: flags.strict === true }
   const list = flags.targets !== undefined ? await readHashList(flags.targets as string, algorithm, options) : null
+  // As a job's list is: bad lines skipped with a warning (--strict stops at one), on stderr.
+  const warning = list && badLinesWarning(flags.targets as string, list)
+  if (warning) process.stderr.write(`warning: ${warning}\n`)
+  if (!existsSync(potfilePath)) process.stderr.write(`warning: potfile ${potfilePath} does not exist (yet): nothing in it is cracked\n`)
   const potfile = await Potfile.read(potfilePath)
   const hashes = [...given.map((t) => formatTarget(algorithm, parseTarget(algorithm, t, options))), ...(list ? list.targets.texts() : [])]
   const out: string[] = []

@@ -5,7 +5,7 @@
 // counted, the first few named by file and line, as hashcat does; `strict` (--strict) stops at it
 // instead, before any work starts.
 import { open } from 'node:fs/promises'
-import { ALGORITHM_INFO, formatTarget, parseTarget, type Algorithm, type ParseOptions } from '../../shared/algorithms.ts'
+import { ALGORITHM_INFO, formatTarget, modesReading, parseTarget, type Algorithm, type ParseOptions } from '../../shared/algorithms.ts'
 import { InvalidInputError } from '../../shared/errors.ts'
 import { hexValue } from '../../shared/hex-form.ts'
 import { MAX_TARGETS_PER_JOB } from '../scheduler/options.ts'
@@ -120,11 +120,22 @@ function readLine (line: string, algorithm: Algorithm, options: HashListOptions,
     targets.add(entry.target) // the same hash for several users is searched once
     return true
   } catch (error) {
-    const named = `${path}:${number}: ${(error as Error).message}`
+    const named = `${path}:${number}: ${(error as Error).message}${list.rejected < NAMED_BAD_LINES || options.strict ? hintFor(line, algorithm, options) : ''}`
     if (options.strict) throw new InvalidInputError(named)
     if (++list.rejected <= NAMED_BAD_LINES) list.named.push(named)
     return false
   }
+}
+
+// What a bad line may be instead: another mode's hash, or a line whose user prefix needs
+// --username (or whose hash was cut by it).
+function hintFor (line: string, algorithm: Algorithm, options: HashListOptions): string {
+  const colon = line.indexOf(':')
+  const reads = (text: string, opts: HashListOptions) => { try { parseTarget(algorithm, text, opts); return true } catch { return false } }
+  if (!options.username && colon > 0 && reads(line.slice(colon + 1), options)) return ' (it starts with a user name: add --username)'
+  if (options.username && reads(line, { ...options, username: false })) return ' (with --username the line\'s first field is taken as the user, which this hash does not have: drop --username)'
+  const others = modesReading(options.username && colon >= 0 ? line.slice(colon + 1) : line, algorithm)
+  return others.length > 0 ? ` (it reads as ${others.map((a) => `-m ${ALGORITHM_INFO[a].hashcat} ${a}`).join(' or ')})` : ''
 }
 
 // The warning for a list's skipped bad lines, or null when there were none.

@@ -8,7 +8,10 @@ import { ParamsError, hex, hexField, packFields, readUint32, text, uint32, unpac
 // MySQL's PASSWORD(): SHA-1 of the password's SHA-1. hashcat writes it as 40 hex digits, without
 // MySQL's leading `*`.
 export const mysql: Scheme<null> = {
-  parse: (line, fail) => ({ digest: hexField(line.trim(), 'hash', fail, 20), params: new Uint8Array(0) }),
+  parse (line, fail) {
+    if (line.trim().startsWith('*')) fail('MySQL writes a leading *, which is not part of hashcat\'s format: remove it')
+    return { digest: hexField(line.trim(), 'hash', fail, 20), params: new Uint8Array(0) }
+  },
   format: (digest) => hex(digest),
   prepare (params) {
     if (params.length !== 0) throw new ParamsError('MySQL hashes take no parameters')

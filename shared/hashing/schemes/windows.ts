@@ -15,7 +15,7 @@ export const LM_HALF_BYTES = 7
 export const lm: Scheme<null> = {
   parse (line, fail) {
     const text = line.trim()
-    if (/^[0-9a-fA-F]{32}$/.test(text)) fail(`a whole LM hash is two halves: give ${text.slice(0, 16)} and ${text.slice(16)} as two lines`)
+    if (/^[0-9a-fA-F]{32}$/.test(text)) fail(`32 hex digits: an NTLM hash is -m 1000; a whole LM hash is two halves, to give as two lines (${text.slice(0, 16)} and ${text.slice(16)})`)
     return { digest: hexField(text, 'hash', fail, 8), params: new Uint8Array(0) }
   },
   format: (digest) => hex(digest),
