@@ -38,8 +38,6 @@ export function secureRandom (): number {
 // `canaries`: where a canary's target is made (a slow scheme's in a thread: server/find-check.ts).
 export type VerifierHost = { scheduler: Scheduler, links: WorkerLinks, events: EventEmitter<ServerEvents>, canaries: Pick<FindCheck, 'canary'> }
 
-// A canary to plant: where, its candidate, and its target.
-type Planting = { index: bigint, candidate: Uint8Array, target: Uint8Array }
 
 export class Verifier {
   readonly #host: VerifierHost
@@ -64,16 +62,15 @@ export class Verifier {
       const indices = Array.from({ length: room.count * DRAWS_PER_CANARY }, () => indexIn(room.window, this.#random))
       const files = this.#host.links.files(job.id)
       const wordlist = job.keyspace.spec.type === 'wordlist'
+      const fail = (error: Error) => { this.#host.events.emit('log', 'warn', `job ${job.id}: no canaries for now: ${error.message}`) }
       if (!wordlist && !isSlow(job.algorithm)) {
-        this.#plant(job, room.count, this.#fastPlantings(job, indices.map((index) => ({ index, candidate: candidateAt(job.keyspace, index) }))))
+        this.#plant(job, room.count, indices.map((index) => ({ index, candidate: candidateAt(job.keyspace, index) }))).catch(fail)
         continue
       }
       if (wordlist && !files) continue
       this.#reading.add(job.id)
       const candidates = wordlist ? this.#wordCandidates(job, files!, indices) : Promise.resolve(indices.map((index) => ({ index, candidate: candidateAt(job.keyspace, index) })))
-      candidates.then((list) => this.#plantings(job, room.count, list)).then((plantings) => this.#plant(job, room.count, plantings)).catch((error: Error) => {
-        this.#host.events.emit('log', 'warn', `job ${job.id}: no canaries for now: ${error.message}`)
-      }).finally(() => this.#reading.delete(job.id))
+      candidates.then((list) => this.#plant(job, room.count, list)).catch(fail).finally(() => this.#reading.delete(job.id))
     }
   }
 
@@ -91,37 +88,23 @@ export class Verifier {
     this.#host.events.emit('worker-caught', workerSummary(worker), job.id)
   }
 
-  #plant (job: JobState, count: number, plantings: Planting[]): void {
-    // Words were read or digests made meanwhile: the job may have ended, its last target found.
-    if (!isLive(job) || job.remaining.size === 0) return
+  // Plants up to `count` of the candidates, in order: each one's target is made, a slow scheme's in
+  // the thread and only as needed, and planted unless the scheduler refuses its index (assigned
+  // meanwhile, say), when the next is tried. With fast targets it runs to its end before returning.
+  async #plant (job: JobState, count: number, candidates: { index: bigint, candidate: Uint8Array | null }[]): Promise<void> {
     const planted: Canary[] = []
-    for (const { index, candidate, target } of plantings) {
-      if (planted.length === count) break
+    for (const { index, candidate } of candidates) {
+      // Words were read or digests made meanwhile: the job may have ended, its last target found.
+      if (planted.length === count || !isLive(job) || job.remaining.size === 0) break
+      if (!candidate) continue
+      const made = this.#targetOf(job, candidate)
+      const target = made instanceof Promise ? await made : made
+      if (!target) continue
       const canary = this.#host.scheduler.plantCanary(job.id, index, target, candidate)
       if (canary) planted.push(canary)
     }
     if (planted.length < count) this.#resting.set(job.id, Date.now() + REDRAW_AFTER_MS)
     if (planted.length > 0) this.#host.links.canaries(job, planted)
-  }
-
-  // Each candidate's target, made here (a fast hash's digest comes at once).
-  #fastPlantings (job: JobState, candidates: { index: bigint, candidate: Uint8Array | null }[]): Planting[] {
-    return candidates.flatMap(({ index, candidate }) => {
-      const target = candidate && this.#targetOf(job, candidate)
-      return target instanceof Uint8Array ? [{ index, candidate: candidate!, target }] : []
-    })
-  }
-
-  // The first `count` candidates' targets whose digests could be made, one after another (a slow
-  // scheme's in the thread: as many as are planted, not all the draws).
-  async #plantings (job: JobState, count: number, candidates: { index: bigint, candidate: Uint8Array | null }[]): Promise<Planting[]> {
-    const plantings: Planting[] = []
-    for (const { index, candidate } of candidates) {
-      if (plantings.length === count || !isLive(job) || job.remaining.size === 0) break
-      const target = candidate && await this.#targetOf(job, candidate)
-      if (target) plantings.push({ index, candidate: candidate!, target })
-    }
-    return plantings
   }
 
   // The candidate's target, with the salt (and rounds, or a scheme's parameters) of one of the job's
