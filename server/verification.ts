@@ -91,20 +91,33 @@ export class Verifier {
   // Plants up to `count` of the candidates, in order: each one's target is made, a slow scheme's in
   // the thread and only as needed, and planted unless the scheduler refuses its index (assigned
   // meanwhile, say), when the next is tried. With fast targets it runs to its end before returning.
+  // What is planted goes to the workers before the next wait: once planted, a canary may be in the
+  // next chunk handed out, and that chunk's worker must already seek it.
   async #plant (job: JobState, count: number, candidates: { index: bigint, candidate: Uint8Array | null }[]): Promise<void> {
-    const planted: Canary[] = []
+    let planted = 0
+    let unsent: Canary[] = []
+    const send = () => {
+      if (unsent.length > 0) this.#host.links.canaries(job, unsent)
+      unsent = []
+    }
     for (const { index, candidate } of candidates) {
       // Words were read or digests made meanwhile: the job may have ended, its last target found.
-      if (planted.length === count || !isLive(job) || job.remaining.size === 0) break
+      if (planted === count || !isLive(job) || job.remaining.size === 0) break
       if (!candidate) continue
-      const made = this.#targetOf(job, candidate)
-      const target = made instanceof Promise ? await made : made
+      let target = this.#targetOf(job, candidate)
+      if (target instanceof Promise) {
+        send()
+        target = await target
+      }
       if (!target) continue
       const canary = this.#host.scheduler.plantCanary(job.id, index, target, candidate)
-      if (canary) planted.push(canary)
+      if (canary) {
+        planted++
+        unsent.push(canary)
+      }
     }
-    if (planted.length < count) this.#resting.set(job.id, Date.now() + REDRAW_AFTER_MS)
-    if (planted.length > 0) this.#host.links.canaries(job, planted)
+    send()
+    if (planted < count) this.#resting.set(job.id, Date.now() + REDRAW_AFTER_MS)
   }
 
   // The candidate's target, with the salt (and rounds, or a scheme's parameters) of one of the job's

@@ -6,7 +6,7 @@
 // list of large tickets (more than one frame of targets), DCC2 lines with their users, and a WPA
 // capture whose result goes into the potfile as hashcat keeps it and reads back with --show; ctl
 // modes lists every mode.
-import { afterEach, describe, expect, it } from 'vitest'
+import { afterEach, describe, expect, it, onTestFailed } from 'vitest'
 import { createHash } from 'node:crypto'
 import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
@@ -219,12 +219,15 @@ describe('every scheme mode on a WASM worker', () => {
     const next = random(SEED + 22_000)
     const examples = readFileSync(new URL('./vectors/hashcat-examples.tsv', import.meta.url), 'utf8').trim().split('\n').map((l) => l.split('\t'))
     const orch = new Orchestrator({ host: '127.0.0.1', port: 0, token: TOKEN })
+    const log: string[] = []
+    orch.on('log', (_, line) => log.push(`${new Date().toISOString()} ${line}`))
     await orch.start()
     try {
       const joined = new Promise((resolve) => orch.once('worker-joined', resolve))
       const [script, ...args] = workerArgs(orch.port, 'wasm')
       const worker = cli(script, [...args, '--backend', 'wasm'])
       children.push(worker)
+      onTestFailed(() => { console.error(`server log:\n${log.slice(-300).join('\n')}\nworker stderr:\n${worker.stderr.slice(-20_000)}`) })
       await within(60_000, joined, 'the worker joining')
       const dir = mkdtempSync(join(tmpdir(), 'taskorch-examples-'))
       for (const algorithm of SCHEMES) {
@@ -235,7 +238,9 @@ describe('every scheme mode on a WASM worker', () => {
         const path = join(dir, `${algorithm}.txt`)
         writeFileSync(path, words.join('\n') + '\n')
         const job = await orch.addTasks({ algorithm, targets: [parseTarget(algorithm, hash)], keyspace: { type: 'wordlist', path } })
+        const started = Date.now()
         const outcome = await within(10 * WAIT_MS, job.done, `the ${algorithm} job`) // a hung job, not a slow one
+        log.push(`${algorithm} job took ${Date.now() - started} ms`)
         expect([outcome.status, outcome.found.map((f) => f.plaintext)], `seed ${SEED}: ${algorithm}, "${password}" at word ${at}`).toEqual(['found', [password]])
       }
     } finally {

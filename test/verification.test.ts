@@ -183,3 +183,41 @@ describe('canaries of a slow scheme', () => {
     }
   })
 })
+
+// A canary planted is one the scheduler may put in the next chunk it hands out. If its target went
+// to the workers only once the next canary's digest came back from the thread, a chunk given out in
+// between held a canary its worker did not know yet, and an honest worker was caught (the WASM
+// worker of modes-e2e, on a bcrypt job of 17 words).
+describe('a slow scheme\'s canaries', () => {
+  it('each go to the workers as it is planted, not once the next one is made', async () => {
+    const scheduler = new Scheduler()
+    const template = parseTarget('django', `pbkdf2_sha256$1000$NaCl$${'A'.repeat(43)}=`)
+    const { salt, rounds } = targetParts('django', template)
+    const real = Buffer.from(template)
+    real.set(digestOf('django', Buffer.from('not in the mask'), salt, rounds))
+    const { job } = scheduler.addJob({ algorithm: 'django', targets: [real], keyspace: maskSpec('?d?d?d?d?d?d', []) })
+    const sent = new Set<unknown>()
+    const links = { files: () => undefined, canaries: (_job: unknown, canaries: unknown[]) => { for (const c of canaries) sent.add(c) } }
+    // Each digest is held until the test lets it go, one at a time.
+    const gates: (() => void)[] = []
+    const canaries = {
+      canary: async (...args: Parameters<typeof canaryTarget>) => {
+        await new Promise<void>((resolve) => gates.push(resolve))
+        return canaryTarget(...args)
+      }
+    }
+    let draw = 0
+    const verifier = new Verifier({ scheduler, links: links as never, events: new EventEmitter<ServerEvents>(), canaries }, () => (++draw * 0.377) % 1)
+    const wanted = scheduler.canaryRoom(job.id)!.count
+    expect(wanted).toBeGreaterThan(1)
+    verifier.topUp()
+    for (let made = 0; made < wanted; made++) {
+      await eventually(() => gates.length === made + 1, WAIT_MS, `canary ${made + 1} asked for`)
+      // Whatever is planted by now may go into the next chunk: its worker must have its target.
+      expect([...job.canaries.values()].filter((c) => !sent.has(c))).toEqual([])
+      gates[made]()
+    }
+    await eventually(() => job.canaries.size === wanted, WAIT_MS, 'every canary planted')
+    expect([...job.canaries.values()].every((c) => sent.has(c))).toBe(true)
+  })
+})
