@@ -21,7 +21,7 @@ import { maskSpec } from '../shared/keyspace/spec.ts'
 import { MAX_TARGETS_PER_JOB } from '../server/scheduler/options.ts'
 import { formatTarget } from '../shared/algorithms.ts'
 import { digestOf } from '../shared/hashing/modes.ts'
-import { ALGORITHM_INFO } from '../shared/algorithms.ts'
+import { ALGORITHM_INFO, infoOf } from '../shared/algorithms.ts'
 import { BENCH_MODES, hashcatBenchmark, measureMode } from './modes.ts'
 
 const HELP = `Usage: npm run bench -- [options]
@@ -376,7 +376,7 @@ runMain(async () => {
     const widths = [12, 7, 14, 14, 8]
     say(row(['mode', '-m', 'taskorch', hashcat ? 'hashcat' : '', hashcat ? 'ratio' : ''], widths))
     for (const algorithm of BENCH_MODES) {
-      const example = examples.get(ALGORITHM_INFO[algorithm].hashcat)!
+      const example = examples.get(infoOf(algorithm).hashcat)!
       measureMode(algorithm, example, 0.2) // warm up
       const ours: number[] = []
       const theirs: number[] = []
@@ -387,7 +387,7 @@ runMain(async () => {
       }
       const ratio = theirs.length === ours.length ? median(ours.map((x, i) => x / theirs[i])) : null
       const hs = (x: number) => x >= 1e6 ? `${(x / 1e6).toFixed(2)} M` : x >= 1e4 ? `${(x / 1e3).toFixed(1)} k` : x.toFixed(0)
-      say(row([algorithm, String(ALGORITHM_INFO[algorithm].hashcat), hs(median(ours)), theirs.length ? hs(median(theirs)) : '', ratio === null ? '' : `${ratio.toFixed(3)}x`], widths))
+      say(row([algorithm, String(infoOf(algorithm).hashcat), hs(median(ours)), theirs.length ? hs(median(theirs)) : '', ratio === null ? '' : `${ratio.toFixed(3)}x`], widths))
       results[`modes.${algorithm}`] = { ours, hashcat: theirs, ratio }
     }
   }

@@ -3,12 +3,12 @@
 // parameters: iterations, cost, ticket size), divided by the threads it ran on.
 import { spawnSync } from 'node:child_process'
 import { availableParallelism } from 'node:os'
-import { ALGORITHM_INFO, parseTarget, type Algorithm } from '../shared/algorithms.ts'
+import { ALGORITHM_INFO, infoOf, parseTarget, type Algorithm } from '../shared/algorithms.ts'
 import { keyspaceFrom } from '../shared/keyspace/keyspace.ts'
 import { searchWords } from '../worker/search/words.ts'
 
 // The modes measured: the crypt family and every scheme.
-export const BENCH_MODES = (Object.keys(ALGORITHM_INFO) as Algorithm[]).filter((a) => ALGORITHM_INFO[a].kind === 'crypt' || ALGORITHM_INFO[a].kind === 'scheme')
+export const BENCH_MODES = (Object.keys(ALGORITHM_INFO) as Algorithm[]).filter((a) => infoOf(a).kind === 'crypt' || infoOf(a).kind === 'scheme')
 
 const WORDS = 4096
 // Words of 8 to 11 bytes: every mode's candidate (WPA's passphrases start at 8, LM's halves end at 7,
@@ -34,9 +34,9 @@ export function measureMode (algorithm: Algorithm, example: string, seconds: num
 // hashcat's benchmark of the mode per thread (its device's speed over the CPU threads it uses), or
 // null when hashcat fails.
 export function hashcatBenchmark (algorithm: Algorithm): number | null {
-  const result = spawnSync('hashcat', ['-b', '-m', String(ALGORITHM_INFO[algorithm].hashcat), '--machine-readable', '--quiet', '--force', '--session', `taskorch-bench-${process.pid}`], { encoding: 'utf8', timeout: 300_000 })
+  const result = spawnSync('hashcat', ['-b', '-m', String(infoOf(algorithm).hashcat), '--machine-readable', '--quiet', '--force', '--session', `taskorch-bench-${process.pid}`], { encoding: 'utf8', timeout: 300_000 })
   // Each device's line: device:mode:...:ms:speed (H/s).
-  const speeds = result.stdout.split('\n').map((line) => line.split(':')).filter((f) => f.length >= 6 && f[1] === String(ALGORITHM_INFO[algorithm].hashcat)).map((f) => Number(f.at(-1)))
+  const speeds = result.stdout.split('\n').map((line) => line.split(':')).filter((f) => f.length >= 6 && f[1] === String(infoOf(algorithm).hashcat)).map((f) => Number(f.at(-1)))
   if (result.status !== 0 || speeds.length === 0) return null
   return speeds.reduce((a, b) => a + b, 0) / availableParallelism()
 }

@@ -90,7 +90,7 @@ export class ControlRole {
     switch (message.type) {
       case 'control': throw new ProtocolError('CONTROL sent twice')
       case 'submit': {
-        const job = await this.#server.addTasks(await this.#request(message.job))
+        const job = await this.#server.addTasks(await this.#request(message.job), { waitForHashcat: false })
         this.#log('info', `controller at ${from} submitted job ${job.id}`)
         return { job: job.id }
       }
@@ -112,7 +112,13 @@ export class ControlRole {
         const found = job.state.found
         const page = found.slice(message.from, message.from + RESULTS_PER_REPLY)
         const next = message.from + page.length < found.length ? message.from + page.length : null
-        return { results: page.map((f) => ({ hash: shownResult(job.state.algorithm, f).hash, plaintext: f.plaintext, users: (job.users[f.hash] ?? []).map(formatUser) })), next }
+        return {
+          results: page.map((f) => ({
+            hash: shownResult(job.state.algorithm, f).hash, plaintext: f.plaintext, users: (job.users[f.hash] ?? []).map(formatUser),
+            ...(f.confirmation ? { confirmedBy: f.confirmation.by, byFinder: f.confirmation.byFinder } : {})
+          })),
+          next
+        }
       }
     }
   }

@@ -6,7 +6,7 @@ import type { Algorithm } from '../shared/algorithms.ts'
 import type { StoreError, TaskOrchError } from '../shared/errors.ts'
 import type { LogLevel } from '../shared/log.ts'
 import type { Found, Job } from './job.ts'
-import type { JobRequest } from './job-description.ts'
+import type { AddOptions, JobRequest } from './job-description.ts'
 import type { WorkerSummary } from './scheduler/state.ts'
 
 export type { WorkerSummary }
@@ -45,5 +45,5 @@ export type FleetView = Pick<EventEmitter<ServerEvents>, 'on' | 'off'> & {
 
 // The server as the controller role steers it: what it reads, and a job to add.
 export type Fleet = FleetView & {
-  addTasks (request: JobRequest): Job | Promise<Job>
+  addTasks (request: JobRequest, options?: AddOptions): Job | Promise<Job>
 }

@@ -2,7 +2,8 @@
 // files its chunks read words from. Wordlists and rule files are opened and read through here; the
 // potfile's results for the job's targets are looked up here, verified, so they are not searched.
 import { createHash } from 'node:crypto'
-import { hasPotfileForm } from '../shared/algorithms.ts'
+import { hasPotfileForm, infoOf, isPassThrough } from '../shared/algorithms.ts'
+import { hashcatRefusal } from '../shared/hashcat.ts'
 import { InvalidInputError } from '../shared/errors.ts'
 import { keyspaceFrom } from '../shared/keyspace/keyspace.ts'
 import { MAX_CANDIDATE_BYTES, type KeyspaceSpec, type WordlistSpec } from '../shared/keyspace/spec.ts'
@@ -38,6 +39,9 @@ export class JobIntake {
   fromRequest (request: JobRequest): Intake | Promise<Intake> {
     const { targets, keyspace, priority } = checkRequest(request)
     const intake = (spec: KeyspaceSpec, wordlist: WordlistFiles | null): Intake => {
+      // Only hashcat searches a mode we have no kernel for: all of the job, or it cannot run.
+      const refusal = isPassThrough(request.algorithm) ? hashcatRefusal(request.algorithm, spec, wordlist?.list.file, wordlist?.rules) : null
+      if (refusal) throw new InvalidInputError(`-m ${infoOf(request.algorithm).hashcat} runs on hashcat workers only, and hashcat cannot search this job: ${refusal}`)
       const known = this.#knownInPotfile(targets)
       return { spec: { algorithm: request.algorithm, targets, keyspace: spec, priority, known, ...wordlistParts(wordlist, spec) }, wordlist, users: request.users }
     }

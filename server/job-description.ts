@@ -72,6 +72,10 @@ export type JobRequest = {
   users?: Record<string, string[]>
 }
 
+// How addTasks takes a job of a mode we have no kernel for (server/pass-through.ts): waiting for a
+// hashcat worker to read its hashes when none is connected (the default), or refusing it then.
+export type AddOptions = { waitForHashcat?: boolean }
+
 // The dashboard's add-a-job form: each field as typed.
 export type JobForm = {
   algorithm: string, targets: string, targetsFile: string, username: string, hexSalt: string, keyspace: string, increment: string,
@@ -156,7 +160,7 @@ export async function requestOf (job: JobDescription): Promise<{ request: JobReq
 // A library request checked: its targets packed (once: a hash list's come packed already), a
 // canonical keyspace (a wordlist stays a path: it is read when the job is added).
 export function checkRequest (request: JobRequest): { targets: TargetList, keyspace: KeyspaceSpec | CheckedWordlist, priority: number } {
-  if (!isAlgorithm(request?.algorithm)) throw new InvalidInputError(`algorithm ${JSON.stringify(request?.algorithm)} is not one of ${ALGORITHMS.join(', ')}`)
+  if (!isAlgorithm(request?.algorithm)) throw new InvalidInputError(`algorithm ${JSON.stringify(request?.algorithm)} is not one of ${ALGORITHMS.join(', ')}, nor hashcat-N for hashcat's mode N`)
   const algorithm = request.algorithm
   const given = request.targets
   if (!(given instanceof TargetList) && !Array.isArray(given)) throw new InvalidInputError('targets must be an array of digests')

@@ -3,12 +3,13 @@ import { EventEmitter } from 'node:events'
 import { describeKeyspace } from '../shared/keyspace/spec.ts'
 import { RateMeter } from './rate.ts'
 import { formatPlaintext } from './pot-format.ts'
-import { inFlight, type EndStatus, type FoundResult, type JobState, type JobStatus } from './scheduler/state.ts'
+import { inFlight, type Confirmation, type EndStatus, type FoundResult, type JobState, type JobStatus } from './scheduler/state.ts'
 
 // A result as the library reports it: the target in hashcat's format (a hex digest, `digest:salt`, a
 // crypt hash), the plaintext as latin1 text (one character per byte, so nothing is lost) and as
 // bytes, and the users the target belongs to when the job named them.
-export type Found = { hash: string, plaintext: string, bytes: Uint8Array, users: string[] }
+// confirmation: for a mode we have no kernel for, whose hashcat confirmed the find.
+export type Found = { hash: string, plaintext: string, bytes: Uint8Array, users: string[], confirmation?: Confirmation }
 
 export type JobOutcome = {
   status: EndStatus
@@ -35,7 +36,9 @@ export function outcomeJson (outcome: JobOutcome): JobOutcomeJson {
 }
 
 export function foundOf (result: FoundResult, users: Record<string, string[]> = {}): Found {
-  return { hash: result.hash, plaintext: Buffer.from(result.plaintext).toString('latin1'), bytes: result.plaintext, users: users[result.hash] ?? [] }
+  const found: Found = { hash: result.hash, plaintext: Buffer.from(result.plaintext).toString('latin1'), bytes: result.plaintext, users: users[result.hash] ?? [] }
+  if (result.confirmation) found.confirmation = result.confirmation
+  return found
 }
 
 // A file submitted through ctl is kept as <uploads>/<its SHA-256>/<its name> (control-role.ts): it is

@@ -5,6 +5,7 @@
 // queue), peers (the worker links), control (the controller role), listener (admission).
 import type { ChildProcess } from 'node:child_process'
 import { EventEmitter } from 'node:events'
+import { formatTarget, isPassThrough, type KnownAlgorithm, type PassThrough } from '../shared/algorithms.ts'
 import { InvalidInputError, coded } from '../shared/errors.ts'
 import { SHUTDOWN_GRACE_MS } from '../shared/protocol/limits.ts'
 import { serverKeyFingerprint, tokenKey } from '../shared/protocol/credentials.ts'
@@ -14,7 +15,7 @@ import { ControlRole } from './control-role.ts'
 import type { RefusalReason, ServerEvents, WorkerSummary } from './fleet.ts'
 import { JobIntake, type Intake } from './intake.ts'
 import { Job, foundOf } from './job.ts'
-import type { JobRequest, WordlistInput } from './job-description.ts'
+import { checkRequest, type AddOptions, type JobRequest, type WordlistInput } from './job-description.ts'
 import { Listener } from './listener.ts'
 import { spawnLocalWorker, type LocalWorkerChoice } from './local-worker.ts'
 import { Persistence } from './persistence.ts'
@@ -155,11 +156,30 @@ export class Orchestrator extends EventEmitter<ServerEvents> {
     this.#store.close()
   }
 
-  // Wordlist jobs resolve once the file has been read through and indexed; the rest at once.
-  addTasks (request: JobRequest & { keyspace: WordlistInput }): Promise<Job>
-  addTasks (request: JobRequest & { keyspace: Exclude<JobRequest['keyspace'], WordlistInput> }): Job
-  addTasks (request: JobRequest): Job | Promise<Job>
-  addTasks (request: JobRequest): Job | Promise<Job> {
+  // Wordlist jobs resolve once the file has been read through and indexed, jobs of a mode we have no
+  // kernel for once a hashcat worker's hashcat has read their hashes (with `waitForHashcat`, waiting
+  // for one to join; without, refused when none is connected); the rest at once.
+  addTasks (request: JobRequest & { keyspace: WordlistInput }, options?: AddOptions): Promise<Job>
+  addTasks (request: JobRequest & { algorithm: PassThrough }, options?: AddOptions): Promise<Job>
+  addTasks (request: JobRequest & { algorithm: KnownAlgorithm, keyspace: Exclude<JobRequest['keyspace'], WordlistInput> }, options?: AddOptions): Job
+  addTasks (request: JobRequest, options?: AddOptions): Job | Promise<Job>
+  addTasks (request: JobRequest, options: AddOptions = {}): Job | Promise<Job> {
+    const { algorithm } = request
+    if (!isPassThrough(algorithm)) return this.#add(request)
+    // Checked as any job is first, so hashcat is asked about well-formed, distinct lines only.
+    const { targets } = checkRequest(request)
+    const given = Array.from({ length: targets.size }, (_, i) => targets.at(i))
+    return this.#workerRole.desk.checkLines(algorithm, given, options.waitForHashcat ?? true).then((read) => {
+      const users: Record<string, string[]> = {}
+      for (const [i, line] of read.entries()) {
+        const named = request.users?.[targets.text(i)]
+        if (named) users[formatTarget(algorithm, line)] = [...users[formatTarget(algorithm, line)] ?? [], ...named]
+      }
+      return this.#add({ ...request, targets: read, users })
+    })
+  }
+
+  #add (request: JobRequest): Job | Promise<Job> {
     const add = (intake: Intake) => {
       const { job, effects } = this.#scheduler.addJob(intake.spec)
       const known = intake.spec.known?.length ?? 0

@@ -3,6 +3,7 @@
 import { hasPotfileForm, parseTarget, shownHash, type Algorithm } from '../shared/algorithms.ts'
 import { decodeHexForm, isHexForm } from '../shared/hex-form.ts'
 import { escapeControls, hasControls } from '../shared/printable.ts'
+import type { Confirmation } from './scheduler/state.ts'
 
 // As hashcat writes a plaintext: raw when it is printable UTF-8, else `$HEX[..]`: when it has a control
 // byte (below 0x20, or 0x7f) or a byte sequence that is not UTF-8, when it holds a colon (the line
@@ -52,4 +53,9 @@ export function resultLines (found: { hash: string, bytes: Uint8Array, users: st
 // A result as hashcat shows it: a mode whose potfile form is its own (WPA) shows its hash in it.
 export function shownResult<T extends { hash: string }> (algorithm: Algorithm, found: T): T {
   return hasPotfileForm(algorithm) ? { ...found, hash: shownHash(algorithm, parseTarget(algorithm, found.hash)) } : found
+}
+
+// How a find of a mode we have no kernel for was confirmed, for the log, ctl and the dashboard.
+export function describeConfirmation (confirmation: Confirmation): string {
+  return confirmation.byFinder ? `confirmed by ${confirmation.by}'s own hashcat only: no other hashcat worker was connected` : `confirmed by worker ${confirmation.by}'s hashcat`
 }

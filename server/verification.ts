@@ -4,7 +4,7 @@
 // search it (the scheduler catches it: server/scheduler/scheduler.ts). This room draws the indices,
 // makes the candidates and their targets, and hands them to the scheduler and the links.
 import { randomInt } from 'node:crypto'
-import { ALGORITHM_INFO } from '../shared/algorithms.ts'
+import { ALGORITHM_INFO, infoOf } from '../shared/algorithms.ts'
 import { decodeHexForm, isHexForm } from '../shared/hex-form.ts'
 import { isSlow } from '../shared/hashing/modes.ts'
 import { candidateAt } from '../shared/keyspace/keyspace.ts'
@@ -123,7 +123,7 @@ export class Verifier {
   // The candidate's target, with the salt (and rounds, or a scheme's parameters) of one of the job's
   // targets left (canaryTarget); null for a candidate no target can have.
   #targetOf (job: JobState, candidate: Uint8Array): Uint8Array | null | Promise<Uint8Array | null> {
-    return this.#host.canaries.canary(job.algorithm, ALGORITHM_INFO[job.algorithm].kind === 'plain' ? null : this.#saltSource(job), candidate)
+    return this.#host.canaries.canary(job.algorithm, infoOf(job.algorithm).kind === 'plain' ? null : this.#saltSource(job), candidate)
   }
 
   // One of the first targets left, at random: a canary borrows its salt (and rounds, or parameters).

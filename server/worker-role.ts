@@ -2,10 +2,12 @@
 // FOUND, BYE) becomes a scheduler transition, whose effects go back to the orchestrator to carry
 // out. A worker that breaks the protocol, miscounts or claims a false find is dropped.
 import type { EventEmitter } from 'node:events'
-import { formatTarget, isTarget, toHex, type Algorithm } from '../shared/algorithms.ts'
-import { FalseFoundError, MiscountError, ProtocolError, coded } from '../shared/errors.ts'
+import { formatTarget, isPassThrough, isTarget, toHex, type Algorithm } from '../shared/algorithms.ts'
+import { FalseFoundError, HashcatError, MiscountError, ProtocolError, coded } from '../shared/errors.ts'
 import { isSlow, matches } from '../shared/hashing/modes.ts'
 import { FindCheck } from './find-check.ts'
+import { HashcatDesk } from './pass-through.ts'
+import { describeConfirmation } from './pot-format.ts'
 import { plural } from './ui/plural.ts'
 import { PROTOCOL_VERSION } from '../shared/protocol/limits.ts'
 import { isControlMessage, type ControlMessage } from '../shared/protocol/control-protocol.ts'
@@ -15,7 +17,7 @@ import { LEFT_POLITELY, type ChunkEvent, type RefusalReason, type ServerEvents }
 import type { Peer, WorkerLinks } from './peers.ts'
 import type { Scheduler } from './scheduler/scheduler.ts'
 import { Verifier } from './verification.ts'
-import { describeBackend, workerSummary, type Effect, type WorkerState } from './scheduler/state.ts'
+import { describeBackend, isHashcat, workerSummary, type Confirmation, type Effect, type WorkerState } from './scheduler/state.ts'
 
 // What the role needs of the server around it.
 export type WorkerRoleHost = {
@@ -37,10 +39,13 @@ export class WorkerRole {
   readonly #failureLog = new Map<string, { loggedAt: number, unlogged: number }>() // by worker id
   readonly verifier: Verifier | null // plants canaries before work goes out (null: verification off)
   readonly #findCheck = new FindCheck()
-  readonly #checking = new Set<string>() // claims (job, target, plaintext) being checked in the thread
+  // Claims (job, target, plaintext) being checked, in the thread or by a hashcat worker's hashcat.
+  readonly #checking = new Map<string, Promise<void>>()
+  readonly desk: HashcatDesk // what the server asks hashcat workers' hashcat (modes we have no kernel for)
 
   constructor (host: WorkerRoleHost, verifyWork: boolean) {
     this.#host = host
+    this.desk = new HashcatDesk(host.links, host.events)
     this.verifier = verifyWork ? new Verifier({ scheduler: host.scheduler, links: host.links, events: host.events, canaries: this.#findCheck }) : null
   }
 
@@ -64,8 +69,10 @@ export class WorkerRole {
       events.emit('log', 'error', `worker ${peer.worker?.name ?? session.remoteAddress}: ${why.message}`)
       session.destroy(why)
     }
-    // A find of a slow scheme is checked in a thread; the peer's other messages wait, in order, so a
-    // DONE never overtakes a find it follows (the job could end exhausted without it).
+    // A find of a slow scheme is checked in a thread, one of a mode we have no kernel for by a
+    // hashcat worker: the peer's DONE and FAILED wait, in order, so a chunk never ends before a find
+    // it holds counts (the job could end exhausted without it). Its other messages go on (progress
+    // held back would look like a stall).
     const leaving = new AbortController()
     const held: (WorkerMessage | ControlMessage)[] = []
     let checking = 0
@@ -82,13 +89,14 @@ export class WorkerRole {
       }
     }
     session.on('message', (message) => {
-      if (message.type === 'found' || (checking === 0 && held.length === 0)) return handle(message)
+      if ((message.type !== 'done' && message.type !== 'failed') || (checking === 0 && held.length === 0)) return handle(message)
       if (held.length >= MAX_HELD_MESSAGES) return fail(new ProtocolError(`over ${MAX_HELD_MESSAGES} messages while its finds were checked`))
       held.push(message)
     })
     session.on('close', (error) => {
       leaving.abort()
       links.delete(peer)
+      this.desk.left(peer)
       if (peer.worker) this.#failureLog.delete(peer.worker.id)
       if (!peer.worker) {
         if (error) events.emit('log', 'warn', `connection from ${session.remoteAddress} dropped before HELLO: ${error.message}`)
@@ -161,7 +169,10 @@ export class WorkerRole {
         return this.dispatch()
       }
       case 'found':
-        return this.#onFound(worker, message.jobId, message.hash, message.plaintext, leaving)
+        return this.#onFound(peer, worker, message.jobId, message.hash, message.plaintext, leaving)
+      case 'checked':
+      case 'confirmed':
+        return this.desk.answer(peer, message)
       case 'fetch':
         return this.#host.links.sendWords(peer, message.sha256, BigInt(message.from))
       case 'holding': {
@@ -189,6 +200,7 @@ export class WorkerRole {
     peer.session.send({ type: 'welcome', workerId: peer.key })
     events.emit('log', 'info', `worker ${name} joined from ${from} (${plural(cores, 'core')}, ${plural(threads, 'thread')}, version ${software}, ${describeBackend(backend)})`)
     events.emit('worker-joined', workerSummary(peer.worker))
+    if (isHashcat(peer.worker)) this.desk.joined()
     this.dispatch()
   }
 
@@ -209,7 +221,7 @@ export class WorkerRole {
   // first looks the hash up, so no claim of a non-target or of a target found already costs a hash
   // (a crypt scheme's rounds, which the hash itself names), nor does a claim being checked already.
   // A false claim drops its sender's session: the budget for false finds is none.
-  #onFound (worker: WorkerState, jobId: string, hash: Uint8Array, plaintext: Uint8Array, leaving: AbortSignal): Promise<void> | void {
+  #onFound (peer: Peer, worker: WorkerState, jobId: string, hash: Uint8Array, plaintext: Uint8Array, leaving: AbortSignal): Promise<void> | void {
     const { events, scheduler } = this.#host
     const job = scheduler.jobs.get(jobId)
     if (!job) throw new ProtocolError(`FOUND for job ${jobId}, which was never announced`)
@@ -225,25 +237,45 @@ export class WorkerRole {
     }
     if (expected !== 'remaining') return void events.emit('log', 'debug', `worker ${worker.name}: FOUND for job ${jobId} ignored (${expected})`)
     const claim = `${jobId}:${toHex(hash)}:${toHex(plaintext)}`
-    if (this.#checking.has(claim)) return void events.emit('log', 'debug', `worker ${worker.name}: FOUND for job ${jobId} ignored (being checked)`)
-    const verdict = this.#findCheck.check(job.algorithm, hash, plaintext, leaving)
-    if (verdict === true) return this.#found(worker, jobId, hash, plaintext)
-    if (verdict === false) throw new FalseFoundError(jobId)
-    this.#checking.add(claim)
-    return verdict.then((ok) => {
-      if (!ok) throw new FalseFoundError(jobId)
-      this.#found(worker, jobId, hash, plaintext)
-    }).finally(() => this.#checking.delete(claim))
+    const pending = this.#checking.get(claim)
+    if (pending) {
+      events.emit('log', 'debug', `worker ${worker.name}: FOUND for job ${jobId} ignored (being checked)`)
+      // Its sender's DONE waits for that check too (a twin of the finder's chunk, say): the job must
+      // not end before the find counts.
+      return pending.catch(() => {})
+    }
+    const algorithm = job.algorithm
+    let check: Promise<void>
+    if (isPassThrough(algorithm)) { // no kernel here: a hashcat worker's hashcat tries it
+      check = this.desk.confirm(algorithm, hash, plaintext, peer).then((confirmation) => {
+        if (!confirmation) throw new FalseFoundError(jobId)
+        this.#found(worker, jobId, hash, plaintext, confirmation)
+      }, (error) => {
+        if (!(error instanceof HashcatError)) throw error
+        events.emit('log', 'error', `worker ${worker.name}'s find for job ${jobId} (${formatTarget(algorithm, hash)}) could not be confirmed, and does not count: ${error.message}`)
+      })
+    } else {
+      const verdict = this.#findCheck.check(algorithm, hash, plaintext, leaving)
+      if (verdict === true) return this.#found(worker, jobId, hash, plaintext)
+      if (verdict === false) throw new FalseFoundError(jobId)
+      check = verdict.then((ok) => {
+        if (!ok) throw new FalseFoundError(jobId)
+        this.#found(worker, jobId, hash, plaintext)
+      })
+    }
+    const checked = check.finally(() => this.#checking.delete(claim))
+    this.#checking.set(claim, checked)
+    return checked
   }
 
-  #found (worker: WorkerState, jobId: string, hash: Uint8Array, plaintext: Uint8Array): void {
+  #found (worker: WorkerState, jobId: string, hash: Uint8Array, plaintext: Uint8Array, confirmation?: Confirmation): void {
     const { events, scheduler } = this.#host
     const job = scheduler.jobs.get(jobId)
     if (!job) return
     const key = formatTarget(job.algorithm, hash)
-    const outcome = scheduler.found(jobId, key, plaintext)
+    const outcome = scheduler.found(jobId, key, plaintext, confirmation)
     if (typeof outcome === 'string') return void events.emit('log', 'debug', `worker ${worker.name}: FOUND for job ${jobId} ignored (${outcome})`)
-    events.emit('log', 'info', `worker ${worker.name} found ${key}`)
+    events.emit('log', 'info', `worker ${worker.name} found ${key}${confirmation ? ` (${describeConfirmation(confirmation)})` : ''}`)
     this.#host.links.solved(jobId, hash, worker)
     this.#host.carryOut(outcome)
   }

@@ -23,7 +23,12 @@ export const ALGORITHMS = [
   'md5crypt', 'sha256crypt', 'sha512crypt',
   'lm', 'netntlmv1', 'netntlmv2', 'dcc2', 'krb5tgs', 'krb5asrep', 'krb5tgs-aes128', 'krb5tgs-aes256', 'mysql', 'phpass', 'django', 'bcrypt', 'wpa'
 ] as const
-export type Algorithm = typeof ALGORITHMS[number]
+// A mode we have no kernel for, passed through to hashcat workers by its number ("hashcat-1500"):
+// its targets are hash lines as hashcat's parser wrote them back, its finds confirmed by a hashcat
+// worker (docs/attacks.md, "Any hashcat mode").
+export type PassThrough = `hashcat-${number}`
+export type KnownAlgorithm = typeof ALGORITHMS[number]
+export type Algorithm = KnownAlgorithm | PassThrough
 // The hash functions kernels compute (defined beside their reference, which imports nothing of this file).
 export { HASH_FUNCTIONS, type HashFunction } from './hashing/scalar.ts'
 import type { HashFunction } from './hashing/scalar.ts'
@@ -34,7 +39,7 @@ import type { HashFunction } from './hashing/scalar.ts'
 export const MAX_COMPARED_TARGETS = 4
 
 // How an algorithm's targets are written and what they hold.
-export type Kind = 'plain' | 'salted' | 'crypt' | 'scheme'
+export type Kind = 'plain' | 'salted' | 'crypt' | 'scheme' | 'hashcat'
 // `name`: hashcat's (`hashcat --example-hashes -m N`). `cost`: about how many MD5 candidates one
 // candidate costs, for sizing work before a worker's speed for it is measured (hashcat -b on a 2-core
 // EPYC: MD5 416 MH/s, md5crypt 7,513 H/s, sha512crypt 1,493 H/s; bench/ has the rest). Unset: as MD5.
@@ -43,7 +48,7 @@ export type Kind = 'plain' | 'salted' | 'crypt' | 'scheme'
 // in bytes (a candidate of another length is tried and matches nothing).
 type Info = { hashcat: number, name: string, hash: HashFunction, digestBytes: number, kind: Kind, saltFirst?: boolean, article: string, cost?: number, shadow?: true, lengths?: { min: number, max: number } }
 
-export const ALGORITHM_INFO: Record<Algorithm, Info> = {
+export const ALGORITHM_INFO: Record<KnownAlgorithm, Info> = {
   md5: { hashcat: 0, name: 'MD5', hash: 'md5', digestBytes: 16, kind: 'plain', article: 'an md5' },
   sha1: { hashcat: 100, name: 'SHA1', hash: 'sha1', digestBytes: 20, kind: 'plain', article: 'a sha1' },
   sha256: { hashcat: 1400, name: 'SHA2-256', hash: 'sha256', digestBytes: 32, kind: 'plain', article: 'a sha256' },
@@ -75,23 +80,45 @@ export const ALGORITHM_INFO: Record<Algorithm, Info> = {
   wpa: { hashcat: 22000, name: 'WPA-PBKDF2-PMKID+EAPOL', hash: 'sha1', digestBytes: 16, kind: 'scheme', article: 'a WPA (WPA*01* or WPA*02*)', cost: 40_000, lengths: WPA_PASSPHRASE_BYTES }
 }
 
+// hashcat's mode numbers go up to 5 digits.
+export const MAX_HASHCAT_MODE = 99_999
+// A passed-through mode's cost is unknown until a worker measures it (7-Zip runs a thousand
+// candidates a second on a CPU, descrypt millions): its first chunks are sized as for a slow mode.
+const PASS_THROUGH_COST = 1_000
+
+// What we know of an algorithm; of a passed-through mode, its number.
+export function infoOf (algorithm: Algorithm): Info {
+  if (!isPassThrough(algorithm)) return ALGORITHM_INFO[algorithm]
+  const mode = passThroughMode(algorithm)
+  return { hashcat: mode, name: `hashcat -m ${mode}`, hash: 'md5', digestBytes: 0, kind: 'hashcat', article: `a hashcat -m ${mode}`, cost: PASS_THROUGH_COST }
+}
+
+export function isPassThrough (algorithm: string): algorithm is PassThrough {
+  return /^hashcat-(0|[1-9][0-9]{0,4})$/.test(algorithm) && !Object.hasOwn(HASHCAT_MODES, algorithm.slice(8))
+}
+
+export const passThroughMode = (algorithm: PassThrough): number => Number(algorithm.slice(8))
+
 // An amount of MD5 work (candidates) as the same work in `algorithm`: divided by its cost, at least 1.
 export function scaledByCost (algorithm: Algorithm, amount: number): number {
-  return Math.max(1, Math.floor(amount / (ALGORITHM_INFO[algorithm].cost ?? 1)))
+  return Math.max(1, Math.floor(amount / (infoOf(algorithm).cost ?? 1)))
 }
 
 // hashcat's -m numbers, so users can keep the names they know.
-export const HASHCAT_MODES: Record<string, Algorithm> = Object.fromEntries(ALGORITHMS.map((a) => [String(ALGORITHM_INFO[a].hashcat), a]))
+export const HASHCAT_MODES: Record<string, KnownAlgorithm> = Object.fromEntries(ALGORITHMS.map((a) => [String(infoOf(a).hashcat), a]))
 
 // Every mode, by hashcat's number.
-export const modesByNumber = (): Algorithm[] => [...ALGORITHMS].sort((a, b) => ALGORITHM_INFO[a].hashcat - ALGORITHM_INFO[b].hashcat)
+export const modesByNumber = (): KnownAlgorithm[] => [...ALGORITHMS].sort((a, b) => infoOf(a).hashcat - infoOf(b).hashcat)
+
+// What the mode table ends with.
+export const PASS_THROUGH_NOTE = 'Any other -m number of hashcat\'s runs on hashcat workers only, its finds confirmed by their hashcat (docs/attacks.md).'
 
 // Every mode as a table, by hashcat's number: its number, our name, hashcat's name (--help, ctl
 // modes).
 export function modeTable (): string[] {
   const rows = modesByNumber()
   const width = Math.max(...rows.map((a) => a.length))
-  return [`${'-m'.padStart(5)}  ${'name'.padEnd(width)}  hashcat's name`, ...rows.map((a) => `${String(ALGORITHM_INFO[a].hashcat).padStart(5)}  ${a.padEnd(width)}  ${ALGORITHM_INFO[a].name}`)]
+  return [`${'-m'.padStart(5)}  ${'name'.padEnd(width)}  hashcat's name`, ...rows.map((a) => `${String(infoOf(a).hashcat).padStart(5)}  ${a.padEnd(width)}  ${infoOf(a).name}`), PASS_THROUGH_NOTE]
 }
 
 // Salts hashcat's generic salted modes take (its limit for -m 10 and friends).
@@ -106,8 +133,12 @@ export const MAX_TARGET_BYTES = 24 * 1024
 const hasRounds = (algorithm: Algorithm) => algorithm === 'sha256crypt' || algorithm === 'sha512crypt'
 const schemeOf = (algorithm: Algorithm) => SCHEMES[algorithm as SchemeName]
 
-export function isAlgorithm (value: unknown): value is Algorithm {
+export function isKnownAlgorithm (value: unknown): value is KnownAlgorithm {
   return typeof value === 'string' && (ALGORITHMS as readonly string[]).includes(value)
+}
+
+export function isAlgorithm (value: unknown): value is Algorithm {
+  return isKnownAlgorithm(value) || (typeof value === 'string' && isPassThrough(value))
 }
 
 // hashcat's names, lower-cased, and each part of a name hashcat writes as several
@@ -115,7 +146,7 @@ export function isAlgorithm (value: unknown): value is Algorithm {
 const HASHCAT_NAMES: Map<string, Algorithm> = (() => {
   const names = new Map<string, Algorithm | null>()
   for (const algorithm of ALGORITHMS) {
-    const full = ALGORITHM_INFO[algorithm].name.toLowerCase()
+    const full = infoOf(algorithm).name.toLowerCase()
     for (const name of new Set([full, ...full.split(/, | \/ /)])) names.set(name, names.has(name) && names.get(name) !== algorithm ? null : algorithm)
   }
   return new Map([...names].filter((entry): entry is [string, Algorithm] => entry[1] !== null))
@@ -133,17 +164,19 @@ export function parseAlgorithm (text: string): Algorithm {
   const named = HASHCAT_NAMES.get(name)
   if (named) return named
   if (OLD_WPA_MODES.has(name)) throw new InvalidInputError(`hashcat's -m ${name} is one of its older WPA modes: convert the capture with hcxpcapngtool and use -m 22000 (wpa)`)
+  // A number that is no mode of ours: hashcat workers run it (hashcat itself says if it has it).
+  if (/^(0|[1-9][0-9]*)$/.test(name) && Number(name) <= MAX_HASHCAT_MODE) return `hashcat-${Number(name)}`
   // Modes whose names hold what was typed, or whose name it holds ("netntlm", "kerberos", "wpa2").
-  const near = name.length < 3 ? [] : modesByNumber().filter((a) => a.includes(name) || ALGORITHM_INFO[a].name.toLowerCase().includes(name) || (a.length >= 3 && name.includes(a)))
-  const hint = near.length > 0 ? `did you mean ${near.map((a) => `${a} (${ALGORITHM_INFO[a].hashcat})`).join(', ')}? ` : ''
-  throw new InvalidInputError(`unknown hash mode "${text}": ${hint}give our name, hashcat's -m number or hashcat's name for it (npm run ctl -- modes lists them all)`)
+  const near = name.length < 3 ? [] : modesByNumber().filter((a) => a.includes(name) || infoOf(a).name.toLowerCase().includes(name) || (a.length >= 3 && name.includes(a)))
+  const hint = near.length > 0 ? `did you mean ${near.map((a) => `${a} (${infoOf(a).hashcat})`).join(', ')}? ` : ''
+  throw new InvalidInputError(`unknown hash mode "${text}": ${hint}give our name, hashcat's -m number or hashcat's name for it (npm run ctl -- modes lists ours; any other -m number runs on hashcat workers)`)
 }
 
 // The modes `line` reads as, besides `algorithm` (for a line of another mode: "it reads as -m 1000").
 // Only where a line is named in an error: it tries every parser.
 export function modesReading (line: string, algorithm: Algorithm): Algorithm[] {
   return modesByNumber().filter((other) => {
-    if (other === algorithm || ALGORITHM_INFO[other].kind === 'salted') return false // a salted mode reads any digest:anything
+    if (other === algorithm || infoOf(other).kind === 'salted') return false // a salted mode reads any digest:anything
     try {
       parseTarget(other, line)
       return true
@@ -159,7 +192,8 @@ const HEX = /^[0-9a-f]*$/
 export type TargetParts = { digest: Uint8Array, salt: Uint8Array, rounds: number }
 
 export function targetParts (algorithm: Algorithm, target: Uint8Array): TargetParts {
-  const digestBytes = ALGORITHM_INFO[algorithm].digestBytes
+  const { digestBytes, kind } = infoOf(algorithm)
+  if (kind === 'hashcat') return { digest: target, salt: target.subarray(target.length), rounds: 0 } // the whole line
   const digest = target.subarray(0, digestBytes)
   if (!hasRounds(algorithm)) return { digest, salt: target.subarray(digestBytes), rounds: 0 }
   const view = new DataView(target.buffer, target.byteOffset + digestBytes, 4)
@@ -176,7 +210,8 @@ function targetBytes (digest: Uint8Array, salt: Uint8Array, rounds?: number): Ui
 
 // Whether `target` is a well-formed target of `algorithm` (as a peer might send it).
 export function isTarget (algorithm: Algorithm, target: Uint8Array): boolean {
-  const { digestBytes, kind } = ALGORITHM_INFO[algorithm]
+  const { digestBytes, kind } = infoOf(algorithm)
+  if (kind === 'hashcat') return target.length > 0 && target.length <= MAX_TARGET_BYTES && target.every((b) => b >= 0x20 && b < 0x7f)
   if (kind === 'plain') return target.length === digestBytes
   if (kind === 'salted') return target.length >= digestBytes && target.length <= digestBytes + MAX_SALT_BYTES
   if (kind === 'scheme') {
@@ -200,8 +235,13 @@ export type ParseOptions = { hexSalt?: boolean }
 // hexSalt, or in hashcat's $HEX[..] form); `$1$salt$hash` and `$5$` or `$6$[rounds=N$]salt$hash` for
 // crypt; a scheme's own format (hashcat's).
 export function parseTarget (algorithm: Algorithm, text: string, options: ParseOptions = {}): Uint8Array {
-  const info = ALGORITHM_INFO[algorithm]
+  const info = infoOf(algorithm)
   const fail = (why: string): never => { throw new InvalidInputError(`"${text.length > 80 ? text.slice(0, 80) + '…' : text}" is not ${info.article} hash: ${why}`) }
+  if (info.kind === 'hashcat') { // read by a hashcat worker's parser before its job starts (server/pass-through.ts)
+    const line = Buffer.from(text.trim(), 'latin1')
+    if (!isTarget(algorithm, line)) fail(`a hash line of a mode we pass to hashcat must be printable ASCII, 1 to ${MAX_TARGET_BYTES} characters`)
+    return Uint8Array.from(line)
+  }
   if (info.kind === 'crypt') return parseCrypt(algorithm as CryptAlgorithm, text.trim(), fail)
   if (info.kind === 'scheme') {
     // A parsed target is one the scheme can prepare (a peer's are checked the same way: isTarget).
@@ -261,7 +301,7 @@ export function encodeCrypt64 (algorithm: CryptAlgorithm, digest: Uint8Array): s
 }
 
 function decodeCrypt64 (algorithm: CryptAlgorithm, text: string): Uint8Array | null {
-  const digest = new Uint8Array(ALGORITHM_INFO[algorithm].digestBytes)
+  const digest = new Uint8Array(infoOf(algorithm).digestBytes)
   let at = 0
   for (const group of CRYPT_ORDER[algorithm]) {
     const chars = [2, 3, 4][group.length - 1]
@@ -302,8 +342,9 @@ function parseCrypt (algorithm: CryptAlgorithm, text: string, fail: (why: string
 
 // A target in hashcat's format, as the potfile and the results show it (and parseTarget reads back).
 export function formatTarget (algorithm: Algorithm, target: Uint8Array): string {
-  const info = ALGORITHM_INFO[algorithm]
+  const info = infoOf(algorithm)
   if (info.kind === 'plain') return toHex(target)
+  if (info.kind === 'hashcat') return Buffer.from(target).toString('latin1')
   const { digest, salt, rounds } = targetParts(algorithm, target)
   if (info.kind === 'salted') return `${toHex(digest)}:${formatSalt(salt)}`
   if (info.kind === 'scheme') return schemeOf(algorithm).format(digest, salt)
@@ -339,7 +380,7 @@ export function shownHash (algorithm: Algorithm, target: Uint8Array): string {
 }
 
 export const hasPotfileForm = (algorithm: Algorithm): boolean => potfileForm(algorithm) !== undefined
-const potfileForm = (algorithm: Algorithm) => (ALGORITHM_INFO[algorithm].kind === 'scheme' ? schemeOf(algorithm).potfile : undefined)
+const potfileForm = (algorithm: Algorithm) => (infoOf(algorithm).kind === 'scheme' ? schemeOf(algorithm).potfile : undefined)
 
 // A salt as text when it reads back the same, else in hashcat's $HEX[..] form.
 function formatSalt (salt: Uint8Array): string {

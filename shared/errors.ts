@@ -33,6 +33,7 @@ export type ErrorCode =
   | 'TASKORCH_ERR_HASHCAT_FORMAT'
   | 'TASKORCH_ERR_HASHCAT'
   | 'TASKORCH_ERR_FILE_CACHE'
+  | 'TASKORCH_ERR_NO_KERNEL'
   | 'TASKORCH_ERR_INTERNAL'
 
 export class TaskOrchError extends Error {
@@ -267,6 +268,13 @@ export class HashcatError extends TaskOrchError {
 export class FileCacheError extends TaskOrchError {
   constructor (message: string) {
     super('TASKORCH_ERR_FILE_CACHE', message)
+  }
+}
+
+// A mode we have no kernel for (a passed-through hashcat mode) reached something that would hash it.
+export class NoKernelError extends TaskOrchError {
+  constructor (algorithm: string) {
+    super('TASKORCH_ERR_NO_KERNEL', `${algorithm} has no kernel here: only hashcat workers search it, and hashcat workers confirm its finds`)
   }
 }
 

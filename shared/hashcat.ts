@@ -3,7 +3,7 @@
 // them) decide from this one place. Hashcat runs a chunk of a mask or range when the chunk is one mask
 // run (shared/keyspace/runs.ts), and a chunk of a wordlist when it is whole words of the job's words
 // file; anything else runs on the WASM kernels.
-import { ALGORITHM_INFO, scaledByCost, type Algorithm } from './algorithms.ts'
+import { ALGORITHM_INFO, infoOf, scaledByCost, type Algorithm } from './algorithms.ts'
 import { InvalidInputError } from './errors.ts'
 import type { Keyspace } from './keyspace/keyspace.ts'
 import { CUSTOM_CHARSETS, builtInName, parseMask } from './keyspace/mask.ts'
@@ -76,7 +76,7 @@ const SLASH = 0x2f
 // wordlist job runs on hashcat from its words file (`words`), whole words at a time, with its rule
 // files' texts (`rules`) or its hybrid mask.
 export function hashcatRefusal (algorithm: Algorithm, spec: KeyspaceSpec, words?: WordsFile, rules?: readonly Uint8Array[]): string | null {
-  const lengths = ALGORITHM_INFO[algorithm].lengths
+  const lengths = infoOf(algorithm).lengths
   if (spec.type === 'wordlist') {
     if (!words) return 'its words do not come as a file'
     // hashcat leaves words of other lengths out of its count, and so out of the progress we check.

@@ -13,7 +13,7 @@ import { maskSpec } from '../shared/keyspace/spec.ts'
 import { COMMON_ARGS } from '../worker/hashcat/plan.ts'
 import { formatTarget } from '../shared/algorithms.ts'
 import { digestOf } from '../shared/hashing/modes.ts'
-import { cli, eventually, hex, referenceDigest, seededRandom, TOKEN, within, workerArgs, type Run, WAIT_MS } from './helpers.ts'
+import { cli, eventually, hex, referenceDigest, seededRandom, TOKEN, within, workerArgs, type Run, WAIT_MS, HASHCAT } from './helpers.ts'
 
 // A sha512crypt target (digest, rounds, salt) and its line, from the scalar reference.
 function cryptTarget (plaintext: string, salt: string): Uint8Array {
@@ -22,14 +22,6 @@ function cryptTarget (plaintext: string, salt: string): Uint8Array {
 const sha512crypt = (plaintext: string, salt: string) => formatTarget('sha512crypt', cryptTarget(plaintext, salt))
 
 const execFileAsync = promisify(execFile)
-
-const HASHCAT = (() => {
-  try {
-    return execFileSync('hashcat', ['--version']).toString().trim()
-  } catch {
-    return null
-  }
-})()
 
 function startWorker (port: number, name: string, env: Record<string, string>): Run {
   const [script, ...args] = workerArgs(port, name)

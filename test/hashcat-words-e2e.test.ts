@@ -21,19 +21,10 @@ import { wordParts, wordVariant, type WordParts } from '../shared/keyspace/word-
 import { parseRules, RULE_BUFFER_BYTES } from '../shared/rules/rules.ts'
 import { COMMON_ARGS } from '../worker/hashcat/plan.ts'
 import {
-  cli, eventually, expectChunksTile, hex, journalRecords, killAfterChunks, listeningPort, referenceDigest, seededRandom, tempDir, TOKEN, within, workerArgs, type Run, WAIT_MS
-} from './helpers.ts'
+  cli, eventually, expectChunksTile, hex, journalRecords, killAfterChunks, listeningPort, referenceDigest, seededRandom, tempDir, TOKEN, within, workerArgs, type Run, WAIT_MS, HASHCAT } from './helpers.ts'
 
 const execFileAsync = promisify(execFile)
 const BEST64 = '/usr/share/hashcat/rules/best64.rule'
-
-const HASHCAT = (() => {
-  try {
-    return execFileSync('hashcat', ['--version']).toString().trim()
-  } catch {
-    return null
-  }
-})()
 
 // Deterministic words of 5 to 10 lower-case letters and digits, numbered so none repeats.
 function writeWords (dir: string, count: number, random: () => number): { path: string, words: string[] } {
@@ -124,7 +115,7 @@ describe.skipIf(!HASHCAT)(`wordlist attacks on hashcat ${HASHCAT ?? '(skipped: h
     await orch.start()
   }, 600_000)
   afterAll(() => orch?.stop())
-  beforeEach(() => { onTestFailed(() => { console.error(log.slice(-200).join('\n')) }) })
+  beforeEach(() => { onTestFailed(() => { console.error(log.slice(-400).join('\n')) }) })
 
   // A hashcat worker (`gpu`) and a WASM worker.
   async function fleet (cacheDir: string): Promise<{ gpu: Run, wasm: Run }> {
@@ -142,7 +133,14 @@ describe.skipIf(!HASHCAT)(`wordlist attacks on hashcat ${HASHCAT ?? '(skipped: h
     const job = await orch.addTasks({ algorithm, targets, keyspace })
     // A bound for a hung job, not a speed: beside two busy loops and another test file, a job that
     // takes 30 s on a quiet machine took over 300.
-    const outcome = await within(600_000, job.done, `the ${algorithm} job`)
+    // Every 10 s, what the fleet holds: printed with the log if the test fails.
+    const started = Date.now()
+    const sampler = setInterval(() => {
+      const chunks = [...job.state.active.values()].map((c) => `${c.id}@${c.offset}+${c.length} ${c.workerId} ${c.hashed} done${c.starting ? ' starting' : ''} ${Date.now() - c.assignedAt} ms`)
+      const workers = orch.workers.map((w) => `${w.name} ${Math.round(w.speed)}/s ${w.inFlight} held ${w.verified} verified${w.quarantined ? ' QUARANTINED' : ''}`)
+      log.push(`[${Date.now() - started} ms] job ${job.id}: ${job.hashed}/${job.keyspaceSize}; chunks: ${chunks.join('; ') || 'none'}; workers: ${workers.join('; ')}`)
+    }, 10_000)
+    const outcome = await within(600_000, job.done, `the ${algorithm} job`).finally(() => clearInterval(sampler))
     expect(outcome.status).toBe('exhausted')
     expect(job.hashed).toBe(size)
     expect(outcome.found.map((f) => f.plaintext).sort()).toEqual([...planted].sort())

@@ -1,6 +1,6 @@
 // Shared test plumbing: loopback servers on port 0, raw sockets, waiting with a deadline, and
 // temporary directories.
-import { spawn, type ChildProcess } from 'node:child_process'
+import { execFileSync, spawn, type ChildProcess } from 'node:child_process'
 import { createHash } from 'node:crypto'
 import net, { type Socket } from 'node:net'
 import { once } from 'node:events'
@@ -308,3 +308,12 @@ export async function killAfterChunks (server: Run, journal: string, chunks = 2)
 export function workerArgs (port: number, name: string): string[] {
   return ['worker/main.ts', '--host', '127.0.0.1', '--port', String(port), '--token', TOKEN, '--threads', '1', '--name', name]
 }
+
+// hashcat's version where it is installed (its tests are skipped otherwise), else null.
+export const HASHCAT = (() => {
+  try {
+    return execFileSync('hashcat', ['--version']).toString().trim()
+  } catch {
+    return null
+  }
+})()

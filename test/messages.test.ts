@@ -21,6 +21,8 @@ const VALID_WORKER: Message[] = [
   { type: 'hello', version: PROTOCOL_VERSION, software: '0.2.0', name: 'gpu', cores: 8, threads: 8, backend: { kind: 'hashcat', version: 'v6.2.6', devices: [{ name: 'cpu', type: 'CPU' }] }, files: ['ab'.repeat(32)] },
   { type: 'fetch', sha256: 'ab'.repeat(32), from: '1024' },
   { type: 'holding', sha256: 'ab'.repeat(32) },
+  { type: 'checked', id: 'q1', lines: [Buffer.from('24leDr0hHfb3A'), 'Token length exception'] }, { type: 'checked', id: 'q2', error: 'hashcat -m 99999 could not read the hashes' },
+  { type: 'confirmed', id: 'q3', cracks: true }, { type: 'confirmed', id: 'q4', error: 'this worker does not run hashcat' },
   { type: 'ping' }, { type: 'pong' }, { type: 'bye', reason: 'shutting down' }
 ]
 const COMBINATOR: WordlistSpec = { type: 'wordlist', name: '/l.txt', size: '9', combinator: { base: 'left', other: { name: '/r.txt', size: 2, file: { sha256: 'ef'.repeat(32), bytes: 5, ascii: true, crEnds: false, longest: 2 } }, right: '$1 c' } }
@@ -34,6 +36,9 @@ const VALID_SERVER: Message[] = [
   { type: 'job', jobId: '3', algorithm: 'md5', targets: [new Uint8Array(16)], keyspace: COMBINATOR, other: Buffer.from('ab\nc\n') },
   { type: 'task', jobId: '2', chunkId: '2.0', offset: '0', length: 3 },
   { type: 'piece', sha256: 'cd'.repeat(32), first: '1', words: Buffer.from('two\nsix') },
+  { type: 'job', jobId: '4', algorithm: 'hashcat-1500', targets: [Buffer.from('24leDr0hHfb3A')], keyspace: { type: 'range', start: '0', end: '10' } },
+  { type: 'check', id: 'q1', mode: 11600, lines: [Buffer.from('$7z$0$19$0$salt$8$f6196259a7326e3f0000000000000000$185065650$112$98$f3bc2a88062c419a25acd40c0c2d75421cf23263f69c51b13f9b1aada41a8a09f9adeae45d67c60b56aad338f20c0dcc5eb811c7a61128ee0746f922cdb9c59096869f341c7a9cb1ac7bb7d771f546b82cf4e6f11a5ecd4b61751e4d8de66dd6e2dfb5b7d1022d2211e2d66ea1703f96')] },
+  { type: 'confirm', id: 'q2', mode: 1500, hash: Buffer.from('24leDr0hHfb3A'), plaintext: Buffer.from('hashcat') },
   { type: 'ping' }, { type: 'pong' }, { type: 'bye', reason: '' }
 ]
 
@@ -162,6 +167,15 @@ describe('messages', () => {
     expect(() => validateControlMessage({ type: 'upload', id: 1, file: FILE, size: 10, offset: 8, data: new Uint8Array(6) })).toThrow(/"data" runs past the file's size/)
     expect(() => validateControlMessage({ type: 'upload', id: 1, file: { ...FILE, name: '../../etc/passwd' }, size: 1, offset: 0, data: new Uint8Array(1) })).toThrow(/"name" must be a base name/)
     expect(() => validateControlMessage({ type: 'status', id: 1 })).toThrow(/status: missing field "job"/)
+    // A passed-through mode's lines and finds: printable text only, a mode number in range, one answer each.
+    expect(() => validateServerMessage({ type: 'check', id: 'q1', mode: 1500, lines: [Buffer.from('ab\u001b[2J')] })).toThrow(/check: "lines" holds a line that is not printable ASCII/)
+    expect(() => validateServerMessage({ type: 'check', id: 'q1', mode: 100_000, lines: [Buffer.from('ab')] })).toThrow(/check: "mode"/)
+    expect(() => validateServerMessage({ type: 'check', id: 'q1', mode: 1500, lines: [] })).toThrow(/check: "lines" must be an array of 1..2048/)
+    expect(() => validateServerMessage({ type: 'confirm', id: 'q1', mode: 1500, hash: Buffer.from('a\nb'), plaintext: Buffer.from('x') })).toThrow(/confirm: "hash" is not a printable ASCII hash line/)
+    expect(() => validateWorkerMessage({ type: 'checked', id: 'q1', lines: [Buffer.from('ok')], error: 'x' })).toThrow(/checked: exactly one of "lines" and "error"/)
+    expect(() => validateWorkerMessage({ type: 'checked', id: 'q1', lines: [Buffer.from([0x1b, 0x5b])] })).toThrow(/checked: "lines" holds a hash that is not printable ASCII/)
+    expect(() => validateWorkerMessage({ type: 'confirmed', id: 'q1', cracks: 'yes' })).toThrow(/confirmed: "cracks" must be true or false/)
+    expect(() => validateServerMessage({ type: 'job', jobId: '1', algorithm: 'hashcat-1000', targets: [Buffer.from('x')], keyspace: { type: 'range', start: '0', end: '1' } })).toThrow(/"algorithm" is not supported/)
   })
 
   it('refuses ids that could name a path, a flag or a terminal sequence', () => {

@@ -11,7 +11,7 @@ import { createHash } from 'node:crypto'
 import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
-import { ALGORITHM_INFO, formatTarget, parseTarget, targetParts, type Algorithm } from '../shared/algorithms.ts'
+import { ALGORITHM_INFO, infoOf, formatTarget, parseTarget, targetParts, type Algorithm } from '../shared/algorithms.ts'
 import { digestOf } from '../shared/hashing/modes.ts'
 import { ntHash } from '../shared/hashing/nt.ts'
 import { hmac, rc4 } from '../shared/hashing/primitives.ts'
@@ -114,7 +114,7 @@ describe('salted and crypt modes end to end', () => {
 })
 
 const vector = (name: string) => new URL(`./vectors/modes/${name}`, import.meta.url).pathname
-const SCHEMES = (Object.keys(ALGORITHM_INFO) as Algorithm[]).filter((a) => ALGORITHM_INFO[a].kind === 'scheme' || a === 'sha256crypt')
+const SCHEMES = (Object.keys(ALGORITHM_INFO) as Algorithm[]).filter((a) => infoOf(a).kind === 'scheme' || a === 'sha256crypt')
 
 // A TGS-REP ticket for `password` of `length` bytes, as Kerberoasting tools print it.
 function ticket (next: (below: number) => number, user: string, password: string, length: number): string {
@@ -137,7 +137,7 @@ function made (algorithm: Algorithm, template: string, password: string): string
 describe('scheme modes end to end', () => {
   it('--show on hashcat\'s potfile of each scheme mode prints exactly what hashcat\'s --show did', async () => {
     for (const algorithm of SCHEMES) {
-      const mode = String(ALGORITHM_INFO[algorithm].hashcat)
+      const mode = String(infoOf(algorithm).hashcat)
       const show = server(['-m', mode, '--targets', vector(`${mode}.hashes`), '--potfile', vector(`${mode}.potfile`), '--show'])
       expect(await within(WAIT_MS, show.exit, `--show -m ${mode}`), show.stderr).toBe(0)
       expect(show.stdout, `-m ${mode}`).toBe(readFileSync(vector(`${mode}.show`), 'utf8'))
@@ -231,7 +231,7 @@ describe('every scheme mode on a WASM worker', () => {
       await within(60_000, joined, 'the worker joining')
       const dir = mkdtempSync(join(tmpdir(), 'taskorch-examples-'))
       for (const algorithm of SCHEMES) {
-        const [, hash, password] = examples.find(([mode]) => Number(mode) === ALGORITHM_INFO[algorithm].hashcat)!
+        const [, hash, password] = examples.find(([mode]) => Number(mode) === infoOf(algorithm).hashcat)!
         const words = Array.from({ length: 16 }, () => Array.from({ length: 8 + next(5) }, () => 'abcdefghijklmnopqrstuvwxyz0123456789'[next(36)]).join(''))
         const at = next(words.length + 1)
         words.splice(at, 0, password)

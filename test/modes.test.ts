@@ -6,7 +6,7 @@ import { createHash } from 'node:crypto'
 import { readFileSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { describe, expect, it } from 'vitest'
-import { ALGORITHM_INFO, formatTarget, parseTarget, targetParts, type Algorithm } from '../shared/algorithms.ts'
+import { ALGORITHM_INFO, infoOf, formatTarget, parseTarget, targetParts, type Algorithm } from '../shared/algorithms.ts'
 import { InvalidInputError } from '../shared/errors.ts'
 import { fastBlocks, fastKernels } from '../worker/search/index.ts'
 import { digestOf, matches } from '../shared/hashing/modes.ts'
@@ -20,7 +20,7 @@ import { readHashList } from '../server/inputs/hash-list.ts'
 import { tempDir } from './helpers.ts'
 
 const SEED = Number(process.env.TEST_SEED ?? 4242)
-const SALTED = (Object.keys(ALGORITHM_INFO) as Algorithm[]).filter((a) => ALGORITHM_INFO[a].kind === 'salted')
+const SALTED = (Object.keys(ALGORITHM_INFO) as Algorithm[]).filter((a) => infoOf(a).kind === 'salted')
 
 function random (seed: number) {
   return (below: number) => {
@@ -31,7 +31,7 @@ function random (seed: number) {
 
 // What hashcat's generic salted modes compute, with node:crypto.
 function saltedHex (algorithm: Algorithm, plaintext: Uint8Array, salt: Uint8Array): string {
-  const info = ALGORITHM_INFO[algorithm]
+  const info = infoOf(algorithm)
   const message = info.saltFirst ? Buffer.concat([salt, plaintext]) : Buffer.concat([plaintext, salt])
   return createHash(info.hash).update(message).digest('hex')
 }
@@ -41,7 +41,7 @@ const vectors = (name: string) => readFileSync(new URL(`./vectors/${name}`, impo
 describe('hash formats', () => {
   it('reads hashcat\'s example hash of every salted and crypt mode, verifies its password, and writes it back', () => {
     for (const [mode, hash, password] of vectors('hashcat-examples.tsv')) {
-      const algorithm = (Object.keys(ALGORITHM_INFO) as Algorithm[]).find((a) => String(ALGORITHM_INFO[a].hashcat) === mode)!
+      const algorithm = (Object.keys(ALGORITHM_INFO) as Algorithm[]).find((a) => String(infoOf(a).hashcat) === mode)!
       const target = parseTarget(algorithm, hash)
       expect(matches(algorithm, target, Buffer.from(password)), `-m ${mode}`).toBe(true)
       expect(matches(algorithm, target, Buffer.from(password + 'x')), `-m ${mode}`).toBe(false)

@@ -5,7 +5,7 @@ import { candidateAt, keyspaceFrom, type Keyspace } from '../shared/keyspace/key
 import { alignedStart, maskRunAt, runLengthAt, type MaskRun } from '../shared/keyspace/runs.ts'
 import { maskSpec, rangeSpec, type CombinatorSpec, type WordlistSpec } from '../shared/keyspace/spec.ts'
 import { hashLine, maskArgs, targetArgs, targetOfHashLine, wordsRuns } from '../worker/hashcat/plan.ts'
-import { ALGORITHM_INFO, formatTarget, parseTarget, type Algorithm } from '../shared/algorithms.ts'
+import { ALGORITHM_INFO, formatTarget, parseTarget, type Algorithm, type KnownAlgorithm } from '../shared/algorithms.ts'
 import { readFileSync } from 'node:fs'
 import { seededRandom } from './helpers.ts'
 
@@ -167,7 +167,7 @@ describe('hashcat command lines for runs', () => {
   // text form can hold, go to its hash file and come back from its outfile as the same target.
   it('writes every mode\'s targets as hashcat reads them, salts in hex, and reads its outfile\'s hashes back', () => {
     const examples = readFileSync(new URL('./vectors/hashcat-examples.tsv', import.meta.url), 'utf8').trim().split('\n').map((l) => l.split('\t'))
-    for (const [algorithm, info] of Object.entries(ALGORITHM_INFO) as [Algorithm, typeof ALGORITHM_INFO[Algorithm]][]) {
+    for (const [algorithm, info] of Object.entries(ALGORITHM_INFO) as [KnownAlgorithm, typeof ALGORITHM_INFO[KnownAlgorithm]][]) {
       const example = examples.find(([mode]) => Number(mode) === info.hashcat)
       if (info.kind !== 'plain') expect(example, algorithm).toBeDefined()
       const target = parseTarget(algorithm, example?.[1] ?? 'c4'.repeat(info.digestBytes))

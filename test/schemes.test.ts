@@ -8,7 +8,7 @@ import { badLinesWarning, readHashList } from '../server/inputs/hash-list.ts'
 import { tempDir } from './helpers.ts'
 import { readFileSync } from 'node:fs'
 import { describe, expect, it } from 'vitest'
-import { ALGORITHM_INFO, formatTarget, isTarget, modeTable, parseAlgorithm, parseTarget, potfileKey, shownHash, targetParts, type Algorithm } from '../shared/algorithms.ts'
+import { ALGORITHM_INFO, infoOf, formatTarget, isTarget, modeTable, parseAlgorithm, parseTarget, potfileKey, shownHash, targetParts, type Algorithm } from '../shared/algorithms.ts'
 import { canaryTarget, matches } from '../shared/hashing/modes.ts'
 import { ntHash } from '../shared/hashing/nt.ts'
 import { hmac, rc4 } from '../shared/hashing/primitives.ts'
@@ -19,10 +19,10 @@ import { search } from '../worker/search/search.ts'
 import { searchWords } from '../worker/search/words.ts'
 
 const SEED = Number(process.env.TEST_SEED ?? 2929)
-const SCHEMES = (Object.keys(ALGORITHM_INFO) as Algorithm[]).filter((a) => ALGORITHM_INFO[a].kind === 'scheme' || a === 'sha256crypt')
+const SCHEMES = (Object.keys(ALGORITHM_INFO) as Algorithm[]).filter((a) => infoOf(a).kind === 'scheme' || a === 'sha256crypt')
 const vectors = (name: string) => readFileSync(new URL(`./vectors/${name}`, import.meta.url), 'utf8')
 const lines = (text: string) => text.split('\n').filter(Boolean)
-const example = (algorithm: Algorithm) => lines(vectors('hashcat-examples.tsv')).map((l) => l.split('\t')).find(([mode]) => Number(mode) === ALGORITHM_INFO[algorithm].hashcat)!
+const example = (algorithm: Algorithm) => lines(vectors('hashcat-examples.tsv')).map((l) => l.split('\t')).find(([mode]) => Number(mode) === infoOf(algorithm).hashcat)!
 
 function random (seed: number) {
   return (below: number) => {
@@ -38,7 +38,7 @@ describe('scheme modes against hashcat', () => {
   it('knows each mode by our name, hashcat\'s number and hashcat\'s name', () => {
     expect(SCHEMES).toHaveLength(14)
     for (const algorithm of SCHEMES) {
-      const { hashcat, name } = ALGORITHM_INFO[algorithm]
+      const { hashcat, name } = infoOf(algorithm)
       expect(parseAlgorithm(algorithm)).toBe(algorithm)
       expect(parseAlgorithm(String(hashcat))).toBe(algorithm)
       expect(parseAlgorithm(name.toUpperCase())).toBe(algorithm)
@@ -46,15 +46,15 @@ describe('scheme modes against hashcat', () => {
     expect(parseAlgorithm('NetNTLMv1+ESS')).toBe('netntlmv1')
     expect(parseAlgorithm('SHA256 (Unix)')).toBe('sha256crypt')
     const table = modeTable()
-    for (const algorithm of SCHEMES) expect(table).toContainEqual(expect.stringMatching(new RegExp(`^ *${ALGORITHM_INFO[algorithm].hashcat}  ${algorithm} +${ALGORITHM_INFO[algorithm].name.replace(/[$()*+./]/g, '\\$&')}$`)))
-    expect(() => parseAlgorithm('netntlm')).toThrow(/unknown hash mode "netntlm": did you mean ntlm \(1000\), netntlmv1 \(5500\), netntlmv2 \(5600\)\? give our name, hashcat's -m number or hashcat's name for it \(npm run ctl -- modes lists them all\)/)
+    for (const algorithm of SCHEMES) expect(table).toContainEqual(expect.stringMatching(new RegExp(`^ *${infoOf(algorithm).hashcat}  ${algorithm} +${infoOf(algorithm).name.replace(/[$()*+./]/g, '\\$&')}$`)))
+    expect(() => parseAlgorithm('netntlm')).toThrow(/unknown hash mode "netntlm": did you mean ntlm \(1000\), netntlmv1 \(5500\), netntlmv2 \(5600\)\? give our name, hashcat's -m number or hashcat's name for it \(npm run ctl -- modes lists ours; any other -m number runs on hashcat workers\)/)
     expect(() => parseAlgorithm('kerberos')).toThrow(/did you mean krb5tgs \(13100\), krb5asrep \(18200\), krb5tgs-aes128 \(19600\), krb5tgs-aes256 \(19700\)\?/)
     expect(() => parseAlgorithm('wpa2')).toThrow(/did you mean wpa \(22000\)\?/)
     expect(() => parseAlgorithm('2500')).toThrow(/older WPA modes: convert the capture with hcxpcapngtool and use -m 22000/)
   })
 
   for (const algorithm of SCHEMES) {
-    const mode = ALGORITHM_INFO[algorithm].hashcat
+    const mode = infoOf(algorithm).hashcat
     it(`-m ${mode} ${algorithm}: reads each line hashcat cracked, keys and shows it as hashcat's potfile and --show do, and verifies its password`, () => {
       const list = lines(vectors(`modes/${mode}.hashes`))
       const shown = lines(vectors(`modes/${mode}.show`)).map(split)
@@ -76,12 +76,12 @@ describe('scheme modes against hashcat', () => {
 
 describe('searching scheme targets', () => {
   for (const algorithm of SCHEMES) {
-    const mode = ALGORITHM_INFO[algorithm].hashcat
+    const mode = infoOf(algorithm).hashcat
     it(`-m ${mode} ${algorithm}: hashcat's example among random words, then a list of several targets, as a worker's thread searches`, () => {
       const next = random(SEED + mode)
       const [, hash, password] = example(algorithm)
       // Slow schemes get fewer words: each candidate costs milliseconds per target.
-      const filler = ALGORITHM_INFO[algorithm].cost! >= 10_000 ? 12 : 60
+      const filler = infoOf(algorithm).cost! >= 10_000 ? 12 : 60
       const word = () => Array.from({ length: 8 + next(6) }, () => 'abcdefghijklmnopqrstuvwxyz0123456789'[next(36)]).join('')
       const words = Array.from({ length: filler }, word)
       const at = next(words.length + 1)

@@ -5,7 +5,7 @@ import { EventEmitter } from 'node:events'
 import { rm } from 'node:fs/promises'
 import net from 'node:net'
 import { join } from 'node:path'
-import { isTarget, toHex, type Algorithm } from '../shared/algorithms.ts'
+import { isPassThrough, isTarget, toHex, type Algorithm } from '../shared/algorithms.ts'
 import { hashcatRefusal, minHashcatRun } from '../shared/hashcat.ts'
 import { keyspaceFrom, wordsOf, type Keyspace } from '../shared/keyspace/keyspace.ts'
 import { maskRunAt } from '../shared/keyspace/runs.ts'
@@ -17,7 +17,7 @@ import {
 } from '../shared/errors.ts'
 import type { LogLevel } from '../shared/log.ts'
 import { MAX_DEVICES, MAX_HELD_FILES, MAX_NAME_LENGTH, MAX_REASON_LENGTH, MAX_SOFTWARE_LENGTH, MAX_WASM_CHUNK_CANDIDATES, PROTOCOL_VERSION } from '../shared/protocol/limits.ts'
-import type { Backend, ServerMessage, WordsFile } from '../shared/protocol/worker-protocol.ts'
+import type { Backend, Check, Confirm, ServerMessage, WordsFile } from '../shared/protocol/worker-protocol.ts'
 import { serverKeyFingerprint, tokenKey } from '../shared/protocol/credentials.ts'
 import { SOFTWARE_VERSION } from '../shared/version.ts'
 import { checkServerKey, type KnownServers } from '../shared/known-servers.ts'
@@ -308,12 +308,30 @@ export class WorkerClient extends EventEmitter<WorkerEvents> {
         dropFound(job)
         return
       }
+      case 'check':
+      case 'confirm':
+        return this.#askHashcat(message)
       case 'refused':
         this.#refusal = new RefusedError(message.reason)
         return
       case 'bye':
         this.emit('log', 'info', `server said goodbye: ${message.reason}`)
     }
+  }
+
+  // The server asks this worker's hashcat about a mode it has no kernel for (server/pass-through.ts):
+  // to read a list's hash lines, or to confirm another worker's find.
+  #askHashcat (message: Check | Confirm): void {
+    const session = this.#session
+    const type = message.type === 'check' ? 'checked' : 'confirmed'
+    const fail = (error: unknown) => ({ type, id: message.id, error: coded(error).message.slice(0, MAX_REASON_LENGTH) } as const)
+    const answer = (reply: Parameters<WorkerSession['send']>[0]) => { if (session === this.#session && !session?.closed) session?.send(reply) }
+    const hashcat = this.#hashcat
+    if (!hashcat) return answer(fail(new HashcatError('this worker does not run hashcat')))
+    const asked = message.type === 'check'
+      ? hashcat.checkHashes(message.mode, message.lines).then((lines) => ({ type: 'checked', id: message.id, lines: lines.map((l) => typeof l === 'string' ? l.slice(0, MAX_REASON_LENGTH) : l) } as const))
+      : hashcat.confirm(message.mode, message.hash, message.plaintext).then((cracks) => ({ type: 'confirmed', id: message.id, cracks } as const))
+    asked.then(answer, (error) => answer(fail(error)))
   }
 
   #startChunk (jobId: string, chunkId: string, offset: bigint, length: number, words: Uint8Array | undefined): void {
@@ -346,8 +364,14 @@ export class WorkerClient extends EventEmitter<WorkerEvents> {
       if (session === this.#session) this.#sendProgress()
       session?.send({ type: 'found', jobId, hash: hit.hash, plaintext: hit.plaintext })
     }
-    const run = !wordlist && job.hashcat && length >= minHashcatRun(job.algorithm) ? maskRunAt(job.keyspace, offset, BigInt(length)) : null
+    // A mode we have no kernel for runs on hashcat, whatever its length, or not at all.
+    const passThrough = isPassThrough(job.algorithm)
+    const run = !wordlist && job.hashcat && (passThrough || length >= minHashcatRun(job.algorithm)) ? maskRunAt(job.keyspace, offset, BigInt(length)) : null
     const hashcat = run || fromFile ? this.#hashcat : undefined
+    if (passThrough && !hashcat) {
+      session?.send({ type: 'failed', chunkId, reason: `${job.algorithm} runs on hashcat only, and this chunk is no run hashcat can search here` })
+      return
+    }
     if (fromFile && !hashcat) {
       session?.send({ type: 'failed', chunkId, reason: 'hashcat is no longer in use on this worker' })
       return
@@ -379,6 +403,7 @@ export class WorkerClient extends EventEmitter<WorkerEvents> {
         if (!job.searchedFile) this.emit('log', 'info', `job ${jobId}: searching whole words of its words file with ${runs ? `hashcat (${[...new Set(runs.map((r) => r.kernel))].join(', ')})` : 'the WASM kernels'}`)
         job.searchedFile = true
         if (!runs) {
+          if (passThrough) return failedChunk(`${job.algorithm} runs on hashcat only, and hashcat cannot search this job's words here`)
           if (length > MAX_WASM_CHUNK_CANDIDATES) return failedChunk(`${length} candidates are more than the WASM kernels take in one chunk (${MAX_WASM_CHUNK_CANDIDATES})`)
           const read = await this.#options.cache!.readLines(job.wordsFile!.sha256, Number(first), Number(count))
           return this.#runner.run({ algorithm: job.algorithm, keyspace: job.keyspace.spec, targets: target.targets, rules: job.rules, other: job.other }, offset, length, onHit, read)

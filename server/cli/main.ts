@@ -183,8 +183,9 @@ runMain(async () => {
     }
   })
 
-  const addJob = async (request: JobRequest) => {
-    const job = await orch.addTasks(request)
+  // The job the flags give waits for a hashcat worker where its mode needs one; the form's is refused.
+  const addJob = async (request: JobRequest, waitForHashcat = true) => {
+    const job = await orch.addTasks(request, { waitForHashcat })
     const s = job.state
     log('INFO', `job ${job.id}: ${s.algorithm}, ${s.targets.size} target(s), ${s.keyspace.spec.type} ${job.keyspaceText} (${s.keyspace.size} candidates), priority ${s.priority}`)
     return job
@@ -224,7 +225,7 @@ runMain(async () => {
       addJob: async (form) => {
         const { request, warnings } = await requestOf(describeForm(form))
         for (const warning of warnings) log('WARN', warning)
-        return `job ${(await addJob(request)).id} added`
+        return `job ${(await addJob(request, false)).id} added`
       }
     })
     const redraw = () => tui?.render()

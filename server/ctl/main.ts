@@ -14,7 +14,7 @@ import { ID_PATTERN } from '../../shared/protocol/fields.ts'
 import { escapeControls } from '../../shared/printable.ts'
 import type { JobLine, ResultLine, Submission, WorkerLine } from '../../shared/protocol/control-protocol.ts'
 import { JOB_FLAGS, describeJob, requestOf } from '../job-description.ts'
-import { formatPlaintext, resultLines } from '../pot-format.ts'
+import { describeConfirmation, formatPlaintext, resultLines } from '../pot-format.ts'
 import { formatDuration, formatSpeed } from '../ui/format.ts'
 import { ControlClient } from './client.ts'
 
@@ -156,9 +156,15 @@ runMain(async () => {
           results.push(...reply.results ?? [])
           from = reply.next
         }
-        const lines = results.map((r) => ({ hash: r.hash, plaintext: formatPlaintext(r.plaintext), users: r.users }))
+        // A find of a mode we have no kernel for says whose hashcat confirmed it: in JSON, and on
+        // stderr beside the hashcat-format lines.
+        const lines = results.map((r) => ({ hash: r.hash, plaintext: formatPlaintext(r.plaintext), users: r.users, ...(r.confirmedBy === undefined ? {} : { confirmedBy: r.confirmedBy, byFinder: r.byFinder }) }))
         if (json) print(lines, '')
-        else for (const r of results) for (const line of resultLines({ hash: r.hash, bytes: r.plaintext, users: r.users })) process.stdout.write(line + '\n')
+        else {
+          for (const r of results) for (const line of resultLines({ hash: r.hash, bytes: r.plaintext, users: r.users })) process.stdout.write(line + '\n')
+          const confirmed = results.filter((r) => r.confirmedBy !== undefined)
+          for (const r of confirmed) process.stderr.write(`${r.hash}: ${describeConfirmation({ by: r.confirmedBy!, byFinder: r.byFinder! })}\n`)
+        }
         return 0
       }
       case 'watch':

@@ -5,7 +5,7 @@
 // counted, the first few named by file and line, as hashcat does; `strict` (--strict) stops at it
 // instead, before any work starts.
 import { open } from 'node:fs/promises'
-import { ALGORITHM_INFO, formatTarget, modesReading, parseTarget, type Algorithm, type ParseOptions } from '../../shared/algorithms.ts'
+import { ALGORITHM_INFO, infoOf, formatTarget, modesReading, parseTarget, type Algorithm, type ParseOptions } from '../../shared/algorithms.ts'
 import { InvalidInputError } from '../../shared/errors.ts'
 import { hexValue } from '../../shared/hex-form.ts'
 import { MAX_TARGETS_PER_JOB } from '../scheduler/options.ts'
@@ -34,7 +34,7 @@ const HASH_SIGN = 0x23
 
 // `into`: targets given besides the file's (--target), which the list joins.
 export async function readHashList (path: string, algorithm: Algorithm, options: HashListOptions = {}, into?: TargetListBuilder): Promise<HashList> {
-  const info = ALGORITHM_INFO[algorithm]
+  const info = infoOf(algorithm)
   let handle
   try {
     handle = await open(path, 'r')
@@ -135,7 +135,7 @@ function hintFor (line: string, algorithm: Algorithm, options: HashListOptions):
   if (!options.username && colon > 0 && reads(line.slice(colon + 1), options)) return ' (it starts with a user name: add --username)'
   if (options.username && reads(line, { ...options, username: false })) return ' (with --username the line\'s first field is taken as the user, which this hash does not have: drop --username)'
   const others = modesReading(options.username && colon >= 0 ? line.slice(colon + 1) : line, algorithm)
-  return others.length > 0 ? ` (it reads as ${others.map((a) => `-m ${ALGORITHM_INFO[a].hashcat} ${a}`).join(' or ')})` : ''
+  return others.length > 0 ? ` (it reads as ${others.map((a) => `-m ${infoOf(a).hashcat} ${a}`).join(' or ')})` : ''
 }
 
 // The warning for a list's skipped bad lines, or null when there were none.
@@ -173,7 +173,7 @@ function parseLine (line: string, algorithm: Algorithm, options: HashListOptions
 }
 
 function parseFields (line: string, algorithm: Algorithm, options: HashListOptions): { user: string | null, target: Uint8Array } | null {
-  const shadow = ALGORITHM_INFO[algorithm].shadow === true
+  const shadow = infoOf(algorithm).shadow === true
   const colon = line.indexOf(':')
   if (shadow && colon >= 0) {
     // Shadow: user, hash, then the password-aging fields, which a crypt hash never contains.

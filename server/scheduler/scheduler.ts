@@ -12,9 +12,9 @@ import { SCHEDULER_DEFAULTS, type SchedulerOptions } from './options.ts'
 import { complement, insertRange, mergeRanges, rangesSize, takeRange, type Range } from './ranges.ts'
 import { chunkSize, costOf, fileSpeedKey, hashcatChunkSize, runStarts, speedKeyOf } from './sizing.ts'
 import { Remaining, TargetList } from '../targets.ts'
-import { scaledByCost, toHex } from '../../shared/algorithms.ts'
+import { isPassThrough, scaledByCost, toHex } from '../../shared/algorithms.ts'
 import { canaryRoom, steeredCut, unassignedRangeOf, type CanaryRoom } from './canaries.ts'
-import { carriesCanaries, inFlight, isHashcat, isLive, type Canary, type Chunk, type Effect, type EndStatus, type FoundResult, type JobSpec, type JobState, type WorkerInfo, type WorkerState } from './state.ts'
+import { carriesCanaries, inFlight, isHashcat, isLive, type Canary, type Confirmation, type Chunk, type Effect, type EndStatus, type FoundResult, type JobSpec, type JobState, type WorkerInfo, type WorkerState } from './state.ts'
 
 // A new worker loads its threads and kernels before its first report; on a busy machine that is slow.
 const NEW_WORKER_STALL_FACTOR = 3
@@ -162,13 +162,15 @@ export class Scheduler {
   // unassigned range. With nothing left to cut anywhere, a twin of the chunk whose holder is expected
   // to finish last, if this worker would finish it sooner (so one slow machine cannot hold the end).
   #nextChunk (worker: WorkerState, now: number): Chunk | null {
-    const runnable = this.#runnableJobs()
+    // A mode we have no kernel for is searched by hashcat workers alone.
+    const runnable = this.#runnableJobs().filter((job) => isHashcat(worker) || !isPassThrough(job.algorithm))
     for (const job of runnable) {
       const overdue = this.#speculationFor(worker, job, now, true)
       if (overdue) return overdue
       if (job.wordsFile !== null) {
         const words = this.#searchesFile(worker, job) ? this.#cutWords(worker, job, now) : null
         if (words) return words
+        if (isPassThrough(job.algorithm)) continue // its words go with no task: hashcat reads them from its copy
       } else if (isHashcat(worker) && job.hashcat) {
         const run = this.#cutRun(worker, job, now)
         if (run) return run
@@ -205,7 +207,8 @@ export class Scheduler {
     // Near a job's end, finishing together matters more than hashcat's speed: no chunk beyond size.
     // A worker not yet verified gets no chunk an idle WASM worker could not copy.
     const unverifiedSize = BigInt(scaledByCost(job.algorithm, this.options.unverifiedHashcatChunk))
-    const unverified = worker.verified === 0 && size > unverifiedSize
+    // (No canary can check a mode we have no kernel for: its chunks are never held back for one.)
+    const unverified = worker.verified === 0 && size > unverifiedSize && !isPassThrough(job.algorithm)
     if (unverified) size = unverifiedSize
     const tail = unverified || Number(size) < speed * this.options.hashcatChunkSeconds
     const cap = tail ? size : BigInt(Math.round(Math.min(Number.MAX_SAFE_INTEGER, speed * this.options.hashcatMaxChunkSeconds)))
@@ -253,9 +256,10 @@ export class Scheduler {
     const speed = this.#speedOf(worker, speedKey)
     let size = BigInt(hashcatChunkSize(this.options, speed, this.#fleetSpeed(speedKey), rangesSize(job.unassigned)))
     const unverifiedSize = BigInt(scaledByCost(job.algorithm, this.options.unverifiedHashcatChunk))
-    if (worker.verified === 0 && size > unverifiedSize) size = unverifiedSize
+    const passThrough = isPassThrough(job.algorithm) // no canary checks it, and no kernel takes what hashcat does not
+    if (worker.verified === 0 && size > unverifiedSize && !passThrough) size = unverifiedSize
     const most = size / perWord > 1n ? size / perWord * perWord : perWord
-    const shortest = BigInt(scaledByCost(job.algorithm, this.options.hashcatMinRun))
+    const shortest = passThrough ? perWord : BigInt(scaledByCost(job.algorithm, this.options.hashcatMinRun))
     const whole = (range: Range) => ({ start: (range.offset + perWord - 1n) / perWord * perWord, end: range.end / perWord * perWord })
     const take = (index: number, start: bigint, end: bigint) => {
       takeRange(job.unassigned, index, start, end)
@@ -509,13 +513,13 @@ export class Scheduler {
     return isLive(job) ? 'remaining' : 'ended'
   }
 
-  found (jobId: string, hash: string, plaintext: Uint8Array): Effect[] | 'unknown' | 'ended' | 'duplicate' | 'not-a-target' {
+  found (jobId: string, hash: string, plaintext: Uint8Array, confirmation?: Confirmation): Effect[] | 'unknown' | 'ended' | 'duplicate' | 'not-a-target' {
     const job = this.jobs.get(jobId)
     if (!job) return 'unknown'
     if (!job.remaining.has(hash)) return job.targets.hasText(hash) ? 'duplicate' : 'not-a-target'
     if (!isLive(job)) return 'ended'
     job.remaining.delete(hash)
-    const result: FoundResult = { hash, plaintext }
+    const result: FoundResult = confirmation ? { hash, plaintext, confirmation } : { hash, plaintext }
     job.found.push(result)
     const effects: Effect[] = [{ type: 'found', job, result }]
     if (job.remaining.size === 0) effects.push(...this.#end(job, 'found'))
@@ -541,7 +545,8 @@ export class Scheduler {
   // canaries a live job wants now, and among which unassigned indices.
   canaryRoom (jobId: string): CanaryRoom | null {
     const job = this.jobs.get(jobId)
-    if (!job || !isLive(job)) return null
+    // The server cannot make a target of a mode it has no kernel for.
+    if (!job || !isLive(job) || isPassThrough(job.algorithm)) return null
     return canaryRoom(job, this.options.assumedSpeedPerThread * this.options.targetChunkSeconds)
   }
 

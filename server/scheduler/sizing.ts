@@ -1,7 +1,7 @@
 // How many candidates a chunk gets: a few seconds of work at its worker's speed, and less near the
 // end of a job so the fleet finishes together instead of waiting on one slow worker; what a chunk's
 // speed depends on; where a hashcat run may start.
-import { ALGORITHM_INFO, type Algorithm } from '../../shared/algorithms.ts'
+import { ALGORITHM_INFO, infoOf, type Algorithm } from '../../shared/algorithms.ts'
 import { segmentAt, type Keyspace } from '../../shared/keyspace/keyspace.ts'
 import { alignedStart } from '../../shared/keyspace/runs.ts'
 import { MAX_CHUNK_CANDIDATES, MAX_WASM_CHUNK_CANDIDATES } from '../../shared/protocol/limits.ts'
@@ -54,5 +54,5 @@ export function fileSpeedKey (job: JobState): string {
 // The cost of a speed key's algorithm (shared/algorithms.ts): what divides a speed assumed before any
 // is measured.
 export function costOf (speedKey: string): number {
-  return ALGORITHM_INFO[speedKey.slice(0, speedKey.indexOf(':')) as Algorithm]?.cost ?? 1
+  return infoOf(speedKey.slice(0, speedKey.indexOf(':')) as Algorithm)?.cost ?? 1
 }

@@ -10,7 +10,11 @@ import type { Range } from './ranges.ts'
 
 export type JobStatus = 'running' | 'paused' | 'found' | 'exhausted' | 'cancelled'
 export type EndStatus = 'found' | 'exhausted' | 'cancelled'
-export type FoundResult = { hash: string, plaintext: Uint8Array } // hash: the target's text (formatTarget)
+// hash: the target's text (formatTarget). confirmation: for a mode we have no kernel for, whose
+// hashcat confirmed the find (server/pass-through.ts).
+export type FoundResult = { hash: string, plaintext: Uint8Array, confirmation?: Confirmation }
+// Which worker's hashcat confirmed a find, and whether it was the finder's own (no other was connected).
+export type Confirmation = { by: string, byFinder: boolean }
 
 // A job as the scheduler takes it: canonical keyspace, digests as bytes.
 // `known`: targets whose plaintext is already known (potfile, restored session): found from the start.

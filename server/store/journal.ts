@@ -10,12 +10,13 @@
 import { createHash, randomUUID } from 'node:crypto'
 import { closeSync, createReadStream, existsSync, fsyncSync, openSync, renameSync, rmSync, writeSync } from 'node:fs'
 import { dirname } from 'node:path'
-import { formatTarget, isAlgorithm, parseTarget, toHex, type Algorithm } from '../../shared/algorithms.ts'
+import { formatTarget, isAlgorithm, isPassThrough, parseTarget, toHex, type Algorithm } from '../../shared/algorithms.ts'
 import { InvalidInputError } from '../../shared/errors.ts'
 import { matches } from '../../shared/hashing/modes.ts'
 import { keyspaceFrom } from '../../shared/keyspace/keyspace.ts'
 import { MAX_CANDIDATE_BYTES, type KeyspaceSpec } from '../../shared/keyspace/spec.ts'
 import { validateKeyspace } from '../../shared/protocol/fields.ts'
+import { MAX_NAME_LENGTH } from '../../shared/protocol/limits.ts'
 import type { WordlistSource } from '../inputs/wordlist.ts'
 import { MAX_PRIORITY } from '../job-description.ts'
 import { mergeRanges, subtractRange, type Range } from '../scheduler/ranges.ts'
@@ -41,7 +42,8 @@ type UsersRecord = { t: 'users', job: string, users: [string, string][] } // [ta
 type DoneRecord = { t: 'done', job: string, offset: string, length: string }
 // A range a worker reported done and work verification then caught it skipping: not done after all.
 type ReopenedRecord = { t: 'reopened', job: string, offset: string, length: string }
-type FoundRecord = { t: 'found', job: string, hash: string, plaintext: string } // plaintext in hex
+// plaintext in hex; by, byFinder: a mode we have no kernel for, its confirmation (FoundResult).
+type FoundRecord = { t: 'found', job: string, hash: string, plaintext: string, by?: string, byFinder?: boolean }
 type EndRecord = { t: 'end', job: string, status: EndStatus }
 type JournalRecord = SessionRecord | JobRecord | TargetsRecord | UsersRecord | DoneRecord | ReopenedRecord | FoundRecord | EndRecord
 
@@ -119,7 +121,7 @@ export class Journal {
   recordFound (jobId: string, result: FoundResult): void {
     const key = `${jobId}:${result.hash}`
     if (this.#results.has(key)) return
-    this.#file.append(line({ t: 'found', job: jobId, hash: result.hash, plaintext: toHex(result.plaintext) }))
+    this.#file.append(line(foundRecord(jobId, result)))
     this.#results.add(key)
   }
 
@@ -180,7 +182,7 @@ function rewrite (path: string, jobs: JournaledJob[]): void {
       write(line({ t: 'session', version: JOURNAL_VERSION }))
       for (const job of jobs) {
         for (const text of jobLines(job.id, job.algorithm, job.keyspace, job.priority, job.targets.map((t) => formatTarget(job.algorithm, t)), job.source, job.users)) write(text)
-        for (const k of job.known) write(line({ t: 'found', job: job.id, hash: k.hash, plaintext: toHex(k.plaintext) }))
+        for (const k of job.known) write(line(foundRecord(job.id, k)))
         for (const r of job.completed) write(line({ t: 'done', job: job.id, offset: r.offset.toString(), length: (r.end - r.offset).toString() }))
         if (job.ended) write(line({ t: 'end', job: job.id, status: job.ended }))
       }
@@ -339,14 +341,16 @@ function apply (jobs: Map<string, Building>, record: JournalRecord, warnings: st
       const hex = String(record.plaintext)
       if (!/^([0-9a-f]{2})*$/.test(hex) || hex.length > 2 * MAX_CANDIDATE_BYTES) throw new Error('malformed plaintext')
       const plaintext = Uint8Array.from(Buffer.from(hex, 'hex'))
-      // Believed only if it hashes to its target, like a potfile line.
-      if (!matches(job.algorithm, target, plaintext)) {
+      // Believed only if it hashes to its target, like a potfile line; a mode we have no kernel for
+      // only with the confirmation it was counted with.
+      const confirmation = typeof record.by === 'string' && PRINTABLE_NAME.test(record.by) && typeof record.byFinder === 'boolean' ? { by: record.by, byFinder: record.byFinder } : undefined
+      if (isPassThrough(job.algorithm) ? !confirmation : !matches(job.algorithm, target, plaintext)) {
         warnings.push(`${where}: dropped a result for ${hash} whose plaintext does not hash to it`)
         return
       }
       if (job.foundKeys.has(hash)) return
       job.foundKeys.add(hash)
-      job.known.push({ hash, plaintext })
+      job.known.push(confirmation ? { hash, plaintext, confirmation } : { hash, plaintext })
       return
     }
     case 'end':
@@ -362,4 +366,13 @@ function wordlistSource (value: unknown): WordlistSource {
   const source = value as WordlistSource | undefined
   if (!source || !DECIMAL.test(String(source.bytes)) || !/^[0-9a-f]{64}$/.test(String(source.sha256))) throw new Error('a wordlist job without the size and SHA-256 of its file')
   return { bytes: source.bytes, sha256: source.sha256 }
+}
+
+// A worker's name as HELLO takes it.
+const PRINTABLE_NAME = new RegExp(`^[\x20-\x7e]{1,${MAX_NAME_LENGTH}}$`)
+
+function foundRecord (jobId: string, result: FoundResult): FoundRecord {
+  const record: FoundRecord = { t: 'found', job: jobId, hash: result.hash, plaintext: toHex(result.plaintext) }
+  if (result.confirmation) Object.assign(record, { by: result.confirmation.by, byFinder: result.confirmation.byFinder })
+  return record
 }

@@ -3,7 +3,7 @@
 import { createReadStream, existsSync, mkdirSync } from 'node:fs'
 import { dirname } from 'node:path'
 import { createInterface } from 'node:readline'
-import { hasPotfileForm, parseTarget, potfileLookup, type Algorithm } from '../../shared/algorithms.ts'
+import { hasPotfileForm, isPassThrough, parseTarget, potfileLookup, type Algorithm } from '../../shared/algorithms.ts'
 import { InvalidInputError } from '../../shared/errors.ts'
 import { matches } from '../../shared/hashing/modes.ts'
 import { parsePlaintext, potLine } from '../pot-format.ts'
@@ -14,12 +14,15 @@ const HEX_ONLY = /^[0-9a-fA-F]+$/
 const PMK_KEY = /^[0-9a-f]{64}(\*[0-9a-f]*)$/
 
 // The plaintext a potfile holds for a hash that really hashes to it, if any: lines of other modes
-// that look alike, or a damaged file, cannot make us report a wrong plaintext. The target's bytes
+// that look alike, or a damaged file, cannot make us report a wrong plaintext (except for a mode we
+// have no kernel for, whose line is believed). The target's bytes
 // are made from its text only when the potfile names it.
 export function verifiedPlaintext (potfile: { plaintexts (hash: string): readonly Uint8Array[] }, algorithm: Algorithm, hash: string, target?: Uint8Array): Uint8Array | undefined {
   const own = hasPotfileForm(algorithm)
   const plaintexts = potfile.plaintexts(own ? potfileLookup(algorithm, target ?? parseTarget(algorithm, hash)) : hash)
   if (plaintexts.length === 0) return undefined
+  // A mode we have no kernel for: taken as the potfile says (its line names the hash exactly).
+  if (isPassThrough(algorithm)) return plaintexts[0]
   const bytes = target ?? parseTarget(algorithm, hash)
   return plaintexts.find((p) => matches(algorithm, bytes, p))
 }

@@ -1,7 +1,7 @@
 // The server's terminal UI (blessed): lays out the Dashboard's view and turns keys into job controls.
 // It redraws at most RENDER_INTERVAL_MS apart and only when something changed, so a busy server
 // spends its time on sockets, not on the screen. The terminal is restored on every way out.
-import { ALGORITHM_INFO, parseAlgorithm } from '../../shared/algorithms.ts'
+import { infoOf, isPassThrough, parseAlgorithm } from '../../shared/algorithms.ts'
 import blessed from 'blessed'
 import type { Dashboard, View } from './dashboard.ts'
 import type { Job } from '../job.ts'
@@ -41,7 +41,8 @@ function modeHint (text: string): string {
   if (text.trim() === '') return ''
   try {
     const algorithm = parseAlgorithm(text)
-    return `-m ${ALGORITHM_INFO[algorithm].hashcat} ${ALGORITHM_INFO[algorithm].name}`
+    if (isPassThrough(algorithm)) return `-m ${infoOf(algorithm).hashcat}: not ours, hashcat workers run it`
+    return `-m ${infoOf(algorithm).hashcat} ${infoOf(algorithm).name}`
   } catch {
     return 'no such mode'
   }

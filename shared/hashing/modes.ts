@@ -3,7 +3,8 @@
 // form, as Windows and hashcat -m 1000 do (nt.ts). Salted modes hash the plaintext and the salt in the
 // algorithm's order; crypt schemes run their own rounds (crypt.ts), other schemes their own
 // computation over the target's parameters (schemes/).
-import { ALGORITHM_INFO, targetParts, type Algorithm, type HashFunction } from '../algorithms.ts'
+import { infoOf, isPassThrough, targetParts, type Algorithm, type HashFunction } from '../algorithms.ts'
+import { NoKernelError } from '../errors.ts'
 import { Crypt } from './crypt.ts'
 import { writeUtf16 } from './nt.ts'
 import { hashBytes } from './scalar.ts'
@@ -13,7 +14,7 @@ import type { Scheme } from './schemes/scheme.ts'
 export const ZERO = Uint8Array.of(0)
 
 export function hashOf (algorithm: Algorithm): HashFunction {
-  return ALGORITHM_INFO[algorithm].hash
+  return infoOf(algorithm).hash
 }
 
 // Whether one digest costs as much as this many MD5 ones or more: the server computes such digests
@@ -21,19 +22,19 @@ export function hashOf (algorithm: Algorithm): HashFunction {
 const SLOW_COST = 1_000
 
 export function isSlow (algorithm: Algorithm): boolean {
-  return (ALGORITHM_INFO[algorithm].cost ?? 1) >= SLOW_COST
+  return (infoOf(algorithm).cost ?? 1) >= SLOW_COST
 }
 
 // Whether its digest is computed whole, candidate by candidate, by a scheme (crypt's or its own), not
 // by the kernels.
 export function isScheme (algorithm: Algorithm): boolean {
-  const { kind } = ALGORITHM_INFO[algorithm]
+  const { kind } = infoOf(algorithm)
   return kind === 'crypt' || kind === 'scheme'
 }
 
 // Whether the message is the plaintext itself.
 export function isPlain (algorithm: Algorithm): boolean {
-  return ALGORITHM_INFO[algorithm].kind === 'plain' && algorithm !== 'ntlm'
+  return infoOf(algorithm).kind === 'plain' && algorithm !== 'ntlm'
 }
 
 // Writes the message of plaintext source[from, to) and `salt` into out (room for twice the plaintext
@@ -41,7 +42,7 @@ export function isPlain (algorithm: Algorithm): boolean {
 export function writeMessage (algorithm: Algorithm, source: Uint8Array, from: number, to: number, out: Uint8Array, salt: Uint8Array = ZERO.subarray(0, 0)): number {
   let n = 0
   if (algorithm === 'ntlm') return writeUtf16(source, from, to, out)
-  const saltFirst = ALGORITHM_INFO[algorithm].saltFirst === true
+  const saltFirst = infoOf(algorithm).saltFirst === true
   if (saltFirst) for (let i = 0; i < salt.length; i++) out[n++] = salt[i]
   for (let i = from; i < to; i++) out[n++] = source[i]
   if (!saltFirst) for (let i = 0; i < salt.length; i++) out[n++] = salt[i]
@@ -55,10 +56,11 @@ const prepared = new WeakMap<Uint8Array, unknown>()
 
 // The digest `plaintext` makes with a group's salt (and rounds), or a scheme's with its parameters.
 export function digestOf (algorithm: Algorithm, plaintext: Uint8Array, salt: Uint8Array = ZERO.subarray(0, 0), rounds = 0): Uint8Array {
+  if (isPassThrough(algorithm)) throw new NoKernelError(algorithm)
   if (algorithm === 'md5crypt') return (crypt ??= new Crypt()).md5crypt(plaintext, salt)
   if (algorithm === 'sha256crypt') return (crypt ??= new Crypt()).shaCrypt('sha256', plaintext, salt, rounds)
   if (algorithm === 'sha512crypt') return (crypt ??= new Crypt()).shaCrypt('sha512', plaintext, salt, rounds)
-  if (ALGORITHM_INFO[algorithm].kind === 'scheme') {
+  if (infoOf(algorithm).kind === 'scheme') {
     const scheme: Scheme = SCHEMES[algorithm as SchemeName]
     let params = prepared.get(salt)
     if (params === undefined) prepared.set(salt, params = scheme.prepare(salt))
@@ -80,10 +82,10 @@ export function matches (algorithm: Algorithm, target: Uint8Array, plaintext: Ui
 // a scheme's own canary where hashcat checks more than the digest. Null for a candidate no target
 // can have (LM's of more than 7 bytes, WPA's of fewer than 8).
 export function canaryTarget (algorithm: Algorithm, source: Uint8Array | null, candidate: Uint8Array): Uint8Array | null {
-  const { digestBytes } = ALGORITHM_INFO[algorithm]
+  const { digestBytes } = infoOf(algorithm)
   if (!source) return digestOf(algorithm, candidate)
   const { salt, rounds } = targetParts(algorithm, source)
-  const scheme: Scheme | undefined = ALGORITHM_INFO[algorithm].kind === 'scheme' ? SCHEMES[algorithm as SchemeName] : undefined
+  const scheme: Scheme | undefined = infoOf(algorithm).kind === 'scheme' ? SCHEMES[algorithm as SchemeName] : undefined
   if (scheme?.canary) {
     const made = scheme.canary(candidate, salt)
     const target = new Uint8Array(made.digest.length + made.params.length)

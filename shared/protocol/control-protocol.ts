@@ -41,7 +41,9 @@ export type JobLine = {
 // backend: "wasm", or hashcat's version and devices.
 // `state`: working, idle, or starting hashcat (loading, compiling kernels).
 export type WorkerLine = { name: string, address: string, threads: number, software: string, backend: string, speed: number, chunks: number, state: string }
-export type ResultLine = { hash: string, plaintext: Uint8Array, users: string[] }
+// confirmedBy: for a mode we have no kernel for, the worker whose hashcat confirmed the find;
+// byFinder: that was the finder's own (no other hashcat worker was connected).
+export type ResultLine = { hash: string, plaintext: Uint8Array, users: string[], confirmedBy?: string, byFinder?: boolean }
 // What a request got: the fields its type asks for, or an error with a stable code.
 export type Reply = {
   type: 'reply', id: number, error?: { code: string, message: string }
@@ -164,11 +166,18 @@ function workerLine (value: unknown): WorkerLine {
 function resultLine (value: unknown): ResultLine {
   const type = 'reply'
   const r = plainObject(value)
-  exactFields(r, type, ['hash', 'plaintext', 'users'])
-  return {
+  exactFields(r, type, ['hash', 'plaintext', 'users'], ['confirmedBy', 'byFinder'])
+  const line: ResultLine = {
     hash: printableText(r.hash, type, 'hash', 2 * MAX_TARGET_BYTES + 64), plaintext: bytes(r.plaintext, type, 'plaintext', MAX_CANDIDATE_BYTES),
     users: list(r.users, type, 'users', (u) => printableText(u, type, 'users[]', MAX_SHOWN_USER_NAME_LENGTH))
   }
+  if ((r.confirmedBy === undefined) !== (r.byFinder === undefined)) fail(type, '"confirmedBy" and "byFinder" come together')
+  if (r.confirmedBy !== undefined) {
+    if (typeof r.byFinder !== 'boolean') fail(type, '"byFinder" must be true or false')
+    line.confirmedBy = printableText(r.confirmedBy, type, 'confirmedBy', MAX_NAME_LENGTH)
+    line.byFinder = r.byFinder as boolean
+  }
+  return line
 }
 
 // What a controller receives: REPLY, REFUSED, or the messages both ways.

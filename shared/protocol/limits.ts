@@ -15,7 +15,7 @@
 // 9: the scheme modes (NetNTLM, Kerberos, DCC2, LM, bcrypt, sha256crypt, phpass, MySQL, Django, WPA)
 //    by name in JOB, their targets (digest and packed parameters) up to MAX_TARGET_BYTES, and target
 //    batches that end at MAX_TARGET_BATCH_BYTES.
-export const PROTOCOL_VERSION = 9
+export const PROTOCOL_VERSION = 10
 // Mixed into the Noise prologue: a peer speaking another version derives other keys and fails closed.
 export const PROTOCOL_PROLOGUE = `taskorch/${PROTOCOL_VERSION}`
 
@@ -95,6 +95,8 @@ export const MAX_TARGET_BATCH_BYTES = 1024 * 1024
 export const MAX_KEYSPACE_TEXT_LENGTH = 1_024
 export const MAX_ID_LENGTH = 64
 export const MAX_REASON_LENGTH = 256
+// A pass-through job's hash lines go to a hashcat worker's parser this many at a time (CHECK).
+export const MAX_CHECKED_LINES = 2_048
 // Wordlist chunks carry their words. 1 MiB is about 100k typical words: tens of milliseconds of
 // work per thread, so chunks stay few per second, while three in flight per worker cost 3 MiB.
 export const WORDLIST_CHUNK_BYTES = 1024 * 1024

@@ -1,6 +1,6 @@
 // The worker protocol: what a worker and the server say to each other, typed here and validated on
 // receipt (the worker's thread boundary has its own, worker/thread-messages.ts).
-import { isAlgorithm, isTarget, MAX_TARGET_BYTES, type Algorithm } from '../algorithms.ts'
+import { isAlgorithm, isTarget, MAX_HASHCAT_MODE, MAX_TARGET_BYTES, type Algorithm } from '../algorithms.ts'
 import { MAX_CANDIDATE_BYTES, type KeyspaceSpec, type WordsFile } from '../keyspace/spec.ts'
 import type { Reply } from './control-protocol.ts'
 import {
@@ -8,7 +8,7 @@ import {
   type Bye, type Ping, type Pong, type Refused
 } from './fields.ts'
 import {
-  MAX_CHUNK_CANDIDATES, MAX_DEVICES, MAX_HELD_FILES, MAX_NAME_LENGTH, MAX_OTHER_WORDS_BYTES, MAX_REASON_LENGTH, MAX_RULES_BYTES, MAX_SOFTWARE_LENGTH, MAX_TARGETS_PER_MESSAGE, MAX_THREADS,
+  MAX_CHECKED_LINES, MAX_CHUNK_CANDIDATES, MAX_DEVICES, MAX_HELD_FILES, MAX_NAME_LENGTH, MAX_OTHER_WORDS_BYTES, MAX_REASON_LENGTH, MAX_RULES_BYTES, MAX_SOFTWARE_LENGTH, MAX_TARGETS_PER_MESSAGE, MAX_THREADS,
   MAX_WORDS_FILE_BYTES, WORDLIST_CHUNK_BYTES
 } from './limits.ts'
 
@@ -32,6 +32,11 @@ export type Done = { type: 'done', chunkId: string, hashed: number }
 // digest checked, that the worker holds it.
 export type Fetch = { type: 'fetch', sha256: string, from: string }
 export type Holding = { type: 'holding', sha256: string }
+// Answers for a hashcat worker's hashcat (server/pass-through.ts): CHECK's lines each as its parser
+// writes it back, or why it refused it; or why hashcat could not read them at all (`error`).
+// CONFIRM's verdict: whether the plaintext cracks the hash.
+export type Checked = { type: 'checked', id: string, lines?: (Uint8Array | string)[], error?: string }
+export type Confirmed = { type: 'confirmed', id: string, cracks?: boolean, error?: string }
 // Server -> worker.
 export type Welcome = { type: 'welcome', workerId: string }
 // `rules`: the texts of the keyspace's rule files, in its order (wordlist jobs with rules only).
@@ -48,8 +53,12 @@ export type Cancel = { type: 'cancel', jobId: string, chunkId: string }
 export type Solved = { type: 'solved', jobId: string, hash: Uint8Array }
 // Lines [first, first + n) of a words file the worker fetches, joined by newlines.
 export type Piece = { type: 'piece', sha256: string, first: string, words: Uint8Array }
-export type WorkerMessage = Hello | Progress | FoundMessage | Done | Failed | Fetch | Holding | Ping | Pong | Bye
-export type ServerMessage = Welcome | JobMessage | Targets | TaskMessage | Cancel | Solved | Piece | Refused | Reply | Ping | Pong | Bye
+// To a hashcat worker, for a mode we have no kernel for: read these hash lines with hashcat -m `mode`
+// (CHECKED answers); does `plaintext` crack `hash` (CONFIRMED answers)?
+export type Check = { type: 'check', id: string, mode: number, lines: Uint8Array[] }
+export type Confirm = { type: 'confirm', id: string, mode: number, hash: Uint8Array, plaintext: Uint8Array }
+export type WorkerMessage = Hello | Progress | FoundMessage | Done | Failed | Fetch | Holding | Checked | Confirmed | Ping | Pong | Bye
+export type ServerMessage = Welcome | JobMessage | Targets | TaskMessage | Cancel | Solved | Piece | Check | Confirm | Refused | Reply | Ping | Pong | Bye
 
 // Targets: digests, with their salts where the algorithm has them. Checked against the algorithm when
 // it is known (JOB); TARGETS messages are checked by the worker, which knows the job.
@@ -102,6 +111,25 @@ export function validateWorkerMessage (value: unknown): WorkerMessage {
     case 'found':
       exactFields(m, type, ['type', 'jobId', 'hash', 'plaintext'])
       return { type, jobId: ID(m.jobId, type, 'jobId'), hash: bytes(m.hash, type, 'hash', MAX_TARGET_BYTES), plaintext: bytes(m.plaintext, type, 'plaintext', MAX_CANDIDATE_BYTES) }
+    case 'checked': {
+      exactFields(m, type, ['type', 'id'], ['lines', 'error'])
+      const id = ID(m.id, type, 'id')
+      if ((m.lines === undefined) === (m.error === undefined)) fail(type, 'exactly one of "lines" and "error" must be given')
+      if (m.error !== undefined) return { type, id, error: text(m.error, type, 'error', MAX_REASON_LENGTH) }
+      if (!Array.isArray(m.lines) || m.lines.length > MAX_CHECKED_LINES) fail(type, `"lines" must be an array of at most ${MAX_CHECKED_LINES}`)
+      // Each line as hashcat wrote it back (bytes, a target of a passed-through mode), or its refusal.
+      const lines = (m.lines as unknown[]).map((line) => typeof line === 'string' ? text(line, type, 'lines[]', MAX_REASON_LENGTH, 1) : bytes(line, type, 'lines[]', MAX_TARGET_BYTES))
+      if (lines.some((line) => typeof line !== 'string' && !isTarget('hashcat-1', line))) fail(type, '"lines" holds a hash that is not printable ASCII')
+      return { type, id, lines }
+    }
+    case 'confirmed': {
+      exactFields(m, type, ['type', 'id'], ['cracks', 'error'])
+      const id = ID(m.id, type, 'id')
+      if ((m.cracks === undefined) === (m.error === undefined)) fail(type, 'exactly one of "cracks" and "error" must be given')
+      if (m.error !== undefined) return { type, id, error: text(m.error, type, 'error', MAX_REASON_LENGTH) }
+      if (typeof m.cracks !== 'boolean') fail(type, '"cracks" must be true or false')
+      return { type, id, cracks: m.cracks as boolean }
+    }
     default:
       return eitherWay(m, 'worker')
   }
@@ -177,6 +205,21 @@ export function validateServerMessage (value: unknown): ServerMessage {
     case 'piece':
       exactFields(m, type, ['type', 'sha256', 'first', 'words'])
       return { type, sha256: sha256Hex(m.sha256, type, 'sha256'), first: decimal(m.first, type, 'first'), words: bytes(m.words, type, 'words', WORDLIST_CHUNK_BYTES) }
+    case 'check': {
+      exactFields(m, type, ['type', 'id', 'mode', 'lines'])
+      if (!Array.isArray(m.lines) || m.lines.length < 1 || m.lines.length > MAX_CHECKED_LINES) fail(type, `"lines" must be an array of 1..${MAX_CHECKED_LINES} hash lines`)
+      const mode = count(m.mode, type, 'mode', MAX_HASHCAT_MODE)
+      const lines = (m.lines as unknown[]).map((line) => bytes(line, type, 'lines[]', MAX_TARGET_BYTES))
+      if (lines.some((line) => !isTarget(`hashcat-${mode}`, line))) fail(type, '"lines" holds a line that is not printable ASCII')
+      return { type, id: ID(m.id, type, 'id'), mode, lines }
+    }
+    case 'confirm': {
+      exactFields(m, type, ['type', 'id', 'mode', 'hash', 'plaintext'])
+      const mode = count(m.mode, type, 'mode', MAX_HASHCAT_MODE)
+      const hash = bytes(m.hash, type, 'hash', MAX_TARGET_BYTES)
+      if (!isTarget(`hashcat-${mode}`, hash)) fail(type, '"hash" is not a printable ASCII hash line')
+      return { type, id: ID(m.id, type, 'id'), mode, hash, plaintext: bytes(m.plaintext, type, 'plaintext', MAX_CANDIDATE_BYTES) }
+    }
     case 'refused':
       return validateRefused(m)
     default:

@@ -5,16 +5,16 @@
 // the server hands it out again. Cancelling kills hashcat at once.
 import { execFile, spawn, type ChildProcess } from 'node:child_process'
 import { mkdirSync, mkdtempSync, rmSync } from 'node:fs'
-import { open, writeFile } from 'node:fs/promises'
+import { open, readFile, writeFile } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
-import { ALGORITHM_INFO, targetParts, toHex, type Algorithm } from '../../shared/algorithms.ts'
+import { infoOf, isPassThrough, targetParts, toHex, type Algorithm } from '../../shared/algorithms.ts'
 import { HashcatError, coded } from '../../shared/errors.ts'
 import { MIN_HASHCAT_VERSION } from '../../shared/hashcat.ts'
 import { matches } from '../../shared/hashing/modes.ts'
 import type { PackedTargets } from '../search/targets.ts'
 import { COMMON_ARGS, hashLine, targetArgs, digestOfHashLine, type HashcatRun } from './plan.ts'
-import { parseDevices, parseOutfileLine, parseVersion, StatusReader, type HashcatDevice, type HashcatStatus, type HashcatVersion } from './parse.ts'
+import { parseCheckedLines, parseDevices, parseOutfileLine, parseVersion, StatusReader, type HashcatDevice, type HashcatStatus, type HashcatVersion } from './parse.ts'
 
 export type HashcatInfo = { path: string, version: HashcatVersion, devices: HashcatDevice[] }
 
@@ -151,7 +151,7 @@ export class HashcatBackend {
   async ruleCount (job: HashcatJob, rules: string[]): Promise<bigint> {
     const word = join(this.dir, 'one-word.txt')
     await writeFile(word, 'x\n')
-    const { args } = await this.#commandLine(job, ['-m', String(ALGORITHM_INFO[job.algorithm].hashcat), '-a', '0', ...targetArgs(job.algorithm), ...rules.flatMap((r) => ['-r', r])], [word], 'rules')
+    const { args } = await this.#commandLine(job, ['-m', String(infoOf(job.algorithm).hashcat), '-a', '0', ...targetArgs(job.algorithm), ...rules.flatMap((r) => ['-r', r])], [word], 'rules')
     const stdout = await new Promise<string>((resolve, reject) => {
       execFile(this.info.path, args, { cwd: this.#cwd, timeout: this.#timings.startupMs, maxBuffer: 16 * 1024 * 1024 }, (error, out) => {
         // 1: exhausted, as it should be; 0 if the word happened to crack a target.
@@ -165,6 +165,65 @@ export class HashcatBackend {
     const last = [...reader.push(statuses.join('')), ...reader.end()].at(-1)
     if (!last) throw new HashcatError('hashcat printed no status while counting the rules')
     return last.progress[1] / BigInt(Math.max(1, last.salts))
+  }
+
+  // Hash lines of a mode we have no kernel for, read by hashcat's own parser (server/pass-through.ts):
+  // each as hashcat writes it back (the form its outfile and potfile use), or why it refused it.
+  // Each goes in as `i:line` with --username, so every line comes out under its number (--left
+  // alone would drop repeats). Throws HashcatError when hashcat cannot read them at all (no such mode).
+  async checkHashes (mode: number, lines: readonly Uint8Array[]): Promise<(Uint8Array | string)[]> {
+    const n = ++this.#runs
+    const list = join(this.dir, `check-${n}.hashes`)
+    const potfile = join(this.dir, `check-${n}.pot`)
+    try {
+      await writeFile(list, Buffer.concat(lines.flatMap((line, i) => [Buffer.from(`${i}:`), line, NEWLINE])), { mode: 0o600 })
+      await writeFile(potfile, '', { mode: 0o600 })
+      const args = ['-m', String(mode), '--left', '--username', '--potfile-path', potfile, '--quiet', '--session', `taskorch-${process.pid}-${n}`, '--', list]
+      const { stdout, stderr, code } = await this.#runQuick(args)
+      const checked = parseCheckedLines(stdout, stderr, lines.length)
+      // 255 with no line refused: hashcat has no such mode, or could not start.
+      if (code !== 0 && checked.every((line) => typeof line !== 'string' && line.refused === 'hashcat did not load it')) {
+        throw new HashcatError(`hashcat -m ${mode} could not read the hashes (exit ${code}): ${lastLines(stderr)}`)
+      }
+      return checked.map((line) => typeof line === 'string' ? Uint8Array.from(Buffer.from(line, 'latin1')) : line.refused)
+    } finally {
+      rmSync(list, { force: true })
+      rmSync(potfile, { force: true })
+    }
+  }
+
+  // Whether `plaintext` cracks `hash` in hashcat -m `mode`: one word against one hash, the word in
+  // hashcat's $HEX[] form so any byte goes in as it is.
+  async confirm (mode: number, hash: Uint8Array, plaintext: Uint8Array): Promise<boolean> {
+    const n = ++this.#runs
+    const hashes = join(this.dir, `confirm-${n}.hashes`)
+    const word = join(this.dir, `confirm-${n}.word`)
+    const outfile = join(this.dir, `confirm-${n}.out`)
+    try {
+      await writeFile(hashes, Buffer.concat([hash, NEWLINE]), { mode: 0o600 })
+      await writeFile(word, `$HEX[${toHex(plaintext)}]\n`, { mode: 0o600 })
+      const args = ['-m', String(mode), '-a', '0', '--force', '--quiet', '--potfile-disable', '--restore-disable', '--logfile-disable', '--outfile-format', '1,3',
+        '--session', `taskorch-${process.pid}-${n}`, '--outfile', outfile, '--', hashes, word]
+      const { stderr, code } = await this.#runQuick(args)
+      // 0: cracked, 1: exhausted.
+      if (code !== 0 && code !== 1) throw new HashcatError(`hashcat -m ${mode} could not try the plaintext (exit ${code}): ${lastLines(stderr)}`)
+      const cracked = await readFile(outfile, 'latin1').catch(() => '')
+      return cracked.split('\n').some((line) => line !== '' && Buffer.from(parseOutfileLine(line).plaintext).equals(plaintext))
+    } finally {
+      for (const path of [hashes, word, outfile]) rmSync(path, { force: true })
+    }
+  }
+
+  // A short run of hashcat (a check, a confirmation): its output and exit code, within the start-up
+  // deadline (a confirmation may compile a kernel first).
+  #runQuick (args: string[]): Promise<{ stdout: string, stderr: string, code: number }> {
+    return new Promise((resolve, reject) => {
+      execFile(this.info.path, args, { cwd: this.#cwd, timeout: this.#timings.startupMs, maxBuffer: 64 * 1024 * 1024, encoding: 'latin1' }, (error, stdout, stderr) => {
+        const code = error ? (error as { code?: unknown }).code : 0
+        if (typeof code !== 'number') return reject(new HashcatError(`cannot run ${this.info.path}${error!.killed ? `: no answer in ${this.#timings.startupMs / 1000} s` : `: ${error!.message.split('\n')[0]}`}`))
+        resolve({ stdout, stderr, code })
+      })
+    })
   }
 
   // Forgets a job's hash files (the connection closed: a server announces its jobs again).
@@ -233,7 +292,8 @@ export class HashcatBackend {
       // FOUND): a crack that does not verify is a broken hashcat or device, and fails the chunk
       // instead of costing the connection.
       const digest = digestOfHashLine(job.algorithm, hash)
-      const target = digest && this.#targetsByDigest(job).get(toHex(digest))?.find((t) => matches(job.algorithm, t, plaintext))
+      // A passed-through mode's crack is confirmed by another worker's hashcat instead (server/pass-through.ts).
+      const target = digest && this.#targetsByDigest(job).get(toHex(digest))?.find((t) => isPassThrough(job.algorithm) || matches(job.algorithm, t, plaintext))
       if (!target) {
         throw new HashcatError(`hashcat reported "${hash.slice(0, 80)}:${toHex(plaintext).slice(0, 80)}", which does not verify`)
       }
@@ -300,6 +360,13 @@ export class HashcatBackend {
     if (why) return { hashed, cancelled: false, failure: why }
     return { hashed: count, cancelled: false }
   }
+}
+
+const NEWLINE = Buffer.from('\n')
+
+// hashcat's last words on stderr, for an error message.
+function lastLines (stderr: string): string {
+  return stderr.trim().split('\n').slice(-2).join(' ').slice(0, 200) || 'it said nothing'
 }
 
 // The job's targets as hashcat reads them, a line each (plan.ts, hashLine), written a batch at a time

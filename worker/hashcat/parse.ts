@@ -142,3 +142,20 @@ export function parseOutfileLine (line: string): { hash: string, plaintext: Uint
   if (colon <= 0 || !/^([0-9a-f]{2})*$/.test(hex)) throw new HashcatFormatError('--outfile', `"${line.slice(0, 80)}" is not hash:hex-plaintext`)
   return { hash: line.slice(0, colon), plaintext: Uint8Array.from(Buffer.from(hex, 'hex')) }
 }
+
+// What `hashcat -m N --left --username` printed of a hash file whose line i reads `i:hash`: each line
+// as its parser wrote it back (`i:hash`), or why it refused it ("Hashfile '...' on line K (...):
+// reason", on stdout or stderr, with an explanation around it that is skipped). A line it names
+// neither way was not loaded, for no reason it gave.
+export function parseCheckedLines (stdout: string, stderr: string, count: number): (string | { refused: string })[] {
+  const lines: (string | { refused: string } | undefined)[] = new Array(count).fill(undefined)
+  for (const line of [...stderr.split('\n'), ...stdout.split('\n')]) {
+    const refused = /^Hashfile '.*' on line (\d+) \(.*\): (.+)$/.exec(line)
+    const checked = /^(\d+):(.*)$/.exec(line)
+    if (!refused && !checked) continue
+    const index = Number((refused ?? checked)![1]) - (refused ? 1 : 0)
+    if (!(index >= 0 && index < count) || (checked && !/^(0|[1-9][0-9]*)$/.test(checked[1]))) throw new HashcatFormatError('--left', `"${line.slice(0, 80)}" names no line of ${count}`)
+    lines[index] = refused ? { refused: refused[2].trim() } : checked![2]
+  }
+  return lines.map((line) => line ?? { refused: 'hashcat did not load it' })
+}

@@ -2,7 +2,7 @@
 // with --hex-charset, so any byte is expressible, and -O where hashcat's optimised kernel takes every
 // candidate of the run; whole words of a wordlist job as -a 0, 6 or 7 over the job's words file; and
 // how targets are written to its hash file and read back.
-import { ALGORITHM_INFO, formatTarget, hasPotfileForm, parseTarget, targetParts, type Algorithm } from '../../shared/algorithms.ts'
+import { ALGORITHM_INFO, infoOf, formatTarget, hasPotfileForm, parseTarget, targetParts, type Algorithm } from '../../shared/algorithms.ts'
 import { CUSTOM_CHARSETS, builtInName, parseMask } from '../../shared/keyspace/mask.ts'
 import type { MaskRun } from '../../shared/keyspace/runs.ts'
 import type { WordlistSpec } from '../../shared/keyspace/spec.ts'
@@ -57,7 +57,7 @@ function charsetArgs (custom: string[]): string[] {
 export function maskArgs (algorithm: Algorithm, run: MaskRun, length: number): HashcatRun | null {
   const text = maskText(run.charsets, true)
   if (!text) return null
-  const mode = String(ALGORITHM_INFO[algorithm].hashcat)
+  const mode = String(infoOf(algorithm).hashcat)
   const args = ['-m', mode, '-a', '3', '--hex-charset', ...targetArgs(algorithm), ...charsetArgs(text.custom)]
   const optimised = run.charsets.length <= (OPTIMISED_MAX_LENGTH[algorithm] ?? 0)
   if (optimised) args.push('-O')
@@ -88,7 +88,7 @@ export type WordsPaths = { words: string, parts: RulePart[], other: string, slic
 // candidate short: they take words and rule results of up to 256 bytes, as ours do. hashcat reads a
 // $HEX[..] line as the bytes it encodes, as our kernels do.
 export function wordsRuns (algorithm: Algorithm, spec: WordlistSpec, paths: WordsPaths, first: bigint, count: bigint): HashcatRun[] {
-  const mode = String(ALGORITHM_INFO[algorithm].hashcat)
+  const mode = String(infoOf(algorithm).hashcat)
   const common = ['-m', mode, ...targetArgs(algorithm)]
   const window = ['-s', String(first), '-l', String(count)]
   const optimised = (yes: boolean) => (yes ? ['-O'] : [])
@@ -129,15 +129,15 @@ export function wordsRuns (algorithm: Algorithm, spec: WordlistSpec, paths: Word
 // server's check of every find) do not: it is told not to.
 export function targetArgs (algorithm: Algorithm): string[] {
   if (algorithm === 'wpa') return ['--nonce-error-corrections', '0']
-  return ALGORITHM_INFO[algorithm].kind === 'salted' ? ['--hex-salt'] : []
+  return infoOf(algorithm).kind === 'salted' ? ['--hex-salt'] : []
 }
 
 // A target as a line of hashcat's hash file: the hex digest; `digest:salt` in hex for salted modes;
 // the crypt string for crypt schemes, a scheme's own format for the others.
 export function hashLine (algorithm: Algorithm, target: Uint8Array): string {
-  const { kind } = ALGORITHM_INFO[algorithm]
+  const { kind } = infoOf(algorithm)
   if (kind === 'plain') return hex(target)
-  if (kind === 'crypt' || kind === 'scheme') return formatTarget(algorithm, target)
+  if (kind === 'crypt' || kind === 'scheme' || kind === 'hashcat') return formatTarget(algorithm, target)
   const { digest, salt } = targetParts(algorithm, target)
   return `${hex(digest)}:${hex(salt)}`
 }
@@ -160,7 +160,7 @@ export function digestOfHashLine (algorithm: Algorithm, line: string): Uint8Arra
     return target && targetParts(algorithm, target).digest
   }
   const hex = line.slice(0, line.indexOf(':'))
-  return /^[0-9a-f]+$/i.test(hex) && hex.length === 2 * ALGORITHM_INFO[algorithm].digestBytes ? Uint8Array.from(Buffer.from(hex, 'hex')) : null
+  return /^[0-9a-f]+$/i.test(hex) && hex.length === 2 * infoOf(algorithm).digestBytes ? Uint8Array.from(Buffer.from(hex, 'hex')) : null
 }
 
 function hex (bytes: Uint8Array): string {

@@ -1,6 +1,6 @@
 // How a search groups a job's targets by salt (one pass covers a group), packs them to share between
 // threads, and turns a segment of plaintexts into one of messages.
-import { ALGORITHM_INFO, MAX_COMPARED_TARGETS, targetParts, toHex, type Algorithm, type HashFunction } from '../../shared/algorithms.ts'
+import { ALGORITHM_INFO, infoOf, MAX_COMPARED_TARGETS, targetParts, toHex, type Algorithm, type HashFunction } from '../../shared/algorithms.ts'
 import type { Segment } from '../../shared/keyspace/keyspace.ts'
 import { ZERO, hashOf, isScheme } from '../../shared/hashing/modes.ts'
 import { firstKey, digestKey, targetSet, targetSetOfKeys, type PackedTargets, type TargetSet } from './targets.ts'
@@ -17,7 +17,7 @@ export function saltGroups (algorithm: Algorithm, targets: readonly Uint8Array[]
   if (known?.algorithm === algorithm) return known.groups
   const packed = 'ends' in targets
   // Unsalted: one group, the targets their own digests, indexed without an object per target.
-  const groups = ALGORITHM_INFO[algorithm].kind === 'plain'
+  const groups = infoOf(algorithm).kind === 'plain'
     ? [plainGroup(hashOf(algorithm), packed ? targets : packTargets(targets))]
     : groupBySalt(algorithm, packed ? unpackTargets(targets) : targets)
   prepared.set(targets, { algorithm, groups })
@@ -90,7 +90,7 @@ function groupBySalt (algorithm: Algorithm, targets: readonly Uint8Array[]): Sal
 // unchanged. Null when messages are not a segment: NTLM over bytes beyond ASCII (whose UTF-16 form
 // varies in length), and schemes.
 export function messageSegment (algorithm: Algorithm, segment: Segment, digits: Int32Array, salt: Uint8Array): { segment: Segment, digits: Int32Array } | null {
-  const info = ALGORITHM_INFO[algorithm]
+  const info = infoOf(algorithm)
   if (isScheme(algorithm)) return null
   if (algorithm === 'ntlm') {
     if (segment.charsets.some((c) => c.some((b) => b >= 0x80))) return null

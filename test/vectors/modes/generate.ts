@@ -4,7 +4,7 @@
 // wordlist, and the wordlist: every password among random words. Seeded: the same files each run.
 //   node --import tsx test/vectors/modes/generate.ts
 import { writeFileSync } from 'node:fs'
-import { ALGORITHM_INFO, formatTarget, parseTarget, targetParts, type Algorithm } from '../../../shared/algorithms.ts'
+import { ALGORITHM_INFO, infoOf, formatTarget, parseTarget, targetParts, type Algorithm } from '../../../shared/algorithms.ts'
 import { digestOf } from '../../../shared/hashing/modes.ts'
 import { ntHash } from '../../../shared/hashing/nt.ts'
 import { aesEncrypt, hmac, rc4 } from '../../../shared/hashing/primitives.ts'
@@ -102,7 +102,7 @@ for (const algorithm of MODES) {
     lines.push(line(algorithm, pw))
     if (i < TARGETS) words.push(pw) // the last is not in the wordlist: --show leaves it out
   }
-  writeFileSync(new URL(`${ALGORITHM_INFO[algorithm].hashcat}.hashes`, dir), lines.join('\n') + '\n')
+  writeFileSync(new URL(`${infoOf(algorithm).hashcat}.hashes`, dir), lines.join('\n') + '\n')
 }
 for (let i = 0; i < 200; i++) words.splice(next(words.length + 1), 0, pick(ALNUM, 4 + next(10)))
 writeFileSync(new URL('words.txt', dir), words.join('\n') + '\n')
