@@ -5,7 +5,7 @@
 // queue), peers (the worker links), control (the controller role), listener (admission).
 import type { ChildProcess } from 'node:child_process'
 import { EventEmitter } from 'node:events'
-import { formatTarget, isPassThrough, type KnownAlgorithm, type PassThrough } from '../shared/algorithms.ts'
+import { isPassThrough, type KnownAlgorithm, type PassThrough } from '../shared/algorithms.ts'
 import { InvalidInputError, coded } from '../shared/errors.ts'
 import { SHUTDOWN_GRACE_MS } from '../shared/protocol/limits.ts'
 import { serverKeyFingerprint, tokenKey } from '../shared/protocol/credentials.ts'
@@ -15,7 +15,7 @@ import { ControlRole } from './control-role.ts'
 import type { RefusalReason, ServerEvents, WorkerSummary } from './fleet.ts'
 import { JobIntake, type Intake } from './intake.ts'
 import { Job, foundOf } from './job.ts'
-import { checkRequest, type AddOptions, type JobRequest, type WordlistInput } from './job-description.ts'
+import type { AddOptions, JobRequest, WordlistInput } from './job-description.ts'
 import { Listener } from './listener.ts'
 import { spawnLocalWorker, type LocalWorkerChoice } from './local-worker.ts'
 import { Persistence } from './persistence.ts'
@@ -34,9 +34,7 @@ export type { WorkerSummary }
 export type OrchestratorEvents = ServerEvents
 
 export type OrchestratorOptions = {
-  host?: string
-  port?: number
-  token: string
+  host?: string, port?: number, token: string
   // The server's long-term key, which workers pin (server/identity.ts keeps it in a file). Without
   // one, a key is made for this run only: fine for tests and throwaway servers, but workers that
   // pinned it will refuse the next run's.
@@ -104,10 +102,7 @@ export class Orchestrator extends EventEmitter<ServerEvents> {
     this.#startLocalWorker = local && (() => spawnLocalWorker({ port: this.port, token: options.token, serverKey: this.serverKeyFingerprint, ...local },
       (level, message) => this.emit('log', level, `[local worker] ${message}`)))
     this.#workerRole = new WorkerRole({
-      events: this,
-      scheduler: this.#scheduler,
-      links: this.#links,
-      carryOut: (effects) => this.#carryOut(effects),
+      events: this, scheduler: this.#scheduler, links: this.#links, carryOut: (effects) => this.#carryOut(effects),
       progressed: (jobId) => { const job = this.#handles.get(jobId); if (job) this.emit('job-progress', job) },
       refuse: (session, why, reason, logged) => this.#refuse(session, why, reason, logged)
     }, options.verifyWork !== false)
@@ -157,36 +152,20 @@ export class Orchestrator extends EventEmitter<ServerEvents> {
   }
 
   // Wordlist jobs resolve once the file has been read through and indexed, jobs of a mode we have no
-  // kernel for once a hashcat worker's hashcat has read their hashes (with `waitForHashcat`, waiting
-  // for one to join; without, refused when none is connected); the rest at once.
-  addTasks (request: JobRequest & { keyspace: WordlistInput }, options?: AddOptions): Promise<Job>
-  addTasks (request: JobRequest & { algorithm: PassThrough }, options?: AddOptions): Promise<Job>
+  // kernel for once a hashcat worker's hashcat has read their hashes (server/pass-through.ts).
+  addTasks (request: JobRequest & ({ keyspace: WordlistInput } | { algorithm: PassThrough }), options?: AddOptions): Promise<Job>
   addTasks (request: JobRequest & { algorithm: KnownAlgorithm, keyspace: Exclude<JobRequest['keyspace'], WordlistInput> }, options?: AddOptions): Job
   addTasks (request: JobRequest, options?: AddOptions): Job | Promise<Job>
   addTasks (request: JobRequest, options: AddOptions = {}): Job | Promise<Job> {
-    const { algorithm } = request
-    if (!isPassThrough(algorithm)) return this.#add(request)
-    // Checked as any job is first, so hashcat is asked about well-formed, distinct lines only.
-    const { targets } = checkRequest(request)
-    const given = Array.from({ length: targets.size }, (_, i) => targets.at(i))
-    return this.#workerRole.desk.checkLines(algorithm, given, options.waitForHashcat ?? true).then((read) => {
-      const users: Record<string, string[]> = {}
-      for (const [i, line] of read.entries()) {
-        const named = request.users?.[targets.text(i)]
-        if (named) users[formatTarget(algorithm, line)] = [...users[formatTarget(algorithm, line)] ?? [], ...named]
-      }
-      return this.#add({ ...request, targets: read, users })
-    })
-  }
-
-  #add (request: JobRequest): Job | Promise<Job> {
     const add = (intake: Intake) => {
       const { job, effects } = this.#scheduler.addJob(intake.spec)
       const known = intake.spec.known?.length ?? 0
       if (known > 0) this.emit('log', 'info', `job ${job.id}: ${known} of ${job.targets.size} target(s) already in the potfile ${this.#intake.potfilePath}`)
       return this.#register(job, intake, effects)
     }
-    const intake = this.#intake.fromRequest(request)
+    const intake = isPassThrough(request.algorithm)
+      ? this.#workerRole.desk.read(request, options.waitForHashcat ?? true).then((read) => this.#intake.fromRequest(read))
+      : this.#intake.fromRequest(request)
     return intake instanceof Promise ? intake.then(add) : add(intake)
   }
 

@@ -82,6 +82,12 @@ export class WorkerLinks {
     }
   }
 
+  // A job told to a worker before any chunk of it: a hashcat worker fetches the words file of a
+  // job of a mode we have no kernel for first, since it gets that job's chunks from its copy only.
+  introduce (peer: Peer, job: JobState): void {
+    void this.#announce(peer, job)
+  }
+
   send (peer: Peer, chunk: Chunk): void {
     const job = chunk.job
     const announced = this.#announce(peer, job)

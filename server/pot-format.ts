@@ -3,7 +3,6 @@
 import { hasPotfileForm, parseTarget, shownHash, type Algorithm } from '../shared/algorithms.ts'
 import { decodeHexForm, isHexForm } from '../shared/hex-form.ts'
 import { escapeControls, hasControls } from '../shared/printable.ts'
-import type { Confirmation } from './scheduler/state.ts'
 
 // As hashcat writes a plaintext: raw when it is printable UTF-8, else `$HEX[..]`: when it has a control
 // byte (below 0x20, or 0x7f) or a byte sequence that is not UTF-8, when it holds a colon (the line
@@ -55,7 +54,8 @@ export function shownResult<T extends { hash: string }> (algorithm: Algorithm, f
   return hasPotfileForm(algorithm) ? { ...found, hash: shownHash(algorithm, parseTarget(algorithm, found.hash)) } : found
 }
 
-// How a find of a mode we have no kernel for was confirmed, for the log, ctl and the dashboard.
-export function describeConfirmation (confirmation: Confirmation): string {
-  return confirmation.byFinder ? `confirmed by ${confirmation.by}'s own hashcat only: no other hashcat worker was connected` : `confirmed by worker ${confirmation.by}'s hashcat`
+// How a find of a mode we have no kernel for was confirmed (by the hashcat of worker `by`, the
+// finder's own or not), for the log, ctl and the dashboard.
+export function describeConfirmation (by: string, byFinder: boolean): string {
+  return byFinder ? `confirmed by ${by}'s own hashcat only: no other hashcat worker was connected` : `confirmed by worker ${by}'s hashcat`
 }

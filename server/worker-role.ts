@@ -3,7 +3,7 @@
 // out. A worker that breaks the protocol, miscounts or claims a false find is dropped.
 import type { EventEmitter } from 'node:events'
 import { formatTarget, isPassThrough, isTarget, toHex, type Algorithm } from '../shared/algorithms.ts'
-import { FalseFoundError, HashcatError, MiscountError, ProtocolError, coded } from '../shared/errors.ts'
+import { FalseFoundError, HashcatError, InvalidInputError, MiscountError, ProtocolError, coded } from '../shared/errors.ts'
 import { isSlow, matches } from '../shared/hashing/modes.ts'
 import { FindCheck } from './find-check.ts'
 import { HashcatDesk } from './pass-through.ts'
@@ -17,7 +17,7 @@ import { LEFT_POLITELY, type ChunkEvent, type RefusalReason, type ServerEvents }
 import type { Peer, WorkerLinks } from './peers.ts'
 import type { Scheduler } from './scheduler/scheduler.ts'
 import { Verifier } from './verification.ts'
-import { describeBackend, isHashcat, workerSummary, type Confirmation, type Effect, type WorkerState } from './scheduler/state.ts'
+import { describeBackend, isHashcat, isLive, workerSummary, type Confirmation, type Effect, type WorkerState } from './scheduler/state.ts'
 
 // What the role needs of the server around it.
 export type WorkerRoleHost = {
@@ -124,8 +124,10 @@ export class WorkerRole {
   dispatch (): void {
     const { events, links, scheduler } = this.#host
     this.verifier?.topUp()
+    const fromFiles = [...scheduler.jobs.values()].filter((job) => isLive(job) && isPassThrough(job.algorithm) && job.wordsFile !== null)
     for (const peer of links.peers) {
       if (!peer.worker || peer.session.closed) continue
+      if (isHashcat(peer.worker)) for (const job of fromFiles) if (!peer.knownJobs.has(job.id)) links.introduce(peer, job)
       for (const chunk of scheduler.assign(peer.worker.id)) {
         chunkEvent(events, 'issued', chunk.job.algorithm, chunk.length)
         links.send(peer, chunk)
@@ -247,12 +249,14 @@ export class WorkerRole {
     const algorithm = job.algorithm
     let check: Promise<void>
     if (isPassThrough(algorithm)) { // no kernel here: a hashcat worker's hashcat tries it
+      // A find no hashcat could try ends its finder's session: the chunks it holds (the find's among
+      // them, its DONE held behind this check) are searched again, not counted without it.
       check = this.desk.confirm(algorithm, hash, plaintext, peer).then((confirmation) => {
         if (!confirmation) throw new FalseFoundError(jobId)
         this.#found(worker, jobId, hash, plaintext, confirmation)
       }, (error) => {
-        if (!(error instanceof HashcatError)) throw error
-        events.emit('log', 'error', `worker ${worker.name}'s find for job ${jobId} (${formatTarget(algorithm, hash)}) could not be confirmed, and does not count: ${error.message}`)
+        if (!(error instanceof InvalidInputError)) throw error
+        throw new HashcatError(`its find for job ${jobId} (${formatTarget(algorithm, hash)}) could not be confirmed, so its chunks go back: ${error.message}`)
       })
     } else {
       const verdict = this.#findCheck.check(algorithm, hash, plaintext, leaving)
@@ -275,7 +279,7 @@ export class WorkerRole {
     const key = formatTarget(job.algorithm, hash)
     const outcome = scheduler.found(jobId, key, plaintext, confirmation)
     if (typeof outcome === 'string') return void events.emit('log', 'debug', `worker ${worker.name}: FOUND for job ${jobId} ignored (${outcome})`)
-    events.emit('log', 'info', `worker ${worker.name} found ${key}${confirmation ? ` (${describeConfirmation(confirmation)})` : ''}`)
+    events.emit('log', 'info', `worker ${worker.name} found ${key}${confirmation ? ` (${describeConfirmation(confirmation.by, confirmation.byFinder)})` : ''}`)
     this.#host.links.solved(jobId, hash, worker)
     this.#host.carryOut(outcome)
   }

@@ -111,7 +111,7 @@ export const HASHCAT_MODES: Record<string, KnownAlgorithm> = Object.fromEntries(
 export const modesByNumber = (): KnownAlgorithm[] => [...ALGORITHMS].sort((a, b) => infoOf(a).hashcat - infoOf(b).hashcat)
 
 // What the mode table ends with.
-export const PASS_THROUGH_NOTE = 'Any other -m number of hashcat\'s runs on hashcat workers only, its finds confirmed by their hashcat (docs/attacks.md).'
+export const PASS_THROUGH_NOTE = 'Any other of hashcat\'s -m numbers N runs as hashcat-N on hashcat workers only: each find confirmed by another worker\'s hashcat, no canaries (docs/attacks.md).'
 
 // Every mode as a table, by hashcat's number: its number, our name, hashcat's name (--help, ctl
 // modes).
@@ -208,10 +208,15 @@ function targetBytes (digest: Uint8Array, salt: Uint8Array, rounds?: number): Ui
   return out
 }
 
+// A hash line of a mode we pass to hashcat: printable ASCII, 1 to MAX_TARGET_BYTES bytes.
+export function isHashLine (line: Uint8Array): boolean {
+  return line.length > 0 && line.length <= MAX_TARGET_BYTES && line.every((b) => b >= 0x20 && b < 0x7f)
+}
+
 // Whether `target` is a well-formed target of `algorithm` (as a peer might send it).
 export function isTarget (algorithm: Algorithm, target: Uint8Array): boolean {
   const { digestBytes, kind } = infoOf(algorithm)
-  if (kind === 'hashcat') return target.length > 0 && target.length <= MAX_TARGET_BYTES && target.every((b) => b >= 0x20 && b < 0x7f)
+  if (kind === 'hashcat') return isHashLine(target)
   if (kind === 'plain') return target.length === digestBytes
   if (kind === 'salted') return target.length >= digestBytes && target.length <= digestBytes + MAX_SALT_BYTES
   if (kind === 'scheme') {

@@ -195,7 +195,7 @@ describe('npm run ctl', () => {
     const cases: [string[], Partial<JobForm>][] = [
       [['--mask', '?d', '--priority', '5000000'], { priority: '5000000' }],
       [['--mask', '?d?q'], { keyspace: '?d?q' }],
-      [['--mask', '?d', '-m', '99999'], { algorithm: '99999' }]
+      [['--mask', '?d', '-m', 'sha3-256'], { algorithm: 'sha3-256' }]
     ]
     for (const [flags, fields] of cases) {
       const words = (() => { try { describeForm({ ...form, ...fields }) } catch (error) { return (error as Error).message } })()

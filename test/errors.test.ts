@@ -34,7 +34,8 @@ const table: [new (...args: any[]) => errors.TaskOrchError, unknown[], string][]
   [errors.RemoteError, ['TASKORCH_ERR_STORE', 'cannot write /x: ENOSPC'], 'TASKORCH_ERR_REMOTE'],
   [errors.HashcatFormatError, ['--keyspace', '"x" is not a number'], 'TASKORCH_ERR_HASHCAT_FORMAT'],
   [errors.HashcatError, ['hashcat exited with code 255'], 'TASKORCH_ERR_HASHCAT'],
-  [errors.FileCacheError, ['no room for 5 bytes'], 'TASKORCH_ERR_FILE_CACHE']
+  [errors.FileCacheError, ['no room for 5 bytes'], 'TASKORCH_ERR_FILE_CACHE'],
+  [errors.NoKernelError, ['hashcat-1500'], 'TASKORCH_ERR_NO_KERNEL']
 ]
 
 describe('coded errors', () => {

@@ -39,6 +39,7 @@ const VALID_SERVER: Message[] = [
   { type: 'job', jobId: '4', algorithm: 'hashcat-1500', targets: [Buffer.from('24leDr0hHfb3A')], keyspace: { type: 'range', start: '0', end: '10' } },
   { type: 'check', id: 'q1', mode: 11600, lines: [Buffer.from('$7z$0$19$0$salt$8$f6196259a7326e3f0000000000000000$185065650$112$98$f3bc2a88062c419a25acd40c0c2d75421cf23263f69c51b13f9b1aada41a8a09f9adeae45d67c60b56aad338f20c0dcc5eb811c7a61128ee0746f922cdb9c59096869f341c7a9cb1ac7bb7d771f546b82cf4e6f11a5ecd4b61751e4d8de66dd6e2dfb5b7d1022d2211e2d66ea1703f96')] },
   { type: 'confirm', id: 'q2', mode: 1500, hash: Buffer.from('24leDr0hHfb3A'), plaintext: Buffer.from('hashcat') },
+  { type: 'check', id: 'q3', mode: 0, lines: [Buffer.from('a')] },
   { type: 'ping' }, { type: 'pong' }, { type: 'bye', reason: '' }
 ]
 

@@ -12,7 +12,7 @@ import { afterAll, beforeAll, beforeEach, describe, expect, it, onTestFailed } f
 import { Orchestrator } from '../server/index.ts'
 import { InvalidInputError } from '../shared/errors.ts'
 import { COMMON_ARGS } from '../worker/hashcat/plan.ts'
-import { cli, TOKEN, within, workerArgs, type Run, HASHCAT } from './helpers.ts'
+import { cli, tempDir, TOKEN, within, workerArgs, type Run, HASHCAT } from './helpers.ts'
 
 const execFileAsync = promisify(execFile)
 
@@ -62,7 +62,7 @@ describe.skipIf(!HASHCAT)(`a mode we have no kernel for, on hashcat ${HASHCAT ??
     const first = await joinWorker('first', 'hashcat')
     const refused = await orch.addTasks({ algorithm: 'hashcat-1500', targets: [DESCRYPT.ab12, 'not a descrypt!', DESCRYPT.zq07], keyspace: MASK }).catch((error) => error)
     expect(refused).toBeInstanceOf(InvalidInputError)
-    expect(refused.message).toMatch(/hashcat -m 1500 refused 1 of the 3 hash\(es\): "not a descrypt!" \(hash 2\): Token length exception/)
+    expect(refused.message).toMatch(/hashcat -m 1500 refused 1 of the 3 hash\(es\); remove them and submit again: "not a descrypt!" \(the 2nd distinct hash\): Token length exception/)
 
     const second = await joinWorker('second', 'hashcat')
     const job = await orch.addTasks({ algorithm: 'hashcat-1500', targets: [DESCRYPT.ab12, DESCRYPT.zq07, DESCRYPT.mx99, DESCRYPT.notinmask], keyspace: MASK })
@@ -76,6 +76,14 @@ describe.skipIf(!HASHCAT)(`a mode we have no kernel for, on hashcat ${HASHCAT ??
       expect(line![1]).not.toBe(line![2]) // another worker's hashcat confirmed it
       expect(found.confirmation).toEqual({ by: line![2], byFinder: false })
     }
+    // From a wordlist: both hashcat workers fetch its words file before any chunk of it.
+    const words = join(tempDir('taskorch-descrypt-'), 'words.txt')
+    writeFileSync(words, ['zz00', 'ab12', 'qq11', ...Array.from({ length: 2_000 }, (_, i) => `w${i}`), 'zq07'].join('\n') + '\n')
+    const fromList = await orch.addTasks({ algorithm: 'hashcat-1500', targets: [DESCRYPT.ab12, DESCRYPT.zq07, DESCRYPT.notinmask], keyspace: { type: 'wordlist', path: words } })
+    const listed = await within(600_000, fromList.done, 'the descrypt wordlist job')
+    expect([listed.status, fromList.hashed, listed.found.map((f) => f.plaintext).sort()]).toEqual(['exhausted', 2_004n, ['ab12', 'zq07']])
+    expect(listed.found.every((f) => f.confirmation?.byFinder === false)).toBe(true)
+
     // The WASM worker, which cannot search it, was never handed a chunk of it.
     expect(log.filter((l) => l.startsWith('worker wasm ') && /chunk/.test(l))).toEqual([])
     expect(wasm.stderr).not.toMatch(/runs on hashcat only|failed, handed back/)

@@ -6,7 +6,7 @@
 import { EventEmitter } from 'node:events'
 import { describe, expect, it } from 'vitest'
 import { formatTarget, infoOf, isAlgorithm, parseAlgorithm, parseTarget } from '../shared/algorithms.ts'
-import { HashcatError, InvalidInputError, NoKernelError, ProtocolError } from '../shared/errors.ts'
+import { InvalidInputError, NoKernelError, ProtocolError } from '../shared/errors.ts'
 import { digestOf } from '../shared/hashing/modes.ts'
 import type { Checked, Confirmed, ServerMessage } from '../shared/protocol/worker-protocol.ts'
 import { parseCheckedLines } from '../worker/hashcat/parse.ts'
@@ -62,15 +62,19 @@ describe('a mode we have no kernel for', () => {
 })
 
 // A fake fleet: peers whose sessions record what they are sent.
-function fleet () {
+function fleet (answerTimeoutMs?: number) {
   const peers: Peer[] = []
   const sent = new Map<Peer, ServerMessage[]>()
+  const dropped: string[] = []
+  const logs: string[] = []
   const links = { get peers () { return peers.values() } } as unknown as WorkerLinks
-  const desk = new HashcatDesk(links, new EventEmitter<ServerEvents>())
+  const events = new EventEmitter<ServerEvents>()
+  events.on('log', (_, line) => logs.push(line))
+  const desk = new HashcatDesk(links, events, answerTimeoutMs)
   const add = (name: string, hashcat = true) => {
     const peer = {
       key: name, worker: { id: name, name, quarantined: false, backend: hashcat ? GPU : { kind: 'wasm' } },
-      session: { closed: false, send: (m: ServerMessage) => sent.get(peer)!.push(m) }
+      session: { closed: false, send: (m: ServerMessage) => sent.get(peer)!.push(m), destroy: (error: Error) => { dropped.push(`${name}: ${error.message}`); leave(peer) } }
     } as unknown as Peer
     sent.set(peer, [])
     peers.push(peer)
@@ -84,7 +88,7 @@ function fleet () {
     await eventually(() => sent.get(peer)!.length > 0, WAIT_MS, `a question to ${peer.key}`)
     return sent.get(peer)!.shift() as Extract<ServerMessage, { id: string }>
   }
-  return { desk, add, leave, question, sent }
+  return { desk, add, leave, question, sent, dropped, logs }
 }
 
 describe('the server\'s questions to hashcat workers', () => {
@@ -106,9 +110,28 @@ describe('the server\'s questions to hashcat workers', () => {
     desk.answer(finder, { type: 'confirmed', id: last.id, cracks: true })
     expect(await confirmed).toEqual({ by: 'finder', byFinder: true })
 
+    // Refuted by the only other worker: not a find, and the log names who said so.
     const refuted = desk.confirm('hashcat-1500', hash, Buffer.from('wrong'), finder)
     desk.answer(third, { type: 'confirmed', id: (await question(third)).id, cracks: false })
     expect(await refuted).toBeNull()
+  })
+
+  it('asks the next worker when one refutes a find, takes too long, or answers with the wrong message (dropping that one)', async () => {
+    const { desk, add, question, dropped, logs } = fleet(200)
+    const finder = add('finder')
+    const liar = add('liar')
+    const slow = add('slow')
+    const rude = add('rude')
+    const honest = add('honest')
+    const hash = Buffer.from('24leDr0hHfb3A')
+    const confirmed = desk.confirm('hashcat-1500', hash, Buffer.from('hashcat'), finder)
+    desk.answer(liar, { type: 'confirmed', id: (await question(liar)).id, cracks: false })
+    await question(slow) // never answered: the next is asked once it times out
+    desk.answer(rude, { type: 'checked', id: (await question(rude)).id, lines: [] })
+    desk.answer(honest, { type: 'confirmed', id: (await question(honest)).id, cracks: true })
+    expect(await confirmed).toEqual({ by: 'honest', byFinder: false })
+    expect(dropped).toEqual(['rude: protocol violation: CHECKED q3 for a CONFIRM'])
+    expect(logs).toEqual([])
   })
 
   it('reads a list in batches, names every line hashcat refused, and waits for a hashcat worker only when told to', async () => {
@@ -121,15 +144,23 @@ describe('the server\'s questions to hashcat workers', () => {
     const check = await question(worker) as Extract<ServerMessage, { type: 'check' }>
     expect(check.lines.map((l) => Buffer.from(l).toString())).toEqual(['24leDr0hHfb3A', 'bad!', 'XXabcdefghijk'])
     desk.answer(worker, { type: 'checked', id: check.id, lines: [lines[0], 'Token length exception', lines[2]] } satisfies Checked)
-    await expect(waiting).rejects.toThrow(/hashcat -m 1500 refused 1 of the 3 hash\(es\): "bad!" \(hash 2\): Token length exception/)
+    await expect(waiting).rejects.toThrow(/hashcat -m 1500 refused 1 of the 3 hash\(es\); remove them and submit again: "bad!" \(the 2nd distinct hash\): Token length exception/)
 
     const good = desk.checkLines('hashcat-1500', [Buffer.from('B4B9B02E6F09A9BD760F388B67351E2B')], false)
     desk.answer(worker, { type: 'checked', id: (await question(worker)).id, lines: [Buffer.from('b4b9b02e6f09a9bd760f388b67351e2b')] })
     expect((await good).map((l) => Buffer.from(l).toString())).toEqual(['b4b9b02e6f09a9bd760f388b67351e2b'])
 
-    const failing = desk.checkLines('hashcat-99999', [Buffer.from('x')], false)
-    desk.answer(worker, { type: 'checked', id: (await question(worker)).id, error: 'hashcat -m 99999 could not read the hashes (exit 255)' } satisfies Checked)
-    await expect(failing).rejects.toThrow(HashcatError)
+    const failing = desk.checkLines('hashcat-1234', [Buffer.from('x')], false)
+    desk.answer(worker, { type: 'checked', id: (await question(worker)).id, error: 'hashcat -m 1234 could not read the hashes (exit 255)' } satisfies Checked)
+    await expect(failing).rejects.toThrow(/no hashcat worker could read the hashes of -m 1234: gpu: hashcat -m 1234 could not read the hashes \(exit 255\)/)
+
+    // A worker cannot swap the job's targets: a line back that is not the one sent, but for letter
+    // case, drops it, and the list goes to the next worker.
+    const other = add('other')
+    const swapped = desk.checkLines('hashcat-1500', [Buffer.from('abZF/IPVazWbU')], false)
+    desk.answer(worker, { type: 'checked', id: (await question(worker)).id, lines: [Buffer.from('24leDr0hHfb3A')] })
+    desk.answer(other, { type: 'checked', id: (await question(other)).id, lines: [Buffer.from('abZF/IPVazWbU')] })
+    expect((await swapped).map((l) => Buffer.from(l).toString())).toEqual(['abZF/IPVazWbU'])
     const answered: Confirmed = { type: 'confirmed', id: 'q999', cracks: true }
     expect(() => desk.answer(worker, answered)).toThrow(/CONFIRMED q999, which it was not asked/)
   })

@@ -17,7 +17,7 @@ import {
 } from '../shared/errors.ts'
 import type { LogLevel } from '../shared/log.ts'
 import { MAX_DEVICES, MAX_HELD_FILES, MAX_NAME_LENGTH, MAX_REASON_LENGTH, MAX_SOFTWARE_LENGTH, MAX_WASM_CHUNK_CANDIDATES, PROTOCOL_VERSION } from '../shared/protocol/limits.ts'
-import type { Backend, Check, Confirm, ServerMessage, WordsFile } from '../shared/protocol/worker-protocol.ts'
+import type { Backend, Check, Checked, Confirm, Confirmed, ServerMessage, WordsFile } from '../shared/protocol/worker-protocol.ts'
 import { serverKeyFingerprint, tokenKey } from '../shared/protocol/credentials.ts'
 import { SOFTWARE_VERSION } from '../shared/version.ts'
 import { checkServerKey, type KnownServers } from '../shared/known-servers.ts'
@@ -148,6 +148,7 @@ export class WorkerClient extends EventEmitter<WorkerEvents> {
   #loop: Promise<void> | null = null
   #hashcat: HashcatBackend | undefined
   #hashcatFailures = 0
+  #questions: Promise<void> = Promise.resolve() // the server's questions to hashcat, answered in turn
   readonly #downloads = new Map<string, Download>() // by SHA-256
   #slices = 0 // files of a chunk's words alone (-a 7, and -a 1 with the right list as base), numbered
 
@@ -328,10 +329,12 @@ export class WorkerClient extends EventEmitter<WorkerEvents> {
     const answer = (reply: Parameters<WorkerSession['send']>[0]) => { if (session === this.#session && !session?.closed) session?.send(reply) }
     const hashcat = this.#hashcat
     if (!hashcat) return answer(fail(new HashcatError('this worker does not run hashcat')))
-    const asked = message.type === 'check'
+    // One hashcat run of the server's questions at a time, beside its chunks': the rest wait their turn.
+    const turn = this.#questions.then((): Promise<Checked | Confirmed> => message.type === 'check'
       ? hashcat.checkHashes(message.mode, message.lines).then((lines) => ({ type: 'checked', id: message.id, lines: lines.map((l) => typeof l === 'string' ? l.slice(0, MAX_REASON_LENGTH) : l) } as const))
-      : hashcat.confirm(message.mode, message.hash, message.plaintext).then((cracks) => ({ type: 'confirmed', id: message.id, cracks } as const))
-    asked.then(answer, (error) => answer(fail(error)))
+      : hashcat.confirm(message.mode, message.hash, message.plaintext).then((cracks) => ({ type: 'confirmed', id: message.id, cracks } as const)))
+    this.#questions = turn.then(() => {}, () => {})
+    turn.then(answer, (error) => answer(fail(error)))
   }
 
   #startChunk (jobId: string, chunkId: string, offset: bigint, length: number, words: Uint8Array | undefined): void {

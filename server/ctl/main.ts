@@ -163,7 +163,7 @@ runMain(async () => {
         else {
           for (const r of results) for (const line of resultLines({ hash: r.hash, bytes: r.plaintext, users: r.users })) process.stdout.write(line + '\n')
           const confirmed = results.filter((r) => r.confirmedBy !== undefined)
-          for (const r of confirmed) process.stderr.write(`${r.hash}: ${describeConfirmation({ by: r.confirmedBy!, byFinder: r.byFinder! })}\n`)
+          for (const r of confirmed) process.stderr.write(`${r.hash}: ${describeConfirmation(r.confirmedBy!, r.byFinder!)}\n`)
         }
         return 0
       }

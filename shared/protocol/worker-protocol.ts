@@ -1,6 +1,6 @@
 // The worker protocol: what a worker and the server say to each other, typed here and validated on
 // receipt (the worker's thread boundary has its own, worker/thread-messages.ts).
-import { isAlgorithm, isTarget, MAX_HASHCAT_MODE, MAX_TARGET_BYTES, type Algorithm } from '../algorithms.ts'
+import { isAlgorithm, isHashLine, isTarget, MAX_HASHCAT_MODE, MAX_TARGET_BYTES, type Algorithm } from '../algorithms.ts'
 import { MAX_CANDIDATE_BYTES, type KeyspaceSpec, type WordsFile } from '../keyspace/spec.ts'
 import type { Reply } from './control-protocol.ts'
 import {
@@ -119,7 +119,7 @@ export function validateWorkerMessage (value: unknown): WorkerMessage {
       if (!Array.isArray(m.lines) || m.lines.length > MAX_CHECKED_LINES) fail(type, `"lines" must be an array of at most ${MAX_CHECKED_LINES}`)
       // Each line as hashcat wrote it back (bytes, a target of a passed-through mode), or its refusal.
       const lines = (m.lines as unknown[]).map((line) => typeof line === 'string' ? text(line, type, 'lines[]', MAX_REASON_LENGTH, 1) : bytes(line, type, 'lines[]', MAX_TARGET_BYTES))
-      if (lines.some((line) => typeof line !== 'string' && !isTarget('hashcat-1', line))) fail(type, '"lines" holds a hash that is not printable ASCII')
+      if (lines.some((line) => typeof line !== 'string' && !isHashLine(line))) fail(type, '"lines" holds a hash that is not printable ASCII')
       return { type, id, lines }
     }
     case 'confirmed': {
@@ -210,14 +210,14 @@ export function validateServerMessage (value: unknown): ServerMessage {
       if (!Array.isArray(m.lines) || m.lines.length < 1 || m.lines.length > MAX_CHECKED_LINES) fail(type, `"lines" must be an array of 1..${MAX_CHECKED_LINES} hash lines`)
       const mode = count(m.mode, type, 'mode', MAX_HASHCAT_MODE)
       const lines = (m.lines as unknown[]).map((line) => bytes(line, type, 'lines[]', MAX_TARGET_BYTES))
-      if (lines.some((line) => !isTarget(`hashcat-${mode}`, line))) fail(type, '"lines" holds a line that is not printable ASCII')
+      if (lines.some((line) => !isHashLine(line))) fail(type, '"lines" holds a line that is not printable ASCII')
       return { type, id: ID(m.id, type, 'id'), mode, lines }
     }
     case 'confirm': {
       exactFields(m, type, ['type', 'id', 'mode', 'hash', 'plaintext'])
       const mode = count(m.mode, type, 'mode', MAX_HASHCAT_MODE)
       const hash = bytes(m.hash, type, 'hash', MAX_TARGET_BYTES)
-      if (!isTarget(`hashcat-${mode}`, hash)) fail(type, '"hash" is not a printable ASCII hash line')
+      if (!isHashLine(hash)) fail(type, '"hash" is not a printable ASCII hash line')
       return { type, id: ID(m.id, type, 'id'), mode, hash, plaintext: bytes(m.plaintext, type, 'plaintext', MAX_CANDIDATE_BYTES) }
     }
     case 'refused':

@@ -178,7 +178,7 @@ export class HashcatBackend {
     try {
       await writeFile(list, Buffer.concat(lines.flatMap((line, i) => [Buffer.from(`${i}:`), line, NEWLINE])), { mode: 0o600 })
       await writeFile(potfile, '', { mode: 0o600 })
-      const args = ['-m', String(mode), '--left', '--username', '--potfile-path', potfile, '--quiet', '--session', `taskorch-${process.pid}-${n}`, '--', list]
+      const args = ['-m', String(mode), '--left', '--username', '--potfile-path', potfile, '--quiet', '--logfile-disable', '--session', `taskorch-${process.pid}-${n}`, '--', list]
       const { stdout, stderr, code } = await this.#runQuick(args)
       const checked = parseCheckedLines(stdout, stderr, lines.length)
       // 255 with no line refused: hashcat has no such mode, or could not start.
