@@ -160,6 +160,21 @@ describe('scheme modes end to end', () => {
     expect([missing.stdout, missing.stderr]).toEqual(['', expect.stringMatching(/potfile .*typo\.pot does not exist \(yet\): nothing in it is cracked/)])
   })
 
+  // hashcat 6.2.6 on these two lines and that potfile, -m 1000 --show --username, printed exactly
+  // `CORP\alice:b4b9b02e6f09a9bd760f388b67351e2b:hashcat`, and without --username the hash and password.
+  it('--show reads pwdump lines of NTLM hashes as hashcat does, users with --username', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'taskorch-pwdump-'))
+    const list = join(dir, 'ntds.txt')
+    const potfile = join(dir, 'pot')
+    writeFileSync(list, 'CORP\\alice:1104:aad3b435b51404eeaad3b435b51404ee:b4b9b02e6f09a9bd760f388b67351e2b:::\nbob:1105:aad3b435b51404eeaad3b435b51404ee:8743b52063cd84097a65d1633f5c74f5:::\n')
+    writeFileSync(potfile, 'b4b9b02e6f09a9bd760f388b67351e2b:hashcat\n')
+    const named = server(['-m', '1000', '--username', '--targets', list, '--potfile', potfile, '--show'])
+    const bare = server(['-m', '1000', '--targets', list, '--potfile', potfile, '--show'])
+    expect(await within(WAIT_MS, named.exit, '--show --username'), named.stderr).toBe(0)
+    expect(await within(WAIT_MS, bare.exit, '--show'), bare.stderr).toBe(0)
+    expect([named.stdout, bare.stdout]).toEqual(['CORP\\alice:b4b9b02e6f09a9bd760f388b67351e2b:hashcat\n', 'b4b9b02e6f09a9bd760f388b67351e2b:hashcat\n'])
+  })
+
   it('ctl modes lists every mode by number and name, without a server', async () => {
     const run = cli('server/ctl/main.ts', ['modes', '--json'])
     children.push(run)

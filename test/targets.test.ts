@@ -134,3 +134,24 @@ describe('hash lists: the reader keeps its old meaning', () => {
     await expect(readHashList(sparse, 'md5')).rejects.toThrow(/sparse\.txt:2: /)
   })
 })
+
+// secretsdump's and pwdump's lines (`user:rid:LM:NT:::`) are the NTLM hashes an audit brings. hashcat
+// -m 1000 reads them as it reads a bare NT hash, the user with --username (6.2.6, checked by hand:
+// `--left --username` printed `CORP\alice:b4b9...`).
+describe('pwdump lines', () => {
+  it('give -m 1000 their NT hash, and their user with --username, as hashcat reads them', async () => {
+    const dir = tempDir('taskorch-targets-')
+    const path = join(dir, 'ntds.txt')
+    const nt = 'b4b9b02e6f09a9bd760f388b67351e2b'
+    writeFileSync(path, [
+      `CORP\\alice:1104:aad3b435b51404eeaad3b435b51404ee:${nt}:::`,
+      'bob:1105:NO PASSWORD*********************:8743b52063cd84097a65d1633f5c74f5:::',
+      `CORP\\carol:1106:aad3b435b51404eeaad3b435b51404ee:${nt.toUpperCase()}:::`
+    ].join('\n') + '\n')
+    const named = await readHashList(path, 'ntlm', { username: true })
+    expect([...named.targets.texts()]).toEqual([nt, '8743b52063cd84097a65d1633f5c74f5'])
+    expect(Object.fromEntries(named.users)).toEqual({ [nt]: ['CORP\\alice', 'CORP\\carol'], '8743b52063cd84097a65d1633f5c74f5': ['bob'] })
+    const bare = await readHashList(path, 'ntlm')
+    expect([[...bare.targets.texts()], bare.users.size, bare.rejected]).toEqual([[nt, '8743b52063cd84097a65d1633f5c74f5'], 0, 0])
+  })
+})

@@ -164,6 +164,7 @@ function concat (a: Uint8Array, b: Uint8Array): Uint8Array {
 }
 
 const NO_PASSWORD = /^(|\*.*|!.*)$/
+const PWDUMP = /^([^:]*):[0-9]+:[^:]*:([0-9A-Fa-f]{32}):/
 
 // A line's user (or null) and target; null for a shadow line whose account has no password.
 function parseLine (line: string, algorithm: Algorithm, options: HashListOptions): { user: string | null, target: Uint8Array } | null {
@@ -185,6 +186,9 @@ function parseFields (line: string, algorithm: Algorithm, options: HashListOptio
       throw new Error(`read as a shadow line (user:hash:...), its hash field: ${(error as Error).message}`)
     }
   }
+  // pwdump and secretsdump: user:rid:LM:NT:::, whose NT hash is -m 1000's, as hashcat reads it.
+  const pwdump = algorithm === 'ntlm' ? PWDUMP.exec(line) : null
+  if (pwdump) return { user: options.username ? pwdump[1] : null, target: parseTarget(algorithm, pwdump[2], options) }
   if (options.username) {
     if (colon < 0) throw new Error('with --username a line is user:hash, and this one has no colon')
     return { user: line.slice(0, colon), target: parseTarget(algorithm, line.slice(colon + 1), options) }
