@@ -155,6 +155,18 @@ describe('Dashboard', () => {
     expect(dashboard.view(Date.now()).results).toEqual(['4d4fe7aac3a2cecab195321ceb99a7d0:fc690c158264:f4747f87f9f4:hashcat-essid:hashcat!'])
   })
 
+  it('says beside a find of a mode we have no kernel for whose hashcat confirmed it', () => {
+    const { scheduler, source, dashboard } = setup()
+    const { job: state } = scheduler.addJob({ algorithm: 'hashcat-1500', targets: [Buffer.from('24leDr0hHfb3A')], keyspace: rangeSpec(0, 10) })
+    const job = new Job(state, { cancel: () => {}, setPaused: () => {} })
+    source.emit('found', job, foundOf({ hash: '24leDr0hHfb3A', plaintext: Buffer.from('hashcat'), confirmation: { by: 'gpu-2', byFinder: false } }))
+    source.emit('found', job, foundOf({ hash: 'XXabcdefghijk', plaintext: Buffer.from('x'), confirmation: { by: 'gpu-1', byFinder: true } }))
+    expect(dashboard.view(Date.now()).results).toEqual([
+      '24leDr0hHfb3A:hashcat  (confirmed by worker gpu-2\'s hashcat)',
+      'XXabcdefghijk:x  (confirmed by gpu-1\'s own hashcat only: no other hashcat worker was connected)'
+    ])
+  })
+
   it('lists a connection that has not finished its handshake as connecting', async () => {
     const orch = new Orchestrator({ token: TOKEN, host: '127.0.0.1', port: 0 })
     const dashboard = new Dashboard(orch, HEADER)
@@ -189,7 +201,14 @@ describe('terminal UI on a fake terminal', () => {
     const screen = blessed.screen({ input: input as never, output: output as never, terminal: 'xterm-256color', fullUnicode: true, warnings: false })
     const lines = () => (screen as unknown as { lines: [unknown, string][][] }).lines
     const text = () => lines().map((line) => line.map((cell) => cell[1]).join('')).join('\n')
-    return { screen, input, text }
+    // Every frame drawn, so a notice shown and gone between two looks (a busy machine) is still seen.
+    const frames: string[] = []
+    const render = screen.render.bind(screen)
+    screen.render = () => {
+      render()
+      frames.push(text())
+    }
+    return { screen, input, text, drawn: (what: string) => frames.some((frame) => frame.includes(what)) }
   }
 
   // Lets blessed take in keys written to the fake terminal: a few turns of the event loop, no clock.
@@ -237,7 +256,7 @@ describe('terminal UI on a fake terminal', () => {
       charset1: '?l', charset2: '', charset3: '', charset4: '', increment: '2-3', priority: '07'
     }])
     expect(source.jobs).toHaveLength(2)
-    await eventually(() => text().includes('job 2 added'), WAIT_MS, 'the confirmation')
+    await eventually(() => fake.drawn('job 2 added'), WAIT_MS, 'the confirmation')
     await eventually(() => !text().includes('job 2 added'), WAIT_MS, 'the confirmation closing by itself')
 
     // Cancelling asks first, with the job's figures; n keeps it.

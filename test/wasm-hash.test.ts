@@ -1,9 +1,11 @@
 // The WASM whole-message hashers the iterated schemes use, against node:crypto and the scalar
 // reference: every length around the block and length-field boundaries, and random ones (seeded).
-import { createHash } from 'node:crypto'
+import { createHash, createHmac } from 'node:crypto'
 import { describe, expect, it } from 'vitest'
 import { hashBytes } from '../shared/hashing/scalar.ts'
 import { MAX_WASM_MESSAGE_BYTES, WasmHasher } from '../shared/hashing/wasm-hash.ts'
+import { hmacMd5 } from '../shared/hashing/primitives.ts'
+import { seededRandom } from './helpers.ts'
 
 const SEED = Number(process.env.TEST_SEED ?? 8_128)
 
@@ -32,4 +34,18 @@ describe('WASM hashers', () => {
       expect(() => hasher.hash(MAX_WASM_MESSAGE_BYTES + 1)).toThrow(RangeError) // never a digest of a message cut short
     })
   }
+})
+
+// NetNTLMv2 and Kerberos RC4 take their HMAC-MD5s from WASM's MD5 (shared/hashing/primitives.ts).
+describe('HMAC-MD5 over WASM', () => {
+  it('equals node:crypto\'s for keys of 0 to 64 bytes and messages of 0 to 1,100, one call after another', () => {
+    const random = seededRandom()
+    const bytes = (n: number) => Uint8Array.from({ length: n }, () => Math.floor(random() * 256))
+    for (let round = 0; round < 300; round++) {
+      const key = bytes(Math.floor(random() * 65))
+      const message = bytes(round < 130 ? round : Math.floor(random() * 1_101))
+      expect(Buffer.from(hmacMd5(key, message)).toString('hex'), `key ${key.length}, message ${message.length}`).toBe(createHmac('md5', key).update(message).digest('hex'))
+    }
+    expect(() => hmacMd5(new Uint8Array(65), new Uint8Array(1))).toThrow(RangeError)
+  })
 })

@@ -4,7 +4,7 @@ import type { Found, Job } from '../job.ts'
 import { LEFT_POLITELY } from '../fleet.ts'
 import { shownStatus, workerActivity, type WorkerSummary } from '../scheduler/state.ts'
 import type { Backend } from '../../shared/protocol/worker-protocol.ts'
-import { resultLines, shownResult } from '../pot-format.ts'
+import { describeConfirmation, resultLines, shownResult } from '../pot-format.ts'
 import { formatDuration, formatSpeed } from './format.ts'
 
 export type DashboardHeader = { listen: string, fingerprint: string, serverKey: string, workerCommand: string }
@@ -64,7 +64,11 @@ export class Dashboard {
     this.#orch = orch
     this.header = header
     orch.on('worker-left', (worker, why) => this.#lost.push({ worker, at: Date.now(), politely: why === LEFT_POLITELY }))
-    orch.on('found', (job, found) => this.#results.push(...resultLines(shownResult(job.state.algorithm, found))))
+    orch.on('found', (job, found) => {
+      // A find of a mode we have no kernel for says whose hashcat confirmed it.
+      const confirmed = found.confirmation ? `  (${describeConfirmation(found.confirmation.by, found.confirmation.byFinder)})` : ''
+      this.#results.push(...resultLines(shownResult(job.state.algorithm, found)).map((line) => line + confirmed))
+    })
   }
 
   addLog (line: string): void {

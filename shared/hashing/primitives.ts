@@ -1,7 +1,9 @@
-// The building blocks the schemes share: HMAC, PBKDF2 and AES (node:crypto's, native), single DES
+// The building blocks the schemes share: HMAC, PBKDF2 and AES (node:crypto's, native; HMAC-MD5 over
+// WASM's MD5, which is cheaper per call), single DES
 // (node:crypto's two-key triple DES with both keys equal, since OpenSSL 3 keeps plain DES in its legacy
 // provider) and RC4, which OpenSSL 3 dropped too (RFC 6229's keystream, written out below).
 import { createCipheriv, createDecipheriv, createHmac, pbkdf2Sync } from 'node:crypto'
+import { WasmHasher } from './wasm-hash.ts'
 
 export type MacHash = 'md5' | 'sha1' | 'sha256'
 
@@ -9,6 +11,23 @@ export function hmac (hash: MacHash, key: Uint8Array, ...message: Uint8Array[]):
   const mac = createHmac(hash, key)
   for (const part of message) mac.update(part)
   return mac.digest()
+}
+
+let md5: WasmHasher | null = null
+const HMAC_BLOCK_BYTES = 64
+
+// HMAC-MD5 over WASM's MD5 (wasm-hash.ts), for keys of at most a block (NT hashes and their HMACs):
+// NetNTLMv2 and Kerberos RC4 take several per candidate, and node:crypto's cost per call (an object
+// each) was most of theirs.
+export function hmacMd5 (key: Uint8Array, message: Uint8Array): Uint8Array {
+  if (key.length > HMAC_BLOCK_BYTES) throw new RangeError(`an HMAC-MD5 key of ${key.length} bytes; at most ${HMAC_BLOCK_BYTES} here`)
+  const hasher = (md5 ??= new WasmHasher('md5'))
+  const input = hasher.input
+  for (let i = 0; i < HMAC_BLOCK_BYTES; i++) input[i] = (key[i] ?? 0) ^ 0x36
+  input.set(message, HMAC_BLOCK_BYTES)
+  input.set(hasher.hash(HMAC_BLOCK_BYTES + message.length), HMAC_BLOCK_BYTES)
+  for (let i = 0; i < HMAC_BLOCK_BYTES; i++) input[i] = (key[i] ?? 0) ^ 0x5c
+  return hasher.hash(HMAC_BLOCK_BYTES + 16).slice()
 }
 
 export function pbkdf2 (hash: 'sha1' | 'sha256', password: Uint8Array, salt: Uint8Array, iterations: number, bytes: number): Uint8Array {

@@ -1,7 +1,7 @@
 // MD5, SHA-256 and SHA-512 over whole messages, compiled to WebAssembly: one message at a time, with
 // WASM's native 32- and 64-bit arithmetic (SHA-512 in JavaScript splits every word in two). The
 // iterated schemes (md5crypt, sha256crypt, sha512crypt, phpass) hash thousands of short messages per
-// candidate and build each in `input`, where this reads it. Each hash's module is one function,
+// candidate, and HMAC-MD5 (primitives.ts) several, and build each in `input`, where this reads it. Each hash's module is one function,
 // `digest(blocks)`: the padded blocks at 0, hashed from the initial state, the digest written at
 // DIGEST in the hash's byte order. The rounds are unrolled, their variables renamed instead of moved.
 // Checked against the scalar reference and node:crypto (test/wasm-hash.test.ts).

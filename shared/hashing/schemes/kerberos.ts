@@ -4,7 +4,7 @@
 // RFC 4757 §3: K1 = HMAC-MD5(key, usage), K3 = HMAC-MD5(K1, checksum), the ticket part RC4-decrypted
 // with K3, and its checksum HMAC-MD5(K1, plaintext). The digest a find is compared on is that checksum.
 import { randomBytes } from 'node:crypto'
-import { aesDecrypt, aesEncrypt, hmac, pbkdf2, rc4 } from '../primitives.ts'
+import { aesDecrypt, aesEncrypt, hmac, hmacMd5, pbkdf2, rc4 } from '../primitives.ts'
 import { ntHash } from '../nt.ts'
 import { ParamsError, hex, hexField, packFields, text, unpackFields, utf8, type Scheme } from './scheme.ts'
 
@@ -41,15 +41,15 @@ function kerberos (prefix: string, usage: number, account: RegExp): Scheme<Prepa
       return { checksum, edata }
     },
     compute (plaintext, { checksum, edata }) {
-      const k1 = hmac('md5', ntHash(plaintext), usageBytes)
-      return hmac('md5', k1, rc4(hmac('md5', k1, checksum), edata))
+      const k1 = hmacMd5(ntHash(plaintext), usageBytes)
+      return hmacMd5(k1, rc4(hmacMd5(k1, checksum), edata))
     },
     canary (plaintext, params) {
       const [name, , edata] = unpackFields(params, 3)
       const ticket = ticketPlaintext(usage === 2 ? TICKET_TAG : AS_REP_TAG, 8, edata.length)
-      const k1 = hmac('md5', ntHash(plaintext), usageBytes)
-      const checksum = hmac('md5', k1, ticket)
-      return { digest: checksum, params: packFields(name, checksum, rc4(hmac('md5', k1, checksum), ticket)) }
+      const k1 = hmacMd5(ntHash(plaintext), usageBytes)
+      const checksum = hmacMd5(k1, ticket)
+      return { digest: checksum, params: packFields(name, checksum, rc4(hmacMd5(k1, checksum), ticket)) }
     }
   }
 }

@@ -1,7 +1,7 @@
 // Windows' schemes beyond the NT hash: LM (-m 3000), NetNTLMv1 and v2 challenge responses as
 // Responder captures them (-m 5500, 5600), and domain cached credentials v2 (-m 2100).
 import { createHash } from 'node:crypto'
-import { desEncrypt, desKey, hmac, pbkdf2 } from '../primitives.ts'
+import { desEncrypt, desKey, hmacMd5, pbkdf2 } from '../primitives.ts'
 import { ntHash } from '../nt.ts'
 import { hashBytes } from '../scalar.ts'
 import { ParamsError, hex, hexField, packFields, readUint32, text, uint32, unpackFields, utf8, type Fail, type Scheme } from './scheme.ts'
@@ -110,7 +110,7 @@ export const netntlmv2: Scheme<V2> = {
     return { identity, challengeAndBlob }
   },
   compute (plaintext, { identity, challengeAndBlob }) {
-    return hmac('md5', hmac('md5', ntHash(plaintext), identity), challengeAndBlob)
+    return hmacMd5(hmacMd5(ntHash(plaintext), identity), challengeAndBlob)
   }
 }
 
