@@ -1,11 +1,6 @@
 // The controller role: a session authenticated with the admin token (npm run ctl) submits jobs,
-// lists and steers them, and reads their results. Files it names travel as uploads, stored under
-// `uploadDir/<sha256>/<name>` (mode 0600), where a restored session finds its wordlists and rule
-// files again. Requests are served one at a time per session, in order.
-import { createHash, randomUUID, type Hash } from 'node:crypto'
-import { existsSync, mkdirSync, statSync } from 'node:fs'
-import { open, rename, rm, type FileHandle } from 'node:fs/promises'
-import { join } from 'node:path'
+// lists and steers them, and reads their results. Files it names travel as uploads, kept in the
+// upload store (server/uploads.ts). Requests are served one at a time per session, in order.
 import { InvalidInputError, ProtocolError, UnknownJobError, coded } from '../shared/errors.ts'
 import type { LogLevel } from '../shared/log.ts'
 import { MAX_REPLY_ITEMS, PROTOCOL_VERSION } from '../shared/protocol/limits.ts'
@@ -17,24 +12,26 @@ import type { Fleet, RefusalReason } from './fleet.ts'
 import { jobLine, workerLine } from './status.ts'
 import { formatUser, shownResult } from './pot-format.ts'
 import { checkTokenStrength } from './token-strength.ts'
+import type { Incoming, UploadStore } from './uploads.ts'
 
 // Results per REPLY: well inside a frame even with long salts, users and plaintexts.
 export const RESULTS_PER_REPLY = 1_000
 
-type Incoming = { file: FileRef, size: number, received: number, hash: Hash, handle: FileHandle, path: string }
+// An upload under way: the file it announced, and its bytes so far.
+type Partial = { file: FileRef, incoming: Incoming }
 
 export class ControlRole {
   readonly #server: Fleet
-  readonly #uploadDir: string
+  readonly #uploads: UploadStore
   readonly #log: (level: LogLevel, message: string) => void
   readonly #sessions = new Set<ServerSession>()
 
   // `adminToken` must differ from the workers' token, or a worker could control the server.
-  constructor (server: Fleet, options: { adminToken: string, workerToken: string, uploadDir: string }, log: (level: LogLevel, message: string) => void) {
+  constructor (server: Fleet, options: { adminToken: string, workerToken: string, uploads: UploadStore }, log: (level: LogLevel, message: string) => void) {
     checkTokenStrength(options.adminToken)
     if (options.adminToken === options.workerToken) throw new InvalidInputError('the admin token must differ from the workers\' token: a worker could otherwise control the server')
     this.#server = server
-    this.#uploadDir = options.uploadDir
+    this.#uploads = options.uploads
     this.#log = log
   }
 
@@ -46,10 +43,10 @@ export class ControlRole {
     this.#sessions.add(session)
     session.once('close', () => this.#sessions.delete(session))
     let opened = false
-    let partial: Incoming | null = null
+    let partial: Partial | null = null
     let queue = Promise.resolve()
     const discard = () => {
-      if (partial) void abandon(partial)
+      if (partial) void partial.incoming.abandon()
       partial = null
     }
     session.on('close', discard)
@@ -136,9 +133,9 @@ export class ControlRole {
     const description: JobDescription = {
       algorithm: job.algorithm,
       targets: job.targets,
-      targetsFile: job.targetsFile && this.#stored(job.targetsFile),
+      targetsFile: job.targetsFile && this.#uploads.stored(job.targetsFile),
       hashOptions: { username: job.username, hexSalt: job.hexSalt },
-      keyspace: k.type !== 'wordlist' ? k : { type: 'wordlist', path: this.#stored(k.file), rules: k.rules.map((r) => this.#stored(r)), hybrid: k.hybrid ?? undefined, combinator: k.combinator ? this.#combinator(k.combinator) : undefined },
+      keyspace: k.type !== 'wordlist' ? k : { type: 'wordlist', path: this.#uploads.stored(k.file), rules: k.rules.map((r) => this.#uploads.stored(r)), hybrid: k.hybrid ?? undefined, combinator: k.combinator ? this.#combinator(k.combinator) : undefined },
       priority: priorityOf(job.priority)
     }
     const { request, warnings } = await requestOf(description)
@@ -147,52 +144,30 @@ export class ControlRole {
   }
 
   #combinator ({ file, left, right }: SubmittedCombinator): CombinatorInput {
-    return { path: this.#stored(file), ...(left !== null ? { left } : {}), ...(right !== null ? { right } : {}) }
-  }
-
-  #stored (file: FileRef): string {
-    const path = join(this.#uploadDir, file.sha256, file.name)
-    if (!existsSync(path)) throw new InvalidInputError(`${file.name} (SHA-256 ${file.sha256.slice(0, 16)}…) was not uploaded to this server`)
-    return path
+    return { path: this.#uploads.stored(file), ...(left !== null ? { left } : {}), ...(right !== null ? { right } : {}) }
   }
 
   // One piece of a file. The first (offset 0) answers at once when the file is already stored; the
-  // last checks the SHA-256 and moves the file into place, synced, so a journal may name it.
-  async #upload (partial: Incoming | null, m: Upload): Promise<{ partial: Incoming | null, received: number }> {
-    const path = join(this.#uploadDir, m.file.sha256, m.file.name)
+  // last checks the SHA-256 and moves the file into place, so a journal may name it.
+  async #upload (partial: Partial | null, m: Upload): Promise<{ partial: Partial | null, received: number }> {
     if (m.offset === 0) {
-      if (existsSync(path) && statSync(path).size === m.size) return { partial: null, received: m.size }
-      mkdirSync(this.#uploadDir, { recursive: true, mode: 0o700 })
-      const temporary = join(this.#uploadDir, `.partial-${randomUUID()}`)
-      partial = { file: m.file, size: m.size, received: 0, hash: createHash('sha256'), handle: await open(temporary, 'wx', 0o600), path: temporary }
+      if (this.#uploads.has(m.file, m.size)) return { partial: null, received: m.size }
+      partial = { file: m.file, incoming: await this.#uploads.begin(m.file.name, m.size) }
     }
-    if (!partial || partial.file.sha256 !== m.file.sha256 || partial.file.name !== m.file.name || partial.size !== m.size || partial.received !== m.offset) {
-      if (partial) await abandon(partial)
+    if (!partial || partial.file.sha256 !== m.file.sha256 || partial.file.name !== m.file.name || partial.incoming.size !== m.size || partial.incoming.received !== m.offset) {
+      if (partial) await partial.incoming.abandon()
       throw new ProtocolError(`upload of ${m.file.name}: piece at ${m.offset} does not follow what was received`)
     }
+    const incoming = partial.incoming
     try {
-      await partial.handle.write(m.data)
-      partial.hash.update(m.data)
-      partial.received += m.data.length
-      if (partial.received < partial.size) return { partial, received: partial.received }
-      await partial.handle.sync()
-      const digest = partial.hash.digest('hex')
-      if (digest !== m.file.sha256) throw new InvalidInputError(`upload of ${m.file.name}: its SHA-256 is ${digest.slice(0, 16)}…, not the ${m.file.sha256.slice(0, 16)}… announced`)
-      await partial.handle.close()
-      mkdirSync(join(this.#uploadDir, m.file.sha256), { recursive: true, mode: 0o700 })
-      await rename(partial.path, path)
+      await incoming.write(m.data)
     } catch (error) {
-      await abandon(partial)
+      await incoming.abandon()
       throw error
     }
-    this.#log('info', `stored ${m.file.name} (${m.size} bytes) in ${path}`)
+    if (incoming.received < incoming.size) return { partial, received: incoming.received }
+    await incoming.finish(m.file.sha256)
+    this.#log('info', `stored ${m.file.name} (${m.size} bytes) in ${this.#uploads.pathOf(m.file)}`)
     return { partial: null, received: m.size }
   }
 }
-
-// A file not received whole: closed (if it still is open) and removed, whatever fails on the way.
-async function abandon (incoming: Incoming): Promise<void> {
-  await incoming.handle.close().catch(() => {})
-  await rm(incoming.path, { force: true }).catch(() => {})
-}
-

@@ -3,6 +3,7 @@ import { EventEmitter } from 'node:events'
 import { describeKeyspace } from '../shared/keyspace/spec.ts'
 import { RateMeter } from './rate.ts'
 import { formatPlaintext } from './pot-format.ts'
+import { priorityOf } from './job-description.ts'
 import { inFlight, type Confirmation, type EndStatus, type FoundResult, type JobState, type JobStatus } from './scheduler/state.ts'
 
 // A result as the library reports it: the target in hashcat's format (a hex digest, `digest:salt`, a
@@ -25,6 +26,7 @@ export interface JobEvents {
 export interface JobControls {
   cancel (jobId: string): void
   setPaused (jobId: string, paused: boolean): void
+  setPriority (jobId: string, priority: number): void
 }
 
 // An outcome for JSON.stringify, which refuses bigints: the count as decimal text, results as text
@@ -83,6 +85,8 @@ export class Job extends EventEmitter<JobEvents> {
 
   cancel (): void { this.#controls.cancel(this.id) }
   pause (): void { this.#controls.setPaused(this.id, true) }
+  // A whole number from 0 to MAX_PRIORITY (server/job-description.ts); higher runs first.
+  setPriority (priority: number): void { this.#controls.setPriority(this.id, priorityOf(priority)) }
   // A resumed job's speed starts afresh: its speed before the pause is not what it does now.
   resume (): void {
     this.#meter = new RateMeter()

@@ -51,3 +51,18 @@ export function spawnLocalWorker (options: LocalWorkerOptions, onLog: (level: Lo
   })
   return child
 }
+
+// A server's local worker: started once the server listens (it needs the port), stopped with it.
+export class LocalWorker {
+  readonly #options: Omit<LocalWorkerOptions, 'port'>
+  readonly #onLog: (level: LogLevel, message: string) => void
+  #child: ChildProcess | null = null
+
+  constructor (options: Omit<LocalWorkerOptions, 'port'>, onLog: (level: LogLevel, message: string) => void) {
+    this.#options = options
+    this.#onLog = onLog
+  }
+
+  start (port: number): void { this.#child ??= spawnLocalWorker({ ...this.#options, port }, this.#onLog) }
+  stop (): void { this.#child?.kill() }
+}

@@ -1,9 +1,7 @@
-// The server: turns authenticated sessions into scheduler events, and carries out what each
-// scheduler transition returns: persist first (potfile, journal), then announce (events, workers),
-// then hand out work. Nothing polls: work is handed out when a worker joins, a chunk completes, a job
-// arrives or a worker leaves. Its rooms: intake (requests to job specs), persistence (the write
-// queue), peers (the worker links), control (the controller role), listener (admission).
-import type { ChildProcess } from 'node:child_process'
+// The server: turns authenticated sessions into scheduler events, and carries out what each scheduler
+// transition returns: persist (potfile, journal), announce (events, workers), hand out work. Nothing
+// polls: work goes out when a worker joins, a chunk completes, a job arrives or a worker leaves. Its
+// rooms: intake (requests to job specs), persistence, peers (worker links), control, listener.
 import { EventEmitter } from 'node:events'
 import { isPassThrough, type KnownAlgorithm, type PassThrough } from '../shared/algorithms.ts'
 import { InvalidInputError, coded } from '../shared/errors.ts'
@@ -17,7 +15,7 @@ import { JobIntake, type Intake } from './intake.ts'
 import { Job, foundOf } from './job.ts'
 import type { AddOptions, JobRequest, WordlistInput } from './job-description.ts'
 import { Listener } from './listener.ts'
-import { spawnLocalWorker, type LocalWorkerChoice } from './local-worker.ts'
+import { LocalWorker, type LocalWorkerChoice } from './local-worker.ts'
 import { Persistence } from './persistence.ts'
 import { WorkerLinks } from './peers.ts'
 import type { SchedulerOptions } from './scheduler/options.ts'
@@ -28,6 +26,7 @@ import { secureRandom } from './verification.ts'
 import type { JournaledJob, Journal } from './store/journal.ts'
 import type { Potfile } from './store/potfile.ts'
 import { checkTokenStrength } from './token-strength.ts'
+import { UploadStore } from './uploads.ts'
 
 export type { WorkerSummary }
 // The library's name for the server's events (server/fleet.ts).
@@ -48,7 +47,7 @@ export type OrchestratorOptions = {
   // started with the server and stopped with it; its log lines come out as this orchestrator's.
   localWorker?: boolean | LocalWorkerChoice
   // Accept controllers (npm run ctl) holding `adminToken`, which must differ from `token`; the
-  // files they send are kept in `uploadDir` (server/control-role.ts).
+  // files they send are kept in `uploadDir` (server/uploads.ts).
   control?: { adminToken: string, uploadDir: string }
   verifyWork?: boolean // work verification (server/verification.ts), on unless false
 }
@@ -66,8 +65,7 @@ export class Orchestrator extends EventEmitter<ServerEvents> {
   readonly #handles = new Map<string, Job>()
   readonly #control: ControlRole | null = null
   readonly #staticKey: StaticKeyPair
-  readonly #startLocalWorker: (() => ChildProcess) | null // once listening: it needs the port
-  #localWorker: ChildProcess | null = null
+  readonly #localWorker: LocalWorker | null
   #ticker: NodeJS.Timeout | null = null
   #stopping = false
 
@@ -90,7 +88,7 @@ export class Orchestrator extends EventEmitter<ServerEvents> {
     })
     this.#staticKey = options.staticKey ?? generateStaticKey()
     const control = options.control
-    if (control) this.#control = new ControlRole(this, { ...control, workerToken: options.token }, log)
+    if (control) this.#control = new ControlRole(this, { adminToken: control.adminToken, workerToken: options.token, uploads: new UploadStore(control.uploadDir) }, log)
     this.#listener = new Listener({
       host: this.#host, port: options.port ?? 8080, token: tokenKey(options.token), adminToken: control && tokenKey(control.adminToken), staticKey: this.#staticKey, timings: { ...DEFAULT_TIMINGS, ...options.timings }
     })
@@ -98,9 +96,8 @@ export class Orchestrator extends EventEmitter<ServerEvents> {
     this.#listener.on('session', (session, role) => this.#onSession(session, role))
     this.#listener.on('shed', () => this.emit('refused', 'limits'))
     this.#listener.on('handshake-failed', (error) => this.emit('handshake-failed', coded(error)))
-    const local: LocalWorkerChoice | null = options.localWorker ? (options.localWorker === true ? {} : options.localWorker) : null
-    this.#startLocalWorker = local && (() => spawnLocalWorker({ port: this.port, token: options.token, serverKey: this.serverKeyFingerprint, ...local },
-      (level, message) => this.emit('log', level, `[local worker] ${message}`)))
+    const local: LocalWorkerChoice | null = options.localWorker === true ? {} : options.localWorker || null
+    this.#localWorker = local && new LocalWorker({ token: options.token, serverKey: this.serverKeyFingerprint, ...local }, (level, message) => this.emit('log', level, `[local worker] ${message}`))
     this.#workerRole = new WorkerRole({
       events: this, scheduler: this.#scheduler, links: this.#links, carryOut: (effects) => this.#carryOut(effects),
       progressed: (jobId) => { const job = this.#handles.get(jobId); if (job) this.emit('job-progress', job) },
@@ -125,14 +122,12 @@ export class Orchestrator extends EventEmitter<ServerEvents> {
     this.#ticker ??= setInterval(() => setImmediate(() => this.#workerRole.tick()), SCHEDULER_TICK_MS)
     this.#ticker.unref()
     await this.#listener.start()
-    if (this.#startLocalWorker) this.#localWorker ??= this.#startLocalWorker()
+    this.#localWorker?.start(this.port)
   }
 
-  // Cancels running jobs, tells workers goodbye, stops listening, and tries once more to write
-  // anything a failing disk held back. A peer that has not closed its end within SHUTDOWN_GRACE_MS
-  // (a paused machine, say) is cut off, so stopping never waits on a worker.
-  // Jobs still running end 'cancelled' for the library, but the journal does not record that end: a
-  // stopped server's session goes on with --restore, as a crashed one's does.
+  // Cancels running jobs (for the library; the journal keeps them running, for --restore), tells
+  // workers goodbye, stops listening, tries once more to write what a failing disk held back. A peer
+  // still open after SHUTDOWN_GRACE_MS (a paused machine, say) is cut off: stopping never waits on one.
   async stop (): Promise<void> {
     if (this.#ticker) clearInterval(this.#ticker)
     this.#stopping = true
@@ -145,7 +140,7 @@ export class Orchestrator extends EventEmitter<ServerEvents> {
     clearTimeout(grace)
     for (const session of sessions) session.socket.destroy()
     await stopped
-    this.#localWorker?.kill()
+    this.#localWorker?.stop()
     await this.#workerRole.close()
     if (!this.#store.flush()) this.emit('log', 'error', `${this.#store.pending} result(s) or record(s) could not be written to the potfile or session journal; the results were printed as they were found`)
     this.#store.close()
@@ -179,7 +174,7 @@ export class Orchestrator extends EventEmitter<ServerEvents> {
   // The job's record is written before anything about it. Results known from the start, and a job
   // that ended before it began, are announced next tick, so the caller can listen to the job it gets back.
   #register (state: JobState, intake: Intake, effects: Effect[]): Job {
-    const job = new Job(state, { cancel: (id) => this.#carryOut(this.#scheduler.cancel(id)), setPaused: (id, paused) => this.#setPaused(id, paused) }, intake.users)
+    const job = new Job(state, { cancel: (id) => this.#carryOut(this.#scheduler.cancel(id)), setPaused: (id, paused) => this.#setPaused(id, paused), setPriority: (id, priority) => this.#setPriority(id, priority) }, intake.users)
     this.#handles.set(state.id, job)
     if (intake.wordlist) this.#links.addFiles(state.id, intake.wordlist)
     this.#store.recordJob(state, intake.wordlist?.list.source ?? null, intake.users)
@@ -225,6 +220,12 @@ export class Orchestrator extends EventEmitter<ServerEvents> {
     this.#store.release(jobId)
     this.emit('log', 'info', `job ${jobId} ${paused ? 'paused: chunks in flight finish, no new ones go out' : 'resumed'}`)
     if (!paused) this.#carryOut(this.#scheduler.preemptFor(jobId))
+  }
+
+  #setPriority (jobId: string, priority: number): void {
+    if (!this.#scheduler.setPriority(jobId, priority)) return
+    this.#store.recordPriority(jobId, priority)
+    this.#carryOut(this.#scheduler.preemptFor(jobId))
   }
 
   #unreadable (job: JobState, error: Error): void {

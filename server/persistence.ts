@@ -61,6 +61,11 @@ export class Persistence extends EventEmitter<{ failed: [StoreError], recovered:
     if (this.#writes.failing && this.#jobs.scheduler.setPaused(state.id, true)) this.#paused.add(state.id)
   }
 
+  recordPriority (jobId: string, priority: number): void {
+    const journal = this.#journal
+    if (journal) this.#writes.write(() => journal.recordPriority(jobId, priority))
+  }
+
   // The user paused or resumed the job: it is theirs to resume, not the store's.
   release (jobId: string): void { this.#paused.delete(jobId) }
 

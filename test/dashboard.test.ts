@@ -43,7 +43,7 @@ function setup () {
   })()
   const addJob = (targets: string[], priority = 0) => {
     const { job: state } = scheduler.addJob({ algorithm: 'md5', targets: targets.map((t) => Buffer.from(t, 'hex')), keyspace: rangeSpec(0, 100_000_000), priority })
-    const job = new Job(state, { cancel: (id) => scheduler.cancel(id), setPaused: (id, paused) => scheduler.setPaused(id, paused) })
+    const job = new Job(state, { cancel: (id) => scheduler.cancel(id), setPaused: (id, paused) => scheduler.setPaused(id, paused), setPriority: (id, priority) => scheduler.setPriority(id, priority) })
     handles.push(job)
     return job
   }
@@ -150,7 +150,7 @@ describe('Dashboard', () => {
     const { scheduler, source, dashboard } = setup()
     const capture = `WPA*01*4d4fe7aac3a2cecab195321ceb99a7d0*fc690c158264*f4747f87f9f4*${Buffer.from('hashcat-essid').toString('hex')}***`
     const { job: state } = scheduler.addJob({ algorithm: 'wpa', targets: [parseTarget('wpa', capture)], keyspace: rangeSpec(0, 10) })
-    const job = new Job(state, { cancel: () => {}, setPaused: () => {} })
+    const job = new Job(state, { cancel: () => {}, setPaused: () => {}, setPriority: () => {} })
     source.emit('found', job, foundOf({ hash: capture, plaintext: Buffer.from('hashcat!') }))
     expect(dashboard.view(Date.now()).results).toEqual(['4d4fe7aac3a2cecab195321ceb99a7d0:fc690c158264:f4747f87f9f4:hashcat-essid:hashcat!'])
   })
@@ -158,7 +158,7 @@ describe('Dashboard', () => {
   it('says beside a find of a mode we have no kernel for whose hashcat confirmed it', () => {
     const { scheduler, source, dashboard } = setup()
     const { job: state } = scheduler.addJob({ algorithm: 'hashcat-1500', targets: [Buffer.from('24leDr0hHfb3A')], keyspace: rangeSpec(0, 10) })
-    const job = new Job(state, { cancel: () => {}, setPaused: () => {} })
+    const job = new Job(state, { cancel: () => {}, setPaused: () => {}, setPriority: () => {} })
     source.emit('found', job, foundOf({ hash: '24leDr0hHfb3A', plaintext: Buffer.from('hashcat'), confirmation: { by: 'gpu-2', byFinder: false } }))
     source.emit('found', job, foundOf({ hash: 'XXabcdefghijk', plaintext: Buffer.from('x'), confirmation: { by: 'gpu-1', byFinder: true } }))
     expect(dashboard.view(Date.now()).results).toEqual([

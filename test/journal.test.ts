@@ -107,6 +107,25 @@ describe('Journal', () => {
     expect(two).toMatchObject({ id: '2', ended: 'cancelled' })
   })
 
+  it('keeps a priority changed while the job ran, through a restore and its compaction', async () => {
+    const path = tempFile()
+    const { journal } = await Journal.open(path, false)
+    const orch = new Orchestrator({ host: '127.0.0.1', port: 0, token: TOKEN, journal: { journal, lastJobId: 0 } })
+    const job = orch.addTasks({ algorithm: 'md5', targets: [md5('x')], keyspace: { type: 'range', start: 0, end: 10 ** 9 }, priority: 1 })
+    job.setPriority(7)
+    expect(job.state.priority).toBe(7)
+    expect(() => job.setPriority(-1)).toThrow(InvalidInputError)
+    await orch.stop()
+    journal.close()
+    for (let restore = 0; restore < 2; restore++) {
+      const { journal: again, replay } = await Journal.open(path, true)
+      again.close()
+      expect(replay.jobs.map((j) => j.priority)).toEqual([7])
+    }
+    appendFileSync(path, record({ t: 'priority', job: '1', priority: 10 ** 7 }))
+    await expect(Journal.open(path, true)).rejects.toThrow(/session\.journal:\d+: malformed priority/)
+  })
+
   it('compacts the file on restore: one record per merged range, the same replay', async () => {
     const path = tempFile()
     await writeSession(path)

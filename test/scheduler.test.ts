@@ -392,6 +392,21 @@ describe('scheduler', () => {
     expect(scheduler.assign('b').map((c) => c.job.id)).toEqual([low.id, low.id, low.id])
   })
 
+  it('serves a job whose priority was raised first from its next chunk, and leaves an ended one alone', () => {
+    const scheduler = new Scheduler()
+    const { job: first } = scheduler.addJob({ algorithm: 'md5', targets: [md5('x')], keyspace: rangeSpec(0, 10n ** 12n), priority: 1 })
+    const { job: second } = scheduler.addJob({ algorithm: 'md5', targets: [md5('x')], keyspace: rangeSpec(0, 10n ** 12n) })
+    scheduler.addWorker(worker('a'))
+    expect(scheduler.assign('a').map((c) => c.job.id)).toEqual([first.id, first.id, first.id])
+    expect(scheduler.setPriority(second.id, 2)).toBe(true)
+    expect(second.priority).toBe(2)
+    scheduler.addWorker(worker('b'))
+    expect(scheduler.assign('b').map((c) => c.job.id)).toEqual([second.id, second.id, second.id])
+    scheduler.cancel(second.id)
+    expect(scheduler.setPriority(second.id, 9)).toBe(false)
+    expect(second.priority).toBe(2)
+  })
+
   it('sizes chunks by threads first, then by measured speed, and shrinks them near the end', () => {
     const time = clock()
     const scheduler = new Scheduler({ now: time.now })

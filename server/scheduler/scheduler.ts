@@ -644,6 +644,15 @@ export class Scheduler {
     return true
   }
 
+  // Served in the new order from the next chunk on. Returns false for an ended job.
+  setPriority (jobId: string, priority: number): boolean {
+    const job = this.jobs.get(jobId)
+    if (!job || !isLive(job)) return false
+    job.priority = priority
+    this.#runnable = null
+    return true
+  }
+
   #maybeExhausted (job: JobState): Effect[] {
     if (isLive(job) && job.unassigned.length === 0 && job.active.size === 0) return this.#end(job, 'exhausted')
     return []

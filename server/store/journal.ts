@@ -45,7 +45,8 @@ type ReopenedRecord = { t: 'reopened', job: string, offset: string, length: stri
 // plaintext in hex; by, byFinder: a mode we have no kernel for, its confirmation (FoundResult).
 type FoundRecord = { t: 'found', job: string, hash: string, plaintext: string, by?: string, byFinder?: boolean }
 type EndRecord = { t: 'end', job: string, status: EndStatus }
-type JournalRecord = SessionRecord | JobRecord | TargetsRecord | UsersRecord | DoneRecord | ReopenedRecord | FoundRecord | EndRecord
+type PriorityRecord = { t: 'priority', job: string, priority: number } // changed while it ran
+type JournalRecord = SessionRecord | JobRecord | TargetsRecord | UsersRecord | DoneRecord | ReopenedRecord | FoundRecord | EndRecord | PriorityRecord
 
 // A job as the journal knows it.
 export type JournaledJob = {
@@ -123,6 +124,10 @@ export class Journal {
     if (this.#results.has(key)) return
     this.#file.append(line(foundRecord(jobId, result)))
     this.#results.add(key)
+  }
+
+  recordPriority (jobId: string, priority: number): void {
+    this.#file.append(line({ t: 'priority', job: jobId, priority }))
   }
 
   recordEnd (jobId: string, status: EndStatus): void {
@@ -283,7 +288,7 @@ function apply (jobs: Map<string, Building>, record: JournalRecord, warnings: st
     if (typeof record.id !== 'string' || !JOB_ID.test(record.id)) throw new Error('malformed job id')
     if (jobs.has(record.id)) throw new Error(`job ${record.id} is recorded twice`)
     if (!isAlgorithm(record.algorithm)) throw new Error(`unknown algorithm ${JSON.stringify(record.algorithm)}`)
-    if (!Number.isSafeInteger(record.priority) || record.priority < 0 || record.priority > MAX_PRIORITY) throw new Error('malformed priority')
+    checkedPriority(record.priority)
     if (!Number.isSafeInteger(record.count) || record.count < 1) throw new Error('malformed target count')
     const keyspace = validateKeyspace(record.keyspace)
     const source = keyspace.type === 'wordlist' ? wordlistSource(record.source) : null
@@ -353,6 +358,9 @@ function apply (jobs: Map<string, Building>, record: JournalRecord, warnings: st
       job.known.push(confirmation ? { hash, plaintext, confirmation } : { hash, plaintext })
       return
     }
+    case 'priority':
+      job.priority = checkedPriority(record.priority)
+      return
     case 'end':
       if (!END_STATUSES.includes(record.status)) throw new Error(`unknown end status ${JSON.stringify(record.status)}`)
       job.ended = record.status
@@ -360,6 +368,11 @@ function apply (jobs: Map<string, Building>, record: JournalRecord, warnings: st
     default:
       throw new Error(`unknown record type ${JSON.stringify((record as { t?: unknown }).t)}`)
   }
+}
+
+function checkedPriority (value: unknown): number {
+  if (typeof value !== 'number' || !Number.isSafeInteger(value) || value < 0 || value > MAX_PRIORITY) throw new Error('malformed priority')
+  return value
 }
 
 function wordlistSource (value: unknown): WordlistSource {
