@@ -86,6 +86,10 @@ export type JobForm = {
 // The form's wordlist field: one path, or two (-a 1) separated by whitespace.
 const FORM_PATHS = /\s+/
 
+// Files a form chose among those the server holds (the web view), by path, taken whole where the
+// form's own fields split on whitespace.
+export type FormFiles = { targetsFile?: string, wordlists?: string[], rules?: string[] }
+
 export function priorityOf (value: string | number): number {
   return integerFlag(String(value).trim(), 'priority', 0, 0, MAX_PRIORITY)
 }
@@ -104,7 +108,7 @@ export function describeJob (flags: JobFlags): JobDescription | null {
 }
 
 // The form, read exactly as the same flags would be.
-export function describeForm (form: JobForm): JobDescription {
+export function describeForm (form: JobForm, files: FormFiles = {}): JobDescription {
   const keyspace = form.keyspace.trim()
   const increment = /^\s*(\d*)\s*-\s*(\d*)\s*$/.exec(form.increment)
   if (form.increment.trim() && !increment) throw new InvalidInputError(`increment "${form.increment}" must look like MIN-MAX (either may be left out), e.g. 2-8`)
@@ -112,13 +116,13 @@ export function describeForm (form: JobForm): JobDescription {
   const flags: JobFlags = {
     algo: form.algorithm,
     target: form.targets.split(/[\s,]+/).filter(Boolean),
-    targets: form.targetsFile.trim() || undefined,
+    targets: files.targetsFile ?? (form.targetsFile.trim() || undefined),
     username: yes(form.username, 'username'),
     'hex-salt': yes(form.hexSalt, 'hex-salt'),
     range: isRange ? keyspace : undefined,
     mask: keyspace && !isRange ? keyspace : undefined,
-    wordlist: form.wordlist.trim() ? form.wordlist.trim().split(FORM_PATHS) : undefined,
-    rules: form.rules.trim() ? form.rules.trim().split(/\s+/) : undefined,
+    wordlist: files.wordlists?.length ? files.wordlists : form.wordlist.trim() ? form.wordlist.trim().split(FORM_PATHS) : undefined,
+    rules: files.rules?.length ? files.rules : form.rules.trim() ? form.rules.trim().split(/\s+/) : undefined,
     'attack-mode': form.attackMode.trim() || undefined,
     // Untrimmed: `$ ` appends a space.
     'rule-left': form.ruleLeft.trim() ? form.ruleLeft : undefined,

@@ -25,6 +25,8 @@ export const SETTINGS = {
   token: { type: 'string', max: 1024, programs: BOTH, secret: true },
   // Controls the server (npm run ctl); distinct from the workers' token.
   adminToken: { type: 'string', max: 1024, programs: ['server', 'ctl'], secret: true },
+  // Logs in to the web view to watch, not steer; distinct from both tokens above.
+  viewToken: { type: 'string', max: 1024, programs: ['server'], secret: true },
   threads: { type: 'integer', min: 1, max: MAX_THREADS, programs: ['worker'] },
   name: { type: 'string', max: MAX_NAME_LENGTH, programs: ['worker'] },
   backend: { type: 'string', max: 16, programs: ['worker'] }, // auto, wasm or hashcat
@@ -32,6 +34,7 @@ export const SETTINGS = {
   cacheDir: { type: 'string', max: 4096, programs: ['worker'] }, // words and rule files kept for hashcat
   cacheSize: { type: 'string', max: 32, programs: ['worker'] }, // their limit, as 4G, 500M or bytes; 0 keeps none
   headless: { type: 'boolean', programs: ['server'] },
+  web: { type: 'boolean', programs: ['server'] }, // the web view, on the download port
   potfile: { type: 'string', max: 4096, programs: ['server'] },
   key: { type: 'string', max: 4096, programs: ['server'] },
   uploads: { type: 'string', max: 4096, programs: ['server'] }, // where files sent by ctl are kept
@@ -43,7 +46,7 @@ export const SETTINGS = {
 
 export type SettingName = keyof typeof SETTINGS
 export type Values = {
-  host?: string, port?: number, token?: string, adminToken?: string, threads?: number, name?: string, backend?: string, hashcat?: string, cacheDir?: string, cacheSize?: string, headless?: boolean, potfile?: string, key?: string, uploads?: string, webhook?: string, json?: boolean, debug?: boolean
+  host?: string, port?: number, token?: string, adminToken?: string, viewToken?: string, web?: boolean, threads?: number, name?: string, backend?: string, hashcat?: string, cacheDir?: string, cacheSize?: string, headless?: boolean, potfile?: string, key?: string, uploads?: string, webhook?: string, json?: boolean, debug?: boolean
 }
 export type Settings = {
   values: Values
@@ -52,7 +55,7 @@ export type Settings = {
   warnings: string[]
 }
 
-const SECRETS = ['token', 'adminToken', 'webhook'] as const
+const SECRETS = ['token', 'adminToken', 'viewToken', 'webhook'] as const
 const ENV_PREFIX = 'TASKORCH_'
 const CONFIG_ENV = 'TASKORCH_CONFIG'
 const envName = (name: string) => ENV_PREFIX + name.replace(/[A-Z]/g, '_$&').toUpperCase()
@@ -114,7 +117,7 @@ export function loadSettings (program: Program, options: LoadOptions): Settings 
 
   for (const name of SECRETS) {
     const source = settings.sources[name]
-    const what = name === 'token' ? 'the token' : name === 'adminToken' ? 'the admin token' : 'the webhook URL'
+    const what = { token: 'the token', adminToken: 'the admin token', viewToken: 'the view token', webhook: 'the webhook URL' }[name]
     if (source?.startsWith('flag')) {
       settings.warnings.push(`${what} was given with --${flagName(name)}: any local user can read it in the process list. Put it in ${configPath} (mode 0600) instead`)
     } else if (source?.startsWith('environment')) {

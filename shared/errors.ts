@@ -34,6 +34,7 @@ export type ErrorCode =
   | 'TASKORCH_ERR_HASHCAT'
   | 'TASKORCH_ERR_FILE_CACHE'
   | 'TASKORCH_ERR_NO_KERNEL'
+  | 'TASKORCH_ERR_WEB_ACCESS'
   | 'TASKORCH_ERR_INTERNAL'
 
 export class TaskOrchError extends Error {
@@ -275,6 +276,16 @@ export class FileCacheError extends TaskOrchError {
 export class NoKernelError extends TaskOrchError {
   constructor (algorithm: string) {
     super('TASKORCH_ERR_NO_KERNEL', `${algorithm} has no kernel here: only hashcat workers search it, and hashcat workers confirm its finds`)
+  }
+}
+
+// The web view refused a request: no session (401), a cross-site or read-only one (403), an address
+// guessing tokens (429). `status` is the HTTP status it answers with.
+export class WebAccessError extends TaskOrchError {
+  readonly status: 401 | 403 | 429
+  constructor (status: 401 | 403 | 429, message: string) {
+    super('TASKORCH_ERR_WEB_ACCESS', message)
+    this.status = status
   }
 }
 

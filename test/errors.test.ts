@@ -35,7 +35,8 @@ const table: [new (...args: any[]) => errors.TaskOrchError, unknown[], string][]
   [errors.HashcatFormatError, ['--keyspace', '"x" is not a number'], 'TASKORCH_ERR_HASHCAT_FORMAT'],
   [errors.HashcatError, ['hashcat exited with code 255'], 'TASKORCH_ERR_HASHCAT'],
   [errors.FileCacheError, ['no room for 5 bytes'], 'TASKORCH_ERR_FILE_CACHE'],
-  [errors.NoKernelError, ['hashcat-1500'], 'TASKORCH_ERR_NO_KERNEL']
+  [errors.NoKernelError, ['hashcat-1500'], 'TASKORCH_ERR_NO_KERNEL'],
+  [errors.WebAccessError, [401, 'log in first'], 'TASKORCH_ERR_WEB_ACCESS']
 ]
 
 describe('coded errors', () => {

@@ -7,7 +7,7 @@ import { defineConfig } from 'vitest/config'
 
 // The files whose tests spawn processes or depend on wall time: the slow group.
 export const PROCESS_TESTS = [
-  'admission', 'attacks-e2e', 'control', 'deploy', 'discovery', 'e2e', 'hashcat-e2e', 'hashcat-words-e2e', 'hooks', 'http-port', 'join', 'metrics', 'modes-e2e', 'notify', 'pass-through-e2e', 'runs', 'tui-terminal'
+  'admission', 'attacks-e2e', 'control', 'deploy', 'discovery', 'e2e', 'hashcat-e2e', 'hashcat-words-e2e', 'hooks', 'http-port', 'join', 'metrics', 'modes-e2e', 'notify', 'pass-through-e2e', 'runs', 'tui-terminal', 'web-browser'
 ].map((name) => `test/${name}.test.ts`)
 
 export default defineConfig({

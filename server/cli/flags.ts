@@ -21,7 +21,12 @@ Options:
                       0600). Default: server.key beside the config file
   --download-port PORT  plain HTTP port that serves the single-file worker to new machines, and
                       nothing else (default: --port + 1, or any free port with --port 0)
-  --no-download       no download port (the join line then assumes the repository is installed)
+  --no-download       no worker download (the join line then assumes the repository is installed)
+  --web               also serve the web view on the download port: jobs, workers, results, a
+                      form for new jobs, pause/resume/cancel/priority, live in any browser. Log
+                      in with the admin token, or the view token (setting viewToken) to watch
+                      only. Plain HTTP: on a network you do not trust, put TLS in front
+                      (docs/security.md). Off unless given (setting web)
   --advertise         announce this server on the LAN (DNS-SD over mDNS, _taskorch._tcp, with its
                       protocol version and key fingerprint; nothing secret), so workers started
                       without --host find it. Off unless given
@@ -98,7 +103,7 @@ The server prints (and the dashboard shows) one line that joins a new machine: i
 worker from the download port, checks its SHA-256 and starts it with this server's address and key
 fingerprint; the worker asks for the token on its terminal.
 
-Settings (host, port, token, adminToken, key, headless, potfile, json, debug) come from, later winning: defaults, the config
+Settings (host, port, token, adminToken, viewToken, web, key, headless, potfile, json, debug) come from, later winning: defaults, the config
 file (JSON, e.g. {"token": "...", "port": 8080}), TASKORCH_<NAME> environment variables, flags.
 Found results go to stdout as hash:plaintext lines (hashcat's potfile format); logs go to stderr.
 
@@ -112,7 +117,7 @@ export const FLAGS = {
   'status-json': { type: 'boolean' }, 'status-timer': { type: 'string' }, 'on-found': { type: 'string' }, 'on-job-end': { type: 'string' },
   webhook: { type: 'string' }, 'hook-timeout': { type: 'string' }, metrics: { type: 'string' },
   potfile: { type: 'string' }, 'potfile-disable': { type: 'boolean' }, session: { type: 'string' }, restore: { type: 'boolean' },
-  key: { type: 'string' }, 'download-port': { type: 'string' }, 'no-download': { type: 'boolean' }, advertise: { type: 'boolean' },
+  key: { type: 'string' }, 'download-port': { type: 'string' }, 'no-download': { type: 'boolean' }, web: { type: 'boolean' }, advertise: { type: 'boolean' },
   'exit-when-done': { type: 'boolean' }, 'local-worker': { type: 'boolean' }, 'local-backend': { type: 'string' }, demo: { type: 'boolean' }, headless: { type: 'boolean' }, json: { type: 'boolean' },
   debug: { type: 'boolean' }, help: { type: 'boolean', short: 'h' }
 } as const

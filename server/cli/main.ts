@@ -29,6 +29,9 @@ import { printStatus } from '../status.ts'
 import { showOrLeft } from './show.ts'
 import { jobSummary, logProgress } from './headless.ts'
 import { checkTokenStrength } from '../token-strength.ts'
+import { UploadStore } from '../uploads.ts'
+import { buildWebPage } from '../web/page-bundle.ts'
+import { WebView } from '../web/web-view.ts'
 
 const DEMO_TARGET = 'ef775988943825d2871e1cfa75473ec0'
 const DEMO_RANGE = '0-100000000'
@@ -57,7 +60,8 @@ runMain(async () => {
   if (flags.restore && !flags.session) throw new InvalidInputError('--restore needs --session PATH')
   if (flags.demo && flags.session) throw new InvalidInputError('--demo keeps no session')
   if (flags.demo && flags.advertise) throw new InvalidInputError('--demo stays on this machine; drop --advertise')
-  if (flags['no-download'] && flags['download-port'] !== undefined) throw new InvalidInputError('give --download-port or --no-download, not both')
+  if (flags['no-download'] && flags['download-port'] !== undefined && !settings.values.web) throw new InvalidInputError('give --download-port or --no-download, not both (unless --web serves on that port)')
+  if (flags.demo && settings.values.web) throw new InvalidInputError('--demo keeps no admin token to log in to the web view with; start a server with --web instead (README, "The web view")')
   const downloadPort = integerFlag(flags['download-port'], 'download-port', port === 0 ? 0 : port + 1, 0, 65535)
   if (flags['exit-when-done'] && !hasTargets && !flags.restore) throw new InvalidInputError('--exit-when-done needs a job (targets and a keyspace) or --restore')
   // Checked before listening, so bad input exits 2 without touching the network; a bad hash list
@@ -92,6 +96,11 @@ runMain(async () => {
   let adminToken = flags.demo ? undefined : settings.values.adminToken
   if (adminToken) checkTokenStrength(adminToken)
   if (adminToken && adminToken === token) throw new InvalidInputError('the admin token (adminToken) must differ from the workers\' token (token): a worker could otherwise control the server')
+  const viewToken = settings.values.viewToken
+  if (viewToken) {
+    checkTokenStrength(viewToken)
+    if (viewToken === token || viewToken === adminToken) throw new InvalidInputError('the view token (viewToken) must differ from the workers\' token and the admin token: it only watches')
+  }
   const fresh: { token?: string, adminToken?: string } = {}
   if (!token) token = fresh.token = generateToken()
   if (!adminToken && !flags.demo) adminToken = fresh.adminToken = generateToken()
@@ -120,7 +129,7 @@ runMain(async () => {
   const log = createLogger({
     json: settings.values.json,
     debug: settings.values.debug,
-    secrets: [token, adminToken, notify.webhook].filter((secret): secret is string => Boolean(secret)),
+    secrets: [token, adminToken, viewToken, notify.webhook].filter((secret): secret is string => Boolean(secret)),
     write: headless ? undefined : (line) => (dashboard ? dashboard.addLog(shortTime(line)) : dashboardLines.push(shortTime(line)))
   })
   for (const warning of settings.warnings) log('WARN', warning)
@@ -132,10 +141,11 @@ runMain(async () => {
     if (warning) log('WARN', warning)
   }
 
+  const uploadDir = settings.values.uploads ?? join(dirname(settings.configPath), 'uploads')
   const orch = new Orchestrator({
     host, port, token, staticKey: identity?.key, potfile: potfile ?? undefined, journal: session ? { journal: session.journal, lastJobId: session.replay.lastJobId } : undefined,
     localWorker: flags['local-worker'] === true && { backend: backendMode(flags['local-backend'] ?? 'wasm', '--local-backend') },
-    control: adminToken ? { adminToken, uploadDir: settings.values.uploads ?? join(dirname(settings.configPath), 'uploads') } : undefined
+    control: adminToken ? { adminToken, uploadDir } : undefined
   })
   const metrics = metricsAt ? new MetricsServer(orch) : null // listening from the start: restored results count too
   if (potfile) log('INFO', `potfile ${potfile.path}: ${potfile.size} result(s) known`)
@@ -155,14 +165,27 @@ runMain(async () => {
   const serverKey = orch.serverKeyFingerprint
   const workerHost = host === '0.0.0.0' || host === '::' ? lanAddress() : host
   // New machines fetch the single-file worker from the download port; without it they need the repository.
+  // The web view is served there too.
   let download: DownloadServer | null = null
   let workerCommand = `npm run worker -- --host ${workerHost} --port ${orch.port} --server-key ${serverKey}`
-  if (!flags.demo && !flags['no-download']) {
-    const bundle = await buildWorkerBundle()
-    download = new DownloadServer(bundle, (level, message) => log(level.toUpperCase() as Level, message))
+  const web = settings.values.web
+    ? new WebView({
+      fleet: orch, uploads: new UploadStore(uploadDir), tokens: { admin: adminToken ?? null, view: viewToken ?? null }, page: await buildWebPage(),
+      joinLine: () => workerCommand, log: (level, message) => log(level.toUpperCase() as Level, message)
+    })
+    : null
+  if (!flags.demo && (!flags['no-download'] || web)) {
+    const bundle = flags['no-download'] ? null : await buildWorkerBundle()
+    download = new DownloadServer(bundle, web, (level, message) => log(level.toUpperCase() as Level, message))
     await download.start(host, downloadPort)
-    workerCommand = joinCommand({ host: workerHost, port: orch.port, downloadPort: download.port, sha256: bundle.sha256, serverKey })
-    log('INFO', `serving the single-file worker on http://${host}:${download.port}/ (sha256 ${bundle.sha256})`)
+    if (bundle) {
+      workerCommand = joinCommand({ host: workerHost, port: orch.port, downloadPort: download.port, sha256: bundle.sha256, serverKey })
+      log('INFO', `serving the single-file worker on http://${hostForUrl(host)}:${download.port}/ (sha256 ${bundle.sha256})`)
+    }
+  }
+  if (web && download) {
+    log('INFO', `serving the web view on http://${hostForUrl(host === '0.0.0.0' || host === '::' ? workerHost : host)}:${download.port}/ (log in with the admin token${viewToken ? ' or the view token' : ''})`)
+    if (!isLoopback(host)) log('WARN', 'the web view is plain HTTP: its token and the results cross the network unencrypted. On a network you do not trust, put TLS in front (docs/security.md, "The web view")')
   }
   if (saved) log('INFO', `generated ${generated.join(' and ')} and saved ${generated.length > 1 ? 'them' : 'it'} to ${saved} (mode 0600); workers need the same token in their config file, npm run ctl the admin token`)
   if (identity?.created) log('INFO', `generated the server key ${keyPath} (mode 0600); workers pin its fingerprint`)
@@ -204,6 +227,7 @@ runMain(async () => {
     stopping = true
     tui?.destroy()
     log('INFO', `${why}: stopping`)
+    web?.close()
     await Promise.all([orch.stop(), download?.stop(), advertisement?.stop(), metrics?.stop()])
     await hooks.settle(notify.timeoutMs) // runs still waiting after one --hook-timeout are dropped
     // The screen is gone: what was found goes to stdout, like in headless mode.
@@ -261,6 +285,10 @@ function lanAddress (): string {
     for (const a of addresses ?? []) if (a.family === 'IPv4' && !a.internal) return a.address
   }
   return '<this-machine-address>'
+}
+
+function isLoopback (host: string): boolean {
+  return host === 'localhost' || host === '::1' || host.startsWith('127.')
 }
 
 // The log pane has little room: keep the time of day, drop the date.

@@ -118,12 +118,19 @@ export type WorkerSummary = WorkerInfo & {
   starting: boolean // its hashcat is starting (loading, compiling kernels) for a chunk it holds
   verified: number // its chunks that passed a canary check (docs/verification.md)
   quarantined: boolean // caught skipping work: it gets none
+  lastReportAt: number // its last PROGRESS or DONE (or when it was last given work while idle)
+  speeds: Record<string, number> // by algorithm: its best measured speed over the candidate lengths it ran
 }
 
 // An idle worker's speed is 0: its meter keeps the last, for sizing its next chunk.
 export function workerSummary (worker: WorkerState): WorkerSummary {
-  const { id, name, address, cores, threads, software, backend, connectedAt, verified, quarantined } = worker
-  return { id, name, address, cores, threads, software, backend, connectedAt, speed: worker.chunks.size > 0 ? worker.meter.speed : 0, inFlight: worker.chunks.size, starting: [...worker.chunks.values()].some((c) => c.starting), verified, quarantined }
+  const { id, name, address, cores, threads, software, backend, connectedAt, verified, quarantined, lastReportAt } = worker
+  const speeds: Record<string, number> = {}
+  for (const [key, { meter }] of worker.speeds) {
+    const algorithm = key.slice(0, key.lastIndexOf(':')) // speed keys are ALGORITHM:LENGTH (scheduler/sizing.ts)
+    speeds[algorithm] = Math.max(speeds[algorithm] ?? 0, meter.speed)
+  }
+  return { id, name, address, cores, threads, software, backend, connectedAt, speed: worker.chunks.size > 0 ? worker.meter.speed : 0, inFlight: worker.chunks.size, starting: [...worker.chunks.values()].some((c) => c.starting), verified, quarantined, lastReportAt, speeds }
 }
 
 // What a worker is doing, as the dashboard, ctl and --status-json say it.

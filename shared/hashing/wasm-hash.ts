@@ -148,7 +148,7 @@ const vector = (items: number[][]) => [...uleb(items.length), ...items.flat()]
 const name = (text: string) => vector([...text].map((c) => [c.charCodeAt(0)]))
 
 // A module of its own memory (exported as `memory`) and `digest(blocks: i32)`.
-function assemble (e: Emitter, code: Code): Uint8Array {
+function assemble (e: Emitter, code: Code): Uint8Array<ArrayBuffer> {
   const type = section(1, vector([[0x60, ...vector([[0x7f]]), ...vector([])]]))
   const functions = section(3, vector([[0]]))
   const memory = section(5, vector([[0x00, ...uleb(PAGES)]]))
