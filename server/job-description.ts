@@ -78,7 +78,7 @@ export type AddOptions = { waitForHashcat?: boolean }
 
 // The dashboard's add-a-job form: each field as typed.
 export type JobForm = {
-  algorithm: string, targets: string, targetsFile: string, username: string, hexSalt: string, keyspace: string, increment: string,
+  algorithm: string, targets: string, targetsFile: string, username: string, hexSalt: string, strict: string, keyspace: string, increment: string,
   charset1: string, charset2: string, charset3: string, charset4: string, wordlist: string, rules: string, ruleLeft: string, ruleRight: string,
   attackMode: string, priority: string
 }
@@ -119,6 +119,7 @@ export function describeForm (form: JobForm, files: FormFiles = {}): JobDescript
     targets: files.targetsFile ?? (form.targetsFile.trim() || undefined),
     username: yes(form.username, 'username'),
     'hex-salt': yes(form.hexSalt, 'hex-salt'),
+    strict: yes(form.strict, 'strict'),
     range: isRange ? keyspace : undefined,
     mask: keyspace && !isRange ? keyspace : undefined,
     wordlist: files.wordlists?.length ? files.wordlists : form.wordlist.trim() ? form.wordlist.trim().split(FORM_PATHS) : undefined,

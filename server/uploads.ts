@@ -2,7 +2,7 @@
 // `<dir>/<sha256>/<name>` (mode 0600), where a restored session finds them again, each written to a
 // temporary file first and moved into place whole, synced, its SHA-256 checked.
 import { createHash, randomUUID, type Hash } from 'node:crypto'
-import { existsSync, mkdirSync, readdirSync, statSync } from 'node:fs'
+import { existsSync, mkdirSync, readdirSync, rmSync, statSync } from 'node:fs'
 import { open, rename, rm, type FileHandle } from 'node:fs/promises'
 import { join } from 'node:path'
 import { InvalidInputError } from '../shared/errors.ts'
@@ -11,6 +11,7 @@ import type { FileRef } from '../shared/protocol/control-protocol.ts'
 export type StoredFile = FileRef & { size: number, storedAt: number }
 
 const SHA256_DIRECTORY = /^[0-9a-f]{64}$/
+const PARTIAL_PREFIX = '.partial-'
 
 export class UploadStore {
   readonly dir: string
@@ -49,10 +50,16 @@ export class UploadStore {
     return files.sort((a, b) => b.storedAt - a.storedAt || a.name.localeCompare(b.name))
   }
 
+  // What a stopped server left of unfinished uploads (nothing else can be writing them at start).
+  removePartials (): void {
+    if (!existsSync(this.dir)) return
+    for (const name of readdirSync(this.dir)) if (name.startsWith(PARTIAL_PREFIX)) rmSync(join(this.dir, name), { force: true })
+  }
+
   // A file on its way in, written to a temporary file of this directory.
   async begin (name: string, size: number): Promise<Incoming> {
     mkdirSync(this.dir, { recursive: true, mode: 0o700 })
-    const temporary = join(this.dir, `.partial-${randomUUID()}`)
+    const temporary = join(this.dir, `${PARTIAL_PREFIX}${randomUUID()}`)
     return new Incoming(this, name, size, await open(temporary, 'wx', 0o600), temporary)
   }
 }

@@ -279,11 +279,11 @@ export class NoKernelError extends TaskOrchError {
   }
 }
 
-// The web view refused a request: no session (401), a cross-site or read-only one (403), an address
-// guessing tokens (429). `status` is the HTTP status it answers with.
+// The web view refused a request: no session or a wrong token (401), a cross-site request or a
+// watch-only session's change (403). `status` is the HTTP status it answers with.
 export class WebAccessError extends TaskOrchError {
-  readonly status: 401 | 403 | 429
-  constructor (status: 401 | 403 | 429, message: string) {
+  readonly status: 401 | 403
+  constructor (status: 401 | 403, message: string) {
     super('TASKORCH_ERR_WEB_ACCESS', message)
     this.status = status
   }

@@ -189,7 +189,7 @@ describe('npm run ctl', () => {
   it('refuses a bad priority, mask or mode in the same words from the server\'s flags, ctl and the form', async () => {
     const target = hex('md5', 'x')
     const form: JobForm = {
-      algorithm: 'md5', targets: target, targetsFile: '', username: '', hexSalt: '', attackMode: '', keyspace: '?d', wordlist: '', rules: '', ruleLeft: '', ruleRight: '',
+      algorithm: 'md5', targets: target, targetsFile: '', username: '', hexSalt: '', strict: '', attackMode: '', keyspace: '?d', wordlist: '', rules: '', ruleLeft: '', ruleRight: '',
       charset1: '', charset2: '', charset3: '', charset4: '', increment: '', priority: '0'
     }
     const cases: [string[], Partial<JobForm>][] = [

@@ -253,7 +253,7 @@ describe('terminal UI on a fake terminal', () => {
     await eventually(() => added.length === 1, WAIT_MS, 'the job from the form')
     expect(added).toEqual([{
       algorithm: 'md5', targets: md5('x'), targetsFile: '', username: '', hexSalt: '', attackMode: '', keyspace: '?1?1?d', wordlist: '', rules: '', ruleLeft: '', ruleRight: '',
-      charset1: '?l', charset2: '', charset3: '', charset4: '', increment: '2-3', priority: '07'
+      charset1: '?l', charset2: '', charset3: '', charset4: '', increment: '2-3', priority: '07', strict: ''
     }])
     expect(source.jobs).toHaveLength(2)
     await eventually(() => fake.drawn('job 2 added'), WAIT_MS, 'the confirmation')

@@ -59,7 +59,7 @@ describe('attack flags', () => {
 
   it('reads the same attacks from the dashboard\'s form', async () => {
     const form: JobForm = {
-      algorithm: 'md5', targets: hex('md5', 'a1'), targetsFile: '', username: '', hexSalt: '', attackMode: '6', keyspace: '?d', wordlist: WORDS, rules: '', ruleLeft: '', ruleRight: '',
+      algorithm: 'md5', targets: hex('md5', 'a1'), targetsFile: '', username: '', hexSalt: '', strict: '', attackMode: '6', keyspace: '?d', wordlist: WORDS, rules: '', ruleLeft: '', ruleRight: '',
       charset1: '', charset2: '', charset3: '', charset4: '', increment: '', priority: '0'
     }
     expect((await jobFromForm(form)).keyspace).toMatchObject({ type: 'wordlist', path: WORDS, hybrid: { side: 'append', mask: { mask: '?d' } } })

@@ -16,7 +16,8 @@ import { maskSpec } from '../shared/keyspace/spec.ts'
 import { ROOT, TOKEN, WAIT_MS, cli, eventually, hex, listeningPort, tempDir, workerArgs } from './helpers.ts'
 
 // The browser's globals, as the functions run in the page use them (the suite is typed for Node).
-declare const document: { querySelector (selector: string): { textContent: string | null } | null, documentElement: { scrollWidth: number } }
+type Element = { textContent: string | null, querySelectorAll (selector: string): { length: number } }
+declare const document: Element & { querySelector (selector: string): Element | null, documentElement: { scrollWidth: number } }
 declare const window: { innerWidth: number, unreloaded?: boolean }
 
 const CHROMIUM = ['/usr/bin/chromium', '/usr/bin/chromium-browser'].find((path) => existsSync(path)) ?? null
@@ -91,6 +92,13 @@ describe.skipIf(!CHROMIUM)(`the web view in ${CHROMIUM ?? 'Chromium (skipped: no
     expect(await page.locator('dl.figures').textContent()).toContain('?1?1?1?1?1?1?1?1 -1 ?dabcdef')
     expect(await page.evaluate(() => window.unreloaded)).toBe(true)
     await page.screenshot({ path: join(shots, 'job.png'), fullPage: true })
+    // Left open, the page does not grow: as many elements after more snapshots (but the chunks out,
+    // whose number varies).
+    const elements = () => page.evaluate(() => document.querySelectorAll('*').length - document.querySelector('.chunks')!.querySelectorAll('*').length)
+    const drawn = await elements()
+    await page.waitForFunction(searchedAbove, await (await page.waitForFunction(searchedAbove, 0)).jsonValue() as number)
+    await page.waitForFunction(searchedAbove, await (await page.waitForFunction(searchedAbove, 0)).jsonValue() as number)
+    expect(await elements()).toBe(drawn)
 
     // A form on another site posting to the job's cancel: refused, the job still runs.
     const attacker = http.createServer((_, response) => {

@@ -3,7 +3,7 @@
 // refused, a read-only view, uploads in pieces, jobs submitted and steered, the event stream. The
 // browser itself is test/web-browser.test.ts.
 import { afterEach, describe, expect, it } from 'vitest'
-import { readFileSync } from 'node:fs'
+import { readdirSync, readFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { createHash } from 'node:crypto'
 import http from 'node:http'
@@ -12,9 +12,9 @@ import { Orchestrator } from '../server/orchestrator.ts'
 import { UploadStore } from '../server/uploads.ts'
 import { buildWebPage, type WebPage } from '../server/web/page-bundle.ts'
 import { LOGIN_WINDOW_MS, MAX_LOGIN_FAILURES, MAX_WEB_SESSIONS, SESSION_IDLE_MS, WebSessions } from '../server/web/sessions.ts'
-import { MAX_EVENT_STREAMS, REQUEST_HEADER, WebView } from '../server/web/web-view.ts'
+import { MAX_EVENT_STREAMS, MAX_STREAMS_PER_SESSION, REQUEST_HEADER, THROTTLED_LOGIN_DELAY_MS, WebView } from '../server/web/web-view.ts'
 import type { WebSnapshot } from '../server/web/api.ts'
-import { TOKEN, hex, tempDir, within, WAIT_MS } from './helpers.ts'
+import { TOKEN, eventually, hex, tempDir, within, WAIT_MS } from './helpers.ts'
 
 const ADMIN = 'aD7vQ2mX9pLr4Wz8bN3cYh6Jd5Fg1Ss0Ae-Uo_Ii2Mz'
 const VIEW = 'vW3kR8nB2qTz6Yx1cM5hJ9dF4gL7sP0aE-Uo_Ii2Mq'
@@ -50,7 +50,7 @@ const json = (response: Response) => response.json() as Promise<any>
 // A mask job as the page submits it.
 function maskJob (keyspace: string, targets: string[], extra: Record<string, unknown> = {}) {
   return {
-    algorithm: 'md5', targets: targets.join('\n'), targetsFile: null, username: false, hexSalt: false, attackMode: '3', keyspace,
+    algorithm: 'md5', targets: targets.join('\n'), targetsFile: null, username: false, hexSalt: false, strict: false, attackMode: '3', keyspace,
     charsets: ['', '', '', ''], increment: '', wordlists: [], rules: [], ruleLeft: '', ruleRight: '', priority: '0', ...extra
   }
 }
@@ -82,7 +82,7 @@ describe('the web view over HTTP', () => {
     job.cancel()
   })
 
-  it('logs in with either token into an HttpOnly, SameSite=Strict cookie, and throttles an address that guesses', async () => {
+  it('logs in with either token into an HttpOnly, SameSite=Strict cookie, and slows down an address that guesses', async () => {
     const { base, login, logs } = await webServer()
     const admin = await login(ADMIN)
     expect(admin.response.status).toBe(200)
@@ -95,10 +95,18 @@ describe('the web view over HTTP', () => {
     expect(worker.response.status).toBe(401)
     expect(worker.response.headers.get('set-cookie')).toBeNull()
     for (let i = 1; i < MAX_LOGIN_FAILURES; i++) expect((await login('wrong')).response.status).toBe(401)
-    const throttled = await login(ADMIN)
-    expect(throttled.response.status).toBe(429)
-    expect((await json(throttled.response)).error.message).toMatch(/too many wrong tokens from this address/)
+    // Throttled: each login waits, a wrong one is still refused, the right one still gets in (behind
+    // a proxy every browser has the same address), and the log says it once.
+    for (const [token, status] of [['wrong', 401], ['wrong', 401], [ADMIN, 200]] as const) {
+      const started = performance.now()
+      expect((await login(token)).response.status).toBe(status)
+      expect(performance.now() - started).toBeGreaterThanOrEqual(THROTTLED_LOGIN_DELAY_MS - 50)
+    }
     expect(logs.filter((l) => l.includes('a wrong token from'))).toHaveLength(MAX_LOGIN_FAILURES)
+    expect(logs.filter((l) => l.includes('keeps giving wrong tokens; each of its logins now waits 1 s'))).toHaveLength(1)
+    // A login's body is small: a large one is refused before it is read whole.
+    const large = await fetch(`${base}/api/login`, { method: 'POST', headers: SAME_SITE, body: JSON.stringify({ token: 'x'.repeat(5000) }) })
+    expect(large.status).toBe(400)
     // Logging out ends the session on the server, whatever the browser keeps.
     expect((await fetch(`${base}/api/session`, { headers: { cookie: admin.cookie } })).status).toBe(200)
     expect((await fetch(`${base}/api/logout`, { method: 'POST', headers: { ...SAME_SITE, cookie: admin.cookie } })).status).toBe(204)
@@ -136,7 +144,9 @@ describe('the web view over HTTP', () => {
     expect(job.status).toBe('running')
     // What the view token may do: read.
     expect((await fetch(`${base}/api/jobs/${job.id}/results?from=0`, { headers: { cookie: viewer.cookie } })).status).toBe(200)
-    // The same origin, with the page's header: the change goes through.
+    // The same origin, with the page's header: the change goes through; behind a TLS proxy that
+    // passes the Host on, the page's origin is https.
+    expect((await fetch(`${base}/api/jobs/${job.id}/pause`, { method: 'POST', headers: { cookie, ...SAME_SITE, origin: base.replace('http:', 'https:') }, body: '{}' })).status).toBe(200)
     expect((await cancel({ ...SAME_SITE, origin: base, 'sec-fetch-site': 'same-origin' })).status).toBe(200)
     expect(job.status).toBe('cancelled')
   })
@@ -163,8 +173,33 @@ describe('the web view over HTTP', () => {
       const response = await put(name, 0, bytes.subarray(0, 10))
       expect(response.status, name).toBe(400)
     }
+    // A hash list with a line that is no MD5 hash: skipped with a warning, or with strict refused,
+    // naming its file and line.
+    const list = Buffer.from(`${hex('md5', 'a')}\nnot a hash\n`)
+    const stored = await json(await put('list.txt', 0, list, list.length))
+    const submit = (strict: boolean) => fetch(`${base}/api/jobs`, { method: 'POST', headers: { ...SAME_SITE, cookie }, body: JSON.stringify(maskJob('?l', [], { targetsFile: stored.file, strict })) })
+    const refused = await submit(true)
+    expect(refused.status).toBe(400)
+    expect((await json(refused)).error.message).toMatch(/list\.txt:2/)
+    expect(await json(await submit(false))).toEqual({ job: '1', warnings: [expect.stringMatching(/list\.txt: skipped 1 line/)] })
     // A piece longer than the size announced.
     expect((await put('short.txt', 0, bytes.subarray(0, 100), 50)).status).toBe(400)
+    // A second file begun drops the first one's partial file; logging out drops the second's.
+    const partials = () => readdirSync(uploads.dir).filter((name) => name.startsWith('.partial-'))
+    await put('a.txt', 0, bytes.subarray(0, 100))
+    expect(partials()).toHaveLength(1)
+    await put('b.txt', 0, bytes.subarray(0, 100))
+    await eventually(() => partials().length === 1, WAIT_MS, 'the first partial file removed') // removed in the background
+    expect((await put('a.txt', 100, bytes.subarray(100, 200))).status).toBe(400)
+    await fetch(`${base}/api/logout`, { method: 'POST', headers: { ...SAME_SITE, cookie } })
+    await eventually(() => partials().length === 0, WAIT_MS, 'the partial upload removed')
+    // What a stopped server left is removed at the next start.
+    const left = await uploads.begin('c.txt', 10)
+    await left.write(bytes.subarray(0, 5))
+    expect(partials()).toHaveLength(1)
+    uploads.removePartials()
+    expect(partials()).toEqual([])
+    await left.abandon()
   })
 
   it('submits a job as the flags read it, names what is wrong in a bad one, and steers it', async () => {
@@ -271,17 +306,23 @@ describe('web sessions', () => {
     expect(sessions.throttled('a')).toBe(false)
   })
 
-  it(`refuse more than ${MAX_EVENT_STREAMS} open pages`, async () => {
+  it(`refuse more than ${MAX_EVENT_STREAMS} open pages, and more than ${MAX_STREAMS_PER_SESSION} per session`, async () => {
     const { base, login } = await webServer()
-    const { cookie } = await login(ADMIN)
+    const cookies: string[] = []
+    for (let i = 0; i < MAX_EVENT_STREAMS / MAX_STREAMS_PER_SESSION + 1; i++) cookies.push((await login(ADMIN)).cookie)
     // From several loopback addresses: one address may hold only MAX_CONNECTIONS_PER_ADDRESS.
-    const open = (i: number) => new Promise<http.IncomingMessage>((resolve, reject) => {
-      http.get(`${base}/api/events`, { headers: { cookie }, localAddress: `127.0.0.${2 + (i % 8)}` }, resolve).on('error', reject)
+    let next = 0
+    const open = (cookie: string) => new Promise<http.IncomingMessage>((resolve, reject) => {
+      http.get(`${base}/api/events`, { headers: { cookie }, localAddress: `127.0.0.${2 + (next++ % 8)}` }, resolve).on('error', reject)
     })
     const streams: http.IncomingMessage[] = []
-    for (let i = 0; i < MAX_EVENT_STREAMS; i++) streams.push(await open(i))
+    for (let i = 0; i < MAX_STREAMS_PER_SESSION; i++) streams.push(await open(cookies[0]))
+    const perSession = await open(cookies[0])
+    expect(perSession.statusCode).toBe(503)
+    perSession.resume()
+    for (let i = MAX_STREAMS_PER_SESSION; i < MAX_EVENT_STREAMS; i++) streams.push(await open(cookies[Math.floor(i / MAX_STREAMS_PER_SESSION)]))
     expect(streams.map((r) => r.statusCode)).toEqual(Array(MAX_EVENT_STREAMS).fill(200))
-    const refused = await open(MAX_EVENT_STREAMS)
+    const refused = await open(cookies.at(-1)!)
     expect(refused.statusCode).toBe(503)
     refused.resume()
     for (const stream of streams) stream.destroy()

@@ -19,8 +19,9 @@ Options:
   --config PATH       settings file (default ~/.config/taskorch/config.json, or env TASKORCH_CONFIG)
   --key PATH          the server's long-term key, which workers pin; made on first start (mode
                       0600). Default: server.key beside the config file
-  --download-port PORT  plain HTTP port that serves the single-file worker to new machines, and
-                      nothing else (default: --port + 1, or any free port with --port 0)
+  --download-port PORT  plain HTTP port that serves the single-file worker to new machines (and
+                      the web view with --web), nothing else (default: --port + 1, or any free
+                      port with --port 0)
   --no-download       no worker download (the join line then assumes the repository is installed)
   --web               also serve the web view on the download port: jobs, workers, results, a
                       form for new jobs, pause/resume/cancel/priority, live in any browser. Log

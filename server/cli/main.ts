@@ -61,7 +61,7 @@ runMain(async () => {
   if (flags.demo && flags.session) throw new InvalidInputError('--demo keeps no session')
   if (flags.demo && flags.advertise) throw new InvalidInputError('--demo stays on this machine; drop --advertise')
   if (flags['no-download'] && flags['download-port'] !== undefined && !settings.values.web) throw new InvalidInputError('give --download-port or --no-download, not both (unless --web serves on that port)')
-  if (flags.demo && settings.values.web) throw new InvalidInputError('--demo keeps no admin token to log in to the web view with; start a server with --web instead (README, "The web view")')
+  if (flags.demo && settings.values.web) throw new InvalidInputError('--demo keeps no admin token to log in to the web view with; start a server with --web instead (README, "Watching from a browser")')
   const downloadPort = integerFlag(flags['download-port'], 'download-port', port === 0 ? 0 : port + 1, 0, 65535)
   if (flags['exit-when-done'] && !hasTargets && !flags.restore) throw new InvalidInputError('--exit-when-done needs a job (targets and a keyspace) or --restore')
   // Checked before listening, so bad input exits 2 without touching the network; a bad hash list
@@ -142,6 +142,8 @@ runMain(async () => {
   }
 
   const uploadDir = settings.values.uploads ?? join(dirname(settings.configPath), 'uploads')
+  const uploads = new UploadStore(uploadDir)
+  uploads.removePartials()
   const orch = new Orchestrator({
     host, port, token, staticKey: identity?.key, potfile: potfile ?? undefined, journal: session ? { journal: session.journal, lastJobId: session.replay.lastJobId } : undefined,
     localWorker: flags['local-worker'] === true && { backend: backendMode(flags['local-backend'] ?? 'wasm', '--local-backend') },
@@ -170,7 +172,7 @@ runMain(async () => {
   let workerCommand = `npm run worker -- --host ${workerHost} --port ${orch.port} --server-key ${serverKey}`
   const web = settings.values.web
     ? new WebView({
-      fleet: orch, uploads: new UploadStore(uploadDir), tokens: { admin: adminToken ?? null, view: viewToken ?? null }, page: await buildWebPage(),
+      fleet: orch, uploads, tokens: { admin: adminToken ?? null, view: viewToken ?? null }, page: await buildWebPage(),
       joinLine: () => workerCommand, log: (level, message) => log(level.toUpperCase() as Level, message)
     })
     : null

@@ -33,7 +33,8 @@ const FORM_FIELDS: [keyof JobForm, string][] = [
   ['charset3', 'custom charset -3'],
   ['charset4', 'custom charset -4'],
   ['increment', 'mask --increment MIN-MAX'],
-  ['priority', 'priority (higher runs first)']
+  ['priority', 'priority (higher runs first)'],
+  ['strict', 'stop at a bad list line (--strict, y)']
 ]
 
 // What the form's mode field names, as it is typed: hashcat's number and name, or that it names none.
@@ -50,7 +51,7 @@ function modeHint (text: string): string {
 
 const EMPTY_FORM: JobForm = {
   algorithm: 'md5', targets: '', targetsFile: '', username: '', hexSalt: '', attackMode: '', keyspace: '', wordlist: '', rules: '', ruleLeft: '', ruleRight: '',
-  charset1: '', charset2: '', charset3: '', charset4: '', increment: '', priority: '0'
+  charset1: '', charset2: '', charset3: '', charset4: '', increment: '', priority: '0', strict: ''
 }
 
 export type TuiOptions = {

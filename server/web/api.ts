@@ -17,7 +17,8 @@ export type Login = { token: string }
 // modes: the hash modes we have kernels for (hashcat's number, our name, hashcat's name), for the
 // form's suggestions; any other hashcat number runs on hashcat workers.
 export type WebMode = { mode: number, name: string, title: string }
-export type WebSession = { role: WebRole, joinLine: string | null, version: string, modes: WebMode[] }
+// maxPriority: a job's highest priority.
+export type WebSession = { role: WebRole, joinLine: string | null, version: string, modes: WebMode[], maxPriority: number }
 
 // A job on the jobs page: its --status-json figures, and how it searches (hashcat's -a number).
 export type WebJob = Omit<JobLine, 'time'> & { attack: number, createdAt: number, ended: boolean }
@@ -45,7 +46,7 @@ export type WebFile = FileRef & { size: number, storedAt: number }
 // POST /api/jobs: the add-a-job form, as the server's flags take a job (server/job-description.ts).
 // Files are chosen among those the server holds. keyspace: a mask or a range (A-B); increment: MIN-MAX.
 export type WebSubmission = {
-  algorithm: string, targets: string, targetsFile: FileRef | null, username: boolean, hexSalt: boolean,
+  algorithm: string, targets: string, targetsFile: FileRef | null, username: boolean, hexSalt: boolean, strict: boolean,
   attackMode: string, keyspace: string, charsets: [string, string, string, string], increment: string,
   wordlists: FileRef[], rules: FileRef[], ruleLeft: string, ruleRight: string, priority: string
 }
@@ -85,7 +86,7 @@ export function validatePriorityChange (value: unknown): PriorityChange {
 
 export function validateSubmission (value: unknown): WebSubmission {
   const m = plainObject(value)
-  exactFields(m, TYPE, ['algorithm', 'targets', 'targetsFile', 'username', 'hexSalt', 'attackMode', 'keyspace', 'charsets', 'increment', 'wordlists', 'rules', 'ruleLeft', 'ruleRight', 'priority'])
+  exactFields(m, TYPE, ['algorithm', 'targets', 'targetsFile', 'username', 'hexSalt', 'strict', 'attackMode', 'keyspace', 'charsets', 'increment', 'wordlists', 'rules', 'ruleLeft', 'ruleRight', 'priority'])
   const field = (name: string, max = SHORT_FIELD) => text(m[name], TYPE, name, max)
   const charsets = list(m.charsets, TYPE, 'charsets', (c) => text(c, TYPE, 'charsets[]', SHORT_FIELD))
   if (charsets.length !== 4) fail(TYPE, '"charsets" must hold the four custom charsets (empty when unused)')
@@ -95,7 +96,7 @@ export function validateSubmission (value: unknown): WebSubmission {
   if (rules.length > MAX_RULE_FILES) fail(TYPE, `"rules" takes at most ${MAX_RULE_FILES} files`)
   return {
     algorithm: field('algorithm'), targets: field('targets', MAX_TARGETS_PER_MESSAGE * (2 * MAX_TARGET_BYTES + 64)), targetsFile: m.targetsFile === null ? null : fileRef(m.targetsFile),
-    username: flag(m.username, TYPE, 'username'), hexSalt: flag(m.hexSalt, TYPE, 'hexSalt'), attackMode: field('attackMode'), keyspace: field('keyspace', MAX_KEYSPACE_TEXT_LENGTH),
+    username: flag(m.username, TYPE, 'username'), hexSalt: flag(m.hexSalt, TYPE, 'hexSalt'), strict: flag(m.strict, TYPE, 'strict'), attackMode: field('attackMode'), keyspace: field('keyspace', MAX_KEYSPACE_TEXT_LENGTH),
     charsets: charsets as WebSubmission['charsets'], increment: field('increment'), wordlists, rules, ruleLeft: field('ruleLeft'), ruleRight: field('ruleRight'), priority: field('priority')
   }
 }

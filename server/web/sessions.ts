@@ -1,7 +1,7 @@
 // Who is logged in to the web view: a login with the admin token (steers) or the view token (watches)
 // gives a random session id, kept in an HttpOnly, SameSite=Strict cookie and in memory only (a
 // restarted server asks again). Tokens are compared in constant time; an address that keeps
-// guessing waits.
+// guessing is throttled (the web view slows its logins down).
 import { createHash, randomBytes, timingSafeEqual } from 'node:crypto'
 import type { WebRole } from './api.ts'
 
@@ -10,7 +10,7 @@ export const SESSION_COOKIE = 'taskorch_session'
 export const SESSION_IDLE_MS = 12 * 60 * 60_000
 // At most this many sessions at once: a new login drops the least recently used.
 export const MAX_WEB_SESSIONS = 64
-// Wrong tokens an address may give in LOGIN_WINDOW_MS before it must wait for the window to pass.
+// Wrong tokens an address may give in LOGIN_WINDOW_MS before it is throttled until the window passes.
 export const MAX_LOGIN_FAILURES = 10
 export const LOGIN_WINDOW_MS = 60_000
 // Addresses whose failures are remembered (the oldest forgotten first).
@@ -41,6 +41,11 @@ export class WebSessions {
       return false
     }
     return failures.count >= MAX_LOGIN_FAILURES
+  }
+
+  // Whether the last wrong token was the one that got this address throttled (for one log line).
+  justThrottled (address: string): boolean {
+    return this.#failures.get(address)?.count === MAX_LOGIN_FAILURES + 1
   }
 
   // A new session's id for a right token; null (and a failure counted) for a wrong one.

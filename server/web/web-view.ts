@@ -5,6 +5,7 @@
 // go out as server-sent events, a whole snapshot at a time, at most once a second and only when
 // something changed.
 import type http from 'node:http'
+import { setTimeout as delay } from 'node:timers/promises'
 import { InvalidInputError, UnknownJobError, WebAccessError, coded } from '../../shared/errors.ts'
 import type { LogLevel } from '../../shared/log.ts'
 import { MAX_UPLOAD_BYTES } from '../../shared/protocol/limits.ts'
@@ -12,8 +13,9 @@ import { fileName, validateLogin, validatePriorityChange, validateSubmission, ty
 import { infoOf, modesByNumber } from '../../shared/algorithms.ts'
 import { SOFTWARE_VERSION } from '../../shared/version.ts'
 import type { Fleet } from '../fleet.ts'
+import { addressKey } from '../listener.ts'
 import type { Job } from '../job.ts'
-import { describeForm, requestOf, type JobForm } from '../job-description.ts'
+import { MAX_PRIORITY, describeForm, requestOf, type JobForm } from '../job-description.ts'
 import type { Incoming, UploadStore } from '../uploads.ts'
 import type { WebPage } from './page-bundle.ts'
 import { WebSessions, sessionCookie } from './sessions.ts'
@@ -22,13 +24,19 @@ import { webResults, webSnapshot } from './snapshot.ts'
 // The custom header every request of the page carries: a cross-site form cannot send it, and a
 // cross-site fetch may not without a CORS preflight, which this server never grants.
 export const REQUEST_HEADER = 'x-taskorch-request'
-// A JSON request body, at most (a form with 2,048 pasted hashes fits).
+// A JSON request body, at most (a form with 2,048 pasted hashes fits); a login's, before any session.
 export const MAX_WEB_BODY_BYTES = 4 * 1024 * 1024
+const MAX_LOGIN_BODY_BYTES = 4 * 1024
+// Once an address has guessed wrong MAX_LOGIN_FAILURES times in a minute, each of its logins is
+// answered this much later: guessing stays slow, and the right token still gets in (behind a proxy
+// or a tunnel every browser has the same address, and must not be locked out by one of them).
+export const THROTTLED_LOGIN_DELAY_MS = 1_000
 // A file comes in pieces of at most this many bytes, so no request outlives the port's request
 // timeout however large the file.
 export const WEB_UPLOAD_PIECE_BYTES = 8 * 1024 * 1024
-// Open event streams at most (each is a page left open); more are refused with 503.
+// Open event streams at most (each is a page left open), and per session; more are refused with 503.
 export const MAX_EVENT_STREAMS = 32
+export const MAX_STREAMS_PER_SESSION = 8
 const PUSH_INTERVAL_MS = 1_000
 // A comment line this often keeps proxies and idle-connection timers from closing a quiet stream.
 const KEEPALIVE_MS = 15_000
@@ -45,7 +53,7 @@ const SECURITY_HEADERS = {
 
 const STEERED: Record<string, string> = { pause: 'paused', resume: 'resumed', cancel: 'cancelled' }
 
-type Stream = { response: http.ServerResponse, cookie: string | undefined, job: string | null, last: string, sentAt: number }
+type Stream = { response: http.ServerResponse, cookie: string | undefined, session: string, job: string | null, last: string, sentAt: number }
 type Upload = { incoming: Incoming, timer: NodeJS.Timeout } // waiting for its next piece
 type Route = { session: { id: string, role: 'admin' | 'view' }, request: http.IncomingMessage, response: http.ServerResponse, url: URL }
 
@@ -98,7 +106,7 @@ export class WebView {
     const session = this.#sessions.session(request.headers.cookie)
     if (!session) throw new WebAccessError(401, 'log in first (with the admin token or the view token)')
     const route: Route = { session, request, response, url }
-    const parts = url.pathname.split('/').slice(2) // api/a/b -> [a, b]
+    const parts = url.pathname.split('/').slice(2).map(decoded) // api/a/b -> [a, b]
     if (method === 'GET') {
       if (url.pathname === '/api/session') return sendJson(response, 200, this.#sessionInfo(session.role))
       if (url.pathname === '/api/events') return this.#stream(route)
@@ -110,6 +118,7 @@ export class WebView {
     if (method === 'POST') {
       if (url.pathname === '/api/logout') {
         this.#sessions.logout(request.headers.cookie)
+        this.#dropUpload(session.id)
         return send(response, 204, 'text/plain', new Uint8Array(), { 'set-cookie': sessionCookie(null) })
       }
       if (session.role !== 'admin') throw new WebAccessError(403, 'this session watches only: log in with the admin token to change anything')
@@ -122,11 +131,15 @@ export class WebView {
 
   async #login (request: http.IncomingMessage, response: http.ServerResponse): Promise<void> {
     const address = request.socket.remoteAddress ?? '?'
-    if (this.#sessions.throttled(address)) throw new WebAccessError(429, 'too many wrong tokens from this address: wait a minute')
-    const { token } = validateLogin(await jsonBody(request))
-    const session = this.#sessions.login(token, address)
+    const guesser = addressKey(address) // an IPv6 /64 is one machine's, as the listener counts it
+    const { token } = validateLogin(await jsonBody(request, MAX_LOGIN_BODY_BYTES))
+    const throttled = this.#sessions.throttled(guesser)
+    if (throttled) await delay(THROTTLED_LOGIN_DELAY_MS)
+    const session = this.#sessions.login(token, guesser)
     if (!session) {
-      this.#options.log('warn', `web view: a wrong token from ${address}`)
+      // Logged until the address is throttled, then once a minute at most.
+      if (!throttled) this.#options.log('warn', `web view: a wrong token from ${address}`)
+      else if (this.#sessions.justThrottled(guesser)) this.#options.log('warn', `web view: ${address} keeps giving wrong tokens; each of its logins now waits ${THROTTLED_LOGIN_DELAY_MS / 1000} s, and is not logged for a minute`)
       throw new WebAccessError(401, 'that is neither the admin token nor the view token')
     }
     this.#options.log('info', `web view: ${session.role === 'admin' ? 'an admin' : 'a viewer'} logged in from ${address}`)
@@ -134,12 +147,12 @@ export class WebView {
   }
 
   #sessionInfo (role: WebSession['role']): WebSession {
-    return { role, joinLine: this.#options.joinLine(), version: SOFTWARE_VERSION, modes: modesByNumber().map((a) => ({ mode: infoOf(a).hashcat, name: a, title: infoOf(a).name })) }
+    return { role, joinLine: this.#options.joinLine(), version: SOFTWARE_VERSION, modes: modesByNumber().map((a) => ({ mode: infoOf(a).hashcat, name: a, title: infoOf(a).name })), maxPriority: MAX_PRIORITY }
   }
 
   #job (id: string): Job {
     const job = this.#options.fleet.jobs.find((j) => j.id === id)
-    if (!job) throw new UnknownJobError(id)
+    if (!job) throw new UnknownJobError(id.slice(0, 32))
     return job
   }
 
@@ -149,7 +162,7 @@ export class WebView {
     const uploads = this.#options.uploads
     const [charset1, charset2, charset3, charset4] = s.charsets
     const form: JobForm = {
-      algorithm: s.algorithm, targets: s.targets, targetsFile: '', username: s.username ? 'y' : '', hexSalt: s.hexSalt ? 'y' : '', keyspace: s.keyspace, increment: s.increment,
+      algorithm: s.algorithm, targets: s.targets, targetsFile: '', username: s.username ? 'y' : '', hexSalt: s.hexSalt ? 'y' : '', strict: s.strict ? 'y' : '', keyspace: s.keyspace, increment: s.increment,
       charset1, charset2, charset3, charset4, wordlist: '', rules: '', ruleLeft: s.ruleLeft, ruleRight: s.ruleRight, attackMode: s.attackMode, priority: s.priority || '0'
     }
     const files = { targetsFile: s.targetsFile ? uploads.stored(s.targetsFile) : undefined, wordlists: s.wordlists.map((f) => uploads.stored(f)), rules: s.rules.map((f) => uploads.stored(f)) }
@@ -169,7 +182,7 @@ export class WebView {
     else throw new InvalidInputError(`no action "${action.slice(0, 32)}" on a job: pause, resume, cancel or priority`)
     const done = action === 'priority' ? `given priority ${job.state.priority}` : STEERED[action]
     this.#options.log('info', `web view: job ${job.id} ${done} from ${request.socket.remoteAddress}`)
-    this.#push(true)
+    this.#push()
     sendJson(response, 200, { job: job.id, status: job.status })
   }
 
@@ -199,7 +212,9 @@ export class WebView {
       throw error
     }
     if (incoming.received < size) {
-      this.#uploads.set(session.id, { incoming, timer: setTimeout(() => this.#dropUpload(session.id), UPLOAD_IDLE_MS).unref() })
+      this.#dropUpload(session.id) // another file begun meanwhile (the page sends one at a time)
+      const waiting: Upload = { incoming, timer: setTimeout(() => this.#uploads.get(session.id) === waiting && this.#dropUpload(session.id), UPLOAD_IDLE_MS).unref() }
+      this.#uploads.set(session.id, waiting)
       return sendJson(response, 200, { received: incoming.received, file: null })
     }
     const file = await incoming.finish()
@@ -221,19 +236,23 @@ export class WebView {
   }
 
   // GET /api/events?job=ID: snapshots while the page is open and its session lives.
-  #stream ({ request, response, url }: Route): void {
-    if (this.#streams.size >= MAX_EVENT_STREAMS) return sendJson(response, 503, { error: { code: 'TASKORCH_ERR_SERVER_BUSY', message: `${MAX_EVENT_STREAMS} pages are open already` } })
+  #stream ({ session, request, response, url }: Route): void {
+    const open = [...this.#streams]
+    if (open.length >= MAX_EVENT_STREAMS || open.filter((s) => s.session === session.id).length >= MAX_STREAMS_PER_SESSION) {
+      return sendJson(response, 503, { error: { code: 'TASKORCH_ERR_SERVER_BUSY', message: 'too many pages are open already: close some' } })
+    }
     response.writeHead(200, { 'content-type': 'text/event-stream; charset=utf-8', 'cache-control': 'no-store', 'x-accel-buffering': 'no', ...SECURITY_HEADERS })
-    const stream: Stream = { response, cookie: request.headers.cookie, job: url.searchParams.get('job'), last: '', sentAt: 0 }
+    const stream: Stream = { response, cookie: request.headers.cookie, session: session.id, job: url.searchParams.get('job'), last: '', sentAt: 0 }
     this.#streams.add(stream)
     response.once('close', () => this.#streams.delete(stream))
-    this.#ticker ??= setInterval(() => this.#push(false), PUSH_INTERVAL_MS).unref()
-    this.#push(true)
+    this.#ticker ??= setInterval(() => this.#push(), PUSH_INTERVAL_MS).unref()
+    this.#push()
   }
 
-  // Each stream gets the snapshot if it changed (or a keep-alive comment when quiet for long); a
-  // stream whose session has ended is closed, and the page asks to log in again.
-  #push (now: boolean): void {
+  // Each stream gets the snapshot if it changed (or a keep-alive comment when quiet for long), unless
+  // it has not taken the last one yet (a page that stopped reading costs one snapshot, not a queue);
+  // a stream whose session has ended is closed, and the page asks to log in again.
+  #push (): void {
     const time = Date.now()
     const fleet = this.#options.fleet
     const shared = new Map<string | null, string>() // one snapshot per job shown, for all streams
@@ -248,7 +267,8 @@ export class WebView {
         data = JSON.stringify(webSnapshot(fleet, stream.job, time))
         shared.set(stream.job, data)
       }
-      if (data !== stream.last || now) {
+      if (stream.response.writableNeedDrain) continue
+      if (data !== stream.last) {
         stream.last = data
         stream.sentAt = time
         stream.response.write(`event: snapshot\ndata: ${data}\n\n`)
@@ -268,26 +288,45 @@ export class WebView {
     const status = error instanceof WebAccessError ? error.status : error instanceof UnknownJobError ? 404 : error instanceof InvalidInputError || error.code === 'TASKORCH_ERR_INVALID_MESSAGE' ? 400 : 500
     if (status === 500) this.#options.log('error', `web view: ${error.message}`)
     if (response.headersSent) return void response.destroy()
-    sendJson(response, status, { error: { code: error.code, message: error.message } })
+    // A failure of the server's own (its disk, a bug) is told in its log, not to the browser.
+    sendJson(response, status, { error: { code: error.code, message: status === 500 ? 'the server failed: its log says why' : error.message } })
   }
 }
 
-// A request that changes something must come from the page: its header, and no other site's Origin.
+// A request that changes something must come from the page: its header, and no other site's Origin
+// (its scheme aside: a TLS proxy in front serves the page as https).
 function checkSameSite (request: http.IncomingMessage): void {
   const origin = request.headers.origin
   const site = request.headers['sec-fetch-site']
-  if (request.headers[REQUEST_HEADER] !== '1' || (origin !== undefined && origin !== `http://${request.headers.host}`) || (site !== undefined && site !== 'same-origin')) {
+  if (request.headers[REQUEST_HEADER] !== '1' || (origin !== undefined && originHost(origin) !== request.headers.host) || (site !== undefined && site !== 'same-origin')) {
     throw new WebAccessError(403, 'refused: a request that changes something must come from the web view\'s own page')
   }
 }
 
-async function jsonBody (request: http.IncomingMessage): Promise<unknown> {
+function originHost (origin: string): string | null {
+  try {
+    return new URL(origin).host
+  } catch {
+    return null // "null", or nonsense
+  }
+}
+
+// A path part, percent-decoded (an id in a URL may be encoded); as given if it does not decode.
+function decoded (part: string): string {
+  try {
+    return decodeURIComponent(part)
+  } catch {
+    return part
+  }
+}
+
+async function jsonBody (request: http.IncomingMessage, max = MAX_WEB_BODY_BYTES): Promise<unknown> {
   if (!/^application\/json\s*(;|$)/i.test(request.headers['content-type'] ?? '')) throw new InvalidInputError('send JSON (content-type application/json)')
   const pieces: Buffer[] = []
   let length = 0
   for await (const piece of request) {
     length += (piece as Buffer).length
-    if (length > MAX_WEB_BODY_BYTES) throw new InvalidInputError(`the request is larger than ${MAX_WEB_BODY_BYTES} bytes: upload large hash lists as a file`)
+    if (length > max) throw new InvalidInputError(`the request is larger than ${max} bytes${max === MAX_WEB_BODY_BYTES ? ': upload large hash lists as a file' : ''}`)
     pieces.push(piece as Buffer)
   }
   try {

@@ -64,12 +64,12 @@ export function jobsPage (app: App): Page {
 
 export function jobPage (app: App, id: string): Page {
   const figures = h('div', {})
-  const chunks = h('div', {})
+  const chunks = h('div', { class: 'chunks' })
   const results: WebResult[] = []
   const resultRows = h('div', {})
   let fetching = false
   let total = 0
-  const priority = h('input', { type: 'number', min: 0, step: 1, name: 'priority', class: 'short' })
+  const priority = h('input', { type: 'number', min: 0, max: app.session.maxPriority, step: 1, name: 'priority', class: 'short' })
   let priorityShown = false
   const steer = app.session.role === 'admin'
     ? h('form', {

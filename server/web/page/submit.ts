@@ -72,6 +72,7 @@ export function submitPage (app: App): Page {
   const targets = h('textarea', { name: 'targets', rows: 4, spellcheck: false, placeholder: 'one hash per line' })
   const username = h('input', { type: 'checkbox', name: 'username' })
   const hexSalt = h('input', { type: 'checkbox', name: 'hexSalt' })
+  const strict = h('input', { type: 'checkbox', name: 'strict' })
   const attack = h('select', { name: 'attackMode' },
     h('option', { value: '3' }, '3: mask or range'), h('option', { value: '0' }, '0: wordlist (+ rules)'), h('option', { value: '1' }, '1: combinator (two wordlists)'),
     h('option', { value: '6' }, '6: wordlist + mask'), h('option', { value: '7' }, '7: mask + wordlist'))
@@ -80,16 +81,20 @@ export function submitPage (app: App): Page {
   const increment = text('increment', { placeholder: 'MIN-MAX, e.g. 1-8', class: 'short' })
   const ruleLeft = text('ruleLeft', { placeholder: '-j rule', class: 'short' })
   const ruleRight = text('ruleRight', { placeholder: '-k rule', class: 'short' })
-  const priority = h('input', { type: 'number', name: 'priority', min: 0, step: 1, value: '0', class: 'short' })
+  const priority = h('input', { type: 'number', name: 'priority', min: 0, max: app.session.maxPriority, step: 1, value: '0', class: 'short' })
 
   const pickers: FilePicker[] = []
   const refresh = async () => {
     const { files } = await api<{ files: WebFile[] }>('/api/files')
     for (const picker of pickers) picker.show(files)
   }
+  // One file at a time: the server takes one upload per session (a second would drop the first).
+  let uploads = Promise.resolve()
   const uploadFile = async (file: File) => {
+    const mine = uploads.then(() => upload(file, (t) => { status.textContent = t }))
+    uploads = mine.then(() => {}, () => {})
     try {
-      const stored = await upload(file, (t) => { status.textContent = t })
+      const stored = await mine
       status.textContent = `${file.name} is on the server`
       await refresh()
       return stored
@@ -126,7 +131,7 @@ export function submitPage (app: App): Page {
     event.preventDefault()
     const mode = attack.value
     const job: WebSubmission = {
-      algorithm: algorithm.value.trim(), targets: targets.value, targetsFile: targetsFile.value[0] ?? null, username: username.checked, hexSalt: hexSalt.checked,
+      algorithm: algorithm.value.trim(), targets: targets.value, targetsFile: targetsFile.value[0] ?? null, username: username.checked, hexSalt: hexSalt.checked, strict: strict.checked,
       attackMode: mode, keyspace: mode === '0' || mode === '1' ? '' : keyspace.value.trim(),
       charsets: charsets.map((c) => mode === '0' || mode === '1' ? '' : c.value) as WebSubmission['charsets'], increment: mode === '0' || mode === '1' ? '' : increment.value,
       wordlists: mode === '3' ? [] : [...wordlist.value, ...(mode === '1' ? rightList.value : [])], rules: mode === '0' ? rules.value : [],
@@ -147,7 +152,8 @@ export function submitPage (app: App): Page {
     h('h2', {}, 'New job'),
     h('fieldset', {}, h('legend', {}, 'Hashes'),
       field('Mode (-m)', algorithm, modes), field('Hashes', targets), targetsFile.element,
-      h('div', { class: 'row' }, h('label', { class: 'check' }, username, ' lines start with USER:'), h('label', { class: 'check' }, hexSalt, ' salts are hex'))),
+      h('div', { class: 'row' }, h('label', { class: 'check' }, username, ' lines start with USER:'), h('label', { class: 'check' }, hexSalt, ' salts are hex'),
+        h('label', { class: 'check' }, strict, ' stop at a line that is no hash (else skipped)'))),
     h('fieldset', {}, h('legend', {}, 'Attack'), field('Attack mode (-a)', attack), field('Priority (higher first)', priority)),
     maskFields, wordFields,
     h('button', { type: 'submit' }, 'Start the job'), status)
