@@ -26,7 +26,7 @@ class Unanswered extends Error {}
 
 type Question = { peer: Peer, answer: (reply: Checked | Confirmed) => void, gone: (why: string) => void }
 // Why an answer breaks the protocol, or null.
-type AnswerCheck<T> = (reply: T) => string | null
+type AnswerCheck = (reply: Checked | Confirmed) => string | null
 
 export class HashcatDesk {
   readonly #links: WorkerLinks
@@ -139,7 +139,7 @@ export class HashcatDesk {
   // or takes too long is passed over, one whose answer `check` finds wrong is dropped. Throws
   // InvalidInputError when none could answer (the reasons named), or none is connected and `wait` is
   // false.
-  async #ask<T extends Checked | Confirmed> (mode: number, what: string, wait: boolean, skip: Peer[], message: (id: string) => ServerMessage, check: AnswerCheck<Checked | Confirmed>): Promise<{ answer: T, peer: Peer }> {
+  async #ask<T extends Checked | Confirmed> (mode: number, what: string, wait: boolean, skip: Peer[], message: (id: string) => ServerMessage, check: AnswerCheck): Promise<{ answer: T, peer: Peer }> {
     const passed = new Set<Peer>(skip)
     const reasons: string[] = []
     for (;;) {

@@ -124,7 +124,7 @@ export class WorkerRole {
   dispatch (): void {
     const { events, links, scheduler } = this.#host
     this.verifier?.topUp()
-    const fromFiles = [...scheduler.jobs.values()].filter((job) => isLive(job) && isPassThrough(job.algorithm) && job.wordsFile !== null)
+    const fromFiles = scheduler.runnableJobs().filter((job) => isPassThrough(job.algorithm) && job.wordsFile !== null)
     for (const peer of links.peers) {
       if (!peer.worker || peer.session.closed) continue
       if (isHashcat(peer.worker)) for (const job of fromFiles) if (!peer.knownJobs.has(job.id)) links.introduce(peer, job)
@@ -171,7 +171,7 @@ export class WorkerRole {
         return this.dispatch()
       }
       case 'found':
-        return this.#onFound(peer, worker, message.jobId, message.hash, message.plaintext, leaving)
+        return this.#onFound(peer, message.jobId, message.hash, message.plaintext, leaving)
       case 'checked':
       case 'confirmed':
         return this.desk.answer(peer, message)
@@ -223,8 +223,9 @@ export class WorkerRole {
   // first looks the hash up, so no claim of a non-target or of a target found already costs a hash
   // (a crypt scheme's rounds, which the hash itself names), nor does a claim being checked already.
   // A false claim drops its sender's session: the budget for false finds is none.
-  #onFound (peer: Peer, worker: WorkerState, jobId: string, hash: Uint8Array, plaintext: Uint8Array, leaving: AbortSignal): Promise<void> | void {
+  #onFound (peer: Peer, jobId: string, hash: Uint8Array, plaintext: Uint8Array, leaving: AbortSignal): Promise<void> | void {
     const { events, scheduler } = this.#host
+    const worker = peer.worker!
     const job = scheduler.jobs.get(jobId)
     if (!job) throw new ProtocolError(`FOUND for job ${jobId}, which was never announced`)
     const expected = isTarget(job.algorithm, hash) ? scheduler.expects(jobId, hash) : 'not-a-target'

@@ -139,17 +139,23 @@ describe('canaries of a wordlist job that ends while their words are read', () =
   })
 })
 
+// A scheduler with a Django job over `mask` whose one target (1,000 iterations, salt NaCl) is a real
+// digest of a word outside it, and that target's salt as the scheme packs it.
+function djangoJob (mask: string) {
+  const scheduler = new Scheduler()
+  const template = parseTarget('django', `pbkdf2_sha256$1000$NaCl$${'A'.repeat(43)}=`)
+  const { salt, rounds } = targetParts('django', template)
+  const real = Buffer.from(template)
+  real.set(digestOf('django', Buffer.from('not in the mask'), salt, rounds))
+  return { scheduler, salt, job: scheduler.addJob({ algorithm: 'django', targets: [real], keyspace: maskSpec(mask, []) }).job }
+}
+
 // A slow scheme's canary digests (a bcrypt of cost 12 takes a third of a second here, a Django hash
 // of 870,000 iterations a second) are made by the find-check thread: the event loop only waits on
 // them, and plants each canary when its digest comes back.
 describe('canaries of a slow scheme', () => {
   it('are planted once their digests come from the thread, each a real preimage, a salt of the job\'s own', async () => {
-    const scheduler = new Scheduler()
-    const template = parseTarget('django', `pbkdf2_sha256$1000$NaCl$${'A'.repeat(43)}=`)
-    const { salt, rounds } = targetParts('django', template)
-    const real = Buffer.from(template)
-    real.set(digestOf('django', Buffer.from('not in the mask'), salt, rounds))
-    const { job } = scheduler.addJob({ algorithm: 'django', targets: [real], keyspace: maskSpec('?d?d?d?d?d', []) })
+    const { scheduler, job, salt } = djangoJob('?d?d?d?d?d')
     const sent: unknown[][] = []
     const links = { files: () => undefined, canaries: (_job: unknown, canaries: unknown[]) => sent.push(canaries) }
     const findCheck = new FindCheck()
@@ -190,12 +196,7 @@ describe('canaries of a slow scheme', () => {
 // worker of modes-e2e, on a bcrypt job of 17 words).
 describe('a slow scheme\'s canaries', () => {
   it('each go to the workers as it is planted, not once the next one is made', async () => {
-    const scheduler = new Scheduler()
-    const template = parseTarget('django', `pbkdf2_sha256$1000$NaCl$${'A'.repeat(43)}=`)
-    const { salt, rounds } = targetParts('django', template)
-    const real = Buffer.from(template)
-    real.set(digestOf('django', Buffer.from('not in the mask'), salt, rounds))
-    const { job } = scheduler.addJob({ algorithm: 'django', targets: [real], keyspace: maskSpec('?d?d?d?d?d?d', []) })
+    const { scheduler, job } = djangoJob('?d?d?d?d?d?d')
     const sent = new Set<unknown>()
     const links = { files: () => undefined, canaries: (_job: unknown, canaries: unknown[]) => { for (const c of canaries) sent.add(c) } }
     // Each digest is held until the test lets it go, one at a time.

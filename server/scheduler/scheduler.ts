@@ -163,7 +163,7 @@ export class Scheduler {
   // to finish last, if this worker would finish it sooner (so one slow machine cannot hold the end).
   #nextChunk (worker: WorkerState, now: number): Chunk | null {
     // A mode we have no kernel for is searched by hashcat workers alone.
-    const runnable = this.#runnableJobs().filter((job) => isHashcat(worker) || !isPassThrough(job.algorithm))
+    const runnable = this.runnableJobs().filter((job) => isHashcat(worker) || !isPassThrough(job.algorithm))
     for (const job of runnable) {
       const overdue = this.#speculationFor(worker, job, now, true)
       if (overdue) return overdue
@@ -342,8 +342,8 @@ export class Scheduler {
     return at
   }
 
-  // Higher priority first, then first come first served; recomputed only when jobs change.
-  #runnableJobs (): JobState[] {
+  // The running jobs: higher priority first, then first come first served; recomputed only when jobs change.
+  runnableJobs (): readonly JobState[] {
     this.#runnable ??= [...this.jobs.values()].filter((j) => j.status === 'running').sort((a, b) => b.priority - a.priority || a.seq - b.seq)
     return this.#runnable
   }
