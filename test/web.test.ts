@@ -3,13 +3,14 @@
 // refused, a read-only view, uploads in pieces, jobs submitted and steered, the event stream. The
 // browser itself is test/web-browser.test.ts.
 import { afterEach, describe, expect, it } from 'vitest'
-import { readdirSync, readFileSync } from 'node:fs'
+import { readdirSync, readFileSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { createHash } from 'node:crypto'
 import http from 'node:http'
 import { DownloadServer } from '../server/download.ts'
 import { Orchestrator } from '../server/orchestrator.ts'
 import { UploadStore } from '../server/uploads.ts'
+import { Potfile } from '../server/store/potfile.ts'
 import { buildWebPage, type WebPage } from '../server/web/page-bundle.ts'
 import { LOGIN_WINDOW_MS, MAX_LOGIN_FAILURES, MAX_WEB_SESSIONS, SESSION_IDLE_MS, WebSessions } from '../server/web/sessions.ts'
 import { MAX_EVENT_STREAMS, MAX_STREAMS_PER_SESSION, REQUEST_HEADER, THROTTLED_LOGIN_DELAY_MS, WebView } from '../server/web/web-view.ts'
@@ -26,8 +27,8 @@ afterEach(async () => {
   for (const stop of stops.splice(0).reverse()) await stop()
 })
 
-async function webServer (tokens = { admin: ADMIN as string | null, view: VIEW as string | null }) {
-  const orch = new Orchestrator({ host: '127.0.0.1', port: 0, token: TOKEN })
+async function webServer (tokens = { admin: ADMIN as string | null, view: VIEW as string | null }, potfile?: Potfile) {
+  const orch = new Orchestrator({ host: '127.0.0.1', port: 0, token: TOKEN, potfile })
   await orch.start()
   const uploads = new UploadStore(join(tempDir('taskorch-web-'), 'uploads'))
   page ??= await buildWebPage()
@@ -271,6 +272,30 @@ describe('the web view over HTTP', () => {
     while (last.startsWith('event: snapshot'))
     expect(last).toBe('event: logged-out\ndata: {}')
     expect((await within(WAIT_MS, reader.read(), 'the stream closed')).done).toBe(true)
+  })
+
+  it('gives a job\'s results page by page, and whole as --show --username prints them', async () => {
+    const path = join(tempDir('taskorch-web-pot-'), 'taskorch.potfile')
+    writeFileSync(path, `${hex('md5', 'secret')}:secret\n${hex('md5', 'a:b')}:$HEX[613a62]\n`)
+    const { orch, base, login } = await webServer(undefined, await Potfile.open(path))
+    const targets = [hex('md5', 'secret'), hex('md5', 'a:b'), hex('md5', 'unknown')]
+    const job = orch.addTasks({ algorithm: 'md5', targets, keyspace: { type: 'range', start: 0, end: 10 }, users: { [targets[0]]: ['<img src=x>', 'bob'] } })
+    await eventually(() => job.state.found.length === 2, WAIT_MS, 'the potfile\'s results')
+    const { cookie } = await login(VIEW)
+    const page = await json(await fetch(`${base}/api/jobs/${job.id}/results?from=0`, { headers: { cookie } }))
+    expect(page).toEqual({
+      total: 2, next: null,
+      results: expect.arrayContaining([
+        { hash: targets[0], plaintext: 'secret', users: ['<img src=x>', 'bob'], confirmedBy: null, byFinder: false },
+        { hash: targets[1], plaintext: '$HEX[613a62]', users: [], confirmedBy: null, byFinder: false }
+      ])
+    })
+    expect((await json(await fetch(`${base}/api/jobs/${job.id}/results?from=2`, { headers: { cookie } }))).results).toEqual([])
+    const whole = await fetch(`${base}/api/jobs/${job.id}/results.txt`, { headers: { cookie } })
+    expect(whole.headers.get('content-disposition')).toBe(`attachment; filename="job-${job.id}.potfile"`)
+    expect((await whole.text()).split('\n').sort()).toEqual(['', `<img src=x>:${targets[0]}:secret`, `bob:${targets[0]}:secret`, `${hex('md5', 'a:b')}:$HEX[613a62]`].sort())
+    expect((await fetch(`${base}/api/jobs/${job.id}/results.txt`)).status).toBe(401)
+    job.cancel()
   })
 
   it('refuses to start without a token to log in with', async () => {

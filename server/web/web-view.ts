@@ -4,6 +4,7 @@
 // cross-site form or fetch cannot send, and no other Origin), and from an admin session. Live figures
 // go out as server-sent events, a whole snapshot at a time, at most once a second and only when
 // something changed.
+import { once } from 'node:events'
 import type http from 'node:http'
 import { setTimeout as delay } from 'node:timers/promises'
 import { InvalidInputError, UnknownJobError, WebAccessError, coded } from '../../shared/errors.ts'
@@ -14,7 +15,8 @@ import { infoOf, modesByNumber } from '../../shared/algorithms.ts'
 import { SOFTWARE_VERSION } from '../../shared/version.ts'
 import type { Fleet } from '../fleet.ts'
 import { addressKey } from '../listener.ts'
-import type { Job } from '../job.ts'
+import { foundOf, type Job } from '../job.ts'
+import { resultLines, shownResult } from '../pot-format.ts'
 import { MAX_PRIORITY, describeForm, requestOf, type JobForm } from '../job-description.ts'
 import type { Incoming, UploadStore } from '../uploads.ts'
 import type { WebPage } from './page-bundle.ts'
@@ -38,6 +40,8 @@ export const WEB_UPLOAD_PIECE_BYTES = 8 * 1024 * 1024
 export const MAX_EVENT_STREAMS = 32
 export const MAX_STREAMS_PER_SESSION = 8
 const PUSH_INTERVAL_MS = 1_000
+// Results per write of a download.
+const DOWNLOAD_BATCH = 10_000
 // A comment line this often keeps proxies and idle-connection timers from closing a quiet stream.
 const KEEPALIVE_MS = 15_000
 // An upload not continued for this long is dropped.
@@ -114,6 +118,7 @@ export class WebView {
       if (parts[0] === 'jobs' && parts[2] === 'results' && parts.length === 3) {
         return sendJson(response, 200, webResults(this.#job(parts[1]), count(url.searchParams.get('from') ?? '0', 'from')))
       }
+      if (parts[0] === 'jobs' && parts[2] === 'results.txt' && parts.length === 3) return download(response, this.#job(parts[1]))
     }
     if (method === 'POST') {
       if (url.pathname === '/api/logout') {
@@ -340,6 +345,18 @@ function count (text: string | string[], what: string, max = Number.MAX_SAFE_INT
   const value = typeof text === 'string' && /^(0|[1-9][0-9]{0,15})$/.test(text) ? Number(text) : NaN
   if (!(value <= max)) throw new InvalidInputError(`"${what}" must be a whole number from 0 to ${max}`)
   return value
+}
+
+// A job's results as `--show --username` prints them ([user:]hash:plaintext), to save; written a
+// batch at a time, waiting while the browser is slower than the server.
+async function download (response: http.ServerResponse, job: Job): Promise<void> {
+  response.writeHead(200, { 'content-type': 'text/plain; charset=utf-8', 'content-disposition': `attachment; filename="job-${job.id}.potfile"`, 'cache-control': 'no-store', ...SECURITY_HEADERS })
+  const found = job.state.found
+  for (let from = 0; from < found.length; from += DOWNLOAD_BATCH) {
+    const lines = found.slice(from, from + DOWNLOAD_BATCH).flatMap((f) => resultLines(shownResult(job.state.algorithm, foundOf(f, job.users))))
+    if (!response.write(lines.join('\n') + '\n')) await once(response, 'drain')
+  }
+  response.end()
 }
 
 function send (response: http.ServerResponse, status: number, type: string, bytes: Uint8Array, headers: http.OutgoingHttpHeaders = {}, headOnly = false): void {

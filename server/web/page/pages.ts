@@ -108,7 +108,8 @@ export function jobPage (app: App, id: string): Page {
       h('td', {}, r.users.join(', ')), h('td', { class: 'hash' }, r.hash), h('td', { class: 'plain' }, r.plaintext),
       confirmed && h('td', {}, r.confirmedBy === null ? '' : r.byFinder ? `${r.confirmedBy} (its own hashcat)` : r.confirmedBy)].filter((c) => c !== false))
     resultRows.replaceChildren(table(['User', 'Hash', 'Plaintext', ...(confirmed ? ['Confirmed by'] : [])], rows, 'Nothing found yet.'),
-      total > MAX_SHOWN_RESULTS ? h('p', { class: 'quiet' }, `The first ${MAX_SHOWN_RESULTS} of ${total} are shown; npm run ctl -- results ${id} prints them all.`) : '')
+      total > 0 ? h('p', {}, h('a', { href: `/api/jobs/${encodeURIComponent(id)}/results.txt`, download: `job-${id}.potfile` }, 'Download them all'), h('span', { class: 'quiet' }, ' ([user:]hash:plaintext lines, as --show prints them)')) : '',
+      total > MAX_SHOWN_RESULTS ? h('p', { class: 'quiet' }, `The first ${MAX_SHOWN_RESULTS} of ${total} are shown.`) : '')
   }
 
   return {
