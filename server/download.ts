@@ -13,7 +13,7 @@ export class DownloadServer extends HttpPort {
 
   // `bundle`: null with --no-download; `web`: null without --web.
   constructor (bundle: Bundle | null, web: WebView | null, onLog: (level: LogLevel, message: string) => void) {
-    super('--download-port', (request, response) => {
+    super(bundle ? '--download-port, or --no-download' : '--download-port', (request, response) => {
       const path = new URL(request.url ?? '/', 'http://x').pathname
       if (path !== `/${BUNDLE_NAME}` || !bundle) {
         if (web) return web.handle(request, response)
