@@ -1,14 +1,13 @@
 // The controller role: a session authenticated with the admin token (npm run ctl) submits jobs,
 // lists and steers them, and reads their results. Files it names travel as uploads, kept in the
 // upload store (server/uploads.ts). Requests are served one at a time per session, in order.
-import { InvalidInputError, ProtocolError, UnknownJobError, coded } from '../shared/errors.ts'
+import { InvalidInputError, ProtocolError, coded } from '../shared/errors.ts'
 import type { LogLevel } from '../shared/log.ts'
 import { MAX_REPLY_ITEMS, PROTOCOL_VERSION } from '../shared/protocol/limits.ts'
 import { isControlMessage, type ControlMessage, type FileRef, type Reply, type Submission, type SubmittedCombinator, type Upload } from '../shared/protocol/control-protocol.ts'
 import type { ServerSession } from '../shared/protocol/session.ts'
-import type { Job } from './job.ts'
 import { priorityOf, requestOf, type CombinatorInput, type JobDescription, type JobRequest } from './job-description.ts'
-import type { Fleet, RefusalReason } from './fleet.ts'
+import { jobById, type Fleet, type RefusalReason } from './fleet.ts'
 import { jobLine, workerLine } from './status.ts'
 import { formatUser, shownResult } from './pot-format.ts'
 import { checkTokenStrength } from './token-strength.ts'
@@ -93,11 +92,11 @@ export class ControlRole {
       }
       case 'jobs': return { jobs: this.#server.jobs.slice(-MAX_REPLY_ITEMS).map((job) => jobLine(this.#server, job)) }
       case 'workers': return { workers: this.#server.workers.slice(0, MAX_REPLY_ITEMS).map(workerLine) }
-      case 'status': return { jobs: [jobLine(this.#server, this.#job(message.job))] }
+      case 'status': return { jobs: [jobLine(this.#server, jobById(this.#server, message.job))] }
       case 'pause':
       case 'resume':
       case 'cancel': {
-        const job = this.#job(message.job)
+        const job = jobById(this.#server, message.job)
         if (job.state.endedAt !== null) throw new InvalidInputError(`job ${job.id} has already ended (${job.status})`)
         if (message.type === 'cancel') job.cancel()
         else if (message.type === 'pause') job.pause()
@@ -105,10 +104,8 @@ export class ControlRole {
         return { jobs: [jobLine(this.#server, job)] }
       }
       case 'results': {
-        const job = this.#job(message.job)
-        const found = job.state.found
-        const page = found.slice(message.from, message.from + RESULTS_PER_REPLY)
-        const next = message.from + page.length < found.length ? message.from + page.length : null
+        const job = jobById(this.#server, message.job)
+        const { page, next } = job.results(message.from, RESULTS_PER_REPLY)
         return {
           results: page.map((f) => ({
             hash: shownResult(job.state.algorithm, f).hash, plaintext: f.plaintext, users: (job.users[f.hash] ?? []).map(formatUser),
@@ -118,12 +115,6 @@ export class ControlRole {
         }
       }
     }
-  }
-
-  #job (id: string): Job {
-    const job = this.#server.jobs.find((j) => j.id === id)
-    if (!job) throw new UnknownJobError(id)
-    return job
   }
 
   // A submitted job, checked as the server's own flags are (its priority bounded, its hashes parsed),

@@ -3,7 +3,8 @@
 // the Orchestrator, so none of them imports it back.
 import type { EventEmitter } from 'node:events'
 import type { Algorithm } from '../shared/algorithms.ts'
-import type { StoreError, TaskOrchError } from '../shared/errors.ts'
+import { UnknownJobError, type StoreError, type TaskOrchError } from '../shared/errors.ts'
+import { MAX_ID_LENGTH } from '../shared/protocol/limits.ts'
 import type { LogLevel } from '../shared/log.ts'
 import type { Found, Job } from './job.ts'
 import type { AddOptions, JobRequest } from './job-description.ts'
@@ -41,6 +42,13 @@ export const LEFT_POLITELY = 'said goodbye'
 export type FleetView = Pick<EventEmitter<ServerEvents>, 'on' | 'off'> & {
   readonly jobs: Job[]
   readonly workers: WorkerSummary[]
+}
+
+// The job a controller (ctl, the web view) names, or UnknownJobError (an id from a URL cut to an id's length).
+export function jobById (fleet: FleetView, id: string): Job {
+  const job = fleet.jobs.find((j) => j.id === id)
+  if (!job) throw new UnknownJobError(id.slice(0, MAX_ID_LENGTH))
+  return job
 }
 
 // The server as the controller role steers it: what it reads, and a job to add.

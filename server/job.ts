@@ -94,6 +94,12 @@ export class Job extends EventEmitter<JobEvents> {
     this.#controls.setPaused(this.id, false)
   }
 
+  // Up to `count` of its results from index `from`, and where the next page starts (null: no more).
+  results (from: number, count: number): { page: readonly FoundResult[], next: number | null } {
+    const page = this.#state.found.slice(from, from + count)
+    return { page, next: from + page.length < this.#state.found.length ? from + page.length : null }
+  }
+
   // Called by the orchestrator.
   reportFound (result: FoundResult): void {
     this.emit('found', foundOf(result, this.users))

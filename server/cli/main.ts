@@ -186,7 +186,7 @@ runMain(async () => {
     }
   }
   if (web && download) {
-    log('INFO', `serving the web view on http://${hostForUrl(host === '0.0.0.0' || host === '::' ? workerHost : host)}:${download.port}/ (log in with the admin token${viewToken ? ' or the view token' : ''})`)
+    log('INFO', `serving the web view on http://${hostForUrl(workerHost)}:${download.port}/ (log in with the admin token${viewToken ? ' or the view token' : ''})`)
     if (!isLoopback(host)) log('WARN', 'the web view is plain HTTP: its token and the results cross the network unencrypted. On a network you do not trust, reach it through an SSH tunnel or a TLS proxy (docs/web.md, "Access")')
   }
   if (saved) log('INFO', `generated ${generated.join(' and ')} and saved ${generated.length > 1 ? 'them' : 'it'} to ${saved} (mode 0600); workers need the same token in their config file, npm run ctl the admin token`)

@@ -70,14 +70,20 @@ export class WebSessions {
   // The session a request's cookie names, marked used; null without a live one.
   session (cookieHeader: string | undefined): { id: string, role: WebRole } | null {
     const id = sessionId(cookieHeader)
-    const session = id === null ? undefined : this.#sessions.get(id)
-    if (!session || id === null) return null
+    const role = id === null ? null : this.touch(id)
+    return role === null ? null : { id: id!, role }
+  }
+
+  // The role of session `id`, marked used; null once it has ended.
+  touch (id: string): WebRole | null {
+    const session = this.#sessions.get(id)
+    if (!session) return null
     const now = this.#now()
     this.#sessions.delete(id)
     if (now - session.usedAt >= SESSION_IDLE_MS) return null
     session.usedAt = now
     this.#sessions.set(id, session) // now the most recently used
-    return { id, role: session.role }
+    return session.role
   }
 
   logout (cookieHeader: string | undefined): void {

@@ -41,20 +41,23 @@ export function webChunks (fleet: FleetView, job: Job): WebChunk[] {
   }))
 }
 
-// The last MAX_REPLY_ITEMS jobs (a server up for months may have had many more), every worker, and
-// the chunks of the job a page shows.
-export function webSnapshot (fleet: FleetView, jobId: string | null, now = Date.now()): WebSnapshot {
+// The last MAX_REPLY_ITEMS jobs (a server up for months may have had many more) and every worker:
+// what every page is sent. `chunks(jobId)` adds those of the job one page shows.
+export function webSnapshot (fleet: FleetView, now = Date.now()): { base: Omit<WebSnapshot, 'chunks'>, chunks: (jobId: string | null) => WebSnapshot['chunks'] } {
   const jobs = fleet.jobs.slice(-MAX_REPLY_ITEMS)
-  const shown = jobId === null ? undefined : jobs.find((j) => j.id === jobId)
-  return { jobs: jobs.map((job) => webJob(fleet, job, now)), workers: fleet.workers.slice(0, MAX_REPLY_ITEMS).map(webWorker), chunks: shown ? webChunks(fleet, shown) : null }
+  return {
+    base: { jobs: jobs.map((job) => webJob(fleet, job, now)), workers: fleet.workers.slice(0, MAX_REPLY_ITEMS).map(webWorker) },
+    chunks: (jobId) => {
+      const shown = jobId === null ? undefined : jobs.find((j) => j.id === jobId)
+      return shown ? webChunks(fleet, shown) : null
+    }
+  }
 }
 
 export function webResults (job: Job, from: number): WebResults {
-  const found = job.state.found
-  const page = found.slice(from, from + WEB_RESULTS_PER_PAGE)
-  const next = from + page.length < found.length ? from + page.length : null
+  const { page, next } = job.results(from, WEB_RESULTS_PER_PAGE)
   return {
-    total: found.length,
+    total: job.state.found.length,
     next,
     results: page.map((f) => ({
       hash: shownResult(job.state.algorithm, f).hash, plaintext: formatPlaintext(f.plaintext), users: (job.users[f.hash] ?? []).map(formatUser),

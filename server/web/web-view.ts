@@ -1,5 +1,5 @@
 // The web view (--web): a page for watching and steering the server from a browser, served on the
-// download port. Its API (shared/protocol/web-api.ts) answers 401 to anyone without a session;
+// download port. Its API (server/web/api.ts) answers 401 to anyone without a session;
 // requests that change something must come from the page itself (a custom header, which a
 // cross-site form or fetch cannot send, and no other Origin), and from an admin session. Live figures
 // go out as server-sent events, a whole snapshot at a time, at most once a second and only when
@@ -13,7 +13,7 @@ import { MAX_UPLOAD_BYTES } from '../../shared/protocol/limits.ts'
 import { fileName, validateLogin, validatePriorityChange, validateSubmission, type WebSession, type WebSubmission } from './api.ts'
 import { infoOf, modesByNumber } from '../../shared/algorithms.ts'
 import { SOFTWARE_VERSION } from '../../shared/version.ts'
-import type { Fleet } from '../fleet.ts'
+import { jobById, type Fleet } from '../fleet.ts'
 import { addressKey } from '../listener.ts'
 import { foundOf, type Job } from '../job.ts'
 import { resultLines, shownResult } from '../pot-format.ts'
@@ -57,7 +57,7 @@ const SECURITY_HEADERS = {
 
 const STEERED: Record<string, string> = { pause: 'paused', resume: 'resumed', cancel: 'cancelled' }
 
-type Stream = { response: http.ServerResponse, cookie: string | undefined, session: string, job: string | null, last: string, sentAt: number }
+type Stream = { response: http.ServerResponse, session: string, job: string | null, last: string, sentAt: number }
 type Upload = { incoming: Incoming, timer: NodeJS.Timeout } // waiting for its next piece
 type Route = { session: { id: string, role: 'admin' | 'view' }, request: http.IncomingMessage, response: http.ServerResponse, url: URL }
 
@@ -116,9 +116,9 @@ export class WebView {
       if (url.pathname === '/api/events') return this.#stream(route)
       if (url.pathname === '/api/files') return sendJson(response, 200, { files: this.#options.uploads.list() })
       if (parts[0] === 'jobs' && parts[2] === 'results' && parts.length === 3) {
-        return sendJson(response, 200, webResults(this.#job(parts[1]), count(url.searchParams.get('from') ?? '0', 'from')))
+        return sendJson(response, 200, webResults(jobById(this.#options.fleet, parts[1]), count(url.searchParams.get('from') ?? '0', 'from')))
       }
-      if (parts[0] === 'jobs' && parts[2] === 'results.txt' && parts.length === 3) return download(response, this.#job(parts[1]))
+      if (parts[0] === 'jobs' && parts[2] === 'results.txt' && parts.length === 3) return download(response, jobById(this.#options.fleet, parts[1]))
     }
     if (method === 'POST') {
       if (url.pathname === '/api/logout') {
@@ -129,7 +129,7 @@ export class WebView {
       if (session.role !== 'admin') throw new WebAccessError(403, 'this session watches only: log in with the admin token to change anything')
       if (url.pathname === '/api/files') return this.#upload(route)
       if (url.pathname === '/api/jobs') return this.#submit(route)
-      if (parts[0] === 'jobs' && parts.length === 3) return this.#steer(route, this.#job(parts[1]), parts[2])
+      if (parts[0] === 'jobs' && parts.length === 3) return this.#steer(route, jobById(this.#options.fleet, parts[1]), parts[2])
     }
     return sendJson(response, 404, { error: { code: 'TASKORCH_ERR_INVALID_INPUT', message: `no ${method} ${url.pathname.slice(0, 64)}` } })
   }
@@ -153,12 +153,6 @@ export class WebView {
 
   #sessionInfo (role: WebSession['role']): WebSession {
     return { role, joinLine: this.#options.joinLine(), version: SOFTWARE_VERSION, modes: modesByNumber().map((a) => ({ mode: infoOf(a).hashcat, name: a, title: infoOf(a).name })), maxPriority: MAX_PRIORITY }
-  }
-
-  #job (id: string): Job {
-    const job = this.#options.fleet.jobs.find((j) => j.id === id)
-    if (!job) throw new UnknownJobError(id.slice(0, 32))
-    return job
   }
 
   // The form, read as the server's flags are; its files chosen among those the server holds.
@@ -247,7 +241,7 @@ export class WebView {
       return sendJson(response, 503, { error: { code: 'TASKORCH_ERR_SERVER_BUSY', message: 'too many pages are open already: close some' } })
     }
     response.writeHead(200, { 'content-type': 'text/event-stream; charset=utf-8', 'cache-control': 'no-store', 'x-accel-buffering': 'no', ...SECURITY_HEADERS })
-    const stream: Stream = { response, cookie: request.headers.cookie, session: session.id, job: url.searchParams.get('job'), last: '', sentAt: 0 }
+    const stream: Stream = { response, session: session.id, job: url.searchParams.get('job'), last: '', sentAt: 0 }
     this.#streams.add(stream)
     response.once('close', () => this.#streams.delete(stream))
     this.#ticker ??= setInterval(() => this.#push(), PUSH_INTERVAL_MS).unref()
@@ -259,17 +253,18 @@ export class WebView {
   // a stream whose session has ended is closed, and the page asks to log in again.
   #push (): void {
     const time = Date.now()
-    const fleet = this.#options.fleet
-    const shared = new Map<string | null, string>() // one snapshot per job shown, for all streams
+    let snapshot: ReturnType<typeof webSnapshot> | null = null // made once a push, if a stream is open
+    const shared = new Map<string | null, string>() // one text per job shown, for all streams
     for (const stream of this.#streams) {
-      if (!this.#sessions.session(stream.cookie)) {
+      if (!this.#sessions.touch(stream.session)) {
         stream.response.end('event: logged-out\ndata: {}\n\n')
         this.#streams.delete(stream)
         continue
       }
       let data = shared.get(stream.job)
       if (data === undefined) {
-        data = JSON.stringify(webSnapshot(fleet, stream.job, time))
+        snapshot ??= webSnapshot(this.#options.fleet, time)
+        data = JSON.stringify({ ...snapshot.base, chunks: snapshot.chunks(stream.job) })
         shared.set(stream.job, data)
       }
       if (stream.response.writableNeedDrain) continue
